@@ -1,0 +1,54 @@
+// Import boundaries from ../shared/CONVENTIONS.md: shared/ stays pure, the renderer never touches tfjs or Node,
+// and only main/training/ may load a TensorFlow backend.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+const nodeBuiltins = ['node:*', 'fs', 'path', 'os', 'child_process', 'worker_threads', 'crypto', 'url', 'util', 'stream'];
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', 'runs/**', 'out/**', '**/*.mjs', '**/*.cjs', 'eslint.config.js'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    files: ['**/*.ts', '**/*.tsx'],
+    rules: {
+      '@typescript-eslint/consistent-type-imports': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    files: ['shared/**/*.ts'],
+    ignores: ['shared/**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [
+          { group: ['@tensorflow/*'], message: 'shared/ is pure TypeScript: no TensorFlow.' },
+          { group: ['electron', 'react', 'react-dom'], message: 'shared/ is pure TypeScript: no Electron or React.' },
+          { group: nodeBuiltins, message: 'shared/ is pure TypeScript: no Node built-ins.' },
+          { group: ['../main/*', '../renderer/*'], message: 'shared/ imports nothing from main/ or renderer/.' },
+        ],
+      }],
+    },
+  },
+  {
+    files: ['renderer/**/*.ts', 'renderer/**/*.tsx'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [
+          { group: ['@tensorflow/*'], message: 'The renderer never loads TensorFlow: training runs in the main-side worker.' },
+          { group: nodeBuiltins, message: 'The renderer has no Node built-ins; go through the API in shared/api.ts.' },
+          { group: ['../main/*', '../../main/*'], message: 'The renderer talks to main only through the typed API.' },
+        ],
+      }],
+    },
+  },
+  {
+    files: ['main/**/*.ts'],
+    ignores: ['main/training/**'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [{ group: ['@tensorflow/*'], message: 'Only main/training/ loads TensorFlow (the backend chooser lives there).' }],
+      }],
+    },
+  },
+);

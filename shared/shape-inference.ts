@@ -1,0 +1,445 @@
+/**
+ * Shape inference, parameter counts and validation of a ModelSpec — pure, so the canvas can show shapes and
+ * errors on every keystroke and the engine refuses the same specs before TensorFlow sees them.
+ * Messages follow Keras: what was expected, what was received, naming the layer.
+ */
+import { layerDef, withDefaults, RECURRENT_CLASSES, MAX_UNITS, MAX_VOCAB } from './layer-catalog.js';
+import type { LayerDef, ParamDef, Shape } from './layer-catalog.js';
+import { SPEC_FORMAT, isBidirectional, MERGE_MODES, resolveTraining } from './model-spec.js';
+import type { LayerSpec, ModelSpec, ParamValue, InputSpec } from './model-spec.js';
+
+/** A problem found in a spec. `layerIndex` points at the node to show it on; null means the spec as a whole. */
+export interface SpecIssue {
+  layerIndex: number | null;
+  /** Dotted path of the offending field, e.g. "layers.2.config.units" or "training.learningRate". */
+  path: string;
+  message: string;
+  severity: 'error' | 'warning';
+}
+
+/** What the summary table shows for one layer. */
+export interface LayerInfo {
+  index: number;
+  name: string;
+  className: string;
+  /** "Bidirectional(LSTM)" for a wrapper. */
+  label: string;
+  /** Name of the recurrent layer a Bidirectional wraps. */
+  innerName?: string;
+  inputShape: Shape | null;
+  /** Null when the shape could not be inferred (an error upstream or in this layer). */
+  outputShape: Shape | null;
+  params: number;
+}
+
+export interface ModelAnalysis {
+  layers: LayerInfo[];
+  inputShape: Shape | null;
+  outputShape: Shape | null;
+  totalParams: number;
+  issues: SpecIssue[];
+  /** True when no issue has severity "error". */
+  valid: boolean;
+}
+
+/** Formats a per-sample shape the way Keras prints it, with the batch dimension: (None, 100, 32). */
+export function formatShape(shape: Shape | null): string {
+  if (!shape) return '?';
+  return `(None, ${shape.join(', ')}${shape.length === 0 ? '' : ''})`;
+}
+
+function fmt(v: unknown): string {
+  return typeof v === 'string' ? `"${v}"` : String(v);
+}
+
+/** Checks one config value against its catalog definition; returns a Keras-style message or null. */
+export function checkParam(def: ParamDef, value: ParamValue | undefined): string | null {
+  const got = `Received: ${def.name}=${fmt(value)}.`;
+  if (value === undefined) return null;
+  if (value === null) return def.nullable ? null : `\`${def.name}\` must not be null. ${got}`;
+  switch (def.kind) {
+    case 'int':
+    case 'float': {
+      const isInt = def.kind === 'int';
+      if (typeof value !== 'number' || !Number.isFinite(value) || (isInt && !Number.isInteger(value))) {
+        return `\`${def.name}\` must be ${isInt ? 'an integer' : 'a number'}. ${got}`;
+      }
+      const lo = def.min;
+      const hi = def.max;
+      const rangeText = `${lo ?? '-inf'}, ${hi ?? 'inf'}${def.maxExclusive ? ')' : ']'}`;
+      if ((lo !== undefined && value < lo) || (hi !== undefined && (def.maxExclusive ? value >= hi : value > hi))) {
+        if (isInt && lo === 1 && hi !== undefined && value < 1) return `\`${def.name}\` must be a positive integer. ${got}`;
+        return `\`${def.name}\` must be ${isInt ? 'an integer' : 'a number'} in [${rangeText}. ${got}`;
+      }
+      return null;
+    }
+    case 'bool':
+      return typeof value === 'boolean' ? null : `\`${def.name}\` must be true or false. ${got}`;
+    case 'enum':
+      return typeof value === 'string' && def.options?.includes(value)
+        ? null
+        : `\`${def.name}\` must be one of ${def.options?.map((o) => `"${o}"`).join(', ')}. ${got}`;
+    case 'string':
+      return typeof value === 'string' ? null : `\`${def.name}\` must be a string. ${got}`;
+    default: {
+      const never: never = def.kind;
+      throw new Error(`unknown param kind ${String(never)}`);
+    }
+  }
+}
+
+function num(config: Record<string, ParamValue>, key: string): number {
+  const v = config[key];
+  return typeof v === 'number' ? v : NaN;
+}
+
+function recurrentParamCount(className: string, inputDim: number, u: number, bias: boolean): number {
+  const one = u * (inputDim + u) + (bias ? u : 0);
+  switch (className) {
+    case 'SimpleRNN': return one;
+    case 'LSTM': return 4 * one;
+    // TF.js GRU is reset_after=False: one bias per gate (Keras's default reset_after=True has two).
+    case 'GRU': return 3 * one;
+    default: throw new Error(`not a recurrent layer: ${className}`);
+  }
+}
+
+interface Ctx {
+  issues: SpecIssue[];
+  index: number;
+  path: string;
+  name: string;
+}
+
+/** Validates a layer's config against the catalog; returns the config with defaults, or null when unusable. */
+function checkConfig(def: LayerDef, spec: LayerSpec | { className: string; config?: Record<string, ParamValue> }, ctx: Ctx): Record<string, ParamValue> | null {
+  const raw = (spec.config ?? {}) as Record<string, ParamValue>;
+  if (typeof raw !== 'object' || Array.isArray(raw)) {
+    ctx.issues.push({ layerIndex: ctx.index, path: `${ctx.path}.config`, severity: 'error', message: `Layer "${ctx.name}" (${def.className}): config must be an object. Received: ${JSON.stringify(raw)}.` });
+    return null;
+  }
+  let ok = true;
+  const known = new Set(def.params.map((p) => p.name));
+  for (const key of Object.keys(raw)) {
+    if (key === 'name') continue;
+    if (def.className === 'Bidirectional' && key === 'layer') continue;
+    if (!known.has(key)) {
+      ok = false;
+      ctx.issues.push({
+        layerIndex: ctx.index, path: `${ctx.path}.config.${key}`, severity: 'error',
+        message: `Layer "${ctx.name}" (${def.className}): unknown parameter \`${key}\`. Expected one of: ${[...known].join(', ') || '(none)'}.`,
+      });
+    }
+  }
+  for (const p of def.params) {
+    const problem = checkParam(p, raw[p.name]);
+    if (problem) {
+      ok = false;
+      ctx.issues.push({ layerIndex: ctx.index, path: `${ctx.path}.config.${p.name}`, severity: 'error', message: `Layer "${ctx.name}" (${def.className}): ${problem}` });
+    }
+  }
+  return ok ? withDefaults(def, raw) : null;
+}
+
+function inputShapeOf(input: InputSpec): Shape {
+  return input.kind === 'tokens' ? [input.length] : [input.timesteps, input.features];
+}
+
+function checkInput(spec: ModelSpec, issues: SpecIssue[]): Shape | null {
+  const input = spec.input as InputSpec | undefined;
+  const bad = (path: string, message: string) => issues.push({ layerIndex: null, path, severity: 'error', message });
+  if (!input || typeof input !== 'object') {
+    bad('input', 'The spec needs an `input`: {"kind": "tokens", "vocabSize", "length"} or {"kind": "floats", "timesteps", "features"}. Received: none.');
+    return null;
+  }
+  const posInt = (key: string, v: unknown, max: number) => {
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > max) {
+      bad(`input.${key}`, `\`input.${key}\` must be an integer in [1, ${max}]. Received: ${key}=${fmt(v)}.`);
+      return false;
+    }
+    return true;
+  };
+  if (input.kind === 'tokens') {
+    return posInt('vocabSize', input.vocabSize, MAX_VOCAB) && posInt('length', input.length, 100_000) ? inputShapeOf(input) : null;
+  }
+  if (input.kind === 'floats') {
+    return posInt('timesteps', input.timesteps, 100_000) && posInt('features', input.features, MAX_UNITS) ? inputShapeOf(input) : null;
+  }
+  bad('input.kind', `\`input.kind\` must be "tokens" or "floats". Received: kind=${fmt((input as { kind?: unknown }).kind)}.`);
+  return null;
+}
+
+/** Keras's automatic layer names: the first LSTM is "lstm", the next "lstm_1", … */
+function makeNamer() {
+  const counts = new Map<string, number>();
+  return (prefix: string): string => {
+    const n = counts.get(prefix) ?? 0;
+    counts.set(prefix, n + 1);
+    return n === 0 ? prefix : `${prefix}_${n}`;
+  };
+}
+
+/**
+ * Infers every layer's output shape and parameter count and collects every problem in the spec.
+ * Never throws on malformed input: everything wrong becomes a SpecIssue.
+ */
+export function analyzeModel(spec: ModelSpec): ModelAnalysis {
+  const issues: SpecIssue[] = [];
+  const layers: LayerInfo[] = [];
+  if (spec === null || typeof spec !== 'object') {
+    issues.push({ layerIndex: null, path: '', severity: 'error', message: `A model spec must be a JSON object. Received: ${fmt(spec)}.` });
+    return { layers, inputShape: null, outputShape: null, totalParams: 0, issues, valid: false };
+  }
+  if (spec.format !== SPEC_FORMAT) {
+    issues.push({ layerIndex: null, path: 'format', severity: 'error', message: `Unsupported spec format. Expected: "format": ${SPEC_FORMAT}. Received: format=${fmt(spec.format)}.` });
+  }
+  const inputShape = checkInput(spec, issues);
+  const specLayers = Array.isArray(spec.layers) ? spec.layers : [];
+  if (!Array.isArray(spec.layers)) {
+    issues.push({ layerIndex: null, path: 'layers', severity: 'error', message: `\`layers\` must be a list of layers. Received: ${fmt(spec.layers)}.` });
+  } else if (specLayers.length === 0) {
+    issues.push({ layerIndex: null, path: 'layers', severity: 'error', message: 'The model has no layers. Add at least one layer (e.g. an LSTM and a Dense output).' });
+  }
+
+  const nextName = makeNamer();
+  const names = new Set<string>();
+  let shape: Shape | null = inputShape;
+  // Which recurrent layer last collapsed the sequence, so the message can say where to set returnSequences.
+  let lastCollapsedBy: string | null = null;
+  let lastWasPooling = false;
+
+  specLayers.forEach((layer: LayerSpec, index: number) => {
+    const path = `layers.${index}`;
+    const className = layer && typeof layer === 'object' ? layer.className : undefined;
+    const def = typeof className === 'string' ? layerDef(className) : undefined;
+    if (!def) {
+      issues.push({
+        layerIndex: index, path: `${path}.className`, severity: 'error',
+        message: `Unknown layer class ${fmt(className)} at position ${index + 1}. Expected one of: ${['Embedding', 'SimpleRNN', 'LSTM', 'GRU', 'Bidirectional', 'Dense', 'Dropout', 'GlobalAveragePooling1D', 'Flatten'].join(', ')}.`,
+      });
+      layers.push({ index, name: `layer_${index}`, className: String(className), label: String(className), inputShape: shape, outputShape: null, params: 0 });
+      shape = null;
+      return;
+    }
+    const given = layer.config?.name;
+    const name = typeof given === 'string' && given.length > 0 ? given : nextName(def.namePrefix);
+    if (names.has(name)) {
+      issues.push({ layerIndex: index, path: `${path}.config.name`, severity: 'error', message: `Layer names must be unique. Received a second layer named "${name}".` });
+    }
+    names.add(name);
+    const ctx: Ctx = { issues, index, path, name };
+    const config = checkConfig(def, layer, ctx);
+    const info: LayerInfo = { index, name, className: def.className, label: def.className, inputShape: shape, outputShape: null, params: 0 };
+    layers.push(info);
+    const err = (message: string, field = '') =>
+      issues.push({ layerIndex: index, path: field ? `${path}.${field}` : path, severity: 'error', message });
+    const rankError = (expected: number) =>
+      `Input 0 of layer "${name}" is incompatible with the layer: expected ndim=${expected}, found ndim=${(shape?.length ?? 0) + 1}. Full shape received: ${formatShape(shape)}.`;
+
+    // Token ids only make sense to an Embedding, and only an Embedding takes token ids.
+    if (index === 0 && spec.input?.kind === 'tokens' && def.className !== 'Embedding') {
+      err(`Token input needs an Embedding as the first layer to turn ids into vectors. Received: ${def.className} first.`, 'className');
+      shape = null;
+      return;
+    }
+    if (def.className === 'Embedding' && (index !== 0 || spec.input?.kind !== 'tokens')) {
+      err(index !== 0
+        ? `Embedding must be the first layer: it takes token ids. Received: Embedding at position ${index + 1}.`
+        : `Embedding takes token ids, but the input is float sequences ${formatShape(shape)}. Use "kind": "tokens" input or remove the Embedding.`, 'className');
+      shape = null;
+      return;
+    }
+    if (!shape || !config) {
+      shape = null;
+      return;
+    }
+
+    const recurrent = (cls: string, cfg: Record<string, ParamValue>, lname: string): { out: Shape; params: number } | null => {
+      if (shape!.length !== 2) {
+        const hint = lastCollapsedBy
+          ? ` Set returnSequences: true on "${lastCollapsedBy}" so it passes the whole sequence on.`
+          : lastWasPooling ? ' Remove the pooling/Flatten layer before it: a recurrent layer needs (timesteps, features).' : '';
+        err(`${rankError(3)}${hint}`);
+        return null;
+      }
+      const u = num(cfg, 'units');
+      const params = recurrentParamCount(cls, shape![1]!, u, cfg.useBias !== false);
+      void lname;
+      return { out: cfg.returnSequences ? [shape![0]!, u] : [u], params };
+    };
+
+    let out: Shape | null = null;
+    let params = 0;
+    switch (def.className) {
+      case 'Embedding': {
+        const inputDim = num(config, 'inputDim');
+        const vocab = spec.input.kind === 'tokens' ? spec.input.vocabSize : 0;
+        if (inputDim < vocab) {
+          err(`Layer "${name}" (Embedding): \`inputDim\` must be at least the input vocabulary size (${vocab}), or token ids ≥ ${inputDim} fail at training time. Received: inputDim=${inputDim}.`, 'config.inputDim');
+        }
+        out = [shape[0]!, num(config, 'outputDim')];
+        params = inputDim * num(config, 'outputDim');
+        break;
+      }
+      case 'SimpleRNN':
+      case 'LSTM':
+      case 'GRU': {
+        const r = recurrent(def.className, config, name);
+        if (r) ({ out, params } = r);
+        break;
+      }
+      case 'Bidirectional': {
+        const inner = isBidirectional(layer) ? layer.layer : undefined;
+        const innerDef = inner && typeof inner === 'object' ? layerDef(inner.className) : undefined;
+        if (!inner || !innerDef || !RECURRENT_CLASSES.includes(innerDef.className)) {
+          err(`Layer "${name}" (Bidirectional) must wrap one of ${RECURRENT_CLASSES.join(', ')}. Received: ${fmt(inner?.className ?? 'nothing')}.`, 'layer');
+          break;
+        }
+        const innerName = typeof inner.config?.name === 'string' ? inner.config.name : nextName(innerDef.namePrefix);
+        const innerConfig = checkConfig(innerDef, inner, { ...ctx, path: `${path}.layer`, name: innerName });
+        if (!innerConfig) break;
+        const mode = config.mergeMode as string;
+        if (!MERGE_MODES.includes(mode as never)) break;
+        info.label = `Bidirectional(${innerDef.className})`;
+        info.innerName = innerName;
+        const r = recurrent(innerDef.className, innerConfig, innerName);
+        if (!r) break;
+        const u = r.out[r.out.length - 1]!;
+        const merged = mode === 'concat' ? 2 * u : u;
+        out = [...r.out.slice(0, -1), merged];
+        params = 2 * r.params;
+        if (innerConfig.returnSequences !== true) lastCollapsedBy = name;
+        break;
+      }
+      case 'Dense': {
+        const u = num(config, 'units');
+        out = [...shape.slice(0, -1), u];
+        params = shape[shape.length - 1]! * u + (config.useBias !== false ? u : 0);
+        break;
+      }
+      case 'Dropout':
+        out = shape;
+        break;
+      case 'GlobalAveragePooling1D':
+      case 'Flatten':
+        if (shape.length !== 2) {
+          err(`${rankError(3)} ${def.className} turns (timesteps, features) into one vector; its input is already ${shape.length === 1 ? '2-D' : `${shape.length + 1}-D`}.`);
+          break;
+        }
+        out = def.className === 'Flatten' ? [shape[0]! * shape[1]!] : [shape[1]!];
+        break;
+      default:
+        throw new Error(`layer ${def.className} is in the catalog but has no shape rule`);
+    }
+    if (RECURRENT_CLASSES.includes(def.className)) lastCollapsedBy = config.returnSequences ? null : name;
+    if (def.className === 'Bidirectional' && out && out.length === 2) lastCollapsedBy = null;
+    lastWasPooling = def.className === 'GlobalAveragePooling1D' || def.className === 'Flatten';
+    info.outputShape = out;
+    info.params = out ? params : 0;
+    shape = out;
+  });
+
+  const outputShape = layers.length > 0 && layers.every((l) => l.outputShape) ? layers[layers.length - 1]!.outputShape : null;
+  if (outputShape && outputShape.length !== 1) {
+    const last = layers[layers.length - 1]!;
+    issues.push({
+      layerIndex: last.index, path: `layers.${last.index}`, severity: 'error',
+      message: `The model must output one vector per sample, 2-D (None, units), but "${last.name}" outputs ${formatShape(outputShape)}. ` +
+        (lastCollapsedBy === null && layers.some((l) => RECURRENT_CLASSES.includes(l.className) || l.label.startsWith('Bidirectional'))
+          ? 'Set returnSequences: false on the last recurrent layer, or add GlobalAveragePooling1D or Flatten before the Dense output.'
+          : 'Add GlobalAveragePooling1D or Flatten before the Dense output.'),
+    });
+  }
+  if (outputShape && outputShape.length === 1) checkOutputAgainstLoss(spec, layers[layers.length - 1]!, specLayers, issues);
+  checkTraining(spec, issues);
+  checkData(spec, issues);
+
+  const totalParams = layers.reduce((s, l) => s + l.params, 0);
+  return { layers, inputShape, outputShape, totalParams, issues, valid: !issues.some((i) => i.severity === 'error') };
+}
+
+/** The loss decides what the last layer must output: binary crossentropy needs one sigmoid unit, and so on. */
+function checkOutputAgainstLoss(spec: ModelSpec, last: LayerInfo, specLayers: LayerSpec[], issues: SpecIssue[]): void {
+  let loss: string;
+  try {
+    loss = resolveTraining(spec).loss;
+  } catch {
+    return;
+  }
+  const lastSpec = specLayers[last.index];
+  const activation = lastSpec?.className === 'Dense' ? String(lastSpec.config?.activation ?? 'linear') : null;
+  const units = last.outputShape?.[0];
+  const push = (message: string) => issues.push({ layerIndex: last.index, path: `layers.${last.index}`, severity: 'error', message });
+  if (loss === 'binaryCrossentropy' && (units !== 1 || activation !== 'sigmoid')) {
+    push(`binaryCrossentropy expects the last layer to output one probability: Dense(units=1, activation="sigmoid"). Received: "${last.name}" with ${units} unit(s)${activation ? `, activation="${activation}"` : ''}.`);
+  } else if (loss === 'sparseCategoricalCrossentropy' && (activation !== 'softmax' || (units ?? 0) < 2)) {
+    push(`sparseCategoricalCrossentropy expects the last layer to output class probabilities: Dense(units=<number of classes>, activation="softmax"). Received: "${last.name}" with ${units} unit(s)${activation ? `, activation="${activation}"` : ''}.`);
+  } else if ((loss === 'meanAbsoluteError' || loss === 'meanSquaredError') && activation !== null && activation !== 'linear') {
+    issues.push({ layerIndex: last.index, path: `layers.${last.index}.config.activation`, severity: 'warning', message: `A regression output is usually linear; "${last.name}" uses activation="${activation}", which bounds the predictions.` });
+  }
+}
+
+/** Numeric training settings, each with the range Keras would accept. */
+const TRAINING_RANGES: Record<string, { min: number; max: number; int?: boolean; maxExclusive?: boolean; minExclusive?: boolean }> = {
+  learningRate: { min: 0, max: 10, minExclusive: true },
+  batchSize: { min: 1, max: 65_536, int: true },
+  epochs: { min: 1, max: 100_000, int: true },
+  validationSplit: { min: 0, max: 1, maxExclusive: true },
+  clipnorm: { min: 0, max: 1e6, minExclusive: true },
+  seed: { min: 0, max: 2 ** 31 - 1, int: true },
+};
+const OPTIMIZERS = ['rmsprop', 'adam', 'sgd'];
+const LOSSES = ['binaryCrossentropy', 'sparseCategoricalCrossentropy', 'meanSquaredError', 'meanAbsoluteError'];
+
+function checkTraining(spec: ModelSpec, issues: SpecIssue[]): void {
+  const t = spec.training as Record<string, unknown> | undefined;
+  if (t === undefined) return;
+  const bad = (key: string, message: string): void => {
+    issues.push({ layerIndex: null, path: `training.${key}`, severity: 'error', message });
+  };
+  if (t === null || typeof t !== 'object') return bad('', `\`training\` must be an object. Received: ${fmt(t)}.`);
+  for (const [key, r] of Object.entries(TRAINING_RANGES)) {
+    const v = t[key];
+    if (v === undefined || (key === 'clipnorm' && v === null)) continue;
+    const lo = r.minExclusive ? v === r.min : false;
+    const hi = r.maxExclusive ? v === r.max : false;
+    if (typeof v !== 'number' || !Number.isFinite(v) || (r.int && !Number.isInteger(v)) || v < r.min || v > r.max || lo || hi) {
+      bad(key, `\`${key}\` must be ${r.int ? 'an integer' : 'a number'} in ${r.minExclusive ? '(' : '['}${r.min}, ${r.max}${r.maxExclusive ? ')' : ']'}. Received: ${key}=${fmt(v)}.`);
+    }
+  }
+  if (t.optimizer !== undefined && !OPTIMIZERS.includes(t.optimizer as string)) bad('optimizer', `\`optimizer\` must be one of ${OPTIMIZERS.map((o) => `"${o}"`).join(', ')}. Received: optimizer=${fmt(t.optimizer)}.`);
+  if (t.loss !== undefined && !LOSSES.includes(t.loss as string)) bad('loss', `\`loss\` must be one of ${LOSSES.map((o) => `"${o}"`).join(', ')}. Received: loss=${fmt(t.loss)}.`);
+  const es = t.earlyStopping as Record<string, unknown> | null | undefined;
+  if (es) {
+    if (typeof es.patience !== 'number' || !Number.isInteger(es.patience) || es.patience < 0) {
+      bad('earlyStopping.patience', `\`earlyStopping.patience\` must be a non-negative integer. Received: patience=${fmt(es.patience)}.`);
+    }
+    if (es.monitor !== undefined && !['loss', 'val_loss', 'accuracy', 'val_accuracy', 'mae', 'val_mae'].includes(es.monitor as string)) {
+      bad('earlyStopping.monitor', `\`earlyStopping.monitor\` must name a logged metric such as "val_loss". Received: monitor=${fmt(es.monitor)}.`);
+    }
+  }
+}
+
+/** The data settings must produce exactly the input the model declares. */
+function checkData(spec: ModelSpec, issues: SpecIssue[]): void {
+  const d = spec.data;
+  if (!d || !spec.input) return;
+  const bad = (path: string, message: string): void => {
+    issues.push({ layerIndex: null, path, severity: 'error', message });
+  };
+  if (d.kind === 'text' && spec.input.kind !== 'tokens') bad('data.kind', `Text data produces token ids, but the input is "${spec.input.kind}". Expected: "input": {"kind": "tokens", …}.`);
+  if (d.kind === 'timeseries') {
+    if (spec.input.kind !== 'floats') return bad('data.kind', `Time-series data produces float sequences, but the input is "${spec.input.kind}". Expected: "input": {"kind": "floats", …}.`);
+    for (const key of ['lookback', 'step'] as const) {
+      if (typeof d[key] !== 'number' || !Number.isInteger(d[key]) || d[key] < 1) return bad(`data.${key}`, `\`data.${key}\` must be a positive integer. Received: ${key}=${fmt(d[key])}.`);
+    }
+    if (typeof d.delay !== 'number' || !Number.isInteger(d.delay) || d.delay < 0) return bad('data.delay', `\`data.delay\` must be a non-negative integer. Received: delay=${fmt(d.delay)}.`);
+    const timesteps = Math.ceil(d.lookback / d.step);
+    if (spec.input.timesteps !== timesteps) {
+      bad('input.timesteps', `\`input.timesteps\` must equal ceil(lookback / step) = ceil(${d.lookback} / ${d.step}) = ${timesteps}. Received: timesteps=${spec.input.timesteps}.`);
+    }
+    if (d.features && spec.input.features !== new Set([...d.features, d.target]).size) {
+      bad('input.features', `\`input.features\` must equal the number of feature columns (${new Set([...d.features, d.target]).size}: ${[...new Set([...d.features, d.target])].join(', ')}). Received: features=${spec.input.features}.`);
+    }
+  }
+}
