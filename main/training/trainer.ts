@@ -1,0 +1,348 @@
+/**
+ * The training loop. Our own rather than `model.fit`, because fit's callbacks expose only loss and metrics, and
+ * the studio shows the gradient norm of every layer on every batch (FINDINGS.md: computeGradients →
+ * norms → applyGradients runs at the speed of fit, without leaks).
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { ResolvedTraining, LossName, MetricName } from '../../shared/model-spec.js';
+import { metricMode } from '../../shared/training-records.js';
+import type { BatchRecord, EpochRecord, TrainResult } from '../../shared/training-records.js';
+import { mulberry32, shuffleInPlace } from './seeded-random.js';
+
+/** A set of samples that can hand out batches as tensors; windows and token rows are built on demand. */
+export interface SampleSource {
+  readonly count: number;
+  /** Builds xs [b, …] and ys ([b, 1] for one output unit, [b] for class ids) for the given sample indices. */
+  batch(indices: Int32Array): { xs: tf.Tensor; ys: tf.Tensor };
+}
+
+export interface TrainerData {
+  train: SampleSource;
+  val: SampleSource | null;
+  test?: SampleSource | null;
+}
+
+export interface TrainerCallbacks {
+  onBatch?(record: BatchRecord): void;
+  onEpoch?(record: EpochRecord): void;
+  /** Called while paused and when resumed, so hosts can show it. */
+  onState?(state: 'running' | 'paused'): void;
+}
+
+/** Pause, resume and stop, requested from outside (the worker's message handler) and honoured between batches. */
+export class TrainingControl {
+  private pausedWith: { promise: Promise<void>; resolve: () => void } | null = null;
+  stopRequested = false;
+
+  get paused(): boolean {
+    return this.pausedWith !== null;
+  }
+
+  pause(): void {
+    if (this.pausedWith || this.stopRequested) return;
+    let resolve!: () => void;
+    const promise = new Promise<void>((r) => (resolve = r));
+    this.pausedWith = { promise, resolve };
+  }
+
+  resume(): void {
+    const p = this.pausedWith;
+    this.pausedWith = null;
+    p?.resolve();
+  }
+
+  stop(): void {
+    this.stopRequested = true;
+    this.resume();
+  }
+
+  /** Waits while paused. Resolves immediately otherwise. */
+  async waitIfPaused(onState?: (s: 'running' | 'paused') => void): Promise<void> {
+    if (!this.pausedWith) return;
+    onState?.('paused');
+    while (this.pausedWith) await this.pausedWith.promise;
+    onState?.('running');
+  }
+}
+
+// Keras's backend epsilon: probabilities are clipped to [eps, 1 - eps] before the log.
+const EPSILON = 1e-7;
+
+/** The loss as a scalar mean over the batch; predictions are probabilities for the crossentropies. */
+export function computeLoss(name: LossName, yTrue: tf.Tensor, yPred: tf.Tensor): tf.Scalar {
+  return tf.tidy(() => {
+    switch (name) {
+      case 'binaryCrossentropy': {
+        const p = tf.clipByValue(yPred, EPSILON, 1 - EPSILON);
+        return tf.neg(tf.mean(tf.add(tf.mul(yTrue, tf.log(p)), tf.mul(tf.sub(1, yTrue), tf.log(tf.sub(1, p)))))) as tf.Scalar;
+      }
+      case 'sparseCategoricalCrossentropy': {
+        const p = tf.clipByValue(yPred, EPSILON, 1 - EPSILON);
+        const oneHot = tf.oneHot(tf.cast(yTrue.flatten(), 'int32'), yPred.shape[yPred.shape.length - 1]!);
+        return tf.neg(tf.mean(tf.sum(tf.mul(oneHot, tf.log(p)), -1))) as tf.Scalar;
+      }
+      case 'meanSquaredError':
+        return tf.mean(tf.squaredDifference(yPred.reshape(yTrue.shape), yTrue)) as tf.Scalar;
+      case 'meanAbsoluteError':
+        return tf.mean(tf.abs(tf.sub(yPred.reshape(yTrue.shape), yTrue))) as tf.Scalar;
+      default: {
+        const never: never = name;
+        throw new Error(`unknown loss ${String(never)}`);
+      }
+    }
+  });
+}
+
+/** A metric as a scalar mean over the batch (Keras semantics: binary accuracy thresholds at 0.5). */
+export function computeMetric(name: MetricName, loss: LossName, yTrue: tf.Tensor, yPred: tf.Tensor): tf.Scalar {
+  return tf.tidy(() => {
+    switch (name) {
+      case 'accuracy':
+        if (loss === 'sparseCategoricalCrossentropy') {
+          return tf.mean(tf.cast(tf.equal(tf.argMax(yPred, -1), tf.cast(yTrue.flatten(), 'int32')), 'float32')) as tf.Scalar;
+        }
+        return tf.mean(tf.cast(tf.equal(tf.cast(tf.greater(yPred, 0.5), 'float32'), yTrue), 'float32')) as tf.Scalar;
+      case 'mae':
+        return tf.mean(tf.abs(tf.sub(yPred.reshape(yTrue.shape), yTrue))) as tf.Scalar;
+      default: {
+        const never: never = name;
+        throw new Error(`unknown metric ${String(never)}`);
+      }
+    }
+  });
+}
+
+/** The optimizer with Keras's defaults for the other hyper-parameters (rho 0.9, betas 0.9/0.999, eps 1e-7). */
+export function makeOptimizer(name: ResolvedTraining['optimizer'], learningRate: number): tf.Optimizer {
+  switch (name) {
+    case 'rmsprop': return tf.train.rmsprop(learningRate, 0.9, 0, 1e-7);
+    case 'adam': return tf.train.adam(learningRate, 0.9, 0.999, 1e-7);
+    case 'sgd': return tf.train.sgd(learningRate);
+    default: {
+      const never: never = name;
+      throw new Error(`unknown optimizer ${String(never)}`);
+    }
+  }
+}
+
+/** Evaluates a source in batches with dropout off; returns the mean of each log weighted by batch size. */
+export function evaluate(model: tf.LayersModel, source: SampleSource, cfg: Pick<ResolvedTraining, 'loss' | 'metrics' | 'batchSize'>): Record<string, number> {
+  const sums: Record<string, number> = { loss: 0 };
+  for (const m of cfg.metrics) sums[m] = 0;
+  for (let start = 0; start < source.count; start += cfg.batchSize) {
+    const n = Math.min(cfg.batchSize, source.count - start);
+    const idx = new Int32Array(n).map((_, i) => start + i);
+    const values = tf.tidy(() => {
+      const { xs, ys } = source.batch(idx);
+      const pred = model.predictOnBatch(xs) as tf.Tensor;
+      return tf.stack([computeLoss(cfg.loss, ys, pred), ...cfg.metrics.map((m) => computeMetric(m, cfg.loss, ys, pred))]);
+    });
+    const v = values.dataSync();
+    values.dispose();
+    sums.loss! += v[0]! * n;
+    cfg.metrics.forEach((m, i) => (sums[m]! += v[i + 1]! * n));
+  }
+  for (const k of Object.keys(sums)) sums[k] = sums[k]! / Math.max(1, source.count);
+  return sums;
+}
+
+/** Which layer owns each trainable variable, so gradients can be summed per layer. */
+function variablesByLayer(model: tf.LayersModel): { vars: tf.Variable[]; layerOf: string[]; layers: string[] } {
+  const vars: tf.Variable[] = [];
+  const layerOf: string[] = [];
+  const layers: string[] = [];
+  for (const layer of model.layers) {
+    const ws = layer.trainableWeights;
+    if (ws.length === 0) continue;
+    layers.push(layer.name);
+    for (const w of ws) {
+      vars.push(w.read() as tf.Variable);
+      layerOf.push(layer.name);
+    }
+  }
+  return { vars, layerOf, layers };
+}
+
+function snapshot(model: tf.LayersModel): tf.Tensor[] {
+  return model.getWeights().map((w) => tf.keep(w.clone()));
+}
+
+/**
+ * Trains `model` on `data`. Returns when the last epoch ends, early stopping triggers, `control.stop()` is called
+ * or the loss stops being finite. The model keeps the best weights when `earlyStopping.restoreBestWeights`, and the
+ * last finite weights after a NaN/Inf loss.
+ */
+export async function train(
+  model: tf.LayersModel,
+  data: TrainerData,
+  cfg: ResolvedTraining,
+  callbacks: TrainerCallbacks = {},
+  control: TrainingControl = new TrainingControl(),
+): Promise<TrainResult> {
+  const started = performance.now();
+  const random = mulberry32(cfg.seed ^ 0x5bd1e995);
+  const optimizer = makeOptimizer(cfg.optimizer, cfg.learningRate);
+  const { vars, layerOf, layers } = variablesByLayer(model);
+  const order = new Int32Array(data.train.count).map((_, i) => i);
+  const batches = Math.ceil(data.train.count / cfg.batchSize);
+  if (batches === 0) throw new Error('The training set is empty: no samples to train on.');
+  const es = cfg.earlyStopping;
+  const monitor = es?.monitor ?? null;
+  const mode = monitor ? metricMode(monitor) : 'min';
+  let best: { value: number; epoch: number; weights: tf.Tensor[] | null } | null = null;
+  let lastGood: tf.Tensor[] = snapshot(model);
+  let lastLogs: Record<string, number> = {};
+  let wait = 0;
+  let status: TrainResult['status'] = 'completed';
+  let reason: string | null = null;
+  let epochsRun = 0;
+  const epochSeconds: number[] = [];
+
+  try {
+    for (let epoch = 0; epoch < cfg.epochs; epoch++) {
+      const epochStart = performance.now();
+      if (cfg.shuffle) shuffleInPlace(order, random);
+      const sums: Record<string, number> = {};
+      const normSums: Record<string, number> = {};
+      let globalSum = 0;
+      let seen = 0;
+      for (let b = 0; b < batches; b++) {
+        // Yield to the event loop so pause/stop messages are received between batches.
+        await new Promise<void>((r) => setImmediate(r));
+        await control.waitIfPaused(callbacks.onState);
+        if (control.stopRequested) break;
+        const idx = order.subarray(b * cfg.batchSize, Math.min((b + 1) * cfg.batchSize, order.length));
+        const { lossValue, metricValues, sq } = step(model, data.train, idx, cfg, optimizer, vars, layerOf, layers);
+        if (!Number.isFinite(lossValue)) {
+          status = 'failed';
+          reason = `The loss became ${lossValue} at epoch ${epoch + 1}, batch ${b + 1}; training stopped and the weights from the end of the last good epoch were kept. Try a lower learning rate or set clipnorm.`;
+          model.setWeights(lastGood);
+          break;
+        }
+        const n = idx.length;
+        seen += n;
+        const logs: Record<string, number> = { loss: lossValue };
+        cfg.metrics.forEach((m, i) => (logs[m] = metricValues[i]!));
+        for (const [k, v] of Object.entries(logs)) sums[k] = (sums[k] ?? 0) + v * n;
+        const gradNorms: Record<string, number> = {};
+        let global = 0;
+        layers.forEach((name, i) => {
+          gradNorms[name] = Math.sqrt(sq[i]!);
+          global += sq[i]!;
+          normSums[name] = (normSums[name] ?? 0) + gradNorms[name]!;
+        });
+        const globalGradNorm = Math.sqrt(global);
+        globalSum += globalGradNorm;
+        const elapsedEpoch = (performance.now() - epochStart) / 1000;
+        const perEpoch = (elapsedEpoch / (b + 1)) * batches;
+        callbacks.onBatch?.({
+          kind: 'batch', epoch, batch: b, batches, logs, gradNorms, globalGradNorm,
+          elapsedMs: performance.now() - started,
+          etaSeconds: perEpoch - elapsedEpoch + perEpoch * (cfg.epochs - epoch - 1),
+        });
+      }
+      if (status === 'failed' || seen === 0) break;
+      const batchesRun = Math.ceil(seen / cfg.batchSize);
+      const logs: Record<string, number> = {};
+      for (const [k, v] of Object.entries(sums)) logs[k] = v / seen;
+      if (data.val && data.val.count > 0) {
+        for (const [k, v] of Object.entries(evaluate(model, data.val, cfg))) logs[`val_${k}`] = v;
+      }
+      epochsRun = epoch + 1;
+      lastLogs = logs;
+      tf.dispose(lastGood);
+      lastGood = snapshot(model);
+
+      let bestEpoch: number | null = null;
+      if (es && monitor) {
+        const value = logs[monitor];
+        if (value === undefined) throw new Error(`Early stopping monitors "${monitor}", which this run does not log. Logged: ${Object.keys(logs).join(', ')}.`);
+        const improved = !best || (mode === 'min' ? value < best.value - es.minDelta : value > best.value + es.minDelta);
+        if (improved) {
+          if (best?.weights) tf.dispose(best.weights);
+          best = { value, epoch, weights: es.restoreBestWeights ? snapshot(model) : null };
+          wait = 0;
+        } else {
+          wait++;
+        }
+        bestEpoch = best!.epoch;
+      }
+      const seconds = (performance.now() - epochStart) / 1000;
+      epochSeconds.push(seconds);
+      const mean = epochSeconds.reduce((a, s) => a + s, 0) / epochSeconds.length;
+      const gradNorms: Record<string, number> = {};
+      for (const [k, v] of Object.entries(normSums)) gradNorms[k] = v / batchesRun;
+      callbacks.onEpoch?.({
+        kind: 'epoch', epoch, epochs: cfg.epochs, logs, gradNorms, globalGradNorm: globalSum / batchesRun,
+        seconds, etaSeconds: mean * (cfg.epochs - epoch - 1), numTensors: tf.memory().numTensors, bestEpoch,
+      });
+      if (control.stopRequested) {
+        status = 'stopped';
+        reason = `Stopped by the user during epoch ${epoch + 1}.`;
+        break;
+      }
+      // Keras's EarlyStopping: stop once `patience` epochs in a row brought no improvement.
+      if (es && wait >= es.patience && wait > 0) {
+        status = 'early-stopped';
+        reason = `${monitor} did not improve for ${wait} epoch(s) after epoch ${best!.epoch + 1} (patience ${es.patience}).`;
+        break;
+      }
+    }
+    if (control.stopRequested && status === 'completed') {
+      status = 'stopped';
+      reason = 'Stopped by the user.';
+    }
+    let restored = false;
+    let finalLogs = lastLogs;
+    if (best?.weights && best.epoch !== epochsRun - 1 && status !== 'failed') {
+      model.setWeights(best.weights);
+      restored = true;
+      finalLogs = data.val ? Object.fromEntries(Object.entries(evaluate(model, data.val, cfg)).map(([k, v]) => [`val_${k}`, v])) : lastLogs;
+    }
+    const testLogs = data.test && data.test.count > 0 ? evaluate(model, data.test, cfg) : null;
+    return {
+      status, reason, epochsRun, finalLogs, bestEpoch: best?.epoch ?? null, restoredBestWeights: restored, testLogs,
+      seconds: (performance.now() - started) / 1000,
+    };
+  } finally {
+    tf.dispose(lastGood);
+    if (best?.weights) tf.dispose(best.weights);
+    optimizer.dispose();
+  }
+}
+
+/** One optimizer step; returns the loss, the metrics and the squared gradient norm of each layer (pre-clipping). */
+function step(
+  model: tf.LayersModel, source: SampleSource, idx: Int32Array, cfg: ResolvedTraining, optimizer: tf.Optimizer,
+  vars: tf.Variable[], layerOf: string[], layers: string[],
+): { lossValue: number; metricValues: number[]; sq: number[] } {
+  let metrics: tf.Scalar[] = [];
+  const summary = tf.tidy(() => {
+    const { xs, ys } = source.batch(idx);
+    const { value, grads } = optimizer.computeGradients(() => {
+      const pred = model.apply(xs, { training: true }) as tf.Tensor;
+      // Metrics come from the same forward pass; kept so they survive the gradient scope's cleanup.
+      metrics = cfg.metrics.map((m) => tf.keep(computeMetric(m, cfg.loss, ys, pred)));
+      return computeLoss(cfg.loss, ys, pred);
+    }, vars);
+    const perVar = vars.map((v) => tf.sum(tf.square(grads[v.name]!)));
+    const perLayer = layers.map((name) => tf.addN(perVar.filter((_, i) => layerOf[i] === name)));
+    let applied = grads;
+    if (cfg.clipnorm !== null) {
+      // Keras `clipnorm`: each gradient tensor is rescaled to at most this L2 norm, independently.
+      const clip = cfg.clipnorm;
+      applied = {};
+      vars.forEach((v, i) => {
+        const norm = tf.sqrt(perVar[i]!);
+        applied[v.name] = tf.div(tf.mul(grads[v.name]!, clip), tf.maximum(norm, clip));
+      });
+    }
+    optimizer.applyGradients(applied);
+    return tf.concat([tf.reshape(value, [1]), ...metrics.map((m) => tf.reshape(m, [1])), tf.stack(perLayer)]);
+  });
+  tf.dispose(metrics);
+  const v = summary.dataSync();
+  summary.dispose();
+  const k = cfg.metrics.length;
+  return { lossValue: v[0]!, metricValues: Array.from(v.subarray(1, 1 + k)), sq: Array.from(v.subarray(1 + k)) };
+}
