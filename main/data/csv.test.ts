@@ -1,0 +1,184 @@
+import assert from 'node:assert/strict';
+import { closeSync, openSync, ftruncateSync, mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { after, describe, it } from 'node:test';
+import { parseCsv, readCsvFile } from './csv.js';
+import type { CsvDelimiter } from './csv.js';
+import { assertDataError, makeTempDir, sharedData } from './test-support.js';
+
+const FILE = '/data/x.csv';
+
+describe('parseCsv', () => {
+  const cases: {
+    name: string;
+    text: string;
+    delimiter?: CsvDelimiter;
+    header: string[];
+    rows: string[][];
+    sniffed?: string;
+    rowLines?: number[];
+  }[] = [
+    { name: 'LF', text: 'a,b\n1,2\n3,4\n', header: ['a', 'b'], rows: [['1', '2'], ['3', '4']], sniffed: ',', rowLines: [2, 3] },
+    { name: 'CRLF', text: 'a,b\r\n1,2\r\n3,4\r\n', header: ['a', 'b'], rows: [['1', '2'], ['3', '4']] },
+    { name: 'lone CR', text: 'a,b\r1,2\r3,4', header: ['a', 'b'], rows: [['1', '2'], ['3', '4']], rowLines: [2, 3] },
+    { name: 'no trailing newline', text: 'a,b\n1,2', header: ['a', 'b'], rows: [['1', '2']] },
+    {
+      name: 'quoted delimiter and doubled quotes',
+      text: 'name,quote\nx,"he said ""hi"", then left"\n',
+      header: ['name', 'quote'],
+      rows: [['x', 'he said "hi", then left']],
+    },
+    {
+      name: 'line breaks inside quotes shift editor rows',
+      text: 'a,b\n"line1\r\nline2\nline3",2\n3,4\n',
+      header: ['a', 'b'],
+      rows: [['line1\r\nline2\nline3', '2'], ['3', '4']],
+      rowLines: [2, 5],
+    },
+    { name: 'BOM and semicolons', text: '\ufeffa;b\n1,5;2\n', header: ['a', 'b'], rows: [['1,5', '2']], sniffed: ';' },
+    { name: 'tabs', text: 'a\tb\tc\n1\t2\t3\n', header: ['a', 'b', 'c'], rows: [['1', '2', '3']], sniffed: '\t' },
+    { name: 'pipes', text: 'a|b\n1|2\n', header: ['a', 'b'], rows: [['1', '2']], sniffed: '|' },
+    { name: 'sniffing ignores quoted commas', text: '"a,b";c\n1;2\n', header: ['a,b', 'c'], rows: [['1', '2']], sniffed: ';' },
+    { name: 'single column', text: 'text\nhello\nworld\n', header: ['text'], rows: [['hello'], ['world']], sniffed: ',' },
+    {
+      name: 'blank lines are skipped but keep editor rows',
+      text: 'a,b\n\n1,2\n  \n\t\n3,4\n\n',
+      header: ['a', 'b'],
+      rows: [['1', '2'], ['3', '4']],
+      rowLines: [3, 6],
+    },
+    { name: 'empty fields', text: 'a,b,c\n,,\n', header: ['a', 'b', 'c'], rows: [['', '', '']] },
+    { name: 'a lone "" is a value, not a blank line', text: 'a\n""\nx\n', header: ['a'], rows: [[''], ['x']] },
+    { name: 'header names are trimmed', text: ' a , b \n1, 2\n', header: ['a', 'b'], rows: [['1', ' 2']] },
+    { name: 'a quote inside an unquoted field is literal', text: 'a,b\n5" screen,2\n', header: ['a', 'b'], rows: [['5" screen', '2']] },
+    { name: 'explicit delimiter wins over sniffing', text: 'a;b,c\n1;2,3\n', delimiter: ',', header: ['a;b', 'c'], rows: [['1;2', '3']] },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      const out = parseCsv(c.text, c.delimiter === undefined ? { file: FILE } : { file: FILE, delimiter: c.delimiter });
+      assert.deepEqual(out.header, c.header);
+      assert.deepEqual(out.rows, c.rows);
+      if (c.sniffed !== undefined) assert.equal(out.delimiter, c.sniffed);
+      if (c.rowLines !== undefined) assert.deepEqual([...out.rowLines], c.rowLines);
+    });
+  }
+
+  const errors: { name: string; text: string; message: string; row?: number; column?: string }[] = [
+    { name: 'empty file', text: '', message: 'x.csv: expected a header line and at least one data row, received an empty file.' },
+    { name: 'blank file', text: '\ufeff\n \r\n', message: 'x.csv: expected a header line and at least one data row, received an empty file.' },
+    {
+      name: 'header only',
+      text: 'a,b\n\n',
+      message: 'x.csv, row 1: expected at least one data row after the header, received only the header.',
+      row: 1,
+    },
+    {
+      name: 'unterminated quote names the row where it opened',
+      text: 'a,b\n1,2\n3,"oops\n4,5\n6,7\n',
+      message: 'x.csv, row 3: expected a closing quote (") for the quoted field that opens on this row, received the end of the file.',
+      row: 3,
+    },
+    {
+      name: 'too few fields',
+      text: 'a,b,c\n1,2,3\n4,5\n',
+      message:
+        'x.csv, row 3: expected 3 fields (as in the header), received 2. Check for a missing or extra "," or an unquoted field that contains one.',
+      row: 3,
+    },
+    {
+      name: 'too many fields after a multi-line record (editor row, not record number)',
+      text: 'a\tb\n"x\ny"\t1\n1\t2\t3\n',
+      message:
+        'x.csv, row 4: expected 2 fields (as in the header), received 3. Check for a missing or extra tab or an unquoted field that contains one.',
+      row: 4,
+    },
+    {
+      name: 'duplicate header name',
+      text: 'a,b,a\n1,2,3\n',
+      message: 'x.csv, row 1, column "a": expected unique column names in the header, received "a" twice (columns 1 and 3).',
+      row: 1,
+      column: 'a',
+    },
+    {
+      name: 'empty header name',
+      text: 'a, ,c\n1,2,3\n',
+      message: 'x.csv, row 1: expected a name for every column of the header, received an empty name for column 2 of 3.',
+      row: 1,
+    },
+    {
+      name: 'text after a closing quote',
+      text: 'a,b\n"x"y,2\n',
+      message:
+        'x.csv, row 2: expected a delimiter or the end of the line after a closing quote, received "y,2". A quote inside a quoted field must be doubled ("").',
+      row: 2,
+    },
+  ];
+  for (const c of errors) {
+    it(`refuses: ${c.name}`, () => {
+      assertDataError(() => parseCsv(c.text, { file: FILE }), {
+        message: c.message,
+        file: FILE,
+        ...(c.row === undefined ? {} : { row: c.row }),
+        ...(c.column === undefined ? {} : { column: c.column }),
+      });
+    });
+  }
+});
+
+describe('readCsvFile', () => {
+  const { dir, cleanup } = makeTempDir('csv');
+  after(cleanup);
+
+  it('reads the Seattle hourly normals', () => {
+    const t = readCsvFile(sharedData('seattle-weather', 'seattle-weather-hourly-normals.csv'));
+    assert.deepEqual(t.header, ['date', 'pressure', 'temperature', 'wind']);
+    assert.equal(t.rows.length, 8759);
+    assert.deepEqual(t.rows[0], ['2010-01-01T01:00:00', '1016.6', '4.0', '3.8']);
+    assert.deepEqual(t.rows[8758], ['2010-12-31T23:00:00', '1016.7', '4.3', '4.0']);
+    assert.equal(t.rowLines[8758], 8760);
+    assert.equal(t.encoding, 'utf-8');
+  });
+
+  it('decodes a cp1252 file', () => {
+    const file = path.join(dir, 'reviews.csv');
+    writeFileSync(file, Buffer.from([...Buffer.from('text;label\r\n'), 0x93, 0x6f, 0x6b, 0x94, 0x3b, 0x31, 0x0d, 0x0a]));
+    const t = readCsvFile(file);
+    assert.equal(t.encoding, 'windows-1252');
+    assert.equal(t.delimiter, ';');
+    assert.deepEqual(t.rows, [['“ok”', '1']]);
+  });
+
+  it('refuses a file above maxBytes, stating size and limit', () => {
+    const file = path.join(dir, 'big.csv');
+    writeFileSync(file, 'a,b\n' + '1,2\n'.repeat(24));
+    assertDataError(() => readCsvFile(file, { maxBytes: 10 }), {
+      message: 'big.csv: expected a file of at most 10 bytes (the limit), received 100 bytes. Raise `maxBytes` to load it anyway.',
+      file,
+    });
+  });
+
+  it('refuses a file above the default 1 GiB limit without reading it', () => {
+    // A sparse file: 1 GiB + 1 byte on paper, nothing on disk. Reading it would take seconds and 1 GiB of memory.
+    const file = path.join(dir, 'huge.csv');
+    const fd = openSync(file, 'w');
+    ftruncateSync(fd, 1024 ** 3 + 1);
+    closeSync(fd);
+    const start = performance.now();
+    assertDataError(() => readCsvFile(file), {
+      message:
+        'huge.csv: expected a file of at most 1.0 GiB (the limit), received 1.0 GiB (1073741825 bytes). Raise `maxBytes` to load it anyway.',
+    });
+    assert.ok(performance.now() - start < 200, 'the size check must come before reading');
+  });
+
+  it('refuses a missing path and a folder', () => {
+    const missing = path.join(dir, 'nope.csv');
+    assertDataError(() => readCsvFile(missing), {
+      message: `nope.csv: expected a readable file or folder at ${missing}, received an error: nothing exists at this path.`,
+      file: missing,
+    });
+    const folder = path.join(dir, 'folder.csv');
+    mkdirSync(folder);
+    assertDataError(() => readCsvFile(folder), { message: `folder.csv: expected a file, received a folder (${folder}).` });
+  });
+});

@@ -1,0 +1,41 @@
+// Helpers shared by the data layer's tests (not used by the app).
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DataError } from './data-error.js';
+
+/** /work/main: two levels above this folder. */
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+/** A file of the read-only real data sets in ../shared/data/. */
+export function sharedData(...parts: string[]): string {
+  return path.resolve(repoRoot, '../shared/data', ...parts);
+}
+
+/** Asserts fn throws a DataError (not any other type) and that its fields / message match. */
+export function assertDataError(
+  fn: () => unknown,
+  expected: { message?: string | RegExp; row?: number; column?: string; file?: string },
+): DataError {
+  let thrown: unknown;
+  try {
+    fn();
+  } catch (error) {
+    thrown = error;
+  }
+  assert.ok(thrown instanceof DataError, `expected a DataError, got ${thrown instanceof Error ? `${thrown.name}: ${thrown.message}` : String(thrown)}`);
+  if (typeof expected.message === 'string') assert.equal(thrown.message, expected.message);
+  else if (expected.message) assert.match(thrown.message, expected.message);
+  if ('row' in expected) assert.equal(thrown.row, expected.row);
+  if ('column' in expected) assert.equal(thrown.column, expected.column);
+  if ('file' in expected) assert.equal(thrown.file, expected.file);
+  return thrown;
+}
+
+/** A fresh folder in the OS temp dir and a function that removes it. */
+export function makeTempDir(prefix: string): { dir: string; cleanup: () => void } {
+  const dir = mkdtempSync(path.join(tmpdir(), `rnn-studio-${prefix}-`));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
