@@ -45,7 +45,7 @@ export interface ModelAnalysis {
 /** Formats a per-sample shape the way Keras prints it, with the batch dimension: (None, 100, 32). */
 export function formatShape(shape: Shape | null): string {
   if (!shape) return '?';
-  return `(None, ${shape.join(', ')}${shape.length === 0 ? '' : ''})`;
+  return `(None, ${shape.join(', ')})`;
 }
 
 function fmt(v: unknown): string {
@@ -442,4 +442,19 @@ function checkData(spec: ModelSpec, issues: SpecIssue[]): void {
       bad('input.features', `\`input.features\` must equal the number of feature columns (${new Set([...d.features, d.target]).size}: ${[...new Set([...d.features, d.target])].join(', ')}). Received: features=${spec.input.features}.`);
     }
   }
+}
+
+/** A text table like Keras's `model.summary()`, for the CLI and `summary.txt`. */
+export function formatSummary(analysis: ModelAnalysis, modelName: string): string {
+  const w = [30, 26, 12];
+  const row = (a: string, b: string, c: string) => ` ${a.padEnd(w[0]! - 1)}${b.padEnd(w[1]!)}${c}`;
+  const line = (ch: string) => ch.repeat(w[0]! + w[1]! + w[2]!);
+  const n = (x: number) => x.toLocaleString('en-US');
+  const out = [`Model: "${modelName}"`, line('_'), row('Layer (type)', 'Output Shape', 'Param #'), line('=')];
+  analysis.layers.forEach((l, i) => {
+    out.push(row(`${l.name} (${l.label})`, formatShape(l.outputShape), n(l.params)));
+    if (i < analysis.layers.length - 1) out.push('');
+  });
+  out.push(line('='), `Total params: ${n(analysis.totalParams)}`, `Trainable params: ${n(analysis.totalParams)}`, 'Non-trainable params: 0', line('_'));
+  return out.join('\n');
 }

@@ -9,18 +9,9 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { registerFastKernels } from './kernels.js';
 
-export type BackendPreference = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+import type { BackendInfo, BackendPreference } from '../../shared/worker-protocol.js';
 
-/** What every run reports about the engine it ran on. */
-export interface BackendInfo {
-  /** tfjs backend name: "tensorflow" (native), "wasm" or "cpu". */
-  name: string;
-  tfjsVersion: string;
-  /** Why this backend: e.g. why native TensorFlow was not used. */
-  detail: string;
-  /** Version of native TensorFlow when name is "tensorflow". */
-  nativeVersion?: string;
-}
+export type { BackendInfo, BackendPreference };
 
 const require = createRequire(import.meta.url);
 

@@ -1,0 +1,83 @@
+/**
+ * One training run from a spec, reporting through `emit`: choose the backend, read the data, build, train, save.
+ * The worker thread calls it; tests call it in-process. Every failure becomes an `error` event, never a throw.
+ */
+import type * as tf from '@tensorflow/tfjs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { resolveTraining } from '../../shared/model-spec.js';
+import type { ModelSpec } from '../../shared/model-spec.js';
+import { analyzeModel } from '../../shared/shape-inference.js';
+import type { RunOptions, WorkerEvent } from '../../shared/worker-protocol.js';
+import type { BatchRecord } from '../../shared/training-records.js';
+import { DataError } from '../data/data-error.js';
+import { initBackend } from './backend.js';
+import { buildModel } from './build-model.js';
+import { prepareData, resolveDataPath } from './prepare-data.js';
+import { saveLayersModel } from './save-model.js';
+import type { TrainingControl } from './trainer.js';
+import { train } from './trainer.js';
+import { withSeededRandom } from './seeded-random.js';
+
+export async function executeRun(spec: ModelSpec, specDir: string, options: RunOptions, emit: (e: WorkerEvent) => void, control: TrainingControl): Promise<void> {
+  const analysis = analyzeModel(spec);
+  if (!analysis.valid) {
+    const errors = analysis.issues.filter((i) => i.severity === 'error');
+    emit({ type: 'error', stage: 'spec', message: errors.map((i) => i.message).join('\n'), issues: analysis.issues });
+    return;
+  }
+  let stage: 'data' | 'engine' = 'engine';
+  let model: tf.LayersModel | null = null;
+  try {
+    const backend = await initBackend(options.backend ?? 'auto');
+    emit({ type: 'backend', backend });
+    const training = { ...resolveTraining(spec), ...(options.epochs ? { epochs: options.epochs } : {}) };
+    stage = 'data';
+    const data = prepareData(spec, resolveDataPath(spec, specDir, options.dataPath), training);
+    emit({ type: 'data', summary: data.summary });
+    stage = 'engine';
+    emit({ type: 'model', layers: analysis.layers, totalParams: analysis.totalParams });
+
+    const throttle = options.batchThrottleMs ?? 100;
+    let pending: BatchRecord[] = [];
+    let lastFlush = 0;
+    const flush = () => {
+      if (pending.length === 0) return;
+      emit({ type: 'batches', records: pending });
+      pending = [];
+      lastFlush = performance.now();
+    };
+    const result = await withSeededRandom(training.seed, async () => {
+      model = buildModel(spec).model;
+      return train(model, data, training, {
+        onBatch: (r) => {
+          pending.push(r);
+          if (performance.now() - lastFlush >= throttle) flush();
+        },
+        onEpoch: (r) => {
+          flush();
+          emit({ type: 'epoch', record: r });
+        },
+        onState: (state) => emit({ type: 'state', state }),
+      }, control);
+    });
+    flush();
+    if (options.outDir && model) {
+      const dir = join(options.outDir, 'model');
+      const files = await saveLayersModel(model, dir);
+      const pre = join(options.outDir, 'preprocessing.json');
+      await mkdir(options.outDir, { recursive: true });
+      await writeFile(pre, JSON.stringify(data.preprocessing));
+      emit({ type: 'saved', dir: options.outDir, files: [...files, pre] });
+    }
+    emit({ type: 'done', result });
+  } catch (e) {
+    if (e instanceof DataError) {
+      emit({ type: 'error', stage: 'data', message: e.message, file: e.file, row: e.row, column: e.column });
+    } else {
+      emit({ type: 'error', stage, message: e instanceof Error ? e.message : String(e) });
+    }
+  } finally {
+    (model as tf.LayersModel | null)?.dispose();
+  }
+}

@@ -1,0 +1,37 @@
+/**
+ * The training worker thread's entry. One long-lived worker per host: loading tfjs-node in a second worker thread
+ * has been reported to fail ("Module did not self-register", tfjs#8388).
+ */
+import { parentPort } from 'node:worker_threads';
+import type { WorkerEvent, WorkerRequest } from '../../shared/worker-protocol.js';
+import { executeRun } from './run.js';
+import { TrainingControl } from './trainer.js';
+
+if (!parentPort) throw new Error('worker.ts must run in a worker thread');
+const port = parentPort;
+let control: TrainingControl | null = null;
+
+const emit = (e: WorkerEvent) => port.postMessage(e);
+
+port.on('message', (msg: WorkerRequest) => {
+  switch (msg.type) {
+    case 'start': {
+      if (control) {
+        emit({ type: 'error', stage: 'engine', message: 'A run is already in progress in this worker; stop it first.' });
+        return;
+      }
+      const c = (control = new TrainingControl());
+      void executeRun(msg.spec, msg.specDir, msg.options, emit, c).finally(() => {
+        control = null;
+      });
+      return;
+    }
+    case 'pause': control?.pause(); return;
+    case 'resume': control?.resume(); return;
+    case 'stop': control?.stop(); return;
+    default: {
+      const never: never = msg;
+      throw new Error(`unknown worker request ${JSON.stringify(never)}`);
+    }
+  }
+});

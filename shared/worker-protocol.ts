@@ -1,0 +1,105 @@
+/**
+ * Messages between a host (the CLI, the Electron main process, the web server) and the training worker.
+ * A discriminated union on `type`; errors travel as data. Batch records are throttled by the worker
+ * (at most ~10 messages a second, each carrying every batch since the last), epoch records are always sent.
+ */
+import type { ModelSpec } from './model-spec.js';
+import type { LayerInfo, SpecIssue } from './shape-inference.js';
+import type { BatchRecord, EpochRecord, TrainResult } from './training-records.js';
+
+export type BackendPreference = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+
+/** Which engine ran a run; shown to the user and written with every run. */
+export interface BackendInfo {
+  /** tfjs backend name: "tensorflow" (native), "wasm" or "cpu". */
+  name: string;
+  tfjsVersion: string;
+  /** Why this backend, e.g. why native TensorFlow was not used. */
+  detail: string;
+  nativeVersion?: string;
+}
+
+export interface RunOptions {
+  /** Overrides `training.epochs`. */
+  epochs?: number;
+  /** Overrides `data.path` (resolved against the current directory, not the spec's). */
+  dataPath?: string;
+  backend?: BackendPreference;
+  /** Where the trained model and preprocessing files are written; null → not saved. */
+  outDir?: string | null;
+  /** Minimum milliseconds between two batch messages (default 100 → ≤ 10 a second). */
+  batchThrottleMs?: number;
+}
+
+/** What the data pipeline found, for the CLI's report and the app's data panel. */
+export type DataSummary = TextDataSummary | TimeSeriesDataSummary;
+
+export interface TextDataSummary {
+  kind: 'text';
+  path: string;
+  format: string;
+  encoding: string;
+  documents: number;
+  classNames: string[];
+  classCounts: number[];
+  split: { train: number; val: number; test: number };
+  /** Documents skipped while reading (binary files…), with the reason. */
+  skipped: { file: string; reason: string }[];
+  vocabSize: number;
+  /** Distinct words in the training documents. */
+  vocabularySeen: number;
+  /** Share of the training tokens inside the kept vocabulary. */
+  coverage: number;
+  /** Share of training sequences longer than `length` (cut). */
+  truncatedShare: number;
+  length: number;
+  lengthPercentiles: { p50: number; p90: number; p99: number };
+}
+
+export interface TimeSeriesDataSummary {
+  kind: 'timeseries';
+  path: string;
+  rows: number;
+  featureNames: string[];
+  target: string;
+  lookback: number;
+  step: number;
+  delay: number;
+  timesteps: number;
+  /** Half-open row ranges [start, end). */
+  rowRanges: { train: [number, number]; val: [number, number]; test: [number, number] };
+  windows: { train: number; val: number; test: number };
+  /** Mean and standard deviation of the target over the training rows (the normalisation). */
+  targetMean: number;
+  targetStd: number;
+  /** Chollet's common-sense baseline on the validation windows: MAE normalised, and in the target's units. */
+  baselineMae: number;
+  baselineMaeUnits: number;
+}
+
+export type WorkerRequest =
+  | { type: 'start'; spec: ModelSpec; /** folder the spec's relative paths are relative to */ specDir: string; options: RunOptions }
+  | { type: 'pause' }
+  | { type: 'resume' }
+  | { type: 'stop' };
+
+export type WorkerEvent =
+  | { type: 'backend'; backend: BackendInfo }
+  | { type: 'data'; summary: DataSummary }
+  | { type: 'model'; layers: LayerInfo[]; totalParams: number }
+  | { type: 'batches'; records: BatchRecord[] }
+  | { type: 'epoch'; record: EpochRecord }
+  | { type: 'state'; state: 'running' | 'paused' }
+  | { type: 'saved'; dir: string; files: string[] }
+  | { type: 'done'; result: TrainResult }
+  | {
+    type: 'error';
+    /** Where it went wrong: the spec (show on the nodes), the data (show in the import dialog), the engine. */
+    stage: 'spec' | 'data' | 'engine';
+    message: string;
+    issues?: SpecIssue[];
+    /** For data errors: the file, 1-based row and column named in the message. */
+    file?: string;
+    row?: number;
+    column?: string;
+  };
