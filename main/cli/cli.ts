@@ -1,0 +1,250 @@
+/**
+ * The headless CLI: `rnn-studio train <spec.json>` and `rnn-studio summary <spec.json>`.
+ * It drives the same training worker as the app and writes a run folder:
+ *   spec.json, metrics.jsonl (one JSON object per batch and per epoch), summary.txt, model/ (TF.js layers format),
+ *   preprocessing.json (tokenizer or normalisation, for predictions).
+ */
+import { readFileSync, mkdirSync, writeFileSync, appendFileSync } from 'node:fs';
+import { dirname, resolve, join, basename } from 'node:path';
+import { analyzeModel, formatSummary } from '../../shared/shape-inference.js';
+import type { ModelSpec } from '../../shared/model-spec.js';
+import { resolveTraining } from '../../shared/model-spec.js';
+import type { BackendPreference, DataSummary, RunOptions, WorkerEvent } from '../../shared/worker-protocol.js';
+import type { EpochRecord, TrainResult } from '../../shared/training-records.js';
+import { startTraining } from '../training-host.js';
+import { formatDuration, formatLogs, progressBar, describeData } from './format.js';
+
+const USAGE = `Usage:
+  rnn-studio train <spec.json> [--data PATH] [--epochs N] [--out DIR] [--backend auto|tensorflow|wasm|cpu]
+  rnn-studio summary <spec.json>
+
+train    trains the model the spec describes on its data (or --data) and writes a run folder (default runs/<name>-<time>)
+summary  prints the layers, output shapes and parameter counts, like Keras model.summary()`;
+
+export class UsageError extends Error {}
+
+interface Args {
+  command: 'train' | 'summary' | 'help';
+  specPath: string;
+  data?: string;
+  epochs?: number;
+  out?: string;
+  backend?: BackendPreference;
+}
+
+/** Parses argv (without node and the script). Throws UsageError with a message for the user. */
+export function parseArgs(argv: string[]): Args {
+  const [command, ...rest] = argv;
+  if (!command || command === '--help' || command === '-h' || command === 'help') return { command: 'help', specPath: '' };
+  if (command !== 'train' && command !== 'summary') throw new UsageError(`Unknown command "${command}". Expected "train" or "summary".`);
+  const args: Args = { command, specPath: '' };
+  for (let i = 0; i < rest.length; i++) {
+    const a = rest[i]!;
+    const value = () => {
+      const v = rest[++i];
+      if (v === undefined || v.startsWith('--')) throw new UsageError(`${a} needs a value.`);
+      return v;
+    };
+    switch (a) {
+      case '--data': args.data = value(); break;
+      case '--out': args.out = value(); break;
+      case '--epochs': {
+        const v = value();
+        const n = Number(v);
+        if (!Number.isInteger(n) || n < 1) throw new UsageError(`--epochs must be a positive integer. Received: ${v}.`);
+        args.epochs = n;
+        break;
+      }
+      case '--backend': {
+        const v = value();
+        if (!['auto', 'tensorflow', 'wasm', 'cpu'].includes(v)) throw new UsageError(`--backend must be auto, tensorflow, wasm or cpu. Received: ${v}.`);
+        args.backend = v as BackendPreference;
+        break;
+      }
+      default:
+        if (a.startsWith('--')) throw new UsageError(`Unknown option ${a}.`);
+        if (args.specPath) throw new UsageError(`Expected one spec file. Received a second: ${a}.`);
+        args.specPath = a;
+    }
+  }
+  if (!args.specPath) throw new UsageError(`${command} needs a spec file: rnn-studio ${command} <spec.json>.`);
+  if (command === 'summary' && (args.data || args.epochs || args.out || args.backend)) throw new UsageError('summary takes only a spec file.');
+  return args;
+}
+
+/** Reads and JSON-parses a spec file with a message that names the file. */
+export function readSpec(path: string): ModelSpec {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new UsageError(`Cannot read the spec ${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}.`);
+  }
+  try {
+    return JSON.parse(text) as ModelSpec;
+  } catch (e) {
+    throw new UsageError(`${path} is not valid JSON: ${(e as Error).message}.`);
+  }
+}
+
+function timestamp(): string {
+  return new Date().toISOString().replace(/[:T]/g, '-').replace(/\..*/, '');
+}
+
+interface Io {
+  out: (s: string) => void;
+  err: (s: string) => void;
+  /** A transient line (progress bar) on a terminal; ignored when output is not a TTY. */
+  status: (s: string) => void;
+}
+
+const defaultIo: Io = {
+  out: (s) => process.stdout.write(`${s}\n`),
+  err: (s) => process.stderr.write(`${s}\n`),
+  status: (s) => {
+    if (process.stdout.isTTY) process.stdout.write(`\r\x1b[2K${s}`);
+  },
+};
+
+/** Runs one CLI invocation; returns the exit code (0 ok, 1 failed run or invalid input, 2 usage). */
+export async function main(argv: string[], io: Io = defaultIo): Promise<number> {
+  let args: Args;
+  try {
+    args = parseArgs(argv);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.err(`${e.message}\n\n${USAGE}`);
+      return 2;
+    }
+    throw e;
+  }
+  if (args.command === 'help') {
+    io.out(USAGE);
+    return 0;
+  }
+  let spec: ModelSpec;
+  try {
+    spec = readSpec(args.specPath);
+  } catch (e) {
+    io.err((e as Error).message);
+    return 1;
+  }
+  const analysis = analyzeModel(spec);
+  const specName = typeof spec?.name === 'string' && spec.name ? spec.name : basename(args.specPath, '.json');
+  if (args.command === 'summary') {
+    if (analysis.layers.length > 0) io.out(formatSummary(analysis, specName));
+    for (const i of analysis.issues) io.err(`${i.severity === 'error' ? 'Error' : 'Warning'}${i.layerIndex !== null ? ` (layer ${i.layerIndex + 1})` : ''}: ${i.message}`);
+    return analysis.valid ? 0 : 1;
+  }
+  if (!analysis.valid) {
+    for (const i of analysis.issues.filter((x) => x.severity === 'error')) io.err(`Error${i.layerIndex !== null ? ` (layer ${i.layerIndex + 1})` : ''}: ${i.message}`);
+    return 1;
+  }
+  return train(spec, specName, args, io);
+}
+
+async function train(spec: ModelSpec, specName: string, args: Args, io: Io): Promise<number> {
+  const outDir = resolve(args.out ?? join('runs', `${specName}-${timestamp()}`));
+  mkdirSync(outDir, { recursive: true });
+  const metricsPath = join(outDir, 'metrics.jsonl');
+  writeFileSync(metricsPath, '');
+  const training = { ...resolveTraining(spec), ...(args.epochs ? { epochs: args.epochs } : {}) };
+  writeFileSync(join(outDir, 'spec.json'), `${JSON.stringify({ ...spec, training: { ...spec.training, epochs: training.epochs } }, null, 2)}\n`);
+  const summaryLines: string[] = [];
+  const say = (s: string) => {
+    io.out(s);
+    summaryLines.push(s);
+  };
+  const options: RunOptions = { epochs: args.epochs, dataPath: args.data, backend: args.backend, outDir };
+  let dataSummary: DataSummary | null = null;
+  const epochs: EpochRecord[] = [];
+  let result: TrainResult | null = null;
+  let errorEvent: Extract<WorkerEvent, { type: 'error' }> | null = null;
+
+  const onEvent = (e: WorkerEvent) => {
+    switch (e.type) {
+      case 'backend':
+        say(`Backend: ${e.backend.name} (tfjs ${e.backend.tfjsVersion}) — ${e.backend.detail}`);
+        break;
+      case 'data':
+        dataSummary = e.summary;
+        for (const l of describeData(e.summary)) say(l);
+        break;
+      case 'model':
+        say(formatSummary(analyzeModel(spec), specName));
+        say(`Training: ${training.optimizer} lr=${training.learningRate}, batch ${training.batchSize}, ${training.epochs} epochs, loss ${training.loss}${training.clipnorm ? `, clipnorm ${training.clipnorm}` : ''}, seed ${training.seed}`);
+        break;
+      case 'batches':
+        appendFileSync(metricsPath, e.records.map((r) => JSON.stringify(r)).join('\n') + '\n');
+        {
+          const r = e.records[e.records.length - 1]!;
+          io.status(`Epoch ${r.epoch + 1}/${training.epochs} ${progressBar((r.batch + 1) / r.batches, 24)} ${r.batch + 1}/${r.batches}  ${formatLogs(r.logs)}  ETA ${formatDuration(r.etaSeconds)}`);
+        }
+        break;
+      case 'epoch':
+        appendFileSync(metricsPath, JSON.stringify(e.record) + '\n');
+        epochs.push(e.record);
+        io.status('');
+        say(`Epoch ${e.record.epoch + 1}/${e.record.epochs}  ${formatLogs(e.record.logs)}  ${e.record.seconds.toFixed(1)}s  ETA ${formatDuration(e.record.etaSeconds)}`);
+        break;
+      case 'state':
+        say(e.state === 'paused' ? 'Paused.' : 'Resumed.');
+        break;
+      case 'saved':
+        say(`Saved the model to ${join(e.dir, 'model')}/ (TF.js layers format) and preprocessing.json.`);
+        break;
+      case 'done':
+        result = e.result;
+        break;
+      case 'error':
+        errorEvent = e;
+        break;
+      default: {
+        const never: never = e;
+        throw new Error(`unknown event ${JSON.stringify(never)}`);
+      }
+    }
+  };
+
+  const handle = startTraining(spec, dirname(resolve(args.specPath)), options, onEvent);
+  // First Ctrl-C stops after the current batch (the model is still saved); a second one quits at once.
+  let interrupts = 0;
+  const onSigint = () => {
+    interrupts++;
+    if (interrupts === 1) {
+      io.err('\nStopping after the current batch… (Ctrl-C again to quit now)');
+      handle.stop();
+    } else {
+      process.exit(130);
+    }
+  };
+  process.on('SIGINT', onSigint);
+  await handle.finished;
+  process.off('SIGINT', onSigint);
+
+  const err = errorEvent as Extract<WorkerEvent, { type: 'error' }> | null;
+  if (err) {
+    const lines = err.issues ? err.issues.filter((i) => i.severity === 'error').map((i) => `Error${i.layerIndex !== null ? ` (layer ${i.layerIndex + 1})` : ''}: ${i.message}`) : [`Error (${err.stage}): ${err.message}`];
+    for (const l of lines) io.err(l);
+    summaryLines.push(...lines);
+    writeFileSync(join(outDir, 'summary.txt'), summaryLines.join('\n') + '\n');
+    return 1;
+  }
+  const r = result as TrainResult | null;
+  if (r) {
+    say(`Result: ${r.status} after ${r.epochsRun} epoch(s) in ${formatDuration(r.seconds)}${r.reason ? ` — ${r.reason}` : '.'}`);
+    if (r.restoredBestWeights && r.bestEpoch !== null) say(`Restored the weights of epoch ${r.bestEpoch + 1} (best ${training.earlyStopping?.monitor}).`);
+    say(`Final: ${formatLogs(r.finalLogs)}`);
+    const ds = dataSummary as DataSummary | null;
+    if (ds?.kind === 'timeseries') {
+      const best = Math.min(...epochs.map((e) => e.logs.val_loss ?? Infinity));
+      if (training.loss === 'meanAbsoluteError' && Number.isFinite(best)) {
+        say(`Validation MAE: best ${best.toFixed(4)} (${(best * ds.targetStd).toFixed(3)} ${ds.target} units) vs common-sense baseline ${ds.baselineMae.toFixed(4)} (${ds.baselineMaeUnits.toFixed(3)}): ${best < ds.baselineMae ? 'beats' : 'does not beat'} the baseline.`);
+      }
+    }
+    if (r.testLogs) say(`Test: ${formatLogs(r.testLogs)}`);
+  }
+  say(`Run folder: ${outDir}`);
+  writeFileSync(join(outDir, 'summary.txt'), summaryLines.join('\n') + '\n');
+  return r && r.status !== 'failed' ? 0 : 1;
+}
