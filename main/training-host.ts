@@ -9,6 +9,8 @@ import { extname } from 'node:path';
 import type { ModelSpec } from '../shared/model-spec.js';
 import type { RunOptions, WorkerEvent, WorkerRequest } from '../shared/worker-protocol.js';
 
+type FinalEvent = Extract<WorkerEvent, { type: 'done' } | { type: 'error' } | { type: 'prediction' }>;
+
 export interface TrainingHandle {
   pause(): void;
   resume(): void;
@@ -17,12 +19,19 @@ export interface TrainingHandle {
   finished: Promise<Extract<WorkerEvent, { type: 'done' } | { type: 'error' }>>;
 }
 
+/** Where the worker entry lives when this module is bundled (Electron): set by the bundle's entry point. */
+let workerEntryOverride: string | null = null;
+export function setWorkerEntry(path: string): void {
+  workerEntryOverride = path;
+}
+
 /**
  * Compiled (.js) or run from source through tsx (.ts): the worker file has the same extension as this module.
  * Node 20 does not carry a loader registered with `--import tsx` over to worker threads, so a .ts worker starts
  * from a tiny bootstrap that registers tsx inside the worker first.
  */
 function createWorker(): Worker {
+  if (workerEntryOverride) return new Worker(workerEntryOverride);
   const ext = extname(fileURLToPath(import.meta.url));
   const url = new URL(`./training/worker${ext}`, import.meta.url);
   if (ext !== '.ts') return new Worker(url);
@@ -31,14 +40,13 @@ function createWorker(): Worker {
   return new Worker(bootstrap, { eval: true });
 }
 
-/** Starts one run in a fresh worker thread; the worker exits when the run ends. */
-export function startTraining(spec: ModelSpec, specDir: string, options: RunOptions, onEvent: (e: WorkerEvent) => void): TrainingHandle {
-  // Worker threads inherit execArgv, so a host started with `--import tsx` runs the .ts worker as well.
+/** Runs one request in a fresh worker thread until its final event (done, error or prediction), then ends it. */
+function runTask(first: WorkerRequest, onEvent: (e: WorkerEvent) => void): { send: (m: WorkerRequest) => void; finished: Promise<FinalEvent> } {
   const worker = createWorker();
   const send = (m: WorkerRequest) => worker.postMessage(m);
   let settled = false;
-  const finished = new Promise<Extract<WorkerEvent, { type: 'done' } | { type: 'error' }>>((resolve) => {
-    const finish = (e: Extract<WorkerEvent, { type: 'done' } | { type: 'error' }>) => {
+  const finished = new Promise<FinalEvent>((resolve) => {
+    const finish = (e: FinalEvent) => {
       if (settled) return;
       settled = true;
       resolve(e);
@@ -46,7 +54,7 @@ export function startTraining(spec: ModelSpec, specDir: string, options: RunOpti
     };
     worker.on('message', (e: WorkerEvent) => {
       onEvent(e);
-      if (e.type === 'done' || e.type === 'error') finish(e);
+      if (e.type === 'done' || e.type === 'error' || e.type === 'prediction') finish(e);
     });
     worker.on('error', (err) => {
       const e: WorkerEvent = { type: 'error', stage: 'engine', message: `The training worker crashed: ${err.message}` };
@@ -60,11 +68,24 @@ export function startTraining(spec: ModelSpec, specDir: string, options: RunOpti
       finish(e);
     });
   });
-  send({ type: 'start', spec, specDir, options });
+  send(first);
+  return { send, finished };
+}
+
+/** Starts one run in a fresh worker thread; the worker exits when the run ends. */
+export function startTraining(spec: ModelSpec, specDir: string, options: RunOptions, onEvent: (e: WorkerEvent) => void): TrainingHandle {
+  const { send, finished } = runTask({ type: 'start', spec, specDir, options }, onEvent);
   return {
     pause: () => send({ type: 'pause' }),
     resume: () => send({ type: 'resume' }),
     stop: () => send({ type: 'stop' }),
-    finished,
+    finished: finished as Promise<Extract<WorkerEvent, { type: 'done' } | { type: 'error' }>>,
   };
+}
+
+/** Runs a prediction request in a worker thread (TensorFlow never loads on the host's thread). */
+export async function runPrediction(request: Extract<WorkerRequest, { type: 'predict-text' | 'predict-series' }>): Promise<Extract<WorkerEvent, { type: 'prediction' } | { type: 'error' }>> {
+  const last = await runTask(request, () => {}).finished;
+  if (last.type === 'done') throw new Error('a prediction request ended with a training result');
+  return last;
 }

@@ -6,6 +6,7 @@
 import type { ModelSpec } from './model-spec.js';
 import type { LayerInfo, SpecIssue } from './shape-inference.js';
 import type { BatchRecord, EpochRecord, TrainResult } from './training-records.js';
+import type { SeriesPrediction, TextPrediction } from './api.js';
 
 export type BackendPreference = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
 
@@ -81,7 +82,10 @@ export type WorkerRequest =
   | { type: 'start'; spec: ModelSpec; /** folder the spec's relative paths are relative to */ specDir: string; options: RunOptions }
   | { type: 'pause' }
   | { type: 'resume' }
-  | { type: 'stop' };
+  | { type: 'stop' }
+  /** Predict with a saved run (its folder holds model/ and preprocessing.json). */
+  | { type: 'predict-text'; runDir: string; text: string }
+  | { type: 'predict-series'; runDir: string; spec: ModelSpec; dataPath: string; maxPoints: number };
 
 export type WorkerEvent =
   | { type: 'backend'; backend: BackendInfo }
@@ -92,6 +96,7 @@ export type WorkerEvent =
   | { type: 'state'; state: 'running' | 'paused' }
   | { type: 'saved'; dir: string; files: string[] }
   | { type: 'done'; result: TrainResult }
+  | { type: 'prediction'; result: TextPrediction | SeriesPrediction }
   | {
     type: 'error';
     /** Where it went wrong: the spec (show on the nodes), the data (show in the import dialog), the engine. */

@@ -199,6 +199,8 @@ async function train(spec: ModelSpec, specName: string, args: Args, io: Io): Pro
       case 'error':
         errorEvent = e;
         break;
+      case 'prediction':
+        break;
       default: {
         const never: never = e;
         throw new Error(`unknown event ${JSON.stringify(never)}`);

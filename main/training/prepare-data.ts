@@ -57,12 +57,12 @@ function prepareText(spec: ModelSpec, data: TextDataSpec, path: string, training
   const nClasses = ds.classNames.length;
   const binary = training.loss === 'binaryCrossentropy';
   if (binary && nClasses !== 2) {
-    throw new DataError(`${path}: binaryCrossentropy needs exactly 2 classes, but the data has ${nClasses}: ${ds.classNames.join(', ')}. Use Dense(units=${nClasses}, activation="softmax") with sparseCategoricalCrossentropy.`, { file: path });
+    throw new DataError(`binaryCrossentropy needs exactly 2 classes, but the data has ${nClasses}: ${ds.classNames.join(', ')}. Use Dense(units=${nClasses}, activation="softmax") with sparseCategoricalCrossentropy.`, { file: path });
   }
   const last = spec.layers[spec.layers.length - 1];
   const outUnits = last?.className === 'Dense' ? last.config?.units : undefined;
   if (training.loss === 'sparseCategoricalCrossentropy' && outUnits !== nClasses) {
-    throw new DataError(`${path}: the data has ${nClasses} classes (${ds.classNames.join(', ')}), so the output layer needs units=${nClasses}. Received: units=${String(outUnits)}.`, { file: path });
+    throw new DataError(`the data has ${nClasses} classes (${ds.classNames.join(', ')}), so the output layer needs units=${nClasses}. Received: units=${String(outUnits)}.`, { file: path });
   }
 
   // Shuffle documents once (seeded) so the splits mix classes; class folders and line files come sorted by class.
@@ -70,7 +70,7 @@ function prepareText(spec: ModelSpec, data: TextDataSpec, path: string, training
   shuffleInPlace(order, mulberry32(training.seed));
   if (data.maxSamples && data.maxSamples < order.length) order = order.slice(0, data.maxSamples);
   const counts = splitCounts(order.length, data.valFraction ?? 0.2, data.testFraction ?? 0);
-  if (counts.train < 1) throw new DataError(`${path}: no documents left for training after the validation/test split (${order.length} documents).`, { file: path });
+  if (counts.train < 1) throw new DataError(`no documents left for training after the validation/test split (${order.length} documents).`, { file: path });
   const trainIdx = order.subarray(0, counts.train);
   const texts = Array.from(order, (i) => ds.texts[i]!);
   const trainTexts = texts.slice(0, counts.train);
@@ -101,9 +101,9 @@ function prepareText(spec: ModelSpec, data: TextDataSpec, path: string, training
 }
 
 /** Batches of windows drawn lazily from a WindowSampler. */
-class WindowSource implements SampleSource {
+export class WindowSource implements SampleSource {
   readonly count: number;
-  constructor(private readonly sampler: WindowSampler, private readonly numFeatures: number) {
+  constructor(readonly sampler: WindowSampler, private readonly numFeatures: number) {
     this.count = sampler.count;
   }
 
@@ -121,7 +121,7 @@ function prepareTimeSeries(spec: ModelSpec, data: TimeSeriesDataSpec, path: stri
   const ts = loadTimeSeries(path, { dateColumn: data.dateColumn, features: data.features, target: data.target, encoding: data.encoding });
   const F = ts.featureNames.length;
   if (spec.input.features !== F) {
-    throw new DataError(`${path}: the model's input has features=${spec.input.features}, but the data gives ${F} feature columns (${ts.featureNames.join(', ')}). Set "input.features": ${F}.`, { file: path });
+    throw new DataError(`the model's input has features=${spec.input.features}, but the data gives ${F} feature columns (${ts.featureNames.join(', ')}). Set "input.features": ${F}.`, { file: path });
   }
   const ranges = chronologicalSplit(ts.rows, { train: data.trainFraction ?? 0.5, val: data.valFraction ?? 0.25 });
   const stats = normalizationStats(ts.data, F, ranges.train[1]);

@@ -5,6 +5,9 @@
 import { parentPort } from 'node:worker_threads';
 import type { WorkerEvent, WorkerRequest } from '../../shared/worker-protocol.js';
 import { executeRun } from './run.js';
+import { predictSeries, predictText } from './predict.js';
+import { initBackend } from './backend.js';
+import { DataError } from '../data/data-error.js';
 import { TrainingControl } from './trainer.js';
 
 if (!parentPort) throw new Error('worker.ts must run in a worker thread');
@@ -29,6 +32,20 @@ port.on('message', (msg: WorkerRequest) => {
     case 'pause': control?.pause(); return;
     case 'resume': control?.resume(); return;
     case 'stop': control?.stop(); return;
+    case 'predict-text':
+    case 'predict-series': {
+      const work = async () => {
+        await initBackend('auto');
+        return msg.type === 'predict-text' ? predictText(msg.runDir, msg.text) : predictSeries(msg.runDir, msg.spec, msg.dataPath, msg.maxPoints);
+      };
+      work().then(
+        (result) => emit({ type: 'prediction', result }),
+        (e: unknown) => emit(e instanceof DataError
+          ? { type: 'error', stage: 'data', message: e.message, file: e.file, row: e.row, column: e.column }
+          : { type: 'error', stage: 'engine', message: e instanceof Error ? e.message : String(e) }),
+      );
+      return;
+    }
     default: {
       const never: never = msg;
       throw new Error(`unknown worker request ${JSON.stringify(never)}`);

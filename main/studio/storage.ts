@@ -1,0 +1,52 @@
+/**
+ * Files that must survive crashes: written to a temporary file in the same folder, fsynced, then renamed over the
+ * old one, so a reader sees either the previous version or the new one, never half of either.
+ */
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { dirname, join, basename } from 'node:path';
+import { randomBytes } from 'node:crypto';
+
+/** Writes `text` to `path` atomically (temp file + fsync + rename + fsync of the folder). */
+export function writeFileAtomic(path: string, text: string | Uint8Array): void {
+  const dir = dirname(path);
+  mkdirSync(dir, { recursive: true });
+  const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const fd = openSync(tmp, 'w');
+  try {
+    writeSync(fd, typeof text === 'string' ? Buffer.from(text, 'utf8') : text);
+    fsyncSync(fd);
+  } catch (e) {
+    closeSync(fd);
+    rmSync(tmp, { force: true });
+    throw e;
+  }
+  closeSync(fd);
+  renameSync(tmp, path);
+  // The rename itself is durable only once the folder's entry is on disk (not supported on Windows: skipped there).
+  if (process.platform !== 'win32') {
+    const dfd = openSync(dir, 'r');
+    try {
+      fsyncSync(dfd);
+    } finally {
+      closeSync(dfd);
+    }
+  }
+}
+
+export function writeJsonAtomic(path: string, value: unknown): void {
+  writeFileAtomic(path, `${JSON.stringify(value, null, 2)}\n`);
+}
+
+/** Reads a JSON file; null when it does not exist or cannot be parsed (the caller decides what that means). */
+export function readJsonOrNull<T>(path: string): T | null {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as T;
+  } catch {
+    return null;
+  }
+}
+
+/** A new id: time-ordered, unique enough for one user's runs, and safe as a folder name. */
+export function newId(): string {
+  return `${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
+}

@@ -1,0 +1,126 @@
+// The API implementation in plain Node: real files under a temporary user-data folder, real training in the
+// worker thread, real predictions from the saved model.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync, readFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { StudioService } from './studio-service.js';
+import { writeJsonAtomic } from './storage.js';
+import type { StudioEvent } from '../../shared/api.js';
+import type { ModelSpec } from '../../shared/model-spec.js';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+function service(userDataDir = mkdtempSync(join(tmpdir(), 'rnn-studio-'))) {
+  return new StudioService({ userDataDir, host: 'web', appVersion: 'test', assetsDir: join(root, 'assets'), examplesDir: join(root, 'examples') });
+}
+
+async function waitForEnd(s: StudioService, runId: string): Promise<StudioEvent[]> {
+  const events: StudioEvent[] = [];
+  return new Promise((resolve) => {
+    const off = s.onEvent((e) => {
+      events.push(e);
+      if (e.type === 'run' && e.runId === runId && (e.event.type === 'done' || e.event.type === 'error')) {
+        off();
+        resolve(events);
+      }
+    });
+  });
+}
+
+test('samples come from examples/ with sample: paths, and preview their data', async () => {
+  const s = service();
+  const samples = await s.call('listSamples', {});
+  assert.deepEqual(samples.map((x) => [x.id, x.spec.data?.path]), [
+    ['forecast-gru', 'sample:seattle-weather-hourly-normals.csv'],
+    ['sentiment-lstm', 'sample:email-subjects'],
+  ]);
+  const ts = await s.call('previewData', { data: samples[0]!.spec.data! });
+  assert.ok(ts.kind === 'timeseries');
+  assert.equal(ts.rows, 8759);
+  assert.deepEqual(ts.columns, ['date', 'pressure', 'temperature', 'wind']);
+  assert.ok(ts.series.length <= 1000 && ts.series.length > 500);
+  assert.deepEqual(ts.rowRanges.train, [0, 4379]);
+  const text = await s.call('previewData', { data: samples[1]!.spec.data! });
+  assert.ok(text.kind === 'text');
+  assert.deepEqual(text.classNames, ['ham', 'spam']);
+  assert.deepEqual(text.classCounts, [2498, 1626]);
+  assert.equal(text.lengthHistogram.reduce((n, b) => n + b.count, 0), 4124);
+});
+
+test('bad arguments and bad data become ApiErrors with the place named', async () => {
+  const s = service();
+  await assert.rejects(s.call('getRun', { runId: '../etc' }), /getRun: invalid arguments: runId an id of letters, digits, _ and -/);
+  await assert.rejects(s.call('nope' as never, {}), /Unknown API method "nope"/);
+  await assert.rejects(s.call('previewData', { data: { kind: 'text', path: 'relative/path' } }), /Data paths must be absolute or name a bundled sample/);
+  await assert.rejects(s.call('previewData', { data: { kind: 'text', path: 'sample:../../etc' } }), /Unknown sample/);
+  const dir = mkdtempSync(join(tmpdir(), 'rnn-bad-'));
+  writeFileSync(join(dir, 'x.csv'), 'date,a\n1,2\n2,zz\n3,4\n');
+  await assert.rejects(s.call('previewData', { data: { kind: 'timeseries', path: join(dir, 'x.csv'), target: 'a', lookback: 1, step: 1, delay: 0 } }), /x\.csv, row 3, column "a"/);
+  await assert.rejects(s.call('uploadData', { name: 'x', files: [{ relativePath: '../../escape.txt', contentBase64: 'aGk=' }] }), /must stay inside the upload/);
+});
+
+test('a run: started, persisted, listed, predicted from; an interrupted run is marked failed on restart', async () => {
+  const userData = mkdtempSync(join(tmpdir(), 'rnn-studio-'));
+  const s = service(userData);
+  const sample = (await s.call('listSamples', {})).find((x) => x.id === 'forecast-gru')!;
+  const spec: ModelSpec = { ...sample.spec, layers: [{ className: 'GRU', config: { units: 4 } }, { className: 'Dense', config: { units: 1 } }], training: { ...sample.spec.training, epochs: 2, batchSize: 256 }, data: { ...sample.spec.data!, trainFraction: 0.1, valFraction: 0.05 } as ModelSpec['data'] };
+  const { runId } = await s.call('startRun', { spec });
+  const events = await waitForEnd(s, runId);
+  assert.ok(events.some((e) => e.type === 'runs-changed'));
+  const runs = await s.call('listRuns', {});
+  assert.equal(runs[0]!.id, runId);
+  assert.equal(runs[0]!.status, 'completed');
+  assert.equal(runs[0]!.epochsRun, 2);
+  assert.ok(runs[0]!.best.val_loss! > 0);
+  const detail = await s.call('getRun', { runId });
+  assert.equal(detail.epochRecords.length, 2);
+  assert.ok(detail.batchRecords.length > 0);
+  assert.equal(detail.dataSummary?.kind, 'timeseries');
+  const forecast = await s.call('predictSeries', { runId });
+  assert.equal(forecast.target, 'temperature');
+  assert.ok(forecast.points.length > 100);
+  assert.ok(Math.abs(forecast.baselineMae - (detail.dataSummary!.kind === 'timeseries' ? detail.dataSummary!.baselineMaeUnits : 0)) < 1e-3, `${forecast.baselineMae}`);
+  await assert.rejects(s.call('predictText', { runId, text: 'hello' }), /time-series model/);
+
+  // A run left "running" by a crash is marked failed when the service starts again; its metrics stay.
+  const meta = JSON.parse(readFileSync(join(userData, 'runs', runId, 'run.json'), 'utf8'));
+  mkdirSync(join(userData, 'runs', 'crashed-1'));
+  writeJsonAtomic(join(userData, 'runs', 'crashed-1', 'run.json'), { ...meta, id: 'crashed-1', status: 'running', result: null });
+  const again = service(userData);
+  const crashed = (await again.call('listRuns', {})).find((r) => r.id === 'crashed-1')!;
+  assert.equal(crashed.status, 'failed');
+  assert.match(crashed.error!, /The app closed while this run was in progress/);
+  assert.equal(crashed.epochsRun, 2);
+});
+
+test('text prediction from a trained run reports probabilities and the tokens seen', async () => {
+  const s = service();
+  const sample = (await s.call('listSamples', {})).find((x) => x.id === 'sentiment-lstm')!;
+  const spec: ModelSpec = { ...sample.spec, input: { kind: 'tokens', vocabSize: 2000, length: 12 }, layers: [{ className: 'Embedding', config: { inputDim: 2000, outputDim: 8 } }, { className: 'LSTM', config: { units: 8 } }, { className: 'Dense', config: { units: 1, activation: 'sigmoid' } }], training: { ...sample.spec.training, epochs: 1 } };
+  const { runId } = await s.call('startRun', { spec });
+  await waitForEnd(s, runId);
+  const p = await s.call('predictText', { runId, text: 'Re: the money for you zzyzxq' });
+  assert.deepEqual(p.classNames, ['ham', 'spam']);
+  assert.ok(Math.abs(p.probabilities[0]! + p.probabilities[1]! - 1) < 1e-6);
+  assert.deepEqual(p.tokens.slice(0, 3), ['re', 'the', 'money']);
+  assert.equal(p.tokens.at(-1), '<OOV>');
+});
+
+test('projects: save, save as, list, load; a damaged file is reported, not overwritten', async () => {
+  const userData = mkdtempSync(join(tmpdir(), 'rnn-studio-'));
+  const s = service(userData);
+  const spec = (await s.call('listSamples', {}))[0]!.spec;
+  const a = await s.call('saveProject', { name: 'first', spec });
+  const b = await s.call('saveProject', { name: 'copy', spec: { ...spec, name: 'changed' } });
+  assert.notEqual(a.id, b.id);
+  await s.call('saveProject', { id: a.id, name: 'first renamed', spec });
+  const list = await s.call('listProjects', {});
+  assert.deepEqual(list.map((p) => p.name).sort(), ['copy', 'first renamed']);
+  assert.equal((await s.call('loadProject', { id: b.id })).spec.name, 'changed');
+  writeFileSync(join(userData, 'projects', 'broken.json'), '{"format": 1, "id": "bro');
+  await assert.rejects(s.call('loadProject', { id: 'broken' }), /damaged \(not valid JSON\); it was left untouched/);
+  assert.equal(readFileSync(join(userData, 'projects', 'broken.json'), 'utf8'), '{"format": 1, "id": "bro');
+});

@@ -1,0 +1,344 @@
+/**
+ * The main-side implementation of the studio API (shared/api.ts): projects and runs on disk under the user-data
+ * folder, training and prediction in worker threads, events to every connected UI. Transports (Electron IPC,
+ * WebSocket) validate arguments with the API's schemas and call `call()`; nothing here knows which one is used.
+ */
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, appendFileSync, writeFileSync, statSync } from 'node:fs';
+import { basename, isAbsolute, join, normalize, relative, resolve, sep } from 'node:path';
+import { ApiError, validateParams } from '../../shared/api.js';
+import type {
+  ApiMethod, ApiParams, ApiResults, EngineInfo, HostKind, Project, ProjectSummary, RunDetail, RunSummary, SampleInfo, StudioCalls, StudioEvent,
+} from '../../shared/api.js';
+import type { ModelSpec } from '../../shared/model-spec.js';
+import { resolveTraining } from '../../shared/model-spec.js';
+import { analyzeModel } from '../../shared/shape-inference.js';
+import { metricMode } from '../../shared/training-records.js';
+import type { BatchRecord, EpochRecord, TrainResult } from '../../shared/training-records.js';
+import type { BackendInfo, DataSummary, WorkerEvent } from '../../shared/worker-protocol.js';
+import type { LayerInfo } from '../../shared/shape-inference.js';
+import { DataError } from '../data/data-error.js';
+import { startTraining, runPrediction } from '../training-host.js';
+import type { TrainingHandle } from '../training-host.js';
+import { previewData } from './data-preview.js';
+import { newId, readJsonOrNull, writeJsonAtomic } from './storage.js';
+
+/** run.json: everything about a run except its per-batch metrics (metrics.jsonl) and its model (model/). */
+interface RunMeta {
+  id: string;
+  name: string;
+  createdAt: string;
+  status: RunSummary['status'];
+  spec: ModelSpec;
+  dataPath: string;
+  epochs: number;
+  backend: BackendInfo | null;
+  dataSummary: DataSummary | null;
+  layers: LayerInfo[];
+  result: TrainResult | null;
+  error: string | null;
+  epochRecords: EpochRecord[];
+}
+
+export interface StudioServiceOptions {
+  userDataDir: string;
+  host: HostKind;
+  appVersion: string;
+  /** The folder holding `samples/` (bundled data) — the repository's or the packaged app's `assets/`. */
+  assetsDir: string;
+  /** Specs offered as samples (the repository's `examples/`). */
+  examplesDir: string;
+  /** Native file dialog (Electron only). */
+  pickDataPath?: (kind: 'file' | 'folder') => Promise<string | null>;
+}
+
+const SAMPLE_PREFIX = 'sample:';
+const MAX_UPLOAD_BYTES = 1024 ** 3;
+const MAX_BATCH_POINTS = 2000;
+
+export class StudioService {
+  private readonly listeners = new Set<(e: StudioEvent) => void>();
+  private readonly active = new Map<string, { handle: TrainingHandle; meta: RunMeta }>();
+  private lastBackend: BackendInfo | null = null;
+  readonly runsDir: string;
+  readonly projectsDir: string;
+  readonly uploadsDir: string;
+
+  constructor(private readonly opts: StudioServiceOptions) {
+    this.runsDir = join(opts.userDataDir, 'runs');
+    this.projectsDir = join(opts.userDataDir, 'projects');
+    this.uploadsDir = join(opts.userDataDir, 'uploads');
+    for (const d of [this.runsDir, this.projectsDir, this.uploadsDir]) mkdirSync(d, { recursive: true });
+    this.recoverInterruptedRuns();
+  }
+
+  onEvent(listener: (e: StudioEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private emit(e: StudioEvent): void {
+    for (const l of this.listeners) {
+      try {
+        l(e);
+      } catch {
+        // One broken connection must not stop the others from receiving events.
+      }
+    }
+  }
+
+  /**
+   * The single entry point of both transports: validates `params` against the method's schema, runs it, and turns
+   * data problems into ApiErrors whose message names the file, row and column.
+   */
+  async call<M extends ApiMethod>(method: M, params: unknown): Promise<ApiResults[M]> {
+    if (!Object.prototype.hasOwnProperty.call(this.calls, method)) throw new ApiError(`Unknown API method ${JSON.stringify(method)}.`, 'invalid-argument');
+    const valid = validateParams(method, params);
+    try {
+      return await (this.calls[method] as (p: ApiParams<M>) => Promise<ApiResults[M]>)(valid);
+    } catch (e) {
+      if (e instanceof ApiError) throw e;
+      if (e instanceof DataError) throw new ApiError(e.message, 'invalid-argument');
+      throw new ApiError(e instanceof Error ? e.message : String(e), 'failed');
+    }
+  }
+
+  /** Runs still marked running/paused were cut off by a crash or a quit: mark them failed, keep what they saved. */
+  private recoverInterruptedRuns(): void {
+    for (const id of this.runIds()) {
+      const meta = this.readMeta(id);
+      if (meta && (meta.status === 'running' || meta.status === 'paused')) {
+        meta.status = 'failed';
+        meta.error = 'The app closed while this run was in progress; the metrics up to then are kept.';
+        writeJsonAtomic(join(this.runsDir, id, 'run.json'), meta);
+      }
+    }
+  }
+
+  private runIds(): string[] {
+    return readdirSync(this.runsDir).filter((d) => existsSync(join(this.runsDir, d, 'run.json'))).sort().reverse();
+  }
+
+  private readMeta(id: string): RunMeta | null {
+    return this.active.get(id)?.meta ?? readJsonOrNull<RunMeta>(join(this.runsDir, id, 'run.json'));
+  }
+
+  private saveMeta(meta: RunMeta): void {
+    writeJsonAtomic(join(this.runsDir, meta.id, 'run.json'), meta);
+  }
+
+  /** Turns a spec's data path into a file system path: bundled samples by name, otherwise absolute paths only. */
+  resolveDataPath(path: string): string {
+    if (path.startsWith(SAMPLE_PREFIX)) {
+      const name = path.slice(SAMPLE_PREFIX.length);
+      if (!/^[A-Za-z0-9._-]+$/.test(name) || name.startsWith('.')) throw new ApiError(`Unknown sample ${JSON.stringify(name)}.`, 'invalid-argument');
+      const p = join(this.opts.assetsDir, 'samples', name);
+      if (!existsSync(p)) throw new ApiError(`Unknown sample ${JSON.stringify(name)}: no such file in the bundled samples.`, 'not-found');
+      return p;
+    }
+    if (!isAbsolute(path)) throw new ApiError(`Data paths must be absolute or name a bundled sample ("sample:…"). Received: ${JSON.stringify(path)}.`, 'invalid-argument');
+    return normalize(path);
+  }
+
+  private summarize(meta: RunMeta): RunSummary {
+    const best: Record<string, number> = {};
+    for (const e of meta.epochRecords) {
+      for (const [k, v] of Object.entries(e.logs)) {
+        if (!k.startsWith('val_')) continue;
+        const better = metricMode(k) === 'max' ? v > (best[k] ?? -Infinity) : v < (best[k] ?? Infinity);
+        if (better) best[k] = v;
+      }
+    }
+    return {
+      id: meta.id, name: meta.name, createdAt: meta.createdAt, status: meta.status, epochsRun: meta.epochRecords.length, epochs: meta.epochs, best,
+      backend: meta.backend?.name ?? null, dataKind: meta.spec.data?.kind ?? null, error: meta.error,
+    };
+  }
+
+  private onRunEvent(meta: RunMeta, e: WorkerEvent): void {
+    const metricsPath = join(this.runsDir, meta.id, 'metrics.jsonl');
+    let persist = false;
+    switch (e.type) {
+      case 'backend': meta.backend = e.backend; this.lastBackend = e.backend; persist = true; break;
+      case 'data': meta.dataSummary = e.summary; persist = true; break;
+      case 'model': meta.layers = e.layers; persist = true; break;
+      case 'batches': appendFileSync(metricsPath, e.records.map((r) => JSON.stringify(r)).join('\n') + '\n'); break;
+      case 'epoch': appendFileSync(metricsPath, JSON.stringify(e.record) + '\n'); meta.epochRecords.push(e.record); persist = true; break;
+      case 'state': meta.status = e.state; persist = true; break;
+      case 'saved': break;
+      case 'done': meta.result = e.result; meta.status = e.result.status; meta.error = e.result.status === 'failed' ? e.result.reason : null; persist = true; break;
+      case 'error': meta.status = 'failed'; meta.error = e.message; persist = true; break;
+      case 'prediction': break;
+      default: {
+        const never: never = e;
+        throw new Error(`unknown worker event ${JSON.stringify(never)}`);
+      }
+    }
+    if (persist) this.saveMeta(meta);
+    this.emit({ type: 'run', runId: meta.id, event: e });
+    if (e.type === 'done' || e.type === 'error' || e.type === 'state' || e.type === 'epoch') this.emit({ type: 'runs-changed' });
+  }
+
+  private sampleSpecs(): SampleInfo[] {
+    const out: SampleInfo[] = [];
+    for (const f of readdirSync(this.opts.examplesDir).filter((n) => n.endsWith('.json')).sort()) {
+      const spec = readJsonOrNull<ModelSpec>(join(this.opts.examplesDir, f));
+      if (!spec?.data) continue;
+      const marker = `assets${sep}samples${sep}`;
+      const resolved = resolve(this.opts.examplesDir, spec.data.path);
+      const at = resolved.indexOf(marker);
+      if (at < 0) continue;
+      const sample = resolved.slice(at + marker.length);
+      out.push({ id: basename(f, '.json'), title: spec.name, description: spec.description ?? '', spec: { ...spec, data: { ...spec.data, path: `${SAMPLE_PREFIX}${sample}` } } });
+    }
+    return out;
+  }
+
+  /** Every API call, one function each; `call()` validates before any of them runs. */
+  readonly calls: StudioCalls = {
+    getEngineInfo: async (): Promise<EngineInfo> => ({
+      host: this.opts.host, appVersion: this.opts.appVersion, backend: this.lastBackend, userDataDir: this.opts.userDataDir,
+      canPickPaths: Boolean(this.opts.pickDataPath),
+    }),
+
+    listSamples: async () => this.sampleSpecs(),
+
+    previewData: async ({ data }) => previewData(data, this.resolveDataPath(data.path)),
+
+    uploadData: async ({ name, files }) => {
+      const dir = join(this.uploadsDir, `${newId()}-${name.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 60)}`);
+      let total = 0;
+      const decoded = files.map((f) => {
+        const rel = normalize(f.relativePath).replace(/^([/\\])+/, '');
+        // An uploaded name must stay inside the upload folder: no absolute paths, no "..".
+        const target = resolve(dir, rel);
+        if (relative(dir, target).startsWith('..') || isAbsolute(relative(dir, target))) {
+          throw new ApiError(`Upload file names must stay inside the upload. Received: ${JSON.stringify(f.relativePath)}.`, 'invalid-argument');
+        }
+        const bytes = Buffer.from(f.contentBase64, 'base64');
+        total += bytes.length;
+        if (total > MAX_UPLOAD_BYTES) throw new ApiError(`Uploads are limited to 1 GiB. Received more than that in ${files.length} files.`, 'invalid-argument');
+        return { target, bytes };
+      });
+      for (const f of decoded) {
+        mkdirSync(resolve(f.target, '..'), { recursive: true });
+        writeFileSync(f.target, f.bytes);
+      }
+      // One file → its path; a folder upload → the folder that holds everything (the common top folder if there is one).
+      if (decoded.length === 1) return { path: decoded[0]!.target };
+      const tops = new Set(files.map((f) => normalize(f.relativePath).replace(/^([/\\])+/, '').split(/[/\\]/)[0]));
+      return { path: tops.size === 1 && files.every((f) => /[/\\]/.test(f.relativePath)) ? join(dir, [...tops][0]!) : dir };
+    },
+
+    pickDataPath: async ({ kind }) => {
+      if (!this.opts.pickDataPath) throw new ApiError('Choosing a path needs the desktop app; in the browser, upload the file or folder instead.', 'unavailable');
+      return { path: await this.opts.pickDataPath(kind) };
+    },
+
+    startRun: async ({ spec }) => {
+      const analysis = analyzeModel(spec);
+      if (!analysis.valid) throw new ApiError(analysis.issues.filter((i) => i.severity === 'error').map((i) => i.message).join('\n'), 'invalid-argument');
+      if (!spec.data) throw new ApiError('Choose the data to train on first: the spec has no `data` section.', 'invalid-argument');
+      const dataPath = this.resolveDataPath(spec.data.path);
+      const id = newId();
+      const meta: RunMeta = {
+        id, name: spec.name, createdAt: new Date().toISOString(), status: 'running', spec, dataPath, epochs: resolveTraining(spec).epochs,
+        backend: null, dataSummary: null, layers: analysis.layers, result: null, error: null, epochRecords: [],
+      };
+      mkdirSync(join(this.runsDir, id), { recursive: true });
+      writeFileSync(join(this.runsDir, id, 'metrics.jsonl'), '');
+      this.saveMeta(meta);
+      const handle = startTraining(spec, this.opts.userDataDir, { dataPath, outDir: join(this.runsDir, id) }, (e) => this.onRunEvent(meta, e));
+      this.active.set(id, { handle, meta });
+      void handle.finished.then(() => this.active.delete(id));
+      this.emit({ type: 'runs-changed' });
+      return { runId: id };
+    },
+
+    controlRun: async ({ runId, action }) => {
+      const run = this.active.get(runId);
+      if (!run) throw new ApiError(`Run ${runId} is not in progress.`, 'not-found');
+      run.handle[action]();
+      return { ok: true };
+    },
+
+    listRuns: async () => this.runIds().map((id) => this.readMeta(id)).filter((m): m is RunMeta => m !== null).map((m) => this.summarize(m)),
+
+    getRun: async ({ runId }): Promise<RunDetail> => {
+      const meta = this.readMeta(runId);
+      if (!meta) throw new ApiError(`No run ${runId}.`, 'not-found');
+      let batchRecords: BatchRecord[] = [];
+      try {
+        batchRecords = readFileSync(join(this.runsDir, runId, 'metrics.jsonl'), 'utf8').split('\n').filter((l) => l.includes('"kind":"batch"')).map((l) => JSON.parse(l) as BatchRecord);
+      } catch {
+        batchRecords = [];
+      }
+      const stride = Math.max(1, Math.ceil(batchRecords.length / MAX_BATCH_POINTS));
+      if (stride > 1) batchRecords = batchRecords.filter((_, i) => i % stride === 0 || i === batchRecords.length - 1);
+      return { ...this.summarize(meta), spec: meta.spec, layers: meta.layers, dataSummary: meta.dataSummary, result: meta.result, epochRecords: meta.epochRecords, batchRecords };
+    },
+
+    deleteRun: async ({ runId }) => {
+      if (this.active.has(runId)) throw new ApiError(`Run ${runId} is still in progress: stop it before deleting it.`, 'invalid-argument');
+      const dir = join(this.runsDir, runId);
+      if (!existsSync(join(dir, 'run.json'))) throw new ApiError(`No run ${runId}.`, 'not-found');
+      rmSync(dir, { recursive: true, force: true });
+      this.emit({ type: 'runs-changed' });
+      return { ok: true };
+    },
+
+    predictText: async ({ runId, text }) => {
+      const r = await runPrediction({ type: 'predict-text', runDir: this.finishedRunDir(runId), text });
+      if (r.type === 'error') throw new ApiError(r.message, 'failed');
+      if (!('classNames' in r.result)) throw new ApiError('unexpected prediction result', 'failed');
+      return r.result;
+    },
+
+    predictSeries: async ({ runId }) => {
+      const meta = this.readMeta(runId)!;
+      const r = await runPrediction({ type: 'predict-series', runDir: this.finishedRunDir(runId), spec: meta.spec, dataPath: meta.dataPath, maxPoints: 1000 });
+      if (r.type === 'error') throw new ApiError(r.message, 'failed');
+      if (!('points' in r.result)) throw new ApiError('unexpected prediction result', 'failed');
+      return r.result;
+    },
+
+    listProjects: async () => readdirSync(this.projectsDir).filter((f) => f.endsWith('.json'))
+      .map((f) => readJsonOrNull<Project>(join(this.projectsDir, f)))
+      .filter((p): p is Project => p !== null && typeof p.id === 'string')
+      .map((p) => ({ id: p.id, name: p.name, updatedAt: p.updatedAt }))
+      .sort((a, b) => b.updatedAt.localeCompare(a.updatedAt)),
+
+    loadProject: async ({ id }) => {
+      const p = readJsonOrNull<Project>(join(this.projectsDir, `${id}.json`));
+      if (!p) {
+        throw new ApiError(existsSync(join(this.projectsDir, `${id}.json`))
+          ? `The project file ${id}.json is damaged (not valid JSON); it was left untouched.`
+          : `No project ${id}.`, 'not-found');
+      }
+      return p;
+    },
+
+    saveProject: async ({ id, name, spec }): Promise<ProjectSummary> => {
+      const project: Project = { format: 1, id: id ?? newId(), name, updatedAt: new Date().toISOString(), spec };
+      writeJsonAtomic(join(this.projectsDir, `${project.id}.json`), project);
+      return { id: project.id, name: project.name, updatedAt: project.updatedAt };
+    },
+  };
+
+  private finishedRunDir(runId: string): string {
+    const meta = this.readMeta(runId);
+    if (!meta) throw new ApiError(`No run ${runId}.`, 'not-found');
+    if (this.active.has(runId)) throw new ApiError('This run is still training; predict once it has finished.', 'invalid-argument');
+    const dir = join(this.runsDir, runId);
+    if (!existsSync(join(dir, 'model', 'model.json')) || statSync(join(dir, 'model', 'model.json')).size === 0) {
+      throw new ApiError(`Run ${runId} saved no model${meta.error ? ` (${meta.error})` : ''}.`, 'not-found');
+    }
+    return dir;
+  }
+
+  /** Stops every run in progress (app quit); resolves when their workers have ended. */
+  async shutdown(): Promise<void> {
+    const runs = [...this.active.values()];
+    for (const r of runs) r.handle.stop();
+    await Promise.all(runs.map((r) => r.handle.finished));
+  }
+}

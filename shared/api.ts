@@ -1,0 +1,213 @@
+/**
+ * The one API between the studio's UI (renderer) and its back end (main side). Declared once here, implemented
+ * once by `main/studio/studio-service.ts`, consumed once in the renderer through the `StudioApi` object its host
+ * hands it. Two transports carry it: Electron IPC (preload) and a WebSocket (the browser host).
+ * Every call's parameters have a zod schema; both transports validate with it before the service sees anything.
+ */
+import { z } from 'zod';
+import type { DataSpec, ModelSpec } from './model-spec.js';
+import type { BackendInfo, DataSummary, WorkerEvent } from './worker-protocol.js';
+import type { BatchRecord, EpochRecord, RunStatus, TrainResult } from './training-records.js';
+import type { LayerInfo } from './shape-inference.js';
+
+/** Where the UI runs: inside Electron, or in a browser against `npm run web`. */
+export type HostKind = 'electron' | 'web';
+
+export interface EngineInfo {
+  host: HostKind;
+  appVersion: string;
+  /** The backend the last run used, or null before the first run (the choice is made in the worker). */
+  backend: BackendInfo | null;
+  userDataDir: string;
+  /** Native file dialogs exist only in Electron; the browser uploads instead. */
+  canPickPaths: boolean;
+}
+
+/** A bundled data set with a ready spec for it. */
+export interface SampleInfo {
+  id: string;
+  title: string;
+  description: string;
+  spec: ModelSpec;
+}
+
+/** What the data panel shows before training. */
+export type DataPreview = TextDataPreview | TimeSeriesDataPreview;
+
+export interface TextDataPreview {
+  kind: 'text';
+  path: string;
+  format: string;
+  encoding: string;
+  documents: number;
+  classNames: string[];
+  classCounts: number[];
+  examples: { text: string; label: string }[];
+  /** Histogram of token counts per document; the cut-off (`input.length`) is drawn on it. */
+  lengthHistogram: { from: number; to: number; count: number }[];
+  skipped: { file: string; reason: string }[];
+}
+
+export interface TimeSeriesDataPreview {
+  kind: 'timeseries';
+  path: string;
+  rows: number;
+  columns: string[];
+  /** The first rows as text, for the preview table. */
+  head: string[][];
+  featureNames: string[];
+  target: string;
+  /** The target over time, down-sampled to at most ~1,000 points: row numbers and values (original units). */
+  series: { row: number; value: number }[];
+  rowRanges: { train: [number, number]; val: [number, number]; test: [number, number] };
+}
+
+export type RunState = 'running' | 'paused' | RunStatus;
+
+export interface RunSummary {
+  id: string;
+  name: string;
+  createdAt: string;
+  status: RunState;
+  epochsRun: number;
+  epochs: number;
+  /** The best value of each validation log over the epochs (min for losses, max for accuracy). */
+  best: Record<string, number>;
+  backend: string | null;
+  dataKind: 'text' | 'timeseries' | null;
+  error: string | null;
+}
+
+export interface RunDetail extends RunSummary {
+  spec: ModelSpec;
+  layers: LayerInfo[];
+  dataSummary: DataSummary | null;
+  result: TrainResult | null;
+  epochRecords: EpochRecord[];
+  /** Batch records, thinned to at most ~2,000 for long runs. */
+  batchRecords: BatchRecord[];
+}
+
+export interface ProjectSummary {
+  id: string;
+  name: string;
+  updatedAt: string;
+}
+
+/** A saved project: the spec (model + training + data settings) and its name. */
+export interface Project extends ProjectSummary {
+  format: 1;
+  spec: ModelSpec;
+}
+
+export interface TextPrediction {
+  classNames: string[];
+  probabilities: number[];
+  /** The tokens the model saw after preprocessing (out-of-vocabulary words shown as <OOV>). */
+  tokens: string[];
+}
+
+export interface SeriesPrediction {
+  target: string;
+  /** Validation windows (down-sampled): the row the target belongs to, the actual, predicted and baseline values. */
+  points: { row: number; actual: number; predicted: number; baseline: number }[];
+  mae: number;
+  baselineMae: number;
+}
+
+/** Events pushed from the main side. */
+export type StudioEvent =
+  | { type: 'run'; runId: string; event: WorkerEvent }
+  | { type: 'runs-changed' };
+
+// Parameter schemas. Specs are checked structurally here (sizes bounded) and semantically by analyzeModel.
+const id = z.string().regex(/^[A-Za-z0-9_-]{1,80}$/, 'an id of letters, digits, _ and -');
+const specSchema = z.looseObject({
+  format: z.number(),
+  name: z.string().max(200),
+  input: z.looseObject({ kind: z.string() }),
+  layers: z.array(z.looseObject({ className: z.string().max(100) })).max(200),
+}) as unknown as z.ZodType<ModelSpec>;
+const dataSchema = z.looseObject({ kind: z.enum(['text', 'timeseries']), path: z.string().min(1).max(4096) }) as unknown as z.ZodType<DataSpec>;
+
+export const API_SCHEMAS = {
+  getEngineInfo: z.object({}),
+  listSamples: z.object({}),
+  previewData: z.object({ data: dataSchema }),
+  uploadData: z.object({
+    name: z.string().min(1).max(200),
+    files: z.array(z.object({ relativePath: z.string().min(1).max(1000), contentBase64: z.string() })).min(1).max(100_000),
+  }),
+  pickDataPath: z.object({ kind: z.enum(['file', 'folder']) }),
+  startRun: z.object({ spec: specSchema }),
+  controlRun: z.object({ runId: id, action: z.enum(['pause', 'resume', 'stop']) }),
+  listRuns: z.object({}),
+  getRun: z.object({ runId: id }),
+  deleteRun: z.object({ runId: id }),
+  predictText: z.object({ runId: id, text: z.string().max(100_000) }),
+  predictSeries: z.object({ runId: id }),
+  listProjects: z.object({}),
+  loadProject: z.object({ id }),
+  saveProject: z.object({ id: id.optional(), name: z.string().min(1).max(200), spec: specSchema }),
+} as const;
+
+export type ApiMethod = keyof typeof API_SCHEMAS;
+export type ApiParams<M extends ApiMethod> = z.infer<(typeof API_SCHEMAS)[M]>;
+
+/** What each call resolves to. */
+export interface ApiResults {
+  getEngineInfo: EngineInfo;
+  listSamples: SampleInfo[];
+  previewData: DataPreview;
+  uploadData: { path: string };
+  pickDataPath: { path: string | null };
+  startRun: { runId: string };
+  controlRun: { ok: true };
+  listRuns: RunSummary[];
+  getRun: RunDetail;
+  deleteRun: { ok: true };
+  predictText: TextPrediction;
+  predictSeries: SeriesPrediction;
+  listProjects: ProjectSummary[];
+  loadProject: Project;
+  saveProject: ProjectSummary;
+}
+
+/** The calls, as the renderer sees them: one async function per method. */
+export type StudioCalls = { [M in ApiMethod]: (params: ApiParams<M>) => Promise<ApiResults[M]> };
+
+/** What a host hands the renderer: the calls plus a subscription to events. */
+export interface StudioApi extends StudioCalls {
+  /** Subscribes to main-side events; returns the unsubscribe function. */
+  onEvent(listener: (event: StudioEvent) => void): () => void;
+}
+
+export const API_METHODS = Object.keys(API_SCHEMAS) as ApiMethod[];
+
+/** Raised by the service for a user-facing problem (bad input, missing run); transports carry the message. */
+export class ApiError extends Error {
+  constructor(message: string, readonly code: 'invalid-argument' | 'not-found' | 'unavailable' | 'failed' = 'failed') {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+/**
+ * Validates one call's parameters against its schema; returns them parsed or throws ApiError with every problem,
+ * e.g. `getRun: runId must be an id of letters, digits, _ and -. Received: "../x".`
+ */
+export function validateParams<M extends ApiMethod>(method: M, params: unknown): ApiParams<M> {
+  const schema = API_SCHEMAS[method];
+  if (!schema) throw new ApiError(`Unknown API method ${JSON.stringify(method)}.`, 'invalid-argument');
+  const r = schema.safeParse(params ?? {});
+  if (r.success) return r.data as ApiParams<M>;
+  const problems = r.error.issues.map((i) => `${i.path.join('.') || 'params'} ${i.message}`);
+  throw new ApiError(`${method}: invalid arguments: ${problems.join('; ')}.`, 'invalid-argument');
+}
+
+/** The WebSocket wire format. */
+export type WireRequest = { id: number; method: string; params: unknown };
+export type WireMessage =
+  | { id: number; result: unknown }
+  | { id: number; error: { message: string; code: string } }
+  | { event: StudioEvent };
