@@ -9,6 +9,11 @@ import type { DataSpec, ModelSpec } from './model-spec.js';
 import type { BackendInfo, DataSummary, WorkerEvent } from './worker-protocol.js';
 import type { BatchRecord, EpochRecord, RunStatus, TrainResult } from './training-records.js';
 import type { LayerInfo } from './shape-inference.js';
+import { API_METHODS } from './api-methods.js';
+import type { ApiMethod } from './api-methods.js';
+
+export { API_METHODS };
+export type { ApiMethod };
 
 /** Where the UI runs: inside Electron, or in a browser against `npm run web`. */
 export type HostKind = 'electron' | 'web';
@@ -149,9 +154,8 @@ export const API_SCHEMAS = {
   listProjects: z.object({}),
   loadProject: z.object({ id }),
   saveProject: z.object({ id: id.optional(), name: z.string().min(1).max(200), spec: specSchema }),
-} as const;
+} as const satisfies { [M in ApiMethod]: z.ZodType };
 
-export type ApiMethod = keyof typeof API_SCHEMAS;
 export type ApiParams<M extends ApiMethod> = z.infer<(typeof API_SCHEMAS)[M]>;
 
 /** What each call resolves to. */
@@ -182,7 +186,6 @@ export interface StudioApi extends StudioCalls {
   onEvent(listener: (event: StudioEvent) => void): () => void;
 }
 
-export const API_METHODS = Object.keys(API_SCHEMAS) as ApiMethod[];
 
 /** Raised by the service for a user-facing problem (bad input, missing run); transports carry the message. */
 export class ApiError extends Error {

@@ -6,6 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { createRequire } from 'node:module';
+import util from 'node:util';
 import { dirname, join } from 'node:path';
 import { registerFastKernels } from './kernels.js';
 
@@ -17,8 +18,29 @@ const require = createRequire(import.meta.url);
 
 let chosen: BackendInfo | null = null;
 
+/**
+ * tfjs-node 4.22 calls `util.isNullOrUndefined` and friends, removed in Node 23 (tfjs#8609; the fix was merged but
+ * never released). Electron 40+ bundles Node 24, so the packaged app needs them back before tfjs-node loads.
+ */
+export function shimRemovedUtilFunctions(): void {
+  const u = util as unknown as Record<string, unknown>;
+  const shims: Record<string, (x: unknown) => boolean> = {
+    isNullOrUndefined: (x) => x === null || x === undefined,
+    isArray: (x) => Array.isArray(x),
+    isBoolean: (x) => typeof x === 'boolean',
+    isNumber: (x) => typeof x === 'number',
+    isString: (x) => typeof x === 'string',
+    isFunction: (x) => typeof x === 'function',
+    isObject: (x) => x !== null && typeof x === 'object',
+    isUndefined: (x) => x === undefined,
+    isNull: (x) => x === null,
+  };
+  for (const [name, fn] of Object.entries(shims)) if (typeof u[name] !== 'function') u[name] = fn;
+}
+
 async function tryNative(): Promise<{ ok: true; version: string } | { ok: false; why: string }> {
   try {
+    shimRemovedUtilFunctions();
     // tfjs-node registers the "tensorflow" backend with the @tensorflow/tfjs-core it resolves; npm dedupes it to ours.
     const mod = require('@tensorflow/tfjs-node') as { version?: { 'tfjs-node'?: string; 'tfjs-core'?: string } };
     const ok = await tf.setBackend('tensorflow');

@@ -1,0 +1,17 @@
+#!/usr/bin/env node
+// Bundles the Electron main process (ESM), its sandboxed preload (CommonJS) and the training worker (ESM) into
+// dist/electron/. npm packages stay external: they are resolved from node_modules at run time (tfjs-node's native
+// binding cannot be bundled).
+import { build } from 'esbuild';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const out = join(root, 'dist', 'electron');
+const common = { bundle: true, platform: 'node', target: 'node20', packages: 'external', sourcemap: true, logLevel: 'warning' };
+await Promise.all([
+  build({ ...common, entryPoints: [join(root, 'main/electron/main.ts')], outfile: join(out, 'main.mjs'), format: 'esm' }),
+  build({ ...common, entryPoints: [join(root, 'main/training/worker.ts')], outfile: join(out, 'worker.mjs'), format: 'esm' }),
+  build({ ...common, entryPoints: [join(root, 'main/electron/preload.ts')], outfile: join(out, 'preload.cjs'), format: 'cjs' }),
+]);
+console.log(`electron main, preload and worker built into ${out}`);
