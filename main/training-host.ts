@@ -31,6 +31,10 @@ export function setWorkerEntry(path: string): void {
  * from a tiny bootstrap that registers tsx inside the worker first.
  */
 function createWorker(): Worker {
+  // Native TensorFlow reads this when it loads, and a worker's process.env changes never reach native code, so it is
+  // set here, before the worker starts: oneDNN off measured 4.2–4.7 s vs 7.8–8.5 s per forecast-gru epoch
+  // (docs/research/native-tf-offline.md). A user's own setting wins.
+  process.env.TF_ENABLE_ONEDNN_OPTS ??= '0';
   if (workerEntryOverride) return new Worker(workerEntryOverride);
   const ext = extname(fileURLToPath(import.meta.url));
   const url = new URL(`./training/worker${ext}`, import.meta.url);
