@@ -1,0 +1,80 @@
+/* eslint-disable no-restricted-imports -- tests run under Node's own test runner, outside the browser bundle */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { ModelSpec } from '../../shared/model-spec.js';
+import { analyzeModel } from '../../shared/shape-inference.js';
+import { adoptSeriesColumns, setDataKind, setSeriesData, setTokenInput, truncatedShare } from './data-edits.js';
+import { checkDataSettings } from './data-checks.js';
+import { classifyColumns, parseCsvHead, sniffCsv } from './csv-sniff.js';
+
+const forecast: ModelSpec = {
+  format: 1,
+  name: 'f',
+  input: { kind: 'floats', timesteps: 36, features: 3 },
+  layers: [{ className: 'GRU', config: { units: 4 } }, { className: 'Dense', config: { units: 1 } }],
+  training: { loss: 'meanAbsoluteError' },
+  data: { kind: 'timeseries', path: 'sample:x.csv', features: ['pressure', 'temperature', 'wind'], target: 'temperature', lookback: 72, step: 2, delay: 24 },
+};
+
+const inputDimOf = (s: ModelSpec): unknown => (s.layers[0]?.config as Record<string, unknown> | undefined)?.inputDim;
+
+test('lookback/step and the feature list keep input.timesteps and input.features in step', () => {
+  const s = setSeriesData(forecast, { lookback: 49, step: 4 });
+  assert.deepEqual(s.input, { kind: 'floats', timesteps: 13, features: 3 });
+  const fewer = setSeriesData(s, { features: ['pressure'] });
+  assert.equal(fewer.input.kind === 'floats' && fewer.input.features, 2, 'the target always counts');
+  assert.ok(analyzeModel(fewer).valid);
+  const bad = setSeriesData(forecast, { step: 0 });
+  assert.equal(bad.input.kind === 'floats' && bad.input.timesteps, 36, 'an invalid step leaves the shape alone');
+});
+
+test('a tied Embedding follows the vocabulary size; a deliberately larger one does not', () => {
+  const text: ModelSpec = { format: 1, name: 't', input: { kind: 'tokens', vocabSize: 1000, length: 10 }, layers: [{ className: 'Embedding', config: { inputDim: 1000, outputDim: 4 } }] };
+  assert.equal(inputDimOf(setTokenInput(text, { vocabSize: 2000 })), 2000);
+  const larger = { ...text, layers: [{ className: 'Embedding', config: { inputDim: 5000, outputDim: 4 } }] };
+  assert.equal(inputDimOf(setTokenInput(larger, { vocabSize: 2000 })), 5000);
+  assert.equal(inputDimOf(setTokenInput(text, { vocabSize: 'x' as unknown as number })), 1000, 'text being typed is not copied');
+});
+
+test('switching the data kind switches the input kind with sensible defaults', () => {
+  const text = setDataKind(forecast, 'text');
+  assert.equal(text.input.kind, 'tokens');
+  assert.equal(text.data?.kind, 'text');
+  const back = setDataKind(text, 'timeseries');
+  assert.deepEqual(back.input, { kind: 'floats', timesteps: 36, features: 1 });
+  assert.equal(setDataKind(forecast, 'timeseries'), forecast);
+});
+
+test('an uploaded CSV adopts its numeric columns as features and keeps a target that exists', () => {
+  const s = adoptSeriesColumns({ ...forecast, data: { ...forecast.data!, target: 'nope' } as ModelSpec['data'] }, { numeric: ['a', 'b'], dateColumn: 'when' });
+  assert.deepEqual(s.data, { ...forecast.data, target: 'b', features: ['a', 'b'], dateColumn: 'when' });
+  assert.equal(s.input.kind === 'floats' && s.input.features, 2);
+});
+
+test('truncated share reads the histogram, counting a straddling bin in proportion', () => {
+  const hist = [{ from: 0, to: 10, count: 50 }, { from: 10, to: 20, count: 30 }, { from: 20, to: 30, count: 20 }];
+  assert.equal(truncatedShare(hist, 30), 0);
+  assert.equal(truncatedShare(hist, 19), 0.2);
+  assert.ok(Math.abs(truncatedShare(hist, 14) - (30 * 5 / 10 + 20) / 100) < 1e-12);
+  assert.equal(truncatedShare([], 5), 0);
+});
+
+test('data checks catch fractions that leave nothing to train on and a missing target', () => {
+  assert.deepEqual(checkDataSettings(forecast), []);
+  const bad = setSeriesData(forecast, { trainFraction: 0.8, valFraction: 0.3, target: '' });
+  assert.deepEqual(checkDataSettings(bad).map((i) => i.field).sort(), ['target', 'trainFraction']);
+  assert.equal(checkDataSettings({ ...forecast, data: undefined })[0]!.field, 'path');
+  const text = setDataKind(forecast, 'text');
+  assert.ok(checkDataSettings(text).some((i) => i.field === 'path'), 'a text section without a path');
+});
+
+test('CSV sniffing: quoted fields, numeric columns and the date column', () => {
+  assert.deepEqual(parseCsvHead('a,"b,c",d\r\n1,"say ""hi""",3\n'), [['a', 'b,c', 'd'], ['1', 'say "hi"', '3']]);
+  const { header, kinds } = sniffCsv('\ufeffdate,pressure,temperature,note\n2010-01-01T01:00,1016.6,4.0,x\n2010-01-01T02:00,1016.7,3.9,\n');
+  assert.deepEqual(header, ['date', 'pressure', 'temperature', 'note']);
+  assert.deepEqual(kinds, { numeric: ['pressure', 'temperature'], dateColumn: 'date' });
+  assert.deepEqual(classifyColumns(['t', 'v'], [['1', '2']]), { numeric: ['t', 'v'], dateColumn: null });
+  const rows = Array.from({ length: 9 }, (_, i) => [String(i)]);
+  assert.deepEqual(classifyColumns(['b'], [...rows, ['oops']]).numeric, ['b'], 'one bad cell in ten is left for the server to report');
+  assert.deepEqual(classifyColumns(['Time', 'v'], [['1700000000', '2']]), { numeric: ['v'], dateColumn: 'Time' });
+});

@@ -1,0 +1,44 @@
+import type { BackendInfo } from '../../shared/worker-protocol.js';
+
+/** "45s", "3m 05s", "2h 07m" — an ETA reads better coarse. */
+export function formatDuration(seconds: number | null | undefined): string {
+  if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds < 0) return '—';
+  const s = Math.round(seconds);
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m ${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(m / 60)}h ${String(m % 60).padStart(2, '0')}m`;
+}
+
+/** Parameter counts as Keras prints them: 1,234,567. */
+export function formatCount(n: number): string {
+  return n.toLocaleString('en-US');
+}
+
+/** A metric value with 4 significant digits, tiny and huge values in exponent form. */
+export function formatMetric(v: number | null | undefined): string {
+  if (typeof v !== 'number') return '—';
+  if (!Number.isFinite(v)) return String(v);
+  const a = Math.abs(v);
+  if (a !== 0 && (a < 1e-3 || a >= 1e5)) return v.toExponential(2);
+  return Number(v.toPrecision(4)).toString();
+}
+
+/** The backend in one line, as the CLI prints it: `wasm (tfjs 4.22.0) — WebAssembly SIMD, 1 thread (…)`. */
+export function formatBackend(info: BackendInfo | null | undefined): string {
+  if (!info) return 'not started yet';
+  const native = info.nativeVersion ? `, tfjs-node ${info.nativeVersion}` : '';
+  return `${info.name} (tfjs ${info.tfjsVersion}${native}) — ${info.detail}`;
+}
+
+/** ISO time → "2025-11-27 14:03" in local time; sortable and unambiguous. */
+export function formatTimestamp(iso: string): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}`;
+}
+
+export function formatPercent(share: number, digits = 1): string {
+  return `${(share * 100).toFixed(digits)}%`;
+}

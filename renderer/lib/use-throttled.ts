@@ -1,0 +1,43 @@
+import { useEffect, useRef, useState } from 'react';
+
+/** Share of the main thread live redraws may take: the interval is at least this many times the last redraw's cost. */
+const COST_FACTOR = 4;
+
+/**
+ * The value, updated at most once per interval (the latest value always arrives, trailing). Live charts read a run
+ * through this: redrawing ~2,000 SVG points per message would eat the frame budget on a slow machine.
+ * The interval adapts: at least `minIntervalMs`, and at least COST_FACTOR × what the last redraw took, so redraws
+ * never take more than ~1/COST_FACTOR of the main thread. On a loaded 2-core machine (training in the back end,
+ * another process busy) a fixed 250 ms left the page unresponsive for seconds; with the adaptive interval input and
+ * clicks stay responsive while the charts slow down.
+ */
+export function useThrottledValue<T>(value: T, minIntervalMs: number): T {
+  const [shown, setShown] = useState(value);
+  const lastApplied = useRef(0);
+  const redrawCost = useRef(0);
+  const redrawStarted = useRef<number | null>(null);
+
+  // Runs after the commit of the redraw that `setShown` scheduled: its duration is the redraw's cost.
+  useEffect(() => {
+    if (redrawStarted.current === null) return;
+    redrawCost.current = performance.now() - redrawStarted.current;
+    redrawStarted.current = null;
+  }, [shown]);
+
+  useEffect(() => {
+    const apply = () => {
+      lastApplied.current = Date.now();
+      redrawStarted.current = performance.now();
+      setShown(value);
+    };
+    const interval = minIntervalMs === 0 ? 0 : Math.max(minIntervalMs, COST_FACTOR * redrawCost.current);
+    const wait = lastApplied.current + interval - Date.now();
+    if (wait <= 0) {
+      apply();
+      return;
+    }
+    const timer = setTimeout(apply, wait);
+    return () => clearTimeout(timer);
+  }, [value, minIntervalMs]);
+  return shown;
+}

@@ -1,0 +1,80 @@
+/** Session-wide UI state: the open tab, which run each panel shows, and what the back end told us at start. */
+import { createContext, useCallback, useContext, useEffect, useMemo, useState } from 'react';
+import type { ReactNode } from 'react';
+import type { EngineInfo, SampleInfo } from '../../shared/api.js';
+import { useApi } from '../api/studio-client.js';
+import { errorMessage } from '../api/errors.js';
+import { useProject } from './project-context.js';
+
+export type TabId = 'builder' | 'data' | 'training' | 'runs' | 'predict';
+
+export interface StudioState {
+  tab: TabId;
+  setTab(tab: TabId): void;
+  /** The run the training panel follows: the one started here last, or one found training. */
+  currentRunId: string | null;
+  setCurrentRunId(id: string | null): void;
+  /** Why the last Train press failed (startRun refused), shown where the run's own errors go. */
+  startError: string | null;
+  setStartError(message: string | null): void;
+  /** The run opened in the runs panel. */
+  openRunId: string | null;
+  setOpenRunId(id: string | null): void;
+  /** The builder's selected node: a layer id, "input", or null. */
+  selectedLayerId: string | null;
+  setSelectedLayerId(id: string | null): void;
+  predictRunId: string | null;
+  setPredictRunId(id: string | null): void;
+  engine: EngineInfo | null;
+  samples: SampleInfo[] | null;
+  samplesError: string | null;
+  reloadEngine(): void;
+}
+
+const StudioContext = createContext<StudioState | null>(null);
+
+export function StudioStateProvider({ children }: { children: ReactNode }) {
+  const api = useApi();
+  const [tab, setTab] = useState<TabId>('builder');
+  const [currentRunId, setCurrentRunId] = useState<string | null>(null);
+  const [openRunId, setOpenRunId] = useState<string | null>(null);
+  const [startError, setStartError] = useState<string | null>(null);
+  const [predictRunId, setPredictRunId] = useState<string | null>(null);
+  const [selectedLayerId, setSelectedLayerId] = useState<string | null>(null);
+  const { loadCount } = useProject().state;
+  // A selection belongs to the project it was made in.
+  useEffect(() => setSelectedLayerId(null), [loadCount]);
+  const [engine, setEngine] = useState<EngineInfo | null>(null);
+  const [samples, setSamples] = useState<SampleInfo[] | null>(null);
+  const [samplesError, setSamplesError] = useState<string | null>(null);
+
+  const reloadEngine = useCallback(() => {
+    api.getEngineInfo({}).then(setEngine, () => {
+      // The header shows "unknown"; every other call reports its own error where it is made.
+    });
+  }, [api]);
+
+  useEffect(() => {
+    let live = true;
+    reloadEngine();
+    api.listSamples({}).then(
+      (s) => live && (setSamples(s), setSamplesError(null)),
+      (e: unknown) => live && setSamplesError(errorMessage(e)),
+    );
+    return () => {
+      live = false;
+    };
+  }, [api, reloadEngine]);
+
+  const value = useMemo<StudioState>(() => ({
+    tab, setTab, currentRunId, setCurrentRunId, startError, setStartError, openRunId, setOpenRunId, selectedLayerId, setSelectedLayerId, predictRunId, setPredictRunId,
+    engine, samples, samplesError, reloadEngine,
+  }), [tab, currentRunId, startError, openRunId, selectedLayerId, predictRunId, engine, samples, samplesError, reloadEngine]);
+  return <StudioContext.Provider value={value}>{children}</StudioContext.Provider>;
+}
+
+export function useStudio(): StudioState {
+  const s = useContext(StudioContext);
+  if (!s) throw new Error('StudioStateProvider is missing above this component.');
+  return s;
+}
