@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
-const roots = ['shared', 'main'];
+const roots = ['shared', 'main', 'renderer'];
 const filters = process.argv.slice(2);
 const files = [];
 function walk(dir) {

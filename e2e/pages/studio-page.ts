@@ -10,6 +10,17 @@ export class StudioPage {
     return this.page.getByTestId(id);
   }
 
+  /** The panels are tabs and hidden tabs are unmounted: open the one a step needs first. */
+  async openTab(tab: 'builder' | 'data' | 'training' | 'runs' | 'predict'): Promise<void> {
+    await this.byTestId(`tab-${tab}`).click();
+  }
+
+  /** Confirms the unsaved-changes guard when it is shown (it only appears when there are unsaved edits). */
+  async confirmGuardIfShown(): Promise<void> {
+    const confirm = this.byTestId('unsaved-guard-confirm');
+    if (await confirm.isVisible()) await confirm.click();
+  }
+
   paletteItem(className: string): Locator {
     return this.byTestId(`palette-item-${className}`);
   }

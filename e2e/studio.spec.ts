@@ -1,0 +1,93 @@
+// The studio end to end, against the real engine: build by dragging, see shapes and errors, import a real CSV,
+// train for real, watch the charts, stop, reopen and find the run.
+import { test, expect, repoRoot } from './fixtures';
+import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+
+const weatherCsv = join(repoRoot, '..', 'shared', 'data', 'seattle-weather', 'seattle-weather.csv');
+
+test('build Embedding → LSTM → Dense by dragging; shapes, parameter counts and a Keras-style error', async ({ studioApp }, testInfo) => {
+  const { studio, page } = studioApp;
+  await studio.byTestId('project-new').click();
+  await studio.confirmGuardIfShown();
+  await studio.openTab('builder');
+  await studio.clearCanvas();
+  await studio.dragToCanvas('Embedding');
+  await studio.dragToCanvas('LSTM');
+  await studio.dragToCanvas('Dense');
+  await expect(studio.nodes()).toHaveCount(3);
+  await expect(studio.node(0)).toHaveAttribute('data-layer-name', 'embedding');
+  await expect(studio.node(1)).toHaveAttribute('data-layer-name', 'lstm');
+  await expect(studio.node(2)).toHaveAttribute('data-layer-name', 'dense');
+  await expect(studio.byTestId('layer-params-1')).toContainText('8,320');
+  await expect(studio.byTestId('layer-shape-2')).toContainText('(None, 1)');
+  await page.screenshot({ path: testInfo.outputPath('builder-valid.png') });
+
+  // A second recurrent layer after one without returnSequences: the message appears on that node, Train is disabled.
+  await studio.dragToCanvas('GRU');
+  await expect(studio.nodes()).toHaveCount(4);
+  // Move the GRU above the Dense with the keyboard alternative.
+  await studio.byTestId('layer-move-up-3').click();
+  await expect(studio.node(2)).toHaveAttribute('data-layer-name', 'gru');
+  await expect(studio.byTestId('layer-error-2')).toContainText('expected ndim=3, found ndim=2');
+  await expect(studio.byTestId('layer-error-2')).toContainText('Set returnSequences: true on "lstm"');
+  await expect(studio.byTestId('train-start')).toBeDisabled();
+  await page.screenshot({ path: testInfo.outputPath('builder-invalid.png') });
+
+  // The fix from the inspector: returnSequences on the LSTM.
+  await studio.selectNode(1);
+  await studio.setParam('returnSequences', true);
+  await expect(studio.byTestId('layer-error-2')).toHaveCount(0);
+  await expect(studio.byTestId('layer-shape-1')).toContainText('(None, ');
+});
+
+test('import a real CSV, train two epochs, watch the charts, stop, reopen and find the run', async ({ studioApp }, testInfo) => {
+  test.skip(!existsSync(weatherCsv), `the shared data set ${weatherCsv} is not beside the repository`);
+  let { studio, page } = studioApp;
+  await studio.openTab('data');
+  await studio.byTestId('sample-select').selectOption({ label: 'forecast-gru' });
+  await studio.confirmGuardIfShown();
+
+  // The daily Seattle weather: import it through the data dialog and point the forecaster at temp_max.
+  await studio.byTestId('data-import-file').setInputFiles(weatherCsv);
+  await expect(studio.byTestId('data-preview')).toBeVisible();
+  await studio.byTestId('data-target').selectOption('temp_max');
+  for (const f of ['precipitation', 'temp_max', 'temp_min', 'wind']) await studio.byTestId(`data-feature-${f}`).check();
+  await studio.byTestId('data-lookback').fill('20');
+  await studio.byTestId('data-step').fill('1');
+  await studio.byTestId('data-delay').fill('1');
+  await studio.byTestId('data-delay').blur();
+  await expect(studio.byTestId('series-chart')).toBeVisible();
+  await page.screenshot({ path: testInfo.outputPath('data-import.png') });
+  await studio.openTab('builder');
+  await expect(studio.nodes()).toHaveCount(2);
+  await expect(studio.byTestId('input-timesteps')).toHaveValue('20');
+  await expect(studio.byTestId('input-features')).toHaveValue('4');
+
+  // Plenty of epochs so the run is still going when Stop is pressed after the second one.
+  await studio.openTab('training');
+  await studio.byTestId('training-epochs').fill('5000');
+  await studio.byTestId('training-epochs').blur();
+  await studio.byTestId('train-start').click();
+  await expect(studio.byTestId('backend-info')).toContainText(/wasm|cpu|tensorflow/);
+  await expect.poll(() => studio.chartPoints('loss'), { timeout: 120_000 }).toBeGreaterThan(0);
+  await expect.poll(async () => Number(await studio.chart('gradnorms').getAttribute('data-lines'))).toBe(2);
+  const epochPoints = () => studio.chart('loss').getAttribute('data-epoch-points').then(Number);
+  await expect.poll(epochPoints, { timeout: 120_000 }).toBeGreaterThanOrEqual(1);
+  const afterFirst = await studio.chartPoints('loss');
+  await expect.poll(epochPoints, { timeout: 120_000 }).toBeGreaterThanOrEqual(2);
+  expect(await studio.chartPoints('loss')).toBeGreaterThan(afterFirst);
+  await page.screenshot({ path: testInfo.outputPath('training.png') });
+  await studio.byTestId('train-stop').click();
+  await expect(studio.byTestId('train-progress')).toHaveAttribute('data-status', 'stopped', { timeout: 60_000 });
+  await studio.openTab('runs');
+  await expect(studio.runRow().first()).toHaveAttribute('data-status', 'stopped');
+
+  studio = await studioApp.reopen();
+  page = studioApp.page;
+  await studio.openTab('runs');
+  await expect(studio.byTestId('runs-list')).toBeVisible();
+  await expect(studio.runRow()).toHaveCount(1);
+  await expect(studio.runRow().first()).toHaveAttribute('data-status', 'stopped');
+  await page.screenshot({ path: testInfo.outputPath('reopened-runs.png') });
+});
