@@ -1,0 +1,184 @@
+import { useEffect, useState } from 'react';
+import type { RunDetail, RunSummary } from '../../shared/api.js';
+import { useApi, useRun, useRunStore } from '../api/studio-client.js';
+import { errorMessage } from '../api/errors.js';
+import { Modal } from '../components/modal.js';
+import { useToasts } from '../components/toasts.js';
+import { formatMetric, formatTimestamp } from '../lib/format.js';
+import { useConfirmDiscard } from '../projects/unsaved-guard.js';
+import { useProject } from '../state/project-context.js';
+import { useStudio } from '../state/studio-state.js';
+import { resolveTraining } from '../../shared/model-spec.js';
+import { RunCharts, SmoothingControl, useSmoothing } from '../training/run-charts.js';
+import { BackendInfoLine, DataSummaryLine, RunErrorBox, RunProgress, RunResultLine } from '../training/run-status.js';
+import { CompareView } from './compare-view.js';
+import { describeLayer } from './spec-diff.js';
+import { useRunsList } from './use-runs-list.js';
+
+const BEST_KEYS = ['val_loss', 'val_accuracy', 'val_mae'];
+
+export function RunsPanel() {
+  const api = useApi();
+  const { runs, error, refresh } = useRunsList();
+  const { openRunId, setOpenRunId, currentRunId, setCurrentRunId } = useStudio();
+  const { notify, notifyError } = useToasts();
+  const [compareA, setCompareA] = useState('');
+  const [compareB, setCompareB] = useState('');
+  const [view, setView] = useState<'detail' | 'compare'>('detail');
+  const [deleting, setDeleting] = useState<RunSummary | null>(null);
+
+  const doDelete = async (run: RunSummary) => {
+    setDeleting(null);
+    try {
+      await api.deleteRun({ runId: run.id });
+      if (openRunId === run.id) setOpenRunId(null);
+      if (currentRunId === run.id) setCurrentRunId(null);
+      if (compareA === run.id) setCompareA('');
+      if (compareB === run.id) setCompareB('');
+      notify('info', `Deleted run ${run.name} (${run.id}).`);
+      refresh();
+    } catch (e) {
+      notifyError('Could not delete the run', e);
+    }
+  };
+
+  const setCompare = (which: 'a' | 'b', id: string) => {
+    if (which === 'a') setCompareA(id);
+    else setCompareB(id);
+    setView('compare');
+  };
+  const comparing = view === 'compare' && compareA !== '' && compareB !== '';
+
+  return (
+    <div className="runs-panel" data-testid="runs-panel">
+      <div className="runs-toolbar">
+        <h3>Runs</h3>
+        <button type="button" className="text-button" data-testid="runs-refresh" onClick={refresh}>Refresh</button>
+        <span className="header-spacer" />
+        <span className="muted">Compare</span>
+        <RunSelect testId="compare-select-a" runs={runs} value={compareA} onChange={(id) => setCompare('a', id)} placeholder="run A" />
+        <span className="muted">with</span>
+        <RunSelect testId="compare-select-b" runs={runs} value={compareB} onChange={(id) => setCompare('b', id)} placeholder="run B" />
+      </div>
+      {error ? <div className="error-box" role="alert" data-testid="runs-error">{error}</div> : null}
+      <div className="table-scroll runs-table-wrap">
+        <table className="data-table runs-table" data-testid="runs-list" data-count={runs?.length ?? 0}>
+          <thead>
+            <tr>
+              <th>Name</th><th>Status</th><th className="num">Epochs</th>
+              {BEST_KEYS.map((k) => <th key={k} className="num" title={`Best ${k} over the epochs`}>best {k}</th>)}
+              <th>Backend</th><th>Created</th><th />
+            </tr>
+          </thead>
+          <tbody>
+            {runs?.map((r) => (
+              <tr key={r.id} data-testid={`run-row-${r.id}`} data-status={r.status} className={r.id === openRunId ? 'selected' : ''}>
+                <td>
+                  <button type="button" className="link-button" data-testid={`run-open-${r.id}`} onClick={() => { setOpenRunId(r.id); setView('detail'); }}>{r.name}</button>
+                  <div className="muted small">{r.id}{r.dataKind ? ` · ${r.dataKind}` : ''}</div>
+                </td>
+                <td><span className={`status-chip status-${r.status}`} title={r.error ?? undefined}>{r.status}</span></td>
+                <td className="num">{r.epochsRun}/{r.epochs}</td>
+                {BEST_KEYS.map((k) => <td key={k} className="num">{formatMetric(r.best[k])}</td>)}
+                <td>{r.backend ?? '—'}</td>
+                <td>{formatTimestamp(r.createdAt)}</td>
+                <td className="row-actions">
+                  <button type="button" className="icon-button danger" data-testid={`run-delete-${r.id}`} aria-label={`Delete run ${r.name}`}
+                    disabled={r.status === 'running' || r.status === 'paused'} title={r.status === 'running' || r.status === 'paused' ? 'Stop the run first' : 'Delete this run and its files'}
+                    onClick={() => setDeleting(r)}>✕</button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        {runs?.length === 0 ? <div className="empty-state">No runs yet. Train a model and it appears here.</div> : null}
+        {runs === null && !error ? <div className="muted">Loading runs…</div> : null}
+      </div>
+      <div className="runs-detail-area">
+        {comparing ? <CompareView runA={compareA} runB={compareB} /> : openRunId ? <RunDetailView runId={openRunId} /> : (
+          <div className="empty-state">Open a run to see its charts, or choose two runs to compare.</div>
+        )}
+      </div>
+      {deleting ? (
+        <Modal title="Delete run?" onClose={() => setDeleting(null)} testId="run-delete-dialog"
+          footer={<>
+            <button type="button" data-testid="run-delete-cancel" onClick={() => setDeleting(null)}>Cancel</button>
+            <button type="button" className="danger" data-testid="run-delete-confirm" onClick={() => void doDelete(deleting)}>Delete</button>
+          </>}>
+          <p>Delete run “{deleting.name}” ({deleting.id})? Its metrics and saved model are removed from disk.</p>
+        </Modal>
+      ) : null}
+    </div>
+  );
+}
+
+export function RunSelect({ runs, value, onChange, testId, placeholder, filter }: {
+  runs: RunSummary[] | null; value: string; onChange: (id: string) => void; testId: string; placeholder: string; filter?: (r: RunSummary) => boolean;
+}) {
+  const list = (runs ?? []).filter(filter ?? (() => true));
+  return (
+    <select data-testid={testId} value={value} onChange={(e) => onChange(e.target.value)}>
+      <option value="">{placeholder}</option>
+      {list.map((r) => <option key={r.id} value={r.id}>{r.name} · {formatTimestamp(r.createdAt)} · {r.status}</option>)}
+    </select>
+  );
+}
+
+function RunDetailView({ runId }: { runId: string }) {
+  const api = useApi();
+  const runs = useRunStore();
+  const run = useRun(runId);
+  const project = useProject();
+  const confirmDiscard = useConfirmDiscard();
+  const { setTab, setPredictRunId } = useStudio();
+  const [detail, setDetail] = useState<RunDetail | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [smoothing, setSmoothing] = useSmoothing();
+
+  useEffect(() => {
+    let live = true;
+    setDetail(null);
+    setError(null);
+    api.getRun({ runId }).then(
+      (d) => {
+        if (!live) return;
+        setDetail(d);
+        runs.seed(d);
+      },
+      (e: unknown) => live && setError(errorMessage(e)),
+    );
+    return () => {
+      live = false;
+    };
+  }, [api, runs, runId]);
+
+  if (error) return <div className="error-box" role="alert" data-testid="run-detail-error">{error}</div>;
+  if (!detail || !run) return <div className="muted" data-testid="run-detail" data-loading="true">Loading run {runId}…</div>;
+  const training = resolveTraining(detail.spec);
+  const loadSpec = async () => {
+    if (!(await confirmDiscard('load this run’s spec'))) return;
+    project.load(detail.spec, `${detail.name} (from run ${detail.id})`, null);
+    setTab('builder');
+  };
+  const finishedOk = run.status === 'completed' || run.status === 'stopped' || run.status === 'early-stopped';
+  return (
+    <div className="run-detail" data-testid="run-detail" data-run-id={runId}>
+      <div className="section-head">
+        <h3>{detail.name} <span className="muted small">{detail.id}</span></h3>
+        <span className="header-spacer" />
+        <button type="button" className="text-button" data-testid="run-load-spec" onClick={() => void loadSpec()}>Open spec in builder</button>
+        {finishedOk ? <button type="button" className="text-button" data-testid="run-predict" onClick={() => { setPredictRunId(runId); setTab('predict'); }}>Predict…</button> : null}
+        <SmoothingControl value={smoothing} onChange={setSmoothing} />
+      </div>
+      <div className="run-spec-line muted small" data-testid="run-spec-summary">
+        {detail.spec.layers.map((l) => describeLayer(l)).join(' → ')} · {training.optimizer} lr {training.learningRate} · batch {training.batchSize} · {training.loss}
+      </div>
+      {run.status === 'running' || run.status === 'paused' ? <RunProgress run={run} /> : null}
+      <BackendInfoLine run={run} />
+      <DataSummaryLine summary={run.dataSummary} />
+      <RunErrorBox error={run.error} testId="run-detail-run-error" />
+      <RunResultLine run={run} loss={training.loss} />
+      <RunCharts run={run} smoothing={smoothing} loss={training.loss} clipnorm={training.clipnorm} testPrefix="detail-" />
+    </div>
+  );
+}
