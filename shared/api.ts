@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import type { DataSpec, ModelSpec } from './model-spec.js';
-import type { BackendInfo, DataSummary, WorkerEvent } from './worker-protocol.js';
+import type { BackendInfo, DataSummary, TextCorpusInfo, WorkerEvent } from './worker-protocol.js';
 import type { BatchRecord, EpochRecord, RunStatus, TrainResult } from './training-records.js';
 import type { LayerInfo } from './shape-inference.js';
 import { API_METHODS } from './api-methods.js';
@@ -39,18 +39,10 @@ export interface SampleInfo {
 /** What the data panel shows before training. */
 export type DataPreview = TextDataPreview | TimeSeriesDataPreview;
 
-export interface TextDataPreview {
-  kind: 'text';
-  path: string;
-  format: string;
-  encoding: string;
-  documents: number;
-  classNames: string[];
-  classCounts: number[];
+export interface TextDataPreview extends TextCorpusInfo {
   examples: { text: string; label: string }[];
   /** Histogram of token counts per document; the cut-off (`input.length`) is drawn on it. */
   lengthHistogram: { from: number; to: number; count: number }[];
-  skipped: { file: string; reason: string }[];
 }
 
 export interface TimeSeriesDataPreview {

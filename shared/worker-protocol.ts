@@ -35,7 +35,8 @@ export interface RunOptions {
 /** What the data pipeline found, for the CLI's report and the app's data panel. */
 export type DataSummary = TextDataSummary | TimeSeriesDataSummary;
 
-export interface TextDataSummary {
+/** What reading a text data set found: shared by the data preview and the training run's report. */
+export interface TextCorpusInfo {
   kind: 'text';
   path: string;
   format: string;
@@ -43,9 +44,12 @@ export interface TextDataSummary {
   documents: number;
   classNames: string[];
   classCounts: number[];
-  split: { train: number; val: number; test: number };
   /** Documents skipped while reading (binary files…), with the reason. */
   skipped: { file: string; reason: string }[];
+}
+
+export interface TextDataSummary extends TextCorpusInfo {
+  split: { train: number; val: number; test: number };
   vocabSize: number;
   /** Distinct words in the training documents. */
   vocabularySeen: number;
