@@ -43,6 +43,11 @@ export default tseslint.config(
     },
   },
   {
+    // Renderer unit tests run in Node (node:test); the app code they test stays free of Node.
+    files: ['renderer/**/*.test.ts'],
+    rules: { 'no-restricted-imports': 'off' },
+  },
+  {
     files: ['main/**/*.ts'],
     ignores: ['main/training/**'],
     rules: {

@@ -1,4 +1,3 @@
-/* eslint-disable no-restricted-imports -- tests run under Node's own test runner, outside the browser bundle */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ModelSpec } from '../../shared/model-spec.js';

@@ -69,3 +69,15 @@ export function compareEpochRows(a: readonly EpochRecord[], b: readonly EpochRec
   const epochs = [...new Set([...ma.keys(), ...mb.keys()])].sort((x, y) => x - y);
   return epochs.map((e) => ({ x: e + 1, a: ma.get(e) ?? null, b: mb.get(e) ?? null }));
 }
+
+/**
+ * The x-axis end (in epochs): the planned epochs when they are few; for long runs it grows with the run in steps of
+ * half again, so 5 epochs of a 5,000-epoch run fill the chart instead of its first 0.1 % and the axis rarely rescales.
+ */
+export function chartEpochSpan(planned: number | null | undefined, done: number): number | undefined {
+  if (!planned) return undefined;
+  if (planned <= 20) return planned;
+  let span = 20;
+  while (span < done + 1) span = Math.ceil(span * 1.5);
+  return Math.min(planned, span);
+}

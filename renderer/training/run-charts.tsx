@@ -5,7 +5,7 @@ import { formatMetric } from '../lib/format.js';
 import { isFinished } from '../state/run-state.js';
 import type { RunLive } from '../state/run-state.js';
 import { useThrottledValue } from '../lib/use-throttled.js';
-import { gradNormChartData, metricKeyOf, scalarChartData } from './chart-data.js';
+import { gradNormChartData, metricKeyOf, scalarChartData, chartEpochSpan } from './chart-data.js';
 import { CHART_COLORS, SERIES_PALETTE, axisProps, gridProps, tooltipProps } from './chart-style.js';
 
 const SMOOTHING_KEY = 'rnn-studio.smoothing';
@@ -64,7 +64,7 @@ export function RunCharts({ run: latest, smoothing, loss, clipnorm, testPrefix =
     if (summary?.kind !== 'timeseries' || loss !== 'meanAbsoluteError') return null;
     return { value: summary.baselineMae, label: `baseline MAE ${formatMetric(summary.baselineMae)} (${formatMetric(summary.baselineMaeUnits)} in target units)` };
   }, [summary, loss]);
-  const maxX = run.epochsPlanned ?? undefined;
+  const maxX = chartEpochSpan(run.epochsPlanned, run.epochs.length);
   return (
     <div className="chart-grid">
       <ScalarChart run={run} logKey="loss" title="Loss" smoothing={smoothing} maxX={maxX} testId={`${testPrefix}chart-loss`}
