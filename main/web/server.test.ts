@@ -50,6 +50,10 @@ test('serves the renderer with a CSP and never outside its folder', async () => 
   assert.equal(ok.headers.get('referrer-policy'), 'no-referrer');
   const escape = await fetch(`http://127.0.0.1:${server.port}/..%2f..%2fpackage.json`);
   assert.equal(escape.status, 404);
+  // A malformed escape is answered, not fatal: the server still serves afterwards.
+  const malformed = await fetch(`http://127.0.0.1:${server.port}/%E0`);
+  assert.equal(malformed.status, 400);
+  assert.equal((await fetch(`http://127.0.0.1:${server.port}/`)).status, 200);
 });
 
 test('refuses the API without the token, with a wrong token, and from another origin', async () => {

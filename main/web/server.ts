@@ -74,7 +74,14 @@ export async function startWebServer(opts: WebServerOptions = {}): Promise<WebSe
 
   const serveStatic = async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://x');
-    const rel = url.pathname === '/' ? 'index.html' : decodeURIComponent(url.pathname.slice(1));
+    let rel: string;
+    try {
+      rel = url.pathname === '/' ? 'index.html' : decodeURIComponent(url.pathname.slice(1));
+    } catch {
+      // A malformed escape (e.g. "/%E0") from any page on this machine must not take the server down.
+      res.writeHead(400, SECURITY_HEADERS).end('Bad request');
+      return;
+    }
     const file = normalize(join(staticDir, rel));
     if (!file.startsWith(staticDir + sep) || req.method !== 'GET') {
       res.writeHead(404, SECURITY_HEADERS).end('Not found');
@@ -88,7 +95,12 @@ export async function startWebServer(opts: WebServerOptions = {}): Promise<WebSe
     }
   };
 
-  const server = createServer((req, res) => void serveStatic(req, res));
+  const server = createServer((req, res) => {
+    serveStatic(req, res).catch(() => {
+      if (!res.headersSent) res.writeHead(500, SECURITY_HEADERS);
+      res.end();
+    });
+  });
   const wss = new WebSocketServer({ noServer: true, maxPayload: 256 * 1024 * 1024 });
   const sockets = new Set<WebSocket>();
 
