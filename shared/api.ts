@@ -112,6 +112,14 @@ export interface SeriesPrediction {
   baselineMae: number;
 }
 
+/**
+ * The largest upload through `uploadData`, in bytes of file content. Base64 grows content by 4/3 and the browser
+ * host's WebSocket refuses messages over MAX_WIRE_MESSAGE_BYTES, so this keeps one upload inside one message; larger
+ * data belongs on the training machine's disk (or, in Electron, a native path).
+ */
+export const MAX_UPLOAD_BYTES = 180 * 1024 * 1024;
+export const MAX_WIRE_MESSAGE_BYTES = 256 * 1024 * 1024;
+
 /** Events pushed from the main side. */
 export type StudioEvent =
   | { type: 'run'; runId: string; event: WorkerEvent }

@@ -4,9 +4,10 @@
  *   spec.json, metrics.jsonl (one JSON object per batch and per epoch), summary.txt, model/ (TF.js layers format),
  *   preprocessing.json (tokenizer or normalisation, for predictions).
  */
-import { readFileSync, mkdirSync, writeFileSync, appendFileSync } from 'node:fs';
+import { readFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve, join, basename } from 'node:path';
 import { analyzeModel, formatSummary } from '../../shared/shape-inference.js';
+import type { ModelAnalysis } from '../../shared/shape-inference.js';
 import type { ModelSpec } from '../../shared/model-spec.js';
 import { resolveTraining } from '../../shared/model-spec.js';
 import type { BackendPreference, DataSummary, RunOptions, WorkerEvent } from '../../shared/worker-protocol.js';
@@ -140,14 +141,12 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     for (const i of analysis.issues.filter((x) => x.severity === 'error')) io.err(`Error${i.layerIndex !== null ? ` (layer ${i.layerIndex + 1})` : ''}: ${i.message}`);
     return 1;
   }
-  return train(spec, specName, args, io);
+  return train(spec, specName, analysis, args, io);
 }
 
-async function train(spec: ModelSpec, specName: string, args: Args, io: Io): Promise<number> {
+async function train(spec: ModelSpec, specName: string, analysis: ModelAnalysis, args: Args, io: Io): Promise<number> {
   const outDir = resolve(args.out ?? join('runs', `${specName}-${timestamp()}`));
   mkdirSync(outDir, { recursive: true });
-  const metricsPath = join(outDir, 'metrics.jsonl');
-  writeFileSync(metricsPath, '');
   const training = { ...resolveTraining(spec), ...(args.epochs ? { epochs: args.epochs } : {}) };
   writeFileSync(join(outDir, 'spec.json'), `${JSON.stringify({ ...spec, training: { ...spec.training, epochs: training.epochs } }, null, 2)}\n`);
   const summaryLines: string[] = [];
@@ -171,18 +170,16 @@ async function train(spec: ModelSpec, specName: string, args: Args, io: Io): Pro
         for (const l of describeData(e.summary)) say(l);
         break;
       case 'model':
-        say(formatSummary(analyzeModel(spec), specName));
+        say(formatSummary(analysis, specName));
         say(`Training: ${training.optimizer} lr=${training.learningRate}, batch ${training.batchSize}, ${training.epochs} epochs, loss ${training.loss}${training.clipnorm ? `, clipnorm ${training.clipnorm}` : ''}, seed ${training.seed}`);
         break;
       case 'batches':
-        appendFileSync(metricsPath, e.records.map((r) => JSON.stringify(r)).join('\n') + '\n');
         {
           const r = e.records[e.records.length - 1]!;
           io.status(`Epoch ${r.epoch + 1}/${training.epochs} ${progressBar((r.batch + 1) / r.batches, 24)} ${r.batch + 1}/${r.batches}  ${formatLogs(r.logs)}  ETA ${formatDuration(r.etaSeconds)}`);
         }
         break;
       case 'epoch':
-        appendFileSync(metricsPath, JSON.stringify(e.record) + '\n');
         epochs.push(e.record);
         io.status('');
         say(`Epoch ${e.record.epoch + 1}/${e.record.epochs}  ${formatLogs(e.record.logs)}  ${e.record.seconds.toFixed(1)}s  ETA ${formatDuration(e.record.etaSeconds)}`);

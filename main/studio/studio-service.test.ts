@@ -69,7 +69,7 @@ test('a run: started, persisted, listed, predicted from; an interrupted run is m
   const spec: ModelSpec = { ...sample.spec, layers: [{ className: 'GRU', config: { units: 4 } }, { className: 'Dense', config: { units: 1 } }], training: { ...sample.spec.training, epochs: 2, batchSize: 256 }, data: { ...sample.spec.data!, trainFraction: 0.1, valFraction: 0.05 } as ModelSpec['data'] };
   const { runId } = await s.call('startRun', { spec });
   const events = await waitForEnd(s, runId);
-  assert.ok(events.some((e) => e.type === 'runs-changed'));
+  assert.ok(events.some((e) => e.type === 'run' && e.event.type === 'epoch'));
   const runs = await s.call('listRuns', {});
   assert.equal(runs[0]!.id, runId);
   assert.equal(runs[0]!.status, 'completed');

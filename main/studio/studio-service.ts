@@ -3,9 +3,9 @@
  * folder, training and prediction in worker threads, events to every connected UI. Transports (Electron IPC,
  * WebSocket) validate arguments with the API's schemas and call `call()`; nothing here knows which one is used.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, appendFileSync, writeFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync, statSync } from 'node:fs';
 import { basename, isAbsolute, join, normalize, relative, resolve, sep } from 'node:path';
-import { ApiError, validateParams } from '../../shared/api.js';
+import { ApiError, MAX_UPLOAD_BYTES, validateParams } from '../../shared/api.js';
 import type {
   ApiMethod, ApiParams, ApiResults, EngineInfo, HostKind, Project, ProjectSummary, RunDetail, RunSummary, SampleInfo, StudioCalls, StudioEvent,
 } from '../../shared/api.js';
@@ -52,7 +52,6 @@ export interface StudioServiceOptions {
 }
 
 const SAMPLE_PREFIX = 'sample:';
-const MAX_UPLOAD_BYTES = 1024 ** 3;
 const MAX_BATCH_POINTS = 2000;
 
 export class StudioService {
@@ -155,14 +154,13 @@ export class StudioService {
   }
 
   private onRunEvent(meta: RunMeta, e: WorkerEvent): void {
-    const metricsPath = join(this.runsDir, meta.id, 'metrics.jsonl');
     let persist = false;
     switch (e.type) {
       case 'backend': meta.backend = e.backend; this.lastBackend = e.backend; persist = true; break;
       case 'data': meta.dataSummary = e.summary; persist = true; break;
       case 'model': meta.layers = e.layers; persist = true; break;
-      case 'batches': appendFileSync(metricsPath, e.records.map((r) => JSON.stringify(r)).join('\n') + '\n'); break;
-      case 'epoch': appendFileSync(metricsPath, JSON.stringify(e.record) + '\n'); meta.epochRecords.push(e.record); persist = true; break;
+      case 'batches': break;
+      case 'epoch': meta.epochRecords.push(e.record); persist = true; break;
       case 'state': meta.status = e.state; persist = true; break;
       case 'saved': break;
       case 'done': meta.result = e.result; meta.status = e.result.status; meta.error = e.result.status === 'failed' ? e.result.reason : null; persist = true; break;
@@ -175,7 +173,8 @@ export class StudioService {
     }
     if (persist) this.saveMeta(meta);
     this.emit({ type: 'run', runId: meta.id, event: e });
-    if (e.type === 'done' || e.type === 'error' || e.type === 'state' || e.type === 'epoch') this.emit({ type: 'runs-changed' });
+    // Not on every epoch: each runs-changed makes every client re-list all runs; live progress comes as run events.
+    if (e.type === 'done' || e.type === 'error' || e.type === 'state') this.emit({ type: 'runs-changed' });
   }
 
   private sampleSpecs(): SampleInfo[] {
@@ -216,7 +215,7 @@ export class StudioService {
         }
         const bytes = Buffer.from(f.contentBase64, 'base64');
         total += bytes.length;
-        if (total > MAX_UPLOAD_BYTES) throw new ApiError(`Uploads are limited to 1 GiB. Received more than that in ${files.length} files.`, 'invalid-argument');
+        if (total > MAX_UPLOAD_BYTES) throw new ApiError(`Uploads are limited to ${MAX_UPLOAD_BYTES / 1024 ** 2} MiB. Received more than that in ${files.length} file(s); put larger data on the training machine and give its path.`, 'invalid-argument');
         return { target, bytes };
       });
       for (const f of decoded) {
@@ -245,7 +244,6 @@ export class StudioService {
         backend: null, dataSummary: null, layers: analysis.layers, result: null, error: null, epochRecords: [],
       };
       mkdirSync(join(this.runsDir, id), { recursive: true });
-      writeFileSync(join(this.runsDir, id, 'metrics.jsonl'), '');
       this.saveMeta(meta);
       const handle = startTraining(spec, this.opts.userDataDir, { dataPath, outDir: join(this.runsDir, id) }, (e) => this.onRunEvent(meta, e));
       this.active.set(id, { handle, meta });
@@ -294,8 +292,9 @@ export class StudioService {
     },
 
     predictSeries: async ({ runId }) => {
+      const runDir = this.finishedRunDir(runId);
       const meta = this.readMeta(runId)!;
-      const r = await runPrediction({ type: 'predict-series', runDir: this.finishedRunDir(runId), spec: meta.spec, dataPath: meta.dataPath, maxPoints: 1000 });
+      const r = await runPrediction({ type: 'predict-series', runDir, spec: meta.spec, dataPath: meta.dataPath, maxPoints: 1000 });
       if (r.type === 'error') throw new ApiError(r.message, 'failed');
       if (!('points' in r.result)) throw new ApiError('unexpected prediction result', 'failed');
       return r.result;

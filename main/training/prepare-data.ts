@@ -71,7 +71,6 @@ function prepareText(spec: ModelSpec, data: TextDataSpec, path: string, training
   if (data.maxSamples && data.maxSamples < order.length) order = order.slice(0, data.maxSamples);
   const counts = splitCounts(order.length, data.valFraction ?? 0.2, data.testFraction ?? 0);
   if (counts.train < 1) throw new DataError(`no documents left for training after the validation/test split (${order.length} documents).`, { file: path });
-  const trainIdx = order.subarray(0, counts.train);
   const texts = Array.from(order, (i) => ds.texts[i]!);
   const trainTexts = texts.slice(0, counts.train);
   const tokenizer = Tokenizer.fit(trainTexts, { numWords: vocabSize, lowercase: data.lowercase ?? true, stripHtml: data.stripHtml ?? true, oovToken: true });
@@ -90,7 +89,6 @@ function prepareText(spec: ModelSpec, data: TextDataSpec, path: string, training
     split: counts, skipped: ds.skipped, vocabSize, vocabularySeen: stats.vocabularySeen, coverage: stats.coverage,
     truncatedShare: stats.truncatedShare, length, lengthPercentiles: stats.lengthPercentiles,
   };
-  void trainIdx;
   return {
     train: all.subset(range(0, counts.train)),
     val: counts.val > 0 ? all.subset(range(counts.train, counts.train + counts.val)) : null,

@@ -4,6 +4,7 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 import { mkdir, writeFile } from 'node:fs/promises';
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { resolveTraining } from '../../shared/model-spec.js';
 import type { ModelSpec } from '../../shared/model-spec.js';
@@ -38,6 +39,15 @@ export async function executeRun(spec: ModelSpec, specDir: string, options: RunO
     stage = 'engine';
     emit({ type: 'model', layers: analysis.layers, totalParams: analysis.totalParams });
 
+    // Every batch and epoch record goes to metrics.jsonl here, unthrottled, so each host (CLI, studio) reads the same file.
+    const metricsPath = options.outDir ? join(options.outDir, 'metrics.jsonl') : null;
+    if (metricsPath && options.outDir) {
+      mkdirSync(options.outDir, { recursive: true });
+      writeFileSync(metricsPath, '');
+    }
+    const record = (r: object) => {
+      if (metricsPath) appendFileSync(metricsPath, `${JSON.stringify(r)}\n`);
+    };
     const throttle = options.batchThrottleMs ?? 100;
     let pending: BatchRecord[] = [];
     let lastFlush = 0;
@@ -51,10 +61,12 @@ export async function executeRun(spec: ModelSpec, specDir: string, options: RunO
       model = buildModel(spec).model;
       return train(model, data, training, {
         onBatch: (r) => {
+          record(r);
           pending.push(r);
           if (performance.now() - lastFlush >= throttle) flush();
         },
         onEpoch: (r) => {
+          record(r);
           flush();
           emit({ type: 'epoch', record: r });
         },

@@ -133,6 +133,7 @@ test('early stopping stops after `patience` epochs without improvement and resto
   assert.equal(epochs.length, 3);
   assert.equal(result.bestEpoch, 0);
   assert.equal(result.restoredBestWeights, true);
+  assert.deepEqual(result.finalLogs, epochs[0]!.logs, 'the final logs are the restored epoch\'s, training logs included');
   const val = evaluate(model, tokenTask(64, 2), cfg);
   assert.ok(Math.abs(val.loss! - epochs[0]!.logs.val_loss!) < 1e-5, `restored val_loss ${val.loss} vs epoch 1 ${epochs[0]!.logs.val_loss}`);
   model.dispose();

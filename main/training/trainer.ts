@@ -146,21 +146,18 @@ export function evaluate(model: tf.LayersModel, source: SampleSource, cfg: Pick<
   return sums;
 }
 
-/** Which layer owns each trainable variable, so gradients can be summed per layer. */
-function variablesByLayer(model: tf.LayersModel): { vars: tf.Variable[]; layerOf: string[]; layers: string[] } {
+/** The trainable variables, and for each layer that has some, the indices of its variables in `vars`. */
+function variablesByLayer(model: tf.LayersModel): { vars: tf.Variable[]; layers: string[]; groups: number[][] } {
   const vars: tf.Variable[] = [];
-  const layerOf: string[] = [];
   const layers: string[] = [];
+  const groups: number[][] = [];
   for (const layer of model.layers) {
     const ws = layer.trainableWeights;
     if (ws.length === 0) continue;
     layers.push(layer.name);
-    for (const w of ws) {
-      vars.push(w.read() as tf.Variable);
-      layerOf.push(layer.name);
-    }
+    groups.push(ws.map((w) => vars.push(w.read() as tf.Variable) - 1));
   }
-  return { vars, layerOf, layers };
+  return { vars, layers, groups };
 }
 
 function snapshot(model: tf.LayersModel): tf.Tensor[] {
@@ -182,14 +179,14 @@ export async function train(
   const started = performance.now();
   const random = mulberry32(cfg.seed ^ 0x5bd1e995);
   const optimizer = makeOptimizer(cfg.optimizer, cfg.learningRate);
-  const { vars, layerOf, layers } = variablesByLayer(model);
+  const { vars, layers, groups } = variablesByLayer(model);
   const order = new Int32Array(data.train.count).map((_, i) => i);
   const batches = Math.ceil(data.train.count / cfg.batchSize);
   if (batches === 0) throw new Error('The training set is empty: no samples to train on.');
   const es = cfg.earlyStopping;
   const monitor = es?.monitor ?? null;
   const mode = monitor ? metricMode(monitor) : 'min';
-  let best: { value: number; epoch: number; weights: tf.Tensor[] | null } | null = null;
+  let best: { value: number; epoch: number; logs: Record<string, number>; weights: tf.Tensor[] | null } | null = null;
   let lastGood: tf.Tensor[] = snapshot(model);
   let lastLogs: Record<string, number> = {};
   let wait = 0;
@@ -212,7 +209,7 @@ export async function train(
         await control.waitIfPaused(callbacks.onState);
         if (control.stopRequested) break;
         const idx = order.subarray(b * cfg.batchSize, Math.min((b + 1) * cfg.batchSize, order.length));
-        const { lossValue, metricValues, sq } = step(model, data.train, idx, cfg, optimizer, vars, layerOf, layers);
+        const { lossValue, metricValues, sq } = step(model, data.train, idx, cfg, optimizer, vars, groups);
         if (!Number.isFinite(lossValue)) {
           status = 'failed';
           reason = `The loss became ${lossValue} at epoch ${epoch + 1}, batch ${b + 1}; training stopped and the weights from the end of the last good epoch were kept. Try a lower learning rate or set clipnorm.`;
@@ -260,7 +257,7 @@ export async function train(
         const improved = !best || (mode === 'min' ? value < best.value - es.minDelta : value > best.value + es.minDelta);
         if (improved) {
           if (best?.weights) tf.dispose(best.weights);
-          best = { value, epoch, weights: es.restoreBestWeights ? snapshot(model) : null };
+          best = { value, epoch, logs, weights: es.restoreBestWeights ? snapshot(model) : null };
           wait = 0;
         } else {
           wait++;
@@ -297,7 +294,8 @@ export async function train(
     if (best?.weights && best.epoch !== epochsRun - 1 && status !== 'failed') {
       model.setWeights(best.weights);
       restored = true;
-      finalLogs = data.val ? Object.fromEntries(Object.entries(evaluate(model, data.val, cfg)).map(([k, v]) => [`val_${k}`, v])) : lastLogs;
+      // That epoch's logs were computed with exactly these weights.
+      finalLogs = best.logs;
     }
     const testLogs = data.test && data.test.count > 0 ? evaluate(model, data.test, cfg) : null;
     return {
@@ -314,7 +312,7 @@ export async function train(
 /** One optimizer step; returns the loss, the metrics and the squared gradient norm of each layer (pre-clipping). */
 function step(
   model: tf.LayersModel, source: SampleSource, idx: Int32Array, cfg: ResolvedTraining, optimizer: tf.Optimizer,
-  vars: tf.Variable[], layerOf: string[], layers: string[],
+  vars: tf.Variable[], groups: number[][],
 ): { lossValue: number; metricValues: number[]; sq: number[] } {
   let metrics: tf.Scalar[] = [];
   const summary = tf.tidy(() => {
@@ -326,7 +324,7 @@ function step(
       return computeLoss(cfg.loss, ys, pred);
     }, vars);
     const perVar = vars.map((v) => tf.sum(tf.square(grads[v.name]!)));
-    const perLayer = layers.map((name) => tf.addN(perVar.filter((_, i) => layerOf[i] === name)));
+    const perLayer = groups.map((g) => tf.addN(g.map((i) => perVar[i]!)));
     let applied = grads;
     if (cfg.clipnorm !== null) {
       // Keras `clipnorm`: each gradient tensor is rescaled to at most this L2 norm, independently.

@@ -13,7 +13,7 @@ import { homedir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { WebSocketServer } from 'ws';
 import type { WebSocket } from 'ws';
-import { ApiError } from '../../shared/api.js';
+import { ApiError, MAX_WIRE_MESSAGE_BYTES } from '../../shared/api.js';
 import type { WireMessage } from '../../shared/api.js';
 import { StudioService } from '../studio/studio-service.js';
 
@@ -101,7 +101,7 @@ export async function startWebServer(opts: WebServerOptions = {}): Promise<WebSe
       res.end();
     });
   });
-  const wss = new WebSocketServer({ noServer: true, maxPayload: 256 * 1024 * 1024 });
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_WIRE_MESSAGE_BYTES });
   const sockets = new Set<WebSocket>();
 
   server.on('upgrade', (req, socket, head) => {

@@ -1,4 +1,5 @@
 /** Browser import: files become base64 in one uploadData call; the server answers with the path to train on. */
+import { MAX_UPLOAD_BYTES } from '../../shared/api.js';
 
 export interface UploadPayload {
   name: string;
@@ -27,10 +28,15 @@ export async function prepareUpload(fileList: FileList | readonly File[], folder
   const all = Array.from(fileList);
   const files = folder ? all.filter((f) => !isHidden(f.webkitRelativePath || f.name)) : all.slice(0, 1);
   if (files.length === 0) throw new Error(folder ? 'The folder holds no files (hidden files are skipped).' : 'No file was chosen.');
+  const bytes = files.reduce((s, f) => s + f.size, 0);
+  // Checked before reading anything: a larger upload would exceed one WebSocket message and drop the connection.
+  if (bytes > MAX_UPLOAD_BYTES) {
+    throw new Error(`Uploads are limited to ${formatBytes(MAX_UPLOAD_BYTES)}; this selection is ${formatBytes(bytes)}. Put larger data on the training machine and give its path.`);
+  }
   const first = files[0]!;
   const name = folder ? (first.webkitRelativePath.split('/')[0] || 'folder') : first.name;
   const encoded = await Promise.all(files.map(async (f) => ({ relativePath: folder ? f.webkitRelativePath || f.name : f.name, contentBase64: await readAsBase64(f) })));
-  return { name: name.slice(0, 200), files: encoded, bytes: files.reduce((s, f) => s + f.size, 0) };
+  return { name: name.slice(0, 200), files: encoded, bytes };
 }
 
 export function formatBytes(n: number): string {
