@@ -77,3 +77,15 @@ test('never throws on garbage', () => {
     assert.equal(a.valid, false);
   }
 });
+
+test('bestOf: min for losses and MAE, max for accuracy, skipping epochs without the key', async () => {
+  const { bestOf } = await import('./training-records.js');
+  const epochs: { epoch: number; logs: Record<string, number> }[] = [
+    { epoch: 0, logs: { val_loss: 0.5, val_accuracy: 0.7 } },
+    { epoch: 1, logs: { val_loss: 0.4, val_accuracy: 0.65 } },
+    { epoch: 2, logs: { loss: 0.1 } },
+  ];
+  assert.deepEqual(bestOf(epochs, 'val_loss'), { value: 0.4, epoch: 1 });
+  assert.deepEqual(bestOf(epochs, 'val_accuracy'), { value: 0.7, epoch: 0 });
+  assert.equal(bestOf(epochs, 'val_mae'), null);
+});

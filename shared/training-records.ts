@@ -57,3 +57,18 @@ export interface TrainResult {
 export function metricMode(key: string): 'min' | 'max' {
   return key.replace(/^val_/, '') === 'accuracy' ? 'max' : 'min';
 }
+
+/**
+ * The best value of a logged key over epochs and the epoch it came from (min for losses, max for accuracy),
+ * or null when no epoch logged it.
+ */
+export function bestOf(epochs: readonly { epoch: number; logs: Record<string, number> }[], key: string): { value: number; epoch: number } | null {
+  const max = metricMode(key) === 'max';
+  let best: { value: number; epoch: number } | null = null;
+  for (const e of epochs) {
+    const v = e.logs[key];
+    if (typeof v !== 'number' || !Number.isFinite(v)) continue;
+    if (!best || (max ? v > best.value : v < best.value)) best = { value: v, epoch: e.epoch };
+  }
+  return best;
+}

@@ -12,6 +12,7 @@ import type { ModelSpec } from '../../shared/model-spec.js';
 import { resolveTraining } from '../../shared/model-spec.js';
 import type { BackendPreference, DataSummary, RunOptions, WorkerEvent } from '../../shared/worker-protocol.js';
 import type { EpochRecord, TrainResult } from '../../shared/training-records.js';
+import { bestOf } from '../../shared/training-records.js';
 import { startTraining } from '../training-host.js';
 import { formatDuration, formatLogs, progressBar, describeData } from './format.js';
 
@@ -236,7 +237,7 @@ async function train(spec: ModelSpec, specName: string, analysis: ModelAnalysis,
     say(`Final: ${formatLogs(r.finalLogs)}`);
     const ds = dataSummary as DataSummary | null;
     if (ds?.kind === 'timeseries') {
-      const best = Math.min(...epochs.map((e) => e.logs.val_loss ?? Infinity));
+      const best = bestOf(epochs, 'val_loss')?.value ?? NaN;
       if (training.loss === 'meanAbsoluteError' && Number.isFinite(best)) {
         say(`Validation MAE: best ${best.toFixed(4)} (${(best * ds.targetStd).toFixed(3)} ${ds.target} units) vs common-sense baseline ${ds.baselineMae.toFixed(4)} (${ds.baselineMaeUnits.toFixed(3)}): ${best < ds.baselineMae ? 'beats' : 'does not beat'} the baseline.`);
       }

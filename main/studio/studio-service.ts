@@ -12,7 +12,7 @@ import type {
 import type { ModelSpec } from '../../shared/model-spec.js';
 import { resolveTraining } from '../../shared/model-spec.js';
 import { analyzeModel } from '../../shared/shape-inference.js';
-import { metricMode } from '../../shared/training-records.js';
+import { bestOf } from '../../shared/training-records.js';
 import type { BatchRecord, EpochRecord, TrainResult } from '../../shared/training-records.js';
 import type { BackendInfo, DataSummary, WorkerEvent } from '../../shared/worker-protocol.js';
 import type { LayerInfo } from '../../shared/shape-inference.js';
@@ -140,13 +140,8 @@ export class StudioService {
 
   private summarize(meta: RunMeta): RunSummary {
     const best: Record<string, number> = {};
-    for (const e of meta.epochRecords) {
-      for (const [k, v] of Object.entries(e.logs)) {
-        if (!k.startsWith('val_')) continue;
-        const better = metricMode(k) === 'max' ? v > (best[k] ?? -Infinity) : v < (best[k] ?? Infinity);
-        if (better) best[k] = v;
-      }
-    }
+    const keys = new Set(meta.epochRecords.flatMap((e) => Object.keys(e.logs)).filter((k) => k.startsWith('val_')));
+    for (const k of keys) best[k] = bestOf(meta.epochRecords, k)!.value;
     return {
       id: meta.id, name: meta.name, createdAt: meta.createdAt, status: meta.status, epochsRun: meta.epochRecords.length, epochs: meta.epochs, best,
       backend: meta.backend?.name ?? null, dataKind: meta.spec.data?.kind ?? null, error: meta.error,
@@ -210,7 +205,8 @@ export class StudioService {
         const rel = normalize(f.relativePath).replace(/^([/\\])+/, '');
         // An uploaded name must stay inside the upload folder: no absolute paths, no "..".
         const target = resolve(dir, rel);
-        if (relative(dir, target).startsWith('..') || isAbsolute(relative(dir, target))) {
+        const inside = relative(dir, target);
+        if (inside === '' || inside === '..' || inside.startsWith(`..${sep}`) || isAbsolute(inside)) {
           throw new ApiError(`Upload file names must stay inside the upload. Received: ${JSON.stringify(f.relativePath)}.`, 'invalid-argument');
         }
         const bytes = Buffer.from(f.contentBase64, 'base64');

@@ -1,6 +1,9 @@
 /**
- * The training worker thread's entry. One long-lived worker per host: loading tfjs-node in a second worker thread
- * has been reported to fail ("Module did not self-register", tfjs#8388).
+ * The training worker thread's entry: one run (or one prediction) per worker; the host starts a fresh worker for each
+ * and ends it afterwards, so a crash or a leak cannot outlive its run.
+ * Known limit: loading tfjs-node in a second worker thread of one process has been reported to fail ("Module did not
+ * self-register", tfjs#8388). Then the backend chooser reports the error and the run falls back to wasm; a long-lived
+ * native worker (or a utilityProcess per run in Electron) is the planned fix with issue #4.
  */
 import { parentPort } from 'node:worker_threads';
 import type { WorkerEvent, WorkerRequest } from '../../shared/worker-protocol.js';

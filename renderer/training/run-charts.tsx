@@ -1,6 +1,6 @@
 import { memo, useMemo, useState } from 'react';
 import { CartesianGrid, Legend, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
-import { metricMode } from '../../shared/training-records.js';
+import { bestOf } from '../../shared/training-records.js';
 import { formatMetric } from '../lib/format.js';
 import { isFinished } from '../state/run-state.js';
 import type { RunLive } from '../state/run-state.js';
@@ -156,18 +156,7 @@ const EpochTable = memo(function EpochTable({ epochs, metricKey, testId }: { epo
   const best = epochs[epochs.length - 1]?.bestEpoch ?? null;
   const keys = ['loss', 'val_loss', ...(metricKey ? [metricKey, `val_${metricKey}`] : [])];
   // Without early stopping there is no "best epoch" from the worker; mark the best val_loss instead.
-  const bestByLoss = useMemo(() => {
-    let bestEpoch: number | null = null;
-    let bestValue = Infinity;
-    for (const e of epochs) {
-      const v = e.logs.val_loss;
-      if (typeof v === 'number' && (metricMode('val_loss') === 'min' ? v < bestValue : v > bestValue)) {
-        bestValue = v;
-        bestEpoch = e.epoch;
-      }
-    }
-    return bestEpoch;
-  }, [epochs]);
+  const bestByLoss = useMemo(() => bestOf(epochs, 'val_loss')?.epoch ?? null, [epochs]);
   const marked = best ?? bestByLoss;
   return (
     <section className="chart-card">

@@ -1,3 +1,4 @@
+import { bestOf } from '../../shared/training-records.js';
 import type { DataSummary } from '../../shared/worker-protocol.js';
 import { formatBackend, formatCount, formatDuration, formatMetric, formatPercent } from '../lib/format.js';
 import { isFinished, progressFraction } from '../state/run-state.js';
@@ -89,7 +90,7 @@ export function RunResultLine({ run, loss }: { run: RunLive; loss: string | null
   const r = run.result;
   if (!r) return null;
   const valKey = loss === 'meanAbsoluteError' ? 'val_loss' : 'val_mae';
-  const bestVal = run.epochs.reduce((m, e) => Math.min(m, e.logs[valKey] ?? Infinity), Infinity);
+  const bestVal = bestOf(run.epochs, valKey)?.value ?? Infinity;
   const baseline = run.dataSummary?.kind === 'timeseries' ? run.dataSummary.baselineMae : null;
   return (
     <div className={`result-line result-${r.status}`} data-testid="run-result" data-status={r.status}>
