@@ -14,6 +14,7 @@ import type { IpcReply } from '../../shared/api-methods.js';
 import { ApiError } from '../../shared/api.js';
 import { StudioService } from '../studio/studio-service.js';
 import { setWorkerEntry } from '../training-host.js';
+import { isTrustedSender } from './sender-check.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 // In the repository: dist/electron/ → repo root. Packaged: resources/app.asar/dist/electron → app root, with
@@ -31,7 +32,7 @@ let win: BrowserWindow | null = null;
 /** Only our own page, in our own window, may call the API. */
 function checkSender(event: IpcMainInvokeEvent): void {
   const url = event.senderFrame?.url ?? '';
-  if (!win || event.sender !== win.webContents || !url.startsWith(rendererUrl)) {
+  if (!isTrustedSender(win !== null && event.sender === win.webContents, url, rendererUrl)) {
     throw new ApiError(`Refused an API call from ${JSON.stringify(url)}: only the studio window may call it.`, 'invalid-argument');
   }
 }
