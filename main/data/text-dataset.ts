@@ -1,3 +1,4 @@
+import type { TextCorpusInfo } from '../../shared/worker-protocol.js';
 import { readdirSync, statSync } from 'node:fs';
 import type { Dirent } from 'node:fs';
 import { basename, dirname, extname, join, relative } from 'node:path';
@@ -390,4 +391,17 @@ function loadLines(folder: string, opts: TextSourceOptions): TextDataset {
     files,
     skipped,
   });
+}
+
+/**
+ * What the data preview and a run's report say about a loaded text data set: counts per class and, at most
+ * `maxSkipped` of the skipped files (a folder of 10,000 binaries should not flood a report).
+ */
+export function describeCorpus(ds: TextDataset, path: string, maxSkipped = 50): TextCorpusInfo {
+  const classCounts = ds.classNames.map(() => 0);
+  for (const l of ds.labels) classCounts[l]!++;
+  return {
+    kind: 'text', path, format: ds.format, encoding: ds.encoding, documents: ds.texts.length, classNames: ds.classNames, classCounts,
+    skipped: ds.skipped.slice(0, maxSkipped),
+  };
 }

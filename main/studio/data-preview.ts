@@ -5,7 +5,7 @@
  */
 import type { DataSpec } from '../../shared/model-spec.js';
 import type { DataPreview } from '../../shared/api.js';
-import { loadTextDataset } from '../data/text-dataset.js';
+import { describeCorpus, loadTextDataset } from '../data/text-dataset.js';
 import { tokenize } from '../data/tokenizer.js';
 import { readCsvFile } from '../data/csv.js';
 import { loadTimeSeries, chronologicalSplit } from '../data/timeseries.js';
@@ -44,11 +44,7 @@ export function previewData(data: DataSpec, path: string): DataPreview {
         taken++;
       }
     }
-    return {
-      kind: 'text', path, format: ds.format, encoding: ds.encoding, documents: ds.texts.length, classNames: ds.classNames,
-      classCounts: ds.classNames.map((_, c) => ds.labels.reduce((s, l) => s + (l === c ? 1 : 0), 0)),
-      examples, lengthHistogram: lengthHistogram(lengths), skipped: ds.skipped.slice(0, 50),
-    };
+    return { ...describeCorpus(ds, path), examples, lengthHistogram: lengthHistogram(lengths) };
   }
   const table = readCsvFile(path, { encoding: data.encoding });
   const ts = loadTimeSeries(path, { dateColumn: data.dateColumn, features: data.features, target: data.target, encoding: data.encoding });

@@ -8,7 +8,7 @@ import { isAbsolute, resolve } from 'node:path';
 import type { ModelSpec, TextDataSpec, TimeSeriesDataSpec, ResolvedTraining } from '../../shared/model-spec.js';
 import type { DataSummary, TextDataSummary, TimeSeriesDataSummary } from '../../shared/worker-protocol.js';
 import { DataError } from '../data/data-error.js';
-import { loadTextDataset } from '../data/text-dataset.js';
+import { describeCorpus, loadTextDataset } from '../data/text-dataset.js';
 import { Tokenizer, padSequences, sequenceStats } from '../data/tokenizer.js';
 import { loadTimeSeries, normalizationStats, normalize, chronologicalSplit, WindowSampler, commonSenseBaselineMae } from '../data/timeseries.js';
 import { ArraySource } from './sources.js';
@@ -83,10 +83,8 @@ function prepareText(spec: ModelSpec, data: TextDataSpec, path: string, training
   const all = new ArraySource(x, [length], y, binary);
   const range = (a: number, b: number) => new Int32Array(b - a).map((_, i) => a + i);
   const stats = sequenceStats(seqs.slice(0, counts.train), length, tokenizer, trainTexts);
-  const classCounts = ds.classNames.map((_, c) => ds.labels.reduce((s, l) => s + (l === c ? 1 : 0), 0));
   const summary: TextDataSummary = {
-    kind: 'text', path, format: ds.format, encoding: ds.encoding, documents: ds.texts.length, classNames: ds.classNames, classCounts,
-    split: counts, skipped: ds.skipped, vocabSize, vocabularySeen: stats.vocabularySeen, coverage: stats.coverage,
+    ...describeCorpus(ds, path), split: counts, vocabSize, vocabularySeen: stats.vocabularySeen, coverage: stats.coverage,
     truncatedShare: stats.truncatedShare, length, lengthPercentiles: stats.lengthPercentiles,
   };
   return {
