@@ -3,9 +3,34 @@
  * (time-series features) and which one holds the dates. The server reads the whole file with the real parser.
  */
 
+/** The delimiters the server's reader accepts (main/data/csv.ts); the header line decides, as it does there. */
+const DELIMITERS = [',', ';', '\t', '|'] as const;
+
+/** The delimiter that occurs most often outside quotes in the first line (comma when none does). */
+export function guessDelimiter(text: string): string {
+  const end = text.search(/\r|\n/);
+  const first = end < 0 ? text : text.slice(0, end);
+  let best: string = ',';
+  let bestCount = 0;
+  for (const d of DELIMITERS) {
+    let count = 0;
+    let quoted = false;
+    for (const c of first) {
+      if (c === '"') quoted = !quoted;
+      else if (!quoted && c === d) count++;
+    }
+    if (count > bestCount) {
+      best = d;
+      bestCount = count;
+    }
+  }
+  return best;
+}
+
 /** Splits CSV text into rows of fields (RFC 4180 quoting); stops after `maxRows`. A cut-off last line is dropped. */
 export function parseCsvHead(text: string, maxRows = 50): string[][] {
   const rows: string[][] = [];
+  const delimiter = guessDelimiter(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
   let field = '';
   let row: string[] = [];
   let quoted = false;
@@ -17,7 +42,7 @@ export function parseCsvHead(text: string, maxRows = 50): string[][] {
       else if (c === '"') quoted = false;
       else field += c;
     } else if (c === '"') quoted = true;
-    else if (c === ',') { row.push(field); field = ''; }
+    else if (c === delimiter) { row.push(field); field = ''; }
     else if (c === '\n' || c === '\r') {
       if (c === '\r' && body[i + 1] === '\n') i++;
       row.push(field);

@@ -77,3 +77,10 @@ test('CSV sniffing: quoted fields, numeric columns and the date column', () => {
   assert.deepEqual(classifyColumns(['b'], [...rows, ['oops']]).numeric, ['b'], 'one bad cell in ten is left for the server to report');
   assert.deepEqual(classifyColumns(['Time', 'v'], [['1700000000', '2']]), { numeric: ['v'], dateColumn: 'Time' });
 });
+
+test('the CSV sniffer takes the delimiter from the header line, as the server does', () => {
+  assert.deepEqual(parseCsvHead('date;temp;wind\n2020-01-01;1,5;3\n'), [['date', 'temp', 'wind'], ['2020-01-01', '1,5', '3']]);
+  assert.deepEqual(parseCsvHead('a\tb\n1\t2\n'), [['a', 'b'], ['1', '2']]);
+  assert.deepEqual(parseCsvHead('"x;y",b\n1,2\n'), [['x;y', 'b'], ['1', '2']]);
+  assert.deepEqual(sniffCsv('date|a|b\n2020-01-01|1|2\n2020-01-02|3|4\n').kinds, { numeric: ['a', 'b'], dateColumn: 'date' });
+});
