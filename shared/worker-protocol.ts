@@ -8,7 +8,9 @@ import type { LayerInfo, SpecIssue } from './shape-inference.js';
 import type { BatchRecord, EpochRecord, TrainResult } from './training-records.js';
 import type { SeriesPrediction, TextPrediction } from './api.js';
 
-export type BackendPreference = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+/** The backends a user may ask for; `auto` lets the engine choose (native, else wasm, else cpu). */
+export const BACKEND_PREFERENCES = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
+export type BackendPreference = (typeof BACKEND_PREFERENCES)[number];
 
 /** Which engine ran a run; shown to the user and written with every run. */
 export interface BackendInfo {

@@ -7,10 +7,11 @@
 import { readFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve, join, basename } from 'node:path';
 import { analyzeModel, formatSummary } from '../../shared/shape-inference.js';
-import type { ModelAnalysis } from '../../shared/shape-inference.js';
+import type { ModelAnalysis, SpecIssue } from '../../shared/shape-inference.js';
 import type { ModelSpec } from '../../shared/model-spec.js';
 import { resolveTraining } from '../../shared/model-spec.js';
 import type { BackendPreference, DataSummary, RunOptions, WorkerEvent } from '../../shared/worker-protocol.js';
+import { BACKEND_PREFERENCES } from '../../shared/worker-protocol.js';
 import type { EpochRecord, TrainResult } from '../../shared/training-records.js';
 import { bestOf } from '../../shared/training-records.js';
 import { startTraining } from '../training-host.js';
@@ -59,7 +60,7 @@ export function parseArgs(argv: string[]): Args {
       }
       case '--backend': {
         const v = value();
-        if (!['auto', 'tensorflow', 'wasm', 'cpu'].includes(v)) throw new UsageError(`--backend must be auto, tensorflow, wasm or cpu. Received: ${v}.`);
+        if (!(BACKEND_PREFERENCES as readonly string[]).includes(v)) throw new UsageError(`--backend must be auto, tensorflow, wasm or cpu. Received: ${v}.`);
         args.backend = v as BackendPreference;
         break;
       }
@@ -72,6 +73,11 @@ export function parseArgs(argv: string[]): Args {
   if (!args.specPath) throw new UsageError(`${command} needs a spec file: rnn-studio ${command} <spec.json>.`);
   if (command === 'summary' && (args.data || args.epochs || args.out || args.backend)) throw new UsageError('summary takes only a spec file.');
   return args;
+}
+
+/** "Error (layer 2): …" / "Warning: …" — one line per spec issue, numbered as the user counts layers. */
+function formatIssue(i: SpecIssue): string {
+  return `${i.severity === 'error' ? 'Error' : 'Warning'}${i.layerIndex !== null ? ` (layer ${i.layerIndex + 1})` : ''}: ${i.message}`;
 }
 
 /** Reads and JSON-parses a spec file with a message that names the file. */
@@ -135,11 +141,11 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
   const specName = typeof spec?.name === 'string' && spec.name ? spec.name : basename(args.specPath, '.json');
   if (args.command === 'summary') {
     if (analysis.layers.length > 0) io.out(formatSummary(analysis, specName));
-    for (const i of analysis.issues) io.err(`${i.severity === 'error' ? 'Error' : 'Warning'}${i.layerIndex !== null ? ` (layer ${i.layerIndex + 1})` : ''}: ${i.message}`);
+    for (const i of analysis.issues) io.err(formatIssue(i));
     return analysis.valid ? 0 : 1;
   }
   if (!analysis.valid) {
-    for (const i of analysis.issues.filter((x) => x.severity === 'error')) io.err(`Error${i.layerIndex !== null ? ` (layer ${i.layerIndex + 1})` : ''}: ${i.message}`);
+    for (const i of analysis.issues.filter((x) => x.severity === 'error')) io.err(formatIssue(i));
     return 1;
   }
   return train(spec, specName, analysis, args, io);
@@ -224,7 +230,7 @@ async function train(spec: ModelSpec, specName: string, analysis: ModelAnalysis,
 
   const err = errorEvent as Extract<WorkerEvent, { type: 'error' }> | null;
   if (err) {
-    const lines = err.issues ? err.issues.filter((i) => i.severity === 'error').map((i) => `Error${i.layerIndex !== null ? ` (layer ${i.layerIndex + 1})` : ''}: ${i.message}`) : [`Error (${err.stage}): ${err.message}`];
+    const lines = err.issues ? err.issues.filter((i) => i.severity === 'error').map(formatIssue) : [`Error (${err.stage}): ${err.message}`];
     for (const l of lines) io.err(l);
     summaryLines.push(...lines);
     writeFileSync(join(outDir, 'summary.txt'), summaryLines.join('\n') + '\n');

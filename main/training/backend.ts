@@ -14,6 +14,7 @@ import { isMainThread } from 'node:worker_threads';
 import { registerFastKernels } from './kernels.js';
 
 import type { BackendInfo, BackendPreference } from '../../shared/worker-protocol.js';
+import { BACKEND_PREFERENCES } from '../../shared/worker-protocol.js';
 
 export type { BackendInfo, BackendPreference };
 
@@ -138,7 +139,6 @@ async function tryWasm(): Promise<{ ok: true } | { ok: false; why: string }> {
   }
 }
 
-const PREFERENCES: readonly BackendPreference[] = ['auto', 'tensorflow', 'wasm', 'cpu'];
 
 /**
  * `RNN_STUDIO_BACKEND=auto|tensorflow|wasm|cpu` replaces the preference `auto` (what the CLI, the app and the
@@ -148,8 +148,8 @@ const PREFERENCES: readonly BackendPreference[] = ['auto', 'tensorflow', 'wasm',
 export function backendFromEnvironment(env: NodeJS.ProcessEnv = process.env): BackendPreference | null {
   const raw = env.RNN_STUDIO_BACKEND?.trim().toLowerCase();
   if (!raw) return null;
-  if (!(PREFERENCES as readonly string[]).includes(raw)) {
-    throw new Error(`RNN_STUDIO_BACKEND must be one of ${PREFERENCES.join(', ')}. Received: RNN_STUDIO_BACKEND=${env.RNN_STUDIO_BACKEND}.`);
+  if (!(BACKEND_PREFERENCES as readonly string[]).includes(raw)) {
+    throw new Error(`RNN_STUDIO_BACKEND must be one of ${BACKEND_PREFERENCES.join(', ')}. Received: RNN_STUDIO_BACKEND=${env.RNN_STUDIO_BACKEND}.`);
   }
   return raw as BackendPreference;
 }

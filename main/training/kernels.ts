@@ -52,35 +52,23 @@ export function registerFastKernels(backendName: 'cpu' | 'wasm'): void {
   if (registered.has(backendName)) return;
   const kernelName = 'UnsortedSegmentSum';
   if (tf.getKernel(kernelName, backendName)) tf.unregisterKernel(kernelName, backendName);
-  if (backendName === 'cpu') {
-    tf.registerKernel({
-      kernelName, backendName,
-      kernelFunc: (args) => {
-        const { inputs, attrs } = args as unknown as KernelArgs;
+  tf.registerKernel({
+    kernelName, backendName,
+    kernelFunc: (args) => {
+      const { inputs: { x, segmentIds }, attrs: { numSegments } } = args as unknown as KernelArgs;
+      const { shape, inner } = outShape(x, segmentIds, numSegments);
+      if (backendName === 'cpu') {
         const backend = args.backend as unknown as CpuBackendLike;
-        const { x, segmentIds } = inputs;
-        const { shape, inner } = outShape(x, segmentIds, attrs.numSegments);
-        const xv = backend.data.get(x.dataId).values;
-        const ids = backend.data.get(segmentIds.dataId).values;
-        const out = x.dtype === 'int32' ? new Int32Array(attrs.numSegments * inner) : new Float32Array(attrs.numSegments * inner);
-        segmentSumInto(out, xv, ids, attrs.numSegments, inner);
+        const out = x.dtype === 'int32' ? new Int32Array(numSegments * inner) : new Float32Array(numSegments * inner);
+        segmentSumInto(out, backend.data.get(x.dataId).values, backend.data.get(segmentIds.dataId).values, numSegments, inner);
         return backend.makeTensorInfo(shape, x.dtype, out);
-      },
-    });
-  } else {
-    tf.registerKernel({
-      kernelName, backendName,
-      kernelFunc: (args) => {
-        const { inputs, attrs } = args as unknown as KernelArgs;
-        const backend = args.backend as unknown as WasmBackendLike;
-        const { x, segmentIds } = inputs;
-        const { shape, inner } = outShape(x, segmentIds, attrs.numSegments);
-        const out = backend.makeOutput(shape, x.dtype);
-        // Views on the wasm heap go stale when makeOutput grows memory, so take them only after it.
-        segmentSumInto(backend.typedArrayFromHeap(out), backend.typedArrayFromHeap(x), backend.typedArrayFromHeap(segmentIds), attrs.numSegments, inner);
-        return out;
-      },
-    });
-  }
+      }
+      const backend = args.backend as unknown as WasmBackendLike;
+      const out = backend.makeOutput(shape, x.dtype);
+      // Views on the wasm heap go stale when makeOutput grows memory, so take them only after it.
+      segmentSumInto(backend.typedArrayFromHeap(out), backend.typedArrayFromHeap(x), backend.typedArrayFromHeap(segmentIds), numSegments, inner);
+      return out;
+    },
+  });
   registered.add(backendName);
 }
