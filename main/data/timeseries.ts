@@ -1,3 +1,4 @@
+import { DECIMAL } from '../../shared/csv.js';
 import { readCsvFile } from './csv.js';
 import type { CsvDelimiter } from './csv.js';
 import { DataError, quoteList, quoteReceived } from './data-error.js';
@@ -42,7 +43,6 @@ export interface TimeSeries {
 }
 
 const DATE_COLUMN_NAMES = ['date', 'time', 'datetime', 'timestamp'];
-const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 const NON_FINITE = /^[+-]?(?:nan|inf|infinity)$/i;
 const FLOAT32_MAX = 3.4028234663852886e38;
 const NUMERIC_SNIFF_ROWS = 1000;

@@ -3,55 +3,46 @@
  * (time-series features) and which one holds the dates. The server reads the whole file with the real parser.
  */
 
-/** The delimiters the server's reader accepts (main/data/csv.ts); the header line decides, as it does there. */
-const DELIMITERS = [',', ';', '\t', '|'] as const;
+import { isDecimal, parseCsv } from '../../shared/csv.js';
+import { DataError } from '../../shared/data-error.js';
 
-/** The delimiter that occurs most often outside quotes in the first line (comma when none does). */
-export function guessDelimiter(text: string): string {
-  const end = text.search(/\r|\n/);
-  const first = end < 0 ? text : text.slice(0, end);
-  let best: string = ',';
-  let bestCount = 0;
-  for (const d of DELIMITERS) {
-    let count = 0;
-    let quoted = false;
-    for (const c of first) {
-      if (c === '"') quoted = !quoted;
-      else if (!quoted && c === d) count++;
-    }
-    if (count > bestCount) {
-      best = d;
-      bestCount = count;
+/**
+ * The first rows of CSV text (header first), read by the server's own parser (shared/csv.ts): same quoting, same
+ * delimiter sniffing. `text` is usually the first 64 KiB of a file, so a cut-off last line is dropped, and rows from
+ * the first malformed one on are left out (the server names that row when the data is used); stops after `maxRows`.
+ */
+export function parseCsvHead(text: string, maxRows = 50): string[][] {
+  let body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  const lastBreak = Math.max(body.lastIndexOf('\n'), body.lastIndexOf('\r'));
+  if (lastBreak >= 0 && lastBreak < body.length - 1) body = body.slice(0, lastBreak + 1);
+  // At most a few tries: each failure cuts the text before the row at fault.
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      const table = parseCsv(body, { file: 'preview' });
+      return [table.header, ...table.rows].slice(0, maxRows);
+    } catch (e) {
+      if (!(e instanceof DataError)) throw e;
+      // A problem on the header line (or a file of only a header) leaves nothing to show.
+      const row = e.row ?? 1;
+      if (row <= 1) return [];
+      body = cutBeforeLine(body, row);
     }
   }
-  return best;
+  return [];
 }
 
-/** Splits CSV text into rows of fields (RFC 4180 quoting); stops after `maxRows`. A cut-off last line is dropped. */
-export function parseCsvHead(text: string, maxRows = 50): string[][] {
-  const rows: string[][] = [];
-  const delimiter = guessDelimiter(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
-  let field = '';
-  let row: string[] = [];
-  let quoted = false;
-  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
-  for (let i = 0; i < body.length && rows.length < maxRows; i++) {
-    const c = body[i]!;
-    if (quoted) {
-      if (c === '"' && body[i + 1] === '"') { field += '"'; i++; }
-      else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === delimiter) { row.push(field); field = ''; }
-    else if (c === '\n' || c === '\r') {
-      if (c === '\r' && body[i + 1] === '\n') i++;
-      row.push(field);
-      rows.push(row);
-      row = [];
-      field = '';
-    } else field += c;
+/** The text up to (not including) 1-based line `line`, counting CRLF, LF and lone CR as one break each. */
+function cutBeforeLine(text: string, line: number): string {
+  let current = 1;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x0d && text.charCodeAt(i + 1) === 0x0a) i++;
+    if (c === 0x0a || c === 0x0d) {
+      current++;
+      if (current === line) return text.slice(0, i + 1);
+    }
   }
-  return rows.filter((r) => !(r.length === 1 && r[0] === ''));
+  return text;
 }
 
 export interface ColumnKinds {
@@ -60,10 +51,9 @@ export interface ColumnKinds {
 }
 
 const DATE_NAME = /^(date|time|timestamp|datetime|date_time)$/i;
-const isNumber = (v: string) => v.trim() !== '' && Number.isFinite(Number(v));
 
 function isMostlyNumeric(values: readonly string[]): boolean {
-  const numbers = values.filter(isNumber).length;
+  const numbers = values.filter(isDecimal).length;
   const bad = values.length - numbers;
   return numbers > bad && bad <= Math.max(1, 0.2 * values.length);
 }
