@@ -49,7 +49,13 @@ export function formatShape(shape: Shape | null): string {
 }
 
 function fmt(v: unknown): string {
-  return typeof v === 'string' ? `"${v}"` : String(v);
+  if (typeof v === 'string') return `"${v}"`;
+  try {
+    return String(v);
+  } catch {
+    // JSON such as {"toString": {}} has no usable string form: String() throws on it. Name the type instead.
+    return Array.isArray(v) ? 'a list' : 'an object';
+  }
 }
 
 /** Checks one config value against its catalog definition; returns a Keras-style message or null. */
