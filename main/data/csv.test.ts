@@ -152,7 +152,7 @@ describe('readCsvFile', () => {
     const file = path.join(dir, 'big.csv');
     writeFileSync(file, 'a,b\n' + '1,2\n'.repeat(24));
     assertDataError(() => readCsvFile(file, { maxBytes: 10 }), {
-      message: 'big.csv: expected a file of at most 10 bytes (the limit), received 100 bytes. Raise `maxBytes` to load it anyway.',
+      message: 'big.csv: expected a file of at most 10 bytes (the limit), received 100 bytes. Split the file or keep only the rows you need.',
       file,
     });
   });
@@ -166,7 +166,7 @@ describe('readCsvFile', () => {
     const start = performance.now();
     assertDataError(() => readCsvFile(file), {
       message:
-        'huge.csv: expected a file of at most 1.0 GiB (the limit), received 1.0 GiB (1073741825 bytes). Raise `maxBytes` to load it anyway.',
+        'huge.csv: expected a file of at most 1.0 GiB (the limit), received 1.0 GiB (1073741825 bytes). Split the file or keep only the rows you need.',
     });
     assert.ok(performance.now() - start < 200, 'the size check must come before reading');
   });

@@ -56,7 +56,7 @@ export function readFileBytes(path: string, maxBytes: number): Uint8Array {
   if (size > maxBytes) {
     throw new DataError(
       `expected a file of at most ${formatBytes(maxBytes)} (the limit), received ${formatBytes(size)}` +
-        `${size >= 1024 ? ` (${size} bytes)` : ''}. Raise \`maxBytes\` to load it anyway.`,
+        `${size >= 1024 ? ` (${size} bytes)` : ''}. Split the file or keep only the rows you need.`,
       { file: path },
     );
   }

@@ -177,8 +177,11 @@ function finish(
     if (count === 0) {
       const name = classNames[i] ?? '';
       const available = sortClassNames(new Set(found));
+      // Say why when the class's files were all left out (binary, empty, not .txt): "received none" alone misleads.
+      const left = result.skipped.filter((s) => relative(where, s.file).split(/[/\\]/)[0] === name || basename(s.file) === name);
+      const why = left.length === 0 ? '' : ` ${plural(left.length, 'file')} of it left out, e.g. ${quoteReceived(relative(where, left[0]!.file) || basename(left[0]!.file))}: ${left[0]!.reason}.`;
       throw new DataError(
-        `expected documents for class ${quoteReceived(name)}, received none. Classes found: ${quoteList(available)}.`,
+        `expected documents for class ${quoteReceived(name)}, received none.${why} Classes found: ${quoteList(available)}.`,
         { file: where },
       );
     }

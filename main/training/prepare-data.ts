@@ -75,6 +75,9 @@ function prepareText(spec: ModelSpec, data: TextDataSpec, path: string, training
   const trainTexts = texts.slice(0, counts.train);
   const tokenizer = Tokenizer.fit(trainTexts, { numWords: vocabSize, lowercase: data.lowercase ?? true, stripHtml: data.stripHtml ?? true, oovToken: true });
   const seqs = tokenizer.textsToSequences(texts);
+  if (seqs.slice(0, counts.train).every((q) => q.length === 0)) {
+    throw new DataError(`expected words in the training documents, received ${counts.train} document(s) that are all empty after tokenizing (HTML, punctuation and blanks removed): sequences of length zero, nothing to learn from. Check \`textColumn\` and the files.`, { file: path });
+  }
   const padding = data.padding ?? 'pre';
   const truncating = data.truncating ?? 'pre';
   const x = padSequences(seqs, length, { padding, truncating });
