@@ -309,7 +309,12 @@ export class StudioService {
           ? `The project file ${id}.json is damaged (not valid JSON); it was left untouched.`
           : `No project ${id}.`, 'not-found');
       }
-      return p;
+      // Valid JSON is not yet a project: check the shape (data only; nothing in it is ever run) before the UI gets it.
+      if (typeof p !== 'object' || Array.isArray(p) || p.format !== 1 || typeof p.name !== 'string' || typeof p.spec !== 'object' || p.spec === null || Array.isArray(p.spec)) {
+        throw new ApiError(`The project file ${id}.json is not an RNN Studio project (expected "format": 1, a name and a spec); it was left untouched.`, 'invalid-argument');
+      }
+      // The file name is the id: a copied or edited file that claims another id must not overwrite that project on save.
+      return { ...p, id, updatedAt: typeof p.updatedAt === 'string' ? p.updatedAt : '' };
     },
 
     saveProject: async ({ id, name, spec }): Promise<ProjectSummary> => {
