@@ -146,7 +146,9 @@ test('pause holds training until resume; stop ends it with status "stopped"', as
   const { model } = buildModel(spec);
   const states: string[] = [];
   let batchesWhilePaused = 0;
+  let epochRecords = 0;
   const result = await train(model, { train: tokenTask(128, 1), val: null }, cfg, {
+    onEpoch: () => epochRecords++,
     onBatch: (r) => {
       if (control.paused) batchesWhilePaused++;
       if (r.epoch === 0 && r.batch === 1) control.pause();
@@ -161,7 +163,10 @@ test('pause holds training until resume; stop ends it with status "stopped"', as
   assert.deepEqual(states, ['paused', 'running']);
   assert.equal(batchesWhilePaused, 0);
   assert.equal(result.status, 'stopped');
-  assert.equal(result.epochsRun, 2);
+  // Stopped after the first batch of epoch 2: only the complete epoch counts; the partial one sends no record.
+  assert.equal(result.epochsRun, 1);
+  assert.equal(epochRecords, 1);
+  assert.equal(result.reason, 'Stopped by the user during epoch 2 after 1 of 4 batches; that partial epoch is not counted.');
   model.dispose();
 });
 

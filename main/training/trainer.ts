@@ -239,6 +239,11 @@ export async function train(
         });
       }
       if (status === 'failed' || seen === 0) break;
+      // Stopped between batches: a partial epoch is not an epoch (no record, not counted in epochsRun).
+      if (seen < data.train.count) {
+        reason = `Stopped by the user during epoch ${epoch + 1} after ${Math.ceil(seen / cfg.batchSize)} of ${batches} batches; that partial epoch is not counted.`;
+        break;
+      }
       const batchesRun = Math.ceil(seen / cfg.batchSize);
       const logs: Record<string, number> = {};
       for (const [k, v] of Object.entries(sums)) logs[k] = v / seen;
@@ -287,7 +292,7 @@ export async function train(
     }
     if (control.stopRequested && status === 'completed') {
       status = 'stopped';
-      reason = 'Stopped by the user.';
+      reason ??= 'Stopped by the user.';
     }
     let restored = false;
     let finalLogs = lastLogs;
