@@ -19,9 +19,9 @@ export interface TrainingHandle {
   finished: Promise<Extract<WorkerEvent, { type: 'done' } | { type: 'error' }>>;
 }
 
-/** Where the worker entry lives when this module is bundled (Electron): set by the bundle's entry point. */
+/** Where the worker entry lives when this module is bundled (Electron): set by the bundle's entry point (tests: a fault-injecting entry; null = the default). */
 let workerEntryOverride: string | null = null;
-export function setWorkerEntry(path: string): void {
+export function setWorkerEntry(path: string | null): void {
   workerEntryOverride = path;
 }
 
