@@ -3,6 +3,7 @@
 // dist/electron/. npm packages stay external: they are resolved from node_modules at run time (tfjs-node's native
 // binding cannot be bundled).
 import { build } from 'esbuild';
+import { copyFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -14,4 +15,7 @@ await Promise.all([
   build({ ...common, entryPoints: [join(root, 'main/training/worker.ts')], outfile: join(out, 'worker.mjs'), format: 'esm' }),
   build({ ...common, entryPoints: [join(root, 'main/electron/preload.ts')], outfile: join(out, 'preload.cjs'), format: 'cjs' }),
 ]);
-console.log(`electron main, preload and worker built into ${out}`);
+// The worker loads the fused recurrent kernels relative to itself (main/training/fused/kernels-wasm.ts).
+mkdirSync(join(out, 'build'), { recursive: true });
+for (const f of ['rnn.wasm', 'rnn-relaxed.wasm']) copyFileSync(join(root, 'main/training/fused/build', f), join(out, 'build', f));
+console.log(`electron main, preload, worker and fused kernels built into ${out}`);

@@ -22,6 +22,28 @@ export interface BackendInfo {
   nativeVersion?: string;
 }
 
+/** Which implementation runs a recurrent layer: our fused kernels or TF.js's op-by-op loop (and why). */
+export interface RecurrencePath {
+  /** Layer name; Bidirectional halves are "<name> (forward)" / "<name> (backward)". */
+  layer: string;
+  fused: boolean;
+  /** Why it is not fused, or what still is not (dropout while training). */
+  reason?: string;
+}
+
+/**
+ * One line for the CLI and the studio: which recurrent layers run on the fused kernels and which on TF.js's
+ * op-by-op loop, with the reason. Null when the model has no recurrent layer.
+ */
+export function formatRecurrence(paths: readonly RecurrencePath[]): string | null {
+  if (paths.length === 0) return null;
+  const fused = paths.filter((p) => p.fused && !p.reason).map((p) => p.layer);
+  const parts: string[] = [];
+  if (fused.length) parts.push(`fused kernels for ${fused.join(', ')}`);
+  for (const p of paths.filter((q) => q.reason)) parts.push(`${p.layer}: ${p.fused ? 'fused' : 'TF.js op-by-op'} — ${p.reason}`);
+  return `Recurrence: ${parts.join('; ')}`;
+}
+
 export interface RunOptions {
   /** Overrides `training.epochs`. */
   epochs?: number;
@@ -96,7 +118,7 @@ export type WorkerRequest =
 export type WorkerEvent =
   | { type: 'backend'; backend: BackendInfo }
   | { type: 'data'; summary: DataSummary }
-  | { type: 'model'; layers: LayerInfo[]; totalParams: number }
+  | { type: 'model'; layers: LayerInfo[]; totalParams: number; recurrence: RecurrencePath[] }
   | { type: 'batches'; records: BatchRecord[] }
   | { type: 'epoch'; record: EpochRecord }
   | { type: 'state'; state: 'running' | 'paused' }

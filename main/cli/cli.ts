@@ -11,6 +11,7 @@ import type { ModelAnalysis, SpecIssue } from '../../shared/shape-inference.js';
 import type { ModelSpec } from '../../shared/model-spec.js';
 import { resolveTraining } from '../../shared/model-spec.js';
 import type { BackendPreference, DataSummary, RunOptions, WorkerEvent } from '../../shared/worker-protocol.js';
+import { formatRecurrence } from '../../shared/worker-protocol.js';
 import { BACKEND_PREFERENCES } from '../../shared/worker-protocol.js';
 import type { EpochRecord, TrainResult } from '../../shared/training-records.js';
 import { bestOf } from '../../shared/training-records.js';
@@ -178,6 +179,10 @@ async function train(spec: ModelSpec, specName: string, analysis: ModelAnalysis,
         break;
       case 'model':
         say(formatSummary(analysis, specName));
+        {
+          const line = formatRecurrence(e.recurrence);
+          if (line) say(line);
+        }
         say(`Training: ${training.optimizer} lr=${training.learningRate}, batch ${training.batchSize}, ${training.epochs} epochs, loss ${training.loss}${training.clipnorm ? `, clipnorm ${training.clipnorm}` : ''}, seed ${training.seed}`);
         break;
       case 'batches':

@@ -14,7 +14,7 @@ import { resolveTraining } from '../../shared/model-spec.js';
 import { analyzeModel } from '../../shared/shape-inference.js';
 import { bestOf } from '../../shared/training-records.js';
 import type { BatchRecord, EpochRecord, TrainResult } from '../../shared/training-records.js';
-import type { BackendInfo, DataSummary, WorkerEvent } from '../../shared/worker-protocol.js';
+import type { BackendInfo, DataSummary, RecurrencePath, WorkerEvent } from '../../shared/worker-protocol.js';
 import type { LayerInfo } from '../../shared/shape-inference.js';
 import { DataError } from '../data/data-error.js';
 import { startTraining, runPrediction } from '../training-host.js';
@@ -34,6 +34,8 @@ interface RunMeta {
   backend: BackendInfo | null;
   dataSummary: DataSummary | null;
   layers: LayerInfo[];
+  /** Which recurrent layers ran on the fused kernels (absent in runs recorded before they existed). */
+  recurrence?: RecurrencePath[];
   result: TrainResult | null;
   error: string | null;
   epochRecords: EpochRecord[];
@@ -153,7 +155,7 @@ export class StudioService {
     switch (e.type) {
       case 'backend': meta.backend = e.backend; this.lastBackend = e.backend; persist = true; break;
       case 'data': meta.dataSummary = e.summary; persist = true; break;
-      case 'model': meta.layers = e.layers; persist = true; break;
+      case 'model': meta.layers = e.layers; meta.recurrence = e.recurrence; persist = true; break;
       case 'batches': break;
       case 'epoch': meta.epochRecords.push(e.record); persist = true; break;
       case 'state': meta.status = e.state; persist = true; break;

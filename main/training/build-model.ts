@@ -9,6 +9,8 @@ import type { ModelAnalysis } from '../../shared/shape-inference.js';
 import { layerDef, withDefaults } from '../../shared/layer-catalog.js';
 import { isBidirectional } from '../../shared/model-spec.js';
 import type { ModelSpec, ParamValue, PlainLayerSpec } from '../../shared/model-spec.js';
+import type { RecurrencePath } from '../../shared/worker-protocol.js';
+import { installFusedRecurrence } from './fused/fused-rnn.js';
 
 /** Thrown when a spec has errors; `issues` carries every message with the layer it belongs to. */
 export class SpecError extends Error {
@@ -38,11 +40,12 @@ function makeRecurrent(className: string, args: Args): tf.layers.RNN {
 }
 
 /**
- * Builds the model described by `spec` (uncompiled: the training loop owns loss and optimizer).
+ * Builds the model described by `spec` (uncompiled: the training loop owns loss and optimizer), with every
+ * eligible recurrent layer on the fused kernels (fused/fused-rnn.ts); `recurrence` says which path each takes.
  * Weight initialisation draws from Math.random unless the caller seeded it (see seeded-random.ts).
  * @throws SpecError when the spec has any error-level issue.
  */
-export function buildModel(spec: ModelSpec): { model: tf.Sequential; analysis: ModelAnalysis } {
+export function buildModel(spec: ModelSpec): { model: tf.Sequential; analysis: ModelAnalysis; recurrence: RecurrencePath[] } {
   const analysis = analyzeModel(spec);
   if (!analysis.valid || !analysis.inputShape) throw new SpecError(analysis);
   const model = tf.sequential({ name: spec.name.replace(/[^A-Za-z0-9_.-]/g, '_') || 'model' });
@@ -70,5 +73,5 @@ export function buildModel(spec: ModelSpec): { model: tf.Sequential; analysis: M
     }
     model.add(tfLayer);
   });
-  return { model, analysis };
+  return { model, analysis, recurrence: installFusedRecurrence(model) };
 }

@@ -11,6 +11,14 @@ import type { SeriesPrediction, TextPrediction } from '../../shared/api.js';
 import { Tokenizer, padSequences, OOV_TOKEN } from '../data/tokenizer.js';
 import { DataError } from '../data/data-error.js';
 import { loadLayersModel } from './save-model.js';
+import { installFusedRecurrence } from './fused/fused-rnn.js';
+
+/** A saved run's model, its recurrent layers on the fused kernels like in training. */
+async function loadForPrediction(dir: string): Promise<tf.LayersModel> {
+  const model = await loadLayersModel(dir);
+  installFusedRecurrence(model);
+  return model;
+}
 import type { Preprocessing } from './prepare-data.js';
 import { prepareData, WindowSource } from './prepare-data.js';
 
@@ -29,7 +37,7 @@ export async function predictText(runDir: string, text: string): Promise<TextPre
   const tokenizer = Tokenizer.fromJSON(pre.tokenizer);
   const seq = tokenizer.textsToSequences([text]);
   const x = padSequences(seq, pre.length, { padding: pre.padding, truncating: pre.truncating });
-  const model = await loadLayersModel(join(runDir, 'model'));
+  const model = await loadForPrediction(join(runDir, 'model'));
   try {
     const out = tf.tidy(() => (model.predict(tf.tensor2d(x, [1, pre.length], 'int32')) as tf.Tensor).dataSync());
     const probabilities = out.length === 1 ? [1 - out[0]!, out[0]!] : Array.from(out);
@@ -53,7 +61,7 @@ export async function predictSeries(runDir: string, spec: ModelSpec, dataPath: s
   const t = pre.featureNames.indexOf(pre.target);
   const mean = pre.mean[t]!;
   const std = pre.std[t]!;
-  const model = await loadLayersModel(join(runDir, 'model'));
+  const model = await loadForPrediction(join(runDir, 'model'));
   const points: SeriesPrediction['points'] = [];
   let absErr = 0;
   let absBase = 0;

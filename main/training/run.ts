@@ -37,7 +37,6 @@ export async function executeRun(spec: ModelSpec, specDir: string, options: RunO
     const data = prepareData(spec, resolveDataPath(spec, specDir, options.dataPath), training);
     emit({ type: 'data', summary: data.summary });
     stage = 'engine';
-    emit({ type: 'model', layers: analysis.layers, totalParams: analysis.totalParams });
 
     // Every batch and epoch record goes to metrics.jsonl here, unthrottled, so each host (CLI, studio) reads the same file.
     const metricsPath = options.outDir ? join(options.outDir, 'metrics.jsonl') : null;
@@ -58,7 +57,9 @@ export async function executeRun(spec: ModelSpec, specDir: string, options: RunO
       lastFlush = performance.now();
     };
     const result = await withSeededRandom(training.seed, async () => {
-      model = buildModel(spec).model;
+      const built = buildModel(spec);
+      model = built.model;
+      emit({ type: 'model', layers: analysis.layers, totalParams: analysis.totalParams, recurrence: built.recurrence });
       return train(model, data, training, {
         onBatch: (r) => {
           record(r);

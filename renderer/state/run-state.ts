@@ -8,7 +8,7 @@ import { resolveTraining } from '../../shared/model-spec.js';
 import type { ModelSpec } from '../../shared/model-spec.js';
 import type { LayerInfo, SpecIssue } from '../../shared/shape-inference.js';
 import type { BatchRecord, EpochRecord, TrainResult } from '../../shared/training-records.js';
-import type { BackendInfo, DataSummary, WorkerEvent } from '../../shared/worker-protocol.js';
+import type { BackendInfo, DataSummary, RecurrencePath, WorkerEvent } from '../../shared/worker-protocol.js';
 import { appendThinned, emptySeries } from '../lib/thinned-series.js';
 import type { ThinnedSeries } from '../lib/thinned-series.js';
 
@@ -53,6 +53,8 @@ export interface RunLive {
   backendName: string | null;
   dataSummary: DataSummary | null;
   layers: LayerInfo[];
+  /** Which recurrent layers run on the fused kernels (from the run's model event). */
+  recurrence: RecurrencePath[];
   totalParams: number | null;
   epochs: EpochRecord[];
   epochsPlanned: number | null;
@@ -68,7 +70,7 @@ export interface RunLive {
 export function newRunLive(runId: string, spec: ModelSpec | null = null, now = Date.now()): RunLive {
   const epochsPlanned = spec ? resolveTraining(spec).epochs : null;
   return {
-    runId, spec, status: 'starting', backend: null, backendName: null, dataSummary: null, layers: [], totalParams: null,
+    runId, spec, status: 'starting', backend: null, backendName: null, dataSummary: null, layers: [], recurrence: [], totalParams: null,
     epochs: [], epochsPlanned, batches: emptySeries(), progress: null, result: null, error: null, savedDir: null, lastUpdate: now,
   };
 }
@@ -95,6 +97,7 @@ export function applyRunEvent(run: RunLive, event: WorkerEvent, now: number, cap
       return next;
     case 'model':
       next.layers = event.layers;
+      next.recurrence = event.recurrence;
       next.totalParams = event.totalParams;
       return next;
     case 'batches': {

@@ -1,5 +1,6 @@
 import { bestOf } from '../../shared/training-records.js';
 import type { DataSummary } from '../../shared/worker-protocol.js';
+import { formatRecurrence } from '../../shared/worker-protocol.js';
 import { formatBackend, formatCount, formatDuration, formatMetric, formatPercent } from '../lib/format.js';
 import { isFinished, progressFraction } from '../state/run-state.js';
 import type { RunError, RunLive } from '../state/run-state.js';
@@ -45,9 +46,11 @@ export function RunProgress({ run }: { run: RunLive | null }) {
 
 export function BackendInfoLine({ run }: { run: RunLive | null }) {
   const text = run?.backend ? formatBackend(run.backend) : run?.backendName ? run.backendName : null;
+  const recurrence = run ? formatRecurrence(run.recurrence) : null;
   return (
     <div className="backend-info" data-testid="backend-info" data-backend={run?.backend?.name ?? run?.backendName ?? ''}>
       <span className="muted">Backend </span>{text ?? <span className="muted">chosen when the run starts</span>}
+      {recurrence && <div className="muted" data-testid="recurrence-info">{recurrence}</div>}
     </div>
   );
 }

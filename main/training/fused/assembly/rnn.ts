@@ -1,0 +1,463 @@
+// Fused recurrent-layer kernels (AssemblyScript → WebAssembly SIMD), driven by ../fused-rnn.ts.
+//
+// Why this exists: TF.js runs a recurrent layer op by op, a dozen tiny ops per timestep forwards and three dozen
+// backwards, each with its own dispatch and allocation; at LSTM(32) × 500 steps that is ~20× slower than Keras
+// (bench/results). Here a whole sequence is a handful of calls: the input projection of every timestep is one
+// matrix multiply, the timestep loop runs small multiplies plus one fused elementwise pass per step, and the
+// backward pass keeps the gates it needs from the forward pass instead of recomputing them.
+//
+// Memory is owned by the caller: every pointer is a byte offset into this module's memory, laid out by the
+// TypeScript side; strides (ld*) count float32 elements and may be negative (time-reversed layers).
+// Activations are passed as codes (ACT_* below, mirrored in ../fused-rnn.ts).
+
+const ACT_LINEAR: i32 = 0;
+const ACT_TANH: i32 = 1;
+const ACT_SIGMOID: i32 = 2;
+const ACT_HARD_SIGMOID: i32 = 3;
+const ACT_RELU: i32 = 4;
+
+export function heapBase(): usize {
+  return __heap_base;
+}
+
+@inline function at(base: usize, index: i32): usize {
+  return base + (<usize>(index << 2));
+}
+
+/** a·b + c, fused where the relaxed-SIMD build allows (one rounding instead of two: within float32 tolerance). */
+@inline function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(f32x4.mul(a, b), c);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Elementwise math. exp follows Cephes' expf (range reduction by ln 2 in two parts, degree-6 polynomial):
+// relative error ~1e-7 over the clamped range, which is all float32 can hold anyway.
+
+@inline function expV(x0: v128): v128 {
+  const x = f32x4.min(f32x4.max(x0, f32x4.splat(-87.0)), f32x4.splat(88.0));
+  const n = f32x4.nearest(f32x4.mul(x, f32x4.splat(1.44269504088896341)));
+  let r = f32x4.sub(x, f32x4.mul(n, f32x4.splat(0.693359375)));
+  r = f32x4.sub(r, f32x4.mul(n, f32x4.splat(-2.12194440e-4)));
+  let p = f32x4.splat(1.9875691500e-4);
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.3981999507e-3));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(8.3334519073e-3));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(4.1665795894e-2));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.6666665459e-1));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(5.0000001201e-1));
+  p = f32x4.add(f32x4.add(f32x4.mul(p, f32x4.mul(r, r)), r), f32x4.splat(1.0));
+  const pow2n = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(n), i32x4.splat(127)), 23);
+  return f32x4.mul(p, pow2n);
+}
+
+@inline function actV(x: v128, code: i32): v128 {
+  if (code == ACT_TANH) {
+    // 1 - 2 / (e^{2x} + 1): saturates cleanly to ±1 where e^{2x} overflows the clamp.
+    const e = expV(f32x4.add(x, x));
+    return f32x4.sub(f32x4.splat(1.0), f32x4.div(f32x4.splat(2.0), f32x4.add(e, f32x4.splat(1.0))));
+  }
+  if (code == ACT_SIGMOID) {
+    return f32x4.div(f32x4.splat(1.0), f32x4.add(f32x4.splat(1.0), expV(f32x4.neg(x))));
+  }
+  if (code == ACT_HARD_SIGMOID) {
+    // TF.js: clip(0.2 x + 0.5, 0, 1).
+    const y = f32x4.add(f32x4.mul(x, f32x4.splat(0.2)), f32x4.splat(0.5));
+    return f32x4.min(f32x4.max(y, f32x4.splat(0.0)), f32x4.splat(1.0));
+  }
+  if (code == ACT_RELU) return f32x4.max(x, f32x4.splat(0.0));
+  return x;
+}
+
+/** The activation's derivative written in terms of its output y (all supported activations allow it). */
+@inline function dActV(y: v128, code: i32): v128 {
+  if (code == ACT_TANH) return f32x4.sub(f32x4.splat(1.0), f32x4.mul(y, y));
+  if (code == ACT_SIGMOID) return f32x4.mul(y, f32x4.sub(f32x4.splat(1.0), y));
+  if (code == ACT_HARD_SIGMOID) {
+    const inside = v128.and(f32x4.gt(y, f32x4.splat(0.0)), f32x4.lt(y, f32x4.splat(1.0)));
+    return v128.and(inside, f32x4.splat(0.2));
+  }
+  if (code == ACT_RELU) return v128.and(f32x4.gt(y, f32x4.splat(0.0)), f32x4.splat(1.0));
+  return f32x4.splat(1.0);
+}
+
+@inline function actS(x: f32, code: i32): f32 {
+  return f32x4.extract_lane(actV(f32x4.splat(x), code), 0);
+}
+
+@inline function dActS(y: f32, code: i32): f32 {
+  return f32x4.extract_lane(dActV(f32x4.splat(y), code), 0);
+}
+
+/** In place: p[0..n) = act(p[0..n)). */
+function activate(p: usize, n: i32, code: i32): void {
+  if (code == ACT_LINEAR) return;
+  let k = 0;
+  for (; k + 4 <= n; k += 4) v128.store(at(p, k), actV(v128.load(at(p, k)), code));
+  for (; k < n; k++) store<f32>(at(p, k), actS(load<f32>(at(p, k)), code));
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Matrix multiplies. Row-major, strides in elements.
+
+/** C[m×n] = (accumulate ? C : 0) + A[m×k] · B[k×n]. Register tile: 4 rows × 8 columns. */
+export function gemm(m: i32, n: i32, k: i32, a: usize, lda: i32, b: usize, ldb: i32, c: usize, ldc: i32, accumulate: i32): void {
+  let i = 0;
+  for (; i + 4 <= m; i += 4) {
+    const a0 = at(a, i * lda), a1 = at(a, (i + 1) * lda), a2 = at(a, (i + 2) * lda), a3 = at(a, (i + 3) * lda);
+    const c0 = at(c, i * ldc), c1 = at(c, (i + 1) * ldc), c2 = at(c, (i + 2) * ldc), c3 = at(c, (i + 3) * ldc);
+    let j = 0;
+    for (; j + 8 <= n; j += 8) {
+      let s00 = f32x4.splat(0), s01 = f32x4.splat(0), s10 = f32x4.splat(0), s11 = f32x4.splat(0);
+      let s20 = f32x4.splat(0), s21 = f32x4.splat(0), s30 = f32x4.splat(0), s31 = f32x4.splat(0);
+      if (accumulate) {
+        s00 = v128.load(at(c0, j)); s01 = v128.load(at(c0, j + 4));
+        s10 = v128.load(at(c1, j)); s11 = v128.load(at(c1, j + 4));
+        s20 = v128.load(at(c2, j)); s21 = v128.load(at(c2, j + 4));
+        s30 = v128.load(at(c3, j)); s31 = v128.load(at(c3, j + 4));
+      }
+      let bp = at(b, j);
+      const bStep = <usize>(ldb << 2);
+      for (let p = 0; p < k; p++) {
+        const b0 = v128.load(bp), b1 = v128.load(bp, 16);
+        const x0 = f32x4.splat(load<f32>(at(a0, p)));
+        const x1 = f32x4.splat(load<f32>(at(a1, p)));
+        const x2 = f32x4.splat(load<f32>(at(a2, p)));
+        const x3 = f32x4.splat(load<f32>(at(a3, p)));
+        s00 = madd(x0, b0, s00); s01 = madd(x0, b1, s01);
+        s10 = madd(x1, b0, s10); s11 = madd(x1, b1, s11);
+        s20 = madd(x2, b0, s20); s21 = madd(x2, b1, s21);
+        s30 = madd(x3, b0, s30); s31 = madd(x3, b1, s31);
+        bp += bStep;
+      }
+      v128.store(at(c0, j), s00); v128.store(at(c0, j + 4), s01);
+      v128.store(at(c1, j), s10); v128.store(at(c1, j + 4), s11);
+      v128.store(at(c2, j), s20); v128.store(at(c2, j + 4), s21);
+      v128.store(at(c3, j), s30); v128.store(at(c3, j + 4), s31);
+    }
+    for (; j + 4 <= n; j += 4) {
+      let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
+      if (accumulate) {
+        s0 = v128.load(at(c0, j)); s1 = v128.load(at(c1, j)); s2 = v128.load(at(c2, j)); s3 = v128.load(at(c3, j));
+      }
+      for (let p = 0; p < k; p++) {
+        const bv = v128.load(at(b, p * ldb + j));
+        s0 = madd(f32x4.splat(load<f32>(at(a0, p))), bv, s0);
+        s1 = madd(f32x4.splat(load<f32>(at(a1, p))), bv, s1);
+        s2 = madd(f32x4.splat(load<f32>(at(a2, p))), bv, s2);
+        s3 = madd(f32x4.splat(load<f32>(at(a3, p))), bv, s3);
+      }
+      v128.store(at(c0, j), s0); v128.store(at(c1, j), s1); v128.store(at(c2, j), s2); v128.store(at(c3, j), s3);
+    }
+    for (; j < n; j++) {
+      let s0: f32 = 0, s1: f32 = 0, s2: f32 = 0, s3: f32 = 0;
+      if (accumulate) {
+        s0 = load<f32>(at(c0, j)); s1 = load<f32>(at(c1, j)); s2 = load<f32>(at(c2, j)); s3 = load<f32>(at(c3, j));
+      }
+      for (let p = 0; p < k; p++) {
+        const bv = load<f32>(at(b, p * ldb + j));
+        s0 += load<f32>(at(a0, p)) * bv; s1 += load<f32>(at(a1, p)) * bv;
+        s2 += load<f32>(at(a2, p)) * bv; s3 += load<f32>(at(a3, p)) * bv;
+      }
+      store<f32>(at(c0, j), s0); store<f32>(at(c1, j), s1); store<f32>(at(c2, j), s2); store<f32>(at(c3, j), s3);
+    }
+  }
+  for (; i < m; i++) {
+    const ai = at(a, i * lda), ci = at(c, i * ldc);
+    let j = 0;
+    for (; j + 4 <= n; j += 4) {
+      let s = accumulate ? v128.load(at(ci, j)) : f32x4.splat(0);
+      for (let p = 0; p < k; p++) s = madd(f32x4.splat(load<f32>(at(ai, p))), v128.load(at(b, p * ldb + j)), s);
+      v128.store(at(ci, j), s);
+    }
+    for (; j < n; j++) {
+      let s: f32 = accumulate ? load<f32>(at(ci, j)) : 0;
+      for (let p = 0; p < k; p++) s += load<f32>(at(ai, p)) * load<f32>(at(b, p * ldb + j));
+      store<f32>(at(ci, j), s);
+    }
+  }
+}
+
+/**
+ * C[m×n] += Σ_r A[r, 0..m)ᵀ ⊗ B[r, 0..n) over `rows` rows: the weight gradients (Xᵀ·dZ, Hᵀ·dZ). Same register
+ * tile as gemm (4 × 8 outputs held across a panel of rows), so C is read and written once per tile and panel.
+ */
+export function gemmTN(rows: i32, m: i32, n: i32, a: usize, lda: i32, b: usize, ldb: i32, c: usize, ldc: i32): void {
+  // Row panels small enough for their slices of A and B to stay in cache while every C tile sweeps them.
+  const PANEL = 64;
+  for (let r = 0; r < rows; r += PANEL) {
+    gemmTNPanel(min(PANEL, rows - r), m, n, at(a, r * lda), lda, at(b, r * ldb), ldb, c, ldc);
+  }
+}
+
+function gemmTNPanel(rows: i32, m: i32, n: i32, a: usize, lda: i32, b: usize, ldb: i32, c: usize, ldc: i32): void {
+  const aStep = <usize>(lda << 2), bStep = <usize>(ldb << 2);
+  let i = 0;
+  for (; i + 4 <= m; i += 4) {
+    const c0 = at(c, i * ldc), c1 = at(c, (i + 1) * ldc), c2 = at(c, (i + 2) * ldc), c3 = at(c, (i + 3) * ldc);
+    let j = 0;
+    for (; j + 8 <= n; j += 8) {
+      let s00 = v128.load(at(c0, j)), s01 = v128.load(at(c0, j + 4));
+      let s10 = v128.load(at(c1, j)), s11 = v128.load(at(c1, j + 4));
+      let s20 = v128.load(at(c2, j)), s21 = v128.load(at(c2, j + 4));
+      let s30 = v128.load(at(c3, j)), s31 = v128.load(at(c3, j + 4));
+      let ap = at(a, i), bp = at(b, j);
+      for (let r = 0; r < rows; r++) {
+        const b0 = v128.load(bp), b1 = v128.load(bp, 16);
+        const x0 = f32x4.splat(load<f32>(ap)), x1 = f32x4.splat(load<f32>(ap, 4));
+        const x2 = f32x4.splat(load<f32>(ap, 8)), x3 = f32x4.splat(load<f32>(ap, 12));
+        s00 = madd(x0, b0, s00); s01 = madd(x0, b1, s01);
+        s10 = madd(x1, b0, s10); s11 = madd(x1, b1, s11);
+        s20 = madd(x2, b0, s20); s21 = madd(x2, b1, s21);
+        s30 = madd(x3, b0, s30); s31 = madd(x3, b1, s31);
+        ap += aStep; bp += bStep;
+      }
+      v128.store(at(c0, j), s00); v128.store(at(c0, j + 4), s01);
+      v128.store(at(c1, j), s10); v128.store(at(c1, j + 4), s11);
+      v128.store(at(c2, j), s20); v128.store(at(c2, j + 4), s21);
+      v128.store(at(c3, j), s30); v128.store(at(c3, j + 4), s31);
+    }
+    for (; j + 4 <= n; j += 4) {
+      let s0 = v128.load(at(c0, j)), s1 = v128.load(at(c1, j)), s2 = v128.load(at(c2, j)), s3 = v128.load(at(c3, j));
+      let ap = at(a, i), bp = at(b, j);
+      for (let r = 0; r < rows; r++) {
+        const bv = v128.load(bp);
+        s0 = madd(f32x4.splat(load<f32>(ap)), bv, s0); s1 = madd(f32x4.splat(load<f32>(ap, 4)), bv, s1);
+        s2 = madd(f32x4.splat(load<f32>(ap, 8)), bv, s2); s3 = madd(f32x4.splat(load<f32>(ap, 12)), bv, s3);
+        ap += aStep; bp += bStep;
+      }
+      v128.store(at(c0, j), s0); v128.store(at(c1, j), s1); v128.store(at(c2, j), s2); v128.store(at(c3, j), s3);
+    }
+    for (; j < n; j++) {
+      let s0 = load<f32>(at(c0, j)), s1 = load<f32>(at(c1, j)), s2 = load<f32>(at(c2, j)), s3 = load<f32>(at(c3, j));
+      let ap = at(a, i), bp = at(b, j);
+      for (let r = 0; r < rows; r++) {
+        const bv = load<f32>(bp);
+        s0 += load<f32>(ap) * bv; s1 += load<f32>(ap, 4) * bv; s2 += load<f32>(ap, 8) * bv; s3 += load<f32>(ap, 12) * bv;
+        ap += aStep; bp += bStep;
+      }
+      store<f32>(at(c0, j), s0); store<f32>(at(c1, j), s1); store<f32>(at(c2, j), s2); store<f32>(at(c3, j), s3);
+    }
+  }
+  for (; i < m; i++) {
+    const ci = at(c, i * ldc);
+    let j = 0;
+    for (; j + 4 <= n; j += 4) {
+      let s = v128.load(at(ci, j));
+      let ap = at(a, i), bp = at(b, j);
+      for (let r = 0; r < rows; r++) {
+        s = madd(f32x4.splat(load<f32>(ap)), v128.load(bp), s);
+        ap += aStep; bp += bStep;
+      }
+      v128.store(at(ci, j), s);
+    }
+    for (; j < n; j++) {
+      let s = load<f32>(at(ci, j));
+      let ap = at(a, i), bp = at(b, j);
+      for (let r = 0; r < rows; r++) {
+        s += load<f32>(ap) * load<f32>(bp);
+        ap += aStep; bp += bStep;
+      }
+      store<f32>(at(ci, j), s);
+    }
+  }
+}
+
+/** out[0..n) = Σ_r z[r, 0..n): the bias gradient. */
+export function columnSums(rows: i32, n: i32, z: usize, ldz: i32, out: usize): void {
+  memory.fill(out, 0, <usize>(n << 2));
+  for (let r = 0; r < rows; r++) {
+    const zr = at(z, r * ldz);
+    let j = 0;
+    for (; j + 4 <= n; j += 4) v128.store(at(out, j), f32x4.add(v128.load(at(out, j)), v128.load(at(zr, j))));
+    for (; j < n; j++) store<f32>(at(out, j), load<f32>(at(out, j)) + load<f32>(at(zr, j)));
+  }
+}
+
+/** dst[c×r] = src[r×c]ᵀ. */
+export function transpose(rows: i32, cols: i32, src: usize, dst: usize): void {
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++) store<f32>(at(dst, c * rows + r), load<f32>(at(src, r * cols + c)));
+  }
+}
+
+/** Every row of z[rows×n] = bias (the start of the input projection). */
+export function broadcastRows(rows: i32, n: i32, bias: usize, z: usize): void {
+  const bytes = <usize>(n << 2);
+  for (let r = 0; r < rows; r++) memory.copy(at(z, r * n), bias, bytes);
+}
+
+/** dst[r] += src[r] for `rows` rows of n. */
+export function addRows(rows: i32, n: i32, src: usize, lds: i32, dst: usize, ldd: i32): void {
+  for (let r = 0; r < rows; r++) {
+    const s = at(src, r * lds), d = at(dst, r * ldd);
+    let j = 0;
+    for (; j + 4 <= n; j += 4) v128.store(at(d, j), f32x4.add(v128.load(at(d, j)), v128.load(at(s, j))));
+    for (; j < n; j++) store<f32>(at(d, j), load<f32>(at(d, j)) + load<f32>(at(s, j)));
+  }
+}
+
+/** dst[r] = src[r] for `rows` rows of n. */
+export function copyRows(rows: i32, n: i32, src: usize, lds: i32, dst: usize, ldd: i32): void {
+  const bytes = <usize>(n << 2);
+  for (let r = 0; r < rows; r++) memory.copy(at(dst, r * ldd), at(src, r * lds), bytes);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// One timestep of each cell, over a batch of rows. z points at the gate row of sample 0 for this timestep
+// (pre-activations on entry to the forward kernels, activations on exit; on entry to the backward kernels it holds
+// the activations, on exit the gradients with respect to the pre-activations).
+
+/** SimpleRNN forward: z ← act(z); h ← z. */
+export function simpleForward(batch: i32, units: i32, z: usize, ldz: i32, h: usize, ldh: i32, act: i32): void {
+  for (let b = 0; b < batch; b++) {
+    const zb = at(z, b * ldz);
+    activate(zb, units, act);
+    memory.copy(at(h, b * ldh), zb, <usize>(units << 2));
+  }
+}
+
+/** SimpleRNN backward: z ← dh ⊙ act'(h) (h is the activation, kept in z). */
+export function simpleBackward(batch: i32, units: i32, z: usize, ldz: i32, dh: usize, act: i32): void {
+  for (let b = 0; b < batch; b++) {
+    const zb = at(z, b * ldz), db = at(dh, b * units);
+    let k = 0;
+    for (; k + 4 <= units; k += 4) v128.store(at(zb, k), f32x4.mul(v128.load(at(db, k)), dActV(v128.load(at(zb, k)), act)));
+    for (; k < units; k++) store<f32>(at(zb, k), load<f32>(at(db, k)) * dActS(load<f32>(at(zb, k)), act));
+  }
+}
+
+/**
+ * LSTM forward (TF.js/Keras gate order i, f, c, o): i,f,o = recAct, g = act, c = f⊙c₋₁ + i⊙g, h = o⊙act(c).
+ * Writes c, tc = act(c) (kept for the backward pass) and h.
+ */
+export function lstmForward(batch: i32, units: i32, z: usize, ldz: i32, cPrev: usize, c: usize, ldc: i32,
+  tc: usize, ldtc: i32, h: usize, ldh: i32, act: i32, recAct: i32): void {
+  for (let b = 0; b < batch; b++) {
+    const zi = at(z, b * ldz), zf = at(zi, units), zg = at(zi, 2 * units), zo = at(zi, 3 * units);
+    activate(zi, 2 * units, recAct);
+    activate(zg, units, act);
+    activate(zo, units, recAct);
+    const cp = at(cPrev, b * ldc), cb = at(c, b * ldc), tcb = at(tc, b * ldtc), hb = at(h, b * ldh);
+    let k = 0;
+    for (; k + 4 <= units; k += 4) {
+      const cv = f32x4.add(f32x4.mul(v128.load(at(zf, k)), v128.load(at(cp, k))), f32x4.mul(v128.load(at(zi, k)), v128.load(at(zg, k))));
+      const t = actV(cv, act);
+      v128.store(at(cb, k), cv);
+      v128.store(at(tcb, k), t);
+      v128.store(at(hb, k), f32x4.mul(v128.load(at(zo, k)), t));
+    }
+    for (; k < units; k++) {
+      const cv = load<f32>(at(zf, k)) * load<f32>(at(cp, k)) + load<f32>(at(zi, k)) * load<f32>(at(zg, k));
+      const t = actS(cv, act);
+      store<f32>(at(cb, k), cv);
+      store<f32>(at(tcb, k), t);
+      store<f32>(at(hb, k), load<f32>(at(zo, k)) * t);
+    }
+  }
+}
+
+/** LSTM backward for one step: z ← d(pre-activations); dc ← dc₋₁ (the carry's gradient for the step before). */
+export function lstmBackward(batch: i32, units: i32, z: usize, ldz: i32, cPrev: usize, ldc: i32, tc: usize, ldtc: i32,
+  dh: usize, dc: usize, act: i32, recAct: i32): void {
+  for (let b = 0; b < batch; b++) {
+    const zi = at(z, b * ldz), zf = at(zi, units), zg = at(zi, 2 * units), zo = at(zi, 3 * units);
+    const cp = at(cPrev, b * ldc), tcb = at(tc, b * ldtc), dhb = at(dh, b * units), dcb = at(dc, b * units);
+    let k = 0;
+    for (; k + 4 <= units; k += 4) {
+      const i = v128.load(at(zi, k)), f = v128.load(at(zf, k)), g = v128.load(at(zg, k)), o = v128.load(at(zo, k));
+      const t = v128.load(at(tcb, k)), d = v128.load(at(dhb, k));
+      const dcv = f32x4.add(v128.load(at(dcb, k)), f32x4.mul(f32x4.mul(d, o), dActV(t, act)));
+      v128.store(at(zi, k), f32x4.mul(f32x4.mul(dcv, g), dActV(i, recAct)));
+      v128.store(at(zf, k), f32x4.mul(f32x4.mul(dcv, v128.load(at(cp, k))), dActV(f, recAct)));
+      v128.store(at(zg, k), f32x4.mul(f32x4.mul(dcv, i), dActV(g, act)));
+      v128.store(at(zo, k), f32x4.mul(f32x4.mul(d, t), dActV(o, recAct)));
+      v128.store(at(dcb, k), f32x4.mul(dcv, f));
+    }
+    for (; k < units; k++) {
+      const i = load<f32>(at(zi, k)), f = load<f32>(at(zf, k)), g = load<f32>(at(zg, k)), o = load<f32>(at(zo, k));
+      const t = load<f32>(at(tcb, k)), d = load<f32>(at(dhb, k));
+      const dcv = load<f32>(at(dcb, k)) + d * o * dActS(t, act);
+      store<f32>(at(zi, k), dcv * g * dActS(i, recAct));
+      store<f32>(at(zf, k), dcv * load<f32>(at(cp, k)) * dActS(f, recAct));
+      store<f32>(at(zg, k), dcv * i * dActS(g, act));
+      store<f32>(at(zo, k), d * t * dActS(o, recAct));
+      store<f32>(at(dcb, k), dcv * f);
+    }
+  }
+}
+
+/** GRU (reset_after=False, gate order z, r, h) first half: z, r ← recAct; rh ← r ⊙ h₋₁. */
+export function gruGates(batch: i32, units: i32, z: usize, ldz: i32, hPrev: usize, ldh: i32, rh: usize, ldrh: i32, recAct: i32): void {
+  for (let b = 0; b < batch; b++) {
+    const zb = at(z, b * ldz), zr = at(zb, units);
+    activate(zb, 2 * units, recAct);
+    const hp = at(hPrev, b * ldh), rhb = at(rh, b * ldrh);
+    let k = 0;
+    for (; k + 4 <= units; k += 4) v128.store(at(rhb, k), f32x4.mul(v128.load(at(zr, k)), v128.load(at(hp, k))));
+    for (; k < units; k++) store<f32>(at(rhb, k), load<f32>(at(zr, k)) * load<f32>(at(hp, k)));
+  }
+}
+
+/** GRU second half, after the candidate's recurrent term was added: hh ← act; h = z ⊙ h₋₁ + (1 − z) ⊙ hh. */
+export function gruOutput(batch: i32, units: i32, z: usize, ldz: i32, hPrev: usize, h: usize, ldh: i32, act: i32): void {
+  for (let b = 0; b < batch; b++) {
+    const zb = at(z, b * ldz), zh = at(zb, 2 * units);
+    activate(zh, units, act);
+    const hp = at(hPrev, b * ldh), hb = at(h, b * ldh);
+    let k = 0;
+    for (; k + 4 <= units; k += 4) {
+      const zz = v128.load(at(zb, k));
+      const hh = v128.load(at(zh, k));
+      // z⊙h₋₁ + (1−z)⊙hh = hh + z⊙(h₋₁ − hh)
+      v128.store(at(hb, k), f32x4.add(hh, f32x4.mul(zz, f32x4.sub(v128.load(at(hp, k)), hh))));
+    }
+    for (; k < units; k++) {
+      const zz = load<f32>(at(zb, k)), hh = load<f32>(at(zh, k));
+      store<f32>(at(hb, k), hh + zz * (load<f32>(at(hp, k)) - hh));
+    }
+  }
+}
+
+/**
+ * GRU backward, first half: writes d(pre-activation) of z and of the candidate into z, and dhp = dh ⊙ z (the part
+ * of h₋₁'s gradient that flows straight through).
+ */
+export function gruBackwardA(batch: i32, units: i32, z: usize, ldz: i32, hPrev: usize, ldh: i32, dh: usize, dhp: usize,
+  act: i32, recAct: i32): void {
+  for (let b = 0; b < batch; b++) {
+    const zb = at(z, b * ldz), zh = at(zb, 2 * units);
+    const hp = at(hPrev, b * ldh), dhb = at(dh, b * units), dpb = at(dhp, b * units);
+    let k = 0;
+    for (; k + 4 <= units; k += 4) {
+      const zz = v128.load(at(zb, k)), hh = v128.load(at(zh, k)), d = v128.load(at(dhb, k));
+      v128.store(at(zb, k), f32x4.mul(f32x4.mul(d, f32x4.sub(v128.load(at(hp, k)), hh)), dActV(zz, recAct)));
+      v128.store(at(zh, k), f32x4.mul(f32x4.mul(d, f32x4.sub(f32x4.splat(1.0), zz)), dActV(hh, act)));
+      v128.store(at(dpb, k), f32x4.mul(d, zz));
+    }
+    for (; k < units; k++) {
+      const zz = load<f32>(at(zb, k)), hh = load<f32>(at(zh, k)), d = load<f32>(at(dhb, k));
+      store<f32>(at(zb, k), d * (load<f32>(at(hp, k)) - hh) * dActS(zz, recAct));
+      store<f32>(at(zh, k), d * (1 - zz) * dActS(hh, act));
+      store<f32>(at(dpb, k), d * zz);
+    }
+  }
+}
+
+/** GRU backward, second half, given drh = d(r ⊙ h₋₁): z's r block ← d(pre-activation of r); dhp += drh ⊙ r. */
+export function gruBackwardB(batch: i32, units: i32, z: usize, ldz: i32, hPrev: usize, ldh: i32, drh: usize, dhp: usize, recAct: i32): void {
+  for (let b = 0; b < batch; b++) {
+    const zr = at(z, b * ldz + units);
+    const hp = at(hPrev, b * ldh), drb = at(drh, b * units), dpb = at(dhp, b * units);
+    let k = 0;
+    for (; k + 4 <= units; k += 4) {
+      const r = v128.load(at(zr, k)), d = v128.load(at(drb, k));
+      v128.store(at(dpb, k), f32x4.add(v128.load(at(dpb, k)), f32x4.mul(d, r)));
+      v128.store(at(zr, k), f32x4.mul(f32x4.mul(d, v128.load(at(hp, k))), dActV(r, recAct)));
+    }
+    for (; k < units; k++) {
+      const r = load<f32>(at(zr, k)), d = load<f32>(at(drb, k));
+      store<f32>(at(dpb, k), load<f32>(at(dpb, k)) + d * r);
+      store<f32>(at(zr, k), d * load<f32>(at(hp, k)) * dActS(r, recAct));
+    }
+  }
+}

@@ -1,0 +1,173 @@
+// The fused path against TF.js's own op-by-op RNN (the reference): same weights, same inputs → outputs, input
+// gradients and weight gradients equal within float32 tolerance, for every cell × direction × output mode ×
+// activation, odd sizes that exercise the kernels' non-SIMD tails, no bias, Bidirectional in every merge mode and
+// stacks. A model built twice from one spec with the same seed gets the same weights; only one copy is patched.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import { fusedBackward, fusedForward, installFusedRecurrence } from './fused-rnn.js';
+import { heapOf, loadKernels, rnnKernels } from './kernels-wasm.js';
+import type { RnnKernels } from './kernels-wasm.js';
+
+type Layer = tf.layers.Layer;
+type Cfg = Record<string, unknown>;
+const make = (cls: string, units: number, cfg: Cfg = {}): Layer => {
+  const args = { units, recurrentActivation: 'sigmoid', ...cfg } as never;
+  if (cls === 'LSTM') return tf.layers.lstm(args);
+  if (cls === 'GRU') return tf.layers.gru(args);
+  return tf.layers.simpleRNN(args);
+};
+const bi = (inner: Layer, mergeMode: string): Layer => tf.layers.bidirectional({ layer: inner as tf.layers.RNN, mergeMode } as never);
+
+interface Case { name: string; layers: () => Layer[]; features?: number }
+const cases: Case[] = [];
+for (const cls of ['SimpleRNN', 'LSTM', 'GRU']) {
+  for (const returnSequences of [false, true]) {
+    for (const goBackwards of [false, true]) {
+      cases.push({ name: `${cls} returnSequences=${returnSequences} goBackwards=${goBackwards}`, layers: () => [make(cls, 8, { returnSequences, goBackwards })] });
+    }
+  }
+  cases.push({ name: `${cls} odd sizes (5 units, 3 features), no bias`, layers: () => [make(cls, 5, { useBias: false, returnSequences: true })], features: 3 });
+  cases.push({ name: `${cls} relu / hardSigmoid`, layers: () => [make(cls, 6, { activation: 'relu', recurrentActivation: 'hardSigmoid' })] });
+  cases.push({ name: `${cls} linear / tanh`, layers: () => [make(cls, 4, { activation: 'linear', recurrentActivation: 'tanh' })] });
+  cases.push({ name: `${cls} stacked`, layers: () => [make(cls, 7, { returnSequences: true }), make(cls, 4)] });
+  cases.push({ name: `${cls} dropout (inference path fused)`, layers: () => [make(cls, 4, { dropout: 0.3, recurrentDropout: 0.2 })] });
+}
+for (const mode of ['concat', 'sum', 'mul', 'ave']) {
+  cases.push({ name: `Bidirectional(LSTM) ${mode}`, layers: () => [bi(make('LSTM', 6), mode)] });
+  cases.push({ name: `Bidirectional(GRU, returnSequences) ${mode} → SimpleRNN`, layers: () => [bi(make('GRU', 5, { returnSequences: true }), mode), make('SimpleRNN', 3)] });
+}
+
+const STEPS = 11;
+function build(c: Case): tf.Sequential {
+  const model = tf.sequential();
+  c.layers().forEach((layer, i) => {
+    if (i === 0) model.add(tf.layers.inputLayer({ inputShape: [STEPS, c.features ?? 4] }));
+    model.add(layer);
+  });
+  model.add(tf.layers.dense({ units: 2 }));
+  return model;
+}
+
+/** Output, d(loss)/d(input) and d(loss)/d(every weight) for a fixed random projection of the output. */
+function probe(model: tf.LayersModel, x: tf.Tensor, proj: tf.Tensor): { y: Float32Array; dx: Float32Array; dw: Float32Array[] } {
+  const y = tf.tidy(() => (model.apply(x, { training: false }) as tf.Tensor).dataSync() as Float32Array);
+  const loss = (input: tf.Tensor) => tf.sum(tf.mul(model.apply(input, { training: false }) as tf.Tensor, proj)) as tf.Scalar;
+  const dx = tf.tidy(() => tf.grad(loss)(x).dataSync() as Float32Array);
+  const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const { grads, value } = tf.variableGrads(() => loss(x), vars);
+  const dw = vars.map((v) => grads[v.name]!.dataSync() as Float32Array);
+  value.dispose();
+  Object.values(grads).forEach((g) => g.dispose());
+  return { y, dx, dw };
+}
+
+function maxRelDiff(a: Float32Array, b: Float32Array): number {
+  assert.equal(a.length, b.length);
+  let scale = 1e-3;
+  for (const v of b) scale = Math.max(scale, Math.abs(v));
+  let worst = 0;
+  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i]! - b[i]!) / scale);
+  return worst;
+}
+
+for (const c of cases) {
+  test(`fused = TF.js reference: ${c.name}`, () => {
+    const ref = build(c);
+    const fused = build(c);
+    fused.setWeights(ref.getWeights());
+    const paths = installFusedRecurrence(fused);
+    assert.ok(paths.length > 0 && paths.every((p) => p.fused), JSON.stringify(paths));
+    const batch = 6;
+    const x = tf.randomNormal([batch, STEPS, c.features ?? 4], 0, 1, 'float32', 3);
+    const outShape = (ref.outputs[0]!.shape as number[]).map((d) => d ?? batch);
+    const proj = tf.randomNormal(outShape, 0, 1, 'float32', 4);
+    const a = probe(fused, x, proj);
+    const b = probe(ref, x, proj);
+    assert.ok(maxRelDiff(a.y, b.y) < 2e-5, `outputs differ by ${maxRelDiff(a.y, b.y)}`);
+    assert.ok(maxRelDiff(a.dx, b.dx) < 5e-5, `input gradients differ by ${maxRelDiff(a.dx, b.dx)}`);
+    a.dw.forEach((g, i) => {
+      const d = maxRelDiff(g, b.dw[i]!);
+      assert.ok(d < 5e-5, `gradient of ${ref.trainableWeights[i]!.name} differs by ${d}`);
+    });
+    tf.dispose([x, proj]);
+    ref.dispose();
+    fused.dispose();
+  });
+}
+
+test('the fused path trains the way the reference does (5 optimizer steps, same losses)', () => {
+  const c: Case = { name: 'train', layers: () => [make('GRU', 8, { returnSequences: true }), make('LSTM', 6)] };
+  const x = tf.randomNormal([16, 11, 4], 0, 1, 'float32', 3);
+  const y = tf.randomNormal([16, 2], 0, 1, 'float32', 5);
+  const initial = build(c);
+  const losses = (patchIt: boolean) => {
+    const model = build(c);
+    model.setWeights(initial.getWeights());
+    if (patchIt) installFusedRecurrence(model);
+    const opt = tf.train.rmsprop(0.01);
+    const out: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const l = opt.minimize(() => tf.losses.meanSquaredError(y, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar, true)!;
+      out.push(l.dataSync()[0]!);
+      l.dispose();
+    }
+    model.dispose();
+    return out;
+  };
+  const a = losses(true), b = losses(false);
+  a.forEach((v, i) => assert.ok(Math.abs(v - b[i]!) < 1e-4 * Math.max(1, Math.abs(b[i]!)), `step ${i}: fused ${v} vs reference ${b[i]}`));
+  assert.ok(a[4]! < a[0]!, 'the loss went down');
+});
+
+test('masked input and dropout while training are reported as taking TF.js\'s path', () => {
+  const masked = tf.sequential({ layers: [
+    tf.layers.embedding({ inputDim: 50, outputDim: 4, maskZero: true, inputLength: 6 }),
+    tf.layers.lstm({ units: 3, name: 'lstm' }),
+  ] });
+  assert.deepEqual(installFusedRecurrence(masked), [{ layer: 'lstm', fused: false, reason: 'masked input (Embedding maskZero) keeps TF.js\'s path' }]);
+  const dropout = tf.sequential({ layers: [tf.layers.gru({ units: 3, dropout: 0.2, name: 'gru', inputShape: [6, 4] })] });
+  const [path] = installFusedRecurrence(dropout);
+  assert.equal(path!.fused, true);
+  assert.match(path!.reason!, /training steps take TF\.js's path/);
+  tf.dispose([masked, dropout] as never);
+});
+
+test('kernel memory is all given back after training steps and predictions', () => {
+  const k = rnnKernels()!;
+  const model = build({ name: 'heap', layers: () => [bi(make('LSTM', 4, { returnSequences: true }), 'concat'), make('GRU', 3)] });
+  installFusedRecurrence(model);
+  const x = tf.randomNormal([5, STEPS, 4], 0, 1, 'float32', 8);
+  const opt = tf.train.sgd(0.01);
+  for (let i = 0; i < 3; i++) tf.dispose(opt.minimize(() => tf.mean(model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar, true)!);
+  tf.dispose(model.predict(x) as tf.Tensor);
+  assert.equal(heapOf(k).inUse(), 0);
+  tf.dispose(x);
+  model.dispose();
+});
+
+test('the SIMD and relaxed-SIMD (fused multiply-add) builds agree', (t) => {
+  let relaxed;
+  try {
+    relaxed = loadKernels('relaxed-simd');
+  } catch (e) {
+    t.skip(`relaxed SIMD unavailable here: ${(e as Error).message}`);
+    return;
+  }
+  const plain = loadKernels('simd');
+  const [B, T, D, U] = [9, 13, 5, 7];
+  const rnd = (n: number, seed: number) => tf.randomNormal([n], 0, 0.5, 'float32', seed).dataSync() as Float32Array;
+  for (const kind of ['SimpleRNN', 'LSTM', 'GRU'] as const) {
+    const G = { SimpleRNN: 1, LSTM: 4, GRU: 3 }[kind];
+    const cfg = { kind, units: U, activation: 'tanh', recurrentActivation: 'sigmoid', returnSequences: true, goBackwards: kind === 'GRU' } as const;
+    const args = [rnd(B * T * D, 1), [B, T, D], rnd(D * G * U, 2), rnd(U * G * U, 3), rnd(G * U, 4)] as const;
+    const run = (k: RnnKernels) => {
+      const f = fusedForward(k, cfg, args[0], [...args[1]], args[2], args[3], args[4], true);
+      return { y: f.y, ...fusedBackward(k, cfg, f.saved!, rnd(B * T * U, 5)) };
+    };
+    const a = run(plain), b = run(relaxed);
+    for (const key of ['y', 'dx', 'dKernel', 'dRecurrent', 'dBias'] as const) {
+      assert.ok(maxRelDiff(a[key], b[key]) < 1e-5, `${kind} ${key} differs by ${maxRelDiff(a[key], b[key])}`);
+    }
+  }
+});

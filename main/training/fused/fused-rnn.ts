@@ -1,0 +1,322 @@
+/**
+ * Whole-sequence recurrent layers on the fused kernels (kernels-wasm.ts), as one differentiable TF.js op.
+ *
+ * TF.js's own RNN runs every timestep as a dozen separate ops forwards and three dozen backwards; on LSTM(32)
+ * × 500 steps that made us ~20× slower than Keras (bench/results). `installFusedRecurrence` swaps the `call` of
+ * each eligible SimpleRNN/LSTM/GRU layer (also inside Bidirectional) for `fusedSequence`, which computes the input
+ * projection of all timesteps in one multiply, runs the recurrence in WebAssembly SIMD, and returns exact BPTT
+ * gradients through `tf.customGrad`. Weights, names, configs and saved models are untouched: only the arithmetic
+ * moves. Layers the kernels do not cover (masks, dropout while training, stateful, other activations) keep TF.js's
+ * path, and the caller is told which path each layer takes and why.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { ACTIVATION_CODES, heapOf, kernelsUnavailableReason, rnnKernels } from './kernels-wasm.js';
+import type { FusedActivation, KernelHeap, RnnKernels } from './kernels-wasm.js';
+import type { RecurrencePath } from '../../../shared/worker-protocol.js';
+
+export type CellKind = 'SimpleRNN' | 'LSTM' | 'GRU';
+const GATES: Record<CellKind, number> = { SimpleRNN: 1, LSTM: 4, GRU: 3 };
+
+export interface FusedCellConfig {
+  kind: CellKind;
+  units: number;
+  activation: FusedActivation;
+  /** Ignored by SimpleRNN. */
+  recurrentActivation: FusedActivation;
+  returnSequences: boolean;
+  goBackwards: boolean;
+}
+
+/** What the forward pass keeps for the backward pass: buffers left in kernel memory, released by the backward pass. */
+export interface Saved {
+  batch: number; steps: number; features: number; hasBias: boolean;
+  region: number; x: number; w: number; r: number; z: number; h: number; c: number; tc: number; rh: number;
+  released: boolean;
+}
+
+const F = 4; // bytes per float32
+
+function isActivation(name: unknown): name is FusedActivation {
+  return typeof name === 'string' && name in ACTIVATION_CODES;
+}
+
+/** One allocation split into 16-byte-aligned buffers of the given float counts (0 → no buffer, address 0). */
+function carve(heap: KernelHeap, counts: number[]): { region: number; ptrs: number[] } {
+  const rounded = counts.map((n) => (n + 3) & ~3);
+  const region = heap.alloc(rounded.reduce((a, b) => a + b, 0));
+  let p = region;
+  const ptrs = rounded.map((n, i) => {
+    const at = counts[i] ? p : 0;
+    p += n * F;
+    return at;
+  });
+  return { region, ptrs };
+}
+
+// Frees what a forward pass kept when its gradient is never taken (the tape was dropped without a backward pass).
+const orphans = new FinalizationRegistry<{ heap: KernelHeap; saved: Saved }>(({ heap, saved }) => {
+  if (!saved.released) { saved.released = true; heap.release(saved.region); }
+});
+
+/**
+ * Forward pass over a whole batch of sequences. x is [batch, steps, features]; kernel [features, G·units];
+ * recurrent [units, G·units]; bias [G·units] or null. Returns the layer output ([batch, steps, units] with
+ * returnSequences, else [batch, units]) and, when `keep`, what the backward pass needs (left in kernel memory:
+ * pass it to fusedBackward, which releases it).
+ */
+export function fusedForward(k: RnnKernels, cfg: FusedCellConfig, x: Float32Array, dims: [number, number, number],
+  kernel: Float32Array, recurrent: Float32Array, bias: Float32Array | null, keep: boolean): { y: Float32Array; saved?: Saved } {
+  const [B, T, D] = dims;
+  const U = cfg.units, G = GATES[cfg.kind], GU = G * U;
+  const act = ACTIVATION_CODES[cfg.activation], rec = ACTIVATION_CODES[cfg.recurrentActivation];
+  const lstm = cfg.kind === 'LSTM', gru = cfg.kind === 'GRU';
+  const heap = heapOf(k);
+  const { region, ptrs } = carve(heap, [B * T * D, D * GU, U * GU, GU, B * T * GU, B * (T + 1) * U,
+    lstm ? B * (T + 1) * U : 0, lstm ? B * T * U : 0, gru ? B * T * U : 0]);
+  const [pX, pW, pR, pB, pZ, pH, pC, pTC, pRH] = ptrs as [number, number, number, number, number, number, number, number, number];
+  let m = heap.view();
+  m.set(x, pX / F); m.set(kernel, pW / F); m.set(recurrent, pR / F);
+
+  if (bias) {
+    m.set(bias, pB / F);
+    k.broadcastRows(B * T, GU, pB, pZ);
+  }
+  // The input projection of every timestep of every sequence: one [B·T, D] × [D, G·U] multiply.
+  k.gemm(B * T, GU, D, pX, D, pW, GU, pZ, GU, bias ? 1 : 0);
+
+  const ldz = T * GU, ldh = (T + 1) * U;
+  for (let b = 0; b < B; b++) {
+    m.fill(0, (pH + b * ldh * F) / F, (pH + b * ldh * F) / F + U);
+    if (lstm) m.fill(0, (pC + b * ldh * F) / F, (pC + b * ldh * F) / F + U);
+  }
+  for (let s = 0; s < T; s++) {
+    const t = cfg.goBackwards ? T - 1 - s : s;
+    const z = pZ + t * GU * F, hPrev = pH + s * U * F, hNext = hPrev + U * F;
+    if (cfg.kind === 'SimpleRNN') {
+      k.gemm(B, U, U, hPrev, ldh, pR, U, z, ldz, 1);
+      k.simpleForward(B, U, z, ldz, hNext, ldh, act);
+    } else if (lstm) {
+      k.gemm(B, GU, U, hPrev, ldh, pR, GU, z, ldz, 1);
+      k.lstmForward(B, U, z, ldz, pC + s * U * F, pC + (s + 1) * U * F, ldh, pTC + s * U * F, T * U, hNext, ldh, act, rec);
+    } else {
+      k.gemm(B, 2 * U, U, hPrev, ldh, pR, GU, z, ldz, 1);
+      k.gruGates(B, U, z, ldz, hPrev, ldh, pRH + s * U * F, T * U, rec);
+      k.gemm(B, U, U, pRH + s * U * F, T * U, pR + 2 * U * F, GU, z + 2 * U * F, ldz, 1);
+      k.gruOutput(B, U, z, ldz, hPrev, hNext, ldh, act);
+    }
+  }
+
+  m = heap.view();
+  let y: Float32Array;
+  if (cfg.returnSequences) {
+    y = new Float32Array(B * T * U);
+    for (let b = 0; b < B; b++) y.set(m.subarray((pH + (b * ldh + U) * F) / F, (pH + (b + 1) * ldh * F) / F), b * T * U);
+  } else {
+    y = new Float32Array(B * U);
+    for (let b = 0; b < B; b++) y.set(m.subarray((pH + (b * ldh + T * U) * F) / F, (pH + (b + 1) * ldh * F) / F), b * U);
+  }
+  if (!keep) {
+    heap.release(region);
+    return { y };
+  }
+  const saved: Saved = {
+    batch: B, steps: T, features: D, hasBias: bias !== null,
+    region, x: pX, w: pW, r: pR, z: pZ, h: pH, c: pC, tc: pTC, rh: pRH, released: false,
+  };
+  orphans.register(saved, { heap, saved }, saved);
+  return { y, saved };
+}
+
+/**
+ * Backpropagation through time. dy has the output's shape. Returns dx, dKernel, dRecurrent and dBias, and
+ * releases what the forward pass kept.
+ */
+export function fusedBackward(k: RnnKernels, cfg: FusedCellConfig, sv: Saved, dy: Float32Array): {
+  dx: Float32Array; dKernel: Float32Array; dRecurrent: Float32Array; dBias: Float32Array;
+} {
+  if (sv.released) throw new Error('fused recurrent layer: the gradient of this forward pass was already taken');
+  const B = sv.batch, T = sv.steps, D = sv.features;
+  const U = cfg.units, G = GATES[cfg.kind], GU = G * U;
+  const act = ACTIVATION_CODES[cfg.activation], rec = ACTIVATION_CODES[cfg.recurrentActivation];
+  const lstm = cfg.kind === 'LSTM', gru = cfg.kind === 'GRU';
+  const heap = heapOf(k);
+  const { region, ptrs } = carve(heap, [GU * D, GU * U, D * GU, U * GU, GU, B * T * D, B * U, B * U, B * U, B * U, dy.length]);
+  const [pWT, pRT, pdW, pdR, pdB, pdX, pDH0, pDH1, pDC, pDRH, pDY] = ptrs as [number, number, number, number, number, number, number, number, number, number, number];
+  let pDH = pDH0, pDH2 = pDH1;
+  const { x: pX, w: pW, r: pR, z: pZ, h: pH, c: pC, tc: pTC, rh: pRH } = sv;
+  let m = heap.view();
+  m.set(dy, pDY / F);
+  k.transpose(D, GU, pW, pWT);
+  k.transpose(U, GU, pR, pRT);
+  m.fill(0, pDC / F, pDC / F + B * U);
+  if (cfg.returnSequences) m.fill(0, pDH / F, pDH / F + B * U);
+  else m.copyWithin(pDH / F, pDY / F, pDY / F + B * U);
+
+  const ldz = T * GU, ldh = (T + 1) * U;
+  for (let s = T - 1; s >= 0; s--) {
+    const t = cfg.goBackwards ? T - 1 - s : s;
+    const z = pZ + t * GU * F, hPrev = pH + s * U * F;
+    if (cfg.returnSequences) k.addRows(B, U, pDY + s * U * F, T * U, pDH, U);
+    if (cfg.kind === 'SimpleRNN') {
+      k.simpleBackward(B, U, z, ldz, pDH, act);
+      k.gemm(B, U, U, z, ldz, pRT, U, pDH, U, 0);
+    } else if (lstm) {
+      k.lstmBackward(B, U, z, ldz, pC + s * U * F, ldh, pTC + s * U * F, T * U, pDH, pDC, act, rec);
+      k.gemm(B, U, GU, z, ldz, pRT, U, pDH, U, 0);
+    } else {
+      k.gruBackwardA(B, U, z, ldz, hPrev, ldh, pDH, pDH2, act, rec);
+      k.gemm(B, U, U, z + 2 * U * F, ldz, pRT + 2 * U * U * F, U, pDRH, U, 0);
+      k.gruBackwardB(B, U, z, ldz, hPrev, ldh, pDRH, pDH2, rec);
+      k.gemm(B, U, 2 * U, z, ldz, pRT, U, pDH2, U, 1);
+      [pDH, pDH2] = [pDH2, pDH];
+    }
+  }
+
+  // z now holds d(pre-activation) for every (sample, timestep): the weight gradients are three big multiplies.
+  m = heap.view();
+  m.fill(0, pdW / F, pdW / F + D * GU);
+  m.fill(0, pdR / F, pdR / F + U * GU);
+  k.gemmTN(B * T, D, GU, pX, D, pZ, GU, pdW, GU);
+  k.columnSums(B * T, GU, pZ, GU, pdB);
+  k.gemm(B * T, D, GU, pZ, GU, pWT, D, pdX, D, 0);
+  // Recurrent weights: Σ over steps of h₋₁ᵀ · dz, with the gate rows visited in processing order.
+  const ldStep = cfg.goBackwards ? -GU : GU;
+  for (let b = 0; b < B; b++) {
+    const z0 = pZ + (b * T + (cfg.goBackwards ? T - 1 : 0)) * GU * F;
+    const h0 = pH + b * ldh * F;
+    if (gru) {
+      k.gemmTN(T, U, 2 * U, h0, U, z0, ldStep, pdR, GU);
+      k.gemmTN(T, U, U, pRH + b * T * U * F, U, z0 + 2 * U * F, ldStep, pdR + 2 * U * F, GU);
+    } else {
+      k.gemmTN(T, U, GU, h0, U, z0, ldStep, pdR, GU);
+    }
+  }
+  m = heap.view();
+  const out = (p: number, n: number) => m.slice(p / F, p / F + n);
+  const grads = { dx: out(pdX, B * T * D), dKernel: out(pdW, D * GU), dRecurrent: out(pdR, U * GU), dBias: out(pdB, GU) };
+  heap.release(region);
+  sv.released = true;
+  orphans.unregister(sv);
+  heap.release(sv.region);
+  return grads;
+}
+
+interface EngineLike { state: { gradientDepth: number } }
+
+/**
+ * The layer's output for `x` ([batch, steps, features]) as one differentiable op over the layer's own variables.
+ * Gradients flow to x, kernel, recurrent kernel and bias as TF.js's own RNN would send them.
+ */
+export function fusedSequence(cfg: FusedCellConfig, x: tf.Tensor, kernel: tf.Tensor, recurrent: tf.Tensor, bias: tf.Tensor | null): tf.Tensor {
+  const k = rnnKernels();
+  if (!k) throw new Error(kernelsUnavailableReason() ?? 'fused kernels unavailable');
+  const [B, T, D] = x.shape as [number, number, number];
+  const op = tf.customGrad((...args: unknown[]) => {
+    const [xs, w, r, bs] = args as tf.Tensor[];
+    // Only keep the forward state when a gradient will be taken (training), not for predict/evaluate.
+    const keep = (tf.engine() as unknown as EngineLike).state.gradientDepth > 0;
+    const { y, saved } = fusedForward(k, cfg, xs!.dataSync() as Float32Array, [B, T, D],
+      w!.dataSync() as Float32Array, r!.dataSync() as Float32Array, bias ? bs!.dataSync() as Float32Array : null, keep);
+    const value = cfg.returnSequences ? tf.tensor3d(y, [B, T, cfg.units]) : tf.tensor2d(y, [B, cfg.units]);
+    const gradFunc = (dy: tf.Tensor) => {
+      if (!saved) throw new Error('fused recurrent layer: gradient requested for a forward pass run without a gradient tape');
+      const g = fusedBackward(k, cfg, saved, dy.dataSync() as Float32Array);
+      const grads = [tf.tensor3d(g.dx, [B, T, D]), tf.tensor(g.dKernel, w!.shape), tf.tensor(g.dRecurrent, r!.shape)];
+      if (bias) grads.push(tf.tensor(g.dBias, bs!.shape));
+      return grads;
+    };
+    return { value, gradFunc };
+  });
+  return bias ? op(x, kernel, recurrent, bias) : op(x, kernel, recurrent);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Installing the fused path on a built model.
+
+interface LayerVariableLike { read(): tf.Variable }
+interface CellLike {
+  units: number;
+  kernel: LayerVariableLike; recurrentKernel: LayerVariableLike; bias?: LayerVariableLike | null;
+  dropout?: number; recurrentDropout?: number;
+  getConfig(): Record<string, unknown>;
+  getClassName(): string;
+}
+interface RnnLike extends tf.layers.Layer {
+  cell: CellLike;
+  returnSequences: boolean; returnState: boolean; goBackwards: boolean; stateful: boolean;
+  call(inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>): tf.Tensor | tf.Tensor[];
+}
+interface BidirectionalLike extends tf.layers.Layer { forwardLayer: RnnLike; backwardLayer: RnnLike }
+
+const CELL_KINDS: Record<string, CellKind> = { SimpleRNNCell: 'SimpleRNN', LSTMCell: 'LSTM', GRUCell: 'GRU' };
+
+/** Static eligibility of one recurrent layer: its fused config, or why it stays on TF.js's path. */
+function planLayer(layer: RnnLike): { cfg?: FusedCellConfig; reason?: string; dropout: boolean } {
+  const kind = CELL_KINDS[layer.cell.getClassName()];
+  const c = layer.cell.getConfig();
+  const dropout = (layer.cell.dropout ?? 0) > 0 || (layer.cell.recurrentDropout ?? 0) > 0;
+  if (!kind) return { reason: `cell ${layer.cell.getClassName()} has no fused kernel`, dropout };
+  if (layer.stateful) return { reason: 'stateful layers keep TF.js\'s path', dropout };
+  if (layer.returnState) return { reason: 'returnState keeps TF.js\'s path', dropout };
+  if (!isActivation(c.activation)) return { reason: `activation ${String(c.activation)} has no fused kernel (linear, tanh, sigmoid, hardSigmoid, relu do)`, dropout };
+  const recurrentActivation = kind === 'SimpleRNN' ? 'linear' : c.recurrentActivation;
+  if (!isActivation(recurrentActivation)) return { reason: `recurrentActivation ${String(recurrentActivation)} has no fused kernel`, dropout };
+  if (kind === 'GRU' && c.resetAfter === true) return { reason: 'GRU resetAfter=true has no fused kernel', dropout };
+  return {
+    cfg: { kind, units: layer.cell.units, activation: c.activation, recurrentActivation, returnSequences: layer.returnSequences, goBackwards: layer.goBackwards },
+    dropout,
+  };
+}
+
+/** Turns the fused path on or off for this process (RNN_STUDIO_FUSED=0 turns it off; tests and the benchmark compare both). */
+export function fusedRecurrenceEnabled(): boolean {
+  return process.env.RNN_STUDIO_FUSED !== '0';
+}
+
+function patch(layer: RnnLike, maskedInput: boolean, out: RecurrencePath[], displayName: string): void {
+  const plan = planLayer(layer);
+  const unavailable = kernelsUnavailableReason();
+  if (!plan.cfg || unavailable || maskedInput) {
+    out.push({ layer: displayName, fused: false, reason: unavailable ?? (maskedInput ? 'masked input (Embedding maskZero) keeps TF.js\'s path' : plan.reason) });
+    return;
+  }
+  const cfg = plan.cfg;
+  const original = layer.call.bind(layer);
+  layer.call = (inputs, kwargs) => {
+    const training = kwargs?.training === true;
+    if (kwargs?.mask != null || kwargs?.initialState != null || (training && plan.dropout)) return original(inputs, kwargs);
+    const x = Array.isArray(inputs) ? inputs[0]! : inputs;
+    const cell = layer.cell;
+    return fusedSequence(cfg, x, cell.kernel.read(), cell.recurrentKernel.read(), cell.bias ? cell.bias.read() : null);
+  };
+  out.push(plan.dropout
+    ? { layer: displayName, fused: true, reason: 'dropout/recurrentDropout: training steps take TF.js\'s path (the fused kernels do not draw dropout masks yet); prediction is fused' }
+    : { layer: displayName, fused: true });
+}
+
+/**
+ * Routes every eligible recurrent layer of `model` through the fused kernels and reports each layer's path.
+ * Call once, right after building the model; idempotence is not needed (each model is built once per run).
+ */
+export function installFusedRecurrence(model: tf.LayersModel): RecurrencePath[] {
+  const paths: RecurrencePath[] = [];
+  if (!fusedRecurrenceEnabled()) {
+    for (const layer of model.layers) {
+      if ((layer as RnnLike).cell || (layer as BidirectionalLike).forwardLayer) paths.push({ layer: layer.name, fused: false, reason: 'turned off (RNN_STUDIO_FUSED=0)' });
+    }
+    return paths;
+  }
+  let masked = false;
+  for (const layer of model.layers) {
+    const cfg = layer.getConfig();
+    if (layer.getClassName() === 'Embedding') masked = cfg.maskZero === true;
+    const bi = layer as BidirectionalLike;
+    if (bi.forwardLayer && bi.backwardLayer) {
+      patch(bi.forwardLayer, masked, paths, `${layer.name} (forward)`);
+      patch(bi.backwardLayer, masked, paths, `${layer.name} (backward)`);
+    } else if ((layer as RnnLike).cell) {
+      patch(layer as RnnLike, masked, paths, layer.name);
+    }
+  }
+  return paths;
+}

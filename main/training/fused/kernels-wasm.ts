@@ -1,0 +1,186 @@
+/**
+ * Loads the fused recurrent kernels (assembly/rnn.ts compiled by scripts/build-kernels.mjs) and manages their
+ * memory. One instance per thread.
+ */
+import { readFileSync } from 'node:fs';
+import v8 from 'node:v8';
+import { fileURLToPath } from 'node:url';
+
+/** Activation codes understood by the kernels (ACT_* in assembly/rnn.ts). */
+export const ACTIVATION_CODES = { linear: 0, tanh: 1, sigmoid: 2, hardSigmoid: 3, relu: 4 } as const;
+export type FusedActivation = keyof typeof ACTIVATION_CODES;
+
+type Ptr = number;
+type I = number;
+
+// The project compiles against lib ES2022 without DOM, which has no WebAssembly declarations; these are the
+// few members used here.
+interface WasmMemory { readonly buffer: ArrayBuffer; grow(pages: number): number }
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
+}
+const WebAssemblyApi = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+
+export interface RnnKernels {
+  memory: WasmMemory;
+  heapBase(): Ptr;
+  gemm(m: I, n: I, k: I, a: Ptr, lda: I, b: Ptr, ldb: I, c: Ptr, ldc: I, accumulate: I): void;
+  gemmTN(rows: I, m: I, n: I, a: Ptr, lda: I, b: Ptr, ldb: I, c: Ptr, ldc: I): void;
+  columnSums(rows: I, n: I, z: Ptr, ldz: I, out: Ptr): void;
+  transpose(rows: I, cols: I, src: Ptr, dst: Ptr): void;
+  broadcastRows(rows: I, n: I, bias: Ptr, z: Ptr): void;
+  addRows(rows: I, n: I, src: Ptr, lds: I, dst: Ptr, ldd: I): void;
+  copyRows(rows: I, n: I, src: Ptr, lds: I, dst: Ptr, ldd: I): void;
+  simpleForward(batch: I, units: I, z: Ptr, ldz: I, h: Ptr, ldh: I, act: I): void;
+  simpleBackward(batch: I, units: I, z: Ptr, ldz: I, dh: Ptr, act: I): void;
+  lstmForward(batch: I, units: I, z: Ptr, ldz: I, cPrev: Ptr, c: Ptr, ldc: I, tc: Ptr, ldtc: I, h: Ptr, ldh: I, act: I, recAct: I): void;
+  lstmBackward(batch: I, units: I, z: Ptr, ldz: I, cPrev: Ptr, ldc: I, tc: Ptr, ldtc: I, dh: Ptr, dc: Ptr, act: I, recAct: I): void;
+  gruGates(batch: I, units: I, z: Ptr, ldz: I, hPrev: Ptr, ldh: I, rh: Ptr, ldrh: I, recAct: I): void;
+  gruOutput(batch: I, units: I, z: Ptr, ldz: I, hPrev: Ptr, h: Ptr, ldh: I, act: I): void;
+  gruBackwardA(batch: I, units: I, z: Ptr, ldz: I, hPrev: Ptr, ldh: I, dh: Ptr, dhp: Ptr, act: I, recAct: I): void;
+  gruBackwardB(batch: I, units: I, z: Ptr, ldz: I, hPrev: Ptr, ldh: I, drh: Ptr, dhp: Ptr, recAct: I): void;
+}
+
+/** Where scripts/build-kernels.mjs writes the modules; the Electron bundle carries copies beside worker.mjs. */
+const BUILD_DIR = new URL('./build/', import.meta.url);
+export const BUILD_KERNELS_COMMAND = 'npm run build:kernels';
+
+/** relaxed-simd adds fused multiply-add (one rounding per a·b+c); simd is the portable fallback. */
+export type KernelVariant = 'relaxed-simd' | 'simd';
+const FILES: Record<KernelVariant, string> = { 'relaxed-simd': 'rnn-relaxed.wasm', simd: 'rnn.wasm' };
+export const VARIANT_LABELS: Record<KernelVariant, string> = {
+  'relaxed-simd': 'WebAssembly relaxed SIMD (fused multiply-add)',
+  simd: 'WebAssembly SIMD',
+};
+
+interface WasmValidate { validate(bytes: Uint8Array): boolean }
+
+/**
+ * Node 20's V8 (11.3) has relaxed SIMD behind a flag; Node 22+ and Electron's Chromium ship it. The flag only
+ * widens what the validator accepts, so turning it on here, before compiling our module, is safe.
+ */
+function relaxedSimdUsable(bytes: Uint8Array): boolean {
+  const wa = WebAssemblyApi as unknown as WasmValidate;
+  if (wa.validate(bytes)) return true;
+  v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
+  return wa.validate(bytes);
+}
+
+/** Instantiates one variant (tests compare them); throws when it is not built or the engine refuses it. */
+export function loadKernels(variant: KernelVariant): RnnKernels {
+  const bytes = readFileSync(fileURLToPath(new URL(FILES[variant], BUILD_DIR)));
+  if (variant === 'relaxed-simd' && !relaxedSimdUsable(bytes)) throw new Error('this JavaScript engine does not accept relaxed SIMD');
+  const instance = new WebAssemblyApi.Instance(new WebAssemblyApi.Module(bytes), {});
+  return instance.exports as unknown as RnnKernels;
+}
+
+let loaded: { kernels: RnnKernels; variant: KernelVariant } | null = null;
+let loadError: string | null = null;
+
+/**
+ * The kernels of this thread — relaxed SIMD where the engine takes it, else plain SIMD; RNN_STUDIO_KERNELS=simd
+ * forces the plain build — or null with `kernelsUnavailableReason()` saying why (never throws).
+ */
+export function rnnKernels(): RnnKernels | null {
+  if (loaded || loadError) return loaded?.kernels ?? null;
+  const order: KernelVariant[] = process.env.RNN_STUDIO_KERNELS === 'simd' ? ['simd'] : ['relaxed-simd', 'simd'];
+  const errors: string[] = [];
+  for (const variant of order) {
+    try {
+      loaded = { kernels: loadKernels(variant), variant };
+      return loaded.kernels;
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') {
+        loadError = `the fused recurrent kernels are not built (${fileURLToPath(new URL(FILES[variant], BUILD_DIR))} is missing) — run \`${BUILD_KERNELS_COMMAND}\``;
+        return null;
+      }
+      errors.push(`${variant}: ${(error as Error).message}`);
+    }
+  }
+  loadError = `the fused recurrent kernels failed to load (${errors.join('; ')})`;
+  return null;
+}
+
+export function kernelsUnavailableReason(): string | null {
+  rnnKernels();
+  return loadError;
+}
+
+/** "WebAssembly relaxed SIMD (fused multiply-add)" or "WebAssembly SIMD", once loaded. */
+export function kernelsLabel(): string | null {
+  rnnKernels();
+  return loaded ? VARIANT_LABELS[loaded.variant] : null;
+}
+
+const align = (bytes: number) => (bytes + 15) & ~15;
+
+/**
+ * First-fit allocator over the kernels' memory. What the forward pass keeps for the backward pass stays here
+ * (no copy out and back in); scratch is freed at the end of each call. Memory only grows (WebAssembly cannot
+ * shrink it), so a view must be taken again after any allocation.
+ */
+export class KernelHeap {
+  private top: number;
+  private readonly free: { start: number; size: number }[] = [];
+  private readonly sizes = new Map<number, number>();
+
+  constructor(private readonly k: RnnKernels) {
+    this.top = align(k.heapBase());
+  }
+
+  /** Reserves `floats` float32 slots and returns their byte address. */
+  alloc(floats: number): Ptr {
+    const size = Math.max(16, align(floats * 4));
+    const i = this.free.findIndex((b) => b.size >= size);
+    let p: number;
+    if (i >= 0) {
+      const block = this.free[i]!;
+      p = block.start;
+      if (block.size === size) this.free.splice(i, 1);
+      else { block.start += size; block.size -= size; }
+    } else {
+      p = this.top;
+      this.top += size;
+      const have = this.k.memory.buffer.byteLength;
+      if (this.top > have) this.k.memory.grow(Math.ceil((this.top - have) / 65536));
+    }
+    this.sizes.set(p, size);
+    return p;
+  }
+
+  release(p: Ptr): void {
+    const size = this.sizes.get(p);
+    if (size === undefined) throw new Error(`kernel heap: ${p} is not allocated`);
+    this.sizes.delete(p);
+    let i = this.free.findIndex((b) => b.start > p);
+    if (i < 0) i = this.free.length;
+    this.free.splice(i, 0, { start: p, size });
+    // Coalesce with the neighbours, then give a trailing block back to the top.
+    const next = this.free[i + 1];
+    if (next && p + size === next.start) { this.free[i]!.size += next.size; this.free.splice(i + 1, 1); }
+    const prev = this.free[i - 1];
+    if (prev && prev.start + prev.size === p) { prev.size += this.free[i]!.size; this.free.splice(i, 1); }
+    const last = this.free[this.free.length - 1];
+    if (last && last.start + last.size === this.top) { this.top = last.start; this.free.pop(); }
+  }
+
+  /** Bytes handed out and not released (tests check for leaks). */
+  inUse(): number {
+    let n = 0;
+    for (const size of this.sizes.values()) n += size;
+    return n;
+  }
+
+  view(): Float32Array {
+    return new Float32Array(this.k.memory.buffer);
+  }
+}
+
+const heaps = new WeakMap<RnnKernels, KernelHeap>();
+export function heapOf(k: RnnKernels): KernelHeap {
+  let h = heaps.get(k);
+  if (!h) heaps.set(k, (h = new KernelHeap(k)));
+  return h;
+}
