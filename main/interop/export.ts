@@ -1,0 +1,109 @@
+/**
+ * Export of a trained run (a run folder: the spec, `model/` in the TF.js layers format, `preprocessing.json`) to
+ * - `keras`: a Keras 3 `.keras` file (`keras.saving.load_model(path)`),
+ * - `tfjs`: the TF.js layers format (`tf.loadLayersModel`, or Python's `tensorflowjs` loader),
+ * - `python`: a runnable Keras 3 training script with the weights it starts from and the preprocessing it needs.
+ * Every file lands directly in the chosen folder under a sanitised name; nothing can be written outside it.
+ */
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import type { ModelSpec } from '../../shared/model-spec.js';
+import { kerasFileBytes, kerasWeightsH5 } from './keras-file.js';
+import { ExportError } from './keras-format.js';
+import { pythonScript } from './python-script.js';
+import { readTfjsModel, writeTfjsModel } from './tfjs-artifacts.js';
+import { parseJsonText } from './tfjs-artifacts.js';
+
+export const EXPORT_FORMATS = ['keras', 'tfjs', 'python'] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+
+export interface ExportResult {
+  format: ExportFormat;
+  /** Absolute paths of the files written. */
+  files: string[];
+  /** What to do with them, one line (e.g. the Python call that loads them). */
+  hint: string;
+}
+
+/** The spec a run folder was trained from: `spec.json` (CLI runs) or `run.json`'s `spec` (studio runs). */
+export function readRunSpec(runDir: string): ModelSpec {
+  for (const [file, pick] of [['spec.json', (j: unknown) => j], ['run.json', (j: unknown) => (j as { spec?: unknown }).spec]] as const) {
+    const p = join(runDir, file);
+    if (!existsSync(p)) continue;
+    const spec = pick(parseJsonText(readFileSync(p, 'utf8'), file));
+    if (spec && typeof spec === 'object' && Array.isArray((spec as ModelSpec).layers)) return spec as ModelSpec;
+    throw new ExportError(`${p}: expected a model spec, received something else.`);
+  }
+  throw new ExportError(`${runDir}: expected a run folder with spec.json or run.json, received neither.`);
+}
+
+/** A file name made from the model's name: letters, digits, `_`, `-`, `.`; never empty or hidden. */
+export function safeBaseName(name: string): string {
+  const s = name.replace(/[^A-Za-z0-9_.-]/g, '_').replace(/^[.]+/, '').slice(0, 80);
+  return s === '' ? 'model' : s;
+}
+
+/** `dir/name`, refusing anything that would land outside `dir`. */
+export function inside(dir: string, name: string): string {
+  const target = resolve(dir, name);
+  const rel = relative(resolve(dir), target);
+  if (rel === '' || rel.startsWith(`..${sep}`) || rel === '..' || isAbsolute(rel)) throw new ExportError(`refusing to write ${JSON.stringify(name)} outside ${dir}.`);
+  return target;
+}
+
+/** Exports the run in `runDir` in `format` into `outDir` (created if needed). */
+export async function exportRun(runDir: string, format: ExportFormat, outDir: string): Promise<ExportResult> {
+  const spec = readRunSpec(runDir);
+  const modelJson = join(runDir, 'model', 'model.json');
+  if (!existsSync(modelJson)) throw new ExportError(`${runDir}: the run saved no model (model/model.json is missing); it may have failed before training finished.`);
+  const { json, weights } = readTfjsModel(modelJson);
+  mkdirSync(outDir, { recursive: true });
+  const base = safeBaseName(spec.name);
+  switch (format) {
+    case 'keras': {
+      const file = inside(outDir, `${base}.keras`);
+      writeFileSync(file, await kerasFileBytes(spec, weights));
+      return { format, files: [file], hint: `keras.saving.load_model(${JSON.stringify(file)})` };
+    }
+    case 'tfjs': {
+      const dir = inside(outDir, `${base}-tfjs`);
+      const files = writeTfjsModel(dir, json.modelTopology, weights);
+      return { format, files, hint: `tf.loadLayersModel('file://${join(dir, 'model.json')}') in TF.js, or tensorflowjs.converters.load_keras_model(${JSON.stringify(join(dir, 'model.json'))}) in Python` };
+    }
+    case 'python': {
+      const weightsFile = inside(outDir, `${base}.weights.h5`);
+      writeFileSync(weightsFile, await kerasWeightsH5(spec, weights));
+      const pre = join(runDir, 'preprocessing.json');
+      const files = [weightsFile];
+      let preprocessing: unknown = null;
+      if (existsSync(pre)) {
+        const preOut = inside(outDir, `${base}.preprocessing.json`);
+        copyFileSync(pre, preOut);
+        files.push(preOut);
+        preprocessing = parseJsonText(readFileSync(pre, 'utf8'), 'preprocessing.json');
+      }
+      const script = inside(outDir, `train_${base}.py`);
+      writeFileSync(script, pythonScript(spec, {
+        weightsFile: `${base}.weights.h5`, preprocessingFile: preprocessing ? `${base}.preprocessing.json` : null,
+        preprocessing, dataPath: runDataPath(runDir, spec),
+      }));
+      files.push(script);
+      return { format, files, hint: `python ${script} --epochs 1` };
+    }
+    default: {
+      const never: never = format;
+      throw new ExportError(`unknown export format ${JSON.stringify(never)}; expected keras, tfjs or python.`);
+    }
+  }
+}
+
+/** The data path the run trained on: run.json's resolved `dataPath`, else the spec's (relative to the run folder). */
+function runDataPath(runDir: string, spec: ModelSpec): string | null {
+  const runJson = join(runDir, 'run.json');
+  if (existsSync(runJson)) {
+    const meta = parseJsonText(readFileSync(runJson, 'utf8'), 'run.json') as { dataPath?: unknown };
+    if (typeof meta.dataPath === 'string') return meta.dataPath;
+  }
+  if (!spec.data) return null;
+  return isAbsolute(spec.data.path) ? spec.data.path : resolve(runDir, spec.data.path);
+}

@@ -1,0 +1,349 @@
+/**
+ * Our spec ↔ Keras model configs, in pure TypeScript (no TensorFlow):
+ * - `kerasModelConfig`: the `config.json` of a Keras 3 `.keras` file (Sequential, with its compile config);
+ * - `tfjsModelTopology`: the `modelTopology` of a TF.js layers-format `model.json` (Keras 2 style, which TF.js reads);
+ * - `weightGroups`: where each weight of each layer lives, by its TF.js name and by its path in Keras 3's
+ *   `model.weights.h5`, in Keras's order (kernel, recurrent_kernel, bias; gates i,f,c,o for LSTM, z,r,h for GRU —
+ *   the same order TF.js uses, checked against real Keras by interop/tests).
+ * Layer configs are written in full: TF.js would default LSTM/GRU `recurrent_activation` to hard_sigmoid and
+ * Keras 3 GRU `reset_after` to True, and neither matches what we trained.
+ */
+import { layerDef, withDefaults } from '../../shared/layer-catalog.js';
+import type { LayerSpec, ModelSpec, ParamValue, PlainLayerSpec } from '../../shared/model-spec.js';
+import { isBidirectional, resolveTraining } from '../../shared/model-spec.js';
+import { analyzeModel } from '../../shared/shape-inference.js';
+import type { ModelAnalysis } from '../../shared/shape-inference.js';
+
+/** A spec the export cannot write faithfully; the message says which layer and why. */
+export class ExportError extends Error {
+  override name = 'ExportError';
+}
+
+type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+type JsonObject = { [k: string]: Json };
+
+export const KERAS_VERSION_WRITTEN = '3.15.1';
+
+/** TF.js activation names (our spec's) → Keras names. hardSigmoid is refused: see `kerasActivation`. */
+const ACTIVATION_TO_KERAS: Record<string, string> = {
+  linear: 'linear', tanh: 'tanh', sigmoid: 'sigmoid', relu: 'relu', elu: 'elu', selu: 'selu', softmax: 'softmax',
+  softplus: 'softplus', softsign: 'softsign', swish: 'swish', hardSigmoid: 'hard_sigmoid',
+};
+
+/** Activations a generated Keras 3 script may name: every one that Keras 3 computes as TF.js does (not hardSigmoid). */
+export const ACTIVATION_TO_KERAS_SCRIPT: Record<string, string> = Object.fromEntries(Object.entries(ACTIVATION_TO_KERAS).filter(([k]) => k !== 'hardSigmoid'));
+
+/** Keras activation names (2 and 3) → ours. `silu` is Keras 3's name for swish. */
+export const ACTIVATION_FROM_KERAS: Record<string, string> = {
+  linear: 'linear', tanh: 'tanh', sigmoid: 'sigmoid', relu: 'relu', elu: 'elu', selu: 'selu', softmax: 'softmax',
+  softplus: 'softplus', softsign: 'softsign', swish: 'swish', silu: 'swish', hard_sigmoid: 'hardSigmoid',
+};
+
+/** Our initializer names → Keras class names and their default configs (Keras 3). */
+const INITIALIZER_TO_KERAS: Record<string, [string, JsonObject]> = {
+  glorotUniform: ['GlorotUniform', { seed: null }],
+  glorotNormal: ['GlorotNormal', { seed: null }],
+  heUniform: ['HeUniform', { seed: null }],
+  heNormal: ['HeNormal', { seed: null }],
+  leCunUniform: ['LecunUniform', { seed: null }],
+  leCunNormal: ['LecunNormal', { seed: null }],
+  orthogonal: ['Orthogonal', { gain: 1.0, seed: null }],
+  randomUniform: ['RandomUniform', { minval: -0.05, maxval: 0.05, seed: null }],
+  randomNormal: ['RandomNormal', { mean: 0.0, stddev: 0.05, seed: null }],
+  truncatedNormal: ['TruncatedNormal', { mean: 0.0, stddev: 0.05, seed: null }],
+  zeros: ['Zeros', {}],
+  ones: ['Ones', {}],
+};
+
+/** Keras initializer class names (and the snake_case strings Keras also accepts) → ours. */
+export const INITIALIZER_FROM_KERAS: Record<string, string> = Object.fromEntries([
+  ...Object.entries(INITIALIZER_TO_KERAS).map(([ours, [cls]]) => [cls, ours]),
+  ['glorot_uniform', 'glorotUniform'], ['glorot_normal', 'glorotNormal'], ['he_uniform', 'heUniform'], ['he_normal', 'heNormal'],
+  ['lecun_uniform', 'leCunUniform'], ['lecun_normal', 'leCunNormal'], ['orthogonal', 'orthogonal'], ['random_uniform', 'randomUniform'],
+  ['random_normal', 'randomNormal'], ['truncated_normal', 'truncatedNormal'], ['zeros', 'zeros'], ['ones', 'ones'],
+  ['LeCunUniform', 'leCunUniform'], ['LeCunNormal', 'leCunNormal'],
+]);
+
+export const LOSS_TO_KERAS: Record<string, string> = {
+  binaryCrossentropy: 'binary_crossentropy',
+  sparseCategoricalCrossentropy: 'sparse_categorical_crossentropy',
+  meanSquaredError: 'mean_squared_error',
+  meanAbsoluteError: 'mean_absolute_error',
+};
+
+/** camelCase → snake_case, as Keras names its arguments (`recurrentDropout` → `recurrent_dropout`). */
+export function snakeCase(s: string): string {
+  return s.replace(/([A-Z])/g, '_$1').toLowerCase();
+}
+
+/** snake_case → camelCase (`mask_zero` → `maskZero`). */
+export function camelCase(s: string): string {
+  return s.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+}
+
+/** Keras 3's default name prefix of a class, as `keras.src.utils.naming.to_snake_case` makes it. */
+export function kerasSnakeClassName(className: string): string {
+  return className
+    .replace(/\W+/g, '')
+    .replace(/(.)([A-Z][a-z]+)/g, '$1_$2')
+    .replace(/([a-z])([A-Z])/g, '$1_$2')
+    .toLowerCase();
+}
+
+function kerasActivation(value: ParamValue, where: string, target: 'keras3' | 'tfjs'): string {
+  const name = String(value ?? 'linear');
+  const keras = ACTIVATION_TO_KERAS[name];
+  if (!keras) throw new ExportError(`${where}: activation ${JSON.stringify(name)} has no Keras equivalent.`);
+  if (name === 'hardSigmoid' && target === 'keras3') {
+    // TF.js computes clip(0.2·x + 0.5, 0, 1) (Keras 2's definition); Keras 3's hard_sigmoid is clip(x/6 + 0.5, 0, 1).
+    throw new ExportError(`${where}: expected an activation Keras 3 computes like TF.js, received "hardSigmoid": TF.js uses clip(0.2x + 0.5) and Keras 3's hard_sigmoid clip(x/6 + 0.5), so predictions would differ. Use "sigmoid" (Keras's default), or export to the TF.js format.`);
+  }
+  return keras;
+}
+
+function kerasInitializer(value: ParamValue, target: 'keras3' | 'tfjs'): JsonObject {
+  const [cls, config] = INITIALIZER_TO_KERAS[String(value)] ?? INITIALIZER_TO_KERAS['glorotUniform']!;
+  return target === 'keras3' ? { module: 'keras.initializers', class_name: cls, config, registered_name: null } : { class_name: cls, config };
+}
+
+const DTYPE_POLICY: JsonObject = { module: 'keras', class_name: 'DTypePolicy', config: { name: 'float32' }, registered_name: null };
+
+/** The snake_case Keras config of one plain layer (without name-independent wrapping). */
+function layerConfig(layer: PlainLayerSpec, name: string, where: string, target: 'keras3' | 'tfjs'): JsonObject {
+  const def = layerDef(layer.className);
+  if (!def) throw new ExportError(`${where}: layer ${JSON.stringify(layer.className)} is not in the catalog.`);
+  const cfg = withDefaults(def, layer.config);
+  const base: JsonObject = { name, trainable: true, dtype: target === 'keras3' ? DTYPE_POLICY : 'float32' };
+  const init = (k: string) => kerasInitializer(cfg[k] ?? null, target);
+  switch (layer.className) {
+    case 'Embedding':
+      return {
+        ...base, input_dim: Number(cfg['inputDim']), output_dim: Number(cfg['outputDim']), embeddings_initializer: init('embeddingsInitializer'),
+        embeddings_regularizer: null, activity_regularizer: null, embeddings_constraint: null, mask_zero: Boolean(cfg['maskZero']),
+      };
+    case 'SimpleRNN':
+    case 'LSTM':
+    case 'GRU': {
+      const out: JsonObject = {
+        ...base,
+        return_sequences: Boolean(cfg['returnSequences']), return_state: false, go_backwards: false, stateful: false, unroll: false,
+        units: Number(cfg['units']), activation: kerasActivation(cfg['activation'] ?? 'tanh', where, target),
+      };
+      if (layer.className !== 'SimpleRNN') out['recurrent_activation'] = kerasActivation(cfg['recurrentActivation'] ?? 'sigmoid', where, target);
+      Object.assign(out, {
+        use_bias: Boolean(cfg['useBias']), kernel_initializer: init('kernelInitializer'), recurrent_initializer: init('recurrentInitializer'),
+        bias_initializer: init('biasInitializer'), kernel_regularizer: null, recurrent_regularizer: null, bias_regularizer: null,
+        activity_regularizer: null, kernel_constraint: null, recurrent_constraint: null, bias_constraint: null,
+        dropout: Number(cfg['dropout'] ?? 0), recurrent_dropout: Number(cfg['recurrentDropout'] ?? 0),
+      });
+      if (layer.className === 'LSTM') out['unit_forget_bias'] = Boolean(cfg['unitForgetBias']);
+      // TF.js trains the reset_after=False variant only; the exported layer must say so (Keras 3 defaults to True).
+      if (layer.className === 'GRU') out['reset_after'] = false;
+      if (target === 'keras3') out['seed'] = null;
+      return out;
+    }
+    case 'Dense':
+      return {
+        ...base, units: Number(cfg['units']), activation: kerasActivation(cfg['activation'] ?? 'linear', where, target), use_bias: Boolean(cfg['useBias']),
+        kernel_initializer: init('kernelInitializer'), bias_initializer: init('biasInitializer'), kernel_regularizer: null, bias_regularizer: null,
+        activity_regularizer: null, kernel_constraint: null, bias_constraint: null,
+      };
+    case 'Dropout':
+      return { ...base, rate: Number(cfg['rate']), noise_shape: null, seed: null };
+    case 'GlobalAveragePooling1D':
+      return target === 'keras3' ? { ...base, data_format: 'channels_last', keepdims: false } : { ...base, data_format: 'channels_last' };
+    case 'Flatten':
+      return { ...base, data_format: 'channels_last' };
+    default:
+      throw new ExportError(`${where}: layer ${JSON.stringify(layer.className)} has no Keras export.`);
+  }
+}
+
+function checkedAnalysis(spec: ModelSpec): ModelAnalysis {
+  const analysis = analyzeModel(spec);
+  if (!analysis.valid || !analysis.inputShape) {
+    const errors = analysis.issues.filter((i) => i.severity === 'error').map((i) => i.message);
+    throw new ExportError(`the model has errors, so it cannot be exported:\n${errors.join('\n')}`);
+  }
+  return analysis;
+}
+
+function where(analysis: ModelAnalysis, i: number): string {
+  return `layer ${i + 1} ("${analysis.layers[i]!.name}")`;
+}
+
+/** The batch input shape, `[null, …]`, and the input dtype Keras should use. */
+function inputOf(spec: ModelSpec): { batchShape: (number | null)[]; dtype: string } {
+  return spec.input.kind === 'tokens'
+    ? { batchShape: [null, spec.input.length], dtype: 'int32' }
+    : { batchShape: [null, spec.input.timesteps, spec.input.features], dtype: 'float32' };
+}
+
+function keras3Layer(layer: LayerSpec, analysis: ModelAnalysis, i: number, inputShape: (number | null)[]): JsonObject {
+  const info = analysis.layers[i]!;
+  const wrap = (className: string, config: JsonObject): JsonObject => ({
+    module: 'keras.layers', class_name: className, config, registered_name: null, build_config: { input_shape: inputShape },
+  });
+  if (isBidirectional(layer)) {
+    const inner = layerConfig(layer.layer, info.innerName ?? kerasSnakeClassName(layer.layer.className), where(analysis, i), 'keras3');
+    return wrap('Bidirectional', {
+      name: info.name, trainable: true, dtype: DTYPE_POLICY, merge_mode: layer.config?.mergeMode ?? 'concat',
+      layer: { module: 'keras.layers', class_name: layer.layer.className, config: inner, registered_name: null, build_config: { input_shape: inputShape } },
+    });
+  }
+  return wrap(layer.className, layerConfig(layer, info.name, where(analysis, i), 'keras3'));
+}
+
+function optimizerConfig(spec: ModelSpec): JsonObject {
+  const t = resolveTraining(spec);
+  const common: JsonObject = {
+    learning_rate: t.learningRate, weight_decay: null, clipnorm: t.clipnorm, global_clipnorm: null, clipvalue: null, use_ema: false,
+    ema_momentum: 0.99, ema_overwrite_frequency: null, loss_scale_factor: null, gradient_accumulation_steps: null,
+  };
+  // The same hyper-parameters as our trainer (main/training/trainer.ts): Keras's defaults.
+  switch (t.optimizer) {
+    case 'rmsprop':
+      return { module: 'keras.optimizers', class_name: 'RMSprop', config: { name: 'rmsprop', ...common, rho: 0.9, momentum: 0.0, epsilon: 1e-7, centered: false }, registered_name: null };
+    case 'adam':
+      return { module: 'keras.optimizers', class_name: 'Adam', config: { name: 'adam', ...common, beta_1: 0.9, beta_2: 0.999, epsilon: 1e-7, amsgrad: false }, registered_name: null };
+    case 'sgd':
+      return { module: 'keras.optimizers', class_name: 'SGD', config: { name: 'sgd', ...common, nesterov: false }, registered_name: null };
+    default:
+      throw new ExportError(`optimizer ${JSON.stringify(t.optimizer)} has no Keras export.`);
+  }
+}
+
+/** The Keras metric names of our metrics (`mae` is Keras's `mean_absolute_error` metric alias). */
+export function kerasMetrics(spec: ModelSpec): string[] {
+  return resolveTraining(spec).metrics.map((m) => (m === 'accuracy' ? 'accuracy' : 'mae'));
+}
+
+/** `config.json` of a Keras 3 `.keras` file for `spec`: a Sequential model, built, with its compile config. */
+export function kerasModelConfig(spec: ModelSpec): JsonObject {
+  const analysis = checkedAnalysis(spec);
+  const { batchShape, dtype } = inputOf(spec);
+  const layers: Json[] = [{
+    module: 'keras.layers', class_name: 'InputLayer',
+    config: { batch_shape: batchShape, dtype, sparse: false, ragged: false, name: 'input_layer', optional: false }, registered_name: null,
+  }];
+  spec.layers.forEach((layer, i) => {
+    layers.push(keras3Layer(layer, analysis, i, [null, ...analysis.layers[i]!.inputShape!]));
+  });
+  const t = resolveTraining(spec);
+  return {
+    module: 'keras', class_name: 'Sequential',
+    config: { name: kerasModelName(spec), trainable: true, dtype: DTYPE_POLICY, layers },
+    registered_name: null,
+    build_config: { input_shape: batchShape },
+    compile_config: {
+      optimizer: optimizerConfig(spec), loss: LOSS_TO_KERAS[t.loss] ?? t.loss, loss_weights: null, metrics: kerasMetrics(spec),
+      weighted_metrics: null, run_eagerly: false, steps_per_execution: 1, jit_compile: false,
+    },
+  };
+}
+
+/** The model name our builder gives TF.js, which Keras accepts too. */
+export function kerasModelName(spec: ModelSpec): string {
+  return spec.name.replace(/[^A-Za-z0-9_.-]/g, '_') || 'model';
+}
+
+/** `modelTopology` for a TF.js `model.json` (Keras 2 style JSON, which tf.loadLayersModel reads). */
+export function tfjsModelTopology(spec: ModelSpec): JsonObject {
+  const analysis = checkedAnalysis(spec);
+  const { batchShape } = inputOf(spec);
+  const layers = spec.layers.map((layer, i): JsonObject => {
+    const info = analysis.layers[i]!;
+    const first: JsonObject = i === 0 ? { batch_input_shape: batchShape } : {};
+    if (isBidirectional(layer)) {
+      const inner = layerConfig(layer.layer, info.innerName ?? kerasSnakeClassName(layer.layer.className), where(analysis, i), 'tfjs');
+      return { class_name: 'Bidirectional', config: { name: info.name, trainable: true, merge_mode: layer.config?.mergeMode ?? 'concat', layer: { class_name: layer.layer.className, config: inner }, ...first } };
+    }
+    const config = layerConfig(layer, info.name, where(analysis, i), 'tfjs');
+    if (i === 0 && layer.className === 'Embedding') config['dtype'] = 'float32';
+    return { class_name: layer.className, config: { ...config, ...first } };
+  });
+  return { class_name: 'Sequential', config: { name: kerasModelName(spec), layers }, keras_version: 'tfjs-layers 4.22.0', backend: 'tensor_flow.js' };
+}
+
+/** One group of weights: a layer's (or a Bidirectional direction's) variables in Keras order. */
+export interface WeightGroup {
+  /** Index of the spec layer. */
+  layerIndex: number;
+  /** Path of the group in Keras 3's model.weights.h5, e.g. `layers/lstm/cell` (its variables are under `/vars/0…`). */
+  h5Path: string;
+  /** The TF.js weight names, in Keras's variable order, e.g. `lstm/kernel`, `lstm/recurrent_kernel`, `lstm/bias`. */
+  tfjsNames: string[];
+  /** Shapes, in the same order. */
+  shapes: number[][];
+  /** The Keras object name stored as the `vars` group's `name` attribute (Keras writes it; it never reads it back). */
+  h5Name: string;
+}
+
+function variableNames(layer: PlainLayerSpec): string[] {
+  const def = layerDef(layer.className)!;
+  const cfg = withDefaults(def, layer.config);
+  switch (layer.className) {
+    case 'Embedding': return ['embeddings'];
+    case 'Dense': return cfg['useBias'] ? ['kernel', 'bias'] : ['kernel'];
+    case 'SimpleRNN':
+    case 'LSTM':
+    case 'GRU': return cfg['useBias'] ? ['kernel', 'recurrent_kernel', 'bias'] : ['kernel', 'recurrent_kernel'];
+    default: return [];
+  }
+}
+
+function variableShapes(layer: PlainLayerSpec, inputShape: readonly number[]): number[][] {
+  const def = layerDef(layer.className)!;
+  const cfg = withDefaults(def, layer.config);
+  const last = inputShape[inputShape.length - 1]!;
+  const units = Number(cfg['units']);
+  const gates = layer.className === 'LSTM' ? 4 : layer.className === 'GRU' ? 3 : 1;
+  switch (layer.className) {
+    case 'Embedding': return [[Number(cfg['inputDim']), Number(cfg['outputDim'])]];
+    case 'Dense': return [[last, units], [units]].slice(0, variableNames(layer).length);
+    case 'SimpleRNN':
+    case 'LSTM':
+    case 'GRU': return [[last, units * gates], [units, units * gates], [units * gates]].slice(0, variableNames(layer).length);
+    default: return [];
+  }
+}
+
+/**
+ * Every weight group of `spec`'s model, in layer order. Keras 3 addresses a Sequential's layers in the h5 file by
+ * their class name in snake_case, numbered per class in layer order (`lstm`, `lstm_1`, …; `saving_lib` never uses
+ * layer names, which are not reproducible), recurrent variables under `cell`, Bidirectional's under
+ * `forward_layer` / `backward_layer`.
+ */
+export function weightGroups(spec: ModelSpec, analysis: ModelAnalysis = checkedAnalysis(spec)): WeightGroup[] {
+  const used = new Map<string, number>();
+  const unique = (base: string) => {
+    const n = used.get(base);
+    used.set(base, n === undefined ? 0 : n + 1);
+    return n === undefined ? base : `${base}_${n + 1}`;
+  };
+  const groups: WeightGroup[] = [];
+  spec.layers.forEach((layer, i) => {
+    const info = analysis.layers[i]!;
+    const h5Layer = `layers/${unique(kerasSnakeClassName(layer.className))}`;
+    const inputShape = info.inputShape!;
+    if (isBidirectional(layer)) {
+      const inner = info.innerName ?? kerasSnakeClassName(layer.layer.className);
+      const cellName = `${kerasSnakeClassName(layer.layer.className)}_cell`;
+      for (const dir of ['forward', 'backward'] as const) {
+        groups.push({
+          layerIndex: i, h5Path: `${h5Layer}/${dir}_layer/cell`, h5Name: cellName,
+          tfjsNames: variableNames(layer.layer).map((v) => `${info.name}/${dir}_${inner}/${v}`), shapes: variableShapes(layer.layer, inputShape),
+        });
+      }
+      return;
+    }
+    const names = variableNames(layer);
+    if (names.length === 0) return;
+    const recurrent = ['SimpleRNN', 'LSTM', 'GRU'].includes(layer.className);
+    groups.push({
+      layerIndex: i, h5Path: recurrent ? `${h5Layer}/cell` : h5Layer, h5Name: recurrent ? `${kerasSnakeClassName(layer.className)}_cell` : info.name,
+      tfjsNames: names.map((v) => `${info.name}/${v}`), shapes: variableShapes(layer, inputShape),
+    });
+  });
+  return groups;
+}
