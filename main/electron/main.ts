@@ -15,6 +15,7 @@ import { ApiError } from '../../shared/api.js';
 import { StudioService } from '../studio/studio-service.js';
 import { setWorkerEntry } from '../training-host.js';
 import { isTrustedSender } from './sender-check.js';
+import { denyWindowOpen, isNavigationAllowed, refusePermission, refusePermissionCheck, studioWebPreferences } from './security.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 // In the repository: dist/electron/ → repo root. Packaged: resources/app.asar/dist/electron → app root, with
@@ -43,23 +44,19 @@ function createWindow(service: StudioService): void {
     height: 900,
     title: 'RNN Studio',
     show: false,
-    webPreferences: {
-      contextIsolation: true,
-      sandbox: true,
-      nodeIntegration: false,
-      nodeIntegrationInWorker: false,
-      webSecurity: true,
-      allowRunningInsecureContent: false,
-      spellcheck: false,
-      preload: join(here, 'preload.cjs'),
-    },
+    webPreferences: studioWebPreferences(join(here, 'preload.cjs')),
   });
   win.once('ready-to-show', () => win?.show());
   // No pop-ups and no navigation away from the studio page: links to the outside world are not followed.
-  win.webContents.setWindowOpenHandler(() => ({ action: 'deny' }));
+  win.webContents.setWindowOpenHandler(denyWindowOpen);
   win.webContents.on('will-navigate', (e, url) => {
-    if (url !== win?.webContents.getURL()) e.preventDefault();
+    if (!isNavigationAllowed(url, win?.webContents.getURL() ?? '')) e.preventDefault();
   });
+  win.webContents.on('will-redirect', (e, url) => {
+    if (!isNavigationAllowed(url, win?.webContents.getURL() ?? '')) e.preventDefault();
+  });
+  // No <webview> can be attached, whatever a page tried.
+  win.webContents.on('will-attach-webview', (e) => e.preventDefault());
   const forward = service.onEvent((e) => win?.webContents.send(IPC_EVENT_CHANNEL, e));
   win.on('closed', () => {
     forward();
@@ -71,7 +68,8 @@ function createWindow(service: StudioService): void {
 async function main(): Promise<void> {
   await app.whenReady();
   // The studio needs no camera, microphone, notifications or geolocation: refuse every permission request.
-  session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
+  session.defaultSession.setPermissionRequestHandler(refusePermission);
+  session.defaultSession.setPermissionCheckHandler(refusePermissionCheck);
   const pkg = JSON.parse(readFileSync(join(appRoot, 'package.json'), 'utf8')) as { version: string };
   const service = new StudioService({
     userDataDir: app.getPath('userData'),

@@ -64,7 +64,7 @@ interface Case {
   /** The exact message, or null for an odd input that must be accepted. */
   expected: string | null;
   /** Errors other than DataError are allowed only where the layer's own type is something else (spec, API). */
-  type?: typeof Error;
+  type?: new (...args: never[]) => Error;
   /** Refused within this many ms (the 2 GiB file must be refused by its size, before reading). */
   withinMs?: number;
 }
