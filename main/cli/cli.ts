@@ -17,13 +17,16 @@ import type { EpochRecord, TrainResult } from '../../shared/training-records.js'
 import { bestOf } from '../../shared/training-records.js';
 import { startTraining } from '../training-host.js';
 import { formatDuration, formatLogs, progressBar, describeData } from './format.js';
+import { INTEROP_HELP, INTEROP_USAGE, interopCommand } from './interop-commands.js';
 
 const USAGE = `Usage:
   rnn-studio train <spec.json> [--data PATH] [--epochs N] [--out DIR] [--backend auto|tensorflow|wasm|cpu]
   rnn-studio summary <spec.json>
+${INTEROP_USAGE}
 
 train    trains the model the spec describes on its data (or --data) and writes a run folder (default runs/<name>-<time>)
-summary  prints the layers, output shapes and parameter counts, like Keras model.summary()`;
+summary  prints the layers, output shapes and parameter counts, like Keras model.summary()
+${INTEROP_HELP}`;
 
 export class UsageError extends Error {}
 
@@ -117,6 +120,7 @@ const defaultIo: Io = {
 
 /** Runs one CLI invocation; returns the exit code (0 ok, 1 failed run or invalid input, 2 usage). */
 export async function main(argv: string[], io: Io = defaultIo): Promise<number> {
+  if (argv[0] === 'export' || argv[0] === 'import') return interopCommand(argv, io, USAGE);
   let args: Args;
   try {
     args = parseArgs(argv);

@@ -84,6 +84,7 @@ export async function exportRun(runDir: string, format: ExportFormat, outDir: st
       }
       const script = inside(outDir, `train_${base}.py`);
       writeFileSync(script, pythonScript(spec, {
+        scriptName: `train_${base}.py`,
         weightsFile: `${base}.weights.h5`, preprocessingFile: preprocessing ? `${base}.preprocessing.json` : null,
         preprocessing, dataPath: runDataPath(runDir, spec),
       }));

@@ -18,6 +18,8 @@ export interface ScriptOptions {
   preprocessing: unknown;
   /** The data the run trained on (default of --data), or null. */
   dataPath: string | null;
+  /** The script's own file name, for its usage line. */
+  scriptName: string;
 }
 
 const py = (v: unknown): string => {
@@ -108,8 +110,8 @@ the same shuffle and splits (the same seed), the same model, optimizer (${t.opti
 loss (${LOSS_TO_KERAS[t.loss]}) and training settings (batch size ${t.batchSize}, ${t.epochs} epochs${es ? `, early stopping on ${es.monitor} with patience ${es.patience}` : ''}),
 starting from the weights trained in RNN Studio (${opts.weightsFile}; --no-weights starts from scratch).
 
-    python ${'train_' + kerasModelName(spec)}.py [--data PATH] [--epochs N] [--no-weights] [--save model.keras]
-                     [--distribute none|mirrored|multiworker]
+    python ${opts.scriptName} [--data PATH] [--epochs N] [--batch-size N] [--no-weights] [--save model.keras]
+                     [--distribute none|mirrored|multiworker] [--evaluate]
 
 Distributed training (tf.distribute):
   --distribute mirrored     all GPUs of this machine (MirroredStrategy); the batch size is split across them.
@@ -341,6 +343,7 @@ def main(argv=None):
     parser.add_argument("--no-weights", action="store_true", help="start from freshly initialised weights")
     parser.add_argument("--distribute", choices=["none", "mirrored", "multiworker"], default="none")
     parser.add_argument("--save", default=None, help="write the trained model to this .keras file")
+    parser.add_argument("--evaluate", action="store_true", help="only evaluate the starting weights on the validation data")
     args = parser.parse_args(argv)
 
     import tensorflow as tf
@@ -371,6 +374,12 @@ def main(argv=None):
         model.compile(optimizer=${optimizerCode(spec)}, loss=${py(LOSS_TO_KERAS[t.loss])}, metrics=${py(kerasMetrics(spec))})
         if not args.no_weights:
             model.load_weights(WEIGHTS)
+    if args.evaluate:
+        if val is None:
+            parser.error("--evaluate needs validation data")
+        logs = model.evaluate(val[0], val[1], batch_size=args.batch_size, verbose=0, return_dict=True)
+        print("evaluate " + " ".join(f"val_{k}={float(v):.6f}" for k, v in logs.items()))
+        return logs
     model.summary()
     callbacks = []
 ${es ? `    callbacks.append(keras.callbacks.EarlyStopping(monitor=${py(monitor)}, patience=${py(es.patience)}, min_delta=${py(es.minDelta)}, restore_best_weights=${py(es.restoreBestWeights)}))` : '    # no early stopping in this spec'}
