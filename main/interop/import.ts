@@ -183,21 +183,36 @@ function layerList(model: Obj, label: string): { layers: Obj[]; modelClass: stri
   if (!layers) throw new ImportError(`${label}: expected the model config to list its "layers".`);
   if (cls === 'Sequential') return { layers, modelClass: cls };
   if (cls === 'Functional' || cls === 'Model') {
-    // Only a single chain can become a stack: every layer's one input is the layer before it.
-    const names = layers.map((l, i) => layerName(l, `layer_${i}`));
-    layers.forEach((l, i) => {
+    // Keras 3 writes the padding mask of Embedding(mask_zero=True) as an explicit `NotEqual(input, 0)` operation
+    // feeding the next layer's `mask` argument: that is the mask our Embedding computes, so it is no layer of its own.
+    const chain = layers.filter((l) => !isZeroMaskOp(l));
+    const names = chain.map((l, i) => layerName(l, `layer_${i}`));
+    // Layers outside the catalog are reported first, by name (specFromKerasConfig), whatever the wiring.
+    if (chain.some((l) => layerClass(l) !== 'InputLayer' && !layerDef(layerClass(l)))) return { layers: chain, modelClass: cls };
+    chain.forEach((l, i) => {
       if (i === 0) return;
       const inbound = inboundNames(l);
       if (inbound.length !== 1 || inbound[0] !== names[i - 1]) {
         throw new ImportError(`${label}: layer "${names[i]}" takes its input from ${inbound.length ? inbound.map((n) => `"${n}"`).join(', ') : 'nothing'}; expected the layer before it ("${names[i - 1]}"). Only a single stack of layers (a Sequential model) can be imported.`);
       }
     });
-    return { layers, modelClass: cls };
+    return { layers: chain, modelClass: cls };
   }
   throw new ImportError(`${label}: expected a Sequential or Functional model, received ${JSON.stringify(cls)}.`);
 }
 
-/** Names of the layers feeding `l` (Keras 3 `keras_history` and Keras 2 `[[name, 0, 0, {}]]` node formats). */
+/** Keras 3's `NotEqual(x, 0)` operation node: the padding mask of a mask_zero Embedding. */
+function isZeroMaskOp(l: Obj): boolean {
+  if (layerClass(l) !== 'NotEqual') return false;
+  const nodes = l['inbound_nodes'];
+  const args = Array.isArray(nodes) && isObj(nodes[0]) && Array.isArray(nodes[0]['args']) ? nodes[0]['args'] : null;
+  return args !== null && args.length === 2 && args[1] === 0;
+}
+
+/**
+ * Names of the layers feeding `l`'s inputs (Keras 3 `keras_history` in the node's args — a `mask` keyword is the
+ * Embedding's own padding mask — and Keras 2's `[[name, 0, 0, {}]]` node format).
+ */
 function inboundNames(l: Obj): string[] {
   const nodes = l['inbound_nodes'];
   if (!Array.isArray(nodes) || nodes.length === 0) return [];
@@ -212,7 +227,8 @@ function inboundNames(l: Obj): string[] {
       else Object.values(v).forEach(walk);
     }
   };
-  walk(nodes[0]);
+  const node = nodes[0];
+  walk(isObj(node) && Array.isArray(node['args']) ? node['args'] : node);
   return found;
 }
 
@@ -387,9 +403,9 @@ export async function importKerasArchive(bytes: Uint8Array, label: string): Prom
     throw new ImportError((e as Error).message);
   }
   const { spec, converted, warnings } = specFromKerasConfig(archive.config, label, basename(label, extname(label)));
-  if (converted.some((c) => c.resetAfter)) return finish('keras', spec, warnings, null, 'GRU reset_after=True weights cannot be converted to the reset_after=False GRU TF.js runs (see the warning).');
-  if (!archive.weightsH5) return finish('keras', spec, warnings, null, 'the file has no model.weights.h5.');
-  if (!analyzeModel(spec).valid) return finish('keras', spec, warnings, null, 'the imported model has errors (see the issues), so its weights were not mapped.');
+  if (converted.some((c) => c.resetAfter)) return finish('keras', spec, warnings, null, 'GRU reset_after=True weights cannot be converted to the reset_after=False GRU TF.js runs (see the warning)');
+  if (!archive.weightsH5) return finish('keras', spec, warnings, null, 'the file has no model.weights.h5');
+  if (!analyzeModel(spec).valid) return finish('keras', spec, warnings, null, 'the imported model has errors (see the issues), so its weights were not mapped');
   const groups = weightGroups(spec);
   const h5 = await readH5Vars(archive.weightsH5, groups.map((g) => g.h5Path));
   const byPath = new Map(groups.map((g) => [`${g.layerIndex}:${g.h5Path.includes('/forward_layer/') ? 'forward' : g.h5Path.includes('/backward_layer/') ? 'backward' : ''}`, g.h5Path]));
@@ -407,14 +423,14 @@ export function importTfjsModel(path: string, json: unknown): ImportResult {
   const checked = checkModelJson(json, label);
   const { spec, converted, warnings } = specFromKerasConfig(checked.modelTopology, label, basename(join(path, '..')) || 'imported');
   const paths = checked.weightsManifest.flatMap((g) => g.paths);
-  if (paths.length === 0) return finish('tfjs', spec, warnings, null, 'model.json lists no weight files.');
-  if (converted.some((c) => c.resetAfter)) return finish('tfjs', spec, warnings, null, 'GRU reset_after=True weights cannot be used (see the warning).');
-  if (!analyzeModel(spec).valid) return finish('tfjs', spec, warnings, null, 'the imported model has errors (see the issues), so its weights were not mapped.');
+  if (paths.length === 0) return finish('tfjs', spec, warnings, null, 'model.json lists no weight files');
+  if (converted.some((c) => c.resetAfter)) return finish('tfjs', spec, warnings, null, 'GRU reset_after=True weights cannot be used (see the warning)');
+  if (!analyzeModel(spec).valid) return finish('tfjs', spec, warnings, null, 'the imported model has errors (see the issues), so its weights were not mapped');
   let weights: NamedWeight[];
   try {
     weights = readTfjsModel(path).weights;
   } catch (e) {
-    return finish('tfjs', spec, warnings, null, `its weights could not be read: ${(e as Error).message}`);
+    return finish('tfjs', spec, warnings, null, `its weights could not be read: ${(e as Error).message.replace(/\.$/, '')}`);
   }
   const mapped = mapWeights(spec, converted, (c, direction, count) => {
     const prefix = direction ? `${c.sourceName}/${direction}_` : `${c.sourceName}/`;
@@ -453,7 +469,7 @@ export function importJson(path: string, json: unknown): ImportResult {
   if (isObj(json) && 'modelTopology' in json) return importTfjsModel(path, json);
   if (isObj(json) && typeof json['class_name'] === 'string') {
     const { spec, warnings } = specFromKerasConfig(json, label, basename(label, extname(label)));
-    return finish('keras-json', spec, warnings, null, 'model.to_json() holds the architecture only.');
+    return finish('keras-json', spec, warnings, null, 'model.to_json() holds the architecture only');
   }
   throw new ImportError(`${label}: expected a .keras file, a Keras model.to_json() file or a TF.js model.json, received JSON with keys ${isObj(json) ? Object.keys(json).slice(0, 8).join(', ') : typeof json}.`);
 }

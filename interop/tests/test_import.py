@@ -1,0 +1,181 @@
+"""Models built and trained in Keras 3, saved as .keras (and model.to_json()), imported by our CLI, predict in our
+engine as they do in Keras; layers outside the catalog are refused by name."""
+import json
+import os
+import sys
+
+import numpy as np
+import pytest
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from conftest import TOLERANCE, cli, fixtures, record  # noqa: E402
+
+import keras  # noqa: E402
+from keras import layers  # noqa: E402
+
+
+def tokens_in(n=24, length=12, vocab=50, seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.integers(1, vocab, size=(n, length)).astype("int32")
+    for i in range(n):
+        x[i, : i % 5] = 0  # padding at the front, as our tokenizer pads
+    return x
+
+
+def floats_in(n=24, timesteps=10, features=3, seed=0):
+    return np.random.default_rng(seed).normal(size=(n, timesteps, features)).astype("float32")
+
+
+def embedding_lstm():
+    m = keras.Sequential([keras.Input((12,), dtype="int32"), layers.Embedding(50, 8), layers.LSTM(6), layers.Dense(1, activation="sigmoid")])
+    m.compile("rmsprop", "binary_crossentropy", metrics=["accuracy"])
+    return m, tokens_in, "binary"
+
+
+def stacked_bidirectional():
+    m = keras.Sequential([
+        keras.Input((10, 3)),
+        layers.Bidirectional(layers.GRU(4, return_sequences=True, reset_after=False), merge_mode="mul"),
+        layers.Bidirectional(layers.LSTM(3), merge_mode="ave"),
+        layers.Dense(3, activation="softmax"),
+    ])
+    m.compile(keras.optimizers.Adam(0.01), "sparse_categorical_crossentropy")
+    return m, floats_in, "classes"
+
+
+def bidirectional_concat_sum():
+    m = keras.Sequential([
+        keras.Input((10, 3)),
+        layers.Bidirectional(layers.SimpleRNN(4, return_sequences=True), merge_mode="concat"),
+        layers.Bidirectional(layers.LSTM(3, return_sequences=True), merge_mode="sum"),
+        layers.GlobalAveragePooling1D(),
+        layers.Dense(1),
+    ])
+    m.compile("adam", "mse")
+    return m, floats_in, "regression"
+
+
+def simplernn_dropout():
+    m = keras.Sequential([
+        keras.Input((10, 3)),
+        layers.SimpleRNN(5, return_sequences=True, dropout=0.2, recurrent_dropout=0.1),
+        layers.Dropout(0.3),
+        layers.LSTM(4, dropout=0.1, recurrent_dropout=0.2),
+        layers.Dense(1),
+    ])
+    m.compile("sgd", "mae")
+    return m, floats_in, "regression"
+
+
+def functional_masked_gru():
+    inp = keras.Input((12,), dtype="int32")
+    h = layers.Embedding(50, 8, mask_zero=True)(inp)
+    h = layers.GRU(5, reset_after=False, return_sequences=True)(h)
+    h = layers.Flatten()(h)
+    out = layers.Dense(1, activation="sigmoid")(h)
+    m = keras.Model(inp, out)
+    m.compile("rmsprop", "binary_crossentropy")
+    return m, tokens_in, "binary"
+
+
+MODELS = {f.__name__: f for f in (embedding_lstm, stacked_bidirectional, bidirectional_concat_sum, simplernn_dropout, functional_masked_gru)}
+
+
+def train_in_keras(name):
+    keras.utils.set_random_seed(3)
+    model, make_x, kind = MODELS[name]()
+    x = make_x(n=64, seed=1)
+    rng = np.random.default_rng(2)
+    y = {"binary": rng.integers(0, 2, (64, 1)), "classes": rng.integers(0, 3, (64,)), "regression": rng.normal(size=(64, 1))}[kind].astype("float32")
+    model.fit(x, y, epochs=3, batch_size=16, verbose=0)
+    return model, make_x(seed=5)
+
+
+def write_inputs(path, x):
+    path.write_text(json.dumps({"data": x.reshape(-1).tolist(), "shape": list(x.shape), "dtype": "int32" if x.dtype.kind == "i" else "float32"}))
+
+
+@pytest.mark.parametrize("name", list(MODELS))
+def test_keras_trained_model_imports_and_predicts_the_same(tmp_path, name):
+    model, x = train_in_keras(name)
+    keras_pred = model.predict(x, verbose=0)
+    path = tmp_path / f"{name}.keras"
+    model.save(path)
+    out = cli("import", str(path), "--out", str(tmp_path / "imported")).stdout
+    assert "Weights:" in out and "arrays imported" in out, out
+    spec = json.loads((tmp_path / "imported" / "spec.json").read_text())
+    assert len(spec["layers"]) == len([l for l in model.layers if not isinstance(l, keras.layers.InputLayer)])
+    write_inputs(tmp_path / "inputs.json", x)
+    fixtures("predict", str(tmp_path / "imported" / "model"), str(tmp_path / "inputs.json"), str(tmp_path / "ours.json"))
+    ours = np.array(json.loads((tmp_path / "ours.json").read_text()))
+    diff = float(np.abs(ours - keras_pred).max())
+    record("Keras 3 .keras -> our import", name, diff)
+    assert diff <= TOLERANCE, f"{name}: max difference {diff}"
+    # The spec is valid here: the summary command accepts it (shapes, parameter counts as Keras).
+    summary = cli("summary", str(tmp_path / "imported" / "spec.json")).stdout
+    assert f"{model.count_params():,}" in summary, summary
+
+
+def test_to_json_imports_the_architecture(tmp_path):
+    model, _, _ = stacked_bidirectional()
+    path = tmp_path / "model.json"
+    path.write_text(model.to_json())
+    out = cli("import", str(path), "--out", str(tmp_path / "imported")).stdout
+    assert "Weights: none (model.to_json() holds the architecture only)" in out
+    spec = json.loads((tmp_path / "imported" / "spec.json").read_text())
+    assert spec["input"] == {"kind": "floats", "timesteps": 10, "features": 3}
+    assert [(l["className"], l.get("config", {}).get("mergeMode"), l.get("layer", {}).get("className")) for l in spec["layers"]] == [
+        ("Bidirectional", "mul", "GRU"), ("Bidirectional", "ave", "LSTM"), ("Dense", None, None)]
+    assert spec["training"]["loss"] == "sparseCategoricalCrossentropy" and spec["training"]["optimizer"] == "adam"
+    assert not (tmp_path / "imported" / "model").exists()
+
+
+def test_gru_reset_after_true_is_imported_without_its_weights_and_says_why(tmp_path):
+    model = keras.Sequential([keras.Input((10, 3)), layers.GRU(4), layers.Dense(1)])  # Keras 3's default: reset_after=True
+    model.save(tmp_path / "gru.keras")
+    r = cli("import", str(tmp_path / "gru.keras"), "--out", str(tmp_path / "imported"))
+    assert "reset_after=True" in r.stdout and "cannot be converted exactly" in r.stdout, r.stdout
+    assert "Weights: none" in r.stdout
+    spec = json.loads((tmp_path / "imported" / "spec.json").read_text())
+    assert spec["layers"][0]["className"] == "GRU"
+
+
+def test_layers_outside_the_catalog_are_reported_by_name(tmp_path):
+    model = keras.Sequential([
+        keras.Input((10, 3)),
+        layers.Conv1D(4, 3, name="my_conv"),
+        layers.LSTM(4, return_sequences=True),
+        layers.Lambda(lambda t: t * 2, name="doubler"),
+        layers.GlobalAveragePooling1D(),
+        layers.Dense(1),
+    ])
+    model.save(tmp_path / "mixed.keras")
+    r = cli("import", str(tmp_path / "mixed.keras"), "--out", str(tmp_path / "imported"), check=False)
+    assert r.returncode == 1
+    assert '"my_conv" (Conv1D)' in r.stderr and '"doubler" (Lambda)' in r.stderr, r.stderr
+    assert "Nothing was imported" in r.stderr
+    assert not (tmp_path / "imported").exists()
+
+
+def test_non_linear_functional_models_are_refused(tmp_path):
+    inp = keras.Input((10, 3))
+    a = layers.LSTM(4, name="left")(inp)
+    b = layers.GRU(4, reset_after=False, name="right")(inp)
+    out = layers.Dense(1)(layers.Concatenate(name="join")([a, b]))
+    keras.Model(inp, out).save(tmp_path / "branch.keras")
+    r = cli("import", str(tmp_path / "branch.keras"), check=False)
+    assert r.returncode == 1 and '"join" (Concatenate)' in r.stderr, r.stderr
+
+
+def test_damaged_and_hostile_files_get_clear_messages(tmp_path):
+    (tmp_path / "empty.keras").write_bytes(b"PK\x05\x06" + b"\0" * 18)
+    r = cli("import", str(tmp_path / "empty.keras"), check=False)
+    assert r.returncode == 1 and "config.json" in r.stderr, r.stderr
+    (tmp_path / "legacy.h5").write_bytes(b"\x89HDF\r\n\x1a\n" + b"\0" * 100)
+    r = cli("import", str(tmp_path / "legacy.h5"), check=False)
+    assert r.returncode == 1 and 'model.save("model.keras")' in r.stderr, r.stderr
+    (tmp_path / "model.json").write_text(json.dumps({"modelTopology": {"class_name": "Sequential", "config": {"layers": [
+        {"class_name": "Dense", "config": {"units": 1, "batch_input_shape": [None, 4, 2]}}]}},
+        "weightsManifest": [{"paths": ["../../etc/passwd"], "weights": [{"name": "dense/kernel", "shape": [2, 1], "dtype": "float32"}]}]}))
+    r = cli("import", str(tmp_path / "model.json"), check=False)
+    assert r.returncode == 1 and "expected weight file names beside model.json" in r.stderr, r.stderr
