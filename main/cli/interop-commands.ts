@@ -7,11 +7,12 @@ import { EXPORT_FORMATS, exportRun } from '../interop/export.js';
 import type { ExportFormat } from '../interop/export.js';
 import { importModelFile, writeImport } from '../interop/import.js';
 
-export const INTEROP_USAGE = `  rnn-studio export <runDir> [--format keras|tfjs|python|all] [--out DIR]
+export const INTEROP_USAGE = `  rnn-studio export <runDir> [--format keras|tfjs|python|all] [--out DIR] [--data PATH]
   rnn-studio import <model.keras | model.json | keras-to_json.json> [--out DIR]`;
 
 export const INTEROP_HELP = `export   writes a trained run as a Keras 3 .keras file, the TF.js layers format, or a runnable Keras 3 training
-         script with its weights (default: all three, into <runDir>/export)
+         script with its weights (default: all three, into <runDir>/export); --data: the data set the script
+         reads by default (else the run's own where the run folder records it)
 import   turns a Keras .keras file, a Keras model.to_json() file or a TF.js model.json into a spec (spec.json)
          and, where the file has weights, a TF.js model (model/) — default folder: ./imported-<name>`;
 
@@ -22,11 +23,12 @@ interface Io {
 
 class Usage extends Error {}
 
-function parse(argv: string[]): { command: 'export' | 'import'; path: string; format: ExportFormat | 'all'; out?: string } {
+function parse(argv: string[]): { command: 'export' | 'import'; path: string; format: ExportFormat | 'all'; out?: string; data?: string } {
   const [command, ...rest] = argv as ['export' | 'import', ...string[]];
   let path = '';
   let format: ExportFormat | 'all' = 'all';
   let out: string | undefined;
+  let data: string | undefined;
   for (let i = 0; i < rest.length; i++) {
     const a = rest[i]!;
     const value = () => {
@@ -35,6 +37,7 @@ function parse(argv: string[]): { command: 'export' | 'import'; path: string; fo
       return v;
     };
     if (a === '--out') out = value();
+    else if (a === '--data' && command === 'export') data = value();
     else if (a === '--format' && command === 'export') {
       const v = value();
       if (v !== 'all' && !(EXPORT_FORMATS as readonly string[]).includes(v)) throw new Usage(`--format must be keras, tfjs, python or all. Received: ${v}.`);
@@ -44,7 +47,7 @@ function parse(argv: string[]): { command: 'export' | 'import'; path: string; fo
     else path = a;
   }
   if (!path) throw new Usage(command === 'export' ? 'export needs a run folder: rnn-studio export <runDir> --format keras --out DIR.' : 'import needs a model file: rnn-studio import model.keras --out DIR.');
-  return { command, path, format, out };
+  return { command, path, format, out, data };
 }
 
 /** Runs `export` / `import`; returns the exit code (0 ok, 1 failed, 2 usage). */
@@ -65,7 +68,7 @@ export async function interopCommand(argv: string[], io: Io, usage: string): Pro
       const out = resolve(args.out ?? resolve(runDir, 'export'));
       const formats = args.format === 'all' ? EXPORT_FORMATS : [args.format];
       for (const f of formats) {
-        const r = await exportRun(runDir, f, out);
+        const r = await exportRun(runDir, f, out, args.data ? { dataPath: resolve(args.data) } : {});
         io.out(`${f}: ${r.files.join(', ')}`);
         io.out(`  ${r.hint}`);
       }

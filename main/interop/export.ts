@@ -51,8 +51,13 @@ export function inside(dir: string, name: string): string {
   return target;
 }
 
+export interface ExportOptions {
+  /** The data the generated script trains on by default (else the run's own, where it is known). */
+  dataPath?: string;
+}
+
 /** Exports the run in `runDir` in `format` into `outDir` (created if needed). */
-export async function exportRun(runDir: string, format: ExportFormat, outDir: string): Promise<ExportResult> {
+export async function exportRun(runDir: string, format: ExportFormat, outDir: string, options: ExportOptions = {}): Promise<ExportResult> {
   const spec = readRunSpec(runDir);
   const modelJson = join(runDir, 'model', 'model.json');
   if (!existsSync(modelJson)) throw new ExportError(`${runDir}: the run saved no model (model/model.json is missing); it may have failed before training finished.`);
@@ -86,7 +91,7 @@ export async function exportRun(runDir: string, format: ExportFormat, outDir: st
       writeFileSync(script, pythonScript(spec, {
         scriptName: `train_${base}.py`,
         weightsFile: `${base}.weights.h5`, preprocessingFile: preprocessing ? `${base}.preprocessing.json` : null,
-        preprocessing, dataPath: runDataPath(runDir, spec),
+        preprocessing, dataPath: options.dataPath ?? runDataPath(runDir, spec),
       }));
       files.push(script);
       return { format, files, hint: `python ${script} --epochs 1` };
@@ -98,13 +103,17 @@ export async function exportRun(runDir: string, format: ExportFormat, outDir: st
   }
 }
 
-/** The data path the run trained on: run.json's resolved `dataPath`, else the spec's (relative to the run folder). */
+/**
+ * The data the run trained on: run.json's resolved `dataPath` (studio runs), else the spec's path when it is
+ * absolute or exists relative to the run folder; null when unknown (the script then asks for --data).
+ */
 function runDataPath(runDir: string, spec: ModelSpec): string | null {
   const runJson = join(runDir, 'run.json');
   if (existsSync(runJson)) {
     const meta = parseJsonText(readFileSync(runJson, 'utf8'), 'run.json') as { dataPath?: unknown };
     if (typeof meta.dataPath === 'string') return meta.dataPath;
   }
-  if (!spec.data) return null;
-  return isAbsolute(spec.data.path) ? spec.data.path : resolve(runDir, spec.data.path);
+  if (!spec.data || spec.data.path.startsWith('sample:')) return null;
+  const p = isAbsolute(spec.data.path) ? spec.data.path : resolve(runDir, spec.data.path);
+  return existsSync(p) ? p : null;
 }

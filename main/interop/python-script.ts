@@ -373,6 +373,9 @@ def main(argv=None):
         model = build_model(keras)
         model.compile(optimizer=${optimizerCode(spec)}, loss=${py(LOSS_TO_KERAS[t.loss])}, metrics=${py(kerasMetrics(spec))})
         if not args.no_weights:
+            # The weights file holds the optimizer too (fresh: RNN Studio does not keep optimizer state); building
+            # it first lets its variables load without a warning.
+            model.optimizer.build(model.trainable_variables)
             model.load_weights(WEIGHTS)
     if args.evaluate:
         if val is None:
