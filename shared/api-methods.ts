@@ -4,7 +4,7 @@
  */
 export const API_METHODS = [
   'getEngineInfo', 'listSamples', 'previewData', 'uploadData', 'pickDataPath', 'startRun', 'controlRun', 'listRuns',
-  'getRun', 'deleteRun', 'predictText', 'predictSeries', 'listProjects', 'loadProject', 'saveProject',
+  'getRun', 'deleteRun', 'predictText', 'predictSeries', 'listProjects', 'loadProject', 'saveProject', 'exportRun', 'importModel',
 ] as const;
 
 export type ApiMethod = (typeof API_METHODS)[number];

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import type { DataSpec, ModelSpec } from './model-spec.js';
 import type { BackendInfo, DataSummary, TextCorpusInfo, WorkerEvent } from './worker-protocol.js';
 import type { BatchRecord, EpochRecord, RunStatus, TrainResult } from './training-records.js';
-import type { LayerInfo } from './shape-inference.js';
+import type { LayerInfo, SpecIssue } from './shape-inference.js';
 import { API_METHODS } from './api-methods.js';
 import type { ApiMethod } from './api-methods.js';
 
@@ -112,6 +112,47 @@ export interface SeriesPrediction {
   baselineMae: number;
 }
 
+/** Export formats of a trained run: Keras 3 `.keras`, the TF.js layers format, a runnable Keras 3 training script. */
+export const EXPORT_FORMATS = ['keras', 'tfjs', 'python'] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+
+export interface ExportedFile {
+  name: string;
+  /** Where the main side wrote it. */
+  path: string;
+  bytes: number;
+  /** The content, for the browser to download; null when the export is larger than MAX_EXPORT_DOWNLOAD_BYTES. */
+  contentBase64: string | null;
+}
+
+export interface RunExport {
+  format: ExportFormat;
+  /** The folder the files were written to. */
+  dir: string;
+  files: ExportedFile[];
+  /** How to use them, one line (e.g. the Keras call that loads the file). */
+  hint: string;
+}
+
+/** What importing a Keras / TF.js model file gives: a spec for the canvas, and where its weights were kept. */
+export interface ImportedModel {
+  source: 'keras' | 'keras-json' | 'tfjs';
+  spec: ModelSpec;
+  /** Settings dropped or changed on the way in, one sentence each. */
+  warnings: string[];
+  /** What validation still finds in the imported spec (shown on the canvas too). */
+  issues: SpecIssue[];
+  /** True when the file's weights were converted (kept in `dir`/model as a TF.js model). */
+  hasWeights: boolean;
+  /** Why there are no weights, when there are none. */
+  weightsNote: string | null;
+  /** The folder holding the imported spec.json (and model/). */
+  dir: string;
+}
+
+/** Exports whose files add up to more than this are written to disk only (no download through the API). */
+export const MAX_EXPORT_DOWNLOAD_BYTES = 64 * 1024 * 1024;
+
 /**
  * The largest upload through `uploadData`, in bytes of file content. Base64 grows content by 4/3 and the browser
  * host's WebSocket refuses messages over MAX_WIRE_MESSAGE_BYTES, so this keeps one upload inside one message; larger
@@ -154,6 +195,10 @@ export const API_SCHEMAS = {
   listProjects: z.object({}),
   loadProject: z.object({ id }),
   saveProject: z.object({ id: id.optional(), name: z.string().min(1).max(200), spec: specSchema }),
+  exportRun: z.object({ runId: id, format: z.enum(EXPORT_FORMATS), outDir: z.string().min(1).max(4096).optional() }),
+  importModel: z.object({
+    files: z.array(z.object({ name: z.string().min(1).max(200), contentBase64: z.string() })).min(1).max(20),
+  }),
 } as const satisfies { [M in ApiMethod]: z.ZodType };
 
 export type ApiParams<M extends ApiMethod> = z.infer<(typeof API_SCHEMAS)[M]>;
@@ -175,6 +220,8 @@ export interface ApiResults {
   listProjects: ProjectSummary[];
   loadProject: Project;
   saveProject: ProjectSummary;
+  exportRun: RunExport;
+  importModel: ImportedModel;
 }
 
 /** The calls, as the renderer sees them: one async function per method. */

@@ -16,7 +16,7 @@ import { SPEC_FORMAT, isBidirectional } from '../../shared/model-spec.js';
 import { analyzeModel } from '../../shared/shape-inference.js';
 import type { SpecIssue } from '../../shared/shape-inference.js';
 import { readH5Vars, readKerasArchive } from './keras-file.js';
-import { ACTIVATION_FROM_KERAS, INITIALIZER_FROM_KERAS, camelCase, tfjsModelTopology, weightGroups } from './keras-format.js';
+import { ACTIVATION_FROM_KERAS, INITIALIZER_FROM_KERAS, tfjsModelTopology, weightGroups } from './keras-format.js';
 import type { NamedWeight } from './tfjs-artifacts.js';
 import { checkModelJson, parseJsonText, readTfjsModel, writeTfjsModel } from './tfjs-artifacts.js';
 import { inside } from './export.js';

@@ -5,9 +5,9 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync, statSync } from 'node:fs';
 import { basename, isAbsolute, join, normalize, relative, resolve, sep } from 'node:path';
-import { ApiError, MAX_UPLOAD_BYTES, validateParams } from '../../shared/api.js';
+import { ApiError, MAX_EXPORT_DOWNLOAD_BYTES, MAX_UPLOAD_BYTES, validateParams } from '../../shared/api.js';
 import type {
-  ApiMethod, ApiParams, ApiResults, EngineInfo, HostKind, Project, ProjectSummary, RunDetail, RunSummary, SampleInfo, StudioCalls, StudioEvent,
+  ApiMethod, ApiParams, ApiResults, EngineInfo, HostKind, ImportedModel, Project, RunExport, ProjectSummary, RunDetail, RunSummary, SampleInfo, StudioCalls, StudioEvent,
 } from '../../shared/api.js';
 import type { ModelSpec } from '../../shared/model-spec.js';
 import { resolveTraining } from '../../shared/model-spec.js';
@@ -21,6 +21,9 @@ import { startTraining, runPrediction } from '../training-host.js';
 import type { TrainingHandle } from '../training-host.js';
 import { previewData } from './data-preview.js';
 import { newId, readJsonOrNull, writeJsonAtomic } from './storage.js';
+import { exportRun } from '../interop/export.js';
+import { ExportError } from '../interop/keras-format.js';
+import { importModelFile, writeImport } from '../interop/import.js';
 
 /** run.json: everything about a run except its per-batch metrics (metrics.jsonl) and its model (model/). */
 interface RunMeta {
@@ -63,11 +66,16 @@ export class StudioService {
   readonly runsDir: string;
   readonly projectsDir: string;
   readonly uploadsDir: string;
+  /** Default folder of exports (`exports/<runId>/`) and the files imports keep (`imports/<id>/`). */
+  readonly exportsDir: string;
+  readonly importsDir: string;
 
   constructor(private readonly opts: StudioServiceOptions) {
     this.runsDir = join(opts.userDataDir, 'runs');
     this.projectsDir = join(opts.userDataDir, 'projects');
     this.uploadsDir = join(opts.userDataDir, 'uploads');
+    this.exportsDir = join(opts.userDataDir, 'exports');
+    this.importsDir = join(opts.userDataDir, 'imports');
     for (const d of [this.runsDir, this.projectsDir, this.uploadsDir]) mkdirSync(d, { recursive: true });
     this.recoverInterruptedRuns();
   }
@@ -323,6 +331,59 @@ export class StudioService {
       const project: Project = { format: 1, id: id ?? newId(), name, updatedAt: new Date().toISOString(), spec };
       writeJsonAtomic(join(this.projectsDir, `${project.id}.json`), project);
       return { id: project.id, name: project.name, updatedAt: project.updatedAt };
+    },
+
+    exportRun: async ({ runId, format, outDir }): Promise<RunExport> => {
+      const runDir = this.finishedRunDir(runId);
+      if (outDir !== undefined && !isAbsolute(outDir)) throw new ApiError(`Export folders must be absolute paths. Received: ${JSON.stringify(outDir)}.`, 'invalid-argument');
+      const dir = outDir ? normalize(outDir) : join(this.exportsDir, runId);
+      const meta = this.readMeta(runId)!;
+      let result;
+      try {
+        result = await exportRun(runDir, format, dir, { dataPath: meta.dataPath });
+      } catch (e) {
+        if (e instanceof ExportError) throw new ApiError(`Cannot export run ${runId}: ${e.message}`, 'invalid-argument');
+        throw e;
+      }
+      const sizes = result.files.map((f) => statSync(f).size);
+      const download = sizes.reduce((a, b) => a + b, 0) <= MAX_EXPORT_DOWNLOAD_BYTES;
+      return {
+        format, dir, hint: result.hint,
+        files: result.files.map((f, i) => ({ name: basename(f), path: f, bytes: sizes[i]!, contentBase64: download ? readFileSync(f).toString('base64') : null })),
+      };
+    },
+
+    importModel: async ({ files }): Promise<ImportedModel> => {
+      const dir = join(this.importsDir, newId());
+      let total = 0;
+      const written: string[] = [];
+      mkdirSync(dir, { recursive: true });
+      for (const f of files) {
+        // Plain file names only (a TF.js model.json names its weight files beside it); nothing leaves `dir`.
+        const name = basename(f.name).replace(/[^A-Za-z0-9._ -]/g, '_').replace(/^\.+/, '_');
+        const bytes = Buffer.from(f.contentBase64, 'base64');
+        total += bytes.length;
+        if (total > MAX_UPLOAD_BYTES) throw new ApiError(`Uploads are limited to ${MAX_UPLOAD_BYTES / 1024 ** 2} MiB.`, 'invalid-argument');
+        writeFileSync(join(dir, name), bytes);
+        written.push(join(dir, name));
+      }
+      const main = written.find((p) => p.endsWith('.keras'))
+        ?? written.find((p) => p.endsWith('.json') && readFileSync(p, 'utf8').includes('"modelTopology"'))
+        ?? written.find((p) => p.endsWith('.json'))
+        ?? written[0]!;
+      let result;
+      try {
+        result = await importModelFile(main);
+      } catch (e) {
+        rmSync(dir, { recursive: true, force: true });
+        if (e instanceof Error && ['ImportError', 'ModelFileError', 'ExportError', 'ZipError'].includes(e.name)) throw new ApiError(e.message, 'invalid-argument');
+        throw e;
+      }
+      writeImport(result, join(dir, 'imported'));
+      return {
+        source: result.source, spec: result.spec, warnings: result.warnings, issues: result.issues, hasWeights: result.weights !== null,
+        weightsNote: result.weightsNote, dir: join(dir, 'imported'),
+      };
     },
   };
 
