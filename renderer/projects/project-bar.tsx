@@ -9,6 +9,7 @@ import { formatTimestamp } from '../lib/format.js';
 import { useProject } from '../state/project-context.js';
 import { blankSpec } from '../state/project-state.js';
 import { useConfirmDiscard } from './unsaved-guard.js';
+import { ImportModelButton } from '../interop/interop-ui.js';
 
 /** New / Open / Save / Save as, the project's name and whether it has unsaved changes. */
 export function ProjectBar() {
@@ -70,6 +71,7 @@ export function ProjectBar() {
       <button type="button" data-testid="project-open" onClick={() => setDialog('open')}>Open…</button>
       <button type="button" data-testid="project-save" disabled={saving} onClick={saveCurrent} title="Ctrl+S">Save</button>
       <button type="button" data-testid="project-save-as" disabled={saving} onClick={() => setDialog('save-as')} title="Ctrl+Shift+S">Save as…</button>
+      <ImportModelButton />
       <span className="toolbar-sep" />
       <button type="button" className="icon-button" data-testid="undo" disabled={!project.canUndo} onClick={project.undo} title="Undo (Ctrl+Z)" aria-label="Undo">↶</button>
       <button type="button" className="icon-button" data-testid="redo" disabled={!project.canRedo} onClick={project.redo} title="Redo (Ctrl+Shift+Z)" aria-label="Redo">↷</button>

@@ -11,6 +11,7 @@ import { useStudio } from '../state/studio-state.js';
 import { resolveTraining } from '../../shared/model-spec.js';
 import { RunCharts, SmoothingControl, useSmoothing } from '../training/run-charts.js';
 import { BackendInfoLine, DataSummaryLine, RunErrorBox, RunProgress, RunResultLine } from '../training/run-status.js';
+import { ExportRunButton } from '../interop/interop-ui.js';
 import { CompareView } from './compare-view.js';
 import { describeLayer } from './spec-diff.js';
 import { useRunsList } from './use-runs-list.js';
@@ -168,6 +169,7 @@ function RunDetailView({ runId }: { runId: string }) {
         <span className="header-spacer" />
         <button type="button" className="text-button" data-testid="run-load-spec" onClick={() => void loadSpec()}>Open spec in builder</button>
         {finishedOk ? <button type="button" className="text-button" data-testid="run-predict" onClick={() => { setPredictRunId(runId); setTab('predict'); }}>Predict…</button> : null}
+        {finishedOk ? <ExportRunButton runId={runId} /> : null}
         <SmoothingControl value={smoothing} onChange={setSmoothing} />
       </div>
       <div className="run-spec-line muted small" data-testid="run-spec-summary">
