@@ -90,7 +90,7 @@ const cases: Case[] = [
   { input: 'text-after-quote.csv', run: read.series(c('text-after-quote.csv')), expected: 'text-after-quote.csv, row 2: expected a delimiter or the end of the line after a closing quote, received "x,1". A quote inside a quoted field must be doubled ("").' },
   { input: 'missing-target.csv', run: read.series(c('missing-target.csv')), expected: 'missing-target.csv: expected a column named "temp" (`target`), received none. Available columns: "date", "pressure".' },
   {
-    input: 'huge.csv (2 GiB, sparse, generated)', withinMs: 100,
+    input: 'huge.csv (2 GiB, sparse, generated)', withinMs: 500,
     run: () => {
       const path = join(tmp.dir, 'huge.csv');
       writeFileSync(path, 'date,temp\n');
@@ -100,7 +100,7 @@ const cases: Case[] = [
     expected: 'huge.csv: expected a file of at most 1.0 GiB (the limit), received 2.0 GiB (2147483648 bytes). Split the file or keep only the rows you need.',
   },
   {
-    input: 'huge-text.csv (2 GiB text CSV, sparse, generated)', withinMs: 100,
+    input: 'huge-text.csv (2 GiB text CSV, sparse, generated)', withinMs: 500,
     run: () => {
       const path = join(tmp.dir, 'huge-text.csv');
       writeFileSync(path, 'text,label\n');
