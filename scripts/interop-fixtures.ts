@@ -154,3 +154,5 @@ else {
   console.error('usage: interop-fixtures.ts export-cases OUT_DIR [CASE …] | predict MODEL_DIR INPUTS.json OUT.json | list');
   process.exit(2);
 }
+// Done: exit even if a backend left a helper thread or timer running.
+process.exit(0);
