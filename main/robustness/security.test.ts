@@ -131,6 +131,56 @@ test('a project file is data: __proto__ and constructor keys pollute nothing, co
   assert.equal(existsSync(join(process.cwd(), 'pwned')), false);
 });
 
+test('importing a model never runs code from it: a Keras Lambda layer (marshalled Python) is refused, nothing is kept', async () => {
+  const keras = { class_name: 'Sequential', config: { name: 's', layers: [
+    { class_name: 'InputLayer', config: { batch_input_shape: [null, 10], dtype: 'int32', name: 'in' } },
+    { class_name: 'Embedding', config: { input_dim: 100, output_dim: 8, name: 'e' } },
+    { class_name: 'Lambda', config: { name: 'evil', function: ['4wEAAAAAAAAAAAAAAAEAAAADAAAAQwAAAHMMAAAAdABkAYMBAQB8AFMAKQJO', null, null], function_type: 'lambda', module: 'os' } },
+    { class_name: 'LSTM', config: { units: 4, name: 'l' } }, { class_name: 'Dense', config: { units: 1, activation: 'sigmoid', name: 'd' } }] }, keras_version: '2.15.0', backend: 'tensorflow' };
+  const before = new Set(readdirSync(tmp.dir));
+  await assert.rejects(
+    service.call('importModel', { files: [{ name: '../../evil.json', contentBase64: Buffer.from(JSON.stringify(keras)).toString('base64') }] }),
+    (e: ApiError) => e.code === 'invalid-argument' && /"evil" \(Lambda\)\. .*Nothing was imported\.$/.test(e.message),
+  );
+  assert.deepEqual(readdirSync(join(userData, 'imports')), [], 'the refused upload is removed');
+  assert.deepEqual(new Set(readdirSync(tmp.dir)), before, 'nothing written outside the user-data folder');
+});
+
+test('exports stay inside the chosen folder, whatever the model is called', async () => {
+  const { buildModel } = await import('../training/build-model.js');
+  const { saveLayersModel } = await import('../training/save-model.js');
+  const { writeJsonAtomic } = await import('../studio/storage.js');
+  const spec = {
+    format: 1 as const, name: '../../../../escaped', input: { kind: 'tokens' as const, vocabSize: 20, length: 5 },
+    layers: [{ className: 'Embedding', config: { inputDim: 20, outputDim: 4 } }, { className: 'LSTM', config: { units: 3 } }, { className: 'Dense', config: { units: 1, activation: 'sigmoid' } }],
+  };
+  const runDir = join(userData, 'runs', 'evil-run');
+  const { model } = buildModel(spec);
+  await saveLayersModel(model, join(runDir, 'model'));
+  model.dispose();
+  writeJsonAtomic(join(runDir, 'run.json'), {
+    id: 'evil-run', name: spec.name, createdAt: new Date().toISOString(), status: 'completed', spec, dataPath: '/nonexistent', epochs: 1,
+    backend: null, dataSummary: null, layers: [], result: null, error: null, epochRecords: [],
+  });
+  const outDir = join(tmp.dir, 'exports-here');
+  let written = 0;
+  for (const format of ['keras', 'tfjs', 'python'] as const) {
+    let files: string[] = [];
+    try {
+      files = (await service.call('exportRun', { runId: 'evil-run', format, outDir })).files.map((f) => f.path);
+    } catch (e) {
+      // A format may refuse this run (e.g. without data); refusing is fine, writing outside is not.
+      assert.ok(e instanceof ApiError, String(e));
+    }
+    for (const f of files) assert.ok(!relative(outDir, f).startsWith('..'), `${format}: ${f} is outside ${outDir}`);
+    written += files.length;
+  }
+  assert.ok(written >= 3, `exports written: ${written}`);
+  assert.equal(existsSync(join(tmp.dir, 'escaped')), false);
+  assert.equal(existsSync(join(dirname(tmp.dir), 'escaped')), false);
+  await assert.rejects(service.call('exportRun', { runId: 'evil-run', format: 'tfjs', outDir: 'relative/dir' }), /must be absolute/);
+});
+
 test('no source file turns data into code: no eval, new Function, vm or dynamic import of a computed path', () => {
   const offenders: string[] = [];
   const walk = (dir: string) => {
