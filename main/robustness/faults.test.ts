@@ -150,7 +150,10 @@ for (const [mode, message] of [
       assert.deepEqual(metrics.filter((m) => m.kind === 'epoch').map((m) => m.epoch), [0], 'the first epoch is kept, nothing after it');
       const detail = await s.call('getRun', { runId });
       assert.ok(detail.batchRecords.length > 0);
-      assert.ok(detail.epochRecords.length <= 1);
+      // The epoch message was posted before the crash: always delivered for a throw; for an exit it was in every run
+      // here, but a thread that exits right after posting is not promised to flush, so metrics.jsonl is the guarantee.
+      if (mode === 'throw') assert.equal(detail.epochRecords.length, 1);
+      else assert.ok(detail.epochRecords.length <= 1);
       await assert.rejects(s.call('predictSeries', { runId }), /saved no model/);
 
       // Still usable: the next run in the same service trains to the end with the normal worker.
