@@ -5,6 +5,7 @@
  *
  *   node --import tsx scripts/interop-fixtures.ts export-cases OUT_DIR [CASE …]
  *   node --import tsx scripts/interop-fixtures.ts predict MODEL_DIR INPUTS.json OUT.json
+ *   node --import tsx scripts/interop-fixtures.ts studio-run RUNS_DIR RUN_ID CASE   (a finished run as the studio stores it)
  */
 import * as tf from '@tensorflow/tfjs';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -137,6 +138,22 @@ async function exportCases(out: string, names: string[]): Promise<void> {
   writeFileSync(join(out, 'training.json'), JSON.stringify(summary, null, 2));
 }
 
+/** A finished run of CASE in RUNS_DIR/RUN_ID as the studio stores it (run.json, model/), for the e2e tests. */
+async function studioRun(runsDir: string, runId: string, name: string): Promise<void> {
+  const tmp = join(runsDir, `.${runId}-tmp`);
+  await exportCases(tmp, [name]);
+  const runDir = join(runsDir, runId);
+  mkdirSync(runDir, { recursive: true });
+  const spec = CASES[name]!.spec;
+  const { cpSync, rmSync } = await import('node:fs');
+  cpSync(join(tmp, name, 'run', 'model'), join(runDir, 'model'), { recursive: true });
+  writeFileSync(join(runDir, 'run.json'), JSON.stringify({
+    id: runId, name: spec.name, createdAt: new Date().toISOString(), status: 'completed', spec, dataPath: '/nowhere', epochs: 3,
+    backend: null, dataSummary: null, layers: [], result: null, error: null, epochRecords: [],
+  }));
+  rmSync(tmp, { recursive: true, force: true });
+}
+
 async function predict(modelDir: string, inputsPath: string, outPath: string): Promise<void> {
   await initBackend('cpu');
   const inputs = JSON.parse(readFileSync(inputsPath, 'utf8')) as { data: number[]; shape: number[]; dtype: 'int32' | 'float32' };
@@ -149,6 +166,7 @@ async function predict(modelDir: string, inputsPath: string, outPath: string): P
 const [command, ...args] = process.argv.slice(2);
 if (command === 'export-cases' && args[0]) await exportCases(args[0], args.slice(1));
 else if (command === 'predict' && args.length === 3) await predict(args[0]!, args[1]!, args[2]!);
+else if (command === 'studio-run' && args.length === 3) await studioRun(args[0]!, args[1]!, args[2]!);
 else if (command === 'list') console.log(Object.keys(CASES).join('\n'));
 else {
   console.error('usage: interop-fixtures.ts export-cases OUT_DIR [CASE …] | predict MODEL_DIR INPUTS.json OUT.json | list');

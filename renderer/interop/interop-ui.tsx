@@ -69,7 +69,7 @@ function ExportDialog({ runId, onClose }: { runId: string; onClose: () => void }
   return (
     <Modal title="Export run" onClose={onClose} testId="export-dialog"
       footer={<>
-        <button type="button" onClick={onClose}>Close</button>
+        <button type="button" data-testid="export-close" onClick={onClose}>Close</button>
         <button type="button" className="primary" data-testid="export-confirm" disabled={busy} onClick={() => void run()}>{busy ? 'Exporting…' : 'Export'}</button>
       </>}>
       <fieldset className="export-formats">
@@ -165,7 +165,7 @@ export function ImportModelButton() {
       <input ref={input} type="file" hidden multiple accept=".keras,.json,.bin" data-testid="model-import-input" onChange={(e) => void onFiles(e.target.files)} />
       {error || report ? (
         <Modal title={error ? 'Import failed' : 'Model imported'} onClose={() => { setError(null); setReport(null); }} testId="import-report"
-          footer={<button type="button" onClick={() => { setError(null); setReport(null); }}>OK</button>}>
+          footer={<button type="button" data-testid="import-close" onClick={() => { setError(null); setReport(null); }}>OK</button>}>
           {error ? <div className="error-box" role="alert" data-testid="import-error">{error}</div> : null}
           {report ? (
             <div data-testid="import-summary" data-source={report.source} data-weights={String(report.hasWeights)}>

@@ -1,0 +1,39 @@
+// Keras interop in the studio: export a finished run as a Keras 3 .keras file (downloaded by the browser), then
+// import that file through "Import model…" and find the same layers on the canvas, weights included.
+import { expect } from '@playwright/test';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { repoRoot, test } from './fixtures';
+
+test('export a run as .keras and import it back onto the canvas', async ({ studioApp }) => {
+  const { studio, page, userDataDir } = studioApp;
+  // A run trained for real by our engine, stored as the studio stores runs.
+  execFileSync(process.execPath, ['--import', 'tsx', 'scripts/interop-fixtures.ts', 'studio-run', join(userDataDir, 'runs'), 'e2e-run', 'stacked_bidirectional'], { cwd: repoRoot, stdio: 'ignore' });
+  await studio.openTab('runs');
+  await studio.byTestId('runs-refresh').click();
+  await studio.byTestId('run-open-e2e-run').click();
+  await studio.byTestId('run-export').click();
+  await expect(studio.byTestId('export-dialog')).toBeVisible();
+  await studio.byTestId('export-format-keras').check();
+  const downloaded = page.waitForEvent('download');
+  await studio.byTestId('export-confirm').click();
+  const download = await downloaded;
+  expect(download.suggestedFilename()).toBe('stacked_bidirectional.keras');
+  await expect(studio.byTestId('export-result')).toContainText(join(userDataDir, 'exports', 'e2e-run'));
+  await expect(studio.byTestId('export-hint')).toContainText('keras.saving.load_model');
+  const file = join(userDataDir, 'downloaded.keras');
+  await download.saveAs(file);
+  await studio.byTestId('export-close').click();
+
+  await studio.openTab('builder');
+  await studio.byTestId('model-import-input').setInputFiles(file);
+  await studio.confirmGuardIfShown();
+  const summary = studio.byTestId('import-summary');
+  await expect(summary).toBeVisible();
+  await expect(summary).toHaveAttribute('data-weights', 'true');
+  await expect(summary).toHaveAttribute('data-source', 'keras');
+  await studio.page.screenshot({ path: 'test-results/interop-import.png' });
+  await studio.byTestId('import-close').click();
+  await expect(studio.nodes()).toHaveCount(3);
+  await expect(studio.node(0)).toContainText('Bidirectional');
+});
