@@ -35,6 +35,21 @@ def fixtures(*args):
     return node("--import", "tsx", "scripts/interop-fixtures.ts", *args)
 
 
+def tensorflowjs_module(name):
+    """A module of tensorflowjs.converters without the package __init__, which imports the SavedModel / JAX
+    converters and their dependencies (TF-DF, JAX, TF-Hub) that these tests do not need."""
+    import importlib
+    import importlib.util
+    import types
+    if "tensorflowjs.converters" not in sys.modules:
+        root = os.path.dirname(importlib.util.find_spec("tensorflowjs").origin)
+        for package, path in (("tensorflowjs", root), ("tensorflowjs.converters", os.path.join(root, "converters"))):
+            module = types.ModuleType(package)
+            module.__path__ = [path]
+            sys.modules[package] = module
+    return importlib.import_module(f"tensorflowjs.converters.{name}")
+
+
 def record(check, combination, diff):
     DIFFERENCES.append((check, combination, float(diff)))
 

@@ -1,16 +1,14 @@
 """Export from our engine, load with real Keras 3 (and TF.js's Python loader), predictions equal ours."""
-import importlib.util
 import json
 import os
 import sys
-import types
 import warnings
 
 import numpy as np
 import pytest
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from conftest import TOLERANCE, fixtures, record  # noqa: E402
+from conftest import TOLERANCE, fixtures, record, tensorflowjs_module  # noqa: E402
 
 import keras  # noqa: E402
 
@@ -28,17 +26,7 @@ def case_files(exported, case):
 
 
 def tfjs_loader():
-    """tensorflowjs.converters.keras_tfjs_loader without the package __init__, which imports the SavedModel / JAX
-    converters and their dependencies (TF-DF, JAX, TF-Hub) that these tests do not need."""
-    if "tensorflowjs.converters.keras_tfjs_loader" not in sys.modules:
-        root = os.path.dirname(importlib.util.find_spec("tensorflowjs").origin)
-        for name, path in (("tensorflowjs", root), ("tensorflowjs.converters", os.path.join(root, "converters"))):
-            if name not in sys.modules:
-                module = types.ModuleType(name)
-                module.__path__ = [path]
-                sys.modules[name] = module
-    from tensorflowjs.converters import keras_tfjs_loader
-    return keras_tfjs_loader
+    return tensorflowjs_module("keras_tfjs_loader")
 
 
 def test_every_combination_is_covered():

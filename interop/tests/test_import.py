@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from conftest import TOLERANCE, cli, fixtures, record  # noqa: E402
+from conftest import TOLERANCE, cli, fixtures, record, tensorflowjs_module  # noqa: E402
 
 import keras  # noqa: E402
 from keras import layers  # noqa: E402
@@ -114,6 +114,31 @@ def test_keras_trained_model_imports_and_predicts_the_same(tmp_path, name):
     # The spec is valid here: the summary command accepts it (shapes, parameter counts as Keras).
     summary = cli("summary", str(tmp_path / "imported" / "spec.json")).stdout
     assert f"{model.count_params():,}" in summary, summary
+
+
+def test_tfjs_converter_output_imports_and_predicts_the_same(tmp_path):
+    """A TF.js model.json written by Python's tensorflowjs (Keras 2 weight names like forward_gru/gru_cell/kernel)."""
+    import tf_keras
+    tf_keras.utils.set_random_seed(4)
+    model = tf_keras.Sequential([
+        tf_keras.layers.Embedding(50, 8, input_length=12, mask_zero=True),
+        tf_keras.layers.Bidirectional(tf_keras.layers.GRU(4, reset_after=False, return_sequences=True)),
+        tf_keras.layers.LSTM(3),
+        tf_keras.layers.Dense(1, activation="sigmoid"),
+    ])
+    model.compile("adam", "binary_crossentropy")
+    x = tokens_in(n=64, seed=1)
+    model.fit(x, np.random.default_rng(2).integers(0, 2, (64, 1)).astype("float32"), epochs=2, verbose=0)
+    probe = tokens_in(seed=5)
+    keras_pred = model.predict(probe, verbose=0)
+    tensorflowjs_module("keras_h5_conversion").save_keras_model(model, str(tmp_path / "tfjs"))
+    out = cli("import", str(tmp_path / "tfjs" / "model.json"), "--out", str(tmp_path / "imported")).stdout
+    assert "Weights: 12 arrays imported." in out, out
+    write_inputs(tmp_path / "inputs.json", probe)
+    fixtures("predict", str(tmp_path / "imported" / "model"), str(tmp_path / "inputs.json"), str(tmp_path / "ours.json"))
+    diff = float(np.abs(np.array(json.loads((tmp_path / "ours.json").read_text())) - keras_pred).max())
+    record("tensorflowjs model.json -> our import", "embedding_mask_bigru_lstm", diff)
+    assert diff <= TOLERANCE
 
 
 def test_to_json_imports_the_architecture(tmp_path):
