@@ -58,7 +58,7 @@ test('zip: round trip, stored entries with correct CRCs, unsafe names and oversi
     assert.throws(() => listZip(writeZip([{ name: bad, data: new Uint8Array(1) }]), 'x.keras'), (e: Error) => e instanceof ZipError && e.message.includes('relative entry names'), bad);
   }
   const damaged = Buffer.from(zip);
-  damaged[40] ^= 0xff; // inside a.json's data
+  damaged[40] = damaged[40]! ^ 0xff; // inside a.json's data
   assert.throws(() => readZipEntries(damaged, ['a.json']), /CRC/);
   assert.throws(() => readZipEntries(Buffer.from('not a zip at all, just text'), ['a.json'], 'x.keras'), /expected a ZIP archive/);
 });
