@@ -150,10 +150,10 @@ for (const [mode, message] of [
       assert.deepEqual(metrics.filter((m) => m.kind === 'epoch').map((m) => m.epoch), [0], 'the first epoch is kept, nothing after it');
       const detail = await s.call('getRun', { runId });
       assert.ok(detail.batchRecords.length > 0);
-      // The epoch message was posted before the crash: always delivered for a throw; for an exit it was in every run
-      // here, but a thread that exits right after posting is not promised to flush, so metrics.jsonl is the guarantee.
-      if (mode === 'throw') assert.equal(detail.epochRecords.length, 1);
-      else assert.ok(detail.epochRecords.length <= 1);
+      // The crash can overtake the epoch's message (the worker's error event may arrive first, and a terminated thread
+      // flushes nothing): the service takes the epochs from metrics.jsonl, so the run keeps exactly its first epoch.
+      assert.deepEqual(detail.epochRecords.map((r) => r.epoch), [0]);
+      assert.equal(run.epochsRun, 1);
       await assert.rejects(s.call('predictSeries', { runId }), /saved no model/);
 
       // Still usable: the next run in the same service trains to the end with the normal worker.

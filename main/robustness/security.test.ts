@@ -13,6 +13,7 @@ import { WebSocket } from 'ws';
 import fc from 'fast-check';
 import { API_METHODS, ApiError } from '../../shared/api.js';
 import type { ApiMethod } from '../../shared/api.js';
+import type { ModelSpec } from '../../shared/model-spec.js';
 import type { StudioService } from '../studio/studio-service.js';
 import { startWebServer } from '../web/server.js';
 import type { WebServer } from '../web/server.js';
@@ -150,8 +151,8 @@ test('exports stay inside the chosen folder, whatever the model is called', asyn
   const { buildModel } = await import('../training/build-model.js');
   const { saveLayersModel } = await import('../training/save-model.js');
   const { writeJsonAtomic } = await import('../studio/storage.js');
-  const spec = {
-    format: 1 as const, name: '../../../../escaped', input: { kind: 'tokens' as const, vocabSize: 20, length: 5 },
+  const spec: ModelSpec = {
+    format: 1, name: '../../../../escaped', input: { kind: 'tokens', vocabSize: 20, length: 5 },
     layers: [{ className: 'Embedding', config: { inputDim: 20, outputDim: 4 } }, { className: 'LSTM', config: { units: 3 } }, { className: 'Dense', config: { units: 1, activation: 'sigmoid' } }],
   };
   const runDir = join(userData, 'runs', 'evil-run');

@@ -118,9 +118,31 @@ export class StudioService {
       if (meta && (meta.status === 'running' || meta.status === 'paused')) {
         meta.status = 'failed';
         meta.error = 'The app closed while this run was in progress; the metrics up to then are kept.';
+        meta.epochRecords = this.epochsOnDisk(id, meta.epochRecords);
         writeJsonAtomic(join(this.runsDir, id, 'run.json'), meta);
       }
     }
+  }
+
+  /**
+   * The epoch records the worker wrote to the run's metrics.jsonl (appended before each record is sent), when they are
+   * more than `known`: what a crash of the worker or of the app cut off from run.json. A torn last line is skipped.
+   */
+  private epochsOnDisk(id: string, known: EpochRecord[]): EpochRecord[] {
+    let text: string;
+    try {
+      text = readFileSync(join(this.runsDir, id, 'metrics.jsonl'), 'utf8');
+    } catch {
+      return known;
+    }
+    const onDisk = text.split('\n').filter((l) => l.includes('"kind":"epoch"')).flatMap((l) => {
+      try {
+        return [JSON.parse(l) as EpochRecord];
+      } catch {
+        return [];
+      }
+    });
+    return onDisk.length > known.length ? onDisk : known;
   }
 
   private runIds(): string[] {
@@ -165,11 +187,21 @@ export class StudioService {
       case 'data': meta.dataSummary = e.summary; persist = true; break;
       case 'model': meta.layers = e.layers; meta.recurrence = e.recurrence; persist = true; break;
       case 'batches': break;
-      case 'epoch': meta.epochRecords.push(e.record); persist = true; break;
+      case 'epoch':
+        // After a crash the records are reloaded from metrics.jsonl; a late message must not add an epoch twice.
+        if (!meta.epochRecords.some((r) => r.epoch === e.record.epoch)) meta.epochRecords.push(e.record);
+        persist = true;
+        break;
       case 'state': meta.status = e.state; persist = true; break;
       case 'saved': break;
       case 'done': meta.result = e.result; meta.status = e.result.status; meta.error = e.result.status === 'failed' ? e.result.reason : null; persist = true; break;
-      case 'error': meta.status = 'failed'; meta.error = e.message; persist = true; break;
+      case 'error':
+        meta.status = 'failed';
+        meta.error = e.message;
+        // A crashing worker's last epoch messages can arrive after its error (or never); metrics.jsonl has them all.
+        meta.epochRecords = this.epochsOnDisk(meta.id, meta.epochRecords);
+        persist = true;
+        break;
       case 'prediction': break;
       default: {
         const never: never = e;
