@@ -207,3 +207,29 @@ test('an infinite loss stops the run with a message and keeps the weights of the
   assert.ok(afterEpoch1.flat().every(Number.isFinite));
   model.dispose();
 });
+
+test('the app dies mid-run: on restart the run is failed and keeps the epochs metrics.jsonl holds (torn lines skipped)', async () => {
+  const { dir: userData, cleanup } = makeTempDir('app-crash');
+  try {
+    const { writeJsonAtomic } = await import('../studio/storage.js');
+    const { writeFileSync } = await import('node:fs');
+    const runDir = join(userData, 'runs', 'cut-1');
+    const spec = smallForecastSpec((await service(userData).call('listSamples', {})).find((x) => x.id === 'forecast-gru')!.spec, 5);
+    writeJsonAtomic(join(runDir, 'run.json'), {
+      id: 'cut-1', name: 'cut', createdAt: new Date().toISOString(), status: 'running', spec, dataPath: '/x', epochs: 5,
+      backend: null, dataSummary: null, layers: [], result: null, error: null, epochRecords: [],
+    });
+    const epoch = (e: number) => JSON.stringify({ kind: 'epoch', epoch: e, epochs: 5, logs: { loss: 1 / (e + 1), val_loss: 2 / (e + 1) }, gradNorms: {}, globalGradNorm: 1, seconds: 1, etaSeconds: 1, numTensors: 10, bestEpoch: null });
+    const batch = (e: number) => JSON.stringify({ kind: 'batch', epoch: e, batch: 0, batches: 1, logs: { loss: 1 }, gradNorms: {}, globalGradNorm: 1, elapsedMs: 1, etaSeconds: 1 });
+    writeFileSync(join(runDir, 'metrics.jsonl'), `${batch(0)}\n${epoch(0)}\n${batch(1)}\n${epoch(1)}\n${batch(2).slice(0, 50)}\n${epoch(2).slice(0, 40)}`);
+    const s = service(userData);
+    const run = (await s.call('listRuns', {})).find((r) => r.id === 'cut-1')!;
+    assert.equal(run.status, 'failed');
+    assert.equal(run.error, 'The app closed while this run was in progress; the metrics up to then are kept.');
+    assert.equal(run.epochsRun, 2);
+    assert.equal(run.best.val_loss, 1);
+    assert.equal((await s.call('getRun', { runId: 'cut-1' })).batchRecords.length, 2);
+  } finally {
+    cleanup();
+  }
+});

@@ -304,7 +304,14 @@ export class StudioService {
       if (!meta) throw new ApiError(`No run ${runId}.`, 'not-found');
       let batchRecords: BatchRecord[] = [];
       try {
-        batchRecords = readFileSync(join(this.runsDir, runId, 'metrics.jsonl'), 'utf8').split('\n').filter((l) => l.includes('"kind":"batch"')).map((l) => JSON.parse(l) as BatchRecord);
+        batchRecords = readFileSync(join(this.runsDir, runId, 'metrics.jsonl'), 'utf8').split('\n').filter((l) => l.includes('"kind":"batch"')).flatMap((l) => {
+          // A line torn by a crash mid-append is skipped, not allowed to hide every other batch.
+          try {
+            return [JSON.parse(l) as BatchRecord];
+          } catch {
+            return [];
+          }
+        });
       } catch {
         batchRecords = [];
       }
