@@ -15,7 +15,9 @@ await Promise.all([
   build({ ...common, entryPoints: [join(root, 'main/training/worker.ts')], outfile: join(out, 'worker.mjs'), format: 'esm' }),
   build({ ...common, entryPoints: [join(root, 'main/electron/preload.ts')], outfile: join(out, 'preload.cjs'), format: 'cjs' }),
 ]);
-// The worker loads the fused recurrent kernels relative to itself (main/training/fused/kernels-wasm.ts).
+// The worker loads the fused recurrent kernels and starts their threads relative to itself
+// (main/training/fused/kernels-wasm.ts, kernel-threads.ts).
 mkdirSync(join(out, 'build'), { recursive: true });
 for (const f of ['rnn.wasm', 'rnn-relaxed.wasm']) copyFileSync(join(root, 'main/training/fused/build', f), join(out, 'build', f));
+copyFileSync(join(root, 'main/training/fused/kernel-thread.mjs'), join(out, 'kernel-thread.mjs'));
 console.log(`electron main, preload, worker and fused kernels built into ${out}`);

@@ -13,8 +13,8 @@ const source = join(root, 'main/training/fused/assembly/rnn.ts');
 const force = process.argv.includes('--force');
 const outDir = join(root, 'main/training/fused/build');
 const variants = [
-  { file: 'rnn.wasm', features: ['simd'] },
-  { file: 'rnn-relaxed.wasm', features: ['simd', 'relaxed-simd'] },
+  { file: 'rnn.wasm', features: ['simd', 'threads'] },
+  { file: 'rnn-relaxed.wasm', features: ['simd', 'threads', 'relaxed-simd'] },
 ];
 
 const fresh = (file) => existsSync(file) && statSync(file).mtimeMs >= statSync(source).mtimeMs;
@@ -23,10 +23,12 @@ mkdirSync(outDir, { recursive: true });
 for (const v of variants) {
   const out = join(outDir, v.file);
   const started = performance.now();
-  // -O3; no runtime or GC (the kernels allocate nothing), no imports (abort compiled out with --noAssert).
+  // -O3; no runtime or GC (the kernels allocate nothing); abort compiled out (--noAssert). The memory is imported
+  // and shared so that kernel threads (kernel-threads.ts) work on one batch together; 65,536 pages = 4 GiB, the
+  // most a 32-bit module can address.
   const { error, stderr } = await main([
     relative(process.cwd(), source), '-O3', ...v.features.flatMap((f) => ['--enable', f]), '--runtime', 'stub', '--noAssert',
-    '--use', 'abort=', '--outFile', out,
+    '--use', 'abort=', '--importMemory', '--sharedMemory', '--initialMemory', '1', '--maximumMemory', '65536', '--outFile', out,
   ]);
   if (error) {
     console.error(stderr.toString());

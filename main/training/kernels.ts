@@ -1,6 +1,12 @@
 /**
- * A linear-time UnsortedSegmentSum for the JavaScript backends.
+ * Kernels of our own for the Embedding's two ops on the JavaScript backends: GatherV2 (its forward pass) and
+ * UnsortedSegmentSum (its gradient).
  *
+ * GatherV2: tfjs-backend-wasm's gathers 128 × 500 rows of 32 floats in ~80 ms (an index assertion per element plus
+ * a general strided kernel); copying the rows takes ~2 ms. Once the recurrent layers were fused it was the largest
+ * single cost of an IMDB-shape training step, so the common case (axis 0, no batch dims) copies rows directly.
+ *
+ * UnsortedSegmentSum:
  * It is the gradient of Gather, i.e. of every Embedding. The stock cpu kernel loops over all segments (the whole
  * vocabulary) and builds a mask per segment: O(vocabulary × tokens) time and memory — 4 batches of
  * Embedding(10000)+SimpleRNN(32) took over 250 s here — and the wasm backend has no such kernel at all
@@ -25,9 +31,27 @@ export function segmentSumInto(out: Values, x: Values, segmentIds: ArrayLike<num
   }
 }
 
+/**
+ * out[i, :] = x[indices[i], :] for a row-major x of `rows` rows of `inner` values.
+ * @throws RangeError naming the first index outside [0, rows) — for an Embedding, a token id beyond inputDim.
+ */
+export function gatherRowsInto(out: Values, x: Values, indices: ArrayLike<number>, rows: number, inner: number): void {
+  for (let i = 0; i < indices.length; i++) {
+    const r = indices[i]!;
+    if (!(r >= 0 && r < rows)) throw new RangeError(`GatherV2: index ${r} at position ${i} is outside [0, ${rows - 1}] (an Embedding's inputDim must exceed every token id)`);
+    if (inner === 1) out[i] = x[r]!;
+    else out.set((x as Float32Array).subarray(r * inner, (r + 1) * inner), i * inner);
+  }
+}
+
 interface KernelArgs {
   inputs: { x: tf.TensorInfo; segmentIds: tf.TensorInfo };
   attrs: { numSegments: number };
+}
+
+interface GatherArgs {
+  inputs: { x: tf.TensorInfo; indices: tf.TensorInfo };
+  attrs: { axis: number; batchDims: number };
 }
 
 function outShape(x: tf.TensorInfo, segmentIds: tf.TensorInfo, numSegments: number): { shape: number[]; inner: number } {
@@ -47,9 +71,10 @@ interface WasmBackendLike {
 
 const registered = new Set<string>();
 
-/** Replaces UnsortedSegmentSum on the cpu and wasm backends (idempotent). Call after the backend is registered. */
+/** Replaces GatherV2's common case and UnsortedSegmentSum on the cpu and wasm backends (idempotent). Call after the backend is registered. */
 export function registerFastKernels(backendName: 'cpu' | 'wasm'): void {
   if (registered.has(backendName)) return;
+  registerFastGather(backendName);
   const kernelName = 'UnsortedSegmentSum';
   if (tf.getKernel(kernelName, backendName)) tf.unregisterKernel(kernelName, backendName);
   tf.registerKernel({
@@ -71,4 +96,33 @@ export function registerFastKernels(backendName: 'cpu' | 'wasm'): void {
     },
   });
   registered.add(backendName);
+}
+
+function registerFastGather(backendName: 'cpu' | 'wasm'): void {
+  const stock = tf.getKernel('GatherV2', backendName);
+  if (!stock) return;
+  tf.unregisterKernel('GatherV2', backendName);
+  tf.registerKernel({
+    ...stock,
+    kernelFunc: (args) => {
+      const { inputs: { x, indices }, attrs: { axis, batchDims } } = args as unknown as GatherArgs;
+      const parsedAxis = axis < 0 ? axis + x.shape.length : axis;
+      // Only the Embedding's case is ours; anything else keeps the stock kernel.
+      if (parsedAxis !== 0 || (batchDims ?? 0) !== 0 || x.shape.length === 0 || x.dtype === 'string' || x.dtype === 'complex64') return stock.kernelFunc(args);
+      const rows = x.shape[0]!;
+      const inner = x.shape.slice(1).reduce((a, b) => a * b, 1);
+      const shape = [...indices.shape, ...x.shape.slice(1)];
+      if (backendName === 'cpu') {
+        const backend = args.backend as unknown as CpuBackendLike;
+        const n = indices.shape.reduce((a, b) => a * b, 1) * inner;
+        const out = x.dtype === 'int32' || x.dtype === 'bool' ? new Int32Array(n) : new Float32Array(n);
+        gatherRowsInto(out, backend.data.get(x.dataId).values, backend.data.get(indices.dataId).values, rows, inner);
+        return backend.makeTensorInfo(shape, x.dtype, out);
+      }
+      const backend = args.backend as unknown as WasmBackendLike;
+      const out = backend.makeOutput(shape, x.dtype);
+      gatherRowsInto(backend.typedArrayFromHeap(out), backend.typedArrayFromHeap(x), backend.typedArrayFromHeap(indices), rows, inner);
+      return out;
+    },
+  });
 }

@@ -10,7 +10,7 @@
  * path, and the caller is told which path each layer takes and why.
  */
 import * as tf from '@tensorflow/tfjs';
-import { ACTIVATION_CODES, heapOf, kernelsUnavailableReason, rnnKernels } from './kernels-wasm.js';
+import { ACTIVATION_CODES, heapOf, kernelsUnavailableReason, rnnKernels, threadsOf } from './kernels-wasm.js';
 import type { FusedActivation, KernelHeap, RnnKernels } from './kernels-wasm.js';
 import type { RecurrencePath } from '../../../shared/worker-protocol.js';
 
@@ -58,17 +58,18 @@ const orphans = new FinalizationRegistry<{ heap: KernelHeap; saved: Saved }>(({ 
   if (!saved.released) { saved.released = true; heap.release(saved.region); }
 });
 
+const KIND_CODES: Record<CellKind, number> = { SimpleRNN: 0, LSTM: 1, GRU: 2 };
+
 /**
  * Forward pass over a whole batch of sequences. x is [batch, steps, features]; kernel [features, G·units];
  * recurrent [units, G·units]; bias [G·units] or null. Returns the layer output ([batch, steps, units] with
  * returnSequences, else [batch, units]) and, when `keep`, what the backward pass needs (left in kernel memory:
- * pass it to fusedBackward, which releases it).
+ * pass it to fusedBackward, which releases it). The batch is split across the kernel threads.
  */
 export function fusedForward(k: RnnKernels, cfg: FusedCellConfig, x: Float32Array, dims: [number, number, number],
   kernel: Float32Array, recurrent: Float32Array, bias: Float32Array | null, keep: boolean): { y: Float32Array; saved?: Saved } {
   const [B, T, D] = dims;
   const U = cfg.units, G = GATES[cfg.kind], GU = G * U;
-  const act = ACTIVATION_CODES[cfg.activation], rec = ACTIVATION_CODES[cfg.recurrentActivation];
   const lstm = cfg.kind === 'LSTM', gru = cfg.kind === 'GRU';
   const heap = heapOf(k);
   const { region, ptrs } = carve(heap, [B * T * D, D * GU, U * GU, GU, B * T * GU, B * (T + 1) * U,
@@ -76,37 +77,19 @@ export function fusedForward(k: RnnKernels, cfg: FusedCellConfig, x: Float32Arra
   const [pX, pW, pR, pB, pZ, pH, pC, pTC, pRH] = ptrs as [number, number, number, number, number, number, number, number, number];
   let m = heap.view();
   m.set(x, pX / F); m.set(kernel, pW / F); m.set(recurrent, pR / F);
+  if (bias) m.set(bias, pB / F);
 
-  if (bias) {
-    m.set(bias, pB / F);
-    k.broadcastRows(B * T, GU, pB, pZ);
-  }
-  // The input projection of every timestep of every sequence: one [B·T, D] × [D, G·U] multiply.
-  k.gemm(B * T, GU, D, pX, D, pW, GU, pZ, GU, bias ? 1 : 0);
-
-  const ldz = T * GU, ldh = (T + 1) * U;
-  for (let b = 0; b < B; b++) {
-    m.fill(0, (pH + b * ldh * F) / F, (pH + b * ldh * F) / F + U);
-    if (lstm) m.fill(0, (pC + b * ldh * F) / F, (pC + b * ldh * F) / F + U);
-  }
-  for (let s = 0; s < T; s++) {
-    const t = cfg.goBackwards ? T - 1 - s : s;
-    const z = pZ + t * GU * F, hPrev = pH + s * U * F, hNext = hPrev + U * F;
-    if (cfg.kind === 'SimpleRNN') {
-      k.gemm(B, U, U, hPrev, ldh, pR, U, z, ldz, 1);
-      k.simpleForward(B, U, z, ldz, hNext, ldh, act);
-    } else if (lstm) {
-      k.gemm(B, GU, U, hPrev, ldh, pR, GU, z, ldz, 1);
-      k.lstmForward(B, U, z, ldz, pC + s * U * F, pC + (s + 1) * U * F, ldh, pTC + s * U * F, T * U, hNext, ldh, act, rec);
-    } else {
-      k.gemm(B, 2 * U, U, hPrev, ldh, pR, GU, z, ldz, 1);
-      k.gruGates(B, U, z, ldz, hPrev, ldh, pRH + s * U * F, T * U, rec);
-      k.gemm(B, U, U, pRH + s * U * F, T * U, pR + 2 * U * F, GU, z + 2 * U * F, ldz, 1);
-      k.gruOutput(B, U, z, ldz, hPrev, hNext, ldh, act);
-    }
-  }
+  const threads = threadsOf(k);
+  const row = (p: number, perSample: number, b: number) => (p ? p + b * perSample * F : 0);
+  const parts = threads.slices(B).map(([b0, b1]) => [
+    KIND_CODES[cfg.kind], b1 - b0, T, D, U, row(pX, T * D, b0), pW, pR, bias ? pB : 0,
+    row(pZ, T * GU, b0), row(pH, (T + 1) * U, b0), row(pC, (T + 1) * U, b0), row(pTC, T * U, b0), row(pRH, T * U, b0),
+    ACTIVATION_CODES[cfg.activation], ACTIVATION_CODES[cfg.recurrentActivation], cfg.goBackwards ? 1 : 0,
+  ]);
+  threads.run('seqForward', parts, (a) => (k.seqForward as (...args: number[]) => void)(...a));
 
   m = heap.view();
+  const ldh = (T + 1) * U;
   let y: Float32Array;
   if (cfg.returnSequences) {
     y = new Float32Array(B * T * U);
@@ -129,7 +112,7 @@ export function fusedForward(k: RnnKernels, cfg: FusedCellConfig, x: Float32Arra
 
 /**
  * Backpropagation through time. dy has the output's shape. Returns dx, dKernel, dRecurrent and dBias, and
- * releases what the forward pass kept.
+ * releases what the forward pass kept. Each thread's slice of the batch yields partial weight gradients, summed here.
  */
 export function fusedBackward(k: RnnKernels, cfg: FusedCellConfig, sv: Saved, dy: Float32Array): {
   dx: Float32Array; dKernel: Float32Array; dRecurrent: Float32Array; dBias: Float32Array;
@@ -137,63 +120,41 @@ export function fusedBackward(k: RnnKernels, cfg: FusedCellConfig, sv: Saved, dy
   if (sv.released) throw new Error('fused recurrent layer: the gradient of this forward pass was already taken');
   const B = sv.batch, T = sv.steps, D = sv.features;
   const U = cfg.units, G = GATES[cfg.kind], GU = G * U;
-  const act = ACTIVATION_CODES[cfg.activation], rec = ACTIVATION_CODES[cfg.recurrentActivation];
-  const lstm = cfg.kind === 'LSTM', gru = cfg.kind === 'GRU';
   const heap = heapOf(k);
-  const { region, ptrs } = carve(heap, [GU * D, GU * U, D * GU, U * GU, GU, B * T * D, B * U, B * U, B * U, B * U, dy.length]);
+  const threads = threadsOf(k);
+  const slices = threads.slices(B);
+  const P = slices.length;
+  const { region, ptrs } = carve(heap, [GU * D, GU * U, P * D * GU, P * U * GU, P * GU, B * T * D, B * U, B * U, B * U, B * U, dy.length]);
   const [pWT, pRT, pdW, pdR, pdB, pdX, pDH0, pDH1, pDC, pDRH, pDY] = ptrs as [number, number, number, number, number, number, number, number, number, number, number];
-  let pDH = pDH0, pDH2 = pDH1;
-  const { x: pX, w: pW, r: pR, z: pZ, h: pH, c: pC, tc: pTC, rh: pRH } = sv;
-  let m = heap.view();
+  const m = heap.view();
   m.set(dy, pDY / F);
-  k.transpose(D, GU, pW, pWT);
-  k.transpose(U, GU, pR, pRT);
-  m.fill(0, pDC / F, pDC / F + B * U);
-  if (cfg.returnSequences) m.fill(0, pDH / F, pDH / F + B * U);
-  else m.copyWithin(pDH / F, pDY / F, pDY / F + B * U);
+  k.transpose(D, GU, sv.w, pWT);
+  k.transpose(U, GU, sv.r, pRT);
 
-  const ldz = T * GU, ldh = (T + 1) * U;
-  for (let s = T - 1; s >= 0; s--) {
-    const t = cfg.goBackwards ? T - 1 - s : s;
-    const z = pZ + t * GU * F, hPrev = pH + s * U * F;
-    if (cfg.returnSequences) k.addRows(B, U, pDY + s * U * F, T * U, pDH, U);
-    if (cfg.kind === 'SimpleRNN') {
-      k.simpleBackward(B, U, z, ldz, pDH, act);
-      k.gemm(B, U, U, z, ldz, pRT, U, pDH, U, 0);
-    } else if (lstm) {
-      k.lstmBackward(B, U, z, ldz, pC + s * U * F, ldh, pTC + s * U * F, T * U, pDH, pDC, act, rec);
-      k.gemm(B, U, GU, z, ldz, pRT, U, pDH, U, 0);
-    } else {
-      k.gruBackwardA(B, U, z, ldz, hPrev, ldh, pDH, pDH2, act, rec);
-      k.gemm(B, U, U, z + 2 * U * F, ldz, pRT + 2 * U * U * F, U, pDRH, U, 0);
-      k.gruBackwardB(B, U, z, ldz, hPrev, ldh, pDRH, pDH2, rec);
-      k.gemm(B, U, 2 * U, z, ldz, pRT, U, pDH2, U, 1);
-      [pDH, pDH2] = [pDH2, pDH];
-    }
-  }
+  const row = (p: number, perSample: number, b: number) => (p ? p + b * perSample * F : 0);
+  const dyPerSample = cfg.returnSequences ? T * U : U;
+  const parts = slices.map(([b0, b1], i) => [
+    KIND_CODES[cfg.kind], b1 - b0, T, D, U, row(sv.x, T * D, b0), pWT, pRT,
+    row(sv.z, T * GU, b0), row(sv.h, (T + 1) * U, b0), row(sv.c, (T + 1) * U, b0), row(sv.tc, T * U, b0), row(sv.rh, T * U, b0),
+    row(pDY, dyPerSample, b0), cfg.returnSequences ? 1 : 0, cfg.goBackwards ? 1 : 0,
+    row(pDH0, U, b0), row(pDH1, U, b0), row(pDC, U, b0), row(pDRH, U, b0),
+    pdW + i * D * GU * F, pdR + i * U * GU * F, pdB + i * GU * F, row(pdX, T * D, b0),
+    ACTIVATION_CODES[cfg.activation], ACTIVATION_CODES[cfg.recurrentActivation],
+  ]);
+  threads.run('seqBackward', parts, (a) => (k.seqBackward as (...args: number[]) => void)(...a));
 
-  // z now holds d(pre-activation) for every (sample, timestep): the weight gradients are three big multiplies.
-  m = heap.view();
-  m.fill(0, pdW / F, pdW / F + D * GU);
-  m.fill(0, pdR / F, pdR / F + U * GU);
-  k.gemmTN(B * T, D, GU, pX, D, pZ, GU, pdW, GU);
-  k.columnSums(B * T, GU, pZ, GU, pdB);
-  k.gemm(B * T, D, GU, pZ, GU, pWT, D, pdX, D, 0);
-  // Recurrent weights: Σ over steps of h₋₁ᵀ · dz, with the gate rows visited in processing order.
-  const ldStep = cfg.goBackwards ? -GU : GU;
-  for (let b = 0; b < B; b++) {
-    const z0 = pZ + (b * T + (cfg.goBackwards ? T - 1 : 0)) * GU * F;
-    const h0 = pH + b * ldh * F;
-    if (gru) {
-      k.gemmTN(T, U, 2 * U, h0, U, z0, ldStep, pdR, GU);
-      k.gemmTN(T, U, U, pRH + b * T * U * F, U, z0 + 2 * U * F, ldStep, pdR + 2 * U * F, GU);
-    } else {
-      k.gemmTN(T, U, GU, h0, U, z0, ldStep, pdR, GU);
+  const v = heap.view();
+  const sum = (p: number, n: number) => {
+    const out = v.slice(p / F, p / F + n);
+    for (let i = 1; i < P; i++) {
+      const part = v.subarray(p / F + i * n, p / F + (i + 1) * n);
+      for (let j = 0; j < n; j++) out[j]! += part[j]!;
     }
-  }
-  m = heap.view();
-  const out = (p: number, n: number) => m.slice(p / F, p / F + n);
-  const grads = { dx: out(pdX, B * T * D), dKernel: out(pdW, D * GU), dRecurrent: out(pdR, U * GU), dBias: out(pdB, GU) };
+    return out;
+  };
+  const grads = {
+    dx: v.slice(pdX / F, pdX / F + B * T * D), dKernel: sum(pdW, D * GU), dRecurrent: sum(pdR, U * GU), dBias: sum(pdB, GU),
+  };
   heap.release(region);
   sv.released = true;
   orphans.unregister(sv);

@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import v8 from 'node:v8';
+import { KernelThreads, kernelThreadCount } from './kernel-threads.js';
 import { fileURLToPath } from 'node:url';
 
 /** Activation codes understood by the kernels (ACT_* in assembly/rnn.ts). */
@@ -15,31 +16,28 @@ type I = number;
 
 // The project compiles against lib ES2022 without DOM, which has no WebAssembly declarations; these are the
 // few members used here.
-interface WasmMemory { readonly buffer: ArrayBuffer; grow(pages: number): number }
+interface WasmMemory { readonly buffer: ArrayBufferLike; grow(pages: number): number }
 interface WasmApi {
   Module: new (bytes: Uint8Array) => object;
   Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
+  Memory: new (descriptor: { initial: number; maximum: number; shared: boolean }) => WasmMemory;
 }
 const WebAssemblyApi = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
 export interface RnnKernels {
+  /** Shared, so that kernel threads (kernel-threads.ts) work in it too. */
   memory: WasmMemory;
+  /** The compiled module, for the kernel threads to instantiate over the same memory. */
+  module: object;
   heapBase(): Ptr;
+  transpose(rows: I, cols: I, src: Ptr, dst: Ptr): void;
   gemm(m: I, n: I, k: I, a: Ptr, lda: I, b: Ptr, ldb: I, c: Ptr, ldc: I, accumulate: I): void;
   gemmTN(rows: I, m: I, n: I, a: Ptr, lda: I, b: Ptr, ldb: I, c: Ptr, ldc: I): void;
-  columnSums(rows: I, n: I, z: Ptr, ldz: I, out: Ptr): void;
-  transpose(rows: I, cols: I, src: Ptr, dst: Ptr): void;
-  broadcastRows(rows: I, n: I, bias: Ptr, z: Ptr): void;
-  addRows(rows: I, n: I, src: Ptr, lds: I, dst: Ptr, ldd: I): void;
-  copyRows(rows: I, n: I, src: Ptr, lds: I, dst: Ptr, ldd: I): void;
-  simpleForward(batch: I, units: I, z: Ptr, ldz: I, h: Ptr, ldh: I, act: I): void;
-  simpleBackward(batch: I, units: I, z: Ptr, ldz: I, dh: Ptr, act: I): void;
-  lstmForward(batch: I, units: I, z: Ptr, ldz: I, cPrev: Ptr, c: Ptr, ldc: I, tc: Ptr, ldtc: I, h: Ptr, ldh: I, act: I, recAct: I): void;
-  lstmBackward(batch: I, units: I, z: Ptr, ldz: I, cPrev: Ptr, ldc: I, tc: Ptr, ldtc: I, dh: Ptr, dc: Ptr, act: I, recAct: I): void;
-  gruGates(batch: I, units: I, z: Ptr, ldz: I, hPrev: Ptr, ldh: I, rh: Ptr, ldrh: I, recAct: I): void;
-  gruOutput(batch: I, units: I, z: Ptr, ldz: I, hPrev: Ptr, h: Ptr, ldh: I, act: I): void;
-  gruBackwardA(batch: I, units: I, z: Ptr, ldz: I, hPrev: Ptr, ldh: I, dh: Ptr, dhp: Ptr, act: I, recAct: I): void;
-  gruBackwardB(batch: I, units: I, z: Ptr, ldz: I, hPrev: Ptr, ldh: I, drh: Ptr, dhp: Ptr, recAct: I): void;
+  seqForward(kind: I, batch: I, steps: I, features: I, units: I, x: Ptr, w: Ptr, r: Ptr, bias: Ptr,
+    z: Ptr, h: Ptr, c: Ptr, tc: Ptr, rh: Ptr, act: I, recAct: I, goBackwards: I): void;
+  seqBackward(kind: I, batch: I, steps: I, features: I, units: I, x: Ptr, wt: Ptr, rt: Ptr,
+    z: Ptr, h: Ptr, c: Ptr, tc: Ptr, rh: Ptr, dy: Ptr, returnSequences: I, goBackwards: I,
+    dh0: Ptr, dh1: Ptr, dc: Ptr, drh: Ptr, dW: Ptr, dR: Ptr, dB: Ptr, dx: Ptr, act: I, recAct: I): void;
 }
 
 /** Where scripts/build-kernels.mjs writes the modules; the Electron bundle carries copies beside worker.mjs. */
@@ -71,8 +69,12 @@ function relaxedSimdUsable(bytes: Uint8Array): boolean {
 export function loadKernels(variant: KernelVariant): RnnKernels {
   const bytes = readFileSync(fileURLToPath(new URL(FILES[variant], BUILD_DIR)));
   if (variant === 'relaxed-simd' && !relaxedSimdUsable(bytes)) throw new Error('this JavaScript engine does not accept relaxed SIMD');
-  const instance = new WebAssemblyApi.Instance(new WebAssemblyApi.Module(bytes), {});
-  return instance.exports as unknown as RnnKernels;
+  const module = new WebAssemblyApi.Module(bytes);
+  // 65,536 pages (4 GiB) is the maximum the module declares (scripts/build-kernels.mjs); it is address space
+  // reserved, not memory used.
+  const memory = new WebAssemblyApi.Memory({ initial: 1, maximum: 65536, shared: true });
+  const instance = new WebAssemblyApi.Instance(module, { env: { memory } });
+  return { ...(instance.exports as unknown as RnnKernels), memory, module };
 }
 
 let loaded: { kernels: RnnKernels; variant: KernelVariant } | null = null;
@@ -183,4 +185,12 @@ export function heapOf(k: RnnKernels): KernelHeap {
   let h = heaps.get(k);
   if (!h) heaps.set(k, (h = new KernelHeap(k)));
   return h;
+}
+
+const pools = new WeakMap<RnnKernels, KernelThreads>();
+/** The threads that share `k`'s batches (started on first use; kernelThreadCount() of them, this one included). */
+export function threadsOf(k: RnnKernels): KernelThreads {
+  let p = pools.get(k);
+  if (!p) pools.set(k, (p = new KernelThreads(k.module, k.memory, kernelThreadCount())));
+  return p;
 }

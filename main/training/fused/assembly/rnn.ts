@@ -90,7 +90,13 @@ export function heapBase(): usize {
 
 /** In place: p[0..n) = act(p[0..n)). */
 function activate(p: usize, n: i32, code: i32): void {
-  if (code == ACT_LINEAR) return;
+  // Constant codes let the inlined loop lose its per-element dispatch (the activation is loop-invariant).
+  if (code == ACT_TANH) activateWith(p, n, ACT_TANH);
+  else if (code == ACT_SIGMOID) activateWith(p, n, ACT_SIGMOID);
+  else if (code != ACT_LINEAR) activateWith(p, n, code);
+}
+
+@inline function activateWith(p: usize, n: i32, code: i32): void {
   let k = 0;
   for (; k + 4 <= n; k += 4) v128.store(at(p, k), actV(v128.load(at(p, k)), code));
   for (; k < n; k++) store<f32>(at(p, k), actS(load<f32>(at(p, k)), code));
@@ -309,6 +315,12 @@ export function copyRows(rows: i32, n: i32, src: usize, lds: i32, dst: usize, ld
 
 /** SimpleRNN forward: z ← act(z); h ← z. */
 export function simpleForward(batch: i32, units: i32, z: usize, ldz: i32, h: usize, ldh: i32, act: i32): void {
+  if (act == ACT_TANH) simpleForwardWith(batch, units, z, ldz, h, ldh, ACT_TANH);
+  else simpleForwardWith(batch, units, z, ldz, h, ldh, act);
+}
+
+// The body, inlined twice by the dispatcher above: once with the common activations as constants.
+@inline function simpleForwardWith(batch: i32, units: i32, z: usize, ldz: i32, h: usize, ldh: i32, act: i32): void {
   for (let b = 0; b < batch; b++) {
     const zb = at(z, b * ldz);
     activate(zb, units, act);
@@ -318,6 +330,12 @@ export function simpleForward(batch: i32, units: i32, z: usize, ldz: i32, h: usi
 
 /** SimpleRNN backward: z ← dh ⊙ act'(h) (h is the activation, kept in z). */
 export function simpleBackward(batch: i32, units: i32, z: usize, ldz: i32, dh: usize, act: i32): void {
+  if (act == ACT_TANH) simpleBackwardWith(batch, units, z, ldz, dh, ACT_TANH);
+  else simpleBackwardWith(batch, units, z, ldz, dh, act);
+}
+
+// The body, inlined twice by the dispatcher above: once with the common activations as constants.
+@inline function simpleBackwardWith(batch: i32, units: i32, z: usize, ldz: i32, dh: usize, act: i32): void {
   for (let b = 0; b < batch; b++) {
     const zb = at(z, b * ldz), db = at(dh, b * units);
     let k = 0;
@@ -330,7 +348,13 @@ export function simpleBackward(batch: i32, units: i32, z: usize, ldz: i32, dh: u
  * LSTM forward (TF.js/Keras gate order i, f, c, o): i,f,o = recAct, g = act, c = f⊙c₋₁ + i⊙g, h = o⊙act(c).
  * Writes c, tc = act(c) (kept for the backward pass) and h.
  */
-export function lstmForward(batch: i32, units: i32, z: usize, ldz: i32, cPrev: usize, c: usize, ldc: i32,
+export function lstmForward(batch: i32, units: i32, z: usize, ldz: i32, cPrev: usize, c: usize, ldc: i32, tc: usize, ldtc: i32, h: usize, ldh: i32, act: i32, recAct: i32): void {
+  if (act == ACT_TANH && recAct == ACT_SIGMOID) lstmForwardWith(batch, units, z, ldz, cPrev, c, ldc, tc, ldtc, h, ldh, ACT_TANH, ACT_SIGMOID);
+  else lstmForwardWith(batch, units, z, ldz, cPrev, c, ldc, tc, ldtc, h, ldh, act, recAct);
+}
+
+// The body, inlined twice by the dispatcher above: once with the common activations as constants.
+@inline function lstmForwardWith(batch: i32, units: i32, z: usize, ldz: i32, cPrev: usize, c: usize, ldc: i32,
   tc: usize, ldtc: i32, h: usize, ldh: i32, act: i32, recAct: i32): void {
   for (let b = 0; b < batch; b++) {
     const zi = at(z, b * ldz), zf = at(zi, units), zg = at(zi, 2 * units), zo = at(zi, 3 * units);
@@ -357,7 +381,13 @@ export function lstmForward(batch: i32, units: i32, z: usize, ldz: i32, cPrev: u
 }
 
 /** LSTM backward for one step: z ← d(pre-activations); dc ← dc₋₁ (the carry's gradient for the step before). */
-export function lstmBackward(batch: i32, units: i32, z: usize, ldz: i32, cPrev: usize, ldc: i32, tc: usize, ldtc: i32,
+export function lstmBackward(batch: i32, units: i32, z: usize, ldz: i32, cPrev: usize, ldc: i32, tc: usize, ldtc: i32, dh: usize, dc: usize, act: i32, recAct: i32): void {
+  if (act == ACT_TANH && recAct == ACT_SIGMOID) lstmBackwardWith(batch, units, z, ldz, cPrev, ldc, tc, ldtc, dh, dc, ACT_TANH, ACT_SIGMOID);
+  else lstmBackwardWith(batch, units, z, ldz, cPrev, ldc, tc, ldtc, dh, dc, act, recAct);
+}
+
+// The body, inlined twice by the dispatcher above: once with the common activations as constants.
+@inline function lstmBackwardWith(batch: i32, units: i32, z: usize, ldz: i32, cPrev: usize, ldc: i32, tc: usize, ldtc: i32,
   dh: usize, dc: usize, act: i32, recAct: i32): void {
   for (let b = 0; b < batch; b++) {
     const zi = at(z, b * ldz), zf = at(zi, units), zg = at(zi, 2 * units), zo = at(zi, 3 * units);
@@ -388,6 +418,12 @@ export function lstmBackward(batch: i32, units: i32, z: usize, ldz: i32, cPrev: 
 
 /** GRU (reset_after=False, gate order z, r, h) first half: z, r ← recAct; rh ← r ⊙ h₋₁. */
 export function gruGates(batch: i32, units: i32, z: usize, ldz: i32, hPrev: usize, ldh: i32, rh: usize, ldrh: i32, recAct: i32): void {
+  if (recAct == ACT_SIGMOID) gruGatesWith(batch, units, z, ldz, hPrev, ldh, rh, ldrh, ACT_SIGMOID);
+  else gruGatesWith(batch, units, z, ldz, hPrev, ldh, rh, ldrh, recAct);
+}
+
+// The body, inlined twice by the dispatcher above: once with the common activations as constants.
+@inline function gruGatesWith(batch: i32, units: i32, z: usize, ldz: i32, hPrev: usize, ldh: i32, rh: usize, ldrh: i32, recAct: i32): void {
   for (let b = 0; b < batch; b++) {
     const zb = at(z, b * ldz), zr = at(zb, units);
     activate(zb, 2 * units, recAct);
@@ -400,6 +436,12 @@ export function gruGates(batch: i32, units: i32, z: usize, ldz: i32, hPrev: usiz
 
 /** GRU second half, after the candidate's recurrent term was added: hh ← act; h = z ⊙ h₋₁ + (1 − z) ⊙ hh. */
 export function gruOutput(batch: i32, units: i32, z: usize, ldz: i32, hPrev: usize, h: usize, ldh: i32, act: i32): void {
+  if (act == ACT_TANH) gruOutputWith(batch, units, z, ldz, hPrev, h, ldh, ACT_TANH);
+  else gruOutputWith(batch, units, z, ldz, hPrev, h, ldh, act);
+}
+
+// The body, inlined twice by the dispatcher above: once with the common activations as constants.
+@inline function gruOutputWith(batch: i32, units: i32, z: usize, ldz: i32, hPrev: usize, h: usize, ldh: i32, act: i32): void {
   for (let b = 0; b < batch; b++) {
     const zb = at(z, b * ldz), zh = at(zb, 2 * units);
     activate(zh, units, act);
@@ -422,7 +464,13 @@ export function gruOutput(batch: i32, units: i32, z: usize, ldz: i32, hPrev: usi
  * GRU backward, first half: writes d(pre-activation) of z and of the candidate into z, and dhp = dh ⊙ z (the part
  * of h₋₁'s gradient that flows straight through).
  */
-export function gruBackwardA(batch: i32, units: i32, z: usize, ldz: i32, hPrev: usize, ldh: i32, dh: usize, dhp: usize,
+export function gruBackwardA(batch: i32, units: i32, z: usize, ldz: i32, hPrev: usize, ldh: i32, dh: usize, dhp: usize, act: i32, recAct: i32): void {
+  if (act == ACT_TANH && recAct == ACT_SIGMOID) gruBackwardAWith(batch, units, z, ldz, hPrev, ldh, dh, dhp, ACT_TANH, ACT_SIGMOID);
+  else gruBackwardAWith(batch, units, z, ldz, hPrev, ldh, dh, dhp, act, recAct);
+}
+
+// The body, inlined twice by the dispatcher above: once with the common activations as constants.
+@inline function gruBackwardAWith(batch: i32, units: i32, z: usize, ldz: i32, hPrev: usize, ldh: i32, dh: usize, dhp: usize,
   act: i32, recAct: i32): void {
   for (let b = 0; b < batch; b++) {
     const zb = at(z, b * ldz), zh = at(zb, 2 * units);
@@ -445,6 +493,12 @@ export function gruBackwardA(batch: i32, units: i32, z: usize, ldz: i32, hPrev: 
 
 /** GRU backward, second half, given drh = d(r ⊙ h₋₁): z's r block ← d(pre-activation of r); dhp += drh ⊙ r. */
 export function gruBackwardB(batch: i32, units: i32, z: usize, ldz: i32, hPrev: usize, ldh: i32, drh: usize, dhp: usize, recAct: i32): void {
+  if (recAct == ACT_SIGMOID) gruBackwardBWith(batch, units, z, ldz, hPrev, ldh, drh, dhp, ACT_SIGMOID);
+  else gruBackwardBWith(batch, units, z, ldz, hPrev, ldh, drh, dhp, recAct);
+}
+
+// The body, inlined twice by the dispatcher above: once with the common activations as constants.
+@inline function gruBackwardBWith(batch: i32, units: i32, z: usize, ldz: i32, hPrev: usize, ldh: i32, drh: usize, dhp: usize, recAct: i32): void {
   for (let b = 0; b < batch; b++) {
     const zr = at(z, b * ldz + units);
     const hp = at(hPrev, b * ldh), drb = at(drh, b * units), dpb = at(dhp, b * units);
@@ -458,6 +512,108 @@ export function gruBackwardB(batch: i32, units: i32, z: usize, ldz: i32, hPrev: 
       const r = load<f32>(at(zr, k)), d = load<f32>(at(drb, k));
       store<f32>(at(dpb, k), load<f32>(at(dpb, k)) + d * r);
       store<f32>(at(zr, k), d * load<f32>(at(hp, k)) * dActS(r, recAct));
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Whole sequences. Each call covers a slice of the batch (its own samples' rows, from the pointers given), so
+// threads sharing this memory split a batch without touching each other's rows; only the weight gradients are
+// per-thread partial sums, added up by the caller.
+
+const KIND_SIMPLE: i32 = 0;
+const KIND_LSTM: i32 = 1;
+const KIND_GRU: i32 = 2;
+
+@inline function gatesOf(kind: i32): i32 {
+  return kind == KIND_LSTM ? 4 : kind == KIND_GRU ? 3 : 1;
+}
+
+/**
+ * Forward pass over `batch` sequences of `steps` timesteps: z ← gate activations for every (sample, timestep),
+ * h[b, s+1] ← output after step s (h[b, 0] = 0), c and tc = act(c) for LSTM, rh = r ⊙ h₋₁ for GRU. Layouts (floats):
+ * x [batch, steps, features]; z [batch, steps, G·units] indexed by input time; h, c [batch, steps+1, units];
+ * tc, rh [batch, steps, units] indexed by processing step. bias = 0 means no bias.
+ */
+export function seqForward(kind: i32, batch: i32, steps: i32, features: i32, units: i32, x: usize, w: usize, r: usize, bias: usize,
+  z: usize, h: usize, c: usize, tc: usize, rh: usize, act: i32, recAct: i32, goBackwards: i32): void {
+  const GU = gatesOf(kind) * units;
+  if (bias) broadcastRows(batch * steps, GU, bias, z);
+  // The input projection of every timestep of every sequence: one [B·T, D] × [D, G·U] multiply.
+  gemm(batch * steps, GU, features, x, features, w, GU, z, GU, bias ? 1 : 0);
+  const ldz = steps * GU, ldh = (steps + 1) * units, ldt = steps * units;
+  for (let b = 0; b < batch; b++) {
+    memory.fill(at(h, b * ldh), 0, <usize>(units << 2));
+    if (kind == KIND_LSTM) memory.fill(at(c, b * ldh), 0, <usize>(units << 2));
+  }
+  for (let s = 0; s < steps; s++) {
+    const t = goBackwards ? steps - 1 - s : s;
+    const zt = at(z, t * GU), hPrev = at(h, s * units), hNext = at(h, (s + 1) * units);
+    if (kind == KIND_SIMPLE) {
+      gemm(batch, units, units, hPrev, ldh, r, units, zt, ldz, 1);
+      simpleForward(batch, units, zt, ldz, hNext, ldh, act);
+    } else if (kind == KIND_LSTM) {
+      gemm(batch, GU, units, hPrev, ldh, r, GU, zt, ldz, 1);
+      lstmForward(batch, units, zt, ldz, at(c, s * units), at(c, (s + 1) * units), ldh, at(tc, s * units), ldt, hNext, ldh, act, recAct);
+    } else {
+      gemm(batch, 2 * units, units, hPrev, ldh, r, GU, zt, ldz, 1);
+      gruGates(batch, units, zt, ldz, hPrev, ldh, at(rh, s * units), ldt, recAct);
+      gemm(batch, units, units, at(rh, s * units), ldt, at(r, 2 * units), GU, at(zt, 2 * units), ldz, 1);
+      gruOutput(batch, units, zt, ldz, hPrev, hNext, ldh, act);
+    }
+  }
+}
+
+/**
+ * Backpropagation through time for the samples of one seqForward call. dy is [batch, steps, units] (returnSequences,
+ * in processing order) or [batch, units]; wt = kernelᵀ [G·U, D], rt = recurrentᵀ [G·U, U]. Scratch dh, dh2, dc, drh
+ * are [batch, units] each. Writes dx [batch, steps, features] and this slice's partial dW [D, G·U], dR [U, G·U],
+ * dB [G·U]; z is overwritten with the gradients of the pre-activations.
+ */
+export function seqBackward(kind: i32, batch: i32, steps: i32, features: i32, units: i32, x: usize, wt: usize, rt: usize,
+  z: usize, h: usize, c: usize, tc: usize, rh: usize, dy: usize, returnSequences: i32, goBackwards: i32,
+  dh0: usize, dh1: usize, dc: usize, drh: usize, dW: usize, dR: usize, dB: usize, dx: usize, act: i32, recAct: i32): void {
+  const GU = gatesOf(kind) * units;
+  const ldz = steps * GU, ldh = (steps + 1) * units, ldt = steps * units;
+  const rowBytes = <usize>((batch * units) << 2);
+  let dh = dh0, dh2 = dh1;
+  memory.fill(dc, 0, rowBytes);
+  if (returnSequences) memory.fill(dh, 0, rowBytes);
+  else memory.copy(dh, dy, rowBytes);
+  for (let s = steps - 1; s >= 0; s--) {
+    const t = goBackwards ? steps - 1 - s : s;
+    const zt = at(z, t * GU), hPrev = at(h, s * units);
+    if (returnSequences) addRows(batch, units, at(dy, s * units), ldt, dh, units);
+    if (kind == KIND_SIMPLE) {
+      simpleBackward(batch, units, zt, ldz, dh, act);
+      gemm(batch, units, units, zt, ldz, rt, units, dh, units, 0);
+    } else if (kind == KIND_LSTM) {
+      lstmBackward(batch, units, zt, ldz, at(c, s * units), ldh, at(tc, s * units), ldt, dh, dc, act, recAct);
+      gemm(batch, units, GU, zt, ldz, rt, units, dh, units, 0);
+    } else {
+      gruBackwardA(batch, units, zt, ldz, hPrev, ldh, dh, dh2, act, recAct);
+      gemm(batch, units, units, at(zt, 2 * units), ldz, at(rt, 2 * units * units), units, drh, units, 0);
+      gruBackwardB(batch, units, zt, ldz, hPrev, ldh, drh, dh2, recAct);
+      gemm(batch, units, 2 * units, zt, ldz, rt, units, dh2, units, 1);
+      const swap = dh; dh = dh2; dh2 = swap;
+    }
+  }
+  // z now holds d(pre-activation) for every (sample, timestep): the weight gradients are big multiplies.
+  memory.fill(dW, 0, <usize>((features * GU) << 2));
+  memory.fill(dR, 0, <usize>((units * GU) << 2));
+  gemmTN(batch * steps, features, GU, x, features, z, GU, dW, GU);
+  columnSums(batch * steps, GU, z, GU, dB);
+  gemm(batch * steps, features, GU, z, GU, wt, features, dx, features, 0);
+  // Recurrent weights: Σ over steps of h₋₁ᵀ · dz, visiting the gate rows in processing order.
+  const ldStep = goBackwards ? -GU : GU;
+  for (let b = 0; b < batch; b++) {
+    const z0 = at(z, (b * steps + (goBackwards ? steps - 1 : 0)) * GU);
+    const h0 = at(h, b * ldh);
+    if (kind == KIND_GRU) {
+      gemmTN(steps, units, 2 * units, h0, units, z0, ldStep, dR, GU);
+      gemmTN(steps, units, units, at(rh, b * ldt), units, at(z0, 2 * units), ldStep, at(dR, 2 * units), GU);
+    } else {
+      gemmTN(steps, units, GU, h0, units, z0, ldStep, dR, GU);
     }
   }
 }
