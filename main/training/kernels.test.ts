@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { registerFastKernels, segmentSumInto } from './kernels.js';
+import { gatherRowsInto, registerFastKernels, segmentSumInto } from './kernels.js';
 import { initBackend } from './backend.js';
 
 test('segmentSumInto adds rows by id and drops ids outside the range', () => {
@@ -25,5 +25,33 @@ for (const backend of ['cpu', 'wasm'] as const) {
     const diff = tf.max(tf.abs(tf.sub(g, ref))).dataSync()[0]!;
     assert.ok(diff < 1e-5, `max difference ${diff}`);
     tf.dispose([ids, upstream, table, g, oneHot, ref]);
+  });
+}
+
+test('gatherRowsInto copies rows by index and names an index outside the table', () => {
+  const x = new Float32Array([10, 11, 20, 21, 30, 31]);
+  const out = new Float32Array(4 * 2);
+  gatherRowsInto(out, x, [2, 0, 0, 1], 3, 2);
+  assert.deepEqual([...out], [30, 31, 10, 11, 10, 11, 20, 21]);
+  assert.throws(() => gatherRowsInto(out, x, [0, 3], 3, 2), /GatherV2: index 3 at position 1 is outside \[0, 2\]/);
+  assert.throws(() => gatherRowsInto(out, x, [-1], 3, 2), /index -1 at position 0/);
+});
+
+// Our GatherV2 takes axis 0 (the Embedding's case); other axes fall through to the stock kernel. Both must equal
+// references computed without a gather.
+for (const backend of ['cpu', 'wasm'] as const) {
+  test(`GatherV2 on ${backend}: axis 0 is ours, axis 1 stock, both equal a one-hot reference`, async () => {
+    await initBackend(backend);
+    registerFastKernels(backend);
+    const table = tf.randomNormal([6, 3, 2], 0, 1, 'float32', 5);
+    const ids = tf.tensor2d([[5, 0], [2, 2]], [2, 2], 'int32');
+    const rows = tf.gather(table, ids);
+    assert.deepEqual(rows.shape, [2, 2, 3, 2]);
+    const ref0 = tf.matMul(tf.oneHot(ids.flatten(), 6).toFloat(), table.reshape([6, 6])).reshape([2, 2, 3, 2]);
+    assert.ok(tf.max(tf.abs(tf.sub(rows, ref0))).dataSync()[0]! < 1e-6);
+    const cols = tf.gather(table, tf.tensor1d([2, 0], 'int32'), 1);
+    const ref1 = tf.stack([tf.slice(table, [0, 2, 0], [6, 1, 2]).squeeze([1]), tf.slice(table, [0, 0, 0], [6, 1, 2]).squeeze([1])], 1);
+    assert.ok(tf.max(tf.abs(tf.sub(cols, ref1))).dataSync()[0]! < 1e-6);
+    tf.dispose([table, ids, rows, ref0, cols, ref1]);
   });
 }
