@@ -31,8 +31,13 @@ export interface FusedCellConfig {
 export interface Saved {
   batch: number; steps: number; features: number; hasBias: boolean;
   region: number; x: number; w: number; r: number; z: number; h: number; c: number; tc: number; rh: number;
+  /** Dropout masks and the masked states (0 when the step ran without dropout). */
+  inMask: number; recMask: number; hm: number;
   released: boolean;
 }
+
+/** Dropout masks for one training step, [batch, features] and [batch, units], already scaled by 1/(1 − rate). */
+export interface DropoutMasks { input: Float32Array | null; recurrent: Float32Array | null }
 
 const F = 4; // bytes per float32
 
@@ -67,17 +72,21 @@ const KIND_CODES: Record<CellKind, number> = { SimpleRNN: 0, LSTM: 1, GRU: 2 };
  * pass it to fusedBackward, which releases it). The batch is split across the kernel threads.
  */
 export function fusedForward(k: RnnKernels, cfg: FusedCellConfig, x: Float32Array, dims: [number, number, number],
-  kernel: Float32Array, recurrent: Float32Array, bias: Float32Array | null, keep: boolean): { y: Float32Array; saved?: Saved } {
+  kernel: Float32Array, recurrent: Float32Array, bias: Float32Array | null, keep: boolean,
+  masks: DropoutMasks = { input: null, recurrent: null }): { y: Float32Array; saved?: Saved } {
   const [B, T, D] = dims;
   const U = cfg.units, G = GATES[cfg.kind], GU = G * U;
   const lstm = cfg.kind === 'LSTM', gru = cfg.kind === 'GRU';
   const heap = heapOf(k);
   const { region, ptrs } = carve(heap, [B * T * D, D * GU, U * GU, GU, B * T * GU, B * (T + 1) * U,
-    lstm ? B * (T + 1) * U : 0, lstm ? B * T * U : 0, gru ? B * T * U : 0]);
-  const [pX, pW, pR, pB, pZ, pH, pC, pTC, pRH] = ptrs as [number, number, number, number, number, number, number, number, number];
+    lstm ? B * (T + 1) * U : 0, lstm ? B * T * U : 0, gru ? B * T * U : 0,
+    masks.input ? B * D : 0, masks.recurrent ? B * U : 0, masks.recurrent ? B * T * U : 0]);
+  const [pX, pW, pR, pB, pZ, pH, pC, pTC, pRH, pIM, pRM, pHM] = ptrs as [number, number, number, number, number, number, number, number, number, number, number, number];
   let m = heap.view();
   m.set(x, pX / F); m.set(kernel, pW / F); m.set(recurrent, pR / F);
   if (bias) m.set(bias, pB / F);
+  if (masks.input) m.set(masks.input, pIM / F);
+  if (masks.recurrent) m.set(masks.recurrent, pRM / F);
 
   const threads = threadsOf(k);
   const row = (p: number, perSample: number, b: number) => (p ? p + b * perSample * F : 0);
@@ -85,6 +94,7 @@ export function fusedForward(k: RnnKernels, cfg: FusedCellConfig, x: Float32Arra
     KIND_CODES[cfg.kind], b1 - b0, T, D, U, row(pX, T * D, b0), pW, pR, bias ? pB : 0,
     row(pZ, T * GU, b0), row(pH, (T + 1) * U, b0), row(pC, (T + 1) * U, b0), row(pTC, T * U, b0), row(pRH, T * U, b0),
     ACTIVATION_CODES[cfg.activation], ACTIVATION_CODES[cfg.recurrentActivation], cfg.goBackwards ? 1 : 0,
+    row(pIM, D, b0), row(pRM, U, b0), row(pHM, T * U, b0),
   ]);
   threads.run('seqForward', parts, (a) => (k.seqForward as (...args: number[]) => void)(...a));
 
@@ -104,7 +114,7 @@ export function fusedForward(k: RnnKernels, cfg: FusedCellConfig, x: Float32Arra
   }
   const saved: Saved = {
     batch: B, steps: T, features: D, hasBias: bias !== null,
-    region, x: pX, w: pW, r: pR, z: pZ, h: pH, c: pC, tc: pTC, rh: pRH, released: false,
+    region, x: pX, w: pW, r: pR, z: pZ, h: pH, c: pC, tc: pTC, rh: pRH, inMask: pIM, recMask: pRM, hm: pHM, released: false,
   };
   orphans.register(saved, { heap, saved }, saved);
   return { y, saved };
@@ -140,6 +150,7 @@ export function fusedBackward(k: RnnKernels, cfg: FusedCellConfig, sv: Saved, dy
     row(pDH0, U, b0), row(pDH1, U, b0), row(pDC, U, b0), row(pDRH, U, b0),
     pdW + i * D * GU * F, pdR + i * U * GU * F, pdB + i * GU * F, row(pdX, T * D, b0),
     ACTIVATION_CODES[cfg.activation], ACTIVATION_CODES[cfg.recurrentActivation],
+    row(sv.inMask, D, b0), row(sv.recMask, U, b0), row(sv.hm, T * U, b0),
   ]);
   threads.run('seqBackward', parts, (a) => (k.seqBackward as (...args: number[]) => void)(...a));
 
@@ -168,7 +179,8 @@ interface EngineLike { state: { gradientDepth: number } }
  * The layer's output for `x` ([batch, steps, features]) as one differentiable op over the layer's own variables.
  * Gradients flow to x, kernel, recurrent kernel and bias as TF.js's own RNN would send them.
  */
-export function fusedSequence(cfg: FusedCellConfig, x: tf.Tensor, kernel: tf.Tensor, recurrent: tf.Tensor, bias: tf.Tensor | null): tf.Tensor {
+export function fusedSequence(cfg: FusedCellConfig, x: tf.Tensor, kernel: tf.Tensor, recurrent: tf.Tensor, bias: tf.Tensor | null,
+  masks?: DropoutMasks): tf.Tensor {
   const k = rnnKernels();
   if (!k) throw new Error(kernelsUnavailableReason() ?? 'fused kernels unavailable');
   const [B, T, D] = x.shape as [number, number, number];
@@ -177,7 +189,7 @@ export function fusedSequence(cfg: FusedCellConfig, x: tf.Tensor, kernel: tf.Ten
     // Only keep the forward state when a gradient will be taken (training), not for predict/evaluate.
     const keep = (tf.engine() as unknown as EngineLike).state.gradientDepth > 0;
     const { y, saved } = fusedForward(k, cfg, xs!.dataSync() as Float32Array, [B, T, D],
-      w!.dataSync() as Float32Array, r!.dataSync() as Float32Array, bias ? bs!.dataSync() as Float32Array : null, keep);
+      w!.dataSync() as Float32Array, r!.dataSync() as Float32Array, bias ? bs!.dataSync() as Float32Array : null, keep, masks);
     const value = cfg.returnSequences ? tf.tensor3d(y, [B, T, cfg.units]) : tf.tensor2d(y, [B, cfg.units]);
     const gradFunc = (dy: tf.Tensor) => {
       if (!saved) throw new Error('fused recurrent layer: gradient requested for a forward pass run without a gradient tape');
@@ -229,6 +241,24 @@ function planLayer(layer: RnnLike): { cfg?: FusedCellConfig; reason?: string; dr
   };
 }
 
+/**
+ * The dropout masks TF.js's cell would draw for this call, drawn the same way and in the same order (it draws
+ * one mask per gate and uses the first), so a seeded run takes the same random numbers, and trains the same
+ * model, on the fused path as on TF.js's.
+ */
+function tfjsDropoutMasks(cell: CellLike, kind: CellKind, batch: number, features: number): DropoutMasks {
+  const count = kind === 'LSTM' ? 4 : kind === 'GRU' ? 3 : 1;
+  const draw = (shape: number[], rate: number | undefined): Float32Array | null => {
+    if (!(rate !== undefined && rate > 0 && rate < 1)) return null;
+    return tf.tidy(() => {
+      const masks = Array.from({ length: count }, () => tf.dropout(tf.ones(shape), rate));
+      return masks[0]!.dataSync() as Float32Array;
+    });
+  };
+  const input = draw([batch, features], cell.dropout);
+  return { input, recurrent: draw([batch, cell.units], cell.recurrentDropout) };
+}
+
 /** Turns the fused path on or off for this process (RNN_STUDIO_FUSED=0 turns it off; tests and the benchmark compare both). */
 export function fusedRecurrenceEnabled(): boolean {
   return process.env.RNN_STUDIO_FUSED !== '0';
@@ -244,15 +274,13 @@ function patch(layer: RnnLike, maskedInput: boolean, out: RecurrencePath[], disp
   const cfg = plan.cfg;
   const original = layer.call.bind(layer);
   layer.call = (inputs, kwargs) => {
-    const training = kwargs?.training === true;
-    if (kwargs?.mask != null || kwargs?.initialState != null || (training && plan.dropout)) return original(inputs, kwargs);
+    if (kwargs?.mask != null || kwargs?.initialState != null) return original(inputs, kwargs);
     const x = Array.isArray(inputs) ? inputs[0]! : inputs;
     const cell = layer.cell;
-    return fusedSequence(cfg, x, cell.kernel.read(), cell.recurrentKernel.read(), cell.bias ? cell.bias.read() : null);
+    const masks = kwargs?.training === true && plan.dropout ? tfjsDropoutMasks(cell, cfg.kind, x.shape[0]!, x.shape[2]!) : undefined;
+    return fusedSequence(cfg, x, cell.kernel.read(), cell.recurrentKernel.read(), cell.bias ? cell.bias.read() : null, masks);
   };
-  out.push(plan.dropout
-    ? { layer: displayName, fused: true, reason: 'dropout/recurrentDropout: training steps take TF.js\'s path (the fused kernels do not draw dropout masks yet); prediction is fused' }
-    : { layer: displayName, fused: true });
+  out.push({ layer: displayName, fused: true });
 }
 
 /**

@@ -308,6 +308,26 @@ export function copyRows(rows: i32, n: i32, src: usize, lds: i32, dst: usize, ld
   for (let r = 0; r < rows; r++) memory.copy(at(dst, r * ldd), at(src, r * lds), bytes);
 }
 
+/** x[r] ⊙= mask[r] for `rows` rows of n (ldm = 0: one mask row for all rows). */
+export function scaleRows(rows: i32, n: i32, x: usize, ldx: i32, mask: usize, ldm: i32): void {
+  for (let r = 0; r < rows; r++) {
+    const xr = at(x, r * ldx), mr = at(mask, r * ldm);
+    let j = 0;
+    for (; j + 4 <= n; j += 4) v128.store(at(xr, j), f32x4.mul(v128.load(at(xr, j)), v128.load(at(mr, j))));
+    for (; j < n; j++) store<f32>(at(xr, j), load<f32>(at(xr, j)) * load<f32>(at(mr, j)));
+  }
+}
+
+/** dst[r] = src[r] ⊙ mask[r] for `rows` rows of n. */
+function maskedCopy(rows: i32, n: i32, src: usize, lds: i32, mask: usize, dst: usize, ldd: i32): void {
+  for (let r = 0; r < rows; r++) {
+    const s = at(src, r * lds), m = at(mask, r * n), d = at(dst, r * ldd);
+    let j = 0;
+    for (; j + 4 <= n; j += 4) v128.store(at(d, j), f32x4.mul(v128.load(at(s, j)), v128.load(at(m, j))));
+    for (; j < n; j++) store<f32>(at(d, j), load<f32>(at(s, j)) * load<f32>(at(m, j)));
+  }
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // One timestep of each cell, over a batch of rows. z points at the gate row of sample 0 for this timestep
 // (pre-activations on entry to the forward kernels, activations on exit; on entry to the backward kernels it holds
@@ -435,17 +455,17 @@ export function gruGates(batch: i32, units: i32, z: usize, ldz: i32, hPrev: usiz
 }
 
 /** GRU second half, after the candidate's recurrent term was added: hh ← act; h = z ⊙ h₋₁ + (1 − z) ⊙ hh. */
-export function gruOutput(batch: i32, units: i32, z: usize, ldz: i32, hPrev: usize, h: usize, ldh: i32, act: i32): void {
-  if (act == ACT_TANH) gruOutputWith(batch, units, z, ldz, hPrev, h, ldh, ACT_TANH);
-  else gruOutputWith(batch, units, z, ldz, hPrev, h, ldh, act);
+export function gruOutput(batch: i32, units: i32, z: usize, ldz: i32, hPrev: usize, ldp: i32, h: usize, ldh: i32, act: i32): void {
+  if (act == ACT_TANH) gruOutputWith(batch, units, z, ldz, hPrev, ldp, h, ldh, ACT_TANH);
+  else gruOutputWith(batch, units, z, ldz, hPrev, ldp, h, ldh, act);
 }
 
 // The body, inlined twice by the dispatcher above: once with the common activations as constants.
-@inline function gruOutputWith(batch: i32, units: i32, z: usize, ldz: i32, hPrev: usize, h: usize, ldh: i32, act: i32): void {
+@inline function gruOutputWith(batch: i32, units: i32, z: usize, ldz: i32, hPrev: usize, ldp: i32, h: usize, ldh: i32, act: i32): void {
   for (let b = 0; b < batch; b++) {
     const zb = at(z, b * ldz), zh = at(zb, 2 * units);
     activate(zh, units, act);
-    const hp = at(hPrev, b * ldh), hb = at(h, b * ldh);
+    const hp = at(hPrev, b * ldp), hb = at(h, b * ldh);
     let k = 0;
     for (; k + 4 <= units; k += 4) {
       const zz = v128.load(at(zb, k));
@@ -536,8 +556,12 @@ const KIND_GRU: i32 = 2;
  * tc, rh [batch, steps, units] indexed by processing step. bias = 0 means no bias.
  */
 export function seqForward(kind: i32, batch: i32, steps: i32, features: i32, units: i32, x: usize, w: usize, r: usize, bias: usize,
-  z: usize, h: usize, c: usize, tc: usize, rh: usize, act: i32, recAct: i32, goBackwards: i32): void {
+  z: usize, h: usize, c: usize, tc: usize, rh: usize, act: i32, recAct: i32, goBackwards: i32,
+  inMask: usize, recMask: usize, hm: usize): void {
   const GU = gatesOf(kind) * units;
+  // Dropout as TF.js applies it: one mask per sample for the inputs (all timesteps) and one for the recurrent
+  // state; the masked x is what the weight gradient needs, so it replaces x.
+  if (inMask) for (let b = 0; b < batch; b++) scaleRows(steps, features, at(x, b * steps * features), features, at(inMask, b * features), 0);
   if (bias) broadcastRows(batch * steps, GU, bias, z);
   // The input projection of every timestep of every sequence: one [B·T, D] × [D, G·U] multiply.
   gemm(batch * steps, GU, features, x, features, w, GU, z, GU, bias ? 1 : 0);
@@ -548,18 +572,26 @@ export function seqForward(kind: i32, batch: i32, steps: i32, features: i32, uni
   }
   for (let s = 0; s < steps; s++) {
     const t = goBackwards ? steps - 1 - s : s;
-    const zt = at(z, t * GU), hPrev = at(h, s * units), hNext = at(h, (s + 1) * units);
+    const zt = at(z, t * GU), hNext = at(h, (s + 1) * units);
+    // h₋₁ as the cell sees it: masked by recurrent dropout (kept in hm for the backward pass) or as is.
+    let hPrev = at(h, s * units), ldp = ldh;
+    if (recMask) {
+      maskedCopy(batch, units, hPrev, ldh, recMask, at(hm, s * units), ldt);
+      hPrev = at(hm, s * units);
+      ldp = ldt;
+    }
     if (kind == KIND_SIMPLE) {
-      gemm(batch, units, units, hPrev, ldh, r, units, zt, ldz, 1);
+      gemm(batch, units, units, hPrev, ldp, r, units, zt, ldz, 1);
       simpleForward(batch, units, zt, ldz, hNext, ldh, act);
     } else if (kind == KIND_LSTM) {
-      gemm(batch, GU, units, hPrev, ldh, r, GU, zt, ldz, 1);
+      gemm(batch, GU, units, hPrev, ldp, r, GU, zt, ldz, 1);
       lstmForward(batch, units, zt, ldz, at(c, s * units), at(c, (s + 1) * units), ldh, at(tc, s * units), ldt, hNext, ldh, act, recAct);
     } else {
-      gemm(batch, 2 * units, units, hPrev, ldh, r, GU, zt, ldz, 1);
-      gruGates(batch, units, zt, ldz, hPrev, ldh, at(rh, s * units), ldt, recAct);
+      // TF.js uses the masked h₋₁ in every GRU term, z ⊙ h₋₁ included; so do we, to train the same model.
+      gemm(batch, 2 * units, units, hPrev, ldp, r, GU, zt, ldz, 1);
+      gruGates(batch, units, zt, ldz, hPrev, ldp, at(rh, s * units), ldt, recAct);
       gemm(batch, units, units, at(rh, s * units), ldt, at(r, 2 * units), GU, at(zt, 2 * units), ldz, 1);
-      gruOutput(batch, units, zt, ldz, hPrev, hNext, ldh, act);
+      gruOutput(batch, units, zt, ldz, hPrev, ldp, hNext, ldh, act);
     }
   }
 }
@@ -572,7 +604,8 @@ export function seqForward(kind: i32, batch: i32, steps: i32, features: i32, uni
  */
 export function seqBackward(kind: i32, batch: i32, steps: i32, features: i32, units: i32, x: usize, wt: usize, rt: usize,
   z: usize, h: usize, c: usize, tc: usize, rh: usize, dy: usize, returnSequences: i32, goBackwards: i32,
-  dh0: usize, dh1: usize, dc: usize, drh: usize, dW: usize, dR: usize, dB: usize, dx: usize, act: i32, recAct: i32): void {
+  dh0: usize, dh1: usize, dc: usize, drh: usize, dW: usize, dR: usize, dB: usize, dx: usize, act: i32, recAct: i32,
+  inMask: usize, recMask: usize, hm: usize): void {
   const GU = gatesOf(kind) * units;
   const ldz = steps * GU, ldh = (steps + 1) * units, ldt = steps * units;
   const rowBytes = <usize>((batch * units) << 2);
@@ -582,7 +615,8 @@ export function seqBackward(kind: i32, batch: i32, steps: i32, features: i32, un
   else memory.copy(dh, dy, rowBytes);
   for (let s = steps - 1; s >= 0; s--) {
     const t = goBackwards ? steps - 1 - s : s;
-    const zt = at(z, t * GU), hPrev = at(h, s * units);
+    const zt = at(z, t * GU);
+    const hPrev = recMask ? at(hm, s * units) : at(h, s * units), ldp = recMask ? ldt : ldh;
     if (returnSequences) addRows(batch, units, at(dy, s * units), ldt, dh, units);
     if (kind == KIND_SIMPLE) {
       simpleBackward(batch, units, zt, ldz, dh, act);
@@ -591,12 +625,14 @@ export function seqBackward(kind: i32, batch: i32, steps: i32, features: i32, un
       lstmBackward(batch, units, zt, ldz, at(c, s * units), ldh, at(tc, s * units), ldt, dh, dc, act, recAct);
       gemm(batch, units, GU, zt, ldz, rt, units, dh, units, 0);
     } else {
-      gruBackwardA(batch, units, zt, ldz, hPrev, ldh, dh, dh2, act, recAct);
+      gruBackwardA(batch, units, zt, ldz, hPrev, ldp, dh, dh2, act, recAct);
       gemm(batch, units, units, at(zt, 2 * units), ldz, at(rt, 2 * units * units), units, drh, units, 0);
-      gruBackwardB(batch, units, zt, ldz, hPrev, ldh, drh, dh2, recAct);
+      gruBackwardB(batch, units, zt, ldz, hPrev, ldp, drh, dh2, recAct);
       gemm(batch, units, 2 * units, zt, ldz, rt, units, dh2, units, 1);
       const swap = dh; dh = dh2; dh2 = swap;
     }
+    // Every use of h₋₁ went through the recurrent mask: so does its gradient.
+    if (recMask) scaleRows(batch, units, dh, units, recMask, units);
   }
   // z now holds d(pre-activation) for every (sample, timestep): the weight gradients are big multiplies.
   memory.fill(dW, 0, <usize>((features * GU) << 2));
@@ -604,11 +640,12 @@ export function seqBackward(kind: i32, batch: i32, steps: i32, features: i32, un
   gemmTN(batch * steps, features, GU, x, features, z, GU, dW, GU);
   columnSums(batch * steps, GU, z, GU, dB);
   gemm(batch * steps, features, GU, z, GU, wt, features, dx, features, 0);
+  if (inMask) for (let b = 0; b < batch; b++) scaleRows(steps, features, at(dx, b * steps * features), features, at(inMask, b * features), 0);
   // Recurrent weights: Σ over steps of h₋₁ᵀ · dz, visiting the gate rows in processing order.
   const ldStep = goBackwards ? -GU : GU;
   for (let b = 0; b < batch; b++) {
     const z0 = at(z, (b * steps + (goBackwards ? steps - 1 : 0)) * GU);
-    const h0 = at(h, b * ldh);
+    const h0 = recMask ? at(hm, b * ldt) : at(h, b * ldh);
     if (kind == KIND_GRU) {
       gemmTN(steps, units, 2 * units, h0, units, z0, ldStep, dR, GU);
       gemmTN(steps, units, units, at(rh, b * ldt), units, at(z0, 2 * units), ldStep, at(dR, 2 * units), GU);
