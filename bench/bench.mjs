@@ -3,7 +3,9 @@
 // in our engine on every backend available, interleaved case by case, each run in its own process.
 //
 //   node bench/bench.mjs [--quick | --full] [--cases a,b] [--backends wasm,cpu,tensorflow] [--epochs N]
-//                        [--keras-threads 0,1] [--no-keras] [--out NAME]
+//                        [--keras-threads 0,1] [--no-keras] [--op-by-op] [--out NAME]
+// --op-by-op adds, per case, our engine on wasm with the fused recurrent kernels turned off (RNN_STUDIO_FUSED=0):
+// TF.js's own timestep-by-timestep RNN, the speed before the kernels existed.
 //
 // Profiles (bench/cases.json): default = the issue's per-step shapes (length 500 / 240 steps, batch 128) on 512
 // samples, 2 timed epochs, Keras with default threads and with 1 thread (≈ 10 min on 2 cores); --full = the
@@ -41,6 +43,7 @@ function parseArgs(argv) {
     else if (a === '--epochs') o.epochs = Number(next());
     else if (a === '--keras-threads') o.kerasThreads = next().split(',').map(Number);
     else if (a === '--no-keras') o.keras = false;
+    else if (a === '--op-by-op') o.opByOp = true;
     else if (a === '--out') o.out = next();
     else if (a === '--render') o.render = next();
     else if (a === '--help' || a === '-h') usage();
@@ -49,7 +52,7 @@ function parseArgs(argv) {
   return o;
 }
 function usage(error) {
-  const text = 'usage: npm run bench -- [--quick | --full] [--cases a,b] [--backends wasm,cpu,tensorflow] [--epochs N] [--keras-threads 0,1] [--no-keras] [--out NAME] | --render results/X.json';
+  const text = 'usage: npm run bench -- [--quick | --full] [--cases a,b] [--backends wasm,cpu,tensorflow] [--epochs N] [--keras-threads 0,1] [--no-keras] [--op-by-op] [--out NAME] | --render results/X.json';
   if (error) {
     console.error(`${error}\n${text}`);
     process.exit(2);
@@ -206,6 +209,11 @@ function renderReport({ profileName, epochs, kerasThreads, hasNative, caseIds, m
     }));
   }
 
+  const ourEngine = (r) => {
+    const base = `ours, ${r.backend}${r.backend === 'cpu' ? ' (JS)' : ''}`;
+    if (r.opByOp || r.fused === false) return `${base}, TF.js op-by-op RNN`;
+    return r.kernelThreads ? `${base} + fused kernels (${r.kernelThreads} thread${r.kernelThreads === 1 ? '' : 's'})` : base;
+  };
   const fmt = (x, d = 2) => (x === null || x === undefined || Number.isNaN(x) ? '–' : x.toFixed(d));
   const lines = [];
   const m = info;
@@ -217,19 +225,19 @@ function renderReport({ profileName, epochs, kerasThreads, hasNative, caseIds, m
     `${m.date.slice(0, 16).replace('T', ' ')} UTC, commit ${m.commit ?? '–'}, load average at start ${m.loadAverageAtStart.join(' / ')}, at end ${m.loadAverageAtEnd.join(' / ')} (1 / 5 / 15 min).`);
   lines.push('');
   lines.push(`Seconds per epoch: median of ${epochs} timed epoch(s) after 1 warm-up epoch; batch ${casesFile.batchSize}, rmsprop lr ${casesFile.learningRate}; ` +
-    `samples × sequence length per case as shown. Ratio = ours / Keras (< 1: ours is faster), from wall-clock s/epoch. CPU s/epoch = CPU time of the whole process (user + system, all threads) per epoch: for the single-threaded rows (ours on wasm/cpu, Keras with 1 thread) it barely moves when other work shares the cores, so compare those when the load was high. Peak RSS = the process's max resident set ` +
+    `samples × sequence length per case as shown. Ratio = ours / Keras (< 1: ours is faster), from wall-clock s/epoch. CPU s/epoch = CPU time of the whole process (user + system, all threads) per epoch: it barely moves when other work shares the cores, so compare it when the load was high; our kernel threads and Keras's default thread pools both use every core, the \"1 thread\" Keras rows one. Peak RSS = the process's max resident set ` +
     `(Node \`process.resourceUsage().maxRSS\`, Python \`resource.getrusage\`). numTensors drift = change of \`tf.memory().numTensors\` per epoch (0: no leak).`);
   lines.push('');
   const head = ['case', 'samples × length', 'engine', 's/epoch', 'ms/step', 'CPU s/epoch', ...ratioCols.map((t) => `ours/Keras (${t === 0 ? 'Keras default threads' : `Keras ${t} thread${t === 1 ? '' : 's'}`})`), 'peak RSS MB', 'numTensors drift/epoch', 'params'];
   lines.push(`| ${head.join(' | ')} |`);
   lines.push(`|${head.map(() => '---').join('|')}|`);
   // Rows grouped per case: the Keras rows, then ours (the run itself interleaves them).
-  const rank = (r) => (r.side === 'keras' ? (r.threadSetting === 0 ? -1 : r.threadSetting) : 1000 + ['wasm', 'cpu', 'tensorflow'].indexOf(r.backend));
+  const rank = (r) => (r.side === 'keras' ? (r.threadSetting === 0 ? -1 : r.threadSetting) : 1000 + ['wasm', 'cpu', 'tensorflow'].indexOf(r.backend) * 2 + (r.opByOp ? 1 : 0));
   const rows = cases.flatMap((c) => results.filter((r) => r.case === c.id).sort((a, b) => rank(a) - rank(b)));
   for (const r of rows) {
     const c = casesFile.cases.find((x) => x.id === r.case);
     const size = c.sizes[profileName];
-    const engine = r.side === 'keras' ? `Keras, ${threadLabel(r.threadSetting)}` : `ours, ${r.backend}${r.backend === 'wasm' ? ' (SIMD, 1 thread)' : r.backend === 'cpu' ? ' (JS)' : ''}`;
+    const engine = r.side === 'keras' ? `Keras, ${threadLabel(r.threadSetting)}` : ourEngine(r);
     if (r.error) {
       lines.push(`| ${r.case} | ${size.samples} × ${size.length} | ${engine} | failed | – | – | ${ratioCols.map(() => '–').join(' | ')} | – | – | – |`);
       continue;
@@ -239,14 +247,17 @@ function renderReport({ profileName, epochs, kerasThreads, hasNative, caseIds, m
   }
   lines.push('');
   for (const b of ['wasm', 'cpu', 'tensorflow']) {
-    for (const t of ratioCols) {
-      const rs = ok.filter((r) => r.backend === b && r.ratios?.[String(t)]).map((r) => r.ratios[String(t)]);
-      if (rs.length === 0) continue;
-      const geo = Math.exp(rs.reduce((a, x) => a + Math.log(x), 0) / rs.length);
-      const cs = ok.filter((r) => r.backend === b && r.cpuRatios?.[String(t)]).map((r) => r.cpuRatios[String(t)]);
-      const cgeo = Math.exp(cs.reduce((a, x) => a + Math.log(x), 0) / cs.length);
-      const span = (xs, g) => (xs.length === 1 ? `${fmt(xs[0], 1)}×` : `${fmt(Math.min(...xs), 1)}–${fmt(Math.max(...xs), 1)}× (geometric mean ${fmt(g, 1)}×)`);
-      lines.push(`Ours on ${b} vs Keras with ${threadLabel(t)}: ${span(rs, geo)} wall time, ${span(cs, cgeo)} CPU time, ${rs.length} case${rs.length === 1 ? '' : 's'}.  `);
+    for (const opByOp of [false, true]) {
+      for (const t of ratioCols) {
+        const mine = ok.filter((r) => r.backend === b && !!r.opByOp === opByOp);
+        const rs = mine.filter((r) => r.ratios?.[String(t)]).map((r) => r.ratios[String(t)]);
+        if (rs.length === 0) continue;
+        const geo = Math.exp(rs.reduce((a, x) => a + Math.log(x), 0) / rs.length);
+        const cs = mine.filter((r) => r.cpuRatios?.[String(t)]).map((r) => r.cpuRatios[String(t)]);
+        const cgeo = Math.exp(cs.reduce((a, x) => a + Math.log(x), 0) / cs.length);
+        const span = (xs, g) => (xs.length === 1 ? `${fmt(xs[0], 2)}×` : `${fmt(Math.min(...xs), 2)}–${fmt(Math.max(...xs), 2)}× (geometric mean ${fmt(g, 2)}×)`);
+        lines.push(`Ours on ${b}${opByOp ? ' with TF.js\'s op-by-op RNN' : ''} vs Keras with ${threadLabel(t)}: ${span(rs, geo)} wall time, ${span(cs, cgeo)} CPU time, ${rs.length} case${rs.length === 1 ? '' : 's'}.  `);
+      }
     }
   }
   lines.push('');
@@ -257,9 +268,13 @@ function renderReport({ profileName, epochs, kerasThreads, hasNative, caseIds, m
   lines.push(`- Keras: \`model.fit(x, y, batch_size=${casesFile.batchSize}, epochs=1, verbose=0)\` per epoch, timed with \`time.perf_counter()\`; ` +
     'LSTM `recurrent_activation="sigmoid"`, `unit_forget_bias=True`; GRU `reset_after=False`, `recurrent_activation="sigmoid"` (what our engine builds). ' +
     `Threads: TensorFlow's defaults (intra/inter-op pools sized to the ${m.cores} cores)${kerasThreads.includes(1) ? ' and, as a separate row, both pools set to 1' : ''}; oneDNN ops ${firstKeras?.backendDetail.includes('oneDNN on') ? 'on (TensorFlow\'s default)' : 'off'}.`);
+  const fusedRow = ok.find((r) => r.side === 'ours' && r.kernels);
   lines.push('- Ours: `buildModel(spec)` + `train()` with an `ArraySource`, the path users get: our own loop computes the loss, the metrics and the ' +
-    'L2 gradient norm of every layer on every batch and reads them back (one `dataSync` per batch). wasm is single-threaded in Node; cpu is plain JavaScript ' +
-    '(run for the SimpleRNN case only, to keep the run short)' + (hasNative ? '; tensorflow is native TensorFlow through @tensorflow/tfjs-node (oneDNN off unless TF_ENABLE_ONEDNN_OPTS is set).' : '; tensorflow (native) was not run: @tensorflow/tfjs-node is not installed (`npm run setup:native-tf`).'));
+    'L2 gradient norm of every layer on every batch and reads them back (one `dataSync` per batch). Recurrent layers run on our fused kernels ' +
+    `(main/training/fused/: ${fusedRow ? `${fusedRow.kernels}, the batch split across ${fusedRow.kernelThreads} thread${fusedRow.kernelThreads === 1 ? '' : 's'}` : 'not used in this run'}); ` +
+    'the other ops (Embedding, Dense, loss, optimizer) run on the named TF.js backend: wasm is single-threaded in Node, cpu is plain JavaScript ' +
+    '(run for the SimpleRNN case only, to keep the run short)' + (hasNative ? '; tensorflow is native TensorFlow through @tensorflow/tfjs-node (oneDNN off unless TF_ENABLE_ONEDNN_OPTS is set).' : '; tensorflow (native) was not run: @tensorflow/tfjs-node is not installed (`npm run setup:native-tf`).') +
+    (results.some((r) => r.opByOp) ? ' "TF.js op-by-op RNN" rows turn the fused kernels off (RNN_STUDIO_FUSED=0): TF.js runs each timestep as separate ops.' : ''));
   lines.push('- Data: random token ids in [0, 10000) / standard-normal floats and random targets from a fixed seed (each side its own generator: same shapes and distributions, not the same values).');
   const stepLoads = results.map((r) => r.loadBefore);
   const loadRange = `${Math.min(...stepLoads)}–${Math.max(...stepLoads)}`;
@@ -288,9 +303,10 @@ const kerasReady = opts.keras ? await ensureVenv() : false;
 const steps = [];
 for (const c of cases) {
   const kerasStep = (threads) => ({ case: c, side: 'keras', threads });
-  const ours = (backend) => ({ case: c, side: 'ours', backend });
+  const ours = (backend, opByOp = false) => ({ case: c, side: 'ours', backend, opByOp });
   if (kerasReady) steps.push(kerasStep(kerasThreads[0]));
   if (backends.includes('wasm')) steps.push(ours('wasm'));
+  if (opts.opByOp) steps.push(ours('wasm', true));
   if (kerasReady) for (const t of kerasThreads.slice(1)) steps.push(kerasStep(t));
   if (backends.includes('cpu') && c.cpu) steps.push(ours('cpu'));
   if (backends.includes('tensorflow')) steps.push(ours('tensorflow'));
@@ -300,14 +316,14 @@ const results = [];
 const common = ['--profile', opts.profile, '--epochs', String(epochs)];
 for (const [i, s] of steps.entries()) {
   const size = s.case.sizes[opts.profile];
-  const label = s.side === 'keras' ? `Keras, ${threadLabel(s.threads)}` : `ours, ${s.backend}`;
+  const label = s.side === 'keras' ? `Keras, ${threadLabel(s.threads)}` : `ours, ${s.backend}${s.opByOp ? ', TF.js op-by-op RNN' : ''}`;
   const loadBefore = Math.round(os.loadavg()[0] * 100) / 100;
   log(`(${i + 1}/${steps.length}) ${s.case.id} [${size.samples} × ${size.length}] — ${label} (load ${loadBefore}) …`);
   const r = s.side === 'keras'
     ? await runChild(python, [join(here, 'keras_bench.py'), '--case', s.case.id, '--threads', String(s.threads), ...common])
     : await runChild(process.execPath, ['--import', 'tsx', join(here, 'run-bench.ts'), '--backend', s.backend, '--case', s.case.id, ...common],
-      { env: { ...process.env, NODE_OPTIONS: '' } });
-  const res = { ...parseResult(r), case: s.case.id, side: s.side, label, loadBefore, ...(s.side === 'keras' ? { threadSetting: s.threads } : { backend: s.backend }) };
+      { env: { ...process.env, NODE_OPTIONS: '', ...(s.opByOp ? { RNN_STUDIO_FUSED: '0' } : {}) } });
+  const res = { ...parseResult(r), case: s.case.id, side: s.side, label, loadBefore, ...(s.side === 'keras' ? { threadSetting: s.threads } : { backend: s.backend, opByOp: s.opByOp }) };
   results.push(res);
   log(res.error
     ? `    failed: ${res.error}`

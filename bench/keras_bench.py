@@ -35,7 +35,8 @@ def keras_layer(keras, spec, first_kwargs):
         return keras.layers.Embedding(cfg["inputDim"], cfg["outputDim"], **first_kwargs)
     if cls == "Dense":
         return keras.layers.Dense(cfg.get("units", 1), activation=cfg.get("activation", "linear"), **first_kwargs)
-    common = dict(units=cfg.get("units", 32), return_sequences=cfg.get("returnSequences", False), **first_kwargs)
+    common = dict(units=cfg.get("units", 32), return_sequences=cfg.get("returnSequences", False),
+                  dropout=cfg.get("dropout", 0.0), recurrent_dropout=cfg.get("recurrentDropout", 0.0), **first_kwargs)
     if cls == "SimpleRNN":
         return keras.layers.SimpleRNN(activation=cfg.get("activation", "tanh"), **common)
     if cls == "LSTM":

@@ -12,6 +12,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { initBackend } from '../main/training/backend.js';
 import type { BackendPreference } from '../main/training/backend.js';
+import type { RecurrencePath } from '../shared/worker-protocol.js';
+import { kernelsLabel, rnnKernels, threadsOf } from '../main/training/fused/kernels-wasm.js';
 import { buildModel } from '../main/training/build-model.js';
 import { train } from '../main/training/trainer.js';
 import { ArraySource } from '../main/training/sources.js';
@@ -104,10 +106,12 @@ async function main(): Promise<void> {
   const cpuSeconds: number[] = [];
   let cpuMark = process.cpuUsage();
   let params = 0;
+  let recurrence: RecurrencePath[] = [];
   const started = performance.now();
   const result = await withSeededRandom(training.seed, async () => {
-    const { model, analysis } = buildModel(spec);
+    const { model, analysis, recurrence: paths } = buildModel(spec);
     params = analysis.totalParams;
+    recurrence = paths;
     cpuMark = process.cpuUsage();
     try {
       return await train(model, { train: data, val: null }, training, {
@@ -135,6 +139,11 @@ async function main(): Promise<void> {
     backendDetail: backend.detail,
     versions: { tfjs: backend.tfjsVersion, tfjsNode: backend.nativeVersion ?? null, node: process.version },
     threads: backend.name === 'wasm' ? '1 (wasm: single-threaded in Node)' : backend.name === 'cpu' ? '1 (JavaScript)' : 'TensorFlow default (all cores)',
+    // Which recurrent layers ran on the fused kernels, on how many threads, with which build.
+    fused: recurrence.length > 0 && recurrence.every((p) => p.fused),
+    recurrence,
+    kernelThreads: recurrence.some((p) => p.fused) ? threadsOf(rnnKernels()!).threads : null,
+    kernels: recurrence.some((p) => p.fused) ? kernelsLabel() : null,
     case: c.id,
     profile,
     samples,
