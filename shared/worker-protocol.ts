@@ -35,11 +35,11 @@ export interface RecurrencePath {
  * One line for the CLI and the studio: which recurrent layers run on the fused kernels and which on TF.js's
  * op-by-op loop, with the reason. Null when the model has no recurrent layer.
  */
-export function formatRecurrence(paths: readonly RecurrencePath[]): string | null {
+export function formatRecurrence(paths: readonly RecurrencePath[], kernels?: string | null): string | null {
   if (paths.length === 0) return null;
   const fused = paths.filter((p) => p.fused && !p.reason).map((p) => p.layer);
   const parts: string[] = [];
-  if (fused.length) parts.push(`fused kernels for ${fused.join(', ')}`);
+  if (fused.length) parts.push(`fused kernels${kernels ? ` (${kernels})` : ''} for ${fused.join(', ')}`);
   for (const p of paths.filter((q) => q.reason)) parts.push(`${p.layer}: ${p.fused ? 'fused' : 'TF.js op-by-op'} — ${p.reason}`);
   return `Recurrence: ${parts.join('; ')}`;
 }
@@ -118,7 +118,11 @@ export type WorkerRequest =
 export type WorkerEvent =
   | { type: 'backend'; backend: BackendInfo }
   | { type: 'data'; summary: DataSummary }
-  | { type: 'model'; layers: LayerInfo[]; totalParams: number; recurrence: RecurrencePath[] }
+  | {
+    type: 'model'; layers: LayerInfo[]; totalParams: number; recurrence: RecurrencePath[];
+    /** How the fused kernels run, e.g. "WebAssembly relaxed SIMD (fused multiply-add), 2 threads"; null when unused. */
+    kernels: string | null;
+  }
   | { type: 'batches'; records: BatchRecord[] }
   | { type: 'epoch'; record: EpochRecord }
   | { type: 'state'; state: 'running' | 'paused' }

@@ -184,7 +184,7 @@ async function train(spec: ModelSpec, specName: string, analysis: ModelAnalysis,
       case 'model':
         say(formatSummary(analysis, specName));
         {
-          const line = formatRecurrence(e.recurrence);
+          const line = formatRecurrence(e.recurrence, e.kernels);
           if (line) say(line);
         }
         say(`Training: ${training.optimizer} lr=${training.learningRate}, batch ${training.batchSize}, ${training.epochs} epochs, loss ${training.loss}${training.clipnorm ? `, clipnorm ${training.clipnorm}` : ''}, seed ${training.seed}`);

@@ -39,6 +39,7 @@ interface RunMeta {
   layers: LayerInfo[];
   /** Which recurrent layers ran on the fused kernels (absent in runs recorded before they existed). */
   recurrence?: RecurrencePath[];
+  kernels?: string | null;
   result: TrainResult | null;
   error: string | null;
   epochRecords: EpochRecord[];
@@ -185,7 +186,7 @@ export class StudioService {
     switch (e.type) {
       case 'backend': meta.backend = e.backend; this.lastBackend = e.backend; persist = true; break;
       case 'data': meta.dataSummary = e.summary; persist = true; break;
-      case 'model': meta.layers = e.layers; meta.recurrence = e.recurrence; persist = true; break;
+      case 'model': meta.layers = e.layers; meta.recurrence = e.recurrence; meta.kernels = e.kernels; persist = true; break;
       case 'batches': break;
       case 'epoch':
         // After a crash the records are reloaded from metrics.jsonl; a late message must not add an epoch twice.

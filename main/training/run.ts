@@ -14,6 +14,7 @@ import type { BatchRecord } from '../../shared/training-records.js';
 import { DataError } from '../data/data-error.js';
 import { initBackend } from './backend.js';
 import { buildModel } from './build-model.js';
+import { describeKernels } from './fused/kernels-wasm.js';
 import { prepareData, resolveDataPath } from './prepare-data.js';
 import { saveLayersModel } from './save-model.js';
 import type { TrainingControl } from './trainer.js';
@@ -59,7 +60,8 @@ export async function executeRun(spec: ModelSpec, specDir: string, options: RunO
     const result = await withSeededRandom(training.seed, async () => {
       const built = buildModel(spec);
       model = built.model;
-      emit({ type: 'model', layers: analysis.layers, totalParams: analysis.totalParams, recurrence: built.recurrence });
+      const kernels = built.recurrence.some((p) => p.fused) ? describeKernels() : null;
+      emit({ type: 'model', layers: analysis.layers, totalParams: analysis.totalParams, recurrence: built.recurrence, kernels });
       return train(model, data, training, {
         onBatch: (r) => {
           record(r);

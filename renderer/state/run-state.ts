@@ -55,6 +55,8 @@ export interface RunLive {
   layers: LayerInfo[];
   /** Which recurrent layers run on the fused kernels (from the run's model event). */
   recurrence: RecurrencePath[];
+  /** How the fused kernels ran (implementation, threads), when they did. */
+  kernels: string | null;
   totalParams: number | null;
   epochs: EpochRecord[];
   epochsPlanned: number | null;
@@ -70,7 +72,7 @@ export interface RunLive {
 export function newRunLive(runId: string, spec: ModelSpec | null = null, now = Date.now()): RunLive {
   const epochsPlanned = spec ? resolveTraining(spec).epochs : null;
   return {
-    runId, spec, status: 'starting', backend: null, backendName: null, dataSummary: null, layers: [], recurrence: [], totalParams: null,
+    runId, spec, status: 'starting', backend: null, backendName: null, dataSummary: null, layers: [], recurrence: [], kernels: null, totalParams: null,
     epochs: [], epochsPlanned, batches: emptySeries(), progress: null, result: null, error: null, savedDir: null, lastUpdate: now,
   };
 }
@@ -98,6 +100,7 @@ export function applyRunEvent(run: RunLive, event: WorkerEvent, now: number, cap
     case 'model':
       next.layers = event.layers;
       next.recurrence = event.recurrence;
+      next.kernels = event.kernels;
       next.totalParams = event.totalParams;
       return next;
     case 'batches': {

@@ -46,7 +46,7 @@ export function RunProgress({ run }: { run: RunLive | null }) {
 
 export function BackendInfoLine({ run }: { run: RunLive | null }) {
   const text = run?.backend ? formatBackend(run.backend) : run?.backendName ? run.backendName : null;
-  const recurrence = run ? formatRecurrence(run.recurrence) : null;
+  const recurrence = run ? formatRecurrence(run.recurrence, run.kernels) : null;
   return (
     <div className="backend-info" data-testid="backend-info" data-backend={run?.backend?.name ?? run?.backendName ?? ''}>
       <span className="muted">Backend </span>{text ?? <span className="muted">chosen when the run starts</span>}

@@ -187,6 +187,14 @@ export function heapOf(k: RnnKernels): KernelHeap {
   return h;
 }
 
+/** "WebAssembly relaxed SIMD (fused multiply-add), 2 threads", or null when the kernels are unavailable. */
+export function describeKernels(): string | null {
+  const k = rnnKernels();
+  if (!k) return null;
+  const n = threadsOf(k).threads;
+  return `${kernelsLabel()}, ${n} thread${n === 1 ? '' : 's'}`;
+}
+
 const pools = new WeakMap<RnnKernels, KernelThreads>();
 /** The threads that share `k`'s batches (started on first use; kernelThreadCount() of them, this one included). */
 export function threadsOf(k: RnnKernels): KernelThreads {
