@@ -6,6 +6,7 @@
  * thread, never on a UI thread. One helper per further core (RNN_STUDIO_KERNEL_THREADS overrides the count).
  */
 import os from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 
 export type KernelFunction = 'seqForward' | 'seqBackward';
@@ -22,6 +23,11 @@ export function kernelThreadCount(env: NodeJS.ProcessEnv = process.env): number 
   return Math.max(1, Math.min(8, os.availableParallelism()));
 }
 
+/** kernel-thread.mjs beside this module; in a packaged app, its unpacked copy (electron-builder.yml asarUnpack). */
+function threadEntry(): string {
+  return fileURLToPath(new URL('./kernel-thread.mjs', import.meta.url)).replace(/([\\/])app\.asar([\\/])/, '$1app.asar.unpacked$2');
+}
+
 export class KernelThreads {
   private readonly helpers: Helper[] = [];
 
@@ -29,7 +35,7 @@ export class KernelThreads {
   constructor(module: object, memory: object, readonly threads: number) {
     for (let i = 1; i < threads; i++) {
       const control = new SharedArrayBuffer(CONTROL_INTS * 4);
-      const worker = new Worker(new URL('./kernel-thread.mjs', import.meta.url), { workerData: { module, memory, control } });
+      const worker = new Worker(threadEntry(), { workerData: { module, memory, control } });
       const helper: Helper = { worker, ctl: new Int32Array(control), job: 0, lastError: null };
       worker.on('message', (m: string) => { helper.lastError = m; });
       // Helpers idle in Atomics.wait; they must not keep the process alive. (After `on('message')`, which refs
