@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { fusedBackward, fusedForward, installFusedRecurrence } from './fused-rnn.js';
+import { fusedBackward, fusedForward, installFusedRecurrence, recordHiddenGradients } from './fused-rnn.js';
 import { heapOf, loadKernels, rnnKernels } from './kernels-wasm.js';
 import type { RnnKernels } from './kernels-wasm.js';
 import { withSeededRandom } from '../seeded-random.js';
@@ -206,4 +206,43 @@ for (const cls of ['SimpleRNN', 'LSTM', 'GRU']) {
       [ref, fused, plain].forEach((m) => m.dispose());
     });
   }
+}
+
+// ‖∂L/∂h_t‖ per timestep, against a hand-unrolled SimpleRNN in TF.js ops where h_t gets an additive zero ε_t:
+// ∂L/∂ε_t = ∂L/∂h_t exactly.
+for (const [returnSequences, goBackwards] of [[false, false], [true, false], [false, true], [true, true]] as const) {
+  test(`recordHiddenGradients: ‖∂L/∂h_t‖ per input timestep equals an unrolled reference (returnSequences=${returnSequences}, goBackwards=${goBackwards})`, () => {
+    const T = 9, B = 5, D = 3, U = 4;
+    const model = tf.sequential({ layers: [tf.layers.simpleRNN({ units: U, returnSequences, goBackwards, inputShape: [T, D], name: 'rnn' })] });
+    installFusedRecurrence(model);
+    const x = tf.randomNormal([B, T, D], 0, 1, 'float32', 21);
+    const proj = tf.randomNormal(returnSequences ? [B, T, U] : [B, U], 0, 1, 'float32', 22);
+    const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
+    const { norms } = recordHiddenGradients(() => {
+      const { value, grads } = tf.variableGrads(() => tf.sum(tf.mul(model.apply(x, { training: true }) as tf.Tensor, proj)) as tf.Scalar, vars);
+      tf.dispose([value, ...Object.values(grads)]);
+    });
+    const got = norms.get('rnn');
+    assert.ok(got, `recorded layers: ${[...norms.keys()].join(', ')}`);
+    const [W, R, b] = vars as [tf.Tensor, tf.Tensor, tf.Tensor];
+    const want = tf.tidy(() => {
+      const eps = tf.zeros([T, B, U]);
+      const g = tf.grad((e: tf.Tensor) => {
+        let h = tf.zeros([B, U]);
+        const outs: tf.Tensor[] = [];
+        for (let s = 0; s < T; s++) {
+          const t = goBackwards ? T - 1 - s : s;
+          const xt = tf.squeeze(tf.slice(x, [0, t, 0], [B, 1, D]), [1]);
+          h = tf.add(tf.tanh(tf.add(tf.add(tf.matMul(xt, W), tf.matMul(h, R)), b)), tf.squeeze(tf.slice(e, [t, 0, 0], [1, B, U]), [0]));
+          outs.push(h);
+        }
+        const y = returnSequences ? tf.stack(outs, 1) : outs[T - 1]!;
+        return tf.sum(tf.mul(y, proj));
+      })(eps);
+      return tf.sqrt(tf.sum(tf.square(g), [1, 2])).dataSync() as Float32Array;
+    });
+    assert.ok(maxRelDiff(got!, want) < 5e-5, `got ${[...got!].map((v) => v.toFixed(4))} want ${[...want].map((v) => v.toFixed(4))}`);
+    tf.dispose([x, proj]);
+    model.dispose();
+  });
 }

@@ -124,8 +124,10 @@ export function fusedForward(k: RnnKernels, cfg: FusedCellConfig, x: Float32Arra
  * Backpropagation through time. dy has the output's shape. Returns dx, dKernel, dRecurrent and dBias, and
  * releases what the forward pass kept. Each thread's slice of the batch yields partial weight gradients, summed here.
  */
-export function fusedBackward(k: RnnKernels, cfg: FusedCellConfig, sv: Saved, dy: Float32Array): {
+export function fusedBackward(k: RnnKernels, cfg: FusedCellConfig, sv: Saved, dy: Float32Array, hiddenNorms = false): {
   dx: Float32Array; dKernel: Float32Array; dRecurrent: Float32Array; dBias: Float32Array;
+  /** With `hiddenNorms`: ‖∂L/∂h_t‖ over the batch for every timestep t of the input sequence. */
+  hidden?: Float32Array;
 } {
   if (sv.released) throw new Error('fused recurrent layer: the gradient of this forward pass was already taken');
   const B = sv.batch, T = sv.steps, D = sv.features;
@@ -134,8 +136,9 @@ export function fusedBackward(k: RnnKernels, cfg: FusedCellConfig, sv: Saved, dy
   const threads = threadsOf(k);
   const slices = threads.slices(B);
   const P = slices.length;
-  const { region, ptrs } = carve(heap, [GU * D, GU * U, P * D * GU, P * U * GU, P * GU, B * T * D, B * U, B * U, B * U, B * U, dy.length]);
-  const [pWT, pRT, pdW, pdR, pdB, pdX, pDH0, pDH1, pDC, pDRH, pDY] = ptrs as [number, number, number, number, number, number, number, number, number, number, number];
+  const { region, ptrs } = carve(heap, [GU * D, GU * U, P * D * GU, P * U * GU, P * GU, B * T * D, B * U, B * U, B * U, B * U, dy.length,
+    hiddenNorms ? P * T : 0]);
+  const [pWT, pRT, pdW, pdR, pdB, pdX, pDH0, pDH1, pDC, pDRH, pDY, pHN] = ptrs as [number, number, number, number, number, number, number, number, number, number, number, number];
   const m = heap.view();
   m.set(dy, pDY / F);
   k.transpose(D, GU, sv.w, pWT);
@@ -150,7 +153,7 @@ export function fusedBackward(k: RnnKernels, cfg: FusedCellConfig, sv: Saved, dy
     row(pDH0, U, b0), row(pDH1, U, b0), row(pDC, U, b0), row(pDRH, U, b0),
     pdW + i * D * GU * F, pdR + i * U * GU * F, pdB + i * GU * F, row(pdX, T * D, b0),
     ACTIVATION_CODES[cfg.activation], ACTIVATION_CODES[cfg.recurrentActivation],
-    row(sv.inMask, D, b0), row(sv.recMask, U, b0), row(sv.hm, T * U, b0),
+    row(sv.inMask, D, b0), row(sv.recMask, U, b0), row(sv.hm, T * U, b0), pHN ? pHN + i * T * F : 0,
   ]);
   threads.run('seqBackward', parts, (a) => (k.seqBackward as (...args: number[]) => void)(...a));
 
@@ -163,9 +166,14 @@ export function fusedBackward(k: RnnKernels, cfg: FusedCellConfig, sv: Saved, dy
     }
     return out;
   };
-  const grads = {
+  const grads: ReturnType<typeof fusedBackward> = {
     dx: v.slice(pdX / F, pdX / F + B * T * D), dKernel: sum(pdW, D * GU), dRecurrent: sum(pdR, U * GU), dBias: sum(pdB, GU),
   };
+  if (pHN) {
+    const perStep = sum(pHN, T);
+    // Processing step s saw input timestep T−1−s when the layer runs backwards.
+    grads.hidden = Float32Array.from({ length: T }, (_, t) => Math.sqrt(perStep[cfg.goBackwards ? T - 1 - t : t]!));
+  }
   heap.release(region);
   sv.released = true;
   orphans.unregister(sv);
@@ -175,12 +183,31 @@ export function fusedBackward(k: RnnKernels, cfg: FusedCellConfig, sv: Saved, dy
 
 interface EngineLike { state: { gradientDepth: number } }
 
+let recording: Map<string, Float32Array> | null = null;
+
+/**
+ * Runs `fn` (a gradient computation, e.g. the optimizer's computeGradients) and collects, for every fused recurrent
+ * layer it backpropagates through, ‖∂L/∂h_t‖ for each timestep t of the input sequence: the norm, over the batch, of
+ * the loss gradient with respect to the layer's hidden state — how much of the error signal reaches each timestep.
+ * Keys are layer names ("<name> (forward)" / "(backward)" inside Bidirectional). Layers on TF.js's path are absent.
+ */
+export function recordHiddenGradients<T>(fn: () => T): { result: T; norms: Map<string, Float32Array> } {
+  const outer = recording;
+  const norms = new Map<string, Float32Array>();
+  recording = norms;
+  try {
+    return { result: fn(), norms };
+  } finally {
+    recording = outer;
+  }
+}
+
 /**
  * The layer's output for `x` ([batch, steps, features]) as one differentiable op over the layer's own variables.
  * Gradients flow to x, kernel, recurrent kernel and bias as TF.js's own RNN would send them.
  */
 export function fusedSequence(cfg: FusedCellConfig, x: tf.Tensor, kernel: tf.Tensor, recurrent: tf.Tensor, bias: tf.Tensor | null,
-  masks?: DropoutMasks): tf.Tensor {
+  masks?: DropoutMasks, layerName?: string): tf.Tensor {
   const k = rnnKernels();
   if (!k) throw new Error(kernelsUnavailableReason() ?? 'fused kernels unavailable');
   const [B, T, D] = x.shape as [number, number, number];
@@ -193,7 +220,8 @@ export function fusedSequence(cfg: FusedCellConfig, x: tf.Tensor, kernel: tf.Ten
     const value = cfg.returnSequences ? tf.tensor3d(y, [B, T, cfg.units]) : tf.tensor2d(y, [B, cfg.units]);
     const gradFunc = (dy: tf.Tensor) => {
       if (!saved) throw new Error('fused recurrent layer: gradient requested for a forward pass run without a gradient tape');
-      const g = fusedBackward(k, cfg, saved, dy.dataSync() as Float32Array);
+      const g = fusedBackward(k, cfg, saved, dy.dataSync() as Float32Array, recording !== null && layerName !== undefined);
+      if (recording && layerName !== undefined && g.hidden) recording.set(layerName, g.hidden);
       const grads = [tf.tensor3d(g.dx, [B, T, D]), tf.tensor(g.dKernel, w!.shape), tf.tensor(g.dRecurrent, r!.shape)];
       if (bias) grads.push(tf.tensor(g.dBias, bs!.shape));
       return grads;
@@ -278,7 +306,7 @@ function patch(layer: RnnLike, maskedInput: boolean, out: RecurrencePath[], disp
     const x = Array.isArray(inputs) ? inputs[0]! : inputs;
     const cell = layer.cell;
     const masks = kwargs?.training === true && plan.dropout ? tfjsDropoutMasks(cell, cfg.kind, x.shape[0]!, x.shape[2]!) : undefined;
-    return fusedSequence(cfg, x, cell.kernel.read(), cell.recurrentKernel.read(), cell.bias ? cell.bias.read() : null, masks);
+    return fusedSequence(cfg, x, cell.kernel.read(), cell.recurrentKernel.read(), cell.bias ? cell.bias.read() : null, masks, displayName);
   };
   out.push({ layer: displayName, fused: true });
 }

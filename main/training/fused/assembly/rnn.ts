@@ -268,6 +268,18 @@ function gemmTNPanel(rows: i32, m: i32, n: i32, a: usize, lda: i32, b: usize, ld
   }
 }
 
+function sumSquares(p: usize, n: i32): f32 {
+  let acc = f32x4.splat(0);
+  let k = 0;
+  for (; k + 4 <= n; k += 4) {
+    const v = v128.load(at(p, k));
+    acc = madd(v, v, acc);
+  }
+  let s: f32 = f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1) + f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3);
+  for (; k < n; k++) s += load<f32>(at(p, k)) * load<f32>(at(p, k));
+  return s;
+}
+
 /** out[0..n) = Σ_r z[r, 0..n): the bias gradient. */
 export function columnSums(rows: i32, n: i32, z: usize, ldz: i32, out: usize): void {
   memory.fill(out, 0, <usize>(n << 2));
@@ -600,12 +612,13 @@ export function seqForward(kind: i32, batch: i32, steps: i32, features: i32, uni
  * Backpropagation through time for the samples of one seqForward call. dy is [batch, steps, units] (returnSequences,
  * in processing order) or [batch, units]; wt = kernelᵀ [G·U, D], rt = recurrentᵀ [G·U, U]. Scratch dh, dh2, dc, drh
  * are [batch, units] each. Writes dx [batch, steps, features] and this slice's partial dW [D, G·U], dR [U, G·U],
- * dB [G·U]; z is overwritten with the gradients of the pre-activations.
+ * dB [G·U]; z is overwritten with the gradients of the pre-activations. dhNorm2 (0: not wanted) receives, per
+ * processing step, Σ ‖∂L/∂h‖² over this slice's samples.
  */
 export function seqBackward(kind: i32, batch: i32, steps: i32, features: i32, units: i32, x: usize, wt: usize, rt: usize,
   z: usize, h: usize, c: usize, tc: usize, rh: usize, dy: usize, returnSequences: i32, goBackwards: i32,
   dh0: usize, dh1: usize, dc: usize, drh: usize, dW: usize, dR: usize, dB: usize, dx: usize, act: i32, recAct: i32,
-  inMask: usize, recMask: usize, hm: usize): void {
+  inMask: usize, recMask: usize, hm: usize, dhNorm2: usize): void {
   const GU = gatesOf(kind) * units;
   const ldz = steps * GU, ldh = (steps + 1) * units, ldt = steps * units;
   const rowBytes = <usize>((batch * units) << 2);
@@ -618,6 +631,9 @@ export function seqBackward(kind: i32, batch: i32, steps: i32, features: i32, un
     const zt = at(z, t * GU);
     const hPrev = recMask ? at(hm, s * units) : at(h, s * units), ldp = recMask ? ldt : ldh;
     if (returnSequences) addRows(batch, units, at(dy, s * units), ldt, dh, units);
+    // dh is now ∂L/∂h at this step, complete (from the output and from later steps): its squared norm over this
+    // slice of the batch, per step, is what the gradient-flow view plots.
+    if (dhNorm2) store<f32>(at(dhNorm2, s), sumSquares(dh, batch * units));
     if (kind == KIND_SIMPLE) {
       simpleBackward(batch, units, zt, ldz, dh, act);
       gemm(batch, units, units, zt, ldz, rt, units, dh, units, 0);
