@@ -196,10 +196,9 @@ function keras3Layer(layer: LayerSpec, analysis: ModelAnalysis, i: number, input
 
 function optimizerConfig(spec: ModelSpec): JsonObject {
   const t = resolveTraining(spec);
-  const common: JsonObject = {
-    learning_rate: t.learningRate, weight_decay: null, clipnorm: t.clipnorm, global_clipnorm: null, clipvalue: null, use_ema: false,
-    ema_momentum: 0.99, ema_overwrite_frequency: null, loss_scale_factor: null, gradient_accumulation_steps: null,
-  };
+  // Only arguments every Keras 3 release takes (newer ones such as gradient_accumulation_steps keep their defaults),
+  // so older Keras 3 versions load the file too.
+  const common: JsonObject = { learning_rate: t.learningRate, ...(t.clipnorm !== null ? { clipnorm: t.clipnorm } : {}) };
   // The same hyper-parameters as our trainer (main/training/trainer.ts): Keras's defaults.
   switch (t.optimizer) {
     case 'rmsprop':
@@ -224,7 +223,7 @@ export function kerasModelConfig(spec: ModelSpec): JsonObject {
   const { batchShape, dtype } = inputOf(spec);
   const layers: Json[] = [{
     module: 'keras.layers', class_name: 'InputLayer',
-    config: { batch_shape: batchShape, dtype, sparse: false, ragged: false, name: 'input_layer', optional: false }, registered_name: null,
+    config: { batch_shape: batchShape, dtype, sparse: false, name: 'input_layer' }, registered_name: null,
   }];
   spec.layers.forEach((layer, i) => {
     layers.push(keras3Layer(layer, analysis, i, [null, ...analysis.layers[i]!.inputShape!]));
