@@ -8,7 +8,7 @@
  * never silently dropped. Settings our engine cannot reproduce are refused the same way; settings that only matter
  * for training from scratch (regularizers, constraints) are dropped with a warning that names them.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import { LAYER_CATALOG, layerDef } from '../../shared/layer-catalog.js';
 import type { LayerSpec, LossName, MetricName, ModelSpec, OptimizerName, ParamValue, PlainLayerSpec, TrainingSpec } from '../../shared/model-spec.js';
@@ -20,7 +20,6 @@ import { ACTIVATION_FROM_KERAS, INITIALIZER_FROM_KERAS, tfjsModelTopology, weigh
 import type { NamedWeight } from './tfjs-artifacts.js';
 import { checkModelJson, parseJsonText, readTfjsModel, writeTfjsModel } from './tfjs-artifacts.js';
 import { inside } from './export.js';
-import { mkdirSync, writeFileSync } from 'node:fs';
 
 /** Thrown when a file cannot be imported; the message names the file and, for layers, each layer at fault. */
 export class ImportError extends Error {
