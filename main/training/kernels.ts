@@ -71,6 +71,23 @@ interface WasmBackendLike {
 
 const registered = new Set<string>();
 
+/** Makes a kernel's output on either backend and lets `fill` write it from its inputs' values. */
+function computeOn(backendName: 'cpu' | 'wasm', args: { backend: unknown }, shape: number[], dtype: tf.DataType,
+  fill: (out: Values, values: (t: tf.TensorInfo) => Values) => void): tf.TensorInfo {
+  if (backendName === 'cpu') {
+    const backend = args.backend as CpuBackendLike;
+    const n = shape.reduce((a, b) => a * b, 1);
+    const out = dtype === 'int32' || dtype === 'bool' ? new Int32Array(n) : new Float32Array(n);
+    fill(out, (t) => backend.data.get(t.dataId).values);
+    return backend.makeTensorInfo(shape, dtype, out);
+  }
+  const backend = args.backend as WasmBackendLike;
+  const out = backend.makeOutput(shape, dtype);
+  // Views on the wasm heap go stale when makeOutput grows memory, so take them only after it.
+  fill(backend.typedArrayFromHeap(out), (t) => backend.typedArrayFromHeap(t));
+  return out;
+}
+
 /** Replaces GatherV2's common case and UnsortedSegmentSum on the cpu and wasm backends (idempotent). Call after the backend is registered. */
 export function registerFastKernels(backendName: 'cpu' | 'wasm'): void {
   if (registered.has(backendName)) return;
@@ -82,17 +99,7 @@ export function registerFastKernels(backendName: 'cpu' | 'wasm'): void {
     kernelFunc: (args) => {
       const { inputs: { x, segmentIds }, attrs: { numSegments } } = args as unknown as KernelArgs;
       const { shape, inner } = outShape(x, segmentIds, numSegments);
-      if (backendName === 'cpu') {
-        const backend = args.backend as unknown as CpuBackendLike;
-        const out = x.dtype === 'int32' ? new Int32Array(numSegments * inner) : new Float32Array(numSegments * inner);
-        segmentSumInto(out, backend.data.get(x.dataId).values, backend.data.get(segmentIds.dataId).values, numSegments, inner);
-        return backend.makeTensorInfo(shape, x.dtype, out);
-      }
-      const backend = args.backend as unknown as WasmBackendLike;
-      const out = backend.makeOutput(shape, x.dtype);
-      // Views on the wasm heap go stale when makeOutput grows memory, so take them only after it.
-      segmentSumInto(backend.typedArrayFromHeap(out), backend.typedArrayFromHeap(x), backend.typedArrayFromHeap(segmentIds), numSegments, inner);
-      return out;
+      return computeOn(backendName, args, shape, x.dtype, (out, values) => segmentSumInto(out, values(x), values(segmentIds), numSegments, inner));
     },
   });
   registered.add(backendName);
@@ -112,17 +119,7 @@ function registerFastGather(backendName: 'cpu' | 'wasm'): void {
       const rows = x.shape[0]!;
       const inner = x.shape.slice(1).reduce((a, b) => a * b, 1);
       const shape = [...indices.shape, ...x.shape.slice(1)];
-      if (backendName === 'cpu') {
-        const backend = args.backend as unknown as CpuBackendLike;
-        const n = indices.shape.reduce((a, b) => a * b, 1) * inner;
-        const out = x.dtype === 'int32' || x.dtype === 'bool' ? new Int32Array(n) : new Float32Array(n);
-        gatherRowsInto(out, backend.data.get(x.dataId).values, backend.data.get(indices.dataId).values, rows, inner);
-        return backend.makeTensorInfo(shape, x.dtype, out);
-      }
-      const backend = args.backend as unknown as WasmBackendLike;
-      const out = backend.makeOutput(shape, x.dtype);
-      gatherRowsInto(backend.typedArrayFromHeap(out), backend.typedArrayFromHeap(x), backend.typedArrayFromHeap(indices), rows, inner);
-      return out;
+      return computeOn(backendName, args, shape, x.dtype, (out, values) => gatherRowsInto(out, values(x), values(indices), rows, inner));
     },
   });
 }

@@ -224,7 +224,7 @@ for (const [returnSequences, goBackwards] of [[false, false], [true, false], [fa
     });
     const got = norms.get('rnn');
     assert.ok(got, `recorded layers: ${[...norms.keys()].join(', ')}`);
-    const [W, R, b] = vars as [tf.Tensor, tf.Tensor, tf.Tensor];
+    const [W, R, b] = vars as unknown as [tf.Tensor, tf.Tensor, tf.Tensor];
     const want = tf.tidy(() => {
       const eps = tf.zeros([T, B, U]);
       const g = tf.grad((e: tf.Tensor) => {
