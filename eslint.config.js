@@ -6,7 +6,7 @@ import tseslint from 'typescript-eslint';
 const nodeBuiltins = ['node:*', 'fs', 'path', 'os', 'child_process', 'worker_threads', 'crypto', 'url', 'util', 'stream'];
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'runs/**', 'out/**', '.venv/**', 'test-results/**', 'playwright-report/**', 'main/training/fused/assembly/**', '**/*.mjs', '**/*.cjs', 'eslint.config.js'] },
+  { ignores: ['dist/**', 'node_modules/**', 'runs/**', 'out/**', '.venv/**', '.venv-*/**', '.scratch/**', 'test-results/**', 'playwright-report/**', 'main/training/fused/assembly/**', '**/*.mjs', '**/*.cjs', 'eslint.config.js'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
