@@ -15,6 +15,8 @@ export interface TrainingHandle {
   pause(): void;
   resume(): void;
   stop(): void;
+  /** Records the gradient flow through time on the next batch. */
+  sampleGradients(): void;
   /** Resolves with the last event of the run: `done` or `error`. */
   finished: Promise<Extract<WorkerEvent, { type: 'done' } | { type: 'error' }>>;
 }
@@ -83,6 +85,7 @@ export function startTraining(spec: ModelSpec, specDir: string, options: RunOpti
     pause: () => send({ type: 'pause' }),
     resume: () => send({ type: 'resume' }),
     stop: () => send({ type: 'stop' }),
+    sampleGradients: () => send({ type: 'sample-gradients' }),
     finished: finished as Promise<Extract<WorkerEvent, { type: 'done' } | { type: 'error' }>>,
   };
 }

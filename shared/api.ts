@@ -6,7 +6,8 @@
  */
 import { z } from 'zod';
 import type { DataSpec, ModelSpec } from './model-spec.js';
-import type { BackendInfo, DataSummary, TextCorpusInfo, WorkerEvent } from './worker-protocol.js';
+import type { BackendInfo, DataSummary, RecurrencePath, TextCorpusInfo, WorkerEvent } from './worker-protocol.js';
+import type { HiddenGradientSample } from './gradient-flow.js';
 import type { BatchRecord, EpochRecord, RunStatus, TrainResult } from './training-records.js';
 import type { LayerInfo, SpecIssue } from './shape-inference.js';
 import { API_METHODS } from './api-methods.js';
@@ -83,6 +84,10 @@ export interface RunDetail extends RunSummary {
   epochRecords: EpochRecord[];
   /** Batch records, thinned to at most ~2,000 for long runs. */
   batchRecords: BatchRecord[];
+  /** Which recurrent layers ran on the fused kernels (only those report the gradient flow through time). */
+  recurrence: RecurrencePath[];
+  /** Sampled ‖∂L/∂h_t‖ per fused recurrent layer, thinned to at most ~400 samples. */
+  gradientFlow: HiddenGradientSample[];
 }
 
 export interface ProjectSummary {
@@ -186,7 +191,7 @@ export const API_SCHEMAS = {
   }),
   pickDataPath: z.object({ kind: z.enum(['file', 'folder']) }),
   startRun: z.object({ spec: specSchema }),
-  controlRun: z.object({ runId: id, action: z.enum(['pause', 'resume', 'stop']) }),
+  controlRun: z.object({ runId: id, action: z.enum(['pause', 'resume', 'stop', 'sample-gradients']) }),
   listRuns: z.object({}),
   getRun: z.object({ runId: id }),
   deleteRun: z.object({ runId: id }),

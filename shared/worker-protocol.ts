@@ -7,6 +7,7 @@ import type { ModelSpec } from './model-spec.js';
 import type { LayerInfo, SpecIssue } from './shape-inference.js';
 import type { BatchRecord, EpochRecord, TrainResult } from './training-records.js';
 import type { SeriesPrediction, TextPrediction } from './api.js';
+import type { HiddenGradientSample } from './gradient-flow.js';
 
 /** The backends a user may ask for; `auto` lets the engine choose (native, else wasm, else cpu). */
 export const BACKEND_PREFERENCES = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
@@ -54,6 +55,8 @@ export interface RunOptions {
   outDir?: string | null;
   /** Minimum milliseconds between two batch messages (default 100 → ≤ 10 a second). */
   batchThrottleMs?: number;
+  /** Record the gradient flow through time (‖∂L/∂h_t‖) every this many batches; 0: only when asked (default 5). */
+  gradientFlowEvery?: number;
 }
 
 /** What the data pipeline found, for the CLI's report and the app's data panel. */
@@ -111,6 +114,8 @@ export type WorkerRequest =
   | { type: 'pause' }
   | { type: 'resume' }
   | { type: 'stop' }
+  /** Record the gradient flow through time on the next batch. */
+  | { type: 'sample-gradients' }
   /** Predict with a saved run (its folder holds model/ and preprocessing.json). */
   | { type: 'predict-text'; runDir: string; text: string }
   | { type: 'predict-series'; runDir: string; spec: ModelSpec; dataPath: string; maxPoints: number };
@@ -124,6 +129,8 @@ export type WorkerEvent =
     kernels: string | null;
   }
   | { type: 'batches'; records: BatchRecord[] }
+  /** Sampled ‖∂L/∂h_t‖ per fused recurrent layer (gradient flow through time). */
+  | { type: 'gradient-flow'; samples: HiddenGradientSample[] }
   | { type: 'epoch'; record: EpochRecord }
   | { type: 'state'; state: 'running' | 'paused' }
   | { type: 'saved'; dir: string; files: string[] }

@@ -212,6 +212,7 @@ async function train(spec: ModelSpec, specName: string, analysis: ModelAnalysis,
       case 'error':
         errorEvent = e;
         break;
+      case 'gradient-flow':
       case 'prediction':
         break;
       default: {

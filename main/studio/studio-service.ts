@@ -13,6 +13,7 @@ import type { ModelSpec } from '../../shared/model-spec.js';
 import { resolveTraining } from '../../shared/model-spec.js';
 import { analyzeModel } from '../../shared/shape-inference.js';
 import { bestOf } from '../../shared/training-records.js';
+import type { HiddenGradientSample } from '../../shared/gradient-flow.js';
 import type { BatchRecord, EpochRecord, TrainResult } from '../../shared/training-records.js';
 import type { BackendInfo, DataSummary, RecurrencePath, WorkerEvent } from '../../shared/worker-protocol.js';
 import type { LayerInfo } from '../../shared/shape-inference.js';
@@ -59,6 +60,7 @@ export interface StudioServiceOptions {
 
 const SAMPLE_PREFIX = 'sample:';
 const MAX_BATCH_POINTS = 2000;
+const MAX_FLOW_SAMPLES = 400;
 
 export class StudioService {
   private readonly listeners = new Set<(e: StudioEvent) => void>();
@@ -146,6 +148,25 @@ export class StudioService {
     return onDisk.length > known.length ? onDisk : known;
   }
 
+  /** The sampled gradient flow through time (gradient-flow.jsonl), thinned to at most MAX_FLOW_SAMPLES; torn lines skipped. */
+  private gradientFlowOnDisk(id: string): HiddenGradientSample[] {
+    let text: string;
+    try {
+      text = readFileSync(join(this.runsDir, id, 'gradient-flow.jsonl'), 'utf8');
+    } catch {
+      return [];
+    }
+    const all = text.split('\n').filter((l) => l.length > 0).flatMap((l) => {
+      try {
+        return [JSON.parse(l) as HiddenGradientSample];
+      } catch {
+        return [];
+      }
+    });
+    const stride = Math.max(1, Math.ceil(all.length / MAX_FLOW_SAMPLES));
+    return stride > 1 ? all.filter((_, i) => i % stride === 0 || i === all.length - 1) : all;
+  }
+
   private runIds(): string[] {
     return readdirSync(this.runsDir).filter((d) => existsSync(join(this.runsDir, d, 'run.json'))).sort().reverse();
   }
@@ -188,6 +209,7 @@ export class StudioService {
       case 'data': meta.dataSummary = e.summary; persist = true; break;
       case 'model': meta.layers = e.layers; meta.recurrence = e.recurrence; meta.kernels = e.kernels; persist = true; break;
       case 'batches': break;
+      case 'gradient-flow': break;
       case 'epoch':
         // After a crash the records are reloaded from metrics.jsonl; a late message must not add an epoch twice.
         if (!meta.epochRecords.some((r) => r.epoch === e.record.epoch)) meta.epochRecords.push(e.record);
@@ -294,7 +316,8 @@ export class StudioService {
     controlRun: async ({ runId, action }) => {
       const run = this.active.get(runId);
       if (!run) throw new ApiError(`Run ${runId} is not in progress.`, 'not-found');
-      run.handle[action]();
+      if (action === 'sample-gradients') run.handle.sampleGradients();
+      else run.handle[action]();
       return { ok: true };
     },
 
@@ -318,7 +341,10 @@ export class StudioService {
       }
       const stride = Math.max(1, Math.ceil(batchRecords.length / MAX_BATCH_POINTS));
       if (stride > 1) batchRecords = batchRecords.filter((_, i) => i % stride === 0 || i === batchRecords.length - 1);
-      return { ...this.summarize(meta), spec: meta.spec, layers: meta.layers, dataSummary: meta.dataSummary, result: meta.result, epochRecords: meta.epochRecords, batchRecords };
+      return {
+        ...this.summarize(meta), spec: meta.spec, layers: meta.layers, dataSummary: meta.dataSummary, result: meta.result, epochRecords: meta.epochRecords, batchRecords,
+        recurrence: meta.recurrence ?? [], gradientFlow: this.gradientFlowOnDisk(runId),
+      };
     },
 
     deleteRun: async ({ runId }) => {

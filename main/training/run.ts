@@ -20,6 +20,7 @@ import { saveLayersModel } from './save-model.js';
 import type { TrainingControl } from './trainer.js';
 import { train } from './trainer.js';
 import { withSeededRandom } from './seeded-random.js';
+import { DEFAULT_GRADIENT_FLOW_EVERY } from '../../shared/gradient-flow.js';
 
 export async function executeRun(spec: ModelSpec, specDir: string, options: RunOptions, emit: (e: WorkerEvent) => void, control: TrainingControl): Promise<void> {
   const analysis = analyzeModel(spec);
@@ -48,6 +49,9 @@ export async function executeRun(spec: ModelSpec, specDir: string, options: RunO
     const record = (r: object) => {
       if (metricsPath) appendFileSync(metricsPath, `${JSON.stringify(r)}\n`);
     };
+    // The gradient flow through time has its own file: one line per sampled batch, every layer's norms per timestep.
+    const flowPath = options.outDir ? join(options.outDir, 'gradient-flow.jsonl') : null;
+    if (flowPath) writeFileSync(flowPath, '');
     const throttle = options.batchThrottleMs ?? 100;
     let pending: BatchRecord[] = [];
     let lastFlush = 0;
@@ -74,6 +78,11 @@ export async function executeRun(spec: ModelSpec, specDir: string, options: RunO
           emit({ type: 'epoch', record: r });
         },
         onState: (state) => emit({ type: 'state', state }),
+        hiddenGradientEvery: options.gradientFlowEvery ?? DEFAULT_GRADIENT_FLOW_EVERY,
+        onHiddenGradients: (s) => {
+          if (flowPath) appendFileSync(flowPath, `${JSON.stringify(s)}\n`);
+          emit({ type: 'gradient-flow', samples: [s] });
+        },
       }, control);
     });
     flush();

@@ -8,6 +8,8 @@ import type { ResolvedTraining, LossName, MetricName } from '../../shared/model-
 import { metricMode } from '../../shared/training-records.js';
 import type { BatchRecord, EpochRecord, TrainResult } from '../../shared/training-records.js';
 import { mulberry32, shuffleInPlace } from './seeded-random.js';
+import { recordHiddenGradients } from './fused/fused-rnn.js';
+import type { HiddenGradientSample } from '../../shared/gradient-flow.js';
 
 /** A set of samples that can hand out batches as tensors; windows and token rows are built on demand. */
 export interface SampleSource {
@@ -27,12 +29,21 @@ export interface TrainerCallbacks {
   onEpoch?(record: EpochRecord): void;
   /** Called while paused and when resumed, so hosts can show it. */
   onState?(state: 'running' | 'paused'): void;
+  /** Sample ‖∂L/∂h_t‖ of every fused recurrent layer every this many batches (0 or absent: only on request). */
+  hiddenGradientEvery?: number;
+  onHiddenGradients?(sample: HiddenGradientSample): void;
 }
 
 /** Pause, resume and stop, requested from outside (the worker's message handler) and honoured between batches. */
 export class TrainingControl {
   private pausedWith: { promise: Promise<void>; resolve: () => void } | null = null;
   stopRequested = false;
+  /** Set by requestGradientSample(): the next batch records the gradient flow through time. */
+  gradientSampleRequested = false;
+
+  requestGradientSample(): void {
+    this.gradientSampleRequested = true;
+  }
 
   get paused(): boolean {
     return this.pausedWith !== null;
@@ -194,6 +205,8 @@ export async function train(
   let reason: string | null = null;
   let epochsRun = 0;
   const epochSeconds: number[] = [];
+  const every = callbacks.hiddenGradientEvery ?? 0;
+  let globalBatch = 0;
 
   try {
     for (let epoch = 0; epoch < cfg.epochs; epoch++) {
@@ -209,7 +222,15 @@ export async function train(
         await control.waitIfPaused(callbacks.onState);
         if (control.stopRequested) break;
         const idx = order.subarray(b * cfg.batchSize, Math.min((b + 1) * cfg.batchSize, order.length));
-        const { lossValue, metricValues, sq } = step(model, data.train, idx, cfg, optimizer, vars, groups);
+        const sample = callbacks.onHiddenGradients !== undefined && ((every > 0 && globalBatch % every === 0) || control.gradientSampleRequested);
+        if (sample) control.gradientSampleRequested = false;
+        const { lossValue, metricValues, sq, hidden } = step(model, data.train, idx, cfg, optimizer, vars, groups, sample);
+        if (hidden && hidden.size > 0) {
+          const norms: Record<string, number[]> = {};
+          for (const [k, v] of hidden) norms[k] = Array.from(v);
+          callbacks.onHiddenGradients!({ kind: 'hidden', epoch, batch: b, step: globalBatch, norms });
+        }
+        globalBatch++;
         if (!Number.isFinite(lossValue)) {
           status = 'failed';
           reason = `The loss became ${lossValue} at epoch ${epoch + 1}, batch ${b + 1}; training stopped and the weights from the end of the last good epoch were kept. Try a lower learning rate or set clipnorm.`;
@@ -317,17 +338,28 @@ export async function train(
 /** One optimizer step; returns the loss, the metrics and the squared gradient norm of each layer (pre-clipping). */
 function step(
   model: tf.LayersModel, source: SampleSource, idx: Int32Array, cfg: ResolvedTraining, optimizer: tf.Optimizer,
-  vars: tf.Variable[], groups: number[][],
-): { lossValue: number; metricValues: number[]; sq: number[] } {
+  vars: tf.Variable[], groups: number[][], recordHidden = false,
+): { lossValue: number; metricValues: number[]; sq: number[]; hidden: Map<string, Float32Array> | null } {
   let metrics: tf.Scalar[] = [];
+  let hidden: Map<string, Float32Array> | null = null;
   const summary = tf.tidy(() => {
     const { xs, ys } = source.batch(idx);
-    const { value, grads } = optimizer.computeGradients(() => {
+    const gradients = () => optimizer.computeGradients(() => {
       const pred = model.apply(xs, { training: true }) as tf.Tensor;
       // Metrics come from the same forward pass; kept so they survive the gradient scope's cleanup.
       metrics = cfg.metrics.map((m) => tf.keep(computeMetric(m, cfg.loss, ys, pred)));
       return computeLoss(cfg.loss, ys, pred);
     }, vars);
+    let computed: ReturnType<typeof gradients>;
+    if (recordHidden) {
+      // The fused kernels report ‖∂L/∂h_t‖ per timestep while they backpropagate anyway: next to no extra cost.
+      const r = recordHiddenGradients(gradients);
+      computed = r.result;
+      hidden = r.norms;
+    } else {
+      computed = gradients();
+    }
+    const { value, grads } = computed;
     const perVar = vars.map((v) => tf.sum(tf.square(grads[v.name]!)));
     const perLayer = groups.map((g) => tf.addN(g.map((i) => perVar[i]!)));
     let applied = grads;
@@ -347,5 +379,5 @@ function step(
   const v = summary.dataSync();
   summary.dispose();
   const k = cfg.metrics.length;
-  return { lossValue: v[0]!, metricValues: Array.from(v.subarray(1, 1 + k)), sq: Array.from(v.subarray(1 + k)) };
+  return { lossValue: v[0]!, metricValues: Array.from(v.subarray(1, 1 + k)), sq: Array.from(v.subarray(1 + k)), hidden };
 }

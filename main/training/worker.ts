@@ -35,6 +35,7 @@ port.on('message', (msg: WorkerRequest) => {
     case 'pause': control?.pause(); return;
     case 'resume': control?.resume(); return;
     case 'stop': control?.stop(); return;
+    case 'sample-gradients': control?.requestGradientSample(); return;
     case 'predict-text':
     case 'predict-series': {
       const work = async () => {

@@ -9,11 +9,14 @@ import type { ModelSpec } from '../../shared/model-spec.js';
 import type { LayerInfo, SpecIssue } from '../../shared/shape-inference.js';
 import type { BatchRecord, EpochRecord, TrainResult } from '../../shared/training-records.js';
 import type { BackendInfo, DataSummary, RecurrencePath, WorkerEvent } from '../../shared/worker-protocol.js';
+import type { HiddenGradientSample } from '../../shared/gradient-flow.js';
 import { appendThinned, emptySeries } from '../lib/thinned-series.js';
 import type { ThinnedSeries } from '../lib/thinned-series.js';
 
 /** Per-batch points kept for live charts; more are thinned uniformly (see thinned-series). */
 export const LIVE_BATCH_POINTS = 600;
+/** Gradient-flow samples kept for the heatmap (columns). */
+export const LIVE_FLOW_SAMPLES = 300;
 
 export interface BatchPoint {
   /** Position in epochs: 0.5 is halfway through the first epoch, 1 its end. */
@@ -61,6 +64,8 @@ export interface RunLive {
   epochs: EpochRecord[];
   epochsPlanned: number | null;
   batches: ThinnedSeries<BatchPoint>;
+  /** Sampled gradient flow through time (the latest LIVE_FLOW_SAMPLES). */
+  gradientFlow: HiddenGradientSample[];
   progress: RunProgress | null;
   result: TrainResult | null;
   error: RunError | null;
@@ -73,7 +78,7 @@ export function newRunLive(runId: string, spec: ModelSpec | null = null, now = D
   const epochsPlanned = spec ? resolveTraining(spec).epochs : null;
   return {
     runId, spec, status: 'starting', backend: null, backendName: null, dataSummary: null, layers: [], recurrence: [], kernels: null, totalParams: null,
-    epochs: [], epochsPlanned, batches: emptySeries(), progress: null, result: null, error: null, savedDir: null, lastUpdate: now,
+    epochs: [], epochsPlanned, batches: emptySeries(), gradientFlow: [], progress: null, result: null, error: null, savedDir: null, lastUpdate: now,
   };
 }
 
@@ -119,6 +124,9 @@ export function applyRunEvent(run: RunLive, event: WorkerEvent, now: number, cap
       next.progress = { epoch: r.epoch, batch: Math.max(0, batches - 1), batches, etaSeconds: r.etaSeconds, epochDone: true };
       return next;
     }
+    case 'gradient-flow':
+      next.gradientFlow = [...run.gradientFlow, ...event.samples].slice(-LIVE_FLOW_SAMPLES);
+      return next;
     case 'state':
       if (!isFinished(run)) next.status = event.state;
       return next;
@@ -162,6 +170,8 @@ export function runFromDetail(detail: RunDetail, now = Date.now(), cap = LIVE_BA
     backendName: detail.backend,
     dataSummary: detail.dataSummary,
     layers: detail.layers,
+    recurrence: detail.recurrence ?? [],
+    gradientFlow: (detail.gradientFlow ?? []).slice(-LIVE_FLOW_SAMPLES),
     totalParams: detail.layers.reduce((s, l) => s + l.params, 0),
     epochs: detail.epochRecords,
     batches: appendThinned(emptySeries<BatchPoint>(), detail.batchRecords.map(batchPoint), cap),
@@ -189,6 +199,8 @@ export function mergeDetail(live: RunLive | undefined, detail: RunDetail, now = 
     dataSummary: live.dataSummary ?? stored.dataSummary,
     epochs: [...stored.epochs, ...live.epochs.filter((e) => e.epoch > lastStoredEpoch)],
     batches: appendThinned(stored.batches, newerBatches, cap),
+    recurrence: live.recurrence.length ? live.recurrence : stored.recurrence,
+    gradientFlow: [...stored.gradientFlow, ...live.gradientFlow.filter((s) => s.step > (stored.gradientFlow[stored.gradientFlow.length - 1]?.step ?? -1))].slice(-LIVE_FLOW_SAMPLES),
     progress: live.progress && (!stored.progress || live.progress.epoch >= stored.progress.epoch) ? live.progress : stored.progress,
     status: liveEnded ? live.status : stored.status,
     result: live.result ?? stored.result,

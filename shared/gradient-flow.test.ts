@@ -1,0 +1,54 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { applyFlowRemedy, diagnoseGradientFlow, locateLayer } from './gradient-flow.js';
+import type { HiddenGradientSample } from './gradient-flow.js';
+import { analyzeModel } from './shape-inference.js';
+import type { ModelSpec } from './model-spec.js';
+
+const spec: ModelSpec = {
+  format: 1, name: 'bi', input: { kind: 'floats', timesteps: 10, features: 2 },
+  layers: [
+    { className: 'Bidirectional', config: { mergeMode: 'concat' }, layer: { className: 'SimpleRNN', config: { units: 4, returnSequences: true, dropout: 0.1 } } },
+    { className: 'GRU', config: { units: 4 } },
+    { className: 'Dense', config: { units: 1 } },
+  ],
+};
+const layers = analyzeModel(spec).layers;
+const geometric = (T: number, first: number, factor: number) => Array.from({ length: T }, (_, t) => first * factor ** t);
+const sample = (step: number, norms: Record<string, number[]>): HiddenGradientSample => ({ kind: 'hidden', epoch: 0, batch: step, step, norms });
+
+test('verdicts: vanishing forwards and backwards (processing order), healthy, exploding (large, NaN, growing)', () => {
+  const T = 10;
+  const rising = geometric(T, 1e-6, 10 ** (6 / 9)); // 1e-6 at t=0 … 1 at t=9
+  const samples = [sample(0, {
+    'bidirectional (forward)': rising,
+    'bidirectional (backward)': [...rising].reverse(), // the backward layer's last processed step is t=0
+    gru: geometric(T, 0.5, 1.05),
+  })];
+  const d = diagnoseGradientFlow(samples, { layers, spec, learningRate: 1e-3, clipnorm: null });
+  assert.deepEqual(d.map((x) => [x.layer, x.verdict, x.cell]), [
+    ['bidirectional (forward)', 'vanishing', 'SimpleRNN'], ['bidirectional (backward)', 'vanishing', 'SimpleRNN'], ['gru', 'healthy', 'GRU'],
+  ]);
+  assert.match(d[0]!.message, /6 orders of magnitude/);
+  assert.deepEqual(d[0]!.remedies.map((r) => r.label), ['Switch to LSTM', 'Switch to GRU']);
+  assert.equal(d[2]!.remedies.length, 0);
+
+  const big = diagnoseGradientFlow([sample(0, { gru: geometric(T, 5e3, 0.9) })], { learningRate: 1e-2, clipnorm: null });
+  assert.equal(big[0]!.verdict, 'exploding');
+  assert.deepEqual(big[0]!.remedies.map((r) => r.kind), ['clipnorm', 'learning-rate']);
+  const nan = diagnoseGradientFlow([sample(0, { gru: [NaN, 1, 1] })], { learningRate: 1e-2, clipnorm: 1 });
+  assert.equal(nan[0]!.verdict, 'exploding');
+  assert.deepEqual(nan[0]!.remedies.map((r) => r.kind), ['learning-rate'], 'clipnorm already set');
+  const growing = Array.from({ length: 12 }, (_, i) => sample(i, { gru: geometric(T, 0.01 * 3 ** i, 1) }));
+  assert.equal(diagnoseGradientFlow(growing)[0]!.verdict, 'exploding');
+});
+
+test('remedies are spec edits: switch the wrapped cell keeping its settings, clipnorm, learning rate', () => {
+  assert.deepEqual(locateLayer('bidirectional (backward)', layers, spec), { index: 0, inner: true, cell: 'SimpleRNN' });
+  const switched = applyFlowRemedy(spec, { kind: 'switch-cell', layerIndex: 0, inner: true, to: 'LSTM', label: '' });
+  assert.deepEqual(switched.layers[0], { className: 'Bidirectional', config: { mergeMode: 'concat' }, layer: { className: 'LSTM', config: { units: 4, returnSequences: true, dropout: 0.1 } } });
+  assert.equal(analyzeModel(switched).valid, true);
+  assert.equal(spec.layers[0]!.className, 'Bidirectional', 'input untouched');
+  assert.equal(applyFlowRemedy(spec, { kind: 'clipnorm', value: 1, label: '' }).training?.clipnorm, 1);
+  assert.equal(applyFlowRemedy(spec, { kind: 'learning-rate', value: 1e-4, label: '' }).training?.learningRate, 1e-4);
+});
