@@ -10,6 +10,7 @@ import { useProject } from '../state/project-context.js';
 import { useStudio } from '../state/studio-state.js';
 import { resolveTraining } from '../../shared/model-spec.js';
 import { RunCharts, SmoothingControl, useSmoothing } from '../training/run-charts.js';
+import { GradientFlowView } from '../training/gradient-flow-view.js';
 import { BackendInfoLine, DataSummaryLine, RunErrorBox, RunProgress, RunResultLine } from '../training/run-status.js';
 import { ExportRunButton } from '../interop/interop-ui.js';
 import { CompareView } from './compare-view.js';
@@ -181,6 +182,7 @@ function RunDetailView({ runId }: { runId: string }) {
       <RunErrorBox error={run.error} testId="run-detail-run-error" />
       <RunResultLine run={run} loss={training.loss} />
       <RunCharts run={run} smoothing={smoothing} loss={training.loss} clipnorm={training.clipnorm} testPrefix="detail-" />
+      <GradientFlowView run={run} testPrefix="detail-" />
     </div>
   );
 }

@@ -52,8 +52,18 @@ function detail(epochs: number, batchesDone: number): RunDetail {
     spec, layers: [], dataSummary: null, result: null,
     epochRecords: Array.from({ length: epochs }, (_, e) => epochRecord(e)),
     batchRecords: Array.from({ length: batchesDone }, (_, i) => batch(Math.floor(i / 10), i % 10)),
+    recurrence: [], gradientFlow: [{ kind: 'hidden', epoch: 0, batch: 0, step: 0, norms: { lstm: [0.1, 1] } }],
   };
 }
+
+test('gradient-flow samples: live events append, a stored run merges with later live samples only', () => {
+  let live = newRunLive('r1', null, 0);
+  live = applyRunEvent(live, { type: 'gradient-flow', samples: [{ kind: 'hidden', epoch: 0, batch: 0, step: 0, norms: { lstm: [0.1, 1] } }] }, 1);
+  live = applyRunEvent(live, { type: 'gradient-flow', samples: [{ kind: 'hidden', epoch: 0, batch: 5, step: 5, norms: { lstm: [0.2, 1] } }] }, 2);
+  assert.deepEqual(live.gradientFlow.map((s) => s.step), [0, 5]);
+  const merged = mergeDetail(live, detail(0, 1), 3);
+  assert.deepEqual(merged.gradientFlow.map((s) => s.step), [0, 5]);
+});
 
 test('a stored run merges with live events that arrived meanwhile, without duplicates', () => {
   let live = newRunLive('r1', null, 0);

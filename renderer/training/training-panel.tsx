@@ -7,6 +7,7 @@ import { useProject } from '../state/project-context.js';
 import { isFinished } from '../state/run-state.js';
 import { useStudio } from '../state/studio-state.js';
 import { RunCharts, SmoothingControl, useSmoothing } from './run-charts.js';
+import { GradientFlowView } from './gradient-flow-view.js';
 import { useTrainBlockers } from './run-controls.js';
 import { BackendInfoLine, DataSummaryLine, RunErrorBox, RunProgress, RunResultLine } from './run-status.js';
 import { setEarlyStopping, setLoss, setTraining } from './training-edits.js';
@@ -65,7 +66,10 @@ function TrainingRun() {
       {startError ? <RunErrorBox error={{ stage: null, message: startError }} /> : <RunErrorBox error={run?.error ?? null} />}
       {run ? <RunResultLine run={run} loss={runTraining?.loss ?? null} /> : null}
       {run ? (
-        <RunCharts run={run} smoothing={smoothing} loss={runTraining?.loss ?? null} clipnorm={runTraining?.clipnorm ?? null} />
+        <>
+          <RunCharts run={run} smoothing={smoothing} loss={runTraining?.loss ?? null} clipnorm={runTraining?.clipnorm ?? null} />
+          <GradientFlowView run={run} />
+        </>
       ) : (
         <div className="empty-state">Press Train to start. Loss, metrics and the gradient norm of every layer are drawn here as the batches arrive.</div>
       )}
