@@ -39,8 +39,9 @@ export function gatherRowsInto(out: Values, x: Values, indices: ArrayLike<number
   for (let i = 0; i < indices.length; i++) {
     const r = indices[i]!;
     if (!(r >= 0 && r < rows)) throw new RangeError(`GatherV2: index ${r} at position ${i} is outside [0, ${rows - 1}] (an Embedding's inputDim must exceed every token id)`);
-    if (inner === 1) out[i] = x[r]!;
-    else out.set((x as Float32Array).subarray(r * inner, (r + 1) * inner), i * inner);
+    // A plain loop: for Embedding-sized rows it beats subarray().set(), which allocates a view per row.
+    const src = r * inner, dst = i * inner;
+    for (let k = 0; k < inner; k++) out[dst + k] = x[src + k]!;
   }
 }
 

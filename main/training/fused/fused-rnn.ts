@@ -123,8 +123,9 @@ export function fusedForward(k: RnnKernels, cfg: FusedCellConfig, x: Float32Arra
 /**
  * Backpropagation through time. dy has the output's shape. Returns dx, dKernel, dRecurrent and dBias, and
  * releases what the forward pass kept. Each thread's slice of the batch yields partial weight gradients, summed here.
+ * With `copy` false, dx is a view of released kernel memory: read it before the next kernel call.
  */
-export function fusedBackward(k: RnnKernels, cfg: FusedCellConfig, sv: Saved, dy: Float32Array, hiddenNorms = false): {
+export function fusedBackward(k: RnnKernels, cfg: FusedCellConfig, sv: Saved, dy: Float32Array, hiddenNorms = false, copy = true): {
   dx: Float32Array; dKernel: Float32Array; dRecurrent: Float32Array; dBias: Float32Array;
   /** With `hiddenNorms`: ‖∂L/∂h_t‖ over the batch for every timestep t of the input sequence. */
   hidden?: Float32Array;
@@ -167,7 +168,7 @@ export function fusedBackward(k: RnnKernels, cfg: FusedCellConfig, sv: Saved, dy
     return out;
   };
   const grads: ReturnType<typeof fusedBackward> = {
-    dx: v.slice(pdX / F, pdX / F + B * T * D), dKernel: sum(pdW, D * GU), dRecurrent: sum(pdR, U * GU), dBias: sum(pdB, GU),
+    dx: copy ? v.slice(pdX / F, pdX / F + B * T * D) : v.subarray(pdX / F, pdX / F + B * T * D), dKernel: sum(pdW, D * GU), dRecurrent: sum(pdR, U * GU), dBias: sum(pdB, GU),
   };
   if (pHN) {
     const perStep = sum(pHN, T);
@@ -182,6 +183,22 @@ export function fusedBackward(k: RnnKernels, cfg: FusedCellConfig, sv: Saved, dy
 }
 
 interface EngineLike { state: { gradientDepth: number } }
+
+interface WasmBackendLike { typedArrayFromHeap(t: tf.TensorInfo): Float32Array }
+
+/** tfjs-backend-wasm copies a tensor's values into its heap when the tensor is made (cpu keeps the array itself). */
+function backendCopiesOnWrite(): boolean {
+  return tf.getBackend() === 'wasm';
+}
+
+/**
+ * A float32 tensor's values, read at once: on wasm a view of its heap (no copy — the kernels copy it into their
+ * own memory straight away), elsewhere dataSync().
+ */
+function valuesOf(t: tf.Tensor): Float32Array {
+  if (backendCopiesOnWrite()) return (tf.backend() as unknown as WasmBackendLike).typedArrayFromHeap(t);
+  return t.dataSync() as Float32Array;
+}
 
 let recording: Map<string, Float32Array> | null = null;
 
@@ -215,12 +232,11 @@ export function fusedSequence(cfg: FusedCellConfig, x: tf.Tensor, kernel: tf.Ten
     const [xs, w, r, bs] = args as tf.Tensor[];
     // Only keep the forward state when a gradient will be taken (training), not for predict/evaluate.
     const keep = (tf.engine() as unknown as EngineLike).state.gradientDepth > 0;
-    const { y, saved } = fusedForward(k, cfg, xs!.dataSync() as Float32Array, [B, T, D],
-      w!.dataSync() as Float32Array, r!.dataSync() as Float32Array, bias ? bs!.dataSync() as Float32Array : null, keep, masks);
+    const { y, saved } = fusedForward(k, cfg, valuesOf(xs!), [B, T, D], valuesOf(w!), valuesOf(r!), bias ? valuesOf(bs!) : null, keep, masks);
     const value = cfg.returnSequences ? tf.tensor3d(y, [B, T, cfg.units]) : tf.tensor2d(y, [B, cfg.units]);
     const gradFunc = (dy: tf.Tensor) => {
       if (!saved) throw new Error('fused recurrent layer: gradient requested for a forward pass run without a gradient tape');
-      const g = fusedBackward(k, cfg, saved, dy.dataSync() as Float32Array, recording !== null && layerName !== undefined);
+      const g = fusedBackward(k, cfg, saved, valuesOf(dy), recording !== null && layerName !== undefined, !backendCopiesOnWrite());
       if (recording && layerName !== undefined && g.hidden) recording.set(layerName, g.hidden);
       const grads = [tf.tensor3d(g.dx, [B, T, D]), tf.tensor(g.dKernel, w!.shape), tf.tensor(g.dRecurrent, r!.shape)];
       if (bias) grads.push(tf.tensor(g.dBias, bs!.shape));
