@@ -6,8 +6,8 @@
  * each eligible SimpleRNN/LSTM/GRU layer (also inside Bidirectional) for `fusedSequence`, which computes the input
  * projection of all timesteps in one multiply, runs the recurrence in WebAssembly SIMD, and returns exact BPTT
  * gradients through `tf.customGrad`. Weights, names, configs and saved models are untouched: only the arithmetic
- * moves. Layers the kernels do not cover (masks, dropout while training, stateful, other activations) keep TF.js's
- * path, and the caller is told which path each layer takes and why.
+ * moves. Dropout masks are drawn as TF.js draws them. Layers the kernels do not cover (masked input, stateful,
+ * returnState, other activations) keep TF.js's path, and the caller is told which path each layer takes and why.
  */
 import * as tf from '@tensorflow/tfjs';
 import { ACTIVATION_CODES, heapOf, kernelsUnavailableReason, rnnKernels, threadsOf } from './kernels-wasm.js';
@@ -42,7 +42,7 @@ export interface DropoutMasks { input: Float32Array | null; recurrent: Float32Ar
 const F = 4; // bytes per float32
 
 function isActivation(name: unknown): name is FusedActivation {
-  return typeof name === 'string' && name in ACTIVATION_CODES;
+  return typeof name === 'string' && Object.hasOwn(ACTIVATION_CODES, name);
 }
 
 /** One allocation split into 16-byte-aligned buffers of the given float counts (0 → no buffer, address 0). */
