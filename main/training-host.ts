@@ -9,7 +9,7 @@ import { extname } from 'node:path';
 import type { ModelSpec } from '../shared/model-spec.js';
 import type { RunOptions, WorkerEvent, WorkerRequest } from '../shared/worker-protocol.js';
 
-type FinalEvent = Extract<WorkerEvent, { type: 'done' } | { type: 'error' } | { type: 'prediction' }>;
+type FinalEvent = Extract<WorkerEvent, { type: 'done' } | { type: 'error' } | { type: 'prediction' } | { type: 'estimate' }>;
 
 export interface TrainingHandle {
   pause(): void;
@@ -60,7 +60,7 @@ function runTask(first: WorkerRequest, onEvent: (e: WorkerEvent) => void): { sen
     };
     worker.on('message', (e: WorkerEvent) => {
       onEvent(e);
-      if (e.type === 'done' || e.type === 'error' || e.type === 'prediction') finish(e);
+      if (e.type === 'done' || e.type === 'error' || e.type === 'prediction' || e.type === 'estimate') finish(e);
     });
     worker.on('error', (err) => {
       const e: WorkerEvent = { type: 'error', stage: 'engine', message: `The training worker crashed: ${err.message}` };
@@ -93,6 +93,13 @@ export function startTraining(spec: ModelSpec, specDir: string, options: RunOpti
 /** Runs a prediction request in a worker thread (TensorFlow never loads on the host's thread). */
 export async function runPrediction(request: Extract<WorkerRequest, { type: 'predict-text' | 'predict-series' }>): Promise<Extract<WorkerEvent, { type: 'prediction' } | { type: 'error' }>> {
   const last = await runTask(request, () => {}).finished;
-  if (last.type === 'done') throw new Error('a prediction request ended with a training result');
+  if (last.type === 'done' || last.type === 'estimate') throw new Error('a prediction request ended with another result');
+  return last;
+}
+
+/** Probes a run in a fresh worker thread (the backend the run would use) and estimates its time. */
+export async function runEstimate(spec: ModelSpec, specDir: string, options: RunOptions): Promise<Extract<WorkerEvent, { type: 'estimate' } | { type: 'error' }>> {
+  const last = await runTask({ type: 'estimate', spec, specDir, options }, () => {}).finished;
+  if (last.type !== 'estimate' && last.type !== 'error') throw new Error('an estimate request ended with another result');
   return last;
 }

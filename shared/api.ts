@@ -8,6 +8,8 @@ import { z } from 'zod';
 import type { DataSpec, ModelSpec } from './model-spec.js';
 import type { BackendInfo, DataSummary, RecurrencePath, TextCorpusInfo, WorkerEvent } from './worker-protocol.js';
 import type { HiddenGradientSample } from './gradient-flow.js';
+import type { RunEstimate } from './estimate.js';
+import type { ReplayReport, RunProvenance } from './replay.js';
 import type { BatchRecord, EpochRecord, RunStatus, TrainResult } from './training-records.js';
 import type { LayerInfo, SpecIssue } from './shape-inference.js';
 import { API_METHODS } from './api-methods.js';
@@ -88,6 +90,13 @@ export interface RunDetail extends RunSummary {
   recurrence: RecurrencePath[];
   /** Sampled ‖∂L/∂h_t‖ per fused recurrent layer, thinned to at most ~400 samples. */
   gradientFlow: HiddenGradientSample[];
+  /** Seed, data hash, preprocessing, spec, versions, backend and kernels (null for runs recorded before it existed). */
+  provenance: RunProvenance | null;
+  /** For a replay: the run it repeats and whether the metrics matched (null until it ends, and for other runs). */
+  replayOf: string | null;
+  replay: ReplayReport | null;
+  /** The probe's estimate made before Start for this spec, when there was one. */
+  estimate: RunEstimate | null;
 }
 
 export interface ProjectSummary {
@@ -204,6 +213,8 @@ export const API_SCHEMAS = {
   importModel: z.object({
     files: z.array(z.object({ name: z.string().min(1).max(200), contentBase64: z.string() })).min(1).max(20),
   }),
+  estimateRun: z.object({ spec: specSchema }),
+  replayRun: z.object({ runId: id }),
 } as const satisfies { [M in ApiMethod]: z.ZodType };
 
 export type ApiParams<M extends ApiMethod> = z.infer<(typeof API_SCHEMAS)[M]>;
@@ -227,6 +238,8 @@ export interface ApiResults {
   saveProject: ProjectSummary;
   exportRun: RunExport;
   importModel: ImportedModel;
+  estimateRun: RunEstimate;
+  replayRun: { runId: string };
 }
 
 /** The calls, as the renderer sees them: one async function per method. */

@@ -8,6 +8,7 @@ import type { LayerInfo, SpecIssue } from './shape-inference.js';
 import type { BatchRecord, EpochRecord, TrainResult } from './training-records.js';
 import type { SeriesPrediction, TextPrediction } from './api.js';
 import type { HiddenGradientSample } from './gradient-flow.js';
+import type { RunEstimate } from './estimate.js';
 
 /** The backends a user may ask for; `auto` lets the engine choose (native, else wasm, else cpu). */
 export const BACKEND_PREFERENCES = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
@@ -116,6 +117,8 @@ export type WorkerRequest =
   | { type: 'stop' }
   /** Record the gradient flow through time on the next batch. */
   | { type: 'sample-gradients' }
+  /** Probe a few batches of the run and estimate its time (answered with an `estimate` event). */
+  | { type: 'estimate'; spec: ModelSpec; specDir: string; options: RunOptions }
   /** Predict with a saved run (its folder holds model/ and preprocessing.json). */
   | { type: 'predict-text'; runDir: string; text: string }
   | { type: 'predict-series'; runDir: string; spec: ModelSpec; dataPath: string; maxPoints: number };
@@ -136,6 +139,7 @@ export type WorkerEvent =
   | { type: 'saved'; dir: string; files: string[] }
   | { type: 'done'; result: TrainResult }
   | { type: 'prediction'; result: TextPrediction | SeriesPrediction }
+  | { type: 'estimate'; estimate: RunEstimate }
   | {
     type: 'error';
     /** Where it went wrong: the spec (show on the nodes), the data (show in the import dialog), the engine. */

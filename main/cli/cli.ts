@@ -213,6 +213,7 @@ async function train(spec: ModelSpec, specName: string, analysis: ModelAnalysis,
         errorEvent = e;
         break;
       case 'gradient-flow':
+      case 'estimate':
       case 'prediction':
         break;
       default: {

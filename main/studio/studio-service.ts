@@ -18,7 +18,11 @@ import type { BatchRecord, EpochRecord, TrainResult } from '../../shared/trainin
 import type { BackendInfo, DataSummary, RecurrencePath, WorkerEvent } from '../../shared/worker-protocol.js';
 import type { LayerInfo } from '../../shared/shape-inference.js';
 import { DataError } from '../data/data-error.js';
-import { startTraining, runPrediction } from '../training-host.js';
+import { startTraining, runEstimate, runPrediction } from '../training-host.js';
+import { hashData } from './provenance.js';
+import { compareReplay } from '../../shared/replay.js';
+import type { ReplayReport, RunProvenance } from '../../shared/replay.js';
+import type { RunEstimate } from '../../shared/estimate.js';
 import type { TrainingHandle } from '../training-host.js';
 import { previewData } from './data-preview.js';
 import { newId, readJsonOrNull, writeJsonAtomic } from './storage.js';
@@ -44,6 +48,13 @@ interface RunMeta {
   result: TrainResult | null;
   error: string | null;
   epochRecords: EpochRecord[];
+  /** How the run was made, for Replay (absent in runs recorded before it existed). */
+  provenance?: RunProvenance;
+  /** The run this one replays, and the comparison once it ends. */
+  replayOf?: string;
+  replay?: ReplayReport;
+  /** The estimate made before Start for this very spec, if any. */
+  estimate?: RunEstimate;
 }
 
 export interface StudioServiceOptions {
@@ -66,6 +77,8 @@ export class StudioService {
   private readonly listeners = new Set<(e: StudioEvent) => void>();
   private readonly active = new Map<string, { handle: TrainingHandle; meta: RunMeta }>();
   private lastBackend: BackendInfo | null = null;
+  /** The latest estimate and the spec it was made for: a run started with that spec records it. */
+  private lastEstimate: { spec: string; estimate: RunEstimate } | null = null;
   readonly runsDir: string;
   readonly projectsDir: string;
   readonly uploadsDir: string;
@@ -167,6 +180,65 @@ export class StudioService {
     return stride > 1 ? all.filter((_, i) => i % stride === 0 || i === all.length - 1) : all;
   }
 
+  /** Every batch record of a run (metrics.jsonl); a line torn by a crash mid-append is skipped. */
+  private batchesOnDisk(id: string): BatchRecord[] {
+    try {
+      return readFileSync(join(this.runsDir, id, 'metrics.jsonl'), 'utf8').split('\n').filter((l) => l.includes('"kind":"batch"')).flatMap((l) => {
+        try {
+          return [JSON.parse(l) as BatchRecord];
+        } catch {
+          return [];
+        }
+      });
+    } catch {
+      return [];
+    }
+  }
+
+  /** A replay's metrics against its original's (epoch logs and every batch loss). */
+  private compareWithOriginal(meta: RunMeta): ReplayReport | undefined {
+    const original = meta.replayOf ? readJsonOrNull<RunMeta>(join(this.runsDir, meta.replayOf, 'run.json')) : null;
+    if (!original) return undefined;
+    return compareReplay(
+      { id: original.id, provenance: original.provenance ?? null, epochs: original.epochRecords, batches: this.batchesOnDisk(original.id), epochsPlanned: original.epochs },
+      { provenance: meta.provenance ?? null, epochs: meta.epochRecords, batches: this.batchesOnDisk(meta.id) },
+    );
+  }
+
+  /** Starts a run of `spec` in a fresh worker; records its provenance (and, for a replay, the run it repeats). */
+  private launch(spec: ModelSpec, replayOf?: string): { runId: string } {
+    const analysis = analyzeModel(spec);
+    if (!analysis.valid) throw new ApiError(analysis.issues.filter((i) => i.severity === 'error').map((i) => i.message).join('\n'), 'invalid-argument');
+    if (!spec.data) throw new ApiError('Choose the data to train on first: the spec has no `data` section.', 'invalid-argument');
+    const dataPath = this.resolveDataPath(spec.data.path);
+    let data = { hash: 'unavailable', files: 0, bytes: 0 };
+    try {
+      data = hashData(dataPath);
+    } catch {
+      // The worker reports a missing or unreadable data path with its own message.
+    }
+    const id = newId();
+    const provenance: RunProvenance = {
+      seed: resolveTraining(spec).seed, dataHash: data.hash, dataFiles: data.files, dataBytes: data.bytes, preprocessing: spec.data, spec,
+      appVersion: this.opts.appVersion, nodeVersion: process.version, platform: `${process.platform}-${process.arch}`,
+      tfjsVersion: null, backend: null, nativeVersion: null, kernels: null, recurrence: null,
+    };
+    const specJson = JSON.stringify(spec);
+    const meta: RunMeta = {
+      id, name: spec.name, createdAt: new Date().toISOString(), status: 'running', spec, dataPath, epochs: resolveTraining(spec).epochs,
+      backend: null, dataSummary: null, layers: analysis.layers, result: null, error: null, epochRecords: [], provenance,
+      ...(replayOf ? { replayOf } : {}),
+      ...(this.lastEstimate?.spec === specJson ? { estimate: this.lastEstimate.estimate } : {}),
+    };
+    mkdirSync(join(this.runsDir, id), { recursive: true });
+    this.saveMeta(meta);
+    const handle = startTraining(spec, this.opts.userDataDir, { dataPath, outDir: join(this.runsDir, id) }, (e) => this.onRunEvent(meta, e));
+    this.active.set(id, { handle, meta });
+    void handle.finished.then(() => this.active.delete(id));
+    this.emit({ type: 'runs-changed' });
+    return { runId: id };
+  }
+
   private runIds(): string[] {
     return readdirSync(this.runsDir).filter((d) => existsSync(join(this.runsDir, d, 'run.json'))).sort().reverse();
   }
@@ -205,11 +277,23 @@ export class StudioService {
   private onRunEvent(meta: RunMeta, e: WorkerEvent): void {
     let persist = false;
     switch (e.type) {
-      case 'backend': meta.backend = e.backend; this.lastBackend = e.backend; persist = true; break;
+      case 'backend':
+        meta.backend = e.backend;
+        this.lastBackend = e.backend;
+        if (meta.provenance) Object.assign(meta.provenance, { backend: e.backend.name, tfjsVersion: e.backend.tfjsVersion, nativeVersion: e.backend.nativeVersion ?? null });
+        persist = true;
+        break;
       case 'data': meta.dataSummary = e.summary; persist = true; break;
-      case 'model': meta.layers = e.layers; meta.recurrence = e.recurrence; meta.kernels = e.kernels; persist = true; break;
+      case 'model':
+        meta.layers = e.layers;
+        meta.recurrence = e.recurrence;
+        meta.kernels = e.kernels;
+        if (meta.provenance) Object.assign(meta.provenance, { kernels: e.kernels, recurrence: e.recurrence });
+        persist = true;
+        break;
       case 'batches': break;
       case 'gradient-flow': break;
+      case 'estimate': break;
       case 'epoch':
         // After a crash the records are reloaded from metrics.jsonl; a late message must not add an epoch twice.
         if (!meta.epochRecords.some((r) => r.epoch === e.record.epoch)) meta.epochRecords.push(e.record);
@@ -231,6 +315,7 @@ export class StudioService {
         throw new Error(`unknown worker event ${JSON.stringify(never)}`);
       }
     }
+    if ((e.type === 'done' || e.type === 'error') && meta.replayOf) meta.replay = this.compareWithOriginal(meta);
     if (persist) this.saveMeta(meta);
     this.emit({ type: 'run', runId: meta.id, event: e });
     // Not on every epoch: each runs-changed makes every client re-list all runs; live progress comes as run events.
@@ -294,23 +379,24 @@ export class StudioService {
       return { path: await this.opts.pickDataPath(kind) };
     },
 
-    startRun: async ({ spec }) => {
+    startRun: async ({ spec }) => this.launch(spec),
+
+    replayRun: async ({ runId }) => {
+      const meta = this.readMeta(runId);
+      if (!meta) throw new ApiError(`No run ${runId}.`, 'not-found');
+      if (meta.status === 'running' || meta.status === 'paused') throw new ApiError('This run is still training; replay it once it has finished.', 'invalid-argument');
+      // The spec exactly as run (seed, data settings and all); a replay of a replay repeats the same original.
+      return this.launch(meta.provenance?.spec ?? meta.spec, meta.replayOf ?? runId);
+    },
+
+    estimateRun: async ({ spec }) => {
       const analysis = analyzeModel(spec);
       if (!analysis.valid) throw new ApiError(analysis.issues.filter((i) => i.severity === 'error').map((i) => i.message).join('\n'), 'invalid-argument');
       if (!spec.data) throw new ApiError('Choose the data to train on first: the spec has no `data` section.', 'invalid-argument');
-      const dataPath = this.resolveDataPath(spec.data.path);
-      const id = newId();
-      const meta: RunMeta = {
-        id, name: spec.name, createdAt: new Date().toISOString(), status: 'running', spec, dataPath, epochs: resolveTraining(spec).epochs,
-        backend: null, dataSummary: null, layers: analysis.layers, result: null, error: null, epochRecords: [],
-      };
-      mkdirSync(join(this.runsDir, id), { recursive: true });
-      this.saveMeta(meta);
-      const handle = startTraining(spec, this.opts.userDataDir, { dataPath, outDir: join(this.runsDir, id) }, (e) => this.onRunEvent(meta, e));
-      this.active.set(id, { handle, meta });
-      void handle.finished.then(() => this.active.delete(id));
-      this.emit({ type: 'runs-changed' });
-      return { runId: id };
+      const r = await runEstimate(spec, this.opts.userDataDir, { dataPath: this.resolveDataPath(spec.data.path) });
+      if (r.type === 'error') throw new ApiError(r.message, r.stage === 'data' ? 'invalid-argument' : 'failed');
+      this.lastEstimate = { spec: JSON.stringify(spec), estimate: r.estimate };
+      return r.estimate;
     },
 
     controlRun: async ({ runId, action }) => {
@@ -326,24 +412,13 @@ export class StudioService {
     getRun: async ({ runId }): Promise<RunDetail> => {
       const meta = this.readMeta(runId);
       if (!meta) throw new ApiError(`No run ${runId}.`, 'not-found');
-      let batchRecords: BatchRecord[] = [];
-      try {
-        batchRecords = readFileSync(join(this.runsDir, runId, 'metrics.jsonl'), 'utf8').split('\n').filter((l) => l.includes('"kind":"batch"')).flatMap((l) => {
-          // A line torn by a crash mid-append is skipped, not allowed to hide every other batch.
-          try {
-            return [JSON.parse(l) as BatchRecord];
-          } catch {
-            return [];
-          }
-        });
-      } catch {
-        batchRecords = [];
-      }
+      let batchRecords = this.batchesOnDisk(runId);
       const stride = Math.max(1, Math.ceil(batchRecords.length / MAX_BATCH_POINTS));
       if (stride > 1) batchRecords = batchRecords.filter((_, i) => i % stride === 0 || i === batchRecords.length - 1);
       return {
         ...this.summarize(meta), spec: meta.spec, layers: meta.layers, dataSummary: meta.dataSummary, result: meta.result, epochRecords: meta.epochRecords, batchRecords,
         recurrence: meta.recurrence ?? [], gradientFlow: this.gradientFlowOnDisk(runId),
+        provenance: meta.provenance ?? null, replayOf: meta.replayOf ?? null, replay: meta.replay ?? null, estimate: meta.estimate ?? null,
       };
     },
 

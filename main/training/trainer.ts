@@ -335,6 +335,43 @@ export async function train(
   }
 }
 
+/**
+ * Times real training steps on the first batches of `source` (the weights change; use a throwaway model): at least
+ * `minSteps`, then more while the steps after the first add up to less than `budgetSeconds`, at most `maxSteps`;
+ * then `evalSteps` validation batches. Seconds of each, first (warm-up) included, in order.
+ */
+export function probeSteps(model: tf.LayersModel, source: SampleSource, val: SampleSource | null, cfg: ResolvedTraining,
+  opts: { minSteps: number; maxSteps: number; budgetSeconds: number; evalSteps: number }): { train: number[]; val: number[] } {
+  const optimizer = makeOptimizer(cfg.optimizer, cfg.learningRate);
+  const { vars, groups } = variablesByLayer(model);
+  const train: number[] = [];
+  const valTimes: number[] = [];
+  try {
+    const batches = Math.max(1, Math.ceil(source.count / cfg.batchSize));
+    let timed = 0;
+    for (let i = 0; i < opts.maxSteps && (i < opts.minSteps || timed < opts.budgetSeconds); i++) {
+      const start = (i % batches) * cfg.batchSize;
+      const idx = new Int32Array(Math.min(cfg.batchSize, source.count - start)).map((_, j) => start + j);
+      const t0 = performance.now();
+      step(model, source, idx, cfg, optimizer, vars, groups);
+      train.push((performance.now() - t0) / 1000);
+      if (i > 0) timed += train[i]!;
+    }
+    if (val && val.count > 0) {
+      for (let i = 0; i < opts.evalSteps; i++) {
+        const n = Math.min(cfg.batchSize, val.count);
+        const sub: SampleSource = { count: n, batch: (ix) => val.batch(ix) };
+        const t0 = performance.now();
+        evaluate(model, sub, cfg);
+        valTimes.push((performance.now() - t0) / 1000);
+      }
+    }
+  } finally {
+    optimizer.dispose();
+  }
+  return { train, val: valTimes };
+}
+
 /** One optimizer step; returns the loss, the metrics and the squared gradient norm of each layer (pre-clipping). */
 function step(
   model: tf.LayersModel, source: SampleSource, idx: Int32Array, cfg: ResolvedTraining, optimizer: tf.Optimizer,

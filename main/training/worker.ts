@@ -12,6 +12,7 @@ import { predictSeries, predictText } from './predict.js';
 import { initBackend } from './backend.js';
 import { DataError } from '../data/data-error.js';
 import { TrainingControl } from './trainer.js';
+import { estimateRun } from './estimate.js';
 
 if (!parentPort) throw new Error('worker.ts must run in a worker thread');
 const port = parentPort;
@@ -36,6 +37,14 @@ port.on('message', (msg: WorkerRequest) => {
     case 'resume': control?.resume(); return;
     case 'stop': control?.stop(); return;
     case 'sample-gradients': control?.requestGradientSample(); return;
+    case 'estimate':
+      estimateRun(msg.spec, msg.specDir, msg.options).then(
+        (estimate) => emit({ type: 'estimate', estimate }),
+        (e: unknown) => emit(e instanceof DataError
+          ? { type: 'error', stage: 'data', message: e.message, file: e.file, row: e.row, column: e.column }
+          : { type: 'error', stage: 'engine', message: e instanceof Error ? e.message : String(e) }),
+      );
+      return;
     case 'predict-text':
     case 'predict-series': {
       const work = async () => {

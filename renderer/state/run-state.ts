@@ -148,6 +148,7 @@ export function applyRunEvent(run: RunLive, event: WorkerEvent, now: number, cap
       };
       return next;
     case 'prediction':
+    case 'estimate':
       return run;
     default: {
       const never: never = event;
