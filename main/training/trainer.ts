@@ -349,9 +349,12 @@ export function probeSteps(model: tf.LayersModel, source: SampleSource, val: Sam
   try {
     const batches = Math.max(1, Math.ceil(source.count / cfg.batchSize));
     let timed = 0;
+    // Batches as the loop draws them: a shuffled order (windows and token rows gathered from all over the data).
+    const order = new Int32Array(source.count).map((_, i) => i);
+    if (cfg.shuffle) shuffleInPlace(order, mulberry32(cfg.seed ^ 0x5bd1e995));
     for (let i = 0; i < opts.maxSteps && (i < opts.minSteps || timed < opts.budgetSeconds); i++) {
       const start = (i % batches) * cfg.batchSize;
-      const idx = new Int32Array(Math.min(cfg.batchSize, source.count - start)).map((_, j) => start + j);
+      const idx = order.subarray(start, Math.min(start + cfg.batchSize, order.length));
       const t0 = performance.now();
       step(model, source, idx, cfg, optimizer, vars, groups);
       train.push((performance.now() - t0) / 1000);

@@ -11,6 +11,8 @@ import { useStudio } from '../state/studio-state.js';
 import { resolveTraining } from '../../shared/model-spec.js';
 import { RunCharts, SmoothingControl, useSmoothing } from '../training/run-charts.js';
 import { GradientFlowView } from '../training/gradient-flow-view.js';
+import { ReproducibilityBox } from '../training/insight-lines.js';
+import { isFinished } from '../state/run-state.js';
 import { BackendInfoLine, DataSummaryLine, RunErrorBox, RunProgress, RunResultLine } from '../training/run-status.js';
 import { ExportRunButton } from '../interop/interop-ui.js';
 import { CompareView } from './compare-view.js';
@@ -136,10 +138,12 @@ function RunDetailView({ runId }: { runId: string }) {
   const [detail, setDetail] = useState<RunDetail | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [smoothing, setSmoothing] = useSmoothing();
+  // Read again when the run ends (a replay's comparison, the final records).
+  const ended = run !== null && isFinished(run);
 
   useEffect(() => {
     let live = true;
-    setDetail(null);
+    if (!ended) setDetail(null);
     setError(null);
     api.getRun({ runId }).then(
       (d) => {
@@ -152,7 +156,7 @@ function RunDetailView({ runId }: { runId: string }) {
     return () => {
       live = false;
     };
-  }, [api, runs, runId]);
+  }, [api, runs, runId, ended]);
 
   if (error) return <div className="error-box" role="alert" data-testid="run-detail-error">{error}</div>;
   if (!detail || !run) return <div className="muted" data-testid="run-detail" data-loading="true">Loading run {runId}…</div>;
@@ -181,6 +185,7 @@ function RunDetailView({ runId }: { runId: string }) {
       <DataSummaryLine summary={run.dataSummary} />
       <RunErrorBox error={run.error} testId="run-detail-run-error" />
       <RunResultLine run={run} loss={training.loss} />
+      <ReproducibilityBox detail={detail} run={run} />
       <RunCharts run={run} smoothing={smoothing} loss={training.loss} clipnorm={training.clipnorm} testPrefix="detail-" />
       <GradientFlowView run={run} testPrefix="detail-" />
     </div>

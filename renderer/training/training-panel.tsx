@@ -8,6 +8,7 @@ import { isFinished } from '../state/run-state.js';
 import { useStudio } from '../state/studio-state.js';
 import { RunCharts, SmoothingControl, useSmoothing } from './run-charts.js';
 import { GradientFlowView } from './gradient-flow-view.js';
+import { EstimatePanel } from './insight-lines.js';
 import { useTrainBlockers } from './run-controls.js';
 import { BackendInfoLine, DataSummaryLine, RunErrorBox, RunProgress, RunResultLine } from './run-status.js';
 import { setEarlyStopping, setLoss, setTraining } from './training-edits.js';
@@ -28,6 +29,7 @@ function TrainingRun() {
   const run = useRun(currentRunId);
   const blockers = useTrainBlockers();
   const [smoothing, setSmoothing] = useSmoothing();
+  const { spec } = useProject();
 
   // A run found training elsewhere arrives without its spec: read it once for the chart settings (loss, epochs).
   const missingSpec = run !== null && run.spec === null;
@@ -57,6 +59,7 @@ function TrainingRun() {
       {blockers.length > 0 && !active ? (
         <ul className="blockers" data-testid="train-blockers">{blockers.map((b, i) => <li key={i}>{b}</li>)}</ul>
       ) : null}
+      <EstimatePanel spec={spec} disabled={blockers.length > 0 || active} run={run} />
       <RunProgress run={run} />
       <div className="run-meta">
         <BackendInfoLine run={run} />
