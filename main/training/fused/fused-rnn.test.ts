@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { fusedBackward, fusedForward, installFusedRecurrence, recordHiddenGradients } from './fused-rnn.js';
+import { fitsKernelMemory, fusedBackward, fusedForward, installFusedRecurrence, kernelMemoryLimit, recordHiddenGradients } from './fused-rnn.js';
 import { heapOf, loadKernels, rnnKernels } from './kernels-wasm.js';
 import type { RnnKernels } from './kernels-wasm.js';
 import { withSeededRandom } from '../seeded-random.js';
@@ -246,3 +246,29 @@ for (const [returnSequences, goBackwards] of [[false, false], [true, false], [fa
     model.dispose();
   });
 }
+
+test('a batch too big for kernel memory takes TF.js\'s path, with the same result', () => {
+  const c: Case = { name: 'big', layers: () => [make('LSTM', 8, { returnSequences: true }), make('GRU', 4)] };
+  const ref = build(c);
+  const fused = build(c);
+  fused.setWeights(ref.getWeights());
+  installFusedRecurrence(fused);
+  const x = tf.randomNormal([6, STEPS, 4], 0, 1, 'float32', 31);
+  const cfg = { kind: 'LSTM', units: 8, activation: 'tanh', recurrentActivation: 'sigmoid', returnSequences: true, goBackwards: false } as const;
+  assert.equal(fitsKernelMemory(cfg, 6, STEPS, 4), true);
+  const saved = process.env.RNN_STUDIO_KERNEL_MEMORY_MB;
+  process.env.RNN_STUDIO_KERNEL_MEMORY_MB = '0.001';
+  try {
+    assert.equal(fitsKernelMemory(cfg, 6, STEPS, 4), false);
+    const a = tf.tidy(() => (fused.apply(x, { training: false }) as tf.Tensor).dataSync());
+    const b = tf.tidy(() => (ref.apply(x, { training: false }) as tf.Tensor).dataSync());
+    assert.deepEqual(a, b, 'the op-by-op fallback is TF.js\'s own computation, bit for bit');
+  } finally {
+    if (saved === undefined) delete process.env.RNN_STUDIO_KERNEL_MEMORY_MB;
+    else process.env.RNN_STUDIO_KERNEL_MEMORY_MB = saved;
+  }
+  assert.equal(kernelMemoryLimit({}), 4 * 2 ** 30 - 64 * 2 ** 20);
+  tf.dispose(x);
+  ref.dispose();
+  fused.dispose();
+});

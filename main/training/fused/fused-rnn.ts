@@ -303,6 +303,35 @@ function tfjsDropoutMasks(cell: CellLike, kind: CellKind, batch: number, feature
   return { input, recurrent: draw([batch, cell.units], cell.recurrentDropout) };
 }
 
+/** WebAssembly (32-bit) memory tops out at 4 GiB; RNN_STUDIO_KERNEL_MEMORY_MB lowers the ceiling (tests). */
+export function kernelMemoryLimit(env: NodeJS.ProcessEnv = process.env): number {
+  const full = 4 * 2 ** 30 - 64 * 2 ** 20;
+  const mb = Number(env.RNN_STUDIO_KERNEL_MEMORY_MB);
+  return Number.isFinite(mb) && mb > 0 ? Math.min(full, mb * 2 ** 20) : full;
+}
+
+/**
+ * Bytes a forward plus backward pass of one layer needs in kernel memory (its saved state and the backward
+ * pass's scratch), with what other layers of the step already hold: whether it fits under the limit.
+ */
+export function fitsKernelMemory(cfg: FusedCellConfig, batch: number, steps: number, features: number): boolean {
+  const U = cfg.units, GU = GATES[cfg.kind] * U, B = batch, T = steps, D = features;
+  const states = cfg.kind === 'LSTM' ? 3 : cfg.kind === 'GRU' ? 2 : 1;
+  const saved = B * T * D + (D + U + 1) * GU + B * T * GU + states * B * (T + 1) * U + B * (D + U) + B * T * U;
+  const threads = 16;
+  const scratch = (GU * (D + U)) * (2 + threads) + B * T * D + 4 * B * U + B * T * U + threads * T;
+  const k = rnnKernels();
+  const held = k ? heapOf(k).inUse() : 0;
+  return held + (saved + scratch) * F <= kernelMemoryLimit();
+}
+
+const warned = new Set<string>();
+function warnOnce(key: string, message: string): void {
+  if (warned.has(key)) return;
+  warned.add(key);
+  console.warn(message);
+}
+
 /** Turns the fused path on or off for this process (RNN_STUDIO_FUSED=0 turns it off; tests and the benchmark compare both). */
 export function fusedRecurrenceEnabled(): boolean {
   return process.env.RNN_STUDIO_FUSED !== '0';
@@ -320,6 +349,12 @@ function patch(layer: RnnLike, maskedInput: boolean, out: RecurrencePath[], disp
   layer.call = (inputs, kwargs) => {
     if (kwargs?.mask != null || kwargs?.initialState != null) return original(inputs, kwargs);
     const x = Array.isArray(inputs) ? inputs[0]! : inputs;
+    const [batch, steps, features] = x.shape as [number, number, number];
+    if (!fitsKernelMemory(cfg, batch, steps, features)) {
+      warnOnce(displayName, `${displayName}: a batch of ${batch} × ${steps} steps needs more than the fused kernels' memory `
+        + `(${Math.round(kernelMemoryLimit() / 2 ** 20)} MiB, WebAssembly's 32-bit limit); this call takes TF.js's op-by-op path — lower batchSize or the sequence length to get the kernels back`);
+      return original(inputs, kwargs);
+    }
     const cell = layer.cell;
     const masks = kwargs?.training === true && plan.dropout ? tfjsDropoutMasks(cell, cfg.kind, x.shape[0]!, x.shape[2]!) : undefined;
     return fusedSequence(cfg, x, cell.kernel.read(), cell.recurrentKernel.read(), cell.bias ? cell.bias.read() : null, masks, displayName);
