@@ -8,7 +8,7 @@
 // TF.js's own timestep-by-timestep RNN, the speed before the kernels existed.
 //
 // Profiles (bench/cases.json): default = the per-step shapes (length 500 / 240 steps, batch 128) on 512
-// samples, 2 timed epochs, Keras with default threads and with 1 thread (≈ 10 min on 2 cores); --full = the
+// samples, 3 timed epochs, Keras with default threads and with 1 thread (≈ 5 min on 2 cores); --full = the
 // issue's sizes (2,000 / 2,048 samples), 3 timed epochs; --quick = a CI smoke test (short sequences, < 2 min).
 // Every side trains one warm-up epoch first. Writes bench/results/latest.{json,md} (--quick: quick.{json,md}) and
 // prints the table.
