@@ -76,6 +76,8 @@ export interface RunSummary {
   backend: string | null;
   dataKind: 'text' | 'timeseries' | null;
   error: string | null;
+  /** The template family the run's spec came from ("New from template"), or null. */
+  templateFamily: string | null;
 }
 
 export interface RunDetail extends RunSummary {

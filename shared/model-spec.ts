@@ -121,6 +121,8 @@ export interface ModelSpec {
   format: typeof SPEC_FORMAT;
   name: string;
   description?: string;
+  /** Set by "New from template": the book experiment this spec started from; runs of one family compare. */
+  template?: { family: string; id: string };
   input: InputSpec;
   layers: LayerSpec[];
   training?: TrainingSpec;

@@ -271,6 +271,7 @@ export class StudioService {
     return {
       id: meta.id, name: meta.name, createdAt: meta.createdAt, status: meta.status, epochsRun: meta.epochRecords.length, epochs: meta.epochs, best,
       backend: meta.backend?.name ?? null, dataKind: meta.spec.data?.kind ?? null, error: meta.error,
+      templateFamily: typeof meta.spec.template?.family === 'string' ? meta.spec.template.family : null,
     };
   }
 

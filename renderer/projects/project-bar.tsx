@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
+import { TemplateButton } from './template-dialog.js';
 import type { ProjectSummary } from '../../shared/api.js';
 import type { ModelSpec } from '../../shared/model-spec.js';
 import { useApi } from '../api/studio-client.js';
@@ -72,6 +73,7 @@ export function ProjectBar() {
       <button type="button" data-testid="project-save" disabled={saving} onClick={saveCurrent} title="Ctrl+S">Save</button>
       <button type="button" data-testid="project-save-as" disabled={saving} onClick={() => setDialog('save-as')} title="Ctrl+Shift+S">Save as…</button>
       <ImportModelButton />
+      <TemplateButton />
       <span className="toolbar-sep" />
       <button type="button" className="icon-button" data-testid="undo" disabled={!project.canUndo} onClick={project.undo} title="Undo (Ctrl+Z)" aria-label="Undo">↶</button>
       <button type="button" className="icon-button" data-testid="redo" disabled={!project.canRedo} onClick={project.redo} title="Redo (Ctrl+Shift+Z)" aria-label="Redo">↷</button>

@@ -16,6 +16,8 @@ import { isFinished } from '../state/run-state.js';
 import { BackendInfoLine, DataSummaryLine, RunErrorBox, RunProgress, RunResultLine } from '../training/run-status.js';
 import { ExportRunButton } from '../interop/interop-ui.js';
 import { CompareView } from './compare-view.js';
+import { FamilyCompareView } from './family-compare.js';
+import { TEMPLATE_FAMILIES } from '../../shared/templates.js';
 import { describeLayer } from './spec-diff.js';
 import { useRunsList } from './use-runs-list.js';
 
@@ -28,7 +30,9 @@ export function RunsPanel() {
   const { notify, notifyError } = useToasts();
   const [compareA, setCompareA] = useState('');
   const [compareB, setCompareB] = useState('');
-  const [view, setView] = useState<'detail' | 'compare'>('detail');
+  const [view, setView] = useState<'detail' | 'compare' | 'family'>('detail');
+  const [family, setFamily] = useState('');
+  const families = TEMPLATE_FAMILIES.filter((f) => runs?.some((r) => r.templateFamily === f.id));
   const [deleting, setDeleting] = useState<RunSummary | null>(null);
 
   const doDelete = async (run: RunSummary) => {
@@ -63,6 +67,11 @@ export function RunsPanel() {
         <RunSelect testId="compare-select-a" runs={runs} value={compareA} onChange={(id) => setCompare('a', id)} placeholder="run A" />
         <span className="muted">with</span>
         <RunSelect testId="compare-select-b" runs={runs} value={compareB} onChange={(id) => setCompare('b', id)} placeholder="run B" />
+        <span className="muted">or a template family</span>
+        <select data-testid="compare-family" value={family} onChange={(e) => { setFamily(e.target.value); setView(e.target.value ? 'family' : 'detail'); }}>
+          <option value="">family…</option>
+          {families.map((f) => <option key={f.id} value={f.id}>{f.title}</option>)}
+        </select>
       </div>
       {error ? <div className="error-box" role="alert" data-testid="runs-error">{error}</div> : null}
       <div className="table-scroll runs-table-wrap">
@@ -99,7 +108,7 @@ export function RunsPanel() {
         {runs === null && !error ? <div className="muted">Loading runs…</div> : null}
       </div>
       <div className="runs-detail-area">
-        {comparing ? <CompareView runA={compareA} runB={compareB} /> : openRunId ? <RunDetailView runId={openRunId} /> : (
+        {view === 'family' && family && runs ? <FamilyCompareView family={family} runs={runs} /> : comparing ? <CompareView runA={compareA} runB={compareB} /> : openRunId ? <RunDetailView runId={openRunId} /> : (
           <div className="empty-state">Open a run to see its charts, or choose two runs to compare.</div>
         )}
       </div>
