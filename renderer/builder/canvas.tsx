@@ -9,6 +9,7 @@ import type { LayerInfo, SpecIssue } from '../../shared/shape-inference.js';
 import { formatCount } from '../lib/format.js';
 import { InputNode } from './input-node.js';
 import { NodeFixes } from './issue-list.js';
+import { mergeModeNote } from './quick-fixes.js';
 
 export const CANVAS_ID = 'canvas';
 export const CANVAS_END_ID = 'canvas-drop-end';
@@ -149,6 +150,7 @@ function LayerNode({ layer, index, count, info, issues, selected, actions }: Lay
           <button type="button" className="icon-button danger" data-testid={`layer-delete-${index}`} aria-label={`Delete ${name}`} title="Delete (Del)" onClick={() => actions.remove(index)}>✕</button>
         </span>
       </div>
+      {mergeModeNote(layer, info) ? <div className="layer-note muted small" data-testid={`layer-merge-note-${index}`}>{mergeModeNote(layer, info)}</div> : null}
       {errors.length > 0 ? (
         <ul className="layer-issues error" data-testid={`layer-error-${index}`} role="alert">
           {errors.map((issue, i) => <li key={i}>{issue.message}</li>)}

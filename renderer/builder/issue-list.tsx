@@ -1,7 +1,7 @@
 import type { ModelAnalysis } from '../../shared/shape-inference.js';
 import type { ModelSpec } from '../../shared/model-spec.js';
 import { useProject } from '../state/project-context.js';
-import { quickFixFor } from './quick-fixes.js';
+import { quickFixFor, quickFixesFor } from './quick-fixes.js';
 
 /** Problems of the spec as a whole (no single node to show them on), each with a fix where the fix is obvious. */
 export function SpecIssueList({ analysis, spec }: { analysis: ModelAnalysis; spec: ModelSpec }) {
@@ -39,7 +39,7 @@ export function SpecIssueList({ analysis, spec }: { analysis: ModelAnalysis; spe
 /** Fix buttons for the issues shown on one node. */
 export function NodeFixes({ index }: { index: number }) {
   const { spec, analysis, edit } = useProject();
-  const fixes = analysis.issues.filter((i) => i.layerIndex === index).map((i) => quickFixFor(i, spec, analysis)).filter((f) => f !== null);
+  const fixes = analysis.issues.filter((i) => i.layerIndex === index).flatMap((i) => quickFixesFor(i, spec, analysis));
   if (fixes.length === 0) return null;
   return (
     <div className="node-fixes">

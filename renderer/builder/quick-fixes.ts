@@ -2,14 +2,64 @@
  * One-click repairs for the issues whose fix is unambiguous. The message stays Keras's; the button only saves the
  * user from finding the field the message names.
  */
-import type { ModelAnalysis, SpecIssue } from '../../shared/shape-inference.js';
-import type { ModelSpec } from '../../shared/model-spec.js';
-import { setLayerParam } from './spec-edits.js';
+import type { LayerInfo, ModelAnalysis, SpecIssue } from '../../shared/shape-inference.js';
+import { isBidirectional } from '../../shared/model-spec.js';
+import type { LayerSpec, ModelSpec } from '../../shared/model-spec.js';
+import { createLayer, insertLayer, setLayerParam } from './spec-edits.js';
 import { syncSeriesInputShape } from '../data/data-edits.js';
 
 export interface QuickFix {
   label: string;
   apply: (spec: ModelSpec) => ModelSpec;
+}
+
+const RECURRENT = ['SimpleRNN', 'LSTM', 'GRU'];
+
+/**
+ * Every one-click fix for an issue: for a model that still outputs a sequence at the end, both Keras remedies —
+ * return only the last step from the last recurrent layer, or pool over time before the Dense output.
+ */
+export function quickFixesFor(issue: SpecIssue, spec: ModelSpec, analysis: ModelAnalysis): QuickFix[] {
+  if (/^The model must output one vector per sample/.test(issue.message)) {
+    const fixes: QuickFix[] = [];
+    const lastRecurrent = [...analysis.layers].reverse().find((l) => RECURRENT.includes(l.className) || l.label.startsWith('Bidirectional('));
+    if (lastRecurrent) {
+      const layer = spec.layers[lastRecurrent.index];
+      const inner = layer !== undefined && isBidirectional(layer);
+      const seq = inner ? layer.layer.config?.returnSequences : layer?.config?.returnSequences;
+      const between = analysis.layers.slice(lastRecurrent.index + 1);
+      // Only when nothing after it needs the sequence (no further recurrent layer, no pooling already there).
+      if (seq === true && between.every((l) => l.className === 'Dense' || l.className === 'Dropout')) {
+        const name = lastRecurrent.innerName ?? lastRecurrent.name;
+        fixes.push({ label: `Set returnSequences: false on "${name}"`, apply: (s) => setLayerParam(s, lastRecurrent.index, 'returnSequences', false, inner) });
+      }
+    }
+    // Pool over time right before the first Dense that receives the sequence.
+    const firstDense = analysis.layers.find((l) => l.className === 'Dense' && l.inputShape?.length === 2);
+    if (firstDense) {
+      fixes.push({ label: `Add GlobalAveragePooling1D before "${firstDense.name}"`, apply: (s) => insertLayer(s, firstDense.index, createLayer('GlobalAveragePooling1D', s)) });
+    }
+    return fixes;
+  }
+  const one = quickFixFor(issue, spec, analysis);
+  return one ? [one] : [];
+}
+
+/**
+ * What a Bidirectional layer's merge mode does to the shape, in words, e.g. "concat: forward 32 + backward 32 →
+ * 64 features"; null for other layers.
+ */
+export function mergeModeNote(layer: LayerSpec | undefined, info: LayerInfo | undefined): string | null {
+  if (!layer || !isBidirectional(layer) || !info?.outputShape) return null;
+  const units = Number(layer.layer.config?.units ?? NaN);
+  if (!Number.isFinite(units)) return null;
+  const mode = layer.config?.mergeMode ?? 'concat';
+  const what = mode === 'concat' ? `forward ${units} + backward ${units} side by side → ${2 * units} features`
+    : mode === 'sum' ? `forward + backward added element-wise → ${units} features`
+      : mode === 'mul' ? `forward × backward element-wise → ${units} features`
+        : `mean of forward and backward → ${units} features`;
+  const seq = layer.layer.config?.returnSequences === true ? ' at every timestep' : '';
+  return `${mode}: ${what}${seq}; other modes: ${['concat', 'sum', 'mul', 'ave'].filter((m) => m !== mode).map((m) => `${m} → ${m === 'concat' ? 2 * units : units}`).join(', ')}.`;
 }
 
 export function quickFixFor(issue: SpecIssue, spec: ModelSpec, analysis: ModelAnalysis): QuickFix | null {

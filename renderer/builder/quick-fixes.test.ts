@@ -1,0 +1,51 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { analyzeModel } from '../../shared/shape-inference.js';
+import type { ModelSpec } from '../../shared/model-spec.js';
+import { mergeModeNote, quickFixesFor } from './quick-fixes.js';
+
+const base = (layers: ModelSpec['layers']): ModelSpec => ({ format: 1, name: 't', input: { kind: 'tokens', vocabSize: 100, length: 20 }, layers });
+
+test('a sequence reaching Dense: both fixes offered (returnSequences false, pooling before Dense), each makes the model valid', () => {
+  const spec = base([
+    { className: 'Embedding', config: { inputDim: 100, outputDim: 8 } },
+    { className: 'Bidirectional', config: { mergeMode: 'concat' }, layer: { className: 'LSTM', config: { units: 4, returnSequences: true } } },
+    { className: 'Dense', config: { units: 1, activation: 'sigmoid' } },
+  ]);
+  const a = analyzeModel(spec);
+  const issue = a.issues.find((i) => /must output one vector/.test(i.message))!;
+  const fixes = quickFixesFor(issue, spec, a);
+  assert.deepEqual(fixes.map((f) => f.label), ['Set returnSequences: false on "lstm"', 'Add GlobalAveragePooling1D before "dense"']);
+  for (const f of fixes) assert.equal(analyzeModel(f.apply(spec)).valid, true, f.label);
+  assert.equal(fixes[1]!.apply(spec).layers[2]!.className, 'GlobalAveragePooling1D');
+});
+
+test('stacked recurrent layers: returnSequences missing on the lower one; Embedding smaller than the vocabulary', () => {
+  const spec = base([
+    { className: 'Embedding', config: { inputDim: 50, outputDim: 8 } },
+    { className: 'LSTM', config: { units: 4 } },
+    { className: 'GRU', config: { units: 4 } },
+    { className: 'Dense', config: { units: 1, activation: 'sigmoid' } },
+  ]);
+  let s = spec;
+  for (let round = 0; round < 3 && !analyzeModel(s).valid; round++) {
+    const a = analyzeModel(s);
+    const fix = a.issues.flatMap((i) => quickFixesFor(i, s, a))[0];
+    assert.ok(fix, a.issues.map((i) => i.message).join('; '));
+    s = fix.apply(s);
+  }
+  assert.equal(analyzeModel(s).valid, true);
+  assert.equal(s.layers[0]!.config!.inputDim, 100);
+  assert.equal(s.layers[1]!.config!.returnSequences, true);
+});
+
+test('Bidirectional merge modes explained with the shapes', () => {
+  for (const [mode, out] of [['concat', 64], ['sum', 32], ['ave', 32]] as const) {
+    const spec = base([{ className: 'Embedding', config: { inputDim: 100, outputDim: 8 } }, { className: 'Bidirectional', config: { mergeMode: mode }, layer: { className: 'GRU', config: { units: 32 } } }, { className: 'Dense', config: { units: 1, activation: 'sigmoid' } }]);
+    const a = analyzeModel(spec);
+    assert.deepEqual(a.layers[1]!.outputShape, [out]);
+    const note = mergeModeNote(spec.layers[1], a.layers[1])!;
+    assert.match(note, new RegExp(`^${mode}: .*→ ${out} features`));
+  }
+  assert.equal(mergeModeNote(base([])?.layers[0], undefined), null);
+});
