@@ -35,8 +35,8 @@ test('stacked recurrent layers: returnSequences missing on the lower one; Embedd
     s = fix.apply(s);
   }
   assert.equal(analyzeModel(s).valid, true);
-  assert.equal(s.layers[0]!.config!.inputDim, 100);
-  assert.equal(s.layers[1]!.config!.returnSequences, true);
+  assert.equal((s.layers[0]!.config as Record<string, unknown>).inputDim, 100);
+  assert.equal((s.layers[1]!.config as Record<string, unknown>).returnSequences, true);
 });
 
 test('Bidirectional merge modes explained with the shapes', () => {
