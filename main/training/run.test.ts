@@ -46,7 +46,9 @@ test('a multi-class text run: backend, data, model, batches, epochs, saved, done
   threeClassCsv(dir);
   const events = await collect(textSpec(3), dir, join(dir, 'out'));
   const types = events.map((e) => e.type);
-  assert.deepEqual([...new Set(types)], ['backend', 'data', 'model', 'batches', 'epoch', 'saved', 'done']);
+  // The first batch samples the gradient flow through time (every 5th batch): its event comes before the batch records.
+  assert.deepEqual([...new Set(types)], ['backend', 'data', 'model', 'gradient-flow', 'batches', 'epoch', 'saved', 'done']);
+  assert.ok(existsSync(join(dir, 'out', 'gradient-flow.jsonl')));
   const data = events.find((e) => e.type === 'data');
   assert.ok(data?.type === 'data' && data.summary.kind === 'text');
   assert.deepEqual(data.summary.classNames, ['food', 'sport', 'tech']);
