@@ -21,6 +21,7 @@ import type { TrainingControl } from './trainer.js';
 import { train } from './trainer.js';
 import { withSeededRandom } from './seeded-random.js';
 import { DEFAULT_GRADIENT_FLOW_EVERY } from '../../shared/gradient-flow.js';
+import type { HiddenGradientSample } from '../../shared/gradient-flow.js';
 
 export async function executeRun(spec: ModelSpec, specDir: string, options: RunOptions, emit: (e: WorkerEvent) => void, control: TrainingControl): Promise<void> {
   const analysis = analyzeModel(spec);
@@ -54,8 +55,14 @@ export async function executeRun(spec: ModelSpec, specDir: string, options: RunO
     if (flowPath) writeFileSync(flowPath, '');
     const throttle = options.batchThrottleMs ?? 100;
     let pending: BatchRecord[] = [];
+    let pendingFlow: HiddenGradientSample[] = [];
     let lastFlush = 0;
     const flush = () => {
+      // Sampled gradient flow travels with the throttled batch messages: a fast run must not flood the UI.
+      if (pendingFlow.length > 0) {
+        emit({ type: 'gradient-flow', samples: pendingFlow });
+        pendingFlow = [];
+      }
       if (pending.length === 0) return;
       emit({ type: 'batches', records: pending });
       pending = [];
@@ -81,7 +88,7 @@ export async function executeRun(spec: ModelSpec, specDir: string, options: RunO
         hiddenGradientEvery: options.gradientFlowEvery ?? DEFAULT_GRADIENT_FLOW_EVERY,
         onHiddenGradients: (s) => {
           if (flowPath) appendFileSync(flowPath, `${JSON.stringify(s)}\n`);
-          emit({ type: 'gradient-flow', samples: [s] });
+          pendingFlow.push(s);
         },
       }, control);
     });

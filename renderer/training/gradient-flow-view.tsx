@@ -12,17 +12,27 @@ import { useToasts } from '../components/toasts.js';
 import { useProject } from '../state/project-context.js';
 import { isFinished } from '../state/run-state.js';
 import type { RunLive } from '../state/run-state.js';
+import { useThrottledValue } from '../lib/use-throttled.js';
+
+const FLOW_REFRESH_MS = 1000;
 
 /** Dark blue (little gradient) → teal → yellow (much): a viridis-like ramp. */
 const RAMP: [number, number, number][] = [[30, 20, 70], [45, 90, 140], [35, 150, 130], [120, 200, 80], [250, 230, 40]];
 
-function color(u: number): string {
-  if (!Number.isFinite(u)) return 'rgb(242,116,116)';
+function rampColor(u: number): string {
   const x = Math.min(1, Math.max(0, u)) * (RAMP.length - 1);
   const i = Math.min(RAMP.length - 2, Math.floor(x));
   const f = x - i;
   const [a, b] = [RAMP[i]!, RAMP[i + 1]!];
   return `rgb(${a.map((v, k) => Math.round(v + (b[k]! - v) * f)).join(',')})`;
+}
+
+/** 64 precomputed shades: a redraw of a few thousand cells builds no strings. */
+const SHADES = Array.from({ length: 64 }, (_, i) => rampColor(i / 63));
+
+function color(u: number): string {
+  if (!Number.isFinite(u)) return 'rgb(242,116,116)';
+  return SHADES[Math.round(Math.min(1, Math.max(0, u)) * 63)]!;
 }
 
 /** The log10 range of a layer's norms over the samples (finite, positive values). */
@@ -43,7 +53,7 @@ export function logRange(samples: readonly HiddenGradientSample[], layer: string
 
 const Heatmap = memo(function Heatmap({ samples, layer, testId }: { samples: HiddenGradientSample[]; layer: string; testId: string }) {
   const ref = useRef<HTMLCanvasElement>(null);
-  const rows = samples.filter((s) => s.norms[layer]);
+  const rows = useMemo(() => samples.filter((s) => s.norms[layer]), [samples, layer]);
   const steps = rows[0]?.norms[layer]?.length ?? 0;
   const [lo, hi] = useMemo(() => logRange(rows, layer), [rows, layer]);
   useEffect(() => {
@@ -91,7 +101,9 @@ function Verdict({ d, onRemedy, testId }: { d: LayerFlowDiagnosis; onRemedy: (r:
 }
 
 /** The gradient-flow card of one run, live or stored. `testPrefix` keeps the live panel's and a run detail's ids apart. */
-export function GradientFlowView({ run, testPrefix = '' }: { run: RunLive; testPrefix?: string }) {
+export function GradientFlowView({ run: latest, testPrefix = '' }: { run: RunLive; testPrefix?: string }) {
+  // Redrawn at most once a second while training (every batch message would re-render it otherwise).
+  const run = useThrottledValue(latest, isFinished(latest) ? 0 : FLOW_REFRESH_MS);
   const api = useApi();
   const project = useProject();
   const toasts = useToasts();
