@@ -201,7 +201,7 @@ export const API_SCHEMAS = {
     files: z.array(z.object({ relativePath: z.string().min(1).max(1000), contentBase64: z.string() })).min(1).max(100_000),
   }),
   pickDataPath: z.object({ kind: z.enum(['file', 'folder']) }),
-  startRun: z.object({ spec: specSchema }),
+  startRun: z.object({ spec: specSchema, gradientFlowEvery: z.number().int().min(0).max(100_000).optional() }),
   controlRun: z.object({ runId: id, action: z.enum(['pause', 'resume', 'stop', 'sample-gradients']) }),
   listRuns: z.object({}),
   getRun: z.object({ runId: id }),

@@ -206,7 +206,7 @@ export class StudioService {
   }
 
   /** Starts a run of `spec` in a fresh worker; records its provenance (and, for a replay, the run it repeats). */
-  private launch(spec: ModelSpec, replayOf?: string): { runId: string } {
+  private launch(spec: ModelSpec, replayOf?: string, gradientFlowEvery?: number): { runId: string } {
     const analysis = analyzeModel(spec);
     if (!analysis.valid) throw new ApiError(analysis.issues.filter((i) => i.severity === 'error').map((i) => i.message).join('\n'), 'invalid-argument');
     if (!spec.data) throw new ApiError('Choose the data to train on first: the spec has no `data` section.', 'invalid-argument');
@@ -232,7 +232,8 @@ export class StudioService {
     };
     mkdirSync(join(this.runsDir, id), { recursive: true });
     this.saveMeta(meta);
-    const handle = startTraining(spec, this.opts.userDataDir, { dataPath, outDir: join(this.runsDir, id) }, (e) => this.onRunEvent(meta, e));
+    const options = { dataPath, outDir: join(this.runsDir, id), ...(gradientFlowEvery !== undefined ? { gradientFlowEvery } : {}) };
+    const handle = startTraining(spec, this.opts.userDataDir, options, (e) => this.onRunEvent(meta, e));
     this.active.set(id, { handle, meta });
     void handle.finished.then(() => this.active.delete(id));
     this.emit({ type: 'runs-changed' });
@@ -380,7 +381,7 @@ export class StudioService {
       return { path: await this.opts.pickDataPath(kind) };
     },
 
-    startRun: async ({ spec }) => this.launch(spec),
+    startRun: async ({ spec, gradientFlowEvery }) => this.launch(spec, undefined, gradientFlowEvery),
 
     replayRun: async ({ runId }) => {
       const meta = this.readMeta(runId);

@@ -2,7 +2,7 @@
 // answer sits at the first of many timesteps must be diagnosed vanishing; an LSTM on the same must not.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { train } from './trainer.js';
+import { train, TrainingControl } from './trainer.js';
 import { ArraySource } from './sources.js';
 import { buildModel } from './build-model.js';
 import { initBackend } from './backend.js';
@@ -73,4 +73,34 @@ test('SimpleRNN on a long dependency: vanishing, with the switch to LSTM/GRU off
   const fixed = applyFlowRemedy(rnn, dr!.remedies[0]!);
   assert.equal(fixed.layers[0]!.className, 'LSTM');
   assert.equal(analyzeModel(fixed).valid, true);
+});
+
+test('layers on TF.js\'s op-by-op path (after Embedding maskZero) report no gradient flow; the recurrence says why; every 0 samples only on request', async () => {
+  const masked: ModelSpec = {
+    format: 1, name: 'masked', input: { kind: 'tokens', vocabSize: 20, length: 6 },
+    layers: [{ className: 'Embedding', config: { inputDim: 20, outputDim: 4, maskZero: true } }, { className: 'LSTM', config: { units: 4 } }, { className: 'Dense', config: { units: 1, activation: 'sigmoid' } }],
+    training: { batchSize: 8, epochs: 1, seed: 1 },
+  };
+  const x = new Int32Array(32 * 6).map((_, i) => 1 + (i % 19));
+  const data = { train: new ArraySource(x, [6], new Float32Array(32).map((_, i) => i % 2), true), val: null };
+  await withSeededRandom(1, async () => {
+    const { model, recurrence } = buildModel(masked);
+    assert.equal(recurrence[0]!.fused, false);
+    assert.ok(recurrence[0]!.reason);
+    const samples: HiddenGradientSample[] = [];
+    await train(model, data, resolveTraining(masked), { hiddenGradientEvery: 1, onHiddenGradients: (s) => samples.push(s) });
+    assert.equal(samples.length, 0);
+    model.dispose();
+  });
+  const plain: ModelSpec = { ...masked, layers: [{ className: 'Embedding', config: { inputDim: 20, outputDim: 4 } }, ...masked.layers.slice(1)] };
+  await withSeededRandom(1, async () => {
+    const { model } = buildModel(plain);
+    const samples: HiddenGradientSample[] = [];
+    const control = new TrainingControl();
+    control.requestGradientSample();
+    await train(model, data, resolveTraining(plain), { hiddenGradientEvery: 0, onHiddenGradients: (s) => samples.push(s) }, control);
+    assert.deepEqual(samples.map((s) => s.step), [0], 'only the requested batch');
+    assert.equal(samples[0]!.norms.lstm!.length, 6);
+    model.dispose();
+  });
 });

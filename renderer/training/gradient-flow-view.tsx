@@ -3,9 +3,9 @@
  * batches, colour: log10 ‖∂L/∂h_t‖), the verdict per layer in words with its numbers, and one-click remedies that
  * edit the project's spec. Layers on TF.js's op-by-op path report nothing; the view says which and why.
  */
-import { memo, useEffect, useMemo, useRef } from 'react';
+import { memo, useEffect, useMemo, useRef, useState } from 'react';
 import { resolveTraining } from '../../shared/model-spec.js';
-import { applyFlowRemedy, diagnoseGradientFlow, fmt } from '../../shared/gradient-flow.js';
+import { DEFAULT_GRADIENT_FLOW_EVERY, applyFlowRemedy, diagnoseGradientFlow, fmt } from '../../shared/gradient-flow.js';
 import type { FlowRemedy, HiddenGradientSample, LayerFlowDiagnosis } from '../../shared/gradient-flow.js';
 import { useApi } from '../api/studio-client.js';
 import { useToasts } from '../components/toasts.js';
@@ -15,6 +15,39 @@ import type { RunLive } from '../state/run-state.js';
 import { useThrottledValue } from '../lib/use-throttled.js';
 
 const FLOW_REFRESH_MS = 1000;
+const EVERY_KEY = 'rnn-studio.gradientFlowEvery';
+
+/** How often the next run samples the gradient flow (batches; 0: only on Sample now), remembered in this browser. */
+export function gradientFlowEvery(): number {
+  try {
+    const raw = localStorage.getItem(EVERY_KEY);
+    const v = Number(raw);
+    return raw !== null && Number.isInteger(v) && v >= 0 && v <= 100_000 ? v : DEFAULT_GRADIENT_FLOW_EVERY;
+  } catch {
+    return DEFAULT_GRADIENT_FLOW_EVERY;
+  }
+}
+
+/** The sampling interval for the next run. */
+export function GradientFlowEverySetting() {
+  const [value, setValue] = useState(gradientFlowEvery);
+  return (
+    <label className="small muted" title="The fused kernels report ‖∂L/∂hₜ‖ while they backpropagate anyway: sampling costs next to nothing. 0: only when you press Sample now.">
+      sample every{' '}
+      <input type="number" min={0} step={1} style={{ width: 56 }} data-testid="gradient-flow-every" value={value}
+        onChange={(e) => {
+          const v = Math.max(0, Math.trunc(Number(e.target.value) || 0));
+          setValue(v);
+          try {
+            localStorage.setItem(EVERY_KEY, String(v));
+          } catch {
+            // Private windows may refuse storage; the value holds for this page.
+          }
+        }} />{' '}
+      batches (next run)
+    </label>
+  );
+}
 
 /** Dark blue (little gradient) → teal → yellow (much): a viridis-like ramp. */
 const RAMP: [number, number, number][] = [[30, 20, 70], [45, 90, 140], [35, 150, 130], [120, 200, 80], [250, 230, 40]];
@@ -124,8 +157,9 @@ export function GradientFlowView({ run: latest, testPrefix = '' }: { run: RunLiv
     <section className="chart-card flow-card" data-testid={`${testPrefix}gradient-flow`} data-samples={run.gradientFlow.length}>
       <div className="chart-head">
         <h4>Gradient flow through time</h4>
-        <span className="muted small">‖∂L/∂hₜ‖ per input timestep, sampled every few batches, log colour scale</span>
+        <span className="muted small">‖∂L/∂hₜ‖ per input timestep, sampled batches, log colour scale</span>
         <span className="header-spacer" />
+        {testPrefix === '' ? <GradientFlowEverySetting /> : null}
         {active ? <button type="button" className="text-button" data-testid={`${testPrefix}gradient-flow-sample`} onClick={sampleNow}>Sample now</button> : null}
       </div>
       {diagnoses.length === 0 ? (

@@ -6,6 +6,7 @@ import { checkDataSettings } from '../data/data-checks.js';
 import { formatDuration } from '../lib/format.js';
 import { useProject } from '../state/project-context.js';
 import { isFinished } from '../state/run-state.js';
+import { gradientFlowEvery } from './gradient-flow-view.js';
 import { useStudio } from '../state/studio-state.js';
 
 /** Why Train is disabled, in words; empty when the spec can be trained now. */
@@ -40,7 +41,7 @@ export function RunControls() {
     setStartError(null);
     setStarting(true);
     try {
-      const { runId } = await api.startRun({ spec });
+      const { runId } = await api.startRun({ spec, gradientFlowEvery: gradientFlowEvery() });
       runs.ensure(runId, spec);
       setCurrentRunId(runId);
       setTab('training');
