@@ -139,7 +139,7 @@ export function diagnoseGradientFlow(samples: readonly HiddenGradientSample[], c
     } else if (ratio < VANISHING_RATIO) {
       verdict = 'vanishing';
       const orders = Math.floor(-Math.log10(Math.max(ratio, 1e-30)));
-      message = `Vanishing: ${numbers} — ${orders} order${orders === 1 ? '' : 's'} of magnitude less error signal reaches the early timesteps, so the layer cannot learn what they say.`;
+      message = `Vanishing: ${numbers} — ${orders} order${orders === 1 ? '' : 's'} of magnitude less error signal reaches the early timesteps, so the layer learns little from them: harmless when the answer lies in the recent timesteps (as in short-range forecasting), a problem when it lies early (the start of a text).`;
       if (cell === 'SimpleRNN' && where) {
         message += ' LSTM and GRU carry the signal through their gates (Chollet 6.2.2).';
         remedies.push({ kind: 'switch-cell', layerIndex: where.index, inner: where.inner, to: 'LSTM', label: 'Switch to LSTM' });

@@ -12,6 +12,8 @@ import type { ModelSpec } from '../../shared/model-spec.js';
 import { resolveTraining } from '../../shared/model-spec.js';
 import type { BackendPreference, DataSummary, RunOptions, WorkerEvent } from '../../shared/worker-protocol.js';
 import { formatRecurrence } from '../../shared/worker-protocol.js';
+import { diagnoseGradientFlow } from '../../shared/gradient-flow.js';
+import type { HiddenGradientSample } from '../../shared/gradient-flow.js';
 import { BACKEND_PREFERENCES } from '../../shared/worker-protocol.js';
 import type { EpochRecord, TrainResult } from '../../shared/training-records.js';
 import { bestOf } from '../../shared/training-records.js';
@@ -169,6 +171,7 @@ async function train(spec: ModelSpec, specName: string, analysis: ModelAnalysis,
   const options: RunOptions = { epochs: args.epochs, dataPath: args.data, backend: args.backend, outDir };
   let dataSummary: DataSummary | null = null;
   const epochs: EpochRecord[] = [];
+  const flow: HiddenGradientSample[] = [];
   let result: TrainResult | null = null;
   let errorEvent: Extract<WorkerEvent, { type: 'error' }> | null = null;
 
@@ -213,6 +216,8 @@ async function train(spec: ModelSpec, specName: string, analysis: ModelAnalysis,
         errorEvent = e;
         break;
       case 'gradient-flow':
+        flow.push(...e.samples);
+        break;
       case 'estimate':
       case 'prediction':
         break;
@@ -260,6 +265,10 @@ async function train(spec: ModelSpec, specName: string, analysis: ModelAnalysis,
       }
     }
     if (r.testLogs) say(`Test: ${formatLogs(r.testLogs)}`);
+    // The gradient flow through time (gradient-flow.jsonl in the run folder), one verdict per recurrent layer.
+    for (const d of diagnoseGradientFlow(flow, { layers: analysis.layers, spec, learningRate: training.learningRate, clipnorm: training.clipnorm })) {
+      say(`Gradient flow, ${d.layer}: ${d.message}`);
+    }
   }
   say(`Run folder: ${outDir}`);
   writeFileSync(join(outDir, 'summary.txt'), summaryLines.join('\n') + '\n');
