@@ -13,6 +13,8 @@ export interface RunEstimate {
   probeBatches: number;
   /** The discarded first batch, for the record: it includes the warm-up. */
   warmupSeconds: number;
+  /** What the probe's batches took beyond the steady state (warm-up, JIT): the first epoch pays it once. */
+  rampUpSeconds: number;
   secondsPerBatch: number;
   batchesPerEpoch: number;
   /** Validation pass at the end of each epoch (forward only), estimated from timed validation batches. */
@@ -29,12 +31,13 @@ export interface RunEstimate {
  * the epochs after the first (the estimate is the steady state; the first epoch also pays the warm-up), or the first
  * when there is only one; and for the whole run's training time (the sum of the epochs) against totalSeconds.
  */
-export function estimateError(estimate: Pick<RunEstimate, 'secondsPerEpoch' | 'totalSeconds'>, epochSeconds: readonly number[]): { actual: number; error: number; totalActual: number; totalError: number } | null {
+export function estimateError(estimate: Pick<RunEstimate, 'secondsPerEpoch' | 'totalSeconds' | 'epochs'>, epochSeconds: readonly number[]): { actual: number; error: number; totalActual: number; totalError: number } | null {
   if (epochSeconds.length === 0) return null;
   const steady = epochSeconds.length > 1 ? epochSeconds.slice(1) : epochSeconds;
   const actual = steady.reduce((a, b) => a + b, 0) / steady.length;
   const totalActual = epochSeconds.reduce((a, b) => a + b, 0);
-  const totalPlanned = estimate.totalSeconds * (epochSeconds.length / Math.max(1, Math.round(estimate.totalSeconds / estimate.secondsPerEpoch)));
+  // The epochs run so far plus the one-off ramp-up (totalSeconds = per epoch × epochs + ramp-up).
+  const totalPlanned = estimate.secondsPerEpoch * epochSeconds.length + Math.max(0, estimate.totalSeconds - estimate.secondsPerEpoch * estimate.epochs);
   return { actual, error: (estimate.secondsPerEpoch - actual) / actual, totalActual, totalError: (totalPlanned - totalActual) / totalActual };
 }
 

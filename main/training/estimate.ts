@@ -57,11 +57,12 @@ export async function estimateRun(spec: ModelSpec, specDir: string, options: Run
     const validationSecondsPerEpoch = times.val.length > 1 ? median(times.val.slice(1)) * valBatches : 0;
     const secondsPerEpoch = secondsPerBatch * batchesPerEpoch + validationSecondsPerEpoch;
     const warmupSeconds = times.train[0] ?? 0;
+    // The first epoch also pays the ramp-up once: what the probe's batches took beyond the steady state.
+    const valBatch = times.val.length > 1 ? median(times.val.slice(1)) : 0;
+    const rampUp = times.train.reduce((a, t) => a + Math.max(0, t - secondsPerBatch), 0) + times.val.reduce((a, t) => a + Math.max(0, t - valBatch), 0);
     return {
-      backend, kernels, probeBatches: times.train.length - 1, warmupSeconds, secondsPerBatch, batchesPerEpoch,
-      validationSecondsPerEpoch, secondsPerEpoch, epochs: training.epochs,
-      // The first epoch also pays the warm-up once.
-      totalSeconds: secondsPerEpoch * training.epochs + Math.max(0, warmupSeconds - secondsPerBatch), setupSeconds,
+      backend, kernels, probeBatches: times.train.length - 1, warmupSeconds, rampUpSeconds: rampUp, secondsPerBatch, batchesPerEpoch,
+      validationSecondsPerEpoch, secondsPerEpoch, epochs: training.epochs, totalSeconds: secondsPerEpoch * training.epochs + rampUp, setupSeconds,
     };
   } finally {
     (model as tf.LayersModel | null)?.dispose();
