@@ -9,7 +9,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { StudioService } from '../studio/studio-service.js';
-import type { StudioEvent } from '../../shared/api.js';
+import { waitForEnd } from '../studio/test-support.js';
 import type { ModelSpec } from '../../shared/model-spec.js';
 import { resolveTraining } from '../../shared/model-spec.js';
 import { setWorkerEntry } from '../training-host.js';
@@ -112,18 +112,6 @@ function smallForecastSpec(base: ModelSpec, epochs: number): ModelSpec {
   };
 }
 
-function waitForEnd(s: StudioService, runId: string): Promise<StudioEvent[]> {
-  const events: StudioEvent[] = [];
-  return new Promise((resolve) => {
-    const off = s.onEvent((e) => {
-      events.push(e);
-      if (e.type === 'run' && e.runId === runId && (e.event.type === 'done' || e.event.type === 'error')) {
-        off();
-        resolve(events);
-      }
-    });
-  });
-}
 
 for (const [mode, message] of [
   ['exit', 'The training worker exited unexpectedly (exit code 70).'],

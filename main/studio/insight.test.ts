@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { StudioService } from './studio-service.js';
-import type { StudioEvent } from '../../shared/api.js';
+import { waitForEnd } from './test-support.js';
 import type { ModelSpec } from '../../shared/model-spec.js';
 import { estimateError } from '../../shared/estimate.js';
 import { hashData } from './provenance.js';
@@ -18,18 +18,6 @@ function service() {
   return new StudioService({ userDataDir: mkdtempSync(join(tmpdir(), 'rnn-insight-')), host: 'web', appVersion: 'test', assetsDir: join(root, 'assets'), examplesDir: join(root, 'examples') });
 }
 
-function waitForEnd(s: StudioService, runId: string): Promise<StudioEvent[]> {
-  const events: StudioEvent[] = [];
-  return new Promise((resolve) => {
-    const off = s.onEvent((e) => {
-      events.push(e);
-      if (e.type === 'run' && e.runId === runId && (e.event.type === 'done' || e.event.type === 'error')) {
-        off();
-        resolve(events);
-      }
-    });
-  });
-}
 
 async function forecastSpec(s: StudioService, epochs: number): Promise<ModelSpec> {
   const sample = (await s.call('listSamples', {})).find((x) => x.id === 'forecast-gru')!;

@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { StudioService } from './studio-service.js';
+import { waitForEnd } from './test-support.js';
 import { writeJsonAtomic } from './storage.js';
-import type { StudioEvent } from '../../shared/api.js';
 import type { ModelSpec } from '../../shared/model-spec.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -17,18 +17,6 @@ function service(userDataDir = mkdtempSync(join(tmpdir(), 'rnn-studio-'))) {
   return new StudioService({ userDataDir, host: 'web', appVersion: 'test', assetsDir: join(root, 'assets'), examplesDir: join(root, 'examples') });
 }
 
-async function waitForEnd(s: StudioService, runId: string): Promise<StudioEvent[]> {
-  const events: StudioEvent[] = [];
-  return new Promise((resolve) => {
-    const off = s.onEvent((e) => {
-      events.push(e);
-      if (e.type === 'run' && e.runId === runId && (e.event.type === 'done' || e.event.type === 'error')) {
-        off();
-        resolve(events);
-      }
-    });
-  });
-}
 
 test('samples come from examples/ with sample: paths, and preview their data', async () => {
   const s = service();

@@ -319,6 +319,9 @@ export class StudioService {
     }
     if ((e.type === 'done' || e.type === 'error') && meta.replayOf) meta.replay = this.compareWithOriginal(meta);
     if (persist) this.saveMeta(meta);
+    // The run is over once its last event is out: a client acting on it at once (Predict, Export) must not be told
+    // it is still training — the worker's own exit comes a moment later.
+    if (e.type === 'done' || e.type === 'error') this.active.delete(meta.id);
     this.emit({ type: 'run', runId: meta.id, event: e });
     // Not on every epoch: each runs-changed makes every client re-list all runs; live progress comes as run events.
     if (e.type === 'done' || e.type === 'error' || e.type === 'state') this.emit({ type: 'runs-changed' });

@@ -7,7 +7,8 @@ export interface UploadPayload {
   bytes: number;
 }
 
-function readAsBase64(file: File): Promise<string> {
+/** A file's bytes as base64 (what the API carries), through FileReader. */
+export function readAsBase64(file: File): Promise<string> {
   return new Promise((resolve, reject) => {
     const reader = new FileReader();
     reader.onerror = () => reject(new Error(`Could not read ${file.name}: ${reader.error?.message ?? 'unknown error'}.`));

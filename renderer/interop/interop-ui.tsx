@@ -12,7 +12,7 @@ import { useApi } from '../api/studio-client.js';
 import { errorMessage } from '../api/errors.js';
 import { Modal } from '../components/modal.js';
 import { useToasts } from '../components/toasts.js';
-import { formatBytes } from '../data/upload.js';
+import { formatBytes, readAsBase64 } from '../data/upload.js';
 import { useConfirmDiscard } from '../projects/unsaved-guard.js';
 import { useProject } from '../state/project-context.js';
 import { useStudio } from '../state/studio-state.js';
@@ -101,17 +101,6 @@ function ExportDialog({ runId, onClose }: { runId: string; onClose: () => void }
   );
 }
 
-function readBase64(file: File): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const reader = new FileReader();
-    reader.onerror = () => reject(new Error(`Could not read ${file.name}: ${reader.error?.message ?? 'unknown error'}.`));
-    reader.onload = () => {
-      const url = String(reader.result);
-      resolve(url.slice(url.indexOf(',') + 1));
-    };
-    reader.readAsDataURL(file);
-  });
-}
 
 /** Keeps the project's data settings when they fit the imported input (text ↔ tokens, time series ↔ floats). */
 export function withCompatibleData(imported: ModelSpec, current: ModelSpec): ModelSpec {
@@ -143,7 +132,7 @@ export function ImportModelButton() {
     }
     setBusy(true);
     try {
-      const result = await api.importModel({ files: await Promise.all(files.map(async (f) => ({ name: f.name, contentBase64: await readBase64(f) }))) });
+      const result = await api.importModel({ files: await Promise.all(files.map(async (f) => ({ name: f.name, contentBase64: await readAsBase64(f) }))) });
       if (!(await confirmDiscard('import this model'))) return;
       project.load(withCompatibleData(result.spec, project.spec), result.spec.name, null);
       setTab('builder');
