@@ -1,11 +1,11 @@
 import { useEffect, useMemo, useState } from 'react';
-import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { RunDetail } from '../../shared/api.js';
 import { useApi } from '../api/studio-client.js';
 import { errorMessage } from '../api/errors.js';
 import { formatDuration, formatMetric, formatTimestamp } from '../lib/format.js';
 import { compareEpochRows } from '../training/chart-data.js';
-import { CHART_COLORS, axisProps, gridProps, tooltipProps } from '../training/chart-style.js';
+import { CHART_COLORS } from '../training/chart-style.js';
+import { EpochLinesChart } from './epoch-lines-chart.js';
 import { diffSpecs } from './spec-diff.js';
 
 /** Two runs side by side: their validation curves overlaid and what differs in their specs. */
@@ -73,22 +73,6 @@ export function CompareView({ runA, runB }: { runA: string; runB: string }) {
 }
 
 function CompareChart({ title, rows, labelA, labelB, testId }: { title: string; rows: { x: number; a: number | null; b: number | null }[]; labelA: string; labelB: string; testId: string }) {
-  return (
-    <section className="chart-card">
-      <div className="chart-head"><h4>{title} per epoch</h4></div>
-      <div className="chart-box" data-testid={testId} data-points={rows.length}>
-        <ResponsiveContainer width="100%" height="100%">
-          <LineChart data={rows} margin={{ top: 8, right: 16, bottom: 4, left: 0 }}>
-            <CartesianGrid {...gridProps} />
-            <XAxis dataKey="x" type="number" domain={[1, 'dataMax']} allowDecimals={false} {...axisProps} />
-            <YAxis {...axisProps} width={52} domain={['auto', 'auto']} tickFormatter={(v: number) => formatMetric(v)} />
-            <Tooltip {...tooltipProps} formatter={(v) => formatMetric(Number(v))} labelFormatter={(l) => `epoch ${String(l)}`} />
-            <Legend wrapperStyle={{ fontSize: 11 }} />
-            <Line dataKey="a" name={labelA} stroke={CHART_COLORS.primary} strokeWidth={1.8} dot={{ r: 2.5 }} isAnimationActive={false} connectNulls />
-            <Line dataKey="b" name={labelB} stroke={CHART_COLORS.secondary} strokeWidth={1.8} dot={{ r: 2.5 }} isAnimationActive={false} connectNulls />
-          </LineChart>
-        </ResponsiveContainer>
-      </div>
-    </section>
-  );
+  const lines = [{ key: 'a', name: labelA, color: CHART_COLORS.primary }, { key: 'b', name: labelB, color: CHART_COLORS.secondary }];
+  return <EpochLinesChart title={title} testId={testId} rows={rows} lines={lines} dotRadius={2.5} />;
 }

@@ -4,13 +4,13 @@
  * comparison (compare-view.tsx) generalised to N runs, with the same chart styling.
  */
 import { useEffect, useState } from 'react';
-import { CartesianGrid, Legend, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { RunDetail, RunSummary } from '../../shared/api.js';
 import { templateFamily } from '../../shared/templates.js';
 import { useApi } from '../api/studio-client.js';
 import { errorMessage } from '../api/errors.js';
 import { formatDuration, formatMetric, formatTimestamp } from '../lib/format.js';
-import { CHART_COLORS, SERIES_PALETTE, axisProps, gridProps, tooltipProps } from '../training/chart-style.js';
+import { SERIES_PALETTE } from '../training/chart-style.js';
+import { EpochLinesChart } from './epoch-lines-chart.js';
 
 /** Rows { x: epoch (1-based), r0, r1, … } for one log key across runs. */
 export function familyRows(runs: readonly Pick<RunDetail, 'epochRecords'>[], key: string): Record<string, number | null>[] {
@@ -83,28 +83,6 @@ export function FamilyCompareView({ family, runs: summaries }: { family: string;
 }
 
 function FamilyChart({ title, runs, logKey, testId, baseline }: { title: string; runs: RunDetail[]; logKey: string; testId: string; baseline: number | null }) {
-  const rows = familyRows(runs, logKey);
-  return (
-    <section className="chart-card">
-      <div className="chart-head"><h4>{title} per epoch</h4></div>
-      <div className="chart-box" data-testid={testId} data-points={rows.length} data-lines={runs.length}>
-        <ResponsiveContainer width="100%" height="100%">
-          <LineChart data={rows} margin={{ top: 8, right: 16, bottom: 4, left: 0 }}>
-            <CartesianGrid {...gridProps} />
-            <XAxis dataKey="x" type="number" domain={[1, 'dataMax']} allowDecimals={false} {...axisProps} />
-            <YAxis {...axisProps} width={52} domain={['auto', 'auto']} tickFormatter={(v: number) => formatMetric(v)} />
-            <Tooltip {...tooltipProps} formatter={(v) => formatMetric(Number(v))} labelFormatter={(l) => `epoch ${String(l)}`} />
-            <Legend wrapperStyle={{ fontSize: 11 }} />
-            {runs.map((r, i) => (
-              <Line key={r.id} dataKey={`r${i}`} name={r.name} stroke={SERIES_PALETTE[i % SERIES_PALETTE.length]} strokeWidth={1.8} dot={{ r: 2 }} isAnimationActive={false} connectNulls />
-            ))}
-            {baseline !== null ? (
-              <ReferenceLine y={baseline} stroke={CHART_COLORS.danger} strokeDasharray="6 4" ifOverflow="extendDomain"
-                label={{ value: `common-sense baseline ${formatMetric(baseline)}`, position: 'insideTopRight', fill: CHART_COLORS.danger, fontSize: 11 }} />
-            ) : null}
-          </LineChart>
-        </ResponsiveContainer>
-      </div>
-    </section>
-  );
+  const lines = runs.map((r, i) => ({ key: `r${i}`, name: r.name, color: SERIES_PALETTE[i % SERIES_PALETTE.length]! }));
+  return <EpochLinesChart title={title} testId={testId} rows={familyRows(runs, logKey)} lines={lines} dotRadius={2} baseline={baseline} />;
 }
