@@ -29,7 +29,7 @@ export interface FusedCellConfig {
 
 /** What the forward pass keeps for the backward pass: buffers left in kernel memory, released by the backward pass. */
 export interface Saved {
-  batch: number; steps: number; features: number; hasBias: boolean;
+  batch: number; steps: number; features: number;
   region: number; x: number; w: number; r: number; z: number; h: number; c: number; tc: number; rh: number;
   /** Dropout masks and the masked states (0 when the step ran without dropout). */
   inMask: number; recMask: number; hm: number;
@@ -113,7 +113,7 @@ export function fusedForward(k: RnnKernels, cfg: FusedCellConfig, x: Float32Arra
     return { y };
   }
   const saved: Saved = {
-    batch: B, steps: T, features: D, hasBias: bias !== null,
+    batch: B, steps: T, features: D,
     region, x: pX, w: pW, r: pR, z: pZ, h: pH, c: pC, tc: pTC, rh: pRH, inMask: pIM, recMask: pRM, hm: pHM, released: false,
   };
   orphans.register(saved, { heap, saved }, saved);

@@ -31,8 +31,6 @@ export interface RnnKernels {
   module: object;
   heapBase(): Ptr;
   transpose(rows: I, cols: I, src: Ptr, dst: Ptr): void;
-  gemm(m: I, n: I, k: I, a: Ptr, lda: I, b: Ptr, ldb: I, c: Ptr, ldc: I, accumulate: I): void;
-  gemmTN(rows: I, m: I, n: I, a: Ptr, lda: I, b: Ptr, ldb: I, c: Ptr, ldc: I): void;
   seqForward(kind: I, batch: I, steps: I, features: I, units: I, x: Ptr, w: Ptr, r: Ptr, bias: Ptr,
     z: Ptr, h: Ptr, c: Ptr, tc: Ptr, rh: Ptr, act: I, recAct: I, goBackwards: I, inMask: Ptr, recMask: Ptr, hm: Ptr): void;
   seqBackward(kind: I, batch: I, steps: I, features: I, units: I, x: Ptr, wt: Ptr, rt: Ptr,

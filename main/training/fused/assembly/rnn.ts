@@ -349,12 +349,6 @@ export function addRows(rows: i32, n: i32, src: usize, lds: i32, dst: usize, ldd
   }
 }
 
-/** dst[r] = src[r] for `rows` rows of n. */
-export function copyRows(rows: i32, n: i32, src: usize, lds: i32, dst: usize, ldd: i32): void {
-  const bytes = <usize>(n << 2);
-  for (let r = 0; r < rows; r++) memory.copy(at(dst, r * ldd), at(src, r * lds), bytes);
-}
-
 /** x[r] ⊙= mask[r] for `rows` rows of n (ldm = 0: one mask row for all rows). */
 export function scaleRows(rows: i32, n: i32, x: usize, ldx: i32, mask: usize, ldm: i32): void {
   for (let r = 0; r < rows; r++) {
