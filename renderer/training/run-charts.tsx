@@ -96,7 +96,8 @@ const ScalarChart = memo(function ScalarChart({ run, logKey, title, smoothing, m
         <h4>{title}</h4>
         <span className="muted small">{logKey ? `per batch${smoothed ? ` (faint: raw; solid: EMA ${smoothing.toFixed(2)})` : ''} · per epoch: ${logKey}, val_${logKey}` : ''}</span>
       </div>
-      <div className="chart-box" data-testid={testId} data-points={data?.points ?? 0} data-batch-points={data?.batch.length ?? 0} data-epoch-points={data?.epoch.length ?? 0}>
+      <div className="chart-box" data-testid={testId} data-points={data?.points ?? 0} data-batch-points={data?.batch.length ?? 0} data-epoch-points={data?.epoch.length ?? 0}
+        data-last-x={data?.batch.at(-1)?.x ?? 0}>
         {!data ? <div className="chart-empty">This run logs no metric besides the loss (add accuracy or mae in the training settings).</div> : (
           <ResponsiveContainer width="100%" height="100%">
             <LineChart margin={{ top: 8, right: 16, bottom: 4, left: 0 }}>
