@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { fitsKernelMemory, fusedBackward, fusedForward, installFusedRecurrence, kernelMemoryLimit, recordHiddenGradients } from './fused-rnn.js';
-import { heapOf, loadKernels, rnnKernels } from './kernels-wasm.js';
+import { heapOf, loadKernels, rnnKernels, threadsOf } from './kernels-wasm.js';
 import type { RnnKernels } from './kernels-wasm.js';
 import { withSeededRandom } from '../seeded-random.js';
 
@@ -171,12 +171,44 @@ test('the SIMD and relaxed-SIMD (fused multiply-add) builds agree', (t) => {
   }
 });
 
+// tanh and sigmoid are rational approximations in the kernels (the form Eigen uses for TensorFlow's LSTM): their
+// error over and beyond the clamped range, and that NaN and ±∞ come out as TF.js's own activations give them. One
+// timestep of a SimpleRNN with an identity kernel and no recurrence is act(x) itself; 5 units reach the scalar tail.
+// (∞ · 0 is NaN in the identity projection, so the infinities go through a 1-unit layer.)
+test('the kernels\' tanh and sigmoid: within 4e-7 of exact from −30 to 30, NaN and ±∞ as in TF.js', (t) => {
+  const variants: RnnKernels[] = [loadKernels('simd')];
+  try {
+    variants.push(loadKernels('relaxed-simd'));
+  } catch (e) {
+    t.diagnostic(`relaxed SIMD unavailable here: ${(e as Error).message}`);
+  }
+  const exact: Record<'tanh' | 'sigmoid', (x: number) => number> = { tanh: Math.tanh, sigmoid: (x) => 1 / (1 + Math.exp(-x)) };
+  const run = (k: RnnKernels, activation: 'tanh' | 'sigmoid', units: number, values: number[]) => {
+    const eye = new Float32Array(units * units).map((_, i) => (i % (units + 1) === 0 ? 1 : 0));
+    const cfg = { kind: 'SimpleRNN', units, activation, recurrentActivation: 'linear', returnSequences: false, goBackwards: false } as const;
+    return fusedForward(k, cfg, Float32Array.from(values), [values.length / units, 1, units], eye, new Float32Array(units * units), null, false).y;
+  };
+  const finite = [...Array.from({ length: 6000 }, (_, i) => -30 + i / 100), 0, -0, 1e-30, -1e-30, 7.9, 7.91, -7.9, -7.91, 100, -100];
+  for (const k of variants) {
+    for (const activation of ['tanh', 'sigmoid'] as const) {
+      const y = run(k, activation, 5, finite);
+      const worst = Math.max(...finite.map((x, i) => Math.abs(y[i]! - exact[activation](Math.fround(x)))));
+      assert.ok(worst < 4e-7, `${activation}: largest error ${worst}`);
+      assert.equal(y[6000], activation === 'tanh' ? 0 : 0.5);
+      assert.ok(run(k, activation, 5, new Array<number>(5).fill(NaN)).every(Number.isNaN), `${activation}(NaN) is not NaN`);
+      const [up, down] = run(k, activation, 1, [Infinity, -Infinity]);
+      assert.ok(Math.abs(up! - 1) < 4e-7 && Math.abs(down! - (activation === 'tanh' ? -1 : 0)) < 4e-7, `${activation}(±∞) = ${up}, ${down}`);
+    }
+  }
+});
+
 // Dropout while training: the fused path draws TF.js's masks in TF.js's order, so under the same seed both paths
 // compute the same training step (outputs and every gradient).
 for (const cls of ['SimpleRNN', 'LSTM', 'GRU']) {
-  for (const [dropout, recurrentDropout] of [[0.3, 0], [0, 0.4], [0.25, 0.35]] as const) {
-    test(`fused = TF.js reference while training with dropout ${dropout} / recurrentDropout ${recurrentDropout}: ${cls}`, async () => {
-      const c: Case = { name: 'dropout', layers: () => [make(cls, 6, { dropout, recurrentDropout, returnSequences: true, goBackwards: cls === 'GRU' }), make(cls, 5, { dropout, recurrentDropout })] };
+  for (const [dropout, recurrentDropout, wrapped] of [[0.3, 0, false], [0, 0.4, false], [0.25, 0.35, false], [0.25, 0.35, true]] as const) {
+    test(`fused = TF.js reference while training with dropout ${dropout} / recurrentDropout ${recurrentDropout}: ${wrapped ? `Bidirectional(${cls})` : cls}`, async () => {
+      const first = (cfg: Cfg) => (wrapped ? bi(make(cls, 6, { ...cfg, returnSequences: true }), 'concat') : make(cls, 6, { ...cfg, returnSequences: true, goBackwards: cls === 'GRU' }));
+      const c: Case = { name: 'dropout', layers: () => [first({ dropout, recurrentDropout }), make(cls, 5, { dropout, recurrentDropout })] };
       const ref = build(c);
       const fused = build(c);
       fused.setWeights(ref.getWeights());
@@ -198,7 +230,7 @@ for (const cls of ['SimpleRNN', 'LSTM', 'GRU']) {
         assert.ok(d < 5e-5, `gradient of ${ref.trainableWeights[i]!.name} differs by ${d}`);
       });
       // And the masks really dropped something: without dropout the loss differs.
-      const plain = build({ name: 'plain', layers: () => [make(cls, 6, { returnSequences: true, goBackwards: cls === 'GRU' }), make(cls, 5)] });
+      const plain = build({ name: 'plain', layers: () => [first({}), make(cls, 5)] });
       plain.setWeights(ref.getWeights());
       const p = tf.tidy(() => tf.sum(tf.mul(plain.apply(x, { training: true }) as tf.Tensor, proj)).dataSync()[0]!);
       assert.ok(Math.abs(p - b.loss) > 1e-4, 'dropout changed nothing');
@@ -207,6 +239,37 @@ for (const cls of ['SimpleRNN', 'LSTM', 'GRU']) {
     });
   }
 }
+
+// Both directions of a Bidirectional layer go to the kernel threads together, one kernel call per pass with a
+// part per direction over the whole batch (the equality with TF.js is the matrix above).
+test('a Bidirectional layer runs its two directions in one kernel call per pass', () => {
+  const model = build({ name: 'bi', layers: () => [bi(make('LSTM', 6), 'concat')] });
+  installFusedRecurrence(model);
+  const pool = threadsOf(rnnKernels()!);
+  const calls: { fn: string; parts: { batch: number; goBackwards: number }[] }[] = [];
+  const run = pool.run.bind(pool);
+  pool.run = (fn, parts, local) => {
+    calls.push({ fn, parts: parts.map((p) => ({ batch: p[1]!, goBackwards: p[fn === 'seqForward' ? 16 : 15]! })) });
+    run(fn, parts, local);
+  };
+  try {
+    const x = tf.randomNormal([9, STEPS, 4], 0, 1, 'float32', 3);
+    const { value, grads } = tf.variableGrads(() => tf.sum(model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar);
+    tf.dispose([x, value, ...Object.values(grads)]);
+  } finally {
+    pool.run = run;
+    model.dispose();
+  }
+  assert.deepEqual(calls.map((c) => c.fn), ['seqForward', 'seqBackward']);
+  const ways = Math.max(1, Math.floor(pool.threads / 2));
+  for (const c of calls) {
+    for (const direction of [0, 1]) {
+      const mine = c.parts.filter((p) => p.goBackwards === direction);
+      assert.equal(mine.length, Math.min(ways, 9), `${c.fn}: parts of direction ${direction}`);
+      assert.equal(mine.reduce((n, p) => n + p.batch, 0), 9);
+    }
+  }
+});
 
 // ‖∂L/∂h_t‖ per timestep, against a hand-unrolled SimpleRNN in TF.js ops where h_t gets an additive zero ε_t:
 // ∂L/∂ε_t = ∂L/∂h_t exactly.
@@ -255,11 +318,11 @@ test('a batch too big for kernel memory takes TF.js\'s path, with the same resul
   installFusedRecurrence(fused);
   const x = tf.randomNormal([6, STEPS, 4], 0, 1, 'float32', 31);
   const cfg = { kind: 'LSTM', units: 8, activation: 'tanh', recurrentActivation: 'sigmoid', returnSequences: true, goBackwards: false } as const;
-  assert.equal(fitsKernelMemory(cfg, 6, STEPS, 4), true);
+  assert.equal(fitsKernelMemory([cfg], 6, STEPS, 4), true);
   const saved = process.env.RNN_STUDIO_KERNEL_MEMORY_MB;
   process.env.RNN_STUDIO_KERNEL_MEMORY_MB = '0.001';
   try {
-    assert.equal(fitsKernelMemory(cfg, 6, STEPS, 4), false);
+    assert.equal(fitsKernelMemory([cfg], 6, STEPS, 4), false);
     const a = tf.tidy(() => (fused.apply(x, { training: false }) as tf.Tensor).dataSync());
     const b = tf.tidy(() => (ref.apply(x, { training: false }) as tf.Tensor).dataSync());
     assert.deepEqual(a, b, 'the op-by-op fallback is TF.js\'s own computation, bit for bit');

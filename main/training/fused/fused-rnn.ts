@@ -65,121 +65,174 @@ const orphans = new FinalizationRegistry<{ heap: KernelHeap; saved: Saved }>(({ 
 
 const KIND_CODES: Record<CellKind, number> = { SimpleRNN: 0, LSTM: 1, GRU: 2 };
 
-/**
- * Forward pass over a whole batch of sequences. x is [batch, steps, features]; kernel [features, G·units];
- * recurrent [units, G·units]; bias [G·units] or null. Returns the layer output ([batch, steps, units] with
- * returnSequences, else [batch, units]) and, when `keep`, what the backward pass needs (left in kernel memory:
- * pass it to fusedBackward, which releases it). The batch is split across the kernel threads.
- */
-export function fusedForward(k: RnnKernels, cfg: FusedCellConfig, x: Float32Array, dims: [number, number, number],
-  kernel: Float32Array, recurrent: Float32Array, bias: Float32Array | null, keep: boolean,
-  masks: DropoutMasks = { input: null, recurrent: null }): { y: Float32Array; saved?: Saved } {
-  const [B, T, D] = dims;
-  const U = cfg.units, G = GATES[cfg.kind], GU = G * U;
-  const lstm = cfg.kind === 'LSTM', gru = cfg.kind === 'GRU';
-  const heap = heapOf(k);
-  const { region, ptrs } = carve(heap, [B * T * D, D * GU, U * GU, GU, B * T * GU, B * (T + 1) * U,
-    lstm ? B * (T + 1) * U : 0, lstm ? B * T * U : 0, gru ? B * T * U : 0,
-    masks.input ? B * D : 0, masks.recurrent ? B * U : 0, masks.recurrent ? B * T * U : 0]);
-  const [pX, pW, pR, pB, pZ, pH, pC, pTC, pRH, pIM, pRM, pHM] = ptrs as [number, number, number, number, number, number, number, number, number, number, number, number];
-  let m = heap.view();
-  m.set(x, pX / F); m.set(kernel, pW / F); m.set(recurrent, pR / F);
-  if (bias) m.set(bias, pB / F);
-  if (masks.input) m.set(masks.input, pIM / F);
-  if (masks.recurrent) m.set(masks.recurrent, pRM / F);
-
-  const threads = threadsOf(k);
-  const row = (p: number, perSample: number, b: number) => (p ? p + b * perSample * F : 0);
-  const parts = threads.slices(B).map(([b0, b1]) => [
-    KIND_CODES[cfg.kind], b1 - b0, T, D, U, row(pX, T * D, b0), pW, pR, bias ? pB : 0,
-    row(pZ, T * GU, b0), row(pH, (T + 1) * U, b0), row(pC, (T + 1) * U, b0), row(pTC, T * U, b0), row(pRH, T * U, b0),
-    ACTIVATION_CODES[cfg.activation], ACTIVATION_CODES[cfg.recurrentActivation], cfg.goBackwards ? 1 : 0,
-    row(pIM, D, b0), row(pRM, U, b0), row(pHM, T * U, b0),
-  ]);
-  threads.run('seqForward', parts, (a) => (k.seqForward as (...args: number[]) => void)(...a));
-
-  m = heap.view();
-  const ldh = (T + 1) * U;
-  let y: Float32Array;
-  if (cfg.returnSequences) {
-    y = new Float32Array(B * T * U);
-    for (let b = 0; b < B; b++) y.set(m.subarray((pH + (b * ldh + U) * F) / F, (pH + (b + 1) * ldh * F) / F), b * T * U);
-  } else {
-    y = new Float32Array(B * U);
-    for (let b = 0; b < B; b++) y.set(m.subarray((pH + (b * ldh + T * U) * F) / F, (pH + (b + 1) * ldh * F) / F), b * U);
-  }
-  if (!keep) {
-    heap.release(region);
-    return { y };
-  }
-  const saved: Saved = {
-    batch: B, steps: T, features: D,
-    region, x: pX, w: pW, r: pR, z: pZ, h: pH, c: pC, tc: pTC, rh: pRH, inMask: pIM, recMask: pRM, hm: pHM, released: false,
-  };
-  orphans.register(saved, { heap, saved }, saved);
-  return { y, saved };
+/** One layer's forward pass. x is [batch, steps, features]; kernel [features, G·units]; recurrent [units, G·units]; bias [G·units] or null. */
+export interface ForwardJob {
+  cfg: FusedCellConfig; x: Float32Array; dims: [number, number, number];
+  kernel: Float32Array; recurrent: Float32Array; bias: Float32Array | null; masks?: DropoutMasks;
 }
 
-/**
- * Backpropagation through time. dy has the output's shape. Returns dx, dKernel, dRecurrent and dBias, and
- * releases what the forward pass kept. Each thread's slice of the batch yields partial weight gradients, summed here.
- * With `copy` false, dx is a view of released kernel memory: read it before the next kernel call.
- */
-export function fusedBackward(k: RnnKernels, cfg: FusedCellConfig, sv: Saved, dy: Float32Array, hiddenNorms = false, copy = true): {
+/** One layer's backward pass: the state its forward pass kept, and dy with the shape of its output. */
+export interface BackwardJob { cfg: FusedCellConfig; saved: Saved; dy: Float32Array }
+
+export interface Gradients {
   dx: Float32Array; dKernel: Float32Array; dRecurrent: Float32Array; dBias: Float32Array;
   /** With `hiddenNorms`: ‖∂L/∂h_t‖ over the batch for every timestep t of the input sequence. */
   hidden?: Float32Array;
-} {
-  if (sv.released) throw new Error('fused recurrent layer: the gradient of this forward pass was already taken');
-  const B = sv.batch, T = sv.steps, D = sv.features;
-  const U = cfg.units, G = GATES[cfg.kind], GU = G * U;
+}
+
+const row = (p: number, perSample: number, b: number) => (p ? p + b * perSample * F : 0);
+
+/**
+ * Forward passes of several independent layers (the two directions of a Bidirectional layer), run at once: the
+ * threads are shared out between the layers, and each layer's batch is split across its share. On 2 cores a
+ * Bidirectional layer runs one direction per core, each over the whole batch; that beats splitting each direction's
+ * batch in turn (less per-step work per thread means more time lost per step outside the multiplies). Returns each
+ * layer's output ([batch, steps, units] with returnSequences, else [batch, units]) and, when `keep`, what its
+ * backward pass needs (left in kernel memory: pass it to fusedBackwardAll, which releases it).
+ */
+export function fusedForwardAll(k: RnnKernels, jobs: ForwardJob[], keep: boolean): { y: Float32Array; saved?: Saved }[] {
   const heap = heapOf(k);
   const threads = threadsOf(k);
-  const slices = threads.slices(B);
-  const P = slices.length;
-  const { region, ptrs } = carve(heap, [GU * D, GU * U, P * D * GU, P * U * GU, P * GU, B * T * D, B * U, B * U, B * U, B * U, dy.length,
-    hiddenNorms ? P * T : 0]);
-  const [pWT, pRT, pdW, pdR, pdB, pdX, pDH0, pDH1, pDC, pDRH, pDY, pHN] = ptrs as [number, number, number, number, number, number, number, number, number, number, number, number];
-  const m = heap.view();
-  m.set(dy, pDY / F);
-  k.transpose(D, GU, sv.w, pWT);
-  k.transpose(U, GU, sv.r, pRT);
+  const ways = Math.max(1, Math.floor(threads.threads / jobs.length));
+  const parts: number[][] = [];
+  const laid = jobs.map(({ cfg, x, dims, kernel, recurrent, bias, masks = { input: null, recurrent: null } }) => {
+    const [B, T, D] = dims;
+    const U = cfg.units, GU = GATES[cfg.kind] * U;
+    const lstm = cfg.kind === 'LSTM', gru = cfg.kind === 'GRU';
+    const { region, ptrs } = carve(heap, [B * T * D, D * GU, U * GU, GU, B * T * GU, B * (T + 1) * U,
+      lstm ? B * (T + 1) * U : 0, lstm ? B * T * U : 0, gru ? B * T * U : 0,
+      masks.input ? B * D : 0, masks.recurrent ? B * U : 0, masks.recurrent ? B * T * U : 0]);
+    const [pX, pW, pR, pB, pZ, pH, pC, pTC, pRH, pIM, pRM, pHM] = ptrs as [number, number, number, number, number, number, number, number, number, number, number, number];
+    const m = heap.view();
+    m.set(x, pX / F); m.set(kernel, pW / F); m.set(recurrent, pR / F);
+    if (bias) m.set(bias, pB / F);
+    if (masks.input) m.set(masks.input, pIM / F);
+    if (masks.recurrent) m.set(masks.recurrent, pRM / F);
+    for (const [b0, b1] of threads.slices(B, ways)) {
+      parts.push([
+        KIND_CODES[cfg.kind], b1 - b0, T, D, U, row(pX, T * D, b0), pW, pR, bias ? pB : 0,
+        row(pZ, T * GU, b0), row(pH, (T + 1) * U, b0), row(pC, (T + 1) * U, b0), row(pTC, T * U, b0), row(pRH, T * U, b0),
+        ACTIVATION_CODES[cfg.activation], ACTIVATION_CODES[cfg.recurrentActivation], cfg.goBackwards ? 1 : 0,
+        row(pIM, D, b0), row(pRM, U, b0), row(pHM, T * U, b0),
+      ]);
+    }
+    const saved: Saved = {
+      batch: B, steps: T, features: D,
+      region, x: pX, w: pW, r: pR, z: pZ, h: pH, c: pC, tc: pTC, rh: pRH, inMask: pIM, recMask: pRM, hm: pHM, released: false,
+    };
+    return saved;
+  });
+  threads.run('seqForward', parts, (a) => (k.seqForward as (...args: number[]) => void)(...a));
 
-  const row = (p: number, perSample: number, b: number) => (p ? p + b * perSample * F : 0);
-  const dyPerSample = cfg.returnSequences ? T * U : U;
-  const parts = slices.map(([b0, b1], i) => [
-    KIND_CODES[cfg.kind], b1 - b0, T, D, U, row(sv.x, T * D, b0), pWT, pRT,
-    row(sv.z, T * GU, b0), row(sv.h, (T + 1) * U, b0), row(sv.c, (T + 1) * U, b0), row(sv.tc, T * U, b0), row(sv.rh, T * U, b0),
-    row(pDY, dyPerSample, b0), cfg.returnSequences ? 1 : 0, cfg.goBackwards ? 1 : 0,
-    row(pDH0, U, b0), row(pDH1, U, b0), row(pDC, U, b0), row(pDRH, U, b0),
-    pdW + i * D * GU * F, pdR + i * U * GU * F, pdB + i * GU * F, row(pdX, T * D, b0),
-    ACTIVATION_CODES[cfg.activation], ACTIVATION_CODES[cfg.recurrentActivation],
-    row(sv.inMask, D, b0), row(sv.recMask, U, b0), row(sv.hm, T * U, b0), pHN ? pHN + i * T * F : 0,
-  ]);
+  const m = heap.view();
+  return laid.map((saved, j) => {
+    const { batch: B, steps: T, h: pH } = saved;
+    const U = jobs[j]!.cfg.units, ldh = (T + 1) * U;
+    let y: Float32Array;
+    if (jobs[j]!.cfg.returnSequences) {
+      y = new Float32Array(B * T * U);
+      for (let b = 0; b < B; b++) y.set(m.subarray((pH + (b * ldh + U) * F) / F, (pH + (b + 1) * ldh * F) / F), b * T * U);
+    } else {
+      y = new Float32Array(B * U);
+      for (let b = 0; b < B; b++) y.set(m.subarray((pH + (b * ldh + T * U) * F) / F, (pH + (b + 1) * ldh * F) / F), b * U);
+    }
+    if (!keep) {
+      saved.released = true;
+      heap.release(saved.region);
+      return { y };
+    }
+    orphans.register(saved, { heap, saved }, saved);
+    return { y, saved };
+  });
+}
+
+/** One layer's forward pass, its batch split across the kernel threads (see fusedForwardAll). */
+export function fusedForward(k: RnnKernels, cfg: FusedCellConfig, x: Float32Array, dims: [number, number, number],
+  kernel: Float32Array, recurrent: Float32Array, bias: Float32Array | null, keep: boolean,
+  masks?: DropoutMasks): { y: Float32Array; saved?: Saved } {
+  return fusedForwardAll(k, [{ cfg, x, dims, kernel, recurrent, bias, masks }], keep)[0]!;
+}
+
+/**
+ * Backpropagation through time for several layers at once (threads shared out as in fusedForwardAll). Returns
+ * each layer's dx, dKernel, dRecurrent and dBias, and releases what its forward pass kept. Each thread's slice of a
+ * batch yields partial weight gradients, summed here. With `copy` false, dx is a view of released kernel memory:
+ * read it before the next kernel call. With `sumDx` (the layers read the same input, as the two directions of a
+ * Bidirectional layer do), every layer's dx is the same array: the sum of their input gradients.
+ */
+export function fusedBackwardAll(k: RnnKernels, jobs: BackwardJob[], hiddenNorms = false, copy = true, sumDx = false): Gradients[] {
+  for (const { saved } of jobs) if (saved.released) throw new Error('fused recurrent layer: the gradient of this forward pass was already taken');
+  const heap = heapOf(k);
+  const threads = threadsOf(k);
+  const ways = Math.max(1, Math.floor(threads.threads / jobs.length));
+  const parts: number[][] = [];
+  const laid = jobs.map(({ cfg, saved: sv, dy }) => {
+    const B = sv.batch, T = sv.steps, D = sv.features;
+    const U = cfg.units, GU = GATES[cfg.kind] * U;
+    const slices = threads.slices(B, ways);
+    const P = slices.length;
+    const { region, ptrs } = carve(heap, [GU * D, GU * U, P * D * GU, P * U * GU, P * GU, B * T * D, B * U, B * U, B * U, B * U, dy.length,
+      hiddenNorms ? P * T : 0]);
+    const [pWT, pRT, pdW, pdR, pdB, pdX, pDH0, pDH1, pDC, pDRH, pDY, pHN] = ptrs as [number, number, number, number, number, number, number, number, number, number, number, number];
+    heap.view().set(dy, pDY / F);
+    k.transpose(D, GU, sv.w, pWT);
+    k.transpose(U, GU, sv.r, pRT);
+    const dyPerSample = cfg.returnSequences ? T * U : U;
+    slices.forEach(([b0, b1], i) => parts.push([
+      KIND_CODES[cfg.kind], b1 - b0, T, D, U, row(sv.x, T * D, b0), pWT, pRT,
+      row(sv.z, T * GU, b0), row(sv.h, (T + 1) * U, b0), row(sv.c, (T + 1) * U, b0), row(sv.tc, T * U, b0), row(sv.rh, T * U, b0),
+      row(pDY, dyPerSample, b0), cfg.returnSequences ? 1 : 0, cfg.goBackwards ? 1 : 0,
+      row(pDH0, U, b0), row(pDH1, U, b0), row(pDC, U, b0), row(pDRH, U, b0),
+      pdW + i * D * GU * F, pdR + i * U * GU * F, pdB + i * GU * F, row(pdX, T * D, b0),
+      ACTIVATION_CODES[cfg.activation], ACTIVATION_CODES[cfg.recurrentActivation],
+      row(sv.inMask, D, b0), row(sv.recMask, U, b0), row(sv.hm, T * U, b0), pHN ? pHN + i * T * F : 0,
+    ]));
+    return { region, P, pdW, pdR, pdB, pdX, pHN };
+  });
   threads.run('seqBackward', parts, (a) => (k.seqBackward as (...args: number[]) => void)(...a));
 
-  const v = heap.view();
-  const sum = (p: number, n: number) => {
-    const out = v.slice(p / F, p / F + n);
-    for (let i = 1; i < P; i++) {
-      const part = v.subarray(p / F + i * n, p / F + (i + 1) * n);
-      for (let j = 0; j < n; j++) out[j]! += part[j]!;
-    }
-    return out;
-  };
-  const grads: ReturnType<typeof fusedBackward> = {
-    dx: copy ? v.slice(pdX / F, pdX / F + B * T * D) : v.subarray(pdX / F, pdX / F + B * T * D), dKernel: sum(pdW, D * GU), dRecurrent: sum(pdR, U * GU), dBias: sum(pdB, GU),
-  };
-  if (pHN) {
-    const perStep = sum(pHN, T);
-    // Processing step s saw input timestep T−1−s when the layer runs backwards.
-    grads.hidden = Float32Array.from({ length: T }, (_, t) => Math.sqrt(perStep[cfg.goBackwards ? T - 1 - t : t]!));
+  if (sumDx) {
+    const n = jobs[0]!.saved.batch * jobs[0]!.saved.steps * jobs[0]!.saved.features;
+    for (let j = 1; j < jobs.length; j++) k.addRows(1, n, laid[j]!.pdX, n, laid[0]!.pdX, n);
   }
-  heap.release(region);
-  sv.released = true;
-  orphans.unregister(sv);
-  heap.release(sv.region);
+  const v = heap.view();
+  let summed: Float32Array | null = null;
+  const grads = jobs.map(({ cfg, saved: sv }, j): Gradients => {
+    const { P, pdW, pdR, pdB, pdX, pHN } = laid[j]!;
+    const B = sv.batch, T = sv.steps, D = sv.features, U = cfg.units, GU = GATES[cfg.kind] * U;
+    const sum = (p: number, n: number) => {
+      const out = v.slice(p / F, p / F + n);
+      for (let i = 1; i < P; i++) {
+        const part = v.subarray(p / F + i * n, p / F + (i + 1) * n);
+        for (let q = 0; q < n; q++) out[q]! += part[q]!;
+      }
+      return out;
+    };
+    const dx = summed ?? (copy ? v.slice(pdX / F, pdX / F + B * T * D) : v.subarray(pdX / F, pdX / F + B * T * D));
+    if (sumDx) summed = dx;
+    const g: Gradients = {
+      dx,
+      dKernel: sum(pdW, D * GU), dRecurrent: sum(pdR, U * GU), dBias: sum(pdB, GU),
+    };
+    if (pHN) {
+      const perStep = sum(pHN, T);
+      // Processing step s saw input timestep T−1−s when the layer runs backwards.
+      g.hidden = Float32Array.from({ length: T }, (_, t) => Math.sqrt(perStep[cfg.goBackwards ? T - 1 - t : t]!));
+    }
+    return g;
+  });
+  jobs.forEach(({ saved: sv }, j) => {
+    heap.release(laid[j]!.region);
+    sv.released = true;
+    orphans.unregister(sv);
+    heap.release(sv.region);
+  });
   return grads;
+}
+
+/** One layer's backward pass, its batch split across the kernel threads (see fusedBackwardAll). */
+export function fusedBackward(k: RnnKernels, cfg: FusedCellConfig, sv: Saved, dy: Float32Array, hiddenNorms = false, copy = true): Gradients {
+  return fusedBackwardAll(k, [{ cfg, saved: sv, dy }], hiddenNorms, copy)[0]!;
 }
 
 interface EngineLike { state: { gradientDepth: number } }
@@ -247,6 +300,80 @@ export function fusedSequence(cfg: FusedCellConfig, x: tf.Tensor, kernel: tf.Ten
   return bias ? op(x, kernel, recurrent, bias) : op(x, kernel, recurrent);
 }
 
+/** One direction of a Bidirectional layer, for fusedBidirectional. */
+export interface Direction {
+  cfg: FusedCellConfig; kernel: tf.Tensor; recurrent: tf.Tensor; bias: tf.Tensor | null; masks?: DropoutMasks; layerName?: string;
+}
+
+/** [rows, units] and [rows, units] → [rows, 2·units], row by row (deinterleave: back). Plain loops: a subarray per row costs more. */
+function interleave(a: Float32Array, b: Float32Array, rows: number, units: number): Float32Array {
+  const out = new Float32Array(rows * 2 * units);
+  for (let i = 0, o = 0; i < rows * units; i += units) {
+    for (let j = 0; j < units; j++) out[o++] = a[i + j]!;
+    for (let j = 0; j < units; j++) out[o++] = b[i + j]!;
+  }
+  return out;
+}
+function deinterleave(ab: Float32Array, rows: number, units: number): [Float32Array, Float32Array] {
+  const a = new Float32Array(rows * units), b = new Float32Array(rows * units);
+  for (let i = 0, o = 0; i < rows * units; i += units) {
+    for (let j = 0; j < units; j++) a[i + j] = ab[o++]!;
+    for (let j = 0; j < units; j++) b[i + j] = ab[o++]!;
+  }
+  return [a, b];
+}
+
+/**
+ * Both directions of a Bidirectional layer over the same x, as one differentiable op whose passes run the two
+ * directions at once (fusedForwardAll / fusedBackwardAll): [batch, (steps,) 2·units], the forward direction's
+ * output then the backward direction's, each exactly as its own layer returns it (the backward one in its
+ * processing order). Both directions must have the same units, as Bidirectional makes them.
+ */
+export function fusedBidirectional(x: tf.Tensor, forward: Direction, backward: Direction): tf.Tensor {
+  const k = rnnKernels();
+  if (!k) throw new Error(kernelsUnavailableReason() ?? 'fused kernels unavailable');
+  const [B, T, D] = x.shape as [number, number, number];
+  const U = forward.cfg.units;
+  const seq = forward.cfg.returnSequences;
+  const rows = seq ? B * T : B;
+  const dirs = [forward, backward];
+  const weights = dirs.flatMap((d) => (d.bias ? [d.kernel, d.recurrent, d.bias] : [d.kernel, d.recurrent]));
+  const op = tf.customGrad((...args: unknown[]) => {
+    const inputs = args as tf.Tensor[];
+    const xs = inputs[0]!;
+    let at = 1;
+    const own = dirs.map((d) => {
+      const w = inputs[at++]!, r = inputs[at++]!, b = d.bias ? inputs[at++]! : null;
+      return { w, r, b };
+    });
+    const keep = (tf.engine() as unknown as EngineLike).state.gradientDepth > 0;
+    const xv = valuesOf(xs);
+    const outs = fusedForwardAll(k, dirs.map((d, i) => ({
+      cfg: d.cfg, x: xv, dims: [B, T, D] as [number, number, number],
+      kernel: valuesOf(own[i]!.w), recurrent: valuesOf(own[i]!.r), bias: own[i]!.b ? valuesOf(own[i]!.b!) : null, masks: d.masks,
+    })), keep);
+    const y = interleave(outs[0]!.y, outs[1]!.y, rows, U);
+    const value = seq ? tf.tensor3d(y, [B, T, 2 * U]) : tf.tensor2d(y, [B, 2 * U]);
+    const gradFunc = (dy: tf.Tensor) => {
+      if (!outs[0]!.saved || !outs[1]!.saved) throw new Error('fused recurrent layer: gradient requested for a forward pass run without a gradient tape');
+      const [dyF, dyB] = deinterleave(valuesOf(dy), rows, U);
+      const norms = recording !== null && dirs.every((d) => d.layerName !== undefined);
+      const g = fusedBackwardAll(k, [
+        { cfg: forward.cfg, saved: outs[0]!.saved, dy: dyF }, { cfg: backward.cfg, saved: outs[1]!.saved, dy: dyB },
+      ], norms, !backendCopiesOnWrite(), true);
+      if (recording && norms) dirs.forEach((d, i) => { if (g[i]!.hidden) recording!.set(d.layerName!, g[i]!.hidden!); });
+      const grads: tf.Tensor[] = [tf.tensor3d(g[0]!.dx, [B, T, D])];
+      g.forEach((gi, i) => {
+        grads.push(tf.tensor(gi.dKernel, own[i]!.w.shape), tf.tensor(gi.dRecurrent, own[i]!.r.shape));
+        if (own[i]!.b) grads.push(tf.tensor(gi.dBias, own[i]!.b!.shape));
+      });
+      return grads;
+    };
+    return { value, gradFunc };
+  });
+  return op(x, ...weights);
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // Installing the fused path on a built model.
 
@@ -311,18 +438,24 @@ export function kernelMemoryLimit(env: NodeJS.ProcessEnv = process.env): number 
 }
 
 /**
- * Bytes a forward plus backward pass of one layer needs in kernel memory (its saved state and the backward
- * pass's scratch), with what other layers of the step already hold: whether it fits under the limit.
+ * Bytes a forward plus backward pass of these layers (run together, as the two directions of a Bidirectional
+ * layer are) needs in kernel memory (their saved state and the backward pass's scratch), with what other layers
+ * of the step already hold: whether it fits under the limit.
  */
-export function fitsKernelMemory(cfg: FusedCellConfig, batch: number, steps: number, features: number): boolean {
-  const U = cfg.units, GU = GATES[cfg.kind] * U, B = batch, T = steps, D = features;
-  const states = cfg.kind === 'LSTM' ? 3 : cfg.kind === 'GRU' ? 2 : 1;
-  const saved = B * T * D + (D + U + 1) * GU + B * T * GU + states * B * (T + 1) * U + B * (D + U) + B * T * U;
-  const threads = 16;
-  const scratch = (GU * (D + U)) * (2 + threads) + B * T * D + 4 * B * U + B * T * U + threads * T;
+export function fitsKernelMemory(cfgs: FusedCellConfig[], batch: number, steps: number, features: number): boolean {
+  const B = batch, T = steps, D = features;
+  let need = 0;
+  for (const cfg of cfgs) {
+    const U = cfg.units, GU = GATES[cfg.kind] * U;
+    const states = cfg.kind === 'LSTM' ? 3 : cfg.kind === 'GRU' ? 2 : 1;
+    const saved = B * T * D + (D + U + 1) * GU + B * T * GU + states * B * (T + 1) * U + B * (D + U) + B * T * U;
+    const threads = 16;
+    const scratch = (GU * (D + U)) * (2 + threads) + B * T * D + 4 * B * U + B * T * U + threads * T;
+    need += (saved + scratch) * F;
+  }
   const k = rnnKernels();
   const held = k ? heapOf(k).inUse() : 0;
-  return held + (saved + scratch) * F <= kernelMemoryLimit();
+  return held + need <= kernelMemoryLimit();
 }
 
 const warned = new Set<string>();
@@ -337,12 +470,20 @@ export function fusedRecurrenceEnabled(): boolean {
   return process.env.RNN_STUDIO_FUSED !== '0';
 }
 
-function patch(layer: RnnLike, maskedInput: boolean, out: RecurrencePath[], displayName: string): void {
+function warnTooBig(displayName: string, batch: number, steps: number): void {
+  warnOnce(displayName, `${displayName}: a batch of ${batch} × ${steps} steps needs more than the fused kernels' memory `
+    + `(${Math.round(kernelMemoryLimit() / 2 ** 20)} MiB, WebAssembly's 32-bit limit); this call takes TF.js's op-by-op path — lower batchSize or the sequence length to get the kernels back`);
+}
+
+/** What patch() installed on a layer: its config and whether it has dropout (to draw masks when training). */
+interface Patched { cfg: FusedCellConfig; dropout: boolean }
+
+function patch(layer: RnnLike, maskedInput: boolean, out: RecurrencePath[], displayName: string): Patched | null {
   const plan = planLayer(layer);
   const unavailable = kernelsUnavailableReason();
   if (!plan.cfg || unavailable || maskedInput) {
     out.push({ layer: displayName, fused: false, reason: unavailable ?? (maskedInput ? 'masked input (Embedding maskZero) keeps TF.js\'s path' : plan.reason) });
-    return;
+    return null;
   }
   const cfg = plan.cfg;
   const original = layer.call.bind(layer);
@@ -350,16 +491,55 @@ function patch(layer: RnnLike, maskedInput: boolean, out: RecurrencePath[], disp
     if (kwargs?.mask != null || kwargs?.initialState != null) return original(inputs, kwargs);
     const x = Array.isArray(inputs) ? inputs[0]! : inputs;
     const [batch, steps, features] = x.shape as [number, number, number];
-    if (!fitsKernelMemory(cfg, batch, steps, features)) {
-      warnOnce(displayName, `${displayName}: a batch of ${batch} × ${steps} steps needs more than the fused kernels' memory `
-        + `(${Math.round(kernelMemoryLimit() / 2 ** 20)} MiB, WebAssembly's 32-bit limit); this call takes TF.js's op-by-op path — lower batchSize or the sequence length to get the kernels back`);
+    if (!fitsKernelMemory([cfg], batch, steps, features)) {
+      warnTooBig(displayName, batch, steps);
       return original(inputs, kwargs);
     }
     const cell = layer.cell;
-    const masks = kwargs?.training === true && plan.dropout ? tfjsDropoutMasks(cell, cfg.kind, x.shape[0]!, x.shape[2]!) : undefined;
+    const masks = kwargs?.training === true && plan.dropout ? tfjsDropoutMasks(cell, cfg.kind, batch, features) : undefined;
     return fusedSequence(cfg, x, cell.kernel.read(), cell.recurrentKernel.read(), cell.bias ? cell.bias.read() : null, masks, displayName);
   };
   out.push({ layer: displayName, fused: true });
+  return { cfg, dropout: plan.dropout };
+}
+
+/**
+ * A Bidirectional layer whose two directions are both fused: its forward layer's call computes both directions
+ * at once (fusedBidirectional) and leaves the backward direction's output for the backward layer's call, which
+ * TF.js's Bidirectional makes next, with the same input. Any other call (masked input, initial state, a batch too
+ * big for kernel memory, a backward call on its own) takes each direction's own path, installed by patch().
+ */
+function pairDirections(bi: BidirectionalLike, f: Patched, b: Patched, displayName: string): void {
+  const fLayer = bi.forwardLayer, bLayer = bi.backwardLayer;
+  const fSingle = fLayer.call.bind(fLayer), bSingle = bLayer.call.bind(bLayer);
+  let pending: { x: tf.Tensor; y: tf.Tensor } | null = null;
+  fLayer.call = (inputs, kwargs) => {
+    pending = null;
+    if (kwargs?.mask != null || kwargs?.initialState != null) return fSingle(inputs, kwargs);
+    const x = Array.isArray(inputs) ? inputs[0]! : inputs;
+    const [batch, steps, features] = x.shape as [number, number, number];
+    if (!fitsKernelMemory([f.cfg, b.cfg], batch, steps, features)) {
+      warnTooBig(displayName, batch, steps);
+      return fSingle(inputs, kwargs);
+    }
+    const training = kwargs?.training === true;
+    // Drawn in TF.js's order: the forward layer's masks, then the backward layer's.
+    const direction = (layer: RnnLike, p: Patched, name: string): Direction => ({
+      cfg: p.cfg, kernel: layer.cell.kernel.read(), recurrent: layer.cell.recurrentKernel.read(), bias: layer.cell.bias ? layer.cell.bias.read() : null,
+      masks: training && p.dropout ? tfjsDropoutMasks(layer.cell, p.cfg.kind, batch, features) : undefined, layerName: name,
+    });
+    const both = fusedBidirectional(x, direction(fLayer, f, `${displayName} (forward)`), direction(bLayer, b, `${displayName} (backward)`));
+    const [yF, yB] = tf.split(both, 2, -1);
+    pending = { x, y: yB! };
+    return yF!;
+  };
+  bLayer.call = (inputs, kwargs) => {
+    const x = Array.isArray(inputs) ? inputs[0]! : inputs;
+    const left = pending;
+    pending = null;
+    if (left && left.x === x && kwargs?.mask == null && kwargs?.initialState == null) return left.y;
+    return bSingle(inputs, kwargs);
+  };
 }
 
 /**
@@ -380,8 +560,9 @@ export function installFusedRecurrence(model: tf.LayersModel): RecurrencePath[] 
     if (layer.getClassName() === 'Embedding') masked = cfg.maskZero === true;
     const bi = layer as BidirectionalLike;
     if (bi.forwardLayer && bi.backwardLayer) {
-      patch(bi.forwardLayer, masked, paths, `${layer.name} (forward)`);
-      patch(bi.backwardLayer, masked, paths, `${layer.name} (backward)`);
+      const f = patch(bi.forwardLayer, masked, paths, `${layer.name} (forward)`);
+      const b = patch(bi.backwardLayer, masked, paths, `${layer.name} (backward)`);
+      if (f && b && f.cfg.units === b.cfg.units && f.cfg.returnSequences === b.cfg.returnSequences) pairDirections(bi, f, b, layer.name);
     } else if ((layer as RnnLike).cell) {
       patch(layer as RnnLike, masked, paths, layer.name);
     }

@@ -46,18 +46,17 @@ export class KernelThreads {
   }
 
   /**
-   * Runs `fn` once per argument list, in parallel: parts[0] on this thread, the rest on the helpers (at most
-   * `threads` parts). A helper that is not ready yet (still starting, or failed to start) has its part run here.
-   * Returns when all are done; throws if any threw.
+   * Runs `fn` once per argument list, in parallel: parts[0] on this thread, parts[i] on helper i − 1. A part
+   * with no helper (more parts than threads) or whose helper is not ready yet (still starting, or failed to start)
+   * runs here, after parts[0]. Returns when all are done; throws if any threw.
    */
   run(fn: KernelFunction, parts: number[][], local: (args: number[]) => void): void {
-    if (parts.length > this.threads) throw new Error(`${parts.length} parts for ${this.threads} threads`);
     const busy: Helper[] = [];
     const mine = [parts[0]!];
     for (let i = 1; i < parts.length; i++) {
-      const h = this.helpers[i - 1]!;
+      const h = this.helpers[i - 1];
       const args = parts[i]!;
-      if (Atomics.load(h.ctl, 5) !== 1) {
+      if (!h || Atomics.load(h.ctl, 5) !== 1) {
         mine.push(args);
         continue;
       }
@@ -92,9 +91,9 @@ export class KernelThreads {
     return this.helpers.filter((h) => Atomics.load(h.ctl, 5) === 1).length;
   }
 
-  /** Splits `batch` samples into at most `threads` contiguous slices [start, end). */
-  slices(batch: number): [number, number][] {
-    const n = Math.max(1, Math.min(this.threads, batch));
+  /** Splits `batch` samples into at most `ways` (default: one per thread) contiguous slices [start, end). */
+  slices(batch: number, ways = this.threads): [number, number][] {
+    const n = Math.max(1, Math.min(ways, batch));
     const out: [number, number][] = [];
     for (let i = 0; i < n; i++) out.push([Math.floor((i * batch) / n), Math.floor(((i + 1) * batch) / n)]);
     return out;

@@ -31,6 +31,8 @@ export interface RnnKernels {
   module: object;
   heapBase(): Ptr;
   transpose(rows: I, cols: I, src: Ptr, dst: Ptr): void;
+  /** dst[r] += src[r] for `rows` rows of n values, lds / ldd apart. */
+  addRows(rows: I, n: I, src: Ptr, lds: I, dst: Ptr, ldd: I): void;
   seqForward(kind: I, batch: I, steps: I, features: I, units: I, x: Ptr, w: Ptr, r: Ptr, bias: Ptr,
     z: Ptr, h: Ptr, c: Ptr, tc: Ptr, rh: Ptr, act: I, recAct: I, goBackwards: I, inMask: Ptr, recMask: Ptr, hm: Ptr): void;
   seqBackward(kind: I, batch: I, steps: I, features: I, units: I, x: Ptr, wt: Ptr, rt: Ptr,
