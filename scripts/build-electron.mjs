@@ -18,6 +18,6 @@ await Promise.all([
 // The worker loads the fused recurrent kernels and starts their threads relative to itself
 // (main/training/fused/kernels-wasm.ts, kernel-threads.ts).
 mkdirSync(join(out, 'build'), { recursive: true });
-for (const f of ['rnn.wasm', 'rnn-relaxed.wasm']) copyFileSync(join(root, 'main/training/fused/build', f), join(out, 'build', f));
+for (const f of ['rnn.wasm', 'rnn-relaxed.wasm', 'rows.wasm']) copyFileSync(join(root, 'main/training/fused/build', f), join(out, 'build', f));
 copyFileSync(join(root, 'main/training/fused/kernel-thread.mjs'), join(out, 'kernel-thread.mjs'));
 console.log(`electron main, preload, worker and fused kernels built into ${out}`);

@@ -1,39 +1,69 @@
 #!/usr/bin/env node
-// Compiles the fused recurrent kernels (main/training/fused/assembly/rnn.ts, AssemblyScript) to WebAssembly twice:
-// rnn.wasm with SIMD, and rnn-relaxed.wasm with SIMD plus relaxed SIMD (fused multiply-add), which the loader picks
-// where the engine validates it. Runs on `npm install`/`npm ci` (prepare) and before the tests, the web host and the
-// benchmark; skips the compile when both modules are newer than their source. `--force` rebuilds.
+// Compiles our WebAssembly kernels (AssemblyScript, main/training/fused/assembly/) into main/training/fused/build/:
+// - the fused recurrent kernels (rnn.ts) twice: rnn.wasm with SIMD, and rnn-relaxed.wasm with SIMD plus relaxed SIMD
+//   (fused multiply-add), which the loader picks where the engine validates it;
+// - the Embedding's row kernels (rows.ts) as rows.wasm, which runs inside tfjs-backend-wasm's memory.
+// Runs on `npm install`/`npm ci` (prepare) and before the tests, the web host and the benchmark; skips the compile
+// when every module is newer than its source. `--force` rebuilds.
 import { main } from 'assemblyscript/asc';
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const source = join(root, 'main/training/fused/assembly/rnn.ts');
+const assembly = join(root, 'main/training/fused/assembly');
 const force = process.argv.includes('--force');
 const outDir = join(root, 'main/training/fused/build');
-const variants = [
-  { file: 'rnn.wasm', features: ['simd', 'threads'] },
-  { file: 'rnn-relaxed.wasm', features: ['simd', 'threads', 'relaxed-simd'] },
+// -O3; no runtime or GC (the kernels allocate nothing); abort compiled out (--noAssert). The recurrent kernels'
+// memory is imported and shared so that kernel threads (kernel-threads.ts) work on one batch together; 65,536
+// pages = 4 GiB, the most a 32-bit module can address. The row kernels import tfjs-backend-wasm's memory, which is
+// not shared, and must declare no data of their own (see ownsNoMemory).
+const common = ['-O3', '--runtime', 'stub', '--noAssert', '--use', 'abort=', '--importMemory'];
+const recurrent = ['--sharedMemory', '--initialMemory', '1', '--maximumMemory', '65536'];
+const builds = [
+  { source: 'rnn.ts', file: 'rnn.wasm', features: ['simd', 'threads'], args: recurrent },
+  { source: 'rnn.ts', file: 'rnn-relaxed.wasm', features: ['simd', 'threads', 'relaxed-simd'], args: recurrent },
+  { source: 'rows.ts', file: 'rows.wasm', features: ['simd', 'bulk-memory'], args: ['--initialMemory', '0'], foreignMemory: true },
 ];
 
-const fresh = (file) => existsSync(file) && statSync(file).mtimeMs >= statSync(source).mtimeMs;
-if (!force && variants.every((v) => fresh(join(outDir, v.file)))) process.exit(0);
+/** The ids of a module's sections (WebAssembly binary format: magic, version, then id + LEB128 size + body). */
+function sectionIds(bytes) {
+  const ids = [];
+  for (let i = 8; i < bytes.length;) {
+    ids.push(bytes[i++]);
+    let size = 0, shift = 0, b;
+    do {
+      b = bytes[i++];
+      size |= (b & 127) << shift;
+      shift += 7;
+    } while (b & 128);
+    i += size;
+  }
+  return ids;
+}
+/** A module that runs in another module's memory must not write to it when instantiated: no data (11), no start (8). */
+const ownsNoMemory = (file) => !sectionIds(readFileSync(file)).some((id) => id === 11 || id === 8);
+
+const fresh = (b) => {
+  const out = join(outDir, b.file);
+  return existsSync(out) && statSync(out).mtimeMs >= statSync(join(assembly, b.source)).mtimeMs;
+};
+if (!force && builds.every(fresh)) process.exit(0);
 mkdirSync(outDir, { recursive: true });
-for (const v of variants) {
-  const out = join(outDir, v.file);
+for (const b of builds) {
+  const out = join(outDir, b.file);
   const started = performance.now();
-  // -O3; no runtime or GC (the kernels allocate nothing); abort compiled out (--noAssert). The memory is imported
-  // and shared so that kernel threads (kernel-threads.ts) work on one batch together; 65,536 pages = 4 GiB, the
-  // most a 32-bit module can address.
   const { error, stderr } = await main([
-    relative(process.cwd(), source), '-O3', ...v.features.flatMap((f) => ['--enable', f]), '--runtime', 'stub', '--noAssert',
-    '--use', 'abort=', '--importMemory', '--sharedMemory', '--initialMemory', '1', '--maximumMemory', '65536', '--outFile', out,
+    relative(process.cwd(), join(assembly, b.source)), ...common, ...b.features.flatMap((f) => ['--enable', f]), ...b.args, '--outFile', out,
   ]);
   if (error) {
     console.error(stderr.toString());
     console.error(`build-kernels: ${error.message}`);
     process.exit(1);
   }
-  console.log(`fused recurrent kernels built: ${relative(root, out)} (${v.features.join(' + ')}, ${statSync(out).size} bytes, ${Math.round(performance.now() - started)} ms)`);
+  if (b.foreignMemory && !ownsNoMemory(out)) {
+    console.error(`build-kernels: ${relative(root, out)} has a data or start section; it would write into tfjs-backend-wasm's heap when instantiated`);
+    process.exit(1);
+  }
+  console.log(`kernels built: ${relative(root, out)} (${b.features.join(' + ')}, ${statSync(out).size} bytes, ${Math.round(performance.now() - started)} ms)`);
 }

@@ -78,6 +78,35 @@ export function loadKernels(variant: KernelVariant): RnnKernels {
   return { ...(instance.exports as unknown as RnnKernels), memory, module };
 }
 
+/** The Embedding's ops on tfjs-backend-wasm's tensors, in place (assembly/rows.ts); pointers are byte offsets there. */
+export interface RowKernels {
+  /** out[i] = table[indices[i]] (rows of `inner` 4-byte values); −1, or the position of the first index outside [0, rows). */
+  gatherRows(out: Ptr, table: Ptr, indices: Ptr, n: I, rows: I, inner: I): number;
+  /** out[ids[i]] += x[i] (float32 rows of `inner`), out zeroed first; ids outside [0, segments) dropped. */
+  segmentSum(out: Ptr, x: Ptr, ids: Ptr, n: I, segments: I, inner: I): void;
+}
+
+let rowsModule: object | null | undefined;
+const rowInstances = new WeakMap<object, RowKernels | null>();
+
+/**
+ * The row kernels instantiated over `memory` (tfjs-backend-wasm's own WebAssembly.Memory), or null where they
+ * cannot run there — rows.wasm not built, or a memory they cannot import (the backend's threaded build shares its
+ * memory) — and the caller keeps its JavaScript loops.
+ */
+export function rowKernelsIn(memory: object): RowKernels | null {
+  if (rowInstances.has(memory)) return rowInstances.get(memory)!;
+  let kernels: RowKernels | null = null;
+  try {
+    rowsModule ??= new WebAssemblyApi.Module(readFileSync(fileURLToPath(new URL('rows.wasm', BUILD_DIR))));
+    kernels = new WebAssemblyApi.Instance(rowsModule, { env: { memory } }).exports as unknown as RowKernels;
+  } catch {
+    rowsModule ??= null;
+  }
+  rowInstances.set(memory, kernels);
+  return kernels;
+}
+
 let loaded: { kernels: RnnKernels; variant: KernelVariant } | null = null;
 let loadError: string | null = null;
 
