@@ -3,7 +3,10 @@
 // in our engine on every backend available, interleaved case by case, each run in its own process.
 //
 //   node bench/bench.mjs [--quick | --full] [--cases a,b] [--backends wasm,cpu,tensorflow] [--epochs N]
-//                        [--keras-threads 0,1] [--no-keras] [--op-by-op] [--out NAME]
+//                        [--rounds R] [--keras-threads 0,1] [--no-keras] [--op-by-op] [--out NAME]
+// --rounds R runs the whole interleaved sequence R times (default 1) and reports, per row, the median over the
+// rounds, with the range of the per-round ratios: on a shared machine the speed drifts by tens of percent within
+// minutes, and alternating the sides R times keeps one slow spell from deciding a ratio.
 // --op-by-op adds, per case, our engine on wasm with the fused recurrent kernels turned off (RNN_STUDIO_FUSED=0):
 // TF.js's own timestep-by-timestep RNN, the speed before the kernels existed.
 //
@@ -41,6 +44,7 @@ function parseArgs(argv) {
     else if (a === '--cases') o.cases = next().split(',');
     else if (a === '--backends') o.backends = next().split(',');
     else if (a === '--epochs') o.epochs = Number(next());
+    else if (a === '--rounds') o.rounds = Number(next());
     else if (a === '--keras-threads') o.kerasThreads = next().split(',').map(Number);
     else if (a === '--no-keras') o.keras = false;
     else if (a === '--op-by-op') o.opByOp = true;
@@ -52,7 +56,7 @@ function parseArgs(argv) {
   return o;
 }
 function usage(error) {
-  const text = 'usage: npm run bench -- [--quick | --full] [--cases a,b] [--backends wasm,cpu,tensorflow] [--epochs N] [--keras-threads 0,1] [--no-keras] [--op-by-op] [--out NAME] | --render results/X.json';
+  const text = 'usage: npm run bench -- [--quick | --full] [--cases a,b] [--backends wasm,cpu,tensorflow] [--epochs N] [--rounds R] [--keras-threads 0,1] [--no-keras] [--op-by-op] [--out NAME] | --render results/X.json';
   if (error) {
     console.error(`${error}\n${text}`);
     process.exit(2);
@@ -64,6 +68,8 @@ const opts = parseArgs(process.argv.slice(2));
 const profile = casesFile.profiles[opts.profile];
 const epochs = opts.epochs ?? profile.epochs;
 if (!Number.isInteger(epochs) || epochs < 1) usage('--epochs must be a whole number ≥ 1');
+const rounds = opts.rounds ?? 1;
+if (!Number.isInteger(rounds) || rounds < 1) usage('--rounds must be a whole number ≥ 1');
 const kerasThreads = opts.kerasThreads ?? profile.kerasThreads;
 if (kerasThreads.some((t) => !Number.isInteger(t) || t < 0)) usage('--keras-threads takes whole numbers ≥ 0 (0 = TensorFlow defaults)');
 const cases = opts.cases ? opts.cases.map((id) => casesFile.cases.find((c) => c.id === id) ?? usage(`unknown case ${id}`)) : casesFile.cases;
@@ -172,8 +178,38 @@ function machine() {
 }
 
 // ---------- the report ----------
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+/**
+ * One row per case × engine from the rounds' results: s/epoch and CPU s/epoch are the medians over the rounds (each
+ * round's own value is the median of its epochs), kept per round in `roundSeconds` so that the report can pair each
+ * round of ours with the same round of Keras. A row with a failed round reports the failure.
+ */
+function mergeRounds(all) {
+  const key = (r) => [r.case, r.side, r.threadSetting, r.backend, r.opByOp].join('|');
+  const groups = new Map();
+  for (const r of all) groups.set(key(r), [...(groups.get(key(r)) ?? []), r]);
+  return [...groups.values()].map((rs) => {
+    const failed = rs.find((r) => r.error);
+    if (failed || rs.length === 1) return failed ?? rs[0];
+    return {
+      ...rs[0],
+      secondsPerEpoch: median(rs.map((r) => r.secondsPerEpoch)),
+      cpuSecondsPerEpoch: median(rs.map((r) => r.cpuSecondsPerEpoch)),
+      epochSeconds: rs.flatMap((r) => r.epochSeconds),
+      roundSeconds: rs.map((r) => r.secondsPerEpoch),
+      maxRssMB: Math.max(...rs.map((r) => r.maxRssMB)),
+      numTensorsDriftPerEpoch: rs.some((r) => r.numTensorsDriftPerEpoch === null) ? null : Math.max(...rs.map((r) => Math.abs(r.numTensorsDriftPerEpoch))),
+      loadBefore: Math.max(...rs.map((r) => r.loadBefore)),
+    };
+  });
+}
+
 /** The markdown report (and the versions / notes for the JSON) from one run's results; `--render` reuses it. */
-function renderReport({ profileName, epochs, kerasThreads, hasNative, caseIds, machine: info, results }) {
+function renderReport({ profileName, epochs, rounds = 1, kerasThreads, hasNative, caseIds, machine: info, results }) {
   const cases = caseIds.map((id) => casesFile.cases.find((c) => c.id === id)).filter(Boolean);
   const threadLabel = (n) => (n === 0 ? `${info.cores} threads (TF default)` : `${n} thread${n === 1 ? '' : 's'}`);
   const ok = results.filter((r) => !r.error);
@@ -203,6 +239,11 @@ function renderReport({ profileName, epochs, kerasThreads, hasNative, caseIds, m
       const k = kerasOf(r.case, t);
       return [String(t), k ? r.secondsPerEpoch / k.secondsPerEpoch : null];
     }));
+    // Round i of ours against round i of the same Keras row: how far one round's verdict can stray.
+    r.roundRatios = Object.fromEntries(ratioCols.map((t) => {
+      const k = kerasOf(r.case, t);
+      return [String(t), k?.roundSeconds && r.roundSeconds ? r.roundSeconds.map((x, i) => x / k.roundSeconds[i]) : null];
+    }));
     r.cpuRatios = Object.fromEntries(ratioCols.map((t) => {
       const k = kerasOf(r.case, t);
       return [String(t), k ? r.cpuSecondsPerEpoch / k.cpuSecondsPerEpoch : null];
@@ -224,7 +265,7 @@ function renderReport({ profileName, epochs, kerasThreads, hasNative, caseIds, m
     `Python ${versions.python ?? '–'}, TensorFlow ${versions.tensorflow ?? '–'} (tensorflow-cpu), Keras ${versions.keras ?? '–'}. ` +
     `${m.date.slice(0, 16).replace('T', ' ')} UTC, commit ${m.commit ?? '–'}, load average at start ${m.loadAverageAtStart.join(' / ')}, at end ${m.loadAverageAtEnd.join(' / ')} (1 / 5 / 15 min).`);
   lines.push('');
-  lines.push(`Seconds per epoch: median of ${epochs} timed epoch(s) after 1 warm-up epoch; batch ${casesFile.batchSize}, rmsprop lr ${casesFile.learningRate}; ` +
+  lines.push(`Seconds per epoch: median of ${epochs} timed epoch(s) after 1 warm-up epoch${rounds > 1 ? `, then the median over ${rounds} rounds (the whole sequence of runs repeated; the ratio's range over the rounds in brackets)` : ''}; batch ${casesFile.batchSize}, rmsprop lr ${casesFile.learningRate}; ` +
     `samples × sequence length per case as shown. Ratio = ours / Keras (< 1: ours is faster), from wall-clock s/epoch. CPU s/epoch = CPU time of the whole process (user + system, all threads) per epoch: it barely moves when other work shares the cores, so compare it when the load was high; our kernel threads and Keras's default thread pools both use every core, the \"1 thread\" Keras rows one. Peak RSS = the process's max resident set ` +
     `(Node \`process.resourceUsage().maxRSS\`, Python \`resource.getrusage\`). numTensors drift = change of \`tf.memory().numTensors\` per epoch (0: no leak).`);
   lines.push('');
@@ -242,7 +283,11 @@ function renderReport({ profileName, epochs, kerasThreads, hasNative, caseIds, m
       lines.push(`| ${r.case} | ${size.samples} × ${size.length} | ${engine} | failed | – | – | ${ratioCols.map(() => '–').join(' | ')} | – | – | – |`);
       continue;
     }
-    const ratios = ratioCols.map((t) => (r.side === 'ours' ? `**${fmt(r.ratios[String(t)])}**` : '–'));
+    const spread = (t) => {
+      const rr = r.roundRatios?.[String(t)];
+      return rr ? ` (${fmt(Math.min(...rr))}–${fmt(Math.max(...rr))})` : '';
+    };
+    const ratios = ratioCols.map((t) => (r.side === 'ours' ? `**${fmt(r.ratios[String(t)])}**${spread(t)}` : '–'));
     lines.push(`| ${r.case} | ${r.samples} × ${r.length} | ${engine} | ${fmt(r.secondsPerEpoch)} | ${Math.round((r.secondsPerEpoch / r.stepsPerEpoch) * 1000)} | ${fmt(r.cpuSecondsPerEpoch)} | ${ratios.join(' | ')} | ${Math.round(r.maxRssMB)} | ${r.numTensorsDriftPerEpoch ?? '–'} | ${r.params.toLocaleString('en-US')} |`);
   }
   lines.push('');
@@ -314,23 +359,24 @@ for (const c of cases) {
 
 const results = [];
 const common = ['--profile', opts.profile, '--epochs', String(epochs)];
-for (const [i, s] of steps.entries()) {
+const schedule = Array.from({ length: rounds }, (_, round) => steps.map((s) => ({ ...s, round }))).flat();
+for (const [i, s] of schedule.entries()) {
   const size = s.case.sizes[opts.profile];
   const label = s.side === 'keras' ? `Keras, ${threadLabel(s.threads)}` : `ours, ${s.backend}${s.opByOp ? ', TF.js op-by-op RNN' : ''}`;
   const loadBefore = Math.round(os.loadavg()[0] * 100) / 100;
-  log(`(${i + 1}/${steps.length}) ${s.case.id} [${size.samples} × ${size.length}] — ${label} (load ${loadBefore}) …`);
+  log(`(${i + 1}/${schedule.length}${rounds > 1 ? `, round ${s.round + 1}` : ''}) ${s.case.id} [${size.samples} × ${size.length}] — ${label} (load ${loadBefore}) …`);
   const r = s.side === 'keras'
     ? await runChild(python, [join(here, 'keras_bench.py'), '--case', s.case.id, '--threads', String(s.threads), ...common])
     : await runChild(process.execPath, ['--import', 'tsx', join(here, 'run-bench.ts'), '--backend', s.backend, '--case', s.case.id, ...common],
       { env: { ...process.env, NODE_OPTIONS: '', ...(s.opByOp ? { RNN_STUDIO_FUSED: '0' } : {}) } });
-  const res = { ...parseResult(r), case: s.case.id, side: s.side, label, loadBefore, ...(s.side === 'keras' ? { threadSetting: s.threads } : { backend: s.backend, opByOp: s.opByOp }) };
+  const res = { ...parseResult(r), case: s.case.id, side: s.side, label, loadBefore, round: s.round, ...(s.side === 'keras' ? { threadSetting: s.threads } : { backend: s.backend, opByOp: s.opByOp }) };
   results.push(res);
   log(res.error
     ? `    failed: ${res.error}`
     : `    ${res.secondsPerEpoch.toFixed(2)} s/epoch (median of ${res.epochSeconds.length}; warm-up ${res.warmupSeconds[0]?.toFixed(2)} s), CPU ${res.cpuSecondsPerEpoch.toFixed(2)} s/epoch, peak RSS ${Math.round(res.maxRssMB)} MB${res.numTensorsDriftPerEpoch === null ? '' : `, numTensors drift ${res.numTensorsDriftPerEpoch}/epoch`}`);
 }
 info.loadAverageAtEnd = os.loadavg().map((x) => Math.round(x * 100) / 100);
-const run = { profileName: opts.profile, epochs, kerasThreads, hasNative, caseIds: cases.map((c) => c.id), machine: info, results };
+const run = { profileName: opts.profile, epochs, rounds, kerasThreads, hasNative, caseIds: cases.map((c) => c.id), machine: info, results: mergeRounds(results) };
 const { md, versions, notes } = renderReport(run);
 
 
