@@ -240,8 +240,8 @@ for (const cls of ['SimpleRNN', 'LSTM', 'GRU']) {
   }
 }
 
-// Both directions of a Bidirectional layer go to the kernel threads together, one kernel call per pass with a
-// part per direction over the whole batch (the equality with TF.js is the matrix above).
+// Both directions of a Bidirectional layer go to the kernel threads together: one kernel call per pass, holding
+// slices of both directions that cover each direction's batch once (the equality with TF.js is the matrix above).
 test('a Bidirectional layer runs its two directions in one kernel call per pass', () => {
   const model = build({ name: 'bi', layers: () => [bi(make('LSTM', 6), 'concat')] });
   installFusedRecurrence(model);
@@ -261,12 +261,11 @@ test('a Bidirectional layer runs its two directions in one kernel call per pass'
     model.dispose();
   }
   assert.deepEqual(calls.map((c) => c.fn), ['seqForward', 'seqBackward']);
-  const ways = Math.max(1, Math.floor(pool.threads / 2));
   for (const c of calls) {
     for (const direction of [0, 1]) {
       const mine = c.parts.filter((p) => p.goBackwards === direction);
-      assert.equal(mine.length, Math.min(ways, 9), `${c.fn}: parts of direction ${direction}`);
-      assert.equal(mine.reduce((n, p) => n + p.batch, 0), 9);
+      assert.ok(mine.length >= Math.min(pool.threads, 9), `${c.fn}: ${mine.length} parts of direction ${direction} for ${pool.threads} threads`);
+      assert.equal(mine.reduce((n, p) => n + p.batch, 0), 9, `${c.fn}: direction ${direction}'s parts cover the batch once`);
     }
   }
 });

@@ -83,17 +83,27 @@ export interface Gradients {
 const row = (p: number, perSample: number, b: number) => (p ? p + b * perSample * F : 0);
 
 /**
- * Forward passes of several independent layers (the two directions of a Bidirectional layer), run at once: the
- * threads are shared out between the layers, and each layer's batch is split across its share. On 2 cores a
- * Bidirectional layer runs one direction per core, each over the whole batch; that beats splitting each direction's
- * batch in turn (less per-step work per thread means more time lost per step outside the multiplies). Returns each
+ * How many slices to cut each layer's batch into: about SLICE_SAMPLES sequences each, at least one per thread, at
+ * most 32 parts in all. Small slices keep a slice's gate pre-activations in its core's own cache through the
+ * timestep loop, and let the threads even out (kernel-threads.ts hands parts to whichever thread is free):
+ * Bidirectional LSTM(32) × 200 steps, batch 128, 2 threads, 4 parts of 64 → 16 of 16 samples took 1.31 → 1.05–1.14
+ * s/epoch, and the driving thread's wait for the other fell from 2.2–4.3 to 0.6–0.9 ms per kernel call.
+ */
+const SLICE_SAMPLES = 16;
+function sliceCount(threads: number, batch: number, layers: number): number {
+  return Math.min(Math.floor(32 / layers), Math.max(threads, Math.ceil(batch / SLICE_SAMPLES)));
+}
+
+/**
+ * Forward passes of several independent layers (the two directions of a Bidirectional layer), run at once: each
+ * layer's batch is cut into slices (sliceCount), and the threads take the slices of all layers from one queue, so
+ * that no thread idles while another finishes a direction (one kernel call instead of one per layer). Returns each
  * layer's output ([batch, steps, units] with returnSequences, else [batch, units]) and, when `keep`, what its
  * backward pass needs (left in kernel memory: pass it to fusedBackwardAll, which releases it).
  */
 export function fusedForwardAll(k: RnnKernels, jobs: ForwardJob[], keep: boolean): { y: Float32Array; saved?: Saved }[] {
   const heap = heapOf(k);
   const threads = threadsOf(k);
-  const ways = Math.max(1, Math.floor(threads.threads / jobs.length));
   const parts: number[][] = [];
   const laid = jobs.map(({ cfg, x, dims, kernel, recurrent, bias, masks = { input: null, recurrent: null } }) => {
     const [B, T, D] = dims;
@@ -108,7 +118,7 @@ export function fusedForwardAll(k: RnnKernels, jobs: ForwardJob[], keep: boolean
     if (bias) m.set(bias, pB / F);
     if (masks.input) m.set(masks.input, pIM / F);
     if (masks.recurrent) m.set(masks.recurrent, pRM / F);
-    for (const [b0, b1] of threads.slices(B, ways)) {
+    for (const [b0, b1] of threads.slices(B, sliceCount(threads.threads, B, jobs.length))) {
       parts.push([
         KIND_CODES[cfg.kind], b1 - b0, T, D, U, row(pX, T * D, b0), pW, pR, bias ? pB : 0,
         row(pZ, T * GU, b0), row(pH, (T + 1) * U, b0), row(pC, (T + 1) * U, b0), row(pTC, T * U, b0), row(pRH, T * U, b0),
@@ -154,7 +164,7 @@ export function fusedForward(k: RnnKernels, cfg: FusedCellConfig, x: Float32Arra
 }
 
 /**
- * Backpropagation through time for several layers at once (threads shared out as in fusedForwardAll). Returns
+ * Backpropagation through time for several layers at once (sliced and queued as in fusedForwardAll). Returns
  * each layer's dx, dKernel, dRecurrent and dBias, and releases what its forward pass kept. Each thread's slice of a
  * batch yields partial weight gradients, summed here. With `copy` false, dx is a view of released kernel memory:
  * read it before the next kernel call. With `sumDx` (the layers read the same input, as the two directions of a
@@ -164,12 +174,11 @@ export function fusedBackwardAll(k: RnnKernels, jobs: BackwardJob[], hiddenNorms
   for (const { saved } of jobs) if (saved.released) throw new Error('fused recurrent layer: the gradient of this forward pass was already taken');
   const heap = heapOf(k);
   const threads = threadsOf(k);
-  const ways = Math.max(1, Math.floor(threads.threads / jobs.length));
   const parts: number[][] = [];
   const laid = jobs.map(({ cfg, saved: sv, dy }) => {
     const B = sv.batch, T = sv.steps, D = sv.features;
     const U = cfg.units, GU = GATES[cfg.kind] * U;
-    const slices = threads.slices(B, ways);
+    const slices = threads.slices(B, sliceCount(threads.threads, B, jobs.length));
     const P = slices.length;
     const { region, ptrs } = carve(heap, [GU * D, GU * U, P * D * GU, P * U * GU, P * GU, B * T * D, B * U, B * U, B * U, B * U, dy.length,
       hiddenNorms ? P * T : 0]);
@@ -195,19 +204,16 @@ export function fusedBackwardAll(k: RnnKernels, jobs: BackwardJob[], hiddenNorms
     const n = jobs[0]!.saved.batch * jobs[0]!.saved.steps * jobs[0]!.saved.features;
     for (let j = 1; j < jobs.length; j++) k.addRows(1, n, laid[j]!.pdX, n, laid[0]!.pdX, n);
   }
-  const v = heap.view();
   let summed: Float32Array | null = null;
   const grads = jobs.map(({ cfg, saved: sv }, j): Gradients => {
     const { P, pdW, pdR, pdB, pdX, pHN } = laid[j]!;
     const B = sv.batch, T = sv.steps, D = sv.features, U = cfg.units, GU = GATES[cfg.kind] * U;
+    // The slices' partial sums, added up in kernel memory (P of them side by side from p).
     const sum = (p: number, n: number) => {
-      const out = v.slice(p / F, p / F + n);
-      for (let i = 1; i < P; i++) {
-        const part = v.subarray(p / F + i * n, p / F + (i + 1) * n);
-        for (let q = 0; q < n; q++) out[q]! += part[q]!;
-      }
-      return out;
+      for (let i = 1; i < P; i++) k.addRows(1, n, p + i * n * F, n, p, n);
+      return heap.view().slice(p / F, p / F + n);
     };
+    const v = heap.view();
     const dx = summed ?? (copy ? v.slice(pdX / F, pdX / F + B * T * D) : v.subarray(pdX / F, pdX / F + B * T * D));
     if (sumDx) summed = dx;
     const g: Gradients = {

@@ -1,5 +1,6 @@
-// Splitting a batch across kernel threads: the count, the slices, and that a slice computes the same bits on a
-// helper thread as on the driving thread (so results do not depend on which thread ran what, or on timing).
+// Splitting a batch across kernel threads: the count, the slices, that the parts of a call are shared out between
+// the threads and an error in any of them surfaces, and that a slice computes the same bits on a helper thread as
+// on the driving thread (so results do not depend on which thread ran what, or on timing).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { kernelThreadCount, KernelThreads } from './kernel-threads.js';
@@ -61,4 +62,31 @@ test('a batch split across helper threads gives the same bits as the same slices
     const b = run(local);
     for (const key of ['y', 'dx', 'dKernel', 'dRecurrent', 'dBias'] as const) assert.deepEqual(a[key], b[key], `${kind} ${key}`);
   }
+});
+
+// Many parts, taken from one queue: the helper runs some (it is up), every part runs once, and a part that traps
+// (a pointer outside memory) surfaces as an error of the call, wherever it ran — and the pool keeps working.
+test('a call\'s parts are shared out between the threads; a failing part fails the call, not the pool', async (t) => {
+  const k = loadKernels('simd');
+  const pool = threadsOf(k);
+  if (pool.threads < 2) {
+    t.skip('one core: no helper threads');
+    return;
+  }
+  await until(() => pool.readyHelpers() === pool.threads - 1, 'the kernel threads to start');
+  const cfg = { kind: 'LSTM', units: 8, activation: 'tanh', recurrentActivation: 'sigmoid', returnSequences: false, goBackwards: false } as const;
+  const [B, T, D] = [64, 40, 6];
+  const rnd = (n: number, seed: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(seed * 1000 + i * 0.7) * 0.5);
+  let helped = 0;
+  for (let i = 0; i < 20 && helped === 0; i++) {
+    fusedForward(k, cfg, rnd(B * T * D, 1), [B, T, D], rnd(D * 32, 2), rnd(8 * 32, 3), rnd(32, 4), false);
+    assert.ok(pool.lastRun.parts >= pool.threads, `${pool.lastRun.parts} parts`);
+    helped = pool.lastRun.parts - pool.lastRun.here;
+  }
+  assert.ok(helped > 0, 'the helper threads took no part in 20 calls');
+  const outside = 2 ** 31 - 64;
+  const bad = Array.from({ length: 8 }, () => [1, 1, T, D, 8, outside, outside, outside, 0, outside, outside, outside, outside, 0, 1, 2, 0, 0, 0, 0]);
+  assert.throws(() => pool.run('seqForward', bad, (a) => (k.seqForward as (...args: number[]) => void)(...a)), /out of bounds|fused-kernel thread failed/);
+  const y = fusedForward(k, cfg, rnd(B * T * D, 1), [B, T, D], rnd(D * 32, 2), rnd(8 * 32, 3), rnd(32, 4), false).y;
+  assert.ok(y.every(Number.isFinite));
 });
