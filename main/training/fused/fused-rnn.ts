@@ -11,6 +11,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { ACTIVATION_CODES, heapOf, kernelsUnavailableReason, rnnKernels, threadsOf } from './kernels-wasm.js';
+import { kernelThreadCount } from './kernel-threads.js';
 import type { FusedActivation, KernelHeap, RnnKernels } from './kernels-wasm.js';
 import type { RecurrencePath } from '../../../shared/worker-protocol.js';
 
@@ -165,8 +166,8 @@ export function fusedForward(k: RnnKernels, cfg: FusedCellConfig, x: Float32Arra
 
 /**
  * Backpropagation through time for several layers at once (sliced and queued as in fusedForwardAll). Returns
- * each layer's dx, dKernel, dRecurrent and dBias, and releases what its forward pass kept. Each thread's slice of a
- * batch yields partial weight gradients, summed here. With `copy` false, dx is a view of released kernel memory:
+ * each layer's dx, dKernel, dRecurrent and dBias, and releases what its forward pass kept. Each slice of a
+ * batch yields partial weight gradients, added up here. With `copy` false, dx is a view of released kernel memory:
  * read it before the next kernel call. With `sumDx` (the layers read the same input, as the two directions of a
  * Bidirectional layer do), every layer's dx is the same array: the sum of their input gradients.
  */
@@ -455,8 +456,9 @@ export function fitsKernelMemory(cfgs: FusedCellConfig[], batch: number, steps: 
     const U = cfg.units, GU = GATES[cfg.kind] * U;
     const states = cfg.kind === 'LSTM' ? 3 : cfg.kind === 'GRU' ? 2 : 1;
     const saved = B * T * D + (D + U + 1) * GU + B * T * GU + states * B * (T + 1) * U + B * (D + U) + B * T * U;
-    const threads = 16;
-    const scratch = (GU * (D + U)) * (2 + threads) + B * T * D + 4 * B * U + B * T * U + threads * T;
+    // The backward pass's transposed weights, one partial weight gradient per slice, dx, the dh/dc rows, dy.
+    const slices = sliceCount(kernelThreadCount(), B, cfgs.length);
+    const scratch = (GU * (D + U + 1)) * (2 + slices) + B * T * D + 4 * B * U + B * T * U + slices * T;
     need += (saved + scratch) * F;
   }
   const k = rnnKernels();
