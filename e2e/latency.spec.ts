@@ -29,7 +29,8 @@ test('live chart update latency during training', async ({ studioApp }, testInfo
   await studio.byTestId('sample-select').selectOption({ label: 'forecast-gru' });
   await studio.confirmGuardIfShown();
   await studio.openTab('training');
-  await studio.byTestId('training-epochs').fill('3');
+  // Enough epochs for many redraws: with the fused kernels 3 epochs of this sample took about a second — one redraw.
+  await studio.byTestId('training-epochs').fill('12');
   await studio.byTestId('training-epochs').blur();
   await studio.byTestId('train-start').click();
   await expect(studio.byTestId('train-progress')).toHaveAttribute('data-status', /completed|stopped|early-stopped/, { timeout: 170_000 });
@@ -45,6 +46,8 @@ test('live chart update latency during training', async ({ studioApp }, testInfo
     .filter((x): x is number => x !== null)
     .sort((a, b) => a - b);
   expect(latencies.length).toBeGreaterThan(10);
+  // A measurement against one or two redraws says nothing about latency during training.
+  expect(redraws.length).toBeGreaterThan(4);
   const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))]!;
   const report = { events: arrivals.length, measured: latencies.length, redraws: redraws.length, medianMs: Math.round(pct(0.5)), p95Ms: Math.round(pct(0.95)), maxMs: Math.round(latencies.at(-1)!) };
   console.log(`chart update latency: ${JSON.stringify(report)}`);
