@@ -121,16 +121,73 @@ test('the fused path trains the way the reference does (5 optimizer steps, same 
   assert.ok(a[4]! < a[0]!, 'the loss went down');
 });
 
-test('masked input is reported as taking TF.js\'s path, dropout as fused', () => {
+test('masked input and dropout are both reported as fused', () => {
   const masked = tf.sequential({ layers: [
     tf.layers.embedding({ inputDim: 50, outputDim: 4, maskZero: true, inputLength: 6 }),
     tf.layers.lstm({ units: 3, name: 'lstm' }),
   ] });
-  assert.deepEqual(installFusedRecurrence(masked), [{ layer: 'lstm', fused: false, reason: 'masked input (Embedding maskZero) keeps TF.js\'s path' }]);
+  assert.deepEqual(installFusedRecurrence(masked), [{ layer: 'lstm', fused: true }]);
   const dropout = tf.sequential({ layers: [tf.layers.gru({ units: 3, dropout: 0.2, name: 'gru', inputShape: [6, 4] })] });
   assert.deepEqual(installFusedRecurrence(dropout), [{ layer: 'gru', fused: true }]);
   tf.dispose([masked, dropout] as never);
 });
+
+// Masked timesteps (Embedding maskZero): padding before, after and inside a sequence, a sequence that is all padding
+// and one with none. TF.js carries the state (and the output) over a masked step; the kernels must give the same
+// outputs and the same gradients of every weight, the embedding's included (it gets none from a masked step).
+const PADDED = [
+  [0, 0, 0, 0, 5, 3, 9, 1, 4, 7, 2], [5, 3, 9, 1, 4, 7, 2, 0, 0, 0, 0], [5, 3, 0, 0, 4, 0, 2, 8, 0, 6, 1],
+  [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11], [0, 7, 0, 7, 0, 7, 0, 7, 0, 7, 0],
+];
+const maskedCases: Case[] = [];
+for (const cls of ['SimpleRNN', 'LSTM', 'GRU']) {
+  for (const [returnSequences, goBackwards] of [[false, false], [true, false], [false, true], [true, true]] as const) {
+    maskedCases.push({ name: `${cls} returnSequences=${returnSequences} goBackwards=${goBackwards}`, layers: () => [make(cls, 5, { returnSequences, goBackwards })] });
+  }
+}
+maskedCases.push({ name: 'Bidirectional(LSTM) concat', layers: () => [bi(make('LSTM', 4), 'concat')] });
+maskedCases.push({ name: 'Bidirectional(GRU, returnSequences) ave → SimpleRNN', layers: () => [bi(make('GRU', 4, { returnSequences: true }), 'ave'), make('SimpleRNN', 3)] });
+maskedCases.push({ name: 'LSTM with dropout / recurrentDropout, training', layers: () => [make('LSTM', 5, { dropout: 0.3, recurrentDropout: 0.4 })] });
+maskedCases.push({ name: 'Bidirectional(GRU) with dropout / recurrentDropout, training', layers: () => [bi(make('GRU', 4, { dropout: 0.3, recurrentDropout: 0.4 }), 'concat')] });
+
+function buildMasked(c: Case): tf.Sequential {
+  const model = tf.sequential();
+  model.add(tf.layers.embedding({ inputDim: 12, outputDim: 4, maskZero: true, inputLength: STEPS, embeddingsInitializer: tf.initializers.randomNormal({ seed: 9 }) }));
+  c.layers().forEach((layer) => model.add(layer));
+  model.add(tf.layers.dense({ units: 2 }));
+  return model;
+}
+
+for (const c of maskedCases) {
+  test(`fused = TF.js reference with masked timesteps: ${c.name}`, async () => {
+    const ref = buildMasked(c);
+    const fused = buildMasked(c);
+    fused.setWeights(ref.getWeights());
+    const paths = installFusedRecurrence(fused);
+    assert.ok(paths.length > 0 && paths.every((p) => p.fused), JSON.stringify(paths));
+    const training = c.name.includes('training');
+    const x = tf.tensor2d(PADDED, [6, STEPS], 'int32');
+    const outShape = (ref.outputs[0]!.shape as number[]).map((d) => d ?? 6);
+    const proj = tf.randomNormal(outShape, 0, 1, 'float32', 4);
+    const run = (model: tf.LayersModel) => withSeededRandom(42, async () => {
+      const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
+      const y = tf.tidy(() => (model.apply(x, { training }) as tf.Tensor).dataSync() as Float32Array);
+      const { grads, value } = tf.variableGrads(() => tf.sum(tf.mul(model.apply(x, { training }) as tf.Tensor, proj)) as tf.Scalar, vars);
+      const dw = vars.map((v) => grads[v.name]!.dataSync() as Float32Array);
+      tf.dispose([value, ...Object.values(grads)]);
+      return { y, dw };
+    });
+    const a = await run(fused), b = await run(ref);
+    assert.ok(maxRelDiff(a.y, b.y) < 2e-5, `outputs differ by ${maxRelDiff(a.y, b.y)}`);
+    a.dw.forEach((g, i) => {
+      const d = maxRelDiff(g, b.dw[i]!);
+      assert.ok(d < 5e-5, `gradient of ${ref.trainableWeights[i]!.name} differs by ${d}`);
+    });
+    tf.dispose([x, proj]);
+    ref.dispose();
+    fused.dispose();
+  });
+}
 
 test('kernel memory is all given back after training steps and predictions', () => {
   const k = rnnKernels()!;

@@ -6,8 +6,9 @@
  * each eligible SimpleRNN/LSTM/GRU layer (also inside Bidirectional) for `fusedSequence`, which computes the input
  * projection of all timesteps in one multiply, runs the recurrence in WebAssembly SIMD, and returns exact BPTT
  * gradients through `tf.customGrad`. Weights, names, configs and saved models are untouched: only the arithmetic
- * moves. Dropout masks are drawn as TF.js draws them. Layers the kernels do not cover (masked input, stateful,
- * returnState, other activations) keep TF.js's path, and the caller is told which path each layer takes and why.
+ * moves. Dropout masks are drawn as TF.js draws them; masked timesteps (Embedding maskZero) carry the state over as
+ * TF.js's rnn() does. Layers the kernels do not cover (stateful, returnState, other activations) keep TF.js's path,
+ * and the caller is told which path each layer takes and why.
  */
 import * as tf from '@tensorflow/tfjs';
 import { ACTIVATION_CODES, heapOf, kernelsUnavailableReason, rnnKernels, threadsOf } from './kernels-wasm.js';
@@ -34,6 +35,8 @@ export interface Saved {
   region: number; x: number; w: number; r: number; z: number; h: number; c: number; tc: number; rh: number;
   /** Dropout masks and the masked states (0 when the step ran without dropout). */
   inMask: number; recMask: number; hm: number;
+  /** The timestep mask, [batch, steps] of 0/1 (0 when the input had none). */
+  mask: number;
   released: boolean;
 }
 
@@ -70,6 +73,8 @@ const KIND_CODES: Record<CellKind, number> = { SimpleRNN: 0, LSTM: 1, GRU: 2 };
 export interface ForwardJob {
   cfg: FusedCellConfig; x: Float32Array; dims: [number, number, number];
   kernel: Float32Array; recurrent: Float32Array; bias: Float32Array | null; masks?: DropoutMasks;
+  /** Which timesteps count, [batch, steps], 0 or 1 (an Embedding's maskZero): a masked step carries the state over. */
+  stepMask?: Float32Array | null;
 }
 
 /** One layer's backward pass: the state its forward pass kept, and dy with the shape of its output. */
@@ -106,15 +111,16 @@ export function fusedForwardAll(k: RnnKernels, jobs: ForwardJob[], keep: boolean
   const heap = heapOf(k);
   const threads = threadsOf(k);
   const parts: number[][] = [];
-  const laid = jobs.map(({ cfg, x, dims, kernel, recurrent, bias, masks = { input: null, recurrent: null } }) => {
+  const laid = jobs.map(({ cfg, x, dims, kernel, recurrent, bias, masks = { input: null, recurrent: null }, stepMask = null }) => {
     const [B, T, D] = dims;
     const U = cfg.units, GU = GATES[cfg.kind] * U;
     const lstm = cfg.kind === 'LSTM', gru = cfg.kind === 'GRU';
     const { region, ptrs } = carve(heap, [B * T * D, D * GU, U * GU, GU, B * T * GU, B * (T + 1) * U,
       lstm ? B * (T + 1) * U : 0, lstm ? B * T * U : 0, gru ? B * T * U : 0,
-      masks.input ? B * D : 0, masks.recurrent ? B * U : 0, masks.recurrent ? B * T * U : 0]);
-    const [pX, pW, pR, pB, pZ, pH, pC, pTC, pRH, pIM, pRM, pHM] = ptrs as [number, number, number, number, number, number, number, number, number, number, number, number];
+      masks.input ? B * D : 0, masks.recurrent ? B * U : 0, masks.recurrent ? B * T * U : 0, stepMask ? B * T : 0]);
+    const [pX, pW, pR, pB, pZ, pH, pC, pTC, pRH, pIM, pRM, pHM, pMask] = ptrs as [number, number, number, number, number, number, number, number, number, number, number, number, number];
     const m = heap.view();
+    if (stepMask) m.set(stepMask, pMask / F);
     m.set(x, pX / F); m.set(kernel, pW / F); m.set(recurrent, pR / F);
     if (bias) m.set(bias, pB / F);
     if (masks.input) m.set(masks.input, pIM / F);
@@ -124,12 +130,12 @@ export function fusedForwardAll(k: RnnKernels, jobs: ForwardJob[], keep: boolean
         KIND_CODES[cfg.kind], b1 - b0, T, D, U, row(pX, T * D, b0), pW, pR, bias ? pB : 0,
         row(pZ, T * GU, b0), row(pH, (T + 1) * U, b0), row(pC, (T + 1) * U, b0), row(pTC, T * U, b0), row(pRH, T * U, b0),
         ACTIVATION_CODES[cfg.activation], ACTIVATION_CODES[cfg.recurrentActivation], cfg.goBackwards ? 1 : 0,
-        row(pIM, D, b0), row(pRM, U, b0), row(pHM, T * U, b0),
+        row(pIM, D, b0), row(pRM, U, b0), row(pHM, T * U, b0), row(pMask, T, b0),
       ]);
     }
     const saved: Saved = {
       batch: B, steps: T, features: D,
-      region, x: pX, w: pW, r: pR, z: pZ, h: pH, c: pC, tc: pTC, rh: pRH, inMask: pIM, recMask: pRM, hm: pHM, released: false,
+      region, x: pX, w: pW, r: pR, z: pZ, h: pH, c: pC, tc: pTC, rh: pRH, inMask: pIM, recMask: pRM, hm: pHM, mask: pMask, released: false,
     };
     return saved;
   });
@@ -160,8 +166,8 @@ export function fusedForwardAll(k: RnnKernels, jobs: ForwardJob[], keep: boolean
 /** One layer's forward pass, its batch split across the kernel threads (see fusedForwardAll). */
 export function fusedForward(k: RnnKernels, cfg: FusedCellConfig, x: Float32Array, dims: [number, number, number],
   kernel: Float32Array, recurrent: Float32Array, bias: Float32Array | null, keep: boolean,
-  masks?: DropoutMasks): { y: Float32Array; saved?: Saved } {
-  return fusedForwardAll(k, [{ cfg, x, dims, kernel, recurrent, bias, masks }], keep)[0]!;
+  masks?: DropoutMasks, stepMask?: Float32Array | null): { y: Float32Array; saved?: Saved } {
+  return fusedForwardAll(k, [{ cfg, x, dims, kernel, recurrent, bias, masks, stepMask }], keep)[0]!;
 }
 
 /**
@@ -182,8 +188,8 @@ export function fusedBackwardAll(k: RnnKernels, jobs: BackwardJob[], hiddenNorms
     const slices = threads.slices(B, sliceCount(threads.threads, B, jobs.length));
     const P = slices.length;
     const { region, ptrs } = carve(heap, [GU * D, GU * U, P * D * GU, P * U * GU, P * GU, B * T * D, B * U, B * U, B * U, B * U, dy.length,
-      hiddenNorms ? P * T : 0]);
-    const [pWT, pRT, pdW, pdR, pdB, pdX, pDH0, pDH1, pDC, pDRH, pDY, pHN] = ptrs as [number, number, number, number, number, number, number, number, number, number, number, number];
+      hiddenNorms ? P * T : 0, sv.mask ? 2 * B * U : 0]);
+    const [pWT, pRT, pdW, pdR, pdB, pdX, pDH0, pDH1, pDC, pDRH, pDY, pHN, pSV] = ptrs as [number, number, number, number, number, number, number, number, number, number, number, number, number];
     heap.view().set(dy, pDY / F);
     k.transpose(D, GU, sv.w, pWT);
     k.transpose(U, GU, sv.r, pRT);
@@ -196,6 +202,7 @@ export function fusedBackwardAll(k: RnnKernels, jobs: BackwardJob[], hiddenNorms
       pdW + i * D * GU * F, pdR + i * U * GU * F, pdB + i * GU * F, row(pdX, T * D, b0),
       ACTIVATION_CODES[cfg.activation], ACTIVATION_CODES[cfg.recurrentActivation],
       row(sv.inMask, D, b0), row(sv.recMask, U, b0), row(sv.hm, T * U, b0), pHN ? pHN + i * T * F : 0,
+      row(sv.mask, T, b0), row(pSV, 2 * U, b0),
     ]));
     return { region, P, pdW, pdR, pdB, pdX, pHN };
   });
@@ -284,7 +291,7 @@ export function recordHiddenGradients<T>(fn: () => T): { result: T; norms: Map<s
  * Gradients flow to x, kernel, recurrent kernel and bias as TF.js's own RNN would send them.
  */
 export function fusedSequence(cfg: FusedCellConfig, x: tf.Tensor, kernel: tf.Tensor, recurrent: tf.Tensor, bias: tf.Tensor | null,
-  masks?: DropoutMasks, layerName?: string): tf.Tensor {
+  masks?: DropoutMasks, layerName?: string, stepMask: Float32Array | null = null): tf.Tensor {
   const k = rnnKernels();
   if (!k) throw new Error(kernelsUnavailableReason() ?? 'fused kernels unavailable');
   const [B, T, D] = x.shape as [number, number, number];
@@ -292,7 +299,7 @@ export function fusedSequence(cfg: FusedCellConfig, x: tf.Tensor, kernel: tf.Ten
     const [xs, w, r, bs] = args as tf.Tensor[];
     // Only keep the forward state when a gradient will be taken (training), not for predict/evaluate.
     const keep = (tf.engine() as unknown as EngineLike).state.gradientDepth > 0;
-    const { y, saved } = fusedForward(k, cfg, valuesOf(xs!), [B, T, D], valuesOf(w!), valuesOf(r!), bias ? valuesOf(bs!) : null, keep, masks);
+    const { y, saved } = fusedForward(k, cfg, valuesOf(xs!), [B, T, D], valuesOf(w!), valuesOf(r!), bias ? valuesOf(bs!) : null, keep, masks, stepMask);
     const value = cfg.returnSequences ? tf.tensor3d(y, [B, T, cfg.units]) : tf.tensor2d(y, [B, cfg.units]);
     const gradFunc = (dy: tf.Tensor) => {
       if (!saved) throw new Error('fused recurrent layer: gradient requested for a forward pass run without a gradient tape');
@@ -336,7 +343,7 @@ function deinterleave(ab: Float32Array, rows: number, units: number): [Float32Ar
  * output then the backward direction's, each exactly as its own layer returns it (the backward one in its
  * processing order). Both directions must have the same units, as Bidirectional makes them.
  */
-export function fusedBidirectional(x: tf.Tensor, forward: Direction, backward: Direction): tf.Tensor {
+export function fusedBidirectional(x: tf.Tensor, forward: Direction, backward: Direction, stepMask: Float32Array | null = null): tf.Tensor {
   const k = rnnKernels();
   if (!k) throw new Error(kernelsUnavailableReason() ?? 'fused kernels unavailable');
   const [B, T, D] = x.shape as [number, number, number];
@@ -357,7 +364,7 @@ export function fusedBidirectional(x: tf.Tensor, forward: Direction, backward: D
     const xv = valuesOf(xs);
     const outs = fusedForwardAll(k, dirs.map((d, i) => ({
       cfg: d.cfg, x: xv, dims: [B, T, D] as [number, number, number],
-      kernel: valuesOf(own[i]!.w), recurrent: valuesOf(own[i]!.r), bias: own[i]!.b ? valuesOf(own[i]!.b!) : null, masks: d.masks,
+      kernel: valuesOf(own[i]!.w), recurrent: valuesOf(own[i]!.r), bias: own[i]!.b ? valuesOf(own[i]!.b!) : null, masks: d.masks, stepMask,
     })), keep);
     const y = interleave(outs[0]!.y, outs[1]!.y, rows, U);
     const value = seq ? tf.tensor3d(y, [B, T, 2 * U]) : tf.tensor2d(y, [B, 2 * U]);
@@ -455,10 +462,11 @@ export function fitsKernelMemory(cfgs: FusedCellConfig[], batch: number, steps: 
   for (const cfg of cfgs) {
     const U = cfg.units, GU = GATES[cfg.kind] * U;
     const states = cfg.kind === 'LSTM' ? 3 : cfg.kind === 'GRU' ? 2 : 1;
-    const saved = B * T * D + (D + U + 1) * GU + B * T * GU + states * B * (T + 1) * U + B * (D + U) + B * T * U;
-    // The backward pass's transposed weights, one partial weight gradient per slice, dx, the dh/dc rows, dy.
+    const saved = B * T * D + (D + U + 1) * GU + B * T * GU + states * B * (T + 1) * U + B * (D + U) + B * T * U + B * T;
+    // The backward pass's transposed weights, one partial weight gradient per slice, dx, the dh/dc rows (and those
+    // set aside at masked steps), dy.
     const slices = sliceCount(kernelThreadCount(), B, cfgs.length);
-    const scratch = (GU * (D + U + 1)) * (2 + slices) + B * T * D + 4 * B * U + B * T * U + slices * T;
+    const scratch = (GU * (D + U + 1)) * (2 + slices) + B * T * D + 6 * B * U + B * T * U + slices * T;
     need += (saved + scratch) * F;
   }
   const k = rnnKernels();
@@ -486,26 +494,41 @@ function warnTooBig(displayName: string, batch: number, steps: number): void {
 /** What patch() installed on a layer: its config and whether it has dropout (to draw masks when training). */
 interface Patched { cfg: FusedCellConfig; dropout: boolean }
 
-function patch(layer: RnnLike, maskedInput: boolean, out: RecurrencePath[], displayName: string): Patched | null {
+/**
+ * The timestep mask a recurrent layer was called with (an Embedding's maskZero: [batch, steps]), as 0/1 values the
+ * way TF.js's rnn() reads it (any nonzero counts); null without one, undefined when it has a shape the kernels do
+ * not take (that call keeps TF.js's path).
+ */
+function stepMaskOf(kwargs: Record<string, unknown> | undefined, batch: number, steps: number): Float32Array | null | undefined {
+  const given = kwargs?.mask as tf.Tensor | tf.Tensor[] | null | undefined;
+  const mask = Array.isArray(given) ? given[0] : given;
+  if (mask == null) return null;
+  if (mask.size !== batch * steps || mask.shape[0] !== batch) return undefined;
+  return tf.tidy(() => tf.cast(tf.cast(mask, 'bool'), 'float32').dataSync() as Float32Array);
+}
+
+function patch(layer: RnnLike, out: RecurrencePath[], displayName: string): Patched | null {
   const plan = planLayer(layer);
   const unavailable = kernelsUnavailableReason();
-  if (!plan.cfg || unavailable || maskedInput) {
-    out.push({ layer: displayName, fused: false, reason: unavailable ?? (maskedInput ? 'masked input (Embedding maskZero) keeps TF.js\'s path' : plan.reason) });
+  if (!plan.cfg || unavailable) {
+    out.push({ layer: displayName, fused: false, reason: unavailable ?? plan.reason });
     return null;
   }
   const cfg = plan.cfg;
   const original = layer.call.bind(layer);
   layer.call = (inputs, kwargs) => {
-    if (kwargs?.mask != null || kwargs?.initialState != null) return original(inputs, kwargs);
+    if (kwargs?.initialState != null) return original(inputs, kwargs);
     const x = Array.isArray(inputs) ? inputs[0]! : inputs;
     const [batch, steps, features] = x.shape as [number, number, number];
+    const stepMask = stepMaskOf(kwargs, batch, steps);
+    if (stepMask === undefined) return original(inputs, kwargs);
     if (!fitsKernelMemory([cfg], batch, steps, features)) {
       warnTooBig(displayName, batch, steps);
       return original(inputs, kwargs);
     }
     const cell = layer.cell;
     const masks = kwargs?.training === true && plan.dropout ? tfjsDropoutMasks(cell, cfg.kind, batch, features) : undefined;
-    return fusedSequence(cfg, x, cell.kernel.read(), cell.recurrentKernel.read(), cell.bias ? cell.bias.read() : null, masks, displayName);
+    return fusedSequence(cfg, x, cell.kernel.read(), cell.recurrentKernel.read(), cell.bias ? cell.bias.read() : null, masks, displayName, stepMask);
   };
   out.push({ layer: displayName, fused: true });
   return { cfg, dropout: plan.dropout };
@@ -514,18 +537,21 @@ function patch(layer: RnnLike, maskedInput: boolean, out: RecurrencePath[], disp
 /**
  * A Bidirectional layer whose two directions are both fused: its forward layer's call computes both directions
  * at once (fusedBidirectional) and leaves the backward direction's output for the backward layer's call, which
- * TF.js's Bidirectional makes next, with the same input. Any other call (masked input, initial state, a batch too
- * big for kernel memory, a backward call on its own) takes each direction's own path, installed by patch().
+ * TF.js's Bidirectional makes next, with the same input and mask. Any other call (an initial state, a mask of
+ * another shape, a batch too big for kernel memory, a backward call on its own) takes each direction's own path,
+ * installed by patch().
  */
 function pairDirections(bi: BidirectionalLike, f: Patched, b: Patched, displayName: string): void {
   const fLayer = bi.forwardLayer, bLayer = bi.backwardLayer;
   const fSingle = fLayer.call.bind(fLayer), bSingle = bLayer.call.bind(bLayer);
-  let pending: { x: tf.Tensor; y: tf.Tensor } | null = null;
+  let pending: { x: tf.Tensor; mask: unknown; y: tf.Tensor } | null = null;
   fLayer.call = (inputs, kwargs) => {
     pending = null;
-    if (kwargs?.mask != null || kwargs?.initialState != null) return fSingle(inputs, kwargs);
+    if (kwargs?.initialState != null) return fSingle(inputs, kwargs);
     const x = Array.isArray(inputs) ? inputs[0]! : inputs;
     const [batch, steps, features] = x.shape as [number, number, number];
+    const stepMask = stepMaskOf(kwargs, batch, steps);
+    if (stepMask === undefined) return fSingle(inputs, kwargs);
     if (!fitsKernelMemory([f.cfg, b.cfg], batch, steps, features)) {
       warnTooBig(displayName, batch, steps);
       return fSingle(inputs, kwargs);
@@ -536,16 +562,16 @@ function pairDirections(bi: BidirectionalLike, f: Patched, b: Patched, displayNa
       cfg: p.cfg, kernel: layer.cell.kernel.read(), recurrent: layer.cell.recurrentKernel.read(), bias: layer.cell.bias ? layer.cell.bias.read() : null,
       masks: training && p.dropout ? tfjsDropoutMasks(layer.cell, p.cfg.kind, batch, features) : undefined, layerName: name,
     });
-    const both = fusedBidirectional(x, direction(fLayer, f, `${displayName} (forward)`), direction(bLayer, b, `${displayName} (backward)`));
+    const both = fusedBidirectional(x, direction(fLayer, f, `${displayName} (forward)`), direction(bLayer, b, `${displayName} (backward)`), stepMask);
     const [yF, yB] = tf.split(both, 2, -1);
-    pending = { x, y: yB! };
+    pending = { x, mask: kwargs?.mask ?? null, y: yB! };
     return yF!;
   };
   bLayer.call = (inputs, kwargs) => {
     const x = Array.isArray(inputs) ? inputs[0]! : inputs;
     const left = pending;
     pending = null;
-    if (left && left.x === x && kwargs?.mask == null && kwargs?.initialState == null) return left.y;
+    if (left && left.x === x && (kwargs?.mask ?? null) === left.mask && kwargs?.initialState == null) return left.y;
     return bSingle(inputs, kwargs);
   };
 }
@@ -562,17 +588,14 @@ export function installFusedRecurrence(model: tf.LayersModel): RecurrencePath[] 
     }
     return paths;
   }
-  let masked = false;
   for (const layer of model.layers) {
-    const cfg = layer.getConfig();
-    if (layer.getClassName() === 'Embedding') masked = cfg.maskZero === true;
     const bi = layer as BidirectionalLike;
     if (bi.forwardLayer && bi.backwardLayer) {
-      const f = patch(bi.forwardLayer, masked, paths, `${layer.name} (forward)`);
-      const b = patch(bi.backwardLayer, masked, paths, `${layer.name} (backward)`);
+      const f = patch(bi.forwardLayer, paths, `${layer.name} (forward)`);
+      const b = patch(bi.backwardLayer, paths, `${layer.name} (backward)`);
       if (f && b && f.cfg.units === b.cfg.units && f.cfg.returnSequences === b.cfg.returnSequences) pairDirections(bi, f, b, layer.name);
     } else if ((layer as RnnLike).cell) {
-      patch(layer as RnnLike, masked, paths, layer.name);
+      patch(layer as RnnLike, paths, layer.name);
     }
   }
   return paths;

@@ -85,7 +85,7 @@ test('a call\'s parts are shared out between the threads; a failing part fails t
   }
   assert.ok(helped > 0, 'the helper threads took no part in 20 calls');
   const outside = 2 ** 31 - 64;
-  const bad = Array.from({ length: 8 }, () => [1, 1, T, D, 8, outside, outside, outside, 0, outside, outside, outside, outside, 0, 1, 2, 0, 0, 0, 0]);
+  const bad = Array.from({ length: 8 }, () => [1, 1, T, D, 8, outside, outside, outside, 0, outside, outside, outside, outside, 0, 1, 2, 0, 0, 0, 0, 0]);
   assert.throws(() => pool.run('seqForward', bad, (a) => (k.seqForward as (...args: number[]) => void)(...a)), /out of bounds|fused-kernel thread failed/);
   const y = fusedForward(k, cfg, rnd(B * T * D, 1), [B, T, D], rnd(D * 32, 2), rnd(8 * 32, 3), rnd(32, 4), false).y;
   assert.ok(y.every(Number.isFinite));

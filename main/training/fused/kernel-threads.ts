@@ -25,7 +25,7 @@ export const CONTROL = {
   GENERATION: 0, FUNCTION: 1, PARTS: 2, STRIDE: 3, NEXT: 4, DONE: 5, FAILED: 6, READY: 7, ARGS: 8,
 } as const;
 const MAX_PARTS = 64;
-const MAX_ARGS = 32;
+const MAX_ARGS = 40;
 const CLOSED = 1 << 30;
 
 interface Helper { worker: Worker; lastError: string | null }

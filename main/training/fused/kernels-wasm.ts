@@ -34,11 +34,11 @@ export interface RnnKernels {
   /** dst[r] += src[r] for `rows` rows of n values, lds / ldd apart. */
   addRows(rows: I, n: I, src: Ptr, lds: I, dst: Ptr, ldd: I): void;
   seqForward(kind: I, batch: I, steps: I, features: I, units: I, x: Ptr, w: Ptr, r: Ptr, bias: Ptr,
-    z: Ptr, h: Ptr, c: Ptr, tc: Ptr, rh: Ptr, act: I, recAct: I, goBackwards: I, inMask: Ptr, recMask: Ptr, hm: Ptr): void;
+    z: Ptr, h: Ptr, c: Ptr, tc: Ptr, rh: Ptr, act: I, recAct: I, goBackwards: I, inMask: Ptr, recMask: Ptr, hm: Ptr, mask: Ptr): void;
   seqBackward(kind: I, batch: I, steps: I, features: I, units: I, x: Ptr, wt: Ptr, rt: Ptr,
     z: Ptr, h: Ptr, c: Ptr, tc: Ptr, rh: Ptr, dy: Ptr, returnSequences: I, goBackwards: I,
     dh0: Ptr, dh1: Ptr, dc: Ptr, drh: Ptr, dW: Ptr, dR: Ptr, dB: Ptr, dx: Ptr, act: I, recAct: I,
-    inMask: Ptr, recMask: Ptr, hm: Ptr, dhNorm2: Ptr): void;
+    inMask: Ptr, recMask: Ptr, hm: Ptr, dhNorm2: Ptr, mask: Ptr, saved: Ptr): void;
 }
 
 /** Where scripts/build-kernels.mjs writes the modules; the Electron bundle carries copies beside worker.mjs. */

@@ -608,14 +608,52 @@ const KIND_GRU: i32 = 2;
 }
 
 /**
+ * Masked timesteps (Embedding maskZero), as TF.js's rnn() treats them: where mask[b, t] is 0 the state carries over
+ * unchanged — h (and an LSTM's c) after the step is h (c) before it — and so does the output.
+ */
+function carryMasked(batch: i32, units: i32, steps: i32, t: i32, mask: usize, h: usize, hNext: usize, ldh: i32, c: usize, cNext: usize): void {
+  const bytes = <usize>(units << 2);
+  for (let b = 0; b < batch; b++) {
+    if (load<f32>(at(mask, b * steps + t)) != 0) continue;
+    memory.copy(at(hNext, b * ldh), at(h, b * ldh), bytes);
+    if (c) memory.copy(at(cNext, b * ldh), at(c, b * ldh), bytes);
+  }
+}
+
+/**
+ * The backward of carryMasked, around one step's cell backward: `stash` moves the masked samples' ∂L/∂h (and ∂L/∂c)
+ * aside and zeroes them, so that the cell's step contributes nothing for them (its gate gradients come out 0);
+ * `restore` then makes them the gradients of the previous step, which the state was carried from.
+ */
+function stashMasked(batch: i32, units: i32, steps: i32, t: i32, mask: usize, dh: usize, dc: usize, saved: usize, restore: bool): void {
+  const bytes = <usize>(units << 2);
+  for (let b = 0; b < batch; b++) {
+    if (load<f32>(at(mask, b * steps + t)) != 0) continue;
+    const sh = at(saved, 2 * b * units), sc = at(saved, (2 * b + 1) * units), dhb = at(dh, b * units), dcb = at(dc, b * units);
+    if (restore) {
+      memory.copy(dhb, sh, bytes);
+      if (dc) memory.copy(dcb, sc, bytes);
+    } else {
+      memory.copy(sh, dhb, bytes);
+      memory.fill(dhb, 0, bytes);
+      if (dc) {
+        memory.copy(sc, dcb, bytes);
+        memory.fill(dcb, 0, bytes);
+      }
+    }
+  }
+}
+
+/**
  * Forward pass over `batch` sequences of `steps` timesteps: z ← gate activations for every (sample, timestep),
  * h[b, s+1] ← output after step s (h[b, 0] = 0), c and tc = act(c) for LSTM, rh = r ⊙ h₋₁ for GRU. Layouts (floats):
  * x [batch, steps, features]; z [batch, steps, G·units] indexed by input time; h, c [batch, steps+1, units];
- * tc, rh [batch, steps, units] indexed by processing step. bias = 0 means no bias.
+ * tc, rh [batch, steps, units] indexed by processing step. bias = 0 means no bias; mask = 0 means no timestep mask,
+ * else [batch, steps] of 0/1 by input time (carryMasked).
  */
 export function seqForward(kind: i32, batch: i32, steps: i32, features: i32, units: i32, x: usize, w: usize, r: usize, bias: usize,
   z: usize, h: usize, c: usize, tc: usize, rh: usize, act: i32, recAct: i32, goBackwards: i32,
-  inMask: usize, recMask: usize, hm: usize): void {
+  inMask: usize, recMask: usize, hm: usize, mask: usize): void {
   const GU = gatesOf(kind) * units;
   // Dropout as TF.js applies it: one mask per sample for the inputs (all timesteps) and one for the recurrent
   // state; the masked x is what the weight gradient needs, so it replaces x.
@@ -650,6 +688,7 @@ export function seqForward(kind: i32, batch: i32, steps: i32, features: i32, uni
       gemm(batch, units, units, at(rh, s * units), ldt, at(r, 2 * units), GU, at(zt, 2 * units), ldz, 1);
       gruOutput(batch, units, zt, ldz, hPrev, ldp, hNext, ldh, act);
     }
+    if (mask) carryMasked(batch, units, steps, t, mask, at(h, s * units), hNext, ldh, kind == KIND_LSTM ? at(c, s * units) : 0, at(c, (s + 1) * units));
   }
 }
 
@@ -658,15 +697,17 @@ export function seqForward(kind: i32, batch: i32, steps: i32, features: i32, uni
  * in processing order) or [batch, units]; wt = kernelᵀ [G·U, D], rt = recurrentᵀ [G·U, U]. Scratch dh, dh2, dc, drh
  * are [batch, units] each. Writes dx [batch, steps, features] and this slice's partial dW [D, G·U], dR [U, G·U],
  * dB [G·U]; z is overwritten with the gradients of the pre-activations. dhNorm2 (0: not wanted) receives, per
- * processing step, Σ ‖∂L/∂h‖² over this slice's samples.
+ * processing step, Σ ‖∂L/∂h‖² over this slice's samples. mask (0: none) is seqForward's; saved is scratch of
+ * [batch, 2·units] for it.
  */
 export function seqBackward(kind: i32, batch: i32, steps: i32, features: i32, units: i32, x: usize, wt: usize, rt: usize,
   z: usize, h: usize, c: usize, tc: usize, rh: usize, dy: usize, returnSequences: i32, goBackwards: i32,
   dh0: usize, dh1: usize, dc: usize, drh: usize, dW: usize, dR: usize, dB: usize, dx: usize, act: i32, recAct: i32,
-  inMask: usize, recMask: usize, hm: usize, dhNorm2: usize): void {
+  inMask: usize, recMask: usize, hm: usize, dhNorm2: usize, mask: usize, saved: usize): void {
   const GU = gatesOf(kind) * units;
   const ldz = steps * GU, ldh = (steps + 1) * units, ldt = steps * units;
   const rowBytes = <usize>((batch * units) << 2);
+  const dcOrNone = kind == KIND_LSTM ? dc : 0;
   let dh = dh0, dh2 = dh1;
   memory.fill(dc, 0, rowBytes);
   if (returnSequences) memory.fill(dh, 0, rowBytes);
@@ -679,6 +720,7 @@ export function seqBackward(kind: i32, batch: i32, steps: i32, features: i32, un
     // dh is now ∂L/∂h at this step, complete (from the output and from later steps): its squared norm over this
     // slice of the batch, per step, is what the gradient-flow view plots.
     if (dhNorm2) store<f32>(at(dhNorm2, s), sumSquares(dh, batch * units));
+    if (mask) stashMasked(batch, units, steps, t, mask, dh, dcOrNone, saved, false);
     if (kind == KIND_SIMPLE) {
       simpleBackward(batch, units, zt, ldz, dh, act);
       gemm(batch, units, units, zt, ldz, rt, units, dh, units, 0);
@@ -694,6 +736,8 @@ export function seqBackward(kind: i32, batch: i32, steps: i32, features: i32, un
     }
     // Every use of h₋₁ went through the recurrent mask: so does its gradient.
     if (recMask) scaleRows(batch, units, dh, units, recMask, units);
+    // (The carried state never went through it: restored after.)
+    if (mask) stashMasked(batch, units, steps, t, mask, dh, dcOrNone, saved, true);
   }
   // z now holds d(pre-activation) for every (sample, timestep): the weight gradients are big multiplies.
   memory.fill(dW, 0, <usize>((features * GU) << 2));
