@@ -77,10 +77,12 @@ test('import a real CSV, train two epochs, watch the charts, stop, reopen and fi
   // The batch series is thinned (at most LIVE_BATCH_POINTS kept), so its point count can drop as training goes on;
   // what must grow is how far along the chart draws: the x (epoch.fraction) of its newest batch point.
   const lastX = () => studio.chart('loss').getAttribute('data-last-x').then(Number);
+  // Polled, not read once after the second epoch: an epoch here takes tens of ms, so one throttled redraw can bring
+  // several epochs at once, and the second epoch can already be on the chart when afterFirst is read.
   const afterFirst = await lastX();
+  await expect.poll(lastX, { timeout: 120_000 }).toBeGreaterThan(afterFirst);
   await expect.poll(epochPoints, { timeout: 120_000 }).toBeGreaterThanOrEqual(2);
   expect(await studio.chartPoints('loss')).toBeGreaterThan(0);
-  expect(await lastX()).toBeGreaterThan(afterFirst);
   await page.screenshot({ path: testInfo.outputPath('training.png') });
   await studio.byTestId('train-stop').click();
   await expect(studio.byTestId('train-progress')).toHaveAttribute('data-status', 'stopped', { timeout: 60_000 });
