@@ -72,6 +72,15 @@ function maxRelDiff(a: Float32Array, b: Float32Array): number {
   return worst;
 }
 
+/** Fused against reference: outputs within 2e-5 and every weight gradient within 5e-5, relative to the largest value. */
+function assertMatches(a: { y: Float32Array; dw: Float32Array[] }, b: { y: Float32Array; dw: Float32Array[] }, ref: tf.LayersModel): void {
+  assert.ok(maxRelDiff(a.y, b.y) < 2e-5, `outputs differ by ${maxRelDiff(a.y, b.y)}`);
+  a.dw.forEach((g, i) => {
+    const d = maxRelDiff(g, b.dw[i]!);
+    assert.ok(d < 5e-5, `gradient of ${ref.trainableWeights[i]!.name} differs by ${d}`);
+  });
+}
+
 for (const c of cases) {
   test(`fused = TF.js reference: ${c.name}`, () => {
     const ref = build(c);
@@ -85,12 +94,8 @@ for (const c of cases) {
     const proj = tf.randomNormal(outShape, 0, 1, 'float32', 4);
     const a = probe(fused, x, proj);
     const b = probe(ref, x, proj);
-    assert.ok(maxRelDiff(a.y, b.y) < 2e-5, `outputs differ by ${maxRelDiff(a.y, b.y)}`);
+    assertMatches(a, b, ref);
     assert.ok(maxRelDiff(a.dx, b.dx) < 5e-5, `input gradients differ by ${maxRelDiff(a.dx, b.dx)}`);
-    a.dw.forEach((g, i) => {
-      const d = maxRelDiff(g, b.dw[i]!);
-      assert.ok(d < 5e-5, `gradient of ${ref.trainableWeights[i]!.name} differs by ${d}`);
-    });
     tf.dispose([x, proj]);
     ref.dispose();
     fused.dispose();
@@ -177,12 +182,7 @@ for (const c of maskedCases) {
       tf.dispose([value, ...Object.values(grads)]);
       return { y, dw };
     });
-    const a = await run(fused), b = await run(ref);
-    assert.ok(maxRelDiff(a.y, b.y) < 2e-5, `outputs differ by ${maxRelDiff(a.y, b.y)}`);
-    a.dw.forEach((g, i) => {
-      const d = maxRelDiff(g, b.dw[i]!);
-      assert.ok(d < 5e-5, `gradient of ${ref.trainableWeights[i]!.name} differs by ${d}`);
-    });
+    assertMatches(await run(fused), await run(ref), ref);
     tf.dispose([x, proj]);
     ref.dispose();
     fused.dispose();
