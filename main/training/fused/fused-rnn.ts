@@ -3,7 +3,7 @@
  *
  * TF.js's own RNN runs every timestep as a dozen separate ops forwards and three dozen backwards; on LSTM(32)
  * × 500 steps that made us ~20× slower than Keras (bench/results). `installFusedRecurrence` swaps the `call` of
- * each eligible SimpleRNN/LSTM/GRU layer (also inside Bidirectional) for `fusedSequence`, which computes the input
+ * each eligible SimpleRNN/LSTM/GRU layer (also inside Bidirectional) for `fusedRecurrence`, which computes the input
  * projection of all timesteps in one multiply, runs the recurrence in WebAssembly SIMD, and returns exact BPTT
  * gradients through `tf.customGrad`. Weights, names, configs and saved models are untouched: only the arithmetic
  * moves. Dropout masks are drawn as TF.js draws them; masked timesteps (Embedding maskZero) carry the state over as
@@ -286,35 +286,7 @@ export function recordHiddenGradients<T>(fn: () => T): { result: T; norms: Map<s
   }
 }
 
-/**
- * The layer's output for `x` ([batch, steps, features]) as one differentiable op over the layer's own variables.
- * Gradients flow to x, kernel, recurrent kernel and bias as TF.js's own RNN would send them.
- */
-export function fusedSequence(cfg: FusedCellConfig, x: tf.Tensor, kernel: tf.Tensor, recurrent: tf.Tensor, bias: tf.Tensor | null,
-  masks?: DropoutMasks, layerName?: string, stepMask: Float32Array | null = null): tf.Tensor {
-  const k = rnnKernels();
-  if (!k) throw new Error(kernelsUnavailableReason() ?? 'fused kernels unavailable');
-  const [B, T, D] = x.shape as [number, number, number];
-  const op = tf.customGrad((...args: unknown[]) => {
-    const [xs, w, r, bs] = args as tf.Tensor[];
-    // Only keep the forward state when a gradient will be taken (training), not for predict/evaluate.
-    const keep = (tf.engine() as unknown as EngineLike).state.gradientDepth > 0;
-    const { y, saved } = fusedForward(k, cfg, valuesOf(xs!), [B, T, D], valuesOf(w!), valuesOf(r!), bias ? valuesOf(bs!) : null, keep, masks, stepMask);
-    const value = cfg.returnSequences ? tf.tensor3d(y, [B, T, cfg.units]) : tf.tensor2d(y, [B, cfg.units]);
-    const gradFunc = (dy: tf.Tensor) => {
-      if (!saved) throw new Error('fused recurrent layer: gradient requested for a forward pass run without a gradient tape');
-      const g = fusedBackward(k, cfg, saved, valuesOf(dy), recording !== null && layerName !== undefined, !backendCopiesOnWrite());
-      if (recording && layerName !== undefined && g.hidden) recording.set(layerName, g.hidden);
-      const grads = [tf.tensor3d(g.dx, [B, T, D]), tf.tensor(g.dKernel, w!.shape), tf.tensor(g.dRecurrent, r!.shape)];
-      if (bias) grads.push(tf.tensor(g.dBias, bs!.shape));
-      return grads;
-    };
-    return { value, gradFunc };
-  });
-  return bias ? op(x, kernel, recurrent, bias) : op(x, kernel, recurrent);
-}
-
-/** One direction of a Bidirectional layer, for fusedBidirectional. */
+/** A recurrent layer (or one direction of a Bidirectional layer) to run on the kernels: its config, variables, dropout masks for this call. */
 export interface Direction {
   cfg: FusedCellConfig; kernel: tf.Tensor; recurrent: tf.Tensor; bias: tf.Tensor | null; masks?: DropoutMasks; layerName?: string;
 }
@@ -338,44 +310,43 @@ function deinterleave(ab: Float32Array, rows: number, units: number): [Float32Ar
 }
 
 /**
- * Both directions of a Bidirectional layer over the same x, as one differentiable op whose passes run the two
- * directions at once (fusedForwardAll / fusedBackwardAll): [batch, (steps,) 2·units], the forward direction's
- * output then the backward direction's, each exactly as its own layer returns it (the backward one in its
- * processing order). Both directions must have the same units, as Bidirectional makes them.
+ * One recurrent layer, or both directions of a Bidirectional layer, over x ([batch, steps, features]) as one
+ * differentiable op over the layers' own variables; two directions run at once (fusedForwardAll /
+ * fusedBackwardAll). The output is [batch, (steps,) units] for one direction; for two, [batch, (steps,) 2·units]: the
+ * forward direction's output then the backward direction's, each exactly as its own layer returns it (the backward
+ * one in its processing order; both have the same units, as Bidirectional makes them). Gradients flow to x and to
+ * every kernel, recurrent kernel and bias as TF.js's own RNN would send them.
  */
-export function fusedBidirectional(x: tf.Tensor, forward: Direction, backward: Direction, stepMask: Float32Array | null = null): tf.Tensor {
+export function fusedRecurrence(x: tf.Tensor, dirs: [Direction] | [Direction, Direction], stepMask: Float32Array | null = null): tf.Tensor {
   const k = rnnKernels();
   if (!k) throw new Error(kernelsUnavailableReason() ?? 'fused kernels unavailable');
   const [B, T, D] = x.shape as [number, number, number];
-  const U = forward.cfg.units;
-  const seq = forward.cfg.returnSequences;
+  const U = dirs[0].cfg.units;
+  const seq = dirs[0].cfg.returnSequences;
   const rows = seq ? B * T : B;
-  const dirs = [forward, backward];
+  const width = dirs.length * U;
   const weights = dirs.flatMap((d) => (d.bias ? [d.kernel, d.recurrent, d.bias] : [d.kernel, d.recurrent]));
   const op = tf.customGrad((...args: unknown[]) => {
     const inputs = args as tf.Tensor[];
-    const xs = inputs[0]!;
     let at = 1;
-    const own = dirs.map((d) => {
-      const w = inputs[at++]!, r = inputs[at++]!, b = d.bias ? inputs[at++]! : null;
-      return { w, r, b };
-    });
+    const own = dirs.map((d) => ({ w: inputs[at++]!, r: inputs[at++]!, b: d.bias ? inputs[at++]! : null }));
+    // Only keep the forward state when a gradient will be taken (training), not for predict/evaluate.
     const keep = (tf.engine() as unknown as EngineLike).state.gradientDepth > 0;
-    const xv = valuesOf(xs);
+    const xv = valuesOf(inputs[0]!);
     const outs = fusedForwardAll(k, dirs.map((d, i) => ({
       cfg: d.cfg, x: xv, dims: [B, T, D] as [number, number, number],
       kernel: valuesOf(own[i]!.w), recurrent: valuesOf(own[i]!.r), bias: own[i]!.b ? valuesOf(own[i]!.b!) : null, masks: d.masks, stepMask,
     })), keep);
-    const y = interleave(outs[0]!.y, outs[1]!.y, rows, U);
-    const value = seq ? tf.tensor3d(y, [B, T, 2 * U]) : tf.tensor2d(y, [B, 2 * U]);
+    const y = outs.length === 1 ? outs[0]!.y : interleave(outs[0]!.y, outs[1]!.y, rows, U);
+    const value = seq ? tf.tensor3d(y, [B, T, width]) : tf.tensor2d(y, [B, width]);
     const gradFunc = (dy: tf.Tensor) => {
-      if (!outs[0]!.saved || !outs[1]!.saved) throw new Error('fused recurrent layer: gradient requested for a forward pass run without a gradient tape');
-      const [dyF, dyB] = deinterleave(valuesOf(dy), rows, U);
+      const kept = outs.map((o) => o.saved);
+      if (kept.some((sv) => !sv)) throw new Error('fused recurrent layer: gradient requested for a forward pass run without a gradient tape');
+      const dys = dirs.length === 1 ? [valuesOf(dy)] : deinterleave(valuesOf(dy), rows, U);
       const norms = recording !== null && dirs.every((d) => d.layerName !== undefined);
-      const g = fusedBackwardAll(k, [
-        { cfg: forward.cfg, saved: outs[0]!.saved, dy: dyF }, { cfg: backward.cfg, saved: outs[1]!.saved, dy: dyB },
-      ], norms, !backendCopiesOnWrite(), true);
+      const g = fusedBackwardAll(k, dirs.map((d, i) => ({ cfg: d.cfg, saved: kept[i]!, dy: dys[i]! })), norms, !backendCopiesOnWrite(), dirs.length > 1);
       if (recording && norms) dirs.forEach((d, i) => { if (g[i]!.hidden) recording!.set(d.layerName!, g[i]!.hidden!); });
+      // With two directions every dx is their sum (sumDx): one input gradient.
       const grads: tf.Tensor[] = [tf.tensor3d(g[0]!.dx, [B, T, D])];
       g.forEach((gi, i) => {
         grads.push(tf.tensor(gi.dKernel, own[i]!.w.shape), tf.tensor(gi.dRecurrent, own[i]!.r.shape));
@@ -507,6 +478,34 @@ function stepMaskOf(kwargs: Record<string, unknown> | undefined, batch: number, 
   return tf.tidy(() => tf.cast(tf.cast(mask, 'bool'), 'float32').dataSync() as Float32Array);
 }
 
+/**
+ * What a patched call runs the kernels on, or null when this call keeps TF.js's path: an initial state, a mask of
+ * another shape, or a batch whose state would not fit kernel memory (`cfgs`: the layers the call runs together).
+ */
+function fusedCall(inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown> | undefined, cfgs: FusedCellConfig[], displayName: string):
+  { x: tf.Tensor; stepMask: Float32Array | null; training: boolean } | null {
+  if (kwargs?.initialState != null) return null;
+  const x = Array.isArray(inputs) ? inputs[0]! : inputs;
+  const [batch, steps, features] = x.shape as [number, number, number];
+  const stepMask = stepMaskOf(kwargs, batch, steps);
+  if (stepMask === undefined) return null;
+  if (!fitsKernelMemory(cfgs, batch, steps, features)) {
+    warnTooBig(displayName, batch, steps);
+    return null;
+  }
+  return { x, stepMask, training: kwargs?.training === true };
+}
+
+/** A patched layer's variables for this call, and its dropout masks when training (drawn as TF.js's cell draws them). */
+function direction(layer: RnnLike, p: Patched, x: tf.Tensor, training: boolean, layerName: string): Direction {
+  const cell = layer.cell;
+  const [batch, , features] = x.shape as [number, number, number];
+  return {
+    cfg: p.cfg, kernel: cell.kernel.read(), recurrent: cell.recurrentKernel.read(), bias: cell.bias ? cell.bias.read() : null,
+    masks: training && p.dropout ? tfjsDropoutMasks(cell, p.cfg.kind, batch, features) : undefined, layerName,
+  };
+}
+
 function patch(layer: RnnLike, out: RecurrencePath[], displayName: string): Patched | null {
   const plan = planLayer(layer);
   const unavailable = kernelsUnavailableReason();
@@ -514,29 +513,20 @@ function patch(layer: RnnLike, out: RecurrencePath[], displayName: string): Patc
     out.push({ layer: displayName, fused: false, reason: unavailable ?? plan.reason });
     return null;
   }
-  const cfg = plan.cfg;
+  const patched: Patched = { cfg: plan.cfg, dropout: plan.dropout };
   const original = layer.call.bind(layer);
   layer.call = (inputs, kwargs) => {
-    if (kwargs?.initialState != null) return original(inputs, kwargs);
-    const x = Array.isArray(inputs) ? inputs[0]! : inputs;
-    const [batch, steps, features] = x.shape as [number, number, number];
-    const stepMask = stepMaskOf(kwargs, batch, steps);
-    if (stepMask === undefined) return original(inputs, kwargs);
-    if (!fitsKernelMemory([cfg], batch, steps, features)) {
-      warnTooBig(displayName, batch, steps);
-      return original(inputs, kwargs);
-    }
-    const cell = layer.cell;
-    const masks = kwargs?.training === true && plan.dropout ? tfjsDropoutMasks(cell, cfg.kind, batch, features) : undefined;
-    return fusedSequence(cfg, x, cell.kernel.read(), cell.recurrentKernel.read(), cell.bias ? cell.bias.read() : null, masks, displayName, stepMask);
+    const call = fusedCall(inputs, kwargs, [patched.cfg], displayName);
+    if (!call) return original(inputs, kwargs);
+    return fusedRecurrence(call.x, [direction(layer, patched, call.x, call.training, displayName)], call.stepMask);
   };
   out.push({ layer: displayName, fused: true });
-  return { cfg, dropout: plan.dropout };
+  return patched;
 }
 
 /**
  * A Bidirectional layer whose two directions are both fused: its forward layer's call computes both directions
- * at once (fusedBidirectional) and leaves the backward direction's output for the backward layer's call, which
+ * at once (fusedRecurrence) and leaves the backward direction's output for the backward layer's call, which
  * TF.js's Bidirectional makes next, with the same input and mask. Any other call (an initial state, a mask of
  * another shape, a batch too big for kernel memory, a backward call on its own) takes each direction's own path,
  * installed by patch().
@@ -547,24 +537,13 @@ function pairDirections(bi: BidirectionalLike, f: Patched, b: Patched, displayNa
   let pending: { x: tf.Tensor; mask: unknown; y: tf.Tensor } | null = null;
   fLayer.call = (inputs, kwargs) => {
     pending = null;
-    if (kwargs?.initialState != null) return fSingle(inputs, kwargs);
-    const x = Array.isArray(inputs) ? inputs[0]! : inputs;
-    const [batch, steps, features] = x.shape as [number, number, number];
-    const stepMask = stepMaskOf(kwargs, batch, steps);
-    if (stepMask === undefined) return fSingle(inputs, kwargs);
-    if (!fitsKernelMemory([f.cfg, b.cfg], batch, steps, features)) {
-      warnTooBig(displayName, batch, steps);
-      return fSingle(inputs, kwargs);
-    }
-    const training = kwargs?.training === true;
+    const call = fusedCall(inputs, kwargs, [f.cfg, b.cfg], displayName);
+    if (!call) return fSingle(inputs, kwargs);
     // Drawn in TF.js's order: the forward layer's masks, then the backward layer's.
-    const direction = (layer: RnnLike, p: Patched, name: string): Direction => ({
-      cfg: p.cfg, kernel: layer.cell.kernel.read(), recurrent: layer.cell.recurrentKernel.read(), bias: layer.cell.bias ? layer.cell.bias.read() : null,
-      masks: training && p.dropout ? tfjsDropoutMasks(layer.cell, p.cfg.kind, batch, features) : undefined, layerName: name,
-    });
-    const both = fusedBidirectional(x, direction(fLayer, f, `${displayName} (forward)`), direction(bLayer, b, `${displayName} (backward)`), stepMask);
-    const [yF, yB] = tf.split(both, 2, -1);
-    pending = { x, mask: kwargs?.mask ?? null, y: yB! };
+    const forward = direction(fLayer, f, call.x, call.training, `${displayName} (forward)`);
+    const backward = direction(bLayer, b, call.x, call.training, `${displayName} (backward)`);
+    const [yF, yB] = tf.split(fusedRecurrence(call.x, [forward, backward], call.stepMask), 2, -1);
+    pending = { x: call.x, mask: kwargs?.mask ?? null, y: yB! };
     return yF!;
   };
   bLayer.call = (inputs, kwargs) => {
