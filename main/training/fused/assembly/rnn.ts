@@ -349,12 +349,6 @@ export function transpose(rows: i32, cols: i32, src: usize, dst: usize): void {
   }
 }
 
-/** Every row of z[rows×n] = bias (the start of the input projection). */
-export function broadcastRows(rows: i32, n: i32, bias: usize, z: usize): void {
-  const bytes = <usize>(n << 2);
-  for (let r = 0; r < rows; r++) memory.copy(at(z, r * n), bias, bytes);
-}
-
 /** dst[r] += src[r] for `rows` rows of n. */
 export function addRows(rows: i32, n: i32, src: usize, lds: i32, dst: usize, ldd: i32): void {
   for (let r = 0; r < rows; r++) {
