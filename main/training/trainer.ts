@@ -390,16 +390,10 @@ function step(
       metrics = cfg.metrics.map((m) => tf.keep(computeMetric(m, cfg.loss, ys, pred)));
       return computeLoss(cfg.loss, ys, pred);
     }, vars);
-    let computed: ReturnType<typeof gradients>;
-    if (recordHidden) {
-      // The fused kernels report ‖∂L/∂h_t‖ per timestep while they backpropagate anyway: next to no extra cost.
-      const r = recordHiddenGradients(gradients);
-      computed = r.result;
-      hidden = r.norms;
-    } else {
-      computed = gradients();
-    }
-    const { value, grads } = computed;
+    // The fused kernels report ‖∂L/∂h_t‖ per timestep while they backpropagate anyway: next to no extra cost.
+    const computed = recordHidden ? recordHiddenGradients(gradients) : { result: gradients(), norms: null };
+    hidden = computed.norms;
+    const { value, grads } = computed.result;
     const perVar = vars.map((v) => tf.sum(tf.square(grads[v.name]!)));
     const perLayer = groups.map((g) => tf.addN(g.map((i) => perVar[i]!)));
     let applied = grads;
