@@ -40,17 +40,26 @@ async function until(check: () => boolean, what: string): Promise<void> {
   }
 }
 
-test('a batch split across helper threads gives the same bits as the same slices run on one thread', async (t) => {
-  const threaded = loadKernels('simd');
-  const pool = threadsOf(threaded);
+/** Fresh kernels whose helper threads are all up, or null (the test skipped) on one core. */
+async function threadedKernels(t: { skip(message: string): void }): Promise<{ k: RnnKernels; pool: KernelThreads } | null> {
+  const k = loadKernels('simd');
+  const pool = threadsOf(k);
   if (pool.threads < 2) {
     t.skip('one core: no helper threads');
-    return;
+    return null;
   }
   await until(() => pool.readyHelpers() === pool.threads - 1, 'the kernel threads to start');
+  return { k, pool };
+}
+
+const rnd = (n: number, seed: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(seed * 1000 + i * 0.7) * 0.5);
+
+test('a batch split across helper threads gives the same bits as the same slices run on one thread', async (t) => {
+  const up = await threadedKernels(t);
+  if (!up) return;
+  const threaded = up.k;
   const local = loadKernels('simd');
   const [B, T, D, U] = [7, 9, 3, 5];
-  const rnd = (n: number, seed: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(seed * 1000 + i * 0.7) * 0.5);
   for (const kind of ['SimpleRNN', 'LSTM', 'GRU'] as const) {
     const G = { SimpleRNN: 1, LSTM: 4, GRU: 3 }[kind];
     const cfg = { kind, units: U, activation: 'tanh', recurrentActivation: 'sigmoid', returnSequences: kind !== 'LSTM', goBackwards: kind === 'GRU' } as const;
@@ -67,16 +76,11 @@ test('a batch split across helper threads gives the same bits as the same slices
 // Many parts, taken from one queue: the helper runs some (it is up), every part runs once, and a part that traps
 // (a pointer outside memory) surfaces as an error of the call, wherever it ran — and the pool keeps working.
 test('a call\'s parts are shared out between the threads; a failing part fails the call, not the pool', async (t) => {
-  const k = loadKernels('simd');
-  const pool = threadsOf(k);
-  if (pool.threads < 2) {
-    t.skip('one core: no helper threads');
-    return;
-  }
-  await until(() => pool.readyHelpers() === pool.threads - 1, 'the kernel threads to start');
+  const up = await threadedKernels(t);
+  if (!up) return;
+  const { k, pool } = up;
   const cfg = { kind: 'LSTM', units: 8, activation: 'tanh', recurrentActivation: 'sigmoid', returnSequences: false, goBackwards: false } as const;
   const [B, T, D] = [64, 40, 6];
-  const rnd = (n: number, seed: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(seed * 1000 + i * 0.7) * 0.5);
   let helped = 0;
   for (let i = 0; i < 20 && helped === 0; i++) {
     fusedForward(k, cfg, rnd(B * T * D, 1), [B, T, D], rnd(D * 32, 2), rnd(8 * 32, 3), rnd(32, 4), false);
