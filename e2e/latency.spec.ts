@@ -29,11 +29,18 @@ test('live chart update latency during training', async ({ studioApp }, testInfo
   await studio.byTestId('sample-select').selectOption({ label: 'forecast-gru' });
   await studio.confirmGuardIfShown();
   await studio.openTab('training');
-  // Enough epochs for many redraws: with the fused kernels 3 epochs of this sample took about a second — one redraw.
-  await studio.byTestId('training-epochs').fill('12');
+  // How many epochs give enough redraws depends on the machine (a CI run once saw 4 redraws in 12 epochs), so the run
+  // is long, without early stopping, and the test stops it once it has seen enough to measure.
+  if (await studio.byTestId('training-es-enabled').isChecked()) await studio.byTestId('training-es-enabled').uncheck();
+  await studio.byTestId('training-epochs').fill('500');
   await studio.byTestId('training-epochs').blur();
   await studio.byTestId('train-start').click();
-  await expect(studio.byTestId('train-progress')).toHaveAttribute('data-status', /completed|stopped|early-stopped/, { timeout: 170_000 });
+  await page.waitForFunction(() => {
+    const w = window as unknown as { __arrivals: number[]; __redraws: number[] };
+    return w.__redraws.length >= 8 && w.__arrivals.length >= 20;
+  }, undefined, { timeout: 150_000, polling: 100 });
+  await studio.byTestId('train-stop').click();
+  await expect(studio.byTestId('train-progress')).toHaveAttribute('data-status', /stopped/, { timeout: 60_000 });
   const { arrivals, redraws } = await page.evaluate(() => {
     const w = window as unknown as { __arrivals: number[]; __redraws: number[] };
     return { arrivals: w.__arrivals, redraws: w.__redraws };
@@ -46,8 +53,6 @@ test('live chart update latency during training', async ({ studioApp }, testInfo
     .filter((x): x is number => x !== null)
     .sort((a, b) => a - b);
   expect(latencies.length).toBeGreaterThan(10);
-  // A measurement against one or two redraws says nothing about latency during training.
-  expect(redraws.length).toBeGreaterThan(4);
   const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))]!;
   const report = { events: arrivals.length, measured: latencies.length, redraws: redraws.length, medianMs: Math.round(pct(0.5)), p95Ms: Math.round(pct(0.95)), maxMs: Math.round(latencies.at(-1)!) };
   console.log(`chart update latency: ${JSON.stringify(report)}`);
