@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { gatherRowsInto, registerFastKernels, rowKernelsOf, segmentSumInto } from './kernels.js';
+import { createRequire } from 'node:module';
+import { gatherRowsInto, registerFastKernels, registerNativeViews, rowKernelsOf, segmentSumInto } from './kernels.js';
 import { initBackend } from './backend.js';
 
 test('segmentSumInto adds rows by id and drops ids outside the range', () => {
@@ -72,4 +73,42 @@ test('on wasm the Embedding\'s rows are moved by our WebAssembly kernels, in the
   const sum = tf.unsortedSegmentSum(x, tf.tensor1d([2, 0, 2, -1], 'int32'), 3);
   assert.deepEqual([...sum.dataSync()], [3, 4, 0, 0, 6, 8]);
   tf.dispose([table, ids, x, sum]);
+});
+
+// Native TensorFlow (where @tensorflow/tfjs-node is installed): Reshape and identity Transpose of a tensor still in
+// JavaScript keep it there, share nothing wrong, and the Embedding gradient through them is still right.
+const nativeInstalled = (() => {
+  try {
+    createRequire(import.meta.url).resolve('@tensorflow/tfjs-node');
+    return true;
+  } catch {
+    return false;
+  }
+})();
+test('native TensorFlow: Reshape and identity Transpose keep JavaScript values in JavaScript, and the Embedding gradient is right', { skip: !nativeInstalled && '@tensorflow/tfjs-node is not installed' }, async () => {
+  await initBackend('tensorflow');
+  registerNativeViews();
+  const inJs = (t: tf.Tensor) => (tf.backend() as unknown as { tensorMap: { get(id: object): { values: unknown } } }).tensorMap.get(t.dataId).values != null;
+  const a = tf.tensor([1, 2, 3, 4, 5, 6], [2, 3]);
+  const r = tf.reshape(a, [3, -1]);
+  const t = tf.transpose(r, [0, 1]);
+  assert.deepEqual([r.shape, t.shape], [[3, 2], [3, 2]]);
+  assert.ok(inJs(r) && inJs(t), 'the views must not have moved the values into TensorFlow');
+  // Used by a TensorFlow op, one of them moves into TensorFlow; the others keep their values and shapes.
+  assert.deepEqual(Array.from(tf.add(t, 1).dataSync()), [2, 3, 4, 5, 6, 7]);
+  const swapped = tf.transpose(r);
+  assert.deepEqual(Array.from(swapped.dataSync()), [1, 3, 5, 2, 4, 6]);
+  // A tensor inside TensorFlow: an identity Transpose shares its handle; disposing one leaves the other readable.
+  const inTf = tf.add(a, 0);
+  const same = tf.transpose(inTf, [0, 1]);
+  inTf.dispose();
+  assert.deepEqual(Array.from(same.dataSync()), [1, 2, 3, 4, 5, 6]);
+  const vocab = 50, dim = 5;
+  const ids = tf.tensor2d([[1, 2, 2, 49], [0, 7, 1, 1]], [2, 4], 'int32');
+  const upstream = tf.tensor(Float32Array.from({ length: 8 * dim }, (_, i) => Math.sin(i)), [2, 4, dim]);
+  const table = tf.randomNormal([vocab, dim], 0, 1, 'float32', 3);
+  const g = tf.grad((x: tf.Tensor) => tf.sum(tf.mul(tf.gather(x, ids), upstream)))(table);
+  const ref = tf.matMul(tf.oneHot(ids.flatten(), vocab).toFloat(), upstream.reshape([8, dim]), true, false);
+  assert.ok(tf.max(tf.abs(tf.sub(g, ref))).dataSync()[0]! < 1e-5);
+  tf.dispose([a, r, t, swapped, same, ids, upstream, table, g, ref]);
 });

@@ -1,9 +1,11 @@
 /**
  * The training loop. Our own rather than `model.fit`, because fit's callbacks expose only loss and metrics, and
  * the studio shows the gradient norm of every layer on every batch (FINDINGS.md: computeGradients →
- * norms → applyGradients runs at the speed of fit, without leaks).
+ * norms → applyGradients runs at the speed of fit, without leaks). The optimizer step and those norms are one pass
+ * per variable in our kernels (host-optimizer.ts), with TF.js's arithmetic to the bit.
  */
 import * as tf from '@tensorflow/tfjs';
+import { HostOptimizer } from './host-optimizer.js';
 import type { ResolvedTraining, LossName, MetricName } from '../../shared/model-spec.js';
 import { metricMode } from '../../shared/training-records.js';
 import type { BatchRecord, EpochRecord, TrainResult } from '../../shared/training-records.js';
@@ -124,16 +126,8 @@ export function computeMetric(name: MetricName, loss: LossName, yTrue: tf.Tensor
 }
 
 /** The optimizer with Keras's defaults for the other hyper-parameters (rho 0.9, betas 0.9/0.999, eps 1e-7). */
-export function makeOptimizer(name: ResolvedTraining['optimizer'], learningRate: number): tf.Optimizer {
-  switch (name) {
-    case 'rmsprop': return tf.train.rmsprop(learningRate, 0.9, 0, 1e-7);
-    case 'adam': return tf.train.adam(learningRate, 0.9, 0.999, 1e-7);
-    case 'sgd': return tf.train.sgd(learningRate);
-    default: {
-      const never: never = name;
-      throw new Error(`unknown optimizer ${String(never)}`);
-    }
-  }
+export function makeOptimizer(name: ResolvedTraining['optimizer'], learningRate: number): HostOptimizer {
+  return new HostOptimizer(name, learningRate);
 }
 
 /** Evaluates a source in batches with dropout off; returns the mean of each log weighted by batch size. */
@@ -331,7 +325,6 @@ export async function train(
   } finally {
     tf.dispose(lastGood);
     if (best?.weights) tf.dispose(best.weights);
-    optimizer.dispose();
   }
 }
 
@@ -346,45 +339,42 @@ export function probeSteps(model: tf.LayersModel, source: SampleSource, val: Sam
   const { vars, groups } = variablesByLayer(model);
   const train: number[] = [];
   const valTimes: number[] = [];
-  try {
-    const batches = Math.max(1, Math.ceil(source.count / cfg.batchSize));
-    let timed = 0;
-    // Batches as the loop draws them: a shuffled order (windows and token rows gathered from all over the data).
-    const order = new Int32Array(source.count).map((_, i) => i);
-    if (cfg.shuffle) shuffleInPlace(order, mulberry32(cfg.seed ^ 0x5bd1e995));
-    for (let i = 0; i < opts.maxSteps && (i < opts.minSteps || timed < opts.budgetSeconds); i++) {
-      const start = (i % batches) * cfg.batchSize;
-      const idx = order.subarray(start, Math.min(start + cfg.batchSize, order.length));
+  const batches = Math.max(1, Math.ceil(source.count / cfg.batchSize));
+  let timed = 0;
+  // Batches as the loop draws them: a shuffled order (windows and token rows gathered from all over the data).
+  const order = new Int32Array(source.count).map((_, i) => i);
+  if (cfg.shuffle) shuffleInPlace(order, mulberry32(cfg.seed ^ 0x5bd1e995));
+  for (let i = 0; i < opts.maxSteps && (i < opts.minSteps || timed < opts.budgetSeconds); i++) {
+    const start = (i % batches) * cfg.batchSize;
+    const idx = order.subarray(start, Math.min(start + cfg.batchSize, order.length));
+    const t0 = performance.now();
+    step(model, source, idx, cfg, optimizer, vars, groups);
+    train.push((performance.now() - t0) / 1000);
+    if (i > 0) timed += train[i]!;
+  }
+  if (val && val.count > 0) {
+    for (let i = 0; i < opts.evalSteps; i++) {
+      const n = Math.min(cfg.batchSize, val.count);
+      const sub: SampleSource = { count: n, batch: (ix) => val.batch(ix) };
       const t0 = performance.now();
-      step(model, source, idx, cfg, optimizer, vars, groups);
-      train.push((performance.now() - t0) / 1000);
-      if (i > 0) timed += train[i]!;
+      evaluate(model, sub, cfg);
+      valTimes.push((performance.now() - t0) / 1000);
     }
-    if (val && val.count > 0) {
-      for (let i = 0; i < opts.evalSteps; i++) {
-        const n = Math.min(cfg.batchSize, val.count);
-        const sub: SampleSource = { count: n, batch: (ix) => val.batch(ix) };
-        const t0 = performance.now();
-        evaluate(model, sub, cfg);
-        valTimes.push((performance.now() - t0) / 1000);
-      }
-    }
-  } finally {
-    optimizer.dispose();
   }
   return { train, val: valTimes };
 }
 
 /** One optimizer step; returns the loss, the metrics and the squared gradient norm of each layer (pre-clipping). */
 function step(
-  model: tf.LayersModel, source: SampleSource, idx: Int32Array, cfg: ResolvedTraining, optimizer: tf.Optimizer,
+  model: tf.LayersModel, source: SampleSource, idx: Int32Array, cfg: ResolvedTraining, optimizer: HostOptimizer,
   vars: tf.Variable[], groups: number[][], recordHidden = false,
 ): { lossValue: number; metricValues: number[]; sq: number[]; hidden: Map<string, Float32Array> | null } {
   let metrics: tf.Scalar[] = [];
   let hidden: Map<string, Float32Array> | null = null;
+  let perVar: number[] = [];
   const summary = tf.tidy(() => {
     const { xs, ys } = source.batch(idx);
-    const gradients = () => optimizer.computeGradients(() => {
+    const gradients = () => tf.variableGrads(() => {
       const pred = model.apply(xs, { training: true }) as tf.Tensor;
       // Metrics come from the same forward pass; kept so they survive the gradient scope's cleanup.
       metrics = cfg.metrics.map((m) => tf.keep(computeMetric(m, cfg.loss, ys, pred)));
@@ -394,24 +384,14 @@ function step(
     const computed = recordHidden ? recordHiddenGradients(gradients) : { result: gradients(), norms: null };
     hidden = computed.norms;
     const { value, grads } = computed.result;
-    const perVar = vars.map((v) => tf.sum(tf.square(grads[v.name]!)));
-    const perLayer = groups.map((g) => tf.addN(g.map((i) => perVar[i]!)));
-    let applied = grads;
-    if (cfg.clipnorm !== null) {
-      // Keras `clipnorm`: each gradient tensor is rescaled to at most this L2 norm, independently.
-      const clip = cfg.clipnorm;
-      applied = {};
-      vars.forEach((v, i) => {
-        const norm = tf.sqrt(perVar[i]!);
-        applied[v.name] = tf.div(tf.mul(grads[v.name]!, clip), tf.maximum(norm, clip));
-      });
-    }
-    optimizer.applyGradients(applied);
-    return tf.concat([tf.reshape(value, [1]), ...metrics.map((m) => tf.reshape(m, [1])), tf.stack(perLayer)]);
+    // The optimizer reads every gradient once and returns its squared norm (pre-clipping) on the way.
+    perVar = optimizer.step(vars, vars.map((v) => grads[v.name]), cfg.clipnorm);
+    return tf.concat([tf.reshape(value, [1]), ...metrics.map((m) => tf.reshape(m, [1]))]);
   });
   tf.dispose(metrics);
   const v = summary.dataSync();
   summary.dispose();
   const k = cfg.metrics.length;
-  return { lossValue: v[0]!, metricValues: Array.from(v.subarray(1, 1 + k)), sq: Array.from(v.subarray(1 + k)), hidden };
+  const sq = groups.map((g) => g.reduce((a, i) => a + perVar[i]!, 0));
+  return { lossValue: v[0]!, metricValues: Array.from(v.subarray(1, 1 + k)), sq, hidden };
 }

@@ -13,6 +13,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { ACTIVATION_CODES, heapOf, kernelsUnavailableReason, rnnKernels, threadsOf } from './kernels-wasm.js';
 import { kernelThreadCount } from './kernel-threads.js';
+import { backendCopiesOnWrite, valuesOf } from '../tensor-values.js';
 import type { FusedActivation, KernelHeap, RnnKernels } from './kernels-wasm.js';
 import type { RecurrencePath } from '../../../shared/worker-protocol.js';
 
@@ -250,22 +251,6 @@ export function fusedBackward(k: RnnKernels, cfg: FusedCellConfig, sv: Saved, dy
 }
 
 interface EngineLike { state: { gradientDepth: number } }
-
-interface WasmBackendLike { typedArrayFromHeap(t: tf.TensorInfo): Float32Array }
-
-/** tfjs-backend-wasm copies a tensor's values into its heap when the tensor is made (cpu keeps the array itself). */
-function backendCopiesOnWrite(): boolean {
-  return tf.getBackend() === 'wasm';
-}
-
-/**
- * A float32 tensor's values, read at once: on wasm a view of its heap (no copy — the kernels copy it into their
- * own memory straight away), elsewhere dataSync().
- */
-function valuesOf(t: tf.Tensor): Float32Array {
-  if (backendCopiesOnWrite()) return (tf.backend() as unknown as WasmBackendLike).typedArrayFromHeap(t);
-  return t.dataSync() as Float32Array;
-}
 
 let recording: Map<string, Float32Array> | null = null;
 

@@ -753,3 +753,92 @@ export function seqBackward(kind: i32, batch: i32, steps: i32, features: i32, un
     }
   }
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// Optimizer updates (../host-optimizer.ts). Each is TF.js's optimizer arithmetic in float32, operation by
+// operation, without fused multiply-add (also in the relaxed build): the results equal TF.js's to the bit.
+// `w` is updated in place; the slots (ms; m, v) too. With clipD > 0 the gradient is first rescaled to g·clipC / clipD.
+
+/** Σ g² over n float32 values, accumulated in float64 (each square is exact there). */
+export function sumOfSquares(n: i32, g: usize): f64 {
+  let acc = f64x2.splat(0), acc2 = f64x2.splat(0);
+  let j = 0;
+  for (; j + 4 <= n; j += 4) {
+    const v = v128.load(at(g, j));
+    const lo = f64x2.promote_low_f32x4(v);
+    const hi = f64x2.promote_low_f32x4(v128.shuffle<u32>(v, v, 2, 3, 0, 1));
+    acc = f64x2.add(acc, f64x2.mul(lo, lo));
+    acc2 = f64x2.add(acc2, f64x2.mul(hi, hi));
+  }
+  acc = f64x2.add(acc, acc2);
+  let s = f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1);
+  for (; j < n; j++) {
+    const x = <f64>load<f32>(at(g, j));
+    s += x * x;
+  }
+  return s;
+}
+
+@inline function clipped(g: v128, clipC: v128, clipD: v128, clip: bool): v128 {
+  return clip ? f32x4.div(f32x4.mul(g, clipC), clipD) : g;
+}
+
+@inline function clippedScalar(g: f32, clipC: f32, clipD: f32, clip: bool): f32 {
+  return clip ? (g * clipC) / clipD : g;
+}
+
+/** RMSprop (momentum 0, not centred): ms = ms·ρ + g²·(1−ρ); w = w − g·lr / √(ms + ε). */
+export function rmsprop(n: i32, w: usize, g: usize, ms: usize, lr: f32, rho: f32, omr: f32, eps: f32, clipC: f32, clipD: f32): void {
+  const clip = clipD > 0;
+  const vc = f32x4.splat(clipC), vd = f32x4.splat(clipD), vlr = f32x4.splat(lr), vrho = f32x4.splat(rho), vomr = f32x4.splat(omr), veps = f32x4.splat(eps);
+  let j = 0;
+  for (; j + 4 <= n; j += 4) {
+    const gj = clipped(v128.load(at(g, j)), vc, vd, clip);
+    const s = f32x4.add(f32x4.mul(v128.load(at(ms, j)), vrho), f32x4.mul(f32x4.mul(gj, gj), vomr));
+    v128.store(at(ms, j), s);
+    v128.store(at(w, j), f32x4.sub(v128.load(at(w, j)), f32x4.div(f32x4.mul(gj, vlr), f32x4.sqrt(f32x4.add(s, veps)))));
+  }
+  for (; j < n; j++) {
+    const gj = clippedScalar(load<f32>(at(g, j)), clipC, clipD, clip);
+    const s = load<f32>(at(ms, j)) * rho + (gj * gj) * omr;
+    store<f32>(at(ms, j), s);
+    store<f32>(at(w, j), load<f32>(at(w, j)) - (gj * lr) / Mathf.sqrt(s + eps));
+  }
+}
+
+/** Adam: m = m·β1 + g·(1−β1); v = v·β2 + g²·(1−β2); w = (m/c1) / (√(v/c2) + ε) · (−lr) + w, c = 1 − β^t. */
+export function adam(n: i32, w: usize, g: usize, m: usize, v: usize, nlr: f32, b1: f32, omb1: f32, b2: f32, omb2: f32,
+  c1: f32, c2: f32, eps: f32, clipC: f32, clipD: f32): void {
+  const clip = clipD > 0;
+  const vc = f32x4.splat(clipC), vd = f32x4.splat(clipD), vnlr = f32x4.splat(nlr), vb1 = f32x4.splat(b1), vomb1 = f32x4.splat(omb1);
+  const vb2 = f32x4.splat(b2), vomb2 = f32x4.splat(omb2), vc1 = f32x4.splat(c1), vc2 = f32x4.splat(c2), veps = f32x4.splat(eps);
+  let j = 0;
+  for (; j + 4 <= n; j += 4) {
+    const gj = clipped(v128.load(at(g, j)), vc, vd, clip);
+    const mj = f32x4.add(f32x4.mul(v128.load(at(m, j)), vb1), f32x4.mul(gj, vomb1));
+    const vj = f32x4.add(f32x4.mul(v128.load(at(v, j)), vb2), f32x4.mul(f32x4.mul(gj, gj), vomb2));
+    v128.store(at(m, j), mj);
+    v128.store(at(v, j), vj);
+    const step = f32x4.div(f32x4.div(mj, vc1), f32x4.add(f32x4.sqrt(f32x4.div(vj, vc2)), veps));
+    v128.store(at(w, j), f32x4.add(f32x4.mul(step, vnlr), v128.load(at(w, j))));
+  }
+  for (; j < n; j++) {
+    const gj = clippedScalar(load<f32>(at(g, j)), clipC, clipD, clip);
+    const mj = load<f32>(at(m, j)) * b1 + gj * omb1;
+    const vj = load<f32>(at(v, j)) * b2 + (gj * gj) * omb2;
+    store<f32>(at(m, j), mj);
+    store<f32>(at(v, j), vj);
+    store<f32>(at(w, j), ((mj / c1) / (Mathf.sqrt(vj / c2) + eps)) * nlr + load<f32>(at(w, j)));
+  }
+}
+
+/** SGD: w = (−lr)·g + w. */
+export function sgd(n: i32, w: usize, g: usize, nlr: f32, clipC: f32, clipD: f32): void {
+  const clip = clipD > 0;
+  const vc = f32x4.splat(clipC), vd = f32x4.splat(clipD), vnlr = f32x4.splat(nlr);
+  let j = 0;
+  for (; j + 4 <= n; j += 4) {
+    v128.store(at(w, j), f32x4.add(f32x4.mul(vnlr, clipped(v128.load(at(g, j)), vc, vd, clip)), v128.load(at(w, j))));
+  }
+  for (; j < n; j++) store<f32>(at(w, j), nlr * clippedScalar(load<f32>(at(g, j)), clipC, clipD, clip) + load<f32>(at(w, j)));
+}
