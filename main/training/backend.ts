@@ -11,7 +11,7 @@ import { createRequire } from 'node:module';
 import util from 'node:util';
 import { dirname, join } from 'node:path';
 import { isMainThread } from 'node:worker_threads';
-import { registerFastKernels, registerNativeViews } from './kernels.js';
+import { registerFastKernels, registerNativeKernels } from './kernels.js';
 
 import type { BackendInfo, BackendPreference } from '../../shared/worker-protocol.js';
 import { BACKEND_PREFERENCES } from '../../shared/worker-protocol.js';
@@ -118,7 +118,7 @@ async function tryNative(): Promise<{ ok: true; version: string; note: string } 
     const mod = require('@tensorflow/tfjs-node') as { version?: { 'tfjs-node'?: string; 'tfjs-core'?: string } };
     const ok = await tf.setBackend('tensorflow');
     if (!ok) return { ok: false, why: '@tensorflow/tfjs-node loaded but its backend failed to initialise' };
-    registerNativeViews();
+    registerNativeKernels();
     const tfVersion = (tf.backend() as unknown as { binding?: { TF_Version?: string } }).binding?.TF_Version;
     const note = `${tfVersion ? `TensorFlow ${tfVersion}, ` : ''}oneDNN ${oneDnn ? 'on (TF_ENABLE_ONEDNN_OPTS=0 before start-up is faster here)' : 'off'}`;
     return { ok: true, version: mod.version?.['tfjs-node'] ?? 'unknown', note };

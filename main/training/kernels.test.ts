@@ -2,8 +2,21 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { createRequire } from 'node:module';
-import { gatherRowsInto, registerFastKernels, registerNativeViews, rowKernelsOf, segmentSumInto } from './kernels.js';
+import { gatherRowsInto, registerFastKernels, registerNativeKernels, rowKernelsOf, segmentSumInto } from './kernels.js';
 import { initBackend } from './backend.js';
+import { heapOf, rnnKernels } from './fused/kernels-wasm.js';
+
+const nativeInstalled = (() => {
+  try {
+    createRequire(import.meta.url).resolve('@tensorflow/tfjs-node');
+    return true;
+  } catch {
+    return false;
+  }
+})();
+// Native TensorFlow joins the backend tables where tfjs-node is installed (its row kernels run in our kernels' memory).
+const BACKENDS = ['cpu', 'wasm', ...(nativeInstalled ? ['tensorflow' as const] : [])] as const;
+const register = (backend: (typeof BACKENDS)[number]) => (backend === 'tensorflow' ? registerNativeKernels() : registerFastKernels(backend));
 
 test('segmentSumInto adds rows by id and drops ids outside the range', () => {
   const out = new Float32Array(3 * 2);
@@ -13,10 +26,10 @@ test('segmentSumInto adds rows by id and drops ids outside the range', () => {
 
 // The Embedding gradient computed through our kernel must equal a one-hot matmul reference (5 values per row: the
 // wasm row kernels' SIMD loop and their scalar tail; an id outside the table is dropped).
-for (const backend of ['cpu', 'wasm'] as const) {
+for (const backend of BACKENDS) {
   test(`Embedding gradient on ${backend} equals the one-hot reference`, async () => {
     await initBackend(backend);
-    registerFastKernels(backend);
+    register(backend);
     const vocab = 50, dim = 5;
     const ids = tf.tensor2d([[1, 2, 2, 49], [0, 7, 1, 1]], [2, 4], 'int32');
     const upstream = tf.randomNormal([2, 4, dim], 0, 1, 'float32', 7);
@@ -41,10 +54,10 @@ test('gatherRowsInto copies rows by index and names an index outside the table',
 
 // Our GatherV2 takes axis 0 (the Embedding's case); other axes fall through to the stock kernel. Both must equal
 // references computed without a gather.
-for (const backend of ['cpu', 'wasm'] as const) {
+for (const backend of BACKENDS) {
   test(`GatherV2 on ${backend}: axis 0 is ours, axis 1 stock, both equal a one-hot reference`, async () => {
     await initBackend(backend);
-    registerFastKernels(backend);
+    register(backend);
     const table = tf.randomNormal([6, 3, 2], 0, 1, 'float32', 5);
     const ids = tf.tensor2d([[5, 0], [2, 2]], [2, 2], 'int32');
     const rows = tf.gather(table, ids);
@@ -77,17 +90,9 @@ test('on wasm the Embedding\'s rows are moved by our WebAssembly kernels, in the
 
 // Native TensorFlow (where @tensorflow/tfjs-node is installed): Reshape and identity Transpose of a tensor still in
 // JavaScript keep it there, share nothing wrong, and the Embedding gradient through them is still right.
-const nativeInstalled = (() => {
-  try {
-    createRequire(import.meta.url).resolve('@tensorflow/tfjs-node');
-    return true;
-  } catch {
-    return false;
-  }
-})();
-test('native TensorFlow: Reshape and identity Transpose keep JavaScript values in JavaScript, and the Embedding gradient is right', { skip: !nativeInstalled && '@tensorflow/tfjs-node is not installed' }, async () => {
+test('native TensorFlow: Reshape and identity Transpose keep JavaScript values in JavaScript; the Embedding gradient is right and stays there', { skip: !nativeInstalled && '@tensorflow/tfjs-node is not installed' }, async () => {
   await initBackend('tensorflow');
-  registerNativeViews();
+  registerNativeKernels();
   const inJs = (t: tf.Tensor) => (tf.backend() as unknown as { tensorMap: { get(id: object): { values: unknown } } }).tensorMap.get(t.dataId).values != null;
   const a = tf.tensor([1, 2, 3, 4, 5, 6], [2, 3]);
   const r = tf.reshape(a, [3, -1]);
@@ -109,6 +114,12 @@ test('native TensorFlow: Reshape and identity Transpose keep JavaScript values i
   const table = tf.randomNormal([vocab, dim], 0, 1, 'float32', 3);
   const g = tf.grad((x: tf.Tensor) => tf.sum(tf.mul(tf.gather(x, ids), upstream)))(table);
   const ref = tf.matMul(tf.oneHot(ids.flatten(), vocab).toFloat(), upstream.reshape([8, dim]), true, false);
+  assert.ok(inJs(g), 'the segment sum\'s result stays in JavaScript for the optimizer');
   assert.ok(tf.max(tf.abs(tf.sub(g, ref))).dataSync()[0]! < 1e-5);
+  // A bad token id is named; the kernels' memory is given back either way.
+  const k = rnnKernels()!;
+  const inUse = heapOf(k).inUse();
+  assert.throws(() => tf.gather(table, tf.tensor1d([0, 50], 'int32')), /GatherV2: index 50 at position 1 is outside \[0, 49\]/);
+  assert.equal(heapOf(k).inUse(), inUse);
   tf.dispose([a, r, t, swapped, same, ids, upstream, table, g, ref]);
 });

@@ -8,7 +8,8 @@
  *
  * On wasm both ops run as WebAssembly (fused/assembly/rows.ts) inside tfjs-backend-wasm's own memory, on the
  * tensors where they lie: gather + its gradient for 128 × 200 ids into a 10000 × 32 table went from 13.1 to 7.9 ms
- * (the JavaScript loops below remain for the cpu backend, and wherever that module cannot load).
+ * (the JavaScript loops below remain for the cpu backend, and wherever that module cannot load). On native
+ * TensorFlow the same row kernels run in our fused kernels' memory (computeInKernelMemory).
  *
  * UnsortedSegmentSum:
  * It is the gradient of Gather, i.e. of every Embedding. The stock cpu kernel loops over all segments (the whole
@@ -17,7 +18,7 @@
  * ("Kernel 'UnsortedSegmentSum' not registered for backend 'wasm'"). One pass over the ids adding rows is all it takes.
  */
 import * as tf from '@tensorflow/tfjs';
-import { rowKernelsIn } from './fused/kernels-wasm.js';
+import { heapOf, rnnKernels, rowKernelsIn } from './fused/kernels-wasm.js';
 import type { RowKernels } from './fused/kernels-wasm.js';
 
 type Values = Float32Array | Int32Array;
@@ -95,9 +96,10 @@ const registered = new Set<string>();
  * Makes a kernel's output on either backend and lets `fill` write it from its inputs' values. On wasm, `inPlace`
  * (when given and our row kernels load) writes it instead, from the tensors' byte offsets in the backend's memory.
  */
-function computeOn(backendName: 'cpu' | 'wasm', args: { backend: unknown }, shape: number[], dtype: tf.DataType,
+function computeOn(backendName: BackendName, args: { backend: unknown }, shape: number[], dtype: tf.DataType,
   fill: (out: Values, values: (t: tf.TensorInfo) => Values) => void,
   inPlace?: (rows: RowKernels, out: number, at: (t: tf.TensorInfo) => number) => void): tf.TensorInfo {
+  if (backendName === 'tensorflow') return computeInKernelMemory(args.backend as NodeBackendLike, shape, dtype, fill, inPlace);
   if (backendName === 'cpu') {
     const backend = args.backend as CpuBackendLike;
     const n = shape.reduce((a, b) => a * b, 1);
@@ -120,10 +122,52 @@ function computeOn(backendName: 'cpu' | 'wasm', args: { backend: unknown }, shap
   return out;
 }
 
+type BackendName = 'cpu' | 'wasm' | 'tensorflow';
+
+/**
+ * Native TensorFlow: the operands are copied into our kernels' memory (from JavaScript, or out of TensorFlow), the
+ * row kernel runs there, and the result stays in JavaScript, where the fused recurrent kernels and the optimizer read
+ * it without a copy. Without the kernels, JavaScript loops. TensorFlow's own gather and segment sum took 0.9–1.8 and
+ * 1.2–2.2 ms (upload of the gradient included) for 128 × 200 ids into a 10000 × 32 table, and the fused kernels then
+ * copied the gathered rows back out of TensorFlow.
+ */
+function computeInKernelMemory(backend: NodeBackendLike, shape: number[], dtype: tf.DataType,
+  fill: (out: Values, values: (t: tf.TensorInfo) => Values) => void,
+  inPlace?: (rows: RowKernels, out: number, at: (t: tf.TensorInfo) => number) => void): tf.TensorInfo {
+  const n = shape.reduce((a, b) => a * b, 1);
+  const out = dtype === 'int32' || dtype === 'bool' ? new Int32Array(n) : new Float32Array(n);
+  const k = inPlace ? rnnKernels() : null;
+  if (!k || !inPlace) {
+    fill(out, (t) => backend.readSync(t.dataId));
+    return { dataId: backend.write(out, shape, dtype), shape, dtype };
+  }
+  const heap = heapOf(k);
+  const held: number[] = [heap.alloc(n)];
+  try {
+    const at = (t: tf.TensorInfo) => {
+      const v = backend.readSync(t.dataId);
+      const p = heap.alloc(v.length);
+      held.push(p);
+      new Uint8Array(k.memory.buffer, p, v.byteLength).set(new Uint8Array(v.buffer, v.byteOffset, v.byteLength));
+      return p;
+    };
+    inPlace(k, held[0]!, at);
+    new Uint8Array(out.buffer).set(new Uint8Array(k.memory.buffer, held[0]!, n * 4));
+  } finally {
+    for (const p of held) heap.release(p);
+  }
+  return { dataId: backend.write(out, shape, dtype), shape, dtype };
+}
+
 /** Replaces GatherV2's common case and UnsortedSegmentSum on the cpu and wasm backends (idempotent). Call after the backend is registered. */
 export function registerFastKernels(backendName: 'cpu' | 'wasm'): void {
   if (registered.has(backendName)) return;
   registerFastGather(backendName);
+  registerSegmentSum(backendName);
+  registered.add(backendName);
+}
+
+function registerSegmentSum(backendName: BackendName): void {
   const kernelName = 'UnsortedSegmentSum';
   if (tf.getKernel(kernelName, backendName)) tf.unregisterKernel(kernelName, backendName);
   tf.registerKernel({
@@ -136,10 +180,9 @@ export function registerFastKernels(backendName: 'cpu' | 'wasm'): void {
         x.dtype === 'float32' && segmentIds.dtype === 'int32' ? (k, out, at) => k.segmentSum(out, at(x), at(segmentIds), n, numSegments, inner) : undefined);
     },
   });
-  registered.add(backendName);
 }
 
-function registerFastGather(backendName: 'cpu' | 'wasm'): void {
+function registerFastGather(backendName: BackendName): void {
   const stock = tf.getKernel('GatherV2', backendName);
   if (!stock) return;
   tf.unregisterKernel('GatherV2', backendName);
@@ -158,7 +201,10 @@ function registerFastGather(backendName: 'cpu' | 'wasm'): void {
       return computeOn(backendName, args, shape, x.dtype, (out, values) => gatherRowsInto(out, values(x), values(indices), rows, inner),
         fourBytes ? (k, out, at) => {
           const bad = k.gatherRows(out, at(x), at(indices), n, rows, inner);
-          if (bad >= 0) throw GATHER_RANGE((args.backend as WasmBackendLike).typedArrayFromHeap(indices)[bad]!, bad, rows);
+          if (bad >= 0) {
+            const ids = backendName === 'wasm' ? (args.backend as WasmBackendLike).typedArrayFromHeap(indices) : (args.backend as NodeBackendLike).readSync(indices.dataId);
+            throw GATHER_RANGE(ids[bad]!, bad, rows);
+          }
         } : undefined);
     },
   });
@@ -166,20 +212,24 @@ function registerFastGather(backendName: 'cpu' | 'wasm'): void {
 
 /** tfjs-node's backend: a tensor made from JavaScript keeps its array (`values`) until a TensorFlow op first needs it. */
 interface NodeBackendLike {
+  readSync(dataId: object): Values;
   write(values: Values, shape: number[], dtype: tf.DataType): object;
   incRef(dataId: object): void;
   tensorMap: { get(dataId: object): { values: Values | null } | undefined };
 }
 
 /**
- * On native TensorFlow, Reshape of a tensor still held in JavaScript, and any Transpose that keeps the axes in
- * order, return the same values under the new shape instead of running a TensorFlow op (idempotent).
- * The Embedding's gradient path needs it: TF.js reshapes the upstream gradient (from the fused kernels, so still in
- * JavaScript) and transposes it with axes unchanged before the segment sum; that uploaded the 3.3 MB gradient of a
- * 128 × 200 × 32 batch and then copied it inside TensorFlow, 0.35 + 0.9 ms a step. Now the segment sum uploads it once.
+ * Native TensorFlow (idempotent): the Embedding's GatherV2 and UnsortedSegmentSum on our row kernels
+ * (computeInKernelMemory), and Reshape of a tensor still held in JavaScript, and any Transpose that keeps the axes in
+ * order, return the same values under the new shape instead of running a TensorFlow op.
+ * The Embedding's gradient path needs the latter: TF.js reshapes the upstream gradient (from the fused kernels, so
+ * still in JavaScript) and transposes it with axes unchanged before the segment sum; that uploaded the 3.3 MB
+ * gradient of a 128 × 200 × 32 batch and then copied it inside TensorFlow, 0.35 + 0.9 ms a step.
  */
-export function registerNativeViews(): void {
-  if (registered.has('tensorflow-views')) return;
+export function registerNativeKernels(): void {
+  if (registered.has('tensorflow')) return;
+  registerFastGather('tensorflow');
+  registerSegmentSum('tensorflow');
   const view = (kernelName: string, shapeOf: (x: tf.TensorInfo, attrs: Record<string, unknown>) => number[] | null, inTensorFlowToo: boolean) => {
     const stock = tf.getKernel(kernelName, 'tensorflow');
     if (!stock) return;
@@ -203,5 +253,5 @@ export function registerNativeViews(): void {
   };
   view('Reshape', (x, attrs) => tf.util.inferFromImplicitShape([...(attrs.shape as number[])], tf.util.sizeFromShape(x.shape)), false);
   view('Transpose', (x, attrs) => ((attrs.perm as number[]).every((p, i) => p === i) ? [...x.shape] : null), true);
-  registered.add('tensorflow-views');
+  registered.add('tensorflow');
 }

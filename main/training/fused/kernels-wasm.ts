@@ -24,7 +24,7 @@ interface WasmApi {
 }
 const WebAssemblyApi = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
-export interface RnnKernels {
+export interface RnnKernels extends RowKernels {
   /** Shared, so that kernel threads (kernel-threads.ts) work in it too. */
   memory: WasmMemory;
   /** The compiled module, for the kernel threads to instantiate over the same memory. */

@@ -842,3 +842,7 @@ export function sgd(n: i32, w: usize, g: usize, nlr: f32, clipC: f32, clipD: f32
   }
   for (; j < n; j++) store<f32>(at(w, j), nlr * clippedScalar(load<f32>(at(g, j)), clipC, clipD, clip) + load<f32>(at(w, j)));
 }
+
+// The Embedding's row kernels, for backends whose tensors do not live in WebAssembly memory (native TensorFlow):
+// there ../kernels.ts copies the operands into this module's memory and runs them here.
+export { gatherRows, segmentSum } from './rows';
