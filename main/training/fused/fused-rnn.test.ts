@@ -3,6 +3,8 @@
 // activation, odd sizes that exercise the kernels' non-SIMD tails, no bias, Bidirectional in every merge mode and
 // stacks. A model built twice from one spec with the same seed gets the same weights; only one copy is patched.
 import { test } from 'node:test';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { fitsKernelMemory, fusedBackward, fusedForward, installFusedRecurrence, kernelMemoryLimit, recordHiddenGradients } from './fused-rnn.js';
@@ -198,6 +200,35 @@ test('kernel memory is all given back after training steps and predictions', () 
   for (let i = 0; i < 3; i++) tf.dispose(opt.minimize(() => tf.mean(model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar, true)!);
   tf.dispose(model.predict(x) as tf.Tensor);
   assert.equal(heapOf(k).inUse(), 0);
+  tf.dispose(x);
+  model.dispose();
+});
+
+// A forward pass that keeps its state for a backward pass that never comes (the loss threw) must not hold kernel
+// memory for ever: once the pass is unreachable, the orphan registry gives it back. (Its held value used to reference
+// the pass itself, which kept it reachable, so it never ran: this test failed with 4,896 bytes still in use.)
+test('kernel memory kept for a backward pass that never runs is given back once the pass is garbage', async () => {
+  const k = rnnKernels()!;
+  const model = build({ name: 'orphan', layers: () => [make('LSTM', 4)] });
+  installFusedRecurrence(model);
+  const x = tf.randomNormal([3, STEPS, 4], 0, 1, 'float32', 9);
+  const before = heapOf(k).inUse();
+  assert.throws(() => tf.variableGrads(() => {
+    tf.dispose(model.apply(x, { training: true }) as tf.Tensor);
+    throw new Error('the loss failed');
+  }), /the loss failed/);
+  assert.ok(heapOf(k).inUse() > before, 'the forward pass should have kept its state for a backward pass');
+  // TF.js keeps the failed call's tape until the next gradient computation replaces it.
+  const w = tf.variable(tf.ones([2]), true, 'orphan_next');
+  tf.dispose(Object.values(tf.variableGrads(() => tf.sum(w) as tf.Scalar).grads));
+  w.dispose();
+  v8.setFlagsFromString('--expose-gc');
+  const gc = vm.runInNewContext('gc') as () => void;
+  for (let i = 0; i < 20 && heapOf(k).inUse() > before; i++) {
+    gc();
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  assert.equal(heapOf(k).inUse(), before);
   tf.dispose(x);
   model.dispose();
 });

@@ -38,7 +38,8 @@ export interface Saved {
   inMask: number; recMask: number; hm: number;
   /** The timestep mask, [batch, steps] of 0/1 (0 when the input had none). */
   mask: number;
-  released: boolean;
+  /** Shared with the orphan registry, which must not hold the Saved itself (that would keep it reachable forever). */
+  lease: { released: boolean };
 }
 
 /** Dropout masks for one training step, [batch, features] and [batch, units], already scaled by 1/(1 − rate). */
@@ -64,8 +65,9 @@ function carve(heap: KernelHeap, counts: number[]): { region: number; ptrs: numb
 }
 
 // Frees what a forward pass kept when its gradient is never taken (the tape was dropped without a backward pass).
-const orphans = new FinalizationRegistry<{ heap: KernelHeap; saved: Saved }>(({ heap, saved }) => {
-  if (!saved.released) { saved.released = true; heap.release(saved.region); }
+// The held value names the region and the lease, not the Saved: a held value that reaches its target keeps it alive.
+const orphans = new FinalizationRegistry<{ heap: KernelHeap; region: number; lease: { released: boolean } }>(({ heap, region, lease }) => {
+  if (!lease.released) { lease.released = true; heap.release(region); }
 });
 
 const KIND_CODES: Record<CellKind, number> = { SimpleRNN: 0, LSTM: 1, GRU: 2 };
@@ -136,7 +138,7 @@ export function fusedForwardAll(k: RnnKernels, jobs: ForwardJob[], keep: boolean
     }
     const saved: Saved = {
       batch: B, steps: T, features: D,
-      region, x: pX, w: pW, r: pR, z: pZ, h: pH, c: pC, tc: pTC, rh: pRH, inMask: pIM, recMask: pRM, hm: pHM, mask: pMask, released: false,
+      region, x: pX, w: pW, r: pR, z: pZ, h: pH, c: pC, tc: pTC, rh: pRH, inMask: pIM, recMask: pRM, hm: pHM, mask: pMask, lease: { released: false },
     };
     return saved;
   });
@@ -155,11 +157,11 @@ export function fusedForwardAll(k: RnnKernels, jobs: ForwardJob[], keep: boolean
       for (let b = 0; b < B; b++) y.set(m.subarray((pH + (b * ldh + T * U) * F) / F, (pH + (b + 1) * ldh * F) / F), b * U);
     }
     if (!keep) {
-      saved.released = true;
+      saved.lease.released = true;
       heap.release(saved.region);
       return { y };
     }
-    orphans.register(saved, { heap, saved }, saved);
+    orphans.register(saved, { heap, region: saved.region, lease: saved.lease }, saved);
     return { y, saved };
   });
 }
@@ -179,7 +181,7 @@ export function fusedForward(k: RnnKernels, cfg: FusedCellConfig, x: Float32Arra
  * Bidirectional layer do), every layer's dx is the same array: the sum of their input gradients.
  */
 export function fusedBackwardAll(k: RnnKernels, jobs: BackwardJob[], hiddenNorms = false, copy = true, sumDx = false): Gradients[] {
-  for (const { saved } of jobs) if (saved.released) throw new Error('fused recurrent layer: the gradient of this forward pass was already taken');
+  for (const { saved } of jobs) if (saved.lease.released) throw new Error('fused recurrent layer: the gradient of this forward pass was already taken');
   const heap = heapOf(k);
   const threads = threadsOf(k);
   const parts: number[][] = [];
@@ -238,7 +240,7 @@ export function fusedBackwardAll(k: RnnKernels, jobs: BackwardJob[], hiddenNorms
   });
   jobs.forEach(({ saved: sv }, j) => {
     heap.release(laid[j]!.region);
-    sv.released = true;
+    sv.lease.released = true;
     orphans.unregister(sv);
     heap.release(sv.region);
   });
