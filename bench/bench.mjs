@@ -108,8 +108,11 @@ function runChild(cmd, args, { timeoutS = childTimeoutS, env = process.env, echo
 function parseResult(r) {
   const line = r.stdout.split('\n').find((l) => l.startsWith('BENCH_RESULT '));
   if (r.code === 0 && line) return JSON.parse(line.slice('BENCH_RESULT '.length));
-  const tail = r.stderr.trim().split('\n').filter(Boolean).slice(-3).join(' | ');
-  return { error: `exit ${r.code}: ${tail.slice(0, 400)}` };
+  // The error's own line (a stack's last lines say only where): the first line naming an error, then the last lines.
+  const lines = r.stderr.trim().split('\n').filter(Boolean);
+  const named = lines.find((l) => /\b\w*(Error|Exception)\b|^error:/i.test(l) && !/^\s+at /.test(l));
+  const tail = [named, ...lines.slice(-2)].filter(Boolean).join(' | ');
+  return { error: `exit ${r.code}: ${tail.slice(0, 600)}` };
 }
 
 // ---------- the Keras environment ----------
