@@ -36,7 +36,6 @@ export class HostOptimizer {
   /** Adam's running β1^t and β2^t, float32 scalars as TF.js keeps them. */
   private accBeta1 = f(OPTIMIZER_DEFAULTS.beta1);
   private accBeta2 = f(OPTIMIZER_DEFAULTS.beta2);
-  iterations = 0;
 
   /** `useKernels: false` keeps the JavaScript loops even where the kernels load (the tests compare both). */
   constructor(readonly name: HostOptimizerName, readonly learningRate: number, private readonly useKernels = true) {
@@ -76,7 +75,6 @@ export class HostOptimizer {
       this.accBeta1 = f(this.accBeta1 * c.b1);
       this.accBeta2 = f(this.accBeta2 * c.b2);
     }
-    this.iterations++;
     return squares;
   }
 

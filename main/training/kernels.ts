@@ -239,6 +239,8 @@ export function registerNativeKernels(): void {
       kernelFunc: (args) => {
         const backend = args.backend as unknown as NodeBackendLike;
         const x = args.inputs.x as tf.TensorInfo;
+        // Strings and complex numbers keep their values in other forms: left to the stock kernel.
+        if (x.dtype === 'string' || x.dtype === 'complex64') return stock.kernelFunc(args);
         const shape = shapeOf(x, args.attrs as Record<string, unknown>);
         const values = backend.tensorMap.get(x.dataId)?.values;
         if (shape && values) return { dataId: backend.write(values, shape, x.dtype), shape, dtype: x.dtype };
