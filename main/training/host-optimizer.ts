@@ -1,6 +1,6 @@
 /**
  * The optimizer step (RMSprop, Adam, SGD) as one pass over each variable's values in our WebAssembly kernels
- * (fused/assembly/rnn.ts), instead of TF.js's optimizers, which run 5–13 backend ops per variable. The arithmetic is
+ * (fused/assembly/rnn.ts), instead of TF.js's optimizers, which run 2–15 backend ops per variable. The arithmetic is
  * TF.js's, operation by operation, each result rounded to float32 as TensorFlow rounds it (no fused multiply-add),
  * so the weights come out bit for bit the same (host-optimizer.test.ts compares them with TF.js's optimizers on
  * every backend, through the kernels and through the JavaScript loops used where the kernels cannot load).
