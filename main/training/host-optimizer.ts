@@ -7,8 +7,8 @@
  *
  * Why: on native TensorFlow each of those ops costs 15–45 µs of eager dispatch, and on an Embedding's 320,000
  * weights 200–450 µs; RMSprop (TF.js computes its mean square twice) plus the gradient norm made 17 ops over the
- * Embedding table per step, 4–5 ms of a 65 ms Bidirectional-LSTM step, and ~100 more small ones. The pass also
- * yields each gradient's squared L2 norm (the studio's per-layer gradient norms, and clipnorm's scale).
+ * Embedding table per step, about 4 ms of a 65 ms Bidirectional-LSTM step, and ~140 more on the other 8 variables.
+ * The pass also yields each gradient's squared L2 norm (the studio's per-layer gradient norms, and clipnorm's scale).
  */
 import * as tf from '@tensorflow/tfjs';
 import { heapOf, rnnKernels } from './fused/kernels-wasm.js';
