@@ -4,7 +4,7 @@
 //   (fused multiply-add), which the loader picks where the engine validates it;
 // - the Embedding's row kernels (rows.ts) as rows.wasm, which runs inside tfjs-backend-wasm's memory.
 // Runs on `npm install`/`npm ci` (prepare) and before the tests, the web host and the benchmark; skips the compile
-// when every module is newer than its source. `--force` rebuilds.
+// when every module is newer than every source. `--force` rebuilds.
 import { main } from 'assemblyscript/asc';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';

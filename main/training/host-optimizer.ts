@@ -30,6 +30,15 @@ interface Constants {
   b1: number; omb1: number; b2: number; omb2: number; c1: number; c2: number;
 }
 
+/**
+ * Keras's clipnorm for a gradient of squared norm `sq`, as both paths apply it: g·c / ‖g‖ (float32) when ‖g‖ exceeds
+ * c; [0, 0] (no scaling) otherwise.
+ */
+function clipScale(sq: number, clipnorm: number | null): [clipC: number, clipD: number] {
+  const norm = f(Math.sqrt(sq));
+  return clipnorm !== null && norm > clipnorm ? [f(clipnorm), norm] : [0, 0];
+}
+
 export class HostOptimizer {
   /** Per variable (by position in the `vars` of step()), its slots: RMSprop the mean square; Adam m and v. */
   private readonly slots: Float32Array[][] = [];
@@ -91,8 +100,7 @@ export class HostOptimizer {
       m.set(g, pG / F);
       slots.forEach((s, j) => m.set(s, pS[j]! / F));
       const sq = k.sumOfSquares(n, pG);
-      const norm = f(Math.sqrt(sq));
-      const [clipC, clipD] = clipnorm !== null && norm > clipnorm ? [clipnorm, norm] : [0, 0];
+      const [clipC, clipD] = clipScale(sq, clipnorm);
       if (this.name === 'rmsprop') k.rmsprop(n, pW, pG, pS[0]!, c.lr, c.rho, c.omr, c.eps, clipC, clipD);
       else if (this.name === 'adam') k.adam(n, pW, pG, pS[0]!, pS[1]!, c.nlr, c.b1, c.omb1, c.b2, c.omb2, c.c1, c.c2, c.eps, clipC, clipD);
       else k.sgd(n, pW, pG, c.nlr, clipC, clipD);
@@ -109,8 +117,8 @@ export class HostOptimizer {
     const n = w.length;
     let sq = 0;
     for (let j = 0; j < n; j++) sq += gRaw[j]! * gRaw[j]!;
-    const norm = f(Math.sqrt(sq));
-    const g = clipnorm !== null && norm > clipnorm ? Float32Array.from(gRaw, (x) => f(f(x * f(clipnorm)) / norm)) : gRaw;
+    const [clipC, clipD] = clipScale(sq, clipnorm);
+    const g = clipD > 0 ? Float32Array.from(gRaw, (x) => f(f(x * clipC) / clipD)) : gRaw;
     const out = new Float32Array(n);
     switch (this.name) {
       case 'sgd':

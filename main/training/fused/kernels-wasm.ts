@@ -85,7 +85,10 @@ export function loadKernels(variant: KernelVariant): RnnKernels {
   return { ...(instance.exports as unknown as RnnKernels), memory, module };
 }
 
-/** The Embedding's ops on tfjs-backend-wasm's tensors, in place (assembly/rows.ts); pointers are byte offsets there. */
+/**
+ * The Embedding's ops (assembly/rows.ts): as rows.wasm in place on tfjs-backend-wasm's tensors (pointers are byte
+ * offsets there), and inside the fused kernels' module for native TensorFlow (pointers into kernel memory).
+ */
 export interface RowKernels {
   /** out[i] = table[indices[i]] (rows of `inner` 4-byte values); −1, or the position of the first index outside [0, rows). */
   gatherRows(out: Ptr, table: Ptr, indices: Ptr, n: I, rows: I, inner: I): number;

@@ -759,7 +759,10 @@ export function seqBackward(kind: i32, batch: i32, steps: i32, features: i32, un
 // operation, without fused multiply-add (also in the relaxed build): the results equal TF.js's to the bit.
 // `w` is updated in place; the slots (ms; m, v) too. With clipD > 0 the gradient is first rescaled to g·clipC / clipD.
 
-/** Σ g² over n float32 values, accumulated in float64 (each square is exact there). */
+/**
+ * Σ g² over n float32 values, accumulated in float64 (each square is exact there). sumSquares above, for the
+ * per-step hidden norms, stays in float32.
+ */
 export function sumOfSquares(n: i32, g: usize): f64 {
   let acc = f64x2.splat(0), acc2 = f64x2.splat(0);
   let j = 0;
