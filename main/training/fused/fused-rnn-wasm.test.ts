@@ -1,5 +1,6 @@
 // The fused path on the wasm backend, where it reads tensors straight from tfjs-backend-wasm's heap and hands
-// gradients over as views: same outputs, gradients and training losses as TF.js's own RNN there.
+// gradients over as views: same training losses and weights as the op-by-op path there (TF.js's RNN, and Keras's
+// cell step by step for the layer with dropout).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
@@ -15,7 +16,7 @@ function build(): tf.Sequential {
   ] });
 }
 
-test('on wasm: fused training steps give TF.js\'s losses and weights', async () => {
+test('on wasm: fused training steps give the op-by-op path\'s losses and weights', async () => {
   const info = await initBackend('wasm');
   assert.equal(info.name, 'wasm');
   const ids = tf.tensor2d(Array.from({ length: 16 * 13 }, (_, i) => (i * 7) % 40), [16, 13], 'int32');
@@ -24,6 +25,12 @@ test('on wasm: fused training steps give TF.js\'s losses and weights', async () 
   const fused = build();
   fused.setWeights(ref.getWeights());
   assert.ok(installFusedRecurrence(fused).every((p) => p.fused));
+  process.env.RNN_STUDIO_FUSED = '0';
+  try {
+    assert.ok(installFusedRecurrence(ref).every((p) => !p.fused));
+  } finally {
+    delete process.env.RNN_STUDIO_FUSED;
+  }
   const train = (model: tf.LayersModel, seed: number) => {
     const opt = tf.train.rmsprop(0.01);
     const losses: number[] = [];
@@ -43,7 +50,7 @@ test('on wasm: fused training steps give TF.js\'s losses and weights', async () 
     return losses;
   };
   const a = train(fused, 7), b = train(ref, 7);
-  a.forEach((v, i) => assert.ok(Math.abs(v - b[i]!) < 1e-4, `step ${i}: fused ${v} vs TF.js ${b[i]}`));
+  a.forEach((v, i) => assert.ok(Math.abs(v - b[i]!) < 1e-4, `step ${i}: fused ${v} vs op by op ${b[i]}`));
   const wa = fused.getWeights().map((w) => w.dataSync()), wb = ref.getWeights().map((w) => w.dataSync());
   wa.forEach((w, i) => w.forEach((v, j) => assert.ok(Math.abs(v - wb[i]![j]!) < 1e-4, `weight ${i}[${j}]: ${v} vs ${wb[i]![j]}`)));
   tf.dispose([ids, y]);

@@ -7,7 +7,8 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { fitsKernelMemory, fusedBackward, fusedForward, installFusedRecurrence, kernelMemoryLimit, recordHiddenGradients } from './fused-rnn.js';
+import { fitsKernelMemory, fusedBackward, fusedForward, installFusedRecurrence, kernelMemoryLimit, recordHiddenGradients, setDropoutMaskSource } from './fused-rnn.js';
+import type { DropoutMaskRequest, DropoutMaskSource } from './fused-rnn.js';
 import { heapOf, loadKernels, rnnKernels, threadsOf } from './kernels-wasm.js';
 import type { RnnKernels } from './kernels-wasm.js';
 import { withSeededRandom } from '../seeded-random.js';
@@ -139,6 +140,18 @@ test('masked input and dropout are both reported as fused', () => {
   tf.dispose([masked, dropout] as never);
 });
 
+/** Runs fn with the fused kernels turned off (RNN_STUDIO_FUSED=0): installFusedRecurrence then keeps only the op-by-op paths. */
+async function withFusedOff<T>(fn: () => T): Promise<T> {
+  const before = process.env.RNN_STUDIO_FUSED;
+  process.env.RNN_STUDIO_FUSED = '0';
+  try {
+    return fn();
+  } finally {
+    if (before === undefined) delete process.env.RNN_STUDIO_FUSED;
+    else process.env.RNN_STUDIO_FUSED = before;
+  }
+}
+
 // Masked timesteps (Embedding maskZero): padding before, after and inside a sequence, a sequence that is all padding
 // and one with none. TF.js carries the state (and the output) over a masked step; the kernels must give the same
 // outputs and the same gradients of every weight, the embedding's included (it gets none from a masked step).
@@ -166,13 +179,15 @@ function buildMasked(c: Case): tf.Sequential {
 }
 
 for (const c of maskedCases) {
-  test(`fused = TF.js reference with masked timesteps: ${c.name}`, async () => {
+  test(`fused = reference with masked timesteps: ${c.name}`, async () => {
     const ref = buildMasked(c);
     const fused = buildMasked(c);
     fused.setWeights(ref.getWeights());
     const paths = installFusedRecurrence(fused);
     assert.ok(paths.length > 0 && paths.every((p) => p.fused), JSON.stringify(paths));
     const training = c.name.includes('training');
+    // The reference: TF.js's RNN, or while training with dropout Keras's cell op by op (TF.js's trains another model).
+    if (training) await withFusedOff(() => installFusedRecurrence(ref));
     const x = tf.tensor2d(PADDED, [6, STEPS], 'int32');
     const outShape = (ref.outputs[0]!.shape as number[]).map((d) => d ?? 6);
     const proj = tf.randomNormal(outShape, 0, 1, 'float32', 4);
@@ -290,28 +305,60 @@ test('the kernels\' tanh and sigmoid: within 4e-7 of exact from −30 to 30, NaN
   }
 });
 
-// Dropout while training: the fused path draws TF.js's masks in TF.js's order, so under the same seed both paths
-// compute the same training step (outputs and every gradient).
+// Dropout while training follows Keras 3, not TF.js: one mask per sequence, per gate once recurrentDropout > 0, and a
+// GRU's carried state unmasked. The reference is Keras's cell written out in TF.js ops (keras-recurrence.ts, the
+// op-by-op path, taken here with the kernels off); both paths get the same masks from setDropoutMaskSource.
+function injectedMasks(): { source: DropoutMaskSource; requests: DropoutMaskRequest[] } {
+  const requests: DropoutMaskRequest[] = [];
+  let seed = 100;
+  const draw = (count: number, rows: number, n: number, rate: number) => (count === 0 ? null : Array.from({ length: count }, () =>
+    tf.tidy(() => tf.div(tf.cast(tf.greater(tf.randomUniform([rows, n], 0, 1, 'float32', seed++), rate), 'float32'), 1 - rate).dataSync() as Float32Array)));
+  return {
+    requests,
+    source: (r) => {
+      requests.push(r);
+      return { input: draw(r.inputGates, r.batch, r.features, r.inputRate), recurrent: draw(r.recurrentGates, r.batch, r.units, r.recurrentRate) };
+    },
+  };
+}
+
+
 for (const cls of ['SimpleRNN', 'LSTM', 'GRU']) {
-  for (const [dropout, recurrentDropout, wrapped] of [[0.3, 0, false], [0, 0.4, false], [0.25, 0.35, false], [0.25, 0.35, true]] as const) {
-    test(`fused = TF.js reference while training with dropout ${dropout} / recurrentDropout ${recurrentDropout}: ${wrapped ? `Bidirectional(${cls})` : cls}`, async () => {
+  for (const [dropout, recurrentDropout, wrapped] of [[0.3, 0, false], [0, 0.4, false], [0.25, 0.35, false], [0.25, 0.35, true], [0, 0.5, false]] as const) {
+    test(`fused = Keras's cell (op by op) while training with dropout ${dropout} / recurrentDropout ${recurrentDropout}: ${wrapped ? `Bidirectional(${cls})` : cls}`, async () => {
       const first = (cfg: Cfg) => (wrapped ? bi(make(cls, 6, { ...cfg, returnSequences: true }), 'concat') : make(cls, 6, { ...cfg, returnSequences: true, goBackwards: cls === 'GRU' }));
       const c: Case = { name: 'dropout', layers: () => [first({ dropout, recurrentDropout }), make(cls, 5, { dropout, recurrentDropout })] };
       const ref = build(c);
       const fused = build(c);
       fused.setWeights(ref.getWeights());
-      installFusedRecurrence(fused);
+      assert.ok(installFusedRecurrence(fused).every((p) => p.fused));
+      assert.ok((await withFusedOff(() => installFusedRecurrence(ref))).every((p) => !p.fused));
       const x = tf.randomNormal([7, STEPS, 4], 0, 1, 'float32', 11);
       const proj = tf.randomNormal([7, 2], 0, 1, 'float32', 12);
-      const step = (model: tf.LayersModel) => withSeededRandom(42, async () => {
-        const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
-        const { grads, value } = tf.variableGrads(() => tf.sum(tf.mul(model.apply(x, { training: true }) as tf.Tensor, proj)) as tf.Scalar, vars);
-        const out = { loss: value.dataSync()[0]!, dw: vars.map((v) => grads[v.name]!.dataSync() as Float32Array) };
-        value.dispose();
-        Object.values(grads).forEach((g) => g.dispose());
-        return out;
-      });
-      const a = await step(fused), b = await step(ref);
+      const step = (model: tf.LayersModel) => {
+        const masks = injectedMasks();
+        setDropoutMaskSource(masks.source);
+        try {
+          const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
+          const { grads, value } = tf.variableGrads(() => tf.sum(tf.mul(model.apply(x, { training: true }) as tf.Tensor, proj)) as tf.Scalar, vars);
+          const out = { loss: value.dataSync()[0]!, dw: vars.map((v) => grads[v.name]!.dataSync() as Float32Array), requests: masks.requests };
+          value.dispose();
+          Object.values(grads).forEach((g) => g.dispose());
+          return out;
+        } finally {
+          setDropoutMaskSource(null);
+        }
+      };
+      const a = step(fused), b = step(ref);
+      // Keras's mask counts: per gate for inputs and state once recurrentDropout > 0, else one input mask.
+      const G = { SimpleRNN: 1, LSTM: 4, GRU: 3 }[cls]!;
+      for (const r of b.requests) {
+        assert.equal(r.recurrentGates, recurrentDropout ? G : 0);
+        assert.equal(r.inputGates, dropout ? (recurrentDropout ? G : 1) : 0);
+      }
+      // (The two models' layer names differ by their automatic suffix.)
+      const asked = (rs: DropoutMaskRequest[]) => rs.map(({ layer: _, ...r }) => r);
+      assert.deepEqual(asked(a.requests), asked(b.requests), 'both paths asked for the same masks in the same order');
       assert.ok(Math.abs(a.loss - b.loss) <= 2e-5 * Math.max(1, Math.abs(b.loss)), `loss ${a.loss} vs ${b.loss}`);
       a.dw.forEach((g, i) => {
         const d = maxRelDiff(g, b.dw[i]!);
@@ -327,6 +374,31 @@ for (const cls of ['SimpleRNN', 'LSTM', 'GRU']) {
     });
   }
 }
+
+// The defect this replaces: TF.js's GRU multiplies the state it carries by the recurrent mask. With the update gate
+// at z = ½, a candidate of 0 after the first step and a recurrent mask of 2 (rate ½), Keras's state halves at every
+// step (h_t = ½·h₋₁); TF.js's stays where it is (½·2·h₋₁), and with z nearer 1 it grows without bound.
+test('a GRU with recurrentDropout carries its state unmasked (Keras), on the kernels and op by op', async () => {
+  for (const off of [false, true]) {
+    const model = tf.sequential({ layers: [tf.layers.gru({ units: 2, recurrentDropout: 0.5, returnSequences: true, inputShape: [10, 1], recurrentActivation: 'sigmoid' })] });
+    // Gate order z, r, h: only the candidate sees the input; every bias and recurrent weight is 0, so z = r = ½.
+    model.setWeights([tf.tensor2d([[0, 0, 0, 0, 1, 1]]), tf.zeros([2, 6]), tf.zeros([6])]);
+    const paths = off ? await withFusedOff(() => installFusedRecurrence(model)) : installFusedRecurrence(model);
+    assert.equal(paths[0]!.fused, !off);
+    setDropoutMaskSource((r) => ({ input: null, recurrent: Array.from({ length: r.recurrentGates }, () => new Float32Array(r.batch * r.units).fill(2)) }));
+    try {
+      const x = tf.tensor3d([1, 0, 0, 0, 0, 0, 0, 0, 0, 0], [1, 10, 1]);
+      const y = tf.tidy(() => (model.apply(x, { training: true }) as tf.Tensor).dataSync() as Float32Array);
+      const h1 = y[0]!, h10 = y[18]!;
+      assert.ok(Math.abs(h1 - 0.5 * Math.tanh(1)) < 1e-6, `h1 ${h1}`);
+      assert.ok(Math.abs(h10 - h1 / 2 ** 9) < 1e-5 * h1, `${off ? 'op by op' : 'kernels'}: h10 ${h10}, Keras: ${h1 / 2 ** 9} (TF.js's carry: ${h1})`);
+      x.dispose();
+    } finally {
+      setDropoutMaskSource(null);
+      model.dispose();
+    }
+  }
+});
 
 // Both directions of a Bidirectional layer go to the kernel threads together: one kernel call per pass, holding
 // slices of both directions that cover each direction's batch once (the equality with TF.js is the matrix above).

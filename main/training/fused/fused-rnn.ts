@@ -14,6 +14,7 @@ import * as tf from '@tensorflow/tfjs';
 import { ACTIVATION_CODES, heapOf, kernelsUnavailableReason, rnnKernels, threadsOf } from './kernels-wasm.js';
 import { kernelThreadCount } from './kernel-threads.js';
 import { backendCopiesOnWrite, valuesOf } from '../tensor-values.js';
+import { kerasRecurrence } from './keras-recurrence.js';
 import type { FusedActivation, KernelHeap, RnnKernels } from './kernels-wasm.js';
 import type { RecurrencePath } from '../../../shared/worker-protocol.js';
 
@@ -34,16 +35,28 @@ export interface FusedCellConfig {
 export interface Saved {
   batch: number; steps: number; features: number;
   region: number; x: number; w: number; r: number; z: number; h: number; c: number; tc: number; rh: number;
-  /** Dropout masks and the masked states (0 when the step ran without dropout). */
-  inMask: number; recMask: number; hm: number;
+  /** Dropout masks (0 when the step ran without dropout; layouts in assembly/rnn.ts) and the input masks per sample. */
+  inMask: number; inGates: number; recMask: number;
   /** The timestep mask, [batch, steps] of 0/1 (0 when the input had none). */
   mask: number;
   /** Shared with the orphan registry, which must not hold the Saved itself (that would keep it reachable forever). */
   lease: { released: boolean };
 }
 
-/** Dropout masks for one training step, [batch, features] and [batch, units], already scaled by 1/(1 − rate). */
-export interface DropoutMasks { input: Float32Array | null; recurrent: Float32Array | null }
+/**
+ * Dropout masks for one training step, drawn once per sequence as Keras 3 draws them, already scaled by 1/(1 − rate):
+ * `input` one [batch, features] mask, or one per gate (Keras's implementation 1, which it runs whenever
+ * recurrent_dropout > 0); `recurrent` one [batch, units] mask per gate (SimpleRNN: one). Gate order i, f, c, o (LSTM),
+ * z, r, h (GRU).
+ */
+export interface DropoutMasks { input: Float32Array[] | null; recurrent: Float32Array[] | null }
+
+/** Per-gate masks [G][batch·n] → [batch, G, n], the kernels' layout. */
+function byGateRows(masks: Float32Array[], batch: number, n: number): Float32Array {
+  const G = masks.length, out = new Float32Array(batch * G * n);
+  for (let b = 0; b < batch; b++) masks.forEach((m, g) => out.set(m.subarray(b * n, (b + 1) * n), (b * G + g) * n));
+  return out;
+}
 
 const F = 4; // bytes per float32
 
@@ -114,35 +127,42 @@ export function fusedForwardAll(k: RnnKernels, jobs: ForwardJob[], keep: boolean
   const heap = heapOf(k);
   const threads = threadsOf(k);
   const parts: number[][] = [];
+  const scratches: number[] = [];
   const laid = jobs.map(({ cfg, x, dims, kernel, recurrent, bias, masks = { input: null, recurrent: null }, stepMask = null }) => {
     const [B, T, D] = dims;
     const U = cfg.units, GU = GATES[cfg.kind] * U;
     const lstm = cfg.kind === 'LSTM', gru = cfg.kind === 'GRU';
+    const inGates = masks.input?.length ?? 1, G = GATES[cfg.kind];
     const { region, ptrs } = carve(heap, [B * T * D, D * GU, U * GU, GU, B * T * GU, B * (T + 1) * U,
       lstm ? B * (T + 1) * U : 0, lstm ? B * T * U : 0, gru ? B * T * U : 0,
-      masks.input ? B * D : 0, masks.recurrent ? B * U : 0, masks.recurrent ? B * T * U : 0, stepMask ? B * T : 0]);
-    const [pX, pW, pR, pB, pZ, pH, pC, pTC, pRH, pIM, pRM, pHM, pMask] = ptrs as [number, number, number, number, number, number, number, number, number, number, number, number, number];
+      masks.input ? B * inGates * D : 0, masks.recurrent ? B * G * U : 0, stepMask ? B * T : 0]);
+    const [pX, pW, pR, pB, pZ, pH, pC, pTC, pRH, pIM, pRM, pMask] = ptrs as [number, number, number, number, number, number, number, number, number, number, number, number];
+    // Scratch for this pass only: the input masked per gate, and the masked h₋₁.
+    const scratch = carve(heap, [masks.input && inGates > 1 ? B * T * D : 0, masks.recurrent ? B * U : 0]);
+    scratches.push(scratch.region);
+    const [pXS, pHS] = scratch.ptrs as [number, number];
     const m = heap.view();
     if (stepMask) m.set(stepMask, pMask / F);
     m.set(x, pX / F); m.set(kernel, pW / F); m.set(recurrent, pR / F);
     if (bias) m.set(bias, pB / F);
-    if (masks.input) m.set(masks.input, pIM / F);
-    if (masks.recurrent) m.set(masks.recurrent, pRM / F);
+    if (masks.input) m.set(byGateRows(masks.input, B, D), pIM / F);
+    if (masks.recurrent) m.set(byGateRows(masks.recurrent, B, U), pRM / F);
     for (const [b0, b1] of threads.slices(B, sliceCount(threads.threads, B, jobs.length))) {
       parts.push([
         KIND_CODES[cfg.kind], b1 - b0, T, D, U, row(pX, T * D, b0), pW, pR, bias ? pB : 0,
         row(pZ, T * GU, b0), row(pH, (T + 1) * U, b0), row(pC, (T + 1) * U, b0), row(pTC, T * U, b0), row(pRH, T * U, b0),
         ACTIVATION_CODES[cfg.activation], ACTIVATION_CODES[cfg.recurrentActivation], cfg.goBackwards ? 1 : 0,
-        row(pIM, D, b0), row(pRM, U, b0), row(pHM, T * U, b0), row(pMask, T, b0),
+        row(pIM, inGates * D, b0), inGates, row(pRM, G * U, b0), row(pXS, T * D, b0), row(pHS, U, b0), row(pMask, T, b0),
       ]);
     }
     const saved: Saved = {
       batch: B, steps: T, features: D,
-      region, x: pX, w: pW, r: pR, z: pZ, h: pH, c: pC, tc: pTC, rh: pRH, inMask: pIM, recMask: pRM, hm: pHM, mask: pMask, lease: { released: false },
+      region, x: pX, w: pW, r: pR, z: pZ, h: pH, c: pC, tc: pTC, rh: pRH, inMask: pIM, inGates, recMask: pRM, mask: pMask, lease: { released: false },
     };
     return saved;
   });
   threads.run('seqForward', parts, (a) => (k.seqForward as (...args: number[]) => void)(...a));
+  for (const region of scratches) heap.release(region);
 
   const m = heap.view();
   return laid.map((saved, j) => {
@@ -190,9 +210,12 @@ export function fusedBackwardAll(k: RnnKernels, jobs: BackwardJob[], hiddenNorms
     const U = cfg.units, GU = GATES[cfg.kind] * U;
     const slices = threads.slices(B, sliceCount(threads.threads, B, jobs.length));
     const P = slices.length;
+    const wide = Math.max(D, U);
+    const needXS = (sv.inMask && sv.inGates > 1) || sv.recMask;
     const { region, ptrs } = carve(heap, [GU * D, GU * U, P * D * GU, P * U * GU, P * GU, B * T * D, B * U, B * U, B * U, B * U, dy.length,
-      hiddenNorms ? P * T : 0, sv.mask ? 2 * B * U : 0]);
-    const [pWT, pRT, pdW, pdR, pdB, pdX, pDH0, pDH1, pDC, pDRH, pDY, pHN, pSV] = ptrs as [number, number, number, number, number, number, number, number, number, number, number, number, number];
+      hiddenNorms ? P * T : 0, sv.mask ? 2 * B * U : 0, needXS ? B * T * wide : 0, sv.recMask ? B * U : 0]);
+    const [pWT, pRT, pdW, pdR, pdB, pdX, pDH0, pDH1, pDC, pDRH, pDY, pHN, pSV, pXS, pHS] = ptrs as [number, number, number, number, number, number, number, number, number, number, number, number, number, number, number];
+    const G = GATES[cfg.kind];
     heap.view().set(dy, pDY / F);
     k.transpose(D, GU, sv.w, pWT);
     k.transpose(U, GU, sv.r, pRT);
@@ -204,8 +227,8 @@ export function fusedBackwardAll(k: RnnKernels, jobs: BackwardJob[], hiddenNorms
       row(pDH0, U, b0), row(pDH1, U, b0), row(pDC, U, b0), row(pDRH, U, b0),
       pdW + i * D * GU * F, pdR + i * U * GU * F, pdB + i * GU * F, row(pdX, T * D, b0),
       ACTIVATION_CODES[cfg.activation], ACTIVATION_CODES[cfg.recurrentActivation],
-      row(sv.inMask, D, b0), row(sv.recMask, U, b0), row(sv.hm, T * U, b0), pHN ? pHN + i * T * F : 0,
-      row(sv.mask, T, b0), row(pSV, 2 * U, b0),
+      row(sv.inMask, sv.inGates * D, b0), sv.inGates, row(sv.recMask, G * U, b0), row(pXS, T * wide, b0), row(pHS, U, b0),
+      pHN ? pHN + i * T * F : 0, row(sv.mask, T, b0), row(pSV, 2 * U, b0),
     ]));
     return { region, P, pdW, pdR, pdB, pdX, pHN };
   });
@@ -350,10 +373,12 @@ export function fusedRecurrence(x: tf.Tensor, dirs: [Direction] | [Direction, Di
 // Installing the fused path on a built model.
 
 interface LayerVariableLike { read(): tf.Variable }
+interface ActivationLike { apply(x: tf.Tensor): tf.Tensor }
 interface CellLike {
   units: number;
   kernel: LayerVariableLike; recurrentKernel: LayerVariableLike; bias?: LayerVariableLike | null;
   dropout?: number; recurrentDropout?: number;
+  activation: ActivationLike; recurrentActivation?: ActivationLike;
   getConfig(): Record<string, unknown>;
   getClassName(): string;
 }
@@ -384,22 +409,44 @@ function planLayer(layer: RnnLike): { cfg?: FusedCellConfig; reason?: string; dr
   };
 }
 
+/** Who draws a layer's dropout masks for one call: by default kerasDropoutMasks; the training-parity tests inject theirs. */
+export type DropoutMaskSource = (request: DropoutMaskRequest) => DropoutMasks;
+export interface DropoutMaskRequest {
+  /** The layer's display name ("gru", "bidirectional (forward)"). */
+  layer: string;
+  kind: CellKind; batch: number; features: number; units: number;
+  /** How many masks each side needs (0: that dropout is off). */
+  inputGates: number; recurrentGates: number;
+  inputRate: number; recurrentRate: number;
+}
+let maskSource: DropoutMaskSource | null = null;
+
 /**
- * The dropout masks TF.js's cell would draw for this call, drawn the same way and in the same order (it draws
- * one mask per gate and uses the first), so a seeded run takes the same random numbers, and trains the same
- * model, on the fused path as on TF.js's.
+ * Replaces the dropout-mask draw of every recurrent layer (fused or op by op) until called again with null. For tests
+ * that step our training and Keras's with the same masks (interop/tests/test_training_parity.py).
  */
-function tfjsDropoutMasks(cell: CellLike, kind: CellKind, batch: number, features: number): DropoutMasks {
-  const count = kind === 'LSTM' ? 4 : kind === 'GRU' ? 3 : 1;
-  const draw = (shape: number[], rate: number | undefined): Float32Array | null => {
-    if (!(rate !== undefined && rate > 0 && rate < 1)) return null;
-    return tf.tidy(() => {
-      const masks = Array.from({ length: count }, () => tf.dropout(tf.ones(shape), rate));
-      return masks[0]!.dataSync() as Float32Array;
-    });
+export function setDropoutMaskSource(source: DropoutMaskSource | null): void {
+  maskSource = source;
+}
+
+/**
+ * The masks Keras 3 draws for one call of a recurrent layer (keras/src/layers/rnn/dropout_rnn_cell.py): one per
+ * sequence, shared by all timesteps; with recurrent_dropout > 0 Keras runs its implementation 1, with a mask per gate
+ * for the inputs and for the state, otherwise one input mask for all gates. TF.js draws a mask per gate and uses
+ * only the first. Drawn with TF.js's random ops, so a seeded run (seeded-random.ts) repeats.
+ */
+function kerasDropoutMasks(cell: CellLike, kind: CellKind, batch: number, features: number, layer: string): DropoutMasks {
+  const rate = (r: number | undefined) => (r !== undefined && r > 0 && r < 1 ? r : 0);
+  const inputRate = rate(cell.dropout), recurrentRate = rate(cell.recurrentDropout);
+  const G = GATES[kind];
+  const request: DropoutMaskRequest = {
+    layer, kind, batch, features, units: cell.units, inputRate, recurrentRate,
+    inputGates: inputRate ? (recurrentRate ? G : 1) : 0, recurrentGates: recurrentRate ? G : 0,
   };
-  const input = draw([batch, features], cell.dropout);
-  return { input, recurrent: draw([batch, cell.units], cell.recurrentDropout) };
+  if (maskSource) return maskSource(request);
+  const draw = (count: number, n: number, r: number): Float32Array[] | null => (count === 0 ? null
+    : tf.tidy(() => Array.from({ length: count }, () => tf.dropout(tf.ones([batch, n]), r).dataSync() as Float32Array)));
+  return { input: draw(request.inputGates, features, inputRate), recurrent: draw(request.recurrentGates, cell.units, recurrentRate) };
 }
 
 /** WebAssembly (32-bit) memory tops out at 4 GiB; RNN_STUDIO_KERNEL_MEMORY_MB lowers the ceiling (tests). */
@@ -420,11 +467,12 @@ export function fitsKernelMemory(cfgs: FusedCellConfig[], batch: number, steps: 
   for (const cfg of cfgs) {
     const U = cfg.units, GU = GATES[cfg.kind] * U;
     const states = cfg.kind === 'LSTM' ? 3 : cfg.kind === 'GRU' ? 2 : 1;
-    const saved = B * T * D + (D + U + 1) * GU + B * T * GU + states * B * (T + 1) * U + B * (D + U) + B * T * U + B * T;
+    const G = GATES[cfg.kind];
+    const saved = B * T * D + (D + U + 1) * GU + B * T * GU + states * B * (T + 1) * U + G * B * (D + U) + B * T;
     // The backward pass's transposed weights, one partial weight gradient per slice, dx, the dh/dc rows (and those
-    // set aside at masked steps), dy.
+    // set aside at masked steps), dy, the per-gate masked inputs or states.
     const slices = sliceCount(kernelThreadCount(), B, cfgs.length);
-    const scratch = (GU * (D + U + 1)) * (2 + slices) + B * T * D + 6 * B * U + B * T * U + slices * T;
+    const scratch = (GU * (D + U + 1)) * (2 + slices) + B * T * D + 7 * B * U + B * T * U + slices * T + B * T * Math.max(D, U);
     need += (saved + scratch) * F;
   }
   const k = rnnKernels();
@@ -489,26 +537,52 @@ function direction(layer: RnnLike, p: Patched, x: tf.Tensor, training: boolean, 
   const [batch, , features] = x.shape as [number, number, number];
   return {
     cfg: p.cfg, kernel: cell.kernel.read(), recurrent: cell.recurrentKernel.read(), bias: cell.bias ? cell.bias.read() : null,
-    masks: training && p.dropout ? tfjsDropoutMasks(cell, p.cfg.kind, batch, features) : undefined, layerName,
+    masks: training && p.dropout ? kerasDropoutMasks(cell, p.cfg.kind, batch, features, layerName) : undefined, layerName,
   };
 }
 
-function patch(layer: RnnLike, out: RecurrencePath[], displayName: string): Patched | null {
+/**
+ * A training call of a layer with dropout that the kernels cannot run (another activation, a batch too big for
+ * kernel memory, the kernels off): Keras's cell step by step in TF.js ops (keras-recurrence.ts), with Keras's masks,
+ * rather than TF.js's cell, which would train a different model.
+ */
+function kerasOpByOp(layer: RnnLike, kind: CellKind, inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>, displayName: string): tf.Tensor {
+  const x = Array.isArray(inputs) ? inputs[0]! : inputs;
+  const [batch, , features] = x.shape as [number, number, number];
+  const cell = layer.cell;
+  const given = kwargs.mask as tf.Tensor | tf.Tensor[] | null | undefined;
+  const stepMask = (Array.isArray(given) ? given[0] : given) ?? null;
+  const identity = (t: tf.Tensor) => t;
+  return kerasRecurrence(x, {
+    kind, units: cell.units, returnSequences: layer.returnSequences, goBackwards: layer.goBackwards,
+    activation: (t) => cell.activation.apply(t), recurrentActivation: cell.recurrentActivation ? (t) => cell.recurrentActivation!.apply(t) : identity,
+    kernel: cell.kernel.read(), recurrent: cell.recurrentKernel.read(), bias: cell.bias ? cell.bias.read() : null,
+  }, kerasDropoutMasks(cell, kind, batch, features, displayName), stepMask);
+}
+
+/**
+ * Puts one recurrent layer on the fused kernels where it and the call allow (`allowFused`), and its training calls
+ * with dropout on Keras's semantics in any case; returns what pairDirections needs when the layer is fused.
+ */
+function patch(layer: RnnLike, out: RecurrencePath[], displayName: string, allowFused = true): Patched | null {
   const plan = planLayer(layer);
   const unavailable = kernelsUnavailableReason();
-  if (!plan.cfg || unavailable) {
-    out.push({ layer: displayName, fused: false, reason: unavailable ?? plan.reason });
-    return null;
-  }
-  const patched: Patched = { cfg: plan.cfg, dropout: plan.dropout };
+  const kind = CELL_KINDS[layer.cell.getClassName()];
+  const fused = allowFused && plan.cfg && !unavailable ? { cfg: plan.cfg, dropout: plan.dropout } : null;
+  out.push(fused ? { layer: displayName, fused: true } : { layer: displayName, fused: false, reason: unavailable ?? plan.reason });
+  // Stateful layers and those returning their state keep TF.js's cell (Keras's has the same arithmetic without dropout).
+  const kerasDropout = kind !== undefined && plan.dropout && !layer.stateful && !layer.returnState;
+  if (!fused && !kerasDropout) return null;
   const original = layer.call.bind(layer);
   layer.call = (inputs, kwargs) => {
-    const call = fusedCall(inputs, kwargs, [patched.cfg], displayName);
-    if (!call) return original(inputs, kwargs);
-    return fusedRecurrence(call.x, [direction(layer, patched, call.x, call.training, displayName)], call.stepMask);
+    if (fused) {
+      const call = fusedCall(inputs, kwargs, [fused.cfg], displayName);
+      if (call) return fusedRecurrence(call.x, [direction(layer, fused, call.x, call.training, displayName)], call.stepMask);
+    }
+    if (kerasDropout && kwargs?.training === true && kwargs.initialState == null) return kerasOpByOp(layer, kind, inputs, kwargs, displayName);
+    return original(inputs, kwargs);
   };
-  out.push({ layer: displayName, fused: true });
-  return patched;
+  return fused;
 }
 
 /**
@@ -547,21 +621,19 @@ function pairDirections(bi: BidirectionalLike, f: Patched, b: Patched, displayNa
  * Call once, right after building the model; idempotence is not needed (each model is built once per run).
  */
 export function installFusedRecurrence(model: tf.LayersModel): RecurrencePath[] {
+  const enabled = fusedRecurrenceEnabled();
   const paths: RecurrencePath[] = [];
-  if (!fusedRecurrenceEnabled()) {
-    for (const layer of model.layers) {
-      if ((layer as RnnLike).cell || (layer as BidirectionalLike).forwardLayer) paths.push({ layer: layer.name, fused: false, reason: 'turned off (RNN_STUDIO_FUSED=0)' });
-    }
-    return paths;
-  }
+  // Turned off, each layer is reported once, but still gets Keras's dropout semantics (patch with allowFused false).
+  const perDirection: RecurrencePath[] = enabled ? paths : [];
   for (const layer of model.layers) {
     const bi = layer as BidirectionalLike;
+    if (!enabled && ((layer as RnnLike).cell || bi.forwardLayer)) paths.push({ layer: layer.name, fused: false, reason: 'turned off (RNN_STUDIO_FUSED=0)' });
     if (bi.forwardLayer && bi.backwardLayer) {
-      const f = patch(bi.forwardLayer, paths, `${layer.name} (forward)`);
-      const b = patch(bi.backwardLayer, paths, `${layer.name} (backward)`);
+      const f = patch(bi.forwardLayer, perDirection, `${layer.name} (forward)`, enabled);
+      const b = patch(bi.backwardLayer, perDirection, `${layer.name} (backward)`, enabled);
       if (f && b && f.cfg.units === b.cfg.units && f.cfg.returnSequences === b.cfg.returnSequences) pairDirections(bi, f, b, layer.name);
     } else if ((layer as RnnLike).cell) {
-      patch(layer as RnnLike, paths, layer.name);
+      patch(layer as RnnLike, perDirection, layer.name, enabled);
     }
   }
   return paths;

@@ -369,13 +369,27 @@ export function scaleRows(rows: i32, n: i32, x: usize, ldx: i32, mask: usize, ld
   }
 }
 
-/** dst[r] = src[r] ⊙ mask[r] for `rows` rows of n. */
-function maskedCopy(rows: i32, n: i32, src: usize, lds: i32, mask: usize, dst: usize, ldd: i32): void {
+/** dst[r] = src[r] ⊙ mask[r] for `rows` rows of n (ldm = 0: one mask row for all rows). */
+function maskedCopy(rows: i32, n: i32, src: usize, lds: i32, mask: usize, ldm: i32, dst: usize, ldd: i32): void {
   for (let r = 0; r < rows; r++) {
-    const s = at(src, r * lds), m = at(mask, r * n), d = at(dst, r * ldd);
+    const s = at(src, r * lds), m = at(mask, r * ldm), d = at(dst, r * ldd);
     let j = 0;
     for (; j + 4 <= n; j += 4) v128.store(at(d, j), f32x4.mul(v128.load(at(s, j)), v128.load(at(m, j))));
     for (; j < n; j++) store<f32>(at(d, j), load<f32>(at(s, j)) * load<f32>(at(m, j)));
+  }
+}
+
+/** dst[r] = (accumulate ? dst[r] : 0) + src[r] ⊙ mask[r] for `rows` rows of n (ldm = 0: one mask row for all rows). */
+function addMasked(rows: i32, n: i32, src: usize, lds: i32, mask: usize, ldm: i32, dst: usize, ldd: i32, accumulate: bool): void {
+  if (!accumulate) {
+    maskedCopy(rows, n, src, lds, mask, ldm, dst, ldd);
+    return;
+  }
+  for (let r = 0; r < rows; r++) {
+    const s = at(src, r * lds), m = at(mask, r * ldm), d = at(dst, r * ldd);
+    let j = 0;
+    for (; j + 4 <= n; j += 4) v128.store(at(d, j), f32x4.add(v128.load(at(d, j)), f32x4.mul(v128.load(at(s, j)), v128.load(at(m, j)))));
+    for (; j < n; j++) store<f32>(at(d, j), load<f32>(at(d, j)) + load<f32>(at(s, j)) * load<f32>(at(m, j)));
   }
 }
 
@@ -563,26 +577,33 @@ export function gruBackwardA(batch: i32, units: i32, z: usize, ldz: i32, hPrev: 
   }
 }
 
-/** GRU backward, second half, given drh = d(r ⊙ h₋₁): z's r block ← d(pre-activation of r); dhp += drh ⊙ r. */
-export function gruBackwardB(batch: i32, units: i32, z: usize, ldz: i32, hPrev: usize, ldh: i32, drh: usize, dhp: usize, recAct: i32): void {
-  if (recAct == ACT_SIGMOID) gruBackwardBWith(batch, units, z, ldz, hPrev, ldh, drh, dhp, ACT_SIGMOID);
-  else gruBackwardBWith(batch, units, z, ldz, hPrev, ldh, drh, dhp, recAct);
+/**
+ * GRU backward, second half, given drh = d(r ⊙ ĥ₋₁), where ĥ₋₁ is h₋₁ as the candidate's product saw it (times the
+ * candidate's recurrent-dropout mask rm, if any): z's r block ← d(pre-activation of r); dhp += drh ⊙ r (⊙ rm).
+ */
+export function gruBackwardB(batch: i32, units: i32, z: usize, ldz: i32, hSeen: usize, ldh: i32, drh: usize, dhp: usize, recAct: i32,
+  rm: usize, ldrm: i32): void {
+  if (recAct == ACT_SIGMOID) gruBackwardBWith(batch, units, z, ldz, hSeen, ldh, drh, dhp, ACT_SIGMOID, rm, ldrm);
+  else gruBackwardBWith(batch, units, z, ldz, hSeen, ldh, drh, dhp, recAct, rm, ldrm);
 }
 
 // The body, inlined twice by the dispatcher above: once with the common activations as constants.
-@inline function gruBackwardBWith(batch: i32, units: i32, z: usize, ldz: i32, hPrev: usize, ldh: i32, drh: usize, dhp: usize, recAct: i32): void {
+@inline function gruBackwardBWith(batch: i32, units: i32, z: usize, ldz: i32, hSeen: usize, ldh: i32, drh: usize, dhp: usize, recAct: i32,
+  rm: usize, ldrm: i32): void {
   for (let b = 0; b < batch; b++) {
     const zr = at(z, b * ldz + units);
-    const hp = at(hPrev, b * ldh), drb = at(drh, b * units), dpb = at(dhp, b * units);
+    const hp = at(hSeen, b * ldh), drb = at(drh, b * units), dpb = at(dhp, b * units), mb = at(rm, b * ldrm);
     let k = 0;
     for (; k + 4 <= units; k += 4) {
       const r = v128.load(at(zr, k)), d = v128.load(at(drb, k));
-      v128.store(at(dpb, k), f32x4.add(v128.load(at(dpb, k)), f32x4.mul(d, r)));
+      const back = f32x4.mul(d, r);
+      v128.store(at(dpb, k), f32x4.add(v128.load(at(dpb, k)), rm ? f32x4.mul(back, v128.load(at(mb, k))) : back));
       v128.store(at(zr, k), f32x4.mul(f32x4.mul(d, v128.load(at(hp, k))), dActV(r, recAct)));
     }
     for (; k < units; k++) {
       const r = load<f32>(at(zr, k)), d = load<f32>(at(drb, k));
-      store<f32>(at(dpb, k), load<f32>(at(dpb, k)) + d * r);
+      const back = d * r;
+      store<f32>(at(dpb, k), load<f32>(at(dpb, k)) + (rm ? back * load<f32>(at(mb, k)) : back));
       store<f32>(at(zr, k), d * load<f32>(at(hp, k)) * dActS(r, recAct));
     }
   }
@@ -638,22 +659,44 @@ function stashMasked(batch: i32, units: i32, steps: i32, t: i32, mask: usize, dh
   }
 }
 
+// Dropout as Keras 3 applies it (keras/src/layers/rnn/{simple_rnn,lstm,gru}.py), one mask per sequence for all its
+// timesteps, already scaled by 1/(1 − rate):
+// - inMask [batch, inGates, features]: inGates = 1 (one mask for every gate's input product; Keras's
+//   implementation 2, which it runs when there is no recurrent dropout) or G (a mask per gate; implementation 1,
+//   which Keras forces whenever recurrent_dropout > 0).
+// - recMask [batch, G, units]: a mask per gate for the copies of h₋₁ that enter the recurrent products. The state a
+//   GRU carries (z ⊙ h₋₁) and an LSTM's c are never masked: TF.js masks a GRU's carried state too, which scales it
+//   by 1/(1 − rate) at every kept step and diverges (tfjs-layers GRUCell.call).
+
+/** The rows of each sample's `steps` × n block times that sample's mask row (one per sample): dst = src ⊙ mask. */
+function maskSamples(batch: i32, steps: i32, n: i32, src: usize, mask: usize, ldm: i32, dst: usize, accumulate: bool): void {
+  for (let b = 0; b < batch; b++) addMasked(steps, n, at(src, b * steps * n), n, at(mask, b * ldm), 0, at(dst, b * steps * n), n, accumulate);
+}
+
 /**
  * Forward pass over `batch` sequences of `steps` timesteps: z ← gate activations for every (sample, timestep),
- * h[b, s+1] ← output after step s (h[b, 0] = 0), c and tc = act(c) for LSTM, rh = r ⊙ h₋₁ for GRU. Layouts (floats):
+ * h[b, s+1] ← output after step s (h[b, 0] = 0), c and tc = act(c) for LSTM, rh = r ⊙ ĥ₋₁ for GRU. Layouts (floats):
  * x [batch, steps, features]; z [batch, steps, G·units] indexed by input time; h, c [batch, steps+1, units];
  * tc, rh [batch, steps, units] indexed by processing step. bias = 0 means no bias; mask = 0 means no timestep mask,
- * else [batch, steps] of 0/1 by input time (carryMasked).
+ * else [batch, steps] of 0/1 by input time (carryMasked). Dropout masks as above (0: none); with inGates = 1 the
+ * masked x replaces x (the weight gradient needs it), with G the per-gate copies go through scratch xs
+ * [batch, steps, features]; hs [batch, units] is scratch for the masked h₋₁.
  */
 export function seqForward(kind: i32, batch: i32, steps: i32, features: i32, units: i32, x: usize, w: usize, r: usize, bias: usize,
   z: usize, h: usize, c: usize, tc: usize, rh: usize, act: i32, recAct: i32, goBackwards: i32,
-  inMask: usize, recMask: usize, hm: usize, mask: usize): void {
-  const GU = gatesOf(kind) * units;
-  // Dropout as TF.js applies it: one mask per sample for the inputs (all timesteps) and one for the recurrent
-  // state; the masked x is what the weight gradient needs, so it replaces x.
-  if (inMask) for (let b = 0; b < batch; b++) scaleRows(steps, features, at(x, b * steps * features), features, at(inMask, b * features), 0);
-  // The input projection of every timestep of every sequence: one [B·T, D] × [D, G·U] multiply.
-  gemm(batch * steps, GU, features, x, features, w, GU, z, GU, 0, bias);
+  inMask: usize, inGates: i32, recMask: usize, xs: usize, hs: usize, mask: usize): void {
+  const G = gatesOf(kind), GU = G * units;
+  // The input projection of every timestep of every sequence: one [B·T, D] × [D, G·U] multiply, or one per gate
+  // when each gate has its own input mask.
+  if (inMask && inGates > 1) {
+    for (let g = 0; g < G; g++) {
+      maskSamples(batch, steps, features, x, at(inMask, g * features), inGates * features, xs, false);
+      gemm(batch * steps, units, features, xs, features, at(w, g * units), GU, at(z, g * units), GU, 0, bias ? at(bias, g * units) : 0);
+    }
+  } else {
+    if (inMask) maskSamples(batch, steps, features, x, inMask, features, x, false);
+    gemm(batch * steps, GU, features, x, features, w, GU, z, GU, 0, bias);
+  }
   const ldz = steps * GU, ldh = (steps + 1) * units, ldt = steps * units;
   for (let b = 0; b < batch; b++) {
     memory.fill(at(h, b * ldh), 0, <usize>(units << 2));
@@ -661,44 +704,51 @@ export function seqForward(kind: i32, batch: i32, steps: i32, features: i32, uni
   }
   for (let s = 0; s < steps; s++) {
     const t = goBackwards ? steps - 1 - s : s;
-    const zt = at(z, t * GU), hNext = at(h, (s + 1) * units);
-    // h₋₁ as the cell sees it: masked by recurrent dropout (kept in hm for the backward pass) or as is.
-    let hPrev = at(h, s * units), ldp = ldh;
+    const zt = at(z, t * GU), hNext = at(h, (s + 1) * units), hPrev = at(h, s * units);
+    // The recurrent products of the gates that have their own product here (all but a GRU's candidate).
+    const direct = kind == KIND_GRU ? 2 : G;
     if (recMask) {
-      maskedCopy(batch, units, hPrev, ldh, recMask, at(hm, s * units), ldt);
-      hPrev = at(hm, s * units);
-      ldp = ldt;
+      for (let g = 0; g < direct; g++) {
+        maskedCopy(batch, units, hPrev, ldh, at(recMask, g * units), GU, hs, units);
+        gemm(batch, units, units, hs, units, at(r, g * units), GU, at(zt, g * units), ldz, 1);
+      }
+    } else {
+      gemm(batch, direct * units, units, hPrev, ldh, r, GU, zt, ldz, 1);
     }
     if (kind == KIND_SIMPLE) {
-      gemm(batch, units, units, hPrev, ldp, r, units, zt, ldz, 1);
       simpleForward(batch, units, zt, ldz, hNext, ldh, act);
     } else if (kind == KIND_LSTM) {
-      gemm(batch, GU, units, hPrev, ldp, r, GU, zt, ldz, 1);
       lstmForward(batch, units, zt, ldz, at(c, s * units), at(c, (s + 1) * units), ldh, at(tc, s * units), ldt, hNext, ldh, act, recAct);
     } else {
-      // TF.js uses the masked h₋₁ in every GRU term, z ⊙ h₋₁ included; so do we, to train the same model.
-      gemm(batch, 2 * units, units, hPrev, ldp, r, GU, zt, ldz, 1);
-      gruGates(batch, units, zt, ldz, hPrev, ldp, at(rh, s * units), ldt, recAct);
+      // The candidate sees r ⊙ (h₋₁ ⊙ its mask); the carry z ⊙ h₋₁ the unmasked state.
+      let hSeen = hPrev, lds = ldh;
+      if (recMask) {
+        maskedCopy(batch, units, hPrev, ldh, at(recMask, 2 * units), GU, hs, units);
+        hSeen = hs;
+        lds = units;
+      }
+      gruGates(batch, units, zt, ldz, hSeen, lds, at(rh, s * units), ldt, recAct);
       gemm(batch, units, units, at(rh, s * units), ldt, at(r, 2 * units), GU, at(zt, 2 * units), ldz, 1);
-      gruOutput(batch, units, zt, ldz, hPrev, ldp, hNext, ldh, act);
+      gruOutput(batch, units, zt, ldz, hPrev, ldh, hNext, ldh, act);
     }
-    if (mask) carryMasked(batch, units, steps, t, mask, at(h, s * units), hNext, ldh, kind == KIND_LSTM ? at(c, s * units) : 0, at(c, (s + 1) * units));
+    if (mask) carryMasked(batch, units, steps, t, mask, hPrev, hNext, ldh, kind == KIND_LSTM ? at(c, s * units) : 0, at(c, (s + 1) * units));
   }
 }
 
 /**
  * Backpropagation through time for the samples of one seqForward call. dy is [batch, steps, units] (returnSequences,
  * in processing order) or [batch, units]; wt = kernelᵀ [G·U, D], rt = recurrentᵀ [G·U, U]. Scratch dh, dh2, dc, drh
- * are [batch, units] each. Writes dx [batch, steps, features] and this slice's partial dW [D, G·U], dR [U, G·U],
- * dB [G·U]; z is overwritten with the gradients of the pre-activations. dhNorm2 (0: not wanted) receives, per
- * processing step, Σ ‖∂L/∂h‖² over this slice's samples. mask (0: none) is seqForward's; saved is scratch of
- * [batch, 2·units] for it.
+ * are [batch, units] each, hs too (with a recurrent mask), xs [batch, steps, max(features, units)] (with a per-gate
+ * input mask or a recurrent mask). Writes dx [batch, steps, features] and this slice's partial dW [D, G·U],
+ * dR [U, G·U], dB [G·U]; z is overwritten with the gradients of the pre-activations. dhNorm2 (0: not wanted)
+ * receives, per processing step, Σ ‖∂L/∂h‖² over this slice's samples. mask (0: none) is seqForward's; saved is
+ * scratch of [batch, 2·units] for it. The dropout masks are seqForward's.
  */
 export function seqBackward(kind: i32, batch: i32, steps: i32, features: i32, units: i32, x: usize, wt: usize, rt: usize,
   z: usize, h: usize, c: usize, tc: usize, rh: usize, dy: usize, returnSequences: i32, goBackwards: i32,
   dh0: usize, dh1: usize, dc: usize, drh: usize, dW: usize, dR: usize, dB: usize, dx: usize, act: i32, recAct: i32,
-  inMask: usize, recMask: usize, hm: usize, dhNorm2: usize, mask: usize, saved: usize): void {
-  const GU = gatesOf(kind) * units;
+  inMask: usize, inGates: i32, recMask: usize, xs: usize, hs: usize, dhNorm2: usize, mask: usize, saved: usize): void {
+  const G = gatesOf(kind), GU = G * units;
   const ldz = steps * GU, ldh = (steps + 1) * units, ldt = steps * units;
   const rowBytes = <usize>((batch * units) << 2);
   const dcOrNone = kind == KIND_LSTM ? dc : 0;
@@ -709,48 +759,80 @@ export function seqBackward(kind: i32, batch: i32, steps: i32, features: i32, un
   for (let s = steps - 1; s >= 0; s--) {
     const t = goBackwards ? steps - 1 - s : s;
     const zt = at(z, t * GU);
-    const hPrev = recMask ? at(hm, s * units) : at(h, s * units), ldp = recMask ? ldt : ldh;
+    const hPrev = at(h, s * units);
     if (returnSequences) addRows(batch, units, at(dy, s * units), ldt, dh, units);
     // dh is now ∂L/∂h at this step, complete (from the output and from later steps): its squared norm over this
     // slice of the batch, per step, is what the gradient-flow view plots.
     if (dhNorm2) store<f32>(at(dhNorm2, s), sumSquares(dh, batch * units));
     if (mask) stashMasked(batch, units, steps, t, mask, dh, dcOrNone, saved, false);
+    // The products below add ∂L/∂h₋₁ into `into`: overwriting it when nothing else went there first (SimpleRNN and
+    // LSTM, whose h₋₁ reaches the step only through the products), adding to the carry's share for GRU.
+    let into = dh, direct = G;
     if (kind == KIND_SIMPLE) {
       simpleBackward(batch, units, zt, ldz, dh, act);
-      gemm(batch, units, units, zt, ldz, rt, units, dh, units, 0);
     } else if (kind == KIND_LSTM) {
       lstmBackward(batch, units, zt, ldz, at(c, s * units), ldh, at(tc, s * units), ldt, dh, dc, act, recAct);
-      gemm(batch, units, GU, zt, ldz, rt, units, dh, units, 0);
     } else {
-      gruBackwardA(batch, units, zt, ldz, hPrev, ldp, dh, dh2, act, recAct);
+      gruBackwardA(batch, units, zt, ldz, hPrev, ldh, dh, dh2, act, recAct);
       gemm(batch, units, units, at(zt, 2 * units), ldz, at(rt, 2 * units * units), units, drh, units, 0);
-      gruBackwardB(batch, units, zt, ldz, hPrev, ldp, drh, dh2, recAct);
-      gemm(batch, units, 2 * units, zt, ldz, rt, units, dh2, units, 1);
+      let hSeen = hPrev, lds = ldh;
+      if (recMask) {
+        maskedCopy(batch, units, hPrev, ldh, at(recMask, 2 * units), GU, hs, units);
+        hSeen = hs;
+        lds = units;
+      }
+      gruBackwardB(batch, units, zt, ldz, hSeen, lds, drh, dh2, recAct, recMask ? at(recMask, 2 * units) : 0, GU);
+      into = dh2;
+      direct = 2;
+    }
+    const accumulate = kind == KIND_GRU;
+    if (recMask) {
+      for (let g = 0; g < direct; g++) {
+        gemm(batch, units, units, at(zt, g * units), ldz, at(rt, g * units * units), units, hs, units, 0);
+        addMasked(batch, units, hs, units, at(recMask, g * units), GU, into, units, accumulate || g > 0);
+      }
+    } else {
+      gemm(batch, units, direct * units, zt, ldz, rt, units, into, units, accumulate ? 1 : 0);
+    }
+    if (kind == KIND_GRU) {
       const swap = dh; dh = dh2; dh2 = swap;
     }
-    // Every use of h₋₁ went through the recurrent mask: so does its gradient.
-    if (recMask) scaleRows(batch, units, dh, units, recMask, units);
-    // (The carried state never went through it: restored after.)
+    // (The carried state of a masked timestep never went through the cell: its gradient is restored after.)
     if (mask) stashMasked(batch, units, steps, t, mask, dh, dcOrNone, saved, true);
   }
   // z now holds d(pre-activation) for every (sample, timestep): the weight gradients are big multiplies.
   memory.fill(dW, 0, <usize>((features * GU) << 2));
   memory.fill(dR, 0, <usize>((units * GU) << 2));
-  gemmTN(batch * steps, features, GU, x, features, z, GU, dW, GU);
   columnSums(batch * steps, GU, z, GU, dB);
-  gemm(batch * steps, features, GU, z, GU, wt, features, dx, features, 0);
-  if (inMask) for (let b = 0; b < batch; b++) scaleRows(steps, features, at(dx, b * steps * features), features, at(inMask, b * features), 0);
-  // Recurrent weights: Σ over steps of h₋₁ᵀ · dz, visiting the gate rows in processing order.
+  if (inMask && inGates > 1) {
+    for (let g = 0; g < G; g++) {
+      const mg = at(inMask, g * features), ldm = inGates * features;
+      maskSamples(batch, steps, features, x, mg, ldm, xs, false);
+      gemmTN(batch * steps, features, units, xs, features, at(z, g * units), GU, at(dW, g * units), GU);
+      gemm(batch * steps, features, units, at(z, g * units), GU, at(wt, g * units * features), features, xs, features, 0);
+      maskSamples(batch, steps, features, xs, mg, ldm, dx, g > 0);
+    }
+  } else {
+    gemmTN(batch * steps, features, GU, x, features, z, GU, dW, GU);
+    gemm(batch * steps, features, GU, z, GU, wt, features, dx, features, 0);
+    if (inMask) maskSamples(batch, steps, features, dx, inMask, features, dx, false);
+  }
+  // Recurrent weights: Σ over steps of ĥ₋₁ᵀ · dz (ĥ₋₁ as each product saw it), visiting the gate rows in
+  // processing order.
   const ldStep = goBackwards ? -GU : GU;
+  const direct = kind == KIND_GRU ? 2 : G;
   for (let b = 0; b < batch; b++) {
     const z0 = at(z, (b * steps + (goBackwards ? steps - 1 : 0)) * GU);
-    const h0 = recMask ? at(hm, b * ldt) : at(h, b * ldh);
-    if (kind == KIND_GRU) {
-      gemmTN(steps, units, 2 * units, h0, units, z0, ldStep, dR, GU);
-      gemmTN(steps, units, units, at(rh, b * ldt), units, at(z0, 2 * units), ldStep, at(dR, 2 * units), GU);
+    const h0 = at(h, b * ldh);
+    if (recMask) {
+      for (let g = 0; g < direct; g++) {
+        maskedCopy(steps, units, h0, units, at(recMask, (b * G + g) * units), 0, xs, units);
+        gemmTN(steps, units, units, xs, units, at(z0, g * units), ldStep, at(dR, g * units), GU);
+      }
     } else {
-      gemmTN(steps, units, GU, h0, units, z0, ldStep, dR, GU);
+      gemmTN(steps, units, direct * units, h0, units, z0, ldStep, dR, GU);
     }
+    if (kind == KIND_GRU) gemmTN(steps, units, units, at(rh, b * ldt), units, at(z0, 2 * units), ldStep, at(dR, 2 * units), GU);
   }
 }
 
