@@ -1,9 +1,11 @@
 /**
  * The optimizer step (RMSprop, Adam, SGD) as one pass over each variable's values in our WebAssembly kernels
  * (fused/assembly/rnn.ts), instead of TF.js's optimizers, which run 2–15 backend ops per variable. The arithmetic is
- * TF.js's, operation by operation, each result rounded to float32 as TensorFlow rounds it (no fused multiply-add),
- * so the weights come out bit for bit the same (host-optimizer.test.ts compares them with TF.js's optimizers on
- * every backend, through the kernels and through the JavaScript loops used where the kernels cannot load).
+ * Keras 3's (keras/src/optimizers/), operation by operation, each result rounded to float32 as TensorFlow rounds it
+ * (no fused multiply-add). RMSprop and SGD are also TF.js's, and come out bit for bit the same as TF.js's optimizers;
+ * Adam is not: TF.js adds ε to the bias-corrected √v̂, Keras to √v (host-optimizer.test.ts compares every weight with
+ * the reference written in TF.js ops on every backend, through the kernels and through the JavaScript loops used where
+ * the kernels cannot load; interop/tests/test_training_parity.py with Keras itself).
  *
  * Why: on native TensorFlow each of those ops costs 15–45 µs of eager dispatch, and on an Embedding's 320,000
  * weights 200–450 µs; RMSprop (TF.js computes its mean square twice) plus the gradient norm made 17 ops over the
@@ -23,11 +25,20 @@ const F = 4;
 /** Keras's defaults for the hyper-parameters the studio does not expose (what TF.js is given elsewhere too). */
 export const OPTIMIZER_DEFAULTS = { rho: 0.9, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 } as const;
 
-/** The float32 constants of one step, as TF.js turns its JavaScript numbers into scalars. */
+/** The float32 constants of one step, as TensorFlow turns Python's (and TF.js its JavaScript) numbers into scalars. */
 interface Constants {
   lr: number; nlr: number; eps: number;
   rho: number; omr: number;
-  b1: number; omb1: number; b2: number; omb2: number; c1: number; c2: number;
+  omb1: number; omb2: number;
+  /** Adam's step size at this step: lr·√(1−β2^t) / (1−β1^t). */
+  alpha: number;
+}
+
+/** Adam's α at step t (from 1) in float32, in the order Keras computes it. */
+export function adamAlpha(learningRate: number, t: number): number {
+  const { beta1, beta2 } = OPTIMIZER_DEFAULTS;
+  const p1 = f(Math.pow(f(beta1), t)), p2 = f(Math.pow(f(beta2), t));
+  return f(f(f(learningRate) * f(Math.sqrt(f(1 - p2)))) / f(1 - p1));
 }
 
 /**
@@ -42,9 +53,8 @@ function clipScale(sq: number, clipnorm: number | null): [clipC: number, clipD: 
 export class HostOptimizer {
   /** Per variable (by position in the `vars` of step()), its slots: RMSprop the mean square; Adam m and v. */
   private readonly slots: Float32Array[][] = [];
-  /** Adam's running β1^t and β2^t, float32 scalars as TF.js keeps them. */
-  private accBeta1 = f(OPTIMIZER_DEFAULTS.beta1);
-  private accBeta2 = f(OPTIMIZER_DEFAULTS.beta2);
+  /** Steps taken (Keras's `iterations`). */
+  private iterations = 0;
 
   /** `useKernels: false` keeps the JavaScript loops even where the kernels load (the tests compare both). */
   constructor(readonly name: HostOptimizerName, readonly learningRate: number, private readonly useKernels = true) {
@@ -64,7 +74,7 @@ export class HostOptimizer {
     const c: Constants = {
       lr: f(this.learningRate), nlr: f(-this.learningRate), eps: f(epsilon),
       rho: f(rho), omr: f(1 - rho),
-      b1: f(beta1), omb1: f(1 - beta1), b2: f(beta2), omb2: f(1 - beta2), c1: f(1 - this.accBeta1), c2: f(1 - this.accBeta2),
+      omb1: f(1 - beta1), omb2: f(1 - beta2), alpha: adamAlpha(this.learningRate, this.iterations + 1),
     };
     const squares = vars.map((variable, i) => {
       const gradient = grads[i];
@@ -80,10 +90,7 @@ export class HostOptimizer {
       tf.tidy(() => variable.assign(tf.tensor(next, variable.shape, 'float32')));
       return sq;
     });
-    if (this.name === 'adam') {
-      this.accBeta1 = f(this.accBeta1 * c.b1);
-      this.accBeta2 = f(this.accBeta2 * c.b2);
-    }
+    this.iterations++;
     return squares;
   }
 
@@ -102,7 +109,7 @@ export class HostOptimizer {
       const sq = k.sumOfSquares(n, pG);
       const [clipC, clipD] = clipScale(sq, clipnorm);
       if (this.name === 'rmsprop') k.rmsprop(n, pW, pG, pS[0]!, c.lr, c.rho, c.omr, c.eps, clipC, clipD);
-      else if (this.name === 'adam') k.adam(n, pW, pG, pS[0]!, pS[1]!, c.nlr, c.b1, c.omb1, c.b2, c.omb2, c.c1, c.c2, c.eps, clipC, clipD);
+      else if (this.name === 'adam') k.adam(n, pW, pG, pS[0]!, pS[1]!, c.alpha, c.omb1, c.omb2, c.eps, clipC, clipD);
       else k.sgd(n, pW, pG, c.nlr, clipC, clipD);
       slots.forEach((s, j) => s.set(m.subarray(pS[j]! / F, pS[j]! / F + n)));
       // A fresh array: a backend may adopt it as the new tensor's storage (cpu; native TensorFlow until first use).
@@ -139,11 +146,11 @@ export class HostOptimizer {
         const [m, v] = slots as [Float32Array, Float32Array];
         for (let j = 0; j < n; j++) {
           const gj = g[j]!;
-          const mj = f(f(m[j]! * c.b1) + f(gj * c.omb1));
-          const vj = f(f(v[j]! * c.b2) + f(f(gj * gj) * c.omb2));
+          const mj = f(m[j]! + f(f(gj - m[j]!) * c.omb1));
+          const vj = f(v[j]! + f(f(f(gj * gj) - v[j]!) * c.omb2));
           m[j] = mj;
           v[j] = vj;
-          out[j] = f(f(f(f(mj / c.c1) / f(f(Math.sqrt(f(vj / c.c2))) + c.eps)) * c.nlr) + w[j]!);
+          out[j] = f(w[j]! - f(f(mj * c.alpha) / f(f(Math.sqrt(vj)) + c.eps)));
         }
         break;
       }

@@ -35,10 +35,9 @@ export interface RnnKernels extends RowKernels {
   addRows(rows: I, n: I, src: Ptr, lds: I, dst: Ptr, ldd: I): void;
   /** Σ g² of n float32 values, in float64. */
   sumOfSquares(n: I, g: Ptr): number;
-  /** Optimizer updates, w and the slots in place; TF.js's float32 arithmetic (see host-optimizer.ts). clipD > 0: g·clipC/clipD first. */
+  /** Optimizer updates, w and the slots in place; Keras 3's float32 arithmetic (see host-optimizer.ts). clipD > 0: g·clipC/clipD first. */
   rmsprop(n: I, w: Ptr, g: Ptr, ms: Ptr, lr: number, rho: number, omr: number, eps: number, clipC: number, clipD: number): void;
-  adam(n: I, w: Ptr, g: Ptr, m: Ptr, v: Ptr, nlr: number, b1: number, omb1: number, b2: number, omb2: number,
-    c1: number, c2: number, eps: number, clipC: number, clipD: number): void;
+  adam(n: I, w: Ptr, g: Ptr, m: Ptr, v: Ptr, alpha: number, omb1: number, omb2: number, eps: number, clipC: number, clipD: number): void;
   sgd(n: I, w: Ptr, g: Ptr, nlr: number, clipC: number, clipD: number): void;
   seqForward(kind: I, batch: I, steps: I, features: I, units: I, x: Ptr, w: Ptr, r: Ptr, bias: Ptr,
     z: Ptr, h: Ptr, c: Ptr, tc: Ptr, rh: Ptr, act: I, recAct: I, goBackwards: I, inMask: Ptr, inGates: I, recMask: Ptr, xs: Ptr, hs: Ptr, mask: Ptr): void;

@@ -837,8 +837,8 @@ export function seqBackward(kind: i32, batch: i32, steps: i32, features: i32, un
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Optimizer updates (../host-optimizer.ts). Each is TF.js's optimizer arithmetic in float32, operation by
-// operation, without fused multiply-add (also in the relaxed build): the results equal TF.js's to the bit.
+// Optimizer updates (../host-optimizer.ts). Each is Keras 3's update in float32, operation by operation, without
+// fused multiply-add (also in the relaxed build); RMSprop and SGD are also TF.js's to the bit.
 // `w` is updated in place; the slots (ms; m, v) too. With clipD > 0 the gradient is first rescaled to g·clipC / clipD.
 
 /**
@@ -891,29 +891,33 @@ export function rmsprop(n: i32, w: usize, g: usize, ms: usize, lr: f32, rho: f32
   }
 }
 
-/** Adam: m = m·β1 + g·(1−β1); v = v·β2 + g²·(1−β2); w = (m/c1) / (√(v/c2) + ε) · (−lr) + w, c = 1 − β^t. */
-export function adam(n: i32, w: usize, g: usize, m: usize, v: usize, nlr: f32, b1: f32, omb1: f32, b2: f32, omb2: f32,
-  c1: f32, c2: f32, eps: f32, clipC: f32, clipD: f32): void {
+/**
+ * Adam as Keras 3 steps it (keras/src/optimizers/adam.py): m += (g − m)·(1−β1); v += (g² − v)·(1−β2);
+ * w −= m·α / (√v + ε) with α = lr·√(1−β2^t) / (1−β1^t) from the caller. ε is added to √v, not to the bias-corrected
+ * √v̂ as TF.js's Adam does: early in training, with small gradients, the two differ.
+ */
+export function adam(n: i32, w: usize, g: usize, m: usize, v: usize, alpha: f32, omb1: f32, omb2: f32, eps: f32, clipC: f32, clipD: f32): void {
   const clip = clipD > 0;
-  const vc = f32x4.splat(clipC), vd = f32x4.splat(clipD), vnlr = f32x4.splat(nlr), vb1 = f32x4.splat(b1), vomb1 = f32x4.splat(omb1);
-  const vb2 = f32x4.splat(b2), vomb2 = f32x4.splat(omb2), vc1 = f32x4.splat(c1), vc2 = f32x4.splat(c2), veps = f32x4.splat(eps);
+  const vc = f32x4.splat(clipC), vd = f32x4.splat(clipD), valpha = f32x4.splat(alpha), vomb1 = f32x4.splat(omb1);
+  const vomb2 = f32x4.splat(omb2), veps = f32x4.splat(eps);
   let j = 0;
   for (; j + 4 <= n; j += 4) {
     const gj = clipped(v128.load(at(g, j)), vc, vd, clip);
-    const mj = f32x4.add(f32x4.mul(v128.load(at(m, j)), vb1), f32x4.mul(gj, vomb1));
-    const vj = f32x4.add(f32x4.mul(v128.load(at(v, j)), vb2), f32x4.mul(f32x4.mul(gj, gj), vomb2));
+    const m0 = v128.load(at(m, j)), v0 = v128.load(at(v, j));
+    const mj = f32x4.add(m0, f32x4.mul(f32x4.sub(gj, m0), vomb1));
+    const vj = f32x4.add(v0, f32x4.mul(f32x4.sub(f32x4.mul(gj, gj), v0), vomb2));
     v128.store(at(m, j), mj);
     v128.store(at(v, j), vj);
-    const step = f32x4.div(f32x4.div(mj, vc1), f32x4.add(f32x4.sqrt(f32x4.div(vj, vc2)), veps));
-    v128.store(at(w, j), f32x4.add(f32x4.mul(step, vnlr), v128.load(at(w, j))));
+    v128.store(at(w, j), f32x4.sub(v128.load(at(w, j)), f32x4.div(f32x4.mul(mj, valpha), f32x4.add(f32x4.sqrt(vj), veps))));
   }
   for (; j < n; j++) {
     const gj = clippedScalar(load<f32>(at(g, j)), clipC, clipD, clip);
-    const mj = load<f32>(at(m, j)) * b1 + gj * omb1;
-    const vj = load<f32>(at(v, j)) * b2 + (gj * gj) * omb2;
+    const m0 = load<f32>(at(m, j)), v0 = load<f32>(at(v, j));
+    const mj = m0 + (gj - m0) * omb1;
+    const vj = v0 + (gj * gj - v0) * omb2;
     store<f32>(at(m, j), mj);
     store<f32>(at(v, j), vj);
-    store<f32>(at(w, j), ((mj / c1) / (Mathf.sqrt(vj / c2) + eps)) * nlr + load<f32>(at(w, j)));
+    store<f32>(at(w, j), load<f32>(at(w, j)) - (mj * alpha) / (Mathf.sqrt(vj) + eps));
   }
 }
 
