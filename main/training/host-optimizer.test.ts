@@ -132,7 +132,7 @@ test('Adam is Keras\'s, not TF.js\'s: with small gradients the first steps diffe
   const tfjs = tf.train.adam(0.001, OPTIMIZER_DEFAULTS.beta1, OPTIMIZER_DEFAULTS.beta2, OPTIMIZER_DEFAULTS.epsilon);
   const g = tf.tensor1d([1e-6, -1e-7, 1e-5]);
   host.step(ours, [g]);
-  tfjs.applyGradients({ [theirs[0]!.name]: g });
+  tfjs.applyGradients([{ name: theirs[0]!.name, tensor: g }]);
   // Keras, first step: w = −α·m / (√v + ε) with m = 0.1·g, v = 0.001·g², α = lr·√0.001 / 0.1 (float64 here; float32
   // rounding of v ≈ 1e-17 costs a few 1e-6). With |g| near ε/√0.001 the two Adams land far apart.
   const a = ours[0]!.dataSync(), b = theirs[0]!.dataSync();
