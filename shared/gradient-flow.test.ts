@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { applyFlowRemedy, diagnoseGradientFlow, locateLayer } from './gradient-flow.js';
+import { applyFlowRemedy, diagnoseGradientFlow, locateLayer, trainingOnlyDivergence } from './gradient-flow.js';
 import type { HiddenGradientSample } from './gradient-flow.js';
 import { analyzeModel } from './shape-inference.js';
 import type { ModelSpec } from './model-spec.js';
@@ -51,4 +51,22 @@ test('remedies are spec edits: switch the wrapped cell keeping its settings, cli
   assert.equal(spec.layers[0]!.className, 'Bidirectional', 'input untouched');
   assert.equal(applyFlowRemedy(spec, { kind: 'clipnorm', value: 1, label: '' }).training?.clipnorm, 1);
   assert.equal(applyFlowRemedy(spec, { kind: 'learning-rate', value: 1e-4, label: '' }).training?.learningRate, 1e-4);
+});
+
+// What the studio saw before training followed Keras's GRU recurrent dropout: a training loss of ~1e8 beside a flat
+// validation loss, gradient norms up to 1e20, and advice to clip the gradient, which did not help.
+test('a training loss that blows up while validation stays flat is named, and the advice is not to clip', () => {
+  const epochs = (pairs: [number, number][]) => pairs.map(([loss, val]) => ({ logs: { loss, val_loss: val } }));
+  const diverging = epochs([[0.9, 1.7], [40, 1.8], [8.7e7, 1.76]]);
+  assert.equal(trainingOnlyDivergence(epochs([[0.9, 0.8], [0.5, 0.4], [0.3, 0.35]])), null, 'converging');
+  assert.equal(trainingOnlyDivergence(epochs([[0.9, 0.8], [5e3, 9e3]])), null, 'both blow up: the model itself diverges');
+  assert.equal(trainingOnlyDivergence(epochs([[0.9, 0.8], [50, 0.9]])), null, 'under 100×');
+  assert.match(trainingOnlyDivergence(diverging)!.message, /grew from 0.900 to 8.7e\+7 while the validation loss stayed near 1.70/);
+  const samples = [sample(0, { gru: geometric(10, 1e20, 0.5) })];
+  const plain = diagnoseGradientFlow(samples, { layers, spec, learningRate: 1e-3, clipnorm: null })[0]!;
+  assert.deepEqual(plain.remedies.map((r) => r.kind), ['clipnorm', 'learning-rate']);
+  const d = diagnoseGradientFlow(samples, { layers, spec, learningRate: 1e-3, clipnorm: null, epochs: diverging })[0]!;
+  assert.equal(d.verdict, 'exploding');
+  assert.match(d.message, /^Exploding in the forward pass/);
+  assert.deepEqual(d.remedies, []);
 });

@@ -266,7 +266,7 @@ async function train(spec: ModelSpec, specName: string, analysis: ModelAnalysis,
     }
     if (r.testLogs) say(`Test: ${formatLogs(r.testLogs)}`);
     // The gradient flow through time (gradient-flow.jsonl in the run folder), one verdict per recurrent layer.
-    for (const d of diagnoseGradientFlow(flow, { layers: analysis.layers, spec, learningRate: training.learningRate, clipnorm: training.clipnorm })) {
+    for (const d of diagnoseGradientFlow(flow, { layers: analysis.layers, spec, learningRate: training.learningRate, clipnorm: training.clipnorm, epochs })) {
       say(`Gradient flow, ${d.layer}: ${d.message}`);
     }
   }

@@ -142,8 +142,8 @@ export function GradientFlowView({ run: latest, testPrefix = '' }: { run: RunLiv
   const toasts = useToasts();
   const training = run.spec ? resolveTraining(run.spec) : null;
   const diagnoses = useMemo(() => diagnoseGradientFlow(run.gradientFlow, {
-    layers: run.layers, spec: run.spec, ...(training ? { learningRate: training.learningRate, clipnorm: training.clipnorm } : {}),
-  }), [run.gradientFlow, run.layers, run.spec, training?.learningRate, training?.clipnorm]);
+    layers: run.layers, spec: run.spec, epochs: run.epochs, ...(training ? { learningRate: training.learningRate, clipnorm: training.clipnorm } : {}),
+  }), [run.gradientFlow, run.layers, run.spec, run.epochs, training?.learningRate, training?.clipnorm]);
   const unmeasured = run.recurrence.filter((p) => !p.fused);
   const active = !isFinished(run) && run.status !== 'starting';
   const apply = (r: FlowRemedy) => {
