@@ -89,3 +89,12 @@ test('bestOf: min for losses and MAE, max for accuracy, skipping epochs without 
   assert.deepEqual(bestOf(epochs, 'val_accuracy'), { value: 0.7, epoch: 0 });
   assert.equal(bestOf(epochs, 'val_mae'), null);
 });
+
+test('hardSigmoid is flagged where it is chosen: Keras 3\'s hard_sigmoid has slope 1/6, TF.js\'s 0.2', () => {
+  const a = analyzeModel({ format: 1, name: 'h', input: { kind: 'floats', timesteps: 5, features: 2 }, layers: [
+    { className: 'LSTM', config: { units: 3, recurrentActivation: 'hardSigmoid' } }, { className: 'Dense', config: { units: 1 } }] });
+  assert.ok(a.valid);
+  const w = a.issues.filter((i) => i.severity === 'warning' && i.path === 'layers.0.config.recurrentActivation');
+  assert.equal(w.length, 1);
+  assert.match(w[0]!.message, /clip\(x\/6 \+ 0\.5, 0, 1\)/);
+});

@@ -144,6 +144,14 @@ function checkConfig(def: LayerDef, spec: LayerSpec | { className: string; confi
       ctx.issues.push({ layerIndex: ctx.index, path: `${ctx.path}.config.${p.name}`, severity: 'error', message: `Layer "${ctx.name}" (${def.className}): ${problem}` });
     }
   }
+  for (const key of ['activation', 'recurrentActivation']) {
+    if (raw[key] !== 'hardSigmoid') continue;
+    // Said where the user chooses it, not first at export (keras-format.ts refuses it for a Keras 3 file).
+    ctx.issues.push({
+      layerIndex: ctx.index, path: `${ctx.path}.config.${key}`, severity: 'warning',
+      message: `Layer "${ctx.name}" (${def.className}): ${key}="hardSigmoid" trains as TF.js's and Keras 2's clip(0.2·x + 0.5, 0, 1); Keras 3's hard_sigmoid is clip(x/6 + 0.5, 0, 1), so this model cannot be exported as a Keras 3 .keras file that predicts the same. Use sigmoid to keep Keras 3 parity.`,
+    });
+  }
   return ok ? withDefaults(def, raw) : null;
 }
 
