@@ -6,8 +6,8 @@
  * each eligible SimpleRNN/LSTM/GRU layer (also inside Bidirectional) for `fusedRecurrence`, which computes the input
  * projection of all timesteps in one multiply, runs the recurrence in WebAssembly SIMD, and returns exact BPTT
  * gradients through `tf.customGrad`. Weights, names, configs and saved models are untouched: only the arithmetic
- * moves. Dropout masks are drawn as TF.js draws them; masked timesteps (Embedding maskZero) carry the state over as
- * TF.js's rnn() does. Layers the kernels do not cover (stateful, returnState, other activations) keep TF.js's path,
+ * moves. Dropout follows Keras 3 (kerasDropoutMasks; a GRU's carried state unmasked); masked timesteps (Embedding
+ * maskZero) carry the state over as TF.js's rnn() does. Layers the kernels do not cover (stateful, returnState, other activations) keep TF.js's path,
  * and the caller is told which path each layer takes and why.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -531,7 +531,7 @@ function fusedCall(inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unkno
   return { x, stepMask, training: kwargs?.training === true };
 }
 
-/** A patched layer's variables for this call, and its dropout masks when training (drawn as TF.js's cell draws them). */
+/** A patched layer's variables for this call, and its dropout masks when training (drawn as Keras's cell draws them). */
 function direction(layer: RnnLike, p: Patched, x: tf.Tensor, training: boolean, layerName: string): Direction {
   const cell = layer.cell;
   const [batch, , features] = x.shape as [number, number, number];
