@@ -5,7 +5,8 @@
 
 The layers come from bench/cases.json (our spec format) and are translated with the same settings: rmsprop
 lr 1e-3 (rho 0.9, eps 1e-7: Keras's defaults, as our optimizer), LSTM recurrent_activation='sigmoid' and
-unit_forget_bias=True, GRU reset_after=False (the only variant TF.js has) and recurrent_activation='sigmoid'.
+unit_forget_bias=True, GRU reset_after as the spec says (default True, as in Keras 3 and in our catalog) and
+recurrent_activation='sigmoid'.
 Each epoch is one `model.fit(x, y, batch_size, epochs=1, verbose=0)` timed with time.perf_counter(); the first
 `--warmup` epochs (graph tracing) are not counted. Prints one line `BENCH_RESULT {json}` (the contract shared with
 bench/run-bench.ts). --threads 0 keeps TensorFlow's defaults (intra/inter-op pools sized to the cores); N > 0 sets
@@ -46,7 +47,7 @@ def keras_layer(keras, spec, first_kwargs):
     if cls == "GRU":
         return keras.layers.GRU(activation=cfg.get("activation", "tanh"),
                                 recurrent_activation=cfg.get("recurrentActivation", "sigmoid"),
-                                reset_after=False, **common)
+                                reset_after=cfg.get("resetAfter", True), **common)
     raise ValueError(f"layer {cls} has no Keras translation in keras_bench.py")
 
 

@@ -37,6 +37,7 @@ export const CASES: Record<string, Case> = {
   embedding_simplernn: { spec: spec('embedding_simplernn', tokens(12, 50), [{ className: 'Embedding', config: { inputDim: 50, outputDim: 8 } }, { className: 'SimpleRNN', config: { units: 6 } }, sig], bce) },
   embedding_lstm: { spec: spec('embedding_lstm', tokens(12, 50), [{ className: 'Embedding', config: { inputDim: 50, outputDim: 8 } }, { className: 'LSTM', config: { units: 6 } }, sig], bce) },
   gru: { spec: spec('gru', floats(10, 3), [{ className: 'GRU', config: { units: 5 } }, lin], mse) },
+  gru_reset_before: { spec: spec('gru_reset_before', floats(10, 3), [{ className: 'GRU', config: { units: 5, resetAfter: false } }, lin], mse) },
   embedding_gru_masked: {
     spec: spec('embedding_gru_masked', tokens(12, 50), [{ className: 'Embedding', config: { inputDim: 50, outputDim: 8, maskZero: true } }, { className: 'GRU', config: { units: 5 } }, sig], bce),
     maskLeadingZeros: true,

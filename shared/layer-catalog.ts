@@ -108,9 +108,16 @@ export const LAYER_CATALOG: readonly LayerDef[] = [
   },
   {
     className: 'GRU', category: 'recurrent', namePrefix: 'gru',
-    // TF.js implements only reset_after=False (tfjs#4621); the parameter count and export follow that variant.
-    doc: 'Gated Recurrent Unit: cheaper than LSTM, often as good (reset_after=False variant).',
-    params: recurrentParams({ gates: true }),
+    doc: 'Gated Recurrent Unit: cheaper than LSTM, often as good.',
+    params: [
+      ...recurrentParams({ gates: true }),
+      // Keras 3 defaults reset_after to True (the cuDNN-compatible variant, two bias rows); TF.js implements only False
+      // (tfjs#4621), so main/training/keras-gru.ts adds it. Keras 2.0's GRU, as in the book's first edition, was False.
+      {
+        name: 'resetAfter', kind: 'bool', default: true, advanced: true,
+        doc: 'Apply the reset gate after the recurrent multiply, r ⊙ (U·h + b), as Keras 3 does by default (two bias rows); off: U·(r ⊙ h), Keras 2\'s original GRU (one bias row).',
+      },
+    ],
   },
   {
     className: 'Bidirectional', category: 'wrapper', namePrefix: 'bidirectional',

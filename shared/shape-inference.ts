@@ -99,13 +99,13 @@ function num(config: Record<string, ParamValue>, key: string): number {
   return typeof v === 'number' ? v : NaN;
 }
 
-function recurrentParamCount(className: string, inputDim: number, u: number, bias: boolean): number {
+function recurrentParamCount(className: string, inputDim: number, u: number, bias: boolean, resetAfter: boolean): number {
   const one = u * (inputDim + u) + (bias ? u : 0);
   switch (className) {
     case 'SimpleRNN': return one;
     case 'LSTM': return 4 * one;
-    // TF.js GRU is reset_after=False: one bias per gate (Keras's default reset_after=True has two).
-    case 'GRU': return 3 * one;
+    // reset_after=True (Keras 3's default) has a second bias row, for the recurrent product.
+    case 'GRU': return 3 * one + (bias && resetAfter ? 3 * u : 0);
     default: throw new Error(`not a recurrent layer: ${className}`);
   }
 }
@@ -277,7 +277,7 @@ export function analyzeModel(spec: ModelSpec): ModelAnalysis {
         return null;
       }
       const u = num(cfg, 'units');
-      const params = recurrentParamCount(cls, shape![1]!, u, cfg.useBias !== false);
+      const params = recurrentParamCount(cls, shape![1]!, u, cfg.useBias !== false, cfg.resetAfter === true);
       void lname;
       return { out: cfg.returnSequences ? [shape![0]!, u] : [u], params };
     };

@@ -82,26 +82,26 @@ export const TEMPLATES: ExperimentTemplate[] = [
   },
   {
     id: 'forecast-gru', family: 'forecast', title: 'GRU vs the common-sense baseline',
-    explanation: 'GRU(32) → Dense(1), Chollet 6.3.6. The dashed line on the loss chart is the baseline MAE; the GRU beats it within a few epochs, then validation loss rises again: overfitting.',
-    spec: forecast('forecast-gru', [{ className: 'GRU', config: { units: 32 } }], 'ch6 forecast: GRU'),
+    explanation: 'GRU(32) → Dense(1), Chollet 6.3.6, as Keras 3 builds it (reset_after=True). The dashed line on the loss chart is the baseline MAE; the GRU beats it within a few epochs, then validation loss rises again: overfitting.',
+    spec: forecast('forecast-gru', [{ className: 'GRU', config: { units: 32, resetAfter: true } }], 'ch6 forecast: GRU'),
   },
   {
     id: 'forecast-gru-dropout', family: 'forecast', title: 'GRU with dropout and recurrent dropout',
-    explanation: 'GRU(32, dropout 0.2, recurrentDropout 0.2), Chollet 6.3.7: the same dropout mask at every timestep, on the inputs and on the recurrent state. Validation loss stops rising; it needs more epochs (Chollet trains 40).',
-    spec: forecast('forecast-gru-dropout', [{ className: 'GRU', config: { units: 32, dropout: 0.2, recurrentDropout: 0.2 } }], 'ch6 forecast: GRU + dropout', 20),
+    explanation: 'GRU(32, dropout 0.2, recurrentDropout 0.2), Chollet 6.3.7, Keras 3\'s GRU (reset_after=True): the same dropout mask at every timestep, on the inputs and on the recurrent products (the state the GRU carries is not masked, as in Keras). Validation loss stops rising; it needs more epochs (Chollet trains 40).',
+    spec: forecast('forecast-gru-dropout', [{ className: 'GRU', config: { units: 32, dropout: 0.2, recurrentDropout: 0.2, resetAfter: true } }], 'ch6 forecast: GRU + dropout', 20),
   },
   {
     id: 'forecast-stacked-gru', family: 'forecast', title: 'Stacked GRUs',
-    explanation: 'GRU(32, dropout 0.1, recurrentDropout 0.5, returnSequences) → GRU(64, relu, dropout 0.1, recurrentDropout 0.5), Chollet 6.3.8. The lower layer passes its whole sequence on; more capacity once overfitting is under control.',
+    explanation: 'GRU(32, dropout 0.1, recurrentDropout 0.5, returnSequences) → GRU(64, relu, dropout 0.1, recurrentDropout 0.5), Chollet 6.3.8, Keras 3\'s GRUs (reset_after=True). The lower layer passes its whole sequence on; more capacity once overfitting is under control.',
     spec: forecast('forecast-stacked-gru', [
-      { className: 'GRU', config: { units: 32, dropout: 0.1, recurrentDropout: 0.5, returnSequences: true } },
-      { className: 'GRU', config: { units: 64, activation: 'relu', dropout: 0.1, recurrentDropout: 0.5 } },
+      { className: 'GRU', config: { units: 32, dropout: 0.1, recurrentDropout: 0.5, returnSequences: true, resetAfter: true } },
+      { className: 'GRU', config: { units: 64, activation: 'relu', dropout: 0.1, recurrentDropout: 0.5, resetAfter: true } },
     ], 'ch6 forecast: stacked GRUs', 20),
   },
   {
     id: 'forecast-bidirectional-gru', family: 'forecast', title: 'Bidirectional GRU',
-    explanation: 'Bidirectional(GRU(32)), Chollet 6.3.9. The backward half sees the most recent hours last-to-first and does worse on its own; together they end near the plain GRU: for weather, chronological order carries the signal.',
-    spec: forecast('forecast-bidirectional-gru', [{ className: 'Bidirectional', config: { mergeMode: 'concat' }, layer: { className: 'GRU', config: { units: 32 } } }], 'ch6 forecast: Bidirectional GRU'),
+    explanation: 'Bidirectional(GRU(32)), Chollet 6.3.9, Keras 3\'s GRU (reset_after=True). The backward half sees the most recent hours last-to-first and does worse on its own; together they end near the plain GRU: for weather, chronological order carries the signal.',
+    spec: forecast('forecast-bidirectional-gru', [{ className: 'Bidirectional', config: { mergeMode: 'concat' }, layer: { className: 'GRU', config: { units: 32, resetAfter: true } } }], 'ch6 forecast: Bidirectional GRU'),
   },
 ];
 

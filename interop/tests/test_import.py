@@ -78,7 +78,27 @@ def functional_masked_gru():
     return m, tokens_in, "binary"
 
 
-MODELS = {f.__name__: f for f in (embedding_lstm, stacked_bidirectional, bidirectional_concat_sum, simplernn_dropout, functional_masked_gru)}
+def gru_keras3_defaults():
+    """Keras 3's default GRU (reset_after=True, two bias rows), plain and inside Bidirectional."""
+    m = keras.Sequential([
+        keras.Input((10, 3)),
+        layers.GRU(4, return_sequences=True),
+        layers.Bidirectional(layers.GRU(3, dropout=0.1, recurrent_dropout=0.2), merge_mode="concat"),
+        layers.Dense(1),
+    ])
+    m.compile("adam", "mse")
+    return m, floats_in, "regression"
+
+
+def masked_gru_keras3_default():
+    m = keras.Sequential([keras.Input((12,), dtype="int32"), layers.Embedding(50, 8, mask_zero=True), layers.GRU(5),
+                          layers.Dense(1, activation="sigmoid")])
+    m.compile("rmsprop", "binary_crossentropy")
+    return m, tokens_in, "binary"
+
+
+MODELS = {f.__name__: f for f in (embedding_lstm, stacked_bidirectional, bidirectional_concat_sum, simplernn_dropout, functional_masked_gru,
+                                  gru_keras3_defaults, masked_gru_keras3_default)}
 
 
 def train_in_keras(name):
@@ -155,14 +175,14 @@ def test_to_json_imports_the_architecture(tmp_path):
     assert not (tmp_path / "imported" / "model").exists()
 
 
-def test_gru_reset_after_true_is_imported_without_its_weights_and_says_why(tmp_path):
-    model = keras.Sequential([keras.Input((10, 3)), layers.GRU(4), layers.Dense(1)])  # Keras 3's default: reset_after=True
+def test_gru_variants_come_in_as_they_were_built(tmp_path):
+    """Keras 3's default GRU (reset_after=True) and the reset_after=False one keep their variant, and their weights."""
+    model = keras.Sequential([keras.Input((10, 3)), layers.GRU(4, return_sequences=True), layers.GRU(3, reset_after=False), layers.Dense(1)])
     model.save(tmp_path / "gru.keras")
     r = cli("import", str(tmp_path / "gru.keras"), "--out", str(tmp_path / "imported"))
-    assert "reset_after=True" in r.stdout and "cannot be converted exactly" in r.stdout, r.stdout
-    assert "Weights: none" in r.stdout
+    assert "arrays imported" in r.stdout and "reset_after" not in r.stdout, r.stdout
     spec = json.loads((tmp_path / "imported" / "spec.json").read_text())
-    assert spec["layers"][0]["className"] == "GRU"
+    assert [l["config"]["resetAfter"] for l in spec["layers"][:2]] == [True, False]
 
 
 def test_layers_outside_the_catalog_are_reported_by_name(tmp_path):

@@ -50,17 +50,19 @@ def matrix():
     Bidirectional merge modes, masked padding, stacks, clipnorm."""
     cases = {}
     optimizers = ["rmsprop", "adam", "sgd"]
-    for i, cls in enumerate(["SimpleRNN", "LSTM", "GRU"]):
+    # GRU: Keras 3's default reset_after=True, and reset_after=False ("gru_rb").
+    for i, (label, cls, extra) in enumerate([("simplernn", "SimpleRNN", {}), ("lstm", "LSTM", {}), ("gru", "GRU", {}),
+                                             ("gru_rb", "GRU", {"resetAfter": False})]):
         for j, (dropout, rec) in enumerate([(0.0, 0.0), (0.3, 0.0), (0.0, 0.4), (0.25, 0.35)]):
             seq = j % 2 == 1
             opt = optimizers[(i + j) % 3]
-            layers = [recurrent(cls, dropout=dropout, recurrentDropout=rec, returnSequences=seq)]
+            layers = [recurrent(cls, dropout=dropout, recurrentDropout=rec, returnSequences=seq, **extra)]
             layers += [FLATTEN, DENSE] if seq else [DENSE]
             lr = 0.05 if opt == "sgd" else 0.01
-            cases[f"{cls.lower()}_d{dropout}_rd{rec}{'_seq' if seq else ''}_{opt}"] = ("floats", layers, training(opt, lr))
-    for k, (mode, cls) in enumerate([("concat", "GRU"), ("sum", "LSTM"), ("mul", "SimpleRNN"), ("ave", "GRU")]):
-        layers = [bi(mode, recurrent(cls, 4, dropout=0.2, recurrentDropout=0.3)), DENSE]
-        cases[f"bidirectional_{mode}_{cls.lower()}_dropout"] = ("floats", layers, training(optimizers[k % 3]))
+            cases[f"{label}_d{dropout}_rd{rec}{'_seq' if seq else ''}_{opt}"] = ("floats", layers, training(opt, lr))
+    for k, (mode, cls, extra) in enumerate([("concat", "GRU", {}), ("sum", "LSTM", {}), ("mul", "SimpleRNN", {}), ("ave", "GRU", {"resetAfter": False})]):
+        layers = [bi(mode, recurrent(cls, 4, dropout=0.2, recurrentDropout=0.3, **extra)), DENSE]
+        cases[f"bidirectional_{mode}_{cls.lower()}{'_rb' if extra else ''}_dropout"] = ("floats", layers, training(optimizers[k % 3]))
     cases["masked_gru_dropout"] = ("tokens", [EMBEDDING_MASKED, recurrent("GRU", dropout=0.2, recurrentDropout=0.3), SIGMOID],
                                    training("rmsprop", loss="binaryCrossentropy"))
     cases["masked_bidirectional_lstm"] = ("tokens", [EMBEDDING_MASKED, bi("concat", recurrent("LSTM", 4, returnSequences=True)),
@@ -68,6 +70,8 @@ def matrix():
     cases["stacked_gru_book"] = ("floats", [recurrent("GRU", 6, dropout=0.1, recurrentDropout=0.5, returnSequences=True),
                                             recurrent("GRU", 5, activation="relu", dropout=0.1, recurrentDropout=0.5), DENSE],
                                  training("rmsprop", loss="meanAbsoluteError"))
+    cases["masked_gru_rb_dropout"] = ("tokens", [EMBEDDING_MASKED, recurrent("GRU", resetAfter=False, dropout=0.2, recurrentDropout=0.3), SIGMOID],
+                                      training("adam", loss="binaryCrossentropy"))
     cases["stacked_lstm_clipnorm"] = ("tokens", [EMBEDDING, recurrent("LSTM", 5, returnSequences=True, dropout=0.2, recurrentDropout=0.2),
                                                  recurrent("LSTM", 4), SIGMOID],
                                       training("adam", 0.05, loss="binaryCrossentropy", clipnorm=0.1))
@@ -175,7 +179,7 @@ KERAS_LOSS = {"meanSquaredError": "mean_squared_error", "meanAbsoluteError": "me
 
 def test_the_matrix_covers_what_the_issue_names():
     names = " ".join(CASES)
-    for part in ["simplernn", "lstm", "gru", "_d0.3", "_rd0.4", "_seq", "concat", "sum", "mul", "ave", "masked",
+    for part in ["simplernn", "lstm", "gru_d", "gru_rb", "_d0.3", "_rd0.4", "_seq", "concat", "sum", "mul", "ave", "masked",
                  "stacked", "rmsprop", "adam", "sgd", "clipnorm"]:
         assert part in names, part
 

@@ -90,7 +90,7 @@ test('train: a forecaster on a real CSV writes spec, metrics.jsonl, summary.txt 
     const modelJson = JSON.parse(readFileSync(join(out, 'model', 'model.json'), 'utf8'));
     const bytes = modelJson.weightsManifest[0].weights.reduce((s: number, w: { shape: number[] }) => s + 4 * w.shape.reduce((a, b) => a * b, 1), 0);
     assert.equal(statSync(join(out, 'model', 'weights.bin')).size, bytes);
-    assert.match(readFileSync(join(out, 'summary.txt'), 'utf8'), /Total params: 101/);
+    assert.match(readFileSync(join(out, 'summary.txt'), 'utf8'), /Total params: 113/);
   }
 });
 

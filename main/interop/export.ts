@@ -8,6 +8,8 @@
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { ModelSpec } from '../../shared/model-spec.js';
+import { isBidirectional } from '../../shared/model-spec.js';
+import { analyzeModel } from '../../shared/shape-inference.js';
 import { kerasFileBytes, kerasWeightsH5 } from './keras-file.js';
 import { ExportError } from './keras-format.js';
 import { pythonScript } from './python-script.js';
@@ -58,10 +60,11 @@ export interface ExportOptions {
 
 /** Exports the run in `runDir` in `format` into `outDir` (created if needed). */
 export async function exportRun(runDir: string, format: ExportFormat, outDir: string, options: ExportOptions = {}): Promise<ExportResult> {
-  const spec = readRunSpec(runDir);
+  const runSpec = readRunSpec(runDir);
   const modelJson = join(runDir, 'model', 'model.json');
   if (!existsSync(modelJson)) throw new ExportError(`${runDir}: the run saved no model (model/model.json is missing); it may have failed before training finished.`);
   const { json, weights } = readTfjsModel(modelJson);
+  const spec = withSavedGruVariants(runSpec, json.modelTopology);
   mkdirSync(outDir, { recursive: true });
   const base = safeBaseName(spec.name);
   switch (format) {
@@ -73,7 +76,10 @@ export async function exportRun(runDir: string, format: ExportFormat, outDir: st
     case 'tfjs': {
       const dir = inside(outDir, `${base}-tfjs`);
       const files = writeTfjsModel(dir, json.modelTopology, weights);
-      return { format, files, hint: `tf.loadLayersModel('file://${join(dir, 'model.json')}') in TF.js, or tensorflowjs.converters.load_keras_model(${JSON.stringify(join(dir, 'model.json'))}) in Python` };
+      // Stock TF.js has no reset_after=True GRU (tfjs#4621): say so rather than let tf.loadLayersModel fail later.
+      const gruAfter = JSON.stringify(json.modelTopology).includes('"reset_after":true');
+      const caveat = gruAfter ? ' (its GRU is reset_after=True, Keras 3\'s default, which stock TF.js cannot load: RNN Studio and Python can)' : '';
+      return { format, files, hint: `tf.loadLayersModel('file://${join(dir, 'model.json')}') in TF.js${caveat}, or tensorflowjs.converters.load_keras_model(${JSON.stringify(join(dir, 'model.json'))}) in Python` };
     }
     case 'python': {
       const weightsFile = inside(outDir, `${base}.weights.h5`);
@@ -101,6 +107,36 @@ export async function exportRun(runDir: string, format: ExportFormat, outDir: st
       throw new ExportError(`unknown export format ${JSON.stringify(never)}; expected keras, tfjs or python.`);
     }
   }
+}
+
+/**
+ * The spec with each GRU's `resetAfter` as the saved model has it. A spec written before the setting existed leaves it
+ * out, which now means Keras 3's default (true), while its model was trained as reset_after=False: the saved
+ * topology (TF.js writes `reset_after` for every GRU) says which variant the weights are.
+ */
+export function withSavedGruVariants(spec: ModelSpec, topology: unknown): ModelSpec {
+  const saved = new Map<string, boolean>();
+  type Node = { class_name?: unknown; config?: { name?: unknown; reset_after?: unknown; layer?: Node; layers?: Node[] } };
+  const visit = (node: Node | undefined) => {
+    if (!node?.config) return;
+    // (A Bidirectional layer's saved inner layer may carry TF.js's "forward_" prefix.)
+    if (node.class_name === 'GRU' && typeof node.config.name === 'string' && typeof node.config.reset_after === 'boolean') saved.set(node.config.name.replace(/^forward_/, ''), node.config.reset_after);
+    visit(node.config.layer);
+    node.config.layers?.forEach(visit);
+  };
+  visit(topology as Node);
+  if (saved.size === 0) return spec;
+  const analysis = analyzeModel(spec);
+  const fix = <L extends { className: string; config?: Record<string, unknown> }>(layer: L, name: string | undefined): L =>
+    (layer.className === 'GRU' && name !== undefined && saved.has(name) ? { ...layer, config: { ...layer.config, resetAfter: saved.get(name)! } } : layer);
+  return {
+    ...spec,
+    layers: spec.layers.map((layer, i) => {
+      const info = analysis.layers[i];
+      if (isBidirectional(layer)) return { ...layer, layer: fix(layer.layer, info?.innerName) };
+      return fix(layer, info?.name);
+    }) as ModelSpec['layers'],
+  };
 }
 
 /**

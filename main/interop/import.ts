@@ -53,8 +53,6 @@ interface Converted {
   sourceName: string;
   sourceInner: string | null;
   className: string;
-  /** GRU reset_after=True somewhere in this layer: its weights cannot be used. */
-  resetAfter: boolean;
 }
 
 const SUPPORTED = LAYER_CATALOG.map((d) => d.className).join(', ');
@@ -102,9 +100,8 @@ function num(c: Obj, key: string, where: string, opts: { int?: boolean } = {}): 
 }
 
 /** Converts one plain (non-wrapper) layer config; refuses settings our engine cannot reproduce. */
-function convertPlain(cls: string, c: Obj, keras3: boolean, where: string, warnings: string[]): { layer: PlainLayerSpec; resetAfter: boolean } {
+function convertPlain(cls: string, c: Obj, keras3: boolean, where: string, warnings: string[]): { layer: PlainLayerSpec } {
   const config: Record<string, ParamValue> = {};
-  let resetAfter = false;
   const refuse = (what: string) => {
     throw new ImportError(`${where}: ${what}`);
   };
@@ -138,13 +135,8 @@ function convertPlain(cls: string, c: Obj, keras3: boolean, where: string, warni
       setInit('recurrent_initializer', 'recurrentInitializer');
       setInit('bias_initializer', 'biasInitializer');
       if (cls === 'LSTM') config['unitForgetBias'] = c['unit_forget_bias'] !== false;
-      if (cls === 'GRU') {
-        // Keras 3 (and TF 2 Keras) default reset_after to True; TF.js implements only False.
-        resetAfter = c['reset_after'] === true || (c['reset_after'] === undefined && keras3);
-        if (resetAfter) {
-          warnings.push(`${where}: GRU reset_after=True (Keras's default) is imported as reset_after=False, the only variant TF.js runs. The two compute the candidate state differently (r ⊙ (U·h) versus U·(r ⊙ h)), so its weights cannot be converted exactly and are not imported; retrain here, or build the GRU with reset_after=False in Keras.`);
-        }
-      }
+      // Keras 3 (and TF 2 Keras) default reset_after to True; Keras 2.0 and TF.js to False. Both come in with weights.
+      if (cls === 'GRU') config['resetAfter'] = c['reset_after'] === true || (c['reset_after'] === undefined && keras3);
       break;
     }
     case 'Dense':
@@ -168,7 +160,7 @@ function convertPlain(cls: string, c: Obj, keras3: boolean, where: string, warni
     default:
       throw new Error(`no conversion for ${cls}`);
   }
-  return { layer: { className: cls, config }, resetAfter };
+  return { layer: { className: cls, config } };
 }
 
 const RECURRENT = new Set(['SimpleRNN', 'LSTM', 'GRU']);
@@ -320,17 +312,17 @@ export function specFromKerasConfig(root: unknown, label: string, name: string):
       const innerCfg = isObj(innerObj['config']) ? innerObj['config'] : {};
       const mergeMode = c['merge_mode'] ?? 'concat';
       if (!['concat', 'sum', 'mul', 'ave'].includes(String(mergeMode))) throw new ImportError(`${where}: expected merge_mode concat, sum, mul or ave, received ${JSON.stringify(mergeMode)}.`);
-      const { layer, resetAfter } = convertPlain(layerClass(innerObj), { ...innerCfg, go_backwards: false }, keras3, where, warnings);
+      const { layer } = convertPlain(layerClass(innerObj), { ...innerCfg, go_backwards: false }, keras3, where, warnings);
       const backward = isObj(c['backward_layer']) && isObj(c['backward_layer']['config']) ? c['backward_layer']['config'] : null;
       if (backward && backward['units'] !== innerCfg['units']) throw new ImportError(`${where}: expected the backward layer to mirror the forward one, received a different backward_layer.`);
       const innerName = layerName(innerObj, 'rnn');
       return {
         layer: { className: 'Bidirectional', config: { mergeMode: String(mergeMode) as 'concat' }, layer } as LayerSpec,
-        sourceName, sourceInner: innerName.replace(/^forward_/, ''), className: cls, resetAfter,
+        sourceName, sourceInner: innerName.replace(/^forward_/, ''), className: cls,
       };
     }
-    const { layer, resetAfter } = convertPlain(cls, c, keras3, where, warnings);
-    return { layer, sourceName, sourceInner: null, className: cls, resetAfter };
+    const { layer } = convertPlain(cls, c, keras3, where, warnings);
+    return { layer, sourceName, sourceInner: null, className: cls };
   });
   const first = converted[0]!.layer;
   const shape = inputShape as (number | null)[] | null;
@@ -402,7 +394,6 @@ export async function importKerasArchive(bytes: Uint8Array, label: string): Prom
     throw new ImportError((e as Error).message);
   }
   const { spec, converted, warnings } = specFromKerasConfig(archive.config, label, basename(label, extname(label)));
-  if (converted.some((c) => c.resetAfter)) return finish('keras', spec, warnings, null, 'GRU reset_after=True weights cannot be converted to the reset_after=False GRU TF.js runs (see the warning)');
   if (!archive.weightsH5) return finish('keras', spec, warnings, null, 'the file has no model.weights.h5');
   if (!analyzeModel(spec).valid) return finish('keras', spec, warnings, null, 'the imported model has errors (see the issues), so its weights were not mapped');
   const groups = weightGroups(spec);
@@ -423,7 +414,6 @@ export function importTfjsModel(path: string, json: unknown): ImportResult {
   const { spec, converted, warnings } = specFromKerasConfig(checked.modelTopology, label, basename(join(path, '..')) || 'imported');
   const paths = checked.weightsManifest.flatMap((g) => g.paths);
   if (paths.length === 0) return finish('tfjs', spec, warnings, null, 'model.json lists no weight files');
-  if (converted.some((c) => c.resetAfter)) return finish('tfjs', spec, warnings, null, 'GRU reset_after=True weights cannot be used (see the warning)');
   if (!analyzeModel(spec).valid) return finish('tfjs', spec, warnings, null, 'the imported model has errors (see the issues), so its weights were not mapped');
   let weights: NamedWeight[];
   try {

@@ -68,17 +68,21 @@ test('Keras names: snake_case class names numbered per class, weights in Keras h
   const groups = weightGroups(spec);
   assert.deepEqual(groups.map((g) => g.h5Path), ['layers/embedding', 'layers/bidirectional/forward_layer/cell', 'layers/bidirectional/backward_layer/cell', 'layers/lstm/cell', 'layers/dense']);
   assert.deepEqual(groups[1]!.tfjsNames, ['bidirectional/forward_gru/kernel', 'bidirectional/forward_gru/recurrent_kernel', 'bidirectional/forward_gru/bias']);
-  assert.deepEqual(groups[1]!.shapes, [[4, 9], [3, 9], [9]]);
+  // Keras 3's default GRU (reset_after=True): the bias has an input row and a recurrent row.
+  assert.deepEqual(groups[1]!.shapes, [[4, 9], [3, 9], [2, 9]]);
   assert.deepEqual(groups[3]!.shapes, [[3, 8], [2, 8], [8]]);
 });
 
-test('Keras 3 config: every recurrent setting written out (GRU reset_after=False, sigmoid gates), compiled like our run', () => {
+test('Keras 3 config: every recurrent setting written out (GRU reset_after as trained, sigmoid gates), compiled like our run', () => {
   const config = kerasModelConfig(spec) as { config: { layers: { class_name: string; config: Record<string, unknown> }[] }; compile_config: Record<string, unknown> };
   const [input, , bi, lstm] = config.config.layers;
   assert.deepEqual(input!.config['batch_shape'], [null, 7]);
   assert.equal(input!.config['dtype'], 'int32');
   const gru = (bi!.config['layer'] as { config: Record<string, unknown> }).config;
-  assert.equal(gru['reset_after'], false);
+  assert.equal(gru['reset_after'], true);
+  const before: ModelSpec = { ...spec, layers: spec.layers.map((l) => (l.className === 'Bidirectional' ? { ...l, layer: { ...l.layer, config: { ...l.layer.config, resetAfter: false } } } : l)) as ModelSpec['layers'] };
+  const beforeLayers = (kerasModelConfig(before) as { config: { layers: { config: Record<string, unknown> }[] } }).config.layers;
+  assert.equal((beforeLayers[2]!.config['layer'] as { config: Record<string, unknown> }).config['reset_after'], false);
   assert.equal(gru['recurrent_activation'], 'sigmoid');
   assert.equal(bi!.config['merge_mode'], 'sum');
   assert.equal(lstm!.config['unit_forget_bias'], true);
@@ -168,7 +172,7 @@ test('exported names stay inside the chosen folder; the script names its data, m
   assert.throws(() => inside('/tmp/out', '../x'), /outside/);
   assert.equal(inside('/tmp/out', 'a.keras'), '/tmp/out/a.keras');
   const script = pythonScript({ ...spec, data: { kind: 'text', path: 'x', format: 'lines' } }, { weightsFile: 'w.weights.h5', preprocessingFile: 'p.json', preprocessing: {}, dataPath: '/data/x', scriptName: 'train_x.py' });
-  assert.match(script, /layers\.Bidirectional\(layers\.GRU\(units=3, activation="tanh", recurrent_activation="sigmoid", return_sequences=True.*reset_after=False, name="gru"\), merge_mode="sum", name="bidirectional"\)/);
+  assert.match(script, /layers\.Bidirectional\(layers\.GRU\(units=3, activation="tanh", recurrent_activation="sigmoid", return_sequences=True.*reset_after=True, name="gru"\), merge_mode="sum", name="bidirectional"\)/);
   assert.match(script, /keras\.optimizers\.Adam\(learning_rate=0\.005/);
   assert.match(script, /--distribute", choices=\["none", "mirrored", "multiworker"\]/);
   assert.match(script, /TF_CONFIG='\{"cluster": \{"worker": \["host1:12345", "host2:12345"\]\}/);

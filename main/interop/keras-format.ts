@@ -137,8 +137,8 @@ function layerConfig(layer: PlainLayerSpec, name: string, where: string, target:
         dropout: Number(cfg['dropout'] ?? 0), recurrent_dropout: Number(cfg['recurrentDropout'] ?? 0),
       });
       if (layer.className === 'LSTM') out['unit_forget_bias'] = Boolean(cfg['unitForgetBias']);
-      // TF.js trains the reset_after=False variant only; the exported layer must say so (Keras 3 defaults to True).
-      if (layer.className === 'GRU') out['reset_after'] = false;
+      // Written out either way: Keras 3 defaults to True, Keras 2 and TF.js to False.
+      if (layer.className === 'GRU') out['reset_after'] = cfg['resetAfter'] === true;
       if (target === 'keras3') out['seed'] = null;
       return out;
     }
@@ -302,7 +302,11 @@ function variableShapes(layer: PlainLayerSpec, inputShape: readonly number[]): n
     case 'Dense': return [[last, units], [units]].slice(0, variableNames(layer).length);
     case 'SimpleRNN':
     case 'LSTM':
-    case 'GRU': return [[last, units * gates], [units, units * gates], [units * gates]].slice(0, variableNames(layer).length);
+    case 'GRU': {
+      // reset_after=True keeps the input and the recurrent bias as two rows.
+      const bias = layer.className === 'GRU' && cfg['resetAfter'] === true ? [2, units * gates] : [units * gates];
+      return [[last, units * gates], [units, units * gates], bias].slice(0, variableNames(layer).length);
+    }
     default: return [];
   }
 }

@@ -51,8 +51,8 @@ function layerCode(layer: PlainLayerSpec, name: string): string {
       args.push(`return_sequences=${py(c['returnSequences'])}`, `dropout=${py(c['dropout'])}`, `recurrent_dropout=${py(c['recurrentDropout'])}`, `use_bias=${py(c['useBias'])}`,
         `kernel_initializer=${init('kernelInitializer')}`, `recurrent_initializer=${init('recurrentInitializer')}`, `bias_initializer=${init('biasInitializer')}`);
       if (layer.className === 'LSTM') args.push(`unit_forget_bias=${py(c['unitForgetBias'])}`);
-      // RNN Studio (TF.js) trains the reset_after=False GRU; Keras 3 defaults to True.
-      if (layer.className === 'GRU') args.push('reset_after=False');
+      // Written out either way: the variant RNN Studio trained (Keras 3 defaults to True).
+      if (layer.className === 'GRU') args.push(`reset_after=${py(c['resetAfter'] === true)}`);
       return `layers.${layer.className}(${args.join(', ')}, name=${py(name)})`;
     }
     case 'Dense':

@@ -11,6 +11,7 @@ import { isBidirectional } from '../../shared/model-spec.js';
 import type { ModelSpec, ParamValue, PlainLayerSpec } from '../../shared/model-spec.js';
 import type { RecurrencePath } from '../../shared/worker-protocol.js';
 import { installFusedRecurrence } from './fused/fused-rnn.js';
+import { kerasGRU } from './keras-gru.js';
 
 /** Thrown when a spec has errors; `issues` carries every message with the layer it belongs to. */
 export class SpecError extends Error {
@@ -33,8 +34,8 @@ function makeRecurrent(className: string, args: Args): tf.layers.RNN {
   switch (className) {
     case 'SimpleRNN': return tf.layers.simpleRNN(args as never);
     case 'LSTM': return tf.layers.lstm(args as never);
-    // resetAfter=false is the only variant TF.js implements (tfjs#4621); written out so export can say so.
-    case 'GRU': return tf.layers.gru({ ...args, resetAfter: false } as never);
+    // Keras's GRU, both reset variants (TF.js's implements only resetAfter=false, tfjs#4621).
+    case 'GRU': return kerasGRU(args as never);
     default: throw new Error(`not a recurrent layer: ${className}`);
   }
 }

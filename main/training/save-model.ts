@@ -7,6 +7,8 @@ import * as tf from '@tensorflow/tfjs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { DataError } from '../data/data-error.js';
+// Registers Keras's GRU (both reset variants) under TF.js's class names before any model is loaded.
+import './keras-gru.js';
 
 /** Saves `model` into `dir` (created if needed); returns the files written. */
 export async function saveLayersModel(model: tf.LayersModel, dir: string): Promise<string[]> {

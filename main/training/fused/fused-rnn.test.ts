@@ -12,6 +12,7 @@ import type { DropoutMaskRequest, DropoutMaskSource } from './fused-rnn.js';
 import { heapOf, loadKernels, rnnKernels, threadsOf } from './kernels-wasm.js';
 import type { RnnKernels } from './kernels-wasm.js';
 import { withSeededRandom } from '../seeded-random.js';
+import { kerasGRU } from '../keras-gru.js';
 
 type Layer = tf.layers.Layer;
 type Cfg = Record<string, unknown>;
@@ -19,13 +20,15 @@ const make = (cls: string, units: number, cfg: Cfg = {}): Layer => {
   const args = { units, recurrentActivation: 'sigmoid', ...cfg } as never;
   if (cls === 'LSTM') return tf.layers.lstm(args);
   if (cls === 'GRU') return tf.layers.gru(args);
+  // Keras 3's default GRU (reset_after=True), which TF.js lacks: keras-gru.ts's layer is the reference.
+  if (cls === 'GRU_RA') return kerasGRU({ ...(args as object), units, resetAfter: true });
   return tf.layers.simpleRNN(args);
 };
 const bi = (inner: Layer, mergeMode: string): Layer => tf.layers.bidirectional({ layer: inner as tf.layers.RNN, mergeMode } as never);
 
 interface Case { name: string; layers: () => Layer[]; features?: number }
 const cases: Case[] = [];
-for (const cls of ['SimpleRNN', 'LSTM', 'GRU']) {
+for (const cls of ['SimpleRNN', 'LSTM', 'GRU', 'GRU_RA']) {
   for (const returnSequences of [false, true]) {
     for (const goBackwards of [false, true]) {
       cases.push({ name: `${cls} returnSequences=${returnSequences} goBackwards=${goBackwards}`, layers: () => [make(cls, 8, { returnSequences, goBackwards })] });
@@ -40,6 +43,7 @@ for (const cls of ['SimpleRNN', 'LSTM', 'GRU']) {
 for (const mode of ['concat', 'sum', 'mul', 'ave']) {
   cases.push({ name: `Bidirectional(LSTM) ${mode}`, layers: () => [bi(make('LSTM', 6), mode)] });
   cases.push({ name: `Bidirectional(GRU, returnSequences) ${mode} → SimpleRNN`, layers: () => [bi(make('GRU', 5, { returnSequences: true }), mode), make('SimpleRNN', 3)] });
+  cases.push({ name: `Bidirectional(GRU resetAfter) ${mode}`, layers: () => [bi(make('GRU_RA', 5), mode)] });
 }
 
 const STEPS = 11;
@@ -160,7 +164,7 @@ const PADDED = [
   [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11], [0, 7, 0, 7, 0, 7, 0, 7, 0, 7, 0],
 ];
 const maskedCases: Case[] = [];
-for (const cls of ['SimpleRNN', 'LSTM', 'GRU']) {
+for (const cls of ['SimpleRNN', 'LSTM', 'GRU', 'GRU_RA']) {
   for (const [returnSequences, goBackwards] of [[false, false], [true, false], [false, true], [true, true]] as const) {
     maskedCases.push({ name: `${cls} returnSequences=${returnSequences} goBackwards=${goBackwards}`, layers: () => [make(cls, 5, { returnSequences, goBackwards })] });
   }
@@ -169,6 +173,7 @@ maskedCases.push({ name: 'Bidirectional(LSTM) concat', layers: () => [bi(make('L
 maskedCases.push({ name: 'Bidirectional(GRU, returnSequences) ave → SimpleRNN', layers: () => [bi(make('GRU', 4, { returnSequences: true }), 'ave'), make('SimpleRNN', 3)] });
 maskedCases.push({ name: 'LSTM with dropout / recurrentDropout, training', layers: () => [make('LSTM', 5, { dropout: 0.3, recurrentDropout: 0.4 })] });
 maskedCases.push({ name: 'Bidirectional(GRU) with dropout / recurrentDropout, training', layers: () => [bi(make('GRU', 4, { dropout: 0.3, recurrentDropout: 0.4 }), 'concat')] });
+maskedCases.push({ name: 'Bidirectional(GRU resetAfter) with dropout / recurrentDropout, training', layers: () => [bi(make('GRU_RA', 4, { dropout: 0.3, recurrentDropout: 0.4 }), 'concat')] });
 
 function buildMasked(c: Case): tf.Sequential {
   const model = tf.sequential();
@@ -323,10 +328,10 @@ function injectedMasks(): { source: DropoutMaskSource; requests: DropoutMaskRequ
 }
 
 
-for (const cls of ['SimpleRNN', 'LSTM', 'GRU']) {
+for (const cls of ['SimpleRNN', 'LSTM', 'GRU', 'GRU_RA']) {
   for (const [dropout, recurrentDropout, wrapped] of [[0.3, 0, false], [0, 0.4, false], [0.25, 0.35, false], [0.25, 0.35, true], [0, 0.5, false]] as const) {
     test(`fused = Keras's cell (op by op) while training with dropout ${dropout} / recurrentDropout ${recurrentDropout}: ${wrapped ? `Bidirectional(${cls})` : cls}`, async () => {
-      const first = (cfg: Cfg) => (wrapped ? bi(make(cls, 6, { ...cfg, returnSequences: true }), 'concat') : make(cls, 6, { ...cfg, returnSequences: true, goBackwards: cls === 'GRU' }));
+      const first = (cfg: Cfg) => (wrapped ? bi(make(cls, 6, { ...cfg, returnSequences: true }), 'concat') : make(cls, 6, { ...cfg, returnSequences: true, goBackwards: cls.startsWith('GRU') }));
       const c: Case = { name: 'dropout', layers: () => [first({ dropout, recurrentDropout }), make(cls, 5, { dropout, recurrentDropout })] };
       const ref = build(c);
       const fused = build(c);
@@ -351,7 +356,7 @@ for (const cls of ['SimpleRNN', 'LSTM', 'GRU']) {
       };
       const a = step(fused), b = step(ref);
       // Keras's mask counts: per gate for inputs and state once recurrentDropout > 0, else one input mask.
-      const G = { SimpleRNN: 1, LSTM: 4, GRU: 3 }[cls]!;
+      const G = { SimpleRNN: 1, LSTM: 4, GRU: 3, GRU_RA: 3 }[cls]!;
       for (const r of b.requests) {
         assert.equal(r.recurrentGates, recurrentDropout ? G : 0);
         assert.equal(r.inputGates, dropout ? (recurrentDropout ? G : 1) : 0);

@@ -29,6 +29,8 @@ export interface FusedCellConfig {
   recurrentActivation: FusedActivation;
   returnSequences: boolean;
   goBackwards: boolean;
+  /** GRU only: Keras's reset_after=True (bias [2, 3·units]: input row, then recurrent row). */
+  resetAfter?: boolean;
 }
 
 /** What the forward pass keeps for the backward pass: buffers left in kernel memory, released by the backward pass. */
@@ -39,6 +41,8 @@ export interface Saved {
   inMask: number; inGates: number; recMask: number;
   /** The timestep mask, [batch, steps] of 0/1 (0 when the input had none). */
   mask: number;
+  /** A GRU reset_after=True with bias: its bias gradient has a second row. */
+  resetAfter: boolean;
   /** Shared with the orphan registry, which must not hold the Saved itself (that would keep it reachable forever). */
   lease: { released: boolean };
 }
@@ -84,6 +88,8 @@ const orphans = new FinalizationRegistry<{ heap: KernelHeap; region: number; lea
 });
 
 const KIND_CODES: Record<CellKind, number> = { SimpleRNN: 0, LSTM: 1, GRU: 2 };
+/** The kernels' cell code (KIND_* in assembly/rnn.ts): GRU reset_after=True is its own. */
+const kindCode = (cfg: FusedCellConfig) => (cfg.kind === 'GRU' && cfg.resetAfter ? 3 : KIND_CODES[cfg.kind]);
 
 /** One layer's forward pass. x is [batch, steps, features]; kernel [features, G·units]; recurrent [units, G·units]; bias [G·units] or null. */
 export interface ForwardJob {
@@ -133,10 +139,11 @@ export function fusedForwardAll(k: RnnKernels, jobs: ForwardJob[], keep: boolean
     const U = cfg.units, GU = GATES[cfg.kind] * U;
     const lstm = cfg.kind === 'LSTM', gru = cfg.kind === 'GRU';
     const inGates = masks.input?.length ?? 1, G = GATES[cfg.kind];
+    const ra = gru && cfg.resetAfter === true && bias !== null;
     const { region, ptrs } = carve(heap, [B * T * D, D * GU, U * GU, GU, B * T * GU, B * (T + 1) * U,
       lstm ? B * (T + 1) * U : 0, lstm ? B * T * U : 0, gru ? B * T * U : 0,
-      masks.input ? B * inGates * D : 0, masks.recurrent ? B * G * U : 0, stepMask ? B * T : 0]);
-    const [pX, pW, pR, pB, pZ, pH, pC, pTC, pRH, pIM, pRM, pMask] = ptrs as [number, number, number, number, number, number, number, number, number, number, number, number];
+      masks.input ? B * inGates * D : 0, masks.recurrent ? B * G * U : 0, stepMask ? B * T : 0, ra ? U : 0]);
+    const [pX, pW, pR, pB, pZ, pH, pC, pTC, pRH, pIM, pRM, pMask, pRB] = ptrs as [number, number, number, number, number, number, number, number, number, number, number, number, number];
     // Scratch for this pass only: the input masked per gate, and the masked h₋₁.
     const scratch = carve(heap, [masks.input && inGates > 1 ? B * T * D : 0, masks.recurrent ? B * U : 0]);
     scratches.push(scratch.region);
@@ -144,20 +151,29 @@ export function fusedForwardAll(k: RnnKernels, jobs: ForwardJob[], keep: boolean
     const m = heap.view();
     if (stepMask) m.set(stepMask, pMask / F);
     m.set(x, pX / F); m.set(kernel, pW / F); m.set(recurrent, pR / F);
-    if (bias) m.set(bias, pB / F);
+    if (ra) {
+      // reset_after: the recurrent biases of z and r add to their pre-activations like the input ones (one bias in
+      // the projection); the candidate's stays apart, inside r ⊙ (U_h·h + b_rh).
+      const projection = bias!.slice(0, GU);
+      for (let j = 0; j < 2 * U; j++) projection[j] = Math.fround(projection[j]! + bias![GU + j]!);
+      m.set(projection, pB / F);
+      m.set(bias!.subarray(GU + 2 * U, 2 * GU), pRB / F);
+    } else if (bias) {
+      m.set(bias, pB / F);
+    }
     if (masks.input) m.set(byGateRows(masks.input, B, D), pIM / F);
     if (masks.recurrent) m.set(byGateRows(masks.recurrent, B, U), pRM / F);
     for (const [b0, b1] of threads.slices(B, sliceCount(threads.threads, B, jobs.length))) {
       parts.push([
-        KIND_CODES[cfg.kind], b1 - b0, T, D, U, row(pX, T * D, b0), pW, pR, bias ? pB : 0,
+        kindCode(cfg), b1 - b0, T, D, U, row(pX, T * D, b0), pW, pR, bias ? pB : 0,
         row(pZ, T * GU, b0), row(pH, (T + 1) * U, b0), row(pC, (T + 1) * U, b0), row(pTC, T * U, b0), row(pRH, T * U, b0),
         ACTIVATION_CODES[cfg.activation], ACTIVATION_CODES[cfg.recurrentActivation], cfg.goBackwards ? 1 : 0,
-        row(pIM, inGates * D, b0), inGates, row(pRM, G * U, b0), row(pXS, T * D, b0), row(pHS, U, b0), row(pMask, T, b0),
+        row(pIM, inGates * D, b0), inGates, row(pRM, G * U, b0), row(pXS, T * D, b0), row(pHS, U, b0), row(pMask, T, b0), ra ? pRB : 0,
       ]);
     }
     const saved: Saved = {
       batch: B, steps: T, features: D,
-      region, x: pX, w: pW, r: pR, z: pZ, h: pH, c: pC, tc: pTC, rh: pRH, inMask: pIM, inGates, recMask: pRM, mask: pMask, lease: { released: false },
+      region, x: pX, w: pW, r: pR, z: pZ, h: pH, c: pC, tc: pTC, rh: pRH, inMask: pIM, inGates, recMask: pRM, mask: pMask, resetAfter: ra, lease: { released: false },
     };
     return saved;
   });
@@ -213,24 +229,24 @@ export function fusedBackwardAll(k: RnnKernels, jobs: BackwardJob[], hiddenNorms
     const wide = Math.max(D, U);
     const needXS = (sv.inMask && sv.inGates > 1) || sv.recMask;
     const { region, ptrs } = carve(heap, [GU * D, GU * U, P * D * GU, P * U * GU, P * GU, B * T * D, B * U, B * U, B * U, B * U, dy.length,
-      hiddenNorms ? P * T : 0, sv.mask ? 2 * B * U : 0, needXS ? B * T * wide : 0, sv.recMask ? B * U : 0]);
-    const [pWT, pRT, pdW, pdR, pdB, pdX, pDH0, pDH1, pDC, pDRH, pDY, pHN, pSV, pXS, pHS] = ptrs as [number, number, number, number, number, number, number, number, number, number, number, number, number, number, number];
+      hiddenNorms ? P * T : 0, sv.mask ? 2 * B * U : 0, needXS ? B * T * wide : 0, sv.recMask ? B * U : 0, sv.resetAfter ? P * U : 0]);
+    const [pWT, pRT, pdW, pdR, pdB, pdX, pDH0, pDH1, pDC, pDRH, pDY, pHN, pSV, pXS, pHS, pdRB] = ptrs as [number, number, number, number, number, number, number, number, number, number, number, number, number, number, number, number];
     const G = GATES[cfg.kind];
     heap.view().set(dy, pDY / F);
     k.transpose(D, GU, sv.w, pWT);
     k.transpose(U, GU, sv.r, pRT);
     const dyPerSample = cfg.returnSequences ? T * U : U;
     slices.forEach(([b0, b1], i) => parts.push([
-      KIND_CODES[cfg.kind], b1 - b0, T, D, U, row(sv.x, T * D, b0), pWT, pRT,
+      kindCode(cfg), b1 - b0, T, D, U, row(sv.x, T * D, b0), pWT, pRT,
       row(sv.z, T * GU, b0), row(sv.h, (T + 1) * U, b0), row(sv.c, (T + 1) * U, b0), row(sv.tc, T * U, b0), row(sv.rh, T * U, b0),
       row(pDY, dyPerSample, b0), cfg.returnSequences ? 1 : 0, cfg.goBackwards ? 1 : 0,
       row(pDH0, U, b0), row(pDH1, U, b0), row(pDC, U, b0), row(pDRH, U, b0),
       pdW + i * D * GU * F, pdR + i * U * GU * F, pdB + i * GU * F, row(pdX, T * D, b0),
       ACTIVATION_CODES[cfg.activation], ACTIVATION_CODES[cfg.recurrentActivation],
       row(sv.inMask, sv.inGates * D, b0), sv.inGates, row(sv.recMask, G * U, b0), row(pXS, T * wide, b0), row(pHS, U, b0),
-      pHN ? pHN + i * T * F : 0, row(sv.mask, T, b0), row(pSV, 2 * U, b0),
+      pHN ? pHN + i * T * F : 0, row(sv.mask, T, b0), row(pSV, 2 * U, b0), pdRB ? pdRB + i * U * F : 0,
     ]));
-    return { region, P, pdW, pdR, pdB, pdX, pHN };
+    return { region, P, pdW, pdR, pdB, pdX, pHN, pdRB };
   });
   threads.run('seqBackward', parts, (a) => (k.seqBackward as (...args: number[]) => void)(...a));
 
@@ -240,7 +256,7 @@ export function fusedBackwardAll(k: RnnKernels, jobs: BackwardJob[], hiddenNorms
   }
   let summed: Float32Array | null = null;
   const grads = jobs.map(({ cfg, saved: sv }, j): Gradients => {
-    const { P, pdW, pdR, pdB, pdX, pHN } = laid[j]!;
+    const { P, pdW, pdR, pdB, pdX, pHN, pdRB } = laid[j]!;
     const B = sv.batch, T = sv.steps, D = sv.features, U = cfg.units, GU = GATES[cfg.kind] * U;
     // The slices' partial sums, added up in kernel memory (P of them side by side from p).
     const sum = (p: number, n: number) => {
@@ -254,6 +270,14 @@ export function fusedBackwardAll(k: RnnKernels, jobs: BackwardJob[], hiddenNorms
       dx,
       dKernel: sum(pdW, D * GU), dRecurrent: sum(pdR, U * GU), dBias: sum(pdB, GU),
     };
+    if (sv.resetAfter) {
+      // [input row; recurrent row]: z's and r's recurrent biases sit beside their input ones, so share their gradient.
+      const both = new Float32Array(2 * GU);
+      both.set(g.dBias);
+      both.set(g.dBias.subarray(0, 2 * U), GU);
+      both.set(sum(pdRB, U), GU + 2 * U);
+      g.dBias = both;
+    }
     if (pHN) {
       const perStep = sum(pHN, T);
       // Processing step s saw input timestep T−1−s when the layer runs backwards.
@@ -402,9 +426,11 @@ function planLayer(layer: RnnLike): { cfg?: FusedCellConfig; reason?: string; dr
   if (!isActivation(c.activation)) return { reason: `activation ${String(c.activation)} has no fused kernel (linear, tanh, sigmoid, hardSigmoid, relu do)`, dropout };
   const recurrentActivation = kind === 'SimpleRNN' ? 'linear' : c.recurrentActivation;
   if (!isActivation(recurrentActivation)) return { reason: `recurrentActivation ${String(recurrentActivation)} has no fused kernel`, dropout };
-  if (kind === 'GRU' && c.resetAfter === true) return { reason: 'GRU resetAfter=true has no fused kernel', dropout };
   return {
-    cfg: { kind, units: layer.cell.units, activation: c.activation, recurrentActivation, returnSequences: layer.returnSequences, goBackwards: layer.goBackwards },
+    cfg: {
+      kind, units: layer.cell.units, activation: c.activation, recurrentActivation, returnSequences: layer.returnSequences, goBackwards: layer.goBackwards,
+      ...(kind === 'GRU' ? { resetAfter: c.resetAfter === true } : {}),
+    },
     dropout,
   };
 }
@@ -557,6 +583,7 @@ function kerasOpByOp(layer: RnnLike, kind: CellKind, inputs: tf.Tensor | tf.Tens
     kind, units: cell.units, returnSequences: layer.returnSequences, goBackwards: layer.goBackwards,
     activation: (t) => cell.activation.apply(t), recurrentActivation: cell.recurrentActivation ? (t) => cell.recurrentActivation!.apply(t) : identity,
     kernel: cell.kernel.read(), recurrent: cell.recurrentKernel.read(), bias: cell.bias ? cell.bias.read() : null,
+    resetAfter: cell.getConfig().resetAfter === true,
   }, kerasDropoutMasks(cell, kind, batch, features, displayName), stepMask);
 }
 

@@ -4,7 +4,7 @@
  * against. TF.js's own cells differ from Keras's while training: its GRU multiplies the state it carries by the
  * recurrent-dropout mask (tfjs-layers GRUCell.call), and every TF.js cell uses one dropout mask for all gates where
  * Keras 3 draws one per gate once recurrent_dropout > 0 (its implementation 1). The formulas follow
- * keras/src/layers/rnn/{simple_rnn,lstm,gru}.py (GRU with reset_after=False).
+ * keras/src/layers/rnn/{simple_rnn,lstm,gru}.py, GRU in both reset variants.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { CellKind, DropoutMasks } from './fused-rnn.js';
@@ -18,9 +18,17 @@ export interface KerasCell {
   recurrentActivation: (x: tf.Tensor) => tf.Tensor;
   returnSequences: boolean;
   goBackwards: boolean;
-  /** [features, G·units], [units, G·units], [G·units] or null. */
+  /** [features, G·units], [units, G·units], [G·units] (GRU resetAfter: [2, 3·units]) or null. */
   kernel: tf.Tensor; recurrent: tf.Tensor; bias: tf.Tensor | null;
+  /** GRU: Keras's reset_after=True, the reset gate applied to U_h·h₋₁ + b_rh. */
+  resetAfter?: boolean;
 }
+
+/** One timestep's state: h, and an LSTM's c. */
+export interface CellState { h: tf.Tensor; c: tf.Tensor }
+
+/** Per-step masks as tensors: input masks (one, or one per gate) and recurrent masks (one per gate), or null. */
+export interface StepMasks { input: tf.Tensor[] | null; recurrent: tf.Tensor[] | null }
 
 const GATES: Record<CellKind, number> = { SimpleRNN: 1, LSTM: 4, GRU: 3 };
 
@@ -31,53 +39,70 @@ const GATES: Record<CellKind, number> = { SimpleRNN: 1, LSTM: 4, GRU: 3 };
  */
 export function kerasRecurrence(x: tf.Tensor, cell: KerasCell, masks?: DropoutMasks, stepMask?: tf.Tensor | null): tf.Tensor {
   const [B, T, D] = x.shape as [number, number, number];
+  const U = cell.units;
+  const step = kerasCellStep(cell);
+  const m: StepMasks = {
+    input: masks?.input?.map((v) => tf.tensor2d(v, [B, D])) ?? null,
+    recurrent: masks?.recurrent?.map((v) => tf.tensor2d(v, [B, U])) ?? null,
+  };
+  const keep = stepMask ? tf.cast(tf.cast(stepMask, 'bool'), 'float32') : null;
+  let state: CellState = { h: tf.zeros([B, U]), c: tf.zeros([B, U]) };
+  const outputs: tf.Tensor[] = [];
+  for (let s = 0; s < T; s++) {
+    const t = cell.goBackwards ? T - 1 - s : s;
+    let next = step(x.slice([0, t, 0], [B, 1, D]).reshape([B, D]), state, m);
+    if (keep) {
+      const k = keep.slice([0, t], [B, 1]);
+      const carry = (a: tf.Tensor, b: tf.Tensor) => tf.add(tf.mul(k, a), tf.mul(tf.sub(1, k), b));
+      next = { h: carry(next.h, state.h), c: carry(next.c, state.c) };
+    }
+    state = next;
+    if (cell.returnSequences) outputs.push(state.h);
+  }
+  return cell.returnSequences ? tf.stack(outputs, 1) : state.h;
+}
+
+/**
+ * One timestep of Keras's cell: (x_t [batch, features], the state before, this sequence's masks) → the state after.
+ * The weights are sliced once, here.
+ */
+export function kerasCellStep(cell: KerasCell): (xt: tf.Tensor, state: CellState, masks: StepMasks) => CellState {
   const U = cell.units, G = GATES[cell.kind];
   const { activation: act, recurrentActivation: recAct } = cell;
   const gate = <R extends tf.Rank>(w: tf.Tensor<R>, g: number): tf.Tensor<R> =>
     (w.rank === 1 ? w.slice([g * U], [U]) : w.slice([0, g * U], [w.shape[0]!, U])) as tf.Tensor<R>;
   const W = Array.from({ length: G }, (_, g) => gate(cell.kernel as tf.Tensor2D, g));
   const R = Array.from({ length: G }, (_, g) => gate(cell.recurrent as tf.Tensor2D, g));
-  const b = cell.bias ? Array.from({ length: G }, (_, g) => gate(cell.bias as tf.Tensor1D, g)) : null;
-  const inM = masks?.input?.map((m) => tf.tensor2d(m, [B, D])) ?? null;
-  const recM = masks?.recurrent?.map((m) => tf.tensor2d(m, [B, U])) ?? null;
-  const keep = stepMask ? tf.cast(tf.cast(stepMask, 'bool'), 'float32') : null;
-
-  let h: tf.Tensor = tf.zeros([B, U]);
-  let c: tf.Tensor = tf.zeros([B, U]);
-  const outputs: tf.Tensor[] = [];
-  for (let s = 0; s < T; s++) {
-    const t = cell.goBackwards ? T - 1 - s : s;
-    const xt = x.slice([0, t, 0], [B, 1, D]).reshape([B, D]);
-    // x ⊙ (its mask for gate g) · W_g + b_g, and h₋₁ ⊙ (its mask for gate g) · R_g.
+  const resetAfter = cell.kind === 'GRU' && cell.resetAfter === true;
+  // reset_after keeps an input bias row and a recurrent bias row.
+  const inputBias = cell.bias ? (resetAfter ? cell.bias.slice([0, 0], [1, G * U]).reshape([G * U]) : cell.bias) : null;
+  const recurrentBias = cell.bias && resetAfter ? cell.bias.slice([1, 0], [1, G * U]).reshape([G * U]) : null;
+  const b = inputBias ? Array.from({ length: G }, (_, g) => gate(inputBias as tf.Tensor1D, g)) : null;
+  const rb = recurrentBias ? Array.from({ length: G }, (_, g) => gate(recurrentBias as tf.Tensor1D, g)) : null;
+  return (xt, { h, c }, masks) => {
+    const inM = masks.input, recM = masks.recurrent;
+    // x ⊙ (its mask for gate g) · W_g + b_g, and h₋₁ ⊙ (its mask for gate g) · R_g (+ the recurrent bias).
     const inputPart = (g: number) => {
       const xg = inM ? tf.mul(xt, inM[inM.length === 1 ? 0 : g]!) : xt;
       const p = tf.matMul(xg, W[g]!);
       return b ? tf.add(p, b[g]!) : p;
     };
     const seen = (g: number) => (recM ? tf.mul(h, recM[g]!) : h);
-    const pre = (g: number) => tf.add(inputPart(g), tf.matMul(seen(g), R[g]!));
-    let hNew: tf.Tensor;
-    let cNew = c;
-    if (cell.kind === 'SimpleRNN') {
-      hNew = act(pre(0));
-    } else if (cell.kind === 'LSTM') {
+    const recurrentPart = (g: number) => {
+      const p = tf.matMul(seen(g), R[g]!);
+      return rb ? tf.add(p, rb[g]!) : p;
+    };
+    const pre = (g: number) => tf.add(inputPart(g), recurrentPart(g));
+    if (cell.kind === 'SimpleRNN') return { h: act(pre(0)), c };
+    if (cell.kind === 'LSTM') {
       const i = recAct(pre(0)), f = recAct(pre(1)), g = act(pre(2)), o = recAct(pre(3));
-      cNew = tf.add(tf.mul(f, c), tf.mul(i, g));
-      hNew = tf.mul(o, act(cNew));
-    } else {
-      const z = recAct(pre(0)), r = recAct(pre(1));
-      const hh = act(tf.add(inputPart(2), tf.matMul(tf.mul(r, seen(2)), R[2]!)));
-      // The carry uses the unmasked state (Keras), not the masked one (TF.js).
-      hNew = tf.add(tf.mul(z, h), tf.mul(tf.sub(1, z), hh));
+      const cNew = tf.add(tf.mul(f, c), tf.mul(i, g));
+      return { h: tf.mul(o, act(cNew)), c: cNew };
     }
-    if (keep) {
-      const k = keep.slice([0, t], [B, 1]);
-      hNew = tf.add(tf.mul(k, hNew), tf.mul(tf.sub(1, k), h));
-      cNew = tf.add(tf.mul(k, cNew), tf.mul(tf.sub(1, k), c));
-    }
-    h = hNew;
-    c = cNew;
-    if (cell.returnSequences) outputs.push(h);
-  }
-  return cell.returnSequences ? tf.stack(outputs, 1) : h;
+    const z = recAct(pre(0)), r = recAct(pre(1));
+    const candidate = resetAfter ? tf.mul(r, recurrentPart(2)) : tf.matMul(tf.mul(r, seen(2)), R[2]!);
+    const hh = act(tf.add(inputPart(2), candidate));
+    // The carry uses the unmasked state (Keras), not the masked one (TF.js).
+    return { h: tf.add(tf.mul(z, h), tf.mul(tf.sub(1, z), hh)), c };
+  };
 }

@@ -40,11 +40,11 @@ export interface RnnKernels extends RowKernels {
   adam(n: I, w: Ptr, g: Ptr, m: Ptr, v: Ptr, alpha: number, omb1: number, omb2: number, eps: number, clipC: number, clipD: number): void;
   sgd(n: I, w: Ptr, g: Ptr, nlr: number, clipC: number, clipD: number): void;
   seqForward(kind: I, batch: I, steps: I, features: I, units: I, x: Ptr, w: Ptr, r: Ptr, bias: Ptr,
-    z: Ptr, h: Ptr, c: Ptr, tc: Ptr, rh: Ptr, act: I, recAct: I, goBackwards: I, inMask: Ptr, inGates: I, recMask: Ptr, xs: Ptr, hs: Ptr, mask: Ptr): void;
+    z: Ptr, h: Ptr, c: Ptr, tc: Ptr, rh: Ptr, act: I, recAct: I, goBackwards: I, inMask: Ptr, inGates: I, recMask: Ptr, xs: Ptr, hs: Ptr, mask: Ptr, recBias: Ptr): void;
   seqBackward(kind: I, batch: I, steps: I, features: I, units: I, x: Ptr, wt: Ptr, rt: Ptr,
     z: Ptr, h: Ptr, c: Ptr, tc: Ptr, rh: Ptr, dy: Ptr, returnSequences: I, goBackwards: I,
     dh0: Ptr, dh1: Ptr, dc: Ptr, drh: Ptr, dW: Ptr, dR: Ptr, dB: Ptr, dx: Ptr, act: I, recAct: I,
-    inMask: Ptr, inGates: I, recMask: Ptr, xs: Ptr, hs: Ptr, dhNorm2: Ptr, mask: Ptr, saved: Ptr): void;
+    inMask: Ptr, inGates: I, recMask: Ptr, xs: Ptr, hs: Ptr, dhNorm2: Ptr, mask: Ptr, saved: Ptr, dRecBias: Ptr): void;
 }
 
 /** Where scripts/build-kernels.mjs writes the modules; the Electron bundle carries copies beside worker.mjs. */

@@ -609,6 +609,38 @@ export function gruBackwardB(batch: i32, units: i32, z: usize, ldz: i32, hSeen: 
   }
 }
 
+/** GRU reset_after: z, r ← recAct; the candidate's pre-activation += r ⊙ inner, inner = U_h·ĥ₋₁ + b_rh. */
+export function gruResetAfter(batch: i32, units: i32, z: usize, ldz: i32, inner: usize, ldi: i32, recAct: i32): void {
+  activate(z, batch, 2 * units, ldz, recAct);
+  for (let b = 0; b < batch; b++) {
+    const zr = at(z, b * ldz + units), zh = at(zr, units), ib = at(inner, b * ldi);
+    let k = 0;
+    for (; k + 4 <= units; k += 4) v128.store(at(zh, k), f32x4.add(v128.load(at(zh, k)), f32x4.mul(v128.load(at(zr, k)), v128.load(at(ib, k)))));
+    for (; k < units; k++) store<f32>(at(zh, k), load<f32>(at(zh, k)) + load<f32>(at(zr, k)) * load<f32>(at(ib, k)));
+  }
+}
+
+/**
+ * GRU reset_after backward, after gruBackwardA left d(candidate pre-activation) in z's h block: r block ←
+ * d(pre-activation of r) = dh̃ ⊙ inner ⊙ recAct'(r); inner ← d(inner) = dh̃ ⊙ r (for U_h, b_rh and ĥ₋₁).
+ */
+export function gruBackwardResetAfter(batch: i32, units: i32, z: usize, ldz: i32, inner: usize, ldi: i32, recAct: i32): void {
+  for (let b = 0; b < batch; b++) {
+    const zr = at(z, b * ldz + units), zh = at(zr, units), ib = at(inner, b * ldi);
+    let k = 0;
+    for (; k + 4 <= units; k += 4) {
+      const r = v128.load(at(zr, k)), d = v128.load(at(zh, k)), i = v128.load(at(ib, k));
+      v128.store(at(zr, k), f32x4.mul(f32x4.mul(d, i), dActV(r, recAct)));
+      v128.store(at(ib, k), f32x4.mul(d, r));
+    }
+    for (; k < units; k++) {
+      const r = load<f32>(at(zr, k)), d = load<f32>(at(zh, k)), i = load<f32>(at(ib, k));
+      store<f32>(at(zr, k), d * i * dActS(r, recAct));
+      store<f32>(at(ib, k), d * r);
+    }
+  }
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // Whole sequences. Each call covers a slice of the batch (its own samples' rows, from the pointers given), so
 // threads sharing this memory split a batch without touching each other's rows; only the weight gradients are
@@ -617,9 +649,11 @@ export function gruBackwardB(batch: i32, units: i32, z: usize, ldz: i32, hSeen: 
 const KIND_SIMPLE: i32 = 0;
 const KIND_LSTM: i32 = 1;
 const KIND_GRU: i32 = 2;
+/** GRU with reset_after=True (Keras 3's default): the reset gate multiplies U_h·h₋₁ + b_rh, after the product. */
+const KIND_GRU_RA: i32 = 3;
 
 @inline function gatesOf(kind: i32): i32 {
-  return kind == KIND_LSTM ? 4 : kind == KIND_GRU ? 3 : 1;
+  return kind == KIND_LSTM ? 4 : kind == KIND_GRU || kind == KIND_GRU_RA ? 3 : 1;
 }
 
 /**
@@ -684,7 +718,8 @@ function maskSamples(batch: i32, steps: i32, n: i32, src: usize, mask: usize, ld
  */
 export function seqForward(kind: i32, batch: i32, steps: i32, features: i32, units: i32, x: usize, w: usize, r: usize, bias: usize,
   z: usize, h: usize, c: usize, tc: usize, rh: usize, act: i32, recAct: i32, goBackwards: i32,
-  inMask: usize, inGates: i32, recMask: usize, xs: usize, hs: usize, mask: usize): void {
+  inMask: usize, inGates: i32, recMask: usize, xs: usize, hs: usize, mask: usize, recBias: usize): void {
+  const gru = kind == KIND_GRU || kind == KIND_GRU_RA;
   const G = gatesOf(kind), GU = G * units;
   // The input projection of every timestep of every sequence: one [B·T, D] × [D, G·U] multiply, or one per gate
   // when each gate has its own input mask.
@@ -706,7 +741,7 @@ export function seqForward(kind: i32, batch: i32, steps: i32, features: i32, uni
     const t = goBackwards ? steps - 1 - s : s;
     const zt = at(z, t * GU), hNext = at(h, (s + 1) * units), hPrev = at(h, s * units);
     // The recurrent products of the gates that have their own product here (all but a GRU's candidate).
-    const direct = kind == KIND_GRU ? 2 : G;
+    const direct = gru ? 2 : G;
     if (recMask) {
       for (let g = 0; g < direct; g++) {
         maskedCopy(batch, units, hPrev, ldh, at(recMask, g * units), GU, hs, units);
@@ -720,15 +755,21 @@ export function seqForward(kind: i32, batch: i32, steps: i32, features: i32, uni
     } else if (kind == KIND_LSTM) {
       lstmForward(batch, units, zt, ldz, at(c, s * units), at(c, (s + 1) * units), ldh, at(tc, s * units), ldt, hNext, ldh, act, recAct);
     } else {
-      // The candidate sees r ⊙ (h₋₁ ⊙ its mask); the carry z ⊙ h₋₁ the unmasked state.
+      // The candidate sees r ⊙ (h₋₁ ⊙ its mask) (reset_after: r ⊙ (U_h·(h₋₁ ⊙ its mask) + b_rh)); the carry
+      // z ⊙ h₋₁ the unmasked state. rh keeps r ⊙ ĥ₋₁, or for reset_after the inner product.
       let hSeen = hPrev, lds = ldh;
       if (recMask) {
         maskedCopy(batch, units, hPrev, ldh, at(recMask, 2 * units), GU, hs, units);
         hSeen = hs;
         lds = units;
       }
-      gruGates(batch, units, zt, ldz, hSeen, lds, at(rh, s * units), ldt, recAct);
-      gemm(batch, units, units, at(rh, s * units), ldt, at(r, 2 * units), GU, at(zt, 2 * units), ldz, 1);
+      if (kind == KIND_GRU_RA) {
+        gemm(batch, units, units, hSeen, lds, at(r, 2 * units), GU, at(rh, s * units), ldt, 0, recBias);
+        gruResetAfter(batch, units, zt, ldz, at(rh, s * units), ldt, recAct);
+      } else {
+        gruGates(batch, units, zt, ldz, hSeen, lds, at(rh, s * units), ldt, recAct);
+        gemm(batch, units, units, at(rh, s * units), ldt, at(r, 2 * units), GU, at(zt, 2 * units), ldz, 1);
+      }
       gruOutput(batch, units, zt, ldz, hPrev, ldh, hNext, ldh, act);
     }
     if (mask) carryMasked(batch, units, steps, t, mask, hPrev, hNext, ldh, kind == KIND_LSTM ? at(c, s * units) : 0, at(c, (s + 1) * units));
@@ -747,8 +788,9 @@ export function seqForward(kind: i32, batch: i32, steps: i32, features: i32, uni
 export function seqBackward(kind: i32, batch: i32, steps: i32, features: i32, units: i32, x: usize, wt: usize, rt: usize,
   z: usize, h: usize, c: usize, tc: usize, rh: usize, dy: usize, returnSequences: i32, goBackwards: i32,
   dh0: usize, dh1: usize, dc: usize, drh: usize, dW: usize, dR: usize, dB: usize, dx: usize, act: i32, recAct: i32,
-  inMask: usize, inGates: i32, recMask: usize, xs: usize, hs: usize, dhNorm2: usize, mask: usize, saved: usize): void {
+  inMask: usize, inGates: i32, recMask: usize, xs: usize, hs: usize, dhNorm2: usize, mask: usize, saved: usize, dRecBias: usize): void {
   const G = gatesOf(kind), GU = G * units;
+  const gru = kind == KIND_GRU || kind == KIND_GRU_RA;
   const ldz = steps * GU, ldh = (steps + 1) * units, ldt = steps * units;
   const rowBytes = <usize>((batch * units) << 2);
   const dcOrNone = kind == KIND_LSTM ? dc : 0;
@@ -772,6 +814,19 @@ export function seqBackward(kind: i32, batch: i32, steps: i32, features: i32, un
       simpleBackward(batch, units, zt, ldz, dh, act);
     } else if (kind == KIND_LSTM) {
       lstmBackward(batch, units, zt, ldz, at(c, s * units), ldh, at(tc, s * units), ldt, dh, dc, act, recAct);
+    } else if (kind == KIND_GRU_RA) {
+      gruBackwardA(batch, units, zt, ldz, hPrev, ldh, dh, dh2, act, recAct);
+      // rh now becomes d(inner): it goes back through U_h to ĥ₋₁ like the other gates' products.
+      const dInner = at(rh, s * units);
+      gruBackwardResetAfter(batch, units, zt, ldz, dInner, ldt, recAct);
+      if (recMask) {
+        gemm(batch, units, units, dInner, ldt, at(rt, 2 * units * units), units, hs, units, 0);
+        addMasked(batch, units, hs, units, at(recMask, 2 * units), GU, dh2, units, true);
+      } else {
+        gemm(batch, units, units, dInner, ldt, at(rt, 2 * units * units), units, dh2, units, 1);
+      }
+      into = dh2;
+      direct = 2;
     } else {
       gruBackwardA(batch, units, zt, ldz, hPrev, ldh, dh, dh2, act, recAct);
       gemm(batch, units, units, at(zt, 2 * units), ldz, at(rt, 2 * units * units), units, drh, units, 0);
@@ -785,7 +840,7 @@ export function seqBackward(kind: i32, batch: i32, steps: i32, features: i32, un
       into = dh2;
       direct = 2;
     }
-    const accumulate = kind == KIND_GRU;
+    const accumulate = gru;
     if (recMask) {
       for (let g = 0; g < direct; g++) {
         gemm(batch, units, units, at(zt, g * units), ldz, at(rt, g * units * units), units, hs, units, 0);
@@ -794,7 +849,7 @@ export function seqBackward(kind: i32, batch: i32, steps: i32, features: i32, un
     } else {
       gemm(batch, units, direct * units, zt, ldz, rt, units, into, units, accumulate ? 1 : 0);
     }
-    if (kind == KIND_GRU) {
+    if (gru) {
       const swap = dh; dh = dh2; dh2 = swap;
     }
     // (The carried state of a masked timestep never went through the cell: its gradient is restored after.)
@@ -820,7 +875,9 @@ export function seqBackward(kind: i32, batch: i32, steps: i32, features: i32, un
   // Recurrent weights: Σ over steps of ĥ₋₁ᵀ · dz (ĥ₋₁ as each product saw it), visiting the gate rows in
   // processing order.
   const ldStep = goBackwards ? -GU : GU;
-  const direct = kind == KIND_GRU ? 2 : G;
+  const direct = gru ? 2 : G;
+  // reset_after: the recurrent bias of the candidate gets d(inner), summed over samples and steps.
+  if (kind == KIND_GRU_RA && dRecBias) columnSums(batch * steps, units, rh, units, dRecBias);
   for (let b = 0; b < batch; b++) {
     const z0 = at(z, (b * steps + (goBackwards ? steps - 1 : 0)) * GU);
     const h0 = at(h, b * ldh);
@@ -833,6 +890,15 @@ export function seqBackward(kind: i32, batch: i32, steps: i32, features: i32, un
       gemmTN(steps, units, direct * units, h0, units, z0, ldStep, dR, GU);
     }
     if (kind == KIND_GRU) gemmTN(steps, units, units, at(rh, b * ldt), units, at(z0, 2 * units), ldStep, at(dR, 2 * units), GU);
+    if (kind == KIND_GRU_RA) {
+      // U_h saw ĥ₋₁ (masked for the candidate), and its output's gradient is d(inner), in processing order.
+      let hS = h0;
+      if (recMask) {
+        maskedCopy(steps, units, h0, units, at(recMask, (b * G + 2) * units), 0, xs, units);
+        hS = xs;
+      }
+      gemmTN(steps, units, units, hS, units, at(rh, b * ldt), units, at(dR, 2 * units), GU);
+    }
   }
 }
 
