@@ -75,7 +75,7 @@ function recurrentParams(opts: { gates: boolean }): ParamDef[] {
   params.push(
     returnSequences,
     rate('dropout', 'Fraction of the inputs dropped at each step while training (mask shared across timesteps).'),
-    rate('recurrentDropout', 'Fraction of the recurrent state dropped while training (one mask for all timesteps, as in Keras).'),
+    rate('recurrentDropout', 'Fraction of the recurrent state dropped while training, as Keras does: one mask per gate for all timesteps, applied where the state enters the recurrent products (a GRU\'s carried state is not masked).'),
     useBias,
     init('kernelInitializer', 'glorotUniform', 'Initialiser of the input weights.'),
     init('recurrentInitializer', 'orthogonal', 'Initialiser of the recurrent weights.'),

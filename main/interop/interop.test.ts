@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { crc32 } from 'node:zlib';
 import h5wasm from 'h5wasm/node';
 import type { ModelSpec } from '../../shared/model-spec.js';
+import { isBidirectional } from '../../shared/model-spec.js';
 import { StudioService } from '../studio/studio-service.js';
 import { writeJsonAtomic } from '../studio/storage.js';
 import { inside, safeBaseName } from './export.js';
@@ -80,7 +81,7 @@ test('Keras 3 config: every recurrent setting written out (GRU reset_after as tr
   assert.equal(input!.config['dtype'], 'int32');
   const gru = (bi!.config['layer'] as { config: Record<string, unknown> }).config;
   assert.equal(gru['reset_after'], true);
-  const before: ModelSpec = { ...spec, layers: spec.layers.map((l) => (l.className === 'Bidirectional' ? { ...l, layer: { ...l.layer, config: { ...l.layer.config, resetAfter: false } } } : l)) as ModelSpec['layers'] };
+  const before: ModelSpec = { ...spec, layers: spec.layers.map((l) => (isBidirectional(l) ? { ...l, layer: { ...l.layer, config: { ...l.layer.config, resetAfter: false } } } : l)) };
   const beforeLayers = (kerasModelConfig(before) as { config: { layers: { config: Record<string, unknown> }[] } }).config.layers;
   assert.equal((beforeLayers[2]!.config['layer'] as { config: Record<string, unknown> }).config['reset_after'], false);
   assert.equal(gru['recurrent_activation'], 'sigmoid');

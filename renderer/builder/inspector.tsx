@@ -124,7 +124,9 @@ function ParamField({ index, def, value, inner, issues }: { index: number; def: 
   const { edit } = useProject();
   const path = inner ? `layers.${index}.layer.config.${def.name}` : `layers.${index}.config.${def.name}`;
   // checkParam gives the field's own message; the analysis adds the ones that depend on context (inputDim < vocab).
-  const error = checkParam(def, value) ?? issues.find((i) => i.path === path)?.message ?? null;
+  const issue = issues.find((i) => i.path === path);
+  const error = checkParam(def, value) ?? (issue?.severity === 'error' ? issue.message : null);
+  const warning = issue?.severity === 'warning' ? issue.message : null;
   const effective = value === undefined ? def.default : value;
   const set = (v: ParamValue | undefined) => edit((s) => setLayerParam(s, index, def.name, v, inner), path);
   const isDefault = value === undefined || value === def.default;
@@ -140,13 +142,13 @@ function ParamField({ index, def, value, inner, issues }: { index: number; def: 
   switch (def.kind) {
     case 'bool':
       return (
-        <Field label={def.name} help={help} error={error} testId={`param-${def.name}`} inline extra={reset}>
+        <Field label={def.name} help={help} error={error} warning={warning} testId={`param-${def.name}`} inline extra={reset}>
           {(id) => <input id={id} type="checkbox" data-testid={`param-${def.name}`} checked={effective === true} onChange={(e) => set(e.target.checked)} />}
         </Field>
       );
     case 'enum':
       return (
-        <Field label={def.name} help={help} error={error} testId={`param-${def.name}`} extra={reset}>
+        <Field label={def.name} help={help} error={error} warning={warning} testId={`param-${def.name}`} extra={reset}>
           {(id) => (
             <Select id={id} testId={`param-${def.name}`} value={typeof effective === 'string' && def.options?.includes(effective) ? effective : ''}
               options={def.options ?? []} onChange={(v) => set(v)} />
@@ -156,13 +158,13 @@ function ParamField({ index, def, value, inner, issues }: { index: number; def: 
     case 'int':
     case 'float':
       return (
-        <Field label={def.name} help={help} error={error} testId={`param-${def.name}`} extra={reset}>
+        <Field label={def.name} help={help} error={error} warning={warning} testId={`param-${def.name}`} extra={reset}>
           {(id) => <NumberInput id={id} testId={`param-${def.name}`} value={effective} invalid={error !== null} step={def.kind === 'int' ? 1 : 0.05} onChange={(v) => set(v)} />}
         </Field>
       );
     case 'string':
       return (
-        <Field label={def.name} help={help} error={error} testId={`param-${def.name}`} extra={reset}>
+        <Field label={def.name} help={help} error={error} warning={warning} testId={`param-${def.name}`} extra={reset}>
           {(id) => <input id={id} type="text" data-testid={`param-${def.name}`} value={typeof effective === 'string' ? effective : ''} onChange={(e) => set(e.target.value)} />}
         </Field>
       );

@@ -25,6 +25,8 @@ interface FieldProps {
   /** Shown under the control and as its tooltip. */
   help?: string;
   error?: string | null;
+  /** A warning about the value (it is valid): shown like the error, in the warning colour. */
+  warning?: string | null;
   testId?: string;
   children: (id: string) => ReactNode;
   /** Puts the control beside the label (checkboxes). */
@@ -32,7 +34,7 @@ interface FieldProps {
   extra?: ReactNode;
 }
 
-export function Field({ label, help, error, testId, children, inline, extra }: FieldProps) {
+export function Field({ label, help, error, warning, testId, children, inline, extra }: FieldProps) {
   const id = useId();
   return (
     <div className={`field${inline ? ' field-inline' : ''}${error ? ' field-invalid' : ''}`} title={help}>
@@ -52,6 +54,7 @@ export function Field({ label, help, error, testId, children, inline, extra }: F
         </>
       )}
       {error ? <div className="field-error" role="alert" data-testid={testId ? `${testId}-error` : undefined}>{error}</div> : null}
+      {!error && warning ? <div className="field-warning" data-testid={testId ? `${testId}-warning` : undefined}>{warning}</div> : null}
       {help ? <div className="field-help">{help}</div> : null}
     </div>
   );
