@@ -184,23 +184,30 @@ def test_the_matrix_covers_what_the_issue_names():
         assert part in names, part
 
 
-@pytest.mark.parametrize("name", sorted(CASES))
-def test_training_steps_match_keras(ours, name):
-    d = ours / name
+def keras_steps(d, dense_embedding_gradients=True):
+    """Keras takes the case's steps from our initial weights with our recorded masks: (model after, per-step losses,
+    our result)."""
     case = json.loads((d / "case.json").read_text())
     result = json.loads((d / "ours.json").read_text())
     x = np.array(case["x"]["data"], dtype=case["x"]["dtype"]).reshape(case["x"]["shape"])
     y = np.array(case["y"]["data"], dtype="float32").reshape(case["y"]["shape"])
     model = keras.saving.load_model(str(d / "initial.keras"))
     train = case["spec"]["training"]
-    model.compile(optimizer=keras_optimizer(train), loss=KERAS_LOSS[train["loss"]], run_eagerly=True)
+    model.compile(optimizer=keras_optimizer(train, dense_embedding_gradients), loss=KERAS_LOSS[train["loss"]], run_eagerly=True)
     state = {"masks": result["masks"], "step": 0}
     inject_masks(model, state)
-    theirs = []
+    losses = []
     for step in range(STEPS):
         state["step"] = step
         rows = slice(step * BATCH, (step + 1) * BATCH)
-        theirs.append(float(model.train_on_batch(x[rows], y[rows], return_dict=True)["loss"]))
+        losses.append(float(model.train_on_batch(x[rows], y[rows], return_dict=True)["loss"]))
+    return model, losses, result
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_training_steps_match_keras(ours, name):
+    d = ours / name
+    model, theirs, result = keras_steps(d)
     losses = np.array(result["losses"], dtype="float64")
     rel = np.abs(losses - np.array(theirs)) / np.maximum(np.abs(theirs), 1e-3)
     final = keras.saving.load_model(str(d / "final.keras"))
@@ -223,18 +230,7 @@ def test_keras_on_tensorflow_squares_embedding_gradients_per_token(ours, name):
     """The one difference we keep, measured: Keras-on-TF's sparse second moments of an Embedding (see
     keras_optimizer) move the weights away from the dense update that we, TF.js and Keras on JAX compute."""
     d = ours / name
-    case = json.loads((d / "case.json").read_text())
-    result = json.loads((d / "ours.json").read_text())
-    x = np.array(case["x"]["data"], dtype=case["x"]["dtype"]).reshape(case["x"]["shape"])
-    y = np.array(case["y"]["data"], dtype="float32").reshape(case["y"]["shape"])
-    model = keras.saving.load_model(str(d / "initial.keras"))
-    train = case["spec"]["training"]
-    model.compile(optimizer=keras_optimizer(train, dense_embedding_gradients=False), loss=KERAS_LOSS[train["loss"]], run_eagerly=True)
-    state = {"masks": result["masks"], "step": 0}
-    inject_masks(model, state)
-    for step in range(STEPS):
-        state["step"] = step
-        model.train_on_batch(x[step * BATCH:(step + 1) * BATCH], y[step * BATCH:(step + 1) * BATCH])
+    model, _, _ = keras_steps(d, dense_embedding_gradients=False)
     final = keras.saving.load_model(str(d / "final.keras"))
     embedding = float(np.abs(final.layers[0].weights[0].numpy() - model.layers[0].weights[0].numpy()).max())
     record("Keras-TF sparse embedding", name, embedding)
