@@ -7,8 +7,9 @@
  * projection of all timesteps in one multiply, runs the recurrence in WebAssembly SIMD, and returns exact BPTT
  * gradients through `tf.customGrad`. Weights, names, configs and saved models are untouched: only the arithmetic
  * moves. Dropout follows Keras 3 (kerasDropoutMasks; a GRU's carried state unmasked); masked timesteps (Embedding
- * maskZero) carry the state over as TF.js's rnn() does. Layers the kernels do not cover (stateful, returnState, other activations) keep TF.js's path,
- * and the caller is told which path each layer takes and why.
+ * maskZero) carry the state over as TF.js's rnn() does. Layers the kernels do not cover (stateful, returnState, other
+ * activations) keep TF.js's path, or Keras's cell op by op while training with dropout, and the caller is told which
+ * path each layer takes and why.
  */
 import * as tf from '@tensorflow/tfjs';
 import { ACTIVATION_CODES, heapOf, kernelsUnavailableReason, rnnKernels, threadsOf } from './kernels-wasm.js';
@@ -37,7 +38,7 @@ export interface FusedCellConfig {
 export interface Saved {
   batch: number; steps: number; features: number;
   region: number; x: number; w: number; r: number; z: number; h: number; c: number; tc: number; rh: number;
-  /** Dropout masks (0 when the step ran without dropout; layouts in assembly/rnn.ts) and the input masks per sample. */
+  /** Dropout masks (0 when the step ran without dropout; layouts in assembly/rnn.ts); inGates: input masks per sample. */
   inMask: number; inGates: number; recMask: number;
   /** The timestep mask, [batch, steps] of 0/1 (0 when the input had none). */
   mask: number;
