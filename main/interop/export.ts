@@ -71,7 +71,7 @@ export async function exportRun(runDir: string, format: ExportFormat, outDir: st
     case 'keras': {
       const file = inside(outDir, `${base}.keras`);
       writeFileSync(file, await kerasFileBytes(spec, weights));
-      return { format, files: [file], hint: `keras.saving.load_model(${JSON.stringify(file)})` };
+      return { format, files: [file], hint: `keras.saving.load_model(${JSON.stringify(file)})${sparseEmbeddingNote(spec)}` };
     }
     case 'tfjs': {
       const dir = inside(outDir, `${base}-tfjs`);
@@ -100,13 +100,23 @@ export async function exportRun(runDir: string, format: ExportFormat, outDir: st
         preprocessing, dataPath: options.dataPath ?? runDataPath(runDir, spec),
       }));
       files.push(script);
-      return { format, files, hint: `python ${script} --epochs 1` };
+      return { format, files, hint: `python ${script} --epochs 1${sparseEmbeddingNote(spec)}` };
     }
     default: {
       const never: never = format;
       throw new ExportError(`unknown export format ${JSON.stringify(never)}; expected keras, tfjs or python.`);
     }
   }
+}
+
+/**
+ * Said where the user takes a model on into Keras: the one training difference we keep (docs/training-parity.md).
+ */
+export function sparseEmbeddingNote(spec: ModelSpec): string {
+  const optimizer = spec.training?.optimizer ?? 'rmsprop';
+  if (optimizer === 'sgd' || !spec.layers.some((l) => l.className === 'Embedding')) return '';
+  return ` — note: training this model further in Keras on TensorFlow updates the Embedding's ${optimizer} statistics from per-token`
+    + ' gradient slices (Σ g² per occurrence), where RNN Studio, TF.js and Keras on JAX use the summed gradient; the other weights train alike.';
 }
 
 /**

@@ -11,6 +11,7 @@ import { crc32 } from 'node:zlib';
 import h5wasm from 'h5wasm/node';
 import type { ModelSpec } from '../../shared/model-spec.js';
 import { isBidirectional } from '../../shared/model-spec.js';
+import { sparseEmbeddingNote } from './export.js';
 import { StudioService } from '../studio/studio-service.js';
 import { writeJsonAtomic } from '../studio/storage.js';
 import { inside, safeBaseName } from './export.js';
@@ -208,4 +209,13 @@ test('API: exportRun writes the run in each format and returns the files; import
   assert.ok(imported.dir.startsWith(join(userDataDir, 'imports')));
   const bad = Buffer.from(JSON.stringify({ class_name: 'Sequential', config: { layers: [{ class_name: 'InputLayer', config: { batch_shape: [null, 5, 2] } }, { class_name: 'Attention', config: { name: 'att' } }] } }));
   await assert.rejects(s.call('importModel', { files: [{ name: '../../evil.json', contentBase64: bad.toString('base64') }] }), /"att" \(Attention\)/);
+});
+
+test('export says where Keras-on-TensorFlow would train an Embedding differently (rmsprop / adam), and only there', () => {
+  const text = (optimizer: 'rmsprop' | 'adam' | 'sgd'): ModelSpec => ({ ...spec, training: { ...spec.training, optimizer } });
+  assert.match(sparseEmbeddingNote(text('rmsprop')), /Embedding's rmsprop statistics from per-token gradient slices/);
+  assert.match(sparseEmbeddingNote(text('adam')), /adam/);
+  assert.equal(sparseEmbeddingNote(text('sgd')), '');
+  const floats: ModelSpec = { format: 1, name: 'f', input: { kind: 'floats', timesteps: 4, features: 2 }, layers: [{ className: 'GRU', config: { units: 2 } }, { className: 'Dense', config: { units: 1 } }] };
+  assert.equal(sparseEmbeddingNote(floats), '');
 });
