@@ -13,6 +13,7 @@ import { heapOf, loadKernels, rnnKernels, threadsOf } from './kernels-wasm.js';
 import type { RnnKernels } from './kernels-wasm.js';
 import { withSeededRandom } from '../seeded-random.js';
 import { kerasGRU } from '../keras-gru.js';
+import { kerasCellStep } from './keras-recurrence.js';
 
 type Layer = tf.layers.Layer;
 type Cfg = Record<string, unknown>;
@@ -402,6 +403,45 @@ test('a GRU with recurrentDropout carries its state unmasked (Keras), on the ker
       setDropoutMaskSource(null);
       model.dispose();
     }
+  }
+});
+
+// The same for Keras's GRU with reset_after=True and recurrent dropout (fixed masks), unrolled with its own cell step.
+test('recordHiddenGradients: ‖∂L/∂h_t‖ of a reset_after GRU with recurrent dropout equals an unrolled reference', () => {
+  const T = 8, B = 4, D = 3, U = 5;
+  const model = tf.sequential({ layers: [kerasGRU({ units: U, resetAfter: true, recurrentDropout: 0.3, recurrentActivation: 'sigmoid', inputShape: [T, D], name: 'gru' } as never)] });
+  installFusedRecurrence(model);
+  const x = tf.randomNormal([B, T, D], 0, 1, 'float32', 23);
+  const proj = tf.randomNormal([B, U], 0, 1, 'float32', 24);
+  const rec = [0, 1, 2].map((g) => Float32Array.from({ length: B * U }, (_, i) => ((i + g) % 3 === 0 ? 0 : 1 / 0.7)));
+  setDropoutMaskSource(() => ({ input: null, recurrent: rec }));
+  try {
+    const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
+    const { norms } = recordHiddenGradients(() => {
+      const { value, grads } = tf.variableGrads(() => tf.sum(tf.mul(model.apply(x, { training: true }) as tf.Tensor, proj)) as tf.Scalar, vars);
+      tf.dispose([value, ...Object.values(grads)]);
+    });
+    const [kernel, recurrent, bias] = vars as unknown as [tf.Tensor, tf.Tensor, tf.Tensor];
+    const step = kerasCellStep({ kind: 'GRU', units: U, resetAfter: true, activation: tf.tanh, recurrentActivation: tf.sigmoid, returnSequences: false, goBackwards: false, kernel, recurrent, bias });
+    const want = tf.tidy(() => {
+      const masks = { input: null, recurrent: rec.map((m) => tf.tensor2d(m, [B, U])) };
+      const g = tf.grad((e: tf.Tensor) => {
+        let state = { h: tf.zeros([B, U]), c: tf.zeros([B, U]) };
+        for (let t = 0; t < T; t++) {
+          const next = step(tf.squeeze(tf.slice(x, [0, t, 0], [B, 1, D]), [1]), state, masks);
+          state = { h: tf.add(next.h, tf.squeeze(tf.slice(e, [t, 0, 0], [1, B, U]), [0])), c: next.c };
+        }
+        return tf.sum(tf.mul(state.h, proj));
+      })(tf.zeros([T, B, U]));
+      return tf.sqrt(tf.sum(tf.square(g), [1, 2])).dataSync() as Float32Array;
+    });
+    const got = norms.get('gru');
+    assert.ok(got, `recorded layers: ${[...norms.keys()].join(', ')}`);
+    assert.ok(maxRelDiff(got!, want) < 5e-5, `got ${[...got!].map((v) => v.toFixed(4))} want ${[...want].map((v) => v.toFixed(4))}`);
+  } finally {
+    setDropoutMaskSource(null);
+    tf.dispose([x, proj]);
+    model.dispose();
   }
 });
 
