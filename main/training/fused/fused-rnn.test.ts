@@ -280,6 +280,33 @@ test('the SIMD and relaxed-SIMD (fused multiply-add) builds agree', (t) => {
   }
 });
 
+// The backward pass flushes its running ∂L/∂h below 1e-30 to zero (x86 cores crawl through subnormal floats; TensorFlow
+// runs with flush-to-zero): a gradient that reaches only far below that leaves the early timesteps' input gradient at
+// exactly 0, while NaN and ∞ still come through.
+test('the backward pass flushes subnormal gradients to zero and keeps NaN and ∞', () => {
+  const k = rnnKernels()!;
+  const [B, T, D, U] = [3, 6, 2, 5];
+  const cfg = { kind: 'SimpleRNN', units: U, activation: 'tanh', recurrentActivation: 'sigmoid', returnSequences: true, goBackwards: false } as const;
+  const x = Float32Array.from({ length: B * T * D }, (_, i) => Math.sin(i));
+  const w = Float32Array.from({ length: D * U }, (_, i) => Math.cos(i));
+  const r = Float32Array.from({ length: U * U }, (_, i) => (i % (U + 1) === 0 ? 0.5 : 0));
+  const backward = (last: number) => {
+    const dy = new Float32Array(B * T * U);
+    for (let b = 0; b < B; b++) dy.fill(last, (b * T + T - 1) * U, (b * T + T) * U);
+    const f = fusedForward(k, cfg, x, [B, T, D], w, r, null, true);
+    return fusedBackward(k, cfg, f.saved!, dy);
+  };
+  // A ∂L/∂y of 1e-31 at the last step only: flushed before it reaches any earlier step.
+  const tiny = backward(1e-31);
+  const earlier = (dx: Float32Array) => Array.from({ length: B }, (_, b) => Array.from(dx.subarray(b * T * D, (b * T + T - 1) * D))).flat();
+  assert.ok(earlier(tiny.dx).every((v) => v === 0), 'nothing below 1e-30 travels back to earlier steps');
+  assert.ok(tiny.dx.some((v) => v !== 0), 'the last step itself still gets its (tiny) gradient');
+  // 1e-3 travels back, halving (and more) each step through r = 0.5·I: the first step's share is still nonzero.
+  assert.ok(backward(1e-3).dx.slice(0, D).some((v) => v !== 0));
+  assert.ok(backward(NaN).dx.some((v) => Number.isNaN(v)), 'NaN is not flushed');
+  assert.ok(backward(Infinity).dKernel.some((v) => !Number.isFinite(v)), '∞ is not flushed');
+});
+
 // tanh and sigmoid are rational approximations in the kernels (the form Eigen uses for TensorFlow's LSTM): their
 // error over and beyond the clamped range, and that NaN and ±∞ come out as TF.js's own activations give them. One
 // timestep of a SimpleRNN with an identity kernel and no recurrence is act(x) itself; 5 units reach the scalar tail.

@@ -369,6 +369,24 @@ export function scaleRows(rows: i32, n: i32, x: usize, ldx: i32, mask: usize, ld
   }
 }
 
+/**
+ * Zeroes every value of p[0..n) below FLUSH_BELOW in magnitude. The gradient a recurrent layer sends back through time
+ * shrinks step after step (vanishing gradients) into float32's subnormal range, where x86 cores take a microcode
+ * assist per operation: WebAssembly cannot set the flush-to-zero mode that TensorFlow runs with, so the backward pass
+ * flushes its running ∂L/∂h (and ∂L/∂c) itself. Values this small add nothing a float32 weight gradient can hold.
+ */
+const FLUSH_BELOW: f32 = 1e-30;
+function flushTiny(p: usize, n: i32): void {
+  const lim = f32x4.splat(FLUSH_BELOW);
+  let k = 0;
+  for (; k + 4 <= n; k += 4) {
+    const v = v128.load(at(p, k));
+    // andnot(v, |v| < lim): NaN and ±∞ compare false, so they stay (a diverging run must still show them).
+    v128.store(at(p, k), v128.andnot(v, f32x4.lt(f32x4.abs(v), lim)));
+  }
+  for (; k < n; k++) if (Mathf.abs(load<f32>(at(p, k))) < FLUSH_BELOW) store<f32>(at(p, k), 0);
+}
+
 /** dst[r] = src[r] ⊙ mask[r] for `rows` rows of n (ldm = 0: one mask row for all rows). */
 function maskedCopy(rows: i32, n: i32, src: usize, lds: i32, mask: usize, ldm: i32, dst: usize, ldd: i32): void {
   for (let r = 0; r < rows; r++) {
@@ -854,6 +872,8 @@ export function seqBackward(kind: i32, batch: i32, steps: i32, features: i32, un
     }
     // (The carried state of a masked timestep never went through the cell: its gradient is restored after.)
     if (mask) stashMasked(batch, units, steps, t, mask, dh, dcOrNone, saved, true);
+    flushTiny(dh, batch * units);
+    if (dcOrNone) flushTiny(dc, batch * units);
   }
   // z now holds d(pre-activation) for every (sample, timestep): the weight gradients are big multiplies.
   memory.fill(dW, 0, <usize>((features * GU) << 2));
