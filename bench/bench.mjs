@@ -314,7 +314,7 @@ function renderReport({ profileName, epochs, rounds = 1, kerasThreads, hasNative
   lines.push('');
   lines.push('What each side runs:');
   lines.push(`- Keras: \`model.fit(x, y, batch_size=${casesFile.batchSize}, epochs=1, verbose=0)\` per epoch, timed with \`time.perf_counter()\`; ` +
-    'LSTM `recurrent_activation="sigmoid"`, `unit_forget_bias=True`; GRU `reset_after=False`, `recurrent_activation="sigmoid"` (what our engine builds). ' +
+    'LSTM `recurrent_activation="sigmoid"`, `unit_forget_bias=True`; GRU `reset_after` as the case says (default True, as in Keras 3 and our catalog), `recurrent_activation="sigmoid"` (what our engine builds). ' +
     `Threads: TensorFlow's defaults (intra/inter-op pools sized to the ${m.cores} cores)${kerasThreads.includes(1) ? ' and, as a separate row, both pools set to 1' : ''}; oneDNN ops ${firstKeras?.backendDetail.includes('oneDNN on') ? 'on (TensorFlow\'s default)' : 'off'}.`);
   const fusedRow = ok.find((r) => r.side === 'ours' && r.kernels);
   lines.push('- Ours: `buildModel(spec)` + `train()` with an `ArraySource`, the path users get: our own loop computes the loss, the metrics and the ' +
