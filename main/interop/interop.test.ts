@@ -11,7 +11,7 @@ import { crc32 } from 'node:zlib';
 import h5wasm from 'h5wasm/node';
 import type { ModelSpec } from '../../shared/model-spec.js';
 import { isBidirectional } from '../../shared/model-spec.js';
-import { sparseEmbeddingNote } from './export.js';
+import { sparseEmbeddingNote, withSavedGruVariants } from './export.js';
 import { StudioService } from '../studio/studio-service.js';
 import { writeJsonAtomic } from '../studio/storage.js';
 import { inside, safeBaseName } from './export.js';
@@ -218,4 +218,23 @@ test('export says where Keras-on-TensorFlow would train an Embedding differently
   assert.equal(sparseEmbeddingNote(text('sgd')), '');
   const floats: ModelSpec = { format: 1, name: 'f', input: { kind: 'floats', timesteps: 4, features: 2 }, layers: [{ className: 'GRU', config: { units: 2 } }, { className: 'Dense', config: { units: 1 } }] };
   assert.equal(sparseEmbeddingNote(floats), '');
+});
+
+test('a run saved before GRUs had resetAfter keeps its variant: the saved topology says reset_after=False', () => {
+  const old: ModelSpec = {
+    format: 1, name: 'old', input: { kind: 'floats', timesteps: 4, features: 2 },
+    layers: [
+      { className: 'Bidirectional', config: { mergeMode: 'concat' }, layer: { className: 'GRU', config: { units: 2, returnSequences: true } } },
+      { className: 'GRU', config: { units: 3 } }, { className: 'Dense', config: { units: 1 } },
+    ],
+  };
+  const topology = { class_name: 'Sequential', config: { layers: [
+    { class_name: 'Bidirectional', config: { name: 'bidirectional', layer: { class_name: 'GRU', config: { name: 'gru', reset_after: false } } } },
+    { class_name: 'GRU', config: { name: 'gru_1', reset_after: false } }, { class_name: 'Dense', config: { name: 'dense' } },
+  ] } };
+  const fixed = withSavedGruVariants(old, topology);
+  const gru = (s: ModelSpec, i: number) => { const l = s.layers[i]!; return (isBidirectional(l) ? l.layer : l).config?.['resetAfter']; };
+  assert.deepEqual([gru(fixed, 0), gru(fixed, 1)], [false, false]);
+  assert.deepEqual([gru(old, 0), gru(old, 1)], [undefined, undefined], 'the stored spec is not changed');
+  assert.equal(withSavedGruVariants(old, { class_name: 'Sequential', config: { layers: [] } }), old);
 });

@@ -26,7 +26,8 @@ import type { RunEstimate } from '../../shared/estimate.js';
 import type { TrainingHandle } from '../training-host.js';
 import { previewData } from './data-preview.js';
 import { newId, readJsonOrNull, writeJsonAtomic } from './storage.js';
-import { exportRun } from '../interop/export.js';
+import { exportRun, withSavedGruVariants } from '../interop/export.js';
+import { readTfjsModel } from '../interop/tfjs-artifacts.js';
 import { ExportError } from '../interop/keras-format.js';
 import { importModelFile, writeImport } from '../interop/import.js';
 
@@ -390,8 +391,17 @@ export class StudioService {
       const meta = this.readMeta(runId);
       if (!meta) throw new ApiError(`No run ${runId}.`, 'not-found');
       if (meta.status === 'running' || meta.status === 'paused') throw new ApiError('This run is still training; replay it once it has finished.', 'invalid-argument');
-      // The spec exactly as run (seed, data settings and all); a replay of a replay repeats the same original.
-      return this.launch(meta.provenance?.spec ?? meta.spec, meta.replayOf ?? runId);
+      // The spec exactly as run (seed, data settings and all); a replay of a replay repeats the same original. A run
+      // from before GRUs had `resetAfter` trained reset_after=False: its saved model says so (the default is now true).
+      const spec = meta.provenance?.spec ?? meta.spec;
+      const modelJson = join(this.runsDir, runId, 'model', 'model.json');
+      let asTrained = spec;
+      try {
+        if (existsSync(modelJson)) asTrained = withSavedGruVariants(spec, readTfjsModel(modelJson, false).json.modelTopology);
+      } catch {
+        // A damaged model.json: replay the spec as stored.
+      }
+      return this.launch(asTrained, meta.replayOf ?? runId);
     },
 
     estimateRun: async ({ spec }) => {
