@@ -4,8 +4,12 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { connect as connectTcp } from 'node:net';
+import type { Socket } from 'node:net';
 import { WebSocket } from 'ws';
-import { startWebServer } from './server.js';
+import { allowedHostHeaders, startWebServer } from './server.js';
 import type { WebServer } from './server.js';
 
 let server: WebServer;
@@ -72,4 +76,141 @@ test('carries calls and validation errors over the wire', async () => {
   const unknown = await call(r.ws, 3, 'readFile', { path: '/etc/passwd' });
   assert.match(unknown.error!.message, /Unknown API method "readFile"/);
   r.ws.close();
+});
+
+/** A raw HTTP request on a fresh TCP connection; resolves with the status line's code (0 when the server hung up). */
+function rawRequest(lines: string[]): Promise<number> {
+  return new Promise((resolve) => {
+    const socket = connectTcp(server.port, '127.0.0.1', () => socket.write(`${lines.join('\r\n')}\r\n\r\n`));
+    let data = '';
+    const status = () => Number(/^HTTP\/1\.1 (\d+)/.exec(data)?.[1] ?? 0);
+    socket.on('data', (d) => {
+      data += d.toString();
+      // An accepted upgrade keeps the connection open: the status line is all we need.
+      if (status()) socket.destroy();
+    });
+    socket.on('close', () => resolve(status()));
+    socket.on('error', () => {});
+  });
+}
+
+const upgradeHeaders = (host: string, path = '/api') => [
+  `GET ${path} HTTP/1.1`, `Host: ${host}`, 'Upgrade: websocket', 'Connection: Upgrade',
+  'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==', 'Sec-WebSocket-Version: 13',
+];
+
+/** The host still answers a new, well-behaved client. */
+async function stillServes(port = server.port, token = server.token): Promise<void> {
+  const ws = new WebSocket(`ws://127.0.0.1:${port}/api?token=${token}`, { origin: `http://127.0.0.1:${port}` });
+  ws.on('error', () => {});
+  await new Promise((resolve, reject) => { ws.on('open', resolve); ws.on('close', () => reject(new Error('a new client could not connect'))); });
+  const samples = await call(ws, 1, 'listSamples', {});
+  assert.equal((samples.result as unknown[]).length, 2);
+  ws.close();
+}
+
+/**
+ * The host as `npm run web` runs it, in a process of its own: a crash there is the host dying (in this process the
+ * test runner would catch it). Resolves once it prints its URL.
+ */
+async function childHost(): Promise<{ port: number; token: string; child: ChildProcess; stop(): Promise<void> }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'main/web/server.ts', '--port', '0', '--user-data', mkdtempSync(join(tmpdir(), 'rnn-web-child-'))], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  const url = await new Promise<URL>((resolve, reject) => {
+    child.stdout!.on('data', (d) => {
+      out += d.toString();
+      const m = /open (http:\/\/\S+)/.exec(out);
+      if (m) resolve(new URL(m[1]!));
+    });
+    child.on('exit', (code) => reject(new Error(`the host exited (${code}) before it listened: ${out}`)));
+  });
+  return {
+    port: Number(url.port), token: url.searchParams.get('token')!, child,
+    stop: async () => {
+      if (child.exitCode !== null) return;
+      const gone = new Promise((resolve) => child.on('exit', resolve));
+      child.kill('SIGTERM');
+      await gone;
+    },
+  };
+}
+
+// DNS rebinding: a page served as evil.example whose name now resolves to 127.0.0.1 reaches us with Host
+// evil.example, and its Origin matches that Host. Only the Host check (as in Jupyter Server) tells.
+test('answers only to its own Host names (DNS rebinding), for pages and for the API', async () => {
+  const port = server.port;
+  assert.equal(await rawRequest([`GET / HTTP/1.1`, `Host: evil.example:${port}`, 'Connection: close']), 403);
+  assert.equal(await rawRequest([`GET / HTTP/1.1`, `Host: localhost:${port}`, 'Connection: close']), 200);
+  assert.equal(await rawRequest([...upgradeHeaders(`evil.example:${port}`, `/api?token=${server.token}`), `Origin: http://evil.example:${port}`]), 403);
+  assert.equal(await rawRequest([...upgradeHeaders(`127.0.0.1:${port}`, `/api?token=${server.token}`), `Origin: http://127.0.0.1:${port}`]), 101);
+  assert.deepEqual([...allowedHostHeaders('127.0.0.1', 80)!], ['127.0.0.1:80', 'localhost:80', '[::1]:80']);
+  assert.equal(allowedHostHeaders('0.0.0.0', 80), null);
+  assert.ok(allowedHostHeaders('10.1.2.3', 80, ['box.lan'])!.has('box.lan:80'));
+});
+
+// Each of these killed the host before every socket handled 'error' (a reset while the 401 was written; ws's protocol
+// errors on an authenticated connection).
+test('a reset during the refused handshake never takes the host down', async () => {
+  const host = await childHost();
+  try {
+    for (let i = 0; i < 20; i++) {
+      await new Promise<void>((resolve) => {
+        const socket = connectTcp(host.port, '127.0.0.1', () => {
+          socket.write(`${upgradeHeaders(`127.0.0.1:${host.port}`).join('\r\n')}\r\n\r\n`);
+          socket.resetAndDestroy();
+        });
+        socket.on('error', () => {});
+        socket.on('close', () => resolve());
+      });
+    }
+    await stillServes(host.port, host.token);
+    assert.equal(host.child.exitCode, null, 'the host process exited');
+  } finally {
+    await host.stop();
+  }
+});
+
+for (const [what, frame] of [
+  ['a frame claiming 2^40 bytes (over the payload limit)', Buffer.from([0x82, 0xff, 0, 0, 1, 0, 0, 0, 0, 0, 1, 2, 3, 4])],
+  ['an unmasked client frame', Buffer.from([0x81, 0x02, 0x68, 0x69])],
+  ['a reserved opcode', Buffer.from([0x83, 0x80, 1, 2, 3, 4])],
+  ['invalid UTF-8 in a text frame', Buffer.from([0x81, 0x82, 0, 0, 0, 0, 0xc3, 0x28])],
+  ['a close frame with an invalid code', Buffer.from([0x88, 0x82, 0, 0, 0, 0, 0x03, 0xe7])],
+] as const) {
+  test(`a protocol error from an authenticated client closes that connection only: ${what}`, async () => {
+    const host = await childHost();
+    try {
+      const ws = new WebSocket(`ws://127.0.0.1:${host.port}/api?token=${host.token}`, { origin: `http://127.0.0.1:${host.port}` });
+      ws.on('error', () => {});
+      await new Promise((resolve) => ws.on('open', resolve));
+      const closed = new Promise<void>((resolve) => ws.on('close', () => resolve()));
+      (ws as unknown as { _socket: Socket })._socket.write(frame);
+      await closed;
+      await stillServes(host.port, host.token);
+      assert.equal(host.child.exitCode, null, 'the host process exited');
+    } finally {
+      await host.stop();
+    }
+  });
+}
+
+test('a client that stops reading is dropped, not buffered without bound', async () => {
+  const small = await startWebServer({ port: 0, userDataDir: mkdtempSync(join(tmpdir(), 'rnn-web-')), maxBufferedBytes: 64 * 1024 });
+  try {
+    const ws = new WebSocket(`ws://127.0.0.1:${small.port}/api?token=${small.token}`, { origin: `http://127.0.0.1:${small.port}` });
+    await new Promise((resolve) => ws.on('open', resolve));
+    const closed = new Promise<void>((resolve) => ws.on('close', () => resolve()));
+    ws.on('error', () => {});
+    // The client's side stops reading; its requests keep coming.
+    (ws as unknown as { _socket: Socket })._socket.pause();
+    for (let i = 0; i < 4000; i++) ws.send(JSON.stringify({ id: i, method: 'listSamples', params: {} }));
+    (ws as unknown as { _socket: Socket })._socket.resume();
+    await closed;
+  } finally {
+    await small.close();
+  }
+});
+
+test('a busy port is a message, not a stack trace', async () => {
+  await assert.rejects(startWebServer({ port: server.port, userDataDir: mkdtempSync(join(tmpdir(), 'rnn-web-')) }), /Port \d+ on 127\.0\.0\.1 is already in use: stop the other server or choose another with --port\./);
 });

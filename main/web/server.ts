@@ -27,6 +27,26 @@ export interface WebServerOptions {
   staticDir?: string;
   /** Fixed token for tests; random otherwise. */
   token?: string;
+  /**
+   * Extra names the Host header may carry (a remote box's DNS name behind a tunnel or proxy). Loopback binds accept
+   * 127.0.0.1, localhost and [::1]; a specific address accepts itself; 0.0.0.0 / :: accept any Host (the token stands).
+   */
+  allowedHosts?: string[];
+  /** A client that stops reading is dropped once this many bytes wait for it (default 64 MiB). */
+  maxBufferedBytes?: number;
+}
+
+/** What a client has to leave unread before the host drops it instead of buffering more. */
+const DEFAULT_MAX_BUFFERED = 64 * 2 ** 20;
+
+/**
+ * The Host header values this server answers to, or null for any. A DNS-rebinding page reaches a loopback server
+ * under its own name: checking Host (as Jupyter Server does) is what stops it, since its Origin then matches Host.
+ */
+export function allowedHostHeaders(host: string, port: number, extra: readonly string[] = []): Set<string> | null {
+  if (host === '0.0.0.0' || host === '::') return null;
+  const names = host === '127.0.0.1' || host === 'localhost' || host === '::1' ? ['127.0.0.1', 'localhost', '[::1]'] : [host.includes(':') ? `[${host}]` : host];
+  return new Set([...names, ...extra].map((n) => `${n.toLowerCase()}:${port}`));
 }
 
 export interface WebServer {
@@ -95,7 +115,13 @@ export async function startWebServer(opts: WebServerOptions = {}): Promise<WebSe
     }
   };
 
+  // Known once listening (port 0 picks one).
+  let hostOk: (value: string | undefined) => boolean = () => false;
   const server = createServer((req, res) => {
+    if (!hostOk(req.headers.host)) {
+      res.writeHead(403, SECURITY_HEADERS).end('Host not allowed');
+      return;
+    }
     serveStatic(req, res).catch(() => {
       if (!res.headersSent) res.writeHead(500, SECURITY_HEADERS);
       res.end();
@@ -103,12 +129,21 @@ export async function startWebServer(opts: WebServerOptions = {}): Promise<WebSe
   });
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_WIRE_MESSAGE_BYTES });
   const sockets = new Set<WebSocket>();
+  const maxBuffered = opts.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED;
+  // A reset or malformed request on a plain HTTP connection: drop that connection, never the server.
+  server.on('clientError', (_err, socket) => socket.destroy());
 
   server.on('upgrade', (req, socket, head) => {
+    // Every socket handles 'error' (the ws rule): a peer that resets while we answer 401 must not take the host down.
+    socket.on('error', () => socket.destroy());
     const url = new URL(req.url ?? '/', 'http://x');
     const given = url.searchParams.get('token') ?? '';
     const origin = req.headers.origin;
     const expectedOrigin = `http://${req.headers.host}`;
+    if (!hostOk(req.headers.host)) {
+      socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
+      return;
+    }
     if (url.pathname !== '/api' || !sameToken(given, token)) {
       socket.end('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\n\r\n');
       return;
@@ -121,14 +156,28 @@ export async function startWebServer(opts: WebServerOptions = {}): Promise<WebSe
     wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws));
   });
 
+  /** Sends unless the client has stopped reading: past `maxBuffered` waiting bytes it is dropped instead. */
+  const send = (ws: WebSocket, text: string) => {
+    if (ws.readyState !== ws.OPEN) return;
+    if (ws.bufferedAmount + text.length > maxBuffered) {
+      sockets.delete(ws);
+      ws.terminate();
+      return;
+    }
+    ws.send(text);
+  };
+
   const unsubscribe = service.onEvent((event) => {
     const msg = JSON.stringify({ event } satisfies WireMessage);
-    for (const ws of sockets) if (ws.readyState === ws.OPEN) ws.send(msg);
+    for (const ws of sockets) send(ws, msg);
   });
 
   wss.on('connection', (ws: WebSocket) => {
     sockets.add(ws);
     ws.on('close', () => sockets.delete(ws));
+    // A protocol error (oversized or unmasked frame, invalid UTF-8, bad opcode): ws closes that connection; the
+    // listener keeps the error from becoming the process's.
+    ws.on('error', () => sockets.delete(ws));
     ws.on('message', (raw) => {
       let id = -1;
       void (async () => {
@@ -142,14 +191,21 @@ export async function startWebServer(opts: WebServerOptions = {}): Promise<WebSe
           const err = e instanceof ApiError ? e : new ApiError(e instanceof SyntaxError ? `Malformed request: ${e.message}` : String(e), 'invalid-argument');
           reply = { id, error: { message: err.message, code: err.code } };
         }
-        if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(reply));
+        send(ws, JSON.stringify(reply));
       })();
     });
   });
 
-  await new Promise<void>((r) => server.listen(opts.port ?? 5178, host, r));
+  await new Promise<void>((resolveListen, reject) => {
+    server.once('error', (e: NodeJS.ErrnoException) => {
+      reject(e.code === 'EADDRINUSE' ? new Error(`Port ${opts.port ?? 5178} on ${host} is already in use: stop the other server or choose another with --port.`) : e);
+    });
+    server.listen(opts.port ?? 5178, host, resolveListen);
+  });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : opts.port ?? 5178;
+  const allowed = allowedHostHeaders(host, port, opts.allowedHosts);
+  hostOk = (value) => allowed === null || (value !== undefined && allowed.has(value.toLowerCase()));
   const shownHost = host.includes(':') ? `[${host}]` : host;
   return {
     url: `http://${shownHost}:${port}/?token=${token}`, token, port, service,
@@ -171,7 +227,8 @@ function parseCli(argv: string[]): WebServerOptions {
     if (a === '--host' && v) { opts.host = v; i++; }
     else if (a === '--port' && v) { opts.port = Number(v); i++; }
     else if (a === '--user-data' && v) { opts.userDataDir = resolve(v); i++; }
-    else throw new Error(`Unknown option ${a}. Usage: npm run web -- [--host 127.0.0.1] [--port 5178] [--user-data DIR]`);
+    else if (a === '--allow-host' && v) { opts.allowedHosts = [...(opts.allowedHosts ?? []), v]; i++; }
+    else throw new Error(`Unknown option ${a}. Usage: npm run web -- [--host 127.0.0.1] [--port 5178] [--user-data DIR] [--allow-host NAME]`);
   }
   if (opts.port !== undefined && (!Number.isInteger(opts.port) || opts.port < 0 || opts.port > 65535)) throw new Error(`--port must be 0–65535. Received: ${opts.port}.`);
   return opts;
@@ -179,7 +236,11 @@ function parseCli(argv: string[]): WebServerOptions {
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const opts = parseCli(process.argv.slice(2));
-  const s = await startWebServer({ host: process.env.RNN_STUDIO_HOST, port: process.env.RNN_STUDIO_PORT ? Number(process.env.RNN_STUDIO_PORT) : undefined, ...opts });
+  const s = await startWebServer({ host: process.env.RNN_STUDIO_HOST, port: process.env.RNN_STUDIO_PORT ? Number(process.env.RNN_STUDIO_PORT) : undefined, ...opts })
+    .catch((e: unknown) => {
+      console.error(`Error: ${e instanceof Error ? e.message : String(e)}`);
+      process.exit(1);
+    });
   if ((opts.host ?? process.env.RNN_STUDIO_HOST ?? '127.0.0.1') !== '127.0.0.1') {
     console.warn('Warning: listening beyond loopback. Anyone who can reach this port and learns the token can train and read runs; prefer an SSH tunnel.');
   }
