@@ -6,6 +6,19 @@ import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rm
 import { dirname, join, basename } from 'node:path';
 import { randomBytes } from 'node:crypto';
 
+/**
+ * Writes every byte or throws. write(2) may write fewer bytes than asked without an error (a disk that fills up mid-way
+ * stops at 4,096 bytes; the next call says ENOSPC): a temporary file renamed over a good one must be whole.
+ */
+function writeAll(fd: number, bytes: Uint8Array): void {
+  let at = 0;
+  while (at < bytes.length) {
+    const n = writeSync(fd, bytes, at, bytes.length - at);
+    if (n <= 0) throw Object.assign(new Error(`ENOSPC: no space left on device, wrote ${at} of ${bytes.length} bytes`), { code: 'ENOSPC' });
+    at += n;
+  }
+}
+
 /** Writes `text` to `path` atomically (temp file + fsync + rename + fsync of the folder). */
 export function writeFileAtomic(path: string, text: string | Uint8Array): void {
   const dir = dirname(path);
@@ -13,7 +26,7 @@ export function writeFileAtomic(path: string, text: string | Uint8Array): void {
   const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   const fd = openSync(tmp, 'w');
   try {
-    writeSync(fd, typeof text === 'string' ? Buffer.from(text, 'utf8') : text);
+    writeAll(fd, typeof text === 'string' ? Buffer.from(text, 'utf8') : text);
     fsyncSync(fd);
   } catch (e) {
     closeSync(fd);

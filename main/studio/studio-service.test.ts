@@ -8,6 +8,8 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { StudioService } from './studio-service.js';
 import { waitForEnd } from './test-support.js';
+import { mountSmallDisk } from './full-disk.js';
+import { execFileSync } from 'node:child_process';
 import { writeJsonAtomic } from './storage.js';
 import type { ModelSpec } from '../../shared/model-spec.js';
 
@@ -111,4 +113,36 @@ test('projects: save, save as, list, load; a damaged file is reported, not overw
   writeFileSync(join(userData, 'projects', 'broken.json'), '{"format": 1, "id": "bro');
   await assert.rejects(s.call('loadProject', { id: 'broken' }), /damaged \(not valid JSON\); it was left untouched/);
   assert.equal(readFileSync(join(userData, 'projects', 'broken.json'), 'utf8'), '{"format": 1, "id": "bro');
+});
+
+// Seen: the disk filling during training killed the whole host (uncaught ENOSPC), run.json was truncated and the run
+// vanished from the list after a restart. On a real full disk (a small tmpfs as the user-data folder) the run fails
+// with a message, the host answers the next call, and run.json keeps its last good version.
+test('a disk that fills during training fails the run, not the host, and keeps run.json whole', async (t) => {
+  const disk = mountSmallDisk(1024);
+  if (typeof disk === 'string') {
+    t.skip(disk);
+    return;
+  }
+  try {
+    const s = service(disk.dir);
+    const sample = (await s.call('listSamples', {})).find((x) => x.id === 'forecast-gru')!;
+    const spec: ModelSpec = { ...sample.spec, layers: [{ className: 'GRU', config: { units: 4 } }, { className: 'Dense', config: { units: 1 } }], training: { ...sample.spec.training, epochs: 200, batchSize: 256 }, data: { ...sample.spec.data!, trainFraction: 0.1, valFraction: 0.05 } as ModelSpec['data'] };
+    const { runId } = await s.call('startRun', { spec });
+    const ended = waitForEnd(s, runId);
+    // Fill the disk once the run has started writing.
+    const free = Number(execFileSync('df', ['--output=avail', '-B1', disk.dir]).toString().split('\n')[1]);
+    writeFileSync(join(disk.dir, 'filler'), Buffer.alloc(Math.max(0, free - 2048)));
+    const events = await ended;
+    const last = events[events.length - 1]!;
+    assert.ok(last.type === 'run' && last.event.type === 'error', JSON.stringify(last));
+    assert.match(last.event.type === 'error' ? last.event.message : '', /ENOSPC|no space left/i);
+    const runs = await s.call('listRuns', {});
+    assert.equal(runs.find((r) => r.id === runId)?.status, 'failed');
+    const onDisk = JSON.parse(readFileSync(join(disk.dir, 'runs', runId, 'run.json'), 'utf8')) as { id: string };
+    assert.equal(onDisk.id, runId, 'run.json is whole');
+    await s.shutdown();
+  } finally {
+    disk.unmount();
+  }
 });

@@ -77,6 +77,11 @@ const MAX_FLOW_SAMPLES = 400;
 export class StudioService {
   private readonly listeners = new Set<(e: StudioEvent) => void>();
   private readonly active = new Map<string, { handle: TrainingHandle; meta: RunMeta }>();
+  /**
+   * Runs whose state could not be saved (persistRun): failed and stopped, their later events ignored; listed from
+   * here, since their run.json on disk still shows the last state that could be written.
+   */
+  private readonly unsaved = new Map<string, RunMeta>();
   private lastBackend: BackendInfo | null = null;
   /** The latest estimate and the spec it was made for: a run started with that spec records it. */
   private lastEstimate: { spec: string; estimate: RunEstimate } | null = null;
@@ -246,11 +251,35 @@ export class StudioService {
   }
 
   private readMeta(id: string): RunMeta | null {
-    return this.active.get(id)?.meta ?? readJsonOrNull<RunMeta>(join(this.runsDir, id, 'run.json'));
+    return this.active.get(id)?.meta ?? this.unsaved.get(id) ?? readJsonOrNull<RunMeta>(join(this.runsDir, id, 'run.json'));
   }
 
   private saveMeta(meta: RunMeta): void {
     writeJsonAtomic(join(this.runsDir, meta.id, 'run.json'), meta);
+  }
+
+  /**
+   * Saves a run's state after an event. When that fails (a full disk), the run fails instead of the host: training
+   * stops, run.json keeps its last good version (the write is atomic), and clients get the run's error. False when
+   * the event was turned into that failure.
+   */
+  private persistRun(meta: RunMeta, e: WorkerEvent): boolean {
+    try {
+      this.saveMeta(meta);
+      return true;
+    } catch (err) {
+      const reason = `Could not save the run: ${err instanceof Error ? err.message : String(err)}. Training was stopped; what was saved before is intact. Free some disk space and train again.`;
+      const active = this.active.get(meta.id);
+      this.active.delete(meta.id);
+      this.unsaved.set(meta.id, meta);
+      meta.status = 'failed';
+      meta.error = reason;
+      active?.handle.stop();
+      if (e.type !== 'error') this.emit({ type: 'run', runId: meta.id, event: e });
+      this.emit({ type: 'run', runId: meta.id, event: { type: 'error', stage: 'engine', message: reason } });
+      this.emit({ type: 'runs-changed' });
+      return false;
+    }
   }
 
   /** Turns a spec's data path into a file system path: bundled samples by name, otherwise absolute paths only. */
@@ -278,6 +307,8 @@ export class StudioService {
   }
 
   private onRunEvent(meta: RunMeta, e: WorkerEvent): void {
+    // A run that could not be saved has ended for its clients; what its worker still sends is dropped.
+    if (this.unsaved.has(meta.id)) return;
     let persist = false;
     switch (e.type) {
       case 'backend':
@@ -319,7 +350,7 @@ export class StudioService {
       }
     }
     if ((e.type === 'done' || e.type === 'error') && meta.replayOf) meta.replay = this.compareWithOriginal(meta);
-    if (persist) this.saveMeta(meta);
+    if (persist && !this.persistRun(meta, e)) return;
     // The run is over once its last event is out: a client acting on it at once (Predict, Export) must not be told
     // it is still training — the worker's own exit comes a moment later.
     if (e.type === 'done' || e.type === 'error') this.active.delete(meta.id);
