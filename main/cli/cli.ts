@@ -4,7 +4,11 @@
  *   spec.json, metrics.jsonl (one JSON object per batch and per epoch), summary.txt, model/ (TF.js layers format),
  *   preprocessing.json (tokenizer or normalisation, for predictions).
  */
-import { readFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { readFileSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { specialFileKind, specialFileMessage } from '../data/regular-file.js';
+
+/** A spec is a few KB; a bigger file is not one (and is not read whole). */
+const MAX_SPEC_BYTES = 16 * 2 ** 20;
 import { dirname, resolve, join, basename } from 'node:path';
 import { analyzeModel, formatSummary } from '../../shared/shape-inference.js';
 import type { ModelAnalysis, SpecIssue } from '../../shared/shape-inference.js';
@@ -90,8 +94,13 @@ function formatIssue(i: SpecIssue): string {
 export function readSpec(path: string): ModelSpec {
   let text: string;
   try {
+    const stats = statSync(path);
+    const special = specialFileKind(stats);
+    if (special) throw new UsageError(`Cannot read the spec: ${specialFileMessage(path, special)}`);
+    if (stats.size > MAX_SPEC_BYTES) throw new UsageError(`Cannot read the spec ${path}: expected at most ${MAX_SPEC_BYTES} bytes, received ${stats.size}.`);
     text = readFileSync(path, 'utf8');
   } catch (e) {
+    if (e instanceof UsageError) throw e;
     throw new UsageError(`Cannot read the spec ${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}.`);
   }
   try {

@@ -1,4 +1,5 @@
 import { readFileSync, statSync } from 'node:fs';
+import { specialFileKind, specialFileMessage } from './regular-file.js';
 import { parseCsv } from '../../shared/csv.js';
 import type { CsvDelimiter, CsvTable } from '../../shared/csv.js';
 import { DataError, formatBytes } from './data-error.js';
@@ -48,6 +49,8 @@ export function readFileBytes(path: string, maxBytes: number): Uint8Array {
     if (stats.isDirectory()) {
       throw new DataError(`expected a file, received a folder (${path}).`, { file: path });
     }
+    const special = specialFileKind(stats);
+    if (special) throw new DataError(specialFileMessage(path, special), { file: path });
     size = stats.size;
   } catch (error) {
     if (error instanceof DataError) throw error;

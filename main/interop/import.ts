@@ -9,6 +9,7 @@
  * for training from scratch (regularizers, constraints) are dropped with a warning that names them.
  */
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { specialFileKind, specialFileMessage } from '../data/regular-file.js';
 import { basename, extname, join } from 'node:path';
 import { LAYER_CATALOG, layerDef } from '../../shared/layer-catalog.js';
 import type { LayerSpec, LossName, MetricName, ModelSpec, OptimizerName, ParamValue, PlainLayerSpec, TrainingSpec } from '../../shared/model-spec.js';
@@ -435,8 +436,12 @@ export async function importModelFile(path: string): Promise<ImportResult> {
   const label = basename(path);
   let size: number;
   try {
-    size = statSync(path).size;
-  } catch {
+    const stats = statSync(path);
+    const special = specialFileKind(stats);
+    if (special) throw new ImportError(`${label}: ${specialFileMessage(path, special)}`);
+    size = stats.size;
+  } catch (e) {
+    if (e instanceof ImportError) throw e;
     throw new ImportError(`${path}: no such file.`);
   }
   if (size > MAX_IMPORT_BYTES) throw new ImportError(`${label}: expected at most ${MAX_IMPORT_BYTES} bytes, received ${size}.`);

@@ -4,6 +4,7 @@
  * every size is bounded and checked against the manifest's shapes, and only float32 weights are accepted.
  */
 import { readFileSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
+import { specialFileKind, specialFileMessage } from '../data/regular-file.js';
 import { basename, join } from 'node:path';
 
 /** A named float32 tensor. */
@@ -67,7 +68,10 @@ export function checkModelJson(json: unknown, label: string): TfjsModelJson {
 /** Reads `model.json` (and its weights, when `withWeights`) from `dir`. */
 export function readTfjsModel(modelJsonPath: string, withWeights = true): { json: TfjsModelJson; weights: NamedWeight[] } {
   const label = basename(modelJsonPath);
-  const size = statSync(modelJsonPath).size;
+  const modelStats = statSync(modelJsonPath);
+  const modelSpecial = specialFileKind(modelStats);
+  if (modelSpecial) throw new ModelFileError(`${label}: ${specialFileMessage(modelJsonPath, modelSpecial)}`);
+  const size = modelStats.size;
   if (size > MAX_MODEL_JSON_BYTES) throw new ModelFileError(`${label}: expected at most ${MAX_MODEL_JSON_BYTES} bytes, received ${size}.`);
   const json = checkModelJson(parseJsonText(readFileSync(modelJsonPath, 'utf8'), label), label);
   if (!withWeights) return { json, weights: [] };
@@ -78,7 +82,10 @@ export function readTfjsModel(modelJsonPath: string, withWeights = true): { json
     const buffers: Buffer[] = [];
     for (const p of group.paths) {
       const file = join(dir, p);
-      const s = statSync(file).size;
+      const stats = statSync(file);
+      const special = specialFileKind(stats);
+      if (special) throw new ModelFileError(`${label}: weight file ${p}: ${specialFileMessage(file, special)}`);
+      const s = stats.size;
       total += s;
       if (total > MAX_WEIGHT_BYTES) throw new ModelFileError(`${label}: the weight files add up to more than ${MAX_WEIGHT_BYTES} bytes.`);
       buffers.push(readFileSync(file));

@@ -2,12 +2,16 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
+import { DataError } from '../data/data-error.js';
+import { specialFileKind, specialFileMessage } from '../data/regular-file.js';
 
 export function hashData(path: string): { hash: string; files: number; bytes: number } {
   const h = createHash('sha256');
   let files = 0;
   let bytes = 0;
   const add = (file: string, rel: string) => {
+    const special = specialFileKind(statSync(file));
+    if (special) throw new DataError(specialFileMessage(file, special), { file });
     const content = readFileSync(file);
     h.update(`${rel.split(sep).join('/')}\0${content.length}\0`);
     h.update(content);
