@@ -2,7 +2,7 @@
 // says what was expected and what was received.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { analyzeModel, formatShape } from './shape-inference.js';
+import { analyzeModel, formatShape, nestingDepth } from './shape-inference.js';
 import type { ModelSpec, LayerSpec } from './model-spec.js';
 
 const tokens = { kind: 'tokens', vocabSize: 10000, length: 100 } as const;
@@ -97,4 +97,13 @@ test('hardSigmoid is flagged where it is chosen: Keras 3\'s hard_sigmoid has slo
   const w = a.issues.filter((i) => i.severity === 'warning' && i.path === 'layers.0.config.recurrentActivation');
   assert.equal(w.length, 1);
   assert.match(w[0]!.message, /clip\(x\/6 \+ 0\.5, 0, 1\)/);
+});
+
+test('a spec nested deeper than 64 levels is refused by its depth, without recursion', () => {
+  let deep: unknown = {};
+  for (let i = 0; i < 1_000_000; i++) deep = { className: 'Bidirectional', layer: deep };
+  const a = analyzeModel({ format: 1, name: 'deep', input: { kind: 'floats', timesteps: 2, features: 1 }, layers: [deep as LayerSpec] });
+  assert.equal(a.valid, false);
+  assert.match(a.issues[0]!.message, /nests at most 64 levels of objects and lists/);
+  assert.equal(nestingDepth({ a: [1, { b: 2 }] }, 64), 3);
 });

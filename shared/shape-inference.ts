@@ -197,11 +197,35 @@ function makeNamer() {
  * Infers every layer's output shape and parameter count and collects every problem in the spec.
  * Never throws on malformed input: everything wrong becomes a SpecIssue.
  */
+/** How deep a spec's objects and lists may nest (a real one nests about 6). */
+export const MAX_SPEC_DEPTH = 64;
+
+/** The nesting depth of a JSON value, counted iteratively and given up past `limit` (returns limit + 1 then). */
+export function nestingDepth(value: unknown, limit: number): number {
+  let deepest = 0;
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [v, d] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (d + 1 > limit) return limit + 1;
+    deepest = Math.max(deepest, d + 1);
+    for (const child of Array.isArray(v) ? v : Object.values(v)) stack.push([child, d + 1]);
+  }
+  return deepest;
+}
+
 export function analyzeModel(spec: ModelSpec): ModelAnalysis {
   const issues: SpecIssue[] = [];
   const layers: LayerInfo[] = [];
   if (spec === null || typeof spec !== 'object') {
     issues.push({ layerIndex: null, path: '', severity: 'error', message: `A model spec must be a JSON object. Received: ${fmt(spec)}.` });
+    return { layers, inputShape: null, outputShape: null, totalParams: 0, issues, valid: false };
+  }
+  // Measured without recursion: a spec nested millions of levels deep passed validation, then overflowed the stack of
+  // whatever walked it next (copying it to the training worker).
+  const depth = nestingDepth(spec, MAX_SPEC_DEPTH);
+  if (depth > MAX_SPEC_DEPTH) {
+    issues.push({ layerIndex: null, path: '', severity: 'error', message: `A model spec nests at most ${MAX_SPEC_DEPTH} levels of objects and lists. Received: more than ${MAX_SPEC_DEPTH}.` });
     return { layers, inputShape: null, outputShape: null, totalParams: 0, issues, valid: false };
   }
   if (spec.format !== SPEC_FORMAT) {

@@ -4,7 +4,7 @@
  *   spec.json, metrics.jsonl (one JSON object per batch and per epoch), summary.txt, model/ (TF.js layers format),
  *   preprocessing.json (tokenizer or normalisation, for predictions).
  */
-import { readFileSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { specialFileKind, specialFileMessage } from '../data/regular-file.js';
 
 /** A spec is a few KB; a bigger file is not one (and is not read whole). */
@@ -24,6 +24,7 @@ import { bestOf } from '../../shared/training-records.js';
 import { startTraining } from '../training-host.js';
 import { formatDuration, formatLogs, progressBar, describeData } from './format.js';
 import { INTEROP_HELP, INTEROP_USAGE, interopCommand } from './interop-commands.js';
+import { prepareOutputFolder } from '../studio/storage.js';
 
 const USAGE = `Usage:
   rnn-studio train <spec.json> [--data PATH] [--epochs N] [--out DIR] [--backend auto|tensorflow|wasm|cpu]
@@ -168,8 +169,13 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
 }
 
 async function train(spec: ModelSpec, specName: string, analysis: ModelAnalysis, args: Args, io: Io): Promise<number> {
-  const outDir = resolve(args.out ?? join('runs', `${specName}-${timestamp()}`));
-  mkdirSync(outDir, { recursive: true });
+  let outDir: string;
+  try {
+    outDir = prepareOutputFolder(args.out ?? join('runs', `${specName}-${timestamp()}`));
+  } catch (e) {
+    io.err(`Error: --out ${(e as Error).message}`);
+    return 1;
+  }
   const training = { ...resolveTraining(spec), ...(args.epochs ? { epochs: args.epochs } : {}) };
   writeFileSync(join(outDir, 'spec.json'), `${JSON.stringify({ ...spec, training: { ...spec.training, epochs: training.epochs } }, null, 2)}\n`);
   const summaryLines: string[] = [];

@@ -5,7 +5,7 @@
  * - `python`: a runnable Keras 3 training script with the weights it starts from and the preprocessing it needs.
  * Every file lands directly in the chosen folder under a sanitised name; nothing can be written outside it.
  */
-import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { ModelSpec } from '../../shared/model-spec.js';
 import { isBidirectional } from '../../shared/model-spec.js';
@@ -13,6 +13,7 @@ import { analyzeModel } from '../../shared/shape-inference.js';
 import { kerasFileBytes, kerasWeightsH5 } from './keras-file.js';
 import { ExportError } from './keras-format.js';
 import { pythonScript } from './python-script.js';
+import { prepareOutputFolder } from '../studio/storage.js';
 import { readTfjsModel, writeTfjsModel } from './tfjs-artifacts.js';
 import { parseJsonText } from './tfjs-artifacts.js';
 
@@ -65,7 +66,11 @@ export async function exportRun(runDir: string, format: ExportFormat, outDir: st
   if (!existsSync(modelJson)) throw new ExportError(`${runDir}: the run saved no model (model/model.json is missing); it may have failed before training finished.`);
   const { json, weights } = readTfjsModel(modelJson);
   const spec = withSavedGruVariants(runSpec, json.modelTopology);
-  mkdirSync(outDir, { recursive: true });
+  try {
+    prepareOutputFolder(outDir);
+  } catch (e) {
+    throw new ExportError((e as Error).message);
+  }
   const base = safeBaseName(spec.name);
   switch (format) {
     case 'keras': {

@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readCsvFile } from '../data/csv.js';
@@ -17,6 +17,11 @@ import { readTfjsModel } from '../interop/tfjs-artifacts.js';
 import { importModelFile } from '../interop/import.js';
 import { StudioService } from '../studio/studio-service.js';
 import { waitForEnd } from '../studio/test-support.js';
+import { prepareOutputFolder } from '../studio/storage.js';
+import { exportRun } from '../interop/export.js';
+import { buildModel } from '../training/build-model.js';
+import { saveLayersModel } from '../training/save-model.js';
+import type { ModelSpec } from '../../shared/model-spec.js';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 
@@ -95,4 +100,25 @@ test('the CLI: a spec or --data that is a device or a FIFO ends with a message',
     assert.equal(r.status, 1, `${data}: ${r.stdout}\n${r.stderr}`);
     assert.match(r.stdout + r.stderr, /expected a regular file, received (a character device|a FIFO)/);
   }
+});
+
+// Seen: exportRun with outDir "/proc/self" spun at 100 % CPU forever (recursive mkdir) and every client hung; CLI
+// --out /proc/self/x hung, --out /dev/null/x ended in a stack trace.
+test('output folders under /proc or through a file are refused with a message, at once', opts, async () => {
+  assert.throws(() => prepareOutputFolder('/proc/self'), /\/proc\/self: expected a folder on disk, received a path under \/proc \(a virtual file system\)/);
+  assert.throws(() => prepareOutputFolder('/dev/null/x'), /\/dev\/null\/x: expected a folder on disk, received a path under \/dev/);
+  const { dir } = fixtures();
+  writeFileSync(join(dir, 'file'), 'x');
+  assert.throws(() => prepareOutputFolder(join(dir, 'file', 'sub')), /expected a folder, but .*file is a file/);
+  assert.equal(prepareOutputFolder(join(dir, 'a', 'b')), join(dir, 'a', 'b'));
+  // A real (untrained) run folder, exported to /proc/self.
+  const runDir = join(dir, 'run');
+  const spec = JSON.parse(readFileSync(join(root, 'examples', 'forecast-gru.json'), 'utf8')) as ModelSpec;
+  mkdirSync(runDir);
+  writeFileSync(join(runDir, 'spec.json'), JSON.stringify(spec));
+  await saveLayersModel(buildModel(spec).model, join(runDir, 'model'));
+  await assert.rejects(exportRun(runDir, 'keras', '/proc/self'), /expected a folder on disk, received a path under \/proc/);
+  const cli = spawnSync(process.execPath, ['bin/rnn-studio.mjs', 'train', 'examples/forecast-gru.json', '--out', '/proc/self/x'], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+  assert.equal(cli.status, 1, cli.stderr);
+  assert.match(cli.stderr, /--out \/proc\/self\/x: expected a folder on disk/);
 });

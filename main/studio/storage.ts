@@ -2,8 +2,8 @@
  * Files that must survive crashes: written to a temporary file in the same folder, fsynced, then renamed over the
  * old one, so a reader sees either the previous version or the new one, never half of either.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { dirname, join, basename } from 'node:path';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { dirname, join, basename, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 
 /**
@@ -17,6 +17,25 @@ function writeAll(fd: number, bytes: Uint8Array): void {
     if (n <= 0) throw Object.assign(new Error(`ENOSPC: no space left on device, wrote ${at} of ${bytes.length} bytes`), { code: 'ENOSPC' });
     at += n;
   }
+}
+
+/**
+ * Creates the output folder `path` (and its parents), or says why it cannot be one, before anything is written. Node's
+ * recursive mkdir spins forever under /proc (`/proc/self`: a path whose parts exist but cannot be created), and a
+ * path through a file (`/dev/null/x`) ends in ENOTDIR: both become a message.
+ * @throws Error naming the path and what it is.
+ */
+export function prepareOutputFolder(path: string): string {
+  const abs = resolve(path);
+  const virtual = /^[/\\](proc|sys|dev)([/\\]|$)/.exec(abs);
+  if (process.platform !== 'win32' && virtual) {
+    throw new Error(`${path}: expected a folder on disk, received a path under /${virtual[1]} (a virtual file system).`);
+  }
+  let existing = abs;
+  while (!existsSync(existing) && dirname(existing) !== existing) existing = dirname(existing);
+  if (!statSync(existing).isDirectory()) throw new Error(`${path}: expected a folder, but ${existing} is a file.`);
+  mkdirSync(abs, { recursive: true });
+  return abs;
 }
 
 /** Writes `text` to `path` atomically (temp file + fsync + rename + fsync of the folder). */
