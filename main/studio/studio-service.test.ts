@@ -2,7 +2,7 @@
 // worker thread, real predictions from the saved model.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync, readFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, readFileSync, mkdirSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -145,4 +145,23 @@ test('a disk that fills during training fails the run, not the host, and keeps r
   } finally {
     disk.unmount();
   }
+});
+
+// Seen: with the token, previewData read any file the process could (an SSH key, a password file). The browser host
+// gives the API data roots; a path outside them, or a symlink inside them that leads outside, is refused unread.
+test('with data roots, only files inside them (symlinks resolved), uploads and samples are read', async () => {
+  const inside = mkdtempSync(join(tmpdir(), 'rnn-root-'));
+  const outside = mkdtempSync(join(tmpdir(), 'rnn-outside-'));
+  const csv = 'date,a\n1,2\n2,3\n3,4\n4,5\n5,6\n';
+  writeFileSync(join(inside, 'ok.csv'), csv);
+  writeFileSync(join(outside, 'secret.csv'), csv);
+  symlinkSync(join(outside, 'secret.csv'), join(inside, 'link.csv'));
+  const s = new StudioService({ userDataDir: mkdtempSync(join(tmpdir(), 'rnn-studio-')), host: 'web', appVersion: 'test', assetsDir: join(root, 'assets'), examplesDir: join(root, 'examples'), dataRoots: [inside] });
+  const data = (path: string) => ({ kind: 'timeseries' as const, path, target: 'a', lookback: 1, step: 1, delay: 0 });
+  assert.equal((await s.call('previewData', { data: data(join(inside, 'ok.csv')) })).kind, 'timeseries');
+  await assert.rejects(s.call('previewData', { data: data(join(outside, 'secret.csv')) }), /is outside the folders this studio may read .* --data-root/);
+  await assert.rejects(s.call('previewData', { data: data(join(inside, 'link.csv')) }), /is outside the folders this studio may read/);
+  const sample = (await s.call('listSamples', {})).find((x) => x.id === 'forecast-gru')!;
+  await assert.rejects(s.call('startRun', { spec: { ...sample.spec, data: { ...sample.spec.data!, path: '/etc/passwd' } as ModelSpec['data'] } }), /outside the folders/);
+  assert.equal((await s.call('previewData', { data: sample.spec.data! })).kind, 'timeseries');
 });

@@ -3,7 +3,7 @@
  * folder, training and prediction in worker threads, events to every connected UI. Transports (Electron IPC,
  * WebSocket) validate arguments with the API's schemas and call `call()`; nothing here knows which one is used.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync, statSync } from 'node:fs';
 import { basename, isAbsolute, join, normalize, relative, resolve, sep } from 'node:path';
 import { ApiError, MAX_EXPORT_DOWNLOAD_BYTES, MAX_UPLOAD_BYTES, validateParams } from '../../shared/api.js';
 import type {
@@ -68,6 +68,12 @@ export interface StudioServiceOptions {
   examplesDir: string;
   /** Native file dialog (Electron only). */
   pickDataPath?: (kind: 'file' | 'folder') => Promise<string | null>;
+  /**
+   * Folders whose files (and files behind symlinks, resolved) the API may read as data, besides the bundled samples and
+   * the user-data folder (uploads). Unset: any absolute path (the desktop app, where paths come from native dialogs).
+   * The browser host sets it: a client with the token must not read the machine's other files through it.
+   */
+  dataRoots?: string[];
 }
 
 const SAMPLE_PREFIX = 'sample:';
@@ -292,7 +298,16 @@ export class StudioService {
       return p;
     }
     if (!isAbsolute(path)) throw new ApiError(`Data paths must be absolute or name a bundled sample ("sample:…"). Received: ${JSON.stringify(path)}.`, 'invalid-argument');
-    return normalize(path);
+    const p = normalize(path);
+    const roots = this.opts.dataRoots;
+    if (roots && existsSync(p)) {
+      const real = realpathSync(p);
+      const allowed = [...roots, this.opts.userDataDir].filter((r) => existsSync(r)).map((r) => realpathSync(r));
+      if (!allowed.some((r) => real === r || real.startsWith(r.endsWith(sep) ? r : r + sep))) {
+        throw new ApiError(`${path} is outside the folders this studio may read (${allowed.join(', ')}). Upload the data instead, or start the browser host with --data-root <folder>.`, 'invalid-argument');
+      }
+    }
+    return p;
   }
 
   private summarize(meta: RunMeta): RunSummary {

@@ -34,6 +34,8 @@ export interface WebServerOptions {
   allowedHosts?: string[];
   /** A client that stops reading is dropped once this many bytes wait for it (default 64 MiB). */
   maxBufferedBytes?: number;
+  /** Folders the API may read data from (default: the user's home folder; the user-data folder always). */
+  dataRoots?: string[];
 }
 
 /** What a client has to leave unread before the host drops it instead of buffering more. */
@@ -90,6 +92,7 @@ export async function startWebServer(opts: WebServerOptions = {}): Promise<WebSe
   const pkg = JSON.parse(await readFile(join(repoRoot, 'package.json'), 'utf8')) as { version: string };
   const service = new StudioService({
     userDataDir, host: 'web', appVersion: pkg.version, assetsDir: join(repoRoot, 'assets'), examplesDir: join(repoRoot, 'examples'),
+    dataRoots: opts.dataRoots ?? [homedir()],
   });
 
   const serveStatic = async (req: IncomingMessage, res: ServerResponse) => {
@@ -228,7 +231,8 @@ function parseCli(argv: string[]): WebServerOptions {
     else if (a === '--port' && v) { opts.port = Number(v); i++; }
     else if (a === '--user-data' && v) { opts.userDataDir = resolve(v); i++; }
     else if (a === '--allow-host' && v) { opts.allowedHosts = [...(opts.allowedHosts ?? []), v]; i++; }
-    else throw new Error(`Unknown option ${a}. Usage: npm run web -- [--host 127.0.0.1] [--port 5178] [--user-data DIR] [--allow-host NAME]`);
+    else if (a === '--data-root' && v) { opts.dataRoots = [...(opts.dataRoots ?? []), resolve(v)]; i++; }
+    else throw new Error(`Unknown option ${a}. Usage: npm run web -- [--host 127.0.0.1] [--port 5178] [--user-data DIR] [--allow-host NAME] [--data-root DIR]`);
   }
   if (opts.port !== undefined && (!Number.isInteger(opts.port) || opts.port < 0 || opts.port > 65535)) throw new Error(`--port must be 0–65535. Received: ${opts.port}.`);
   return opts;
