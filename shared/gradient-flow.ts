@@ -134,11 +134,12 @@ export function diagnoseGradientFlow(samples: readonly HiddenGradientSample[], c
     let verdict: FlowVerdict;
     let message: string;
     const numbers = `‖∂L/∂h‖ at the earliest timesteps ${fmt(early)} vs ${fmt(last)} at the last (ratio ${fmt(ratio)}, median of ${recent.length} sampled batch${recent.length === 1 ? '' : 'es'})`;
-    if ((nonFinite || max > EXPLODING_NORM || ratio > EXPLODING_RATIO || growing) && divergence) {
+    const exploding = nonFinite || max > EXPLODING_NORM || ratio > EXPLODING_RATIO || growing;
+    if (exploding && divergence) {
       // The gradient is large because the training-mode forward pass is: clipping the step does not bound that.
       verdict = 'exploding';
       message = `Exploding in the forward pass, not only the gradient: ${divergence.message} ${numbers}. Clipping the gradient or a lower learning rate does not stop activations that grow as the sequence runs.`;
-    } else if (nonFinite || max > EXPLODING_NORM || ratio > EXPLODING_RATIO || growing) {
+    } else if (exploding) {
       verdict = 'exploding';
       message = `Exploding: ${nonFinite ? 'the gradient reached Inf/NaN' : growing ? `the largest norm grew from ${fmt(firstMax)} to ${fmt(max)} during training` : ratio > EXPLODING_RATIO ? 'the gradient grows going back in time' : `norms up to ${fmt(max)}`}; ${numbers}. A NaN loss is near: clip the gradient or lower the learning rate.`;
       if (ctx.clipnorm === null || ctx.clipnorm === undefined) remedies.push({ kind: 'clipnorm', value: 1, label: 'Add clipnorm = 1' });
@@ -173,7 +174,7 @@ export const FLAT_VALIDATION = 3;
  * mode, so what differs between the two — dropout, above all recurrent dropout on a carried state — scales the
  * activations up step after step. Null when the epochs show no such thing (or have no validation loss).
  */
-export function trainingOnlyDivergence(epochs: readonly { logs: Record<string, number> }[]): { message: string; growth: number } | null {
+export function trainingOnlyDivergence(epochs: readonly { logs: Record<string, number> }[]): { message: string } | null {
   const losses = epochs.map((e) => e.logs.loss).filter((v): v is number => v !== undefined);
   const vals = epochs.map((e) => e.logs.val_loss).filter((v): v is number => v !== undefined && Number.isFinite(v));
   if (losses.length < 2 || vals.length < 2) return null;
@@ -183,7 +184,6 @@ export function trainingOnlyDivergence(epochs: readonly { logs: Record<string, n
   const valGrowth = vals[vals.length - 1]! / Math.min(...vals);
   if (!(best > 0) || growth < DIVERGENCE_GROWTH || valGrowth > FLAT_VALIDATION) return null;
   return {
-    growth,
     message: `the training loss grew from ${fmt(best)} to ${fmt(last)} while the validation loss stayed near ${fmt(Math.min(...vals))}: `
       + 'the model blows up only in training mode, so dropout (what differs between training and validation) scales the activations up step after step.',
   };
