@@ -10,7 +10,7 @@
  * Import this module before building or loading a model (build-model.ts and save-model.ts do).
  */
 import * as tf from '@tensorflow/tfjs';
-import { kerasCellStep } from './fused/keras-recurrence.js';
+import { dropoutMaskCounts, kerasCellOf, kerasCellStep } from './fused/keras-recurrence.js';
 import type { StepMasks } from './fused/keras-recurrence.js';
 
 type Args = Record<string, unknown> & { units: number; resetAfter?: boolean };
@@ -65,19 +65,13 @@ export class KerasGRUCell extends TfjsGRUCell {
     return tf.tidy(() => {
       const [x, h] = inputs as tf.Tensor[];
       const training = kwargs.training === true;
-      const gates = this.recurrentDropout > 0 ? 3 : 1;
-      const draw = (like: tf.Tensor, rate: number, count: number) => Array.from({ length: count }, () => tf.keep(tf.dropout(tf.onesLike(like), rate)));
-      if (training && this.dropout > 0 && this.dropout < 1 && this.dropoutMask == null) this.dropoutMask = draw(x!, this.dropout, gates);
-      if (training && this.recurrentDropout > 0 && this.recurrentDropout < 1 && this.recurrentDropoutMask == null) {
-        this.recurrentDropoutMask = draw(h!, this.recurrentDropout, 3);
-      }
+      const rate = (r: number) => (r > 0 && r < 1 ? r : 0);
+      const counts = dropoutMaskCounts('GRU', rate(this.dropout), rate(this.recurrentDropout));
+      const draw = (like: tf.Tensor, r: number, count: number) => Array.from({ length: count }, () => tf.keep(tf.dropout(tf.onesLike(like), r)));
+      if (training && counts.input && this.dropoutMask == null) this.dropoutMask = draw(x!, this.dropout, counts.input);
+      if (training && counts.recurrent && this.recurrentDropoutMask == null) this.recurrentDropoutMask = draw(h!, this.recurrentDropout, counts.recurrent);
       const masks: StepMasks = training ? { input: this.dropoutMask, recurrent: this.recurrentDropoutMask } : { input: null, recurrent: null };
-      const next = kerasCellStep({
-        kind: 'GRU', units: this.units, resetAfter: this.resetAfter,
-        activation: (t) => this.activation.apply(t), recurrentActivation: (t) => this.recurrentActivation.apply(t),
-        returnSequences: false, goBackwards: false,
-        kernel: this.kernel.read(), recurrent: this.recurrentKernel.read(), bias: this.bias ? this.bias.read() : null,
-      })(x!, { h: h!, c: h! }, masks);
+      const next = kerasCellStep(kerasCellOf(this, 'GRU', { returnSequences: false, goBackwards: false }))(x!, { h: h!, c: h! }, masks);
       return [next.h, next.h];
     });
   }

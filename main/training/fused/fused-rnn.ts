@@ -15,12 +15,11 @@ import * as tf from '@tensorflow/tfjs';
 import { ACTIVATION_CODES, heapOf, kernelsUnavailableReason, rnnKernels, threadsOf } from './kernels-wasm.js';
 import { kernelThreadCount } from './kernel-threads.js';
 import { backendCopiesOnWrite, valuesOf } from '../tensor-values.js';
-import { kerasRecurrence } from './keras-recurrence.js';
+import { GATES, dropoutMaskCounts, kerasCellOf, kerasRecurrence } from './keras-recurrence.js';
 import type { FusedActivation, KernelHeap, RnnKernels } from './kernels-wasm.js';
 import type { RecurrencePath } from '../../../shared/worker-protocol.js';
 
 export type CellKind = 'SimpleRNN' | 'LSTM' | 'GRU';
-const GATES: Record<CellKind, number> = { SimpleRNN: 1, LSTM: 4, GRU: 3 };
 
 export interface FusedCellConfig {
   kind: CellKind;
@@ -465,10 +464,9 @@ export function setDropoutMaskSource(source: DropoutMaskSource | null): void {
 function kerasDropoutMasks(cell: CellLike, kind: CellKind, batch: number, features: number, layer: string): DropoutMasks {
   const rate = (r: number | undefined) => (r !== undefined && r > 0 && r < 1 ? r : 0);
   const inputRate = rate(cell.dropout), recurrentRate = rate(cell.recurrentDropout);
-  const G = GATES[kind];
+  const counts = dropoutMaskCounts(kind, inputRate, recurrentRate);
   const request: DropoutMaskRequest = {
-    layer, kind, batch, features, units: cell.units, inputRate, recurrentRate,
-    inputGates: inputRate ? (recurrentRate ? G : 1) : 0, recurrentGates: recurrentRate ? G : 0,
+    layer, kind, batch, features, units: cell.units, inputRate, recurrentRate, inputGates: counts.input, recurrentGates: counts.recurrent,
   };
   if (maskSource) return maskSource(request);
   const draw = (count: number, n: number, r: number): Float32Array[] | null => (count === 0 ? null
@@ -576,16 +574,9 @@ function direction(layer: RnnLike, p: Patched, x: tf.Tensor, training: boolean, 
 function kerasOpByOp(layer: RnnLike, kind: CellKind, inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>, displayName: string): tf.Tensor {
   const x = Array.isArray(inputs) ? inputs[0]! : inputs;
   const [batch, , features] = x.shape as [number, number, number];
-  const cell = layer.cell;
   const given = kwargs.mask as tf.Tensor | tf.Tensor[] | null | undefined;
   const stepMask = (Array.isArray(given) ? given[0] : given) ?? null;
-  const identity = (t: tf.Tensor) => t;
-  return kerasRecurrence(x, {
-    kind, units: cell.units, returnSequences: layer.returnSequences, goBackwards: layer.goBackwards,
-    activation: (t) => cell.activation.apply(t), recurrentActivation: cell.recurrentActivation ? (t) => cell.recurrentActivation!.apply(t) : identity,
-    kernel: cell.kernel.read(), recurrent: cell.recurrentKernel.read(), bias: cell.bias ? cell.bias.read() : null,
-    resetAfter: cell.getConfig().resetAfter === true,
-  }, kerasDropoutMasks(cell, kind, batch, features, displayName), stepMask);
+  return kerasRecurrence(x, kerasCellOf(layer.cell, kind, layer), kerasDropoutMasks(layer.cell, kind, batch, features, displayName), stepMask);
 }
 
 /**

@@ -30,7 +30,38 @@ export interface CellState { h: tf.Tensor; c: tf.Tensor }
 /** Per-step masks as tensors: input masks (one, or one per gate) and recurrent masks (one per gate), or null. */
 export interface StepMasks { input: tf.Tensor[] | null; recurrent: tf.Tensor[] | null }
 
-const GATES: Record<CellKind, number> = { SimpleRNN: 1, LSTM: 4, GRU: 3 };
+/** Gates per cell: their weights sit side by side in the kernel, recurrent kernel and bias. */
+export const GATES: Record<CellKind, number> = { SimpleRNN: 1, LSTM: 4, GRU: 3 };
+
+/**
+ * How many dropout masks Keras 3 draws per sequence (keras/src/layers/rnn/*.py, dropout_rnn_cell.py): with
+ * recurrent_dropout > 0 it runs implementation 1, a mask per gate for the inputs and for the state; otherwise one input
+ * mask for all gates. 0: that dropout is off.
+ */
+export function dropoutMaskCounts(kind: CellKind, inputRate: number, recurrentRate: number): { input: number; recurrent: number } {
+  const G = GATES[kind];
+  return { input: inputRate ? (recurrentRate ? G : 1) : 0, recurrent: recurrentRate ? G : 0 };
+}
+
+/** What a TF.js recurrent cell holds (its weights, activations and config): read into a KerasCell. */
+export interface TfjsCellLike {
+  units: number;
+  kernel: { read(): tf.Tensor }; recurrentKernel: { read(): tf.Tensor }; bias?: { read(): tf.Tensor } | null;
+  activation: { apply(x: tf.Tensor): tf.Tensor }; recurrentActivation?: { apply(x: tf.Tensor): tf.Tensor };
+  /** keras-gru.ts's GRU cell (every GRU built or loaded here); absent on TF.js's other cells. */
+  resetAfter?: boolean;
+}
+
+/** A TF.js cell's current weights and activations as Keras's cell `kind`, with the layer's direction and output mode. */
+export function kerasCellOf(cell: TfjsCellLike, kind: CellKind, layer: { returnSequences: boolean; goBackwards: boolean }): KerasCell {
+  const recurrentActivation = cell.recurrentActivation;
+  return {
+    kind, units: cell.units, returnSequences: layer.returnSequences, goBackwards: layer.goBackwards,
+    activation: (t) => cell.activation.apply(t), recurrentActivation: recurrentActivation ? (t) => recurrentActivation.apply(t) : (t) => t,
+    kernel: cell.kernel.read(), recurrent: cell.recurrentKernel.read(), bias: cell.bias ? cell.bias.read() : null,
+    resetAfter: cell.resetAfter === true,
+  };
+}
 
 /**
  * The layer over x [batch, steps, features]: [batch, units], or [batch, steps, units] in processing order with
