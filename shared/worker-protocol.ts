@@ -72,7 +72,7 @@ export interface TextCorpusInfo {
   documents: number;
   classNames: string[];
   classCounts: number[];
-  /** Documents skipped while reading (binary files…), with the reason. */
+  /** Files, folders or CSV rows left out while reading, with the reason (at most 50; the last then says how many more). */
   skipped: { file: string; reason: string }[];
 }
 

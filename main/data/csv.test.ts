@@ -148,6 +148,54 @@ describe('readCsvFile', () => {
     assert.deepEqual(t.rows, [['“ok”', '1']]);
   });
 
+  it('reads a UTF-16LE file without a byte-order mark (Excel "Unicode Text" saved by other tools)', () => {
+    const file = path.join(dir, 'utf16.csv');
+    writeFileSync(file, Buffer.from('date,temp\r\n2024-01-01,4.5\r\n2024-01-02,−1\r\n', 'utf16le'));
+    const t = readCsvFile(file);
+    assert.equal(t.encoding, 'utf-16le');
+    assert.deepEqual(t.header, ['date', 'temp']);
+    assert.deepEqual(t.rows, [['2024-01-01', '4.5'], ['2024-01-02', '−1']]);
+  });
+
+  const notText: { name: string; content: Uint8Array; encoding?: 'utf-8' | 'latin1'; message: string }[] = [
+    {
+      name: 'a ZIP archive renamed .csv',
+      content: Uint8Array.from([0x50, 0x4b, 0x03, 0x04, 0x14, 0x00, 0x00, 0x00, 0x08, 0x00, 0x21, 0x00]),
+      message:
+        'data.csv: expected text, received binary data (a NUL byte at offset 5; the file starts 50 4B 03 04 14 00 00 00 …). ' +
+        'Choose a CSV or text file.',
+    },
+    {
+      name: 'a UTF-16BE CSV without a byte-order mark',
+      content: Uint8Array.from(Buffer.from('a,b\n1,2\n', 'utf16le').swap16()),
+      message:
+        'data.csv: expected UTF-8, UTF-16LE, Latin-1 or Windows-1252 text, received UTF-16BE text without a byte-order mark ' +
+        '(the file starts 00 61 00 2C 00 62 00 0A …). Save the file as UTF-8.',
+    },
+    {
+      name: 'a UTF-16LE CSV read as latin1',
+      content: Uint8Array.from(Buffer.from('a,b\n1,2\n', 'utf16le')),
+      encoding: 'latin1',
+      message:
+        'data.csv: expected latin1 text, received bytes that look like UTF-16LE text without a byte-order mark ' +
+        '(the file starts 61 00 2C 00 62 00 0A 00 …). Choose encoding "auto" or "utf-16le".',
+    },
+    {
+      name: 'binary data after 64 KiB of text (the start looks fine, the rest is checked before decoding)',
+      content: Uint8Array.from([...Buffer.from(`a,b\n${'1,2\n'.repeat(20_000)}`), 0, 1, 2]),
+      message:
+        'data.csv: expected text, received binary data (a NUL byte at offset 80004; the bytes from there are 00 01 02). ' +
+        'Choose a CSV or text file.',
+    },
+  ];
+  for (const c of notText) {
+    it(`refuses ${c.name}`, () => {
+      const file = path.join(dir, 'data.csv');
+      writeFileSync(file, c.content);
+      assertDataError(() => readCsvFile(file, c.encoding === undefined ? {} : { encoding: c.encoding }), { message: c.message, file });
+    });
+  }
+
   it('refuses a file above maxBytes, stating size and limit', () => {
     const file = path.join(dir, 'big.csv');
     writeFileSync(file, 'a,b\n' + '1,2\n'.repeat(24));

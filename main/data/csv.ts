@@ -1,9 +1,9 @@
-import { readFileSync, statSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { specialFileKind, specialFileMessage } from './regular-file.js';
 import { parseCsv } from '../../shared/csv.js';
 import type { CsvDelimiter, CsvTable } from '../../shared/csv.js';
 import { DataError, formatBytes } from './data-error.js';
-import { decodeText } from './encoding.js';
+import { checkTextStart, decodeText, TEXT_SNIFF_BYTES } from './encoding.js';
 import type { ResolvedEncodingName, TextEncodingName } from './encoding.js';
 
 // The parser itself is pure and shared with the renderer's sniffer (shared/csv.ts); this module adds the files.
@@ -25,24 +25,37 @@ export interface ReadCsvOptions {
 
 /**
  * Reads, decodes and parses a CSV file. The size is checked with `stat` first so an oversized file is refused
- * without being read.
+ * without being read, and the first 64 KiB are checked before the rest is read so binary data is refused at once.
  *
- * @throws DataError for a missing path, a folder, a file above `maxBytes`, undecodable bytes and every
- *   {@link parseCsv} error.
+ * @throws DataError for a missing path, a folder, a file above `maxBytes`, binary data, undecodable bytes and
+ *   every {@link parseCsv} error.
  */
 export function readCsvFile(path: string, opts: ReadCsvOptions = {}): CsvTable & { encoding: ResolvedEncodingName } {
   const maxBytes = opts.maxBytes ?? DEFAULT_MAX_CSV_BYTES;
-  const bytes = readFileBytes(path, maxBytes);
+  const bytes = readTextFileBytes(path, maxBytes, opts.encoding ?? 'auto');
   const { text, encoding } = decodeText(bytes, opts.encoding ?? 'auto', path);
   const table = parseCsv(text, opts.delimiter === undefined ? { file: path } : { file: path, delimiter: opts.delimiter });
   return { ...table, encoding };
 }
 
 /**
+ * {@link readFileBytes} for a file that must be text in `encoding`: a file whose start alone shows it is not
+ * (binary data, UTF-16BE…) is refused after reading {@link TEXT_SNIFF_BYTES} bytes, not all of it — a 1 GiB
+ * binary file would otherwise cost a second and 1 GiB of memory before the same refusal.
+ *
+ * @throws DataError as {@link readFileBytes} does, and the NotTextError {@link decodeText} would throw for the start.
+ */
+export function readTextFileBytes(path: string, maxBytes: number, encoding: TextEncodingName): Uint8Array {
+  return readFileBytes(path, maxBytes, (head) => checkTextStart(head, encoding, path));
+}
+
+/**
  * Reads a whole file after checking it exists, is a file and is at most `maxBytes` long.
+ * @param checkStart called with the first {@link TEXT_SNIFF_BYTES} bytes before the rest is read (files longer than
+ *   that only: a shorter one is read whole at the same cost); what it throws propagates.
  * @throws DataError naming the path for every failure (missing, folder, too large, unreadable).
  */
-export function readFileBytes(path: string, maxBytes: number): Uint8Array {
+export function readFileBytes(path: string, maxBytes: number, checkStart?: (head: Uint8Array) => void): Uint8Array {
   let size: number;
   try {
     const stats = statSync(path);
@@ -63,10 +76,31 @@ export function readFileBytes(path: string, maxBytes: number): Uint8Array {
       { file: path },
     );
   }
+  if (checkStart !== undefined && size > TEXT_SNIFF_BYTES) checkStart(readStart(path, TEXT_SNIFF_BYTES));
   try {
     return readFileSync(path);
   } catch (error) {
     throw fileSystemError(path, error);
+  }
+}
+
+/** Up to `length` bytes from the start of the file (fewer when it is shorter). */
+function readStart(path: string, length: number): Uint8Array {
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, 'r');
+    const head = Buffer.alloc(length);
+    let filled = 0;
+    while (filled < length) {
+      const n = readSync(fd, head, filled, length - filled, filled);
+      if (n === 0) break;
+      filled += n;
+    }
+    return head.subarray(0, filled);
+  } catch (error) {
+    throw fileSystemError(path, error);
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }
 

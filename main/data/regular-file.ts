@@ -5,8 +5,10 @@
  */
 import type { Stats } from 'node:fs';
 
-/** What a non-regular file is ("a character device", …), or null for a regular file or a folder. */
-export function specialFileKind(stats: Stats): string | null {
+/** What a non-regular file is ("a character device", …), or null for a regular file or a folder. Takes a Dirent too. */
+export function specialFileKind(
+  stats: Pick<Stats, 'isFile' | 'isDirectory' | 'isCharacterDevice' | 'isBlockDevice' | 'isFIFO' | 'isSocket'>,
+): string | null {
   if (stats.isFile() || stats.isDirectory()) return null;
   if (stats.isCharacterDevice()) return 'a character device';
   if (stats.isBlockDevice()) return 'a block device';

@@ -1,12 +1,15 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { loadTextDataset } from './text-dataset.js';
-import type { TextSourceOptions } from './text-dataset.js';
+import { describeCorpus, loadTextDataset } from './text-dataset.js';
+import type { TextDataset, TextSourceOptions } from './text-dataset.js';
 import { assertDataError, makeTempDir, sharedData } from './test-support.js';
 
 const RT = sharedData('rt-polarity');
+const utf16le = (s: string): Buffer => Buffer.from(s, 'utf16le');
+/** Symbolic links need a privilege on Windows; these fixtures are made only where they need none. */
+const noSymlinks = process.platform === 'win32' ? 'symbolic links need a privilege on Windows' : false;
 
 function countLabels(labels: Int32Array, classes: number): number[] {
   const counts = new Array<number>(classes).fill(0);
@@ -79,10 +82,37 @@ describe('loadTextDataset on temporary data', () => {
     write('other-names.csv', 'body,stars\nok,5\nbad,1\n');
     write('empty-text.csv', 'text,label\nfine,pos\n"",neg\n');
     write('one-class.csv', 'text,label\na,pos\nb,pos\n');
+    write('folders-odd/.git/HEAD', 'ref: refs/heads/main');
+    write('folders-odd/README.md', 'about the data');
+    write('folders-odd/extra/1.txt', 'not asked for');
+    write('folders-odd/neg/1.txt', 'dull');
+    write('folders-odd/neg/be.txt', Uint8Array.from([0xfe, 0xff, 0x00, 0x41]));
+    write('folders-odd/pos/1.txt', utf16le('loved it'));
+    write('lines-odd/pos.txt', 'good\n');
+    write('lines-odd/neg.txt', 'bad\n');
+    write('lines-odd/neu.txt', 'meh\n');
+    write('lines-odd/.hidden', 'x');
+    write('lines-odd/sub/1.txt', 'nested');
+    write('lines-utf16/pos.txt', utf16le('good\r\nfine\r\n'));
+    write('lines-utf16/neg.txt', 'bad\n');
+    for (const [folder, neg] of [
+      ['lines-binary', Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x00, 0x00, 0x00, 0x0d])],
+      ['lines-empty', ''],
+      ['lines-blank', ' \n\r\n'],
+      ['lines-utf16be', Uint8Array.from([0xfe, 0xff, 0x00, 0x62, 0x00, 0x61, 0x00, 0x64])],
+    ] as const) {
+      write(`${folder}/pos.txt`, 'good\n');
+      write(`${folder}/neu.txt`, 'meh\n');
+      write(`${folder}/neg.txt`, neg);
+    }
+    if (!noSymlinks) {
+      symlinkSync(path.join(dir, 'folders-odd', 'neg', '1.txt'), path.join(dir, 'folders-odd', 'neg', 'link.txt'));
+      symlinkSync(path.join(dir, 'lines-odd', 'pos.txt'), path.join(dir, 'lines-odd', 'link.txt'));
+    }
   });
   after(cleanup);
 
-  it('folders: aclImdb layout, mixed encodings, binary and non-.txt files skipped, unsup ignored', () => {
+  it('folders: aclImdb layout, mixed encodings, binary and non-.txt files skipped, unsup and loose files reported', () => {
     const ds = loadTextDataset(imdb);
     assert.equal(ds.format, 'folders');
     assert.deepEqual(ds.classNames, ['neg', 'pos']);
@@ -91,6 +121,9 @@ describe('loadTextDataset on temporary data', () => {
     assert.equal(ds.encoding, 'mixed (utf-8 ×3, windows-1252 ×1, utf-16le ×1)');
     assert.equal(ds.files, 5);
     assert.deepEqual(ds.skipped, [
+      { file: path.join(imdb, 'labeledBow.feat'), reason: 'a file beside the class folders, not in a class' },
+      { file: path.join(imdb, 'unsup'), reason: 'unlabelled documents (as in aclImdb), not a class; name it in `classes` to use it' },
+      { file: path.join(imdb, 'urls_neg.txt'), reason: 'a file beside the class folders, not in a class' },
       { file: path.join(imdb, 'neg', 'image.txt'), reason: 'binary file (contains NUL bytes), not text' },
       { file: path.join(imdb, 'pos', 'notes.md'), reason: `not a .txt file (${path.join('pos', 'notes.md')})` },
     ]);
@@ -101,6 +134,41 @@ describe('loadTextDataset on temporary data', () => {
     assert.deepEqual(ds.classNames, ['unsup', 'pos']);
     assert.deepEqual(ds.texts, ['No label', 'Great ☺ film', 'Loved it', 'Nested one']);
     assert.deepEqual([...ds.labels], [0, 1, 1, 1]);
+  });
+
+  it('folders: every entry that is not read is reported with why; a UTF-16LE document without BOM is read', { skip: noSymlinks }, () => {
+    const root = path.join(dir, 'folders-odd');
+    const ds = loadTextDataset(root, { classes: ['neg', 'pos'] });
+    assert.deepEqual(ds.texts, ['dull', 'loved it']);
+    assert.equal(ds.encoding, 'mixed (utf-8 ×1, utf-16le ×1)');
+    assert.deepEqual(ds.skipped, [
+      { file: path.join(root, '.git'), reason: 'a hidden folder, not a class' },
+      { file: path.join(root, 'README.md'), reason: 'a file beside the class folders, not in a class' },
+      { file: path.join(root, 'extra'), reason: 'a folder not named in `classes`' },
+      {
+        file: path.join(root, 'neg', 'be.txt'),
+        reason: 'expected UTF-8, UTF-16LE, Latin-1 or Windows-1252 text, received UTF-16BE (byte-order mark FE FF). Save the file as UTF-8',
+      },
+      { file: path.join(root, 'neg', 'link.txt'), reason: 'a symbolic link, not followed' },
+    ]);
+  });
+
+  it('lines: every entry that is not a class file read is reported with why', { skip: noSymlinks }, () => {
+    const folder = path.join(dir, 'lines-odd');
+    const ds = loadTextDataset(folder, { format: 'lines', classes: ['pos', 'neg'] });
+    assert.deepEqual(ds.texts, ['bad', 'good']);
+    assert.deepEqual(ds.skipped, [
+      { file: path.join(folder, '.hidden'), reason: 'a hidden file, not a class' },
+      { file: path.join(folder, 'link.txt'), reason: 'a symbolic link, not followed' },
+      { file: path.join(folder, 'sub'), reason: 'a folder, not a class file (format "lines" reads one file per class)' },
+      { file: path.join(folder, 'neu.txt'), reason: 'class "neu", not named in `classes`' },
+    ]);
+  });
+
+  it('lines: a UTF-16LE class file without BOM is read', () => {
+    const ds = loadTextDataset(path.join(dir, 'lines-utf16'));
+    assert.deepEqual(ds.texts, ['bad', 'good', 'fine']);
+    assert.equal(ds.encoding, 'mixed (utf-8 ×1, utf-16le ×1)');
   });
 
   it('lines: file names as classes when base names differ; blank lines skipped', () => {
@@ -211,6 +279,28 @@ describe('loadTextDataset on temporary data', () => {
       message: 'reviews.csv: expected documents for class "mixed", received none. Classes found: "neg", "neutral", "pos".',
     },
     {
+      name: 'lines: a binary class file is an error naming it (a whole class would vanish)',
+      target: 'lines-binary',
+      message:
+        'neg.txt: expected text, received binary data (a NUL byte at offset 4; the file starts 89 50 4E 47 00 00 00 0D). ' +
+        'Choose a CSV or text file.',
+    },
+    {
+      name: 'lines: an empty class file',
+      target: 'lines-empty',
+      message: 'neg.txt: expected one document per line for class "neg", received an empty file.',
+    },
+    {
+      name: 'lines: a class file of blank lines',
+      target: 'lines-blank',
+      message: 'neg.txt: expected one document per line for class "neg", received only blank lines.',
+    },
+    {
+      name: 'lines: a UTF-16BE class file',
+      target: 'lines-utf16be',
+      message: 'neg.txt: expected UTF-8, UTF-16LE, Latin-1 or Windows-1252 text, received UTF-16BE (byte-order mark FE FF). Save the file as UTF-8.',
+    },
+    {
       name: 'folders format on a file',
       target: 'reviews.csv',
       opts: { format: 'folders' },
@@ -224,6 +314,26 @@ describe('loadTextDataset on temporary data', () => {
         ...(c.row === undefined ? {} : { row: c.row }),
         ...(c.column === undefined ? {} : { column: c.column }),
       });
+    });
+  }
+});
+
+describe('describeCorpus', () => {
+  const ds = (skipped: number): TextDataset => ({
+    texts: ['a', 'b'], labels: Int32Array.from([0, 1]), classNames: ['neg', 'pos'], format: 'folders', encoding: 'utf-8', files: 2,
+    skipped: Array.from({ length: skipped }, (_, i) => ({ file: `/d/neg/${i}.png`, reason: 'not a .txt file' })),
+  });
+  const cases: { skipped: number; listed: number; last: string }[] = [
+    { skipped: 3, listed: 3, last: 'not a .txt file' },
+    { skipped: 50, listed: 50, last: 'not a .txt file' },
+    { skipped: 60, listed: 50, last: '11 more entries left out, not listed here' },
+  ];
+  for (const c of cases) {
+    it(`${c.skipped} skipped entries: ${c.listed} listed, the last one says how many more`, () => {
+      const info = describeCorpus(ds(c.skipped), '/d', 50);
+      assert.equal(info.skipped.length, c.listed);
+      assert.equal(info.skipped.at(-1)?.reason, c.last);
+      assert.deepEqual(info.classCounts, [1, 1]);
     });
   }
 });

@@ -2,9 +2,10 @@ import type { TextCorpusInfo } from '../../shared/worker-protocol.js';
 import { readdirSync, statSync } from 'node:fs';
 import type { Dirent } from 'node:fs';
 import { basename, dirname, extname, join, relative } from 'node:path';
-import { fileSystemError, readCsvFile, readFileBytes, DEFAULT_MAX_CSV_BYTES } from './csv.js';
+import { fileSystemError, readCsvFile, readTextFileBytes, DEFAULT_MAX_CSV_BYTES } from './csv.js';
 import { DataError, quoteList, quoteReceived } from './data-error.js';
-import { decodeText } from './encoding.js';
+import { decodeText, NotTextError } from './encoding.js';
+import { specialFileKind } from './regular-file.js';
 import type { ResolvedEncodingName, TextEncodingName } from './encoding.js';
 
 /** How a text data set is laid out on disk. */
@@ -40,7 +41,11 @@ export interface TextDataset {
   encoding: string;
   /** Number of files read. */
   files: number;
-  /** Files (or groups of CSV rows) left out, with why. */
+  /**
+   * Everything under the path that was not read as documents, with why: files that are not text (folders format),
+   * entries that are not class files or folders, classes outside `classes`, groups of CSV rows. No file or folder
+   * under the path is left out without an entry here or an error (blank lines of a lines-format file are not documents).
+   */
   skipped: { file: string; reason: string }[];
 }
 
@@ -55,8 +60,12 @@ const CSV_EXTENSIONS = new Set(['.csv', '.tsv', '.tab', '.psv', '.txt']);
  * folders, or a folder of one-file-per-class line files (rt-polarity). Synchronous: meant for the training
  * worker / CLI, not the UI thread.
  *
- * @throws DataError for a missing path, fewer than 2 classes, a class without documents, an empty text cell,
- *   an unknown column or class name and every CSV / decoding error.
+ * A document file of a class folder that is not text (binary, UTF-16BE, not valid in the chosen encoding) is left
+ * out and listed in `skipped`, as one bad review among 25,000 should not stop an import; a class file of the
+ * lines format is a whole class, so the same problem there is an error.
+ *
+ * @throws DataError for a missing path, fewer than 2 classes, a class without documents, an empty class file,
+ *   an empty text cell, an unknown column or class name and every CSV / decoding error (lines and csv formats).
  */
 export function loadTextDataset(path: string, opts: TextSourceOptions = {}): TextDataset {
   const format = opts.format ?? 'auto';
@@ -249,34 +258,44 @@ function loadCsv(path: string, opts: TextSourceOptions): TextDataset {
   });
 }
 
-/** One decoded document file, or why it was skipped. */
-function readDocument(
-  file: string,
-  encoding: TextEncodingName,
-): { text: string; encoding: ResolvedEncodingName } | { skip: string } {
-  const bytes = readFileBytes(file, DEFAULT_MAX_CSV_BYTES);
-  const hasUtf16Bom = bytes[0] === 0xff && bytes[1] === 0xfe;
-  // NUL never occurs in text in the 8-bit encodings accepted here, so it marks images, archives, .feat files…
-  if (encoding !== 'utf-16le' && !hasUtf16Bom && bytes.includes(0)) {
-    return { skip: 'binary file (contains NUL bytes), not text' };
-  }
-  return decodeText(bytes, encoding, file);
+/** The reason a folders-format document that is binary is left out (kept short: it is repeated per file). */
+const BINARY_REASON = 'binary file (contains NUL bytes), not text';
+
+/** One decoded document file; the start is checked first so a 1 GiB binary file is refused after 64 KiB. */
+function readDocument(file: string, encoding: TextEncodingName): { text: string; encoding: ResolvedEncodingName } {
+  return decodeText(readTextFileBytes(file, DEFAULT_MAX_CSV_BYTES, encoding), encoding, file);
 }
 
-/** Every file under `folder` (recursively, as Keras's `text_dataset_from_directory` walks), sorted. */
-function walkFiles(folder: string): string[] {
-  const out: string[] = [];
+/** Why a directory entry that is neither a regular file nor a folder is not read. */
+function notReadReason(entry: Dirent): string {
+  // Followed, a link could lead outside the data set or into a loop; a FIFO would block the read.
+  return entry.isSymbolicLink() ? 'a symbolic link, not followed' : `${specialFileKind(entry) ?? 'not a regular file'}, not read`;
+}
+
+/** Every non-folder entry under `folder` (recursively, as Keras's `text_dataset_from_directory` walks), sorted. */
+function walkFiles(folder: string): { path: string; entry: Dirent }[] {
+  const out: { path: string; entry: Dirent }[] = [];
   for (const entry of listEntries(folder)) {
     const path = join(folder, entry.name);
     if (entry.isDirectory()) out.push(...walkFiles(path));
-    else if (entry.isFile()) out.push(path);
+    else out.push({ path, entry });
   }
   return out;
 }
 
+/** Why an entry of a folders-format root is not a class folder that is read. */
+function rootEntryReason(entry: Dirent, classesGiven: boolean): string {
+  if (!entry.isDirectory() && !entry.isFile()) return notReadReason(entry);
+  if (entry.isFile()) return 'a file beside the class folders, not in a class';
+  if (entry.name.startsWith('.')) return 'a hidden folder, not a class';
+  if (classesGiven) return 'a folder not named in `classes`';
+  return 'unlabelled documents (as in aclImdb), not a class; name it in `classes` to use it';
+}
+
 function loadFolders(root: string, opts: TextSourceOptions): TextDataset {
   const encoding = opts.encoding ?? 'auto';
-  const folders = listEntries(root)
+  const entries = listEntries(root);
+  const folders = entries
     .filter((e) => e.isDirectory() && !e.name.startsWith('.'))
     .map((e) => e.name);
   let classFolders: string[];
@@ -295,18 +314,31 @@ function loadFolders(root: string, opts: TextSourceOptions): TextDataset {
   }
   const docs: { text: string; className: string }[] = [];
   const skipped: TextDataset['skipped'] = [];
+  const read = new Set(classFolders);
+  for (const entry of entries) {
+    if (!(entry.isDirectory() && read.has(entry.name))) {
+      skipped.push({ file: join(root, entry.name), reason: rootEntryReason(entry, opts.classes !== undefined) });
+    }
+  }
   const encodings = new Map<ResolvedEncodingName, number>();
   let files = 0;
   for (const className of classFolders) {
-    for (const file of walkFiles(join(root, className))) {
+    for (const { path: file, entry } of walkFiles(join(root, className))) {
       const shown = relative(root, file);
+      if (!entry.isFile()) {
+        skipped.push({ file, reason: notReadReason(entry) });
+        continue;
+      }
       if (extname(file).toLowerCase() !== '.txt') {
         skipped.push({ file, reason: `not a .txt file (${shown})` });
         continue;
       }
-      const doc = readDocument(file, encoding);
-      if ('skip' in doc) {
-        skipped.push({ file, reason: doc.skip });
+      let doc: { text: string; encoding: ResolvedEncodingName };
+      try {
+        doc = readDocument(file, encoding);
+      } catch (error) {
+        if (!(error instanceof NotTextError)) throw error;
+        skipped.push({ file, reason: error.nulOffset === undefined ? error.detail.replace(/\.$/, '') : BINARY_REASON });
         continue;
       }
       files += 1;
@@ -339,9 +371,15 @@ function lineFileClassNames(names: string[]): string[] {
 
 function loadLines(folder: string, opts: TextSourceOptions): TextDataset {
   const encoding = opts.encoding ?? 'auto';
-  const names = listEntries(folder)
-    .filter((e) => e.isFile() && !e.name.startsWith('.'))
-    .map((e) => e.name);
+  const skipped: TextDataset['skipped'] = [];
+  const names: string[] = [];
+  for (const entry of listEntries(folder)) {
+    const file = join(folder, entry.name);
+    if (entry.name.startsWith('.')) skipped.push({ file, reason: `a hidden ${entry.isDirectory() ? 'folder' : 'file'}, not a class` });
+    else if (entry.isDirectory()) skipped.push({ file, reason: 'a folder, not a class file (format "lines" reads one file per class)' });
+    else if (!entry.isFile()) skipped.push({ file, reason: notReadReason(entry) });
+    else names.push(entry.name);
+  }
   const classOf = lineFileClassNames(names);
   const fileOfClass = new Map<string, string>();
   names.forEach((name, i) => {
@@ -367,17 +405,22 @@ function loadLines(folder: string, opts: TextSourceOptions): TextDataset {
     }
   }
   const docs: { text: string; className: string }[] = [];
-  const skipped: TextDataset['skipped'] = [];
   const encodings = new Map<ResolvedEncodingName, number>();
   const found: string[] = [];
   let files = 0;
   for (const [className, name] of fileOfClass) {
-    if (wanted !== null && !wanted.has(className)) continue;
     const file = join(folder, name);
-    const doc = readDocument(file, encoding);
-    if ('skip' in doc) {
-      skipped.push({ file, reason: doc.skip });
+    if (wanted !== null && !wanted.has(className)) {
+      skipped.push({ file, reason: `class ${quoteReceived(className)}, not named in \`classes\`` });
       continue;
+    }
+    // A class file is a whole class: binary or undecodable, it is an error (decodeText's, naming the file), not a skip.
+    const doc = readDocument(file, encoding);
+    if (doc.text.trim() === '') {
+      throw new DataError(
+        `expected one document per line for class ${quoteReceived(className)}, received ${doc.text === '' ? 'an empty file' : 'only blank lines'}.`,
+        { file },
+      );
     }
     files += 1;
     encodings.set(doc.encoding, (encodings.get(doc.encoding) ?? 0) + 1);
@@ -397,14 +440,20 @@ function loadLines(folder: string, opts: TextSourceOptions): TextDataset {
 }
 
 /**
- * What the data preview and a run's report say about a loaded text data set: counts per class and, at most
- * `maxSkipped` of the skipped files (a folder of 10,000 binaries should not flood a report).
+ * What the data preview and a run's report say about a loaded text data set: counts per class and at most
+ * `maxSkipped` entries of `skipped` (a folder of 10,000 binaries should not flood a report); when there are more,
+ * the last entry says how many were not listed, so the report never understates what was left out.
  */
 export function describeCorpus(ds: TextDataset, path: string, maxSkipped = 50): TextCorpusInfo {
   const classCounts = ds.classNames.map(() => 0);
   for (const l of ds.labels) classCounts[l]!++;
+  const listed = Math.max(0, maxSkipped - 1);
+  const skipped =
+    ds.skipped.length <= maxSkipped || maxSkipped <= 0
+      ? ds.skipped.slice(0, Math.max(0, maxSkipped))
+      : [...ds.skipped.slice(0, listed), { file: path, reason: `${ds.skipped.length - listed} more entries left out, not listed here` }];
   return {
     kind: 'text', path, format: ds.format, encoding: ds.encoding, documents: ds.texts.length, classNames: ds.classNames, classCounts,
-    skipped: ds.skipped.slice(0, maxSkipped),
+    skipped,
   };
 }

@@ -45,7 +45,7 @@ function TextPreview({ preview }: { preview: TextDataPreview }) {
         <div><dt>Documents</dt><dd data-testid="preview-documents">{formatCount(preview.documents)}</dd></div>
         <div><dt>Classes</dt><dd>{preview.classNames.map((c, i) => `${c} (${formatCount(preview.classCounts[i] ?? 0)})`).join(', ')}</dd></div>
         <div><dt>Layout</dt><dd>{preview.format}, {preview.encoding}</dd></div>
-        {preview.skipped.length > 0 ? <div><dt>Skipped</dt><dd title={preview.skipped.map((s) => `${s.file}: ${s.reason}`).join('\n')}>{preview.skipped.length} files</dd></div> : null}
+        {preview.skipped.length > 0 ? <div><dt>Skipped</dt><dd title={preview.skipped.map((s) => `${s.file}: ${s.reason}`).join('\n')}>{preview.skipped.length} left out</dd></div> : null}
       </dl>
       <section className="chart-card">
         <div className="chart-head">
