@@ -6,7 +6,7 @@ import { mkdtempSync, writeFileSync, readFileSync, existsSync, statSync } from '
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs, UsageError } from './cli.js';
+import { main, parseArgs, readSpec, UsageError } from './cli.js';
 import { formatDuration, progressBar, formatLogs } from './format.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -103,4 +103,19 @@ test('train: a data error names the file, row and column and exits 1', () => {
   const r = runCli(['train', join(dir, 'spec.json'), '--out', join(dir, 'run')]);
   assert.equal(r.code, 1);
   assert.match(r.stderr, /Error \(data\): .*bad\.csv.*row 3.*column "b".*expected a number.*received "oops"/i);
+});
+
+test('a spec saved with a UTF-8 byte-order mark (Notepad, PowerShell) reads like one without (summary; train reads it the same way)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rnn-cli-'));
+  const spec = { format: 1, name: 'bom', input: { kind: 'floats', timesteps: 4, features: 2 }, layers: [{ className: 'GRU', config: { units: 3 } }, { className: 'Dense', config: { units: 1 } }] };
+  const path = join(dir, 'spec.json');
+  writeFileSync(path, Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(JSON.stringify(spec, null, 2))]));
+  assert.deepEqual(readSpec(path), spec);
+  const out: string[] = [];
+  const err: string[] = [];
+  assert.equal(await main(['summary', path], { out: (s) => out.push(s), err: (s) => err.push(s), status: () => {} }), 0, err.join('\n'));
+  assert.match(out.join('\n'), /Model: "bom"[\s\S]*gru \(GRU\)/);
+  // Only one mark is a byte-order mark: a second is text, and JSON still refuses it with the file's name.
+  writeFileSync(path, Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf, 0xef, 0xbb, 0xbf]), Buffer.from(JSON.stringify(spec))]));
+  assert.throws(() => readSpec(path), /spec\.json is not valid JSON/);
 });

@@ -25,6 +25,7 @@ import { startTraining } from '../training-host.js';
 import { formatDuration, formatLogs, progressBar, describeData } from './format.js';
 import { INTEROP_HELP, INTEROP_USAGE, interopCommand } from './interop-commands.js';
 import { prepareOutputFolder } from '../studio/storage.js';
+import { withoutBom } from '../interop/json-text.js';
 
 const USAGE = `Usage:
   rnn-studio train <spec.json> [--data PATH] [--epochs N] [--out DIR] [--backend auto|tensorflow|wasm|cpu]
@@ -105,7 +106,7 @@ export function readSpec(path: string): ModelSpec {
     throw new UsageError(`Cannot read the spec ${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}.`);
   }
   try {
-    return JSON.parse(text) as ModelSpec;
+    return JSON.parse(withoutBom(text)) as ModelSpec;
   } catch (e) {
     throw new UsageError(`${path} is not valid JSON: ${(e as Error).message}.`);
   }

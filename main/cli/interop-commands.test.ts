@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { crc32 } from 'node:zlib';
 import type { ModelSpec } from '../../shared/model-spec.js';
 import { tfjsModelTopology, weightGroups } from '../interop/keras-format.js';
 import { writeTfjsModel } from '../interop/tfjs-artifacts.js';
@@ -65,4 +66,28 @@ test('export of a folder that is not a run, and import of a file that is not a m
   const t2 = io();
   assert.equal(await main(['import', f], t2.io), 1);
   assert.match(t2.err.join('\n'), /expected a \.keras file, a Keras model\.to_json\(\) file or a TF\.js model\.json/);
+});
+
+test('import of a .keras whose weights file is damaged (CRC intact) exits 1 with what was expected, never the HDF5 library\'s bare words', async () => {
+  const run = runFolder();
+  const t = io();
+  assert.equal(await main(['export', run, '--format', 'keras'], t.io), 0, t.err.join('\n'));
+  const file = join(run, 'export', 'cli-gru.keras');
+  const zip = readFileSync(file);
+  // model.weights.h5 is the last entry; its data starts after its local header, found through the central directory.
+  const end = zip.length - 22;
+  let central = zip.readUInt32LE(end + 16);
+  for (let n = 0; n < 2; n++) central += 46 + zip.readUInt16LE(central + 28) + zip.readUInt16LE(central + 30) + zip.readUInt16LE(central + 32);
+  const local = zip.readUInt32LE(central + 42);
+  const start = local + 30 + zip.readUInt16LE(local + 26) + zip.readUInt16LE(local + 28);
+  const size = zip.readUInt32LE(central + 24);
+  zip[start + 12]! ^= 0x04; // inside the HDF5 superblock, which carries a checksum
+  const crc = crc32(zip.subarray(start, start + size)) >>> 0;
+  zip.writeUInt32LE(crc, local + 14);
+  zip.writeUInt32LE(crc, central + 16);
+  writeFileSync(file, zip);
+  const t2 = io();
+  assert.equal(await main(['import', file, '--out', join(run, 'imported')], t2.io), 1);
+  assert.match(t2.err.join('\n'), /^Error: model\.weights\.h5 in cli-gru\.keras: expected Keras weights readable as HDF5, received a damaged file \(the HDF5 reader says: incorrect metadata checksum after all read attempts\)\. Re-save the model in Keras/);
+  assert.doesNotMatch(t2.err.join('\n'), /name not defined/);
 });

@@ -398,7 +398,12 @@ export async function importKerasArchive(bytes: Uint8Array, label: string): Prom
   if (!archive.weightsH5) return finish('keras', spec, warnings, null, 'the file has no model.weights.h5');
   if (!analyzeModel(spec).valid) return finish('keras', spec, warnings, null, 'the imported model has errors (see the issues), so its weights were not mapped');
   const groups = weightGroups(spec);
-  const h5 = await readH5Vars(archive.weightsH5, groups.map((g) => g.h5Path));
+  let h5: Awaited<ReturnType<typeof readH5Vars>>;
+  try {
+    h5 = await readH5Vars(archive.weightsH5, groups.map((g) => g.h5Path), `model.weights.h5 in ${label}`);
+  } catch (e) {
+    throw new ImportError((e as Error).message);
+  }
   const byPath = new Map(groups.map((g) => [`${g.layerIndex}:${g.h5Path.includes('/forward_layer/') ? 'forward' : g.h5Path.includes('/backward_layer/') ? 'backward' : ''}`, g.h5Path]));
   const mapped = mapWeights(spec, converted, (c, direction) => {
     const idx = converted.indexOf(c);

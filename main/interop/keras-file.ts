@@ -5,13 +5,14 @@
  * datasets, plus the optimizer's variables (fresh: TF.js keeps no optimizer state) so the compiled model loads
  * without warnings.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import h5wasm from 'h5wasm/node';
 import type { ModelSpec } from '../../shared/model-spec.js';
 import { resolveTraining } from '../../shared/model-spec.js';
 import { ExportError, KERAS_VERSION_WRITTEN, kerasModelConfig, weightGroups } from './keras-format.js';
+import { withoutBom } from './json-text.js';
 import type { NamedWeight } from './tfjs-artifacts.js';
 import { readZipEntries, writeZip } from './zip.js';
 import type { ZipLimits } from './zip.js';
@@ -21,7 +22,13 @@ async function withTempDir<T>(fn: (dir: string) => Promise<T> | T): Promise<T> {
   try {
     return await fn(dir);
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    // Best effort: a failed read can leave the HDF5 library holding the file (Windows then refuses the delete), and
+    // that must not replace the message saying why the read failed.
+    try {
+      rmSync(dir, { recursive: true, force: true });
+    } catch {
+      // left in the temp folder
+    }
   }
 }
 
@@ -124,7 +131,7 @@ export function readKerasArchive(bytes: Uint8Array, label: string): KerasArchive
     if (!b) return null;
     if (b.length > MAX_JSON_ENTRY) throw new ExportError(`${label}: ${name} is ${b.length} bytes; expected at most ${MAX_JSON_ENTRY}.`);
     try {
-      return JSON.parse(b.toString('utf8')) as unknown;
+      return JSON.parse(withoutBom(b.toString('utf8'))) as unknown;
     } catch (e) {
       throw new ExportError(`${label}: ${name}: expected JSON, received text that does not parse (${(e as Error).message}).`);
     }
@@ -140,53 +147,134 @@ export interface H5Vars {
   data: Float32Array;
 }
 
+const HDF5_SIGNATURE = Buffer.from([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+/**
+ * What the HDF5 library printed, in one line: the innermost reason of the first error stack ("incorrect metadata
+ * checksum after all read attempts", "truncated file: eof = …"); null when it printed none.
+ */
+export function hdf5Reason(printed: string): string | null {
+  const firstStack = printed.split('HDF5-DIAG:')[1] ?? '';
+  const reasons = [...firstStack.matchAll(/#\d+: .*? in [\w.]+\(\): (.+)$/gm)].map((m) => m[1]!.trim());
+  const reason = reasons[reasons.length - 1];
+  if (reason === undefined) return null;
+  return reason.length > 300 ? `${reason.slice(0, 300)}…` : reason;
+}
+
+/** The one part of Emscripten's file system we touch: the stream of file descriptor 2 (C's stderr). */
+interface EmscriptenStream {
+  nfd?: unknown;
+}
+
+/**
+ * Runs `fn` with the HDF5 library's stderr sent to `file` instead of the terminal.
+ * HDF5 reports a damaged file by printing its error stack to stderr (dozens of lines per failure) while h5wasm
+ * throws only "error - name not defined!": the printout is where the reason is. h5wasm's optional throwing error
+ * handler would carry it too, but it throws through the C library mid-call: after some thousands of damaged files
+ * the library aborts and every later HDF5 read or write in the process fails. Redirecting the descriptor keeps
+ * the library's own error path. Where h5wasm's file system does not look as expected, nothing is redirected.
+ * A thrown error carries the printout as `hdf5Printed`.
+ */
+function withHdf5Stderr<T>(module: unknown, file: string, fn: () => T): T {
+  const streams = (module as { FS?: { streams?: unknown } } | null)?.FS?.streams;
+  const stderr = Array.isArray(streams) ? (streams[2] as EmscriptenStream | null | undefined) : undefined;
+  if (!stderr || typeof stderr.nfd !== 'number') return fn();
+  const fd = openSync(file, 'w+');
+  const saved = stderr.nfd;
+  stderr.nfd = fd;
+  try {
+    return fn();
+  } catch (e) {
+    let printed = '';
+    try {
+      printed = readFileSync(file, 'utf8');
+    } catch {
+      // no printout: the thrown message is used
+    }
+    throw Object.assign(e instanceof Error ? e : new Error(String(e)), { hdf5Printed: printed });
+  } finally {
+    stderr.nfd = saved;
+    closeSync(fd);
+  }
+}
+
 /**
  * Opens an h5 file's bytes and reads the `vars` of each group path asked for (missing groups map to null).
  * HDF5 is parsed inside WebAssembly's sandbox; datasets must be float32 or float64 (converted) and at most
- * `maxValues` values in all.
+ * `maxValues` values in all. `where` names the file in messages (e.g. "model.weights.h5 in my.keras"); every
+ * failure of the reader becomes an ExportError that says what was expected and what the file holds instead.
  */
-export async function readH5Vars(h5: Uint8Array, paths: readonly string[], maxValues = 256 * 1024 ** 2): Promise<Map<string, H5Vars[] | null>> {
-  await h5wasm.ready;
+export async function readH5Vars(h5: Uint8Array, paths: readonly string[], where = 'model.weights.h5', maxValues = 256 * 1024 ** 2): Promise<Map<string, H5Vars[] | null>> {
+  const advice = 'Re-save the model in Keras (model.save("model.keras")).';
+  if (h5.length < HDF5_SIGNATURE.length || !HDF5_SIGNATURE.equals(Buffer.from(h5.buffer, h5.byteOffset, HDF5_SIGNATURE.length))) {
+    throw new ExportError(`${where}: expected Keras weights in HDF5 (a file starting with the HDF5 signature), received ${h5.length} bytes that do not start with it (a damaged file, or not HDF5). ${advice}`);
+  }
+  const module = await h5wasm.ready;
   return withTempDir((dir) => {
     const file = join(dir, 'weights.h5');
     writeFileSync(file, h5);
-    let f: InstanceType<typeof h5wasm.File>;
+    let at: string | null = null;
     try {
-      f = new h5wasm.File(file, 'r');
+      return withHdf5Stderr(module, join(dir, 'hdf5-errors.txt'), () => readVars(file, paths, where, maxValues, advice, (p) => {
+        at = p;
+      }));
     } catch (e) {
-      throw new ExportError(`model.weights.h5: expected an HDF5 file, received bytes HDF5 cannot open (${(e as Error).message}).`);
+      if (e instanceof ExportError) throw e;
+      const printed = (e as { hdf5Printed?: unknown }).hdf5Printed;
+      const reason = hdf5Reason(typeof printed === 'string' ? printed : '');
+      const place = at ? ` at ${at}` : '';
+      // h5wasm's own words ("error - name not defined!") say nothing about the file; they are never shown.
+      const thrown = e instanceof Error && !/name not defined/.test(e.message) ? e.message.replace(/\s+/g, ' ').trim() : 'the HDF5 reader cannot read it';
+      const detail = reason !== null ? `the HDF5 reader says${place}: ${reason}` : `${place.trim() ? `${place.trim()}: ` : ''}${thrown}`;
+      throw new ExportError(`${where}: expected Keras weights readable as HDF5, received a damaged file (${detail}). ${advice}`);
     }
-    const out = new Map<string, H5Vars[] | null>();
-    let total = 0;
-    try {
-      for (const p of paths) {
-        const g = f.get(`${p}/vars`);
-        if (!g || !(g instanceof h5wasm.Group)) {
-          out.set(p, null);
-          continue;
-        }
-        const keys = g.keys().filter((k) => /^\d+$/.test(k)).sort((a, b) => Number(a) - Number(b));
-        const vars: H5Vars[] = [];
-        keys.forEach((k, i) => {
-          if (Number(k) !== i) throw new ExportError(`model.weights.h5: ${p}/vars: expected variables 0…${keys.length - 1}, received ${keys.join(', ')}.`);
-          const d = g.get(k);
-          if (!(d instanceof h5wasm.Dataset)) throw new ExportError(`model.weights.h5: ${p}/vars/${k}: expected a dataset.`);
-          const shape = (d.shape ?? []).map(Number);
-          const count = shape.reduce((a, b) => a * b, 1);
-          total += count;
-          if (total > maxValues) throw new ExportError(`model.weights.h5: more than ${maxValues} weight values; refusing to load it.`);
-          const dtype = String(d.dtype);
-          if (dtype !== '<f' && dtype !== '<d' && dtype !== '>f' && dtype !== '>d') throw new ExportError(`model.weights.h5: ${p}/vars/${k}: expected float weights, received dtype ${dtype}.`);
-          const value = d.value;
-          const data = value instanceof Float32Array ? value : Float32Array.from(value as ArrayLike<number>);
-          if (data.length !== count) throw new ExportError(`model.weights.h5: ${p}/vars/${k}: expected ${count} values for shape [${shape.join(', ')}], received ${data.length}.`);
-          vars.push({ shape, data });
-        });
-        out.set(p, vars);
-      }
-    } finally {
-      f.close();
-    }
-    return out;
   });
+}
+
+function readVars(file: string, paths: readonly string[], where: string, maxValues: number, advice: string, reading: (path: string | null) => void): Map<string, H5Vars[] | null> {
+  const f = new h5wasm.File(file, 'r');
+  // h5wasm does not throw when HDF5 cannot open a file: the id says so, and every later call would fail instead.
+  if (Number(f.file_id) < 0) throw new Error('the HDF5 reader cannot open it');
+  const out = new Map<string, H5Vars[] | null>();
+  let total = 0;
+  try {
+    for (const p of paths) {
+      reading(`${p}/vars`);
+      const g = f.get(`${p}/vars`);
+      if (!g || !(g instanceof h5wasm.Group)) {
+        out.set(p, null);
+        continue;
+      }
+      const keys = g.keys().filter((k) => /^\d+$/.test(k)).sort((a, b) => Number(a) - Number(b));
+      const vars: H5Vars[] = [];
+      keys.forEach((k, i) => {
+        if (Number(k) !== i) throw new ExportError(`${where}: ${p}/vars: expected variables 0…${keys.length - 1}, received ${keys.join(', ')}. ${advice}`);
+        reading(`${p}/vars/${k}`);
+        const d = g.get(k);
+        // Not an ExportError: an object header HDF5 cannot load comes back as a group, and the caller's message
+        // then gives the reason HDF5 printed.
+        if (!(d instanceof h5wasm.Dataset)) throw new Error(`expected a weight array (an HDF5 dataset), received ${d instanceof h5wasm.Group ? 'a group' : 'an object HDF5 cannot open'}`);
+        const shape = (d.shape ?? []).map(Number);
+        if (!shape.every((n) => Number.isSafeInteger(n) && n >= 0)) throw new ExportError(`${where}: ${p}/vars/${k}: expected a shape of sizes, received [${shape.join(', ')}]. ${advice}`);
+        const count = shape.reduce((a, b) => a * b, 1);
+        total += count;
+        if (total > maxValues) throw new ExportError(`${where}: expected at most ${maxValues} weight values, received more (${p}/vars/${k} has shape [${shape.join(', ')}]); refusing to load it.`);
+        const dtype = String(d.dtype);
+        if (dtype !== '<f' && dtype !== '<d' && dtype !== '>f' && dtype !== '>d') throw new ExportError(`${where}: ${p}/vars/${k}: expected float weights, received dtype ${dtype}.`);
+        const value = d.value;
+        const data = value instanceof Float32Array ? value : Float32Array.from(value as ArrayLike<number>);
+        if (data.length !== count) throw new ExportError(`${where}: ${p}/vars/${k}: expected ${count} values for shape [${shape.join(', ')}], received ${data.length}. ${advice}`);
+        vars.push({ shape, data });
+      });
+      out.set(p, vars);
+    }
+    reading(null);
+  } finally {
+    try {
+      f.close();
+    } catch {
+      // closing a file whose read failed can fail too; the read's message is the one that matters
+    }
+  }
+  return out;
 }

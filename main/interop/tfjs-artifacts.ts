@@ -6,6 +6,7 @@
 import { readFileSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import { specialFileKind, specialFileMessage } from '../data/regular-file.js';
 import { basename, join } from 'node:path';
+import { withoutBom } from './json-text.js';
 
 /** A named float32 tensor. */
 export interface NamedWeight {
@@ -30,10 +31,10 @@ export class ModelFileError extends Error {
 export const MAX_MODEL_JSON_BYTES = 64 * 1024 ** 2;
 export const MAX_WEIGHT_BYTES = 2 * 1024 ** 3;
 
-/** Parses JSON text into plain data; a syntax error names the file. */
+/** Parses JSON text into plain data (a leading byte-order mark is allowed); a syntax error names the file. */
 export function parseJsonText(text: string, label: string): unknown {
   try {
-    return JSON.parse(text) as unknown;
+    return JSON.parse(withoutBom(text)) as unknown;
   } catch (e) {
     throw new ModelFileError(`${label}: expected JSON, received text that does not parse (${(e as Error).message}).`);
   }

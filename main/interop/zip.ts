@@ -95,6 +95,8 @@ export function isSafeEntryName(name: string): boolean {
   return name.split('/').every((seg, i, all) => (seg !== '' || i === all.length - 1) && seg !== '.' && seg !== '..');
 }
 
+const hex32 = (n: number) => `0x${n.toString(16).padStart(8, '0')}`;
+
 /** Lists the archive's entries (central directory) without decompressing anything. */
 function centralDirectory(zip: Uint8Array, limits: ZipLimits, label: string): CentralEntry[] {
   const buf = Buffer.from(zip.buffer, zip.byteOffset, zip.byteLength);
@@ -106,7 +108,11 @@ function centralDirectory(zip: Uint8Array, limits: ZipLimits, label: string): Ce
       break;
     }
   }
-  if (eocd < 0) throw new ZipError(`${label}: expected a ZIP archive (a .keras file is one), received a file without a ZIP end record.`);
+  if (eocd < 0) {
+    // A ZIP starts with a local header: a file that has one but no end record is a ZIP cut short.
+    if (buf.length >= 4 && buf.readUInt32LE(0) === 0x04034b50) throw new ZipError(`${label}: expected a complete ZIP archive (a .keras file is one), received one cut short after ${buf.length} bytes (no end record). Copy or download the file again.`);
+    throw new ZipError(`${label}: expected a ZIP archive (a .keras file is one), received a file without a ZIP end record.`);
+  }
   const count = buf.readUInt16LE(eocd + 10);
   const size = buf.readUInt32LE(eocd + 12);
   const start = buf.readUInt32LE(eocd + 16);
@@ -116,7 +122,7 @@ function centralDirectory(zip: Uint8Array, limits: ZipLimits, label: string): Ce
   const out: CentralEntry[] = [];
   let p = start;
   for (let n = 0; n < count; n++) {
-    if (p + 46 > eocd || buf.readUInt32LE(p) !== 0x02014b50) throw new ZipError(`${label}: damaged ZIP central directory (entry ${n + 1}).`);
+    if (p + 46 > eocd || buf.readUInt32LE(p) !== 0x02014b50) throw new ZipError(`${label}: expected ZIP directory entry ${n + 1} of ${count} at byte ${p}, received ${p + 46 > eocd ? 'the end of the directory' : 'other bytes'}; the file is damaged.`);
     const flags = buf.readUInt16LE(p + 8);
     const nameLen = buf.readUInt16LE(p + 28);
     const extraLen = buf.readUInt16LE(p + 30);
@@ -161,9 +167,9 @@ export function readZipEntries(zip: Uint8Array, wanted: readonly string[], label
     total += e.size;
     if (total > limits.maxTotalBytes) throw new ZipError(`${label}: the entries read add up to more than ${limits.maxTotalBytes} bytes.`);
     const p = e.localOffset;
-    if (p + 30 > buf.length || buf.readUInt32LE(p) !== 0x04034b50) throw new ZipError(`${label}: damaged ZIP entry ${JSON.stringify(e.name)}.`);
+    if (p + 30 > buf.length || buf.readUInt32LE(p) !== 0x04034b50) throw new ZipError(`${label}: entry ${JSON.stringify(e.name)}: expected its ZIP header at byte ${p}, received ${p + 30 > buf.length ? 'the end of the file' : 'other bytes'}; the file is damaged.`);
     const dataStart = p + 30 + buf.readUInt16LE(p + 26) + buf.readUInt16LE(p + 28);
-    if (dataStart + e.compressedSize > buf.length) throw new ZipError(`${label}: entry ${JSON.stringify(e.name)} runs past the end of the file.`);
+    if (dataStart + e.compressedSize > buf.length) throw new ZipError(`${label}: entry ${JSON.stringify(e.name)}: expected ${e.compressedSize} bytes of data, received a file that ends ${dataStart + e.compressedSize - buf.length} bytes before them (cut short or damaged).`);
     const raw = buf.subarray(dataStart, dataStart + e.compressedSize);
     let data: Buffer;
     if (e.method === 0) data = Buffer.from(raw);
@@ -174,8 +180,11 @@ export function readZipEntries(zip: Uint8Array, wanted: readonly string[], label
         throw new ZipError(`${label}: entry ${JSON.stringify(e.name)} does not inflate to its declared ${e.size} bytes (${(err as Error).message}).`);
       }
     } else throw new ZipError(`${label}: entry ${JSON.stringify(e.name)} uses compression method ${e.method}; expected stored (0) or deflate (8).`);
-    if (data.length !== e.size) throw new ZipError(`${label}: entry ${JSON.stringify(e.name)} has ${data.length} bytes, its header says ${e.size}.`);
-    if ((crc32(data) >>> 0) !== e.crc) throw new ZipError(`${label}: entry ${JSON.stringify(e.name)} fails its CRC check (damaged file).`);
+    if (data.length !== e.size) throw new ZipError(`${label}: entry ${JSON.stringify(e.name)}: expected ${e.size} bytes (its size in the ZIP directory), received ${data.length}; the file is damaged.`);
+    const crc = crc32(data) >>> 0;
+    if (crc !== e.crc) {
+      throw new ZipError(`${label}: entry ${JSON.stringify(e.name)}: expected data with CRC-32 ${hex32(e.crc)} (recorded in the ZIP), received data with CRC-32 ${hex32(crc)}; the file is damaged. Copy or download it again, or re-save it.`);
+    }
     out.set(e.name, data);
   }
   return out;
