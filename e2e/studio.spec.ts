@@ -1,8 +1,8 @@
 // The studio end to end, against the real engine: build by dragging, see shapes and errors, import a real CSV,
 // train for real, watch the charts, stop, reopen and find the run.
 import { test, expect, repoRoot } from './fixtures';
-import { join } from 'node:path';
-import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 
 const weatherCsv = join(repoRoot, '..', 'shared', 'data', 'seattle-weather', 'seattle-weather.csv');
 
@@ -96,4 +96,24 @@ test('import a real CSV, train two epochs, watch the charts, stop, reopen and fi
   await expect(studio.runRow()).toHaveCount(1);
   await expect(studio.runRow().first()).toHaveAttribute('data-status', 'stopped');
   await page.screenshot({ path: testInfo.outputPath('reopened-runs.png') });
+});
+
+test('a CSV larger than one message uploads in pieces with a progress bar, and every row arrives', async ({ studioApp }, testInfo) => {
+  const { studio } = studioApp;
+  await studio.openTab('data');
+  await studio.byTestId('sample-select').selectOption({ label: 'forecast-gru' });
+  await studio.confirmGuardIfShown();
+  // ~14 MB: four uploadData calls of at most 4 MiB; each row says its own number, so a piece out of order shows.
+  const rows = 550_000;
+  const lines = ['date,pressure,temperature,wind'];
+  for (let i = 0; i < rows; i++) lines.push(`${i},${1000 + (i % 50)}.25,${(i % 30) - 5}.5,${i % 17}.125`);
+  const csv = testInfo.outputPath('large.csv');
+  mkdirSync(dirname(csv), { recursive: true });
+  writeFileSync(csv, `${lines.join('\n')}\n`);
+  expect(statSync(csv).size).toBeGreaterThan(3 * 4 * 1024 ** 2);
+  await studio.byTestId('data-import-file').setInputFiles(csv);
+  await expect(studio.byTestId('data-upload-progress')).toBeVisible();
+  await expect(studio.byTestId('preview-rows')).toHaveText('550,000', { timeout: 60_000 });
+  await expect(studio.byTestId('data-upload-progress')).toHaveCount(0);
+  await expect(studio.byTestId('data-error')).toHaveCount(0);
 });

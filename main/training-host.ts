@@ -3,9 +3,7 @@
  * events, and turns a crash of the worker into an error event so the caller stays usable.
  * Lives outside main/training/ so hosts never load TensorFlow on their own thread.
  */
-import { Worker } from 'node:worker_threads';
-import { fileURLToPath } from 'node:url';
-import { extname } from 'node:path';
+import { startWorker } from './worker-thread.js';
 import type { ModelSpec } from '../shared/model-spec.js';
 import type { RunOptions, WorkerEvent, WorkerRequest } from '../shared/worker-protocol.js';
 
@@ -27,23 +25,12 @@ export function setWorkerEntry(path: string | null): void {
   workerEntryOverride = path;
 }
 
-/**
- * Compiled (.js) or run from source through tsx (.ts): the worker file has the same extension as this module.
- * Node 20 does not carry a loader registered with `--import tsx` over to worker threads, so a .ts worker starts
- * from a tiny bootstrap that registers tsx inside the worker first.
- */
-function createWorker(): Worker {
+function createWorker() {
   // Native TensorFlow reads this when it loads, and a worker's process.env changes never reach native code, so it is
   // set here, before the worker starts: oneDNN off measured 4.2–4.7 s vs 7.8–8.5 s per forecast-gru epoch
   // (docs/research/native-tf-offline.md). A user's own setting wins.
   process.env.TF_ENABLE_ONEDNN_OPTS ??= '0';
-  if (workerEntryOverride) return new Worker(workerEntryOverride);
-  const ext = extname(fileURLToPath(import.meta.url));
-  const url = new URL(`./training/worker${ext}`, import.meta.url);
-  if (ext !== '.ts') return new Worker(url);
-  const tsxApi = import.meta.resolve('tsx/esm/api');
-  const bootstrap = `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(url.href)}); })`;
-  return new Worker(bootstrap, { eval: true });
+  return startWorker('training/worker', workerEntryOverride);
 }
 
 /** Runs one request in a fresh worker thread until its final event (done, error or prediction), then ends it. */

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Bundles the Electron main process (ESM), its sandboxed preload (CommonJS) and the training worker (ESM) into
+// Bundles the Electron main process (ESM), its sandboxed preload (CommonJS), the training worker and the file worker
+// (ESM) into
 // dist/electron/. npm packages stay external: they are resolved from node_modules at run time (tfjs-node's native
 // binding cannot be bundled).
 import { build } from 'esbuild';
@@ -13,6 +14,7 @@ const common = { bundle: true, platform: 'node', target: 'node20', packages: 'ex
 await Promise.all([
   build({ ...common, entryPoints: [join(root, 'main/electron/main.ts')], outfile: join(out, 'main.mjs'), format: 'esm' }),
   build({ ...common, entryPoints: [join(root, 'main/training/worker.ts')], outfile: join(out, 'worker.mjs'), format: 'esm' }),
+  build({ ...common, entryPoints: [join(root, 'main/studio/file-worker.ts')], outfile: join(out, 'file-worker.mjs'), format: 'esm' }),
   build({ ...common, entryPoints: [join(root, 'main/electron/preload.ts')], outfile: join(out, 'preload.cjs'), format: 'cjs' }),
 ]);
 // The worker loads the fused recurrent kernels and starts their threads relative to itself
@@ -20,4 +22,4 @@ await Promise.all([
 mkdirSync(join(out, 'build'), { recursive: true });
 for (const f of ['rnn.wasm', 'rnn-relaxed.wasm', 'rows.wasm']) copyFileSync(join(root, 'main/training/fused/build', f), join(out, 'build', f));
 copyFileSync(join(root, 'main/training/fused/kernel-thread.mjs'), join(out, 'kernel-thread.mjs'));
-console.log(`electron main, preload, worker and fused kernels built into ${out}`);
+console.log(`electron main, preload, workers and fused kernels built into ${out}`);

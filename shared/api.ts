@@ -170,12 +170,22 @@ export interface ImportedModel {
 export const MAX_EXPORT_DOWNLOAD_BYTES = 64 * 1024 * 1024;
 
 /**
- * The largest upload through `uploadData`, in bytes of file content. Base64 grows content by 4/3 and the browser
- * host's WebSocket refuses messages over MAX_WIRE_MESSAGE_BYTES, so this keeps one upload inside one message; larger
- * data belongs on the training machine's disk (or, in Electron, a native path).
+ * The largest upload through `uploadData`, in bytes of file content: the size limit the data readers apply to one file
+ * (1 GiB). An upload arrives in calls of at most UPLOAD_CHUNK_BYTES each, so no single message is large.
  */
-export const MAX_UPLOAD_BYTES = 180 * 1024 * 1024;
-export const MAX_WIRE_MESSAGE_BYTES = 256 * 1024 * 1024;
+export const MAX_UPLOAD_BYTES = 1024 ** 3;
+/**
+ * The most file content one `uploadData` call may carry (decoded bytes). Small enough that parsing and decoding one
+ * call stays within a few milliseconds on the host's event loop, which every other client shares.
+ */
+export const UPLOAD_CHUNK_BYTES = 4 * 1024 ** 2;
+/**
+ * The largest WebSocket message the browser host accepts: one upload chunk in base64 (4/3 of UPLOAD_CHUNK_BYTES) plus
+ * its file names, with room to spare. A larger message closes that connection (1009), never the host.
+ */
+export const MAX_WIRE_MESSAGE_BYTES = 8 * 1024 ** 2;
+/** The largest project a save accepts (its JSON): a spec of 200 layers is about 100 KB. */
+export const MAX_PROJECT_BYTES = 4 * 1024 ** 2;
 
 /** Events pushed from the main side. */
 export type StudioEvent =
@@ -184,6 +194,14 @@ export type StudioEvent =
 
 // Parameter schemas. Specs are checked structurally here (sizes bounded) and semantically by analyzeModel.
 const id = z.string().regex(/^[A-Za-z0-9_-]{1,80}$/, 'an id of letters, digits, _ and -');
+const uploadIdSchema = z.string().regex(/^[A-Za-z0-9_-][A-Za-z0-9._-]{0,99}$/, 'an upload id as uploadData returned it');
+/**
+ * Standard base64 (RFC 4648 §4, padded): Buffer.from(…, 'base64') skips any other character without a word, so an
+ * upload of invalid text would be stored as an empty or shortened file.
+ */
+const base64 = z.string().refine((s) => s.length % 4 === 0 && /^[A-Za-z0-9+/]*={0,2}$/.test(s), {
+  message: 'must be base64 (A–Z, a–z, 0–9, +, / and = padding, a multiple of 4 characters long)',
+});
 const specSchema = z.looseObject({
   format: z.number(),
   name: z.string().max(200),
@@ -198,7 +216,16 @@ export const API_SCHEMAS = {
   previewData: z.object({ data: dataSchema }),
   uploadData: z.object({
     name: z.string().min(1).max(200),
-    files: z.array(z.object({ relativePath: z.string().min(1).max(1000), contentBase64: z.string() })).min(1).max(100_000),
+    files: z.array(z.object({
+      relativePath: z.string().min(1).max(1000),
+      /** Where this piece goes in the file: the bytes of that file already sent (0 for a new file). */
+      offset: z.number().int().min(0).max(MAX_UPLOAD_BYTES).optional(),
+      contentBase64: base64,
+    })).min(1).max(10_000),
+    /** Continues the upload this id names (returned by the call that started it). */
+    uploadId: uploadIdSchema.optional(),
+    /** More calls follow for this upload: the answer's path is final only on the call without `more`. */
+    more: z.boolean().optional(),
   }),
   pickDataPath: z.object({ kind: z.enum(['file', 'folder']) }),
   startRun: z.object({ spec: specSchema, gradientFlowEvery: z.number().int().min(0).max(100_000).optional() }),
@@ -212,9 +239,8 @@ export const API_SCHEMAS = {
   loadProject: z.object({ id }),
   saveProject: z.object({ id: id.optional(), name: z.string().min(1).max(200), spec: specSchema }),
   exportRun: z.object({ runId: id, format: z.enum(EXPORT_FORMATS), outDir: z.string().min(1).max(4096).optional() }),
-  importModel: z.object({
-    files: z.array(z.object({ name: z.string().min(1).max(200), contentBase64: z.string() })).min(1).max(20),
-  }),
+  /** Imports the model files of a finished upload (`uploadData`), which it takes over. */
+  importModel: z.object({ uploadId: uploadIdSchema }),
   estimateRun: z.object({ spec: specSchema }),
   replayRun: z.object({ runId: id }),
 } as const satisfies { [M in ApiMethod]: z.ZodType };
@@ -226,7 +252,8 @@ export interface ApiResults {
   getEngineInfo: EngineInfo;
   listSamples: SampleInfo[];
   previewData: DataPreview;
-  uploadData: { path: string };
+  /** `path`: what to train on (final once a call is sent without `more`); `uploadId`: to continue or import it. */
+  uploadData: { uploadId: string; path: string; bytes: number };
   pickDataPath: { path: string | null };
   startRun: { runId: string };
   controlRun: { ok: true };

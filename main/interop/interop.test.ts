@@ -21,6 +21,7 @@ import { importJson, importKerasArchive, specFromKerasConfig } from './import.js
 import { pythonScript } from './python-script.js';
 import type { NamedWeight } from './tfjs-artifacts.js';
 import { writeTfjsModel } from './tfjs-artifacts.js';
+import { importFiles } from '../studio/test-support.js';
 import { listZip, readZipEntries, writeZip, ZipError } from './zip.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -202,13 +203,13 @@ test('API: exportRun writes the run in each format and returns the files; import
   await assert.rejects(s.call('exportRun', { runId: 'run-1', format: 'keras', outDir: 'relative/dir' }), /must be absolute/);
   await assert.rejects(s.call('exportRun', { runId: 'nope', format: 'keras' }), /No run nope/);
 
-  const imported = await s.call('importModel', { files: [{ name: 'bi model.keras', contentBase64: keras.files[0]!.contentBase64! }] });
+  const imported = await importFiles(s, [{ name: 'bi model.keras', content: Buffer.from(keras.files[0]!.contentBase64!, 'base64') }]);
   assert.equal(imported.source, 'keras');
   assert.equal(imported.hasWeights, true);
   assert.deepEqual(imported.spec.layers.map((l) => l.className), spec.layers.map((l) => l.className));
   assert.ok(imported.dir.startsWith(join(userDataDir, 'imports')));
   const bad = Buffer.from(JSON.stringify({ class_name: 'Sequential', config: { layers: [{ class_name: 'InputLayer', config: { batch_shape: [null, 5, 2] } }, { class_name: 'Attention', config: { name: 'att' } }] } }));
-  await assert.rejects(s.call('importModel', { files: [{ name: '../../evil.json', contentBase64: bad.toString('base64') }] }), /"att" \(Attention\)/);
+  await assert.rejects(importFiles(s, [{ name: 'evil.json', content: bad }]), /"att" \(Attention\)/);
 });
 
 test('export says where Keras-on-TensorFlow would train an Embedding differently (rmsprop / adam), and only there', () => {

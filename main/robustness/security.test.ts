@@ -18,6 +18,7 @@ import type { StudioService } from '../studio/studio-service.js';
 import { startWebServer } from '../web/server.js';
 import type { WebServer } from '../web/server.js';
 import { makeTempDir } from '../data/test-support.js';
+import { importFiles } from '../studio/test-support.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
@@ -140,7 +141,7 @@ test('importing a model never runs code from it: a Keras Lambda layer (marshalle
     { class_name: 'LSTM', config: { units: 4, name: 'l' } }, { class_name: 'Dense', config: { units: 1, activation: 'sigmoid', name: 'd' } }] }, keras_version: '2.15.0', backend: 'tensorflow' };
   const before = new Set(readdirSync(tmp.dir));
   await assert.rejects(
-    service.call('importModel', { files: [{ name: '../../evil.json', contentBase64: Buffer.from(JSON.stringify(keras)).toString('base64') }] }),
+    importFiles(service, [{ name: 'evil.json', content: JSON.stringify(keras) }]),
     (e: ApiError) => e.code === 'invalid-argument' && /"evil" \(Lambda\)\. .*Nothing was imported\.$/.test(e.message),
   );
   assert.deepEqual(readdirSync(join(userData, 'imports')), [], 'the refused upload is removed');
@@ -193,8 +194,8 @@ test('no source file turns data into code: no eval, new Function, vm or dynamic 
         const src = readFileSync(path, 'utf8');
         const rel = relative(root, path);
         if (/\beval\s*\(|new Function\s*\(|from 'node:vm'|require\(['"]vm['"]\)|\.runInNewContext|\.runInThisContext/.test(src)) offenders.push(`${rel}: eval-like call`);
-        // The only evaluated source is the fixed worker bootstrap in training-host.ts (its text is built from module URLs).
-        if (/eval: true/.test(src) && rel !== join('main', 'training-host.ts')) offenders.push(`${rel}: Worker with eval: true`);
+        // The only evaluated source is the fixed worker bootstrap in worker-thread.ts (its text is built from module URLs).
+        if (/eval: true/.test(src) && rel !== join('main', 'worker-thread.ts')) offenders.push(`${rel}: Worker with eval: true`);
       }
     }
   };

@@ -1,6 +1,6 @@
 /** The data hash for a run's provenance: sha256 of a file, or of every file in a folder (sorted relative paths + contents). */
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { DataError } from '../data/data-error.js';
 import { specialFileKind, specialFileMessage } from '../data/regular-file.js';
@@ -9,14 +9,24 @@ export function hashData(path: string): { hash: string; files: number; bytes: nu
   const h = createHash('sha256');
   let files = 0;
   let bytes = 0;
+  // Read in pieces: a data file of 1 GiB never sits in memory whole just to be hashed.
+  const chunk = Buffer.allocUnsafe(1024 ** 2);
   const add = (file: string, rel: string) => {
-    const special = specialFileKind(statSync(file));
+    const stats = statSync(file);
+    const special = specialFileKind(stats);
     if (special) throw new DataError(specialFileMessage(file, special), { file });
-    const content = readFileSync(file);
-    h.update(`${rel.split(sep).join('/')}\0${content.length}\0`);
-    h.update(content);
+    h.update(`${rel.split(sep).join('/')}\0${stats.size}\0`);
+    const fd = openSync(file, 'r');
+    try {
+      let n: number;
+      while ((n = readSync(fd, chunk, 0, chunk.length, null)) > 0) {
+        h.update(chunk.subarray(0, n));
+        bytes += n;
+      }
+    } finally {
+      closeSync(fd);
+    }
     files++;
-    bytes += content.length;
   };
   if (statSync(path).isDirectory()) {
     const all: string[] = [];

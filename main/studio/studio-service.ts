@@ -3,9 +3,10 @@
  * folder, training and prediction in worker threads, events to every connected UI. Transports (Electron IPC,
  * WebSocket) validate arguments with the API's schemas and call `call()`; nothing here knows which one is used.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync, statSync } from 'node:fs';
-import { basename, isAbsolute, join, normalize, relative, resolve, sep } from 'node:path';
-import { ApiError, MAX_EXPORT_DOWNLOAD_BYTES, MAX_UPLOAD_BYTES, validateParams } from '../../shared/api.js';
+import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync } from 'node:fs';
+import { mkdir, open, readFile, stat } from 'node:fs/promises';
+import { basename, dirname, isAbsolute, join, normalize, relative, resolve, sep } from 'node:path';
+import { ApiError, MAX_EXPORT_DOWNLOAD_BYTES, MAX_PROJECT_BYTES, MAX_UPLOAD_BYTES, UPLOAD_CHUNK_BYTES, validateParams } from '../../shared/api.js';
 import type {
   ApiMethod, ApiParams, ApiResults, EngineInfo, HostKind, ImportedModel, Project, RunExport, ProjectSummary, RunDetail, RunSummary, SampleInfo, StudioCalls, StudioEvent,
 } from '../../shared/api.js';
@@ -19,17 +20,16 @@ import type { BackendInfo, DataSummary, RecurrencePath, WorkerEvent } from '../.
 import type { LayerInfo } from '../../shared/shape-inference.js';
 import { DataError } from '../data/data-error.js';
 import { startTraining, runEstimate, runPrediction } from '../training-host.js';
-import { hashData } from './provenance.js';
 import { compareReplay } from '../../shared/replay.js';
 import type { ReplayReport, RunProvenance } from '../../shared/replay.js';
 import type { RunEstimate } from '../../shared/estimate.js';
 import type { TrainingHandle } from '../training-host.js';
-import { previewData } from './data-preview.js';
-import { newId, readJsonOrNull, writeJsonAtomic } from './storage.js';
+import { offThread, stopFileWorkers } from './off-thread.js';
+import { withoutBom } from '../interop/json-text.js';
+import { newId, readJsonOrNull, writeFileAtomicAsync, writeJsonAtomic } from './storage.js';
 import { exportRun, withSavedGruVariants } from '../interop/export.js';
 import { readTfjsModel } from '../interop/tfjs-artifacts.js';
 import { ExportError } from '../interop/keras-format.js';
-import { importModelFile, writeImport } from '../interop/import.js';
 
 /** run.json: everything about a run except its per-batch metrics (metrics.jsonl) and its model (model/). */
 interface RunMeta {
@@ -76,6 +76,16 @@ export interface StudioServiceOptions {
   dataRoots?: string[];
 }
 
+/** An upload being received: its folder, each file's bytes so far, and the calls queued on it (one at a time). */
+interface Upload {
+  dir: string;
+  files: Map<string, number>;
+  bytes: number;
+  /** Set once a call without `more` finished it: later calls are refused, importModel may take it. */
+  done: boolean;
+  queue: Promise<unknown>;
+}
+
 const SAMPLE_PREFIX = 'sample:';
 const MAX_BATCH_POINTS = 2000;
 const MAX_FLOW_SAMPLES = 400;
@@ -88,6 +98,10 @@ export class StudioService {
    * here, since their run.json on disk still shows the last state that could be written.
    */
   private readonly unsaved = new Map<string, RunMeta>();
+  /** Uploads in progress (uploadData with `more`): what each file holds so far, in call order. */
+  private readonly uploads = new Map<string, Upload>();
+  /** Project summaries by file, valid while the file's size and mtime stay the same: listing never re-parses all. */
+  private readonly projectIndex = new Map<string, { mtimeMs: number; size: number; summary: ProjectSummary | null }>();
   private lastBackend: BackendInfo | null = null;
   /** The latest estimate and the spec it was made for: a run started with that spec records it. */
   private lastEstimate: { spec: string; estimate: RunEstimate } | null = null;
@@ -218,14 +232,14 @@ export class StudioService {
   }
 
   /** Starts a run of `spec` in a fresh worker; records its provenance (and, for a replay, the run it repeats). */
-  private launch(spec: ModelSpec, replayOf?: string, gradientFlowEvery?: number): { runId: string } {
+  private async launch(spec: ModelSpec, replayOf?: string, gradientFlowEvery?: number): Promise<{ runId: string }> {
     const analysis = analyzeModel(spec);
     if (!analysis.valid) throw new ApiError(analysis.issues.filter((i) => i.severity === 'error').map((i) => i.message).join('\n'), 'invalid-argument');
     if (!spec.data) throw new ApiError('Choose the data to train on first: the spec has no `data` section.', 'invalid-argument');
     const dataPath = this.resolveDataPath(spec.data.path);
     let data = { hash: 'unavailable', files: 0, bytes: 0 };
     try {
-      data = hashData(dataPath);
+      data = await offThread({ type: 'hash', path: dataPath });
     } catch {
       // The worker reports a missing or unreadable data path with its own message.
     }
@@ -398,32 +412,22 @@ export class StudioService {
 
     listSamples: async () => this.sampleSpecs(),
 
-    previewData: async ({ data }) => previewData(data, this.resolveDataPath(data.path)),
+    previewData: async ({ data }) => offThread({ type: 'preview', data, path: this.resolveDataPath(data.path) }),
 
-    uploadData: async ({ name, files }) => {
-      const dir = join(this.uploadsDir, `${newId()}-${name.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 60)}`);
-      let total = 0;
-      const decoded = files.map((f) => {
-        const rel = normalize(f.relativePath).replace(/^([/\\])+/, '');
-        // An uploaded name must stay inside the upload folder: no absolute paths, no "..".
-        const target = resolve(dir, rel);
-        const inside = relative(dir, target);
-        if (inside === '' || inside === '..' || inside.startsWith(`..${sep}`) || isAbsolute(inside)) {
-          throw new ApiError(`Upload file names must stay inside the upload. Received: ${JSON.stringify(f.relativePath)}.`, 'invalid-argument');
-        }
-        const bytes = Buffer.from(f.contentBase64, 'base64');
-        total += bytes.length;
-        if (total > MAX_UPLOAD_BYTES) throw new ApiError(`Uploads are limited to ${MAX_UPLOAD_BYTES / 1024 ** 2} MiB. Received more than that in ${files.length} file(s); put larger data on the training machine and give its path.`, 'invalid-argument');
-        return { target, bytes };
-      });
-      for (const f of decoded) {
-        mkdirSync(resolve(f.target, '..'), { recursive: true });
-        writeFileSync(f.target, f.bytes);
+    uploadData: async ({ name, files, uploadId, more }) => {
+      let id = uploadId;
+      let upload = id === undefined ? undefined : this.uploads.get(id);
+      if (id !== undefined && !upload) throw new ApiError(`No upload ${JSON.stringify(id)} in progress (it was finished or the studio restarted). Upload the files again.`, 'not-found');
+      if (!upload) {
+        id = `${newId()}-${name.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 60)}`;
+        upload = { dir: join(this.uploadsDir, id), files: new Map(), bytes: 0, done: false, queue: Promise.resolve() };
+        this.uploads.set(id, upload);
       }
-      // One file → its path; a folder upload → the folder that holds everything (the common top folder if there is one).
-      if (decoded.length === 1) return { path: decoded[0]!.target };
-      const tops = new Set(files.map((f) => normalize(f.relativePath).replace(/^([/\\])+/, '').split(/[/\\]/)[0]));
-      return { path: tops.size === 1 && files.every((f) => /[/\\]/.test(f.relativePath)) ? join(dir, [...tops][0]!) : dir };
+      const u = upload;
+      // Calls on one upload run in order: each piece must land at the offset the previous ones left.
+      const next = u.queue.then(() => this.receiveUpload(id!, u, files, more === true));
+      u.queue = next.catch(() => {});
+      return next;
     },
 
     pickDataPath: async ({ kind }) => {
@@ -508,11 +512,35 @@ export class StudioService {
       return r.result;
     },
 
-    listProjects: async () => readdirSync(this.projectsDir).filter((f) => f.endsWith('.json'))
-      .map((f) => readJsonOrNull<Project>(join(this.projectsDir, f)))
-      .filter((p): p is Project => p !== null && typeof p.id === 'string')
-      .map((p) => ({ id: p.id, name: p.name, updatedAt: p.updatedAt }))
-      .sort((a, b) => b.updatedAt.localeCompare(a.updatedAt)),
+    listProjects: async () => {
+      const summaries: ProjectSummary[] = [];
+      const seen = new Set<string>();
+      for (const f of readdirSync(this.projectsDir).filter((n) => n.endsWith('.json'))) {
+        const path = join(this.projectsDir, f);
+        seen.add(path);
+        let st;
+        try {
+          st = await stat(path);
+        } catch {
+          continue;
+        }
+        let entry = this.projectIndex.get(path);
+        if (!entry || entry.mtimeMs !== st.mtimeMs || entry.size !== st.size) {
+          let p: Project | null = null;
+          try {
+            p = JSON.parse(withoutBom(await readFile(path, 'utf8'))) as Project;
+          } catch {
+            // Damaged: not listed (loadProject says so when asked for it by id).
+          }
+          const ok = p !== null && typeof p === 'object' && typeof p.id === 'string';
+          entry = { mtimeMs: st.mtimeMs, size: st.size, summary: ok ? { id: p!.id, name: String(p!.name), updatedAt: String(p!.updatedAt) } : null };
+          this.projectIndex.set(path, entry);
+        }
+        if (entry.summary) summaries.push(entry.summary);
+      }
+      for (const path of this.projectIndex.keys()) if (!seen.has(path)) this.projectIndex.delete(path);
+      return summaries.sort((a, b) => b.updatedAt.localeCompare(a.updatedAt));
+    },
 
     loadProject: async ({ id }) => {
       const p = readJsonOrNull<Project>(join(this.projectsDir, `${id}.json`));
@@ -531,7 +559,13 @@ export class StudioService {
 
     saveProject: async ({ id, name, spec }): Promise<ProjectSummary> => {
       const project: Project = { format: 1, id: id ?? newId(), name, updatedAt: new Date().toISOString(), spec };
-      writeJsonAtomic(join(this.projectsDir, `${project.id}.json`), project);
+      const text = `${JSON.stringify(project, null, 2)}\n`;
+      const size = Buffer.byteLength(text);
+      if (size > MAX_PROJECT_BYTES) {
+        throw new ApiError(`A project is limited to ${MAX_PROJECT_BYTES / 1024 ** 2} MiB; this one is ${(size / 1024 ** 2).toFixed(1)} MiB. The saved version, if any, is unchanged.`, 'invalid-argument');
+      }
+      // Asynchronous: the fsync that makes the save durable must not hold up the other clients.
+      await writeFileAtomicAsync(join(this.projectsDir, `${project.id}.json`), text);
       return { id: project.id, name: project.name, updatedAt: project.updatedAt };
     },
 
@@ -549,45 +583,92 @@ export class StudioService {
       }
       const sizes = result.files.map((f) => statSync(f).size);
       const download = sizes.reduce((a, b) => a + b, 0) <= MAX_EXPORT_DOWNLOAD_BYTES;
+      const contents = await Promise.all(result.files.map(async (f) => (download ? (await readFile(f)).toString('base64') : null)));
       return {
         format, dir, hint: result.hint,
-        files: result.files.map((f, i) => ({ name: basename(f), path: f, bytes: sizes[i]!, contentBase64: download ? readFileSync(f).toString('base64') : null })),
+        files: result.files.map((f, i) => ({ name: basename(f), path: f, bytes: sizes[i]!, contentBase64: contents[i]! })),
       };
     },
 
-    importModel: async ({ files }): Promise<ImportedModel> => {
+    importModel: async ({ uploadId }): Promise<ImportedModel> => {
+      const upload = this.uploads.get(uploadId);
+      if (!upload?.done) throw new ApiError(`No finished upload ${JSON.stringify(uploadId)} to import: upload the model files with uploadData first.`, 'not-found');
+      // The import owns its files from here: moved out of the uploads (one file system, so a rename), never shared.
+      this.uploads.delete(uploadId);
       const dir = join(this.importsDir, newId());
-      let total = 0;
-      const written: string[] = [];
-      mkdirSync(dir, { recursive: true });
-      for (const f of files) {
-        // Plain file names only (a TF.js model.json names its weight files beside it); nothing leaves `dir`.
-        const name = basename(f.name).replace(/[^A-Za-z0-9._ -]/g, '_').replace(/^\.+/, '_');
-        const bytes = Buffer.from(f.contentBase64, 'base64');
-        total += bytes.length;
-        if (total > MAX_UPLOAD_BYTES) throw new ApiError(`Uploads are limited to ${MAX_UPLOAD_BYTES / 1024 ** 2} MiB.`, 'invalid-argument');
-        writeFileSync(join(dir, name), bytes);
-        written.push(join(dir, name));
-      }
-      const main = written.find((p) => p.endsWith('.keras'))
-        ?? written.find((p) => p.endsWith('.json') && readFileSync(p, 'utf8').includes('"modelTopology"'))
-        ?? written.find((p) => p.endsWith('.json'))
-        ?? written[0]!;
-      let result;
+      mkdirSync(this.importsDir, { recursive: true });
+      renameSync(upload.dir, dir);
       try {
-        result = await importModelFile(main);
+        return { ...(await offThread({ type: 'import', dir })), dir: join(dir, 'imported') };
       } catch (e) {
         rmSync(dir, { recursive: true, force: true });
         if (e instanceof Error && ['ImportError', 'ModelFileError', 'ExportError', 'ZipError'].includes(e.name)) throw new ApiError(e.message, 'invalid-argument');
         throw e;
       }
-      writeImport(result, join(dir, 'imported'));
-      return {
-        source: result.source, spec: result.spec, warnings: result.warnings, issues: result.issues, hasWeights: result.weights !== null,
-        weightsNote: result.weightsNote, dir: join(dir, 'imported'),
-      };
     },
   };
+
+  /**
+   * Writes one uploadData call's pieces. Everything is checked before a byte is written (names stay inside the upload,
+   * offsets continue each file, the call and the upload stay within their limits); the writes are asynchronous, so
+   * the event loop only decodes at most UPLOAD_CHUNK_BYTES per call.
+   */
+  private async receiveUpload(id: string, u: Upload, files: ApiParams<'uploadData'>['files'], more: boolean): Promise<ApiResults['uploadData']> {
+    if (u.done) throw new ApiError(`The upload ${JSON.stringify(id)} is finished; start a new one to send more files.`, 'invalid-argument');
+    const sizes = new Map(u.files);
+    let callBytes = 0;
+    const pieces = files.map((f) => {
+      const rel = normalize(f.relativePath).replace(/^([/\\])+/, '');
+      // An uploaded name must stay inside the upload folder: no absolute paths, no "..".
+      const target = resolve(u.dir, rel);
+      const inside = relative(u.dir, target);
+      if (inside === '' || inside === '..' || inside.startsWith(`..${sep}`) || isAbsolute(inside)) {
+        throw new ApiError(`Upload file names must stay inside the upload. Received: ${JSON.stringify(f.relativePath)}.`, 'invalid-argument');
+      }
+      const offset = f.offset ?? 0;
+      const have = sizes.get(inside) ?? 0;
+      if (offset !== have) throw new ApiError(`${f.relativePath}: expected the piece at offset ${have} (the bytes received so far), received offset ${offset}.`, 'invalid-argument');
+      const length = (f.contentBase64.length / 4) * 3 - (f.contentBase64.endsWith('==') ? 2 : f.contentBase64.endsWith('=') ? 1 : 0);
+      callBytes += length;
+      sizes.set(inside, have + length);
+      return { target, inside, offset, base64: f.contentBase64 };
+    });
+    if (callBytes > UPLOAD_CHUNK_BYTES) throw new ApiError(`One uploadData call carries at most ${UPLOAD_CHUNK_BYTES / 1024 ** 2} MiB of content; received ${callBytes} bytes. Send the rest in further calls with the upload id.`, 'invalid-argument');
+    if (u.bytes + callBytes > MAX_UPLOAD_BYTES) throw new ApiError(`Uploads are limited to ${MAX_UPLOAD_BYTES / 1024 ** 3} GiB; received more than that in ${sizes.size} file(s). Put larger data on the training machine and give its path.`, 'invalid-argument');
+    try {
+      for (const p of pieces) {
+        await mkdir(dirname(p.target), { recursive: true });
+        const fh = await open(p.target, p.offset === 0 ? 'w' : 'r+');
+        try {
+          const bytes = Buffer.from(p.base64, 'base64');
+          for (let at = 0; at < bytes.length;) {
+            const { bytesWritten } = await fh.write(bytes, at, bytes.length - at, p.offset + at);
+            if (bytesWritten <= 0) throw new Error(`ENOSPC: no space left on device, wrote ${at} of ${bytes.length} bytes`);
+            at += bytesWritten;
+          }
+        } finally {
+          await fh.close();
+        }
+        u.files.set(p.inside, sizes.get(p.inside)!);
+      }
+    } catch (e) {
+      // A failed write (a full disk) ends the upload: its partial files are removed, never trained on.
+      this.uploads.delete(id);
+      rmSync(u.dir, { recursive: true, force: true });
+      throw new ApiError(`The upload could not be stored: ${e instanceof Error ? e.message : String(e)}. Nothing of it was kept; free some disk space and upload again.`, 'failed');
+    }
+    u.bytes += callBytes;
+    if (!more) u.done = true;
+    return { uploadId: id, path: this.uploadPath(u), bytes: u.bytes };
+  }
+
+  /** One file → its path; a folder upload → the folder that holds everything (the common top folder if there is one). */
+  private uploadPath(u: Upload): string {
+    const names = [...u.files.keys()];
+    if (names.length === 1) return join(u.dir, names[0]!);
+    const tops = new Set(names.map((n) => n.split(/[/\\]/)[0]));
+    return tops.size === 1 && names.every((n) => /[/\\]/.test(n)) ? join(u.dir, [...tops][0]!) : u.dir;
+  }
 
   private finishedRunDir(runId: string): string {
     const meta = this.readMeta(runId);
@@ -604,6 +685,6 @@ export class StudioService {
   async shutdown(): Promise<void> {
     const runs = [...this.active.values()];
     for (const r of runs) r.handle.stop();
-    await Promise.all(runs.map((r) => r.handle.finished));
+    await Promise.all([...runs.map((r) => r.handle.finished), stopFileWorkers()]);
   }
 }

@@ -15,7 +15,9 @@ import { classifyColumns, sniffCsv } from './csv-sniff.js';
 import type { ColumnKinds } from './csv-sniff.js';
 import { DataPreviewView } from './data-preview-view.js';
 import { forgetPreviews, useDataPreview } from './use-preview.js';
-import { formatBytes, prepareUpload } from './upload.js';
+import { formatBytes, selectUpload, sendUpload } from './upload.js';
+import type { UploadProgress } from './upload.js';
+import { UploadProgressBar } from './upload-progress.js';
 
 // Columns of uploaded CSVs, read in the page before the server has previewed them.
 const sniffed = new Map<string, ColumnKinds & { header: string[] }>();
@@ -67,6 +69,7 @@ function DataSource() {
   const confirmDiscard = useConfirmDiscard();
   const { notify } = useToasts();
   const [busy, setBusy] = useState<string | null>(null);
+  const [progress, setProgress] = useState<UploadProgress | null>(null);
   const [error, setError] = useState<string | null>(null);
   const data = spec.data;
   const current = samples?.find((s) => s.spec.data?.path === data?.path && s.spec.data?.kind === data?.kind);
@@ -82,12 +85,12 @@ function DataSource() {
     if (list.length === 0) return;
     setError(null);
     try {
-      setBusy(`Reading ${list.length} file${list.length === 1 ? '' : 's'}…`);
-      const payload = await prepareUpload(list, folder);
+      const selection = selectUpload(folder ? list : list.slice(0, 1), folder);
       const kind: DataSpec['kind'] = folder ? 'text' : data?.kind ?? 'text';
       const head = !folder && kind === 'timeseries' ? sniffCsv(await list[0]!.slice(0, 64 * 1024).text()) : null;
-      setBusy(`Uploading ${payload.files.length} file${payload.files.length === 1 ? '' : 's'} (${formatBytes(payload.bytes)})…`);
-      const { path } = await api.uploadData({ name: payload.name, files: payload.files });
+      setBusy(`Uploading ${selection.files.length} file${selection.files.length === 1 ? '' : 's'} (${formatBytes(selection.bytes)})…`);
+      const { path } = await sendUpload(api, selection, setProgress);
+      const payload = selection;
       forgetPreviews();
       if (head) sniffed.set(path, { header: head.header, ...head.kinds });
       edit((s) => {
@@ -101,6 +104,7 @@ function DataSource() {
       setError(errorMessage(e));
     } finally {
       setBusy(null);
+      setProgress(null);
     }
   };
 
@@ -175,6 +179,7 @@ function DataSource() {
         )}
       </div>
       {busy ? <div className="muted small" data-testid="data-busy">{busy}</div> : null}
+      {progress ? <UploadProgressBar progress={progress} testId="data-upload-progress" /> : null}
       <div className="data-path" title={data?.path}>
         <span className="muted">Path </span>
         <code data-testid="data-path">{data?.path || 'none'}</code>

@@ -1,22 +1,34 @@
-/** Browser import: files become base64 in one uploadData call; the server answers with the path to train on. */
-import { MAX_UPLOAD_BYTES } from '../../shared/api.js';
+/**
+ * Browser import: files go to the server in uploadData calls of at most UPLOAD_CHUNK_BYTES each (large files in pieces,
+ * small ones packed together), so no message is large enough to stall the host or exceed its message limit; the last
+ * call's answer is the path to train on (or, for a model, the upload importModel takes).
+ */
+import { MAX_UPLOAD_BYTES, UPLOAD_CHUNK_BYTES } from '../../shared/api.js';
+import type { ApiParams, ApiResults, StudioCalls } from '../../shared/api.js';
 
-export interface UploadPayload {
+export interface UploadSelection {
   name: string;
-  files: { relativePath: string; contentBase64: string }[];
+  files: { relativePath: string; file: Blob }[];
   bytes: number;
 }
 
-/** A file's bytes as base64 (what the API carries), through FileReader. */
-export function readAsBase64(file: File): Promise<string> {
+/** How far an upload is: bytes sent of the total, and the seconds left at the rate so far (null at the start). */
+export interface UploadProgress {
+  sent: number;
+  total: number;
+  secondsLeft: number | null;
+}
+
+/** A blob's bytes as base64 (what the API carries), through FileReader. */
+export function readAsBase64(blob: Blob, name = 'the file'): Promise<string> {
   return new Promise((resolve, reject) => {
     const reader = new FileReader();
-    reader.onerror = () => reject(new Error(`Could not read ${file.name}: ${reader.error?.message ?? 'unknown error'}.`));
+    reader.onerror = () => reject(new Error(`Could not read ${name}: ${reader.error?.message ?? 'unknown error'}.`));
     reader.onload = () => {
       const url = String(reader.result);
       resolve(url.slice(url.indexOf(',') + 1));
     };
-    reader.readAsDataURL(file);
+    reader.readAsDataURL(blob);
   });
 }
 
@@ -25,19 +37,79 @@ function isHidden(path: string): boolean {
   return path.split('/').some((part) => part.startsWith('.'));
 }
 
-export async function prepareUpload(fileList: FileList | readonly File[], folder: boolean): Promise<UploadPayload> {
+/** What a file input's selection uploads: one file, or a folder's visible files with their relative paths. */
+export function selectUpload(fileList: FileList | readonly File[], folder: boolean): UploadSelection {
   const all = Array.from(fileList);
-  const files = folder ? all.filter((f) => !isHidden(f.webkitRelativePath || f.name)) : all.slice(0, 1);
+  const files = folder ? all.filter((f) => !isHidden(f.webkitRelativePath || f.name)) : all;
   if (files.length === 0) throw new Error(folder ? 'The folder holds no files (hidden files are skipped).' : 'No file was chosen.');
   const bytes = files.reduce((s, f) => s + f.size, 0);
-  // Checked before reading anything: a larger upload would exceed one WebSocket message and drop the connection.
+  // Checked before reading anything: the server refuses the same limit, but only after the bytes travelled.
   if (bytes > MAX_UPLOAD_BYTES) {
     throw new Error(`Uploads are limited to ${formatBytes(MAX_UPLOAD_BYTES)}; this selection is ${formatBytes(bytes)}. Put larger data on the training machine and give its path.`);
   }
   const first = files[0]!;
   const name = folder ? (first.webkitRelativePath.split('/')[0] || 'folder') : first.name;
-  const encoded = await Promise.all(files.map(async (f) => ({ relativePath: folder ? f.webkitRelativePath || f.name : f.name, contentBase64: await readAsBase64(f) })));
-  return { name: name.slice(0, 200), files: encoded, bytes };
+  return { name: name.slice(0, 200), bytes, files: files.map((f) => ({ relativePath: folder ? f.webkitRelativePath || f.name : f.name, file: f })) };
+}
+
+/** File names count towards a message's size too: a call is closed once its names reach this many characters. */
+const MAX_NAME_CHARS_PER_CALL = 1024 ** 2;
+const MAX_FILES_PER_CALL = 5_000;
+
+/**
+ * The calls an upload is sent in: every file cut into pieces at byte offsets, pieces packed so that each call carries
+ * at most `chunkBytes` of content, 5,000 pieces and 1 Mi characters of names. Pure: the pieces are blob slices.
+ */
+export function planUpload(selection: UploadSelection, chunkBytes = UPLOAD_CHUNK_BYTES): { relativePath: string; offset: number; blob: Blob }[][] {
+  const calls: { relativePath: string; offset: number; blob: Blob }[][] = [];
+  let current: { relativePath: string; offset: number; blob: Blob }[] = [];
+  let bytes = 0;
+  let names = 0;
+  const close = () => {
+    if (current.length > 0) calls.push(current);
+    current = [];
+    bytes = 0;
+    names = 0;
+  };
+  for (const { relativePath, file } of selection.files) {
+    let offset = 0;
+    do {
+      if (bytes >= chunkBytes || current.length >= MAX_FILES_PER_CALL || names + relativePath.length > MAX_NAME_CHARS_PER_CALL) close();
+      const take = Math.min(file.size - offset, chunkBytes - bytes);
+      current.push({ relativePath, offset, blob: file.slice(offset, offset + take) });
+      bytes += take;
+      names += relativePath.length;
+      offset += take;
+    } while (offset < file.size);
+  }
+  close();
+  return calls;
+}
+
+/** Sends an upload call by call, reporting progress after each; resolves with the last call's answer. */
+export async function sendUpload(
+  api: Pick<StudioCalls, 'uploadData'>,
+  selection: UploadSelection,
+  onProgress: (p: UploadProgress) => void = () => {},
+): Promise<ApiResults['uploadData']> {
+  const calls = planUpload(selection);
+  const started = performance.now();
+  let sent = 0;
+  let uploadId: string | undefined;
+  let last: ApiResults['uploadData'] | null = null;
+  onProgress({ sent, total: selection.bytes, secondsLeft: null });
+  for (let i = 0; i < calls.length; i++) {
+    const pieces = calls[i]!;
+    const files: ApiParams<'uploadData'>['files'] = await Promise.all(pieces.map(async (p) => ({
+      relativePath: p.relativePath, offset: p.offset, contentBase64: await readAsBase64(p.blob, p.relativePath),
+    })));
+    last = await api.uploadData({ name: selection.name, files, ...(uploadId ? { uploadId } : {}), ...(i < calls.length - 1 ? { more: true } : {}) });
+    uploadId = last.uploadId;
+    sent += pieces.reduce((n, p) => n + p.blob.size, 0);
+    const elapsed = (performance.now() - started) / 1000;
+    onProgress({ sent, total: selection.bytes, secondsLeft: sent > 0 && elapsed > 0 ? ((selection.bytes - sent) * elapsed) / sent : null });
+  }
+  return last!;
 }
 
 export function formatBytes(n: number): string {

@@ -6,13 +6,14 @@
  */
 import { useRef, useState } from 'react';
 import type { ExportFormat, ImportedModel, RunExport } from '../../shared/api.js';
-import { MAX_UPLOAD_BYTES } from '../../shared/api.js';
 import type { ModelSpec } from '../../shared/model-spec.js';
 import { useApi } from '../api/studio-client.js';
 import { errorMessage } from '../api/errors.js';
 import { Modal } from '../components/modal.js';
 import { useToasts } from '../components/toasts.js';
-import { formatBytes, readAsBase64 } from '../data/upload.js';
+import { formatBytes, selectUpload, sendUpload } from '../data/upload.js';
+import type { UploadProgress } from '../data/upload.js';
+import { UploadProgressBar } from '../data/upload-progress.js';
 import { useConfirmDiscard } from '../projects/unsaved-guard.js';
 import { useProject } from '../state/project-context.js';
 import { useStudio } from '../state/studio-state.js';
@@ -117,6 +118,7 @@ export function ImportModelButton() {
   const { notify } = useToasts();
   const input = useRef<HTMLInputElement>(null);
   const [busy, setBusy] = useState(false);
+  const [progress, setProgress] = useState<UploadProgress | null>(null);
   const [report, setReport] = useState<ImportedModel | null>(null);
   const [error, setError] = useState<string | null>(null);
 
@@ -125,14 +127,10 @@ export function ImportModelButton() {
     if (input.current) input.current.value = '';
     if (files.length === 0) return;
     setError(null);
-    const bytes = files.reduce((n, f) => n + f.size, 0);
-    if (bytes > MAX_UPLOAD_BYTES) {
-      setError(`Model uploads are limited to ${formatBytes(MAX_UPLOAD_BYTES)}; these files are ${formatBytes(bytes)}.`);
-      return;
-    }
     setBusy(true);
     try {
-      const result = await api.importModel({ files: await Promise.all(files.map(async (f) => ({ name: f.name, contentBase64: await readAsBase64(f) }))) });
+      const { uploadId } = await sendUpload(api, selectUpload(files, false), setProgress);
+      const result = await api.importModel({ uploadId });
       if (!(await confirmDiscard('import this model'))) return;
       project.load(withCompatibleData(result.spec, project.spec), result.spec.name, null);
       setTab('builder');
@@ -142,6 +140,7 @@ export function ImportModelButton() {
       setError(errorMessage(e));
     } finally {
       setBusy(false);
+      setProgress(null);
     }
   };
 
@@ -152,6 +151,7 @@ export function ImportModelButton() {
         {busy ? 'Importing…' : 'Import model…'}
       </button>
       <input ref={input} type="file" hidden multiple accept=".keras,.json,.bin" data-testid="model-import-input" onChange={(e) => void onFiles(e.target.files)} />
+      {progress && progress.total >= 4 * 1024 ** 2 ? <UploadProgressBar progress={progress} testId="model-import-progress" /> : null}
       {error || report ? (
         <Modal title={error ? 'Import failed' : 'Model imported'} onClose={() => { setError(null); setReport(null); }} testId="import-report"
           footer={<button type="button" data-testid="import-close" onClick={() => { setError(null); setReport(null); }}>OK</button>}>

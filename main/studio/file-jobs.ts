@@ -1,0 +1,63 @@
+/**
+ * The file work the API does (reading data for a preview, hashing it for a run's provenance, importing a model) as
+ * plain functions of plain data, so that it runs in a worker thread (file-worker.ts) and never on the host's event
+ * loop, which every client shares: a 43 MiB CSV parsed there stalled every other client for seconds.
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { DataSpec } from '../../shared/model-spec.js';
+import type { DataPreview, ImportedModel } from '../../shared/api.js';
+import { previewData } from './data-preview.js';
+import { hashData } from './provenance.js';
+import { importModelFile, writeImport } from '../interop/import.js';
+
+export type FileJob =
+  | { type: 'preview'; data: DataSpec; path: string }
+  | { type: 'hash'; path: string }
+  /** Imports the model files in `dir` (a finished upload), writing the result to `dir`/imported. */
+  | { type: 'import'; dir: string };
+
+export interface FileJobResults {
+  preview: DataPreview;
+  hash: { hash: string; files: number; bytes: number };
+  import: Omit<ImportedModel, 'dir'>;
+}
+
+/** What a failed job reports: the error's class name decides how the API reports it (bad input or a failure). */
+export interface FileJobError {
+  name: string;
+  message: string;
+}
+
+/** The model file among an upload's files: a .keras, else the TF.js model.json (it names its weight files), else JSON. */
+function mainModelFile(dir: string): string {
+  const files: string[] = [];
+  const walk = (d: string) => {
+    for (const name of readdirSync(d).sort()) {
+      const p = join(d, name);
+      if (statSync(p).isDirectory()) walk(p);
+      else files.push(p);
+    }
+  };
+  walk(dir);
+  if (files.length === 0) throw Object.assign(new Error('The upload holds no files.'), { name: 'ImportError' });
+  const isTfjs = (p: string) => statSync(p).size < 64 * 1024 ** 2 && readFileSync(p, 'utf8').includes('"modelTopology"');
+  return files.find((p) => p.endsWith('.keras')) ?? files.find((p) => p.endsWith('.json') && isTfjs(p)) ?? files.find((p) => p.endsWith('.json')) ?? files[0]!;
+}
+
+export async function runFileJob(job: FileJob): Promise<FileJobResults[FileJob['type']]> {
+  switch (job.type) {
+    case 'preview': return previewData(job.data, job.path);
+    case 'hash': return hashData(job.path);
+    case 'import': {
+      const main = mainModelFile(job.dir);
+      const result = await importModelFile(main);
+      writeImport(result, join(job.dir, 'imported'));
+      return { source: result.source, spec: result.spec, warnings: result.warnings, issues: result.issues, hasWeights: result.weights !== null, weightsNote: result.weightsNote };
+    }
+    default: {
+      const never: never = job;
+      throw new Error(`unknown file job ${JSON.stringify(never)}`);
+    }
+  }
+}
