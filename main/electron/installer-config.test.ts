@@ -1,7 +1,8 @@
 // electron-builder.yml against issue #6's requirements, offline (no Electron or electron-builder download): the
 // targets and architectures, the native tfjs-node binding and the wasm files unpacked from the asar, the icons
-// present and well-formed, the resources main.ts reads when packaged, and `npm run dist`.
-// Schema validation against electron-builder's own scheme.json: `node scripts/check-installer-config.mjs`.
+// present and well-formed, the resources main.ts reads when packaged, `npm run dist`, and the Electron fuses (issue #13).
+// Schema validation against electron-builder's own scheme.json, and that electron-builder flips each fuse set here:
+// `node scripts/check-installer-config.mjs`.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
@@ -81,4 +82,29 @@ test('icons exist and are well-formed: PNG 1024 px, ICO with a 256 px entry, ICN
   assert.match(block('mac'), /icon: assets\/icon\.icns/);
   assert.match(block('linux'), /icon: assets\/icons/);
   assert.ok(existsSync(join(root, 'assets/icon.svg')), 'the source the icons are rendered from');
+});
+
+test('fuses: no run-as-node, NODE_OPTIONS or --inspect; cookies encrypted; app code only from an integrity-checked asar', () => {
+  const fuses = Object.fromEntries(
+    block('electronFuses').split('\n').slice(1).filter((l) => l.trim() !== '').map((l) => {
+      const m = /^ {2}(\w+): (true|false)$/.exec(l);
+      assert.ok(m, `expected "  name: true|false" under electronFuses, received ${JSON.stringify(l)}`);
+      return [m[1]!, m[2] === 'true'];
+    }),
+  );
+  assert.deepEqual(fuses, {
+    runAsNode: false,
+    enableCookieEncryption: true,
+    enableNodeOptionsEnvironmentVariable: false,
+    enableNodeCliInspectArguments: false,
+    enableEmbeddedAsarIntegrityValidation: true,
+    onlyLoadAppFromAsar: true,
+    grantFileProtocolExtraPrivileges: false,
+    resetAdHocDarwinSignature: true,
+  });
+  // The integrity fuse needs the hash electron-builder writes at packaging, and Windows support needs Electron >= 30.
+  assert.doesNotMatch(yml, /^\s*disableAsarIntegrity:\s*true/m, 'electron-builder must write the asar header hash');
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { devDependencies: Record<string, string> };
+  const major = Number(/^\D*(\d+)/.exec(pkg.devDependencies.electron ?? '')?.[1]);
+  assert.ok(major >= 30, `expected Electron >= 30 (ASAR integrity on Windows, the file-protocol fuse), received ${pkg.devDependencies.electron}`);
 });

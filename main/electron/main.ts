@@ -2,18 +2,21 @@
  * The Electron main process: one window with the security defaults written out, the studio API over IPC
  * (one handler per call, sender checked, arguments validated by the service's schemas), events pushed to the
  * window. Training and prediction run in worker threads started by the service; this thread never loads TensorFlow.
+ * The page comes from app://studio (app-protocol.ts), never from file://.
  * Bundled by scripts/build-electron.mjs into dist/electron/main.mjs.
  */
-import { app, BrowserWindow, dialog, ipcMain, session } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, protocol, session } from 'electron';
 import type { IpcMainInvokeEvent } from 'electron';
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { API_METHODS, IPC_EVENT_CHANNEL, ipcChannel } from '../../shared/api-methods.js';
 import type { IpcReply } from '../../shared/api-methods.js';
 import { ApiError } from '../../shared/api.js';
 import { StudioService } from '../studio/studio-service.js';
 import { setWorkerEntry } from '../training-host.js';
+import { setFileWorkerEntry } from '../studio/off-thread.js';
+import { APP_SCHEME, APP_SCHEME_PRIVILEGES, serveAppRequest, STUDIO_PAGE_URL } from './app-protocol.js';
 import { isTrustedSender } from './sender-check.js';
 import { denyWindowOpen, isNavigationAllowed, refusePermission, refusePermissionCheck, studioWebPreferences } from './security.js';
 
@@ -21,20 +24,27 @@ const here = dirname(fileURLToPath(import.meta.url));
 // In the repository: dist/electron/ → repo root. Packaged: resources/app.asar/dist/electron → app root, with
 // assets/ unpacked beside it (electron-builder.yml).
 const appRoot = resolve(here, '..', '..');
-const rendererIndex = join(appRoot, 'dist', 'renderer', 'index.html');
-const rendererUrl = pathToFileURL(rendererIndex).href;
+const rendererDir = join(appRoot, 'dist', 'renderer');
+
+// Chromium fixes its scheme list at start-up: this has to run before 'ready', at module load.
+protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: APP_SCHEME_PRIVILEGES }]);
 
 // Tests and power users keep projects and runs elsewhere (e.g. one temporary folder per Playwright test).
 if (process.env.RNN_STUDIO_USER_DATA) app.setPath('userData', resolve(process.env.RNN_STUDIO_USER_DATA));
 setWorkerEntry(join(here, 'worker.mjs'));
+setFileWorkerEntry(join(here, 'file-worker.mjs'));
 
 let win: BrowserWindow | null = null;
 
 /** Only our own page, in our own window, may call the API. */
 function checkSender(event: IpcMainInvokeEvent): void {
   const url = event.senderFrame?.url ?? '';
-  if (!isTrustedSender(win !== null && event.sender === win.webContents, url, rendererUrl)) {
-    throw new ApiError(`Refused an API call from ${JSON.stringify(url)}: only the studio window may call it.`, 'invalid-argument');
+  const fromWindow = win !== null && event.sender === win.webContents;
+  if (!isTrustedSender(fromWindow, url)) {
+    throw new ApiError(
+      `Refused an API call: expected the studio window showing ${STUDIO_PAGE_URL}, received a call from ${fromWindow ? 'that window' : 'another web contents'} showing ${JSON.stringify(url)}.`,
+      'invalid-argument',
+    );
   }
 }
 
@@ -62,11 +72,12 @@ function createWindow(service: StudioService): void {
     forward();
     win = null;
   });
-  void win.loadFile(rendererIndex);
+  void win.loadURL(STUDIO_PAGE_URL);
 }
 
 async function main(): Promise<void> {
   await app.whenReady();
+  protocol.handle(APP_SCHEME, (request) => serveAppRequest(request, rendererDir));
   // The studio needs no camera, microphone, notifications or geolocation: refuse every permission request.
   session.defaultSession.setPermissionRequestHandler(refusePermission);
   session.defaultSession.setPermissionCheckHandler(refusePermissionCheck);

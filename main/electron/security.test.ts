@@ -29,10 +29,15 @@ test('webPreferences: context isolation, sandbox, no Node integration anywhere, 
 
 test('no new windows, no navigation away, every permission refused', () => {
   assert.deepEqual(denyWindowOpen(), { action: 'deny' });
-  const page = 'file:///app/dist/renderer/index.html';
+  const page = 'app://studio/index.html';
   assert.equal(isNavigationAllowed(page, page), true, 'a reload of the same page');
-  for (const url of ['https://example.com/', 'http://127.0.0.1:5178/', 'file:///etc/passwd', `${page}.evil.html`, 'javascript:alert(1)', 'data:text/html,<script>1</script>']) {
+  assert.equal(isNavigationAllowed(`${page}#runs`, `${page}#runs`), true, 'a reload keeps its fragment');
+  for (const url of ['https://example.com/', 'http://127.0.0.1:5178/', 'file:///etc/passwd', `${page}.evil.html`, 'app://studio/other.html', 'app://evil/index.html', 'javascript:alert(1)', 'data:text/html,<script>1</script>']) {
     assert.equal(isNavigationAllowed(url, page), false, url);
+  }
+  // A window that shows anything but the studio page on app:// (the old file:// page, a remote page) may not reload it.
+  for (const other of ['file:///app/dist/renderer/index.html', 'https://example.com/', 'app://evil/index.html']) {
+    assert.equal(isNavigationAllowed(other, other), false, `reload of ${other}`);
   }
   for (const permission of ['media', 'geolocation', 'notifications', 'openExternal', 'clipboard-read']) {
     let granted: boolean | null = null;
@@ -56,7 +61,18 @@ test('main.ts applies exactly these settings and checks every IPC call', () => {
   assert.match(main, /for \(const method of API_METHODS\) \{\s*ipcMain\.handle\(ipcChannel\(method\)/);
   assert.match(main, /checkSender\(event\);\s*return \{ ok: true, result: await service\.call\(method, params\) \};/);
   assert.doesNotMatch(main, /loadURL\(\s*['"`]https?:/, 'no remote content is loaded');
-  assert.match(main, /win\.loadFile\(rendererIndex\)/);
+});
+
+test('main.ts serves the page from the privileged app:// scheme, never from file://', () => {
+  const main = source('main/electron/main.ts');
+  // Registered at module load (column 0, outside any function): Chromium only accepts it before 'ready'.
+  assert.match(main, /^protocol\.registerSchemesAsPrivileged\(\[\{ scheme: APP_SCHEME, privileges: APP_SCHEME_PRIVILEGES \}\]\);$/m);
+  assert.ok(main.indexOf('protocol.registerSchemesAsPrivileged(') < main.indexOf('async function main('), 'registered before main() runs');
+  assert.match(main, /await app\.whenReady\(\);\s*protocol\.handle\(APP_SCHEME, \(request\) => serveAppRequest\(request, rendererDir\)\);/, 'handled before any window exists');
+  assert.match(main, /const rendererDir = join\(appRoot, 'dist', 'renderer'\);/);
+  assert.match(main, /win\.loadURL\(STUDIO_PAGE_URL\)/);
+  assert.doesNotMatch(main, /loadFile\(|pathToFileURL|['"`]file:/, 'nothing is loaded from or compared with a file:// URL');
+  assert.match(main, /if \(!isTrustedSender\(fromWindow, url\)\)/, 'the sender check takes no page URL: it knows only app://studio');
 });
 
 test('the preload exposes one function per API method and onEvent, never ipcRenderer itself', () => {
@@ -68,7 +84,7 @@ test('the preload exposes one function per API method and onEvent, never ipcRend
   assert.ok(API_METHODS.length >= 10);
 });
 
-test('the page has a CSP without remote or inline scripts (it applies in Electron, where pages come from files)', () => {
+test('the page has a CSP without remote or inline scripts (in Electron the app:// response adds a stricter one)', () => {
   const html = source('renderer/index.html');
   const csp = /<meta http-equiv="Content-Security-Policy" content="([^"]+)"/.exec(html)?.[1];
   assert.ok(csp, 'renderer/index.html has a CSP meta tag');

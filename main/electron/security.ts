@@ -3,6 +3,7 @@
  * tested without an Electron binary (security.test.ts) and main.ts applies exactly what is tested.
  * Checklist: https://www.electronjs.org/docs/latest/tutorial/security
  */
+import { isStudioPageUrl } from './app-protocol.js';
 
 /** webPreferences of the studio window: isolated, sandboxed, no Node in the page or its workers, web security on. */
 export function studioWebPreferences(preloadPath: string) {
@@ -27,9 +28,12 @@ export function denyWindowOpen(): { action: 'deny' } {
   return { action: 'deny' };
 }
 
-/** Navigation is allowed only to the page already shown (a reload); anything else, remote or local, is prevented. */
+/**
+ * Navigation is allowed only to the page already shown (a reload), and only when that is the studio page on its
+ * app:// origin: a window that somehow shows anything else, a file:// page included, cannot even reload it.
+ */
 export function isNavigationAllowed(targetUrl: string, currentUrl: string): boolean {
-  return targetUrl === currentUrl;
+  return targetUrl === currentUrl && isStudioPageUrl(targetUrl);
 }
 
 /** Permission requests and checks (camera, microphone, notifications, geolocation, …): always refused. */
