@@ -12,6 +12,7 @@ import type { RunEstimate } from './estimate.js';
 import type { ReplayReport, RunProvenance } from './replay.js';
 import type { BatchRecord, EpochRecord, RunStatus, TrainResult } from './training-records.js';
 import type { LayerInfo, SpecIssue } from './shape-inference.js';
+import { MAX_SPEC_DEPTH, nestingDepth } from './shape-inference.js';
 import { API_METHODS } from './api-methods.js';
 import type { ApiMethod } from './api-methods.js';
 
@@ -202,12 +203,14 @@ const uploadIdSchema = z.string().regex(/^[A-Za-z0-9_-][A-Za-z0-9._-]{0,99}$/, '
 const base64 = z.string().refine((s) => s.length % 4 === 0 && /^[A-Za-z0-9+/]*={0,2}$/.test(s), {
   message: 'must be base64 (A–Z, a–z, 0–9, +, / and = padding, a multiple of 4 characters long)',
 });
+/** A spec nested deeper than any real one (MAX_SPEC_DEPTH) is refused before anything walks it recursively. */
+const shallow = (v: unknown) => nestingDepth(v, MAX_SPEC_DEPTH + 1) <= MAX_SPEC_DEPTH;
 const specSchema = z.looseObject({
   format: z.number(),
   name: z.string().max(200),
   input: z.looseObject({ kind: z.string() }),
   layers: z.array(z.looseObject({ className: z.string().max(100) })).max(200),
-}) as unknown as z.ZodType<ModelSpec>;
+}).refine(shallow, { message: `must nest at most ${MAX_SPEC_DEPTH} levels deep` }) as unknown as z.ZodType<ModelSpec>;
 const dataSchema = z.looseObject({ kind: z.enum(['text', 'timeseries']), path: z.string().min(1).max(4096) }) as unknown as z.ZodType<DataSpec>;
 
 export const API_SCHEMAS = {
@@ -217,7 +220,7 @@ export const API_SCHEMAS = {
   uploadData: z.object({
     name: z.string().min(1).max(200),
     files: z.array(z.object({
-      relativePath: z.string().min(1).max(1000),
+      relativePath: z.string().min(1).max(1000).refine((n) => !n.includes('\0'), { message: 'must not contain a NUL character' }),
       /** Where this piece goes in the file: the bytes of that file already sent (0 for a new file). */
       offset: z.number().int().min(0).max(MAX_UPLOAD_BYTES).optional(),
       contentBase64: base64,

@@ -412,7 +412,12 @@ export class StudioService {
 
     listSamples: async () => this.sampleSpecs(),
 
-    previewData: async ({ data }) => offThread({ type: 'preview', data, path: this.resolveDataPath(data.path) }),
+    previewData: async ({ data }) => {
+      const path = this.resolveDataPath(data.path);
+      // Answered here, without starting a worker: a burst of previews of a missing path costs nothing.
+      if (!existsSync(path)) throw new DataError(`expected a readable file or folder at ${path}, received an error: nothing exists at this path.`, { file: path });
+      return offThread({ type: 'preview', data, path });
+    },
 
     uploadData: async ({ name, files, uploadId, more }) => {
       let id = uploadId;
@@ -633,6 +638,11 @@ export class StudioService {
       sizes.set(inside, have + length);
       return { target, inside, offset, base64: f.contentBase64 };
     });
+    // A name that is a file and also a folder of another (`a` and `a/b`) cannot both be stored: say so before writing.
+    const names = [...sizes.keys()];
+    const asFolders = new Set(names.flatMap((n) => n.split(sep).slice(0, -1).map((_, i, parts) => parts.slice(0, i + 1).join(sep))));
+    const clash = names.find((n) => asFolders.has(n));
+    if (clash) throw new ApiError(`Upload file names must not use a file as a folder: ${JSON.stringify(clash)} is a file and also a folder of another file in this upload.`, 'invalid-argument');
     if (callBytes > UPLOAD_CHUNK_BYTES) throw new ApiError(`One uploadData call carries at most ${UPLOAD_CHUNK_BYTES / 1024 ** 2} MiB of content; received ${callBytes} bytes. Send the rest in further calls with the upload id.`, 'invalid-argument');
     if (u.bytes + callBytes > MAX_UPLOAD_BYTES) throw new ApiError(`Uploads are limited to ${MAX_UPLOAD_BYTES / 1024 ** 3} GiB; received more than that in ${sizes.size} file(s). Put larger data on the training machine and give its path.`, 'invalid-argument');
     try {
@@ -655,7 +665,9 @@ export class StudioService {
       // A failed write (a full disk) ends the upload: its partial files are removed, never trained on.
       this.uploads.delete(id);
       rmSync(u.dir, { recursive: true, force: true });
-      throw new ApiError(`The upload could not be stored: ${e instanceof Error ? e.message : String(e)}. Nothing of it was kept; free some disk space and upload again.`, 'failed');
+      const code = (e as NodeJS.ErrnoException).code;
+      const full = code === 'ENOSPC' || code === 'EDQUOT' || (e instanceof Error && e.message.startsWith('ENOSPC'));
+      throw new ApiError(`The upload could not be stored (${full ? 'the disk is full' : code ?? (e instanceof Error ? e.message : String(e))}). Nothing of it was kept${full ? '; free some disk space and upload again' : ''}.`, 'failed');
     }
     u.bytes += callBytes;
     if (!more) u.done = true;

@@ -186,9 +186,11 @@ export async function startWebServer(opts: WebServerOptions = {}): Promise<WebSe
       void (async () => {
         let reply: WireMessage;
         try {
-          const msg = JSON.parse(raw.toString()) as { id?: unknown; method?: unknown; params?: unknown };
-          if (typeof msg.id !== 'number' || typeof msg.method !== 'string') throw new ApiError('Expected a request {"id": number, "method": string, "params": object}.', 'invalid-argument');
-          id = msg.id;
+          const msg = JSON.parse(raw.toString()) as { id?: unknown; method?: unknown; params?: unknown } | null;
+          // The id first: a request with a usable id gets its error under that id, whatever else is wrong with it.
+          const hasId = typeof msg?.id === 'number' && Number.isFinite(msg.id);
+          if (hasId) id = msg!.id as number;
+          if (!hasId || typeof msg?.method !== 'string') throw new ApiError('Expected a request {"id": number, "method": string, "params": object}.', 'invalid-argument');
           reply = { id, result: await service.call(msg.method as never, msg.params) };
         } catch (e) {
           const err = e instanceof ApiError ? e : new ApiError(e instanceof SyntaxError ? `Malformed request: ${e.message}` : String(e), 'invalid-argument');
