@@ -49,3 +49,26 @@ test('Bidirectional merge modes explained with the shapes', () => {
   }
   assert.equal(mergeModeNote(base([])?.layers[0], undefined), null);
 });
+
+test('a classifier loss on a forecaster is fixed by the loss, not by a sigmoid output; on text by Dense(1, sigmoid)', () => {
+  const forecaster: ModelSpec = {
+    format: 1, name: 'f', input: { kind: 'floats', timesteps: 36, features: 3 },
+    layers: [{ className: 'GRU', config: { units: 4 } }, { className: 'Dense', config: { units: 1 } }],
+    training: { loss: 'binaryCrossentropy', metrics: ['accuracy'] },
+    data: { kind: 'timeseries', path: '/x.csv', target: 'temperature', lookback: 72, step: 2, delay: 24 },
+  };
+  const a = analyzeModel(forecaster);
+  const issue = a.issues.find((i) => /^binaryCrossentropy expects/.test(i.message))!;
+  const [fix] = quickFixesFor(issue, forecaster, a);
+  assert.equal(fix?.label, 'Use meanAbsoluteError (forecasting)');
+  const fixed = fix!.apply(forecaster);
+  assert.equal(fixed.training?.loss, 'meanAbsoluteError');
+  assert.deepEqual(fixed.training?.metrics, []);
+  assert.equal(analyzeModel(fixed).valid, true);
+
+  const classifier = base([{ className: 'Embedding', config: { inputDim: 100, outputDim: 8 } }, { className: 'LSTM', config: { units: 4 } }, { className: 'Dense', config: { units: 3 } }]);
+  const b = analyzeModel(classifier);
+  const [textFix] = quickFixesFor(b.issues.find((i) => /^binaryCrossentropy expects/.test(i.message))!, classifier, b);
+  assert.equal(textFix?.label, 'Make it Dense(1, sigmoid)');
+  assert.equal(analyzeModel(textFix!.apply(classifier)).valid, true);
+});

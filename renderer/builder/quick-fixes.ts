@@ -7,6 +7,7 @@ import { isBidirectional } from '../../shared/model-spec.js';
 import type { LayerSpec, ModelSpec } from '../../shared/model-spec.js';
 import { createLayer, insertLayer, setLayerParam } from './spec-edits.js';
 import { syncSeriesInputShape } from '../data/data-edits.js';
+import { setLoss } from '../training/training-edits.js';
 
 export interface QuickFix {
   label: string;
@@ -76,6 +77,14 @@ export function quickFixFor(issue: SpecIssue, spec: ModelSpec, analysis: ModelAn
     const index = Number(inputDim[1]);
     const vocab = spec.input.vocabSize;
     return { label: `Set inputDim to ${vocab}`, apply: (s) => setLayerParam(s, index, 'inputDim', vocab) };
+  }
+  // A classifier's loss on a forecaster: the remedy is the loss, not a sigmoid that would squash every forecast into (0, 1).
+  if (/^(binaryCrossentropy|sparseCategoricalCrossentropy) expects the last layer/.test(issue.message) && spec.data?.kind === 'timeseries') {
+    return { label: 'Use meanAbsoluteError (forecasting)', apply: (s) => setLoss(s, 'meanAbsoluteError') };
+  }
+  if (/^binaryCrossentropy expects the last layer/.test(issue.message) && issue.layerIndex !== null && spec.layers[issue.layerIndex]?.className === 'Dense') {
+    const index = issue.layerIndex;
+    return { label: 'Make it Dense(1, sigmoid)', apply: (s) => setLayerParam(setLayerParam(s, index, 'units', 1), index, 'activation', 'sigmoid') };
   }
   if ((issue.path === 'input.timesteps' || issue.path === 'input.features') && spec.data?.kind === 'timeseries') {
     return { label: 'Match the input to the data settings', apply: (s) => syncSeriesInputShape(s) };

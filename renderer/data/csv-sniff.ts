@@ -73,8 +73,35 @@ export function classifyColumns(header: readonly string[], rows: readonly (reado
   return { numeric, dateColumn };
 }
 
-/** Header and column kinds from the start of a CSV file's text. */
-export function sniffCsv(text: string): { header: string[]; kinds: ColumnKinds } {
+/**
+ * Columns that hold prose (a review, a message): not numbers, not dates, and on average at least three words or 20
+ * characters. A label column ("pos", "spam") is short and stays out.
+ */
+export function textColumns(header: readonly string[], rows: readonly (readonly string[])[], kinds: ColumnKinds): string[] {
+  return header.filter((name, c) => {
+    if (kinds.numeric.includes(name) || kinds.dateColumn === name) return false;
+    const values = rows.map((r) => r[c] ?? '').filter((v) => v.trim() !== '');
+    if (values.length === 0) return false;
+    const words = values.reduce((n, v) => n + v.trim().split(/\s+/).length, 0) / values.length;
+    const chars = values.reduce((n, v) => n + v.length, 0) / values.length;
+    return words >= 3 || chars >= 20;
+  });
+}
+
+/**
+ * What a single file is for, read off its first rows: a prose column makes it a text-classification file; numeric
+ * columns without prose make it a time series (a date column is usual but not required). null when the rows say
+ * neither (an empty or unparsable start): the caller keeps what the project had.
+ */
+export function inferDataKind(sniffed: { kinds: ColumnKinds; textColumns: string[] }): 'text' | 'timeseries' | null {
+  if (sniffed.textColumns.length > 0) return 'text';
+  if (sniffed.kinds.numeric.length > 0) return 'timeseries';
+  return null;
+}
+
+/** Header, column kinds and prose columns from the start of a CSV file's text. */
+export function sniffCsv(text: string): { header: string[]; kinds: ColumnKinds; textColumns: string[] } {
   const [header = [], ...rows] = parseCsvHead(text);
-  return { header, kinds: classifyColumns(header, rows) };
+  const kinds = classifyColumns(header, rows);
+  return { header, kinds, textColumns: textColumns(header, rows, kinds) };
 }

@@ -2,9 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ModelSpec } from '../../shared/model-spec.js';
 import { analyzeModel } from '../../shared/shape-inference.js';
-import { adoptSeriesColumns, setDataKind, setSeriesData, setTokenInput, truncatedShare } from './data-edits.js';
+import { adoptSeriesColumns, setDataKind, setDataPath, setSeriesData, setTokenInput, truncatedShare } from './data-edits.js';
 import { checkDataSettings } from './data-checks.js';
-import { classifyColumns, parseCsvHead, sniffCsv } from './csv-sniff.js';
+import { classifyColumns, inferDataKind, parseCsvHead, sniffCsv } from './csv-sniff.js';
 
 const forecast: ModelSpec = {
   format: 1,
@@ -63,7 +63,7 @@ test('data checks catch fractions that leave nothing to train on and a missing t
   const bad = setSeriesData(forecast, { trainFraction: 0.8, valFraction: 0.3, target: '' });
   assert.deepEqual(checkDataSettings(bad).map((i) => i.field).sort(), ['target', 'trainFraction']);
   assert.equal(checkDataSettings({ ...forecast, data: undefined })[0]!.field, 'path');
-  const text = setDataKind(forecast, 'text');
+  const text = setDataKind({ ...forecast, data: { ...forecast.data!, path: '' } as ModelSpec['data'] }, 'text');
   assert.ok(checkDataSettings(text).some((i) => i.field === 'path'), 'a text section without a path');
 });
 
@@ -83,4 +83,38 @@ test('the CSV sniffer takes the delimiter from the header line, as the server do
   assert.deepEqual(parseCsvHead('a\tb\n1\t2\n'), [['a', 'b'], ['1', '2']]);
   assert.deepEqual(parseCsvHead('"x;y",b\n1,2\n'), [['x;y', 'b'], ['1', '2']]);
   assert.deepEqual(sniffCsv('date|a|b\n2020-01-01|1|2\n2020-01-02|3|4\n').kinds, { numeric: ['a', 'b'], dateColumn: 'date' });
+});
+
+test('the kind follows the file: prose makes text, numbers make a series; the loss follows the task and the file stays', () => {
+  const cases: [string, 'text' | 'timeseries' | null][] = [
+    ['date,pressure,temperature,wind\n2020-01-01,1016.6,4.0,3\n2020-01-02,1016.7,3.9,2\n', 'timeseries'],
+    ['t,load\n1,0.5\n2,0.7\n', 'timeseries'],
+    ['review,label\n"a slow, dull film with no heart",neg\n"the best thing I saw this year",pos\n', 'text'],
+    ['text,label\nFree entry in a weekly competition to win,spam\nOk see you later then,ham\n', 'text'],
+    ['', null],
+    ['a,b\nx,y\n', null],
+  ];
+  for (const [csv, kind] of cases) assert.equal(inferDataKind(sniffCsv(csv)), kind, csv);
+
+  // A numeric CSV imported into a text project: the kind, the input and the loss all become a forecaster's.
+  const text = setDataKind(forecast, 'text');
+  assert.equal(text.training?.loss, 'binaryCrossentropy');
+  assert.deepEqual(text.training?.metrics, ['accuracy']);
+  const series = setDataPath(text, '/up/weather.csv', 'timeseries');
+  assert.equal(series.training?.loss, 'meanAbsoluteError');
+  assert.equal(series.input.kind, 'floats');
+  // Switching the kind and back keeps the file (it is the same file, read another way).
+  assert.equal(setDataKind(series, 'text').data?.path, '/up/weather.csv');
+  assert.equal(setDataKind(setDataKind(series, 'text'), 'timeseries').data?.path, '/up/weather.csv');
+  // A regression loss the user chose (MSE) is kept when it already fits the task.
+  const mse = { ...forecast, training: { loss: 'meanSquaredError' as const } };
+  assert.equal(setDataKind(setDataKind(mse, 'text'), 'timeseries').training?.loss, 'meanAbsoluteError', 'text went through binaryCrossentropy');
+  assert.equal(setDataPath(mse, '/x.csv', 'timeseries').training?.loss, 'meanSquaredError');
+});
+
+test('the forecast target is the column forecasts are usually of, else the last one', () => {
+  const pick = (numeric: string[]) => (adoptSeriesColumns(forecast, { numeric, dateColumn: 'date' }).data as { target: string }).target;
+  assert.equal(pick(['p (mbar)', 'T (degC)', 'rh (%)', 'wv (m/s)']), 'T (degC)');
+  assert.equal(pick(['precipitation', 'temp_max', 'temp_min', 'wind']), 'temp_max');
+  assert.equal(pick(['a', 'b']), 'b');
 });

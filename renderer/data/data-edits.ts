@@ -4,6 +4,8 @@
  * reporting a mismatch after every keystroke.
  */
 import type { DataSpec, ModelSpec, TextDataSpec, TimeSeriesDataSpec, TokenInputSpec } from '../../shared/model-spec.js';
+import { resolveTraining } from '../../shared/model-spec.js';
+import { setLoss } from '../training/training-edits.js';
 
 /** input.timesteps = ceil(lookback / step) and input.features = the feature columns (target included). */
 export function syncSeriesInputShape(spec: ModelSpec): ModelSpec {
@@ -48,16 +50,35 @@ export function setTokenInput(spec: ModelSpec, patch: Partial<Omit<TokenInputSpe
   return { ...spec, input, layers };
 }
 
-/** Switches between text and time-series data; the input kind follows, the old path is kept only for the same kind. */
+/** The losses of each task: a classifier's loss on a forecaster (or the reverse) is never what the user meant. */
+const CLASSIFICATION_LOSSES = new Set(['binaryCrossentropy', 'sparseCategoricalCrossentropy']);
+
+/**
+ * Switches between text and time-series data. The input kind follows, and so does the loss when it belongs to the
+ * other task (a forecaster trains with MAE, as in Chollet 6.3; a classifier with binary crossentropy). The file is
+ * kept: it is the same file, read another way, and the preview says at once whether that works.
+ */
 export function setDataKind(spec: ModelSpec, kind: DataSpec['kind']): ModelSpec {
   if (spec.data?.kind === kind) return spec;
+  const path = spec.data?.path ?? '';
+  const loss = resolvedLoss(spec);
   if (kind === 'text') {
     const input = spec.input.kind === 'tokens' ? spec.input : { kind: 'tokens' as const, vocabSize: 10000, length: 100 };
-    return { ...spec, input, data: { kind: 'text', path: '', format: 'auto', encoding: 'auto', padding: 'pre', truncating: 'pre', valFraction: 0.2, testFraction: 0 } };
+    const next: ModelSpec = { ...spec, input, data: { kind: 'text', path, format: 'auto', encoding: 'auto', padding: 'pre', truncating: 'pre', valFraction: 0.2, testFraction: 0 } };
+    return CLASSIFICATION_LOSSES.has(loss) ? next : setLoss(next, 'binaryCrossentropy');
   }
-  const data: TimeSeriesDataSpec = { kind: 'timeseries', path: '', target: '', lookback: 72, step: 2, delay: 24, trainFraction: 0.5, valFraction: 0.25 };
+  const data: TimeSeriesDataSpec = { kind: 'timeseries', path, target: '', lookback: 72, step: 2, delay: 24, trainFraction: 0.5, valFraction: 0.25 };
   const input = spec.input.kind === 'floats' ? spec.input : { kind: 'floats' as const, timesteps: 36, features: 1 };
-  return syncSeriesInputShape({ ...spec, input, data });
+  const next = syncSeriesInputShape({ ...spec, input, data });
+  return CLASSIFICATION_LOSSES.has(loss) ? setLoss(next, 'meanAbsoluteError') : next;
+}
+
+function resolvedLoss(spec: ModelSpec): string {
+  try {
+    return resolveTraining(spec).loss;
+  } catch {
+    return spec.training?.loss ?? 'binaryCrossentropy';
+  }
 }
 
 /** Points the data section at a new file or folder (an upload or a picked path), keeping the other settings. */
@@ -72,7 +93,9 @@ export function adoptSeriesColumns(spec: ModelSpec, columns: { numeric: string[]
   // No numeric column recognised: fall back to the server's default (every numeric column) and let it report.
   if (columns.numeric.length === 0) return setSeriesData(spec, { dateColumn: columns.dateColumn, features: undefined });
   const keepTarget = columns.numeric.includes(spec.data.target);
-  const target = keepTarget ? spec.data.target : columns.numeric[columns.numeric.length - 1]!;
+  // What forecasts are usually of (Jena's "T (degC)", Seattle's temp_max, a price, a load); else the last column.
+  const likely = columns.numeric.find((c) => /temp|degc|target|price|load|sales|demand|^y$|value/i.test(c));
+  const target = keepTarget ? spec.data.target : likely ?? columns.numeric[columns.numeric.length - 1]!;
   return setSeriesData(spec, { features: columns.numeric, target, dateColumn: columns.dateColumn });
 }
 

@@ -11,7 +11,7 @@ import { useStudio } from '../state/studio-state.js';
 import { checkDataSettings } from './data-checks.js';
 import type { DataIssue } from './data-checks.js';
 import { adoptSeriesColumns, setDataKind, setDataPath, setSeriesData, setTextData, setTokenInput } from './data-edits.js';
-import { classifyColumns, sniffCsv } from './csv-sniff.js';
+import { classifyColumns, inferDataKind, sniffCsv } from './csv-sniff.js';
 import type { ColumnKinds } from './csv-sniff.js';
 import { DataPreviewView } from './data-preview-view.js';
 import { forgetPreviews, useDataPreview } from './use-preview.js';
@@ -86,8 +86,9 @@ function DataSource() {
     setError(null);
     try {
       const selection = selectUpload(folder ? list : list.slice(0, 1), folder);
-      const kind: DataSpec['kind'] = folder ? 'text' : data?.kind ?? 'text';
-      const head = !folder && kind === 'timeseries' ? sniffCsv(await list[0]!.slice(0, 64 * 1024).text()) : null;
+      // The file says what it is for (prose → text, numbers → a series); when its start says neither, the model's input does.
+      const head = folder ? null : sniffCsv(await list[0]!.slice(0, 64 * 1024).text());
+      const kind: DataSpec['kind'] = folder ? 'text' : (head && inferDataKind(head)) ?? (spec.input.kind === 'floats' ? 'timeseries' : 'text');
       setBusy(`Uploading ${selection.files.length} file${selection.files.length === 1 ? '' : 's'} (${formatBytes(selection.bytes)})…`);
       const { path } = await sendUpload(api, selection, setProgress);
       const payload = selection;
@@ -96,10 +97,10 @@ function DataSource() {
       edit((s) => {
         let next = setDataPath(s, path, kind);
         if (next.data?.kind === 'text') next = setTextData(next, { format: folder ? 'auto' : 'csv' });
-        if (head) next = adoptSeriesColumns(next, head.kinds);
+        if (head && next.data?.kind === 'timeseries') next = adoptSeriesColumns(next, head.kinds);
         return next;
       });
-      notify('success', `Imported ${payload.name}.`);
+      notify('success', `Imported ${payload.name} as ${kind === 'timeseries' ? 'a time series' : 'text'}${!folder && kind !== data?.kind && data ? ` (was ${data.kind === 'timeseries' ? 'time series' : 'text'}: the file's columns say so)` : ''}.`);
     } catch (e) {
       setError(errorMessage(e));
     } finally {
@@ -139,11 +140,16 @@ function DataSource() {
       </Field>
       {current ? <p className="field-help">{current.description}</p> : null}
       {samplesError ? <div className="error-box" data-testid="samples-error">{samplesError}</div> : null}
-      <Field label="Data kind" help="Text classification (token ids) or time-series forecasting (float windows). Changing it resets the data settings.">
+      <Field label="Data kind" help="Text classification (token ids) or time-series forecasting (float windows). An imported file sets it from its columns; changing it keeps the file and resets the other data settings, and the loss follows the task.">
         {(id) => (
           <Select<DataSpec['kind']> id={id} testId="data-kind" value={data?.kind ?? ''} placeholder="Choose…"
             options={[{ value: 'text', label: 'Text classification' }, { value: 'timeseries', label: 'Time series' }]}
-            onChange={(k) => edit((s) => setDataKind(s, k))} />
+            onChange={(k) => edit((s) => {
+              // The same file, read the other way: a CSV already looked at gets its columns back at once.
+              const next = setDataKind(s, k);
+              const columns = next.data ? sniffed.get(next.data.path) : undefined;
+              return next.data?.kind === 'timeseries' && columns ? adoptSeriesColumns(next, columns) : next;
+            })} />
         )}
       </Field>
       <div className="import-row">

@@ -1,0 +1,58 @@
+// The second step a new user takes, in the real browser at both window sizes: importing the other data kind into a
+// fresh project. The file decides the kind (a numeric CSV is a series, prose is text), the loss follows the task, and
+// switching the kind back and forth keeps the file.
+import { test, expect, repoRoot } from './fixtures';
+import { join } from 'node:path';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+const weatherCsv = join(repoRoot, 'assets', 'samples', 'seattle-weather-hourly-normals.csv');
+
+for (const size of [{ width: 1440, height: 900 }, { width: 1024, height: 700 }]) {
+  test(`a numeric CSV imported into a new project makes it a forecaster, and the kind can switch back and forth (${size.width}×${size.height})`, async ({ studioApp }, testInfo) => {
+    const { studio, page } = studioApp;
+    await page.setViewportSize(size);
+    await studio.byTestId('project-new').click();
+    await studio.confirmGuardIfShown();
+    await studio.openTab('data');
+    // A new project starts as a text classifier with no data; the CSV's columns say it is a time series.
+    await studio.byTestId('data-import-file').setInputFiles(weatherCsv);
+    await expect(studio.byTestId('data-kind')).toHaveValue('timeseries');
+    await expect(studio.byTestId('series-chart')).toBeVisible();
+    await expect(studio.byTestId('data-target')).toHaveValue('temperature');
+    const path = await studio.byTestId('data-path').textContent();
+    expect(path).toMatch(/seattle-weather-hourly-normals\.csv$/);
+    await page.screenshot({ path: testInfo.outputPath(`csv-kind-${size.width}.png`) });
+
+    await studio.openTab('training');
+    await expect(studio.byTestId('training-loss')).toHaveValue('meanAbsoluteError');
+    await expect(studio.byTestId('training-metric-accuracy')).not.toBeChecked();
+
+    // Text and back: the same file stays chosen, and the series comes back with its columns.
+    await studio.openTab('data');
+    await studio.byTestId('data-kind').selectOption('text');
+    await expect(studio.byTestId('data-path')).toHaveText(path!);
+    await studio.byTestId('data-kind').selectOption('timeseries');
+    await expect(studio.byTestId('data-path')).toHaveText(path!);
+    await expect(studio.byTestId('series-chart')).toBeVisible();
+    await expect(studio.byTestId('data-target')).toHaveValue('temperature');
+  });
+}
+
+test('a CSV of reviews imported into a forecasting project makes it a text classifier with a classifier loss', async ({ studioApp }, testInfo) => {
+  const { studio, page } = studioApp;
+  await studio.openTab('data');
+  await studio.byTestId('sample-select').selectOption({ label: 'forecast-gru' });
+  await studio.confirmGuardIfShown();
+  const reviews = testInfo.outputPath('reviews.csv');
+  mkdirSync(dirname(reviews), { recursive: true });
+  const rows = ['review,label'];
+  for (let i = 0; i < 60; i++) rows.push(i % 2 ? `"a slow, dull film with no heart, number ${i}",neg` : `"the best thing I saw this year, number ${i}",pos`);
+  writeFileSync(reviews, `${rows.join('\n')}\n`);
+  await studio.byTestId('data-import-file').setInputFiles(reviews);
+  await expect(studio.byTestId('data-kind')).toHaveValue('text');
+  await expect(studio.byTestId('data-preview')).toBeVisible();
+  await studio.openTab('training');
+  await expect(studio.byTestId('training-loss')).toHaveValue('binaryCrossentropy');
+  await page.screenshot({ path: testInfo.outputPath('reviews-kind.png') });
+});
