@@ -3,6 +3,7 @@ import type { ReactNode } from 'react';
 import type { StudioApi } from '../shared/api.js';
 import { StudioClientProvider, useApi, useConnection, useRun, useRunStore, useStudioEvent } from './api/studio-client.js';
 import { ErrorBoundary } from './components/error-boundary.js';
+import { ShortcutsOverlay } from './components/shortcuts-overlay.js';
 import { ToastProvider } from './components/toasts.js';
 import type { ConnectionSource } from './hosts/connection.js';
 import { BuilderPanel } from './builder/builder-panel.js';
@@ -56,6 +57,7 @@ function Shell() {
   useFollowActiveRuns();
   useStartWithSample();
   useEditorShortcuts();
+  const [shortcutsOpen, setShortcutsOpen] = useShortcutsKey();
 
   useEffect(() => {
     document.title = `${project.dirty ? '● ' : ''}${project.state.name} — RNN Studio`;
@@ -66,15 +68,20 @@ function Shell() {
   const active = TABS.find((t) => t.id === studio.tab) ?? TABS[0]!;
   return (
     <div className="app">
-      <header className="app-header">
+      {/* Wraps onto a second row when narrow (file actions first, then the run controls), so nothing leaves the window. */}
+      <header className="app-header" data-testid="app-header">
         <span className="brand">RNN Studio</span>
         <ErrorBoundary name="Project bar"><ProjectBar /></ErrorBoundary>
         <span className="header-spacer" />
-        <ErrorBoundary name="Run controls"><RunControls /></ErrorBoundary>
-        <span className="muted small" data-testid="engine-info">
-          {studio.engine ? `${studio.engine.host === 'electron' ? 'desktop' : 'browser'} · v${studio.engine.appVersion}` : ''}
-        </span>
+        <div className="header-end">
+          <ErrorBoundary name="Run controls"><RunControls /></ErrorBoundary>
+          <span className="muted small engine-info" data-testid="engine-info">
+            {studio.engine ? `${studio.engine.host === 'electron' ? 'desktop' : 'browser'} · v${studio.engine.appVersion}` : ''}
+          </span>
+          <button type="button" className="icon-button shortcuts-button" data-testid="shortcuts-open" aria-label="Keyboard shortcuts" title="Keyboard shortcuts (?)" onClick={() => setShortcutsOpen(true)}>?</button>
+        </div>
       </header>
+      {shortcutsOpen ? <ShortcutsOverlay onClose={() => setShortcutsOpen(false)} /> : null}
       <ConnectionBanner />
       <nav className="tabs" role="tablist" aria-label="Studio panels">
         {TABS.map((t, n) => (
@@ -209,4 +216,22 @@ function useEditorShortcuts() {
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
   }, []);
+}
+
+/** '?' (outside text fields and dialogs) opens the keyboard-shortcut overlay. */
+function useShortcutsKey(): [boolean, (open: boolean) => void] {
+  const [open, setOpen] = useState(false);
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key !== '?' || e.ctrlKey || e.metaKey || e.altKey) return;
+      const target = e.target as HTMLElement | null;
+      const typing = target !== null && (target.tagName === 'INPUT' || target.tagName === 'TEXTAREA' || target.tagName === 'SELECT' || target.isContentEditable);
+      if (typing || target?.closest('[role="dialog"]')) return;
+      e.preventDefault();
+      setOpen(true);
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, []);
+  return [open, setOpen];
 }

@@ -134,8 +134,8 @@ function LayerNode({ layer, index, count, info, issues, selected, actions }: Lay
       <div className="layer-main">
         <span className="grip" aria-hidden="true">⠿</span>
         <span className="layer-index">{index + 1}</span>
-        <span className="layer-name">{name}</span>
-        <span className="layer-class">{label}</span>
+        <span className="layer-name" title={name}>{name}</span>
+        <span className="layer-class" title={label}>{label}</span>
         <span className="layer-shape" data-testid={`layer-shape-${index}`}>{formatShape(info?.outputShape ?? null)}</span>
         <span className="layer-params" data-testid={`layer-params-${index}`} title="Trainable parameters">{formatCount(info?.params ?? 0)}</span>
         <span className="layer-actions" onPointerDown={(e) => e.stopPropagation()} onClick={(e) => e.stopPropagation()}>

@@ -64,7 +64,7 @@ export function ProjectBar() {
 
   return (
     <div className="project-bar">
-      <span className="project-title" title={project.state.projectId ? `Saved project ${project.state.projectId}` : 'Not saved yet'}>
+      <span className="project-title" title={`${project.state.name}${project.state.projectId ? '' : ' (not saved yet)'}`}>
         <span data-testid="project-name">{project.state.name}</span>
         {project.dirty ? <span className="dirty-dot" data-testid="project-dirty" title="Unsaved changes">●</span> : null}
       </span>

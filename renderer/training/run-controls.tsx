@@ -8,34 +8,64 @@ import { useProject } from '../state/project-context.js';
 import { isFinished } from '../state/run-state.js';
 import { gradientFlowEvery } from './gradient-flow-view.js';
 import { useStudio } from '../state/studio-state.js';
+import type { TabId } from '../state/studio-state.js';
 
-/** Why Train is disabled, in words; empty when the spec can be trained now. */
-export function useTrainBlockers(): string[] {
+/** One reason Train is disabled, and the tab where it is fixed (null: nothing to go to, e.g. a run in progress). */
+export interface TrainBlocker {
+  message: string;
+  tab: TabId | null;
+}
+
+const TAB_LABELS: Record<TabId, string> = { builder: 'Model', data: 'Data', training: 'Training', runs: 'Runs', predict: 'Predict' };
+
+export function blockerTabLabel(tab: TabId): string {
+  return TAB_LABELS[tab];
+}
+
+/** Why Train is disabled, with where each reason is fixed; empty when the spec can be trained now. */
+export function useTrainBlockerItems(): TrainBlocker[] {
   const { spec, analysis } = useProject();
   const { currentRunId } = useStudio();
   const run = useRun(currentRunId);
-  const errors = analysis.issues.filter((i) => i.severity === 'error').length;
+  const errors = analysis.issues.filter((i) => i.severity === 'error');
+  const where = (path: string): TabId => (path.startsWith('training.') ? 'training' : path.startsWith('data.') ? 'data' : 'builder');
+  const firstTab = errors.length > 0 ? where(errors[0]!.path) : 'builder';
   return [
-    ...(errors > 0 ? [`Fix the ${errors} problem${errors === 1 ? '' : 's'} in the model first (Model tab).`] : []),
-    ...checkDataSettings(spec).map((i) => i.message),
-    ...(run !== null && !isFinished(run) ? ['A run is in progress: stop it before starting another.'] : []),
+    ...(errors.length > 0 ? [{ message: `Fix the ${errors.length} problem${errors.length === 1 ? '' : 's'} in the model first (${TAB_LABELS[firstTab]} tab).`, tab: firstTab }] : []),
+    ...checkDataSettings(spec).map((i) => ({ message: i.message, tab: 'data' as const })),
+    ...(run !== null && !isFinished(run) ? [{ message: 'A run is in progress: stop it before starting another.', tab: null }] : []),
   ];
 }
 
+/** Why Train is disabled, in words; empty when the spec can be trained now. */
+export function useTrainBlockers(): string[] {
+  return useTrainBlockerItems().map((b) => b.message);
+}
+
+export interface RunControlsProps {
+  /**
+   * `header`: compact icon buttons, the run's status and why Train is disabled, in the app header.
+   * `panel`: labelled buttons beside the Training tab's progress bar (test ids prefixed `panel-`).
+   */
+  placement?: 'header' | 'panel';
+}
+
 /**
- * Train / Pause / Resume / Stop, in the header so a run can be started from any panel; starting one opens the
- * training panel, where its charts are.
+ * Train / Pause / Resume / Stop. In the header so a run can be started from any panel (starting one opens the
+ * training panel, where its charts are), and beside the progress bar in that panel: one component, two placements.
  */
-export function RunControls() {
+export function RunControls({ placement = 'header' }: RunControlsProps) {
   const api = useApi();
   const runs = useRunStore();
   const { spec } = useProject();
   const { currentRunId, setCurrentRunId, setStartError, setTab } = useStudio();
   const run = useRun(currentRunId);
   const { notifyError } = useToasts();
-  const blockers = useTrainBlockers();
+  const blockers = useTrainBlockerItems();
   const [starting, setStarting] = useState(false);
   const active = run !== null && !isFinished(run);
+  const panel = placement === 'panel';
+  const id = (name: string) => (panel ? `panel-${name}` : name);
 
   const start = async () => {
     setStartError(null);
@@ -63,18 +93,34 @@ export function RunControls() {
   };
 
   const p = run?.progress;
+  // The reason shown beside Train: the first one that points somewhere (a run in progress explains itself).
+  const shownBlocker = active ? null : blockers[0] ?? null;
   return (
-    <div className="run-controls" role="toolbar" aria-label="Training">
-      <button type="button" className="primary" data-testid="train-start" disabled={blockers.length > 0 || starting}
-        title={blockers.join('\n') || 'Train the current spec'} onClick={() => void start()}>
+    <div className={`run-controls${panel ? ' run-controls-panel' : ''}`} role="toolbar" aria-label={panel ? 'Run controls' : 'Training'} data-testid={panel ? 'panel-run-controls' : 'header-run-controls'}>
+      <button type="button" className="primary" data-testid={id('train-start')} disabled={blockers.length > 0 || starting}
+        title={blockers.map((b) => b.message).join('\n') || 'Train the current spec'} onClick={() => void start()}>
         {starting ? 'Starting…' : '▶ Train'}
       </button>
-      <button type="button" data-testid="train-pause" disabled={run?.status !== 'running'} onClick={() => void control('pause')} title="Pause after the current batch">❚❚</button>
-      <button type="button" data-testid="train-resume" disabled={run?.status !== 'paused'} onClick={() => void control('resume')} title="Resume">▶</button>
-      <button type="button" className="danger" data-testid="train-stop" disabled={!active} onClick={() => void control('stop')} title="Stop after the current batch; the model is still saved.">■</button>
-      {run && active ? (
-        <button type="button" className="text-button small" data-testid="header-run-status" onClick={() => setTab('training')}>
+      <button type="button" data-testid={id('train-pause')} disabled={run?.status !== 'running'} onClick={() => void control('pause')} title="Pause after the current batch" aria-label="Pause">
+        ❚❚{panel ? ' Pause' : ''}
+      </button>
+      <button type="button" data-testid={id('train-resume')} disabled={run?.status !== 'paused'} onClick={() => void control('resume')} title="Resume" aria-label="Resume">
+        ▶{panel ? ' Resume' : ''}
+      </button>
+      <button type="button" className="danger" data-testid={id('train-stop')} disabled={!active} onClick={() => void control('stop')} title="Stop after the current batch; the model is still saved." aria-label="Stop">
+        ■{panel ? ' Stop' : ''}
+      </button>
+      {!panel && run && active ? (
+        <button type="button" className="text-button small run-status-button" data-testid="header-run-status" onClick={() => setTab('training')}>
           {run.status === 'paused' ? 'paused' : 'training'} · epoch {p ? p.epoch + 1 : 0}/{run.epochsPlanned ?? '?'} · ETA {formatDuration(p?.etaSeconds ?? null)}
+        </button>
+      ) : null}
+      {!panel && shownBlocker ? (
+        <button type="button" className="text-button small blocked-reason" data-testid="train-blocked-reason"
+          title={`${blockers.map((b) => b.message).join('\n')}${shownBlocker.tab ? `\n\nClick to open the ${TAB_LABELS[shownBlocker.tab]} tab.` : ''}`}
+          onClick={() => shownBlocker.tab && setTab(shownBlocker.tab)}>
+          <span aria-hidden="true">⚠</span>
+          <span className="blocked-text">{shownBlocker.message}{blockers.length > 1 ? ` (+${blockers.length - 1} more)` : ''}</span>
         </button>
       ) : null}
     </div>

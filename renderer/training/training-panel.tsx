@@ -9,7 +9,7 @@ import { useStudio } from '../state/studio-state.js';
 import { RunCharts, SmoothingControl, useSmoothing } from './run-charts.js';
 import { GradientFlowView } from './gradient-flow-view.js';
 import { EstimatePanel } from './insight-lines.js';
-import { useTrainBlockers } from './run-controls.js';
+import { blockerTabLabel, RunControls, useTrainBlockerItems } from './run-controls.js';
 import { BackendInfoLine, DataSummaryLine, RunErrorBox, RunProgress, RunResultLine } from './run-status.js';
 import { setEarlyStopping, setLoss, setTraining } from './training-edits.js';
 
@@ -27,7 +27,7 @@ function TrainingRun() {
   const runs = useRunStore();
   const { currentRunId, setTab, setPredictRunId, startError } = useStudio();
   const run = useRun(currentRunId);
-  const blockers = useTrainBlockers();
+  const blockers = useTrainBlockerItems();
   const [smoothing, setSmoothing] = useSmoothing();
   const { spec } = useProject();
 
@@ -49,7 +49,6 @@ function TrainingRun() {
   return (
     <div className="training-run">
       <div className="run-toolbar">
-        <span className="muted small">Train, pause and stop from the toolbar at the top.</span>
         <span className="header-spacer" />
         {canPredict ? (
           <button type="button" className="text-button" data-testid="train-to-predict" onClick={() => { setPredictRunId(run.runId); setTab('predict'); }}>Predict with this run →</button>
@@ -57,10 +56,24 @@ function TrainingRun() {
         <SmoothingControl value={smoothing} onChange={setSmoothing} />
       </div>
       {blockers.length > 0 && !active ? (
-        <ul className="blockers" data-testid="train-blockers">{blockers.map((b, i) => <li key={i}>{b}</li>)}</ul>
+        <ul className="blockers" data-testid="train-blockers" aria-label="Why Train is disabled">
+          {blockers.map((b, i) => (
+            <li key={i}>
+              {b.message}
+              {b.tab && b.tab !== 'training' ? (
+                <button type="button" className="text-button small" data-testid={`train-blocker-goto-${i}`} onClick={() => setTab(b.tab!)}>
+                  Open the {blockerTabLabel(b.tab)} tab →
+                </button>
+              ) : null}
+            </li>
+          ))}
+        </ul>
       ) : null}
+      <div className="progress-row">
+        <RunProgress run={run} />
+        <RunControls placement="panel" />
+      </div>
       <EstimatePanel spec={spec} disabled={blockers.length > 0 || active} run={run} />
-      <RunProgress run={run} />
       <div className="run-meta">
         <BackendInfoLine run={run} />
         {run ? <span className="muted small" data-testid="current-run-id">run {run.runId}{runSpec ? ` · ${runSpec.name}` : ''}</span> : null}
