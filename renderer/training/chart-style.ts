@@ -13,6 +13,8 @@ export const CHART_COLORS = {
   trainArea: 'rgba(94, 197, 138, 0.10)',
   valArea: 'rgba(240, 163, 94, 0.12)',
   testArea: 'rgba(180, 140, 250, 0.12)',
+  /** The chart card's background (styles.css --bg-pane), painted under exported PNGs. */
+  background: '#1c2028',
 } as const;
 
 /** One colour per layer line; cycles for deep stacks. */
@@ -25,3 +27,4 @@ export const tooltipProps = {
   labelStyle: { color: '#d8dee9' },
   isAnimationActive: false,
 } as const;
+export const brushProps = { stroke: '#5b6473', fill: '#161a21' } as const;

@@ -1,12 +1,17 @@
 import { memo, useMemo, useState } from 'react';
-import { CartesianGrid, Legend, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { Brush, CartesianGrid, Legend, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { bestOf } from '../../shared/training-records.js';
 import { formatMetric } from '../lib/format.js';
 import { isFinished } from '../state/run-state.js';
 import type { RunLive } from '../state/run-state.js';
 import { useThrottledValue } from '../lib/use-throttled.js';
-import { gradNormChartData, metricKeyOf, scalarChartData, chartEpochSpan } from './chart-data.js';
-import { CHART_COLORS, SERIES_PALETTE, axisProps, gridProps, tooltipProps } from './chart-style.js';
+import {
+  chartEpochSpan, forLogScale, formatTick, gradNormChartData, gradNormCsv, metricKeyOf, scalarChartData, scalarCsv, scalarCsvHeader, scalarRows, seriesValues,
+  suggestLogScale, tickLabelWidth, yAxisPlan,
+} from './chart-data.js';
+import type { YAxisPlan, YScale } from './chart-data.js';
+import { CHART_COLORS, SERIES_PALETTE, axisProps, brushProps, gridProps, tooltipProps } from './chart-style.js';
+import './charts.css';
 
 const SMOOTHING_KEY = 'rnn-studio.smoothing';
 /** Live charts redraw at most this often; the progress bar still follows every message. */
@@ -87,33 +92,73 @@ interface ScalarChartProps {
   baseline: { value: number; label: string } | null;
 }
 
+type Zoom = { startIndex: number; endIndex: number } | null;
+
+/**
+ * Per-chart y scale (null: follow the suggestion, log when the values span > 3 decades) and brush zoom. Both belong
+ * to one run: a new run starts on its own suggestion, unzoomed.
+ */
+function useChartView(runId: string, values: readonly number[], defaultScale: YScale | null) {
+  const [chosen, setChosen] = useState<{ runId: string; scale: YScale } | null>(null);
+  const [zoomState, setZoomState] = useState<{ runId: string; zoom: Zoom } | null>(null);
+  const [brushKey, setBrushKey] = useState(0);
+  const suggested: YScale = defaultScale ?? (suggestLogScale(values) ? 'log' : 'linear');
+  return {
+    scale: chosen?.runId === runId ? chosen.scale : suggested,
+    suggestedLog: suggested === 'log',
+    setScale: (scale: YScale) => setChosen({ runId, scale }),
+    zoom: zoomState?.runId === runId ? zoomState.zoom : null,
+    setZoom: (zoom: Zoom) => setZoomState({ runId, zoom }),
+    brushKey: `${runId}:${brushKey}`,
+    resetZoom: () => { setZoomState(null); setBrushKey((k) => k + 1); },
+  };
+}
+
+const SCALE_KEYS = ['raw', 'smooth', 'train', 'val'];
+
 const ScalarChart = memo(function ScalarChart({ run, logKey, title, smoothing, maxX, testId, baseline }: ScalarChartProps) {
   const data = useMemo(() => (logKey ? scalarChartData(run, logKey, smoothing) : null), [run, logKey, smoothing]);
+  const rows = useMemo(() => (data ? scalarRows(data) : []), [data]);
   const smoothed = smoothing > 0;
+  const allValues = useMemo(() => seriesValues(rows, SCALE_KEYS), [rows]);
+  const view = useChartView(run.runId, allValues, null);
+  const zoomed = view.zoom && view.zoom.endIndex < rows.length ? view.zoom : null;
+  const plan = useMemo(() => {
+    const shown = zoomed ? rows.slice(zoomed.startIndex, zoomed.endIndex + 1) : rows;
+    return yAxisPlan(view.scale, seriesValues(shown, SCALE_KEYS), baseline ? [baseline.value] : []);
+  }, [rows, zoomed, view.scale, baseline]);
+  const drawn = useMemo(() => (plan.scale === 'log' ? forLogScale(rows, SCALE_KEYS) : rows), [rows, plan.scale]);
+  const csv = () => scalarCsv(rows, logKey ?? 'value', smoothed);
   return (
     <section className="chart-card">
       <div className="chart-head">
         <h4>{title}</h4>
         <span className="muted small">{logKey ? `per batch${smoothed ? ` (faint: raw; solid: EMA ${smoothing.toFixed(2)})` : ''} · per epoch: ${logKey}, val_${logKey}` : ''}</span>
+        {data ? <ChartTools testId={testId} view={view} zoomed={zoomed !== null} plan={plan} fileBase={`${run.runId}-${logKey}`} csv={csv} /> : null}
       </div>
-      <div className="chart-box" data-testid={testId} data-points={data?.points ?? 0} data-batch-points={data?.batch.length ?? 0} data-epoch-points={data?.epoch.length ?? 0}
-        data-last-x={data?.batch.at(-1)?.x ?? 0}>
+      <div className="chart-box zoomable" data-testid={testId} data-points={data?.points ?? 0} data-batch-points={data?.batch.length ?? 0} data-epoch-points={data?.epoch.length ?? 0}
+        data-last-x={data?.batch.at(-1)?.x ?? 0} data-scale={plan.scale} data-log-suggested={view.suggestedLog} data-y-domain={plan.domain.join(',')}
+        data-csv-header={logKey ? scalarCsvHeader(logKey, smoothed).join(',') : ''} data-csv-rows={rows.length}>
         {!data ? <div className="chart-empty">This run logs no metric besides the loss (add accuracy or mae in the training settings).</div> : (
           <ResponsiveContainer width="100%" height="100%">
-            <LineChart margin={{ top: 8, right: 16, bottom: 4, left: 0 }}>
+            <LineChart data={drawn} margin={CHART_MARGIN}>
               <CartesianGrid {...gridProps} />
-              <XAxis dataKey="x" type="number" domain={[0, maxX ?? 'dataMax']} allowDecimals={false} {...axisProps}
-                label={{ value: 'epoch', position: 'insideBottomRight', offset: -2, fill: CHART_COLORS.text, fontSize: 11 }} />
-              <YAxis {...axisProps} width={52} domain={['auto', 'auto']} tickFormatter={(v: number) => formatMetric(v)} />
+              <XAxis dataKey="x" type="number" domain={zoomed ? ['dataMin', 'dataMax'] : [0, maxX ?? 'dataMax']} allowDecimals={false} allowDataOverflow {...axisProps}
+                tickFormatter={formatEpochTick} height={32} label={{ value: 'epoch', position: 'insideBottomRight', offset: 0, fill: CHART_COLORS.text, fontSize: 11 }} />
+              <PlannedYAxis plan={plan} />
               <Tooltip {...tooltipProps} formatter={(v) => formatMetric(typeof v === 'number' ? v : Number(v))} labelFormatter={(l) => `epoch ${Number(l).toFixed(2)}`} />
               <Legend wrapperStyle={{ fontSize: 11 }} />
-              <Line data={data.batch} dataKey="raw" name={`${logKey} (batch)`} stroke={smoothed ? CHART_COLORS.raw : CHART_COLORS.primary} dot={false} strokeWidth={1} isAnimationActive={false} connectNulls />
-              {smoothed ? <Line data={data.batch} dataKey="smooth" name={`${logKey} (batch, EMA ${smoothing.toFixed(2)})`} stroke={CHART_COLORS.primary} dot={false} strokeWidth={1.6} isAnimationActive={false} connectNulls /> : null}
-              <Line data={data.epoch} dataKey="train" name={`${logKey} (epoch)`} stroke={CHART_COLORS.good} strokeWidth={1.6} dot={{ r: 2.5 }} isAnimationActive={false} connectNulls />
-              <Line data={data.epoch} dataKey="val" name={`val_${logKey}`} stroke={CHART_COLORS.val} strokeWidth={1.8} strokeDasharray="5 3" dot={{ r: 3 }} isAnimationActive={false} connectNulls />
+              <Line dataKey="raw" name={`${logKey} (batch)`} stroke={smoothed ? CHART_COLORS.raw : CHART_COLORS.primary} dot={false} strokeWidth={1} isAnimationActive={false} connectNulls />
+              {smoothed ? <Line dataKey="smooth" name={`${logKey} (batch, EMA ${smoothing.toFixed(2)})`} stroke={CHART_COLORS.primary} dot={false} strokeWidth={1.6} isAnimationActive={false} connectNulls /> : null}
+              <Line dataKey="train" name={`${logKey} (epoch)`} stroke={CHART_COLORS.good} strokeWidth={1.6} dot={{ r: 2.5 }} isAnimationActive={false} connectNulls />
+              <Line dataKey="val" name={`val_${logKey}`} stroke={CHART_COLORS.val} strokeWidth={1.8} strokeDasharray="5 3" dot={{ r: 3 }} isAnimationActive={false} connectNulls />
               {baseline ? (
                 <ReferenceLine y={baseline.value} stroke={CHART_COLORS.danger} strokeDasharray="6 4" ifOverflow="extendDomain"
-                  label={{ value: baseline.label, position: 'insideTopRight', fill: CHART_COLORS.danger, fontSize: 11 }} />
+                  label={<BaselineLabel text={baseline.label} />} />
+              ) : null}
+              {rows.length > 2 ? (
+                <Brush key={view.brushKey} dataKey="x" height={14} travellerWidth={6} {...brushProps} tickFormatter={formatEpochTick}
+                  onChange={(r) => view.setZoom(r.startIndex === 0 && r.endIndex === rows.length - 1 ? null : { startIndex: r.startIndex, endIndex: r.endIndex })} />
               ) : null}
             </LineChart>
           </ResponsiveContainer>
@@ -123,28 +168,153 @@ const ScalarChart = memo(function ScalarChart({ run, logKey, title, smoothing, m
   );
 });
 
+const CHART_MARGIN = { top: 8, right: 16, bottom: 4, left: 4 };
+const formatEpochTick = (v: unknown) => String(Number(Number(v).toFixed(2)));
+
+/**
+ * The y axis of a plan: explicit ticks, a width from the widest formatted label (never clipped), and a key per domain
+ * and scale. Recharts keys tick labels by value and coordinate and reuses the axis element across updates; with an
+ * 'auto' domain that collapses to one value (the first batch: [0.6923, 0.6923]) its ticks repeat one value and
+ * React kept stale labels drawn over the new ones. Remounting the axis whenever its domain changes, with ticks that
+ * are unique by construction, leaves nothing behind.
+ */
+function PlannedYAxis({ plan, formatter = formatTick }: { plan: YAxisPlan; formatter?: (v: number) => string }) {
+  const width = tickLabelWidth(plan.ticks.map(formatter));
+  return (
+    <YAxis key={`${plan.scale}:${plan.domain.join(':')}:${plan.ticks.length}`} scale={plan.scale} type="number" domain={plan.domain} ticks={plan.ticks}
+      interval={0} allowDataOverflow {...axisProps} width={width} tickFormatter={(v: number) => formatter(v)} />
+  );
+}
+
+/** Baseline label above its line, at the right end, kept inside the plot: it never reaches the x-axis ticks below. */
+function BaselineLabel({ text, viewBox }: { text: string; viewBox?: { x?: number; y?: number; width?: number } }) {
+  const x = (viewBox?.x ?? 0) + (viewBox?.width ?? 0) - 4;
+  const y = Math.max(CHART_MARGIN.top + 11, (viewBox?.y ?? 0) - 5);
+  return <text x={x} y={y} textAnchor="end" fill={CHART_COLORS.danger} fontSize={11} className="chart-baseline-label" data-testid="chart-baseline-label">{text}</text>;
+}
+
+interface ChartToolsProps {
+  testId: string;
+  view: ReturnType<typeof useChartView>;
+  zoomed: boolean;
+  plan: YAxisPlan;
+  fileBase: string;
+  csv: () => string;
+}
+
+function ChartTools({ testId, view, zoomed, plan, fileBase, csv }: ChartToolsProps) {
+  const clipped = plan.clippedAbove + plan.clippedBelow;
+  const box = (el: HTMLElement) => el.closest('.chart-card')?.querySelector<HTMLElement>(`[data-testid="${testId}"]`) ?? null;
+  return (
+    <div className="chart-tools">
+      {clipped > 0 ? (
+        <span className="chart-clipped" data-testid={`${testId}-clipped`} data-clipped={clipped}
+          title="The linear axis is fitted to the bulk of the points (robust quantiles), so one spike does not flatten the rest. Switch to log to see every point.">
+          {plan.clippedAbove > 0 ? `▲ ${plan.clippedAbove} above` : ''}{plan.clippedAbove > 0 && plan.clippedBelow > 0 ? ' · ' : ''}{plan.clippedBelow > 0 ? `▼ ${plan.clippedBelow} below` : ''}
+        </span>
+      ) : null}
+      {plan.hidden > 0 ? <span className="chart-clipped" data-testid={`${testId}-hidden`} title="A log axis cannot show zero or negative values.">{plan.hidden} ≤ 0 not shown</span> : null}
+      <span className="chart-scale" role="group" aria-label="y-axis scale">
+        {(['linear', 'log'] as const).map((s) => (
+          <button key={s} type="button" className={plan.scale === s ? 'active' : ''} aria-pressed={plan.scale === s} data-testid={`${testId}-scale-${s}`}
+            title={s === 'log' ? `Logarithmic y axis${view.suggestedLog ? ' (suggested: the values span more than 3 decades)' : ''}` : 'Linear y axis, fitted to the bulk of the points'}
+            onClick={() => view.setScale(s)}>{s === 'linear' ? 'lin' : 'log'}{s === 'log' && view.suggestedLog ? '*' : ''}</button>
+        ))}
+      </span>
+      <button type="button" className="chart-tool" data-testid={`${testId}-zoom-reset`} disabled={!zoomed} onClick={view.resetZoom} title="Show all epochs (drag the handles under the chart to zoom)">⤢</button>
+      <button type="button" className="chart-tool" data-testid={`${testId}-export-png`} title="Download this chart as PNG"
+        onClick={(e) => { const b = box(e.currentTarget); if (b) void exportChartPng(b, `${fileBase}.png`); }}>PNG</button>
+      <button type="button" className="chart-tool" data-testid={`${testId}-export-csv`} title="Download the data of this chart as CSV"
+        onClick={() => download(`data:text/csv;charset=utf-8,${encodeURIComponent(csv())}`, `${fileBase}.csv`)}>CSV</button>
+    </div>
+  );
+}
+
+/** Downloads through an <a download> link: allowed under the CSP (navigation, not a fetch or an img). */
+function download(href: string, filename: string) {
+  const a = document.createElement('a');
+  a.href = href;
+  a.download = filename.replace(/[^\w.-]+/g, '_');
+  a.style.display = 'none';
+  document.body.append(a);
+  a.click();
+  a.remove();
+}
+
+/**
+ * The chart's SVG (legend included, drawn as text) on the dark background, at twice the size, as a PNG. The SVG is
+ * loaded from a data: URL, which the CSP's img-src allows, and does not taint the canvas.
+ */
+async function exportChartPng(box: HTMLElement, filename: string) {
+  const svg = box.querySelector<SVGSVGElement>('.recharts-wrapper > svg');
+  if (!svg) return;
+  const { width, height } = svg.getBoundingClientRect();
+  const clone = svg.cloneNode(true) as SVGSVGElement;
+  clone.setAttribute('xmlns', 'http://www.w3.org/2000/svg');
+  clone.setAttribute('width', String(width));
+  clone.setAttribute('height', String(height));
+  clone.setAttribute('font-family', getComputedStyle(box).fontFamily || 'sans-serif');
+  const legend = [...box.querySelectorAll<HTMLElement>('.recharts-legend-item')].map((li) => li.textContent ?? '').filter(Boolean).join('   ');
+  const legendHeight = legend ? 18 : 0;
+  const image = new Image();
+  const loaded = new Promise<void>((resolve, reject) => { image.onload = () => resolve(); image.onerror = () => reject(new Error('the chart could not be drawn')); });
+  image.src = `data:image/svg+xml;charset=utf-8,${encodeURIComponent(new XMLSerializer().serializeToString(clone))}`;
+  await loaded;
+  const scale = 2;
+  const canvas = document.createElement('canvas');
+  canvas.width = Math.ceil(width * scale);
+  canvas.height = Math.ceil((height + legendHeight) * scale);
+  const ctx = canvas.getContext('2d');
+  if (!ctx) return;
+  ctx.scale(scale, scale);
+  ctx.fillStyle = CHART_COLORS.background;
+  ctx.fillRect(0, 0, width, height + legendHeight);
+  ctx.drawImage(image, 0, 0, width, height);
+  if (legend) {
+    ctx.fillStyle = CHART_COLORS.text;
+    ctx.font = '11px sans-serif';
+    ctx.fillText(legend, 8, height + 12, width - 16);
+  }
+  download(canvas.toDataURL('image/png'), filename);
+}
+
+const GRAD_SCALE_DEFAULT: YScale = 'log';
+
 const GradNormChart = memo(function GradNormChart({ run, maxX, clipnorm, testId }: { run: RunLive; maxX: number | undefined; clipnorm: number | null; testId: string }) {
   const data = useMemo(() => gradNormChartData(run), [run]);
+  const allValues = useMemo(() => seriesValues(data.rows, data.layers), [data]);
+  const view = useChartView(run.runId, allValues, GRAD_SCALE_DEFAULT);
+  const zoomed = view.zoom && view.zoom.endIndex < data.rows.length ? view.zoom : null;
+  const plan = useMemo(() => {
+    const shown = zoomed ? data.rows.slice(zoomed.startIndex, zoomed.endIndex + 1) : data.rows;
+    return yAxisPlan(view.scale, seriesValues(shown, data.layers), clipnorm ? [clipnorm] : []);
+  }, [data, zoomed, view.scale, clipnorm]);
   return (
     <section className="chart-card">
       <div className="chart-head">
         <h4>Gradient norm per layer</h4>
-        <span className="muted small">L2 norm before clipping, per batch, log scale</span>
+        <span className="muted small">L2 norm before clipping, per batch</span>
+        {data.points > 0 ? <ChartTools testId={testId} view={view} zoomed={zoomed !== null} plan={plan} fileBase={`${run.runId}-gradnorms`} csv={() => gradNormCsv(data)} /> : null}
       </div>
-      <div className="chart-box" data-testid={testId} data-points={data.points} data-lines={data.layers.length}>
+      <div className="chart-box zoomable" data-testid={testId} data-points={data.points} data-lines={data.layers.length} data-scale={plan.scale}
+        data-y-domain={plan.domain.join(',')} data-csv-header={['epoch', ...data.layers].join(',')} data-csv-rows={data.rows.length}>
         {data.points === 0 ? <div className="chart-empty">Gradient norms appear with the first batches.</div> : (
           <ResponsiveContainer width="100%" height="100%">
-            <LineChart data={data.rows} margin={{ top: 8, right: 16, bottom: 4, left: 0 }}>
+            <LineChart data={data.rows} margin={CHART_MARGIN}>
               <CartesianGrid {...gridProps} />
-              <XAxis dataKey="x" type="number" domain={[0, maxX ?? 'dataMax']} allowDecimals={false} {...axisProps}
-                label={{ value: 'epoch', position: 'insideBottomRight', offset: -2, fill: CHART_COLORS.text, fontSize: 11 }} />
-              <YAxis scale="log" domain={['auto', 'auto']} allowDataOverflow {...axisProps} width={56} tickFormatter={(v: number) => v.toExponential(0)} />
+              <XAxis dataKey="x" type="number" domain={zoomed ? ['dataMin', 'dataMax'] : [0, maxX ?? 'dataMax']} allowDecimals={false} allowDataOverflow {...axisProps}
+                tickFormatter={formatEpochTick} height={32} label={{ value: 'epoch', position: 'insideBottomRight', offset: 0, fill: CHART_COLORS.text, fontSize: 11 }} />
+              <PlannedYAxis plan={plan} />
               <Tooltip {...tooltipProps} formatter={(v) => formatMetric(Number(v))} labelFormatter={(l) => `epoch ${Number(l).toFixed(2)}`} />
               <Legend wrapperStyle={{ fontSize: 11 }} />
               {data.layers.map((name, i) => (
                 <Line key={name} dataKey={name} name={name} stroke={SERIES_PALETTE[i % SERIES_PALETTE.length]} dot={false} strokeWidth={1.2} isAnimationActive={false} connectNulls />
               ))}
-              {clipnorm ? <ReferenceLine y={clipnorm} stroke={CHART_COLORS.danger} strokeDasharray="4 3" label={{ value: `clipnorm ${clipnorm} (per tensor)`, position: 'insideTopRight', fill: CHART_COLORS.danger, fontSize: 11 }} /> : null}
+              {clipnorm ? <ReferenceLine y={clipnorm} stroke={CHART_COLORS.danger} strokeDasharray="4 3" label={<BaselineLabel text={`clipnorm ${clipnorm} (per tensor)`} />} /> : null}
+              {data.rows.length > 2 ? (
+                <Brush key={view.brushKey} dataKey="x" height={14} travellerWidth={6} {...brushProps} tickFormatter={formatEpochTick}
+                  onChange={(r) => view.setZoom(r.startIndex === 0 && r.endIndex === data.rows.length - 1 ? null : { startIndex: r.startIndex, endIndex: r.endIndex })} />
+              ) : null}
             </LineChart>
           </ResponsiveContainer>
         )}
