@@ -56,3 +56,23 @@ test('a CSV of reviews imported into a forecasting project makes it a text class
   await expect(studio.byTestId('training-loss')).toHaveValue('binaryCrossentropy');
   await page.screenshot({ path: testInfo.outputPath('reviews-kind.png') });
 });
+
+test('the page opened without its token says so and stops knocking', async ({ studioApp }, testInfo) => {
+  test.skip(testInfo.project.name !== 'web', 'only the browser host has a token');
+  const { page } = studioApp;
+  const withoutToken = page.url().replace(/\?token=[0-9a-f]+/, '');
+  let sockets = 0;
+  page.on('websocket', () => sockets++);
+  // The page's timers run on Playwright's clock: a minute of backoff passes without waiting for it.
+  await page.clock.install();
+  await page.goto(withoutToken);
+  await expect.poll(() => sockets).toBe(1);
+  await page.clock.runFor(2_000);
+  const banner = page.getByTestId('connection-banner');
+  await expect(banner).toHaveAttribute('data-state', 'refused');
+  await expect(banner).toContainText('without its access token');
+  // Backoff starts at 0.5 s and caps at 10 s: a client that kept retrying would knock several times in a minute.
+  await page.clock.runFor(60_000);
+  expect(sockets).toBe(1);
+  await page.screenshot({ path: testInfo.outputPath('no-token.png') });
+});

@@ -125,7 +125,9 @@ function ConnectionBanner() {
   }, []);
   if (c.state === 'open' || (c.state === 'connecting' && patient)) return null;
   const restartHint = c.attempt >= 3 && !c.detail ? ' If `npm run web` was restarted, open the URL it printed: the access token changes on every start.' : '';
-  const text = c.state === 'connecting'
+  const text = c.state === 'refused'
+    ? 'Not connected to the studio server.'
+    : c.state === 'connecting'
     ? 'Connecting to the studio server…'
     : `Disconnected from the studio server. Reconnecting${c.retryInMs !== null ? ` in ${Math.max(1, Math.round(c.retryInMs / 1000))} s` : ''} (attempt ${c.attempt}).`;
   return (

@@ -1,5 +1,6 @@
 /** The state of the link to the studio's back end, for the banner; only the browser host's link can drop. */
-export type ConnectionState = 'connecting' | 'open' | 'reconnecting';
+/** `refused`: the link cannot work and is not retried (the page was opened without its access token). */
+export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'refused';
 
 export interface ConnectionStatus {
   state: ConnectionState;

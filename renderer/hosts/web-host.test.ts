@@ -133,3 +133,21 @@ test('error messages lose Electron\'s IPC prefix', () => {
   assert.equal(e.message, 'bad.csv, row 3');
   assert.equal(e.code, 'invalid-argument');
 });
+
+test('a page opened without its token stops after the first refusal and says why, instead of retrying forever', async () => {
+  const sockets: FakeSocket[] = [];
+  const hint = 'This page was opened without its access token.';
+  const host = createWebHost({
+    url: 'ws://h/api?token=', createSocket: () => { const s = new FakeSocket(); sockets.push(s); return s; },
+    initialBackoffMs: 5, maxBackoffMs: 20, queueTimeoutMs: 5000, random: () => 0.5, missingTokenHint: hint,
+  });
+  const waiting = host.api.listSamples({});
+  sockets[0]!.drop();
+  await assert.rejects(waiting, (e: unknown) => e instanceof ApiError && e.message === hint);
+  assert.equal(host.connection.get().state, 'refused');
+  assert.equal(host.connection.get().detail, hint);
+  await tick(60);
+  assert.equal(sockets.length, 1, 'no further attempt');
+  await assert.rejects(host.api.listSamples({}), /connection is closed/);
+  host.close();
+});

@@ -144,8 +144,20 @@ export function createWebHost(options: WebHostOptions): WebHost {
         inFlight.delete(id);
         w.reject(new ApiError(`The connection to the studio server dropped while "${w.request.method}" was running; it may or may not have completed.`, 'unavailable'));
       }
-      if (!closed) scheduleReconnect(null);
+      if (closed) return;
+      // Without its token the page is refused every time: retrying forever would only hide that behind a spinner.
+      if (!everOpen && options.missingTokenHint) refuse(options.missingTokenHint);
+      else scheduleReconnect(null);
     };
+  };
+
+  const refuse = (detail: string) => {
+    closed = true;
+    setStatus({ state: 'refused', retryInMs: null, detail });
+    for (const w of queued.splice(0)) {
+      if (w.timer) clearTimeout(w.timer);
+      w.reject(new ApiError(detail, 'unavailable'));
+    }
   };
 
   const scheduleReconnect = (detail: string | null) => {
