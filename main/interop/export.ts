@@ -6,7 +6,7 @@
  * Every file lands directly in the chosen folder under a sanitised name; nothing can be written outside it.
  */
 import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { basename, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { ModelSpec } from '../../shared/model-spec.js';
 import { isBidirectional } from '../../shared/model-spec.js';
 import { analyzeModel } from '../../shared/shape-inference.js';
@@ -72,24 +72,34 @@ export async function exportRun(runDir: string, format: ExportFormat, outDir: st
     throw new ExportError((e as Error).message);
   }
   const base = safeBaseName(spec.name);
+  // A text model takes token ids, not text: without the run's vocabulary and padding it cannot predict as the run
+  // does, so the .keras and TF.js exports carry the preprocessing file beside the model (the script applies it).
+  const pre = join(runDir, 'preprocessing.json');
+  const withVocabulary = (files: string[]): { files: string[]; note: string } => {
+    if (spec.input.kind !== 'tokens' || !existsSync(pre)) return { files, note: '' };
+    const out = inside(outDir, `${base}.preprocessing.json`);
+    copyFileSync(pre, out);
+    return { files: [...files, out], note: `; the model takes token ids: ${basename(out)} holds the run's vocabulary (word → id), lowercasing and padding, which the text must go through first (the Python script export applies it)` };
+  };
   switch (format) {
     case 'keras': {
       const file = inside(outDir, `${base}.keras`);
       writeFileSync(file, await kerasFileBytes(spec, weights));
-      return { format, files: [file], hint: `keras.saving.load_model(${JSON.stringify(file)})${sparseEmbeddingNote(spec)}` };
+      const { files, note } = withVocabulary([file]);
+      return { format, files, hint: `keras.saving.load_model(${JSON.stringify(file)})${note}${sparseEmbeddingNote(spec)}` };
     }
     case 'tfjs': {
       const dir = inside(outDir, `${base}-tfjs`);
-      const files = writeTfjsModel(dir, json.modelTopology, weights);
+      const vocabulary = withVocabulary([]);
+      const files = [...writeTfjsModel(dir, json.modelTopology, weights), ...vocabulary.files];
       // Stock TF.js has no reset_after=True GRU (tfjs#4621): say so rather than let tf.loadLayersModel fail later.
       const gruAfter = JSON.stringify(json.modelTopology).includes('"reset_after":true');
       const caveat = gruAfter ? ' (its GRU is reset_after=True, Keras 3\'s default, which stock TF.js cannot load: RNN Studio and Python can)' : '';
-      return { format, files, hint: `tf.loadLayersModel('file://${join(dir, 'model.json')}') in TF.js${caveat}, or tensorflowjs.converters.load_keras_model(${JSON.stringify(join(dir, 'model.json'))}) in Python` };
+      return { format, files, hint: `tf.loadLayersModel('file://${join(dir, 'model.json')}') in TF.js${caveat}, or tensorflowjs.converters.load_keras_model(${JSON.stringify(join(dir, 'model.json'))}) in Python${vocabulary.note}` };
     }
     case 'python': {
       const weightsFile = inside(outDir, `${base}.weights.h5`);
       writeFileSync(weightsFile, await kerasWeightsH5(spec, weights));
-      const pre = join(runDir, 'preprocessing.json');
       const files = [weightsFile];
       let preprocessing: unknown = null;
       if (existsSync(pre)) {

@@ -200,6 +200,13 @@ test('API: exportRun writes the run in each format and returns the files; import
   assert.deepEqual(tfjs.files.map((f) => f.name), ['model.json', 'weights.bin']);
   const py = await s.call('exportRun', { runId: 'run-1', format: 'python' });
   assert.deepEqual(py.files.map((f) => f.name), ['bi_model.weights.h5', 'train_bi_model.py']);
+  // A text run's vocabulary travels with the .keras and TF.js exports: without it the model's token ids mean nothing.
+  writeFileSync(join(runDir, 'preprocessing.json'), JSON.stringify({ kind: 'text', vocabulary: ['', '<OOV>', 'film'] }));
+  const kerasText = await s.call('exportRun', { runId: 'run-1', format: 'keras' });
+  assert.deepEqual(kerasText.files.map((f) => f.name), ['bi_model.keras', 'bi_model.preprocessing.json']);
+  assert.match(kerasText.hint, /the model takes token ids: bi_model\.preprocessing\.json holds the run's vocabulary/);
+  const tfjsText = await s.call('exportRun', { runId: 'run-1', format: 'tfjs' });
+  assert.deepEqual(tfjsText.files.map((f) => f.name), ['model.json', 'weights.bin', 'bi_model.preprocessing.json']);
   await assert.rejects(s.call('exportRun', { runId: 'run-1', format: 'keras', outDir: 'relative/dir' }), /must be absolute/);
   await assert.rejects(s.call('exportRun', { runId: 'nope', format: 'keras' }), /No run nope/);
 

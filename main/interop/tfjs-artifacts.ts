@@ -83,7 +83,13 @@ export function readTfjsModel(modelJsonPath: string, withWeights = true): { json
     const buffers: Buffer[] = [];
     for (const p of group.paths) {
       const file = join(dir, p);
-      const stats = statSync(file);
+      let stats;
+      try {
+        stats = statSync(file);
+      } catch {
+        // Named by the manifest's own path, never the server's folder: the usual cause is model.json picked alone.
+        throw new ModelFileError(`${label}: expected the weight file "${p}" that ${label} lists beside it, received no such file. Import ${label} together with its weight files (select them all), or import the .keras file instead.`);
+      }
       const special = specialFileKind(stats);
       if (special) throw new ModelFileError(`${label}: weight file ${p}: ${specialFileMessage(file, special)}`);
       const s = stats.size;

@@ -106,6 +106,10 @@ test('a model is imported from a finished upload, which it takes over', async ()
   const json = readFileSync(join(modelDir, 'model.json'));
   const imported = await importFiles(s, [{ name: 'model.json', content: json }]);
   assert.deepEqual(imported.spec.layers.map((l) => l.className), ['Embedding', 'GRU', 'Dense']);
+  // model.json picked without its weight file: said in the user's terms, not as ENOENT with a server path.
+  assert.equal(imported.hasWeights, false);
+  assert.match(imported.weightsNote ?? '', /expected the weight file "weights\.bin" that model\.json lists beside it, received no such file\. Import model\.json together with its weight files/);
+  assert.doesNotMatch(imported.weightsNote ?? '', /ENOENT|\/tmp\//);
   assert.ok(existsSync(join(imported.dir, 'spec.json')));
   assert.deepEqual(readdirSync(join(userDataDir, 'uploads')), [], 'the upload moved into imports/');
   await assert.rejects(s.call('importModel', { uploadId: 'nothing-here' }), /No finished upload "nothing-here" to import/);

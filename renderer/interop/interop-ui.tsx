@@ -19,7 +19,7 @@ import { useProject } from '../state/project-context.js';
 import { useStudio } from '../state/studio-state.js';
 
 const FORMATS: { id: ExportFormat; title: string; doc: string }[] = [
-  { id: 'keras', title: 'Keras 3 (.keras)', doc: 'One file: keras.saving.load_model("model.keras") predicts as this run does, compiled with its optimizer and loss.' },
+  { id: 'keras', title: 'Keras 3 (.keras)', doc: 'keras.saving.load_model("model.keras"), compiled with its optimizer and loss; a text model comes with its vocabulary (.preprocessing.json), which the text must go through first.' },
   { id: 'tfjs', title: 'TF.js layers format', doc: 'model.json + weights.bin: tf.loadLayersModel in the browser or Node, or tensorflowjs in Python.' },
   { id: 'python', title: 'Keras training script', doc: 'A runnable Python script with the same preprocessing, model, optimizer and settings, starting from these weights; --distribute mirrored|multiworker for tf.distribute.' },
 ];
