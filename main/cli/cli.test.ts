@@ -119,3 +119,52 @@ test('a spec saved with a UTF-8 byte-order mark (Notepad, PowerShell) reads like
   writeFileSync(path, Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf, 0xef, 0xbb, 0xbf]), Buffer.from(JSON.stringify(spec))]));
   assert.throws(() => readSpec(path), /spec\.json is not valid JSON/);
 });
+
+test('datasets: list, fetch from a mirror with a progress line, cache hit, offline message, usage errors', async () => {
+  const { createServer } = await import('node:http');
+  const { writeZip } = await import('../interop/zip.js');
+  const csv = Buffer.from('"Date Time","p (mbar)","T (degC)"\n01.01.2009 00:10:00,996.52,-8.02\n01.01.2009 00:20:00,996.57,-8.41\n');
+  const zip = writeZip([{ name: 'jena_climate_2009_2016.csv', data: csv }]);
+  let hits = 0;
+  const server = createServer((req, res) => {
+    hits++;
+    if (req.url !== '/jena_climate_2009_2016.csv.zip') return void res.writeHead(404).end();
+    res.writeHead(200, { 'content-length': zip.length }).end(zip);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as { port: number }).port;
+  const capture = () => {
+    const io = { lines: [] as string[], errs: [] as string[], statuses: [] as string[] };
+    return { io, sink: { out: (s: string) => io.lines.push(s), err: (s: string) => io.errs.push(s), status: (s: string) => io.statuses.push(s) } };
+  };
+  try {
+    const cache = mkdtempSync(join(tmpdir(), 'cli-datasets-'));
+    const a = capture();
+    assert.equal(await main(['datasets', 'fetch', 'jena', '--cache', cache, '--mirror', `http://127.0.0.1:${port}/`], a.sink), 0);
+    const dataPath = join(cache, 'jena', 'data', 'jena_climate_2009_2016.csv');
+    assert.ok(a.io.lines.includes(`Data: ${dataPath}`), a.io.lines.join('\n'));
+    assert.ok(a.io.lines.some((l) => /SHA-256 [0-9a-f]{64} recorded/.test(l)));
+    assert.ok(a.io.statuses.some((s) => /^Downloading \[=+\] /.test(s)), a.io.statuses.join('\n'));
+    assert.equal(readFileSync(dataPath, 'utf8'), csv.toString());
+    const b = capture();
+    assert.equal(await main(['datasets', 'fetch', 'jena', '--cache', cache, '--mirror', `http://127.0.0.1:${port}/`], b.sink), 0);
+    assert.ok(b.io.lines.includes('Already downloaded (cache).'));
+    assert.equal(hits, 1);
+    const l = capture();
+    assert.equal(await main(['datasets', 'list', '--cache', cache], l.sink), 0);
+    assert.match(l.io.lines.join('\n'), /^imdb .*not downloaded/m);
+    assert.ok(l.io.lines.some((x) => x.startsWith('jena ') && x.includes(`cached: ${dataPath}`)));
+    assert.match(l.io.lines.join('\n'), /https:\/\/ai\.stanford\.edu\/~amaas\/data\/sentiment\/aclImdb_v1\.tar\.gz {2}sha256 [0-9a-f]{64}/);
+  } finally {
+    server.close();
+  }
+  // Offline: nothing listens on the port any more.
+  const off = capture();
+  assert.equal(await main(['datasets', 'fetch', 'jena', '--cache', mkdtempSync(join(tmpdir(), 'cli-datasets-')), '--mirror', `http://127.0.0.1:${port}/`], off.sink), 1);
+  assert.match(off.io.errs.join('\n'), new RegExp(`^Error: could not reach 127\\.0\\.0\\.1:${port}: ECONNREFUSED .*; download http://127\\.0\\.0\\.1:${port}/jena_climate_2009_2016\\.csv\\.zip yourself and pass --data <path>`));
+  for (const argv of [['datasets'], ['datasets', 'fetch'], ['datasets', 'fetch', 'mnist'], ['datasets', 'list', 'imdb'], ['datasets', 'fetch', 'jena', '--cache']]) {
+    const u = capture();
+    assert.equal(await main(argv, u.sink), 2, argv.join(' '));
+    assert.match(u.io.errs[0]!, /datasets|Unknown data set|needs a value/);
+  }
+});

@@ -26,15 +26,23 @@ import { formatDuration, formatLogs, progressBar, describeData } from './format.
 import { INTEROP_HELP, INTEROP_USAGE, interopCommand } from './interop-commands.js';
 import { prepareOutputFolder } from '../studio/storage.js';
 import { withoutBom } from '../interop/json-text.js';
+import { homedir } from 'node:os';
+import { DATASETS, DatasetError, cachedDataset, datasetEntry, datasetUrl, fetchDataset } from '../data/datasets.js';
+import type { DatasetId } from '../data/datasets.js';
 
 const USAGE = `Usage:
   rnn-studio train <spec.json> [--data PATH] [--epochs N] [--out DIR] [--backend auto|tensorflow|wasm|cpu]
   rnn-studio summary <spec.json>
 ${INTEROP_USAGE}
+  rnn-studio datasets list [--cache DIR]
+  rnn-studio datasets fetch <imdb|jena> [--cache DIR] [--mirror URL]
 
 train    trains the model the spec describes on its data (or --data) and writes a run folder (default runs/<name>-<time>)
 summary  prints the layers, output shapes and parameter counts, like Keras model.summary()
-${INTEROP_HELP}`;
+${INTEROP_HELP}
+datasets the book's data sets (IMDB reviews, Jena climate): list shows them and whether they are cached; fetch
+         downloads one (resumable, SHA-256 checked), extracts it and prints the path to pass as --data
+         (cache default ~/.rnn-studio/datasets; --mirror URL: a folder holding the same file names)`;
 
 export class UsageError extends Error {}
 
@@ -134,6 +142,7 @@ const defaultIo: Io = {
 /** Runs one CLI invocation; returns the exit code (0 ok, 1 failed run or invalid input, 2 usage). */
 export async function main(argv: string[], io: Io = defaultIo): Promise<number> {
   if (argv[0] === 'export' || argv[0] === 'import') return interopCommand(argv, io, USAGE);
+  if (argv[0] === 'datasets') return datasetsCommand(argv.slice(1), io);
   let args: Args;
   try {
     args = parseArgs(argv);
@@ -289,4 +298,91 @@ async function train(spec: ModelSpec, specName: string, analysis: ModelAnalysis,
   say(`Run folder: ${outDir}`);
   writeFileSync(join(outDir, 'summary.txt'), summaryLines.join('\n') + '\n');
   return r && r.status !== 'failed' ? 0 : 1;
+}
+
+/** The CLI's data-set cache when --cache is not given (the app uses <user-data>/datasets). */
+export const DEFAULT_DATASET_CACHE = join(homedir(), '.rnn-studio', 'datasets');
+
+function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 ** 2) return `${(n / 1024).toFixed(1)} KB`;
+  if (n < 1024 ** 3) return `${(n / 1024 ** 2).toFixed(1)} MB`;
+  return `${(n / 1024 ** 3).toFixed(2)} GB`;
+}
+
+/** `rnn-studio datasets list|fetch …` (argv without "datasets"). */
+async function datasetsCommand(argv: string[], io: Io): Promise<number> {
+  const [sub, ...rest] = argv;
+  let cacheDir = DEFAULT_DATASET_CACHE;
+  let mirror: string | undefined;
+  const ids: string[] = [];
+  try {
+    if (sub !== 'list' && sub !== 'fetch') throw new UsageError(`Expected "datasets list" or "datasets fetch <${DATASETS.map((d) => d.id).join('|')}>". Received: ${sub === undefined ? 'nothing' : `"${sub}"`}.`);
+    for (let i = 0; i < rest.length; i++) {
+      const a = rest[i]!;
+      const value = () => {
+        const v = rest[++i];
+        if (v === undefined || v.startsWith('--')) throw new UsageError(`${a} needs a value.`);
+        return v;
+      };
+      if (a === '--cache') cacheDir = resolve(value());
+      else if (a === '--mirror' && sub === 'fetch') mirror = value();
+      else if (a.startsWith('--')) throw new UsageError(`Unknown option ${a}.`);
+      else ids.push(a);
+    }
+    if (sub === 'list' && ids.length > 0) throw new UsageError('datasets list takes no data set name.');
+    if (sub === 'fetch' && ids.length !== 1) throw new UsageError(`datasets fetch needs one data set name: ${DATASETS.map((d) => d.id).join(' or ')}.`);
+    if (sub === 'fetch') datasetEntry(ids[0]!);
+  } catch (e) {
+    if (e instanceof UsageError || e instanceof DatasetError) {
+      io.err(`${e.message}\n\n${USAGE}`);
+      return 2;
+    }
+    throw e;
+  }
+  if (sub === 'list') {
+    for (const d of DATASETS) {
+      const cached = cachedDataset(d.id, cacheDir);
+      io.out(`${d.id.padEnd(5)} ${d.title} — ${d.bytes !== null ? formatBytes(d.bytes) : 'size unknown'}, ${cached ? `cached: ${cached.path}` : 'not downloaded'}`);
+      io.out(`      ${d.description}`);
+      io.out(`      ${d.url}  sha256 ${d.sha256 ?? '(none published; recorded on first download)'}`);
+    }
+    io.out(`Cache: ${cacheDir}`);
+    return 0;
+  }
+  const id = ids[0] as DatasetId;
+  const entry = datasetEntry(id);
+  const ac = new AbortController();
+  const onSigint = () => ac.abort();
+  process.on('SIGINT', onSigint);
+  try {
+    io.out(`Fetching ${entry.title} from ${datasetUrl(entry, mirror)} into ${join(cacheDir, id)}`);
+    const r = await fetchDataset(id, {
+      cacheDir,
+      ...(mirror ? { baseUrl: mirror } : {}),
+      signal: ac.signal,
+      onProgress: (p) => {
+        if (p.phase === 'download') {
+          const frac = p.total ? p.bytes / p.total : 0;
+          io.status(`Downloading ${progressBar(frac, 24)} ${formatBytes(p.bytes)}${p.total ? ` / ${formatBytes(p.total)}` : ''}  ${formatBytes(p.bytesPerSecond)}/s  ETA ${p.etaSeconds === null ? '?' : formatDuration(p.etaSeconds)}${p.resumedFrom ? `  (resumed at ${formatBytes(p.resumedFrom)})` : ''}`);
+        } else if (p.phase === 'verify') io.status(`Checking SHA-256 ${progressBar(p.total ? p.bytes / p.total : 0, 24)} ${formatBytes(p.bytes)}`);
+        else io.status(`Extracting… ${formatBytes(p.bytes)}`);
+      },
+    });
+    io.status('');
+    if (!r.downloaded) io.out('Already downloaded (cache).');
+    else io.out(`Downloaded ${formatBytes(r.bytesReceived)}${r.resumedFrom ? ` (resumed after ${formatBytes(r.resumedFrom)})` : ''}; SHA-256 ${r.sha256} ${r.checksumKnown ? 'verified' : 'recorded (no published checksum to compare)'}.`);
+    io.out(`Data: ${r.path}`);
+    io.out(`Train on it with: rnn-studio train <spec.json> --data ${JSON.stringify(r.path)}`);
+    return 0;
+  } catch (e) {
+    io.status('');
+    if (e instanceof DatasetError) {
+      io.err(`Error: ${e.message}`);
+      return 1;
+    }
+    throw e;
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
 }
