@@ -5,7 +5,7 @@
 export const API_METHODS = [
   'getEngineInfo', 'listSamples', 'previewData', 'uploadData', 'pickDataPath', 'startRun', 'controlRun', 'listRuns',
   'getRun', 'deleteRun', 'predictText', 'predictSeries', 'listProjects', 'loadProject', 'saveProject', 'exportRun', 'importModel',
-  'estimateRun', 'replayRun',
+  'estimateRun', 'replayRun', 'listDatasets', 'fetchDataset',
 ] as const;
 
 export type ApiMethod = (typeof API_METHODS)[number];

@@ -79,6 +79,10 @@ export interface RunSummary {
   error: string | null;
   /** The template family the run's spec came from ("New from template"), or null. */
   templateFamily: string | null;
+  /** The weights the run started from, when not fresh ones. */
+  initialWeights: WeightsSource | null;
+  /** True for a run that only evaluated its initial weights. */
+  evaluateOnly: boolean;
 }
 
 export interface RunDetail extends RunSummary {
@@ -151,8 +155,16 @@ export interface RunExport {
   hint: string;
 }
 
+/** Weights a run can start from: a finished run's trained model, or an imported model's converted weights. */
+export interface WeightsSource {
+  kind: 'run' | 'import';
+  id: string;
+}
+
 /** What importing a Keras / TF.js model file gives: a spec for the canvas, and where its weights were kept. */
 export interface ImportedModel {
+  /** Names the import for `startRun`'s `initialWeights` ({ kind: 'import', id }). */
+  id: string;
   source: 'keras' | 'keras-json' | 'tfjs';
   spec: ModelSpec;
   /** Settings dropped or changed on the way in, one sentence each. */
@@ -188,10 +200,33 @@ export const MAX_WIRE_MESSAGE_BYTES = 8 * 1024 ** 2;
 /** The largest project a save accepts (its JSON): a spec of 200 layers is about 100 KB. */
 export const MAX_PROJECT_BYTES = 4 * 1024 ** 2;
 
+/** One of the book's data sets (`keras.datasets`-style): downloaded on first use into the user-data folder. */
+export interface DatasetInfo {
+  id: 'imdb' | 'jena';
+  title: string;
+  description: string;
+  kind: 'text' | 'timeseries';
+  url: string;
+  /** Archive size in bytes, when documented. */
+  bytes: number | null;
+  /** The path to train on when it is already downloaded and extracted, else null. */
+  cachedPath: string | null;
+}
+
+/** How far a data set download is (phase: download, checksum verification, extraction). */
+export interface DatasetProgress {
+  phase: 'download' | 'verify' | 'extract';
+  bytes: number;
+  total: number | null;
+  bytesPerSecond: number;
+  etaSeconds: number | null;
+}
+
 /** Events pushed from the main side. */
 export type StudioEvent =
   | { type: 'run'; runId: string; event: WorkerEvent }
-  | { type: 'runs-changed' };
+  | { type: 'runs-changed' }
+  | { type: 'dataset'; id: DatasetInfo['id']; progress: DatasetProgress };
 
 // Parameter schemas. Specs are checked structurally here (sizes bounded) and semantically by analyzeModel.
 const id = z.string().regex(/^[A-Za-z0-9_-]{1,80}$/, 'an id of letters, digits, _ and -');
@@ -231,7 +266,14 @@ export const API_SCHEMAS = {
     more: z.boolean().optional(),
   }),
   pickDataPath: z.object({ kind: z.enum(['file', 'folder']) }),
-  startRun: z.object({ spec: specSchema, gradientFlowEvery: z.number().int().min(0).max(100_000).optional() }),
+  startRun: z.object({
+    spec: specSchema,
+    gradientFlowEvery: z.number().int().min(0).max(100_000).optional(),
+    /** Start from these weights instead of fresh (seeded) ones: a finished run's, or an imported model's. */
+    initialWeights: z.object({ kind: z.enum(['run', 'import']), id }).optional(),
+    /** Only evaluate the initial weights on the spec's data (no training): a run with its metrics, usable for Predict. */
+    evaluateOnly: z.boolean().optional(),
+  }),
   controlRun: z.object({ runId: id, action: z.enum(['pause', 'resume', 'stop', 'sample-gradients']) }),
   listRuns: z.object({}),
   getRun: z.object({ runId: id }),
@@ -246,6 +288,8 @@ export const API_SCHEMAS = {
   importModel: z.object({ uploadId: uploadIdSchema }),
   estimateRun: z.object({ spec: specSchema }),
   replayRun: z.object({ runId: id }),
+  listDatasets: z.object({}),
+  fetchDataset: z.object({ id: z.enum(['imdb', 'jena']) }),
 } as const satisfies { [M in ApiMethod]: z.ZodType };
 
 export type ApiParams<M extends ApiMethod> = z.infer<(typeof API_SCHEMAS)[M]>;
@@ -272,6 +316,9 @@ export interface ApiResults {
   importModel: ImportedModel;
   estimateRun: RunEstimate;
   replayRun: { runId: string };
+  listDatasets: DatasetInfo[];
+  /** `path`: what to train on; `checksum`: verified against a published SHA-256, or recorded (none published). */
+  fetchDataset: { path: string; kind: DatasetInfo['kind']; sha256: string; checksum: 'verified' | 'recorded'; downloaded: boolean };
 }
 
 /** The calls, as the renderer sees them: one async function per method. */

@@ -58,6 +58,10 @@ export interface RunOptions {
   batchThrottleMs?: number;
   /** Record the gradient flow through time (‖∂L/∂h_t‖) every this many batches; 0: only when asked (default 5). */
   gradientFlowEvery?: number;
+  /** A folder holding a TF.js model.json (and its weight files) whose weights the built model starts from. */
+  initialWeightsDir?: string;
+  /** Evaluate the (initial) weights on the data instead of training: no epochs, the result holds the logs. */
+  evaluateOnly?: boolean;
 }
 
 /** What the data pipeline found, for the CLI's report and the app's data panel. */

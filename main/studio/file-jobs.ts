@@ -10,17 +10,22 @@ import type { DataPreview, ImportedModel } from '../../shared/api.js';
 import { previewData } from './data-preview.js';
 import { hashData } from './provenance.js';
 import { importModelFile, writeImport } from '../interop/import.js';
+import { fetchDataset } from '../data/datasets.js';
+import type { DatasetId, FetchDatasetResult, FetchProgress } from '../data/datasets.js';
 
 export type FileJob =
   | { type: 'preview'; data: DataSpec; path: string }
   | { type: 'hash'; path: string }
   /** Imports the model files in `dir` (a finished upload), writing the result to `dir`/imported. */
-  | { type: 'import'; dir: string };
+  | { type: 'import'; dir: string }
+  /** Downloads (or finds in the cache), verifies and extracts one of the book's data sets. */
+  | { type: 'dataset'; id: DatasetId; cacheDir: string; baseUrl?: string };
 
 export interface FileJobResults {
   preview: DataPreview;
   hash: { hash: string; files: number; bytes: number };
-  import: Omit<ImportedModel, 'dir'>;
+  import: Omit<ImportedModel, 'dir' | 'id'>;
+  dataset: FetchDatasetResult;
 }
 
 /** What a failed job reports: the error's class name decides how the API reports it (bad input or a failure). */
@@ -45,7 +50,8 @@ function mainModelFile(dir: string): string {
   return files.find((p) => p.endsWith('.keras')) ?? files.find((p) => p.endsWith('.json') && isTfjs(p)) ?? files.find((p) => p.endsWith('.json')) ?? files[0]!;
 }
 
-export async function runFileJob(job: FileJob): Promise<FileJobResults[FileJob['type']]> {
+/** `progress`: what a long job (a data set download) reports on the way; the host forwards it to the clients. */
+export async function runFileJob(job: FileJob, progress: (p: FetchProgress) => void = () => {}): Promise<FileJobResults[FileJob['type']]> {
   switch (job.type) {
     case 'preview': return previewData(job.data, job.path);
     case 'hash': return hashData(job.path);
@@ -55,6 +61,7 @@ export async function runFileJob(job: FileJob): Promise<FileJobResults[FileJob['
       writeImport(result, join(job.dir, 'imported'));
       return { source: result.source, spec: result.spec, warnings: result.warnings, issues: result.issues, hasWeights: result.weights !== null, weightsNote: result.weightsNote };
     }
+    case 'dataset': return fetchDataset(job.id, { cacheDir: job.cacheDir, onProgress: progress, ...(job.baseUrl ? { baseUrl: job.baseUrl } : {}) });
     default: {
       const never: never = job;
       throw new Error(`unknown file job ${JSON.stringify(never)}`);

@@ -188,3 +188,53 @@ test('a project file saved by a Windows editor (UTF-8 with a byte-order mark) is
   assert.deepEqual((await s.call('listProjects', {})).map((p) => p.name), ['from Notepad']);
   assert.equal((await s.call('loadProject', { id: 'notepad' })).name, 'from Notepad');
 });
+
+test('a run starts from a finished run\'s or an imported model\'s weights; evaluating them alone reproduces the run\'s own validation loss', async () => {
+  const s = service();
+  const sample = (await s.call('listSamples', {})).find((x) => x.id === 'forecast-gru')!;
+  const spec: ModelSpec = {
+    ...sample.spec, layers: [{ className: 'GRU', config: { units: 4 } }, { className: 'Dense', config: { units: 1 } }],
+    training: { ...sample.spec.training, epochs: 2, batchSize: 256 }, data: { ...sample.spec.data!, trainFraction: 0.1, valFraction: 0.05 } as ModelSpec['data'],
+  };
+  const finished = async (runId: string) => {
+    for (;;) {
+      const d = await s.call('getRun', { runId });
+      if (d.status !== 'running' && d.status !== 'paused') return d;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
+  const original = await finished((await s.call('startRun', { spec })).runId);
+  assert.equal(original.status, 'completed', original.error ?? '');
+  const valLoss = original.result!.finalLogs.val_loss!;
+
+  // The same weights on the same data: the very loss the run ended with (fresh weights would not come near it).
+  const evaluated = await finished((await s.call('startRun', { spec, initialWeights: { kind: 'run', id: original.id }, evaluateOnly: true })).runId);
+  assert.equal(evaluated.status, 'completed', evaluated.error ?? '');
+  assert.equal(evaluated.epochsRun, 0);
+  assert.deepEqual(evaluated.initialWeights, { kind: 'run', id: original.id });
+  assert.ok(Math.abs(evaluated.result!.finalLogs.val_loss! - valLoss) < 1e-6, `${evaluated.result!.finalLogs.val_loss} vs ${valLoss}`);
+  // …and Predict works on it like on any run.
+  assert.ok((await s.call('predictSeries', { runId: evaluated.id })).points.length > 10);
+
+  // Through Keras's format and back: export .keras, import it, evaluate the imported weights.
+  const keras = await s.call('exportRun', { runId: original.id, format: 'keras' });
+  const imported = await importFiles(s, [{ name: 'forecast.keras', content: Buffer.from(keras.files[0]!.contentBase64!, 'base64') }]);
+  assert.equal(imported.hasWeights, true);
+  const fromImport = await finished((await s.call('startRun', { spec: { ...imported.spec, training: spec.training, data: spec.data }, initialWeights: { kind: 'import', id: imported.id }, evaluateOnly: true })).runId);
+  assert.equal(fromImport.status, 'completed', fromImport.error ?? '');
+  assert.ok(Math.abs(fromImport.result!.finalLogs.val_loss! - valLoss) < 1e-5, `${fromImport.result!.finalLogs.val_loss} vs ${valLoss}`);
+
+  // Continuing to train starts where the run stopped: its first epoch is already near the run's last.
+  const more = await finished((await s.call('startRun', { spec: { ...spec, training: { ...spec.training, epochs: 1 } }, initialWeights: { kind: 'run', id: original.id } })).runId);
+  assert.equal(more.status, 'completed', more.error ?? '');
+  assert.ok(more.epochRecords[0]!.logs.val_loss! < valLoss * 1.5, `${more.epochRecords[0]!.logs.val_loss} after one more epoch vs ${valLoss}`);
+
+  // Weights of another shape are refused with the shapes named.
+  const wider = { ...spec, layers: [{ className: 'GRU', config: { units: 8 } }, { className: 'Dense', config: { units: 1 } }] } as ModelSpec;
+  const refused = await finished((await s.call('startRun', { spec: wider, initialWeights: { kind: 'run', id: original.id } })).runId);
+  assert.equal(refused.status, 'failed');
+  assert.match(refused.error ?? '', /The initial weights do not fit this model: weight \S+ expected shape \[3, 24\], received \[3, 12\]/);
+  await assert.rejects(s.call('startRun', { spec, evaluateOnly: true }), /Evaluating needs weights to evaluate/);
+  await assert.rejects(s.call('startRun', { spec, initialWeights: { kind: 'import', id: 'nope' } }), /The imported model nope has no weights/);
+  await s.shutdown();
+});

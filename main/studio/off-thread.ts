@@ -9,6 +9,7 @@ import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, extname, join } from 'node:path';
 import type { FileJob, FileJobError, FileJobResults } from './file-jobs.js';
+import type { FetchProgress } from '../data/datasets.js';
 import { DataError } from '../data/data-error.js';
 
 /** The heap a file job may use: a 1 GiB CSV (the readers' limit) parses within it. */
@@ -80,7 +81,7 @@ export async function stopFileWorkers(): Promise<void> {
   if (s) await s.worker.terminate();
 }
 
-async function runOnWorker<T extends FileJob>(job: T): Promise<FileJobResults[T['type']]> {
+async function runOnWorker<T extends FileJob>(job: T, onProgress: (p: FetchProgress) => void): Promise<FileJobResults[T['type']]> {
   const worker = await takeWorker();
   return new Promise((resolve, reject) => {
     let settled = false;
@@ -90,7 +91,11 @@ async function runOnWorker<T extends FileJob>(job: T): Promise<FileJobResults[T[
       f();
       void worker.terminate();
     };
-    worker.once('message', (m: { ok: true; result: FileJobResults[T['type']] } | { ok: false; error: FileJobError }) => {
+    worker.on('message', (m: { ok: true; result: FileJobResults[T['type']] } | { ok: false; error: FileJobError } | { progress: FetchProgress }) => {
+      if ('progress' in m) {
+        if (!settled) onProgress(m.progress);
+        return;
+      }
       settle(() => (m.ok ? resolve(m.result) : reject(revive(m.error))));
     });
     worker.once('error', (e: Error & { code?: string }) => {
@@ -103,12 +108,12 @@ async function runOnWorker<T extends FileJob>(job: T): Promise<FileJobResults[T[
   });
 }
 
-export async function offThread<T extends FileJob>(job: T): Promise<FileJobResults[T['type']]> {
+export async function offThread<T extends FileJob>(job: T, onProgress: (p: FetchProgress) => void = () => {}): Promise<FileJobResults[T['type']]> {
   // A finished job hands its slot straight to the next waiter, so the count never exceeds the cap.
   if (running >= MAX_FILE_JOBS) await new Promise<void>((resolve) => waiting.push(resolve));
   else running++;
   try {
-    return await runOnWorker(job);
+    return await runOnWorker(job, onProgress);
   } finally {
     const next = waiting.shift();
     if (next) next();

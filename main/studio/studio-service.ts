@@ -8,7 +8,7 @@ import { mkdir, open, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, normalize, relative, resolve, sep } from 'node:path';
 import { ApiError, MAX_EXPORT_DOWNLOAD_BYTES, MAX_PROJECT_BYTES, MAX_UPLOAD_BYTES, UPLOAD_CHUNK_BYTES, validateParams } from '../../shared/api.js';
 import type {
-  ApiMethod, ApiParams, ApiResults, EngineInfo, HostKind, ImportedModel, Project, RunExport, ProjectSummary, RunDetail, RunSummary, SampleInfo, StudioCalls, StudioEvent,
+  ApiMethod, ApiParams, ApiResults, EngineInfo, HostKind, ImportedModel, Project, RunExport, ProjectSummary, RunDetail, RunSummary, SampleInfo, StudioCalls, StudioEvent, WeightsSource,
 } from '../../shared/api.js';
 import type { ModelSpec } from '../../shared/model-spec.js';
 import { resolveTraining } from '../../shared/model-spec.js';
@@ -25,6 +25,8 @@ import type { ReplayReport, RunProvenance } from '../../shared/replay.js';
 import type { RunEstimate } from '../../shared/estimate.js';
 import type { TrainingHandle } from '../training-host.js';
 import { offThread, stopFileWorkers } from './off-thread.js';
+import type { FileJob } from './file-jobs.js';
+import { DATASETS, cachedDataset } from '../data/datasets.js';
 import { withoutBom } from '../interop/json-text.js';
 import { newId, readJsonOrNull, writeFileAtomicAsync, writeJsonAtomic } from './storage.js';
 import { exportRun, withSavedGruVariants } from '../interop/export.js';
@@ -56,6 +58,9 @@ interface RunMeta {
   replay?: ReplayReport;
   /** The estimate made before Start for this very spec, if any. */
   estimate?: RunEstimate;
+  /** The weights the run started from (absent: fresh, seeded ones). */
+  initialWeights?: WeightsSource;
+  evaluateOnly?: boolean;
 }
 
 export interface StudioServiceOptions {
@@ -74,6 +79,8 @@ export interface StudioServiceOptions {
    * The browser host sets it: a client with the token must not read the machine's other files through it.
    */
   dataRoots?: string[];
+  /** Fetch the book's data sets from this folder URL instead of their public URLs (a mirror; the tests' local server). */
+  datasetsMirror?: string;
 }
 
 /** An upload being received: its folder, each file's bytes so far, and the calls queued on it (one at a time). */
@@ -102,6 +109,7 @@ export class StudioService {
   private readonly uploads = new Map<string, Upload>();
   /** Project summaries by file, valid while the file's size and mtime stay the same: listing never re-parses all. */
   private readonly projectIndex = new Map<string, { mtimeMs: number; size: number; summary: ProjectSummary | null }>();
+  private readonly datasetFetches = new Map<string, ReturnType<typeof offThread<Extract<FileJob, { type: 'dataset' }>>>>();
   private lastBackend: BackendInfo | null = null;
   /** The latest estimate and the spec it was made for: a run started with that spec records it. */
   private lastEstimate: { spec: string; estimate: RunEstimate } | null = null;
@@ -111,6 +119,8 @@ export class StudioService {
   /** Default folder of exports (`exports/<runId>/`) and the files imports keep (`imports/<id>/`). */
   readonly exportsDir: string;
   readonly importsDir: string;
+  /** The book's data sets, downloaded on first use (listDatasets / fetchDataset). */
+  readonly datasetsDir: string;
 
   constructor(private readonly opts: StudioServiceOptions) {
     this.runsDir = join(opts.userDataDir, 'runs');
@@ -118,6 +128,7 @@ export class StudioService {
     this.uploadsDir = join(opts.userDataDir, 'uploads');
     this.exportsDir = join(opts.userDataDir, 'exports');
     this.importsDir = join(opts.userDataDir, 'imports');
+    this.datasetsDir = join(opts.userDataDir, 'datasets');
     for (const d of [this.runsDir, this.projectsDir, this.uploadsDir]) mkdirSync(d, { recursive: true });
     this.recoverInterruptedRuns();
   }
@@ -232,11 +243,29 @@ export class StudioService {
   }
 
   /** Starts a run of `spec` in a fresh worker; records its provenance (and, for a replay, the run it repeats). */
-  private async launch(spec: ModelSpec, replayOf?: string, gradientFlowEvery?: number): Promise<{ runId: string }> {
+  /**
+   * The folder holding the model.json a run may start from: a finished run's model/, or an import's converted model.
+   * @throws ApiError naming the source when it has no weights (yet).
+   */
+  private weightsDir(source: WeightsSource): string {
+    if (source.kind === 'run') {
+      if (this.active.has(source.id)) throw new ApiError(`Run ${source.id} is still training; start from its weights once it has finished.`, 'invalid-argument');
+      const dir = join(this.runsDir, source.id, 'model');
+      if (!existsSync(join(dir, 'model.json'))) throw new ApiError(`Run ${source.id} saved no model to start from.`, 'not-found');
+      return dir;
+    }
+    const dir = join(this.importsDir, source.id, 'imported', 'model');
+    if (!existsSync(join(dir, 'model.json'))) throw new ApiError(`The imported model ${source.id} has no weights to start from (it held the architecture only, or its weights could not be converted).`, 'not-found');
+    return dir;
+  }
+
+  private async launch(spec: ModelSpec, replayOf?: string, gradientFlowEvery?: number, start: { initialWeights?: WeightsSource; evaluateOnly?: boolean } = {}): Promise<{ runId: string }> {
     const analysis = analyzeModel(spec);
     if (!analysis.valid) throw new ApiError(analysis.issues.filter((i) => i.severity === 'error').map((i) => i.message).join('\n'), 'invalid-argument');
     if (!spec.data) throw new ApiError('Choose the data to train on first: the spec has no `data` section.', 'invalid-argument');
     const dataPath = this.resolveDataPath(spec.data.path);
+    const initialWeightsDir = start.initialWeights ? this.weightsDir(start.initialWeights) : undefined;
+    if (start.evaluateOnly && !initialWeightsDir) throw new ApiError('Evaluating needs weights to evaluate: choose a finished run or an imported model to start from.', 'invalid-argument');
     let data = { hash: 'unavailable', files: 0, bytes: 0 };
     try {
       data = await offThread({ type: 'hash', path: dataPath });
@@ -255,10 +284,15 @@ export class StudioService {
       backend: null, dataSummary: null, layers: analysis.layers, result: null, error: null, epochRecords: [], provenance,
       ...(replayOf ? { replayOf } : {}),
       ...(this.lastEstimate?.spec === specJson ? { estimate: this.lastEstimate.estimate } : {}),
+      ...(start.initialWeights ? { initialWeights: start.initialWeights } : {}),
+      ...(start.evaluateOnly ? { evaluateOnly: true, epochs: 0 } : {}),
     };
     mkdirSync(join(this.runsDir, id), { recursive: true });
     this.saveMeta(meta);
-    const options = { dataPath, outDir: join(this.runsDir, id), ...(gradientFlowEvery !== undefined ? { gradientFlowEvery } : {}) };
+    const options = {
+      dataPath, outDir: join(this.runsDir, id), ...(gradientFlowEvery !== undefined ? { gradientFlowEvery } : {}),
+      ...(initialWeightsDir ? { initialWeightsDir } : {}), ...(start.evaluateOnly ? { evaluateOnly: true } : {}),
+    };
     const handle = startTraining(spec, this.opts.userDataDir, options, (e) => this.onRunEvent(meta, e));
     this.active.set(id, { handle, meta });
     void handle.finished.then(() => this.active.delete(id));
@@ -332,6 +366,7 @@ export class StudioService {
       id: meta.id, name: meta.name, createdAt: meta.createdAt, status: meta.status, epochsRun: meta.epochRecords.length, epochs: meta.epochs, best,
       backend: meta.backend?.name ?? null, dataKind: meta.spec.data?.kind ?? null, error: meta.error,
       templateFamily: typeof meta.spec.template?.family === 'string' ? meta.spec.template.family : null,
+      initialWeights: meta.initialWeights ?? null, evaluateOnly: meta.evaluateOnly === true,
     };
   }
 
@@ -440,7 +475,7 @@ export class StudioService {
       return { path: await this.opts.pickDataPath(kind) };
     },
 
-    startRun: async ({ spec, gradientFlowEvery }) => this.launch(spec, undefined, gradientFlowEvery),
+    startRun: async ({ spec, gradientFlowEvery, initialWeights, evaluateOnly }) => this.launch(spec, undefined, gradientFlowEvery, { initialWeights, evaluateOnly }),
 
     replayRun: async ({ runId }) => {
       const meta = this.readMeta(runId);
@@ -456,7 +491,7 @@ export class StudioService {
       } catch {
         // A damaged model.json: replay the spec as stored.
       }
-      return this.launch(asTrained, meta.replayOf ?? runId);
+      return this.launch(asTrained, meta.replayOf ?? runId, undefined, { initialWeights: meta.initialWeights, evaluateOnly: meta.evaluateOnly });
     },
 
     estimateRun: async ({ spec }) => {
@@ -595,16 +630,40 @@ export class StudioService {
       };
     },
 
+    listDatasets: async () => DATASETS.map((d) => ({
+      id: d.id, title: d.title, description: d.description, kind: d.kind, url: d.url, bytes: d.bytes,
+      cachedPath: cachedDataset(d.id, this.datasetsDir, d.sha256)?.path ?? null,
+    })),
+
+    fetchDataset: async ({ id }) => {
+      // One download per data set at a time: a second client asking for it waits for the same one.
+      let pending = this.datasetFetches.get(id);
+      if (!pending) {
+        pending = offThread({ type: 'dataset', id, cacheDir: this.datasetsDir, ...(this.opts.datasetsMirror ? { baseUrl: this.opts.datasetsMirror } : {}) }, (p) => {
+          this.emit({ type: 'dataset', id, progress: { phase: p.phase, bytes: p.bytes, total: p.total, bytesPerSecond: p.bytesPerSecond, etaSeconds: p.etaSeconds } });
+        }).finally(() => this.datasetFetches.delete(id));
+        this.datasetFetches.set(id, pending);
+      }
+      try {
+        const r = await pending;
+        return { path: r.path, kind: r.kind, sha256: r.sha256, checksum: r.checksumKnown ? 'verified' as const : 'recorded' as const, downloaded: r.downloaded };
+      } catch (e) {
+        if (e instanceof Error && e.name === 'DatasetError') throw new ApiError(e.message, 'unavailable');
+        throw e;
+      }
+    },
+
     importModel: async ({ uploadId }): Promise<ImportedModel> => {
       const upload = this.uploads.get(uploadId);
       if (!upload?.done) throw new ApiError(`No finished upload ${JSON.stringify(uploadId)} to import: upload the model files with uploadData first.`, 'not-found');
       // The import owns its files from here: moved out of the uploads (one file system, so a rename), never shared.
       this.uploads.delete(uploadId);
-      const dir = join(this.importsDir, newId());
+      const importId = newId();
+      const dir = join(this.importsDir, importId);
       mkdirSync(this.importsDir, { recursive: true });
       renameSync(upload.dir, dir);
       try {
-        return { ...(await offThread({ type: 'import', dir })), dir: join(dir, 'imported') };
+        return { ...(await offThread({ type: 'import', dir })), id: importId, dir: join(dir, 'imported') };
       } catch (e) {
         rmSync(dir, { recursive: true, force: true });
         if (e instanceof Error && ['ImportError', 'ModelFileError', 'ExportError', 'ZipError'].includes(e.name)) throw new ApiError(e.message, 'invalid-argument');

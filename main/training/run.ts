@@ -20,6 +20,7 @@ import { saveLayersModel } from './save-model.js';
 import type { TrainingControl } from './trainer.js';
 import { train } from './trainer.js';
 import { withSeededRandom } from './seeded-random.js';
+import { evaluateOnly, loadInitialWeights } from './initial-weights.js';
 import { DEFAULT_GRADIENT_FLOW_EVERY } from '../../shared/gradient-flow.js';
 import type { HiddenGradientSample } from '../../shared/gradient-flow.js';
 
@@ -71,8 +72,10 @@ export async function executeRun(spec: ModelSpec, specDir: string, options: RunO
     const result = await withSeededRandom(training.seed, async () => {
       const built = buildModel(spec);
       model = built.model;
+      if (options.initialWeightsDir) loadInitialWeights(model, options.initialWeightsDir);
       const kernels = built.recurrence.some((p) => p.fused) ? describeKernels() : null;
       emit({ type: 'model', layers: analysis.layers, totalParams: analysis.totalParams, recurrence: built.recurrence, kernels });
+      if (options.evaluateOnly) return evaluateOnly(model, data, training, performance.now());
       return train(model, data, training, {
         onBatch: (r) => {
           record(r);

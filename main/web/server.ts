@@ -36,6 +36,8 @@ export interface WebServerOptions {
   maxBufferedBytes?: number;
   /** Folders the API may read data from (default: the user's home folder; the user-data folder always). */
   dataRoots?: string[];
+  /** Where the book's data sets are fetched from instead of their public URLs (default: RNN_STUDIO_DATASETS_MIRROR). */
+  datasetsMirror?: string;
 }
 
 /** What a client has to leave unread before the host drops it instead of buffering more. */
@@ -93,6 +95,7 @@ export async function startWebServer(opts: WebServerOptions = {}): Promise<WebSe
   const service = new StudioService({
     userDataDir, host: 'web', appVersion: pkg.version, assetsDir: join(repoRoot, 'assets'), examplesDir: join(repoRoot, 'examples'),
     dataRoots: opts.dataRoots ?? [homedir()],
+    ...((opts.datasetsMirror ?? process.env.RNN_STUDIO_DATASETS_MIRROR) ? { datasetsMirror: opts.datasetsMirror ?? process.env.RNN_STUDIO_DATASETS_MIRROR } : {}),
   });
 
   const serveStatic = async (req: IncomingMessage, res: ServerResponse) => {
@@ -234,7 +237,8 @@ function parseCli(argv: string[]): WebServerOptions {
     else if (a === '--user-data' && v) { opts.userDataDir = resolve(v); i++; }
     else if (a === '--allow-host' && v) { opts.allowedHosts = [...(opts.allowedHosts ?? []), v]; i++; }
     else if (a === '--data-root' && v) { opts.dataRoots = [...(opts.dataRoots ?? []), resolve(v)]; i++; }
-    else throw new Error(`Unknown option ${a}. Usage: npm run web -- [--host 127.0.0.1] [--port 5178] [--user-data DIR] [--allow-host NAME] [--data-root DIR]`);
+    else if (a === '--datasets-mirror' && v) { opts.datasetsMirror = v; i++; }
+    else throw new Error(`Unknown option ${a}. Usage: npm run web -- [--host 127.0.0.1] [--port 5178] [--user-data DIR] [--allow-host NAME] [--data-root DIR] [--datasets-mirror URL]`);
   }
   if (opts.port !== undefined && (!Number.isInteger(opts.port) || opts.port < 0 || opts.port > 65535)) throw new Error(`--port must be 0–65535. Received: ${opts.port}.`);
   return opts;

@@ -18,6 +18,7 @@ import { forgetPreviews, useDataPreview } from './use-preview.js';
 import { formatBytes, selectUpload, sendUpload } from './upload.js';
 import type { UploadProgress } from './upload.js';
 import { UploadProgressBar } from './upload-progress.js';
+import { BookDatasets } from './book-datasets.js';
 
 // Columns of uploaded CSVs, read in the page before the server has previewed them.
 const sniffed = new Map<string, ColumnKinds & { header: string[] }>();
@@ -184,6 +185,7 @@ function DataSource() {
           </>
         )}
       </div>
+      <BookDatasets />
       {busy ? <div className="muted small" data-testid="data-busy">{busy}</div> : null}
       {progress ? <UploadProgressBar progress={progress} testId="data-upload-progress" /> : null}
       <div className="data-path" title={data?.path}>

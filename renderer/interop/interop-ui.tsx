@@ -114,7 +114,7 @@ export function ImportModelButton() {
   const api = useApi();
   const project = useProject();
   const confirmDiscard = useConfirmDiscard();
-  const { setTab } = useStudio();
+  const { setTab, setStartWeights } = useStudio();
   const { notify } = useToasts();
   const input = useRef<HTMLInputElement>(null);
   const [busy, setBusy] = useState(false);
@@ -132,7 +132,10 @@ export function ImportModelButton() {
       const { uploadId } = await sendUpload(api, selectUpload(files, false), setProgress);
       const result = await api.importModel({ uploadId });
       if (!(await confirmDiscard('import this model'))) return;
+      const forLoad = project.state.loadCount + 1;
       project.load(withCompatibleData(result.spec, project.spec), result.spec.name, null);
+      // The imported weights are what the user came for: Train and Evaluate start from them until cleared.
+      if (result.hasWeights) setStartWeights({ source: { kind: 'import', id: result.id }, label: `imported ${files.map((f) => f.name).join(', ')}`, forLoad });
       setTab('builder');
       setReport(result);
       notify('success', `Imported ${result.spec.layers.length} layers from ${files.map((f) => f.name).join(', ')}.`);
@@ -159,7 +162,7 @@ export function ImportModelButton() {
           {report ? (
             <div data-testid="import-summary" data-source={report.source} data-weights={String(report.hasWeights)}>
               <p>{report.spec.layers.length} layers are on the canvas ({report.source === 'keras' ? 'Keras .keras file' : report.source === 'tfjs' ? 'TF.js model' : 'Keras model.to_json()'}).</p>
-              <p>{report.hasWeights ? <>Its trained weights were converted and kept in <code>{report.dir}</code>.</> : <>No weights: {report.weightsNote}.</>}</p>
+              <p>{report.hasWeights ? <>Its trained weights were converted and kept in <code>{report.dir}</code>. In the Training tab, <strong>Evaluate</strong> measures them on your data (then Predict and Export use that run) and <strong>Train</strong> continues from them.</> : <>No weights: {report.weightsNote}.</>}</p>
               {report.warnings.length > 0 ? <ul data-testid="import-warnings">{report.warnings.map((w) => <li key={w}>{w}</li>)}</ul> : null}
             </div>
           ) : null}

@@ -1,7 +1,7 @@
 /** Session-wide UI state: the open tab, which run each panel shows, and what the back end told us at start. */
 import { createContext, useCallback, useContext, useEffect, useMemo, useState } from 'react';
 import type { ReactNode } from 'react';
-import type { EngineInfo, SampleInfo } from '../../shared/api.js';
+import type { EngineInfo, SampleInfo, WeightsSource } from '../../shared/api.js';
 import { useApi } from '../api/studio-client.js';
 import { errorMessage } from '../api/errors.js';
 import { useProject } from './project-context.js';
@@ -29,6 +29,20 @@ export interface StudioState {
   samples: SampleInfo[] | null;
   samplesError: string | null;
   reloadEngine(): void;
+  /**
+   * The weights the next run starts from instead of fresh ones (an imported model's, a finished run's), or null. It
+   * belongs to the project it was chosen with: loading another project drops it.
+   */
+  startWeights: StartWeights | null;
+  /** `forLoad`: the project load it belongs to — the current one, or the next when set together with a load. */
+  setStartWeights(w: StartWeights | null): void;
+}
+
+export interface StartWeights {
+  source: WeightsSource;
+  /** What the user knows it as: "imported model.keras", "run forecast-gru (…)" */
+  label: string;
+  forLoad: number;
 }
 
 const StudioContext = createContext<StudioState | null>(null);
@@ -47,6 +61,8 @@ export function StudioStateProvider({ children }: { children: ReactNode }) {
   const [engine, setEngine] = useState<EngineInfo | null>(null);
   const [samples, setSamples] = useState<SampleInfo[] | null>(null);
   const [samplesError, setSamplesError] = useState<string | null>(null);
+  const [chosenWeights, setStartWeights] = useState<StartWeights | null>(null);
+  const startWeights = chosenWeights && chosenWeights.forLoad === loadCount ? chosenWeights : null;
 
   const reloadEngine = useCallback(() => {
     api.getEngineInfo({}).then(setEngine, () => {
@@ -68,8 +84,8 @@ export function StudioStateProvider({ children }: { children: ReactNode }) {
 
   const value = useMemo<StudioState>(() => ({
     tab, setTab, currentRunId, setCurrentRunId, startError, setStartError, openRunId, setOpenRunId, selectedLayerId, setSelectedLayerId, predictRunId, setPredictRunId,
-    engine, samples, samplesError, reloadEngine,
-  }), [tab, currentRunId, startError, openRunId, selectedLayerId, predictRunId, engine, samples, samplesError, reloadEngine]);
+    engine, samples, samplesError, reloadEngine, startWeights, setStartWeights,
+  }), [tab, currentRunId, startError, openRunId, selectedLayerId, predictRunId, engine, samples, samplesError, reloadEngine, startWeights]);
   return <StudioContext.Provider value={value}>{children}</StudioContext.Provider>;
 }
 

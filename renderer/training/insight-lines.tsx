@@ -11,6 +11,8 @@ import { useApi, useRunStore } from '../api/studio-client.js';
 import { errorMessage } from '../api/errors.js';
 import { useToasts } from '../components/toasts.js';
 import { useStudio } from '../state/studio-state.js';
+import { useProject } from '../state/project-context.js';
+import { useConfirmDiscard } from '../projects/unsaved-guard.js';
 import type { RunLive } from '../state/run-state.js';
 
 /** Estimate vs the run's real epochs, or nothing before the first epoch. */
@@ -63,7 +65,9 @@ export function ReproducibilityBox({ detail, run }: { detail: RunDetail; run: Ru
   const api = useApi();
   const runs = useRunStore();
   const toasts = useToasts();
-  const { setCurrentRunId, setTab } = useStudio();
+  const { setCurrentRunId, setTab, setStartWeights } = useStudio();
+  const project = useProject();
+  const confirmDiscard = useConfirmDiscard();
   const p = detail.provenance;
   const finished = run.status !== 'running' && run.status !== 'paused' && run.status !== 'starting';
   const replay = async () => {
@@ -75,6 +79,14 @@ export function ReproducibilityBox({ detail, run }: { detail: RunDetail; run: Ru
     } catch (e) {
       toasts.notifyError('Could not replay the run', e);
     }
+  };
+  // More epochs, or fine-tuning on other data: the run's spec on the canvas, Train starting from its weights.
+  const continueTraining = async () => {
+    if (!(await confirmDiscard('continue from this run'))) return;
+    const forLoad = project.state.loadCount + 1;
+    project.load(detail.spec, detail.name, null);
+    setStartWeights({ source: { kind: 'run', id: detail.id }, label: `run ${detail.name} (${detail.id})`, forLoad });
+    setTab('training');
   };
   return (
     <div className="repro-box small" data-testid="run-provenance">
@@ -88,6 +100,10 @@ export function ReproducibilityBox({ detail, run }: { detail: RunDetail; run: Ru
           </span>
         ) : <span className="muted">recorded before provenance existed: Replay repeats its spec.</span>}
         {finished ? <button type="button" className="text-button" data-testid="run-replay" onClick={() => void replay()}>Replay</button> : null}
+        {finished && detail.result ? (
+          <button type="button" className="text-button" data-testid="run-continue" title="Put this run's spec on the canvas; Train then starts from its trained weights (more epochs, or other data)"
+            onClick={() => void continueTraining()}>Continue training</button>
+        ) : null}
       </div>
       {detail.replayOf ? (
         <div data-testid="replay-report" data-verdict={detail.replay?.verdict ?? 'pending'}>

@@ -58,7 +58,7 @@ export function RunControls({ placement = 'header' }: RunControlsProps) {
   const api = useApi();
   const runs = useRunStore();
   const { spec } = useProject();
-  const { currentRunId, setCurrentRunId, setStartError, setTab } = useStudio();
+  const { currentRunId, setCurrentRunId, setStartError, setTab, startWeights } = useStudio();
   const run = useRun(currentRunId);
   const { notifyError } = useToasts();
   const blockers = useTrainBlockerItems();
@@ -67,11 +67,14 @@ export function RunControls({ placement = 'header' }: RunControlsProps) {
   const panel = placement === 'panel';
   const id = (name: string) => (panel ? `panel-${name}` : name);
 
-  const start = async () => {
+  const start = async (evaluateOnly = false) => {
     setStartError(null);
     setStarting(true);
     try {
-      const { runId } = await api.startRun({ spec, gradientFlowEvery: gradientFlowEvery() });
+      const { runId } = await api.startRun({
+        spec, gradientFlowEvery: gradientFlowEvery(),
+        ...(startWeights ? { initialWeights: startWeights.source } : {}), ...(evaluateOnly ? { evaluateOnly } : {}),
+      });
       runs.ensure(runId, spec);
       setCurrentRunId(runId);
       setTab('training');
@@ -101,6 +104,12 @@ export function RunControls({ placement = 'header' }: RunControlsProps) {
         title={blockers.map((b) => b.message).join('\n') || 'Train the current spec'} onClick={() => void start()}>
         {starting ? 'Starting…' : '▶ Train'}
       </button>
+      {panel && startWeights ? (
+        <button type="button" data-testid="panel-train-evaluate" disabled={blockers.length > 0 || starting}
+          title={`Evaluate the weights of ${startWeights.label} on this data, without training: a run Predict and Export can use`} onClick={() => void start(true)}>
+          Evaluate
+        </button>
+      ) : null}
       <button type="button" data-testid={id('train-pause')} disabled={run?.status !== 'running'} onClick={() => void control('pause')} title="Pause after the current batch" aria-label="Pause">
         ❚❚{panel ? ' Pause' : ''}
       </button>

@@ -69,6 +69,7 @@ function TrainingRun() {
           ))}
         </ul>
       ) : null}
+      <StartWeightsLine />
       <div className="progress-row">
         <RunProgress run={run} />
         <RunControls placement="panel" />
@@ -177,5 +178,17 @@ function TrainingSettings() {
         <ul className="blockers">{analysis.issues.filter((i) => i.path.startsWith('data.')).map((i, n) => <li key={n}>{i.message}</li>)}</ul>
       ) : null}
     </aside>
+  );
+}
+
+/** Which weights Train starts from: fresh seeded ones, or those of an imported model or a finished run. */
+function StartWeightsLine() {
+  const { startWeights, setStartWeights } = useStudio();
+  if (!startWeights) return null;
+  return (
+    <div className="start-weights muted small" data-testid="start-weights" data-kind={startWeights.source.kind}>
+      Train continues from the weights of <strong>{startWeights.label}</strong>; Evaluate measures them on this data without training.{' '}
+      <button type="button" className="text-button small" data-testid="start-weights-clear" onClick={() => setStartWeights(null)}>Use fresh weights</button>
+    </div>
   );
 }

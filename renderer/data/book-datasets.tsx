@@ -1,0 +1,80 @@
+/**
+ * The book's data sets, as keras.datasets gives them: IMDB reviews and the Jena climate CSV, downloaded on first use
+ * by the main side (checksum, cache, resume) with a progress bar here, then set as the project's data.
+ */
+import { useEffect, useState } from 'react';
+import type { DatasetInfo, DatasetProgress } from '../../shared/api.js';
+import { useApi } from '../api/studio-client.js';
+import { errorMessage } from '../api/errors.js';
+import { useToasts } from '../components/toasts.js';
+import { useProject } from '../state/project-context.js';
+import { forgetPreviews } from './use-preview.js';
+import { setDataPath, setSeriesData, setTextData } from './data-edits.js';
+import { formatBytes } from './upload.js';
+import { UploadProgressBar } from './upload-progress.js';
+
+const PHASE_VERB: Record<DatasetProgress['phase'], string> = { download: 'Downloading', verify: 'Checking', extract: 'Extracting' };
+
+export function BookDatasets() {
+  const api = useApi();
+  const { edit } = useProject();
+  const { notify } = useToasts();
+  const [datasets, setDatasets] = useState<DatasetInfo[] | null>(null);
+  const [busy, setBusy] = useState<{ id: DatasetInfo['id']; progress: DatasetProgress | null } | null>(null);
+  const [error, setError] = useState<string | null>(null);
+
+  useEffect(() => {
+    let live = true;
+    api.listDatasets({}).then((d) => live && setDatasets(d), (e: unknown) => live && setError(errorMessage(e)));
+    return () => { live = false; };
+  }, [api]);
+
+  useEffect(() => {
+    if (!busy) return undefined;
+    return api.onEvent((e) => {
+      if (e.type === 'dataset' && e.id === busy.id) setBusy({ id: e.id, progress: e.progress });
+    });
+  }, [api, busy?.id]);
+
+  const use = async (d: DatasetInfo) => {
+    setError(null);
+    setBusy({ id: d.id, progress: null });
+    try {
+      const r = await api.fetchDataset({ id: d.id });
+      forgetPreviews();
+      edit((s) => {
+        const next = setDataPath(s, r.path, r.kind);
+        if (next.data?.kind === 'text') return setTextData(next, { format: 'auto' });
+        // Chollet 6.3: every column a feature, the temperature the target; Jena's clock column is "Date Time".
+        return setSeriesData(next, { dateColumn: 'Date Time', features: undefined, target: 'T (degC)' });
+      });
+      setDatasets((all) => all?.map((x) => (x.id === d.id ? { ...x, cachedPath: r.path } : x)) ?? all);
+      notify('success', `${d.title}: ${r.downloaded ? 'downloaded, ' : ''}checksum ${r.checksum === 'verified' ? 'verified' : 'recorded (none is published)'}; it is the project's data now.`);
+    } catch (e) {
+      setError(errorMessage(e));
+    } finally {
+      setBusy(null);
+    }
+  };
+
+  if (!datasets || datasets.length === 0) return error ? <div className="error-box" role="alert" data-testid="datasets-error">{error}</div> : null;
+  const p = busy?.progress;
+  return (
+    <div className="book-datasets" data-testid="book-datasets">
+      <div className="field-label">The book's data sets</div>
+      <div className="import-row">
+        {datasets.map((d) => (
+          <button key={d.id} type="button" data-testid={`dataset-${d.id}`} disabled={busy !== null} title={`${d.description}\n${d.url}`}
+            onClick={() => void use(d)}>
+            {d.id === 'imdb' ? 'IMDB reviews' : 'Jena climate'} {d.cachedPath ? '(downloaded)' : d.bytes ? `(${formatBytes(d.bytes)})` : ''}
+          </button>
+        ))}
+      </div>
+      {busy ? (p && p.total ? (
+        <UploadProgressBar testId="dataset-progress" verb={PHASE_VERB[p.phase]}
+          progress={{ sent: p.bytes, total: p.total, secondsLeft: p.phase === 'download' ? p.etaSeconds : null }} />
+      ) : <div className="muted small" data-testid="dataset-progress">{p ? `${PHASE_VERB[p.phase]} ${formatBytes(p.bytes)}…` : 'Starting…'}</div>) : null}
+      {error ? <div className="error-box" role="alert" data-testid="datasets-error">{error}</div> : null}
+    </div>
+  );
+}
