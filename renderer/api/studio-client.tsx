@@ -16,10 +16,13 @@ interface StudioClient {
   connection: ConnectionSource;
 }
 
+/** Live run updates reach components at most this often (the charts redraw every 250 ms at most anyway). */
+const LIVE_NOTIFY_MS = 100;
+
 const ClientContext = createContext<StudioClient | null>(null);
 
 export function StudioClientProvider({ api, connection, children }: { api: StudioApi; connection?: ConnectionSource | null; children: ReactNode }) {
-  const client = useMemo<StudioClient>(() => ({ api, runs: new RunStore(), connection: connection ?? ALWAYS_CONNECTED }), [api, connection]);
+  const client = useMemo<StudioClient>(() => ({ api, runs: new RunStore(LIVE_NOTIFY_MS), connection: connection ?? ALWAYS_CONNECTED }), [api, connection]);
   useEffect(
     () => client.api.onEvent((event) => {
       if (event.type === 'run') client.runs.apply(event.runId, event.event);

@@ -1,4 +1,4 @@
-import { useMemo, useState } from 'react';
+import { memo, useMemo, useState } from 'react';
 import {
   closestCenter, DndContext, DragOverlay, KeyboardSensor, PointerSensor, pointerWithin, useSensor, useSensors,
 } from '@dnd-kit/core';
@@ -22,7 +22,8 @@ function dragItemOf(active: Active): DragItem {
 }
 
 /** Palette | stack canvas + summary | inspector. */
-export function BuilderPanel() {
+// memo: the shell re-renders for every live run update; a panel with no props need not follow it.
+export const BuilderPanel = memo(function BuilderPanel() {
   const { spec, analysis, edit } = useProject();
   const { selectedLayerId, setSelectedLayerId } = useStudio();
   const [drag, setDrag] = useState<DragItem | null>(null);
@@ -150,4 +151,4 @@ export function BuilderPanel() {
       </DragOverlay>
     </DndContext>
   );
-}
+});

@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { memo, useState } from 'react';
 import type { DataPreview } from '../../shared/api.js';
 import type { DataSpec, TextDataSpec, TimeSeriesDataSpec } from '../../shared/model-spec.js';
 import { useApi, useRun } from '../api/studio-client.js';
@@ -24,7 +24,8 @@ import { BookDatasets } from './book-datasets.js';
 const sniffed = new Map<string, ColumnKinds & { header: string[] }>();
 
 /** Where the data comes from, how it is preprocessed, and what it looks like. */
-export function DataPanel() {
+// Memoised: the shell re-renders on run updates, and the preview chart's shaded areas are costly to re-register.
+export const DataPanel = memo(function DataPanel() {
   const { spec } = useProject();
   const preview = useDataPreview(spec.data);
   const data = spec.data;
@@ -44,7 +45,7 @@ export function DataPanel() {
       </div>
     </div>
   );
-}
+});
 
 function columnsOf(data: DataSpec | undefined, preview: DataPreview | null): (ColumnKinds & { header: string[] }) | null {
   if (!data || data.kind !== 'timeseries') return null;

@@ -10,9 +10,12 @@ export function formatDuration(seconds: number | null | undefined): string {
   return `${Math.floor(m / 60)}h ${String(m % 60).padStart(2, '0')}m`;
 }
 
+// One formatter for every call: toLocaleString builds a new one each time, which showed in profiles of the shell.
+const COUNT = new Intl.NumberFormat('en-US');
+
 /** Parameter counts as Keras prints them: 1,234,567. */
 export function formatCount(n: number): string {
-  return n.toLocaleString('en-US');
+  return COUNT.format(n);
 }
 
 /** A metric value with 4 significant digits, tiny and huge values in exponent form. */

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { memo, useEffect, useState } from 'react';
 import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { RunSummary, SeriesPrediction, TextPrediction } from '../../shared/api.js';
 import { useApi } from '../api/studio-client.js';
@@ -12,7 +12,8 @@ import { CHART_COLORS, axisProps, gridProps, tooltipProps } from '../training/ch
 const usable = (r: RunSummary) => r.status === 'completed' || r.status === 'stopped' || r.status === 'early-stopped';
 
 /** Try a trained model: class probabilities for a text, or the forecast over the validation range. */
-export function PredictPanel() {
+// memo: the shell re-renders for every live run update; a panel with no props need not follow it.
+export const PredictPanel = memo(function PredictPanel() {
   const { runs, error } = useRunsList();
   const { predictRunId, setPredictRunId } = useStudio();
   const candidates = runs?.filter(usable) ?? null;
@@ -34,7 +35,7 @@ export function PredictPanel() {
       {run?.dataKind === 'timeseries' ? <SeriesPredict key={run.id} runId={run.id} /> : null}
     </div>
   );
-}
+});
 
 function TextPredict({ runId }: { runId: string }) {
   const api = useApi();

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { memo, useEffect, useState } from 'react';
 import type { RunDetail, RunSummary } from '../../shared/api.js';
 import { useApi, useRun, useRunStore } from '../api/studio-client.js';
 import { errorMessage } from '../api/errors.js';
@@ -23,7 +23,8 @@ import { useRunsList } from './use-runs-list.js';
 
 const BEST_KEYS = ['val_loss', 'val_accuracy', 'val_mae'];
 
-export function RunsPanel() {
+// memo: the shell re-renders for every live run update; a panel with no props need not follow it.
+export const RunsPanel = memo(function RunsPanel() {
   const api = useApi();
   const { runs, error, refresh } = useRunsList();
   const { openRunId, setOpenRunId, currentRunId, setCurrentRunId } = useStudio();
@@ -123,7 +124,7 @@ export function RunsPanel() {
       ) : null}
     </div>
   );
-}
+});
 
 export function RunSelect({ runs, value, onChange, testId, placeholder, filter }: {
   runs: RunSummary[] | null; value: string; onChange: (id: string) => void; testId: string; placeholder: string; filter?: (r: RunSummary) => boolean;

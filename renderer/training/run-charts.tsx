@@ -1,4 +1,5 @@
-import { memo, useMemo, useState } from 'react';
+import { memo, useEffect, useMemo, useState } from 'react';
+import { flushSync } from 'react-dom';
 import { Brush, CartesianGrid, Legend, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { bestOf } from '../../shared/training-records.js';
 import { formatMetric } from '../lib/format.js';
@@ -94,6 +95,39 @@ interface ScalarChartProps {
 
 type Zoom = { startIndex: number; endIndex: number } | null;
 
+// Mounting a recharts chart with a few hundred points costs tens of milliseconds on a loaded machine, and the
+// training tab has three: mounted in one go they were one long task of up to 1.5 s after the tab click. Each chart
+// first renders its frame (title, tools, data-* attributes) and draws its plot in a task of its own, one chart per
+// task, so the tab paints at once and input is handled between the charts.
+const mountQueue: (() => void)[] = [];
+let mountTimer: ReturnType<typeof setTimeout> | null = null;
+
+function pumpMounts() {
+  mountTimer = null;
+  const next = mountQueue.shift();
+  if (!next) return;
+  next();
+  if (mountQueue.length > 0) mountTimer = setTimeout(pumpMounts, 0);
+}
+
+function useStaggeredMount(): boolean {
+  const [mounted, setMounted] = useState(false);
+  useEffect(() => {
+    let live = true;
+    const turn = () => {
+      if (live) flushSync(() => setMounted(true));
+    };
+    mountQueue.push(turn);
+    mountTimer ??= setTimeout(pumpMounts, 0);
+    return () => {
+      live = false;
+      const i = mountQueue.indexOf(turn);
+      if (i >= 0) mountQueue.splice(i, 1);
+    };
+  }, []);
+  return mounted;
+}
+
 /**
  * Per-chart y scale (null: follow the suggestion, log when the values span > 3 decades) and brush zoom. Both belong
  * to one run: a new run starts on its own suggestion, unzoomed.
@@ -129,6 +163,7 @@ const ScalarChart = memo(function ScalarChart({ run, logKey, title, smoothing, m
   }, [rows, zoomed, view.scale, baseline]);
   const drawn = useMemo(() => (plan.scale === 'log' ? forLogScale(rows, SCALE_KEYS) : rows), [rows, plan.scale]);
   const csv = () => scalarCsv(rows, logKey ?? 'value', smoothed);
+  const mounted = useStaggeredMount();
   return (
     <section className="chart-card">
       <div className="chart-head">
@@ -139,11 +174,11 @@ const ScalarChart = memo(function ScalarChart({ run, logKey, title, smoothing, m
       <div className="chart-box zoomable" data-testid={testId} data-points={data?.points ?? 0} data-batch-points={data?.batch.length ?? 0} data-epoch-points={data?.epoch.length ?? 0}
         data-last-x={data?.batch.at(-1)?.x ?? 0} data-scale={plan.scale} data-log-suggested={view.suggestedLog} data-y-domain={plan.domain.join(',')}
         data-csv-header={logKey ? scalarCsvHeader(logKey, smoothed).join(',') : ''} data-csv-rows={rows.length}>
-        {!data ? <div className="chart-empty">This run logs no metric besides the loss (add accuracy or mae in the training settings).</div> : (
+        {!data ? <div className="chart-empty">This run logs no metric besides the loss (add accuracy or mae in the training settings).</div> : !mounted ? null : (
           <ResponsiveContainer width="100%" height="100%">
             <LineChart data={drawn} margin={CHART_MARGIN}>
               <CartesianGrid {...gridProps} />
-              <XAxis dataKey="x" type="number" domain={zoomed ? ['dataMin', 'dataMax'] : [0, maxX ?? 'dataMax']} allowDecimals={false} allowDataOverflow {...axisProps}
+              <XAxis dataKey="x" type="number" domain={zoomed ? ['dataMin', 'dataMax'] : [0, maxX ?? 'dataMax']} allowDecimals={false} allowDataOverflow interval={0} {...axisProps}
                 tickFormatter={formatEpochTick} height={32} label={{ value: 'epoch', position: 'insideBottomRight', offset: 0, fill: CHART_COLORS.text, fontSize: 11 }} />
               <PlannedYAxis plan={plan} />
               <Tooltip {...tooltipProps} formatter={(v) => formatMetric(typeof v === 'number' ? v : Number(v))} labelFormatter={(l) => `epoch ${Number(l).toFixed(2)}`} />
@@ -289,6 +324,7 @@ const GradNormChart = memo(function GradNormChart({ run, maxX, clipnorm, testId 
     const shown = zoomed ? data.rows.slice(zoomed.startIndex, zoomed.endIndex + 1) : data.rows;
     return yAxisPlan(view.scale, seriesValues(shown, data.layers), clipnorm ? [clipnorm] : []);
   }, [data, zoomed, view.scale, clipnorm]);
+  const mounted = useStaggeredMount();
   return (
     <section className="chart-card">
       <div className="chart-head">
@@ -298,11 +334,11 @@ const GradNormChart = memo(function GradNormChart({ run, maxX, clipnorm, testId 
       </div>
       <div className="chart-box zoomable" data-testid={testId} data-points={data.points} data-lines={data.layers.length} data-scale={plan.scale}
         data-y-domain={plan.domain.join(',')} data-csv-header={['epoch', ...data.layers].join(',')} data-csv-rows={data.rows.length}>
-        {data.points === 0 ? <div className="chart-empty">Gradient norms appear with the first batches.</div> : (
+        {data.points === 0 ? <div className="chart-empty">Gradient norms appear with the first batches.</div> : !mounted ? null : (
           <ResponsiveContainer width="100%" height="100%">
             <LineChart data={data.rows} margin={CHART_MARGIN}>
               <CartesianGrid {...gridProps} />
-              <XAxis dataKey="x" type="number" domain={zoomed ? ['dataMin', 'dataMax'] : [0, maxX ?? 'dataMax']} allowDecimals={false} allowDataOverflow {...axisProps}
+              <XAxis dataKey="x" type="number" domain={zoomed ? ['dataMin', 'dataMax'] : [0, maxX ?? 'dataMax']} allowDecimals={false} allowDataOverflow interval={0} {...axisProps}
                 tickFormatter={formatEpochTick} height={32} label={{ value: 'epoch', position: 'insideBottomRight', offset: 0, fill: CHART_COLORS.text, fontSize: 11 }} />
               <PlannedYAxis plan={plan} />
               <Tooltip {...tooltipProps} formatter={(v) => formatMetric(Number(v))} labelFormatter={(l) => `epoch ${Number(l).toFixed(2)}`} />

@@ -1,4 +1,4 @@
-import { useEffect } from 'react';
+import { memo, useEffect } from 'react';
 import { resolveTraining } from '../../shared/model-spec.js';
 import type { LossName, MetricName, OptimizerName, TrainingSpec } from '../../shared/model-spec.js';
 import { useApi, useRun, useRunStore } from '../api/studio-client.js';
@@ -98,7 +98,8 @@ const OPTIMIZERS: readonly OptimizerName[] = ['rmsprop', 'adam', 'sgd'];
 const LOSSES: readonly LossName[] = ['binaryCrossentropy', 'sparseCategoricalCrossentropy', 'meanSquaredError', 'meanAbsoluteError'];
 const MONITORS = ['val_loss', 'loss', 'val_accuracy', 'accuracy', 'val_mae', 'mae'] as const;
 
-function TrainingSettings() {
+// Memoised: its form does not change with every batch of the run the panel shows.
+const TrainingSettings = memo(function TrainingSettings() {
   const { spec, analysis, edit } = useProject();
   const t = resolveTraining(spec);
   const raw: TrainingSpec = spec.training ?? {};
@@ -179,7 +180,7 @@ function TrainingSettings() {
       ) : null}
     </aside>
   );
-}
+});
 
 /** Which weights Train starts from: fresh seeded ones, or those of an imported model or a finished run. */
 function StartWeightsLine() {
