@@ -42,7 +42,7 @@ export function shimRemovedUtilFunctions(): void {
   for (const [name, fn] of Object.entries(shims)) if (typeof u[name] !== 'function') u[name] = fn;
 }
 
-/** The command that sets native TensorFlow up offline (scripts/setup-native-tf.mjs; README "Native TensorFlow offline"). */
+/** The command that sets native TensorFlow up offline (scripts/setup-native-tf.mjs; docs/engine.md, "Native TensorFlow offline"). */
 export const NATIVE_SETUP_COMMAND = 'npm run setup:native-tf';
 const setupHint = (options = '') => `run \`${NATIVE_SETUP_COMMAND}${options ? ` -- ${options}` : ''}\``;
 
@@ -172,7 +172,7 @@ export async function initBackend(preference: BackendPreference = 'auto'): Promi
       const detail = `native TensorFlow via @tensorflow/tfjs-node (${r.note}${wanted === 'auto' ? '' : `; ${requested}`})`;
       return (chosen = { name: 'tensorflow', tfjsVersion: tf.version.tfjs, nativeVersion: r.version, detail });
     }
-    if (wanted === 'tensorflow') throw new Error(`Native TensorFlow was ${requested} but ${r.why}. See the README section "Native TensorFlow offline".`);
+    if (wanted === 'tensorflow') throw new Error(`Native TensorFlow was ${requested} but ${r.why}. See "Native TensorFlow offline" in docs/engine.md.`);
     reasons.push(r.why);
   }
   if (wanted === 'auto' || wanted === 'wasm') {
