@@ -4,6 +4,7 @@
  * the backend the run will use, discards the first (warm-up: kernel compilation, first allocations), and times the rest.
  */
 import type { BackendInfo } from './worker-protocol.js';
+import { formatBytes } from './memory-estimate.js';
 
 export interface RunEstimate {
   backend: BackendInfo;
@@ -24,6 +25,8 @@ export interface RunEstimate {
   totalSeconds: number;
   /** Reading the data and building the model, once per run (before the first epoch). */
   setupSeconds: number;
+  /** What training adds to the process's memory (memory-estimate.ts); absent in estimates saved before it existed. */
+  memoryBytes?: number;
 }
 
 /**
@@ -48,10 +51,11 @@ export function formatSeconds(s: number): string {
   return `${(s / 3600).toFixed(1)} h`;
 }
 
-/** One line: "≈ 85 ms per batch × 34 batches + 0.4 s validation = 3.3 s per epoch → 33 s for 10 epochs (wasm)". */
+/** One line: "≈ 85 ms per batch × 34 batches + 0.4 s validation = 3.3 s per epoch → 33 s for 10 epochs on wasm, about 12.5 MiB of memory". */
 export function describeEstimate(e: RunEstimate): string {
   return `≈ ${formatSeconds(e.secondsPerBatch)} per batch × ${e.batchesPerEpoch} batches`
     + `${e.validationSecondsPerEpoch > 0 ? ` + ${formatSeconds(e.validationSecondsPerEpoch)} validation` : ''}`
     + ` = ${formatSeconds(e.secondsPerEpoch)} per epoch → ${formatSeconds(e.totalSeconds)} for ${e.epochs} epoch${e.epochs === 1 ? '' : 's'}`
-    + ` on ${e.backend.name}${e.kernels ? ` (fused kernels: ${e.kernels})` : ''}`;
+    + ` on ${e.backend.name}${e.kernels ? ` (fused kernels: ${e.kernels})` : ''}`
+    + `${e.memoryBytes !== undefined ? `, about ${formatBytes(e.memoryBytes)} of memory` : ''}`;
 }

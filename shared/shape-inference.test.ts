@@ -32,6 +32,11 @@ const bad: { name: string; spec: ModelSpec; layerIndex: number | null; pattern: 
   { name: 'negative recurrentDropout', spec: make(floats, [{ className: 'GRU', config: { recurrentDropout: -0.1 } }, out()]), layerIndex: 0, pattern: /`recurrentDropout` must be a number in \[0, 1\)\. Received: recurrentDropout=-0\.1\./ },
   { name: 'Dropout rate 1.5', spec: make(floats, [{ className: 'GRU' }, { className: 'Dropout', config: { rate: 1.5 } }, out()]), layerIndex: 1, pattern: /`rate` must be a number in \[0, 1\)\. Received: rate=1\.5\./ },
   { name: 'units 0', spec: make(floats, [{ className: 'LSTM', config: { units: 0 } }, out()]), layerIndex: 0, pattern: /`units` must be a positive integer\. Received: units=0\./ },
+  {
+    name: 'a recurrent layer whose fused-kernel memory passes WebAssembly\'s 4 GiB (issue #13)',
+    spec: make(floats, [{ className: 'LSTM', config: { units: 4096 } }, out()], { training: { loss: 'binaryCrossentropy' } }),
+    layerIndex: 0, pattern: /^LSTM "lstm" with units=4096 needs about 4\.1\d GiB of the fused kernels' memory to train at batch size 128 over 120 timesteps .* Reduce units, batch size or sequence length\.$/,
+  },
   { name: 'absurd units', spec: make(floats, [{ className: 'LSTM', config: { units: 1e9 } }, out()]), layerIndex: 0, pattern: /`units` must be an integer in \[1, 65536\]\. Received: units=1000000000\./ },
   { name: 'unknown layer', spec: make(floats, [{ className: 'Conv1D' }, out()]), layerIndex: 0, pattern: /Unknown layer class "Conv1D" at position 1\. Expected one of: Embedding, SimpleRNN/ },
   { name: 'unknown parameter', spec: make(floats, [{ className: 'LSTM', config: { unitz: 3 } }, out()]), layerIndex: 0, pattern: /unknown parameter `unitz`/ },

@@ -6,6 +6,7 @@
 import { layerDef, withDefaults, RECURRENT_CLASSES, MAX_UNITS, MAX_VOCAB } from './layer-catalog.js';
 import type { LayerDef, ParamDef, Shape } from './layer-catalog.js';
 import { SPEC_FORMAT, isBidirectional, MERGE_MODES, resolveTraining } from './model-spec.js';
+import { estimateTrainingMemory, KERNEL_MEMORY_BYTES, memoryIssues } from './memory-estimate.js';
 import type { LayerSpec, ModelSpec, ParamValue, InputSpec } from './model-spec.js';
 
 /** A problem found in a spec. `layerIndex` points at the node to show it on; null means the spec as a whole. */
@@ -391,6 +392,13 @@ export function analyzeModel(spec: ModelSpec): ModelAnalysis {
   if (outputShape && outputShape.length === 1) checkOutputAgainstLoss(spec, layers[layers.length - 1]!, specLayers, issues);
   checkTraining(spec, issues);
   checkData(spec, issues);
+  // A recurrent layer whose fused-kernel memory exceeds WebAssembly's 4 GiB even at the fewest slices can never train
+  // at this batch size and length: said on its node while it is edited. The machine's own memory is the engine's check
+  // (main/training/memory.ts), which knows it.
+  if (!issues.some((i) => i.path.startsWith('training.'))) {
+    const memory = estimateTrainingMemory(spec, layers, { hiddenNorms: false });
+    if (memory) issues.push(...memoryIssues(memory, { kernelBytes: KERNEL_MEMORY_BYTES }));
+  }
 
   const totalParams = layers.reduce((s, l) => s + l.params, 0);
   return { layers, inputShape, outputShape, totalParams, issues, valid: !issues.some((i) => i.severity === 'error') };

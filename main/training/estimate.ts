@@ -16,6 +16,7 @@ import { describeKernels } from './fused/kernels-wasm.js';
 import { prepareData, resolveDataPath } from './prepare-data.js';
 import { probeSteps } from './trainer.js';
 import { withSeededRandom } from './seeded-random.js';
+import { checkTrainingMemory } from './memory.js';
 
 /**
  * Training batches the probe runs: at least MIN_PROBE_STEPS (the first is discarded: warm-up), then more while the
@@ -38,6 +39,10 @@ export async function estimateRun(spec: ModelSpec, specDir: string, options: Run
   const t0 = performance.now();
   const backend = await initBackend(options.backend ?? 'auto');
   const training = { ...resolveTraining(spec), ...(options.epochs ? { epochs: options.epochs } : {}) };
+  // The probe trains real batches: a model that cannot fit is refused here as the run would refuse it.
+  const memory = checkTrainingMemory(spec, analysis.layers, training, backend.name);
+  const refusals = memory.issues.filter((i) => i.severity === 'error');
+  if (refusals.length > 0) throw new Error(refusals.map((i) => i.message).join('\n'));
   const data = prepareData(spec, resolveDataPath(spec, specDir, options.dataPath), training);
   let model: tf.LayersModel | null = null;
   try {
@@ -63,6 +68,7 @@ export async function estimateRun(spec: ModelSpec, specDir: string, options: Run
     return {
       backend, kernels, probeBatches: times.train.length - 1, warmupSeconds, rampUpSeconds: rampUp, secondsPerBatch, batchesPerEpoch,
       validationSecondsPerEpoch, secondsPerEpoch, epochs: training.epochs, totalSeconds: secondsPerEpoch * training.epochs + rampUp, setupSeconds,
+      ...(memory.estimate ? { memoryBytes: memory.estimate.totalBytes } : {}),
     };
   } finally {
     (model as tf.LayersModel | null)?.dispose();

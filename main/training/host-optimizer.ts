@@ -14,7 +14,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { heapOf, rnnKernels } from './fused/kernels-wasm.js';
-import type { RnnKernels } from './fused/kernels-wasm.js';
+import type { KernelHeap, RnnKernels } from './fused/kernels-wasm.js';
+import { kernelMemoryLimit } from './fused/fused-rnn.js';
 import { valuesOf } from './tensor-values.js';
 
 export type HostOptimizerName = 'rmsprop' | 'adam' | 'sgd';
@@ -48,6 +49,16 @@ export function adamAlpha(learningRate: number, t: number): number {
 function clipScale(sq: number, clipnorm: number | null): [clipC: number, clipD: number] {
   const norm = f(Math.sqrt(sq));
   return clipnorm !== null && norm > clipnorm ? [f(clipnorm), norm] : [0, 0];
+}
+
+/**
+ * Where one variable's update stages in kernel memory: its values, its gradient, then each slot (main/training/memory.ts
+ * lays the same out to size the kernels' memory). Null when that would pass the kernels' ceiling (an Embedding of
+ * millions of rows with Adam): that variable takes the JavaScript loops instead.
+ */
+export function stageUpdate(heap: KernelHeap, n: number, slots: number): number[] | null {
+  if (heap.inUse() + (2 + slots) * Math.ceil((n * F) / 16) * 16 > kernelMemoryLimit()) return null;
+  return Array.from({ length: 2 + slots }, () => heap.alloc(n));
 }
 
 export class HostOptimizer {
@@ -85,7 +96,8 @@ export class HostOptimizer {
       const n = variable.size;
       const slots = (this.slots[i] ??= Array.from({ length: this.name === 'sgd' ? 0 : this.name === 'adam' ? 2 : 1 }, () => new Float32Array(n)));
       // On wasm these are views of the backend's memory: both are read before the next tensor is made.
-      const { next, sq } = k ? this.inKernels(k, valuesOf(variable), valuesOf(gradient), slots, c, clipnorm)
+      const staged = k ? stageUpdate(heapOf(k), n, slots.length) : null;
+      const { next, sq } = k && staged ? this.inKernels(k, staged, valuesOf(variable), valuesOf(gradient), slots, c, clipnorm)
         : this.inJavaScript(valuesOf(variable), valuesOf(gradient), slots, c, clipnorm);
       tf.tidy(() => variable.assign(tf.tensor(next, variable.shape, 'float32')));
       return sq;
@@ -95,11 +107,10 @@ export class HostOptimizer {
   }
 
   /** Copies the values, gradient and slots into kernel memory, updates them there, and copies them back. */
-  private inKernels(k: RnnKernels, w: Float32Array, g: Float32Array, slots: Float32Array[], c: Constants, clipnorm: number | null): { next: Float32Array; sq: number } {
+  private inKernels(k: RnnKernels, staged: number[], w: Float32Array, g: Float32Array, slots: Float32Array[], c: Constants, clipnorm: number | null): { next: Float32Array; sq: number } {
     const n = w.length;
     const heap = heapOf(k);
-    const pW = heap.alloc(n), pG = heap.alloc(n);
-    const pS = slots.map(() => heap.alloc(n));
+    const [pW, pG, ...pS] = staged as [number, number, ...number[]];
     try {
       // Memory may have grown in alloc(): take the view after it.
       const m = heap.view();

@@ -20,6 +20,7 @@ import { saveLayersModel } from './save-model.js';
 import type { TrainingControl } from './trainer.js';
 import { train } from './trainer.js';
 import { withSeededRandom } from './seeded-random.js';
+import { checkTrainingMemory } from './memory.js';
 import { evaluateOnly, loadInitialWeights } from './initial-weights.js';
 import { DEFAULT_GRADIENT_FLOW_EVERY } from '../../shared/gradient-flow.js';
 import type { HiddenGradientSample } from '../../shared/gradient-flow.js';
@@ -37,6 +38,14 @@ export async function executeRun(spec: ModelSpec, specDir: string, options: RunO
     const backend = await initBackend(options.backend ?? 'auto');
     emit({ type: 'backend', backend });
     const training = { ...resolveTraining(spec), ...(options.epochs ? { epochs: options.epochs } : {}) };
+    // Before the data is read and the model built: a model that cannot fit is refused with its figure, on its layer.
+    const memory = checkTrainingMemory(spec, analysis.layers, training, backend.name);
+    const refusals = memory.issues.filter((i) => i.severity === 'error');
+    if (refusals.length > 0) {
+      emit({ type: 'error', stage: 'spec', message: refusals.map((i) => i.message).join('\n'), issues: [...analysis.issues, ...memory.issues] });
+      return;
+    }
+    for (const w of memory.issues) console.warn(`Warning: ${w.message}`);
     stage = 'data';
     const data = prepareData(spec, resolveDataPath(spec, specDir, options.dataPath), training);
     emit({ type: 'data', summary: data.summary });

@@ -548,12 +548,12 @@ test('a batch too big for kernel memory takes TF.js\'s path, with the same resul
   fused.setWeights(ref.getWeights());
   installFusedRecurrence(fused);
   const x = tf.randomNormal([6, STEPS, 4], 0, 1, 'float32', 31);
-  const cfg = { kind: 'LSTM', units: 8, activation: 'tanh', recurrentActivation: 'sigmoid', returnSequences: true, goBackwards: false } as const;
-  assert.equal(fitsKernelMemory([cfg], 6, STEPS, 4), true);
+  const layer = { kind: 'LSTM', units: 8, batch: 6, steps: STEPS, features: 4, returnSequences: true, recurrentBias: false, inputMasks: 0, recurrentMasks: 0, stepMask: false } as const;
+  assert.equal(fitsKernelMemory([layer]), true);
   const saved = process.env.RNN_STUDIO_KERNEL_MEMORY_MB;
   process.env.RNN_STUDIO_KERNEL_MEMORY_MB = '0.001';
   try {
-    assert.equal(fitsKernelMemory([cfg], 6, STEPS, 4), false);
+    assert.equal(fitsKernelMemory([layer]), false);
     const a = tf.tidy(() => (fused.apply(x, { training: false }) as tf.Tensor).dataSync());
     const b = tf.tidy(() => (ref.apply(x, { training: false }) as tf.Tensor).dataSync());
     assert.deepEqual(a, b, 'the op-by-op fallback is TF.js\'s own computation, bit for bit');

@@ -18,8 +18,10 @@ import { backendCopiesOnWrite, valuesOf } from '../tensor-values.js';
 import { GATES, dropoutMaskCounts, kerasCellOf, kerasRecurrence } from './keras-recurrence.js';
 import type { FusedActivation, KernelHeap, RnnKernels } from './kernels-wasm.js';
 import type { RecurrencePath } from '../../../shared/worker-protocol.js';
+import { KERNEL_MEMORY_BYTES, kernelBackwardBuffers, kernelForwardBuffers, kernelSlices } from '../../../shared/memory-estimate.js';
+import type { KernelLayer, RecurrentKind } from '../../../shared/memory-estimate.js';
 
-export type CellKind = 'SimpleRNN' | 'LSTM' | 'GRU';
+export type CellKind = RecurrentKind;
 
 export interface FusedCellConfig {
   kind: CellKind;
@@ -43,6 +45,8 @@ export interface Saved {
   mask: number;
   /** A GRU reset_after=True with bias: its bias gradient has a second row. */
   resetAfter: boolean;
+  /** The layer as the memory layout sees it: the backward pass lays its buffers out from it. */
+  layer: KernelLayer;
   /** Shared with the orphan registry, which must not hold the Saved itself (that would keep it reachable forever). */
   lease: { released: boolean };
 }
@@ -68,17 +72,34 @@ function isActivation(name: unknown): name is FusedActivation {
   return typeof name === 'string' && Object.hasOwn(ACTIVATION_CODES, name);
 }
 
-/** One allocation split into 16-byte-aligned buffers of the given float counts (0 → no buffer, address 0). */
-function carve(heap: KernelHeap, counts: number[]): { region: number; ptrs: number[] } {
-  const rounded = counts.map((n) => (n + 3) & ~3);
-  const region = heap.alloc(rounded.reduce((a, b) => a + b, 0));
+/** Floats a buffer of `n` takes in a region: rounded up to a whole 16-byte vector. */
+const vectorFloats = (n: number) => Math.ceil(n / 4) * 4;
+
+/**
+ * One allocation split into 16-byte-aligned buffers of the given float counts, in their order (0 → no buffer,
+ * address 0). The counts come from the layout in shared/memory-estimate.ts, which the memory estimate reads too.
+ */
+function carve<K extends string>(heap: KernelHeap, counts: Record<K, number>): { region: number; at: Record<K, number> } {
+  const entries = Object.entries(counts) as [K, number][];
+  const region = heap.alloc(entries.reduce((a, [, n]) => a + vectorFloats(n), 0));
+  const at = {} as Record<K, number>;
   let p = region;
-  const ptrs = rounded.map((n, i) => {
-    const at = counts[i] ? p : 0;
-    p += n * F;
-    return at;
-  });
-  return { region, ptrs };
+  for (const [name, n] of entries) {
+    at[name] = n ? p : 0;
+    p += vectorFloats(n) * F;
+  }
+  return { region, at };
+}
+
+/** The forward pass's allocations for one layer: what it keeps for the backward pass, then its scratch. */
+export function layForward(heap: KernelHeap, l: KernelLayer) {
+  const { saved, scratch } = kernelForwardBuffers(l);
+  return { saved: carve(heap, saved), scratch: carve(heap, scratch) };
+}
+
+/** The backward pass's allocation for one layer cut into `slices` slices. */
+export function layBackward(heap: KernelHeap, l: KernelLayer, slices: number, hiddenNorms: boolean) {
+  return carve(heap, kernelBackwardBuffers(l, slices, hiddenNorms));
 }
 
 // Frees what a forward pass kept when its gradient is never taken (the tape was dropped without a backward pass).
@@ -110,21 +131,19 @@ export interface Gradients {
 
 const row = (p: number, perSample: number, b: number) => (p ? p + b * perSample * F : 0);
 
-/**
- * How many slices to cut each layer's batch into: about SLICE_SAMPLES sequences each, at least one per thread, at
- * most 32 parts in all. Small slices keep a slice's gate pre-activations in its core's own cache through the
- * timestep loop, and let the threads even out (kernel-threads.ts hands parts to whichever thread is free):
- * Bidirectional LSTM(32) × 200 steps, batch 128, 2 threads, 4 parts of 64 → 16 of 16 samples took 1.31 → 1.05–1.14
- * s/epoch, and the driving thread's wait for the other fell from 2.2–4.3 to 0.6–0.9 ms per kernel call.
- */
-const SLICE_SAMPLES = 16;
-function sliceCount(threads: number, batch: number, layers: number): number {
-  return Math.min(Math.floor(32 / layers), Math.max(threads, Math.ceil(batch / SLICE_SAMPLES)));
+/** A layer's call as the memory layout sees it: its shape, its dropout masks per sample, whether it has a timestep mask. */
+function kernelLayerOf(cfg: FusedCellConfig, dims: readonly number[], masks: { input: number; recurrent: number }, stepMask: boolean, hasBias: boolean): KernelLayer {
+  const [batch, steps, features] = dims as [number, number, number];
+  return {
+    kind: cfg.kind, units: cfg.units, batch, steps, features, returnSequences: cfg.returnSequences,
+    recurrentBias: cfg.kind === 'GRU' && cfg.resetAfter === true && hasBias,
+    inputMasks: masks.input, recurrentMasks: masks.recurrent, stepMask,
+  };
 }
 
 /**
  * Forward passes of several independent layers (the two directions of a Bidirectional layer), run at once: each
- * layer's batch is cut into slices (sliceCount), and the threads take the slices of all layers from one queue, so
+ * layer's batch is cut into slices (kernelSlices), and the threads take the slices of all layers from one queue, so
  * that no thread idles while another finishes a direction (one kernel call instead of one per layer). Returns each
  * layer's output ([batch, steps, units] with returnSequences, else [batch, units]) and, when `keep`, what its
  * backward pass needs (left in kernel memory: pass it to fusedBackwardAll, which releases it).
@@ -137,17 +156,16 @@ export function fusedForwardAll(k: RnnKernels, jobs: ForwardJob[], keep: boolean
   const laid = jobs.map(({ cfg, x, dims, kernel, recurrent, bias, masks = { input: null, recurrent: null }, stepMask = null }) => {
     const [B, T, D] = dims;
     const U = cfg.units, GU = GATES[cfg.kind] * U;
-    const lstm = cfg.kind === 'LSTM', gru = cfg.kind === 'GRU';
+    const gru = cfg.kind === 'GRU';
     const inGates = masks.input?.length ?? 1, G = GATES[cfg.kind];
     const ra = gru && cfg.resetAfter === true && bias !== null;
-    const { region, ptrs } = carve(heap, [B * T * D, D * GU, U * GU, GU, B * T * GU, B * (T + 1) * U,
-      lstm ? B * (T + 1) * U : 0, lstm ? B * T * U : 0, gru ? B * T * U : 0,
-      masks.input ? B * inGates * D : 0, masks.recurrent ? B * G * U : 0, stepMask ? B * T : 0, ra ? U : 0]);
-    const [pX, pW, pR, pB, pZ, pH, pC, pTC, pRH, pIM, pRM, pMask, pRB] = ptrs as [number, number, number, number, number, number, number, number, number, number, number, number, number];
-    // Scratch for this pass only: the input masked per gate, and the masked h₋₁.
-    const scratch = carve(heap, [masks.input && inGates > 1 ? B * T * D : 0, masks.recurrent ? B * U : 0]);
-    scratches.push(scratch.region);
-    const [pXS, pHS] = scratch.ptrs as [number, number];
+    const layer = kernelLayerOf(cfg, dims, { input: masks.input?.length ?? 0, recurrent: masks.recurrent?.length ?? 0 }, stepMask !== null, bias !== null);
+    const laidOut = layForward(heap, layer);
+    const region = laidOut.saved.region;
+    const { x: pX, w: pW, r: pR, b: pB, z: pZ, h: pH, c: pC, tc: pTC, rh: pRH, inMask: pIM, recMask: pRM, mask: pMask, recBias: pRB } = laidOut.saved.at;
+    // The scratch is for this pass only.
+    scratches.push(laidOut.scratch.region);
+    const { xs: pXS, hs: pHS } = laidOut.scratch.at;
     const m = heap.view();
     if (stepMask) m.set(stepMask, pMask / F);
     m.set(x, pX / F); m.set(kernel, pW / F); m.set(recurrent, pR / F);
@@ -163,7 +181,7 @@ export function fusedForwardAll(k: RnnKernels, jobs: ForwardJob[], keep: boolean
     }
     if (masks.input) m.set(byGateRows(masks.input, B, D), pIM / F);
     if (masks.recurrent) m.set(byGateRows(masks.recurrent, B, U), pRM / F);
-    for (const [b0, b1] of threads.slices(B, sliceCount(threads.threads, B, jobs.length))) {
+    for (const [b0, b1] of threads.slices(B, kernelSlices(threads.threads, B, jobs.length))) {
       parts.push([
         kindCode(cfg), b1 - b0, T, D, U, row(pX, T * D, b0), pW, pR, bias ? pB : 0,
         row(pZ, T * GU, b0), row(pH, (T + 1) * U, b0), row(pC, (T + 1) * U, b0), row(pTC, T * U, b0), row(pRH, T * U, b0),
@@ -173,7 +191,8 @@ export function fusedForwardAll(k: RnnKernels, jobs: ForwardJob[], keep: boolean
     }
     const saved: Saved = {
       batch: B, steps: T, features: D,
-      region, x: pX, w: pW, r: pR, z: pZ, h: pH, c: pC, tc: pTC, rh: pRH, inMask: pIM, inGates, recMask: pRM, mask: pMask, resetAfter: ra, lease: { released: false },
+      region, x: pX, w: pW, r: pR, z: pZ, h: pH, c: pC, tc: pTC, rh: pRH, inMask: pIM, inGates, recMask: pRM, mask: pMask, resetAfter: ra,
+      layer, lease: { released: false },
     };
     return saved;
   });
@@ -224,13 +243,11 @@ export function fusedBackwardAll(k: RnnKernels, jobs: BackwardJob[], hiddenNorms
   const laid = jobs.map(({ cfg, saved: sv, dy }) => {
     const B = sv.batch, T = sv.steps, D = sv.features;
     const U = cfg.units, GU = GATES[cfg.kind] * U;
-    const slices = threads.slices(B, sliceCount(threads.threads, B, jobs.length));
+    const slices = threads.slices(B, kernelSlices(threads.threads, B, jobs.length));
     const P = slices.length;
     const wide = Math.max(D, U);
-    const needXS = (sv.inMask && sv.inGates > 1) || sv.recMask;
-    const { region, ptrs } = carve(heap, [GU * D, GU * U, P * D * GU, P * U * GU, P * GU, B * T * D, B * U, B * U, B * U, B * U, dy.length,
-      hiddenNorms ? P * T : 0, sv.mask ? 2 * B * U : 0, needXS ? B * T * wide : 0, sv.recMask ? B * U : 0, sv.resetAfter ? P * U : 0]);
-    const [pWT, pRT, pdW, pdR, pdB, pdX, pDH0, pDH1, pDC, pDRH, pDY, pHN, pSV, pXS, pHS, pdRB] = ptrs as [number, number, number, number, number, number, number, number, number, number, number, number, number, number, number, number];
+    const { region, at } = layBackward(heap, sv.layer, P, hiddenNorms);
+    const { wt: pWT, rt: pRT, dW: pdW, dR: pdR, dB: pdB, dX: pdX, dh0: pDH0, dh1: pDH1, dc: pDC, drh: pDRH, dy: pDY, hiddenNorms: pHN, setAside: pSV, xs: pXS, hs: pHS, dRecBias: pdRB } = at;
     const G = GATES[cfg.kind];
     heap.view().set(dy, pDY / F);
     k.transpose(D, GU, sv.w, pWT);
@@ -455,6 +472,9 @@ export function setDropoutMaskSource(source: DropoutMaskSource | null): void {
   maskSource = source;
 }
 
+/** A dropout rate that draws masks: in (0, 1), else 0 (off). */
+const dropoutRate = (r: number | undefined) => (r !== undefined && r > 0 && r < 1 ? r : 0);
+
 /**
  * The masks Keras 3 draws for one call of a recurrent layer (keras/src/layers/rnn/dropout_rnn_cell.py): one per
  * sequence, shared by all timesteps; with recurrent_dropout > 0 Keras runs its implementation 1, with a mask per gate
@@ -462,8 +482,7 @@ export function setDropoutMaskSource(source: DropoutMaskSource | null): void {
  * only the first. Drawn with TF.js's random ops, so a seeded run (seeded-random.ts) repeats.
  */
 function kerasDropoutMasks(cell: CellLike, kind: CellKind, batch: number, features: number, layer: string): DropoutMasks {
-  const rate = (r: number | undefined) => (r !== undefined && r > 0 && r < 1 ? r : 0);
-  const inputRate = rate(cell.dropout), recurrentRate = rate(cell.recurrentDropout);
+  const inputRate = dropoutRate(cell.dropout), recurrentRate = dropoutRate(cell.recurrentDropout);
   const counts = dropoutMaskCounts(kind, inputRate, recurrentRate);
   const request: DropoutMaskRequest = {
     layer, kind, batch, features, units: cell.units, inputRate, recurrentRate, inputGates: counts.input, recurrentGates: counts.recurrent,
@@ -474,31 +493,38 @@ function kerasDropoutMasks(cell: CellLike, kind: CellKind, batch: number, featur
   return { input: draw(request.inputGates, features, inputRate), recurrent: draw(request.recurrentGates, cell.units, recurrentRate) };
 }
 
-/** WebAssembly (32-bit) memory tops out at 4 GiB; RNN_STUDIO_KERNEL_MEMORY_MB lowers the ceiling (tests). */
+/** WebAssembly (32-bit) memory tops out at 4 GiB (KERNEL_MEMORY_BYTES keeps room below it); RNN_STUDIO_KERNEL_MEMORY_MB lowers the ceiling (tests). */
 export function kernelMemoryLimit(env: NodeJS.ProcessEnv = process.env): number {
-  const full = 4 * 2 ** 30 - 64 * 2 ** 20;
   const mb = Number(env.RNN_STUDIO_KERNEL_MEMORY_MB);
-  return Number.isFinite(mb) && mb > 0 ? Math.min(full, mb * 2 ** 20) : full;
+  return Number.isFinite(mb) && mb > 0 ? Math.min(KERNEL_MEMORY_BYTES, mb * 2 ** 20) : KERNEL_MEMORY_BYTES;
+}
+
+/** Bytes one carve() of these counts takes from the heap (KernelHeap.alloc hands out at least 16). */
+function regionBytes(counts: Record<string, number>): number {
+  return Math.max(16, Object.values(counts).reduce((a, n) => a + vectorFloats(n), 0) * F);
 }
 
 /**
- * Bytes a forward plus backward pass of these layers (run together, as the two directions of a Bidirectional
- * layer are) needs in kernel memory (their saved state and the backward pass's scratch), with what other layers
- * of the step already hold: whether it fits under the limit.
+ * The exact bytes the kernels request for one layer (one direction): what its forward pass keeps until the backward
+ * pass, its forward pass's scratch, and its backward pass's working memory with `slices` slices of the batch.
  */
-export function fitsKernelMemory(cfgs: FusedCellConfig[], batch: number, steps: number, features: number): boolean {
-  const B = batch, T = steps, D = features;
+export function kernelLayerBytes(l: KernelLayer, slices: number, hiddenNorms: boolean): { saved: number; scratch: number; backward: number } {
+  const { saved, scratch } = kernelForwardBuffers(l);
+  return { saved: regionBytes(saved), scratch: regionBytes(scratch), backward: regionBytes(kernelBackwardBuffers(l, slices, hiddenNorms)) };
+}
+
+/**
+ * Whether a forward plus backward pass of these layers (run together, as the two directions of a Bidirectional
+ * layer are) fits in kernel memory beside what other layers of the step already hold there: their saved state and
+ * their backward passes' working memory, counted as the kernels will request it.
+ */
+export function fitsKernelMemory(layers: KernelLayer[]): boolean {
+  if (layers.length === 0) return true;
+  const slices = kernelSlices(kernelThreadCount(), layers[0]!.batch, layers.length);
   let need = 0;
-  for (const cfg of cfgs) {
-    const U = cfg.units, GU = GATES[cfg.kind] * U;
-    const states = cfg.kind === 'LSTM' ? 3 : cfg.kind === 'GRU' ? 2 : 1;
-    const G = GATES[cfg.kind];
-    const saved = B * T * D + (D + U + 1) * GU + B * T * GU + states * B * (T + 1) * U + G * B * (D + U) + B * T;
-    // The backward pass's transposed weights, one partial weight gradient per slice, dx, the dh/dc rows (and those
-    // set aside at masked steps), dy, the per-gate masked inputs or states.
-    const slices = sliceCount(kernelThreadCount(), B, cfgs.length);
-    const scratch = (GU * (D + U + 1)) * (2 + slices) + B * T * D + 7 * B * U + B * T * U + slices * T + B * T * Math.max(D, U);
-    need += (saved + scratch) * F;
+  for (const l of layers) {
+    const bytes = kernelLayerBytes(l, slices, true);
+    need += bytes.saved + bytes.backward;
   }
   const k = rnnKernels();
   const held = k ? heapOf(k).inUse() : 0;
@@ -522,8 +548,8 @@ function warnTooBig(displayName: string, batch: number, steps: number): void {
     + `(${Math.round(kernelMemoryLimit() / 2 ** 20)} MiB, WebAssembly's 32-bit limit); this call takes TF.js's op-by-op path — lower batchSize or the sequence length to get the kernels back`);
 }
 
-/** What patch() installed on a layer: its config and whether it has dropout (to draw masks when training). */
-interface Patched { cfg: FusedCellConfig; dropout: boolean }
+/** What patch() installed on a layer: its config and whether it has dropout (to draw masks when training), and how many. */
+interface Patched { cfg: FusedCellConfig; dropout: boolean; masks: { input: number; recurrent: number }; bias: boolean }
 
 /**
  * The timestep mask a recurrent layer was called with (an Embedding's maskZero: [batch, steps]), as 0/1 values the
@@ -540,20 +566,23 @@ function stepMaskOf(kwargs: Record<string, unknown> | undefined, batch: number, 
 
 /**
  * What a patched call runs the kernels on, or null when this call keeps TF.js's path: an initial state, a mask of
- * another shape, or a batch whose state would not fit kernel memory (`cfgs`: the layers the call runs together).
+ * another shape, or a batch whose state would not fit kernel memory (`layers`: those the call runs together).
  */
-function fusedCall(inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown> | undefined, cfgs: FusedCellConfig[], displayName: string):
+function fusedCall(inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown> | undefined, layers: Patched[], displayName: string):
   { x: tf.Tensor; stepMask: Float32Array | null; training: boolean } | null {
   if (kwargs?.initialState != null) return null;
   const x = Array.isArray(inputs) ? inputs[0]! : inputs;
-  const [batch, steps, features] = x.shape as [number, number, number];
+  const [batch, steps] = x.shape as [number, number, number];
   const stepMask = stepMaskOf(kwargs, batch, steps);
   if (stepMask === undefined) return null;
-  if (!fitsKernelMemory(cfgs, batch, steps, features)) {
+  const training = kwargs?.training === true;
+  // Masks are drawn only while training (direction()).
+  const planned = layers.map((p) => kernelLayerOf(p.cfg, x.shape, training && p.dropout ? p.masks : { input: 0, recurrent: 0 }, stepMask !== null, p.bias));
+  if (!fitsKernelMemory(planned)) {
     warnTooBig(displayName, batch, steps);
     return null;
   }
-  return { x, stepMask, training: kwargs?.training === true };
+  return { x, stepMask, training };
 }
 
 /** A patched layer's variables for this call, and its dropout masks when training (drawn as Keras's cell draws them). */
@@ -587,7 +616,10 @@ function patch(layer: RnnLike, out: RecurrencePath[], displayName: string, allow
   const plan = planLayer(layer);
   const unavailable = kernelsUnavailableReason();
   const kind = CELL_KINDS[layer.cell.getClassName()];
-  const fused = allowFused && plan.cfg && !unavailable ? { cfg: plan.cfg, dropout: plan.dropout } : null;
+  const fused: Patched | null = allowFused && plan.cfg && !unavailable ? {
+    cfg: plan.cfg, dropout: plan.dropout, bias: layer.cell.bias != null,
+    masks: dropoutMaskCounts(plan.cfg.kind, dropoutRate(layer.cell.dropout), dropoutRate(layer.cell.recurrentDropout)),
+  } : null;
   out.push(fused ? { layer: displayName, fused: true } : { layer: displayName, fused: false, reason: unavailable ?? plan.reason });
   // Stateful layers and those returning their state keep TF.js's cell (Keras's has the same arithmetic without dropout).
   const kerasDropout = kind !== undefined && plan.dropout && !layer.stateful && !layer.returnState;
@@ -595,7 +627,7 @@ function patch(layer: RnnLike, out: RecurrencePath[], displayName: string, allow
   const original = layer.call.bind(layer);
   layer.call = (inputs, kwargs) => {
     if (fused) {
-      const call = fusedCall(inputs, kwargs, [fused.cfg], displayName);
+      const call = fusedCall(inputs, kwargs, [fused], displayName);
       if (call) return fusedRecurrence(call.x, [direction(layer, fused, call.x, call.training, displayName)], call.stepMask);
     }
     if (kerasDropout && kwargs?.training === true && kwargs.initialState == null) return kerasOpByOp(layer, kind, inputs, kwargs, displayName);
@@ -617,7 +649,7 @@ function pairDirections(bi: BidirectionalLike, f: Patched, b: Patched, displayNa
   let pending: { x: tf.Tensor; mask: unknown; y: tf.Tensor } | null = null;
   fLayer.call = (inputs, kwargs) => {
     pending = null;
-    const call = fusedCall(inputs, kwargs, [f.cfg, b.cfg], displayName);
+    const call = fusedCall(inputs, kwargs, [f, b], displayName);
     if (!call) return fSingle(inputs, kwargs);
     // Drawn in TF.js's order: the forward layer's masks, then the backward layer's.
     const forward = direction(fLayer, f, call.x, call.training, `${displayName} (forward)`);

@@ -8,6 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { CellKind, DropoutMasks } from './fused-rnn.js';
+import { GATES } from '../../../shared/memory-estimate.js';
 
 /** One recurrent layer's arithmetic: its weights (TF.js/Keras layout, gates side by side) and activations. */
 export interface KerasCell {
@@ -30,18 +31,8 @@ export interface CellState { h: tf.Tensor; c: tf.Tensor }
 /** Per-step masks as tensors: input masks (one, or one per gate) and recurrent masks (one per gate), or null. */
 export interface StepMasks { input: tf.Tensor[] | null; recurrent: tf.Tensor[] | null }
 
-/** Gates per cell: their weights sit side by side in the kernel, recurrent kernel and bias. */
-export const GATES: Record<CellKind, number> = { SimpleRNN: 1, LSTM: 4, GRU: 3 };
-
-/**
- * How many dropout masks Keras 3 draws per sequence (keras/src/layers/rnn/*.py, dropout_rnn_cell.py): with
- * recurrent_dropout > 0 it runs implementation 1, a mask per gate for the inputs and for the state; otherwise one input
- * mask for all gates. 0: that dropout is off.
- */
-export function dropoutMaskCounts(kind: CellKind, inputRate: number, recurrentRate: number): { input: number; recurrent: number } {
-  const G = GATES[kind];
-  return { input: inputRate ? (recurrentRate ? G : 1) : 0, recurrent: recurrentRate ? G : 0 };
-}
+// The gate table and Keras's mask-count rule live with the kernels' memory layout, which the shape inference reads too.
+export { GATES, dropoutMaskCounts } from '../../../shared/memory-estimate.js';
 
 /** What a TF.js recurrent cell holds (its weights, activations and config): read into a KerasCell. */
 export interface TfjsCellLike {

@@ -6,10 +6,12 @@ import { readFileSync } from 'node:fs';
 import v8 from 'node:v8';
 import { KernelThreads, kernelThreadCount } from './kernel-threads.js';
 import { fileURLToPath } from 'node:url';
+import { WASM_MEMORY_MAX_BYTES } from '../../../shared/memory-estimate.js';
+import type { FusedActivation } from '../../../shared/memory-estimate.js';
 
-/** Activation codes understood by the kernels (ACT_* in assembly/rnn.ts). */
-export const ACTIVATION_CODES = { linear: 0, tanh: 1, sigmoid: 2, hardSigmoid: 3, relu: 4 } as const;
-export type FusedActivation = keyof typeof ACTIVATION_CODES;
+export type { FusedActivation };
+/** Activation codes understood by the kernels (ACT_* in assembly/rnn.ts), for every name in FUSED_ACTIVATIONS. */
+export const ACTIVATION_CODES: Readonly<Record<FusedActivation, number>> = { linear: 0, tanh: 1, sigmoid: 2, hardSigmoid: 3, relu: 4 };
 
 type Ptr = number;
 type I = number;
@@ -155,7 +157,15 @@ export function kernelsLabel(): string | null {
   return loaded ? VARIANT_LABELS[loaded.variant] : null;
 }
 
-const align = (bytes: number) => (bytes + 15) & ~15;
+// Arithmetic, not `& ~15`: bitwise operators work on 32-bit signed integers, and turned a request of 2 GiB or more
+// into a negative size — the heap handed out 16 bytes and the kernels wrote past them ("memory access out of bounds").
+const align = (bytes: number) => Math.ceil(bytes / 16) * 16;
+
+/**
+ * What the allocator needs of the kernels: where their own data ends, and the memory to grow (main/training/memory.ts
+ * lays a training step out on a memory that only counts, to know its size before any of it exists).
+ */
+export interface HeapHost { heapBase(): Ptr; readonly memory: { readonly buffer: { readonly byteLength: number }; grow(pages: number): number } }
 
 /**
  * First-fit allocator over the kernels' memory. What the forward pass keeps for the backward pass stays here
@@ -167,7 +177,7 @@ export class KernelHeap {
   private readonly free: { start: number; size: number }[] = [];
   private readonly sizes = new Map<number, number>();
 
-  constructor(private readonly k: RnnKernels) {
+  constructor(private readonly k: HeapHost) {
     this.top = align(k.heapBase());
   }
 
@@ -183,9 +193,16 @@ export class KernelHeap {
       else { block.start += size; block.size -= size; }
     } else {
       p = this.top;
-      this.top += size;
       const have = this.k.memory.buffer.byteLength;
-      if (this.top > have) this.k.memory.grow(Math.ceil((this.top - have) / 65536));
+      if (p + size > have) {
+        try {
+          this.k.memory.grow(Math.ceil((p + size - have) / 65536));
+        } catch {
+          // Training refuses specs that cannot fit before it starts (main/training/memory.ts); this is the last guard.
+          throw new RangeError(`The fused kernels' memory cannot grow to ${((p + size) / 2 ** 30).toFixed(2)} GiB: WebAssembly addresses at most ${WASM_MEMORY_MAX_BYTES / 2 ** 30} GiB (${(this.inUse() / 2 ** 30).toFixed(2)} GiB in use). Reduce units, batch size or sequence length.`);
+        }
+      }
+      this.top = p + size;
     }
     this.sizes.set(p, size);
     return p;
@@ -215,7 +232,7 @@ export class KernelHeap {
   }
 
   view(): Float32Array {
-    return new Float32Array(this.k.memory.buffer);
+    return new Float32Array(this.k.memory.buffer as ArrayBufferLike);
   }
 }
 
