@@ -51,7 +51,7 @@ const GENERIC_BAD: unknown[] = [
 ];
 
 /** The methods whose parameters are all optional or empty accept `{}`; every method must refuse each bad payload it can't take. */
-const takesNothing = new Set<ApiMethod>(['getEngineInfo', 'listSamples', 'listRuns', 'listProjects']);
+const takesNothing = new Set<ApiMethod>(['getEngineInfo', 'listSamples', 'listRuns', 'listProjects', 'listDatasets']);
 
 test('every API method refuses malformed arguments with an invalid-argument error, before doing anything', async () => {
   let refused = 0;

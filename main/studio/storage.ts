@@ -3,7 +3,6 @@
  * old one, so a reader sees either the previous version or the new one, never half of either.
  */
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
-import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { dirname, join, basename, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { withoutBom } from '../interop/json-text.js';
@@ -63,37 +62,6 @@ export function writeFileAtomic(path: string, text: string | Uint8Array): void {
       fsyncSync(dfd);
     } finally {
       closeSync(dfd);
-    }
-  }
-}
-
-/** writeFileAtomic without blocking the event loop: the same steps on the thread pool, for the API's saves. */
-export async function writeFileAtomicAsync(path: string, text: string | Uint8Array): Promise<void> {
-  const dir = dirname(path);
-  await mkdir(dir, { recursive: true });
-  const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  const bytes = typeof text === 'string' ? Buffer.from(text, 'utf8') : text;
-  const fh = await open(tmp, 'w');
-  try {
-    for (let at = 0; at < bytes.length;) {
-      const { bytesWritten } = await fh.write(bytes, at, bytes.length - at);
-      if (bytesWritten <= 0) throw Object.assign(new Error(`ENOSPC: no space left on device, wrote ${at} of ${bytes.length} bytes`), { code: 'ENOSPC' });
-      at += bytesWritten;
-    }
-    await fh.sync();
-  } catch (e) {
-    await fh.close();
-    await rm(tmp, { force: true });
-    throw e;
-  }
-  await fh.close();
-  await rename(tmp, path);
-  if (process.platform !== 'win32') {
-    const dh = await open(dir, 'r');
-    try {
-      await dh.sync();
-    } finally {
-      await dh.close();
     }
   }
 }

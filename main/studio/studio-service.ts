@@ -28,7 +28,7 @@ import { offThread, stopFileWorkers } from './off-thread.js';
 import type { FileJob } from './file-jobs.js';
 import { DATASETS, cachedDataset } from '../data/datasets.js';
 import { withoutBom } from '../interop/json-text.js';
-import { newId, readJsonOrNull, writeFileAtomicAsync, writeJsonAtomic } from './storage.js';
+import { newId, readJsonOrNull, writeFileAtomic, writeJsonAtomic } from './storage.js';
 import { exportRun, withSavedGruVariants } from '../interop/export.js';
 import { readTfjsModel } from '../interop/tfjs-artifacts.js';
 import { ExportError } from '../interop/keras-format.js';
@@ -604,8 +604,7 @@ export class StudioService {
       if (size > MAX_PROJECT_BYTES) {
         throw new ApiError(`A project is limited to ${MAX_PROJECT_BYTES / 1024 ** 2} MiB; this one is ${(size / 1024 ** 2).toFixed(1)} MiB. The saved version, if any, is unchanged.`, 'invalid-argument');
       }
-      // Asynchronous: the fsync that makes the save durable must not hold up the other clients.
-      await writeFileAtomicAsync(join(this.projectsDir, `${project.id}.json`), text);
+      writeFileAtomic(join(this.projectsDir, `${project.id}.json`), text);
       return { id: project.id, name: project.name, updatedAt: project.updatedAt };
     },
 
