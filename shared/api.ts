@@ -58,8 +58,10 @@ export interface TimeSeriesDataPreview {
   head: string[][];
   featureNames: string[];
   target: string;
-  /** The target over time, down-sampled to at most ~1,000 points: row numbers and values (original units). */
-  series: { row: number; value: number }[];
+  /** The target over time, down-sampled to at most ~1,000 points: row numbers, values (original units) and, when the date column parses, the time (ms, UTC). */
+  series: { row: number; value: number; time?: number }[];
+  /** Seconds between rows (the median step of the date column), or null without parseable dates. */
+  samplingSeconds: number | null;
   rowRanges: { train: [number, number]; val: [number, number]; test: [number, number] };
 }
 

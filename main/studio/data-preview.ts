@@ -9,6 +9,7 @@ import { describeCorpus, loadTextDataset } from '../data/text-dataset.js';
 import { tokenize } from '../data/tokenizer.js';
 import { readCsvFile } from '../data/csv.js';
 import { loadTimeSeries, chronologicalSplit } from '../data/timeseries.js';
+import { parseTimestamp, samplingInterval } from '../../shared/timestamps.js';
 
 const HEAD_ROWS = 20;
 const MAX_SERIES_POINTS = 1000;
@@ -50,11 +51,15 @@ export function previewData(data: DataSpec, path: string): DataPreview {
   const ts = loadTimeSeries(path, { dateColumn: data.dateColumn, features: data.features, target: data.target, encoding: data.encoding });
   const F = ts.featureNames.length;
   const stride = Math.max(1, Math.ceil(ts.rows / MAX_SERIES_POINTS));
-  const series: { row: number; value: number }[] = [];
-  for (let r = 0; r < ts.rows; r += stride) series.push({ row: r, value: ts.data[r * F + ts.targetIndex]! });
+  const series: { row: number; value: number; time?: number }[] = [];
+  for (let r = 0; r < ts.rows; r += stride) {
+    const time = ts.dates ? parseTimestamp(ts.dates[r] ?? '') : null;
+    series.push({ row: r, value: ts.data[r * F + ts.targetIndex]!, ...(time !== null ? { time } : {}) });
+  }
   return {
     kind: 'timeseries', path, rows: ts.rows, columns: table.header, head: table.rows.slice(0, HEAD_ROWS),
     featureNames: ts.featureNames, target: ts.featureNames[ts.targetIndex]!, series,
     rowRanges: chronologicalSplit(ts.rows, { train: data.trainFraction ?? 0.5, val: data.valFraction ?? 0.25 }),
+    samplingSeconds: ts.dates ? samplingInterval(ts.dates) : null,
   };
 }

@@ -11,6 +11,7 @@ import { useProject } from '../state/project-context.js';
 import { forgetPreviews } from './use-preview.js';
 import { setDataPath, setSeriesData, setTextData } from './data-edits.js';
 import { formatBytes } from './upload.js';
+import { windowDefaults } from '../../shared/timestamps.js';
 import { UploadProgressBar } from './upload-progress.js';
 
 const PHASE_VERB: Record<DatasetProgress['phase'], string> = { download: 'Downloading', verify: 'Checking', extract: 'Extracting' };
@@ -45,8 +46,9 @@ export function BookDatasets() {
       edit((s) => {
         const next = setDataPath(s, r.path, r.kind);
         if (next.data?.kind === 'text') return setTextData(next, { format: 'auto' });
-        // Chollet 6.3: every column a feature, the temperature the target; Jena's clock column is "Date Time".
-        return setSeriesData(next, { dateColumn: 'Date Time', features: undefined, target: 'T (degC)' });
+        // Chollet 6.3: every column a feature, the temperature the target, 5 days of 10-minute rows sampled hourly,
+        // 24 hours ahead; Jena's clock column is "Date Time".
+        return setSeriesData(next, { dateColumn: 'Date Time', features: undefined, target: 'T (degC)', ...windowDefaults(600) });
       });
       setDatasets((all) => all?.map((x) => (x.id === d.id ? { ...x, cachedPath: r.path } : x)) ?? all);
       notify('success', `${d.title}: ${r.downloaded ? 'downloaded, ' : ''}checksum ${r.checksum === 'verified' ? 'verified' : 'recorded (none is published)'}; it is the project's data now.`);

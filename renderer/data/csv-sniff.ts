@@ -5,6 +5,7 @@
 
 import { isDecimal, parseCsv } from '../../shared/csv.js';
 import { DataError } from '../../shared/data-error.js';
+import { samplingInterval } from '../../shared/timestamps.js';
 
 /**
  * The first rows of CSV text (header first), read by the server's own parser (shared/csv.ts): same quoting, same
@@ -99,9 +100,13 @@ export function inferDataKind(sniffed: { kinds: ColumnKinds; textColumns: string
   return null;
 }
 
-/** Header, column kinds and prose columns from the start of a CSV file's text. */
-export function sniffCsv(text: string): { header: string[]; kinds: ColumnKinds; textColumns: string[] } {
-  const [header = [], ...rows] = parseCsvHead(text);
+/** Header, column kinds, prose columns and the seconds between rows (from the date column) of the start of a CSV. */
+export function sniffCsv(text: string): { header: string[]; kinds: ColumnKinds; textColumns: string[]; samplingSeconds: number | null } {
+  const [header = [], ...rows] = parseCsvHead(text, 1000);
   const kinds = classifyColumns(header, rows);
-  return { header, kinds, textColumns: textColumns(header, rows, kinds) };
+  const dateIndex = kinds.dateColumn === null ? -1 : header.indexOf(kinds.dateColumn);
+  return {
+    header, kinds, textColumns: textColumns(header, rows, kinds),
+    samplingSeconds: dateIndex < 0 ? null : samplingInterval(rows.map((r) => r[dateIndex] ?? '')),
+  };
 }

@@ -12,6 +12,7 @@ import { checkDataSettings } from './data-checks.js';
 import type { DataIssue } from './data-checks.js';
 import { adoptSeriesColumns, setDataKind, setDataPath, setSeriesData, setTextData, setTokenInput } from './data-edits.js';
 import { classifyColumns, inferDataKind, sniffCsv } from './csv-sniff.js';
+import { describeDuration, windowDefaults } from '../../shared/timestamps.js';
 import type { ColumnKinds } from './csv-sniff.js';
 import { DataPreviewView } from './data-preview-view.js';
 import { forgetPreviews, useDataPreview } from './use-preview.js';
@@ -37,7 +38,7 @@ export const DataPanel = memo(function DataPanel() {
       <div className="data-settings">
         <DataSource />
         {data?.kind === 'text' ? <TextSettings data={data} issues={issues} /> : null}
-        {data?.kind === 'timeseries' ? <SeriesSettings data={data} issues={issues} columns={columns} /> : null}
+        {data?.kind === 'timeseries' ? <SeriesSettings data={data} issues={issues} columns={columns} samplingSeconds={ready?.kind === 'timeseries' ? ready.samplingSeconds : null} /> : null}
       </div>
       <div className="data-preview-pane">
         <RunDataError />
@@ -100,6 +101,8 @@ function DataSource() {
         let next = setDataPath(s, path, kind);
         if (next.data?.kind === 'text') next = setTextData(next, { format: folder ? 'auto' : 'csv' });
         if (head && next.data?.kind === 'timeseries') next = adoptSeriesColumns(next, head.kinds);
+        // Windows in time, as Chollet sets them (5 days back, hourly, 24 h ahead), counted in this file's rows.
+        if (head?.samplingSeconds && next.data?.kind === 'timeseries') next = setSeriesData(next, windowDefaults(head.samplingSeconds));
         return next;
       });
       notify('success', `Imported ${payload.name} as ${kind === 'timeseries' ? 'a time series' : 'text'}${!folder && kind !== data?.kind && data ? ` (was ${data.kind === 'timeseries' ? 'time series' : 'text'}: the file's columns say so)` : ''}.`);
@@ -270,7 +273,10 @@ function TextSettings({ data, issues }: { data: TextDataSpec; issues: DataIssue[
   );
 }
 
-function SeriesSettings({ data, issues, columns }: { data: TimeSeriesDataSpec; issues: DataIssue[]; columns: (ColumnKinds & { header: string[] }) | null }) {
+function SeriesSettings({ data, issues, columns, samplingSeconds }: { data: TimeSeriesDataSpec; issues: DataIssue[]; columns: (ColumnKinds & { header: string[] }) | null; samplingSeconds: number | null }) {
+  // Rows are what the settings count; the time they span is what the user reasons in (5 days, hourly, 24 h ahead).
+  const span = (rows: number, testId: string) => (samplingSeconds !== null && Number.isFinite(rows) && rows > 0
+    ? <span className="muted small" data-testid={testId}> = {describeDuration(rows * samplingSeconds)}</span> : null);
   const { spec, edit } = useProject();
   const set = (patch: Partial<TimeSeriesDataSpec>, key: string) => edit((s) => setSeriesData(s, patch), `data.${key}`);
   const numeric = columns ? columns.numeric.filter((c) => c !== data.dateColumn) : null;
@@ -305,13 +311,13 @@ function SeriesSettings({ data, issues, columns }: { data: TimeSeriesDataSpec; i
             <input id={id} type="text" data-testid="data-dateColumn" value={data.dateColumn ?? ''} onChange={(e) => set({ dateColumn: e.target.value || null }, 'dateColumn')} />
           )}
         </Field>
-        <Field label="Lookback" help="Rows of history each sample sees (Chollet: 1440 = 10 days of 10-minute rows)." error={issueOf(issues, 'lookback')}>
+        <Field label="Lookback" help="Rows of history each sample sees (Chollet: 1440 = 10 days of 10-minute rows)." error={issueOf(issues, 'lookback')} extra={span(data.lookback, 'data-lookback-time')}>
           {(id) => <NumberInput id={id} testId="data-lookback" value={data.lookback} step={1} onChange={(v) => set({ lookback: v as number }, 'lookback')} />}
         </Field>
-        <Field label="Step" help="Take every step-th row inside the window (sampling period)." error={issueOf(issues, 'step')}>
+        <Field label="Step" help="Take every step-th row inside the window (sampling period)." error={issueOf(issues, 'step')} extra={span(data.step, 'data-step-time')}>
           {(id) => <NumberInput id={id} testId="data-step" value={data.step} step={1} onChange={(v) => set({ step: v as number }, 'step')} />}
         </Field>
-        <Field label="Delay" help="How many rows after the window's end the target lies." error={issueOf(issues, 'delay')}>
+        <Field label="Delay" help="How many rows after the window's end the target lies." error={issueOf(issues, 'delay')} extra={span(data.delay, 'data-delay-time')}>
           {(id) => <NumberInput id={id} testId="data-delay" value={data.delay} step={1} onChange={(v) => set({ delay: v as number }, 'delay')} />}
         </Field>
         <Field label="Train share" help="First share of the rows (chronological) used for training and the normalisation." error={issueOf(issues, 'trainFraction')}>
