@@ -44,6 +44,12 @@ test('Jena climate: downloaded on first use, then the project forecasts T (degC)
   await expect(studio.byTestId('data-path')).toHaveText(/datasets\/jena\/.*jena_climate_2009_2016\.csv$/);
   await expect(studio.byTestId('data-target')).toHaveValue('T (degC)');
   await expect(studio.byTestId('preview-rows')).toHaveText('2,000');
+  // Chollet's windows for 10-minute rows, said in time: 5 days back, hourly, 24 hours ahead.
+  await expect(studio.byTestId('preview-sampling')).toHaveText('10 min');
+  await expect(studio.byTestId('data-lookback')).toHaveValue('720');
+  await expect(studio.byTestId('data-lookback-time')).toHaveText('= 5 days');
+  await expect(studio.byTestId('data-step-time')).toHaveText('= 1 h');
+  await expect(studio.byTestId('data-delay-time')).toHaveText('= 1 day');
   await expect(studio.byTestId('dataset-jena')).toContainText('(downloaded)');
   await page.screenshot({ path: testInfo.outputPath('jena-1024x700.png') });
   expect(requests.filter((r) => r.endsWith('.zip'))).toHaveLength(1);

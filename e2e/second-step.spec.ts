@@ -20,6 +20,10 @@ for (const size of [{ width: 1440, height: 900 }, { width: 1024, height: 700 }])
     await expect(studio.byTestId('data-kind')).toHaveValue('timeseries');
     await expect(studio.byTestId('series-chart')).toBeVisible();
     await expect(studio.byTestId('data-target')).toHaveValue('temperature');
+    // Hourly rows: the windows start as Chollet's in time (5 days back, hourly, 24 hours ahead).
+    await expect(studio.byTestId('preview-sampling')).toHaveText('1 h');
+    await expect(studio.byTestId('data-lookback')).toHaveValue('120');
+    await expect(studio.byTestId('data-delay-time')).toHaveText('= 1 day');
     const path = await studio.byTestId('data-path').textContent();
     expect(path).toMatch(/seattle-weather-hourly-normals\.csv$/);
     await page.screenshot({ path: testInfo.outputPath(`csv-kind-${size.width}.png`) });
