@@ -6,8 +6,9 @@
 import { startWorker } from './worker-thread.js';
 import type { ModelSpec } from '../shared/model-spec.js';
 import type { RunOptions, WorkerEvent, WorkerRequest } from '../shared/worker-protocol.js';
+import type { ClassifierDiagnostics } from '../shared/classifier-metrics.js';
 
-type FinalEvent = Extract<WorkerEvent, { type: 'done' } | { type: 'error' } | { type: 'prediction' } | { type: 'estimate' }>;
+type FinalEvent = Extract<WorkerEvent, { type: 'done' } | { type: 'error' } | { type: 'prediction' } | { type: 'estimate' } | { type: 'inside' }>;
 
 export interface TrainingHandle {
   pause(): void;
@@ -47,7 +48,7 @@ function runTask(first: WorkerRequest, onEvent: (e: WorkerEvent) => void): { sen
     };
     worker.on('message', (e: WorkerEvent) => {
       onEvent(e);
-      if (e.type === 'done' || e.type === 'error' || e.type === 'prediction' || e.type === 'estimate') finish(e);
+      if (e.type === 'done' || e.type === 'error' || e.type === 'prediction' || e.type === 'estimate' || e.type === 'inside') finish(e);
     });
     worker.on('error', (err) => {
       const e: WorkerEvent = { type: 'error', stage: 'engine', message: `The training worker crashed: ${err.message}` };
@@ -80,7 +81,22 @@ export function startTraining(spec: ModelSpec, specDir: string, options: RunOpti
 /** Runs a prediction request in a worker thread (TensorFlow never loads on the host's thread). */
 export async function runPrediction(request: Extract<WorkerRequest, { type: 'predict-text' | 'predict-series' }>): Promise<Extract<WorkerEvent, { type: 'prediction' } | { type: 'error' }>> {
   const last = await runTask(request, () => {}).finished;
-  if (last.type === 'done' || last.type === 'estimate') throw new Error('a prediction request ended with another result');
+  if (last.type !== 'prediction' && last.type !== 'error') throw new Error('a prediction request ended with another result');
+  return last;
+}
+
+/** A text classifier's diagnostics on its validation split, computed in a worker thread. */
+export async function runDiagnosis(request: Extract<WorkerRequest, { type: 'diagnose' }>): Promise<{ type: 'diagnostics'; result: ClassifierDiagnostics } | Extract<WorkerEvent, { type: 'error' }>> {
+  const last = await runTask(request, () => {}).finished;
+  if (last.type === 'error') return last;
+  if (last.type !== 'prediction' || !('confusion' in last.result)) throw new Error('a diagnose request ended with another result');
+  return { type: 'diagnostics', result: last.result };
+}
+
+/** Looks inside a saved run's recurrent layers in a worker thread (states, gates, occlusion: inside-recurrence.ts). */
+export async function runInside(request: Extract<WorkerRequest, { type: 'inside' }>): Promise<Extract<WorkerEvent, { type: 'inside' } | { type: 'error' }>> {
+  const last = await runTask(request, () => {}).finished;
+  if (last.type !== 'inside' && last.type !== 'error') throw new Error('an inside request ended with another result');
   return last;
 }
 

@@ -17,6 +17,7 @@ import { TrainingPanel } from './training/training-panel.js';
 import { formatBackend, formatCount } from './lib/format.js';
 import { ProjectProvider, useProject } from './state/project-context.js';
 import { isFinished } from './state/run-state.js';
+import { runToFollowAfterLoad } from './state/follow-run.js';
 import { StudioStateProvider, useStudio } from './state/studio-state.js';
 import type { TabId } from './state/studio-state.js';
 
@@ -144,10 +145,22 @@ function ConnectionBanner() {
 function useFollowActiveRuns() {
   const api = useApi();
   const runs = useRunStore();
-  const { currentRunId, setCurrentRunId } = useStudio();
+  const { currentRunId, setCurrentRunId, setStartError } = useStudio();
   const connection = useConnection();
   const currentRef = useRef(currentRunId);
   currentRef.current = currentRunId;
+  const { loadCount } = useProject().state;
+  const followedLoad = useRef(loadCount);
+
+  // Another project loaded (New, Open, a template): the previous project's finished run is no longer "the current
+  // run" of the Training tab and the status bar; one still training stays followed.
+  useEffect(() => {
+    if (followedLoad.current === loadCount) return;
+    followedLoad.current = loadCount;
+    const keep = runToFollowAfterLoad(currentRef.current, runs.get(currentRef.current));
+    if (keep !== currentRef.current) setCurrentRunId(keep);
+    setStartError(null);
+  }, [loadCount, runs, setCurrentRunId, setStartError]);
 
   useEffect(() => {
     let live = true;

@@ -4,8 +4,8 @@
  */
 export const API_METHODS = [
   'getEngineInfo', 'listSamples', 'previewData', 'uploadData', 'pickDataPath', 'startRun', 'controlRun', 'listRuns',
-  'getRun', 'deleteRun', 'predictText', 'predictSeries', 'listProjects', 'loadProject', 'saveProject', 'exportRun', 'importModel',
-  'estimateRun', 'replayRun', 'listDatasets', 'fetchDataset',
+  'getRun', 'deleteRun', 'renameRun', 'predictText', 'predictSeries', 'diagnoseRun', 'insideRun', 'listProjects', 'loadProject', 'saveProject', 'exportRun', 'importModel',
+  'estimateRun', 'replayRun', 'listDatasets', 'fetchDataset', 'projectEmbedding', 'nearestWords',
 ] as const;
 
 export type ApiMethod = (typeof API_METHODS)[number];

@@ -9,9 +9,11 @@ import type { DataSpec, ModelSpec } from './model-spec.js';
 import type { BackendInfo, DataSummary, RecurrencePath, TextCorpusInfo, WorkerEvent } from './worker-protocol.js';
 import type { HiddenGradientSample } from './gradient-flow.js';
 import type { RunEstimate } from './estimate.js';
+import type { ClassifierDiagnostics } from './classifier-metrics.js';
 import type { ReplayReport, RunProvenance } from './replay.js';
 import type { BatchRecord, EpochRecord, RunStatus, TrainResult } from './training-records.js';
 import type { LayerInfo, SpecIssue } from './shape-inference.js';
+import type { EmbeddingProjection, WordNeighbours } from './projector.js';
 import { MAX_SPEC_DEPTH, nestingDepth } from './shape-inference.js';
 import { API_METHODS } from './api-methods.js';
 import type { ApiMethod } from './api-methods.js';
@@ -133,6 +135,38 @@ export interface SeriesPrediction {
   points: { row: number; actual: number; predicted: number; baseline: number }[];
   mae: number;
   baselineMae: number;
+}
+
+/** One quantity of a recurrent layer over time (insideRun): h_t, c_t, a gate or the candidate. */
+export interface InsideSeries {
+  /** "h", "c", "i", "f", "g", "o" (LSTM), "z", "r", "hh" (GRU candidate). */
+  key: string;
+  label: string;
+  /** [timestep][unit], in time order (a backward layer's too). */
+  values: number[][];
+}
+
+/** One direction of one recurrent layer, stepped with Keras's formulas from the layer's own weights. */
+export interface InsideLayer {
+  /** Layer name; Bidirectional halves are "<name> (forward)" / "<name> (backward)". */
+  name: string;
+  cell: 'SimpleRNN' | 'LSTM' | 'GRU';
+  units: number;
+  series: InsideSeries[];
+}
+
+/** Look inside a recurrent model on one input: every recurrent layer's states and gates per timestep, and occlusion. */
+export interface InsideResult {
+  kind: 'text' | 'timeseries';
+  /** One label per timestep the model saw: the token (text, "" for padding) or "t−k" (a time-series window). */
+  steps: string[];
+  /** Which timesteps are padding (text); a masked model (Embedding maskZero) skips them. */
+  padding: boolean[];
+  /** What the contributions are measured on: the top class's probability (text) or the forecast (target units). */
+  output: { label: string; value: number };
+  /** Per timestep: output − output with that step occluded (token → padding id 0; series step → the training mean). */
+  contributions: number[];
+  layers: InsideLayer[];
 }
 
 /** Export formats of a trained run: Keras 3 `.keras`, the TF.js layers format, a runnable Keras 3 training script. */
@@ -280,8 +314,18 @@ export const API_SCHEMAS = {
   listRuns: z.object({}),
   getRun: z.object({ runId: id }),
   deleteRun: z.object({ runId: id }),
+  /** Renames a run (its name starts as the spec's): trimmed, 1 to 200 characters. */
+  renameRun: z.object({
+    runId: id,
+    name: z.string().trim().min(1, { message: 'A run needs a name' }).max(200, { message: 'Run names are limited to 200 characters' })
+      .refine((n) => [...n].every((c) => c >= ' ' && c !== '\x7f'), { message: 'must not contain control characters' }),
+  }),
   predictText: z.object({ runId: id, text: z.string().max(100_000) }),
   predictSeries: z.object({ runId: id }),
+  /** A finished text classifier's confusion matrix, ROC/PR curves and mistakes on its validation split. */
+  diagnoseRun: z.object({ runId: id }),
+  /** Look inside the recurrent layers: on `text` (text runs) or the last validation window (time-series runs). */
+  insideRun: z.object({ runId: id, text: z.string().max(100_000).optional() }),
   listProjects: z.object({}),
   loadProject: z.object({ id }),
   saveProject: z.object({ id: id.optional(), name: z.string().min(1).max(200), spec: specSchema }),
@@ -292,6 +336,10 @@ export const API_SCHEMAS = {
   replayRun: z.object({ runId: id }),
   listDatasets: z.object({}),
   fetchDataset: z.object({ id: z.enum(['imdb', 'jena']) }),
+  /** The Embedding projector (finished text runs): the most frequent `words` (default 2,000 PCA / 1,000 t-SNE) in 2-D. */
+  projectEmbedding: z.object({ runId: id, method: z.enum(['pca', 'tsne']), words: z.number().int().min(2).max(2000).optional() }),
+  /** The `k` words nearest to `word` by cosine similarity over the whole Embedding. */
+  nearestWords: z.object({ runId: id, word: z.string().min(1).max(200), k: z.number().int().min(1).max(100) }),
 } as const satisfies { [M in ApiMethod]: z.ZodType };
 
 export type ApiParams<M extends ApiMethod> = z.infer<(typeof API_SCHEMAS)[M]>;
@@ -309,8 +357,11 @@ export interface ApiResults {
   listRuns: RunSummary[];
   getRun: RunDetail;
   deleteRun: { ok: true };
+  renameRun: RunSummary;
   predictText: TextPrediction;
   predictSeries: SeriesPrediction;
+  diagnoseRun: ClassifierDiagnostics;
+  insideRun: InsideResult;
   listProjects: ProjectSummary[];
   loadProject: Project;
   saveProject: ProjectSummary;
@@ -321,6 +372,8 @@ export interface ApiResults {
   listDatasets: DatasetInfo[];
   /** `path`: what to train on; `checksum`: verified against a published SHA-256, or recorded (none published). */
   fetchDataset: { path: string; kind: DatasetInfo['kind']; sha256: string; checksum: 'verified' | 'recorded'; downloaded: boolean };
+  projectEmbedding: EmbeddingProjection;
+  nearestWords: WordNeighbours;
 }
 
 /** The calls, as the renderer sees them: one async function per method. */

@@ -70,3 +70,26 @@ test('a training loss that blows up while validation stays flat is named, and th
   assert.match(d.message, /^Exploding in the forward pass/);
   assert.deepEqual(d.remedies, []);
 });
+
+test('vanishing in a layer that already is Bidirectional: no advice to add a bidirectional layer; a plain one still gets it', () => {
+  const biGru: ModelSpec = {
+    format: 1, name: 'bigru', input: { kind: 'floats', timesteps: 10, features: 2 },
+    layers: [
+      { className: 'Bidirectional', config: { mergeMode: 'concat' }, layer: { className: 'GRU', config: { units: 4, returnSequences: true } } },
+      { className: 'LSTM', config: { units: 4 } },
+      { className: 'Dense', config: { units: 1 } },
+    ],
+  };
+  const rising = geometric(10, 1e-6, 10 ** (6 / 9));
+  const norms = { 'bidirectional (forward)': rising, 'bidirectional (backward)': [...rising].reverse(), lstm: rising };
+  for (const withLayers of [true, false]) {
+    const d = diagnoseGradientFlow([sample(0, norms)], withLayers ? { layers: analyzeModel(biGru).layers, spec: biGru, learningRate: 1e-3, clipnorm: null } : {});
+    assert.deepEqual(d.map((x) => x.verdict), ['vanishing', 'vanishing', 'vanishing']);
+    for (const half of d.slice(0, 2)) {
+      assert.doesNotMatch(half.message, /or a bidirectional layer/, half.layer);
+      assert.match(half.message, /already bidirectional/, half.layer);
+      assert.match(half.message, /Shorter sequences/, half.layer);
+    }
+    assert.match(d[2]!.message, /or a bidirectional layer shorten the path/);
+  }
+});

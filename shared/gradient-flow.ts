@@ -152,6 +152,9 @@ export function diagnoseGradientFlow(samples: readonly HiddenGradientSample[], c
         message += ' LSTM and GRU carry the signal through their gates (Chollet 6.2.2).';
         remedies.push({ kind: 'switch-cell', layerIndex: where.index, inner: where.inner, to: 'LSTM', label: 'Switch to LSTM' });
         remedies.push({ kind: 'switch-cell', layerIndex: where.index, inner: where.inner, to: 'GRU', label: 'Switch to GRU' });
+      } else if (where?.inner === true || / \((forward|backward)\)$/.test(key)) {
+        // Already Bidirectional: recommending "a bidirectional layer" here sent users looking for one they had.
+        message += ' This layer is already bidirectional: its other direction reads these timesteps last. Shorter sequences (a smaller lookback or length, a larger step) shorten the path.';
       } else {
         message += ' Shorter sequences (a smaller lookback or length, a larger step) or a bidirectional layer shorten the path.';
       }

@@ -6,9 +6,10 @@
 import type { ModelSpec } from './model-spec.js';
 import type { LayerInfo, SpecIssue } from './shape-inference.js';
 import type { BatchRecord, EpochRecord, TrainResult } from './training-records.js';
-import type { SeriesPrediction, TextPrediction } from './api.js';
+import type { InsideResult, SeriesPrediction, TextPrediction } from './api.js';
 import type { HiddenGradientSample } from './gradient-flow.js';
 import type { RunEstimate } from './estimate.js';
+import type { ClassifierDiagnostics } from './classifier-metrics.js';
 
 /** The backends a user may ask for; `auto` lets the engine choose (native, else wasm, else cpu). */
 export const BACKEND_PREFERENCES = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
@@ -125,7 +126,11 @@ export type WorkerRequest =
   | { type: 'estimate'; spec: ModelSpec; specDir: string; options: RunOptions }
   /** Predict with a saved run (its folder holds model/ and preprocessing.json). */
   | { type: 'predict-text'; runDir: string; text: string }
-  | { type: 'predict-series'; runDir: string; spec: ModelSpec; dataPath: string; maxPoints: number };
+  | { type: 'predict-series'; runDir: string; spec: ModelSpec; dataPath: string; maxPoints: number }
+  /** A text classifier's diagnostics on its validation split (answered with a `prediction` event). */
+  | { type: 'diagnose'; runDir: string; spec: ModelSpec; dataPath: string; maxMisclassified: number }
+  /** Look inside the recurrent layers of a saved run: on `text` (text runs) or the last validation window (time series). */
+  | { type: 'inside'; runDir: string; text?: string; spec?: ModelSpec; dataPath?: string };
 
 export type WorkerEvent =
   | { type: 'backend'; backend: BackendInfo }
@@ -142,7 +147,8 @@ export type WorkerEvent =
   | { type: 'state'; state: 'running' | 'paused' }
   | { type: 'saved'; dir: string; files: string[] }
   | { type: 'done'; result: TrainResult }
-  | { type: 'prediction'; result: TextPrediction | SeriesPrediction }
+  | { type: 'prediction'; result: TextPrediction | SeriesPrediction | ClassifierDiagnostics }
+  | { type: 'inside'; result: InsideResult }
   | { type: 'estimate'; estimate: RunEstimate }
   | {
     type: 'error';

@@ -245,6 +245,7 @@ async function train(spec: ModelSpec, specName: string, analysis: ModelAnalysis,
         break;
       case 'estimate':
       case 'prediction':
+      case 'inside':
         break;
       default: {
         const never: never = e;

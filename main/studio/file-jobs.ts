@@ -12,6 +12,9 @@ import { hashData } from './provenance.js';
 import { importModelFile, writeImport } from '../interop/import.js';
 import { fetchDataset } from '../data/datasets.js';
 import type { DatasetId, FetchDatasetResult, FetchProgress } from '../data/datasets.js';
+import { runProjectorJob } from './projector-job.js';
+import type { ProjectorRequest } from './projector-job.js';
+import type { EmbeddingProjection, WordNeighbours } from '../../shared/projector.js';
 
 export type FileJob =
   | { type: 'preview'; data: DataSpec; path: string }
@@ -19,13 +22,16 @@ export type FileJob =
   /** Imports the model files in `dir` (a finished upload), writing the result to `dir`/imported. */
   | { type: 'import'; dir: string }
   /** Downloads (or finds in the cache), verifies and extracts one of the book's data sets. */
-  | { type: 'dataset'; id: DatasetId; cacheDir: string; baseUrl?: string };
+  | { type: 'dataset'; id: DatasetId; cacheDir: string; baseUrl?: string }
+  /** The Embedding projector: a finished text run's word vectors in 2-D, or a word's nearest neighbours. */
+  | { type: 'projector'; runDir: string; request: ProjectorRequest };
 
 export interface FileJobResults {
   preview: DataPreview;
   hash: { hash: string; files: number; bytes: number };
   import: Omit<ImportedModel, 'dir' | 'id'>;
   dataset: FetchDatasetResult;
+  projector: EmbeddingProjection | WordNeighbours;
 }
 
 /** What a failed job reports: the error's class name decides how the API reports it (bad input or a failure). */
@@ -62,6 +68,7 @@ export async function runFileJob(job: FileJob, progress: (p: FetchProgress) => v
       return { source: result.source, spec: result.spec, warnings: result.warnings, issues: result.issues, hasWeights: result.weights !== null, weightsNote: result.weightsNote };
     }
     case 'dataset': return fetchDataset(job.id, { cacheDir: job.cacheDir, onProgress: progress, ...(job.baseUrl ? { baseUrl: job.baseUrl } : {}) });
+    case 'projector': return runProjectorJob(job.runDir, job.request);
     default: {
       const never: never = job;
       throw new Error(`unknown file job ${JSON.stringify(never)}`);

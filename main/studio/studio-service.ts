@@ -19,13 +19,17 @@ import type { BatchRecord, EpochRecord, TrainResult } from '../../shared/trainin
 import type { BackendInfo, DataSummary, RecurrencePath, WorkerEvent } from '../../shared/worker-protocol.js';
 import type { LayerInfo } from '../../shared/shape-inference.js';
 import { DataError } from '../data/data-error.js';
-import { startTraining, runEstimate, runPrediction } from '../training-host.js';
+import { startTraining, runEstimate, runPrediction, runInside } from '../training-host.js';
 import { compareReplay } from '../../shared/replay.js';
 import type { ReplayReport, RunProvenance } from '../../shared/replay.js';
 import type { RunEstimate } from '../../shared/estimate.js';
 import type { TrainingHandle } from '../training-host.js';
+import { runDiagnosis } from '../training-host.js';
 import { offThread, stopFileWorkers } from './off-thread.js';
 import type { FileJob } from './file-jobs.js';
+import type { FileJobResults } from './file-jobs.js';
+import { DEFAULT_PROJECTOR_WORDS } from './projector-job.js';
+import type { ProjectorRequest } from './projector-job.js';
 import { DATASETS, cachedDataset } from '../data/datasets.js';
 import { withoutBom } from '../interop/json-text.js';
 import { newId, readJsonOrNull, writeFileAtomic, writeJsonAtomic } from './storage.js';
@@ -408,6 +412,7 @@ export class StudioService {
         persist = true;
         break;
       case 'prediction': break;
+      case 'inside': break;
       default: {
         const never: never = e;
         throw new Error(`unknown worker event ${JSON.stringify(never)}`);
@@ -536,6 +541,24 @@ export class StudioService {
       return { ok: true };
     },
 
+    renameRun: async ({ runId, name }) => {
+      const meta = this.readMeta(runId);
+      if (!meta) throw new ApiError(`No run ${runId}.`, 'not-found');
+      const before = meta.name;
+      meta.name = name;
+      // A live run's meta is the one its events keep saving, so the new name stays through them.
+      if (!this.unsaved.has(runId)) {
+        try {
+          this.saveMeta(meta);
+        } catch (err) {
+          meta.name = before;
+          throw new ApiError(`Could not rename run ${runId}: ${err instanceof Error ? err.message : String(err)}.`, 'failed');
+        }
+      }
+      this.emit({ type: 'runs-changed' });
+      return this.summarize(meta);
+    },
+
     predictText: async ({ runId, text }) => {
       const r = await runPrediction({ type: 'predict-text', runDir: this.finishedRunDir(runId), text });
       if (r.type === 'error') throw new ApiError(r.message, 'failed');
@@ -549,6 +572,35 @@ export class StudioService {
       const r = await runPrediction({ type: 'predict-series', runDir, spec: meta.spec, dataPath: meta.dataPath, maxPoints: 1000 });
       if (r.type === 'error') throw new ApiError(r.message, 'failed');
       if (!('points' in r.result)) throw new ApiError('unexpected prediction result', 'failed');
+      return r.result;
+    },
+
+    diagnoseRun: async ({ runId }) => {
+      const runDir = this.finishedRunDir(runId);
+      const meta = this.readMeta(runId)!;
+      if (meta.spec.data?.kind !== 'text') throw new ApiError('Classifier diagnostics need a text classifier; this run is a time-series model (see Predict for its forecast).', 'invalid-argument');
+      const r = await runDiagnosis({ type: 'diagnose', runDir, spec: meta.spec, dataPath: meta.dataPath, maxMisclassified: 50 });
+      if (r.type === 'error') throw new ApiError(r.message, 'failed');
+      return r.result;
+    },
+
+    projectEmbedding: async ({ runId, method, words }) => {
+      const r = await this.projectorJob(runId, { kind: 'project', method, words: words ?? DEFAULT_PROJECTOR_WORDS[method] });
+      if (!('points' in r)) throw new ApiError('unexpected projector result', 'failed');
+      return r;
+    },
+
+    nearestWords: async ({ runId, word, k }) => {
+      const r = await this.projectorJob(runId, { kind: 'neighbours', word, k });
+      if (!('neighbours' in r)) throw new ApiError('unexpected projector result', 'failed');
+      return r;
+    },
+
+    insideRun: async ({ runId, text }) => {
+      const runDir = this.finishedRunDir(runId);
+      const meta = this.readMeta(runId)!;
+      const r = await runInside(text !== undefined ? { type: 'inside', runDir, text } : { type: 'inside', runDir, spec: meta.spec, dataPath: meta.dataPath });
+      if (r.type === 'error') throw new ApiError(r.message, 'failed');
       return r.result;
     },
 
@@ -738,6 +790,21 @@ export class StudioService {
     if (names.length === 1) return join(u.dir, names[0]!);
     const tops = new Set(names.map((n) => n.split(/[/\\]/)[0]));
     return tops.size === 1 && names.every((n) => /[/\\]/.test(n)) ? join(u.dir, [...tops][0]!) : u.dir;
+  }
+
+  /** The Embedding projector's job on a finished text run whose model starts with an Embedding (else a clear ApiError). */
+  private async projectorJob(runId: string, request: ProjectorRequest): Promise<FileJobResults['projector']> {
+    const runDir = this.finishedRunDir(runId);
+    const spec = this.readMeta(runId)!.spec;
+    if (spec.data?.kind !== 'text' || !spec.layers.some((l) => l.className === 'Embedding')) {
+      throw new ApiError(`This run has no Embedding layer (its layers: ${spec.layers.map((l) => l.className).join(' → ') || 'none'}); the projector shows the word vectors of a text model that starts with an Embedding.`, 'invalid-argument');
+    }
+    try {
+      return await offThread({ type: 'projector', runDir, request });
+    } catch (e) {
+      if (e instanceof Error && ['ProjectorError', 'ModelFileError', 'DataError'].includes(e.name)) throw new ApiError(e.message, 'invalid-argument');
+      throw e;
+    }
   }
 
   private finishedRunDir(runId: string): string {

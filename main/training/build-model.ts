@@ -12,6 +12,7 @@ import type { ModelSpec, ParamValue, PlainLayerSpec } from '../../shared/model-s
 import type { RecurrencePath } from '../../shared/worker-protocol.js';
 import { installFusedRecurrence } from './fused/fused-rnn.js';
 import { kerasGRU } from './keras-gru.js';
+import { withTfWarningsTranslated } from './tf-warnings.js';
 
 /** Thrown when a spec has errors; `issues` carries every message with the layer it belongs to. */
 export class SpecError extends Error {
@@ -50,7 +51,8 @@ export function buildModel(spec: ModelSpec): { model: tf.Sequential; analysis: M
   const analysis = analyzeModel(spec);
   if (!analysis.valid || !analysis.inputShape) throw new SpecError(analysis);
   const model = tf.sequential({ name: spec.name.replace(/[^A-Za-z0-9_.-]/g, '_') || 'model' });
-  spec.layers.forEach((layer, i) => {
+  // TF.js warns about its orthogonal initializer on nearly every recurrent layer: said once, in our words (tf-warnings.ts).
+  withTfWarningsTranslated(() => spec.layers.forEach((layer, i) => {
     const name = analysis.layers[i]!.name;
     const first = i === 0 ? { batchInputShape: [null, ...analysis.inputShape!] } : {};
     let tfLayer: tf.layers.Layer;
@@ -73,6 +75,6 @@ export function buildModel(spec: ModelSpec): { model: tf.Sequential; analysis: M
       }
     }
     model.add(tfLayer);
-  });
+  }));
   return { model, analysis, recurrence: installFusedRecurrence(model) };
 }

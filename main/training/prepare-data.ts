@@ -26,6 +26,8 @@ export interface PreparedData {
   test: SampleSource | null;
   summary: DataSummary;
   preprocessing: Preprocessing;
+  /** Text data: the validation documents, in the order of `val` (the classifier diagnostics list mistakes by text). */
+  valTexts?: string[];
 }
 
 /** Resolves the data path: an explicit override (relative to cwd) or the spec's own (relative to the spec file). */
@@ -94,6 +96,7 @@ function prepareText(spec: ModelSpec, data: TextDataSpec, path: string, training
     train: all.subset(range(0, counts.train)),
     val: counts.val > 0 ? all.subset(range(counts.train, counts.train + counts.val)) : null,
     test: counts.test > 0 ? all.subset(range(counts.train + counts.val, order.length)) : null,
+    valTexts: texts.slice(counts.train, counts.train + counts.val),
     summary,
     preprocessing: { kind: 'text', tokenizer: tokenizer.toJSON(), length, padding, truncating, classNames: ds.classNames },
   };

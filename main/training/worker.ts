@@ -9,6 +9,8 @@ import { parentPort } from 'node:worker_threads';
 import type { WorkerEvent, WorkerRequest } from '../../shared/worker-protocol.js';
 import { executeRun } from './run.js';
 import { predictSeries, predictText } from './predict.js';
+import { insideSeries, insideText } from './inside-recurrence.js';
+import { diagnoseText } from './diagnostics.js';
 import { initBackend } from './backend.js';
 import { DataError } from '../data/data-error.js';
 import { TrainingControl } from './trainer.js';
@@ -53,6 +55,29 @@ port.on('message', (msg: WorkerRequest) => {
       };
       work().then(
         (result) => emit({ type: 'prediction', result }),
+        (e: unknown) => emit(e instanceof DataError
+          ? { type: 'error', stage: 'data', message: e.message, file: e.file, row: e.row, column: e.column }
+          : { type: 'error', stage: 'engine', message: e instanceof Error ? e.message : String(e) }),
+      );
+      return;
+    }
+    case 'diagnose':
+      initBackend('auto').then(() => diagnoseText(msg.runDir, msg.spec, msg.dataPath, msg.maxMisclassified)).then(
+        (result) => emit({ type: 'prediction', result }),
+        (e: unknown) => emit(e instanceof DataError
+          ? { type: 'error', stage: 'data', message: e.message, file: e.file, row: e.row, column: e.column }
+          : { type: 'error', stage: 'engine', message: e instanceof Error ? e.message : String(e) }),
+      );
+      return;
+    case 'inside': {
+      const work = async () => {
+        await initBackend('auto');
+        if (msg.text !== undefined) return insideText(msg.runDir, msg.text);
+        if (!msg.spec || !msg.dataPath) throw new DataError('Looking inside a time-series run needs its spec and data path.');
+        return insideSeries(msg.runDir, msg.spec, msg.dataPath);
+      };
+      work().then(
+        (result) => emit({ type: 'inside', result }),
         (e: unknown) => emit(e instanceof DataError
           ? { type: 'error', stage: 'data', message: e.message, file: e.file, row: e.row, column: e.column }
           : { type: 'error', stage: 'engine', message: e instanceof Error ? e.message : String(e) }),

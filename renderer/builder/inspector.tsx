@@ -7,7 +7,7 @@ import type { SpecIssue } from '../../shared/shape-inference.js';
 import { Field, NumberInput, Select } from '../components/fields.js';
 import { formatCount } from '../lib/format.js';
 import { useProject } from '../state/project-context.js';
-import { layerConfig, setLayerParam, setWrappedClass } from './spec-edits.js';
+import { layerConfig, setLayerParam, setRecurrentClass } from './spec-edits.js';
 
 /** The selected node's settings, as a form generated from its catalog entry. */
 export function Inspector({ selectedId }: { selectedId: string | null }) {
@@ -58,15 +58,23 @@ export function Inspector({ selectedId }: { selectedId: string | null }) {
         <dt>Output</dt><dd>{formatShape(info?.outputShape ?? null)}</dd>
         <dt>Params</dt><dd>{formatCount(info?.params ?? 0)}</dd>
       </dl>
+      {!inner && RECURRENT_CLASSES.includes(layer.className) ? (
+        <Field label="layer type" help="Change the recurrent layer's class; units, dropouts and every other setting the new class has are kept." testId="param-layerClass">
+          {(id) => (
+            <Select id={id} testId="param-layerClass" value={layer.className}
+              options={RECURRENT_CLASSES} onChange={(c) => edit((s) => setRecurrentClass(s, index, c))} />
+          )}
+        </Field>
+      ) : null}
       <NameField index={index} value={layerConfig(layer).name} autoName={info?.name ?? ''} />
       {def ? <ParamForm index={index} params={def.params} config={layerConfig(layer)} inner={false} issues={issues} /> : null}
       {inner ? (
         <section className="inspector-section">
           <h4>Wrapped layer</h4>
-          <Field label="class" help="The recurrent layer run forwards and backwards." testId="param-wrappedClass">
+          <Field label="class" help="The recurrent layer run forwards and backwards; changing it keeps every setting the new class also has." testId="param-wrappedClass">
             {(id) => (
               <Select id={id} testId="param-wrappedClass" value={RECURRENT_CLASSES.includes(inner.className) ? inner.className : ''}
-                options={RECURRENT_CLASSES} onChange={(c) => edit((s) => setWrappedClass(s, index, c))} />
+                options={RECURRENT_CLASSES} onChange={(c) => edit((s) => setRecurrentClass(s, index, c))} />
             )}
           </Field>
           {innerDef ? <ParamForm index={index} params={innerDef.params} config={layerConfig(layer, true)} inner issues={issues} /> : null}

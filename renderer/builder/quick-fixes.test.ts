@@ -72,3 +72,25 @@ test('a classifier loss on a forecaster is fixed by the loss, not by a sigmoid o
   assert.equal(textFix?.label, 'Make it Dense(1, sigmoid)');
   assert.equal(analyzeModel(textFix!.apply(classifier)).valid, true);
 });
+
+test('a Bidirectional dropped below the Dense: the pooling fix is not offered before that Dense (it would break the Bidirectional)', () => {
+  const bi = { className: 'Bidirectional', config: { mergeMode: 'concat' }, layer: { className: 'LSTM', config: { units: 32, returnSequences: true } } } as const;
+  const spec = base([
+    { className: 'Embedding', config: { inputDim: 100, outputDim: 8 } },
+    bi,
+    { className: 'Dense', config: { units: 1, activation: 'sigmoid' } },
+    { ...bi, layer: { ...bi.layer, config: { units: 32, returnSequences: true } } },
+  ]);
+  const a = analyzeModel(spec);
+  const issue = a.issues.find((i) => /must output one vector/.test(i.message))!;
+  assert.equal(issue.layerIndex, 3);
+  const fixes = quickFixesFor(issue, spec, a);
+  assert.deepEqual(fixes.map((f) => f.label), ['Set returnSequences: false on "lstm_1"']);
+  // Every offered fix acts on the layer at the bottom, never on a layer above it whose change breaks the model.
+  for (const f of fixes) assert.ok(!analyzeModel(f.apply(spec)).issues.some((i) => /incompatible with the layer/.test(i.message)), f.label);
+  // With a Dense output below the Bidirectional, pooling goes right before that Dense.
+  const withOutput = base([...spec.layers, { className: 'Dense', config: { units: 1, activation: 'sigmoid' } }]);
+  const b = analyzeModel(withOutput);
+  const labels = quickFixesFor(b.issues.find((i) => /must output one vector/.test(i.message))!, withOutput, b).map((f) => f.label);
+  assert.ok(labels.includes('Add GlobalAveragePooling1D before "dense_1"'), labels.join('; '));
+});

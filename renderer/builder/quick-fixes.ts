@@ -35,8 +35,13 @@ export function quickFixesFor(issue: SpecIssue, spec: ModelSpec, analysis: Model
         fixes.push({ label: `Set returnSequences: false on "${name}"`, apply: (s) => setLayerParam(s, lastRecurrent.index, 'returnSequences', false, inner) });
       }
     }
-    // Pool over time right before the first Dense that receives the sequence.
-    const firstDense = analysis.layers.find((l) => l.className === 'Dense' && l.inputShape?.length === 2);
+    // Pool over time right before the first Dense that receives the sequence, but only below the last layer that
+    // needs a sequence (recurrent, Bidirectional, pooling): a Dense above a Bidirectional dropped under it is not the
+    // output, and pooling there would starve the recurrent layer below of its timesteps.
+    const lastSequenceUser = Math.max(-1, ...analysis.layers
+      .filter((l) => RECURRENT.includes(l.className) || l.className === 'Bidirectional' || l.className === 'GlobalAveragePooling1D' || l.className === 'Flatten')
+      .map((l) => l.index));
+    const firstDense = analysis.layers.find((l) => l.index > lastSequenceUser && l.className === 'Dense' && l.inputShape?.length === 2);
     if (firstDense) {
       fixes.push({ label: `Add GlobalAveragePooling1D before "${firstDense.name}"`, apply: (s) => insertLayer(s, firstDense.index, createLayer('GlobalAveragePooling1D', s)) });
     }

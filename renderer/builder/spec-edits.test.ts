@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { ModelSpec } from '../../shared/model-spec.js';
 import { analyzeModel } from '../../shared/shape-inference.js';
 import {
-  createLayer, ensureLayerIds, insertLayer, moveLayer, removeLayer, setLayerParam, setWrappedClass, unwrapBidirectional, wrapBidirectional,
+  createLayer, ensureLayerIds, insertLayer, moveLayer, removeLayer, setLayerParam, setRecurrentClass, setWrappedClass, unwrapBidirectional, wrapBidirectional,
 } from './spec-edits.js';
 import { quickFixFor } from './quick-fixes.js';
 
@@ -114,4 +114,28 @@ test('quick fixes: returnSequences on the layer the message names, inputDim up t
   const sa = analyzeModel(small);
   const dimFix = quickFixFor(sa.issues.find((i) => i.path === 'layers.0.config.inputDim')!, small, sa)!;
   assert.equal(inputDimOf(dimFix.apply(small)), 500);
+});
+
+test('changing a recurrent layer\'s class keeps units, dropouts, name and id; inside Bidirectional too', () => {
+  const rnn: ModelSpec = { ...spec(), layers: [spec().layers[0]!, { id: 'b', className: 'SimpleRNN', config: { units: 16, dropout: 0.2, recurrentDropout: 0.1, returnSequences: true, name: 'enc' } }, spec().layers[2]!] };
+  const before = JSON.stringify(rnn);
+  const lstm = setRecurrentClass(rnn, 1, 'LSTM');
+  assert.deepEqual(lstm.layers[1], { id: 'b', className: 'LSTM', config: { units: 16, dropout: 0.2, recurrentDropout: 0.1, returnSequences: true, name: 'enc' } });
+  assert.equal(JSON.stringify(rnn), before, 'the input spec is not mutated');
+  // LSTM-only settings go when the new class does not have them; GRU's own come back to their defaults.
+  const withForget = setLayerParam(lstm, 1, 'unitForgetBias', false);
+  const gru = setRecurrentClass(withForget, 1, 'GRU');
+  assert.deepEqual(gru.layers[1], { id: 'b', className: 'GRU', config: { units: 16, dropout: 0.2, recurrentDropout: 0.1, returnSequences: true, name: 'enc' } });
+  // recurrentActivation exists on LSTM and GRU but not on SimpleRNN.
+  const act = setLayerParam(gru, 1, 'recurrentActivation', 'hardSigmoid');
+  assert.equal((setRecurrentClass(act, 1, 'LSTM').layers[1]!.config as Record<string, unknown>).recurrentActivation, 'hardSigmoid');
+  assert.equal((setRecurrentClass(act, 1, 'SimpleRNN').layers[1]!.config as Record<string, unknown>).recurrentActivation, undefined);
+  // Inside a Bidirectional the wrapped layer changes and the wrapper (mergeMode, id) stays.
+  const bi = setLayerParam(wrapBidirectional(rnn, 1), 1, 'mergeMode', 'sum');
+  const biGru = setRecurrentClass(bi, 1, 'GRU');
+  assert.deepEqual(biGru.layers[1], { className: 'Bidirectional', id: 'b', config: { mergeMode: 'sum' }, layer: { className: 'GRU', config: { units: 16, dropout: 0.2, recurrentDropout: 0.1, returnSequences: true, name: 'enc' } } });
+  // Not a recurrent layer, or not a recurrent class: unchanged.
+  assert.equal(setRecurrentClass(rnn, 2, 'LSTM'), rnn);
+  assert.equal(setRecurrentClass(rnn, 1, 'Dense'), rnn);
+  assert.equal(setRecurrentClass(rnn, 9, 'LSTM'), rnn);
 });

@@ -124,14 +124,30 @@ export function setLayerParam(spec: ModelSpec, index: number, name: string, valu
   return replaceLayer(spec, index, { ...layer, config: apply(layer.config) });
 }
 
+/** The settings of `config` that `className` also has (by the layer catalog), plus the layer's name. */
+function keepKnownParams(config: Record<string, ParamValue> | undefined, className: string): Record<string, ParamValue> {
+  const known = new Set((layerDef(className)?.params ?? []).map((p) => p.name));
+  return Object.fromEntries(Object.entries(config ?? {}).filter(([k]) => k === 'name' || known.has(k)));
+}
+
 /** Swaps the recurrent class a Bidirectional wraps, keeping the settings the new class understands. */
 export function setWrappedClass(spec: ModelSpec, index: number, className: string): ModelSpec {
   const layer = spec.layers[index];
-  const def = layerDef(className);
-  if (!layer || !isBidirectional(layer) || !def) return spec;
-  const known = new Set(def.params.map((p) => p.name));
-  const config = Object.fromEntries(Object.entries(layer.layer.config ?? {}).filter(([k]) => k === 'name' || known.has(k)));
-  return replaceLayer(spec, index, { ...layer, layer: { className, config } });
+  if (!layer || !isBidirectional(layer) || !RECURRENT_CLASSES.includes(className)) return spec;
+  return replaceLayer(spec, index, { ...layer, layer: { className, config: keepKnownParams(layer.layer.config, className) } });
+}
+
+/**
+ * Changes a recurrent layer's class among SimpleRNN, LSTM and GRU (SimpleRNN → LSTM keeping units and dropouts),
+ * keeping every setting the new class also has and the node's id; inside a Bidirectional it changes the wrapped
+ * layer. Anything else, or a class that is not recurrent, leaves the spec as it is.
+ */
+export function setRecurrentClass(spec: ModelSpec, index: number, className: string): ModelSpec {
+  const layer = spec.layers[index];
+  if (!layer || !RECURRENT_CLASSES.includes(className)) return spec;
+  if (isBidirectional(layer)) return setWrappedClass(spec, index, className);
+  if (!RECURRENT_CLASSES.includes(layer.className) || layer.className === className) return spec;
+  return replaceLayer(spec, index, { ...(layer.id ? { id: layer.id } : {}), className, config: keepKnownParams(layer.config, className) });
 }
 
 /** The layer's own config, or the wrapped layer's for a Bidirectional when `inner`. */

@@ -8,6 +8,8 @@ import { RunSelect } from '../runs/runs-panel.js';
 import { useRunsList } from '../runs/use-runs-list.js';
 import { useStudio } from '../state/studio-state.js';
 import { CHART_COLORS, axisProps, gridProps, tooltipProps } from '../training/chart-style.js';
+import { DiagnosticsView } from '../runs/diagnostics-view.js';
+import { InsideView } from './inside-view.js';
 
 const usable = (r: RunSummary) => r.status === 'completed' || r.status === 'stopped' || r.status === 'early-stopped';
 
@@ -32,6 +34,7 @@ export const PredictPanel = memo(function PredictPanel() {
       {error ? <div className="error-box" role="alert">{error}</div> : null}
       {candidates?.length === 0 ? <div className="empty-state">No finished run with a saved model yet: train one first.</div> : null}
       {run?.dataKind === 'text' ? <TextPredict key={run.id} runId={run.id} /> : null}
+      {run?.dataKind === 'text' ? <DiagnosticsView key={`diagnostics-${run.id}`} runId={run.id} /> : null}
       {run?.dataKind === 'timeseries' ? <SeriesPredict key={run.id} runId={run.id} /> : null}
     </div>
   );
@@ -97,6 +100,7 @@ function TextPredict({ runId }: { runId: string }) {
           </div>
         </div>
       ) : null}
+      {result ? <InsideView runId={runId} text={text} /> : null}
     </div>
   );
 }
@@ -153,6 +157,7 @@ function SeriesPredict({ runId }: { runId: string }) {
           </div>
         </section>
       ) : null}
+      {result ? <InsideView runId={runId} /> : null}
     </div>
   );
 }

@@ -20,6 +20,8 @@ import { FamilyCompareView } from './family-compare.js';
 import { TEMPLATE_FAMILIES } from '../../shared/templates.js';
 import { describeLayer } from './spec-diff.js';
 import { useRunsList } from './use-runs-list.js';
+import { ProjectorView } from './projector-view.js';
+import { RenameRunButton } from './rename-run.js';
 
 const BEST_KEYS = ['val_loss', 'val_accuracy', 'val_mae'];
 
@@ -97,6 +99,7 @@ export const RunsPanel = memo(function RunsPanel() {
                 <td>{r.backend ?? '—'}</td>
                 <td>{formatTimestamp(r.createdAt)}</td>
                 <td className="row-actions">
+                  <RenameRunButton run={r} testIdSuffix={r.id} onRenamed={refresh} />
                   <button type="button" className="icon-button danger" data-testid={`run-delete-${r.id}`} aria-label={`Delete run ${r.name}`}
                     disabled={r.status === 'running' || r.status === 'paused'} title={r.status === 'running' || r.status === 'paused' ? 'Stop the run first' : 'Delete this run and its files'}
                     onClick={() => setDeleting(r)}>✕</button>
@@ -109,7 +112,7 @@ export const RunsPanel = memo(function RunsPanel() {
         {runs === null && !error ? <div className="muted">Loading runs…</div> : null}
       </div>
       <div className="runs-detail-area">
-        {view === 'family' && family && runs ? <FamilyCompareView family={family} runs={runs} /> : comparing ? <CompareView runA={compareA} runB={compareB} /> : openRunId ? <RunDetailView runId={openRunId} /> : (
+        {view === 'family' && family && runs ? <FamilyCompareView family={family} runs={runs} /> : comparing ? <CompareView runA={compareA} runB={compareB} /> : openRunId ? <RunDetailView runId={openRunId} listedName={runs?.find((r) => r.id === openRunId)?.name} /> : (
           <div className="empty-state">Open a run to see its charts, or choose two runs to compare.</div>
         )}
       </div>
@@ -138,7 +141,7 @@ export function RunSelect({ runs, value, onChange, testId, placeholder, filter }
   );
 }
 
-function RunDetailView({ runId }: { runId: string }) {
+function RunDetailView({ runId, listedName }: { runId: string; listedName?: string | undefined }) {
   const api = useApi();
   const runs = useRunStore();
   const run = useRun(runId);
@@ -180,7 +183,8 @@ function RunDetailView({ runId }: { runId: string }) {
   return (
     <div className="run-detail" data-testid="run-detail" data-run-id={runId}>
       <div className="section-head">
-        <h3>{detail.name} <span className="muted small">{detail.id}</span></h3>
+        <h3 data-testid="run-detail-name">{listedName ?? detail.name} <span className="muted small">{detail.id}</span></h3>
+        <RenameRunButton run={{ id: detail.id, name: listedName ?? detail.name }} testIdSuffix="detail" onRenamed={(r) => setDetail((d) => (d ? { ...d, name: r.name } : d))} />
         <span className="header-spacer" />
         <button type="button" className="text-button" data-testid="run-load-spec" onClick={() => void loadSpec()}>Open spec in builder</button>
         {finishedOk ? <button type="button" className="text-button" data-testid="run-predict" onClick={() => { setPredictRunId(runId); setTab('predict'); }}>Predict…</button> : null}
@@ -198,6 +202,7 @@ function RunDetailView({ runId }: { runId: string }) {
       <ReproducibilityBox detail={detail} run={run} />
       <RunCharts run={run} smoothing={smoothing} loss={training.loss} clipnorm={training.clipnorm} testPrefix="detail-" />
       <GradientFlowView run={run} testPrefix="detail-" />
+      {finishedOk && detail.spec.data?.kind === 'text' && detail.spec.layers.some((l) => l.className === 'Embedding') ? <ProjectorView runId={runId} /> : null}
     </div>
   );
 }

@@ -151,6 +151,7 @@ export function applyRunEvent(run: RunLive, event: WorkerEvent, now: number, cap
       };
       return next;
     case 'prediction':
+    case 'inside':
     case 'estimate':
       return run;
     default: {
