@@ -5,14 +5,7 @@ import { test, expect } from './fixtures';
 test('train the text sample, predict a sentence, look inside its LSTM: heatmaps per gate and tokens by contribution', async ({ studioApp }, testInfo) => {
   const { studio, page } = studioApp;
   await page.setViewportSize({ width: 1440, height: 900 });
-  await studio.openTab('data');
-  await studio.byTestId('sample-select').selectOption({ label: 'sentiment-lstm' });
-  await studio.confirmGuardIfShown();
-  await studio.openTab('training');
-  await studio.byTestId('training-epochs').fill('2');
-  await studio.byTestId('training-epochs').blur();
-  await studio.byTestId('train-start').click();
-  await expect(studio.byTestId('train-progress')).toHaveAttribute('data-status', /^(completed|early-stopped)$/, { timeout: 180_000 });
+  await studio.trainSample('sentiment-lstm', 2);
 
   await studio.openTab('predict');
   const sentence = 'Re: meeting tomorrow about the project budget, free prize inside';

@@ -4,14 +4,7 @@ import { test, expect } from './fixtures';
 
 test('train the text sample, project its Embedding (PCA, t-SNE) and list a word\'s nearest neighbours', async ({ studioApp }, testInfo) => {
   const { studio, page } = studioApp;
-  await studio.openTab('data');
-  await studio.byTestId('sample-select').selectOption({ label: 'sentiment-lstm' });
-  await studio.confirmGuardIfShown();
-  await studio.openTab('training');
-  await studio.byTestId('training-epochs').fill('2');
-  await studio.byTestId('training-epochs').blur();
-  await studio.byTestId('train-start').click();
-  await expect(studio.byTestId('train-progress')).toHaveAttribute('data-status', /^(completed|early-stopped)$/, { timeout: 180_000 });
+  await studio.trainSample('sentiment-lstm', 2);
 
   await studio.openTab('runs');
   await page.locator('[data-testid^="run-open-"]').first().click();

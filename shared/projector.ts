@@ -3,6 +3,7 @@
  * neighbours of an Embedding layer's rows, as pure functions of a row-major matrix (no TensorFlow, no I/O), so they
  * run in the file worker and in tests. Rows are `n` points of `d` values each: `data[i * d + j]`.
  */
+import { mulberry32 } from './seeded-random.js';
 
 export type ProjectorMethod = 'pca' | 'tsne';
 
@@ -67,18 +68,6 @@ function check(data: Matrix, n: number, d: number): void {
   if (data.length !== n * d) throw new RangeError(`expected ${n} × ${d} = ${n * d} values, received ${data.length}.`);
 }
 
-/** mulberry32: a small seeded generator, so t-SNE and PCA's start vectors repeat exactly for a seed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function gaussian(next: () => number): () => number {
   return () => {
     const u = Math.max(next(), 1e-12);
@@ -112,7 +101,7 @@ export function pca(data: Matrix, n: number, d: number, opts: { maxIterations?: 
   }
   let total = 0;
   for (let a = 0; a < d; a++) total += cov[a * d + a]!;
-  const random = gaussian(rng(opts.seed ?? 7));
+  const random = gaussian(mulberry32(opts.seed ?? 7));
   const maxIterations = opts.maxIterations ?? 2000;
   const found: Float64Array[] = [];
   const values: number[] = [];
@@ -283,7 +272,7 @@ export function tsne(data: Matrix, n: number, d: number, opts: TsneOptions = {})
     }
     p[i * n + i] = 0;
   }
-  const random = gaussian(rng(opts.seed ?? TSNE_DEFAULTS.seed));
+  const random = gaussian(mulberry32(opts.seed ?? TSNE_DEFAULTS.seed));
   for (let i = 0; i < n * 2; i++) y[i] = random() * 1e-4;
   const learningRate = opts.learningRate ?? Math.max(10, n / 12);
   const exaggerationSteps = Math.floor(iterations / 4);

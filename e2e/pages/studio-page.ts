@@ -84,6 +84,18 @@ export class StudioPage {
     return Number(await this.chart(name).getAttribute('data-points'));
   }
 
+  /** Loads a bundled sample, trains it for `epochs` from the Training tab and waits until the run has finished. */
+  async trainSample(sample: 'sentiment-lstm' | 'forecast-gru', epochs: number): Promise<void> {
+    await this.openTab('data');
+    await this.byTestId('sample-select').selectOption({ label: sample });
+    await this.confirmGuardIfShown();
+    await this.openTab('training');
+    await this.byTestId('training-epochs').fill(String(epochs));
+    await this.byTestId('training-epochs').blur();
+    await this.byTestId('train-start').click();
+    await expect(this.byTestId('train-progress')).toHaveAttribute('data-status', /^(completed|early-stopped)$/, { timeout: 180_000 });
+  }
+
   runRow(runId?: string): Locator {
     return runId ? this.byTestId(`run-row-${runId}`) : this.page.locator('[data-testid^="run-row-"]');
   }

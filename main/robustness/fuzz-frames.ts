@@ -4,22 +4,11 @@
  * the API's own schemas and then mutated. Everything here is pure: a case is a function of (seed, layer, index) and,
  * for API cases, of the context it is given (the ids the host handed out so far).
  */
+import { mulberry32 } from '../../shared/seeded-random.js';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Seeded randomness
 // ---------------------------------------------------------------------------------------------------------------
-
-/** mulberry32: a tiny 32-bit PRNG, good enough to pick fuzz cases and identical on every platform. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** FNV-1a of a string: mixes (seed, layer, index) into the seed of one case. */
 function fnv1a(text: string): number {

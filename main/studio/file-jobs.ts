@@ -3,12 +3,12 @@
  * plain functions of plain data, so that it runs in a worker thread (file-worker.ts) and never on the host's event
  * loop, which every client shares: a 43 MiB CSV parsed there stalled every other client for seconds.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DataSpec } from '../../shared/model-spec.js';
 import type { DataPreview, ImportedModel } from '../../shared/api.js';
 import { previewData } from './data-preview.js';
-import { hashData } from './provenance.js';
+import { filesUnder, hashData } from './provenance.js';
 import { importModelFile, writeImport } from '../interop/import.js';
 import { fetchDataset } from '../data/datasets.js';
 import type { DatasetId, FetchDatasetResult, FetchProgress } from '../data/datasets.js';
@@ -42,15 +42,7 @@ export interface FileJobError {
 
 /** The model file among an upload's files: a .keras, else the TF.js model.json (it names its weight files), else JSON. */
 function mainModelFile(dir: string): string {
-  const files: string[] = [];
-  const walk = (d: string) => {
-    for (const name of readdirSync(d).sort()) {
-      const p = join(d, name);
-      if (statSync(p).isDirectory()) walk(p);
-      else files.push(p);
-    }
-  };
-  walk(dir);
+  const files = filesUnder(dir);
   if (files.length === 0) throw Object.assign(new Error('The upload holds no files.'), { name: 'ImportError' });
   const isTfjs = (p: string) => statSync(p).size < 64 * 1024 ** 2 && readFileSync(p, 'utf8').includes('"modelTopology"');
   return files.find((p) => p.endsWith('.keras')) ?? files.find((p) => p.endsWith('.json') && isTfjs(p)) ?? files.find((p) => p.endsWith('.json')) ?? files[0]!;

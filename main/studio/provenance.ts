@@ -29,18 +29,23 @@ export function hashData(path: string): { hash: string; files: number; bytes: nu
     files++;
   };
   if (statSync(path).isDirectory()) {
-    const all: string[] = [];
-    const walk = (dir: string) => {
-      for (const name of readdirSync(dir).sort()) {
-        const p = join(dir, name);
-        if (statSync(p).isDirectory()) walk(p);
-        else all.push(p);
-      }
-    };
-    walk(path);
-    for (const f of all) add(f, relative(path, f));
+    for (const f of filesUnder(path)) add(f, relative(path, f));
   } else {
     add(path, '');
   }
   return { hash: h.digest('hex'), files, bytes };
+}
+
+/** Every file below `dir` (not folders), in sorted path order: the same order on every machine. */
+export function filesUnder(dir: string): string[] {
+  const all: string[] = [];
+  const walk = (d: string) => {
+    for (const name of readdirSync(d).sort()) {
+      const p = join(d, name);
+      if (statSync(p).isDirectory()) walk(p);
+      else all.push(p);
+    }
+  };
+  walk(dir);
+  return all;
 }

@@ -6,18 +6,9 @@
  * Seeding that source for the duration of a run is the one place that makes weight initialisation, dropout masks and
  * our batch order repeat exactly on the same backend. The training worker owns its thread, so nothing else shares it.
  */
+import { mulberry32 } from '../../shared/seeded-random.js';
 
-/** mulberry32: a small, fast 32-bit PRNG with good statistical quality for shuffling and seeds. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 };
 
 /** Runs `fn` with Math.random replaced by a PRNG seeded with `seed`; restores the original afterwards. */
 export async function withSeededRandom<T>(seed: number, fn: () => Promise<T>): Promise<T> {
