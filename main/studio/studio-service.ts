@@ -780,8 +780,13 @@ export class StudioService {
       throw new ApiError(`The upload could not be stored (${full ? 'the disk is full' : code ?? (e instanceof Error ? e.message : String(e))}). Nothing of it was kept${full ? '; free some disk space and upload again' : ''}.`, 'failed');
     }
     u.bytes += callBytes;
-    if (!more) u.done = true;
-    return { uploadId: id, path: this.uploadPath(u), bytes: u.bytes };
+    const path = this.uploadPath(u);
+    if (!more) {
+      // Finished: only its folder is still needed (importModel takes it); a folder of 50,000 names is not kept.
+      u.done = true;
+      u.files.clear();
+    }
+    return { uploadId: id, path, bytes: u.bytes };
   }
 
   /** One file → its path; a folder upload → the folder that holds everything (the common top folder if there is one). */
