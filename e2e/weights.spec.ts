@@ -54,6 +54,8 @@ test('continue a finished run and evaluate an imported model\'s weights, then pr
   await studio.byTestId('train-to-predict').click();
   await studio.byTestId('predict-series-submit').click();
   await expect(studio.byTestId('predict-series-chart')).toBeVisible({ timeout: 60_000 });
+  // The forecast's axis reads in dates (the sample's date column), not row numbers.
+  await expect(studio.byTestId('predict-series-chart')).toContainText(/2010-\d\d-\d\d/);
   await page.screenshot({ path: testInfo.outputPath('imported-predict-1024x700.png') });
 
   // Fresh weights again on request.

@@ -131,8 +131,8 @@ export interface TextPrediction {
 
 export interface SeriesPrediction {
   target: string;
-  /** Validation windows (down-sampled): the row the target belongs to, the actual, predicted and baseline values. */
-  points: { row: number; actual: number; predicted: number; baseline: number }[];
+  /** Validation windows (down-sampled): the row the target belongs to, its time (ms, UTC) when the dates parse, the actual, predicted and baseline values. */
+  points: { row: number; time?: number; actual: number; predicted: number; baseline: number }[];
   mae: number;
   baselineMae: number;
 }

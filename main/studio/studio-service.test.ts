@@ -72,6 +72,9 @@ test('a run: started, persisted, listed, predicted from; an interrupted run is m
   const forecast = await s.call('predictSeries', { runId });
   assert.equal(forecast.target, 'temperature');
   assert.ok(forecast.points.length > 100);
+  // Each point carries its row's date (the sample's date column), so the plot can show dates, not row numbers.
+  assert.ok(forecast.points.every((p) => typeof p.time === 'number'));
+  assert.equal(new Date(forecast.points[0]!.time!).getUTCFullYear(), 2010);
   assert.ok(Math.abs(forecast.baselineMae - (detail.dataSummary!.kind === 'timeseries' ? detail.dataSummary!.baselineMaeUnits : 0)) < 1e-3, `${forecast.baselineMae}`);
   await assert.rejects(s.call('predictText', { runId, text: 'hello' }), /time-series model/);
 

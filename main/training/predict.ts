@@ -2,6 +2,7 @@
  * Predictions with a saved run: the model from `model/` and the preprocessing fitted at training time from
  * `preprocessing.json`, so a sentence or a window is prepared exactly as the training data was.
  */
+import { parseTimestamp } from '../../shared/timestamps.js';
 import * as tf from '@tensorflow/tfjs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -83,7 +84,11 @@ export async function predictSeries(runDir: string, spec: ModelSpec, dataPath: s
         const b = last[i]! * std + mean;
         absErr += Math.abs(p - a);
         absBase += Math.abs(b - a);
-        if ((start + i) % stride === 0) points.push({ row: val.sampler.rowAt(start + i) + val.sampler.delay, actual: a, predicted: p, baseline: b });
+        if ((start + i) % stride === 0) {
+          const row = val.sampler.rowAt(start + i) + val.sampler.delay;
+          const time = data.dates ? parseTimestamp(data.dates[row] ?? '') : null;
+          points.push({ row, actual: a, predicted: p, baseline: b, ...(time !== null ? { time } : {}) });
+        }
       }
     }
   } finally {

@@ -28,6 +28,8 @@ export interface PreparedData {
   preprocessing: Preprocessing;
   /** Text data: the validation documents, in the order of `val` (the classifier diagnostics list mistakes by text). */
   valTexts?: string[];
+  /** Time-series data: the date column's cells, one per row, when there is one (the forecast plot dates its points). */
+  dates?: string[] | null;
 }
 
 /** Resolves the data path: an explicit override (relative to cwd) or the spec's own (relative to the spec file). */
@@ -147,7 +149,7 @@ function prepareTimeSeries(spec: ModelSpec, data: TimeSeriesDataSpec, path: stri
   };
   return {
     train: new WindowSource(train, F), val: val ? new WindowSource(val, F) : null, test: test ? new WindowSource(test, F) : null,
-    summary,
+    summary, dates: ts.dates,
     preprocessing: { kind: 'timeseries', featureNames: ts.featureNames, target: summary.target, mean: Array.from(stats.mean), std: Array.from(stats.std), lookback, step, delay },
   };
 }

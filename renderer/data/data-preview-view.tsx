@@ -1,4 +1,5 @@
 import { describeDuration } from '../../shared/timestamps.js';
+import { dateAtRow } from '../lib/dates.js';
 import { Area, AreaChart, CartesianGrid, Line, LineChart, ReferenceArea, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { TextDataPreview, TimeSeriesDataPreview } from '../../shared/api.js';
 import { formatCount, formatPercent } from '../lib/format.js';
@@ -88,29 +89,10 @@ function TextPreview({ preview }: { preview: TextDataPreview }) {
   );
 }
 
-/**
- * The date at a row, read off the nearest plotted point (the series is down-sampled, the axis counts rows so the split
- * areas stay exact): "2009-03-01 14:00" below a day's sampling, "2009-03-01" above. null without dates.
- */
-export function dateAtRow(series: TimeSeriesDataPreview['series'], samplingSeconds: number | null, row: number): string | null {
-  if (series.length === 0 || series[0]!.time === undefined) return null;
-  let lo = 0;
-  let hi = series.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (series[mid]!.row < row) lo = mid + 1;
-    else hi = mid;
-  }
-  const near = lo > 0 && Math.abs(series[lo - 1]!.row - row) < Math.abs(series[lo]!.row - row) ? series[lo - 1]! : series[lo]!;
-  if (near.time === undefined) return null;
-  const iso = new Date(near.time + (row - near.row) * (samplingSeconds ?? 0) * 1000).toISOString();
-  return samplingSeconds !== null && samplingSeconds < 86_400 ? `${iso.slice(0, 10)} ${iso.slice(11, 16)}` : iso.slice(0, 10);
-}
-
 function SeriesPreview({ preview }: { preview: TimeSeriesDataPreview }) {
   const { train, val, test } = preview.rowRanges;
   const dated = preview.series[0]?.time !== undefined;
-  const tick = (row: number) => (dated ? dateAtRow(preview.series, preview.samplingSeconds, row)!.slice(0, 10) : formatCount(row));
+  const tick = (row: number) => (dated ? dateAtRow(preview.series, row)!.slice(0, 10) : formatCount(row));
   return (
     <div className="preview">
       <dl className="stats">
@@ -137,7 +119,7 @@ function SeriesPreview({ preview }: { preview: TimeSeriesDataPreview }) {
               <CartesianGrid {...gridProps} />
               <XAxis dataKey="row" type="number" domain={[0, preview.rows]} {...axisProps} tickFormatter={tick} />
               <YAxis {...axisProps} width={56} domain={['auto', 'auto']} />
-              <Tooltip {...tooltipProps} labelFormatter={(l) => (dated ? `${dateAtRow(preview.series, preview.samplingSeconds, Number(l))} · row ${String(l)}` : `row ${String(l)}`)} />
+              <Tooltip {...tooltipProps} labelFormatter={(l) => (dated ? `${dateAtRow(preview.series, Number(l))} · row ${String(l)}` : `row ${String(l)}`)} />
               <ReferenceArea x1={train[0]} x2={train[1]} fill={CHART_COLORS.trainArea} fillOpacity={1} ifOverflow="extendDomain" label={{ value: 'train', position: 'insideTop', fill: CHART_COLORS.text, fontSize: 11 }} />
               <ReferenceArea x1={val[0]} x2={val[1]} fill={CHART_COLORS.valArea} fillOpacity={1} label={{ value: 'val', position: 'insideTop', fill: CHART_COLORS.text, fontSize: 11 }} />
               {test[1] > test[0] ? <ReferenceArea x1={test[0]} x2={test[1]} fill={CHART_COLORS.testArea} fillOpacity={1} label={{ value: 'test', position: 'insideTop', fill: CHART_COLORS.text, fontSize: 11 }} /> : null}

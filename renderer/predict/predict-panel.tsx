@@ -1,4 +1,5 @@
 import { memo, useEffect, useState } from 'react';
+import { dateAtRow } from '../lib/dates.js';
 import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { RunSummary, SeriesPrediction, TextPrediction } from '../../shared/api.js';
 import { useApi } from '../api/studio-client.js';
@@ -145,9 +146,9 @@ function SeriesPredict({ runId }: { runId: string }) {
             <ResponsiveContainer width="100%" height="100%">
               <LineChart data={result.points} margin={{ top: 8, right: 16, bottom: 4, left: 0 }}>
                 <CartesianGrid {...gridProps} />
-                <XAxis dataKey="row" type="number" domain={['dataMin', 'dataMax']} {...axisProps} tickFormatter={(v: number) => formatCount(v)} />
+                <XAxis dataKey="row" type="number" domain={['dataMin', 'dataMax']} {...axisProps} tickFormatter={(v: number) => dateAtRow(result.points, v)?.slice(0, 10) ?? formatCount(v)} />
                 <YAxis {...axisProps} width={56} domain={['auto', 'auto']} />
-                <Tooltip {...tooltipProps} formatter={(v) => formatMetric(Number(v))} labelFormatter={(l) => `row ${String(l)}`} />
+                <Tooltip {...tooltipProps} formatter={(v) => formatMetric(Number(v))} labelFormatter={(l) => { const d = dateAtRow(result.points, Number(l)); return d ? `${d} · row ${String(l)}` : `row ${String(l)}`; }} />
                 <Legend wrapperStyle={{ fontSize: 11 }} />
                 <Line dataKey="actual" name="actual" stroke={CHART_COLORS.text} dot={false} strokeWidth={1.2} isAnimationActive={false} />
                 <Line dataKey="predicted" name="predicted" stroke={CHART_COLORS.primary} dot={false} strokeWidth={1.4} isAnimationActive={false} />
