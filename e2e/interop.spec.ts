@@ -3,6 +3,8 @@
 import { expect } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { listZip } from '../main/interop/zip';
 import { repoRoot, test } from './fixtures';
 
 test('export a run as .keras and import it back onto the canvas', async ({ studioApp }) => {
@@ -36,4 +38,22 @@ test('export a run as .keras and import it back onto the canvas', async ({ studi
   await studio.byTestId('import-close').click();
   await expect(studio.nodes()).toHaveCount(3);
   await expect(studio.node(0)).toContainText('Bidirectional');
+});
+
+test('a TF.js export (several files) downloads as one zip with its folder', async ({ studioApp }) => {
+  const { studio, page, userDataDir } = studioApp;
+  execFileSync(process.execPath, ['--import', 'tsx', 'scripts/interop-fixtures.ts', 'studio-run', join(userDataDir, 'runs'), 'e2e-run', 'stacked_bidirectional'], { cwd: repoRoot, stdio: 'ignore' });
+  await studio.openTab('runs');
+  await studio.byTestId('runs-refresh').click();
+  await studio.byTestId('run-open-e2e-run').click();
+  await studio.byTestId('run-export').click();
+  await studio.byTestId('export-format-tfjs').check();
+  const downloaded = page.waitForEvent('download');
+  await studio.byTestId('export-confirm').click();
+  const download = await downloaded;
+  expect(download.suggestedFilename()).toMatch(/-tfjs\.zip$/);
+  const file = join(userDataDir, 'downloaded.zip');
+  await download.saveAs(file);
+  expect(listZip(readFileSync(file)).some((n) => /-tfjs\/model\.json$/.test(n))).toBe(true);
+  await expect(studio.byTestId('export-result')).toContainText('downloaded as');
 });

@@ -187,6 +187,8 @@ export interface RunExport {
   /** The folder the files were written to. */
   dir: string;
   files: ExportedFile[];
+  /** The same files in one zip (folders kept), for formats that write more than one file; null otherwise. */
+  zip: ExportedFile | null;
   /** How to use them, one line (e.g. the Keras call that loads the file). */
   hint: string;
 }

@@ -198,6 +198,10 @@ test('API: exportRun writes the run in each format and returns the files; import
   assert.deepEqual(keras.files.map((f) => f.name), ['bi_model.keras']);
   const tfjs = await s.call('exportRun', { runId: 'run-1', format: 'tfjs' });
   assert.deepEqual(tfjs.files.map((f) => f.name), ['model.json', 'weights.bin']);
+  // Several files also come as one zip with their folder, which is what the browser downloads.
+  assert.equal(keras.zip, null);
+  assert.equal(tfjs.zip?.name, 'bi_model-tfjs.zip');
+  assert.deepEqual(listZip(Buffer.from(tfjs.zip!.contentBase64!, 'base64')), ['bi_model-tfjs/model.json', 'bi_model-tfjs/weights.bin']);
   const py = await s.call('exportRun', { runId: 'run-1', format: 'python' });
   assert.deepEqual(py.files.map((f) => f.name), ['bi_model.weights.h5', 'train_bi_model.py']);
   // A text run's vocabulary travels with the .keras and TF.js exports: without it the model's token ids mean nothing.

@@ -34,6 +34,7 @@ import { DATASETS, cachedDataset } from '../data/datasets.js';
 import { withoutBom } from '../interop/json-text.js';
 import { newId, readJsonOrNull, writeFileAtomic, writeJsonAtomic } from './storage.js';
 import { exportRun, withSavedGruVariants } from '../interop/export.js';
+import { writeZip } from '../interop/zip.js';
 import { readTfjsModel } from '../interop/tfjs-artifacts.js';
 import { ExportError } from '../interop/keras-format.js';
 
@@ -674,10 +675,19 @@ export class StudioService {
       }
       const sizes = result.files.map((f) => statSync(f).size);
       const download = sizes.reduce((a, b) => a + b, 0) <= MAX_EXPORT_DOWNLOAD_BYTES;
-      const contents = await Promise.all(result.files.map(async (f) => (download ? (await readFile(f)).toString('base64') : null)));
+      const bytes = await Promise.all(result.files.map((f) => readFile(f)));
+      // Several files (TF.js's model.json + weights, the script + its weights and vocabulary) also come as one zip, so a
+      // browser user downloads one file with the folders kept instead of loose files.
+      let zip: RunExport['zip'] = null;
+      if (result.files.length > 1) {
+        const path = join(dir, `${meta.name.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 80) || runId}-${format}.zip`);
+        const data = writeZip(result.files.map((f, i) => ({ name: relative(dir, f).split(sep).join('/'), data: bytes[i]! })));
+        writeFileAtomic(path, data);
+        zip = { name: basename(path), path, bytes: data.length, contentBase64: download ? data.toString('base64') : null };
+      }
       return {
-        format, dir, hint: result.hint,
-        files: result.files.map((f, i) => ({ name: basename(f), path: f, bytes: sizes[i]!, contentBase64: contents[i]! })),
+        format, dir, hint: result.hint, zip,
+        files: result.files.map((f, i) => ({ name: basename(f), path: f, bytes: sizes[i]!, contentBase64: download ? bytes[i]!.toString('base64') : null })),
       };
     },
 

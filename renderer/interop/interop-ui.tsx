@@ -60,7 +60,9 @@ function ExportDialog({ runId, onClose }: { runId: string; onClose: () => void }
     try {
       const r = await api.exportRun({ runId, format });
       setResult(r);
-      for (const f of r.files) if (f.contentBase64) download(f.name, f.contentBase64);
+      // One download: the zip when the format writes several files, else the file itself.
+      if (r.zip?.contentBase64) download(r.zip.name, r.zip.contentBase64);
+      else for (const f of r.files) if (f.contentBase64) download(f.name, f.contentBase64);
     } catch (e) {
       setError(errorMessage(e));
     } finally {
@@ -84,9 +86,9 @@ function ExportDialog({ runId, onClose }: { runId: string; onClose: () => void }
       {error ? <div className="error-box" role="alert" data-testid="export-error">{error}</div> : null}
       {result ? (
         <div data-testid="export-result" data-format={result.format}>
-          <p>Written to <code>{result.dir}</code>{result.files.every((f) => f.contentBase64) ? ' and downloaded:' : ' (too large to download through the studio):'}</p>
+          <p>Written to <code>{result.dir}</code>{result.files.every((f) => f.contentBase64) ? (result.zip ? ` and downloaded as ${result.zip.name}; each file:` : ' and downloaded:') : ' (too large to download through the studio):'}</p>
           <ul>
-            {result.files.map((f) => (
+            {[...(result.zip ? [result.zip] : []), ...result.files].map((f) => (
               <li key={f.path}>
                 {f.contentBase64
                   ? <a href="#" data-testid={`export-file-${f.name}`} onClick={(e) => { e.preventDefault(); download(f.name, f.contentBase64!); }}>{f.name}</a>
