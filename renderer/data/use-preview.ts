@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useState, useSyncExternalStore } from 'react';
 import type { DataPreview } from '../../shared/api.js';
 import type { DataSpec } from '../../shared/model-spec.js';
 import { useApi } from '../api/studio-client.js';
@@ -14,6 +14,17 @@ export type PreviewState =
 const cache = new Map<string, { preview: DataPreview }>();
 const CACHE_LIMIT = 20;
 let lastPreview: DataPreview | null = null;
+/**
+ * The data settings whose last preview failed, and why: Train reads it (usePreviewError) instead of asking the server
+ * again, so a file the preview cannot read blocks training with the same message the data panel shows.
+ */
+let failed: { key: string; message: string } | null = null;
+const failedListeners = new Set<() => void>();
+function setFailed(next: { key: string; message: string } | null): void {
+  if (failed?.key === next?.key && failed?.message === next?.message) return;
+  failed = next;
+  for (const l of failedListeners) l();
+}
 
 /** The server's preview of the data settings, re-read (debounced) when they change. */
 export function useDataPreview(data: DataSpec | undefined, debounceMs = 300): PreviewState {
@@ -38,11 +49,14 @@ export function useDataPreview(data: DataSpec | undefined, debounceMs = 300): Pr
         (preview) => {
           remember(key, { preview });
           lastPreview = preview;
+          if (failed?.key === key) setFailed(null);
           if (live) setState({ status: 'ready', preview });
         },
         (e: unknown) => {
           // Errors are not cached: the file may be fixed, or the link may have dropped, before the next look.
-          if (live) setState({ status: 'error', message: errorMessage(e) });
+          const message = errorMessage(e);
+          setFailed({ key, message });
+          if (live) setState({ status: 'error', message });
         },
       );
     }, debounceMs);
@@ -69,4 +83,14 @@ function stateFromCache(key: string | null): PreviewState {
 /** Forgets cached previews of a path (after a re-upload the same settings may read different bytes). */
 export function forgetPreviews(): void {
   cache.clear();
+}
+
+/** Why the preview of these data settings failed, while that is the last word on them; null otherwise. */
+export function usePreviewError(data: DataSpec | undefined): string | null {
+  const key = data && data.path ? JSON.stringify(data) : null;
+  const current = useSyncExternalStore((l) => {
+    failedListeners.add(l);
+    return () => failedListeners.delete(l);
+  }, () => failed);
+  return current && current.key === key ? current.message : null;
 }

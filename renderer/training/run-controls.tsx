@@ -3,6 +3,7 @@ import { useApi, useRun, useRunStore } from '../api/studio-client.js';
 import { errorMessage } from '../api/errors.js';
 import { useToasts } from '../components/toasts.js';
 import { checkDataSettings } from '../data/data-checks.js';
+import { usePreviewError } from '../data/use-preview.js';
 import { formatDuration } from '../lib/format.js';
 import { useProject } from '../state/project-context.js';
 import { isFinished } from '../state/run-state.js';
@@ -27,12 +28,14 @@ export function useTrainBlockerItems(): TrainBlocker[] {
   const { spec, analysis } = useProject();
   const { currentRunId } = useStudio();
   const run = useRun(currentRunId);
+  const previewError = usePreviewError(spec.data);
   const errors = analysis.issues.filter((i) => i.severity === 'error');
   const where = (path: string): TabId => (path.startsWith('training.') ? 'training' : path.startsWith('data.') ? 'data' : 'builder');
   const firstTab = errors.length > 0 ? where(errors[0]!.path) : 'builder';
   return [
     ...(errors.length > 0 ? [{ message: `Fix the ${errors.length} problem${errors.length === 1 ? '' : 's'} in the model first (${TAB_LABELS[firstTab]} tab).`, tab: firstTab }] : []),
     ...checkDataSettings(spec).map((i) => ({ message: i.message, tab: 'data' as const })),
+    ...(previewError ? [{ message: `The data cannot be read: ${previewError}`, tab: 'data' as const }] : []),
     ...(run !== null && !isFinished(run) ? [{ message: 'A run is in progress: stop it before starting another.', tab: null }] : []),
   ];
 }
