@@ -4,7 +4,7 @@
  */
 export const API_METHODS = [
   'getEngineInfo', 'listSamples', 'previewData', 'uploadData', 'pickDataPath', 'startRun', 'controlRun', 'listRuns',
-  'getRun', 'deleteRun', 'renameRun', 'predictText', 'predictSeries', 'diagnoseRun', 'insideRun', 'listProjects', 'loadProject', 'saveProject', 'exportRun', 'importModel',
+  'getRun', 'deleteRun', 'renameRun', 'setRunTags', 'predictText', 'predictSeries', 'diagnoseRun', 'insideRun', 'listProjects', 'loadProject', 'saveProject', 'exportRun', 'importModel',
   'estimateRun', 'replayRun', 'listDatasets', 'fetchDataset', 'projectEmbedding', 'nearestWords',
 ] as const;
 

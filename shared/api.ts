@@ -8,6 +8,7 @@ import { z } from 'zod';
 import type { DataSpec, ModelSpec } from './model-spec.js';
 import type { BackendInfo, DataSummary, RecurrencePath, TextCorpusInfo, WorkerEvent } from './worker-protocol.js';
 import type { HiddenGradientSample } from './gradient-flow.js';
+import type { HistogramRecord } from './histograms.js';
 import type { RunEstimate } from './estimate.js';
 import type { ClassifierDiagnostics } from './classifier-metrics.js';
 import type { ReplayReport, RunProvenance } from './replay.js';
@@ -16,6 +17,7 @@ import type { LayerInfo, SpecIssue } from './shape-inference.js';
 import type { EmbeddingProjection, WordNeighbours } from './projector.js';
 import { MAX_SPEC_DEPTH, nestingDepth } from './shape-inference.js';
 import { API_METHODS } from './api-methods.js';
+import { MAX_RUN_TAGS, normalizeRunTags, runTagProblem } from './run-tags.js';
 import type { ApiMethod } from './api-methods.js';
 
 export { API_METHODS };
@@ -87,6 +89,8 @@ export interface RunSummary {
   initialWeights: WeightsSource | null;
   /** True for a run that only evaluated its initial weights. */
   evaluateOnly: boolean;
+  /** Free labels set with setRunTags (trimmed, deduplicated; empty for runs never tagged). */
+  tags: string[];
 }
 
 export interface RunDetail extends RunSummary {
@@ -101,6 +105,8 @@ export interface RunDetail extends RunSummary {
   recurrence: RecurrencePath[];
   /** Sampled ‖∂L/∂h_t‖ per fused recurrent layer, thinned to at most ~400 samples. */
   gradientFlow: HiddenGradientSample[];
+  /** Per-epoch histograms of every trainable tensor and its last-batch gradient (histograms.jsonl), at most ~200 epochs; absent for older servers. */
+  histograms?: HistogramRecord[];
   /** Seed, data hash, preprocessing, spec, versions, backend and kernels (null for runs recorded before it existed). */
   provenance: RunProvenance | null;
   /** For a replay: the run it repeats and whether the metrics matched (null until it ends, and for other runs). */
@@ -322,6 +328,14 @@ export const API_SCHEMAS = {
     name: z.string().trim().min(1, { message: 'A run needs a name' }).max(200, { message: 'Run names are limited to 200 characters' })
       .refine((n) => [...n].every((c) => c >= ' ' && c !== '\x7f'), { message: 'must not contain control characters' }),
   }),
+  /** Replaces a run's tags: each trimmed, 1 to 40 characters; at most 10 once duplicates are dropped. */
+  setRunTags: z.object({
+    runId: id,
+    tags: z.array(z.string().max(1000).superRefine((t, ctx) => {
+      const problem = runTagProblem(t);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    })).max(100).transform(normalizeRunTags).refine((t) => t.length <= MAX_RUN_TAGS, { message: `A run has at most ${MAX_RUN_TAGS} tags` }),
+  }),
   predictText: z.object({ runId: id, text: z.string().max(100_000) }),
   predictSeries: z.object({ runId: id }),
   /** A finished text classifier's confusion matrix, ROC/PR curves and mistakes on its validation split. */
@@ -360,6 +374,7 @@ export interface ApiResults {
   getRun: RunDetail;
   deleteRun: { ok: true };
   renameRun: RunSummary;
+  setRunTags: RunSummary;
   predictText: TextPrediction;
   predictSeries: SeriesPrediction;
   diagnoseRun: ClassifierDiagnostics;

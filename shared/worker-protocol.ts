@@ -8,6 +8,7 @@ import type { LayerInfo, SpecIssue } from './shape-inference.js';
 import type { BatchRecord, EpochRecord, TrainResult } from './training-records.js';
 import type { InsideResult, SeriesPrediction, TextPrediction } from './api.js';
 import type { HiddenGradientSample } from './gradient-flow.js';
+import type { HistogramRecord } from './histograms.js';
 import type { RunEstimate } from './estimate.js';
 import type { ClassifierDiagnostics } from './classifier-metrics.js';
 
@@ -143,6 +144,8 @@ export type WorkerEvent =
   | { type: 'batches'; records: BatchRecord[] }
   /** Sampled ‖∂L/∂h_t‖ per fused recurrent layer (gradient flow through time). */
   | { type: 'gradient-flow'; samples: HiddenGradientSample[] }
+  /** Every trainable tensor's histogram (values, and gradients on the last batch) at the end of an epoch. */
+  | { type: 'histograms'; record: HistogramRecord }
   | { type: 'epoch'; record: EpochRecord }
   | { type: 'state'; state: 'running' | 'paused' }
   | { type: 'saved'; dir: string; files: string[] }

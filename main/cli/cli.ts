@@ -243,6 +243,7 @@ async function train(spec: ModelSpec, specName: string, analysis: ModelAnalysis,
       case 'gradient-flow':
         flow.push(...e.samples);
         break;
+      case 'histograms':
       case 'estimate':
       case 'prediction':
       case 'inside':

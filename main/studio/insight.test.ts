@@ -58,6 +58,10 @@ test('estimate before Start vs the real epochs; the run records it, its provenan
     assert.equal(detail.gradientFlow[0]!.norms.gru!.length, 36);
     assert.ok(events.some((e) => e.type === 'run' && e.event.type === 'gradient-flow'));
   }
+  // Weight/gradient histograms: one record per epoch from histograms.jsonl, GRU (3 tensors) and Dense (2).
+  assert.deepEqual(detail.histograms?.map((h) => h.epoch), [0, 1, 2]);
+  assert.equal(detail.histograms![2]!.tensors.length, 5);
+  assert.ok(events.some((e) => e.type === 'run' && e.event.type === 'histograms'));
 });
 
 test('Replay repeats a run exactly on the same backend (dropout masks included) and says so', async () => {

@@ -15,6 +15,8 @@ import { resolveTraining } from '../../shared/model-spec.js';
 import { analyzeModel } from '../../shared/shape-inference.js';
 import { bestOf } from '../../shared/training-records.js';
 import type { HiddenGradientSample } from '../../shared/gradient-flow.js';
+import { thinHistograms } from '../../shared/histograms.js';
+import type { HistogramRecord } from '../../shared/histograms.js';
 import type { BatchRecord, EpochRecord, TrainResult } from '../../shared/training-records.js';
 import type { BackendInfo, DataSummary, RecurrencePath, WorkerEvent } from '../../shared/worker-protocol.js';
 import type { LayerInfo } from '../../shared/shape-inference.js';
@@ -66,6 +68,8 @@ interface RunMeta {
   /** The weights the run started from (absent: fresh, seeded ones). */
   initialWeights?: WeightsSource;
   evaluateOnly?: boolean;
+  /** setRunTags (absent: never tagged). */
+  tags?: string[];
 }
 
 export interface StudioServiceOptions {
@@ -101,6 +105,8 @@ interface Upload {
 const SAMPLE_PREFIX = 'sample:';
 const MAX_BATCH_POINTS = 2000;
 const MAX_FLOW_SAMPLES = 400;
+/** Epochs of weight/gradient histograms getRun returns (histograms.jsonl is thinned evenly beyond it). */
+const MAX_HISTOGRAM_EPOCHS = 200;
 
 export class StudioService {
   private readonly listeners = new Set<(e: StudioEvent) => void>();
@@ -220,6 +226,24 @@ export class StudioService {
     });
     const stride = Math.max(1, Math.ceil(all.length / MAX_FLOW_SAMPLES));
     return stride > 1 ? all.filter((_, i) => i % stride === 0 || i === all.length - 1) : all;
+  }
+
+  /** The per-epoch weight and gradient histograms (histograms.jsonl), thinned to MAX_HISTOGRAM_EPOCHS; torn lines skipped. */
+  private histogramsOnDisk(id: string): HistogramRecord[] {
+    let text: string;
+    try {
+      text = readFileSync(join(this.runsDir, id, 'histograms.jsonl'), 'utf8');
+    } catch {
+      return [];
+    }
+    const all = text.split('\n').filter((l) => l.length > 0).flatMap((l) => {
+      try {
+        return [JSON.parse(l) as HistogramRecord];
+      } catch {
+        return [];
+      }
+    });
+    return thinHistograms(all, MAX_HISTOGRAM_EPOCHS);
   }
 
   /** Every batch record of a run (metrics.jsonl); a line torn by a crash mid-append is skipped. */
@@ -371,7 +395,7 @@ export class StudioService {
       id: meta.id, name: meta.name, createdAt: meta.createdAt, status: meta.status, epochsRun: meta.epochRecords.length, epochs: meta.epochs, best,
       backend: meta.backend?.name ?? null, dataKind: meta.spec.data?.kind ?? null, error: meta.error,
       templateFamily: typeof meta.spec.template?.family === 'string' ? meta.spec.template.family : null,
-      initialWeights: meta.initialWeights ?? null, evaluateOnly: meta.evaluateOnly === true,
+      initialWeights: meta.initialWeights ?? null, evaluateOnly: meta.evaluateOnly === true, tags: meta.tags ?? [],
     };
   }
 
@@ -396,6 +420,7 @@ export class StudioService {
         break;
       case 'batches': break;
       case 'gradient-flow': break;
+      case 'histograms': break;
       case 'estimate': break;
       case 'epoch':
         // After a crash the records are reloaded from metrics.jsonl; a late message must not add an epoch twice.
@@ -528,7 +553,7 @@ export class StudioService {
       if (stride > 1) batchRecords = batchRecords.filter((_, i) => i % stride === 0 || i === batchRecords.length - 1);
       return {
         ...this.summarize(meta), spec: meta.spec, layers: meta.layers, dataSummary: meta.dataSummary, result: meta.result, epochRecords: meta.epochRecords, batchRecords,
-        recurrence: meta.recurrence ?? [], gradientFlow: this.gradientFlowOnDisk(runId),
+        recurrence: meta.recurrence ?? [], gradientFlow: this.gradientFlowOnDisk(runId), histograms: this.histogramsOnDisk(runId),
         provenance: meta.provenance ?? null, replayOf: meta.replayOf ?? null, replay: meta.replay ?? null, estimate: meta.estimate ?? null,
       };
     },
@@ -554,6 +579,24 @@ export class StudioService {
         } catch (err) {
           meta.name = before;
           throw new ApiError(`Could not rename run ${runId}: ${err instanceof Error ? err.message : String(err)}.`, 'failed');
+        }
+      }
+      this.emit({ type: 'runs-changed' });
+      return this.summarize(meta);
+    },
+
+    setRunTags: async ({ runId, tags }) => {
+      const meta = this.readMeta(runId);
+      if (!meta) throw new ApiError(`No run ${runId}.`, 'not-found');
+      const before = meta.tags;
+      meta.tags = tags;
+      // As renameRun: a live run's meta is the one its events keep saving, so the tags stay through them.
+      if (!this.unsaved.has(runId)) {
+        try {
+          this.saveMeta(meta);
+        } catch (err) {
+          meta.tags = before;
+          throw new ApiError(`Could not tag run ${runId}: ${err instanceof Error ? err.message : String(err)}.`, 'failed');
         }
       }
       this.emit({ type: 'runs-changed' });

@@ -47,8 +47,10 @@ test('a multi-class text run: backend, data, model, batches, epochs, saved, done
   const events = await collect(textSpec(3), dir, join(dir, 'out'));
   const types = events.map((e) => e.type);
   // The first batch samples the gradient flow through time (every 5th batch): its event comes before the batch records.
-  assert.deepEqual([...new Set(types)], ['backend', 'data', 'model', 'gradient-flow', 'batches', 'epoch', 'saved', 'done']);
+  // Each epoch record is followed by that epoch's weight/gradient histograms.
+  assert.deepEqual([...new Set(types)], ['backend', 'data', 'model', 'gradient-flow', 'batches', 'epoch', 'histograms', 'saved', 'done']);
   assert.ok(existsSync(join(dir, 'out', 'gradient-flow.jsonl')));
+  assert.ok(existsSync(join(dir, 'out', 'histograms.jsonl')));
   const data = events.find((e) => e.type === 'data');
   assert.ok(data?.type === 'data' && data.summary.kind === 'text');
   assert.deepEqual(data.summary.classNames, ['food', 'sport', 'tech']);

@@ -63,6 +63,9 @@ export async function executeRun(spec: ModelSpec, specDir: string, options: RunO
     // The gradient flow through time has its own file: one line per sampled batch, every layer's norms per timestep.
     const flowPath = options.outDir ? join(options.outDir, 'gradient-flow.jsonl') : null;
     if (flowPath) writeFileSync(flowPath, '');
+    // Weight and gradient histograms: one line per epoch, every trainable tensor (histograms.jsonl).
+    const histogramsPath = options.outDir ? join(options.outDir, 'histograms.jsonl') : null;
+    if (histogramsPath) writeFileSync(histogramsPath, '');
     const throttle = options.batchThrottleMs ?? 100;
     let pending: BatchRecord[] = [];
     let pendingFlow: HiddenGradientSample[] = [];
@@ -97,6 +100,10 @@ export async function executeRun(spec: ModelSpec, specDir: string, options: RunO
           emit({ type: 'epoch', record: r });
         },
         onState: (state) => emit({ type: 'state', state }),
+        onHistograms: (h) => {
+          if (histogramsPath) appendFileSync(histogramsPath, `${JSON.stringify(h)}\n`);
+          emit({ type: 'histograms', record: h });
+        },
         hiddenGradientEvery: options.gradientFlowEvery ?? DEFAULT_GRADIENT_FLOW_EVERY,
         onHiddenGradients: (s) => {
           if (flowPath) appendFileSync(flowPath, `${JSON.stringify(s)}\n`);

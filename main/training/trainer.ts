@@ -12,6 +12,8 @@ import type { BatchRecord, EpochRecord, TrainResult } from '../../shared/trainin
 import { mulberry32, shuffleInPlace } from './seeded-random.js';
 import { recordHiddenGradients } from './fused/fused-rnn.js';
 import type { HiddenGradientSample } from '../../shared/gradient-flow.js';
+import { histogram } from '../../shared/histograms.js';
+import type { HistogramRecord, TensorHistogram } from '../../shared/histograms.js';
 
 /** A set of samples that can hand out batches as tensors; windows and token rows are built on demand. */
 export interface SampleSource {
@@ -34,6 +36,8 @@ export interface TrainerCallbacks {
   /** Sample ‖∂L/∂h_t‖ of every fused recurrent layer every this many batches (0 or absent: only on request). */
   hiddenGradientEvery?: number;
   onHiddenGradients?(sample: HiddenGradientSample): void;
+  /** At the end of every epoch: a histogram of each trainable tensor and of its gradient on the epoch's last batch. */
+  onHistograms?(record: HistogramRecord): void;
 }
 
 /** Pause, resume and stop, requested from outside (the worker's message handler) and honoured between batches. */
@@ -165,6 +169,19 @@ function variablesByLayer(model: tf.LayersModel): { vars: tf.Variable[]; layers:
   return { vars, layers, groups };
 }
 
+/** Every trainable tensor's values now, binned, with its gradient histogram from the epoch's last batch. */
+function weightHistograms(epoch: number, vars: tf.Variable[], layers: string[], groups: number[][], grads: (TensorHistogram | null)[] | null): HistogramRecord {
+  const tensors: HistogramRecord['tensors'] = [];
+  groups.forEach((g, li) => {
+    for (const i of g) {
+      const v = vars[i]!;
+      // dataSync reads the variable's buffer without creating a tensor.
+      tensors.push({ name: v.name, layer: layers[li]!, shape: [...v.shape], values: histogram(v.dataSync()), gradients: grads?.[i] ?? null });
+    }
+  });
+  return { kind: 'histograms', epoch, tensors };
+}
+
 function snapshot(model: tf.LayersModel): tf.Tensor[] {
   return model.getWeights().map((w) => tf.keep(w.clone()));
 }
@@ -201,6 +218,7 @@ export async function train(
   const epochSeconds: number[] = [];
   const every = callbacks.hiddenGradientEvery ?? 0;
   let globalBatch = 0;
+  const wantHistograms = callbacks.onHistograms !== undefined;
 
   try {
     for (let epoch = 0; epoch < cfg.epochs; epoch++) {
@@ -208,6 +226,7 @@ export async function train(
       if (cfg.shuffle) shuffleInPlace(order, random);
       const sums: Record<string, number> = {};
       const normSums: Record<string, number> = {};
+      let lastGradHistograms: (TensorHistogram | null)[] | null = null;
       let globalSum = 0;
       let seen = 0;
       for (let b = 0; b < batches; b++) {
@@ -218,7 +237,9 @@ export async function train(
         const idx = order.subarray(b * cfg.batchSize, Math.min((b + 1) * cfg.batchSize, order.length));
         const sample = callbacks.onHiddenGradients !== undefined && ((every > 0 && globalBatch % every === 0) || control.gradientSampleRequested);
         if (sample) control.gradientSampleRequested = false;
-        const { lossValue, metricValues, sq, hidden } = step(model, data.train, idx, cfg, optimizer, vars, groups, sample);
+        // The epoch's last batch bins its gradients (read on the host before the optimizer step; no tensor is kept).
+        const { lossValue, metricValues, sq, hidden, gradHistograms } = step(model, data.train, idx, cfg, optimizer, vars, groups, sample, wantHistograms && b === batches - 1);
+        if (gradHistograms) lastGradHistograms = gradHistograms;
         if (hidden && hidden.size > 0) {
           const norms: Record<string, number[]> = {};
           for (const [k, v] of hidden) norms[k] = Array.from(v);
@@ -293,6 +314,7 @@ export async function train(
         kind: 'epoch', epoch, epochs: cfg.epochs, logs, gradNorms, globalGradNorm: globalSum / batchesRun,
         seconds, etaSeconds: mean * (cfg.epochs - epoch - 1), numTensors: tf.memory().numTensors, bestEpoch,
       });
+      if (wantHistograms) callbacks.onHistograms!(weightHistograms(epoch, vars, layers, groups, lastGradHistograms));
       if (control.stopRequested) {
         status = 'stopped';
         reason = `Stopped by the user during epoch ${epoch + 1}.`;
@@ -367,9 +389,10 @@ export function probeSteps(model: tf.LayersModel, source: SampleSource, val: Sam
 /** One optimizer step; returns the loss, the metrics and the squared gradient norm of each layer (pre-clipping). */
 function step(
   model: tf.LayersModel, source: SampleSource, idx: Int32Array, cfg: ResolvedTraining, optimizer: HostOptimizer,
-  vars: tf.Variable[], groups: number[][], recordHidden = false,
-): { lossValue: number; metricValues: number[]; sq: number[]; hidden: Map<string, Float32Array> | null } {
+  vars: tf.Variable[], groups: number[][], recordHidden = false, binGradients = false,
+): { lossValue: number; metricValues: number[]; sq: number[]; hidden: Map<string, Float32Array> | null; gradHistograms: (TensorHistogram | null)[] | null } {
   let metrics: tf.Scalar[] = [];
+  let gradHistograms: (TensorHistogram | null)[] | null = null;
   let hidden: Map<string, Float32Array> | null = null;
   let perVar: number[] = [];
   const summary = tf.tidy(() => {
@@ -384,6 +407,7 @@ function step(
     const computed = recordHidden ? recordHiddenGradients(gradients) : { result: gradients(), norms: null };
     hidden = computed.norms;
     const { value, grads } = computed.result;
+    if (binGradients) gradHistograms = vars.map((v) => (grads[v.name] ? histogram(grads[v.name]!.dataSync()) : null));
     // The optimizer reads every gradient once and returns its squared norm (pre-clipping) on the way.
     perVar = optimizer.step(vars, vars.map((v) => grads[v.name]), cfg.clipnorm);
     return tf.concat([tf.reshape(value, [1]), ...metrics.map((m) => tf.reshape(m, [1]))]);
@@ -393,5 +417,5 @@ function step(
   summary.dispose();
   const k = cfg.metrics.length;
   const sq = groups.map((g) => g.reduce((a, i) => a + perVar[i]!, 0));
-  return { lossValue: v[0]!, metricValues: Array.from(v.subarray(1, 1 + k)), sq, hidden };
+  return { lossValue: v[0]!, metricValues: Array.from(v.subarray(1, 1 + k)), sq, hidden, gradHistograms };
 }

@@ -11,6 +11,7 @@ import { useStudio } from '../state/studio-state.js';
 import { resolveTraining } from '../../shared/model-spec.js';
 import { RunCharts, SmoothingControl, useSmoothing } from '../training/run-charts.js';
 import { GradientFlowView } from '../training/gradient-flow-view.js';
+import { HistogramsView } from '../training/histograms-view.js';
 import { ReproducibilityBox } from '../training/insight-lines.js';
 import { isFinished } from '../state/run-state.js';
 import { BackendInfoLine, DataSummaryLine, RunErrorBox, RunProgress, RunResultLine } from '../training/run-status.js';
@@ -22,6 +23,10 @@ import { describeLayer } from './spec-diff.js';
 import { useRunsList } from './use-runs-list.js';
 import { ProjectorView } from './projector-view.js';
 import { RenameRunButton } from './rename-run.js';
+import { OverlayView } from './overlay-view.js';
+import { RunTagChips, RunTagsEditor } from './run-tags.js';
+import { filterRuns } from './run-filter.js';
+import type { StatusFilter } from './run-filter.js';
 
 const BEST_KEYS = ['val_loss', 'val_accuracy', 'val_mae'];
 
@@ -33,7 +38,14 @@ export const RunsPanel = memo(function RunsPanel() {
   const { notify, notifyError } = useToasts();
   const [compareA, setCompareA] = useState('');
   const [compareB, setCompareB] = useState('');
-  const [view, setView] = useState<'detail' | 'compare' | 'family'>('detail');
+  const [view, setView] = useState<'detail' | 'compare' | 'family' | 'overlay'>('detail');
+  // The filter box and status select narrow the list; the checked runs (kept while filtered out) are overlaid.
+  const [query, setQuery] = useState('');
+  const [statusFilter, setStatusFilter] = useState<StatusFilter>('');
+  const [checked, setChecked] = useState<string[]>([]);
+  const shown = runs ? filterRuns(runs, query, statusFilter) : null;
+  const overlayIds = checked.filter((id) => runs?.some((r) => r.id === id));
+  const toggleChecked = (id: string) => setChecked((c) => (c.includes(id) ? c.filter((x) => x !== id) : [...c, id]));
   const [family, setFamily] = useState('');
   const families = TEMPLATE_FAMILIES.filter((f) => runs?.some((r) => r.templateFamily === f.id));
   const [deleting, setDeleting] = useState<RunSummary | null>(null);
@@ -46,6 +58,7 @@ export const RunsPanel = memo(function RunsPanel() {
       if (currentRunId === run.id) setCurrentRunId(null);
       if (compareA === run.id) setCompareA('');
       if (compareB === run.id) setCompareB('');
+      setChecked((c) => c.filter((x) => x !== run.id));
       notify('info', `Deleted run ${run.name} (${run.id}).`);
       refresh();
     } catch (e) {
@@ -76,22 +89,39 @@ export const RunsPanel = memo(function RunsPanel() {
           {families.map((f) => <option key={f.id} value={f.id}>{f.title}</option>)}
         </select>
       </div>
+      <div className="runs-toolbar runs-filter-bar">
+        <input type="text" className="runs-filter" data-testid="runs-filter" placeholder="Filter: name, tag, family, status; tag:xyz" aria-label="Filter runs"
+          value={query} onChange={(e) => setQuery(e.target.value)} />
+        <select data-testid="runs-status-filter" aria-label="Status filter" value={statusFilter} onChange={(e) => setStatusFilter(e.target.value as StatusFilter)}>
+          <option value="">any status</option>
+          <option value="active">running or paused</option>
+          {(['completed', 'early-stopped', 'stopped', 'failed', 'running', 'paused'] as const).map((st) => <option key={st} value={st}>{st}</option>)}
+        </select>
+        <span className="muted small" data-testid="runs-shown">{shown && runs ? `${shown.length} of ${runs.length}` : ''}</span>
+        <span className="header-spacer" />
+        {overlayIds.length > 0 ? <button type="button" className="text-button" data-testid="runs-clear-checked" onClick={() => setChecked([])}>Clear selection</button> : null}
+        <button type="button" data-testid="runs-overlay" disabled={overlayIds.length === 0} title="Overlay the checked runs' curves"
+          onClick={() => setView('overlay')}>Overlay {overlayIds.length} run{overlayIds.length === 1 ? '' : 's'}</button>
+      </div>
       {error ? <div className="error-box" role="alert" data-testid="runs-error">{error}</div> : null}
       <div className="table-scroll runs-table-wrap">
-        <table className="data-table runs-table" data-testid="runs-list" data-count={runs?.length ?? 0}>
+        <table className="data-table runs-table" data-testid="runs-list" data-count={runs?.length ?? 0} data-shown={shown?.length ?? 0}>
           <thead>
             <tr>
-              <th>Name</th><th>Status</th><th className="num">Epochs</th>
+              <th className="check-col" title="Choose runs to overlay" /><th>Name</th><th>Status</th><th className="num">Epochs</th>
               {BEST_KEYS.map((k) => <th key={k} className="num" title={`Best ${k} over the epochs`}>best {k}</th>)}
               <th>Backend</th><th>Created</th><th />
             </tr>
           </thead>
           <tbody>
-            {runs?.map((r) => (
+            {shown?.map((r) => (
               <tr key={r.id} data-testid={`run-row-${r.id}`} data-status={r.status} className={r.id === openRunId ? 'selected' : ''}>
+                <td className="check-col">
+                  <input type="checkbox" data-testid={`run-check-${r.id}`} aria-label={`Overlay run ${r.name}`} checked={checked.includes(r.id)} onChange={() => toggleChecked(r.id)} />
+                </td>
                 <td>
                   <button type="button" className="link-button" data-testid={`run-open-${r.id}`} onClick={() => { setOpenRunId(r.id); setView('detail'); }}>{r.name}</button>
-                  <div className="muted small">{r.id}{r.dataKind ? ` · ${r.dataKind}` : ''}</div>
+                  <div className="muted small">{r.id}{r.dataKind ? ` · ${r.dataKind}` : ''} <RunTagChips tags={r.tags} testId={`run-tags-${r.id}`} /></div>
                 </td>
                 <td><span className={`status-chip status-${r.status}`} title={r.error ?? undefined}>{r.status}</span></td>
                 <td className="num">{r.epochsRun}/{r.epochs}</td>
@@ -109,10 +139,11 @@ export const RunsPanel = memo(function RunsPanel() {
           </tbody>
         </table>
         {runs?.length === 0 ? <div className="empty-state">No runs yet. Train a model and it appears here.</div> : null}
+        {runs && runs.length > 0 && shown?.length === 0 ? <div className="empty-state" data-testid="runs-none-match">No runs match the filter.</div> : null}
         {runs === null && !error ? <div className="muted">Loading runs…</div> : null}
       </div>
       <div className="runs-detail-area">
-        {view === 'family' && family && runs ? <FamilyCompareView family={family} runs={runs} /> : comparing ? <CompareView runA={compareA} runB={compareB} /> : openRunId ? <RunDetailView runId={openRunId} listedName={runs?.find((r) => r.id === openRunId)?.name} /> : (
+        {view === 'overlay' && overlayIds.length > 0 ? <OverlayView runIds={overlayIds} /> : view === 'family' && family && runs ? <FamilyCompareView family={family} runs={runs} /> : comparing ? <CompareView runA={compareA} runB={compareB} /> : openRunId ? <RunDetailView runId={openRunId} listedName={runs?.find((r) => r.id === openRunId)?.name} /> : (
           <div className="empty-state">Open a run to see its charts, or choose two runs to compare.</div>
         )}
       </div>
@@ -185,12 +216,14 @@ function RunDetailView({ runId, listedName }: { runId: string; listedName?: stri
       <div className="section-head">
         <h3 data-testid="run-detail-name">{listedName ?? detail.name} <span className="muted small">{detail.id}</span></h3>
         <RenameRunButton run={{ id: detail.id, name: listedName ?? detail.name }} testIdSuffix="detail" onRenamed={(r) => setDetail((d) => (d ? { ...d, name: r.name } : d))} />
+        <RunTagChips tags={detail.tags} testId="run-detail-tags" />
         <span className="header-spacer" />
         <button type="button" className="text-button" data-testid="run-load-spec" onClick={() => void loadSpec()}>Open spec in builder</button>
         {finishedOk ? <button type="button" className="text-button" data-testid="run-predict" onClick={() => { setPredictRunId(runId); setTab('predict'); }}>Predict…</button> : null}
         {finishedOk ? <ExportRunButton runId={runId} /> : null}
         <SmoothingControl value={smoothing} onChange={setSmoothing} />
       </div>
+      <RunTagsEditor runId={detail.id} tags={detail.tags} onSaved={(r) => setDetail((d) => (d ? { ...d, tags: r.tags } : d))} />
       <div className="run-spec-line muted small" data-testid="run-spec-summary">
         {detail.spec.layers.map((l) => describeLayer(l)).join(' → ')} · {training.optimizer} lr {training.learningRate} · batch {training.batchSize} · {training.loss}
       </div>
@@ -202,6 +235,7 @@ function RunDetailView({ runId, listedName }: { runId: string; listedName?: stri
       <ReproducibilityBox detail={detail} run={run} />
       <RunCharts run={run} smoothing={smoothing} loss={training.loss} clipnorm={training.clipnorm} testPrefix="detail-" />
       <GradientFlowView run={run} testPrefix="detail-" />
+      <HistogramsView run={run} testPrefix="detail-" />
       {finishedOk && detail.spec.data?.kind === 'text' && detail.spec.layers.some((l) => l.className === 'Embedding') ? <ProjectorView runId={runId} /> : null}
     </div>
   );

@@ -10,6 +10,7 @@ import type { LayerInfo, SpecIssue } from '../../shared/shape-inference.js';
 import type { BatchRecord, EpochRecord, TrainResult } from '../../shared/training-records.js';
 import type { BackendInfo, DataSummary, RecurrencePath, WorkerEvent } from '../../shared/worker-protocol.js';
 import type { HiddenGradientSample } from '../../shared/gradient-flow.js';
+import type { HistogramRecord } from '../../shared/histograms.js';
 import { appendThinned, emptySeries } from '../lib/thinned-series.js';
 import type { ThinnedSeries } from '../lib/thinned-series.js';
 
@@ -20,6 +21,8 @@ import type { ThinnedSeries } from '../lib/thinned-series.js';
 export const LIVE_BATCH_POINTS = 300;
 /** Gradient-flow samples kept for the heatmap (columns). */
 export const LIVE_FLOW_SAMPLES = 300;
+/** Epochs of weight/gradient histograms kept live. */
+export const LIVE_HISTOGRAM_EPOCHS = 200;
 
 export interface BatchPoint {
   /** Position in epochs: 0.5 is halfway through the first epoch, 1 its end. */
@@ -69,6 +72,8 @@ export interface RunLive {
   batches: ThinnedSeries<BatchPoint>;
   /** Sampled gradient flow through time (the latest LIVE_FLOW_SAMPLES). */
   gradientFlow: HiddenGradientSample[];
+  /** Weight and gradient histograms, one record per epoch (the latest LIVE_HISTOGRAM_EPOCHS). */
+  histograms: HistogramRecord[];
   progress: RunProgress | null;
   result: TrainResult | null;
   error: RunError | null;
@@ -81,7 +86,7 @@ export function newRunLive(runId: string, spec: ModelSpec | null = null, now = D
   const epochsPlanned = spec ? resolveTraining(spec).epochs : null;
   return {
     runId, spec, status: 'starting', backend: null, backendName: null, dataSummary: null, layers: [], recurrence: [], kernels: null, totalParams: null,
-    epochs: [], epochsPlanned, batches: emptySeries(), gradientFlow: [], progress: null, result: null, error: null, savedDir: null, lastUpdate: now,
+    epochs: [], epochsPlanned, batches: emptySeries(), gradientFlow: [], histograms: [], progress: null, result: null, error: null, savedDir: null, lastUpdate: now,
   };
 }
 
@@ -130,6 +135,9 @@ export function applyRunEvent(run: RunLive, event: WorkerEvent, now: number, cap
     case 'gradient-flow':
       next.gradientFlow = [...run.gradientFlow, ...event.samples].slice(-LIVE_FLOW_SAMPLES);
       return next;
+    case 'histograms':
+      next.histograms = [...run.histograms.filter((h) => h.epoch !== event.record.epoch), event.record].slice(-LIVE_HISTOGRAM_EPOCHS);
+      return next;
     case 'state':
       if (!isFinished(run)) next.status = event.state;
       return next;
@@ -177,6 +185,7 @@ export function runFromDetail(detail: RunDetail, now = Date.now(), cap = LIVE_BA
     layers: detail.layers,
     recurrence: detail.recurrence ?? [],
     gradientFlow: (detail.gradientFlow ?? []).slice(-LIVE_FLOW_SAMPLES),
+    histograms: detail.histograms ?? [],
     totalParams: detail.layers.reduce((s, l) => s + l.params, 0),
     epochs: detail.epochRecords,
     batches: appendThinned(emptySeries<BatchPoint>(), detail.batchRecords.map(batchPoint), cap),
@@ -206,6 +215,7 @@ export function mergeDetail(live: RunLive | undefined, detail: RunDetail, now = 
     batches: appendThinned(stored.batches, newerBatches, cap),
     recurrence: live.recurrence.length ? live.recurrence : stored.recurrence,
     gradientFlow: [...stored.gradientFlow, ...live.gradientFlow.filter((s) => s.step > (stored.gradientFlow[stored.gradientFlow.length - 1]?.step ?? -1))].slice(-LIVE_FLOW_SAMPLES),
+    histograms: [...stored.histograms, ...live.histograms.filter((h) => h.epoch > (stored.histograms[stored.histograms.length - 1]?.epoch ?? -1))].slice(-LIVE_HISTOGRAM_EPOCHS),
     progress: live.progress && (!stored.progress || live.progress.epoch >= stored.progress.epoch) ? live.progress : stored.progress,
     status: liveEnded ? live.status : stored.status,
     result: live.result ?? stored.result,

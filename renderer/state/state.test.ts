@@ -53,7 +53,7 @@ function detail(epochs: number, batchesDone: number): RunDetail {
     epochRecords: Array.from({ length: epochs }, (_, e) => epochRecord(e)),
     batchRecords: Array.from({ length: batchesDone }, (_, i) => batch(Math.floor(i / 10), i % 10)),
     recurrence: [], gradientFlow: [{ kind: 'hidden', epoch: 0, batch: 0, step: 0, norms: { lstm: [0.1, 1] } }],
-    provenance: null, replayOf: null, replay: null, estimate: null, templateFamily: null, initialWeights: null, evaluateOnly: false,
+    provenance: null, replayOf: null, replay: null, estimate: null, templateFamily: null, initialWeights: null, evaluateOnly: false, tags: [],
   };
 }
 

@@ -8,6 +8,7 @@ import { isFinished } from '../state/run-state.js';
 import { useStudio } from '../state/studio-state.js';
 import { RunCharts, SmoothingControl, useSmoothing } from './run-charts.js';
 import { GradientFlowView } from './gradient-flow-view.js';
+import { HistogramsView } from './histograms-view.js';
 import { EstimatePanel } from './insight-lines.js';
 import { blockerTabLabel, RunControls, useTrainBlockerItems } from './run-controls.js';
 import { BackendInfoLine, DataSummaryLine, RunErrorBox, RunProgress, RunResultLine } from './run-status.js';
@@ -86,6 +87,7 @@ function TrainingRun() {
         <>
           <RunCharts run={run} smoothing={smoothing} loss={runTraining?.loss ?? null} clipnorm={runTraining?.clipnorm ?? null} />
           <GradientFlowView run={run} />
+          <HistogramsView run={run} />
         </>
       ) : (
         <div className="empty-state">Press Train to start. Loss, metrics and the gradient norm of every layer are drawn here as the batches arrive.</div>
