@@ -3,10 +3,10 @@
  * forecaster), each recurrent layer's hidden state, gates and cell state per timestep as heatmaps (units × timesteps,
  * the tokens along the axis), and the tokens coloured by their occlusion contribution to the prediction.
  */
-import { useMemo, useState } from 'react';
+import { useCallback, useMemo, useState } from 'react';
 import type { InsideLayer, InsideResult, InsideSeries } from '../../shared/api.js';
 import { useApi } from '../api/studio-client.js';
-import { errorMessage } from '../api/errors.js';
+import { useApiCall } from '../api/use-api-call.js';
 import { formatMetric } from '../lib/format.js';
 
 const TOP_K = [8, 16, 32, 0] as const;
@@ -15,20 +15,9 @@ const GATE_KEYS = new Set(['i', 'f', 'o', 'z', 'r']);
 
 export function InsideView({ runId, text }: { runId: string; text?: string }) {
   const api = useApi();
-  const [result, setResult] = useState<InsideResult | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const look = async () => {
-    setBusy(true);
-    setError(null);
-    try {
-      setResult(await api.insideRun(text !== undefined ? { runId, text } : { runId }));
-    } catch (e) {
-      setError(errorMessage(e));
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { result, error, busy, run: look } = useApiCall<InsideResult>(
+    useCallback(() => api.insideRun(text !== undefined ? { runId, text } : { runId }), [api, runId, text]),
+  );
   return (
     <section className="inside-view" data-testid="inside-view" style={{ marginTop: 12 }}>
       <div className="run-toolbar">

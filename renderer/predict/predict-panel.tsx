@@ -1,9 +1,10 @@
-import { memo, useEffect, useState } from 'react';
+import { memo, useCallback, useEffect, useState } from 'react';
 import { dateAtRow } from '../lib/dates.js';
 import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { RunSummary, SeriesPrediction, TextPrediction } from '../../shared/api.js';
 import { useApi } from '../api/studio-client.js';
 import { errorMessage } from '../api/errors.js';
+import { useApiCall } from '../api/use-api-call.js';
 import { formatCount, formatMetric, formatPercent } from '../lib/format.js';
 import { RunSelect } from '../runs/runs-panel.js';
 import { useRunsList } from '../runs/use-runs-list.js';
@@ -108,20 +109,7 @@ function TextPredict({ runId }: { runId: string }) {
 
 function SeriesPredict({ runId }: { runId: string }) {
   const api = useApi();
-  const [result, setResult] = useState<SeriesPrediction | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const run = async () => {
-    setBusy(true);
-    setError(null);
-    try {
-      setResult(await api.predictSeries({ runId }));
-    } catch (e) {
-      setError(errorMessage(e));
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { result, error, busy, run } = useApiCall<SeriesPrediction>(useCallback(() => api.predictSeries({ runId }), [api, runId]));
   // The forecast over the validation range needs no input: compute it as soon as the run is chosen.
   useEffect(() => {
     void run();

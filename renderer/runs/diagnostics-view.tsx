@@ -1,8 +1,8 @@
-import { useState } from 'react';
+import { useCallback } from 'react';
 import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { ClassCurves, ClassifierDiagnostics } from '../../shared/classifier-metrics.js';
 import { useApi } from '../api/studio-client.js';
-import { errorMessage } from '../api/errors.js';
+import { useApiCall } from '../api/use-api-call.js';
 import { formatCount, formatMetric, formatPercent } from '../lib/format.js';
 import { CHART_COLORS, SERIES_PALETTE, axisProps, gridProps, tooltipProps } from '../training/chart-style.js';
 
@@ -14,20 +14,7 @@ const auc = (v: number | null) => (v === null ? 'undefined' : v.toFixed(3));
  */
 export function DiagnosticsView({ runId }: { runId: string }) {
   const api = useApi();
-  const [result, setResult] = useState<ClassifierDiagnostics | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const run = async () => {
-    setBusy(true);
-    setError(null);
-    try {
-      setResult(await api.diagnoseRun({ runId }));
-    } catch (e) {
-      setError(errorMessage(e));
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { result, error, busy, run } = useApiCall<ClassifierDiagnostics>(useCallback(() => api.diagnoseRun({ runId }), [api, runId]));
   return (
     <section className="diagnostics" data-testid="diagnostics-view" style={{ marginTop: 16 }}>
       <div className="run-toolbar">
