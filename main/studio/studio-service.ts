@@ -567,41 +567,17 @@ export class StudioService {
       return { ok: true };
     },
 
-    renameRun: async ({ runId, name }) => {
-      const meta = this.readMeta(runId);
-      if (!meta) throw new ApiError(`No run ${runId}.`, 'not-found');
+    renameRun: async ({ runId, name }) => this.updateMeta(runId, 'rename', (meta) => {
       const before = meta.name;
       meta.name = name;
-      // A live run's meta is the one its events keep saving, so the new name stays through them.
-      if (!this.unsaved.has(runId)) {
-        try {
-          this.saveMeta(meta);
-        } catch (err) {
-          meta.name = before;
-          throw new ApiError(`Could not rename run ${runId}: ${err instanceof Error ? err.message : String(err)}.`, 'failed');
-        }
-      }
-      this.emit({ type: 'runs-changed' });
-      return this.summarize(meta);
-    },
+      return () => { meta.name = before; };
+    }),
 
-    setRunTags: async ({ runId, tags }) => {
-      const meta = this.readMeta(runId);
-      if (!meta) throw new ApiError(`No run ${runId}.`, 'not-found');
+    setRunTags: async ({ runId, tags }) => this.updateMeta(runId, 'tag', (meta) => {
       const before = meta.tags;
       meta.tags = tags;
-      // As renameRun: a live run's meta is the one its events keep saving, so the tags stay through them.
-      if (!this.unsaved.has(runId)) {
-        try {
-          this.saveMeta(meta);
-        } catch (err) {
-          meta.tags = before;
-          throw new ApiError(`Could not tag run ${runId}: ${err instanceof Error ? err.message : String(err)}.`, 'failed');
-        }
-      }
-      this.emit({ type: 'runs-changed' });
-      return this.summarize(meta);
-    },
+      return () => { meta.tags = before; };
+    }),
 
     predictText: async ({ runId, text }) => {
       const r = await runPrediction({ type: 'predict-text', runDir: this.finishedRunDir(runId), text });
@@ -863,6 +839,26 @@ export class StudioService {
       if (e instanceof Error && ['ProjectorError', 'ModelFileError', 'DataError'].includes(e.name)) throw new ApiError(e.message, 'invalid-argument');
       throw e;
     }
+  }
+
+  /**
+   * Changes a run's record (its name, its tags) and saves it: `change` edits the meta and returns how to undo that when
+   * the save fails. A live run's meta is the one its events keep saving, so the change stays through them.
+   */
+  private updateMeta(runId: string, verb: string, change: (meta: RunMeta) => () => void): RunSummary {
+    const meta = this.readMeta(runId);
+    if (!meta) throw new ApiError(`No run ${runId}.`, 'not-found');
+    const undo = change(meta);
+    if (!this.unsaved.has(runId)) {
+      try {
+        this.saveMeta(meta);
+      } catch (err) {
+        undo();
+        throw new ApiError(`Could not ${verb} run ${runId}: ${err instanceof Error ? err.message : String(err)}.`, 'failed');
+      }
+    }
+    this.emit({ type: 'runs-changed' });
+    return this.summarize(meta);
   }
 
   private finishedRunDir(runId: string): string {
