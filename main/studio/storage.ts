@@ -79,6 +79,27 @@ export function readJsonOrNull<T>(path: string): T | null {
   }
 }
 
+/**
+ * The records of a JSON-lines file that a run appends to (metrics.jsonl, gradient-flow.jsonl, histograms.jsonl): only
+ * the lines containing `marker` when given; a line torn by a crash mid-append is skipped. null when the file cannot be
+ * read.
+ */
+export function readJsonLines<T>(path: string, marker?: string): T[] | null {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    return null;
+  }
+  return text.split('\n').filter((l) => (marker === undefined ? l.length > 0 : l.includes(marker))).flatMap((l) => {
+    try {
+      return [JSON.parse(l) as T];
+    } catch {
+      return [];
+    }
+  });
+}
+
 /** A new id: time-ordered, unique enough for one user's runs, and safe as a folder name. */
 export function newId(): string {
   return `${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;

@@ -3,7 +3,7 @@
  * folder, training and prediction in worker threads, events to every connected UI. Transports (Electron IPC,
  * WebSocket) validate arguments with the API's schemas and call `call()`; nothing here knows which one is used.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, realpathSync, renameSync, rmSync, statSync } from 'node:fs';
 import { mkdir, open, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, normalize, relative, resolve, sep } from 'node:path';
 import { ApiError, MAX_EXPORT_DOWNLOAD_BYTES, MAX_PROJECT_BYTES, MAX_UPLOAD_BYTES, UPLOAD_CHUNK_BYTES, validateParams } from '../../shared/api.js';
@@ -34,7 +34,7 @@ import { DEFAULT_PROJECTOR_WORDS } from './projector-job.js';
 import type { ProjectorRequest } from './projector-job.js';
 import { DATASETS, cachedDataset } from '../data/datasets.js';
 import { withoutBom } from '../interop/json-text.js';
-import { newId, readJsonOrNull, writeFileAtomic, writeJsonAtomic } from './storage.js';
+import { newId, readJsonLines, readJsonOrNull, writeFileAtomic, writeJsonAtomic } from './storage.js';
 import { exportRun, withSavedGruVariants } from '../interop/export.js';
 import { writeZip } from '../interop/zip.js';
 import { readTfjsModel } from '../interop/tfjs-artifacts.js';
@@ -190,75 +190,28 @@ export class StudioService {
 
   /**
    * The epoch records the worker wrote to the run's metrics.jsonl (appended before each record is sent), when they are
-   * more than `known`: what a crash of the worker or of the app cut off from run.json. A torn last line is skipped.
+   * more than `known`: what a crash of the worker or of the app cut off from run.json.
    */
   private epochsOnDisk(id: string, known: EpochRecord[]): EpochRecord[] {
-    let text: string;
-    try {
-      text = readFileSync(join(this.runsDir, id, 'metrics.jsonl'), 'utf8');
-    } catch {
-      return known;
-    }
-    const onDisk = text.split('\n').filter((l) => l.includes('"kind":"epoch"')).flatMap((l) => {
-      try {
-        return [JSON.parse(l) as EpochRecord];
-      } catch {
-        return [];
-      }
-    });
-    return onDisk.length > known.length ? onDisk : known;
+    const onDisk = readJsonLines<EpochRecord>(join(this.runsDir, id, 'metrics.jsonl'), '"kind":"epoch"');
+    return onDisk !== null && onDisk.length > known.length ? onDisk : known;
   }
 
-  /** The sampled gradient flow through time (gradient-flow.jsonl), thinned to at most MAX_FLOW_SAMPLES; torn lines skipped. */
+  /** The sampled gradient flow through time (gradient-flow.jsonl), thinned to at most MAX_FLOW_SAMPLES. */
   private gradientFlowOnDisk(id: string): HiddenGradientSample[] {
-    let text: string;
-    try {
-      text = readFileSync(join(this.runsDir, id, 'gradient-flow.jsonl'), 'utf8');
-    } catch {
-      return [];
-    }
-    const all = text.split('\n').filter((l) => l.length > 0).flatMap((l) => {
-      try {
-        return [JSON.parse(l) as HiddenGradientSample];
-      } catch {
-        return [];
-      }
-    });
+    const all = readJsonLines<HiddenGradientSample>(join(this.runsDir, id, 'gradient-flow.jsonl')) ?? [];
     const stride = Math.max(1, Math.ceil(all.length / MAX_FLOW_SAMPLES));
     return stride > 1 ? all.filter((_, i) => i % stride === 0 || i === all.length - 1) : all;
   }
 
-  /** The per-epoch weight and gradient histograms (histograms.jsonl), thinned to MAX_HISTOGRAM_EPOCHS; torn lines skipped. */
+  /** The per-epoch weight and gradient histograms (histograms.jsonl), thinned to MAX_HISTOGRAM_EPOCHS. */
   private histogramsOnDisk(id: string): HistogramRecord[] {
-    let text: string;
-    try {
-      text = readFileSync(join(this.runsDir, id, 'histograms.jsonl'), 'utf8');
-    } catch {
-      return [];
-    }
-    const all = text.split('\n').filter((l) => l.length > 0).flatMap((l) => {
-      try {
-        return [JSON.parse(l) as HistogramRecord];
-      } catch {
-        return [];
-      }
-    });
-    return thinHistograms(all, MAX_HISTOGRAM_EPOCHS);
+    return thinHistograms(readJsonLines<HistogramRecord>(join(this.runsDir, id, 'histograms.jsonl')) ?? [], MAX_HISTOGRAM_EPOCHS);
   }
 
-  /** Every batch record of a run (metrics.jsonl); a line torn by a crash mid-append is skipped. */
+  /** Every batch record of a run (metrics.jsonl). */
   private batchesOnDisk(id: string): BatchRecord[] {
-    try {
-      return readFileSync(join(this.runsDir, id, 'metrics.jsonl'), 'utf8').split('\n').filter((l) => l.includes('"kind":"batch"')).flatMap((l) => {
-        try {
-          return [JSON.parse(l) as BatchRecord];
-        } catch {
-          return [];
-        }
-      });
-    } catch {
-      return [];
-    }
+    return readJsonLines<BatchRecord>(join(this.runsDir, id, 'metrics.jsonl'), '"kind":"batch"') ?? [];
   }
 
   /** A replay's metrics against its original's (epoch logs and every batch loss). */
