@@ -11,6 +11,7 @@ import { fmt } from '../../shared/gradient-flow.js';
 import { isFinished } from '../state/run-state.js';
 import type { RunLive } from '../state/run-state.js';
 import { useThrottledValue } from '../lib/use-throttled.js';
+import { useStaggeredMount } from '../lib/staggered-mount.js';
 import { CHART_COLORS, axisProps, gridProps, tooltipProps } from './chart-style.js';
 import './charts.css';
 
@@ -38,6 +39,8 @@ export function bandRows(points: readonly { epoch: number; quantiles: number[] }
 
 export function HistogramsView({ run: latest, testPrefix = '' }: { run: RunLive; testPrefix?: string }) {
   const run = useThrottledValue(latest, isFinished(latest) ? 0 : REFRESH_MS);
+  // Drawn in a task of its own after the tab paints, like the run charts: the Training tab's switch doubled without it.
+  const mounted = useStaggeredMount();
   const records = run.histograms;
   const names = useMemo(() => tensorNames(records), [records]);
   const [picked, setPicked] = useState<string | null>(null);
@@ -81,7 +84,8 @@ export function HistogramsView({ run: latest, testPrefix = '' }: { run: RunLive;
         <>
           <div className="muted small">Distribution over epochs: min…max, bands at ±1.5σ, ±1σ, ±0.5σ of a normal distribution (quantiles from 30 bins), median line.</div>
           <div data-testid={id('-distribution')} data-bands={rows.length} data-which={which} data-tensor={name ?? ''}>
-            <ResponsiveContainer width="100%" height={220}>
+            {mounted ? (
+<ResponsiveContainer width="100%" height={220}>
               <ComposedChart data={rows} margin={{ top: 8, right: 16, bottom: 4, left: 8 }}>
                 <CartesianGrid {...gridProps} />
                 <XAxis dataKey="epoch" type="number" domain={['dataMin', 'dataMax']} allowDecimals={false} {...axisProps} label={{ value: 'epoch', position: 'insideBottomRight', offset: -2, fill: CHART_COLORS.text, fontSize: 11 }} />
@@ -97,6 +101,7 @@ export function HistogramsView({ run: latest, testPrefix = '' }: { run: RunLive;
                   )} />
               </ComposedChart>
             </ResponsiveContainer>
+) : <div style={{ height: 220 }} />}
           </div>
           {lastHist ? (
             <div data-testid={id('-last')} data-bins={lastHist.counts.length} data-count={lastHist.count} data-epoch={(records[records.length - 1]?.epoch ?? 0) + 1}>
@@ -105,7 +110,8 @@ export function HistogramsView({ run: latest, testPrefix = '' }: { run: RunLive;
                 {last ? ` [${last.shape.join('×')}]` : ''}: min {fmt(lastHist.min)} · max {fmt(lastHist.max)} · mean {fmt(lastHist.mean)} · std {fmt(lastHist.std)}
                 {lastHist.nonFinite > 0 ? ` · ${lastHist.nonFinite} NaN/Inf` : ''}
               </div>
-              <ResponsiveContainer width="100%" height={160}>
+              {mounted ? (
+<ResponsiveContainer width="100%" height={160}>
                 <BarChart data={bars} margin={{ top: 8, right: 16, bottom: 4, left: 8 }} barCategoryGap={1}>
                   <CartesianGrid {...gridProps} />
                   <XAxis dataKey="x" {...axisProps} tickFormatter={(v: number) => fmt(v)} interval="preserveStartEnd" minTickGap={24} />
@@ -114,6 +120,7 @@ export function HistogramsView({ run: latest, testPrefix = '' }: { run: RunLive;
                   <Bar dataKey="count" fill={color} isAnimationActive={false} />
                 </BarChart>
               </ResponsiveContainer>
+) : <div style={{ height: 160 }} />}
             </div>
           ) : (
             <div className="chart-empty" data-testid={id('-last-empty')}>No gradient reached {name} on the last batch.</div>

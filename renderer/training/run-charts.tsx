@@ -1,5 +1,4 @@
-import { memo, useEffect, useMemo, useState } from 'react';
-import { flushSync } from 'react-dom';
+import { memo, useMemo, useState } from 'react';
 import { Brush, CartesianGrid, Legend, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { bestOf } from '../../shared/training-records.js';
 import { formatMetric } from '../lib/format.js';
@@ -13,6 +12,7 @@ import {
 import type { YAxisPlan, YScale } from './chart-data.js';
 import { CHART_COLORS, SERIES_PALETTE, axisProps, brushProps, gridProps, tooltipProps } from './chart-style.js';
 import './charts.css';
+import { useStaggeredMount } from '../lib/staggered-mount.js';
 
 const SMOOTHING_KEY = 'rnn-studio.smoothing';
 /** Live charts redraw at most this often; the progress bar still follows every message. */
@@ -95,38 +95,6 @@ interface ScalarChartProps {
 
 type Zoom = { startIndex: number; endIndex: number } | null;
 
-// Mounting a recharts chart with a few hundred points costs tens of milliseconds on a loaded machine, and the
-// training tab has three: mounted in one go they were one long task of up to 1.5 s after the tab click. Each chart
-// first renders its frame (title, tools, data-* attributes) and draws its plot in a task of its own, one chart per
-// task, so the tab paints at once and input is handled between the charts.
-const mountQueue: (() => void)[] = [];
-let mountTimer: ReturnType<typeof setTimeout> | null = null;
-
-function pumpMounts() {
-  mountTimer = null;
-  const next = mountQueue.shift();
-  if (!next) return;
-  next();
-  if (mountQueue.length > 0) mountTimer = setTimeout(pumpMounts, 0);
-}
-
-function useStaggeredMount(): boolean {
-  const [mounted, setMounted] = useState(false);
-  useEffect(() => {
-    let live = true;
-    const turn = () => {
-      if (live) flushSync(() => setMounted(true));
-    };
-    mountQueue.push(turn);
-    mountTimer ??= setTimeout(pumpMounts, 0);
-    return () => {
-      live = false;
-      const i = mountQueue.indexOf(turn);
-      if (i >= 0) mountQueue.splice(i, 1);
-    };
-  }, []);
-  return mounted;
-}
 
 /**
  * Per-chart y scale (null: follow the suggestion, log when the values span > 3 decades) and brush zoom. Both belong
