@@ -6,15 +6,20 @@ import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { listZip } from '../main/interop/zip';
 import { repoRoot, test } from './fixtures';
+import type { StudioPage } from './pages/studio-page';
 
-test('export a run as .keras and import it back onto the canvas', async ({ studioApp }) => {
-  const { studio, page, userDataDir } = studioApp;
-  // A run trained for real by our engine, stored as the studio stores runs.
+/** A run trained for real by our engine, stored as the studio stores runs, opened in the Runs tab with Export… pressed. */
+async function openExportOfTrainedRun(studio: StudioPage, userDataDir: string): Promise<void> {
   execFileSync(process.execPath, ['--import', 'tsx', 'scripts/interop-fixtures.ts', 'studio-run', join(userDataDir, 'runs'), 'e2e-run', 'stacked_bidirectional'], { cwd: repoRoot, stdio: 'ignore' });
   await studio.openTab('runs');
   await studio.byTestId('runs-refresh').click();
   await studio.byTestId('run-open-e2e-run').click();
   await studio.byTestId('run-export').click();
+}
+
+test('export a run as .keras and import it back onto the canvas', async ({ studioApp }) => {
+  const { studio, page, userDataDir } = studioApp;
+  await openExportOfTrainedRun(studio, userDataDir);
   await expect(studio.byTestId('export-dialog')).toBeVisible();
   await studio.byTestId('export-format-keras').check();
   const downloaded = page.waitForEvent('download');
@@ -42,11 +47,7 @@ test('export a run as .keras and import it back onto the canvas', async ({ studi
 
 test('a TF.js export (several files) downloads as one zip with its folder', async ({ studioApp }) => {
   const { studio, page, userDataDir } = studioApp;
-  execFileSync(process.execPath, ['--import', 'tsx', 'scripts/interop-fixtures.ts', 'studio-run', join(userDataDir, 'runs'), 'e2e-run', 'stacked_bidirectional'], { cwd: repoRoot, stdio: 'ignore' });
-  await studio.openTab('runs');
-  await studio.byTestId('runs-refresh').click();
-  await studio.byTestId('run-open-e2e-run').click();
-  await studio.byTestId('run-export').click();
+  await openExportOfTrainedRun(studio, userDataDir);
   await studio.byTestId('export-format-tfjs').check();
   const downloaded = page.waitForEvent('download');
   await studio.byTestId('export-confirm').click();
