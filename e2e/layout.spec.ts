@@ -20,7 +20,9 @@ test('header and run controls stay inside the viewport while training with a lon
   await layout.saveAs(LONG_NAME);
 
   await studio.openTab('training');
-  await studio.byTestId('training-epochs').fill('5000');
+  // The most epochs the form takes: the widest status text (six-digit count, ETA in hundreds of hours), which once pushed
+  // the run controls over Undo/Redo at 1440 px.
+  await studio.byTestId('training-epochs').fill('100000');
   await studio.byTestId('training-epochs').blur();
   await studio.byTestId('train-start').click();
   await expect(studio.byTestId('train-progress')).toHaveAttribute('data-status', 'running', { timeout: 120_000 });

@@ -99,6 +99,7 @@ export function RunControls({ placement = 'header' }: RunControlsProps) {
   };
 
   const p = run?.progress;
+  const statusText = run ? `${run.status === 'paused' ? 'paused' : 'training'} · epoch ${p ? p.epoch + 1 : 0}/${run.epochsPlanned ?? '?'} · ETA ${formatDuration(p?.etaSeconds ?? null)}` : '';
   // The reason shown beside Train: the first one that points somewhere (a run in progress explains itself).
   const shownBlocker = active ? null : blockers[0] ?? null;
   return (
@@ -123,8 +124,8 @@ export function RunControls({ placement = 'header' }: RunControlsProps) {
         ■{panel ? ' Stop' : ''}
       </button>
       {!panel && run && active ? (
-        <button type="button" className="text-button small run-status-button" data-testid="header-run-status" onClick={() => setTab('training')}>
-          {run.status === 'paused' ? 'paused' : 'training'} · epoch {p ? p.epoch + 1 : 0}/{run.epochsPlanned ?? '?'} · ETA {formatDuration(p?.etaSeconds ?? null)}
+        <button type="button" className="text-button small run-status-button" data-testid="header-run-status" title={statusText} onClick={() => setTab('training')}>
+          {statusText}
         </button>
       ) : null}
       {!panel && shownBlocker ? (
