@@ -3,6 +3,9 @@
  * trains on. It is what the canvas edits, what is saved, what the training worker receives and what export reads.
  * Layer class names and parameter names are Keras's / TF.js's (`className: "LSTM"`, `returnSequences`).
  */
+import { bidirectional, MERGE_MODES } from './layers/bidirectional.js';
+import { defaultMetrics } from './training-catalog.js';
+import type { LossName, MetricName, OptimizerName } from './training-catalog.js';
 
 /** The current version of the spec format; bumped on any incompatible change. */
 export const SPEC_FORMAT = 1 as const;
@@ -38,7 +41,7 @@ export interface PlainLayerSpec {
 
 /** The Bidirectional wrapper holds the recurrent layer it runs forwards and backwards. */
 export interface BidirectionalLayerSpec {
-  className: 'Bidirectional';
+  className: (typeof bidirectional)['className'];
   id?: string;
   config?: { mergeMode?: MergeMode; name?: string };
   layer: PlainLayerSpec;
@@ -47,12 +50,10 @@ export interface BidirectionalLayerSpec {
 export type LayerSpec = PlainLayerSpec | BidirectionalLayerSpec;
 
 /** How Bidirectional combines the forward and backward outputs (Keras `merge_mode`). */
-export type MergeMode = 'concat' | 'sum' | 'mul' | 'ave';
-export const MERGE_MODES: readonly MergeMode[] = ['concat', 'sum', 'mul', 'ave'];
+export type MergeMode = (typeof MERGE_MODES)[number];
+export { MERGE_MODES };
 
-export type OptimizerName = 'rmsprop' | 'adam' | 'sgd';
-export type LossName = 'binaryCrossentropy' | 'sparseCategoricalCrossentropy' | 'meanSquaredError' | 'meanAbsoluteError';
-export type MetricName = 'accuracy' | 'mae';
+export type { LossName, MetricName, OptimizerName } from './training-catalog.js';
 
 /** Training settings; every field has a Keras-like default (see `resolveTraining`). */
 export interface TrainingSpec {
@@ -139,15 +140,13 @@ export type ResolvedTraining = Required<Omit<TrainingSpec, 'earlyStopping' | 'cl
 export function resolveTraining(spec: ModelSpec): ResolvedTraining {
   const t = spec.training ?? {};
   const loss = t.loss ?? (spec.input.kind === 'tokens' ? 'binaryCrossentropy' : 'meanAbsoluteError');
-  const defaultMetrics: MetricName[] =
-    loss === 'binaryCrossentropy' || loss === 'sparseCategoricalCrossentropy' ? ['accuracy'] : loss === 'meanSquaredError' ? ['mae'] : [];
   const es = t.earlyStopping;
   return {
     optimizer: t.optimizer ?? 'rmsprop',
     learningRate: t.learningRate ?? 1e-3,
     clipnorm: t.clipnorm ?? null,
     loss,
-    metrics: t.metrics ?? defaultMetrics,
+    metrics: t.metrics ?? defaultMetrics(loss),
     batchSize: t.batchSize ?? 128,
     epochs: t.epochs ?? 10,
     validationSplit: t.validationSplit ?? 0.2,
@@ -161,5 +160,5 @@ export function resolveTraining(spec: ModelSpec): ResolvedTraining {
 
 /** True when the layer is the Bidirectional wrapper. */
 export function isBidirectional(layer: LayerSpec): layer is BidirectionalLayerSpec {
-  return layer.className === 'Bidirectional';
+  return layer.className === bidirectional.className;
 }

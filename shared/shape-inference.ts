@@ -3,9 +3,10 @@
  * errors on every keystroke and the engine refuses the same specs before TensorFlow sees them.
  * Messages follow Keras: what was expected, what was received, naming the layer.
  */
-import { layerDef, withDefaults, RECURRENT_CLASSES, MAX_UNITS, MAX_VOCAB } from './layer-catalog.js';
-import type { LayerDef, ParamDef, Shape } from './layer-catalog.js';
-import { SPEC_FORMAT, isBidirectional, MERGE_MODES, resolveTraining } from './model-spec.js';
+import { LAYER_CATALOG, layerDef, withDefaults, MAX_UNITS, MAX_VOCAB, TOKEN_LAYER_CLASS } from './layer-catalog.js';
+import type { Inferred, LayerCategory, LayerDef, ParamDef, Shape } from './layer-catalog.js';
+import { SPEC_FORMAT, isBidirectional, resolveTraining } from './model-spec.js';
+import { LOSSES, MONITORS, OPTIMIZERS, TRAINING_RANGES } from './training-catalog.js';
 import { estimateTrainingMemory, KERNEL_MEMORY_BYTES, memoryIssues } from './memory-estimate.js';
 import type { LayerSpec, ModelSpec, ParamValue, InputSpec } from './model-spec.js';
 
@@ -95,21 +96,8 @@ export function checkParam(def: ParamDef, value: ParamValue | undefined): string
   }
 }
 
-function num(config: Record<string, ParamValue>, key: string): number {
-  const v = config[key];
-  return typeof v === 'number' ? v : NaN;
-}
-
-function recurrentParamCount(className: string, inputDim: number, u: number, bias: boolean, resetAfter: boolean): number {
-  const one = u * (inputDim + u) + (bias ? u : 0);
-  switch (className) {
-    case 'SimpleRNN': return one;
-    case 'LSTM': return 4 * one;
-    // reset_after=True (Keras 3's default) has a second bias row, for the recurrent product.
-    case 'GRU': return 3 * one + (bias && resetAfter ? 3 * u : 0);
-    default: throw new Error(`not a recurrent layer: ${className}`);
-  }
-}
+/** Layers that consume a sequence and may collapse it (recurrent ones, and wrappers around them). */
+const SEQUENCE_CATEGORIES: readonly LayerCategory[] = ['recurrent', 'wrapper'];
 
 interface Ctx {
   issues: SpecIssue[];
@@ -129,7 +117,7 @@ function checkConfig(def: LayerDef, spec: LayerSpec | { className: string; confi
   const known = new Set(def.params.map((p) => p.name));
   for (const key of Object.keys(raw)) {
     if (key === 'name') continue;
-    if (def.className === 'Bidirectional' && key === 'layer') continue;
+    if (def.wraps && key === 'layer') continue;
     if (!known.has(key)) {
       ok = false;
       ctx.issues.push({
@@ -254,7 +242,7 @@ export function analyzeModel(spec: ModelSpec): ModelAnalysis {
     if (!def) {
       issues.push({
         layerIndex: index, path: `${path}.className`, severity: 'error',
-        message: `Unknown layer class ${fmt(className)} at position ${index + 1}. Expected one of: ${['Embedding', 'SimpleRNN', 'LSTM', 'GRU', 'Bidirectional', 'Dense', 'Dropout', 'GlobalAveragePooling1D', 'Flatten'].join(', ')}.`,
+        message: `Unknown layer class ${fmt(className)} at position ${index + 1}. Expected one of: ${LAYER_CATALOG.map((d) => d.className).join(', ')}.`,
       });
       layers.push({ index, name: `layer_${index}`, className: String(className), label: String(className), inputShape: shape, outputShape: null, params: 0 });
       shape = null;
@@ -272,19 +260,18 @@ export function analyzeModel(spec: ModelSpec): ModelAnalysis {
     layers.push(info);
     const err = (message: string, field = '') =>
       issues.push({ layerIndex: index, path: field ? `${path}.${field}` : path, severity: 'error', message });
-    const rankError = (expected: number) =>
-      `Input 0 of layer "${name}" is incompatible with the layer: expected ndim=${expected}, found ndim=${(shape?.length ?? 0) + 1}. Full shape received: ${formatShape(shape)}.`;
 
-    // Token ids only make sense to an Embedding, and only an Embedding takes token ids.
-    if (index === 0 && spec.input?.kind === 'tokens' && def.className !== 'Embedding') {
-      err(`Token input needs an Embedding as the first layer to turn ids into vectors. Received: ${def.className} first.`, 'className');
+    // Token ids only make sense to the token layer (the Embedding), and only it takes token ids.
+    const takesTokens = def.category === 'embedding';
+    if (index === 0 && spec.input?.kind === 'tokens' && !takesTokens) {
+      err(`Token input needs an ${TOKEN_LAYER_CLASS} as the first layer to turn ids into vectors. Received: ${def.className} first.`, 'className');
       shape = null;
       return;
     }
-    if (def.className === 'Embedding' && (index !== 0 || spec.input?.kind !== 'tokens')) {
+    if (takesTokens && (index !== 0 || spec.input?.kind !== 'tokens')) {
       err(index !== 0
-        ? `Embedding must be the first layer: it takes token ids. Received: Embedding at position ${index + 1}.`
-        : `Embedding takes token ids, but the input is float sequences ${formatShape(shape)}. Use "kind": "tokens" input or remove the Embedding.`, 'className');
+        ? `${def.className} must be the first layer: it takes token ids. Received: ${def.className} at position ${index + 1}.`
+        : `${def.className} takes token ids, but the input is float sequences ${formatShape(shape)}. Use "kind": "tokens" input or remove the ${def.className}.`, 'className');
       shape = null;
       return;
     }
@@ -292,89 +279,38 @@ export function analyzeModel(spec: ModelSpec): ModelAnalysis {
       shape = null;
       return;
     }
+    const input: Shape = shape;
 
-    const recurrent = (cls: string, cfg: Record<string, ParamValue>, lname: string): { out: Shape; params: number } | null => {
-      if (shape!.length !== 2) {
-        const hint = lastCollapsedBy
-          ? ` Set returnSequences: true on "${lastCollapsedBy}" so it passes the whole sequence on.`
-          : lastWasPooling ? ' Remove the pooling/Flatten layer before it: a recurrent layer needs (timesteps, features).' : '';
-        err(`${rankError(3)}${hint}`);
-        return null;
-      }
-      const u = num(cfg, 'units');
-      const params = recurrentParamCount(cls, shape![1]!, u, cfg.useBias !== false, cfg.resetAfter === true);
-      void lname;
-      return { out: cfg.returnSequences ? [shape![0]!, u] : [u], params };
-    };
-
-    let out: Shape | null = null;
-    let params = 0;
-    switch (def.className) {
-      case 'Embedding': {
-        const inputDim = num(config, 'inputDim');
-        const vocab = spec.input.kind === 'tokens' ? spec.input.vocabSize : 0;
-        if (inputDim < vocab) {
-          err(`Layer "${name}" (Embedding): \`inputDim\` must be at least the input vocabulary size (${vocab}), or token ids ≥ ${inputDim} fail at training time. Received: inputDim=${inputDim}.`, 'config.inputDim');
-        }
-        out = [shape[0]!, num(config, 'outputDim')];
-        params = inputDim * num(config, 'outputDim');
-        break;
-      }
-      case 'SimpleRNN':
-      case 'LSTM':
-      case 'GRU': {
-        const r = recurrent(def.className, config, name);
-        if (r) ({ out, params } = r);
-        break;
-      }
-      case 'Bidirectional': {
+    const result: Inferred | null = def.infer({
+      input, config, name, modelInput: spec.input,
+      error: err,
+      rankError: (expected) =>
+        `Input 0 of layer "${name}" is incompatible with the layer: expected ndim=${expected}, found ndim=${input.length + 1}. Full shape received: ${formatShape(input)}.`,
+      sequenceHint: () => (lastCollapsedBy
+        ? ` Set returnSequences: true on "${lastCollapsedBy}" so it passes the whole sequence on.`
+        : lastWasPooling ? ' Remove the pooling/Flatten layer before it: a recurrent layer needs (timesteps, features).' : ''),
+      wrapped: () => {
         const inner = isBidirectional(layer) ? layer.layer : undefined;
         const innerDef = inner && typeof inner === 'object' ? layerDef(inner.className) : undefined;
-        if (!inner || !innerDef || !RECURRENT_CLASSES.includes(innerDef.className)) {
-          err(`Layer "${name}" (Bidirectional) must wrap one of ${RECURRENT_CLASSES.join(', ')}. Received: ${fmt(inner?.className ?? 'nothing')}.`, 'layer');
-          break;
+        if (!inner || !innerDef || innerDef.category !== def.wraps) {
+          const allowed = LAYER_CATALOG.filter((d) => d.category === def.wraps).map((d) => d.className);
+          err(`Layer "${name}" (${def.className}) must wrap one of ${allowed.join(', ')}. Received: ${fmt(inner?.className ?? 'nothing')}.`, 'layer');
+          return null;
         }
         const innerName = typeof inner.config?.name === 'string' ? inner.config.name : nextName(innerDef.namePrefix);
         const innerConfig = checkConfig(innerDef, inner, { ...ctx, path: `${path}.layer`, name: innerName });
-        if (!innerConfig) break;
-        const mode = config.mergeMode as string;
-        if (!MERGE_MODES.includes(mode as never)) break;
-        info.label = `Bidirectional(${innerDef.className})`;
+        if (!innerConfig) return null;
+        info.label = `${def.className}(${innerDef.className})`;
         info.innerName = innerName;
-        const r = recurrent(innerDef.className, innerConfig, innerName);
-        if (!r) break;
-        const u = r.out[r.out.length - 1]!;
-        const merged = mode === 'concat' ? 2 * u : u;
-        out = [...r.out.slice(0, -1), merged];
-        params = 2 * r.params;
-        if (innerConfig.returnSequences !== true) lastCollapsedBy = name;
-        break;
-      }
-      case 'Dense': {
-        const u = num(config, 'units');
-        out = [...shape.slice(0, -1), u];
-        params = shape[shape.length - 1]! * u + (config.useBias !== false ? u : 0);
-        break;
-      }
-      case 'Dropout':
-        out = shape;
-        break;
-      case 'GlobalAveragePooling1D':
-      case 'Flatten':
-        if (shape.length !== 2) {
-          err(`${rankError(3)} ${def.className} turns (timesteps, features) into one vector; its input is already ${shape.length === 1 ? '2-D' : `${shape.length + 1}-D`}.`);
-          break;
-        }
-        out = def.className === 'Flatten' ? [shape[0]! * shape[1]!] : [shape[1]!];
-        break;
-      default:
-        throw new Error(`layer ${def.className} is in the catalog but has no shape rule`);
-    }
-    if (RECURRENT_CLASSES.includes(def.className)) lastCollapsedBy = config.returnSequences ? null : name;
-    if (def.className === 'Bidirectional' && out && out.length === 2) lastCollapsedBy = null;
-    lastWasPooling = def.className === 'GlobalAveragePooling1D' || def.className === 'Flatten';
+        return { def: innerDef, config: innerConfig, name: innerName };
+      },
+    });
+    const out = result?.out ?? null;
+    // Which sequence layer last collapsed the sequence, so a later message can say where to set returnSequences.
+    if (out && SEQUENCE_CATEGORIES.includes(def.category)) lastCollapsedBy = out.length < input.length ? name : null;
+    lastWasPooling = def.category === 'reshape';
     info.outputShape = out;
-    info.params = out ? params : 0;
+    info.params = result ? result.params : 0;
     shape = out;
   });
 
@@ -384,7 +320,7 @@ export function analyzeModel(spec: ModelSpec): ModelAnalysis {
     issues.push({
       layerIndex: last.index, path: `layers.${last.index}`, severity: 'error',
       message: `The model must output one vector per sample, 2-D (None, units), but "${last.name}" outputs ${formatShape(outputShape)}. ` +
-        (lastCollapsedBy === null && layers.some((l) => RECURRENT_CLASSES.includes(l.className) || l.label.startsWith('Bidirectional'))
+        (lastCollapsedBy === null && layers.some((l) => SEQUENCE_CATEGORIES.includes(layerDef(l.className)?.category as LayerCategory))
           ? 'Set returnSequences: false on the last recurrent layer, or add GlobalAveragePooling1D or Flatten before the Dense output.'
           : 'Add GlobalAveragePooling1D or Flatten before the Dense output.'),
     });
@@ -413,7 +349,7 @@ function checkOutputAgainstLoss(spec: ModelSpec, last: LayerInfo, specLayers: La
     return;
   }
   const lastSpec = specLayers[last.index];
-  const activation = lastSpec?.className === 'Dense' ? String(lastSpec.config?.activation ?? 'linear') : null;
+  const activation = lastSpec && layerDef(lastSpec.className)?.activationIsOutput ? String((lastSpec.config as Record<string, ParamValue> | undefined)?.['activation'] ?? 'linear') : null;
   const units = last.outputShape?.[0];
   const push = (message: string) => issues.push({ layerIndex: last.index, path: `layers.${last.index}`, severity: 'error', message });
   if (loss === 'binaryCrossentropy' && (units !== 1 || activation !== 'sigmoid')) {
@@ -424,18 +360,6 @@ function checkOutputAgainstLoss(spec: ModelSpec, last: LayerInfo, specLayers: La
     issues.push({ layerIndex: last.index, path: `layers.${last.index}.config.activation`, severity: 'warning', message: `A regression output is usually linear; "${last.name}" uses activation="${activation}", which bounds the predictions.` });
   }
 }
-
-/** Numeric training settings, each with the range Keras would accept. */
-const TRAINING_RANGES: Record<string, { min: number; max: number; int?: boolean; maxExclusive?: boolean; minExclusive?: boolean }> = {
-  learningRate: { min: 0, max: 10, minExclusive: true },
-  batchSize: { min: 1, max: 65_536, int: true },
-  epochs: { min: 1, max: 100_000, int: true },
-  validationSplit: { min: 0, max: 1, maxExclusive: true },
-  clipnorm: { min: 0, max: 1e6, minExclusive: true },
-  seed: { min: 0, max: 2 ** 31 - 1, int: true },
-};
-const OPTIMIZERS = ['rmsprop', 'adam', 'sgd'];
-const LOSSES = ['binaryCrossentropy', 'sparseCategoricalCrossentropy', 'meanSquaredError', 'meanAbsoluteError'];
 
 function checkTraining(spec: ModelSpec, issues: SpecIssue[]): void {
   const t = spec.training as Record<string, unknown> | undefined;
@@ -453,14 +377,14 @@ function checkTraining(spec: ModelSpec, issues: SpecIssue[]): void {
       bad(key, `\`${key}\` must be ${r.int ? 'an integer' : 'a number'} in ${r.minExclusive ? '(' : '['}${r.min}, ${r.max}${r.maxExclusive ? ')' : ']'}. Received: ${key}=${fmt(v)}.`);
     }
   }
-  if (t.optimizer !== undefined && !OPTIMIZERS.includes(t.optimizer as string)) bad('optimizer', `\`optimizer\` must be one of ${OPTIMIZERS.map((o) => `"${o}"`).join(', ')}. Received: optimizer=${fmt(t.optimizer)}.`);
-  if (t.loss !== undefined && !LOSSES.includes(t.loss as string)) bad('loss', `\`loss\` must be one of ${LOSSES.map((o) => `"${o}"`).join(', ')}. Received: loss=${fmt(t.loss)}.`);
+  if (t.optimizer !== undefined && !(OPTIMIZERS as readonly string[]).includes(t.optimizer as string)) bad('optimizer', `\`optimizer\` must be one of ${OPTIMIZERS.map((o) => `"${o}"`).join(', ')}. Received: optimizer=${fmt(t.optimizer)}.`);
+  if (t.loss !== undefined && !(LOSSES as readonly string[]).includes(t.loss as string)) bad('loss', `\`loss\` must be one of ${LOSSES.map((o) => `"${o}"`).join(', ')}. Received: loss=${fmt(t.loss)}.`);
   const es = t.earlyStopping as Record<string, unknown> | null | undefined;
   if (es) {
     if (typeof es.patience !== 'number' || !Number.isInteger(es.patience) || es.patience < 0) {
       bad('earlyStopping.patience', `\`earlyStopping.patience\` must be a non-negative integer. Received: patience=${fmt(es.patience)}.`);
     }
-    if (es.monitor !== undefined && !['loss', 'val_loss', 'accuracy', 'val_accuracy', 'mae', 'val_mae'].includes(es.monitor as string)) {
+    if (es.monitor !== undefined && !MONITORS.includes(es.monitor as string)) {
       bad('earlyStopping.monitor', `\`earlyStopping.monitor\` must name a logged metric such as "val_loss". Received: monitor=${fmt(es.monitor)}.`);
     }
   }

@@ -7,6 +7,7 @@
  */
 import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { layerDef } from '../../shared/layer-catalog.js';
 import type { ModelSpec } from '../../shared/model-spec.js';
 import { isBidirectional } from '../../shared/model-spec.js';
 import { analyzeModel } from '../../shared/shape-inference.js';
@@ -129,7 +130,7 @@ export async function exportRun(runDir: string, format: ExportFormat, outDir: st
  */
 export function sparseEmbeddingNote(spec: ModelSpec): string {
   const optimizer = spec.training?.optimizer ?? 'rmsprop';
-  if (optimizer === 'sgd' || !spec.layers.some((l) => l.className === 'Embedding')) return '';
+  if (optimizer === 'sgd' || !spec.layers.some((l) => layerDef(l.className)?.category === 'embedding')) return '';
   return ` — note: training this model further in Keras on TensorFlow updates the Embedding's ${optimizer} statistics from per-token`
     + ' gradient slices (Σ g² per occurrence), where RNN Studio, TF.js and Keras on JAX use the summed gradient; the other weights train alike.';
 }
@@ -139,13 +140,16 @@ export function sparseEmbeddingNote(spec: ModelSpec): string {
  * out, which now means Keras 3's default (true), while its model was trained as reset_after=False: the saved
  * topology (TF.js writes `reset_after` for every GRU) says which variant the weights are.
  */
+/** The GRU: the catalog kind with a `resetAfter` setting. */
+const hasResetAfter = (className: unknown): boolean => typeof className === 'string' && (layerDef(className)?.params.some((p) => p.name === 'resetAfter') ?? false);
+
 export function withSavedGruVariants(spec: ModelSpec, topology: unknown): ModelSpec {
   const saved = new Map<string, boolean>();
   type Node = { class_name?: unknown; config?: { name?: unknown; reset_after?: unknown; layer?: Node; layers?: Node[] } };
   const visit = (node: Node | undefined) => {
     if (!node?.config) return;
     // (A Bidirectional layer's saved inner layer may carry TF.js's "forward_" prefix.)
-    if (node.class_name === 'GRU' && typeof node.config.name === 'string' && typeof node.config.reset_after === 'boolean') saved.set(node.config.name.replace(/^forward_/, ''), node.config.reset_after);
+    if (hasResetAfter(node.class_name) && typeof node.config.name === 'string' && typeof node.config.reset_after === 'boolean') saved.set(node.config.name.replace(/^forward_/, ''), node.config.reset_after);
     visit(node.config.layer);
     node.config.layers?.forEach(visit);
   };
@@ -153,7 +157,7 @@ export function withSavedGruVariants(spec: ModelSpec, topology: unknown): ModelS
   if (saved.size === 0) return spec;
   const analysis = analyzeModel(spec);
   const fix = <L extends { className: string; config?: Record<string, unknown> }>(layer: L, name: string | undefined): L =>
-    (layer.className === 'GRU' && name !== undefined && saved.has(name) ? { ...layer, config: { ...layer.config, resetAfter: saved.get(name)! } } : layer);
+    (hasResetAfter(layer.className) && name !== undefined && saved.has(name) ? { ...layer, config: { ...layer.config, resetAfter: saved.get(name)! } } : layer);
   return {
     ...spec,
     layers: spec.layers.map((layer, i) => {

@@ -12,9 +12,11 @@ import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { specialFileKind, specialFileMessage } from '../data/regular-file.js';
 import { basename, extname, join } from 'node:path';
 import { LAYER_CATALOG, layerDef } from '../../shared/layer-catalog.js';
+import type { LayerDef } from '../../shared/layer-catalog.js';
 import type { LayerSpec, LossName, MetricName, ModelSpec, OptimizerName, ParamValue, PlainLayerSpec, TrainingSpec } from '../../shared/model-spec.js';
 import { SPEC_FORMAT, isBidirectional } from '../../shared/model-spec.js';
 import { analyzeModel } from '../../shared/shape-inference.js';
+import { LOSS_DEFS, LOSSES, OPTIMIZER_DEFS, OPTIMIZERS } from '../../shared/training-catalog.js';
 import type { SpecIssue } from '../../shared/shape-inference.js';
 import { readH5Vars, readKerasArchive } from './keras-file.js';
 import { ACTIVATION_FROM_KERAS, INITIALIZER_FROM_KERAS, tfjsModelTopology, weightGroups } from './keras-format.js';
@@ -57,10 +59,19 @@ interface Converted {
 }
 
 const SUPPORTED = LAYER_CATALOG.map((d) => d.className).join(', ');
+/** "or" between the last two names: "SimpleRNN, LSTM or GRU". */
+const orList = (names: readonly string[]): string => (names.length < 2 ? names.join('') : `${names.slice(0, -1).join(', ')} or ${names[names.length - 1]}`);
+/** What each wrapper may wrap, e.g. "Bidirectional around SimpleRNN, LSTM or GRU". */
+const WRAPPERS = LAYER_CATALOG.filter((d) => d.wraps).map((w) => `${w.className} around ${orList(LAYER_CATALOG.filter((d) => d.category === w.wraps).map((d) => d.className))}`).join('; ');
 const IGNORED_NULLS = ['kernel_regularizer', 'recurrent_regularizer', 'bias_regularizer', 'activity_regularizer', 'embeddings_regularizer', 'kernel_constraint', 'recurrent_constraint', 'bias_constraint', 'embeddings_constraint'];
 
 function layerClass(l: Obj): string {
   return typeof l['class_name'] === 'string' ? l['class_name'] : '?';
+}
+
+/** The class name of the layer a wrapper's config holds ("?" when it holds none). */
+function wrappedClass(l: Obj): string {
+  return isObj(l['config']) && isObj(l['config']['layer']) ? layerClass(l['config']['layer']) : '?';
 }
 
 function layerName(l: Obj, fallback: string): string {
@@ -100,71 +111,30 @@ function num(c: Obj, key: string, where: string, opts: { int?: boolean } = {}): 
   return v;
 }
 
-/** Converts one plain (non-wrapper) layer config; refuses settings our engine cannot reproduce. */
-function convertPlain(cls: string, c: Obj, keras3: boolean, where: string, warnings: string[]): { layer: PlainLayerSpec } {
-  const config: Record<string, ParamValue> = {};
-  const refuse = (what: string) => {
-    throw new ImportError(`${where}: ${what}`);
-  };
+/** Converts one layer's Keras config with its catalog definition; refuses settings our engine cannot reproduce. */
+function convertConfig(def: LayerDef, c: Obj, keras3: boolean, where: string, warnings: string[]): Record<string, ParamValue> {
   const dropped = IGNORED_NULLS.filter((k) => c[k] !== undefined && c[k] !== null);
   if (dropped.length > 0) warnings.push(`${where}: ${dropped.join(', ')} dropped (not in the catalog; they only affect training).`);
-  const setInit = (key: string, ours: string) => {
-    const v = initializer(c[key], warnings, where, key);
-    if (v !== undefined) config[ours] = v;
-  };
-  switch (cls) {
-    case 'Embedding':
-      config['inputDim'] = num(c, 'input_dim', where, { int: true });
-      config['outputDim'] = num(c, 'output_dim', where, { int: true });
-      config['maskZero'] = c['mask_zero'] === true;
-      setInit('embeddings_initializer', 'embeddingsInitializer');
-      break;
-    case 'SimpleRNN':
-    case 'LSTM':
-    case 'GRU': {
-      if (c['return_state'] === true) refuse('expected return_state=False (a Sequential stack passes one output on), received True.');
-      if (c['stateful'] === true) refuse('expected stateful=False, received True: stateful recurrent layers are not offered.');
-      if (c['go_backwards'] === true) refuse('expected go_backwards=False outside Bidirectional, received True.');
-      config['units'] = num(c, 'units', where, { int: true });
-      config['activation'] = activation(c['activation'] ?? 'tanh', keras3, where, 'activation');
-      if (cls !== 'SimpleRNN') config['recurrentActivation'] = activation(c['recurrent_activation'] ?? (keras3 ? 'sigmoid' : 'hard_sigmoid'), keras3, where, 'recurrent_activation');
-      config['returnSequences'] = c['return_sequences'] === true;
-      config['dropout'] = typeof c['dropout'] === 'number' ? c['dropout'] : 0;
-      config['recurrentDropout'] = typeof c['recurrent_dropout'] === 'number' ? c['recurrent_dropout'] : 0;
-      config['useBias'] = c['use_bias'] !== false;
-      setInit('kernel_initializer', 'kernelInitializer');
-      setInit('recurrent_initializer', 'recurrentInitializer');
-      setInit('bias_initializer', 'biasInitializer');
-      if (cls === 'LSTM') config['unitForgetBias'] = c['unit_forget_bias'] !== false;
-      // Keras 3 (and TF 2 Keras) default reset_after to True; Keras 2.0 and TF.js to False. Both come in with weights.
-      if (cls === 'GRU') config['resetAfter'] = c['reset_after'] === true || (c['reset_after'] === undefined && keras3);
-      break;
-    }
-    case 'Dense':
-      config['units'] = num(c, 'units', where, { int: true });
-      config['activation'] = activation(c['activation'] ?? 'linear', keras3, where, 'activation');
-      config['useBias'] = c['use_bias'] !== false;
-      setInit('kernel_initializer', 'kernelInitializer');
-      setInit('bias_initializer', 'biasInitializer');
-      break;
-    case 'Dropout':
-      config['rate'] = num(c, 'rate', where);
-      if (c['noise_shape'] !== undefined && c['noise_shape'] !== null) warnings.push(`${where}: noise_shape dropped (dropout only acts while training).`);
-      break;
-    case 'GlobalAveragePooling1D':
-      if (c['data_format'] === 'channels_first') refuse('expected data_format="channels_last", received "channels_first".');
-      if (c['keepdims'] === true) refuse('expected keepdims=False, received True.');
-      break;
-    case 'Flatten':
-      if (c['data_format'] === 'channels_first') refuse('expected data_format="channels_last", received "channels_first".');
-      break;
-    default:
-      throw new Error(`no conversion for ${cls}`);
-  }
-  return { layer: { className: cls, config } };
+  return def.fromKeras({
+    keras3, config: c,
+    number: (key, opts) => num(c, key, where, opts),
+    activation: (key, fallback) => activation(c[key] ?? fallback, keras3, where, key),
+    initializer: (key) => initializer(c[key], warnings, where, key),
+    refuse: (what) => {
+      throw new ImportError(`${where}: ${what}`);
+    },
+    warn: (what) => {
+      warnings.push(`${where}: ${what}`);
+    },
+  });
 }
 
-const RECURRENT = new Set(['SimpleRNN', 'LSTM', 'GRU']);
+/** Converts one plain (non-wrapper) layer config. */
+function convertPlain(cls: string, c: Obj, keras3: boolean, where: string, warnings: string[]): { layer: PlainLayerSpec } {
+  const def = layerDef(cls);
+  if (!def) throw new Error(`no conversion for ${cls}`);
+  return { layer: { className: def.className, config: convertConfig(def, c, keras3, where, warnings) } };
+}
 
 /** The chain of layers of a Sequential or a linear Functional model, each with the shape info it carries. */
 function layerList(model: Obj, label: string): { layers: Obj[]; modelClass: string } {
@@ -228,13 +198,10 @@ function shapeOf(v: unknown): (number | null)[] | null {
   return Array.isArray(v) && v.every((d) => d === null || typeof d === 'number') ? (v as (number | null)[]) : null;
 }
 
-const LOSS_FROM_KERAS: Record<string, LossName> = {
-  binary_crossentropy: 'binaryCrossentropy', BinaryCrossentropy: 'binaryCrossentropy',
-  sparse_categorical_crossentropy: 'sparseCategoricalCrossentropy', SparseCategoricalCrossentropy: 'sparseCategoricalCrossentropy',
-  mean_squared_error: 'meanSquaredError', mse: 'meanSquaredError', MeanSquaredError: 'meanSquaredError',
-  mean_absolute_error: 'meanAbsoluteError', mae: 'meanAbsoluteError', MeanAbsoluteError: 'meanAbsoluteError',
-};
-const OPTIMIZER_FROM_KERAS: Record<string, OptimizerName> = { RMSprop: 'rmsprop', Adam: 'adam', SGD: 'sgd', rmsprop: 'rmsprop', adam: 'adam', sgd: 'sgd' };
+/** Keras loss names (and class names, and short aliases) → ours. */
+const LOSS_FROM_KERAS = new Map<string, LossName>(LOSSES.flatMap((ours) => [LOSS_DEFS[ours].keras, ...LOSS_DEFS[ours].kerasAliases].map((k) => [k, ours] as const)));
+/** Keras optimizer class names, and the lower-case strings Keras also accepts, → ours. */
+const OPTIMIZER_FROM_KERAS = new Map<string, OptimizerName>(OPTIMIZERS.flatMap((ours) => [[OPTIMIZER_DEFS[ours].kerasClass, ours], [ours, ours]] as const));
 
 function trainingFrom(compile: unknown, warnings: string[]): TrainingSpec | undefined {
   if (!isObj(compile)) return undefined;
@@ -242,14 +209,14 @@ function trainingFrom(compile: unknown, warnings: string[]): TrainingSpec | unde
   const lossRaw = compile['loss'];
   const lossName = typeof lossRaw === 'string' ? lossRaw : isObj(lossRaw) && typeof lossRaw['class_name'] === 'string' ? lossRaw['class_name'] : null;
   if (lossName) {
-    const loss = LOSS_FROM_KERAS[lossName];
+    const loss = LOSS_FROM_KERAS.get(lossName);
     if (loss) t.loss = loss;
     else warnings.push(`compile: loss ${JSON.stringify(lossName)} is not offered; choose one in Training.`);
   }
   const opt = compile['optimizer'];
   const optName = typeof opt === 'string' ? opt : isObj(opt) && typeof opt['class_name'] === 'string' ? opt['class_name'] : null;
   if (optName) {
-    const o = OPTIMIZER_FROM_KERAS[optName];
+    const o = OPTIMIZER_FROM_KERAS.get(optName);
     if (o) t.optimizer = o;
     else warnings.push(`compile: optimizer ${JSON.stringify(optName)} is not offered; rmsprop is used.`);
     const oc = isObj(opt) && isObj(opt['config']) ? opt['config'] : {};
@@ -287,20 +254,18 @@ export function specFromKerasConfig(root: unknown, label: string, name: string):
   if (inputShape === null && isObj(model['build_config'])) inputShape = shapeOf(model['build_config']['input_shape']);
   // Every layer outside the catalog, by name: the import is refused rather than dropping any.
   const unknown = body.filter(({ l }) => {
-    const cls = layerClass(l);
-    if (cls === 'Bidirectional') {
-      const inner = isObj(l['config']) && isObj(l['config']['layer']) ? layerClass(l['config']['layer']) : '?';
-      return !RECURRENT.has(inner);
-    }
-    return !layerDef(cls) || cls === 'Bidirectional';
+    const def = layerDef(layerClass(l));
+    if (!def) return true;
+    // A wrapper is known only around a layer it may wrap.
+    return def.wraps !== undefined && layerDef(wrappedClass(l))?.category !== def.wraps;
   });
   if (unknown.length > 0) {
     const list = unknown.map(({ l, index }) => {
       const cls = layerClass(l);
-      const inner = cls === 'Bidirectional' && isObj(l['config']) && isObj(l['config']['layer']) ? `(${layerClass(l['config']['layer'])})` : '';
+      const inner = layerDef(cls)?.wraps && isObj(l['config']) && isObj(l['config']['layer']) ? `(${wrappedClass(l)})` : '';
       return `"${layerName(l, `layer_${index}`)}" (${cls}${inner})`;
     });
-    throw new ImportError(`${label}: ${unknown.length === 1 ? 'this layer is' : 'these layers are'} outside RNN Studio's catalog: ${list.join(', ')}. Expected only ${SUPPORTED} (Bidirectional around SimpleRNN, LSTM or GRU). Nothing was imported.`);
+    throw new ImportError(`${label}: ${unknown.length === 1 ? 'this layer is' : 'these layers are'} outside RNN Studio's catalog: ${list.join(', ')}. Expected only ${SUPPORTED} (${WRAPPERS}). Nothing was imported.`);
   }
   if (body.length === 0) throw new ImportError(`${label}: expected at least one layer, received none.`);
   const converted: Converted[] = body.map(({ l, index }, i) => {
@@ -308,17 +273,17 @@ export function specFromKerasConfig(root: unknown, label: string, name: string):
     const c = isObj(l['config']) ? l['config'] : {};
     const sourceName = layerName(l, `layer_${index}`);
     const where = `${label}: layer ${i + 1} ("${sourceName}", ${cls})`;
-    if (cls === 'Bidirectional') {
+    const def = layerDef(cls)!;
+    if (def.wraps) {
       const innerObj = c['layer'] as Obj;
       const innerCfg = isObj(innerObj['config']) ? innerObj['config'] : {};
-      const mergeMode = c['merge_mode'] ?? 'concat';
-      if (!['concat', 'sum', 'mul', 'ave'].includes(String(mergeMode))) throw new ImportError(`${where}: expected merge_mode concat, sum, mul or ave, received ${JSON.stringify(mergeMode)}.`);
+      const config = convertConfig(def, c, keras3, where, warnings);
       const { layer } = convertPlain(layerClass(innerObj), { ...innerCfg, go_backwards: false }, keras3, where, warnings);
       const backward = isObj(c['backward_layer']) && isObj(c['backward_layer']['config']) ? c['backward_layer']['config'] : null;
       if (backward && backward['units'] !== innerCfg['units']) throw new ImportError(`${where}: expected the backward layer to mirror the forward one, received a different backward_layer.`);
       const innerName = layerName(innerObj, 'rnn');
       return {
-        layer: { className: 'Bidirectional', config: { mergeMode: String(mergeMode) as 'concat' }, layer } as LayerSpec,
+        layer: { className: def.className, config, layer } as LayerSpec,
         sourceName, sourceInner: innerName.replace(/^forward_/, ''), className: cls,
       };
     }
@@ -328,7 +293,7 @@ export function specFromKerasConfig(root: unknown, label: string, name: string):
   const first = converted[0]!.layer;
   const shape = inputShape as (number | null)[] | null;
   let input: ModelSpec['input'];
-  if (first.className === 'Embedding') {
+  if (layerDef(first.className)?.category === 'embedding') {
     const length = shape?.[1];
     if (typeof length !== 'number') throw new ImportError(`${label}: expected a fixed sequence length for the Embedding input (e.g. keras.Input(shape=(100,))), received ${shape ? `shape ${JSON.stringify(shape)}` : 'no input shape'}.`);
     input = { kind: 'tokens', vocabSize: Number((first as PlainLayerSpec).config?.['inputDim']), length };

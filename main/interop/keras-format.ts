@@ -9,9 +9,11 @@
  * Keras 3 GRU `reset_after` to True, and neither matches what we trained.
  */
 import { layerDef, withDefaults } from '../../shared/layer-catalog.js';
+import type { Json, JsonObject, WeightVar } from '../../shared/layer-catalog.js';
 import type { LayerSpec, ModelSpec, ParamValue, PlainLayerSpec } from '../../shared/model-spec.js';
 import { isBidirectional, resolveTraining } from '../../shared/model-spec.js';
 import { analyzeModel } from '../../shared/shape-inference.js';
+import { LOSS_DEFS } from '../../shared/training-catalog.js';
 import type { ModelAnalysis } from '../../shared/shape-inference.js';
 
 /** A spec the export cannot write faithfully; the message says which layer and why. */
@@ -19,8 +21,6 @@ export class ExportError extends Error {
   override name = 'ExportError';
 }
 
-type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
-type JsonObject = { [k: string]: Json };
 
 export const KERAS_VERSION_WRITTEN = '3.15.1';
 
@@ -64,12 +64,7 @@ export const INITIALIZER_FROM_KERAS: Record<string, string> = Object.fromEntries
   ['LeCunUniform', 'leCunUniform'], ['LeCunNormal', 'leCunNormal'],
 ]);
 
-export const LOSS_TO_KERAS: Record<string, string> = {
-  binaryCrossentropy: 'binary_crossentropy',
-  sparseCategoricalCrossentropy: 'sparse_categorical_crossentropy',
-  meanSquaredError: 'mean_squared_error',
-  meanAbsoluteError: 'mean_absolute_error',
-};
+export const LOSS_TO_KERAS: Record<string, string> = Object.fromEntries(Object.entries(LOSS_DEFS).map(([ours, d]) => [ours, d.keras]));
 
 /** camelCase → snake_case, as Keras names its arguments (`recurrentDropout` → `recurrent_dropout`). */
 export function snakeCase(s: string): string {
@@ -108,55 +103,26 @@ function kerasInitializer(value: ParamValue, target: 'keras3' | 'tfjs'): JsonObj
 
 const DTYPE_POLICY: JsonObject = { module: 'keras', class_name: 'DTypePolicy', config: { name: 'float32' }, registered_name: null };
 
-/** The snake_case Keras config of one plain layer (without name-independent wrapping). */
-function layerConfig(layer: PlainLayerSpec, name: string, where: string, target: 'keras3' | 'tfjs'): JsonObject {
+/**
+ * The Keras layer object of one spec layer: `{class_name, config}` for TF.js, with `module`, `registered_name` and
+ * `build_config` for Keras 3. The catalog definition writes the config; a wrapper's wrapped layer nests the same way.
+ */
+function kerasLayer(layer: LayerSpec, name: string, innerName: string | undefined, where: string, target: 'keras3' | 'tfjs', inputShape: (number | null)[]): JsonObject {
   const def = layerDef(layer.className);
   if (!def) throw new ExportError(`${where}: layer ${JSON.stringify(layer.className)} is not in the catalog.`);
-  const cfg = withDefaults(def, layer.config);
-  const base: JsonObject = { name, trainable: true, dtype: target === 'keras3' ? DTYPE_POLICY : 'float32' };
-  const init = (k: string) => kerasInitializer(cfg[k] ?? null, target);
-  switch (layer.className) {
-    case 'Embedding':
-      return {
-        ...base, input_dim: Number(cfg['inputDim']), output_dim: Number(cfg['outputDim']), embeddings_initializer: init('embeddingsInitializer'),
-        embeddings_regularizer: null, activity_regularizer: null, embeddings_constraint: null, mask_zero: Boolean(cfg['maskZero']),
-      };
-    case 'SimpleRNN':
-    case 'LSTM':
-    case 'GRU': {
-      const out: JsonObject = {
-        ...base,
-        return_sequences: Boolean(cfg['returnSequences']), return_state: false, go_backwards: false, stateful: false, unroll: false,
-        units: Number(cfg['units']), activation: kerasActivation(cfg['activation'] ?? 'tanh', where, target),
-      };
-      if (layer.className !== 'SimpleRNN') out['recurrent_activation'] = kerasActivation(cfg['recurrentActivation'] ?? 'sigmoid', where, target);
-      Object.assign(out, {
-        use_bias: Boolean(cfg['useBias']), kernel_initializer: init('kernelInitializer'), recurrent_initializer: init('recurrentInitializer'),
-        bias_initializer: init('biasInitializer'), kernel_regularizer: null, recurrent_regularizer: null, bias_regularizer: null,
-        activity_regularizer: null, kernel_constraint: null, recurrent_constraint: null, bias_constraint: null,
-        dropout: Number(cfg['dropout'] ?? 0), recurrent_dropout: Number(cfg['recurrentDropout'] ?? 0),
-      });
-      if (layer.className === 'LSTM') out['unit_forget_bias'] = Boolean(cfg['unitForgetBias']);
-      // Written out either way: Keras 3 defaults to True, Keras 2 and TF.js to False.
-      if (layer.className === 'GRU') out['reset_after'] = cfg['resetAfter'] === true;
-      if (target === 'keras3') out['seed'] = null;
-      return out;
-    }
-    case 'Dense':
-      return {
-        ...base, units: Number(cfg['units']), activation: kerasActivation(cfg['activation'] ?? 'linear', where, target), use_bias: Boolean(cfg['useBias']),
-        kernel_initializer: init('kernelInitializer'), bias_initializer: init('biasInitializer'), kernel_regularizer: null, bias_regularizer: null,
-        activity_regularizer: null, kernel_constraint: null, bias_constraint: null,
-      };
-    case 'Dropout':
-      return { ...base, rate: Number(cfg['rate']), noise_shape: null, seed: null };
-    case 'GlobalAveragePooling1D':
-      return target === 'keras3' ? { ...base, data_format: 'channels_last', keepdims: false } : { ...base, data_format: 'channels_last' };
-    case 'Flatten':
-      return { ...base, data_format: 'channels_last' };
-    default:
-      throw new ExportError(`${where}: layer ${JSON.stringify(layer.className)} has no Keras export.`);
-  }
+  const config = def.toKeras(withDefaults(def, layer.config), {
+    target,
+    base: { name, trainable: true, dtype: target === 'keras3' ? DTYPE_POLICY : 'float32' },
+    activation: (value) => kerasActivation(value, where, target),
+    initializer: (value) => kerasInitializer(value, target),
+    wrapped: () => {
+      if (!isBidirectional(layer)) throw new ExportError(`${where}: layer ${JSON.stringify(layer.className)} wraps no layer.`);
+      return kerasLayer(layer.layer, innerName ?? kerasSnakeClassName(layer.layer.className), undefined, where, target, inputShape);
+    },
+  });
+  return target === 'keras3'
+    ? { module: 'keras.layers', class_name: def.className, config, registered_name: null, build_config: { input_shape: inputShape } }
+    : { class_name: def.className, config };
 }
 
 function checkedAnalysis(spec: ModelSpec): ModelAnalysis {
@@ -177,21 +143,6 @@ function inputOf(spec: ModelSpec): { batchShape: (number | null)[]; dtype: strin
   return spec.input.kind === 'tokens'
     ? { batchShape: [null, spec.input.length], dtype: 'int32' }
     : { batchShape: [null, spec.input.timesteps, spec.input.features], dtype: 'float32' };
-}
-
-function keras3Layer(layer: LayerSpec, analysis: ModelAnalysis, i: number, inputShape: (number | null)[]): JsonObject {
-  const info = analysis.layers[i]!;
-  const wrap = (className: string, config: JsonObject): JsonObject => ({
-    module: 'keras.layers', class_name: className, config, registered_name: null, build_config: { input_shape: inputShape },
-  });
-  if (isBidirectional(layer)) {
-    const inner = layerConfig(layer.layer, info.innerName ?? kerasSnakeClassName(layer.layer.className), where(analysis, i), 'keras3');
-    return wrap('Bidirectional', {
-      name: info.name, trainable: true, dtype: DTYPE_POLICY, merge_mode: layer.config?.mergeMode ?? 'concat',
-      layer: { module: 'keras.layers', class_name: layer.layer.className, config: inner, registered_name: null, build_config: { input_shape: inputShape } },
-    });
-  }
-  return wrap(layer.className, layerConfig(layer, info.name, where(analysis, i), 'keras3'));
 }
 
 function optimizerConfig(spec: ModelSpec): JsonObject {
@@ -226,7 +177,8 @@ export function kerasModelConfig(spec: ModelSpec): JsonObject {
     config: { batch_shape: batchShape, dtype, sparse: false, name: 'input_layer' }, registered_name: null,
   }];
   spec.layers.forEach((layer, i) => {
-    layers.push(keras3Layer(layer, analysis, i, [null, ...analysis.layers[i]!.inputShape!]));
+    const info = analysis.layers[i]!;
+    layers.push(kerasLayer(layer, info.name, info.innerName, where(analysis, i), 'keras3', [null, ...info.inputShape!]));
   });
   const t = resolveTraining(spec);
   return {
@@ -252,14 +204,8 @@ export function tfjsModelTopology(spec: ModelSpec): JsonObject {
   const { batchShape } = inputOf(spec);
   const layers = spec.layers.map((layer, i): JsonObject => {
     const info = analysis.layers[i]!;
-    const first: JsonObject = i === 0 ? { batch_input_shape: batchShape } : {};
-    if (isBidirectional(layer)) {
-      const inner = layerConfig(layer.layer, info.innerName ?? kerasSnakeClassName(layer.layer.className), where(analysis, i), 'tfjs');
-      return { class_name: 'Bidirectional', config: { name: info.name, trainable: true, merge_mode: layer.config?.mergeMode ?? 'concat', layer: { class_name: layer.layer.className, config: inner }, ...first } };
-    }
-    const config = layerConfig(layer, info.name, where(analysis, i), 'tfjs');
-    if (i === 0 && layer.className === 'Embedding') config['dtype'] = 'float32';
-    return { class_name: layer.className, config: { ...config, ...first } };
+    const { class_name, config } = kerasLayer(layer, info.name, info.innerName, where(analysis, i), 'tfjs', []);
+    return { class_name: class_name!, config: { ...(config as JsonObject), ...(i === 0 ? { batch_input_shape: batchShape } : {}) } };
   });
   return { class_name: 'Sequential', config: { name: kerasModelName(spec), layers }, keras_version: 'tfjs-layers 4.22.0', backend: 'tensor_flow.js' };
 }
@@ -278,37 +224,10 @@ export interface WeightGroup {
   h5Name: string;
 }
 
-function variableNames(layer: PlainLayerSpec): string[] {
+/** A plain layer's variables in Keras order, from its catalog definition (none for layers without weights). */
+function variables(layer: PlainLayerSpec, inputShape: readonly number[]): WeightVar[] {
   const def = layerDef(layer.className)!;
-  const cfg = withDefaults(def, layer.config);
-  switch (layer.className) {
-    case 'Embedding': return ['embeddings'];
-    case 'Dense': return cfg['useBias'] ? ['kernel', 'bias'] : ['kernel'];
-    case 'SimpleRNN':
-    case 'LSTM':
-    case 'GRU': return cfg['useBias'] ? ['kernel', 'recurrent_kernel', 'bias'] : ['kernel', 'recurrent_kernel'];
-    default: return [];
-  }
-}
-
-function variableShapes(layer: PlainLayerSpec, inputShape: readonly number[]): number[][] {
-  const def = layerDef(layer.className)!;
-  const cfg = withDefaults(def, layer.config);
-  const last = inputShape[inputShape.length - 1]!;
-  const units = Number(cfg['units']);
-  const gates = layer.className === 'LSTM' ? 4 : layer.className === 'GRU' ? 3 : 1;
-  switch (layer.className) {
-    case 'Embedding': return [[Number(cfg['inputDim']), Number(cfg['outputDim'])]];
-    case 'Dense': return [[last, units], [units]].slice(0, variableNames(layer).length);
-    case 'SimpleRNN':
-    case 'LSTM':
-    case 'GRU': {
-      // reset_after=True keeps the input and the recurrent bias as two rows.
-      const bias = layer.className === 'GRU' && cfg['resetAfter'] === true ? [2, units * gates] : [units * gates];
-      return [[last, units * gates], [units, units * gates], bias].slice(0, variableNames(layer).length);
-    }
-    default: return [];
-  }
+  return def.weights ? def.weights(withDefaults(def, layer.config), inputShape) : [];
 }
 
 /**
@@ -332,20 +251,22 @@ export function weightGroups(spec: ModelSpec, analysis: ModelAnalysis = checkedA
     if (isBidirectional(layer)) {
       const inner = info.innerName ?? kerasSnakeClassName(layer.layer.className);
       const cellName = `${kerasSnakeClassName(layer.layer.className)}_cell`;
+      const vars = variables(layer.layer, inputShape);
       for (const dir of ['forward', 'backward'] as const) {
         groups.push({
           layerIndex: i, h5Path: `${h5Layer}/${dir}_layer/cell`, h5Name: cellName,
-          tfjsNames: variableNames(layer.layer).map((v) => `${info.name}/${dir}_${inner}/${v}`), shapes: variableShapes(layer.layer, inputShape),
+          tfjsNames: vars.map((v) => `${info.name}/${dir}_${inner}/${v.name}`), shapes: vars.map((v) => v.shape),
         });
       }
       return;
     }
-    const names = variableNames(layer);
-    if (names.length === 0) return;
-    const recurrent = ['SimpleRNN', 'LSTM', 'GRU'].includes(layer.className);
+    const vars = variables(layer, inputShape);
+    if (vars.length === 0) return;
+    // Keras keeps a recurrent layer's variables in its cell.
+    const recurrent = layerDef(layer.className)?.category === 'recurrent';
     groups.push({
       layerIndex: i, h5Path: recurrent ? `${h5Layer}/cell` : h5Layer, h5Name: recurrent ? `${kerasSnakeClassName(layer.className)}_cell` : info.name,
-      tfjsNames: names.map((v) => `${info.name}/${v}`), shapes: variableShapes(layer, inputShape),
+      tfjsNames: vars.map((v) => `${info.name}/${v.name}`), shapes: vars.map((v) => v.shape),
     });
   });
   return groups;

@@ -5,7 +5,7 @@
  * The script is plain Python with numpy and Keras; the tests run it for one epoch on the bundled samples.
  */
 import { layerDef, withDefaults } from '../../shared/layer-catalog.js';
-import type { LayerSpec, ModelSpec, PlainLayerSpec } from '../../shared/model-spec.js';
+import type { LayerSpec, ModelSpec } from '../../shared/model-spec.js';
 import { isBidirectional, resolveTraining } from '../../shared/model-spec.js';
 import { analyzeModel } from '../../shared/shape-inference.js';
 import { ACTIVATION_TO_KERAS_SCRIPT, ExportError, LOSS_TO_KERAS, kerasMetrics, kerasModelName } from './keras-format.js';
@@ -33,55 +33,32 @@ function pyInt(v: unknown, what: string): string {
   return String(v);
 }
 
-function layerCode(layer: PlainLayerSpec, name: string): string {
+/** `layers.<Class>(…, name=…)`: the arguments come from the layer's catalog definition. */
+function layerCode(layer: LayerSpec, name: string, innerName: string | undefined): string {
   const def = layerDef(layer.className);
   if (!def) throw new ExportError(`layer ${JSON.stringify(layer.className)} is not in the catalog.`);
-  const c = withDefaults(def, layer.config);
-  const act = (k: string, fallback: string) => {
-    const a = String(c[k] ?? fallback);
-    const keras = ACTIVATION_TO_KERAS_SCRIPT[a];
-    if (!keras) throw new ExportError(`layer "${name}": activation ${JSON.stringify(a)} has no Keras 3 equivalent that computes the same.`);
-    return py(keras);
-  };
-  const init = (k: string) => py(String(c[k]).replace(/([A-Z])/g, '_$1').toLowerCase().replace('le_cun', 'lecun'));
-  switch (layer.className) {
-    case 'Embedding':
-      return `layers.Embedding(input_dim=${py(c['inputDim'])}, output_dim=${py(c['outputDim'])}, mask_zero=${py(c['maskZero'])}, embeddings_initializer=${init('embeddingsInitializer')}, name=${py(name)})`;
-    case 'SimpleRNN':
-    case 'LSTM':
-    case 'GRU': {
-      const args = [`units=${py(c['units'])}`, `activation=${act('activation', 'tanh')}`];
-      if (layer.className !== 'SimpleRNN') args.push(`recurrent_activation=${act('recurrentActivation', 'sigmoid')}`);
-      args.push(`return_sequences=${py(c['returnSequences'])}`, `dropout=${py(c['dropout'])}`, `recurrent_dropout=${py(c['recurrentDropout'])}`, `use_bias=${py(c['useBias'])}`,
-        `kernel_initializer=${init('kernelInitializer')}`, `recurrent_initializer=${init('recurrentInitializer')}`, `bias_initializer=${init('biasInitializer')}`);
-      if (layer.className === 'LSTM') args.push(`unit_forget_bias=${py(c['unitForgetBias'])}`);
-      // Written out either way: the variant RNN Studio trained (Keras 3 defaults to True).
-      if (layer.className === 'GRU') args.push(`reset_after=${py(c['resetAfter'] === true)}`);
-      return `layers.${layer.className}(${args.join(', ')}, name=${py(name)})`;
-    }
-    case 'Dense':
-      return `layers.Dense(units=${py(c['units'])}, activation=${act('activation', 'linear')}, use_bias=${py(c['useBias'])}, kernel_initializer=${init('kernelInitializer')}, bias_initializer=${init('biasInitializer')}, name=${py(name)})`;
-    case 'Dropout':
-      return `layers.Dropout(rate=${py(c['rate'])}, name=${py(name)})`;
-    case 'GlobalAveragePooling1D':
-      return `layers.GlobalAveragePooling1D(name=${py(name)})`;
-    case 'Flatten':
-      return `layers.Flatten(name=${py(name)})`;
-    default:
-      throw new ExportError(`layer ${JSON.stringify(layer.className)} has no Keras code.`);
-  }
+  const args = def.python(withDefaults(def, layer.config), {
+    py,
+    activation: (value) => {
+      const a = String(value ?? 'linear');
+      const keras = ACTIVATION_TO_KERAS_SCRIPT[a];
+      if (!keras) throw new ExportError(`layer "${name}": activation ${JSON.stringify(a)} has no Keras 3 equivalent that computes the same.`);
+      return py(keras);
+    },
+    initializer: (value) => py(String(value).replace(/([A-Z])/g, '_$1').toLowerCase().replace('le_cun', 'lecun')),
+    wrapped: () => {
+      if (!isBidirectional(layer)) throw new ExportError(`layer "${name}" wraps no layer.`);
+      return layerCode(layer.layer, innerName ?? 'rnn', undefined);
+    },
+  });
+  return `layers.${def.className}(${[...args, `name=${py(name)}`].join(', ')})`;
 }
 
 function modelCode(spec: ModelSpec, names: string[], innerNames: (string | undefined)[]): string {
   const input = spec.input.kind === 'tokens'
     ? `keras.Input(shape=(${pyInt(spec.input.length, 'input.length')},), dtype="int32", name="input_layer")`
     : `keras.Input(shape=(${pyInt(spec.input.timesteps, 'input.timesteps')}, ${pyInt(spec.input.features, 'input.features')}), name="input_layer")`;
-  const lines = spec.layers.map((layer: LayerSpec, i) => {
-    if (isBidirectional(layer)) {
-      return `        layers.Bidirectional(${layerCode(layer.layer, innerNames[i] ?? 'rnn')}, merge_mode=${py(layer.config?.mergeMode ?? 'concat')}, name=${py(names[i])}),`;
-    }
-    return `        ${layerCode(layer, names[i]!)},`;
-  });
+  const lines = spec.layers.map((layer: LayerSpec, i) => `        ${layerCode(layer, names[i]!, innerNames[i])},`);
   return `    return keras.Sequential([\n        ${input},\n${lines.join('\n')}\n    ], name=${py(kerasModelName(spec))})`;
 }
 

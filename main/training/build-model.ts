@@ -8,10 +8,11 @@ import { analyzeModel } from '../../shared/shape-inference.js';
 import type { ModelAnalysis } from '../../shared/shape-inference.js';
 import { layerDef, withDefaults } from '../../shared/layer-catalog.js';
 import { isBidirectional } from '../../shared/model-spec.js';
-import type { ModelSpec, ParamValue, PlainLayerSpec } from '../../shared/model-spec.js';
+import type { LayerSpec, ModelSpec, ParamValue, PlainLayerSpec } from '../../shared/model-spec.js';
 import type { RecurrencePath } from '../../shared/worker-protocol.js';
 import { installFusedRecurrence } from './fused/fused-rnn.js';
-import { kerasGRU } from './keras-gru.js';
+import { layerFactory } from './layer-factories.js';
+import type { LayerArgs } from './layer-factories.js';
 import { withTfWarningsTranslated } from './tf-warnings.js';
 
 /** Thrown when a spec has errors; `issues` carries every message with the layer it belongs to. */
@@ -22,23 +23,23 @@ export class SpecError extends Error {
   }
 }
 
-type Args = Record<string, unknown>;
-
-function layerArgs(layer: PlainLayerSpec, name: string): Args {
+function layerArgs(layer: PlainLayerSpec, name: string): LayerArgs {
   const def = layerDef(layer.className);
   if (!def) throw new Error(`unknown layer ${layer.className}`);
   const cfg: Record<string, ParamValue> = withDefaults(def, layer.config);
   return { ...cfg, name };
 }
 
-function makeRecurrent(className: string, args: Args): tf.layers.RNN {
-  switch (className) {
-    case 'SimpleRNN': return tf.layers.simpleRNN(args as never);
-    case 'LSTM': return tf.layers.lstm(args as never);
-    // Keras's GRU, both reset variants (TF.js's implements only resetAfter=false, tfjs#4621).
-    case 'GRU': return kerasGRU(args as never);
-    default: throw new Error(`not a recurrent layer: ${className}`);
-  }
+/** The TF.js layer for one spec layer (a wrapper builds its wrapped layer under `innerName`). */
+function makeLayer(layer: LayerSpec, args: LayerArgs, innerName: string | undefined): tf.layers.Layer {
+  const factory = layerFactory(layer.className);
+  if (!factory) throw new Error(`layer ${layer.className} is in the catalog but has no TF.js factory`);
+  return factory(args, {
+    wrapped: () => {
+      if (!isBidirectional(layer) || innerName === undefined) throw new Error(`layer ${layer.className} wraps no layer`);
+      return makeLayer(layer.layer, layerArgs(layer.layer, innerName), undefined);
+    },
+  });
 }
 
 /**
@@ -55,25 +56,7 @@ export function buildModel(spec: ModelSpec): { model: tf.Sequential; analysis: M
   withTfWarningsTranslated(() => spec.layers.forEach((layer, i) => {
     const name = analysis.layers[i]!.name;
     const first = i === 0 ? { batchInputShape: [null, ...analysis.inputShape!] } : {};
-    let tfLayer: tf.layers.Layer;
-    if (isBidirectional(layer)) {
-      const innerName = analysis.layers[i]!.innerName!;
-      const inner = makeRecurrent(layer.layer.className, layerArgs(layer.layer, innerName));
-      tfLayer = tf.layers.bidirectional({ layer: inner, mergeMode: layer.config?.mergeMode ?? 'concat', name, ...first } as never);
-    } else {
-      const args = { ...layerArgs(layer, name), ...first };
-      switch (layer.className) {
-        case 'Embedding': tfLayer = tf.layers.embedding(args as never); break;
-        case 'SimpleRNN':
-        case 'LSTM':
-        case 'GRU': tfLayer = makeRecurrent(layer.className, args); break;
-        case 'Dense': tfLayer = tf.layers.dense(args as never); break;
-        case 'Dropout': tfLayer = tf.layers.dropout(args as never); break;
-        case 'GlobalAveragePooling1D': tfLayer = tf.layers.globalAveragePooling1d(args as never); break;
-        case 'Flatten': tfLayer = tf.layers.flatten(args as never); break;
-        default: throw new Error(`layer ${layer.className} is in the catalog but the builder has no case for it`);
-      }
-    }
+    const tfLayer = makeLayer(layer, { ...layerArgs(layer, name), ...first }, analysis.layers[i]!.innerName);
     model.add(tfLayer);
   }));
   return { model, analysis, recurrence: installFusedRecurrence(model) };

@@ -16,9 +16,10 @@ import * as tf from '@tensorflow/tfjs';
 import { heapOf, rnnKernels } from './fused/kernels-wasm.js';
 import type { KernelHeap, RnnKernels } from './fused/kernels-wasm.js';
 import { kernelMemoryLimit } from './fused/fused-rnn.js';
+import type { OptimizerName } from '../../shared/training-catalog.js';
 import { valuesOf } from './tensor-values.js';
 
-export type HostOptimizerName = 'rmsprop' | 'adam' | 'sgd';
+export type HostOptimizerName = OptimizerName;
 
 const f = Math.fround;
 const F = 4;

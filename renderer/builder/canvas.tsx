@@ -3,6 +3,7 @@ import { SortableContext, useSortable, verticalListSortingStrategy } from '@dnd-
 import { CSS } from '@dnd-kit/utilities';
 import type { KeyboardEvent as ReactKeyboardEvent } from 'react';
 import { RECURRENT_CLASSES } from '../../shared/layer-catalog.js';
+import { isBidirectional } from '../../shared/model-spec.js';
 import type { LayerSpec } from '../../shared/model-spec.js';
 import { formatShape } from '../../shared/shape-inference.js';
 import type { LayerInfo, SpecIssue } from '../../shared/shape-inference.js';
@@ -88,7 +89,7 @@ function LayerNode({ layer, index, count, info, issues, selected, actions }: Lay
   const { setNodeRef, attributes, listeners, transform, transition, isDragging } = useSortable({ id });
   const errors = issues.filter((i) => i.severity === 'error');
   const warnings = issues.filter((i) => i.severity === 'warning');
-  const isWrapper = layer.className === 'Bidirectional';
+  const isWrapper = isBidirectional(layer);
   const canWrap = !isWrapper && RECURRENT_CLASSES.includes(layer.className);
   const name = info?.name ?? layer.className;
   const label = info?.label ?? layer.className;

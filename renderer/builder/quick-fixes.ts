@@ -3,6 +3,7 @@
  * user from finding the field the message names.
  */
 import type { LayerInfo, ModelAnalysis, SpecIssue } from '../../shared/shape-inference.js';
+import { categoryOf, layerDef, MERGE_MODES, POOLING_CLASS } from '../../shared/layer-catalog.js';
 import { isBidirectional } from '../../shared/model-spec.js';
 import type { LayerSpec, ModelSpec } from '../../shared/model-spec.js';
 import { createLayer, insertLayer, setLayerParam } from './spec-edits.js';
@@ -14,7 +15,10 @@ export interface QuickFix {
   apply: (spec: ModelSpec) => ModelSpec;
 }
 
-const RECURRENT = ['SimpleRNN', 'LSTM', 'GRU'];
+/** Layers whose output is a sequence-consumer's: recurrent ones and their wrappers. */
+const isSequenceLayer = (className: string): boolean => ['recurrent', 'wrapper'].includes(categoryOf(className));
+/** The output layer kind (Dense): the one whose activation the loss checks. */
+const isOutputKind = (className: string | undefined): boolean => className !== undefined && layerDef(className)?.activationIsOutput === true;
 
 /**
  * Every one-click fix for an issue: for a model that still outputs a sequence at the end, both Keras remedies —
@@ -23,14 +27,14 @@ const RECURRENT = ['SimpleRNN', 'LSTM', 'GRU'];
 export function quickFixesFor(issue: SpecIssue, spec: ModelSpec, analysis: ModelAnalysis): QuickFix[] {
   if (/^The model must output one vector per sample/.test(issue.message)) {
     const fixes: QuickFix[] = [];
-    const lastRecurrent = [...analysis.layers].reverse().find((l) => RECURRENT.includes(l.className) || l.label.startsWith('Bidirectional('));
+    const lastRecurrent = [...analysis.layers].reverse().find((l) => isSequenceLayer(l.className));
     if (lastRecurrent) {
       const layer = spec.layers[lastRecurrent.index];
       const inner = layer !== undefined && isBidirectional(layer);
       const seq = inner ? layer.layer.config?.returnSequences : layer?.config?.returnSequences;
       const between = analysis.layers.slice(lastRecurrent.index + 1);
       // Only when nothing after it needs the sequence (no further recurrent layer, no pooling already there).
-      if (seq === true && between.every((l) => l.className === 'Dense' || l.className === 'Dropout')) {
+      if (seq === true && between.every((l) => categoryOf(l.className) === 'core')) {
         const name = lastRecurrent.innerName ?? lastRecurrent.name;
         fixes.push({ label: `Set returnSequences: false on "${name}"`, apply: (s) => setLayerParam(s, lastRecurrent.index, 'returnSequences', false, inner) });
       }
@@ -39,11 +43,11 @@ export function quickFixesFor(issue: SpecIssue, spec: ModelSpec, analysis: Model
     // needs a sequence (recurrent, Bidirectional, pooling): a Dense above a Bidirectional dropped under it is not the
     // output, and pooling there would starve the recurrent layer below of its timesteps.
     const lastSequenceUser = Math.max(-1, ...analysis.layers
-      .filter((l) => RECURRENT.includes(l.className) || l.className === 'Bidirectional' || l.className === 'GlobalAveragePooling1D' || l.className === 'Flatten')
+      .filter((l) => isSequenceLayer(l.className) || categoryOf(l.className) === 'reshape')
       .map((l) => l.index));
-    const firstDense = analysis.layers.find((l) => l.index > lastSequenceUser && l.className === 'Dense' && l.inputShape?.length === 2);
+    const firstDense = analysis.layers.find((l) => l.index > lastSequenceUser && isOutputKind(l.className) && l.inputShape?.length === 2);
     if (firstDense) {
-      fixes.push({ label: `Add GlobalAveragePooling1D before "${firstDense.name}"`, apply: (s) => insertLayer(s, firstDense.index, createLayer('GlobalAveragePooling1D', s)) });
+      fixes.push({ label: `Add ${POOLING_CLASS} before "${firstDense.name}"`, apply: (s) => insertLayer(s, firstDense.index, createLayer(POOLING_CLASS, s)) });
     }
     return fixes;
   }
@@ -65,7 +69,7 @@ export function mergeModeNote(layer: LayerSpec | undefined, info: LayerInfo | un
       : mode === 'mul' ? `forward × backward element-wise → ${units} features`
         : `mean of forward and backward → ${units} features`;
   const seq = layer.layer.config?.returnSequences === true ? ' at every timestep' : '';
-  return `${mode}: ${what}${seq}; other modes: ${['concat', 'sum', 'mul', 'ave'].filter((m) => m !== mode).map((m) => `${m} → ${m === 'concat' ? 2 * units : units}`).join(', ')}.`;
+  return `${mode}: ${what}${seq}; other modes: ${MERGE_MODES.filter((m) => m !== mode).map((m) => `${m} → ${m === 'concat' ? 2 * units : units}`).join(', ')}.`;
 }
 
 export function quickFixFor(issue: SpecIssue, spec: ModelSpec, analysis: ModelAnalysis): QuickFix | null {
@@ -74,7 +78,7 @@ export function quickFixFor(issue: SpecIssue, spec: ModelSpec, analysis: ModelAn
     const name = seq[1]!;
     const target = analysis.layers.find((l) => l.name === name || l.innerName === name);
     if (!target) return null;
-    const inner = target.className === 'Bidirectional';
+    const inner = categoryOf(target.className) === 'wrapper';
     return { label: `Set returnSequences on "${name}"`, apply: (s) => setLayerParam(s, target.index, 'returnSequences', true, inner) };
   }
   const inputDim = /^layers\.(\d+)\.config\.inputDim$/.exec(issue.path);
@@ -87,7 +91,7 @@ export function quickFixFor(issue: SpecIssue, spec: ModelSpec, analysis: ModelAn
   if (/^(binaryCrossentropy|sparseCategoricalCrossentropy) expects the last layer/.test(issue.message) && spec.data?.kind === 'timeseries') {
     return { label: 'Use meanAbsoluteError (forecasting)', apply: (s) => setLoss(s, 'meanAbsoluteError') };
   }
-  if (/^binaryCrossentropy expects the last layer/.test(issue.message) && issue.layerIndex !== null && spec.layers[issue.layerIndex]?.className === 'Dense') {
+  if (/^binaryCrossentropy expects the last layer/.test(issue.message) && issue.layerIndex !== null && isOutputKind(spec.layers[issue.layerIndex]?.className)) {
     const index = issue.layerIndex;
     return { label: 'Make it Dense(1, sigmoid)', apply: (s) => setLayerParam(setLayerParam(s, index, 'units', 1), index, 'activation', 'sigmoid') };
   }

@@ -2,12 +2,9 @@
  * Pure edits of a ModelSpec, as the builder performs them. Every function returns a new spec and leaves its input
  * untouched, so the project store can keep an undo history by reference and React sees every change.
  */
-import { layerDef, RECURRENT_CLASSES } from '../../shared/layer-catalog.js';
+import { categoryOf, DEFAULT_WRAPPED_CLASS, layerDef, RECURRENT_CLASSES, WRAPPER_CLASS } from '../../shared/layer-catalog.js';
 import { isBidirectional } from '../../shared/model-spec.js';
 import type { BidirectionalLayerSpec, LayerSpec, ModelSpec, ParamValue, PlainLayerSpec } from '../../shared/model-spec.js';
-
-/** What Bidirectional wraps when dropped from the palette: LSTM is what Chollet reaches for first. */
-const DEFAULT_WRAPPED_CLASS = 'LSTM';
 
 let idCounter = 0;
 /** A layer id unique within this page: the canvas and dnd-kit need stable keys that survive reordering. */
@@ -36,12 +33,12 @@ export function ensureLayerIds(spec: ModelSpec, makeId: () => string = newLayerI
 
 /** A new layer of a catalog class, with the settings that make it fit where it goes. */
 export function createLayer(className: string, spec: ModelSpec, id: string = newLayerId()): LayerSpec {
-  if (className === 'Bidirectional') {
-    return { className: 'Bidirectional', id, config: { mergeMode: 'concat' }, layer: { className: DEFAULT_WRAPPED_CLASS, config: {} } };
+  if (categoryOf(className) === 'wrapper') {
+    return { className: WRAPPER_CLASS, id, config: { mergeMode: 'concat' }, layer: { className: DEFAULT_WRAPPED_CLASS, config: {} } };
   }
   const config: Record<string, ParamValue> = {};
   // An Embedding smaller than the vocabulary fails at training time; start it at the vocabulary size.
-  if (className === 'Embedding' && spec.input.kind === 'tokens') config.inputDim = spec.input.vocabSize;
+  if (categoryOf(className) === 'embedding' && spec.input.kind === 'tokens') config.inputDim = spec.input.vocabSize;
   return { className, id, config };
 }
 
@@ -81,7 +78,7 @@ export function wrapBidirectional(spec: ModelSpec, index: number): ModelSpec {
   const layer = spec.layers[index];
   if (!layer || !canWrap(layer)) return spec;
   const inner: PlainLayerSpec = { className: layer.className, ...(layer.config ? { config: { ...layer.config } } : {}) };
-  const wrapped: BidirectionalLayerSpec = { className: 'Bidirectional', ...(layer.id ? { id: layer.id } : {}), config: { mergeMode: 'concat' }, layer: inner };
+  const wrapped: BidirectionalLayerSpec = { className: WRAPPER_CLASS, ...(layer.id ? { id: layer.id } : {}), config: { mergeMode: 'concat' }, layer: inner };
   return replaceLayer(spec, index, wrapped);
 }
 
