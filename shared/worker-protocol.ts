@@ -133,7 +133,24 @@ export type WorkerRequest =
   /** Look inside the recurrent layers of a saved run: on `text` (text runs) or the last validation window (time series). */
   | { type: 'inside'; runDir: string; text?: string; spec?: ModelSpec; dataPath?: string };
 
-export type WorkerEvent =
+/** A worker's failure, as data: the last event of a run, or the answer of a task that failed. */
+export interface WorkerError {
+  type: 'error';
+  /** Where it went wrong: the spec (show on the nodes), the data (show in the import dialog), the engine. */
+  stage: 'spec' | 'data' | 'engine';
+  message: string;
+  issues?: SpecIssue[];
+  /** For data errors: the file, 1-based row and column named in the message. */
+  file?: string;
+  row?: number;
+  column?: string;
+}
+
+/**
+ * What a training run reports, from `start` to its last event (`done` or `error`). Every host folds these into the
+ * same state with shared/run-reducer.ts and keeps only its own side effects (printing, saving, broadcasting).
+ */
+export type RunEvent =
   | { type: 'backend'; backend: BackendInfo }
   | { type: 'data'; summary: DataSummary }
   | {
@@ -141,6 +158,8 @@ export type WorkerEvent =
     /** How the fused kernels run, e.g. "WebAssembly relaxed SIMD (fused multiply-add), 2 threads"; null when unused. */
     kernels: string | null;
   }
+  /** Problems that do not stop the run (e.g. a model that needs more than half of the machine's memory), on their layers. */
+  | { type: 'warnings'; issues: SpecIssue[] }
   | { type: 'batches'; records: BatchRecord[] }
   /** Sampled ‖∂L/∂h_t‖ per fused recurrent layer (gradient flow through time). */
   | { type: 'gradient-flow'; samples: HiddenGradientSample[] }
@@ -150,17 +169,18 @@ export type WorkerEvent =
   | { type: 'state'; state: 'running' | 'paused' }
   | { type: 'saved'; dir: string; files: string[] }
   | { type: 'done'; result: TrainResult }
+  | WorkerError;
+
+/** The one answer of a one-shot task (predict, diagnose, inside, estimate); a task that fails answers with a WorkerError. */
+export type TaskResult =
   | { type: 'prediction'; result: TextPrediction | SeriesPrediction | ClassifierDiagnostics }
   | { type: 'inside'; result: InsideResult }
-  | { type: 'estimate'; estimate: RunEstimate }
-  | {
-    type: 'error';
-    /** Where it went wrong: the spec (show on the nodes), the data (show in the import dialog), the engine. */
-    stage: 'spec' | 'data' | 'engine';
-    message: string;
-    issues?: SpecIssue[];
-    /** For data errors: the file, 1-based row and column named in the message. */
-    file?: string;
-    row?: number;
-    column?: string;
-  };
+  | { type: 'estimate'; estimate: RunEstimate };
+
+/** Everything a worker sends its host. */
+export type WorkerEvent = RunEvent | TaskResult;
+
+/** True for a one-shot task's answer, which is no part of a run's state. */
+export function isTaskResult(e: WorkerEvent): e is TaskResult {
+  return e.type === 'prediction' || e.type === 'inside' || e.type === 'estimate';
+}

@@ -14,12 +14,12 @@ import { analyzeModel, formatSummary } from '../../shared/shape-inference.js';
 import type { ModelAnalysis, SpecIssue } from '../../shared/shape-inference.js';
 import type { ModelSpec } from '../../shared/model-spec.js';
 import { resolveTraining } from '../../shared/model-spec.js';
-import type { BackendPreference, DataSummary, RunOptions, WorkerEvent } from '../../shared/worker-protocol.js';
+import type { BackendPreference, RunOptions, WorkerEvent } from '../../shared/worker-protocol.js';
+import { initialRunEventState, reduceRunEvent } from '../../shared/run-reducer.js';
+import type { RunKeep } from '../../shared/run-reducer.js';
 import { formatRecurrence } from '../../shared/worker-protocol.js';
 import { diagnoseGradientFlow } from '../../shared/gradient-flow.js';
-import type { HiddenGradientSample } from '../../shared/gradient-flow.js';
 import { BACKEND_PREFERENCES } from '../../shared/worker-protocol.js';
-import type { EpochRecord, TrainResult } from '../../shared/training-records.js';
 import { bestOf } from '../../shared/training-records.js';
 import { startTraining } from '../training-host.js';
 import { formatDuration, formatLogs, progressBar, describeData } from './format.js';
@@ -120,6 +120,9 @@ export function readSpec(path: string): ModelSpec {
   }
 }
 
+/** The CLI keeps every gradient-flow sample (for its verdict at the end) and no histograms (they are in the run folder). */
+const CLI_KEEP: RunKeep = { gradientFlow: Infinity, histograms: 0 };
+
 function timestamp(): string {
   return new Date().toISOString().replace(/[:T]/g, '-').replace(/\..*/, '');
 }
@@ -194,19 +197,16 @@ async function train(spec: ModelSpec, specName: string, analysis: ModelAnalysis,
     summaryLines.push(s);
   };
   const options: RunOptions = { epochs: args.epochs, dataPath: args.data, backend: args.backend, outDir };
-  let dataSummary: DataSummary | null = null;
-  const epochs: EpochRecord[] = [];
-  const flow: HiddenGradientSample[] = [];
-  let result: TrainResult | null = null;
-  let errorEvent: Extract<WorkerEvent, { type: 'error' }> | null = null;
+  // The run's state comes from the shared reducer; what follows each event here is the CLI's own: the lines it prints.
+  let run = initialRunEventState({ epochsPlanned: training.epochs });
 
   const onEvent = (e: WorkerEvent) => {
+    run = reduceRunEvent(run, e, CLI_KEEP);
     switch (e.type) {
       case 'backend':
         say(`Backend: ${e.backend.name} (tfjs ${e.backend.tfjsVersion}) — ${e.backend.detail}`);
         break;
       case 'data':
-        dataSummary = e.summary;
         for (const l of describeData(e.summary)) say(l);
         break;
       case 'model':
@@ -217,14 +217,19 @@ async function train(spec: ModelSpec, specName: string, analysis: ModelAnalysis,
         }
         say(`Training: ${training.optimizer} lr=${training.learningRate}, batch ${training.batchSize}, ${training.epochs} epochs, loss ${training.loss}${training.clipnorm ? `, clipnorm ${training.clipnorm}` : ''}, seed ${training.seed}`);
         break;
+      case 'warnings':
+        for (const i of e.issues) {
+          io.err(formatIssue(i));
+          summaryLines.push(formatIssue(i));
+        }
+        break;
       case 'batches':
-        {
+        if (e.records.length > 0) {
           const r = e.records[e.records.length - 1]!;
           io.status(`Epoch ${r.epoch + 1}/${training.epochs} ${progressBar((r.batch + 1) / r.batches, 24)} ${r.batch + 1}/${r.batches}  ${formatLogs(r.logs)}  ETA ${formatDuration(r.etaSeconds)}`);
         }
         break;
       case 'epoch':
-        epochs.push(e.record);
         io.status('');
         say(`Epoch ${e.record.epoch + 1}/${e.record.epochs}  ${formatLogs(e.record.logs)}  ${e.record.seconds.toFixed(1)}s  ETA ${formatDuration(e.record.etaSeconds)}`);
         break;
@@ -234,24 +239,9 @@ async function train(spec: ModelSpec, specName: string, analysis: ModelAnalysis,
       case 'saved':
         say(`Saved the model to ${join(e.dir, 'model')}/ (TF.js layers format) and preprocessing.json.`);
         break;
-      case 'done':
-        result = e.result;
+      default:
+        // done, error, gradient flow, histograms: read from the run's state once the worker has finished.
         break;
-      case 'error':
-        errorEvent = e;
-        break;
-      case 'gradient-flow':
-        flow.push(...e.samples);
-        break;
-      case 'histograms':
-      case 'estimate':
-      case 'prediction':
-      case 'inside':
-        break;
-      default: {
-        const never: never = e;
-        throw new Error(`unknown event ${JSON.stringify(never)}`);
-      }
     }
   };
 
@@ -271,7 +261,9 @@ async function train(spec: ModelSpec, specName: string, analysis: ModelAnalysis,
   await handle.finished;
   process.off('SIGINT', onSigint);
 
-  const err = errorEvent as Extract<WorkerEvent, { type: 'error' }> | null;
+  const { result: r, dataSummary: ds, epochs } = run;
+  // An error event ends the run without a result (a result that failed is reported as a result).
+  const err = r ? null : run.error;
   if (err) {
     const lines = err.issues ? err.issues.filter((i) => i.severity === 'error').map(formatIssue) : [`Error (${err.stage}): ${err.message}`];
     for (const l of lines) io.err(l);
@@ -279,12 +271,10 @@ async function train(spec: ModelSpec, specName: string, analysis: ModelAnalysis,
     writeFileSync(join(outDir, 'summary.txt'), summaryLines.join('\n') + '\n');
     return 1;
   }
-  const r = result as TrainResult | null;
   if (r) {
     say(`Result: ${r.status} after ${r.epochsRun} epoch(s) in ${formatDuration(r.seconds)}${r.reason ? ` — ${r.reason}` : '.'}`);
     if (r.restoredBestWeights && r.bestEpoch !== null) say(`Restored the weights of epoch ${r.bestEpoch + 1} (best ${training.earlyStopping?.monitor}).`);
     say(`Final: ${formatLogs(r.finalLogs)}`);
-    const ds = dataSummary as DataSummary | null;
     if (ds?.kind === 'timeseries') {
       const best = bestOf(epochs, 'val_loss')?.value ?? NaN;
       if (training.loss === 'meanAbsoluteError' && Number.isFinite(best)) {
@@ -293,7 +283,7 @@ async function train(spec: ModelSpec, specName: string, analysis: ModelAnalysis,
     }
     if (r.testLogs) say(`Test: ${formatLogs(r.testLogs)}`);
     // The gradient flow through time (gradient-flow.jsonl in the run folder), one verdict per recurrent layer.
-    for (const d of diagnoseGradientFlow(flow, { layers: analysis.layers, spec, learningRate: training.learningRate, clipnorm: training.clipnorm, epochs })) {
+    for (const d of diagnoseGradientFlow(run.gradientFlow, { layers: analysis.layers, spec, learningRate: training.learningRate, clipnorm: training.clipnorm, epochs })) {
       say(`Gradient flow, ${d.layer}: ${d.message}`);
     }
   }

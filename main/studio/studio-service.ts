@@ -19,6 +19,8 @@ import { thinHistograms } from '../../shared/histograms.js';
 import type { HistogramRecord } from '../../shared/histograms.js';
 import type { BatchRecord, EpochRecord, TrainResult } from '../../shared/training-records.js';
 import type { BackendInfo, DataSummary, RecurrencePath, WorkerEvent } from '../../shared/worker-protocol.js';
+import { initialRunEventState, reduceRunEvent } from '../../shared/run-reducer.js';
+import type { RunEventState, RunKeep } from '../../shared/run-reducer.js';
 import type { LayerInfo } from '../../shared/shape-inference.js';
 import { DataError } from '../data/data-error.js';
 import { startTraining, runEstimate, runPrediction, runInside } from '../training-host.js';
@@ -107,6 +109,8 @@ const MAX_BATCH_POINTS = 2000;
 const MAX_FLOW_SAMPLES = 400;
 /** Epochs of weight/gradient histograms getRun returns (histograms.jsonl is thinned evenly beyond it). */
 const MAX_HISTOGRAM_EPOCHS = 200;
+/** The service keeps no gradient-flow samples or histograms in memory: getRun reads them from the run folder. */
+const KEEP_NONE: RunKeep = { gradientFlow: 0, histograms: 0 };
 
 export class StudioService {
   private readonly listeners = new Set<(e: StudioEvent) => void>();
@@ -275,7 +279,10 @@ export class StudioService {
       dataPath, outDir: join(this.runsDir, id), ...(gradientFlowEvery !== undefined ? { gradientFlowEvery } : {}),
       ...(initialWeightsDir ? { initialWeightsDir } : {}), ...(start.evaluateOnly ? { evaluateOnly: true } : {}),
     };
-    const handle = startTraining(spec, this.opts.userDataDir, options, (e) => this.onRunEvent(meta, e));
+    let run = initialRunEventState({ status: 'running', layers: analysis.layers, epochsPlanned: meta.epochs });
+    const handle = startTraining(spec, this.opts.userDataDir, options, (e) => {
+      run = this.onRunEvent(meta, run, e);
+    });
     this.active.set(id, { handle, meta });
     void handle.finished.then(() => this.active.delete(id));
     this.emit({ type: 'runs-changed' });
@@ -352,59 +359,39 @@ export class StudioService {
     };
   }
 
-  private onRunEvent(meta: RunMeta, e: WorkerEvent): void {
+  /**
+   * One event of a run: folded into the run's state by the shared reducer, what run.json keeps copied to its meta
+   * (saved when it changed), then sent to every client. Returns the run's new state.
+   */
+  private onRunEvent(meta: RunMeta, before: RunEventState, e: WorkerEvent): RunEventState {
     // A run that could not be saved has ended for its clients; what its worker still sends is dropped.
-    if (this.unsaved.has(meta.id)) return;
-    let persist = false;
-    switch (e.type) {
-      case 'backend':
-        meta.backend = e.backend;
-        this.lastBackend = e.backend;
-        if (meta.provenance) Object.assign(meta.provenance, { backend: e.backend.name, tfjsVersion: e.backend.tfjsVersion, nativeVersion: e.backend.nativeVersion ?? null });
-        persist = true;
-        break;
-      case 'data': meta.dataSummary = e.summary; persist = true; break;
-      case 'model':
-        meta.layers = e.layers;
-        meta.recurrence = e.recurrence;
-        meta.kernels = e.kernels;
-        if (meta.provenance) Object.assign(meta.provenance, { kernels: e.kernels, recurrence: e.recurrence });
-        persist = true;
-        break;
-      case 'batches': break;
-      case 'gradient-flow': break;
-      case 'histograms': break;
-      case 'estimate': break;
-      case 'epoch':
-        // After a crash the records are reloaded from metrics.jsonl; a late message must not add an epoch twice.
-        if (!meta.epochRecords.some((r) => r.epoch === e.record.epoch)) meta.epochRecords.push(e.record);
-        persist = true;
-        break;
-      case 'state': meta.status = e.state; persist = true; break;
-      case 'saved': break;
-      case 'done': meta.result = e.result; meta.status = e.result.status; meta.error = e.result.status === 'failed' ? e.result.reason : null; persist = true; break;
-      case 'error':
-        meta.status = 'failed';
-        meta.error = e.message;
-        // A crashing worker's last epoch messages can arrive after its error (or never); metrics.jsonl has them all.
-        meta.epochRecords = this.epochsOnDisk(meta.id, meta.epochRecords);
-        persist = true;
-        break;
-      case 'prediction': break;
-      case 'inside': break;
-      default: {
-        const never: never = e;
-        throw new Error(`unknown worker event ${JSON.stringify(never)}`);
-      }
+    if (this.unsaved.has(meta.id)) return before;
+    let run = reduceRunEvent(before, e, KEEP_NONE);
+    // A crashing worker's last epoch messages can arrive after its error (or never); metrics.jsonl has them all.
+    if (e.type === 'error') run = { ...run, epochs: this.epochsOnDisk(meta.id, run.epochs) };
+    if (e.type === 'backend') {
+      this.lastBackend = e.backend;
+      if (meta.provenance) Object.assign(meta.provenance, { backend: e.backend.name, tfjsVersion: e.backend.tfjsVersion, nativeVersion: e.backend.nativeVersion ?? null });
+    }
+    if (e.type === 'model' && meta.provenance) Object.assign(meta.provenance, { kernels: e.kernels, recurrence: e.recurrence });
+    // run.json changes with the status, backend, data, model, epochs, result and error — not with every batch.
+    const persist = run.status !== before.status || run.backend !== before.backend || run.dataSummary !== before.dataSummary || run.layers !== before.layers
+      || run.recurrence !== before.recurrence || run.kernels !== before.kernels || run.epochs !== before.epochs || run.result !== before.result || run.error !== before.error;
+    if (persist) {
+      Object.assign(meta, {
+        status: run.status === 'starting' ? 'running' : run.status, backend: run.backend, dataSummary: run.dataSummary, layers: run.layers,
+        recurrence: run.recurrence, kernels: run.kernels, epochRecords: run.epochs, result: run.result, error: run.error?.message ?? null,
+      });
     }
     if ((e.type === 'done' || e.type === 'error') && meta.replayOf) meta.replay = this.compareWithOriginal(meta);
-    if (persist && !this.persistRun(meta, e)) return;
+    if (persist && !this.persistRun(meta, e)) return run;
     // The run is over once its last event is out: a client acting on it at once (Predict, Export) must not be told
     // it is still training — the worker's own exit comes a moment later.
     if (e.type === 'done' || e.type === 'error') this.active.delete(meta.id);
     this.emit({ type: 'run', runId: meta.id, event: e });
     // Not on every epoch: each runs-changed makes every client re-list all runs; live progress comes as run events.
     if (e.type === 'done' || e.type === 'error' || e.type === 'state') this.emit({ type: 'runs-changed' });
+    return run;
   }
 
   private sampleSpecs(): SampleInfo[] {

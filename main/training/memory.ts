@@ -17,8 +17,13 @@ import type { RnnKernels } from './fused/kernels-wasm.js';
 import { kernelThreadCount } from './fused/kernel-threads.js';
 import { stageUpdate } from './host-optimizer.js';
 
-/** This machine's memory, or the container's limit where one is set lower (cgroups). */
-export function machineMemoryBytes(): number {
+/**
+ * This machine's memory, or the container's limit where one is set lower (cgroups). RNN_STUDIO_MACHINE_MEMORY_MB
+ * replaces the figure (tests: a small model then meets the "more than half of this machine" warning).
+ */
+export function machineMemoryBytes(env: NodeJS.ProcessEnv = process.env): number {
+  const forced = Number(env.RNN_STUDIO_MACHINE_MEMORY_MB);
+  if (env.RNN_STUDIO_MACHINE_MEMORY_MB && Number.isFinite(forced) && forced > 0) return Math.round(forced * 2 ** 20);
   const total = os.totalmem();
   const constrained = typeof process.constrainedMemory === 'function' ? process.constrainedMemory() : undefined;
   return constrained !== undefined && constrained > 0 ? Math.min(total, constrained) : total;

@@ -45,7 +45,8 @@ export async function executeRun(spec: ModelSpec, specDir: string, options: RunO
       emit({ type: 'error', stage: 'spec', message: refusals.map((i) => i.message).join('\n'), issues: [...analysis.issues, ...memory.issues] });
       return;
     }
-    for (const w of memory.issues) console.warn(`Warning: ${w.message}`);
+    // The rest (a model that needs more than half of the machine's memory) is shown by every host, on its layer.
+    if (memory.issues.length > 0) emit({ type: 'warnings', issues: memory.issues });
     stage = 'data';
     const data = prepareData(spec, resolveDataPath(spec, specDir, options.dataPath), training);
     emit({ type: 'data', summary: data.summary });

@@ -3,16 +3,19 @@
  * `applyRunEvent` is pure and returns a new object per message, so one grouped `batches` message is one React
  * update, and per-batch points are thinned so that a long run keeps drawing fast.
  */
-import type { RunDetail, RunState } from '../../shared/api.js';
+import type { RunDetail } from '../../shared/api.js';
 import { resolveTraining } from '../../shared/model-spec.js';
 import type { ModelSpec } from '../../shared/model-spec.js';
-import type { LayerInfo, SpecIssue } from '../../shared/shape-inference.js';
-import type { BatchRecord, EpochRecord, TrainResult } from '../../shared/training-records.js';
-import type { BackendInfo, DataSummary, RecurrencePath, WorkerEvent } from '../../shared/worker-protocol.js';
-import type { HiddenGradientSample } from '../../shared/gradient-flow.js';
-import type { HistogramRecord } from '../../shared/histograms.js';
+import type { BatchRecord } from '../../shared/training-records.js';
+import type { WorkerEvent } from '../../shared/worker-protocol.js';
+import { isTaskResult } from '../../shared/worker-protocol.js';
+import { initialRunEventState, isFinished, reduceRunEvent } from '../../shared/run-reducer.js';
+import type { RunEventState, RunKeep, RunProgress } from '../../shared/run-reducer.js';
 import { appendThinned, emptySeries } from '../lib/thinned-series.js';
 import type { ThinnedSeries } from '../lib/thinned-series.js';
+
+export type { RunError, RunProgress } from '../../shared/run-reducer.js';
+export { isFinished };
 
 /**
  * Per-batch points kept for live charts; more are thinned uniformly (see thinned-series). 300 is about one point per
@@ -23,6 +26,7 @@ export const LIVE_BATCH_POINTS = 300;
 export const LIVE_FLOW_SAMPLES = 300;
 /** Epochs of weight/gradient histograms kept live. */
 export const LIVE_HISTOGRAM_EPOCHS = 200;
+const LIVE_KEEP: RunKeep = { gradientFlow: LIVE_FLOW_SAMPLES, histograms: LIVE_HISTOGRAM_EPOCHS };
 
 export interface BatchPoint {
   /** Position in epochs: 0.5 is halfway through the first epoch, 1 its end. */
@@ -33,140 +37,34 @@ export interface BatchPoint {
   gradNorms: Record<string, number>;
 }
 
-export interface RunError {
-  stage: 'spec' | 'data' | 'engine' | null;
-  message: string;
-  issues?: SpecIssue[];
-  file?: string;
-  row?: number;
-  column?: string;
-}
-
-export interface RunProgress {
-  /** 0-based epoch and batch of the last step reported. */
-  epoch: number;
-  batch: number;
-  batches: number;
-  etaSeconds: number;
-  /** True once the epoch's record (with validation) has arrived. */
-  epochDone: boolean;
-}
-
-export interface RunLive {
+/** The shared run state (shared/run-reducer.ts) and what only the UI keeps: the spec, thinned batch points, timing. */
+export interface RunLive extends RunEventState {
   runId: string;
   /** The spec as run, when known (runs started here, or read with getRun). */
   spec: ModelSpec | null;
-  status: RunState | 'starting';
-  backend: BackendInfo | null;
   /** From run history, where only the backend's name was kept. */
   backendName: string | null;
-  dataSummary: DataSummary | null;
-  layers: LayerInfo[];
-  /** Which recurrent layers run on the fused kernels (from the run's model event). */
-  recurrence: RecurrencePath[];
-  /** How the fused kernels ran (implementation, threads), when they did. */
-  kernels: string | null;
-  totalParams: number | null;
-  epochs: EpochRecord[];
-  epochsPlanned: number | null;
   batches: ThinnedSeries<BatchPoint>;
-  /** Sampled gradient flow through time (the latest LIVE_FLOW_SAMPLES). */
-  gradientFlow: HiddenGradientSample[];
-  /** Weight and gradient histograms, one record per epoch (the latest LIVE_HISTOGRAM_EPOCHS). */
-  histograms: HistogramRecord[];
-  progress: RunProgress | null;
-  result: TrainResult | null;
-  error: RunError | null;
-  savedDir: string | null;
   /** Date.now() when the last event was applied (latency measurement). */
   lastUpdate: number;
 }
 
 export function newRunLive(runId: string, spec: ModelSpec | null = null, now = Date.now()): RunLive {
   const epochsPlanned = spec ? resolveTraining(spec).epochs : null;
-  return {
-    runId, spec, status: 'starting', backend: null, backendName: null, dataSummary: null, layers: [], recurrence: [], kernels: null, totalParams: null,
-    epochs: [], epochsPlanned, batches: emptySeries(), gradientFlow: [], histograms: [], progress: null, result: null, error: null, savedDir: null, lastUpdate: now,
-  };
+  return { ...initialRunEventState({ epochsPlanned }), runId, spec, backendName: null, batches: emptySeries(), lastUpdate: now };
 }
 
 export function batchPoint(r: BatchRecord): BatchPoint {
   return { x: r.epoch + (r.batch + 1) / Math.max(1, r.batches), epoch: r.epoch, batch: r.batch, logs: r.logs, gradNorms: r.gradNorms };
 }
 
-/** True once the run can no longer change. */
-export function isFinished(run: Pick<RunLive, 'status'>): boolean {
-  return run.status === 'completed' || run.status === 'stopped' || run.status === 'early-stopped' || run.status === 'failed';
-}
-
+/** The shared reduction, plus the UI's own part: the backend's name, the thinned per-batch points and the time. */
 export function applyRunEvent(run: RunLive, event: WorkerEvent, now: number, cap = LIVE_BATCH_POINTS): RunLive {
-  const next: RunLive = { ...run, lastUpdate: now };
-  switch (event.type) {
-    case 'backend':
-      next.backend = event.backend;
-      next.backendName = event.backend.name;
-      if (next.status === 'starting') next.status = 'running';
-      return next;
-    case 'data':
-      next.dataSummary = event.summary;
-      return next;
-    case 'model':
-      next.layers = event.layers;
-      next.recurrence = event.recurrence;
-      next.kernels = event.kernels;
-      next.totalParams = event.totalParams;
-      return next;
-    case 'batches': {
-      if (event.records.length === 0) return next;
-      next.batches = appendThinned(run.batches, event.records.map(batchPoint), cap);
-      const last = event.records[event.records.length - 1]!;
-      next.progress = { epoch: last.epoch, batch: last.batch, batches: last.batches, etaSeconds: last.etaSeconds, epochDone: false };
-      if (next.status === 'starting') next.status = 'running';
-      return next;
-    }
-    case 'epoch': {
-      const r = event.record;
-      next.epochs = [...run.epochs.filter((e) => e.epoch !== r.epoch), r].sort((a, b) => a.epoch - b.epoch);
-      next.epochsPlanned = r.epochs;
-      const batches = run.progress?.batches ?? 0;
-      next.progress = { epoch: r.epoch, batch: Math.max(0, batches - 1), batches, etaSeconds: r.etaSeconds, epochDone: true };
-      return next;
-    }
-    case 'gradient-flow':
-      next.gradientFlow = [...run.gradientFlow, ...event.samples].slice(-LIVE_FLOW_SAMPLES);
-      return next;
-    case 'histograms':
-      next.histograms = [...run.histograms.filter((h) => h.epoch !== event.record.epoch), event.record].slice(-LIVE_HISTOGRAM_EPOCHS);
-      return next;
-    case 'state':
-      if (!isFinished(run)) next.status = event.state;
-      return next;
-    case 'saved':
-      next.savedDir = event.dir;
-      return next;
-    case 'done':
-      next.result = event.result;
-      next.status = event.result.status;
-      if (event.result.status === 'failed') next.error = { stage: 'engine', message: event.result.reason ?? 'The run failed.' };
-      if (next.progress) next.progress = { ...next.progress, etaSeconds: 0 };
-      return next;
-    case 'error':
-      next.status = 'failed';
-      next.error = {
-        stage: event.stage, message: event.message,
-        ...(event.issues ? { issues: event.issues } : {}), ...(event.file !== undefined ? { file: event.file } : {}),
-        ...(event.row !== undefined ? { row: event.row } : {}), ...(event.column !== undefined ? { column: event.column } : {}),
-      };
-      return next;
-    case 'prediction':
-    case 'inside':
-    case 'estimate':
-      return run;
-    default: {
-      const never: never = event;
-      throw new Error(`unknown run event ${JSON.stringify(never)}`);
-    }
-  }
+  if (isTaskResult(event)) return run;
+  const next: RunLive = { ...reduceRunEvent(run, event, LIVE_KEEP), lastUpdate: now };
+  if (event.type === 'backend') next.backendName = event.backend.name;
+  if (event.type === 'batches' && event.records.length > 0) next.batches = appendThinned(run.batches, event.records.map(batchPoint), cap);
+  return next;
 }
 
 /** A run as stored (getRun), in the same shape as a live one so the same charts draw both. */
@@ -221,6 +119,7 @@ export function mergeDetail(live: RunLive | undefined, detail: RunDetail, now = 
     result: live.result ?? stored.result,
     error: live.error ?? stored.error,
     savedDir: live.savedDir,
+    warnings: live.warnings,
     lastUpdate: Math.max(live.lastUpdate, now),
   };
 }

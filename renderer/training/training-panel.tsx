@@ -1,6 +1,7 @@
 import { memo, useEffect } from 'react';
 import { resolveTraining } from '../../shared/model-spec.js';
-import type { LossName, MetricName, OptimizerName, TrainingSpec } from '../../shared/model-spec.js';
+import { LOSSES, OPTIMIZERS } from '../../shared/training-catalog.js';
+import type { MetricName, TrainingSpec } from '../../shared/model-spec.js';
 import { useApi, useRun, useRunStore } from '../api/studio-client.js';
 import { Field, NumberInput, Select } from '../components/fields.js';
 import { useProject } from '../state/project-context.js';
@@ -12,6 +13,7 @@ import { HistogramsView } from './histograms-view.js';
 import { EstimatePanel } from './insight-lines.js';
 import { blockerTabLabel, RunControls, useTrainBlockerItems } from './run-controls.js';
 import { BackendInfoLine, DataSummaryLine, RunErrorBox, RunProgress, RunResultLine } from './run-status.js';
+import { RunWarnings } from './run-warnings.js';
 import { setEarlyStopping, setLoss, setTraining } from './training-edits.js';
 
 export function TrainingPanel() {
@@ -75,6 +77,7 @@ function TrainingRun() {
         <RunProgress run={run} />
         <RunControls placement="panel" />
       </div>
+      <RunWarnings warnings={run?.warnings ?? []} />
       <EstimatePanel spec={spec} disabled={blockers.length > 0 || active} run={run} />
       <div className="run-meta">
         <BackendInfoLine run={run} />
@@ -96,8 +99,6 @@ function TrainingRun() {
   );
 }
 
-const OPTIMIZERS: readonly OptimizerName[] = ['rmsprop', 'adam', 'sgd'];
-const LOSSES: readonly LossName[] = ['binaryCrossentropy', 'sparseCategoricalCrossentropy', 'meanSquaredError', 'meanAbsoluteError'];
 const MONITORS = ['val_loss', 'loss', 'val_accuracy', 'accuracy', 'val_mae', 'mae'] as const;
 
 // Memoised: its form does not change with every batch of the run the panel shows.
