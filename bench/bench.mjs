@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// @ts-check
 // `npm run bench`: the same models, data shapes and batch size in Keras (TensorFlow CPU from PyPI, in .venv/) and
 // in our engine on every backend available, interleaved case by case, each run in its own process.
 //
@@ -22,15 +23,40 @@ import os from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+/**
+ * @typedef {'quick' | 'default' | 'full'} ProfileName
+ * @typedef {{ profile: ProfileName; keras: boolean; cases?: string[]; backends?: string[]; epochs?: number; rounds?: number;
+ *   kerasThreads?: number[]; opByOp?: boolean; out?: string; render?: string }} Options
+ * @typedef {{ id: string; title: string; loss: string; cpu?: boolean; sizes: Record<ProfileName, { samples: number; length: number }> }} BenchCase
+ * @typedef {{ batchSize: number; learningRate: number; profiles: Record<ProfileName, { epochs: number; kerasThreads: number[] }>;
+ *   cases: BenchCase[] }} CasesFile
+ * @typedef {{ code: number | null; stdout: string; stderr: string }} ChildResult
+ * A `BENCH_RESULT` line of either side (run-bench.ts, keras_bench.py), or `error` when the run failed; then the
+ * fields the driver adds, and the ratios the report adds to our rows.
+ * @typedef {{ error?: string; secondsPerEpoch: number; cpuSecondsPerEpoch: number; epochSeconds: number[]; warmupSeconds: number[];
+ *   maxRssMB: number; numTensorsDriftPerEpoch: number | null; params: number; samples: number; length: number; stepsPerEpoch: number;
+ *   backendDetail: string; kernels?: string | null; kernelThreads?: number | null; fused?: boolean;
+ *   versions: { tfjs?: string; tfjsNode?: string | null; tensorflow?: string; keras?: string; numpy?: string; python?: string } }} Measured
+ * @typedef {Measured & { case: string; side: 'keras' | 'ours'; label: string; loadBefore: number; round: number; threadSetting?: number;
+ *   backend?: string; opByOp?: boolean; roundSeconds?: number[]; ratios?: Record<string, number | null>;
+ *   roundRatios?: Record<string, number[] | null>; cpuRatios?: Record<string, number | null> }} Row
+ * @typedef {ReturnType<typeof machine> & { loadAverageAtEnd?: number[] }} MachineInfo
+ * @typedef {{ profileName: ProfileName; epochs: number; rounds?: number; kerasThreads: number[]; hasNative: boolean; caseIds: string[];
+ *   machine: MachineInfo; results: Row[] }} BenchRun
+ */
+
 const here = dirname(fileURLToPath(import.meta.url));
 const root = dirname(here);
 const venv = join(root, '.venv');
 const python = join(venv, 'bin', 'python');
+/** @type {CasesFile} */
 const casesFile = JSON.parse(readFileSync(join(here, 'cases.json'), 'utf8'));
 const t0 = performance.now();
 
 // ---------- arguments ----------
+/** @param {string[]} argv */
 function parseArgs(argv) {
+  /** @type {Options} */
   const o = { profile: 'default', keras: true };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -55,6 +81,10 @@ function parseArgs(argv) {
   }
   return o;
 }
+/**
+ * @param {string} [error]
+ * @returns {never}
+ */
 function usage(error) {
   const text = 'usage: npm run bench -- [--quick | --full] [--cases a,b] [--backends wasm,cpu,tensorflow] [--epochs N] [--rounds R] [--keras-threads 0,1] [--no-keras] [--op-by-op] [--out NAME] | --render results/X.json';
   if (error) {
@@ -71,7 +101,7 @@ if (!Number.isInteger(epochs) || epochs < 1) usage('--epochs must be a whole num
 const rounds = opts.rounds ?? 1;
 if (!Number.isInteger(rounds) || rounds < 1) usage('--rounds must be a whole number ≥ 1');
 const kerasThreads = opts.kerasThreads ?? profile.kerasThreads;
-if (kerasThreads.some((t) => !Number.isInteger(t) || t < 0)) usage('--keras-threads takes whole numbers ≥ 0 (0 = TensorFlow defaults)');
+if (kerasThreads.some((/** @type {number} */ t) => !Number.isInteger(t) || t < 0)) usage('--keras-threads takes whole numbers ≥ 0 (0 = TensorFlow defaults)');
 const cases = opts.cases ? opts.cases.map((id) => casesFile.cases.find((c) => c.id === id) ?? usage(`unknown case ${id}`)) : casesFile.cases;
 const childTimeoutS = { quick: 300, default: 900, full: 3600 }[opts.profile];
 
@@ -80,10 +110,16 @@ const clock = () => {
   const s = Math.round((performance.now() - t0) / 1000);
   return `[${String(Math.floor(s / 60)).padStart(2, ' ')}:${String(s % 60).padStart(2, '0')}]`;
 };
-const log = (msg) => console.log(`${clock()} ${msg}`);
-const threadLabel = (n) => (n === 0 ? `${os.availableParallelism()} threads (TF default)` : `${n} thread${n === 1 ? '' : 's'}`);
+const log = (/** @type {string} */ msg) => console.log(`${clock()} ${msg}`);
+const threadLabel = (/** @type {number} */ n) => (n === 0 ? `${os.availableParallelism()} threads (TF default)` : `${n} thread${n === 1 ? '' : 's'}`);
 
-/** Runs a command, returns { code, stdout, stderr }; kills it after `timeoutS`. */
+/**
+ * Runs a command, returns { code, stdout, stderr }; kills it after `timeoutS`.
+ * @param {string} cmd
+ * @param {string[]} args
+ * @param {{ timeoutS?: number; env?: NodeJS.ProcessEnv; echo?: boolean }} [options]
+ * @returns {Promise<ChildResult>}
+ */
 function runChild(cmd, args, { timeoutS = childTimeoutS, env = process.env, echo = false } = {}) {
   return new Promise((resolve) => {
     const child = spawn(cmd, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -105,6 +141,10 @@ function runChild(cmd, args, { timeoutS = childTimeoutS, env = process.env, echo
   });
 }
 
+/**
+ * @param {ChildResult} r
+ * @returns {Measured}
+ */
 function parseResult(r) {
   const line = r.stdout.split('\n').find((l) => l.startsWith('BENCH_RESULT '));
   if (r.code === 0 && line) return JSON.parse(line.slice('BENCH_RESULT '.length));
@@ -112,7 +152,7 @@ function parseResult(r) {
   const lines = r.stderr.trim().split('\n').filter(Boolean);
   const named = lines.find((l) => /\b\w*(Error|Exception)\b|^error:/i.test(l) && !/^\s+at /.test(l));
   const tail = [named, ...lines.slice(-2)].filter(Boolean).join(' | ');
-  return { error: `exit ${r.code}: ${tail.slice(0, 600)}` };
+  return /** @type {Measured} */ ({ error: `exit ${r.code}: ${tail.slice(0, 600)}` });
 }
 
 // ---------- the Keras environment ----------
@@ -181,9 +221,10 @@ function machine() {
 }
 
 // ---------- the report ----------
-const median = (xs) => {
+const median = (/** @type {number[]} */ xs) => {
   const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid] ?? NaN : ((s[mid - 1] ?? NaN) + (s[mid] ?? NaN)) / 2;
 };
 
 /**
@@ -191,32 +232,39 @@ const median = (xs) => {
  * round's own value is the median of its epochs), kept per round in `roundSeconds` so that the report can pair each
  * round of ours with the same round of Keras. A row with a failed round reports the failure.
  */
+/**
+ * @param {Row[]} all
+ * @returns {Row[]}
+ */
 function mergeRounds(all) {
-  const key = (r) => [r.case, r.side, r.threadSetting, r.backend, r.opByOp].join('|');
+  const key = (/** @type {Row} */ r) => [r.case, r.side, r.threadSetting, r.backend, r.opByOp].join('|');
+  /** @type {Map<string, Row[]>} */
   const groups = new Map();
   for (const r of all) groups.set(key(r), [...(groups.get(key(r)) ?? []), r]);
   return [...groups.values()].map((rs) => {
     const failed = rs.find((r) => r.error);
-    if (failed || rs.length === 1) return failed ?? rs[0];
+    const [first] = rs;
+    if (failed || !first || rs.length === 1) return failed ?? /** @type {Row} */ (first);
     return {
-      ...rs[0],
+      ...first,
       secondsPerEpoch: median(rs.map((r) => r.secondsPerEpoch)),
       cpuSecondsPerEpoch: median(rs.map((r) => r.cpuSecondsPerEpoch)),
       epochSeconds: rs.flatMap((r) => r.epochSeconds),
       roundSeconds: rs.map((r) => r.secondsPerEpoch),
       maxRssMB: Math.max(...rs.map((r) => r.maxRssMB)),
-      numTensorsDriftPerEpoch: rs.some((r) => r.numTensorsDriftPerEpoch === null) ? null : Math.max(...rs.map((r) => Math.abs(r.numTensorsDriftPerEpoch))),
+      numTensorsDriftPerEpoch: rs.some((r) => r.numTensorsDriftPerEpoch === null) ? null : Math.max(...rs.map((r) => Math.abs(r.numTensorsDriftPerEpoch ?? 0))),
       loadBefore: Math.max(...rs.map((r) => r.loadBefore)),
     };
   });
 }
 
 /** The markdown report (and the versions / notes for the JSON) from one run's results; `--render` reuses it. */
+/** @param {BenchRun} run */
 function renderReport({ profileName, epochs, rounds = 1, kerasThreads, hasNative, caseIds, machine: info, results }) {
-  const cases = caseIds.map((id) => casesFile.cases.find((c) => c.id === id)).filter(Boolean);
-  const threadLabel = (n) => (n === 0 ? `${info.cores} threads (TF default)` : `${n} thread${n === 1 ? '' : 's'}`);
+  const cases = caseIds.flatMap((id) => casesFile.cases.filter((c) => c.id === id));
+  const threadLabel = (/** @type {number} */ n) => (n === 0 ? `${info.cores} threads (TF default)` : `${n} thread${n === 1 ? '' : 's'}`);
   const ok = results.filter((r) => !r.error);
-  const kerasOf = (caseId, threads) => ok.find((r) => r.side === 'keras' && r.case === caseId && r.threadSetting === threads);
+  const kerasOf = (/** @type {string} */ caseId, /** @type {number} */ threads) => ok.find((r) => r.side === 'keras' && r.case === caseId && r.threadSetting === threads);
   const firstKeras = ok.find((r) => r.side === 'keras');
   const firstOurs = ok.find((r) => r.side === 'ours');
   const nativeRun = ok.find((r) => r.backend === 'tensorflow');
@@ -229,6 +277,7 @@ function renderReport({ profileName, epochs, rounds = 1, kerasThreads, hasNative
     numpy: firstKeras?.versions.numpy ?? null,
     python: firstKeras?.versions.python ?? null,
   };
+  /** @type {string[]} */
   const notes = [];
   for (const c of cases) {
     const params = new Set(ok.filter((r) => r.case === c.id).map((r) => r.params));
@@ -245,7 +294,8 @@ function renderReport({ profileName, epochs, rounds = 1, kerasThreads, hasNative
     // Round i of ours against round i of the same Keras row: how far one round's verdict can stray.
     r.roundRatios = Object.fromEntries(ratioCols.map((t) => {
       const k = kerasOf(r.case, t);
-      return [String(t), k?.roundSeconds && r.roundSeconds ? r.roundSeconds.map((x, i) => x / k.roundSeconds[i]) : null];
+      const theirs = k?.roundSeconds;
+      return [String(t), theirs && r.roundSeconds ? r.roundSeconds.map((x, i) => x / (theirs[i] ?? NaN)) : null];
     }));
     r.cpuRatios = Object.fromEntries(ratioCols.map((t) => {
       const k = kerasOf(r.case, t);
@@ -253,12 +303,13 @@ function renderReport({ profileName, epochs, rounds = 1, kerasThreads, hasNative
     }));
   }
 
-  const ourEngine = (r) => {
+  const ourEngine = (/** @type {Row} */ r) => {
     const base = `ours, ${r.backend}${r.backend === 'cpu' ? ' (JS)' : ''}`;
     if (r.opByOp || r.fused === false) return `${base}, TF.js op-by-op RNN`;
     return r.kernelThreads ? `${base} + fused kernels (${r.kernelThreads} thread${r.kernelThreads === 1 ? '' : 's'})` : base;
   };
-  const fmt = (x, d = 2) => (x === null || x === undefined || Number.isNaN(x) ? '–' : x.toFixed(d));
+  const fmt = (/** @type {number | null | undefined} */ x, d = 2) => (x === null || x === undefined || Number.isNaN(x) ? '–' : x.toFixed(d));
+  /** @type {string[]} */
   const lines = [];
   const m = info;
   lines.push(`# RNN Studio benchmark — ours vs Keras (profile \`${profileName}\`)`);
@@ -266,31 +317,30 @@ function renderReport({ profileName, epochs, rounds = 1, kerasThreads, hasNative
   lines.push(`Machine: ${m.cpuModel} (${m.cpuFeatures.join(', ') || 'no AVX2'}), ${m.cores} cores, ${m.ramGiB} GiB RAM, ${m.os}. ` +
     `Node ${versions.node}, tfjs ${versions.tfjs ?? '–'}${versions.tfjsNode ? `, tfjs-node ${versions.tfjsNode}` : ''}; ` +
     `Python ${versions.python ?? '–'}, TensorFlow ${versions.tensorflow ?? '–'} (tensorflow-cpu), Keras ${versions.keras ?? '–'}. ` +
-    `${m.date.slice(0, 16).replace('T', ' ')} UTC, commit ${m.commit ?? '–'}, load average at start ${m.loadAverageAtStart.join(' / ')}, at end ${m.loadAverageAtEnd.join(' / ')} (1 / 5 / 15 min).`);
+    `${m.date.slice(0, 16).replace('T', ' ')} UTC, commit ${m.commit ?? '–'}, load average at start ${m.loadAverageAtStart.join(' / ')}, at end ${m.loadAverageAtEnd?.join(' / ') ?? '–'} (1 / 5 / 15 min).`);
   lines.push('');
   lines.push(`Seconds per epoch: median of ${epochs} timed epoch(s) after 1 warm-up epoch${rounds > 1 ? `, then the median over ${rounds} rounds (the whole sequence of runs repeated; the ratio's range over the rounds in brackets)` : ''}; batch ${casesFile.batchSize}, rmsprop lr ${casesFile.learningRate}; ` +
-    `samples × sequence length per case as shown. Ratio = ours / Keras (< 1: ours is faster), from wall-clock s/epoch. CPU s/epoch = CPU time of the whole process (user + system, all threads) per epoch: it barely moves when other work shares the cores, so compare it when the load was high; our kernel threads and Keras's default thread pools both use every core, the \"1 thread\" Keras rows one. Peak RSS = the process's max resident set ` +
+    `samples × sequence length per case as shown. Ratio = ours / Keras (< 1: ours is faster), from wall-clock s/epoch. CPU s/epoch = CPU time of the whole process (user + system, all threads) per epoch: it barely moves when other work shares the cores, so compare it when the load was high; our kernel threads and Keras's default thread pools both use every core, the "1 thread" Keras rows one. Peak RSS = the process's max resident set ` +
     `(Node \`process.resourceUsage().maxRSS\`, Python \`resource.getrusage\`). numTensors drift = change of \`tf.memory().numTensors\` per epoch (0: no leak).`);
   lines.push('');
   const head = ['case', 'samples × length', 'engine', 's/epoch', 'ms/step', 'CPU s/epoch', ...ratioCols.map((t) => `ours/Keras (${t === 0 ? 'Keras default threads' : `Keras ${t} thread${t === 1 ? '' : 's'}`})`), 'peak RSS MB', 'numTensors drift/epoch', 'params'];
   lines.push(`| ${head.join(' | ')} |`);
   lines.push(`|${head.map(() => '---').join('|')}|`);
   // Rows grouped per case: the Keras rows, then ours (the run itself interleaves them).
-  const rank = (r) => (r.side === 'keras' ? (r.threadSetting === 0 ? -1 : r.threadSetting) : 1000 + ['wasm', 'cpu', 'tensorflow'].indexOf(r.backend) * 2 + (r.opByOp ? 1 : 0));
+  const rank = (/** @type {Row} */ r) => (r.side === 'keras' ? (r.threadSetting === 0 ? -1 : r.threadSetting ?? 0) : 1000 + ['wasm', 'cpu', 'tensorflow'].indexOf(r.backend ?? '') * 2 + (r.opByOp ? 1 : 0));
   const rows = cases.flatMap((c) => results.filter((r) => r.case === c.id).sort((a, b) => rank(a) - rank(b)));
   for (const r of rows) {
-    const c = casesFile.cases.find((x) => x.id === r.case);
-    const size = c.sizes[profileName];
-    const engine = r.side === 'keras' ? `Keras, ${threadLabel(r.threadSetting)}` : ourEngine(r);
+    const size = casesFile.cases.find((x) => x.id === r.case)?.sizes[profileName] ?? { samples: '?', length: '?' };
+    const engine = r.side === 'keras' ? `Keras, ${threadLabel(r.threadSetting ?? 0)}` : ourEngine(r);
     if (r.error) {
       lines.push(`| ${r.case} | ${size.samples} × ${size.length} | ${engine} | failed | – | – | ${ratioCols.map(() => '–').join(' | ')} | – | – | – |`);
       continue;
     }
-    const spread = (t) => {
+    const spread = (/** @type {number} */ t) => {
       const rr = r.roundRatios?.[String(t)];
       return rr ? ` (${fmt(Math.min(...rr))}–${fmt(Math.max(...rr))})` : '';
     };
-    const ratios = ratioCols.map((t) => (r.side === 'ours' ? `**${fmt(r.ratios[String(t)])}**${spread(t)}` : '–'));
+    const ratios = ratioCols.map((t) => (r.side === 'ours' ? `**${fmt(r.ratios?.[String(t)])}**${spread(t)}` : '–'));
     lines.push(`| ${r.case} | ${r.samples} × ${r.length} | ${engine} | ${fmt(r.secondsPerEpoch)} | ${Math.round((r.secondsPerEpoch / r.stepsPerEpoch) * 1000)} | ${fmt(r.cpuSecondsPerEpoch)} | ${ratios.join(' | ')} | ${Math.round(r.maxRssMB)} | ${r.numTensorsDriftPerEpoch ?? '–'} | ${r.params.toLocaleString('en-US')} |`);
   }
   lines.push('');
@@ -298,12 +348,12 @@ function renderReport({ profileName, epochs, rounds = 1, kerasThreads, hasNative
     for (const opByOp of [false, true]) {
       for (const t of ratioCols) {
         const mine = ok.filter((r) => r.backend === b && !!r.opByOp === opByOp);
-        const rs = mine.filter((r) => r.ratios?.[String(t)]).map((r) => r.ratios[String(t)]);
+        const rs = mine.flatMap((r) => r.ratios?.[String(t)] ?? []);
         if (rs.length === 0) continue;
         const geo = Math.exp(rs.reduce((a, x) => a + Math.log(x), 0) / rs.length);
-        const cs = mine.filter((r) => r.cpuRatios?.[String(t)]).map((r) => r.cpuRatios[String(t)]);
+        const cs = mine.flatMap((r) => r.cpuRatios?.[String(t)] ?? []);
         const cgeo = Math.exp(cs.reduce((a, x) => a + Math.log(x), 0) / cs.length);
-        const span = (xs, g) => (xs.length === 1 ? `${fmt(xs[0], 2)}×` : `${fmt(Math.min(...xs), 2)}–${fmt(Math.max(...xs), 2)}× (geometric mean ${fmt(g, 2)}×)`);
+        const span = (/** @type {number[]} */ xs, /** @type {number} */ g) => (xs.length === 1 ? `${fmt(xs[0], 2)}×` : `${fmt(Math.min(...xs), 2)}–${fmt(Math.max(...xs), 2)}× (geometric mean ${fmt(g, 2)}×)`);
         lines.push(`Ours on ${b}${opByOp ? ' with TF.js\'s op-by-op RNN' : ''} vs Keras with ${threadLabel(t)}: ${span(rs, geo)} wall time, ${span(cs, cgeo)} CPU time, ${rs.length} case${rs.length === 1 ? '' : 's'}.  `);
       }
     }
@@ -327,7 +377,7 @@ function renderReport({ profileName, epochs, rounds = 1, kerasThreads, hasNative
   const stepLoads = results.map((r) => r.loadBefore);
   const loadRange = `${Math.min(...stepLoads)}–${Math.max(...stepLoads)}`;
   lines.push(`- Machine load: 1-minute load average ${m.loadAverageAtStart[0]} at the start, ${loadRange} before the steps (the bench itself adds ≈ 1 while it runs).`);
-  if (m.loadAverageAtStart[0] > 0.7 || Math.max(...stepLoads) > 1.7) lines.push('- **Note: other work was running on the machine** (load above what the bench itself causes): timings may be inflated, and the Keras rows with 2 threads suffer most.');
+  if ((m.loadAverageAtStart[0] ?? 0) > 0.7 || Math.max(...stepLoads) > 1.7) lines.push('- **Note: other work was running on the machine** (load above what the bench itself causes): timings may be inflated, and the Keras rows with 2 threads suffer most.');
   if (m.openblasEnv.OPENBLAS_CORETYPE) lines.push(`- OPENBLAS_CORETYPE=${m.openblasEnv.OPENBLAS_CORETYPE} was set (it affects NumPy, not TensorFlow's kernels).`);
   for (const n of notes) lines.push(`- ${n}`);
   const md = `${lines.join('\n')}\n`;
@@ -339,20 +389,22 @@ if (opts.render) {
   // Re-renders the markdown of an earlier run (e.g. after a change to the report's wording) without running anything.
   const path = join(process.cwd(), opts.render);
   const saved = JSON.parse(readFileSync(path, 'utf8'));
-  const { md } = renderReport(saved);
+  const { md } = renderReport(/** @type {BenchRun} */ (saved));
   writeFileSync(path.replace(/\.json$/, '.md'), md);
   console.log(md);
   process.exit(0);
 }
+/** @type {MachineInfo} */
 const info = machine();
 log(`bench profile "${opts.profile}": ${cases.length} cases, 1 warm-up + ${epochs} timed epoch(s), batch ${casesFile.batchSize}; ours on ${backends.join(', ')}${hasNative ? '' : ' (tensorflow: @tensorflow/tfjs-node not installed — `npm run setup:native-tf`)'}; Keras ${opts.keras ? `with ${kerasThreads.map(threadLabel).join(' and ')}` : 'skipped'}; load average ${info.loadAverageAtStart.join(' ')}`);
 const kerasReady = opts.keras ? await ensureVenv() : false;
 
+/** @type {{ case: BenchCase; side: 'keras' | 'ours'; threads?: number; backend?: string; opByOp?: boolean }[]} */
 const steps = [];
 for (const c of cases) {
-  const kerasStep = (threads) => ({ case: c, side: 'keras', threads });
-  const ours = (backend, opByOp = false) => ({ case: c, side: 'ours', backend, opByOp });
-  if (kerasReady) steps.push(kerasStep(kerasThreads[0]));
+  const kerasStep = (/** @type {number} */ threads) => ({ case: c, side: /** @type {const} */ ('keras'), threads });
+  const ours = (/** @type {string} */ backend, opByOp = false) => ({ case: c, side: /** @type {const} */ ('ours'), backend, opByOp });
+  if (kerasReady) steps.push(kerasStep(kerasThreads[0] ?? 0));
   if (backends.includes('wasm')) steps.push(ours('wasm'));
   if (opts.opByOp) steps.push(ours('wasm', true));
   if (kerasReady) for (const t of kerasThreads.slice(1)) steps.push(kerasStep(t));
@@ -360,17 +412,18 @@ for (const c of cases) {
   if (backends.includes('tensorflow')) steps.push(ours('tensorflow'));
 }
 
+/** @type {Row[]} */
 const results = [];
 const common = ['--profile', opts.profile, '--epochs', String(epochs)];
 const schedule = Array.from({ length: rounds }, (_, round) => steps.map((s) => ({ ...s, round }))).flat();
 for (const [i, s] of schedule.entries()) {
   const size = s.case.sizes[opts.profile];
-  const label = s.side === 'keras' ? `Keras, ${threadLabel(s.threads)}` : `ours, ${s.backend}${s.opByOp ? ', TF.js op-by-op RNN' : ''}`;
-  const loadBefore = Math.round(os.loadavg()[0] * 100) / 100;
+  const label = s.side === 'keras' ? `Keras, ${threadLabel(s.threads ?? 0)}` : `ours, ${s.backend}${s.opByOp ? ', TF.js op-by-op RNN' : ''}`;
+  const loadBefore = Math.round((os.loadavg()[0] ?? 0) * 100) / 100;
   log(`(${i + 1}/${schedule.length}${rounds > 1 ? `, round ${s.round + 1}` : ''}) ${s.case.id} [${size.samples} × ${size.length}] — ${label} (load ${loadBefore}) …`);
   const r = s.side === 'keras'
     ? await runChild(python, [join(here, 'keras_bench.py'), '--case', s.case.id, '--threads', String(s.threads), ...common])
-    : await runChild(process.execPath, ['--import', 'tsx', join(here, 'run-bench.ts'), '--backend', s.backend, '--case', s.case.id, ...common],
+    : await runChild(process.execPath, ['--import', 'tsx', join(here, 'run-bench.ts'), '--backend', s.backend ?? '', '--case', s.case.id, ...common],
       { env: { ...process.env, NODE_OPTIONS: '', ...(s.opByOp ? { RNN_STUDIO_FUSED: '0' } : {}) } });
   const res = { ...parseResult(r), case: s.case.id, side: s.side, label, loadBefore, round: s.round, ...(s.side === 'keras' ? { threadSetting: s.threads } : { backend: s.backend, opByOp: s.opByOp }) };
   results.push(res);

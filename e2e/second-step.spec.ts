@@ -2,8 +2,9 @@
 // fresh project. The file decides the kind (a numeric CSV is a series, prose is text), the loss follows the task, and
 // switching the kind back and forth keeps the file.
 import { test, expect, repoRoot } from './fixtures';
+import { missingSharedData, sharedData } from '../main/data/test-support';
 import { join } from 'node:path';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 const weatherCsv = join(repoRoot, 'assets', 'samples', 'seattle-weather-hourly-normals.csv');
@@ -82,8 +83,9 @@ test('the page opened without its token says so and stops knocking', async ({ st
 });
 
 test('a one-file-per-class text file picked with Import CSV: Train says the data cannot be read, with the reason', async ({ studioApp }, testInfo) => {
-  const neg = join(repoRoot, '..', 'shared', 'data', 'rt-polarity', 'rt-polarity.neg');
-  test.skip(!existsSync(neg), `the shared data set ${neg} is not beside the repository`);
+  const neg = sharedData('rt-polarity', 'rt-polarity.neg');
+  const missing = missingSharedData('rt-polarity', 'rt-polarity.neg');
+  test.skip(missing !== false, missing || '');
   const { studio, page } = studioApp;
   await studio.openTab('data');
   await studio.byTestId('sample-select').selectOption({ label: 'sentiment-lstm' });

@@ -1,10 +1,11 @@
 // The studio end to end, against the real engine: build by dragging, see shapes and errors, import a real CSV,
 // train for real, watch the charts, stop, reopen and find the run.
-import { test, expect, repoRoot } from './fixtures';
-import { dirname, join } from 'node:path';
-import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { test, expect } from './fixtures';
+import { missingSharedData, sharedData } from '../main/data/test-support';
+import { dirname } from 'node:path';
+import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 
-const weatherCsv = join(repoRoot, '..', 'shared', 'data', 'seattle-weather', 'seattle-weather.csv');
+const weatherCsv = sharedData('seattle-weather', 'seattle-weather.csv');
 
 test('build Embedding → LSTM → Dense by dragging; shapes, parameter counts and a Keras-style error', async ({ studioApp }, testInfo) => {
   const { studio, page } = studioApp;
@@ -42,7 +43,8 @@ test('build Embedding → LSTM → Dense by dragging; shapes, parameter counts a
 });
 
 test('import a real CSV, train two epochs, watch the charts, stop, reopen and find the run', async ({ studioApp }, testInfo) => {
-  test.skip(!existsSync(weatherCsv), `the shared data set ${weatherCsv} is not beside the repository`);
+  const missing = missingSharedData('seattle-weather', 'seattle-weather.csv');
+  test.skip(missing !== false, missing || '');
   let { studio, page } = studioApp;
   await studio.openTab('data');
   await studio.byTestId('sample-select').selectOption({ label: 'forecast-gru' });

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// @ts-check
 // Bundles the Electron main process (ESM), its sandboxed preload (CommonJS), the training worker and the file worker
 // (ESM) into
 // dist/electron/. npm packages stay external: they are resolved from node_modules at run time (tfjs-node's native
@@ -10,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(root, 'dist', 'electron');
+/** @type {import('esbuild').BuildOptions} */
 const common = { bundle: true, platform: 'node', target: 'node20', packages: 'external', sourcemap: true, logLevel: 'warning' };
 await Promise.all([
   build({ ...common, entryPoints: [join(root, 'main/electron/main.ts')], outfile: join(out, 'main.mjs'), format: 'esm' }),

@@ -1,11 +1,11 @@
 #!/usr/bin/env node
+// @ts-check
 // Compiles our WebAssembly kernels (AssemblyScript, main/training/fused/assembly/) into main/training/fused/build/:
 // - the fused recurrent kernels (rnn.ts) twice: rnn.wasm with SIMD, and rnn-relaxed.wasm with SIMD plus relaxed SIMD
 //   (fused multiply-add), which the loader picks where the engine validates it;
 // - the Embedding's row kernels (rows.ts) as rows.wasm, which runs inside tfjs-backend-wasm's memory.
 // Runs on `npm install`/`npm ci` (prepare) and before the tests, the web host and the benchmark; skips the compile
 // when every module is newer than every source. `--force` rebuilds.
-import { main } from 'assemblyscript/asc';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,13 +27,14 @@ const builds = [
 ];
 
 /** The ids of a module's sections (WebAssembly binary format: magic, version, then id + LEB128 size + body). */
+/** @param {Uint8Array} bytes */
 function sectionIds(bytes) {
   const ids = [];
   for (let i = 8; i < bytes.length;) {
     ids.push(bytes[i++]);
     let size = 0, shift = 0, b;
     do {
-      b = bytes[i++];
+      b = bytes[i++] ?? 0; // past the end: ends the number (and the loop)
       size |= (b & 127) << shift;
       shift += 7;
     } while (b & 128);
@@ -42,15 +43,21 @@ function sectionIds(bytes) {
   return ids;
 }
 /** A module that runs in another module's memory must not write to it when instantiated: no data (11), no start (8). */
-const ownsNoMemory = (file) => !sectionIds(readFileSync(file)).some((id) => id === 11 || id === 8);
+const ownsNoMemory = (/** @type {string} */ file) => !sectionIds(readFileSync(file)).some((id) => id === 11 || id === 8);
 
 // rnn.ts re-exports rows.ts's kernels: a module is stale when any source is newer than it.
 const newestSource = Math.max(...readdirSync(assembly).filter((f) => f.endsWith('.ts')).map((f) => statSync(join(assembly, f)).mtimeMs));
-const fresh = (b) => {
+const fresh = (/** @type {typeof builds[number]} */ b) => {
   const out = join(outDir, b.file);
   return existsSync(out) && statSync(out).mtimeMs >= newestSource;
 };
 if (!force && builds.every(fresh)) process.exit(0);
+// Loaded only when something is compiled (a fresh check then takes no time), and by a computed name so that type
+// checking (tsconfig.scripts.json) never reads AssemblyScript's declarations, which redeclare `console` and
+// `WebAssembly` for every file in the program.
+const ascModule = 'assemblyscript/asc';
+/** @type {{ main: (argv: string[]) => Promise<{ error: Error | null; stderr: { toString(): string } }> }} */
+const { main } = await import(ascModule);
 mkdirSync(outDir, { recursive: true });
 for (const b of builds) {
   const out = join(outDir, b.file);

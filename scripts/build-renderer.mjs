@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// @ts-check
 // Bundles the React renderer with esbuild into dist/renderer/ (index.html, app.js, app.css).
 // One bundle for both hosts: Electron loads it from disk, the web host serves it over HTTP.
 import { build } from 'esbuild';

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// @ts-check
 // Validates electron-builder.yml against electron-builder's own JSON schema (app-builder-lib's scheme.json, the
 // schema electron-builder checks a configuration with before building) without installing electron-builder:
 // electron-builder 26 cannot be installed offline (@electron/rebuild fetches @electron/node-gyp from GitHub), but
@@ -24,10 +25,11 @@ if (!wanted.every((f) => existsSync(join(cache, f)))) {
   let tgz = `app-builder-lib-${VERSION}.tgz`;
   if (!existsSync(join(cache, tgz))) {
     const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-    tgz = execFileSync(npm, ['pack', `app-builder-lib@${VERSION}`, '--silent'], { cwd: cache, encoding: 'utf8' }).trim().split('\n').pop();
+    tgz = execFileSync(npm, ['pack', `app-builder-lib@${VERSION}`, '--silent'], { cwd: cache, encoding: 'utf8' }).trim().split('\n').pop() ?? tgz;
   }
   execFileSync('tar', ['-xzf', tgz, ...wanted], { cwd: cache });
 }
+/** @type {{ load(text: string): any }} */
 const yaml = require('js-yaml');
 const Ajv = require('ajv');
 const config = yaml.load(readFileSync(join(root, 'electron-builder.yml'), 'utf8'));
@@ -35,7 +37,7 @@ const ajv = new Ajv({ allErrors: true, unknownFormats: 'ignore' });
 if (ajv.validate(JSON.parse(readFileSync(schemaPath, 'utf8')), config)) {
   console.log(`electron-builder.yml is valid for electron-builder ${VERSION} (app-builder-lib scheme.json).`);
 } else {
-  for (const e of ajv.errors.filter((x) => x.keyword !== 'anyOf')) console.error(`${e.dataPath || '(root)'} ${e.message} ${JSON.stringify(e.params)}`);
+  for (const e of (ajv.errors ?? []).filter((x) => x.keyword !== 'anyOf')) console.error(`${e.dataPath || '(root)'} ${e.message} ${JSON.stringify(e.params)}`);
   process.exit(1);
 }
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// @ts-check
 // Runs every `*.test.ts` beside the code with Node's own test runner (tsx compiles TypeScript on the fly).
 // Node 20's `--test` cannot glob, so the files are collected here. Extra arguments filter by path substring.
 import { spawnSync } from 'node:child_process';
@@ -7,7 +8,9 @@ import { join } from 'node:path';
 
 const roots = ['shared', 'main', 'renderer'];
 const filters = process.argv.slice(2);
+/** @type {string[]} */
 const files = [];
+/** @param {string} dir */
 function walk(dir) {
   for (const name of readdirSync(dir)) {
     const path = join(dir, name);

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// @ts-check
 // Native TensorFlow for RNN Studio without tfjs-node's download (issue #4; the recipe and its evidence are in
 // docs/research/native-tf-offline.md). @tensorflow/tfjs-node@4.22.0's install script downloads libtensorflow from a
 // Google host, which fails offline; this script instead takes libtensorflow from the PyPI `tensorflow-cpu` wheel (or
@@ -10,7 +11,6 @@
 //                                    [--nodedir DIR] [--force] [--check]
 //
 // Every step is skipped when its result is already in place, so running it twice is cheap. Node built-ins only.
-/* global process, console, performance -- Node globals, for `eslint --no-ignore` (eslint.config.js skips *.mjs) */
 import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync, lstatSync } from 'node:fs';
 import { homedir } from 'node:os';
@@ -44,6 +44,15 @@ tensorflow-cpu wheel, so RNN Studio trains on native TensorFlow. Linux only.
 
 Wheels are cached in ${CACHE_DIR}.`;
 
+/**
+ * @typedef {{ 'tf-version': string; wheel?: string; libtensorflow?: string; python?: string; nodedir?: string; force: boolean;
+ *   check: boolean; help: boolean }} Args
+ * @typedef {{ kind: 'libtensorflow'; dir: string; file?: undefined; tfVersion?: undefined }
+ *   | { kind: 'wheel'; file: string; dir?: undefined; tfVersion?: undefined }
+ *   | { kind: 'wheel'; tfVersion: string; dir?: undefined; file?: undefined }} Source
+ * @typedef {{ source?: Source; from?: string; addonBuilt?: boolean }} Marker
+ */
+/** @type {Args} */
 let args;
 try {
   args = parseArgs({
@@ -59,7 +68,7 @@ try {
     },
   }).values;
 } catch (e) {
-  console.error(`setup-native-tf: ${e.message}\n\n${USAGE}`);
+  console.error(`setup-native-tf: ${e instanceof Error ? e.message : String(e)}\n\n${USAGE}`);
   process.exit(2);
 }
 if (args.help) {
@@ -73,10 +82,14 @@ if (args.wheel && args.libtensorflow) {
 
 const started = performance.now();
 const elapsed = () => `${((performance.now() - started) / 1000).toFixed(1).padStart(6)} s`;
-const say = (msg) => console.log(`[setup-native-tf ${elapsed()}] ${msg}`);
+const say = (/** @type {string} */ msg) => console.log(`[setup-native-tf ${elapsed()}] ${msg}`);
 
 /** A step failure: the exact command, where it ran, and the tail of what it wrote to stderr. */
 class StepError extends Error {
+  /**
+   * @param {string} message
+   * @param {{ command?: string; cwd?: string; code?: number | null; stderrTail?: string }} [details]
+   */
   constructor(message, { command, cwd, code, stderrTail } = {}) {
     super(message);
     this.command = command;
@@ -86,16 +99,20 @@ class StepError extends Error {
   }
 }
 
-const shellQuote = (s) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replaceAll("'", "'\\''")}'`);
+const shellQuote = (/** @type {string} */ s) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replaceAll("'", "'\\''")}'`);
 
 /**
  * Runs a command with its output visible (stdout inherited, stderr passed through and its tail kept for the error).
  * `shownEnv` lists the environment variables that belong in the command line printed on failure.
+ * @param {string} cmd
+ * @param {string[]} cmdArgs
+ * @param {{ cwd?: string; env?: NodeJS.ProcessEnv; shownEnv?: Record<string, string> }} [options]
+ * @returns {Promise<void>}
  */
 function run(cmd, cmdArgs, { cwd = ROOT, env = process.env, shownEnv = {} } = {}) {
   const line = [...Object.entries(shownEnv).map(([k, v]) => `${k}=${shellQuote(v)}`), ...[cmd, ...cmdArgs].map(shellQuote)].join(' ');
   say(`$ ${line}${cwd === ROOT ? '' : `   (in ${relative(ROOT, cwd) || '.'})`}`);
-  return new Promise((resolvePromise, reject) => {
+  return new Promise((/** @type {(value?: void) => void} */ resolvePromise, reject) => {
     const child = spawn(cmd, cmdArgs, { cwd, env: { ...env, ...shownEnv }, stdio: ['ignore', 'inherit', 'pipe'] });
     let tail = '';
     child.stderr.on('data', (chunk) => {
@@ -110,7 +127,10 @@ function run(cmd, cmdArgs, { cwd = ROOT, env = process.env, shownEnv = {} } = {}
   });
 }
 
-/** The first executable named `name` on PATH, or null. */
+/**
+ * The first executable named `name` on PATH, or null.
+ * @param {string} name
+ */
 function which(name) {
   if (name.includes('/')) return existsSync(name) ? name : null;
   for (const dir of (process.env.PATH ?? '').split(delimiter)) {
@@ -124,7 +144,8 @@ function which(name) {
   return null;
 }
 
-const readJson = (p) => {
+/** @returns {any} */
+const readJson = (/** @type {string} */ p) => {
   try {
     return JSON.parse(readFileSync(p, 'utf8'));
   } catch {
@@ -178,7 +199,7 @@ function nodeHeadersDir() {
   for (const dir of candidates) if (existsSync(join(dir, 'include', 'node', 'node.h')) && existsSync(join(dir, 'include', 'node', 'node_api.h'))) return dir;
   if (args.nodedir) throw new StepError(`--nodedir ${args.nodedir} has no include/node/node.h and include/node/node_api.h.`);
   throw new StepError(
-    `Node.js headers not found (looked for /usr/include/node/node.h and ${join(candidates[1], 'include', 'node', 'node.h')}). ` +
+    `Node.js headers not found (looked for /usr/include/node/node.h and ${join(candidates[1] ?? '', 'include', 'node', 'node.h')}). ` +
       'Without them node-gyp would download them from nodejs.org. Install them — Debian/Ubuntu: `apt-get install nodejs` ' +
       "(Debian's own package ships /usr/include/node) or `apt-get install libnode-dev` — or pass --nodedir DIR " +
       '(a folder with include/node/node.h, e.g. an unpacked node-v<version>-headers.tar.gz).',
@@ -193,7 +214,10 @@ function checkBuildTools() {
   if (missing.length) throw new StepError(`building the addon needs ${missing.join(', ')}. Debian/Ubuntu: apt-get install build-essential python3.`);
 }
 
-/** npm as the user invoked it (`npm run` sets npm_execpath), else the npm on PATH. */
+/**
+ * npm as the user invoked it (`npm run` sets npm_execpath), else the npm on PATH.
+ * @returns {[string, string[]]}
+ */
 function npmCommand() {
   const cli = process.env.npm_execpath;
   return cli && /npm-cli\.[cm]?js$/.test(cli) ? [process.execPath, [cli]] : ['npm', []];
@@ -225,7 +249,10 @@ async function stepInstallPackage() {
   return true;
 }
 
-/** What libtensorflow we lay out, as recorded in the marker (a change means redo the layout and the build). */
+/**
+ * What libtensorflow we lay out, as recorded in the marker (a change means redo the layout and the build).
+ * @returns {Source}
+ */
 function wantedSource() {
   if (args.libtensorflow) return { kind: 'libtensorflow', dir: resolve(args.libtensorflow) };
   if (args.wheel) return { kind: 'wheel', file: resolve(args.wheel) };
@@ -233,6 +260,10 @@ function wantedSource() {
 }
 
 /** Whether the laid-out libtensorflow (its marker) is what this run asks for; the same wheel counts however named. */
+/**
+ * @param {Marker | null} marker
+ * @param {Source} want
+ */
 function sameSource(marker, want) {
   if (!marker?.source || marker.source.kind !== want.kind) return false;
   if (want.kind === 'libtensorflow') return marker.source.dir === want.dir;
@@ -243,6 +274,7 @@ function depsComplete() {
   return ['lib/libtensorflow.so', 'lib/libtensorflow_framework.so', `lib/${INSTALL_JS_SENTINEL}`, 'include/tensorflow/c/c_api.h', 'include/tensorflow/c/eager/c_api.h'].every((p) => existsSync(join(DEPS, p)));
 }
 
+/** @param {string | null} python */
 async function findOrDownloadWheel(python) {
   if (args.wheel) {
     const file = resolve(args.wheel);
@@ -253,8 +285,9 @@ async function findOrDownloadWheel(python) {
   const prefix = `tensorflow_cpu-${version}-`;
   const cached = existsSync(CACHE_DIR) ? readdirSync(CACHE_DIR).filter((f) => f.startsWith(prefix) && f.endsWith('.whl')) : [];
   if (cached.length && !args.force) {
-    say(`    using the cached wheel ${join(CACHE_DIR, cached[0])}`);
-    return join(CACHE_DIR, cached[0]);
+    const wheel = join(CACHE_DIR, cached[0] ?? '');
+    say(`    using the cached wheel ${wheel}`);
+    return wheel;
   }
   if (!python) throw new StepError(`downloading the wheel needs Python with pip: ${args.python ?? 'python3'} was not found. Pass --python, or --wheel PATH / --libtensorflow DIR.`);
   mkdirSync(CACHE_DIR, { recursive: true });
@@ -263,7 +296,7 @@ async function findOrDownloadWheel(python) {
   await run(python, ['-m', 'pip', 'download', '--no-deps', '--only-binary=:all:', `tensorflow-cpu==${version}`, '--python-version', '3.11', '--platform', 'manylinux2014_x86_64', '-d', CACHE_DIR]);
   const got = readdirSync(CACHE_DIR).filter((f) => f.startsWith(prefix) && f.endsWith('.whl'));
   if (!got.length) throw new StepError(`pip finished but no ${prefix}*.whl is in ${CACHE_DIR}.`);
-  return join(CACHE_DIR, got[0]);
+  return join(CACHE_DIR, got[0] ?? '');
 }
 
 // Members of the wheel that tfjs-node needs: the two libraries and the C API headers (plus the tsl/xla headers the
@@ -294,6 +327,11 @@ with zipfile.ZipFile(whl) as z:
 print('unpacked %d files' % n)
 `;
 
+/**
+ * @param {string} wheel
+ * @param {string} stage
+ * @param {string | null} python
+ */
 async function extractWheel(wheel, stage, python) {
   mkdirSync(join(stage, 'lib'), { recursive: true });
   mkdirSync(join(stage, 'include'), { recursive: true });
@@ -308,7 +346,7 @@ async function extractWheel(wheel, stage, python) {
     try {
       await run('unzip', ['-q', '-o', wheel, ...WHEEL_LIBS, ...WHEEL_HEADER_PREFIXES.map((p) => `${p}*`), '-d', tmp]);
     } catch (e) {
-      if (e.code !== 11) throw e; // 11: a pattern matched nothing (a header folder absent in this TF version)
+      if (!(e instanceof StepError) || e.code !== 11) throw e; // 11: a pattern matched nothing (a header folder absent in this TF version)
     }
     for (const lib of WHEEL_LIBS) if (existsSync(join(tmp, lib))) renameSync(join(tmp, lib), join(stage, 'lib', basename(lib)));
     if (existsSync(join(tmp, 'tensorflow', 'include'))) cpSync(join(tmp, 'tensorflow', 'include'), join(stage, 'include'), { recursive: true });
@@ -323,6 +361,10 @@ async function extractWheel(wheel, stage, python) {
   }
 }
 
+/**
+ * @param {string} dir
+ * @param {string} stage
+ */
 function copyLibtensorflowDir(dir, stage) {
   if (!existsSync(dir)) throw new StepError(`--libtensorflow ${dir}: no such folder.`);
   const tarball = existsSync(join(dir, 'lib')) && existsSync(join(dir, 'include'));
@@ -340,7 +382,7 @@ function copyLibtensorflowDir(dir, stage) {
   for (const h of ['c_api.h', 'eager/c_api.h']) if (!existsSync(join(stage, 'include', 'tensorflow', 'c', h))) throw new StepError(`--libtensorflow ${dir}: include/tensorflow/c/${h} is missing (tfjs-node's binding.gyp needs it).`);
 }
 
-const linkExists = (p) => {
+const linkExists = (/** @type {string} */ p) => {
   try {
     lstatSync(p);
     return true;
@@ -354,14 +396,15 @@ const linkExists = (p) => {
  * libtensorflow_framework.so (binding.gyp links -ltensorflow -ltensorflow_framework from deps/lib) and
  * libtensorflow.so.2.9.1 (install.js skips its download when it exists).
  */
+/** @param {string} lib */
 function linkLibraryNames(lib) {
   const files = readdirSync(lib);
-  const pick = (re) => files.filter((f) => re.test(f)).sort((a, b) => b.length - a.length)[0];
+  const pick = (/** @type {RegExp} */ re) => files.filter((f) => re.test(f)).sort((a, b) => b.length - a.length)[0];
   const main = files.includes('libtensorflow_cc.so.2') ? 'libtensorflow_cc.so.2' : pick(/^libtensorflow\.so\.\d/);
   const framework = pick(/^libtensorflow_framework\.so\.\d/);
   if (!main && !files.includes('libtensorflow.so')) throw new StepError(`no libtensorflow library in ${lib} (expected libtensorflow_cc.so.2 or libtensorflow.so.2*).`);
   if (!framework && !files.includes('libtensorflow_framework.so')) throw new StepError(`no libtensorflow_framework library in ${lib}.`);
-  const link = (target, name) => {
+  const link = (/** @type {string | undefined} */ target, /** @type {string} */ name) => {
     if (target && target !== name && !linkExists(join(lib, name))) symlinkSync(target, join(lib, name));
   };
   link(main, 'libtensorflow.so');
@@ -369,6 +412,7 @@ function linkLibraryNames(lib) {
   link(main ?? 'libtensorflow.so', INSTALL_JS_SENTINEL);
 }
 
+/** @param {string | null} python */
 async function stepLibtensorflow(python) {
   const want = wantedSource();
   const marker = readJson(MARKER);
@@ -385,6 +429,11 @@ async function stepLibtensorflow(python) {
   }
 }
 
+/**
+ * @param {Source} want
+ * @param {string} stage
+ * @param {string | null} python
+ */
 async function layOut(want, stage, python) {
   let from;
   if (want.kind === 'libtensorflow') {
@@ -406,10 +455,14 @@ async function layOut(want, stage, python) {
   return true;
 }
 
+/**
+ * @param {string | null} python
+ * @param {boolean} depsChanged
+ */
 async function stepBuild(python, depsChanged) {
   const marker = readJson(MARKER);
   if (!args.force && !depsChanged && marker?.addonBuilt && bindingFiles().length) {
-    say(`3/4 the native addon ${relative(ROOT, bindingFiles()[0])} is already built — skipped`);
+    say(`3/4 the native addon ${relative(ROOT, bindingFiles()[0] ?? '')} is already built — skipped`);
     return;
   }
   const nodedir = nodeHeadersDir();
@@ -419,6 +472,7 @@ async function stepBuild(python, depsChanged) {
   const bin = existsSync(nested) ? nested : preGyp;
   if (!existsSync(bin)) throw new StepError(`@mapbox/node-pre-gyp (a dependency of tfjs-node) is missing; rerun with --force to reinstall tfjs-node.`);
   say(`3/4 building the native addon against the Node headers in ${nodedir} (one compile job; output below)`);
+  /** @type {Record<string, string>} */
   const shownEnv = { JOBS: '1', npm_config_nodedir: nodedir };
   const gyp = npmNodeGyp();
   if (gyp) shownEnv.npm_config_node_gyp = gyp;
@@ -490,6 +544,7 @@ main().then(
     console.error(`\nsetup-native-tf failed after ${elapsed().trim()}: ${e.message}`);
     if (e.command) console.error(`  command: ${e.command}${e.cwd && e.cwd !== ROOT ? `\n  in:      ${e.cwd}` : ''}`);
     if (e.stderrTail?.trim()) {
+      /** @type {string[]} */
       const all = e.stderrTail.trimEnd().split('\n');
       const firstError = all.find((l) => /fatal error|error:|\bERR!|cannot open|not found/i.test(l));
       if (firstError) console.error(`  first error: ${firstError.trim()}`);

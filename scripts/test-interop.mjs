@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// @ts-check
 // The Keras interop tests (interop/, pytest) in their own virtual environment `.venv-interop/` (gitignored):
 // created on first use from interop/requirements.txt (pinned) plus interop/requirements-nodeps.txt (installed with
 // --no-deps, see that file), and re-created when either file changes. pip's own cache is the only thing kept
@@ -13,10 +14,15 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const venv = join(root, '.venv-interop');
 const python = join(venv, 'bin', 'python');
-const requirements = ['interop/requirements.txt', 'interop/requirements-nodeps.txt'];
+const requirements = /** @type {const} */ (['interop/requirements.txt', 'interop/requirements-nodeps.txt']);
 const stampFile = join(venv, '.requirements.sha256');
 const stamp = createHash('sha256').update(requirements.map((f) => readFileSync(join(root, f), 'utf8')).join('\0')).digest('hex');
 
+/**
+ * @param {string} cmd
+ * @param {string[]} args
+ * @param {import('node:child_process').SpawnSyncOptions} [opts]
+ */
 function run(cmd, args, opts = {}) {
   console.log(`$ ${[cmd, ...args].join(' ')}`);
   const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', ...opts });
@@ -28,6 +34,7 @@ if (!existsSync(python) || !existsSync(stampFile) || readFileSync(stampFile, 'ut
   const base = process.env.RNN_STUDIO_PYTHON || 'python3';
   console.log(`Setting up ${venv} (tensorflow-cpu, keras 3, tensorflowjs, pytest; ≈ 250 MB download the first time)`);
   rmSync(venv, { recursive: true, force: true });
+  /** @type {[string, string[]][]} */
   const steps = [
     [base, ['-m', 'venv', venv]],
     [python, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '-r', requirements[0]]],

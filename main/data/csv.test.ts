@@ -4,7 +4,7 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { parseCsv, readCsvFile } from './csv.js';
 import type { CsvDelimiter } from './csv.js';
-import { assertDataError, makeTempDir, sharedData } from './test-support.js';
+import { assertDataError, makeTempDir, missingSharedData, sharedData } from './test-support.js';
 
 const FILE = '/data/x.csv';
 
@@ -129,7 +129,7 @@ describe('readCsvFile', () => {
   const { dir, cleanup } = makeTempDir('csv');
   after(cleanup);
 
-  it('reads the Seattle hourly normals', () => {
+  it('reads the Seattle hourly normals', { skip: missingSharedData('seattle-weather', 'seattle-weather-hourly-normals.csv') }, () => {
     const t = readCsvFile(sharedData('seattle-weather', 'seattle-weather-hourly-normals.csv'));
     assert.deepEqual(t.header, ['date', 'pressure', 'temperature', 'wind']);
     assert.equal(t.rows.length, 8759);

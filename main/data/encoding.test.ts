@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { checkTextStart, decodeText, NotTextError, TEXT_SNIFF_BYTES } from './encoding.js';
 import type { TextEncodingName } from './encoding.js';
-import { assertDataError, sharedData } from './test-support.js';
+import { assertDataError, missingSharedData, sharedData } from './test-support.js';
 
 const bytes = (...values: number[]): Uint8Array => Uint8Array.from(values);
 const ascii = (s: string): number[] => [...s].map((c) => c.charCodeAt(0));
@@ -42,7 +42,7 @@ describe('decodeText', () => {
     });
   }
 
-  it('detects rt-polarity as windows-1252 and decodes its accents, dashes and ellipses', () => {
+  it('detects rt-polarity as windows-1252 and decodes its accents, dashes and ellipses', { skip: missingSharedData('rt-polarity') }, () => {
     const pos = decodeText(readFileSync(sharedData('rt-polarity', 'rt-polarity.pos')));
     assert.equal(pos.encoding, 'windows-1252');
     const lines = pos.text.split('\n');

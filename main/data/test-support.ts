@@ -1,6 +1,6 @@
 // Helpers shared by the data layer's tests (not used by the app).
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,9 +9,26 @@ import { DataError } from './data-error.js';
 /** /work/main: two levels above this folder. */
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
+/**
+ * The read-only real data sets: ../shared/data/ beside the repository, or the folder RNN_STUDIO_SHARED_DATA names
+ * (point it at a folder that does not exist to check that the tests which need them skip).
+ */
+export const sharedDataRoot = process.env.RNN_STUDIO_SHARED_DATA
+  ? path.resolve(process.env.RNN_STUDIO_SHARED_DATA)
+  : path.resolve(repoRoot, '../shared/data');
+
 /** A file of the read-only real data sets in ../shared/data/. */
 export function sharedData(...parts: string[]): string {
-  return path.resolve(repoRoot, '../shared/data', ...parts);
+  return path.resolve(sharedDataRoot, ...parts);
+}
+
+/**
+ * Why a test that reads `sharedData(...parts)` must skip, or false when the file is there: for node:test's
+ * `{ skip }` option and Playwright's `test.skip(condition, reason)`. A clean clone has no ../shared/data.
+ */
+export function missingSharedData(...parts: string[]): string | false {
+  const file = sharedData(...parts);
+  return existsSync(file) ? false : `../shared/data is absent: ${file} does not exist (the read-only data sets beside the repository)`;
 }
 
 /** Asserts fn throws a DataError (not any other type) and that its fields / message match. */

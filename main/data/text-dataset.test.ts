@@ -4,7 +4,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { describeCorpus, loadTextDataset } from './text-dataset.js';
 import type { TextDataset, TextSourceOptions } from './text-dataset.js';
-import { assertDataError, makeTempDir, sharedData } from './test-support.js';
+import { assertDataError, makeTempDir, missingSharedData, sharedData } from './test-support.js';
 
 const RT = sharedData('rt-polarity');
 const utf16le = (s: string): Buffer => Buffer.from(s, 'utf16le');
@@ -17,7 +17,7 @@ function countLabels(labels: Int32Array, classes: number): number[] {
   return counts;
 }
 
-describe('loadTextDataset on rt-polarity (lines, windows-1252)', () => {
+describe('loadTextDataset on rt-polarity (lines, windows-1252)', { skip: missingSharedData('rt-polarity') }, () => {
   it('loads 10,662 snippets in 2 classes named from the extensions', () => {
     const ds = loadTextDataset(RT);
     assert.equal(ds.format, 'lines');

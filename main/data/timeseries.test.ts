@@ -11,7 +11,7 @@ import {
   WindowSampler,
 } from './timeseries.js';
 import type { TimeSeriesSourceOptions, WindowSamplerOptions } from './timeseries.js';
-import { assertDataError, makeTempDir, sharedData } from './test-support.js';
+import { assertDataError, makeTempDir, missingSharedData, sharedData } from './test-support.js';
 
 /** rows × features with value = row * 10 + feature, so every copied value names its own row and feature. */
 function tiny(rows: number, features: number): Float32Array {
@@ -254,8 +254,9 @@ describe('chronologicalSplit', () => {
 
 describe('loadTimeSeries', () => {
   const hourly = sharedData('seattle-weather', 'seattle-weather-hourly-normals.csv');
+  const skip = missingSharedData('seattle-weather', 'seattle-weather-hourly-normals.csv');
 
-  it('loads the Seattle hourly normals with target temperature', () => {
+  it('loads the Seattle hourly normals with target temperature', { skip }, () => {
     const ts = loadTimeSeries(hourly, { target: 'temperature' });
     assert.deepEqual(ts.featureNames, ['pressure', 'temperature', 'wind']);
     assert.equal(ts.targetIndex, 1);
@@ -267,7 +268,7 @@ describe('loadTimeSeries', () => {
     assert.equal(ts.dates?.length, 8759);
   });
 
-  it('adds the target when features leave it out', () => {
+  it('adds the target when features leave it out', { skip }, () => {
     const ts = loadTimeSeries(hourly, { target: 'temperature', features: ['wind'], dateColumn: null });
     assert.deepEqual(ts.featureNames, ['wind', 'temperature']);
     assert.equal(ts.targetIndex, 1);
@@ -275,7 +276,7 @@ describe('loadTimeSeries', () => {
     assert.deepEqual([...ts.data.subarray(0, 2)], [3.8, 4.0].map(Math.fround));
   });
 
-  it('skips text columns by default (daily file, "weather")', () => {
+  it('skips text columns by default (daily file, "weather")', { skip: missingSharedData('seattle-weather', 'seattle-weather.csv') }, () => {
     const ts = loadTimeSeries(sharedData('seattle-weather', 'seattle-weather.csv'), { target: 'temp_max' });
     assert.deepEqual(ts.featureNames, ['precipitation', 'temp_max', 'temp_min', 'wind']);
     assert.equal(ts.rows, 1461);

@@ -30,12 +30,14 @@ export function BookDatasets() {
     return () => { live = false; };
   }, [api]);
 
+  // Subscribed per fetch (its id), not per progress update.
+  const busyId = busy?.id;
   useEffect(() => {
-    if (!busy) return undefined;
+    if (busyId === undefined) return undefined;
     return api.onEvent((e) => {
-      if (e.type === 'dataset' && e.id === busy.id) setBusy({ id: e.id, progress: e.progress });
+      if (e.type === 'dataset' && e.id === busyId) setBusy({ id: e.id, progress: e.progress });
     });
-  }, [api, busy?.id]);
+  }, [api, busyId]);
 
   const use = async (d: DatasetInfo) => {
     setError(null);

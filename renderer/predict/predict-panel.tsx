@@ -111,9 +111,10 @@ function SeriesPredict({ runId }: { runId: string }) {
   const api = useApi();
   const { result, error, busy, run } = useApiCall<SeriesPrediction>(useCallback(() => api.predictSeries({ runId }), [api, runId]));
   // The forecast over the validation range needs no input: compute it as soon as the run is chosen.
+  // `run` changes exactly when the call does (a new runId).
   useEffect(() => {
     void run();
-  }, [runId]);
+  }, [run]);
   const beats = result ? result.mae < result.baselineMae : false;
   return (
     <div className="predict-series">
