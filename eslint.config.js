@@ -48,12 +48,6 @@ export default tseslint.config(
     },
   },
   {
-    // TODO(#14): one finding left in a file another change owns (useMemo at line 146 reads `training`); delete this
-    // override once its dependencies name `training` (or the two numbers are read into consts before the memo).
-    files: ['renderer/training/gradient-flow-view.tsx'],
-    rules: { 'react-hooks/exhaustive-deps': 'warn' },
-  },
-  {
     files: ['renderer/**/*.ts', 'renderer/**/*.tsx'],
     rules: {
       'no-restricted-imports': ['error', {

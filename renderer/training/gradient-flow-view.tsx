@@ -140,10 +140,10 @@ export function GradientFlowView({ run: latest, testPrefix = '' }: { run: RunLiv
   const api = useApi();
   const project = useProject();
   const toasts = useToasts();
-  const training = run.spec ? resolveTraining(run.spec) : null;
+  const training = useMemo(() => (run.spec ? resolveTraining(run.spec) : null), [run.spec]);
   const diagnoses = useMemo(() => diagnoseGradientFlow(run.gradientFlow, {
     layers: run.layers, spec: run.spec, epochs: run.epochs, ...(training ? { learningRate: training.learningRate, clipnorm: training.clipnorm } : {}),
-  }), [run.gradientFlow, run.layers, run.spec, run.epochs, training?.learningRate, training?.clipnorm]);
+  }), [run.gradientFlow, run.layers, run.spec, run.epochs, training]);
   const unmeasured = run.recurrence.filter((p) => !p.fused);
   const active = !isFinished(run) && run.status !== 'starting';
   const apply = (r: FlowRemedy) => {
