@@ -30,7 +30,7 @@ test.afterAll(() => {
   else process.env[VAR] = saved;
 });
 
-test('more than half of the machine\'s memory: the run trains, and the Training tab shows the warning on its layer', async ({ studioApp }) => {
+test('more than half of the machine\'s memory: the run trains, and the Training tab and the layer node show the warning', async ({ studioApp }) => {
   const { studio } = studioApp;
   await studio.trainSample('forecast-gru', 1);
   const warnings = studio.byTestId('run-warnings');
@@ -39,4 +39,7 @@ test('more than half of the machine\'s memory: the run trains, and the Training 
   await expect(line).toHaveCount(1);
   await expect(line).toHaveAttribute('data-layer-index', '0');
   await expect(line).toContainText(/Warning \(layer 1\): The model needs about .* that is more than half of this machine's .*, so it may swap or be stopped by the system\./);
+  // The same warning on the layer's node in the builder, marked as the last run's.
+  await studio.openTab('builder');
+  await expect(studio.byTestId('layer-warning-0')).toContainText(/Last run: The model needs about .* more than half of this machine's/);
 });

@@ -52,6 +52,24 @@ export function useRun(runId: string | null): RunLive | null {
   return useSyncExternalStore(runs.subscribe, () => runs.get(runId));
 }
 
+const NO_RUN_WARNINGS: { warnings: RunLive['warnings']; spec: RunLive['spec'] } = { warnings: [], spec: null };
+const warningsCache = new WeakMap<RunLive['warnings'], { warnings: RunLive['warnings']; spec: RunLive['spec'] }>();
+
+/**
+ * One run's warnings (and the spec they were found on), re-rendering only when the warnings change: the builder shows
+ * them on their layers without following every batch of the run.
+ */
+export function useRunWarnings(runId: string | null): { warnings: RunLive['warnings']; spec: RunLive['spec'] } {
+  const runs = useClient().runs;
+  return useSyncExternalStore(runs.subscribe, () => {
+    const run = runs.get(runId);
+    if (!run || run.warnings.length === 0) return NO_RUN_WARNINGS;
+    let entry = warningsCache.get(run.warnings);
+    if (!entry || entry.spec !== run.spec) warningsCache.set(run.warnings, (entry = { warnings: run.warnings, spec: run.spec }));
+    return entry;
+  });
+}
+
 export function useConnection(): ConnectionStatus {
   const { connection } = useClient();
   return useSyncExternalStore(connection.subscribe, connection.get);

@@ -4,6 +4,7 @@ import {
 } from '@dnd-kit/core';
 import type { Active, Announcements, CollisionDetection, DragEndEvent, DragMoveEvent, DragStartEvent, Over } from '@dnd-kit/core';
 import { sortableKeyboardCoordinates } from '@dnd-kit/sortable';
+import { useRunWarnings } from '../api/studio-client.js';
 import { useProject } from '../state/project-context.js';
 import { useStudio } from '../state/studio-state.js';
 import { Canvas, CANVAS_END_ID, CANVAS_ID } from './canvas.js';
@@ -25,7 +26,14 @@ function dragItemOf(active: Active): DragItem {
 // memo: the shell re-renders for every live run update; a panel with no props need not follow it.
 export const BuilderPanel = memo(function BuilderPanel() {
   const { spec, analysis, edit } = useProject();
-  const { selectedLayerId, setSelectedLayerId } = useStudio();
+  const { selectedLayerId, setSelectedLayerId, currentRunId } = useStudio();
+  // The current run's warnings (memory past half of the machine) on their layers, while that layer is still there.
+  const runWarnings = useRunWarnings(currentRunId);
+  const issues = useMemo(() => {
+    const onLayers = runWarnings.warnings.filter((w) => w.layerIndex !== null
+      && runWarnings.spec?.layers[w.layerIndex]?.id !== undefined && spec.layers[w.layerIndex]?.id === runWarnings.spec.layers[w.layerIndex]!.id);
+    return onLayers.length === 0 ? analysis.issues : [...analysis.issues, ...onLayers.map((w) => ({ ...w, message: `Last run: ${w.message}` }))];
+  }, [analysis.issues, runWarnings, spec.layers]);
   const [drag, setDrag] = useState<DragItem | null>(null);
   const [dropIndex, setDropIndex] = useState<number | null>(null);
   const nodeIds = useMemo(() => new Set(spec.layers.map((l) => l.id!)), [spec.layers]);
@@ -133,7 +141,7 @@ export const BuilderPanel = memo(function BuilderPanel() {
           <Canvas
             layers={spec.layers}
             infos={analysis.layers}
-            issues={analysis.issues}
+            issues={issues}
             selectedId={selectedLayerId}
             dropIndex={drag?.kind === 'palette' ? dropIndex : null}
             dragging={drag !== null}
