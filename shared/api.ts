@@ -114,6 +114,8 @@ export interface RunDetail extends RunSummary {
   replay: ReplayReport | null;
   /** The probe's estimate made before Start for this spec, when there was one. */
   estimate: RunEstimate | null;
+  /** Problems that did not stop the run (memory past half of the machine), on their layers; absent for older servers. */
+  warnings?: SpecIssue[];
 }
 
 export interface ProjectSummary {

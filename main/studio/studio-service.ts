@@ -21,7 +21,7 @@ import type { BatchRecord, EpochRecord, TrainResult } from '../../shared/trainin
 import type { BackendInfo, DataSummary, RecurrencePath, WorkerEvent } from '../../shared/worker-protocol.js';
 import { initialRunEventState, reduceRunEvent } from '../../shared/run-reducer.js';
 import type { RunEventState, RunKeep } from '../../shared/run-reducer.js';
-import type { LayerInfo } from '../../shared/shape-inference.js';
+import type { LayerInfo, SpecIssue } from '../../shared/shape-inference.js';
 import { DataError } from '../data/data-error.js';
 import { startTraining, runEstimate, runPrediction, runInside } from '../training-host.js';
 import { compareReplay } from '../../shared/replay.js';
@@ -72,6 +72,8 @@ interface RunMeta {
   evaluateOnly?: boolean;
   /** setRunTags (absent: never tagged). */
   tags?: string[];
+  /** Problems that did not stop the run (memory past half of the machine), on their layers (absent: none). */
+  warnings?: SpecIssue[];
 }
 
 export interface StudioServiceOptions {
@@ -376,11 +378,13 @@ export class StudioService {
     if (e.type === 'model' && meta.provenance) Object.assign(meta.provenance, { kernels: e.kernels, recurrence: e.recurrence });
     // run.json changes with the status, backend, data, model, epochs, result and error — not with every batch.
     const persist = run.status !== before.status || run.backend !== before.backend || run.dataSummary !== before.dataSummary || run.layers !== before.layers
-      || run.recurrence !== before.recurrence || run.kernels !== before.kernels || run.epochs !== before.epochs || run.result !== before.result || run.error !== before.error;
+      || run.recurrence !== before.recurrence || run.kernels !== before.kernels || run.epochs !== before.epochs || run.result !== before.result || run.error !== before.error
+      || run.warnings !== before.warnings;
     if (persist) {
       Object.assign(meta, {
         status: run.status === 'starting' ? 'running' : run.status, backend: run.backend, dataSummary: run.dataSummary, layers: run.layers,
         recurrence: run.recurrence, kernels: run.kernels, epochRecords: run.epochs, result: run.result, error: run.error?.message ?? null,
+        ...(run.warnings.length > 0 ? { warnings: run.warnings } : {}),
       });
     }
     if ((e.type === 'done' || e.type === 'error') && meta.replayOf) meta.replay = this.compareWithOriginal(meta);
@@ -495,6 +499,7 @@ export class StudioService {
         ...this.summarize(meta), spec: meta.spec, layers: meta.layers, dataSummary: meta.dataSummary, result: meta.result, epochRecords: meta.epochRecords, batchRecords,
         recurrence: meta.recurrence ?? [], gradientFlow: this.gradientFlowOnDisk(runId), histograms: this.histogramsOnDisk(runId),
         provenance: meta.provenance ?? null, replayOf: meta.replayOf ?? null, replay: meta.replay ?? null, estimate: meta.estimate ?? null,
+        warnings: meta.warnings ?? [],
       };
     },
 

@@ -15,6 +15,12 @@ import type { ModelSpec } from '../../shared/model-spec.js';
 import { analyzeModel } from '../../shared/shape-inference.js';
 import type { WorkerEvent } from '../../shared/worker-protocol.js';
 import { initialRunEventState, reduceRunEvent } from '../../shared/run-reducer.js';
+import { StudioService } from '../studio/studio-service.js';
+import { waitForEnd } from '../studio/test-support.js';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 const dir = mkdtempSync(join(tmpdir(), 'rnn-memory-warning-'));
 const rows = ['text,label', ...Array.from({ length: 40 }, (_, i) => `"the ${i % 2 ? 'goal and the match' : 'bread and the soup'}",${i % 2 ? 'sport' : 'food'}`)];
@@ -80,4 +86,18 @@ test('the CLI prints the warning on stderr (and in summary.txt) and the run stil
   const line = err.find((l) => l.startsWith('Warning'));
   assert.match(line ?? '', /^Warning \(layer \d\): The model needs about .* more than half of this machine's/);
   assert.ok(readFileSync(join(outDir, 'summary.txt'), 'utf8').includes(line!));
+});
+
+test('the studio keeps the warning with the run: run.json and getRun carry it after the run ends, also when reopened', async () => {
+  smallMachine();
+  const userDataDir = mkdtempSync(join(tmpdir(), 'rnn-memory-warning-studio-'));
+  const options = { userDataDir, host: 'web' as const, appVersion: 'test', assetsDir: join(root, 'assets'), examplesDir: join(root, 'examples') };
+  const s = new StudioService(options);
+  const { runId } = await s.call('startRun', { spec: { ...spec, data: { ...spec.data!, path: join(dir, 'two.csv') } } });
+  await waitForEnd(s, runId);
+  const detail = await s.call('getRun', { runId });
+  assert.equal(detail.status, 'completed');
+  assert.equal(detail.warnings?.length, 1);
+  assert.match(detail.warnings![0]!.message, /more than half of this machine's/);
+  assert.equal((await new StudioService(options).call('getRun', { runId })).warnings?.length, 1, 'read back from run.json');
 });

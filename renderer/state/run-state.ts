@@ -84,6 +84,7 @@ export function runFromDetail(detail: RunDetail, now = Date.now(), cap = LIVE_BA
     recurrence: detail.recurrence ?? [],
     gradientFlow: (detail.gradientFlow ?? []).slice(-LIVE_FLOW_SAMPLES),
     histograms: detail.histograms ?? [],
+    warnings: detail.warnings ?? [],
     totalParams: detail.layers.reduce((s, l) => s + l.params, 0),
     epochs: detail.epochRecords,
     batches: appendThinned(emptySeries<BatchPoint>(), detail.batchRecords.map(batchPoint), cap),
@@ -119,7 +120,7 @@ export function mergeDetail(live: RunLive | undefined, detail: RunDetail, now = 
     result: live.result ?? stored.result,
     error: live.error ?? stored.error,
     savedDir: live.savedDir,
-    warnings: live.warnings,
+    warnings: live.warnings.length > 0 ? live.warnings : stored.warnings,
     lastUpdate: Math.max(live.lastUpdate, now),
   };
 }
