@@ -15,6 +15,7 @@ export const INTEROP_HELP = `export   writes a trained run as a Keras 3 .keras f
          reads by default (else the run's own where the run folder records it)
 import   turns a Keras .keras file, a Keras model.to_json() file or a TF.js model.json into a spec (spec.json)
          and, where the file has weights, a TF.js model (model/) — default folder: ./imported-<name>`;
+import { isBidirectional } from '../../shared/model-spec.js';
 
 interface Io {
   out: (s: string) => void;
@@ -77,7 +78,7 @@ export async function interopCommand(argv: string[], io: Io, usage: string): Pro
     const result = await importModelFile(resolve(args.path));
     const out = resolve(args.out ?? `imported-${result.spec.name}`);
     const files = writeImport(result, out);
-    io.out(`Imported ${result.spec.layers.length} layer(s) from ${args.path} (${result.source}): ${result.spec.layers.map((l) => (l.className === 'Bidirectional' && 'layer' in l ? `Bidirectional(${l.layer.className})` : l.className)).join(' → ')}`);
+    io.out(`Imported ${result.spec.layers.length} layer(s) from ${args.path} (${result.source}): ${result.spec.layers.map((l) => (isBidirectional(l) ? `${l.className}(${l.layer.className})` : l.className)).join(' → ')}`);
     for (const w of result.warnings) io.out(`Warning: ${w}`);
     for (const i of result.issues) io.out(`${i.severity === 'error' ? 'Error' : 'Warning'}${i.layerIndex !== null ? ` (layer ${i.layerIndex + 1})` : ''}: ${i.message}`);
     io.out(result.weights ? `Weights: ${result.weights.length} arrays imported.` : `Weights: none (${result.weightsNote ?? 'none in the file'}).`);

@@ -10,6 +10,7 @@ import type { NamedWeight } from '../interop/tfjs-artifacts.js';
 import { Tokenizer } from '../data/tokenizer.js';
 import { nearestByCosine, pca, pickRows, tsne, tsnePerplexity, TSNE_DEFAULTS } from '../../shared/projector.js';
 import type { EmbeddingProjection, ProjectorMethod, WordNeighbours } from '../../shared/projector.js';
+import { TOKEN_LAYER_CLASS } from '../../shared/layer-catalog.js';
 
 export type ProjectorRequest =
   | { kind: 'project'; method: ProjectorMethod; words: number }
@@ -36,7 +37,7 @@ function embeddingLayerNames(topology: unknown): string[] {
     }
     const o = v as Record<string, unknown>;
     const config = o['config'];
-    if (o['class_name'] === 'Embedding' && typeof config === 'object' && config !== null && typeof (config as Record<string, unknown>)['name'] === 'string') {
+    if (o['class_name'] === TOKEN_LAYER_CLASS && typeof config === 'object' && config !== null && typeof (config as Record<string, unknown>)['name'] === 'string') {
       names.push((config as Record<string, unknown>)['name'] as string);
     }
     for (const x of Object.values(o)) walk(x, depth + 1);

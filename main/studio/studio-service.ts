@@ -41,6 +41,7 @@ import { exportRun, withSavedGruVariants } from '../interop/export.js';
 import { writeZip } from '../interop/zip.js';
 import { readTfjsModel } from '../interop/tfjs-artifacts.js';
 import { ExportError } from '../interop/keras-format.js';
+import { TOKEN_LAYER_CLASS } from '../../shared/layer-catalog.js';
 
 /** run.json: everything about a run except its per-batch metrics (metrics.jsonl) and its model (model/). */
 interface RunMeta {
@@ -775,7 +776,7 @@ export class StudioService {
   private async projectorJob(runId: string, request: ProjectorRequest): Promise<FileJobResults['projector']> {
     const runDir = this.finishedRunDir(runId);
     const spec = this.readMeta(runId)!.spec;
-    if (spec.data?.kind !== 'text' || !spec.layers.some((l) => l.className === 'Embedding')) {
+    if (spec.data?.kind !== 'text' || !spec.layers.some((l) => l.className === TOKEN_LAYER_CLASS)) {
       throw new ApiError(`This run has no Embedding layer (its layers: ${spec.layers.map((l) => l.className).join(' → ') || 'none'}); the projector shows the word vectors of a text model that starts with an Embedding.`, 'invalid-argument');
     }
     try {

@@ -14,6 +14,8 @@ import { loadTimeSeries, normalizationStats, normalize, chronologicalSplit, Wind
 import { ArraySource } from './sources.js';
 import type { SampleSource } from './trainer.js';
 import { mulberry32, shuffleInPlace } from './seeded-random.js';
+import { layerDef } from '../../shared/layer-catalog.js';
+import { isBidirectional } from '../../shared/model-spec.js';
 
 /** What preprocessing learned from the training data; saved beside the model so predictions use the same. */
 export type Preprocessing =
@@ -64,7 +66,7 @@ function prepareText(spec: ModelSpec, data: TextDataSpec, path: string, training
     throw new DataError(`binaryCrossentropy needs exactly 2 classes, but the data has ${nClasses}: ${ds.classNames.join(', ')}. Use Dense(units=${nClasses}, activation="softmax") with sparseCategoricalCrossentropy.`, { file: path });
   }
   const last = spec.layers[spec.layers.length - 1];
-  const outUnits = last?.className === 'Dense' ? last.config?.units : undefined;
+  const outUnits = last && !isBidirectional(last) && layerDef(last.className)?.activationIsOutput ? last.config?.units : undefined;
   if (training.loss === 'sparseCategoricalCrossentropy' && outUnits !== nClasses) {
     throw new DataError(`the data has ${nClasses} classes (${ds.classNames.join(', ')}), so the output layer needs units=${nClasses}. Received: units=${String(outUnits)}.`, { file: path });
   }

@@ -4,8 +4,9 @@
  * reporting a mismatch after every keystroke.
  */
 import type { DataSpec, ModelSpec, TextDataSpec, TimeSeriesDataSpec, TokenInputSpec } from '../../shared/model-spec.js';
-import { resolveTraining } from '../../shared/model-spec.js';
+import { isBidirectional, resolveTraining } from '../../shared/model-spec.js';
 import { setLoss } from '../training/training-edits.js';
+import { TOKEN_LAYER_CLASS } from '../../shared/layer-catalog.js';
 
 /** input.timesteps = ceil(lookback / step) and input.features = the feature columns (target included). */
 export function syncSeriesInputShape(spec: ModelSpec): ModelSpec {
@@ -43,8 +44,8 @@ export function setTokenInput(spec: ModelSpec, patch: Partial<Omit<TokenInputSpe
   const first = layers[0];
   const valid = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v > 0;
   // While the field is being retyped the old value may be text ("" after clearing it): the tie still holds.
-  const tied = first?.className === 'Embedding' && (first.config?.inputDim === old || !valid(old));
-  if (valid(patch.vocabSize) && tied && first) {
+  const tied = first !== undefined && !isBidirectional(first) && first.className === TOKEN_LAYER_CLASS && (first.config?.inputDim === old || !valid(old));
+  if (valid(patch.vocabSize) && tied && first && !isBidirectional(first)) {
     layers = [{ ...first, config: { ...first.config, inputDim: patch.vocabSize } }, ...layers.slice(1)];
   }
   return { ...spec, input, layers };

@@ -27,6 +27,7 @@ import { OverlayView } from './overlay-view.js';
 import { RunTagChips, RunTagsEditor } from './run-tags.js';
 import { filterRuns } from './run-filter.js';
 import type { StatusFilter } from './run-filter.js';
+import { TOKEN_LAYER_CLASS } from '../../shared/layer-catalog.js';
 
 const BEST_KEYS = ['val_loss', 'val_accuracy', 'val_mae'];
 
@@ -236,7 +237,7 @@ function RunDetailView({ runId, listedName }: { runId: string; listedName?: stri
       <RunCharts run={run} smoothing={smoothing} loss={training.loss} clipnorm={training.clipnorm} testPrefix="detail-" />
       <GradientFlowView run={run} testPrefix="detail-" />
       <HistogramsView run={run} testPrefix="detail-" />
-      {finishedOk && detail.spec.data?.kind === 'text' && detail.spec.layers.some((l) => l.className === 'Embedding') ? <ProjectorView runId={runId} /> : null}
+      {finishedOk && detail.spec.data?.kind === 'text' && detail.spec.layers.some((l) => l.className === TOKEN_LAYER_CLASS) ? <ProjectorView runId={runId} /> : null}
     </div>
   );
 }

@@ -3,7 +3,7 @@
  * explicit default equals an omitted one), then training (with Keras's defaults filled in) and data settings.
  * Editor-only fields (layer ids) never count as a difference.
  */
-import { layerDef, withDefaults } from '../../shared/layer-catalog.js';
+import { layerDef, withDefaults, WRAPPER_CLASS } from '../../shared/layer-catalog.js';
 import { isBidirectional, resolveTraining } from '../../shared/model-spec.js';
 import type { LayerSpec, ModelSpec, ParamValue } from '../../shared/model-spec.js';
 
@@ -46,7 +46,7 @@ export function describeLayer(layer: LayerSpec): string {
   };
   if (isBidirectional(layer)) {
     const inner = layer.layer;
-    const merge = nonDefault('Bidirectional', layer.config as Record<string, ParamValue> | undefined);
+    const merge = nonDefault(WRAPPER_CLASS, layer.config as Record<string, ParamValue> | undefined);
     return `Bidirectional(${inner ? `${inner.className}(${nonDefault(inner.className, inner.config).join(', ')})` : '?'}${merge.length ? `, ${merge.join(', ')}` : ''})`;
   }
   return `${layer.className}(${nonDefault(layer.className, layer.config).join(', ')})`;
