@@ -1,4 +1,5 @@
-import type { LossName, MetricName, ModelSpec, TrainingSpec } from '../../shared/model-spec.js';
+import type { LossName, ModelSpec, TrainingSpec } from '../../shared/model-spec.js';
+import { defaultMetrics } from '../../shared/training-catalog.js';
 
 type EarlyStopping = NonNullable<TrainingSpec['earlyStopping']>;
 
@@ -9,15 +10,9 @@ export function setTraining(spec: ModelSpec, patch: Partial<TrainingSpec>): Mode
   return { ...spec, training };
 }
 
-/** The metric Keras users log with each loss: accuracy for classifiers, MAE beside MSE, none beside MAE itself. */
-export function defaultMetricsFor(loss: LossName): MetricName[] {
-  if (loss === 'binaryCrossentropy' || loss === 'sparseCategoricalCrossentropy') return ['accuracy'];
-  return loss === 'meanSquaredError' ? ['mae'] : [];
-}
-
 /** Changing the loss brings the matching metric along, and an early-stopping monitor the new run will log. */
 export function setLoss(spec: ModelSpec, loss: LossName): ModelSpec {
-  const metrics = defaultMetricsFor(loss);
+  const metrics = defaultMetrics(loss);
   const es = spec.training?.earlyStopping;
   const monitor = es?.monitor;
   const logged = new Set(['loss', 'val_loss', ...metrics, ...metrics.map((m) => `val_${m}`)]);
