@@ -135,10 +135,13 @@ test('tab switches and long tasks while a run trains', async ({ studioApp }, tes
   testInfo.annotations.push({ type: 'tab switch ms', description: JSON.stringify(switches) });
   testInfo.annotations.push({ type: 'long tasks', description: JSON.stringify(report.longTasks) });
   await testInfo.attach('responsiveness.json', { body: JSON.stringify(report, null, 2), contentType: 'application/json' });
-  // Issue #15 aims at 100 ms for both. On the shared, loaded 2-core machine this was not reached yet: measured with
-  // trace off, before the fixes worst switch 210 ms (Training tab) / longest task 169 ms, after 179 ms / 163 ms
-  // (recharts' per-point work: the epoch-line dots over every batch row, and the grid). The bounds are set to what is
-  // reached with margin for the machine's noise; lower them as the remaining chart costs go.
-  expect(worstSwitch, 'every tab switch under 250 ms (goal: 100 ms)').toBeLessThan(250);
-  expect(report.longTasks.maxMs, 'no long task over 250 ms while training (goal: 100 ms)').toBeLessThanOrEqual(250);
+  // Issue #15's target: 100 ms for both. What stood in the way (Chromium traces, per-task CPU time): recharts measured
+  // every tick label in the DOM (forced layouts mid-render), drew a dot element per batch row for the epoch lines,
+  // re-laid itself out after its <Legend> measured itself, and the three run charts (and both histogram charts)
+  // mounted or redrew in one task, before the tab's first paint. Now each chart draws in a turn of its own after a
+  // paint (lib/staggered-mount.ts), ticks and grid lines are plain (lib/plain-tick.tsx), the epoch lines draw the
+  // epoch rows only, the legend is HTML, and the open panel no longer re-renders with every training message.
+  // Both are wall-clock times (as the long-task API reports them): on a loaded machine they grow with the load.
+  expect(worstSwitch, 'every tab switch under 100 ms').toBeLessThan(100);
+  expect(report.longTasks.maxMs, 'no long task over 100 ms while training').toBeLessThanOrEqual(100);
 });

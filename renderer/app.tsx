@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import type { ReactNode } from 'react';
 import type { StudioApi } from '../shared/api.js';
 import { StudioClientProvider, useApi, useConnection, useRun, useRunStore, useStudioEvent } from './api/studio-client.js';
@@ -67,6 +67,9 @@ function Shell() {
   const errorCount = project.analysis.issues.filter((i) => i.severity === 'error').length;
   const training = run !== null && !isFinished(run);
   const active = TABS.find((t) => t.id === studio.tab) ?? TABS[0]!;
+  // One element per tab: the shell re-renders with every run event (badge, status bar), the open panel only with
+  // what it reads itself (contexts, its own run subscription), not with every training message.
+  const panel = useMemo(() => active.render(), [active]);
   return (
     <div className="app">
       {/* Wraps onto a second row when narrow (file actions first, then the run controls), so nothing leaves the window. */}
@@ -103,7 +106,7 @@ function Shell() {
         ))}
       </nav>
       <main className="panel-host" role="tabpanel" aria-label={active.label}>
-        <ErrorBoundary key={active.id} name={active.label}>{active.render()}</ErrorBoundary>
+        <ErrorBoundary key={active.id} name={active.label}>{panel}</ErrorBoundary>
       </main>
       <footer className="status-bar" data-testid="status-bar">
         <span>{project.spec.layers.length} layers · {formatCount(project.analysis.totalParams)} params</span>

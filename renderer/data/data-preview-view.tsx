@@ -1,8 +1,11 @@
+import { useMemo } from 'react';
 import { describeDuration } from '../../shared/timestamps.js';
 import { dateAtRow } from '../lib/dates.js';
 import { Area, AreaChart, CartesianGrid, Line, LineChart, ReferenceArea, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { TextDataPreview, TimeSeriesDataPreview } from '../../shared/api.js';
 import { formatCount, formatPercent } from '../lib/format.js';
+import { GRID_AT_TICKS, PLAIN_TICK } from '../lib/plain-tick.js';
+import { decimateMinMax } from '../lib/decimate.js';
 import { useProject } from '../state/project-context.js';
 import { CHART_COLORS, axisProps, gridProps, tooltipProps } from '../training/chart-style.js';
 import { truncatedShare } from './data-edits.js';
@@ -61,7 +64,7 @@ function TextPreview({ preview }: { preview: TextDataPreview }) {
         <div className="chart-box" data-testid="length-histogram" data-cutoff={length ?? ''}>
           <ResponsiveContainer width="100%" height="100%">
             <AreaChart data={steps} margin={{ top: 18, right: 16, bottom: 4, left: 0 }}>
-              <CartesianGrid {...gridProps} />
+              <CartesianGrid {...gridProps} {...GRID_AT_TICKS} />
               <XAxis dataKey="x" type="number" domain={[0, maxX]} allowDecimals={false} {...axisProps}
                 label={{ value: 'tokens', position: 'insideBottomRight', offset: -2, fill: CHART_COLORS.text, fontSize: 11 }} />
               <YAxis {...axisProps} width={48} />
@@ -89,10 +92,14 @@ function TextPreview({ preview }: { preview: TextDataPreview }) {
   );
 }
 
+const SERIES_BUCKETS = 240;
+
 function SeriesPreview({ preview }: { preview: TimeSeriesDataPreview }) {
   const { train, val, test } = preview.rowRanges;
   const dated = preview.series[0]?.time !== undefined;
   const tick = (row: number) => (dated ? dateAtRow(preview.series, row)!.slice(0, 10) : formatCount(row));
+  // At most ~2 points per pixel column of the plot (min and max of each bucket: spikes stay), not the 1,000 sent.
+  const drawn = useMemo(() => decimateMinMax(preview.series, SERIES_BUCKETS, (p) => p.value), [preview.series]);
   return (
     <div className="preview">
       <dl className="stats">
@@ -115,10 +122,11 @@ function SeriesPreview({ preview }: { preview: TimeSeriesDataPreview }) {
         </div>
         <div className="chart-box tall" data-testid="series-chart" data-points={preview.series.length}>
           <ResponsiveContainer width="100%" height="100%">
-            <LineChart data={preview.series} margin={{ top: 8, right: 16, bottom: 4, left: 0 }}>
-              <CartesianGrid {...gridProps} />
-              <XAxis dataKey="row" type="number" domain={[0, preview.rows]} {...axisProps} tickFormatter={tick} />
-              <YAxis {...axisProps} width={56} domain={['auto', 'auto']} />
+            <LineChart data={drawn} margin={{ top: 8, right: 16, bottom: 4, left: 0 }}>
+              <CartesianGrid {...gridProps} {...GRID_AT_TICKS} />
+              {/* Plain ticks at a fixed count: recharts measured every date label in the DOM to thin them (plain-tick.tsx). */}
+              <XAxis dataKey="row" type="number" domain={[0, preview.rows]} {...axisProps} tick={PLAIN_TICK} interval={0} tickCount={6} tickFormatter={tick} />
+              <YAxis {...axisProps} tick={PLAIN_TICK} interval={0} width={56} domain={['auto', 'auto']} />
               <Tooltip {...tooltipProps} labelFormatter={(l) => (dated ? `${dateAtRow(preview.series, Number(l))} · row ${String(l)}` : `row ${String(l)}`)} />
               <ReferenceArea x1={train[0]} x2={train[1]} fill={CHART_COLORS.trainArea} fillOpacity={1} ifOverflow="extendDomain" label={{ value: 'train', position: 'insideTop', fill: CHART_COLORS.text, fontSize: 11 }} />
               <ReferenceArea x1={val[0]} x2={val[1]} fill={CHART_COLORS.valArea} fillOpacity={1} label={{ value: 'val', position: 'insideTop', fill: CHART_COLORS.text, fontSize: 11 }} />

@@ -20,8 +20,20 @@ export function dateAtRow(points: readonly { row: number; time?: number }[], row
   return seconds !== null && seconds < 86_400 ? `${iso.slice(0, 10)} ${iso.slice(11, 16)}` : iso.slice(0, 10);
 }
 
-/** Seconds between two rows, from the first two points with times (null when fewer than two). */
+const secondsCache = new WeakMap<object, number | null>();
+
+/**
+ * Seconds between two rows, from the first two points with times (null when fewer than two). Remembered per points
+ * array: an axis formats each of its ticks through dateAtRow, and this scan was over every point each time.
+ */
 function secondsPerRow(points: readonly { row: number; time?: number }[]): number | null {
+  if (secondsCache.has(points)) return secondsCache.get(points)!;
+  const seconds = scanSecondsPerRow(points);
+  secondsCache.set(points, seconds);
+  return seconds;
+}
+
+function scanSecondsPerRow(points: readonly { row: number; time?: number }[]): number | null {
   const timed = points.filter((p) => p.time !== undefined);
   for (let i = 1; i < timed.length; i++) {
     const rows = timed[i]!.row - timed[i - 1]!.row;

@@ -1,7 +1,10 @@
 import { useEffect, useRef, useState } from 'react';
+import { timeSpentInTurns } from './staggered-mount.js';
 
 /** Share of the main thread live redraws may take: the interval is at least this many times the last redraw's cost. */
 const COST_FACTOR = 4;
+/** A live chart is never more than this far behind (plus its draw): on a loaded machine the cost rule alone went past 2 s. */
+const MAX_INTERVAL_MS = 1000;
 
 /**
  * The value, updated at most once per interval (the latest value always arrives, trailing). Live charts read a run
@@ -16,6 +19,7 @@ export function useThrottledValue<T>(value: T, minIntervalMs: number): T {
   const lastApplied = useRef(0);
   const redrawCost = useRef(0);
   const redrawStarted = useRef<number | null>(null);
+  const turnsAtApply = useRef(0);
 
   // Runs after the commit of the redraw that `setShown` scheduled: its duration is the redraw's cost.
   useEffect(() => {
@@ -28,9 +32,13 @@ export function useThrottledValue<T>(value: T, minIntervalMs: number): T {
     const apply = () => {
       lastApplied.current = Date.now();
       redrawStarted.current = performance.now();
+      turnsAtApply.current = timeSpentInTurns();
       setShown(value);
     };
-    const interval = minIntervalMs === 0 ? 0 : Math.max(minIntervalMs, COST_FACTOR * redrawCost.current);
+    // The charts below draw in turns of their own after this render (staggered-mount.ts): their time since the last
+    // update counts as part of the redraw's cost.
+    const cost = redrawCost.current + (timeSpentInTurns() - turnsAtApply.current);
+    const interval = minIntervalMs === 0 ? 0 : Math.max(minIntervalMs, Math.min(MAX_INTERVAL_MS, COST_FACTOR * cost));
     const wait = lastApplied.current + interval - Date.now();
     if (wait <= 0) {
       apply();

@@ -19,7 +19,7 @@ test('the epoch axis spans short runs whole and grows with long ones', () => {
 
 import {
   decadeSpan, forLogScale, formatTick, gradNormCsv, linearAxisPlan, logAxisPlan, niceStep, quantile, scalarCsv, scalarCsvHeader,
-  scalarRows, seriesValues, suggestLogScale, tickLabelWidth, toCsv,
+  scalarRows, seriesValues, suggestLogScale, tickLabelWidth, toCsv, drawnSeries, zoomedDomain,
 } from './chart-data.js';
 
 test('quantiles interpolate between sorted values', () => {
@@ -143,4 +143,28 @@ test('CSV export: one header, one line per plotted row, full precision, quoting'
   ];
   for (const [actual, expected] of cases) assert.equal(actual, expected);
   assert.deepEqual(scalarCsvHeader('accuracy', false), ['epoch', 'accuracy_batch', 'accuracy_epoch', 'val_accuracy']);
+});
+
+test('drawn series: batch and epoch rows apart (epoch dots over epochs only); a log axis turns values ≤ 0 into gaps', () => {
+  const data = {
+    batch: [{ x: 0.5, raw: 0.8, smooth: 0.8 }, { x: 1, raw: -0.1, smooth: 0.4 }],
+    epoch: [{ x: 1, train: 0.5, val: 0 }],
+    points: 3,
+  };
+  const linear = drawnSeries(data, 'linear');
+  assert.equal(linear.batch, data.batch);
+  assert.equal(linear.epoch, data.epoch);
+  const log = drawnSeries(data, 'log');
+  assert.deepEqual(log.batch, [{ x: 0.5, raw: 0.8, smooth: 0.8 }, { x: 1, raw: null, smooth: 0.4 }]);
+  assert.deepEqual(log.epoch, [{ x: 1, train: 0.5, val: null }]);
+});
+
+test('a brush selection over the rows becomes an x range for series drawn from rows of their own', () => {
+  const rows = [{ x: 0.25 }, { x: 0.5 }, { x: 1 }, { x: 1.5 }];
+  assert.equal(zoomedDomain(rows, null), null);
+  assert.deepEqual(zoomedDomain(rows, { startIndex: 1, endIndex: 3 }), [0.5, 1.5]);
+  assert.equal(zoomedDomain(rows, { startIndex: 1, endIndex: 9 }), null);
+  const [lo, hi] = zoomedDomain(rows, { startIndex: 2, endIndex: 2 })!;
+  assert.equal(lo, 1);
+  assert.ok(hi > lo, 'a one-row selection still has a width');
 });

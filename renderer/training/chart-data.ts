@@ -287,6 +287,29 @@ export function scalarRows(data: ScalarChartData): ScalarRow[] {
   return rows.sort((a, b) => a.x - b.x);
 }
 
+/**
+ * What a scalar chart draws, one row set per series kind: the batch rows for the per-batch lines and the epoch rows
+ * for the per-epoch lines (with their dots), instead of every line over the merged rows — recharts computes a point
+ * and, for lines with dots, a dot element for every row of the data it is given, nulls included. On a log axis,
+ * values it cannot draw become gaps.
+ */
+export function drawnSeries(data: ScalarChartData, scale: YScale): { batch: ScalarChartData['batch']; epoch: ScalarChartData['epoch'] } {
+  if (scale !== 'log') return { batch: data.batch, epoch: data.epoch };
+  return { batch: forLogScale(data.batch, ['raw', 'smooth']), epoch: forLogScale(data.epoch, ['train', 'val']) };
+}
+
+/**
+ * The x range of a brush selection over the chart's rows, for series drawn from rows of their own (recharts slices
+ * only the chart's data by the brush); null when not zoomed or the selection is out of range.
+ */
+export function zoomedDomain(rows: readonly { x: number }[], zoom: { startIndex: number; endIndex: number } | null): [number, number] | null {
+  if (!zoom) return null;
+  const lo = rows[zoom.startIndex]?.x;
+  const hi = rows[zoom.endIndex]?.x;
+  if (lo === undefined || hi === undefined) return null;
+  return hi > lo ? [lo, hi] : [lo, lo + Math.max(Math.abs(lo) * 1e-6, 1e-9)];
+}
+
 const csvCell = (v: unknown): string => {
   if (v === null || v === undefined) return '';
   if (typeof v === 'number') return Number.isFinite(v) ? String(v) : '';

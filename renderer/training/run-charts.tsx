@@ -1,18 +1,19 @@
 import { memo, useMemo, useState } from 'react';
-import { Brush, CartesianGrid, Legend, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { Brush, CartesianGrid, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { bestOf } from '../../shared/training-records.js';
 import { formatMetric } from '../lib/format.js';
 import { isFinished } from '../state/run-state.js';
 import type { RunLive } from '../state/run-state.js';
 import { useThrottledValue } from '../lib/use-throttled.js';
 import {
-  chartEpochSpan, forLogScale, formatTick, gradNormChartData, gradNormCsv, metricKeyOf, scalarChartData, scalarCsv, scalarCsvHeader, scalarRows, seriesValues,
-  suggestLogScale, tickLabelWidth, yAxisPlan,
+  chartEpochSpan, drawnSeries, formatTick, gradNormChartData, gradNormCsv, metricKeyOf, scalarChartData, scalarCsv, scalarCsvHeader, scalarRows, seriesValues,
+  suggestLogScale, tickLabelWidth, yAxisPlan, zoomedDomain,
 } from './chart-data.js';
 import type { YAxisPlan, YScale } from './chart-data.js';
 import { CHART_COLORS, SERIES_PALETTE, axisProps, brushProps, gridProps, tooltipProps } from './chart-style.js';
 import './charts.css';
-import { useStaggeredMount } from '../lib/staggered-mount.js';
+import { useStaggeredValue } from '../lib/staggered-mount.js';
+import { GRID_AT_TICKS, PLAIN_TICK } from '../lib/plain-tick.js';
 
 const SMOOTHING_KEY = 'rnn-studio.smoothing';
 /** Live charts redraw at most this often; the progress bar still follows every message. */
@@ -70,14 +71,12 @@ export function RunCharts({ run: latest, smoothing, loss, clipnorm, testPrefix =
     if (summary?.kind !== 'timeseries' || loss !== 'meanAbsoluteError') return null;
     return { value: summary.baselineMae, label: `baseline MAE ${formatMetric(summary.baselineMae)} (${formatMetric(summary.baselineMaeUnits)} in target units)` };
   }, [summary, loss]);
-  const maxX = chartEpochSpan(run.epochsPlanned, run.epochs.length);
   return (
     <div className="chart-grid">
-      <ScalarChart run={run} logKey="loss" title="Loss" smoothing={smoothing} maxX={maxX} testId={`${testPrefix}chart-loss`}
-        baseline={baseline} />
-      <ScalarChart run={run} logKey={metricKey} title={metricKey ? metricKey === 'accuracy' ? 'Accuracy' : metricKey.toUpperCase() : 'Metric'} smoothing={smoothing} maxX={maxX}
+      <ScalarChart run={run} logKey="loss" title="Loss" smoothing={smoothing} testId={`${testPrefix}chart-loss`} baseline={baseline} />
+      <ScalarChart run={run} logKey={metricKey} title={metricKey ? metricKey === 'accuracy' ? 'Accuracy' : metricKey.toUpperCase() : 'Metric'} smoothing={smoothing}
         testId={`${testPrefix}chart-metric`} baseline={null} />
-      <GradNormChart run={run} maxX={maxX} clipnorm={clipnorm} testId={`${testPrefix}chart-gradnorms`} />
+      <GradNormChart run={run} clipnorm={clipnorm} testId={`${testPrefix}chart-gradnorms`} />
       <EpochTable epochs={run.epochs} metricKey={metricKey} testId={`${testPrefix}epoch-table`} />
     </div>
   );
@@ -88,10 +87,21 @@ interface ScalarChartProps {
   logKey: string | null;
   title: string;
   smoothing: number;
-  maxX: number | undefined;
   testId: string;
   baseline: { value: number; label: string } | null;
 }
+
+/** The x-axis end of a run's charts: its planned epochs, or as far as the data goes. */
+const maxXOf = (run: RunLive) => chartEpochSpan(run.epochsPlanned, run.epochs.length);
+
+/**
+ * A chart draws the run it was given in its own turn (one chart per task, after a paint; see staggered-mount.ts):
+ * a live refresh of the three charts is three short tasks, not one long one.
+ */
+const ScalarChart = memo(function ScalarChart(props: ScalarChartProps) {
+  const shown = useStaggeredValue(props.run);
+  return <ScalarChartView {...props} run={shown.value} mounted={shown.ready} />;
+});
 
 type Zoom = { startIndex: number; endIndex: number } | null;
 
@@ -118,7 +128,8 @@ function useChartView(runId: string, values: readonly number[], defaultScale: YS
 
 const SCALE_KEYS = ['raw', 'smooth', 'train', 'val'];
 
-const ScalarChart = memo(function ScalarChart({ run, logKey, title, smoothing, maxX, testId, baseline }: ScalarChartProps) {
+const ScalarChartView = memo(function ScalarChartView({ run, logKey, title, smoothing, testId, baseline, mounted }: ScalarChartProps & { mounted: boolean }) {
+  const maxX = maxXOf(run);
   const data = useMemo(() => (logKey ? scalarChartData(run, logKey, smoothing) : null), [run, logKey, smoothing]);
   const rows = useMemo(() => (data ? scalarRows(data) : []), [data]);
   const smoothed = smoothing > 0;
@@ -129,9 +140,11 @@ const ScalarChart = memo(function ScalarChart({ run, logKey, title, smoothing, m
     const shown = zoomed ? rows.slice(zoomed.startIndex, zoomed.endIndex + 1) : rows;
     return yAxisPlan(view.scale, seriesValues(shown, SCALE_KEYS), baseline ? [baseline.value] : []);
   }, [rows, zoomed, view.scale, baseline]);
-  const drawn = useMemo(() => (plan.scale === 'log' ? forLogScale(rows, SCALE_KEYS) : rows), [rows, plan.scale]);
+  // Each series is drawn from its own rows: the epoch lines (with dots) over a few epoch points instead of every
+  // batch row, where recharts built a dot element per row for each of them. The chart's rows stay the brush's index.
+  const drawn = useMemo(() => (data ? drawnSeries(data, plan.scale) : null), [data, plan.scale]);
+  const xDomain = zoomedDomain(rows, zoomed) ?? [0, maxX ?? 'dataMax'];
   const csv = () => scalarCsv(rows, logKey ?? 'value', smoothed);
-  const mounted = useStaggeredMount();
   return (
     <section className="chart-card">
       <div className="chart-head">
@@ -142,19 +155,18 @@ const ScalarChart = memo(function ScalarChart({ run, logKey, title, smoothing, m
       <div className="chart-box zoomable" data-testid={testId} data-points={data?.points ?? 0} data-batch-points={data?.batch.length ?? 0} data-epoch-points={data?.epoch.length ?? 0}
         data-last-x={data?.batch.at(-1)?.x ?? 0} data-scale={plan.scale} data-log-suggested={view.suggestedLog} data-y-domain={plan.domain.join(',')}
         data-csv-header={logKey ? scalarCsvHeader(logKey, smoothed).join(',') : ''} data-csv-rows={rows.length}>
-        {!data ? <div className="chart-empty">This run logs no metric besides the loss (add accuracy or mae in the training settings).</div> : !mounted ? null : (
+        {!data || !drawn ? <div className="chart-empty">This run logs no metric besides the loss (add accuracy or mae in the training settings).</div> : !mounted ? null : (
           <ResponsiveContainer width="100%" height="100%">
-            <LineChart data={drawn} margin={CHART_MARGIN}>
-              <CartesianGrid {...gridProps} />
-              <XAxis dataKey="x" type="number" domain={zoomed ? ['dataMin', 'dataMax'] : [0, maxX ?? 'dataMax']} allowDecimals={false} allowDataOverflow interval={0} {...axisProps}
+            <LineChart data={rows} margin={CHART_MARGIN_WITH_LEGEND}>
+              <CartesianGrid {...gridProps} {...GRID_AT_TICKS} />
+              <XAxis dataKey="x" type="number" domain={xDomain} allowDecimals={false} allowDataOverflow interval={0} {...axisProps} tick={PLAIN_TICK}
                 tickFormatter={formatEpochTick} height={32} label={{ value: 'epoch', position: 'insideBottomRight', offset: 0, fill: CHART_COLORS.text, fontSize: 11 }} />
               <PlannedYAxis plan={plan} />
               <Tooltip {...tooltipProps} formatter={(v) => formatMetric(typeof v === 'number' ? v : Number(v))} labelFormatter={(l) => `epoch ${Number(l).toFixed(2)}`} />
-              <Legend wrapperStyle={{ fontSize: 11 }} />
-              <Line dataKey="raw" name={`${logKey} (batch)`} stroke={smoothed ? CHART_COLORS.raw : CHART_COLORS.primary} dot={false} strokeWidth={1} isAnimationActive={false} connectNulls />
-              {smoothed ? <Line dataKey="smooth" name={`${logKey} (batch, EMA ${smoothing.toFixed(2)})`} stroke={CHART_COLORS.primary} dot={false} strokeWidth={1.6} isAnimationActive={false} connectNulls /> : null}
-              <Line dataKey="train" name={`${logKey} (epoch)`} stroke={CHART_COLORS.good} strokeWidth={1.6} dot={{ r: 2.5 }} isAnimationActive={false} connectNulls />
-              <Line dataKey="val" name={`val_${logKey}`} stroke={CHART_COLORS.val} strokeWidth={1.8} strokeDasharray="5 3" dot={{ r: 3 }} isAnimationActive={false} connectNulls />
+              <Line data={drawn.batch} dataKey="raw" name={`${logKey} (batch)`} stroke={smoothed ? CHART_COLORS.raw : CHART_COLORS.primary} dot={false} strokeWidth={1} isAnimationActive={false} connectNulls />
+              {smoothed ? <Line data={drawn.batch} dataKey="smooth" name={`${logKey} (batch, EMA ${smoothing.toFixed(2)})`} stroke={CHART_COLORS.primary} dot={false} strokeWidth={1.6} isAnimationActive={false} connectNulls /> : null}
+              <Line data={drawn.epoch} dataKey="train" name={`${logKey} (epoch)`} stroke={CHART_COLORS.good} strokeWidth={1.6} dot={{ r: 2.5 }} isAnimationActive={false} connectNulls />
+              <Line data={drawn.epoch} dataKey="val" name={`val_${logKey}`} stroke={CHART_COLORS.val} strokeWidth={1.8} strokeDasharray="5 3" dot={{ r: 3 }} isAnimationActive={false} connectNulls />
               {baseline ? (
                 <ReferenceLine y={baseline.value} stroke={CHART_COLORS.danger} strokeDasharray="6 4" ifOverflow="extendDomain"
                   label={<BaselineLabel text={baseline.label} />} />
@@ -166,12 +178,52 @@ const ScalarChart = memo(function ScalarChart({ run, logKey, title, smoothing, m
             </LineChart>
           </ResponsiveContainer>
         )}
+        {data && drawn && mounted ? (
+          <ChartLegend items={[
+            { name: `${logKey} (batch)`, color: smoothed ? CHART_COLORS.raw : CHART_COLORS.primary },
+            ...(smoothed ? [{ name: `${logKey} (batch, EMA ${smoothing.toFixed(2)})`, color: CHART_COLORS.primary }] : []),
+            { name: `${logKey} (epoch)`, color: CHART_COLORS.good },
+            { name: `val_${logKey}`, color: CHART_COLORS.val, dashed: true },
+          ]} />
+        ) : null}
       </div>
     </section>
   );
 });
 
 const CHART_MARGIN = { top: 8, right: 16, bottom: 4, left: 4 };
+/** Room under the plot (and its brush) for the legend, which is drawn over the chart box's bottom edge. */
+const LEGEND_HEIGHT = 20;
+const CHART_MARGIN_WITH_LEGEND = { ...CHART_MARGIN, bottom: CHART_MARGIN.bottom + LEGEND_HEIGHT };
+
+interface LegendItem {
+  name: string;
+  color: string;
+  dashed?: boolean;
+}
+
+const LEGEND_STYLE = {
+  position: 'absolute', left: 0, right: 0, bottom: 0, height: LEGEND_HEIGHT, margin: 0, padding: 0, listStyle: 'none',
+  display: 'flex', flexWrap: 'wrap', justifyContent: 'center', alignItems: 'center', gap: '4px 12px', fontSize: 11, color: 'var(--text)', overflow: 'hidden',
+} as const;
+const LEGEND_ITEM_STYLE = { display: 'inline-flex', alignItems: 'center', gap: 4, whiteSpace: 'nowrap' } as const;
+
+/**
+ * The series of a chart, as HTML under the plot. Recharts' <Legend> measured its own box after every render and
+ * fed the size back into the chart's layout: one more render pass of the whole chart on every mount.
+ */
+function ChartLegend({ items }: { items: readonly LegendItem[] }) {
+  return (
+    <ul className="chart-legend" style={LEGEND_STYLE}>
+      {items.map((item) => (
+        <li key={item.name} className="chart-legend-item" style={LEGEND_ITEM_STYLE}>
+          <svg width={14} height={8} aria-hidden="true"><line x1={0} y1={4} x2={14} y2={4} stroke={item.color} strokeWidth={2} strokeDasharray={item.dashed ? '4 2' : undefined} /></svg>
+          {item.name}
+        </li>
+      ))}
+    </ul>
+  );
+}
 const formatEpochTick = (v: unknown) => String(Number(Number(v).toFixed(2)));
 
 /**
@@ -185,7 +237,7 @@ function PlannedYAxis({ plan, formatter = formatTick }: { plan: YAxisPlan; forma
   const width = tickLabelWidth(plan.ticks.map(formatter));
   return (
     <YAxis key={`${plan.scale}:${plan.domain.join(':')}:${plan.ticks.length}`} scale={plan.scale} type="number" domain={plan.domain} ticks={plan.ticks}
-      interval={0} allowDataOverflow {...axisProps} width={width} tickFormatter={(v: number) => formatter(v)} />
+      interval={0} allowDataOverflow {...axisProps} tick={PLAIN_TICK} width={width} tickFormatter={(v: number) => formatter(v)} />
   );
 }
 
@@ -257,7 +309,7 @@ async function exportChartPng(box: HTMLElement, filename: string) {
   clone.setAttribute('width', String(width));
   clone.setAttribute('height', String(height));
   clone.setAttribute('font-family', getComputedStyle(box).fontFamily || 'sans-serif');
-  const legend = [...box.querySelectorAll<HTMLElement>('.recharts-legend-item')].map((li) => li.textContent ?? '').filter(Boolean).join('   ');
+  const legend = [...box.querySelectorAll<HTMLElement>('.chart-legend-item')].map((li) => li.textContent ?? '').filter(Boolean).join('   ');
   const legendHeight = legend ? 18 : 0;
   const image = new Image();
   const loaded = new Promise<void>((resolve, reject) => { image.onload = () => resolve(); image.onerror = () => reject(new Error('the chart could not be drawn')); });
@@ -283,7 +335,19 @@ async function exportChartPng(box: HTMLElement, filename: string) {
 
 const GRAD_SCALE_DEFAULT: YScale = 'log';
 
-const GradNormChart = memo(function GradNormChart({ run, maxX, clipnorm, testId }: { run: RunLive; maxX: number | undefined; clipnorm: number | null; testId: string }) {
+interface GradNormChartProps {
+  run: RunLive;
+  clipnorm: number | null;
+  testId: string;
+}
+
+const GradNormChart = memo(function GradNormChart(props: GradNormChartProps) {
+  const shown = useStaggeredValue(props.run);
+  return <GradNormChartView {...props} run={shown.value} mounted={shown.ready} />;
+});
+
+const GradNormChartView = memo(function GradNormChartView({ run, clipnorm, testId, mounted }: GradNormChartProps & { mounted: boolean }) {
+  const maxX = maxXOf(run);
   const data = useMemo(() => gradNormChartData(run), [run]);
   const allValues = useMemo(() => seriesValues(data.rows, data.layers), [data]);
   const view = useChartView(run.runId, allValues, GRAD_SCALE_DEFAULT);
@@ -292,7 +356,6 @@ const GradNormChart = memo(function GradNormChart({ run, maxX, clipnorm, testId 
     const shown = zoomed ? data.rows.slice(zoomed.startIndex, zoomed.endIndex + 1) : data.rows;
     return yAxisPlan(view.scale, seriesValues(shown, data.layers), clipnorm ? [clipnorm] : []);
   }, [data, zoomed, view.scale, clipnorm]);
-  const mounted = useStaggeredMount();
   return (
     <section className="chart-card">
       <div className="chart-head">
@@ -304,13 +367,12 @@ const GradNormChart = memo(function GradNormChart({ run, maxX, clipnorm, testId 
         data-y-domain={plan.domain.join(',')} data-csv-header={['epoch', ...data.layers].join(',')} data-csv-rows={data.rows.length}>
         {data.points === 0 ? <div className="chart-empty">Gradient norms appear with the first batches.</div> : !mounted ? null : (
           <ResponsiveContainer width="100%" height="100%">
-            <LineChart data={data.rows} margin={CHART_MARGIN}>
-              <CartesianGrid {...gridProps} />
-              <XAxis dataKey="x" type="number" domain={zoomed ? ['dataMin', 'dataMax'] : [0, maxX ?? 'dataMax']} allowDecimals={false} allowDataOverflow interval={0} {...axisProps}
+            <LineChart data={data.rows} margin={CHART_MARGIN_WITH_LEGEND}>
+              <CartesianGrid {...gridProps} {...GRID_AT_TICKS} />
+              <XAxis dataKey="x" type="number" domain={zoomed ? ['dataMin', 'dataMax'] : [0, maxX ?? 'dataMax']} allowDecimals={false} allowDataOverflow interval={0} {...axisProps} tick={PLAIN_TICK}
                 tickFormatter={formatEpochTick} height={32} label={{ value: 'epoch', position: 'insideBottomRight', offset: 0, fill: CHART_COLORS.text, fontSize: 11 }} />
               <PlannedYAxis plan={plan} />
               <Tooltip {...tooltipProps} formatter={(v) => formatMetric(Number(v))} labelFormatter={(l) => `epoch ${Number(l).toFixed(2)}`} />
-              <Legend wrapperStyle={{ fontSize: 11 }} />
               {data.layers.map((name, i) => (
                 <Line key={name} dataKey={name} name={name} stroke={SERIES_PALETTE[i % SERIES_PALETTE.length]} dot={false} strokeWidth={1.2} isAnimationActive={false} connectNulls />
               ))}
@@ -322,6 +384,7 @@ const GradNormChart = memo(function GradNormChart({ run, maxX, clipnorm, testId 
             </LineChart>
           </ResponsiveContainer>
         )}
+        {data.points > 0 && mounted ? <ChartLegend items={data.layers.map((name, i) => ({ name, color: SERIES_PALETTE[i % SERIES_PALETTE.length]! }))} /> : null}
       </div>
     </section>
   );
