@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import type { DataSpec, ModelSpec } from './model-spec.js';
 import type { BackendInfo, DataSummary, RecurrencePath, TextCorpusInfo, WorkerEvent } from './worker-protocol.js';
+import type { InsideResult, SeriesPrediction, TextPrediction } from './prediction-types.js';
 import type { HiddenGradientSample } from './gradient-flow.js';
 import type { HistogramRecord } from './histograms.js';
 import type { RunEstimate } from './estimate.js';
@@ -22,6 +23,7 @@ import type { ApiMethod } from './api-methods.js';
 
 export { API_METHODS };
 export type { ApiMethod };
+export type { InsideLayer, InsideResult, InsideSeries, SeriesPrediction, TextPrediction } from './prediction-types.js';
 
 /** Where the UI runs: inside Electron, or in a browser against `npm run web`. */
 export type HostKind = 'electron' | 'web';
@@ -128,53 +130,6 @@ export interface ProjectSummary {
 export interface Project extends ProjectSummary {
   format: 1;
   spec: ModelSpec;
-}
-
-export interface TextPrediction {
-  classNames: string[];
-  probabilities: number[];
-  /** The tokens the model saw after preprocessing (out-of-vocabulary words shown as <OOV>). */
-  tokens: string[];
-}
-
-export interface SeriesPrediction {
-  target: string;
-  /** Validation windows (down-sampled): the row the target belongs to, its time (ms, UTC) when the dates parse, the actual, predicted and baseline values. */
-  points: { row: number; time?: number; actual: number; predicted: number; baseline: number }[];
-  mae: number;
-  baselineMae: number;
-}
-
-/** One quantity of a recurrent layer over time (insideRun): h_t, c_t, a gate or the candidate. */
-export interface InsideSeries {
-  /** "h", "c", "i", "f", "g", "o" (LSTM), "z", "r", "hh" (GRU candidate). */
-  key: string;
-  label: string;
-  /** [timestep][unit], in time order (a backward layer's too). */
-  values: number[][];
-}
-
-/** One direction of one recurrent layer, stepped with Keras's formulas from the layer's own weights. */
-export interface InsideLayer {
-  /** Layer name; Bidirectional halves are "<name> (forward)" / "<name> (backward)". */
-  name: string;
-  cell: 'SimpleRNN' | 'LSTM' | 'GRU';
-  units: number;
-  series: InsideSeries[];
-}
-
-/** Look inside a recurrent model on one input: every recurrent layer's states and gates per timestep, and occlusion. */
-export interface InsideResult {
-  kind: 'text' | 'timeseries';
-  /** One label per timestep the model saw: the token (text, "" for padding) or "t−k" (a time-series window). */
-  steps: string[];
-  /** Which timesteps are padding (text); a masked model (Embedding maskZero) skips them. */
-  padding: boolean[];
-  /** What the contributions are measured on: the top class's probability (text) or the forecast (target units). */
-  output: { label: string; value: number };
-  /** Per timestep: output − output with that step occluded (token → padding id 0; series step → the training mean). */
-  contributions: number[];
-  layers: InsideLayer[];
 }
 
 /** Export formats of a trained run: Keras 3 `.keras`, the TF.js layers format, a runnable Keras 3 training script. */

@@ -3,7 +3,7 @@
  * the real epochs. The probe (main/training/estimate.ts) trains a few batches of the real model on the real data with
  * the backend the run will use, discards the first (warm-up: kernel compilation, first allocations), and times the rest.
  */
-import type { BackendInfo } from './worker-protocol.js';
+import type { BackendInfo } from './engine-types.js';
 import { formatBytes } from './memory-estimate.js';
 
 export interface RunEstimate {

@@ -17,7 +17,7 @@
 import { layerDef, withDefaults } from './layer-catalog.js';
 import { isBidirectional, resolveTraining } from './model-spec.js';
 import type { LayerSpec, ModelSpec, OptimizerName, ParamValue } from './model-spec.js';
-import type { LayerInfo, SpecIssue } from './shape-inference.js';
+import type { LayerInfo, SpecIssue } from './analysis-types.js';
 
 export type RecurrentKind = 'SimpleRNN' | 'LSTM' | 'GRU';
 

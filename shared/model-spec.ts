@@ -6,30 +6,12 @@
 import { bidirectional, MERGE_MODES } from './layers/bidirectional.js';
 import { defaultMetrics } from './training-catalog.js';
 import type { LossName, MetricName, OptimizerName } from './training-catalog.js';
+import type { InputSpec, ParamValue } from './spec-values.js';
+
+export type { FloatInputSpec, InputSpec, ParamValue, TokenInputSpec } from './spec-values.js';
 
 /** The current version of the spec format; bumped on any incompatible change. */
 export const SPEC_FORMAT = 1 as const;
-
-/** Integer token ids, one sequence of `length` ids per sample, ids in [0, vocabSize). Batch shape [batch, length]. */
-export interface TokenInputSpec {
-  kind: 'tokens';
-  /** Number of distinct ids including 0 (padding) and 1 (out-of-vocabulary): Keras `Tokenizer(num_words=…)`. */
-  vocabSize: number;
-  /** Sequence length after padding / truncating (Keras `maxlen`). */
-  length: number;
-}
-
-/** Real-valued sequences, e.g. weather measurements. Batch shape [batch, timesteps, features]. */
-export interface FloatInputSpec {
-  kind: 'floats';
-  timesteps: number;
-  features: number;
-}
-
-export type InputSpec = TokenInputSpec | FloatInputSpec;
-
-/** A scalar parameter value as it appears in a layer config. */
-export type ParamValue = number | string | boolean | null;
 
 /** One layer: a Keras class name and its config in TF.js camelCase. */
 export interface PlainLayerSpec {

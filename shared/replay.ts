@@ -4,7 +4,7 @@
  * (initialisation, dropout masks and batch order are seeded); across backends only within REPLAY_TOLERANCE.
  */
 import type { DataSpec, ModelSpec } from './model-spec.js';
-import type { RecurrencePath } from './worker-protocol.js';
+import type { RecurrencePath } from './engine-types.js';
 
 export interface RunProvenance {
   seed: number;

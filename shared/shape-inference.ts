@@ -9,30 +9,9 @@ import { SPEC_FORMAT, isBidirectional, resolveTraining } from './model-spec.js';
 import { LOSSES, MONITORS, OPTIMIZERS, TRAINING_RANGES } from './training-catalog.js';
 import { estimateTrainingMemory, KERNEL_MEMORY_BYTES, memoryIssues } from './memory-estimate.js';
 import type { LayerSpec, ModelSpec, ParamValue, InputSpec } from './model-spec.js';
+import type { LayerInfo, SpecIssue } from './analysis-types.js';
 
-/** A problem found in a spec. `layerIndex` points at the node to show it on; null means the spec as a whole. */
-export interface SpecIssue {
-  layerIndex: number | null;
-  /** Dotted path of the offending field, e.g. "layers.2.config.units" or "training.learningRate". */
-  path: string;
-  message: string;
-  severity: 'error' | 'warning';
-}
-
-/** What the summary table shows for one layer. */
-export interface LayerInfo {
-  index: number;
-  name: string;
-  className: string;
-  /** "Bidirectional(LSTM)" for a wrapper. */
-  label: string;
-  /** Name of the recurrent layer a Bidirectional wraps. */
-  innerName?: string;
-  inputShape: Shape | null;
-  /** Null when the shape could not be inferred (an error upstream or in this layer). */
-  outputShape: Shape | null;
-  params: number;
-}
+export type { LayerInfo, SpecIssue } from './analysis-types.js';
 
 export interface ModelAnalysis {
   layers: LayerInfo[];

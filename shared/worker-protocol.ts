@@ -4,36 +4,20 @@
  * (at most ~10 messages a second, each carrying every batch since the last), epoch records are always sent.
  */
 import type { ModelSpec } from './model-spec.js';
+import type { BackendInfo, RecurrencePath } from './engine-types.js';
 import type { LayerInfo, SpecIssue } from './shape-inference.js';
 import type { BatchRecord, EpochRecord, TrainResult } from './training-records.js';
-import type { InsideResult, SeriesPrediction, TextPrediction } from './api.js';
+import type { InsideResult, SeriesPrediction, TextPrediction } from './prediction-types.js';
 import type { HiddenGradientSample } from './gradient-flow.js';
 import type { HistogramRecord } from './histograms.js';
 import type { RunEstimate } from './estimate.js';
 import type { ClassifierDiagnostics } from './classifier-metrics.js';
 
 /** The backends a user may ask for; `auto` lets the engine choose (native, else wasm, else cpu). */
+export type { BackendInfo, RecurrencePath } from './engine-types.js';
+
 export const BACKEND_PREFERENCES = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
 export type BackendPreference = (typeof BACKEND_PREFERENCES)[number];
-
-/** Which engine ran a run; shown to the user and written with every run. */
-export interface BackendInfo {
-  /** tfjs backend name: "tensorflow" (native), "wasm" or "cpu". */
-  name: string;
-  tfjsVersion: string;
-  /** Why this backend, e.g. why native TensorFlow was not used. */
-  detail: string;
-  nativeVersion?: string;
-}
-
-/** Which implementation runs a recurrent layer: our fused kernels or TF.js's op-by-op loop (and why). */
-export interface RecurrencePath {
-  /** Layer name; Bidirectional halves are "<name> (forward)" / "<name> (backward)". */
-  layer: string;
-  fused: boolean;
-  /** Why it is not fused, or what still is not (dropout while training). */
-  reason?: string;
-}
 
 /**
  * One line for the CLI and the studio: which recurrent layers run on the fused kernels and which on TF.js's

@@ -2,7 +2,7 @@
  * Parameter building blocks shared by the layer definitions. Parameter names and defaults are Keras's (in TF.js
  * camelCase), except where a comment says why not.
  */
-import type { ParamValue } from '../model-spec.js';
+import type { ParamValue } from '../spec-values.js';
 import type { ParamDef } from './types.js';
 
 /** Keras's limits on sizes keep absurd specs (units 10^9) from allocating gigabytes before failing. */

@@ -5,7 +5,7 @@
  * TensorFlow, lives beside the builder (main/training/layer-factories.ts) keyed by the same class names.
  * Pure TypeScript: the renderer imports it.
  */
-import type { InputSpec, ParamValue } from '../model-spec.js';
+import type { InputSpec, ParamValue } from '../spec-values.js';
 
 /** Shape of one sample, without the batch dimension: [length] for token ids, [timesteps, features], [features]. */
 export type Shape = readonly number[];
