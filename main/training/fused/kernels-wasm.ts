@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import v8 from 'node:v8';
 import { KernelThreads, kernelThreadCount } from './kernel-threads.js';
+import { isNativeKernels, loadNativeKernels, nativeInfo } from './kernels-native.js';
 import { fileURLToPath } from 'node:url';
 import { WASM_MEMORY_MAX_BYTES } from '../../../shared/memory-estimate.js';
 import type { FusedActivation } from '../../../shared/memory-estimate.js';
@@ -118,15 +119,24 @@ export function rowKernelsIn(memory: object): RowKernels | null {
   return kernels;
 }
 
-let loaded: { kernels: RnnKernels; variant: KernelVariant } | null = null;
+let loaded: { kernels: RnnKernels; variant: KernelVariant | 'native' } | null = null;
 let loadError: string | null = null;
 
 /**
  * The kernels of this thread — relaxed SIMD where the engine takes it, else plain SIMD; RNN_STUDIO_KERNELS=simd
- * forces the plain build — or null with `kernelsUnavailableReason()` saying why (never throws).
+ * forces the plain build, RNN_STUDIO_KERNELS=native the native provider (kernels-native.ts; opt-in, no fallback) —
+ * or null with `kernelsUnavailableReason()` saying why (never throws).
  */
 export function rnnKernels(): RnnKernels | null {
   if (loaded || loadError) return loaded?.kernels ?? null;
+  if (process.env.RNN_STUDIO_KERNELS === 'native') {
+    try {
+      loaded = { kernels: loadNativeKernels(), variant: 'native' };
+    } catch (error) {
+      loadError = (error as Error).message;
+    }
+    return loaded?.kernels ?? null;
+  }
   const order: KernelVariant[] = process.env.RNN_STUDIO_KERNELS === 'simd' ? ['simd'] : ['relaxed-simd', 'simd'];
   const errors: string[] = [];
   for (const variant of order) {
@@ -154,7 +164,8 @@ export function kernelsUnavailableReason(): string | null {
 /** "WebAssembly relaxed SIMD (fused multiply-add)" or "WebAssembly SIMD", once loaded. */
 export function kernelsLabel(): string | null {
   rnnKernels();
-  return loaded ? VARIANT_LABELS[loaded.variant] : null;
+  if (loaded && isNativeKernels(loaded.kernels)) return loaded.kernels.label;
+  return loaded ? VARIANT_LABELS[loaded.variant as KernelVariant] : null;
 }
 
 // Arithmetic, not `& ~15`: bitwise operators work on 32-bit signed integers, and turned a request of 2 GiB or more
@@ -247,7 +258,7 @@ export function heapOf(k: RnnKernels): KernelHeap {
 export function describeKernels(): string | null {
   const k = rnnKernels();
   if (!k) return null;
-  const n = threadsOf(k).threads;
+  const n = isNativeKernels(k) ? nativeInfo().threads : threadsOf(k).threads;
   return `${kernelsLabel()}, ${n} thread${n === 1 ? '' : 's'}`;
 }
 
@@ -255,6 +266,7 @@ const pools = new WeakMap<RnnKernels, KernelThreads>();
 /** The threads that share `k`'s batches (started on first use; kernelThreadCount() of them, this one included). */
 export function threadsOf(k: RnnKernels): KernelThreads {
   let p = pools.get(k);
-  if (!p) pools.set(k, (p = new KernelThreads(k.module, k.memory, kernelThreadCount())));
+  // The native provider threads each call itself (oneDNN's OpenMP threads): one JavaScript thread drives it.
+  if (!p) pools.set(k, (p = new KernelThreads(k.module, k.memory, isNativeKernels(k) ? 1 : kernelThreadCount())));
   return p;
 }

@@ -1,0 +1,149 @@
+/**
+ * The native kernel provider (issue #16, prototype): the fused recurrent kernels of assembly/rnn.ts ported to C++
+ * (native/kernels/), their matrix multiplies on oneDNN's sgemm, built by scripts/build-native.mjs into
+ * native/build/rnn_native.node. It satisfies the whole `RnnKernels` interface of kernels-wasm.ts — every function
+ * the trainer calls (seqForward, seqBackward, transpose, addRows, sumOfSquares, rmsprop, adam, sgd, gatherRows,
+ * segmentSum, heapBase) and the lower-level exports of the WebAssembly module besides (gemm, gemmTN, the cell
+ * passes; see NativeKernels) — over a memory of its own that behaves as the WebAssembly one does (byte offsets,
+ * `memory.buffer`, `memory.grow`), so KernelHeap, fused-rnn.ts and host-optimizer.ts run on it unchanged.
+ *
+ * Threads: the addon runs each call on threads of its own (kernelThreadCount() of them), so this provider is one kernel
+ * thread as kernel-threads.ts sees it (`jsThreads: 1`): splitting a batch across JavaScript threads as well would
+ * oversubscribe the cores. By default a whole-sequence call cuts its batch into one slice per thread, as the
+ * WebAssembly kernel threads do (native/kernels/split.cc); setNativeSplit(false) (or RNN_STUDIO_NATIVE_SPLIT=0)
+ * leaves the threads to oneDNN, inside each multiply, instead.
+ *
+ * Opt-in for now: RNN_STUDIO_KERNELS=native makes kernels-wasm.ts's rnnKernels() return this provider.
+ */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { kernelThreadCount } from './kernel-threads.js';
+import type { RnnKernels } from './kernels-wasm.js';
+
+type Ptr = number;
+type I = number;
+
+/** The WebAssembly module's further exports, which the native addon has too (the tests compare them one by one). */
+export interface NativeKernels extends RnnKernels {
+  /** How many JavaScript threads should share a call: 1, since oneDNN threads each multiply itself. */
+  readonly jsThreads: 1;
+  /** "native C++ (AVX-512) + oneDNN 2.6.3 sgemm", for the backend line. */
+  readonly label: string;
+  gemm(m: I, n: I, k: I, a: Ptr, lda: I, b: Ptr, ldb: I, c: Ptr, ldc: I, accumulate: I, bias?: Ptr): void;
+  gemmTN(rows: I, m: I, n: I, a: Ptr, lda: I, b: Ptr, ldb: I, c: Ptr, ldc: I): void;
+  columnSums(rows: I, n: I, z: Ptr, ldz: I, out: Ptr): void;
+  scaleRows(rows: I, n: I, x: Ptr, ldx: I, mask: Ptr, ldm: I): void;
+  simpleForward(batch: I, units: I, z: Ptr, ldz: I, h: Ptr, ldh: I, act: I): void;
+  simpleBackward(batch: I, units: I, z: Ptr, ldz: I, dh: Ptr, act: I): void;
+  lstmForward(batch: I, units: I, z: Ptr, ldz: I, cPrev: Ptr, c: Ptr, ldc: I, tc: Ptr, ldtc: I, h: Ptr, ldh: I, act: I, recAct: I): void;
+  lstmBackward(batch: I, units: I, z: Ptr, ldz: I, cPrev: Ptr, ldc: I, tc: Ptr, ldtc: I, dh: Ptr, dc: Ptr, act: I, recAct: I): void;
+  gruGates(batch: I, units: I, z: Ptr, ldz: I, hPrev: Ptr, ldh: I, rh: Ptr, ldrh: I, recAct: I): void;
+  gruOutput(batch: I, units: I, z: Ptr, ldz: I, hPrev: Ptr, ldp: I, h: Ptr, ldh: I, act: I): void;
+  gruBackwardA(batch: I, units: I, z: Ptr, ldz: I, hPrev: Ptr, ldh: I, dh: Ptr, dhp: Ptr, act: I, recAct: I): void;
+  gruBackwardB(batch: I, units: I, z: Ptr, ldz: I, hSeen: Ptr, ldh: I, drh: Ptr, dhp: Ptr, recAct: I, rm: Ptr, ldrm: I): void;
+  gruResetAfter(batch: I, units: I, z: Ptr, ldz: I, inner: Ptr, ldi: I, recAct: I): void;
+  gruBackwardResetAfter(batch: I, units: I, z: Ptr, ldz: I, inner: Ptr, ldi: I, recAct: I): void;
+}
+
+/** What the addon (native/kernels/addon.cc) exports. */
+interface Addon {
+  create(maxPages?: number): Omit<NativeKernels, 'memory' | 'module' | 'jsThreads' | 'label'> & { buffer(): ArrayBuffer; grow(pages: number): number };
+  info(): { gemm: string; isa: string; threads: number; split: boolean };
+  setThreads(n: number): number;
+  setSplit(on: boolean): boolean;
+}
+
+export const BUILD_NATIVE_COMMAND = 'node scripts/build-native.mjs';
+const ADDON = 'native/build/rnn_native.node';
+
+/**
+ * Where the addon is: RNN_STUDIO_NATIVE_ADDON, else native/build/ at the repository root, seen from this file in
+ * main/training/fused/ or from its compiled copy in dist/main/training/fused/.
+ */
+export function nativeAddonPath(): string {
+  const forced = process.env.RNN_STUDIO_NATIVE_ADDON;
+  if (forced) return forced;
+  const candidates = ['../../../', '../../../../'].map((up) => fileURLToPath(new URL(up + ADDON, import.meta.url)));
+  return candidates.find((p) => existsSync(p)) ?? candidates[0]!;
+}
+
+let addon: Addon | null = null;
+let addonError: string | null = null;
+
+function loadAddon(): Addon {
+  if (addon) return addon;
+  if (addonError) throw new Error(addonError);
+  const path = nativeAddonPath();
+  if (!existsSync(path)) {
+    addonError = `the native kernels are not built (${path} is missing) — run \`${BUILD_NATIVE_COMMAND}\` (needs g++ and oneDNN: apt-get install libdnnl-dev)`;
+    throw new Error(addonError);
+  }
+  try {
+    addon = createRequire(import.meta.url)(path) as Addon;
+    if (process.env.RNN_STUDIO_NATIVE_SPLIT === '0') addon.setSplit(false);
+  } catch (e) {
+    addonError = `the native kernels failed to load (${(e as Error).message})`;
+    throw new Error(addonError);
+  }
+  return addon;
+}
+
+/**
+ * A new instance with its own memory (as loadKernels gives a new WebAssembly instance); throws with the reason
+ * when the addon is not built or does not load. `threads`: oneDNN's threads for this JavaScript thread's calls.
+ */
+export function loadNativeKernels(threads = kernelThreadCount()): NativeKernels {
+  const a = loadAddon();
+  a.setThreads(threads);
+  const raw = a.create();
+  let buffer = raw.buffer();
+  // WebAssembly.Memory's two members that the kernels' users touch; the memory never moves, but as with
+  // WebAssembly a view must be taken again after growing to see the new bytes.
+  const memory = {
+    get buffer(): ArrayBuffer { return buffer; },
+    grow(pages: number): number {
+      const before = raw.grow(pages);
+      buffer = raw.buffer();
+      return before;
+    },
+  };
+  const info = a.info();
+  return {
+    ...raw, memory, module: {}, jsThreads: 1,
+    label: `native C++ (${info.isa}) + ${info.gemm} sgemm${info.split ? '' : ', threads per multiply'}`,
+  };
+}
+
+/** True when the addon is built and loads here (tests skip otherwise, with nativeUnavailableReason()). */
+export function nativeKernelsAvailable(): boolean {
+  try {
+    loadAddon();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function nativeUnavailableReason(): string | null {
+  return nativeKernelsAvailable() ? null : addonError;
+}
+
+/** { gemm, isa, threads, split } of the loaded addon (threads: this JavaScript thread's OpenMP threads). */
+export function nativeInfo(): { gemm: string; isa: string; threads: number; split: boolean } {
+  return loadAddon().info();
+}
+
+/** The OpenMP threads of this JavaScript thread's calls (loadNativeKernels sets kernelThreadCount()); returns the count now. */
+export function setNativeThreads(n: number): number {
+  return loadAddon().setThreads(n);
+}
+
+/** Whole-sequence calls split their batch across threads (true) or let oneDNN thread each multiply (false); process-wide. */
+export function setNativeSplit(on: boolean): void {
+  loadAddon().setSplit(on);
+}
+
+export function isNativeKernels(k: RnnKernels): k is NativeKernels {
+  return (k as Partial<NativeKernels>).jsThreads === 1;
+}
