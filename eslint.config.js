@@ -4,6 +4,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import reactHooks from 'eslint-plugin-react-hooks';
 import globals from 'globals';
+import importGraph from './scripts/eslint-import-graph.mjs';
 
 const nodeBuiltins = ['node:*', 'fs', 'path', 'os', 'child_process', 'worker_threads', 'crypto', 'url', 'util', 'stream'];
 
@@ -36,6 +37,20 @@ export default tseslint.config(
         ],
       }],
     },
+  },
+  {
+    // No import cycle (issue #14): between the renderer's top folders (features, api, state, lib, components, hosts)
+    // and between shared/'s modules. Tests may import across.
+    files: ['renderer/**/*.ts', 'renderer/**/*.tsx'],
+    ignores: ['renderer/**/*.test.ts', 'renderer/**/*.test.tsx'],
+    plugins: { graph: importGraph },
+    rules: { 'graph/no-cycle': ['error', { root: 'renderer', level: 'folder' }] },
+  },
+  {
+    files: ['shared/**/*.ts'],
+    ignores: ['shared/**/*.test.ts'],
+    plugins: { graph: importGraph },
+    rules: { 'graph/no-cycle': ['error', { root: 'shared', level: 'file' }] },
   },
   {
     // The two classic hooks rules only (not the plugin's React Compiler rules): hooks called unconditionally, and

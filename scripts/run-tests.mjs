@@ -3,11 +3,26 @@
 // Runs every `*.test.ts` beside the code with Node's own test runner (tsx compiles TypeScript on the fly).
 // Node 20's `--test` cannot glob, so the files are collected here. Extra arguments filter by path substring.
 import { spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-const roots = ['shared', 'main', 'renderer'];
-const filters = process.argv.slice(2);
+const roots = ['shared', 'main', 'renderer', 'scripts'];
+// --kernels=native runs the chosen tests on the native kernel provider (RNN_STUDIO_KERNELS=native), and skips them,
+// saying why, where scripts/build-native.mjs could not build it (no compiler or no oneDNN: the WebAssembly kernels
+// are then the only provider, and the plain run covers them).
+const kernelsArg = process.argv.find((a) => a.startsWith('--kernels='));
+const filters = process.argv.slice(2).filter((a) => a !== kernelsArg);
+/** @type {Record<string, string>} */
+const extraEnv = {};
+if (kernelsArg) {
+  const kernels = kernelsArg.slice('--kernels='.length);
+  if (kernels === 'native' && !existsSync(join(dirname(fileURLToPath(import.meta.url)), '..', 'native', 'build', 'rnn_native.node'))) {
+    console.log('run-tests: skipped the native-kernel pass: native/build/rnn_native.node is not built (node scripts/build-native.mjs says why)');
+    process.exit(0);
+  }
+  extraEnv.RNN_STUDIO_KERNELS = kernels;
+}
 /** @type {string[]} */
 const files = [];
 /** @param {string} dir */
@@ -26,6 +41,6 @@ if (files.length === 0) {
 }
 const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...files], {
   stdio: 'inherit',
-  env: { ...process.env, NODE_OPTIONS: '' },
+  env: { ...process.env, NODE_OPTIONS: '', ...extraEnv },
 });
 process.exit(result.status ?? 1);

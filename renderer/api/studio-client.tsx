@@ -5,10 +5,10 @@
 import { createContext, useContext, useEffect, useMemo, useRef, useSyncExternalStore } from 'react';
 import type { ReactNode } from 'react';
 import type { StudioApi, StudioEvent } from '../../shared/api.js';
-import { ALWAYS_CONNECTED } from '../hosts/connection.js';
-import type { ConnectionSource, ConnectionStatus } from '../hosts/connection.js';
-import { RunStore } from '../state/run-store.js';
-import type { RunLive } from '../state/run-state.js';
+import { ALWAYS_CONNECTED } from './connection.js';
+import type { ConnectionSource, ConnectionStatus } from './connection.js';
+import { RunStore } from './run-store.js';
+import type { RunLive } from './run-state.js';
 
 interface StudioClient {
   api: StudioApi;

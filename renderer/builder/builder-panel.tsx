@@ -12,7 +12,7 @@ import type { CanvasActions } from './canvas.js';
 import { Inspector } from './inspector.js';
 import { SpecIssueList } from './issue-list.js';
 import { Palette, PALETTE_PREFIX } from './palette.js';
-import { createLayer, insertLayer, moveLayer, newLayerId, removeLayer, unwrapBidirectional, wrapBidirectional } from './spec-edits.js';
+import { createLayer, insertLayer, moveLayer, newLayerId, removeLayer, unwrapBidirectional, wrapBidirectional } from '../state/spec-edits.js';
 import { SummaryTable } from './summary-table.js';
 
 type DragItem = { kind: 'palette'; className: string } | { kind: 'node'; id: string };

@@ -7,7 +7,7 @@ import type { SpecIssue } from '../../shared/shape-inference.js';
 import { Field, NumberInput, Select } from '../components/fields.js';
 import { formatCount } from '../lib/format.js';
 import { useProject } from '../state/project-context.js';
-import { layerConfig, setLayerParam, setRecurrentClass } from './spec-edits.js';
+import { layerConfig, setLayerParam, setRecurrentClass } from '../state/spec-edits.js';
 
 /** The selected node's settings, as a form generated from its catalog entry. */
 export function Inspector({ selectedId }: { selectedId: string | null }) {

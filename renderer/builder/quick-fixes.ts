@@ -6,9 +6,9 @@ import type { LayerInfo, ModelAnalysis, SpecIssue } from '../../shared/shape-inf
 import { categoryOf, layerDef, MERGE_MODES, POOLING_CLASS } from '../../shared/layer-catalog.js';
 import { isBidirectional } from '../../shared/model-spec.js';
 import type { LayerSpec, ModelSpec } from '../../shared/model-spec.js';
-import { createLayer, insertLayer, setLayerParam } from './spec-edits.js';
+import { createLayer, insertLayer, setLayerParam } from '../state/spec-edits.js';
 import { syncSeriesInputShape } from '../data/data-edits.js';
-import { setLoss } from '../training/training-edits.js';
+import { setLoss } from '../state/training-edits.js';
 
 export interface QuickFix {
   label: string;

@@ -5,7 +5,7 @@
  */
 import type { DataSpec, ModelSpec, TextDataSpec, TimeSeriesDataSpec, TokenInputSpec } from '../../shared/model-spec.js';
 import { isBidirectional, resolveTraining } from '../../shared/model-spec.js';
-import { setLoss } from '../training/training-edits.js';
+import { setLoss } from '../state/training-edits.js';
 import { TOKEN_LAYER_CLASS } from '../../shared/layer-catalog.js';
 
 /** input.timesteps = ceil(lookback / step) and input.features = the feature columns (target included). */

@@ -5,7 +5,7 @@ import { useApi, useRun } from '../api/studio-client.js';
 import { errorMessage } from '../api/errors.js';
 import { Field, NumberInput, Select } from '../components/fields.js';
 import { useToasts } from '../components/toasts.js';
-import { useConfirmDiscard } from '../projects/unsaved-guard.js';
+import { useConfirmDiscard } from '../state/unsaved-guard.js';
 import { useProject } from '../state/project-context.js';
 import { useStudio } from '../state/studio-state.js';
 import { checkDataSettings } from './data-checks.js';

@@ -7,7 +7,7 @@ import { formatCount, formatPercent } from '../lib/format.js';
 import { GRID_AT_TICKS, PLAIN_TICK } from '../lib/plain-tick.js';
 import { decimateMinMax } from '../lib/decimate.js';
 import { useProject } from '../state/project-context.js';
-import { CHART_COLORS, axisProps, gridProps, tooltipProps } from '../training/chart-style.js';
+import { CHART_COLORS, axisProps, gridProps, tooltipProps } from '../components/chart-style.js';
 import { truncatedShare } from './data-edits.js';
 import type { PreviewState } from './use-preview.js';
 

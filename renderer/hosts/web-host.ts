@@ -7,7 +7,7 @@
 import { API_METHODS, ApiError } from '../../shared/api.js';
 import type { ApiMethod, StudioApi, StudioCalls, StudioEvent, WireMessage, WireRequest } from '../../shared/api.js';
 import { toApiErrorCode } from '../api/errors.js';
-import type { ConnectionSource, ConnectionStatus } from './connection.js';
+import type { ConnectionSource, ConnectionStatus } from '../api/connection.js';
 
 /** The part of the browser's WebSocket this client uses (a fake stands in for it in tests). */
 export interface SocketLike {

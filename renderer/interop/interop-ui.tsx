@@ -14,7 +14,7 @@ import { useToasts } from '../components/toasts.js';
 import { formatBytes, selectUpload, sendUpload } from '../data/upload.js';
 import type { UploadProgress } from '../data/upload.js';
 import { UploadProgressBar } from '../data/upload-progress.js';
-import { useConfirmDiscard } from '../projects/unsaved-guard.js';
+import { useConfirmDiscard } from '../state/unsaved-guard.js';
 import { useProject } from '../state/project-context.js';
 import { useStudio } from '../state/studio-state.js';
 

@@ -9,7 +9,7 @@ import { formatCount, formatMetric, formatPercent } from '../lib/format.js';
 import { RunSelect } from '../runs/runs-panel.js';
 import { useRunsList } from '../runs/use-runs-list.js';
 import { useStudio } from '../state/studio-state.js';
-import { CHART_COLORS, axisProps, gridProps, tooltipProps } from '../training/chart-style.js';
+import { CHART_COLORS, axisProps, gridProps, tooltipProps } from '../components/chart-style.js';
 import { DiagnosticsView } from '../runs/diagnostics-view.js';
 import { InsideView } from './inside-view.js';
 

@@ -9,7 +9,7 @@ import { useToasts } from '../components/toasts.js';
 import { formatTimestamp } from '../lib/format.js';
 import { useProject } from '../state/project-context.js';
 import { blankSpec } from '../state/project-state.js';
-import { useConfirmDiscard } from './unsaved-guard.js';
+import { useConfirmDiscard } from '../state/unsaved-guard.js';
 import { ImportModelButton } from '../interop/interop-ui.js';
 
 /** New / Open / Save / Save as, the project's name and whether it has unsaved changes. */

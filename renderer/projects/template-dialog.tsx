@@ -6,8 +6,8 @@ import { Modal } from '../components/modal.js';
 import { useToasts } from '../components/toasts.js';
 import { useProject } from '../state/project-context.js';
 import { useStudio } from '../state/studio-state.js';
-import { describeLayer } from '../runs/spec-diff.js';
-import { useConfirmDiscard } from './unsaved-guard.js';
+import { describeLayer } from '../lib/spec-diff.js';
+import { useConfirmDiscard } from '../state/unsaved-guard.js';
 
 export function TemplateButton() {
   const [open, setOpen] = useState(false);

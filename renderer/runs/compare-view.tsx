@@ -4,9 +4,9 @@ import { useApi } from '../api/studio-client.js';
 import { errorMessage } from '../api/errors.js';
 import { formatDuration, formatMetric, formatTimestamp } from '../lib/format.js';
 import { compareEpochRows } from '../training/chart-data.js';
-import { CHART_COLORS } from '../training/chart-style.js';
+import { CHART_COLORS } from '../components/chart-style.js';
 import { EpochLinesChart } from './epoch-lines-chart.js';
-import { diffSpecs } from './spec-diff.js';
+import { diffSpecs } from '../lib/spec-diff.js';
 
 /** Two runs side by side: their validation curves overlaid and what differs in their specs. */
 export function CompareView({ runA, runB }: { runA: string; runB: string }) {

@@ -4,7 +4,7 @@ import type { ClassCurves, ClassifierDiagnostics } from '../../shared/classifier
 import { useApi } from '../api/studio-client.js';
 import { useApiCall } from '../api/use-api-call.js';
 import { formatCount, formatMetric, formatPercent } from '../lib/format.js';
-import { CHART_COLORS, SERIES_PALETTE, axisProps, gridProps, tooltipProps } from '../training/chart-style.js';
+import { CHART_COLORS, SERIES_PALETTE, axisProps, gridProps, tooltipProps } from '../components/chart-style.js';
 
 const auc = (v: number | null) => (v === null ? 'undefined' : v.toFixed(3));
 

@@ -1,6 +1,6 @@
 import { CartesianGrid, Legend, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { formatMetric } from '../lib/format.js';
-import { CHART_COLORS, axisProps, gridProps, tooltipProps } from '../training/chart-style.js';
+import { CHART_COLORS, axisProps, gridProps, tooltipProps } from '../components/chart-style.js';
 
 export interface EpochLine { key: string; name: string; color: string }
 

@@ -9,7 +9,7 @@ import { templateFamily } from '../../shared/templates.js';
 import { useApi } from '../api/studio-client.js';
 import { errorMessage } from '../api/errors.js';
 import { formatDuration, formatMetric, formatTimestamp } from '../lib/format.js';
-import { SERIES_PALETTE } from '../training/chart-style.js';
+import { SERIES_PALETTE } from '../components/chart-style.js';
 import { EpochLinesChart } from './epoch-lines-chart.js';
 
 /** Rows { x: epoch (1-based), r0, r1, … } for one log key across runs. */

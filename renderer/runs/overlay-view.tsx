@@ -7,7 +7,7 @@ import type { RunDetail } from '../../shared/api.js';
 import { useApi } from '../api/studio-client.js';
 import { errorMessage } from '../api/errors.js';
 import { formatMetric } from '../lib/format.js';
-import { SERIES_PALETTE } from '../training/chart-style.js';
+import { SERIES_PALETTE } from '../components/chart-style.js';
 import { EpochLinesChart } from './epoch-lines-chart.js';
 import { familyRows } from './family-compare.js';
 

@@ -5,7 +5,7 @@ import { CartesianGrid, LabelList, ResponsiveContainer, Scatter, ScatterChart, T
 import type { EmbeddingProjection, ProjectedWord, ProjectorMethod, WordNeighbours } from '../../shared/projector.js';
 import { useApi } from '../api/studio-client.js';
 import { errorMessage } from '../api/errors.js';
-import { CHART_COLORS, axisProps, gridProps, tooltipProps } from '../training/chart-style.js';
+import { CHART_COLORS, axisProps, gridProps, tooltipProps } from '../components/chart-style.js';
 import '../training/charts.css';
 
 /** Words labelled on the chart (the most frequent); every projected word is drawn and named on hover. */

@@ -3,8 +3,8 @@
  * run's spec): a finished run belongs to the project it was trained from and is dropped; one still training (or
  * paused, or not read yet) stays followed, so its progress and its Stop button remain in reach.
  */
-import type { RunLive } from './run-state.js';
-import { isFinished } from './run-state.js';
+import type { RunLive } from '../api/run-state.js';
+import { isFinished } from '../api/run-state.js';
 
 export function runToFollowAfterLoad(currentRunId: string | null, current: Pick<RunLive, 'status'> | null): string | null {
   if (currentRunId === null) return null;

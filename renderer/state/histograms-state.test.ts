@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { applyRunEvent, mergeDetail, newRunLive, runFromDetail } from './run-state.js';
+import { applyRunEvent, mergeDetail, newRunLive, runFromDetail } from '../api/run-state.js';
 import { histogram } from '../../shared/histograms.js';
 import type { HistogramRecord } from '../../shared/histograms.js';
 import type { RunDetail } from '../../shared/api.js';

@@ -3,7 +3,7 @@ import type { ReactNode } from 'react';
 import type { ModelSpec } from '../../shared/model-spec.js';
 import { analyzeModel } from '../../shared/shape-inference.js';
 import type { ModelAnalysis } from '../../shared/shape-inference.js';
-import { ensureLayerIds } from '../builder/spec-edits.js';
+import { ensureLayerIds } from './spec-edits.js';
 import { blankSpec, initialProjectState, isDirty, projectReducer } from './project-state.js';
 import type { ProjectState } from './project-state.js';
 

@@ -5,7 +5,7 @@ import { analyzeModel } from '../../shared/shape-inference.js';
 import {
   createLayer, ensureLayerIds, insertLayer, moveLayer, removeLayer, setLayerParam, setRecurrentClass, setWrappedClass, unwrapBidirectional, wrapBidirectional,
 } from './spec-edits.js';
-import { quickFixFor } from './quick-fixes.js';
+import { quickFixFor } from '../builder/quick-fixes.js';
 
 function spec(): ModelSpec {
   return {

@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import type { RunDetail } from '../../shared/api.js';
 import type { ModelSpec } from '../../shared/model-spec.js';
 import type { BatchRecord, EpochRecord } from '../../shared/training-records.js';
-import { applyRunEvent, mergeDetail, newRunLive, progressFraction, runFromDetail } from './run-state.js';
+import { applyRunEvent, mergeDetail, newRunLive, progressFraction, runFromDetail } from '../api/run-state.js';
 import { blankSpec, initialProjectState, isDirty, projectReducer } from './project-state.js';
-import { RunStore } from './run-store.js';
+import { RunStore } from '../api/run-store.js';
 import { gradNormChartData, metricKeyOf, scalarChartData, compareEpochRows } from '../training/chart-data.js';
 
 const spec: ModelSpec = { ...blankSpec(), layers: [{ className: 'Embedding', id: 'e' }], training: { epochs: 4 } };

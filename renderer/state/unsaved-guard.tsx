@@ -1,7 +1,7 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState } from 'react';
 import type { ReactNode } from 'react';
 import { Modal } from '../components/modal.js';
-import { useProject } from '../state/project-context.js';
+import { useProject } from './project-context.js';
 
 type ConfirmDiscard = (action: string) => Promise<boolean>;
 const GuardContext = createContext<ConfirmDiscard | null>(null);

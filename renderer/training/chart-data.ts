@@ -5,7 +5,7 @@
 import type { EpochRecord } from '../../shared/training-records.js';
 import { emaSmooth } from '../lib/ema.js';
 import { visiblePoints } from '../lib/thinned-series.js';
-import type { RunLive } from '../state/run-state.js';
+import type { RunLive } from '../api/run-state.js';
 
 export interface ScalarChartData {
   batch: { x: number; raw: number | null; smooth: number | null }[];

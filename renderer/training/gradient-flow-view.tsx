@@ -10,8 +10,8 @@ import type { FlowRemedy, HiddenGradientSample, LayerFlowDiagnosis } from '../..
 import { useApi } from '../api/studio-client.js';
 import { useToasts } from '../components/toasts.js';
 import { useProject } from '../state/project-context.js';
-import { isFinished } from '../state/run-state.js';
-import type { RunLive } from '../state/run-state.js';
+import { isFinished } from '../api/run-state.js';
+import type { RunLive } from '../api/run-state.js';
 import { useThrottledValue } from '../lib/use-throttled.js';
 
 const FLOW_REFRESH_MS = 1000;

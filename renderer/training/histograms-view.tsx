@@ -8,12 +8,12 @@ import { memo, useMemo, useState } from 'react';
 import { Area, Bar, BarChart, CartesianGrid, ComposedChart, Line, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { binEdges, distributionSeries, tensorNames } from '../../shared/histograms.js';
 import { fmt } from '../../shared/gradient-flow.js';
-import { isFinished } from '../state/run-state.js';
-import type { RunLive } from '../state/run-state.js';
+import { isFinished } from '../api/run-state.js';
+import type { RunLive } from '../api/run-state.js';
 import { useThrottledValue } from '../lib/use-throttled.js';
 import { useStaggeredValue } from '../lib/staggered-mount.js';
 import { GRID_AT_TICKS, PLAIN_TICK } from '../lib/plain-tick.js';
-import { CHART_COLORS, axisProps, gridProps, tooltipProps } from './chart-style.js';
+import { CHART_COLORS, axisProps, gridProps, tooltipProps } from '../components/chart-style.js';
 import './charts.css';
 
 const REFRESH_MS = 1000;

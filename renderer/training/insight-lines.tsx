@@ -12,8 +12,8 @@ import { errorMessage } from '../api/errors.js';
 import { useToasts } from '../components/toasts.js';
 import { useStudio } from '../state/studio-state.js';
 import { useProject } from '../state/project-context.js';
-import { useConfirmDiscard } from '../projects/unsaved-guard.js';
-import type { RunLive } from '../state/run-state.js';
+import { useConfirmDiscard } from '../state/unsaved-guard.js';
+import type { RunLive } from '../api/run-state.js';
 
 /** Estimate vs the run's real epochs, or nothing before the first epoch. */
 export function EstimateVsActual({ estimate, epochs, testId = 'estimate-vs-actual' }: { estimate: RunEstimate; epochs: RunLive['epochs']; testId?: string }) {

@@ -2,15 +2,15 @@ import { memo, useMemo, useState } from 'react';
 import { Brush, CartesianGrid, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { bestOf } from '../../shared/training-records.js';
 import { formatMetric } from '../lib/format.js';
-import { isFinished } from '../state/run-state.js';
-import type { RunLive } from '../state/run-state.js';
+import { isFinished } from '../api/run-state.js';
+import type { RunLive } from '../api/run-state.js';
 import { useThrottledValue } from '../lib/use-throttled.js';
 import {
   chartEpochSpan, drawnSeries, formatTick, gradNormChartData, gradNormCsv, metricKeyOf, scalarChartData, scalarCsv, scalarCsvHeader, scalarRows, seriesValues,
   suggestLogScale, tickLabelWidth, yAxisPlan, zoomedDomain,
 } from './chart-data.js';
 import type { YAxisPlan, YScale } from './chart-data.js';
-import { CHART_COLORS, SERIES_PALETTE, axisProps, brushProps, gridProps, tooltipProps } from './chart-style.js';
+import { CHART_COLORS, SERIES_PALETTE, axisProps, brushProps, gridProps, tooltipProps } from '../components/chart-style.js';
 import './charts.css';
 import { useStaggeredValue } from '../lib/staggered-mount.js';
 import { GRID_AT_TICKS, PLAIN_TICK } from '../lib/plain-tick.js';

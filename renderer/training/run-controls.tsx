@@ -6,7 +6,7 @@ import { checkDataSettings } from '../data/data-checks.js';
 import { usePreviewError } from '../data/use-preview.js';
 import { formatDuration } from '../lib/format.js';
 import { useProject } from '../state/project-context.js';
-import { isFinished } from '../state/run-state.js';
+import { isFinished } from '../api/run-state.js';
 import { gradientFlowEvery } from './gradient-flow-view.js';
 import { useStudio } from '../state/studio-state.js';
 import type { TabId } from '../state/studio-state.js';

@@ -2,8 +2,8 @@ import { bestOf } from '../../shared/training-records.js';
 import type { DataSummary } from '../../shared/worker-protocol.js';
 import { formatRecurrence } from '../../shared/worker-protocol.js';
 import { formatBackend, formatCount, formatDuration, formatMetric, formatPercent } from '../lib/format.js';
-import { isFinished, progressFraction } from '../state/run-state.js';
-import type { RunError, RunLive } from '../state/run-state.js';
+import { isFinished, progressFraction } from '../api/run-state.js';
+import type { RunError, RunLive } from '../api/run-state.js';
 
 /** Progress bar with epoch x/y, batch, ETA; the attributes let tests and latency probes read it exactly. */
 export function RunProgress({ run }: { run: RunLive | null }) {

@@ -5,7 +5,7 @@ import type { MetricName, TrainingSpec } from '../../shared/model-spec.js';
 import { useApi, useRun, useRunStore } from '../api/studio-client.js';
 import { Field, NumberInput, Select } from '../components/fields.js';
 import { useProject } from '../state/project-context.js';
-import { isFinished } from '../state/run-state.js';
+import { isFinished } from '../api/run-state.js';
 import { useStudio } from '../state/studio-state.js';
 import { RunCharts, SmoothingControl, useSmoothing } from './run-charts.js';
 import { GradientFlowView } from './gradient-flow-view.js';
@@ -14,7 +14,7 @@ import { EstimatePanel } from './insight-lines.js';
 import { blockerTabLabel, RunControls, useTrainBlockerItems } from './run-controls.js';
 import { BackendInfoLine, DataSummaryLine, RunErrorBox, RunProgress, RunResultLine } from './run-status.js';
 import { RunWarnings } from './run-warnings.js';
-import { setEarlyStopping, setLoss, setTraining } from './training-edits.js';
+import { setEarlyStopping, setLoss, setTraining } from '../state/training-edits.js';
 
 export function TrainingPanel() {
   return (
