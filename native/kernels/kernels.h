@@ -4,6 +4,13 @@
 #pragma once
 #include <cstdint>
 
+// Elementwise passes are compiled three times (AVX-512, AVX2 + FMA, baseline) and picked when the addon loads.
+#if defined(__x86_64__) && !defined(RNN_NO_CLONES)
+#define TC __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#else
+#define TC
+#endif
+
 namespace rnn {
 
 void gemm(int m, int n, int k, const float* a, long lda, const float* b, long ldb, float* c, long ldc, int accumulate, const float* bias);

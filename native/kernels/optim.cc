@@ -5,11 +5,6 @@
 
 #include <cmath>
 
-#if defined(__x86_64__) && !defined(RNN_NO_CLONES)
-#define TC __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#else
-#define TC
-#endif
 
 namespace rnn {
 

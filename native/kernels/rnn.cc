@@ -16,11 +16,6 @@
 #include <vector>
 
 #define AI inline __attribute__((always_inline))
-#if defined(__x86_64__) && !defined(RNN_NO_CLONES)
-#define TC __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#else
-#define TC
-#endif
 
 namespace rnn {
 namespace {
@@ -133,6 +128,17 @@ AI void maskedCopy(int rows, int n, const float* src, long lds, const float* mas
     float* d = dst + r * ldd;
     for (int j = 0; j < n; j++) d[j] = s[j] * m[j];
   }
+}
+
+/** The state a GRU's reset-gate product sees: hPrev itself, or its copy under the candidate's recurrent-dropout mask. */
+AI const float* gruSeenState(int batch, int units, const float* hPrev, long ldh, const float* recMask, long ldm, float* hs, long& lds) {
+  if (!recMask) {
+    lds = ldh;
+    return hPrev;
+  }
+  maskedCopy(batch, units, hPrev, ldh, recMask + 2L * units, ldm, hs, units);
+  lds = units;
+  return hs;
 }
 
 AI void addMasked(int rows, int n, const float* src, long lds, const float* mask, long ldm, float* dst, long ldd, bool accumulate) {
@@ -554,13 +560,8 @@ TC void seqForward(int kind, int batch, int steps, int features, int units, floa
     } else if (kind == KIND_LSTM) {
       lstmForwardI(batch, units, zt, ldz, c + (long)s * units, c + (long)(s + 1) * units, ldh, tc + (long)s * units, ldt, hNext, ldh, act, recAct);
     } else {
-      const float* hSeen = hPrev;
-      long lds = ldh;
-      if (recMask) {
-        maskedCopy(batch, units, hPrev, ldh, recMask + 2L * units, GU, hs, units);
-        hSeen = hs;
-        lds = units;
-      }
+      long lds;
+      const float* hSeen = gruSeenState(batch, units, hPrev, ldh, recMask, GU, hs, lds);
       float* rhs = rh + (long)s * units;
       if (kind == KIND_GRU_RA) {
         gemm(batch, units, units, hSeen, lds, r + 2L * units, GU, rhs, ldt, 0, recBias);
@@ -620,13 +621,8 @@ TC void seqBackward(int kind, int batch, int steps, int features, int units, con
     } else {
       gruBackwardAI(batch, units, zt, ldz, hPrev, ldh, dh, dh2, act, recAct);
       gemm(batch, units, units, zt + 2L * units, ldz, rt + 2L * units * units, units, drh, units, 0, nullptr);
-      const float* hSeen = hPrev;
-      long lds = ldh;
-      if (recMask) {
-        maskedCopy(batch, units, hPrev, ldh, recMask + 2L * units, GU, hs, units);
-        hSeen = hs;
-        lds = units;
-      }
+      long lds;
+      const float* hSeen = gruSeenState(batch, units, hPrev, ldh, recMask, GU, hs, lds);
       gruBackwardBI(batch, units, zt, ldz, hSeen, lds, drh, dh2, recAct, recMask ? recMask + 2L * units : nullptr, GU);
       into = dh2;
       direct = 2;
