@@ -21,7 +21,7 @@ const CELL_KINDS = 'the recurrent cell kinds of the fused kernels and of the ins
 const ALLOWED: Record<string, string> = {
   'shared/templates.ts': 'the book\'s template specs are data, written as a user\'s spec file is',
   'renderer/builder/palette.tsx': 'the "Embedding" category heading, not a class name',
-  'shared/api.ts': CELL_KINDS,
+  'shared/prediction-types.ts': CELL_KINDS,
   'shared/gradient-flow.ts': CELL_KINDS,
   'main/training/fused/fused-rnn.ts': CELL_KINDS,
   'main/training/fused/keras-recurrence.ts': CELL_KINDS,
