@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { resolveTraining } from '../../shared/model-spec.js';
 import type { ModelSpec } from '../../shared/model-spec.js';
 import { analyzeModel } from '../../shared/shape-inference.js';
-import type { RunOptions, WorkerEvent } from '../../shared/worker-protocol.js';
+import type { RunOptions, WorkerError, WorkerEvent } from '../../shared/worker-protocol.js';
 import type { BatchRecord } from '../../shared/training-records.js';
 import { DataError } from '../data/data-error.js';
 import { initBackend } from './backend.js';
@@ -24,6 +24,13 @@ import { checkTrainingMemory } from './memory.js';
 import { evaluateOnly, loadInitialWeights } from './initial-weights.js';
 import { DEFAULT_GRADIENT_FLOW_EVERY } from '../../shared/gradient-flow.js';
 import type { HiddenGradientSample } from '../../shared/gradient-flow.js';
+
+/** A failure as the worker reports it: a DataError with its file / row / column, anything else at `stage`. */
+export function errorEvent(e: unknown, stage: 'data' | 'engine' = 'engine'): WorkerError {
+  return e instanceof DataError
+    ? { type: 'error', stage: 'data', message: e.message, file: e.file, row: e.row, column: e.column }
+    : { type: 'error', stage, message: e instanceof Error ? e.message : String(e) };
+}
 
 export async function executeRun(spec: ModelSpec, specDir: string, options: RunOptions, emit: (e: WorkerEvent) => void, control: TrainingControl): Promise<void> {
   const analysis = analyzeModel(spec);
@@ -123,11 +130,7 @@ export async function executeRun(spec: ModelSpec, specDir: string, options: RunO
     }
     emit({ type: 'done', result });
   } catch (e) {
-    if (e instanceof DataError) {
-      emit({ type: 'error', stage: 'data', message: e.message, file: e.file, row: e.row, column: e.column });
-    } else {
-      emit({ type: 'error', stage, message: e instanceof Error ? e.message : String(e) });
-    }
+    emit(errorEvent(e, stage));
   } finally {
     (model as tf.LayersModel | null)?.dispose();
   }

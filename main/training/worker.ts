@@ -7,7 +7,7 @@
  */
 import { parentPort } from 'node:worker_threads';
 import type { WorkerEvent, WorkerRequest } from '../../shared/worker-protocol.js';
-import { executeRun } from './run.js';
+import { errorEvent, executeRun } from './run.js';
 import { predictSeries, predictText } from './predict.js';
 import { insideSeries, insideText } from './inside-recurrence.js';
 import { diagnoseText } from './diagnostics.js';
@@ -42,9 +42,7 @@ port.on('message', (msg: WorkerRequest) => {
     case 'estimate':
       estimateRun(msg.spec, msg.specDir, msg.options).then(
         (estimate) => emit({ type: 'estimate', estimate }),
-        (e: unknown) => emit(e instanceof DataError
-          ? { type: 'error', stage: 'data', message: e.message, file: e.file, row: e.row, column: e.column }
-          : { type: 'error', stage: 'engine', message: e instanceof Error ? e.message : String(e) }),
+        (e: unknown) => emit(errorEvent(e)),
       );
       return;
     case 'predict-text':
@@ -55,18 +53,14 @@ port.on('message', (msg: WorkerRequest) => {
       };
       work().then(
         (result) => emit({ type: 'prediction', result }),
-        (e: unknown) => emit(e instanceof DataError
-          ? { type: 'error', stage: 'data', message: e.message, file: e.file, row: e.row, column: e.column }
-          : { type: 'error', stage: 'engine', message: e instanceof Error ? e.message : String(e) }),
+        (e: unknown) => emit(errorEvent(e)),
       );
       return;
     }
     case 'diagnose':
       initBackend('auto').then(() => diagnoseText(msg.runDir, msg.spec, msg.dataPath, msg.maxMisclassified)).then(
         (result) => emit({ type: 'prediction', result }),
-        (e: unknown) => emit(e instanceof DataError
-          ? { type: 'error', stage: 'data', message: e.message, file: e.file, row: e.row, column: e.column }
-          : { type: 'error', stage: 'engine', message: e instanceof Error ? e.message : String(e) }),
+        (e: unknown) => emit(errorEvent(e)),
       );
       return;
     case 'inside': {
@@ -78,9 +72,7 @@ port.on('message', (msg: WorkerRequest) => {
       };
       work().then(
         (result) => emit({ type: 'inside', result }),
-        (e: unknown) => emit(e instanceof DataError
-          ? { type: 'error', stage: 'data', message: e.message, file: e.file, row: e.row, column: e.column }
-          : { type: 'error', stage: 'engine', message: e instanceof Error ? e.message : String(e) }),
+        (e: unknown) => emit(errorEvent(e)),
       );
       return;
     }
