@@ -23,9 +23,7 @@ async function trainDiverging(studio: StudioPage, loss: 'meanSquaredError' | 'me
 test('charts of a diverging run: log axis, readable ticks, baseline label, zoom, PNG and CSV export', async ({ studioApp }, testInfo) => {
   const { studio, page } = studioApp;
   const charts = new ChartsPage(page);
-  await studio.openTab('data');
-  await studio.byTestId('sample-select').selectOption({ label: 'forecast-gru' });
-  await studio.confirmGuardIfShown();
+  await studio.useSample('forecast-gru');
   await fill(studio, 'data-trainFraction', '0.1');
   await fill(studio, 'data-valFraction', '0.05');
 

@@ -6,12 +6,8 @@ import { test, expect } from './fixtures';
 test('forecast sample, 3 epochs: a distribution band per epoch and the last histogram, live and in the run details', async ({ studioApp }, testInfo) => {
   const { studio, page } = studioApp;
   await page.setViewportSize({ width: 1440, height: 900 });
-  await studio.openTab('data');
-  await studio.byTestId('sample-select').selectOption({ label: 'forecast-gru' });
-  await studio.confirmGuardIfShown();
-  await studio.openTab('training');
-  await studio.byTestId('training-epochs').fill('3');
-  await studio.byTestId('training-epochs').blur();
+  await studio.useSample('forecast-gru');
+  await studio.setEpochs(3);
   await studio.byTestId('panel-train-start').click();
   await expect(studio.byTestId('run-result')).toHaveAttribute('data-status', 'completed', { timeout: 180_000 });
   const runId = (await studio.byTestId('current-run-id').textContent())!.replace(/^run (\S+).*$/, '$1');

@@ -22,9 +22,7 @@ test('template → autofix → estimate → train with gradient flow → replay 
   await expect(studio.byTestId('layer-error-1')).toHaveCount(0);
   await expect(studio.byTestId('train-start')).toBeEnabled();
 
-  await studio.openTab('training');
-  await studio.byTestId('training-epochs').fill('2');
-  await studio.byTestId('training-epochs').blur();
+  await studio.setEpochs(2);
   await studio.byTestId('estimate-button').click();
   await expect(studio.byTestId('estimate-line')).toContainText(/per epoch → .* for 2 epochs on (wasm|cpu|tensorflow)/, { timeout: 60_000 });
   await studio.byTestId('train-start').click();

@@ -29,15 +29,12 @@ test('live chart update latency during training', async ({ studioApp }, testInfo
     });
   });
   await page.reload();
-  await studio.openTab('data');
-  await studio.byTestId('sample-select').selectOption({ label: 'forecast-gru' });
-  await studio.confirmGuardIfShown();
+  await studio.useSample('forecast-gru');
   await studio.openTab('training');
   // How many epochs give enough redraws depends on the machine (a CI run once saw 4 redraws in 12 epochs), so the run
   // is long, without early stopping, and the test stops it once it has seen enough to measure.
   if (await studio.byTestId('training-es-enabled').isChecked()) await studio.byTestId('training-es-enabled').uncheck();
-  await studio.byTestId('training-epochs').fill('500');
-  await studio.byTestId('training-epochs').blur();
+  await studio.setEpochs(500);
   await studio.byTestId('train-start').click();
   await page.waitForFunction(() => {
     const w = window as unknown as { __arrivals: number[]; __redraws: number[] };
@@ -82,13 +79,10 @@ test('tab switches and long tasks while a run trains', async ({ studioApp }, tes
     }).observe({ type: 'longtask', buffered: true });
   });
   await page.reload();
-  await studio.openTab('data');
-  await studio.byTestId('sample-select').selectOption({ label: 'forecast-gru' });
-  await studio.confirmGuardIfShown();
+  await studio.useSample('forecast-gru');
   await studio.openTab('training');
   if (await studio.byTestId('training-es-enabled').isChecked()) await studio.byTestId('training-es-enabled').uncheck();
-  await studio.byTestId('training-epochs').fill('500');
-  await studio.byTestId('training-epochs').blur();
+  await studio.setEpochs(500);
   await studio.byTestId('train-start').click();
   // The window starts once batches flow (the chart has points), so start-up work (data load, compile) is not counted.
   await expect(studio.byTestId('train-progress')).toHaveAttribute('data-status', 'running', { timeout: 60_000 });

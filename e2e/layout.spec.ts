@@ -14,16 +14,12 @@ const LONG_NAME = `A forecaster of hourly Seattle weather normals with a very lo
 test('header and run controls stay inside the viewport while training with a long name; Stop beside the progress bar stops', async ({ studioApp }, testInfo) => {
   const { studio, page } = studioApp;
   const layout = new LayoutPage(page);
-  await studio.openTab('data');
-  await studio.byTestId('sample-select').selectOption({ label: 'forecast-gru' });
-  await studio.confirmGuardIfShown();
+  await studio.useSample('forecast-gru');
   await layout.saveAs(LONG_NAME);
 
-  await studio.openTab('training');
   // The most epochs the form takes: the widest status text (six-digit count, ETA in hundreds of hours), which once pushed
   // the run controls over Undo/Redo at 1440 px.
-  await studio.byTestId('training-epochs').fill('100000');
-  await studio.byTestId('training-epochs').blur();
+  await studio.setEpochs(100000);
   await studio.byTestId('train-start').click();
   await expect(studio.byTestId('train-progress')).toHaveAttribute('data-status', 'running', { timeout: 120_000 });
   await expect(studio.byTestId('header-run-status')).toBeVisible();

@@ -48,13 +48,9 @@ test('forecast sample: the 1024×700 layout while training, log axis with brush,
   const layout = new LayoutPage(page);
   const charts = new ChartsPage(page);
   await page.setViewportSize({ width: 1024, height: 700 });
-  await studio.openTab('data');
-  await studio.byTestId('sample-select').selectOption({ label: 'forecast-gru' });
-  await studio.confirmGuardIfShown();
+  await studio.useSample('forecast-gru');
   // The small window mid-run (a run far too long to finish): the header wrapped, Stop beside the progress bar.
-  await studio.openTab('training');
-  await studio.byTestId('training-epochs').fill('100000');
-  await studio.byTestId('training-epochs').blur();
+  await studio.setEpochs(100000);
   await studio.byTestId('panel-train-start').click();
   await expect(studio.byTestId('train-progress')).toHaveAttribute('data-status', 'running', { timeout: 120_000 });
   await expect.poll(() => studio.chartPoints('loss'), { timeout: 120_000 }).toBeGreaterThan(3);
@@ -77,8 +73,7 @@ test('forecast sample: the 1024×700 layout while training, log axis with brush,
 
   // A real run of three epochs at the usual size.
   await page.setViewportSize({ width: 1440, height: 900 });
-  await studio.byTestId('training-epochs').fill('3');
-  await studio.byTestId('training-epochs').blur();
+  await studio.setEpochs(3);
   await studio.byTestId('panel-train-start').click();
   await expect(studio.byTestId('run-result')).toHaveAttribute('data-status', 'completed', { timeout: 180_000 });
 

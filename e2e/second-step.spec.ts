@@ -46,9 +46,7 @@ for (const size of [{ width: 1440, height: 900 }, { width: 1024, height: 700 }])
 
 test('a CSV of reviews imported into a forecasting project makes it a text classifier with a classifier loss', async ({ studioApp }, testInfo) => {
   const { studio, page } = studioApp;
-  await studio.openTab('data');
-  await studio.byTestId('sample-select').selectOption({ label: 'forecast-gru' });
-  await studio.confirmGuardIfShown();
+  await studio.useSample('forecast-gru');
   const reviews = testInfo.outputPath('reviews.csv');
   mkdirSync(dirname(reviews), { recursive: true });
   const rows = ['review,label'];
@@ -87,9 +85,7 @@ test('a one-file-per-class text file picked with Import CSV: Train says the data
   const missing = missingSharedData('rt-polarity', 'rt-polarity.neg');
   test.skip(missing !== false, missing || '');
   const { studio, page } = studioApp;
-  await studio.openTab('data');
-  await studio.byTestId('sample-select').selectOption({ label: 'sentiment-lstm' });
-  await studio.confirmGuardIfShown();
+  await studio.useSample('sentiment-lstm');
   await studio.byTestId('data-import-file').setInputFiles(neg);
   await expect(studio.byTestId('data-error')).toBeVisible();
   // Train is disabled with the same reason, where the user looks for it, instead of failing after Start.

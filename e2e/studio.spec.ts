@@ -46,9 +46,7 @@ test('import a real CSV, train two epochs, watch the charts, stop, reopen and fi
   const missing = missingSharedData('seattle-weather', 'seattle-weather.csv');
   test.skip(missing !== false, missing || '');
   let { studio, page } = studioApp;
-  await studio.openTab('data');
-  await studio.byTestId('sample-select').selectOption({ label: 'forecast-gru' });
-  await studio.confirmGuardIfShown();
+  await studio.useSample('forecast-gru');
 
   // The daily Seattle weather: import it through the data dialog and point the forecaster at temp_max.
   await studio.byTestId('data-import-file').setInputFiles(weatherCsv);
@@ -67,9 +65,7 @@ test('import a real CSV, train two epochs, watch the charts, stop, reopen and fi
   await expect(studio.byTestId('input-features')).toHaveValue('4');
 
   // Plenty of epochs so the run is still going when Stop is pressed after the second one.
-  await studio.openTab('training');
-  await studio.byTestId('training-epochs').fill('5000');
-  await studio.byTestId('training-epochs').blur();
+  await studio.setEpochs(5000);
   await studio.byTestId('train-start').click();
   await expect(studio.byTestId('backend-info')).toContainText(/wasm|cpu|tensorflow/);
   await expect.poll(() => studio.chartPoints('loss'), { timeout: 120_000 }).toBeGreaterThan(0);
@@ -102,9 +98,7 @@ test('import a real CSV, train two epochs, watch the charts, stop, reopen and fi
 
 test('a CSV larger than one message uploads in pieces with a progress bar, and every row arrives', async ({ studioApp }, testInfo) => {
   const { studio } = studioApp;
-  await studio.openTab('data');
-  await studio.byTestId('sample-select').selectOption({ label: 'forecast-gru' });
-  await studio.confirmGuardIfShown();
+  await studio.useSample('forecast-gru');
   // ~14 MB: four uploadData calls of at most 4 MiB; each row says its own number, so a piece out of order shows.
   const rows = 550_000;
   const lines = ['date,pressure,temperature,wind'];

@@ -11,12 +11,8 @@ async function finishedRun(studio: StudioPage): Promise<string> {
 test('continue a finished run and evaluate an imported model\'s weights, then predict with them', async ({ studioApp }, testInfo) => {
   const { studio, page, userDataDir } = studioApp;
   await page.setViewportSize({ width: 1024, height: 700 });
-  await studio.openTab('data');
-  await studio.byTestId('sample-select').selectOption({ label: 'forecast-gru' });
-  await studio.confirmGuardIfShown();
-  await studio.openTab('training');
-  await studio.byTestId('training-epochs').fill('2');
-  await studio.byTestId('training-epochs').blur();
+  await studio.useSample('forecast-gru');
+  await studio.setEpochs(2);
   await studio.byTestId('panel-train-start').click();
   const first = await finishedRun(studio);
 

@@ -85,13 +85,23 @@ export class StudioPage {
   }
 
   /** Loads a bundled sample, trains it for `epochs` from the Training tab and waits until the run has finished. */
-  async trainSample(sample: 'sentiment-lstm' | 'forecast-gru', epochs: number): Promise<void> {
+  /** Opens a bundled sample from the Data tab (confirming the discard of unsaved work if asked). */
+  async useSample(sample: 'sentiment-lstm' | 'forecast-gru'): Promise<void> {
     await this.openTab('data');
     await this.byTestId('sample-select').selectOption({ label: sample });
     await this.confirmGuardIfShown();
+  }
+
+  /** Types the epoch count into the Training tab's form and leaves the field, which commits it. */
+  async setEpochs(epochs: number): Promise<void> {
     await this.openTab('training');
     await this.byTestId('training-epochs').fill(String(epochs));
     await this.byTestId('training-epochs').blur();
+  }
+
+  async trainSample(sample: 'sentiment-lstm' | 'forecast-gru', epochs: number): Promise<void> {
+    await this.useSample(sample);
+    await this.setEpochs(epochs);
     await this.byTestId('train-start').click();
     await expect(this.byTestId('train-progress')).toHaveAttribute('data-status', /^(completed|early-stopped)$/, { timeout: 180_000 });
   }
