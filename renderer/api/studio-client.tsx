@@ -52,22 +52,17 @@ export function useRun(runId: string | null): RunLive | null {
   return useSyncExternalStore(runs.subscribe, () => runs.get(runId));
 }
 
-const NO_RUN_WARNINGS: { warnings: RunLive['warnings']; spec: RunLive['spec'] } = { warnings: [], spec: null };
-const warningsCache = new WeakMap<RunLive['warnings'], { warnings: RunLive['warnings']; spec: RunLive['spec'] }>();
+const NO_WARNINGS: RunLive['warnings'] = [];
 
 /**
- * One run's warnings (and the spec they were found on), re-rendering only when the warnings change: the builder shows
- * them on their layers without following every batch of the run.
+ * One run's warnings and the spec they were found on. Each is selected on its own, and the reducer keeps both arrays
+ * by reference until they change, so the builder shows warnings on their layers without following every batch.
  */
 export function useRunWarnings(runId: string | null): { warnings: RunLive['warnings']; spec: RunLive['spec'] } {
   const runs = useClient().runs;
-  return useSyncExternalStore(runs.subscribe, () => {
-    const run = runs.get(runId);
-    if (!run || run.warnings.length === 0) return NO_RUN_WARNINGS;
-    let entry = warningsCache.get(run.warnings);
-    if (!entry || entry.spec !== run.spec) warningsCache.set(run.warnings, (entry = { warnings: run.warnings, spec: run.spec }));
-    return entry;
-  });
+  const warnings = useSyncExternalStore(runs.subscribe, () => runs.get(runId)?.warnings ?? NO_WARNINGS);
+  const spec = useSyncExternalStore(runs.subscribe, () => runs.get(runId)?.spec ?? null);
+  return { warnings, spec };
 }
 
 export function useConnection(): ConnectionStatus {

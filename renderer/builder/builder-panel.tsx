@@ -33,7 +33,7 @@ export const BuilderPanel = memo(function BuilderPanel() {
     const onLayers = runWarnings.warnings.filter((w) => w.layerIndex !== null
       && runWarnings.spec?.layers[w.layerIndex]?.id !== undefined && spec.layers[w.layerIndex]?.id === runWarnings.spec.layers[w.layerIndex]!.id);
     return onLayers.length === 0 ? analysis.issues : [...analysis.issues, ...onLayers.map((w) => ({ ...w, message: `Last run: ${w.message}` }))];
-  }, [analysis.issues, runWarnings, spec.layers]);
+  }, [analysis.issues, runWarnings.warnings, runWarnings.spec, spec.layers]);
   const [drag, setDrag] = useState<DragItem | null>(null);
   const [dropIndex, setDropIndex] = useState<number | null>(null);
   const nodeIds = useMemo(() => new Set(spec.layers.map((l) => l.id!)), [spec.layers]);
