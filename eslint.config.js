@@ -6,10 +6,35 @@ import reactHooks from 'eslint-plugin-react-hooks';
 import globals from 'globals';
 import importGraph from './scripts/eslint-import-graph.mjs';
 
-const nodeBuiltins = ['node:*', 'fs', 'path', 'os', 'child_process', 'worker_threads', 'crypto', 'url', 'util', 'stream'];
+const nodeBuiltins = [
+  'node:*',
+  'fs',
+  'path',
+  'os',
+  'child_process',
+  'worker_threads',
+  'crypto',
+  'url',
+  'util',
+  'stream',
+];
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'runs/**', 'out/**', '.venv/**', '.venv-*/**', '.scratch/**', 'test-results/**', 'playwright-report/**', 'main/training/fused/assembly/**', '**/*.cjs'] },
+  {
+    ignores: [
+      'dist/**',
+      'node_modules/**',
+      'runs/**',
+      'out/**',
+      '.venv/**',
+      '.venv-*/**',
+      '.scratch/**',
+      'test-results/**',
+      'playwright-report/**',
+      'main/training/fused/assembly/**',
+      '**/*.cjs',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -28,14 +53,17 @@ export default tseslint.config(
     files: ['shared/**/*.ts'],
     ignores: ['shared/**/*.test.ts'],
     rules: {
-      'no-restricted-imports': ['error', {
-        patterns: [
-          { group: ['@tensorflow/*'], message: 'shared/ is pure TypeScript: no TensorFlow.' },
-          { group: ['electron', 'react', 'react-dom'], message: 'shared/ is pure TypeScript: no Electron or React.' },
-          { group: nodeBuiltins, message: 'shared/ is pure TypeScript: no Node built-ins.' },
-          { group: ['../main/*', '../renderer/*'], message: 'shared/ imports nothing from main/ or renderer/.' },
-        ],
-      }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['@tensorflow/*'], message: 'shared/ is pure TypeScript: no TensorFlow.' },
+            { group: ['electron', 'react', 'react-dom'], message: 'shared/ is pure TypeScript: no Electron or React.' },
+            { group: nodeBuiltins, message: 'shared/ is pure TypeScript: no Node built-ins.' },
+            { group: ['../main/*', '../renderer/*'], message: 'shared/ imports nothing from main/ or renderer/.' },
+          ],
+        },
+      ],
     },
   },
   {
@@ -65,13 +93,22 @@ export default tseslint.config(
   {
     files: ['renderer/**/*.ts', 'renderer/**/*.tsx'],
     rules: {
-      'no-restricted-imports': ['error', {
-        patterns: [
-          { group: ['@tensorflow/*'], message: 'The renderer never loads TensorFlow: training runs in the main-side worker.' },
-          { group: nodeBuiltins, message: 'The renderer has no Node built-ins; go through the API in shared/api.ts.' },
-          { group: ['../main/*', '../../main/*'], message: 'The renderer talks to main only through the typed API.' },
-        ],
-      }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['@tensorflow/*'],
+              message: 'The renderer never loads TensorFlow: training runs in the main-side worker.',
+            },
+            {
+              group: nodeBuiltins,
+              message: 'The renderer has no Node built-ins; go through the API in shared/api.ts.',
+            },
+            { group: ['../main/*', '../../main/*'], message: 'The renderer talks to main only through the typed API.' },
+          ],
+        },
+      ],
     },
   },
   {
@@ -83,9 +120,17 @@ export default tseslint.config(
     files: ['main/**/*.ts'],
     ignores: ['main/training/**'],
     rules: {
-      'no-restricted-imports': ['error', {
-        patterns: [{ group: ['@tensorflow/*'], message: 'Only main/training/ loads TensorFlow (the backend chooser lives there).' }],
-      }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['@tensorflow/*'],
+              message: 'Only main/training/ loads TensorFlow (the backend chooser lives there).',
+            },
+          ],
+        },
+      ],
     },
   },
 );

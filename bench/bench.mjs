@@ -86,7 +86,8 @@ function parseArgs(argv) {
  * @returns {never}
  */
 function usage(error) {
-  const text = 'usage: npm run bench -- [--quick | --full] [--cases a,b] [--backends wasm,cpu,tensorflow] [--epochs N] [--rounds R] [--keras-threads 0,1] [--no-keras] [--op-by-op] [--out NAME] | --render results/X.json';
+  const text =
+    'usage: npm run bench -- [--quick | --full] [--cases a,b] [--backends wasm,cpu,tensorflow] [--epochs N] [--rounds R] [--keras-threads 0,1] [--no-keras] [--op-by-op] [--out NAME] | --render results/X.json';
   if (error) {
     console.error(`${error}\n${text}`);
     process.exit(2);
@@ -101,8 +102,11 @@ if (!Number.isInteger(epochs) || epochs < 1) usage('--epochs must be a whole num
 const rounds = opts.rounds ?? 1;
 if (!Number.isInteger(rounds) || rounds < 1) usage('--rounds must be a whole number ≥ 1');
 const kerasThreads = opts.kerasThreads ?? profile.kerasThreads;
-if (kerasThreads.some((/** @type {number} */ t) => !Number.isInteger(t) || t < 0)) usage('--keras-threads takes whole numbers ≥ 0 (0 = TensorFlow defaults)');
-const cases = opts.cases ? opts.cases.map((id) => casesFile.cases.find((c) => c.id === id) ?? usage(`unknown case ${id}`)) : casesFile.cases;
+if (kerasThreads.some((/** @type {number} */ t) => !Number.isInteger(t) || t < 0))
+  usage('--keras-threads takes whole numbers ≥ 0 (0 = TensorFlow defaults)');
+const cases = opts.cases
+  ? opts.cases.map((id) => casesFile.cases.find((c) => c.id === id) ?? usage(`unknown case ${id}`))
+  : casesFile.cases;
 const childTimeoutS = { quick: 300, default: 900, full: 3600 }[opts.profile];
 
 // ---------- helpers ----------
@@ -111,7 +115,8 @@ const clock = () => {
   return `[${String(Math.floor(s / 60)).padStart(2, ' ')}:${String(s % 60).padStart(2, '0')}]`;
 };
 const log = (/** @type {string} */ msg) => console.log(`${clock()} ${msg}`);
-const threadLabel = (/** @type {number} */ n) => (n === 0 ? `${os.availableParallelism()} threads (TF default)` : `${n} thread${n === 1 ? '' : 's'}`);
+const threadLabel = (/** @type {number} */ n) =>
+  n === 0 ? `${os.availableParallelism()} threads (TF default)` : `${n} thread${n === 1 ? '' : 's'}`;
 
 /**
  * Runs a command, returns { code, stdout, stderr }; kills it after `timeoutS`.
@@ -157,12 +162,17 @@ function parseResult(r) {
 
 // ---------- the Keras environment ----------
 function pinnedRequirements() {
-  return readFileSync(join(here, 'requirements.txt'), 'utf8').split('\n').map((l) => l.replace(/#.*/, '').trim()).filter(Boolean)
+  return readFileSync(join(here, 'requirements.txt'), 'utf8')
+    .split('\n')
+    .map((l) => l.replace(/#.*/, '').trim())
+    .filter(Boolean)
     .map((l) => l.split('=='));
 }
 function venvIsReady() {
   if (!existsSync(python)) return false;
-  const check = pinnedRequirements().map(([n, v]) => `assert version(${JSON.stringify(n)}) == ${JSON.stringify(v)}, ${JSON.stringify(n)}`).join('\n');
+  const check = pinnedRequirements()
+    .map(([n, v]) => `assert version(${JSON.stringify(n)}) == ${JSON.stringify(v)}, ${JSON.stringify(n)}`)
+    .join('\n');
   const r = spawnSync(python, ['-c', `from importlib.metadata import version\n${check}`], { encoding: 'utf8' });
   return r.status === 0;
 }
@@ -180,7 +190,11 @@ async function ensureVenv() {
   const wheels = join(os.homedir(), '.cache', 'rnn-studio', 'wheels');
   const findLinks = existsSync(wheels) ? ['--find-links', wheels] : [];
   log(`installing bench/requirements.txt into ${relative(root, venv)}/ (TensorFlow CPU ≈ 210 MB download, ≈ 1 min)`);
-  const r = await runChild(join(venv, 'bin', 'pip'), ['install', '--disable-pip-version-check', '-q', ...findLinks, '-r', join(here, 'requirements.txt')], { timeoutS: 1800, echo: true });
+  const r = await runChild(
+    join(venv, 'bin', 'pip'),
+    ['install', '--disable-pip-version-check', '-q', ...findLinks, '-r', join(here, 'requirements.txt')],
+    { timeoutS: 1800, echo: true },
+  );
   if (r.code !== 0 || !venvIsReady()) {
     log('pip install failed; the Keras columns stay empty');
     return false;
@@ -214,7 +228,10 @@ function machine() {
     os: `${os.type()} ${os.release()} ${os.arch()}`,
     node: process.version,
     loadAverageAtStart: os.loadavg().map((x) => Math.round(x * 100) / 100),
-    openblasEnv: { OPENBLAS_CORETYPE: process.env.OPENBLAS_CORETYPE ?? null, OPENBLAS_L2_SIZE: process.env.OPENBLAS_L2_SIZE ?? null },
+    openblasEnv: {
+      OPENBLAS_CORETYPE: process.env.OPENBLAS_CORETYPE ?? null,
+      OPENBLAS_L2_SIZE: process.env.OPENBLAS_L2_SIZE ?? null,
+    },
     commit: git.status === 0 ? git.stdout.trim() : null,
     date: new Date().toISOString(),
   };
@@ -224,7 +241,7 @@ function machine() {
 const median = (/** @type {number[]} */ xs) => {
   const s = [...xs].sort((a, b) => a - b);
   const mid = s.length >> 1;
-  return s.length % 2 ? s[mid] ?? NaN : ((s[mid - 1] ?? NaN) + (s[mid] ?? NaN)) / 2;
+  return s.length % 2 ? (s[mid] ?? NaN) : ((s[mid - 1] ?? NaN) + (s[mid] ?? NaN)) / 2;
 };
 
 /**
@@ -252,7 +269,9 @@ function mergeRounds(all) {
       epochSeconds: rs.flatMap((r) => r.epochSeconds),
       roundSeconds: rs.map((r) => r.secondsPerEpoch),
       maxRssMB: Math.max(...rs.map((r) => r.maxRssMB)),
-      numTensorsDriftPerEpoch: rs.some((r) => r.numTensorsDriftPerEpoch === null) ? null : Math.max(...rs.map((r) => Math.abs(r.numTensorsDriftPerEpoch ?? 0))),
+      numTensorsDriftPerEpoch: rs.some((r) => r.numTensorsDriftPerEpoch === null)
+        ? null
+        : Math.max(...rs.map((r) => Math.abs(r.numTensorsDriftPerEpoch ?? 0))),
       loadBefore: Math.max(...rs.map((r) => r.loadBefore)),
     };
   });
@@ -262,9 +281,11 @@ function mergeRounds(all) {
 /** @param {BenchRun} run */
 function renderReport({ profileName, epochs, rounds = 1, kerasThreads, hasNative, caseIds, machine: info, results }) {
   const cases = caseIds.flatMap((id) => casesFile.cases.filter((c) => c.id === id));
-  const threadLabel = (/** @type {number} */ n) => (n === 0 ? `${info.cores} threads (TF default)` : `${n} thread${n === 1 ? '' : 's'}`);
+  const threadLabel = (/** @type {number} */ n) =>
+    n === 0 ? `${info.cores} threads (TF default)` : `${n} thread${n === 1 ? '' : 's'}`;
   const ok = results.filter((r) => !r.error);
-  const kerasOf = (/** @type {string} */ caseId, /** @type {number} */ threads) => ok.find((r) => r.side === 'keras' && r.case === caseId && r.threadSetting === threads);
+  const kerasOf = (/** @type {string} */ caseId, /** @type {number} */ threads) =>
+    ok.find((r) => r.side === 'keras' && r.case === caseId && r.threadSetting === threads);
   const firstKeras = ok.find((r) => r.side === 'keras');
   const firstOurs = ok.find((r) => r.side === 'ours');
   const nativeRun = ok.find((r) => r.backend === 'tensorflow');
@@ -281,59 +302,95 @@ function renderReport({ profileName, epochs, rounds = 1, kerasThreads, hasNative
   const notes = [];
   for (const c of cases) {
     const params = new Set(ok.filter((r) => r.case === c.id).map((r) => r.params));
-    if (params.size > 1) notes.push(`${c.id}: parameter counts differ between sides (${[...params].join(' vs ')}) — the models are not the same.`);
+    if (params.size > 1)
+      notes.push(
+        `${c.id}: parameter counts differ between sides (${[...params].join(' vs ')}) — the models are not the same.`,
+      );
   }
   for (const r of results.filter((x) => x.error)) notes.push(`${r.case}, ${r.label}: ${r.error}`);
   const ratioCols = kerasThreads;
   for (const r of ok) {
     if (r.side !== 'ours') continue;
-    r.ratios = Object.fromEntries(ratioCols.map((t) => {
-      const k = kerasOf(r.case, t);
-      return [String(t), k ? r.secondsPerEpoch / k.secondsPerEpoch : null];
-    }));
+    r.ratios = Object.fromEntries(
+      ratioCols.map((t) => {
+        const k = kerasOf(r.case, t);
+        return [String(t), k ? r.secondsPerEpoch / k.secondsPerEpoch : null];
+      }),
+    );
     // Round i of ours against round i of the same Keras row: how far one round's verdict can stray.
-    r.roundRatios = Object.fromEntries(ratioCols.map((t) => {
-      const k = kerasOf(r.case, t);
-      const theirs = k?.roundSeconds;
-      return [String(t), theirs && r.roundSeconds ? r.roundSeconds.map((x, i) => x / (theirs[i] ?? NaN)) : null];
-    }));
-    r.cpuRatios = Object.fromEntries(ratioCols.map((t) => {
-      const k = kerasOf(r.case, t);
-      return [String(t), k ? r.cpuSecondsPerEpoch / k.cpuSecondsPerEpoch : null];
-    }));
+    r.roundRatios = Object.fromEntries(
+      ratioCols.map((t) => {
+        const k = kerasOf(r.case, t);
+        const theirs = k?.roundSeconds;
+        return [String(t), theirs && r.roundSeconds ? r.roundSeconds.map((x, i) => x / (theirs[i] ?? NaN)) : null];
+      }),
+    );
+    r.cpuRatios = Object.fromEntries(
+      ratioCols.map((t) => {
+        const k = kerasOf(r.case, t);
+        return [String(t), k ? r.cpuSecondsPerEpoch / k.cpuSecondsPerEpoch : null];
+      }),
+    );
   }
 
   const ourEngine = (/** @type {Row} */ r) => {
     const base = `ours, ${r.backend}${r.backend === 'cpu' ? ' (JS)' : ''}`;
     if (r.opByOp || r.fused === false) return `${base}, TF.js op-by-op RNN`;
-    return r.kernelThreads ? `${base} + fused kernels (${r.kernelThreads} thread${r.kernelThreads === 1 ? '' : 's'})` : base;
+    return r.kernelThreads
+      ? `${base} + fused kernels (${r.kernelThreads} thread${r.kernelThreads === 1 ? '' : 's'})`
+      : base;
   };
-  const fmt = (/** @type {number | null | undefined} */ x, d = 2) => (x === null || x === undefined || Number.isNaN(x) ? '–' : x.toFixed(d));
+  const fmt = (/** @type {number | null | undefined} */ x, d = 2) =>
+    x === null || x === undefined || Number.isNaN(x) ? '–' : x.toFixed(d);
   /** @type {string[]} */
   const lines = [];
   const m = info;
   lines.push(`# RNN Studio benchmark — ours vs Keras (profile \`${profileName}\`)`);
   lines.push('');
-  lines.push(`Machine: ${m.cpuModel} (${m.cpuFeatures.join(', ') || 'no AVX2'}), ${m.cores} cores, ${m.ramGiB} GiB RAM, ${m.os}. ` +
-    `Node ${versions.node}, tfjs ${versions.tfjs ?? '–'}${versions.tfjsNode ? `, tfjs-node ${versions.tfjsNode}` : ''}; ` +
-    `Python ${versions.python ?? '–'}, TensorFlow ${versions.tensorflow ?? '–'} (tensorflow-cpu), Keras ${versions.keras ?? '–'}. ` +
-    `${m.date.slice(0, 16).replace('T', ' ')} UTC, commit ${m.commit ?? '–'}, load average at start ${m.loadAverageAtStart.join(' / ')}, at end ${m.loadAverageAtEnd?.join(' / ') ?? '–'} (1 / 5 / 15 min).`);
+  lines.push(
+    `Machine: ${m.cpuModel} (${m.cpuFeatures.join(', ') || 'no AVX2'}), ${m.cores} cores, ${m.ramGiB} GiB RAM, ${m.os}. ` +
+      `Node ${versions.node}, tfjs ${versions.tfjs ?? '–'}${versions.tfjsNode ? `, tfjs-node ${versions.tfjsNode}` : ''}; ` +
+      `Python ${versions.python ?? '–'}, TensorFlow ${versions.tensorflow ?? '–'} (tensorflow-cpu), Keras ${versions.keras ?? '–'}. ` +
+      `${m.date.slice(0, 16).replace('T', ' ')} UTC, commit ${m.commit ?? '–'}, load average at start ${m.loadAverageAtStart.join(' / ')}, at end ${m.loadAverageAtEnd?.join(' / ') ?? '–'} (1 / 5 / 15 min).`,
+  );
   lines.push('');
-  lines.push(`Seconds per epoch: median of ${epochs} timed epoch(s) after 1 warm-up epoch${rounds > 1 ? `, then the median over ${rounds} rounds (the whole sequence of runs repeated; the ratio's range over the rounds in brackets)` : ''}; batch ${casesFile.batchSize}, rmsprop lr ${casesFile.learningRate}; ` +
-    `samples × sequence length per case as shown. Ratio = ours / Keras (< 1: ours is faster), from wall-clock s/epoch. CPU s/epoch = CPU time of the whole process (user + system, all threads) per epoch: it barely moves when other work shares the cores, so compare it when the load was high; our kernel threads and Keras's default thread pools both use every core, the "1 thread" Keras rows one. Peak RSS = the process's max resident set ` +
-    `(Node \`process.resourceUsage().maxRSS\`, Python \`resource.getrusage\`). numTensors drift = change of \`tf.memory().numTensors\` per epoch (0: no leak).`);
+  lines.push(
+    `Seconds per epoch: median of ${epochs} timed epoch(s) after 1 warm-up epoch${rounds > 1 ? `, then the median over ${rounds} rounds (the whole sequence of runs repeated; the ratio's range over the rounds in brackets)` : ''}; batch ${casesFile.batchSize}, rmsprop lr ${casesFile.learningRate}; ` +
+      `samples × sequence length per case as shown. Ratio = ours / Keras (< 1: ours is faster), from wall-clock s/epoch. CPU s/epoch = CPU time of the whole process (user + system, all threads) per epoch: it barely moves when other work shares the cores, so compare it when the load was high; our kernel threads and Keras's default thread pools both use every core, the "1 thread" Keras rows one. Peak RSS = the process's max resident set ` +
+      `(Node \`process.resourceUsage().maxRSS\`, Python \`resource.getrusage\`). numTensors drift = change of \`tf.memory().numTensors\` per epoch (0: no leak).`,
+  );
   lines.push('');
-  const head = ['case', 'samples × length', 'engine', 's/epoch', 'ms/step', 'CPU s/epoch', ...ratioCols.map((t) => `ours/Keras (${t === 0 ? 'Keras default threads' : `Keras ${t} thread${t === 1 ? '' : 's'}`})`), 'peak RSS MB', 'numTensors drift/epoch', 'params'];
+  const head = [
+    'case',
+    'samples × length',
+    'engine',
+    's/epoch',
+    'ms/step',
+    'CPU s/epoch',
+    ...ratioCols.map(
+      (t) => `ours/Keras (${t === 0 ? 'Keras default threads' : `Keras ${t} thread${t === 1 ? '' : 's'}`})`,
+    ),
+    'peak RSS MB',
+    'numTensors drift/epoch',
+    'params',
+  ];
   lines.push(`| ${head.join(' | ')} |`);
   lines.push(`|${head.map(() => '---').join('|')}|`);
   // Rows grouped per case: the Keras rows, then ours (the run itself interleaves them).
-  const rank = (/** @type {Row} */ r) => (r.side === 'keras' ? (r.threadSetting === 0 ? -1 : r.threadSetting ?? 0) : 1000 + ['wasm', 'cpu', 'tensorflow'].indexOf(r.backend ?? '') * 2 + (r.opByOp ? 1 : 0));
+  const rank = (/** @type {Row} */ r) =>
+    r.side === 'keras'
+      ? r.threadSetting === 0
+        ? -1
+        : (r.threadSetting ?? 0)
+      : 1000 + ['wasm', 'cpu', 'tensorflow'].indexOf(r.backend ?? '') * 2 + (r.opByOp ? 1 : 0);
   const rows = cases.flatMap((c) => results.filter((r) => r.case === c.id).sort((a, b) => rank(a) - rank(b)));
   for (const r of rows) {
     const size = casesFile.cases.find((x) => x.id === r.case)?.sizes[profileName] ?? { samples: '?', length: '?' };
     const engine = r.side === 'keras' ? `Keras, ${threadLabel(r.threadSetting ?? 0)}` : ourEngine(r);
     if (r.error) {
-      lines.push(`| ${r.case} | ${size.samples} × ${size.length} | ${engine} | failed | – | – | ${ratioCols.map(() => '–').join(' | ')} | – | – | – |`);
+      lines.push(
+        `| ${r.case} | ${size.samples} × ${size.length} | ${engine} | failed | – | – | ${ratioCols.map(() => '–').join(' | ')} | – | – | – |`,
+      );
       continue;
     }
     const spread = (/** @type {number} */ t) => {
@@ -341,7 +398,9 @@ function renderReport({ profileName, epochs, rounds = 1, kerasThreads, hasNative
       return rr ? ` (${fmt(Math.min(...rr))}–${fmt(Math.max(...rr))})` : '';
     };
     const ratios = ratioCols.map((t) => (r.side === 'ours' ? `**${fmt(r.ratios?.[String(t)])}**${spread(t)}` : '–'));
-    lines.push(`| ${r.case} | ${r.samples} × ${r.length} | ${engine} | ${fmt(r.secondsPerEpoch)} | ${Math.round((r.secondsPerEpoch / r.stepsPerEpoch) * 1000)} | ${fmt(r.cpuSecondsPerEpoch)} | ${ratios.join(' | ')} | ${Math.round(r.maxRssMB)} | ${r.numTensorsDriftPerEpoch ?? '–'} | ${r.params.toLocaleString('en-US')} |`);
+    lines.push(
+      `| ${r.case} | ${r.samples} × ${r.length} | ${engine} | ${fmt(r.secondsPerEpoch)} | ${Math.round((r.secondsPerEpoch / r.stepsPerEpoch) * 1000)} | ${fmt(r.cpuSecondsPerEpoch)} | ${ratios.join(' | ')} | ${Math.round(r.maxRssMB)} | ${r.numTensorsDriftPerEpoch ?? '–'} | ${r.params.toLocaleString('en-US')} |`,
+    );
   }
   lines.push('');
   for (const b of ['wasm', 'cpu', 'tensorflow']) {
@@ -353,32 +412,57 @@ function renderReport({ profileName, epochs, rounds = 1, kerasThreads, hasNative
         const geo = Math.exp(rs.reduce((a, x) => a + Math.log(x), 0) / rs.length);
         const cs = mine.flatMap((r) => r.cpuRatios?.[String(t)] ?? []);
         const cgeo = Math.exp(cs.reduce((a, x) => a + Math.log(x), 0) / cs.length);
-        const span = (/** @type {number[]} */ xs, /** @type {number} */ g) => (xs.length === 1 ? `${fmt(xs[0], 2)}×` : `${fmt(Math.min(...xs), 2)}–${fmt(Math.max(...xs), 2)}× (geometric mean ${fmt(g, 2)}×)`);
-        lines.push(`Ours on ${b}${opByOp ? ' with TF.js\'s op-by-op RNN' : ''} vs Keras with ${threadLabel(t)}: ${span(rs, geo)} wall time, ${span(cs, cgeo)} CPU time, ${rs.length} case${rs.length === 1 ? '' : 's'}.  `);
+        const span = (/** @type {number[]} */ xs, /** @type {number} */ g) =>
+          xs.length === 1
+            ? `${fmt(xs[0], 2)}×`
+            : `${fmt(Math.min(...xs), 2)}–${fmt(Math.max(...xs), 2)}× (geometric mean ${fmt(g, 2)}×)`;
+        lines.push(
+          `Ours on ${b}${opByOp ? " with TF.js's op-by-op RNN" : ''} vs Keras with ${threadLabel(t)}: ${span(rs, geo)} wall time, ${span(cs, cgeo)} CPU time, ${rs.length} case${rs.length === 1 ? '' : 's'}.  `,
+        );
       }
     }
   }
   lines.push('');
   lines.push('Cases:');
-  for (const c of cases) lines.push(`- \`${c.id}\`: ${c.title}${c.loss === 'meanAbsoluteError' ? '' : ', binary crossentropy + accuracy'}.`);
+  for (const c of cases)
+    lines.push(`- \`${c.id}\`: ${c.title}${c.loss === 'meanAbsoluteError' ? '' : ', binary crossentropy + accuracy'}.`);
   lines.push('');
   lines.push('What each side runs:');
-  lines.push(`- Keras: \`model.fit(x, y, batch_size=${casesFile.batchSize}, epochs=1, verbose=0)\` per epoch, timed with \`time.perf_counter()\`; ` +
-    'LSTM `recurrent_activation="sigmoid"`, `unit_forget_bias=True`; GRU `reset_after` as the case says (default True, as in Keras 3 and our catalog), `recurrent_activation="sigmoid"` (what our engine builds). ' +
-    `Threads: TensorFlow's defaults (intra/inter-op pools sized to the ${m.cores} cores)${kerasThreads.includes(1) ? ' and, as a separate row, both pools set to 1' : ''}; oneDNN ops ${firstKeras?.backendDetail.includes('oneDNN on') ? 'on (TensorFlow\'s default)' : 'off'}.`);
+  lines.push(
+    `- Keras: \`model.fit(x, y, batch_size=${casesFile.batchSize}, epochs=1, verbose=0)\` per epoch, timed with \`time.perf_counter()\`; ` +
+      'LSTM `recurrent_activation="sigmoid"`, `unit_forget_bias=True`; GRU `reset_after` as the case says (default True, as in Keras 3 and our catalog), `recurrent_activation="sigmoid"` (what our engine builds). ' +
+      `Threads: TensorFlow's defaults (intra/inter-op pools sized to the ${m.cores} cores)${kerasThreads.includes(1) ? ' and, as a separate row, both pools set to 1' : ''}; oneDNN ops ${firstKeras?.backendDetail.includes('oneDNN on') ? "on (TensorFlow's default)" : 'off'}.`,
+  );
   const fusedRow = ok.find((r) => r.side === 'ours' && r.kernels);
-  lines.push('- Ours: `buildModel(spec)` + `train()` with an `ArraySource`, the path users get: our own loop computes the loss, the metrics and the ' +
-    'L2 gradient norm of every layer on every batch and reads them back (one `dataSync` per batch). Recurrent layers run on our fused kernels ' +
-    `(main/training/fused/: ${fusedRow ? `${fusedRow.kernels}, slices of each batch shared by ${fusedRow.kernelThreads} thread${fusedRow.kernelThreads === 1 ? '' : 's'}` : 'not used in this run'}); ` +
-    'the other ops (Embedding, Dense, loss, optimizer) run on the named TF.js backend: wasm is single-threaded in Node, cpu is plain JavaScript ' +
-    '(run for the SimpleRNN case only, to keep the run short)' + (hasNative ? '; tensorflow is native TensorFlow through @tensorflow/tfjs-node (oneDNN off unless TF_ENABLE_ONEDNN_OPTS is set).' : '; tensorflow (native) was not run: @tensorflow/tfjs-node is not installed (`npm run setup:native-tf`).') +
-    (results.some((r) => r.opByOp) ? ' "TF.js op-by-op RNN" rows turn the fused kernels off (RNN_STUDIO_FUSED=0): TF.js runs each timestep as separate ops.' : ''));
-  lines.push('- Data: random token ids in [0, 10000) / standard-normal floats and random targets from a fixed seed (each side its own generator: same shapes and distributions, not the same values).');
+  lines.push(
+    '- Ours: `buildModel(spec)` + `train()` with an `ArraySource`, the path users get: our own loop computes the loss, the metrics and the ' +
+      'L2 gradient norm of every layer on every batch and reads them back (one `dataSync` per batch). Recurrent layers run on our fused kernels ' +
+      `(main/training/fused/: ${fusedRow ? `${fusedRow.kernels}, slices of each batch shared by ${fusedRow.kernelThreads} thread${fusedRow.kernelThreads === 1 ? '' : 's'}` : 'not used in this run'}); ` +
+      'the other ops (Embedding, Dense, loss, optimizer) run on the named TF.js backend: wasm is single-threaded in Node, cpu is plain JavaScript ' +
+      '(run for the SimpleRNN case only, to keep the run short)' +
+      (hasNative
+        ? '; tensorflow is native TensorFlow through @tensorflow/tfjs-node (oneDNN off unless TF_ENABLE_ONEDNN_OPTS is set).'
+        : '; tensorflow (native) was not run: @tensorflow/tfjs-node is not installed (`npm run setup:native-tf`).') +
+      (results.some((r) => r.opByOp)
+        ? ' "TF.js op-by-op RNN" rows turn the fused kernels off (RNN_STUDIO_FUSED=0): TF.js runs each timestep as separate ops.'
+        : ''),
+  );
+  lines.push(
+    '- Data: random token ids in [0, 10000) / standard-normal floats and random targets from a fixed seed (each side its own generator: same shapes and distributions, not the same values).',
+  );
   const stepLoads = results.map((r) => r.loadBefore);
   const loadRange = `${Math.min(...stepLoads)}–${Math.max(...stepLoads)}`;
-  lines.push(`- Machine load: 1-minute load average ${m.loadAverageAtStart[0]} at the start, ${loadRange} before the steps (the bench itself adds ≈ 1 while it runs).`);
-  if ((m.loadAverageAtStart[0] ?? 0) > 0.7 || Math.max(...stepLoads) > 1.7) lines.push('- **Note: other work was running on the machine** (load above what the bench itself causes): timings may be inflated, and the Keras rows with 2 threads suffer most.');
-  if (m.openblasEnv.OPENBLAS_CORETYPE) lines.push(`- OPENBLAS_CORETYPE=${m.openblasEnv.OPENBLAS_CORETYPE} was set (it affects NumPy, not TensorFlow's kernels).`);
+  lines.push(
+    `- Machine load: 1-minute load average ${m.loadAverageAtStart[0]} at the start, ${loadRange} before the steps (the bench itself adds ≈ 1 while it runs).`,
+  );
+  if ((m.loadAverageAtStart[0] ?? 0) > 0.7 || Math.max(...stepLoads) > 1.7)
+    lines.push(
+      '- **Note: other work was running on the machine** (load above what the bench itself causes): timings may be inflated, and the Keras rows with 2 threads suffer most.',
+    );
+  if (m.openblasEnv.OPENBLAS_CORETYPE)
+    lines.push(
+      `- OPENBLAS_CORETYPE=${m.openblasEnv.OPENBLAS_CORETYPE} was set (it affects NumPy, not TensorFlow's kernels).`,
+    );
   for (const n of notes) lines.push(`- ${n}`);
   const md = `${lines.join('\n')}\n`;
   return { md, versions, notes };
@@ -396,14 +480,21 @@ if (opts.render) {
 }
 /** @type {MachineInfo} */
 const info = machine();
-log(`bench profile "${opts.profile}": ${cases.length} cases, 1 warm-up + ${epochs} timed epoch(s), batch ${casesFile.batchSize}; ours on ${backends.join(', ')}${hasNative ? '' : ' (tensorflow: @tensorflow/tfjs-node not installed — `npm run setup:native-tf`)'}; Keras ${opts.keras ? `with ${kerasThreads.map(threadLabel).join(' and ')}` : 'skipped'}; load average ${info.loadAverageAtStart.join(' ')}`);
+log(
+  `bench profile "${opts.profile}": ${cases.length} cases, 1 warm-up + ${epochs} timed epoch(s), batch ${casesFile.batchSize}; ours on ${backends.join(', ')}${hasNative ? '' : ' (tensorflow: @tensorflow/tfjs-node not installed — `npm run setup:native-tf`)'}; Keras ${opts.keras ? `with ${kerasThreads.map(threadLabel).join(' and ')}` : 'skipped'}; load average ${info.loadAverageAtStart.join(' ')}`,
+);
 const kerasReady = opts.keras ? await ensureVenv() : false;
 
 /** @type {{ case: BenchCase; side: 'keras' | 'ours'; threads?: number; backend?: string; opByOp?: boolean }[]} */
 const steps = [];
 for (const c of cases) {
   const kerasStep = (/** @type {number} */ threads) => ({ case: c, side: /** @type {const} */ ('keras'), threads });
-  const ours = (/** @type {string} */ backend, opByOp = false) => ({ case: c, side: /** @type {const} */ ('ours'), backend, opByOp });
+  const ours = (/** @type {string} */ backend, opByOp = false) => ({
+    case: c,
+    side: /** @type {const} */ ('ours'),
+    backend,
+    opByOp,
+  });
   if (kerasReady) steps.push(kerasStep(kerasThreads[0] ?? 0));
   if (backends.includes('wasm')) steps.push(ours('wasm'));
   if (opts.opByOp) steps.push(ours('wasm', true));
@@ -418,28 +509,71 @@ const common = ['--profile', opts.profile, '--epochs', String(epochs)];
 const schedule = Array.from({ length: rounds }, (_, round) => steps.map((s) => ({ ...s, round }))).flat();
 for (const [i, s] of schedule.entries()) {
   const size = s.case.sizes[opts.profile];
-  const label = s.side === 'keras' ? `Keras, ${threadLabel(s.threads ?? 0)}` : `ours, ${s.backend}${s.opByOp ? ', TF.js op-by-op RNN' : ''}`;
+  const label =
+    s.side === 'keras'
+      ? `Keras, ${threadLabel(s.threads ?? 0)}`
+      : `ours, ${s.backend}${s.opByOp ? ', TF.js op-by-op RNN' : ''}`;
   const loadBefore = Math.round((os.loadavg()[0] ?? 0) * 100) / 100;
-  log(`(${i + 1}/${schedule.length}${rounds > 1 ? `, round ${s.round + 1}` : ''}) ${s.case.id} [${size.samples} × ${size.length}] — ${label} (load ${loadBefore}) …`);
-  const r = s.side === 'keras'
-    ? await runChild(python, [join(here, 'keras_bench.py'), '--case', s.case.id, '--threads', String(s.threads), ...common])
-    : await runChild(process.execPath, ['--import', 'tsx', join(here, 'run-bench.ts'), '--backend', s.backend ?? '', '--case', s.case.id, ...common],
-      { env: { ...process.env, NODE_OPTIONS: '', ...(s.opByOp ? { RNN_STUDIO_FUSED: '0' } : {}) } });
-  const res = { ...parseResult(r), case: s.case.id, side: s.side, label, loadBefore, round: s.round, ...(s.side === 'keras' ? { threadSetting: s.threads } : { backend: s.backend, opByOp: s.opByOp }) };
+  log(
+    `(${i + 1}/${schedule.length}${rounds > 1 ? `, round ${s.round + 1}` : ''}) ${s.case.id} [${size.samples} × ${size.length}] — ${label} (load ${loadBefore}) …`,
+  );
+  const r =
+    s.side === 'keras'
+      ? await runChild(python, [
+          join(here, 'keras_bench.py'),
+          '--case',
+          s.case.id,
+          '--threads',
+          String(s.threads),
+          ...common,
+        ])
+      : await runChild(
+          process.execPath,
+          ['--import', 'tsx', join(here, 'run-bench.ts'), '--backend', s.backend ?? '', '--case', s.case.id, ...common],
+          { env: { ...process.env, NODE_OPTIONS: '', ...(s.opByOp ? { RNN_STUDIO_FUSED: '0' } : {}) } },
+        );
+  const res = {
+    ...parseResult(r),
+    case: s.case.id,
+    side: s.side,
+    label,
+    loadBefore,
+    round: s.round,
+    ...(s.side === 'keras' ? { threadSetting: s.threads } : { backend: s.backend, opByOp: s.opByOp }),
+  };
   results.push(res);
-  log(res.error
-    ? `    failed: ${res.error}`
-    : `    ${res.secondsPerEpoch.toFixed(2)} s/epoch (median of ${res.epochSeconds.length}; warm-up ${res.warmupSeconds[0]?.toFixed(2)} s), CPU ${res.cpuSecondsPerEpoch.toFixed(2)} s/epoch, peak RSS ${Math.round(res.maxRssMB)} MB${res.numTensorsDriftPerEpoch === null ? '' : `, numTensors drift ${res.numTensorsDriftPerEpoch}/epoch`}`);
+  log(
+    res.error
+      ? `    failed: ${res.error}`
+      : `    ${res.secondsPerEpoch.toFixed(2)} s/epoch (median of ${res.epochSeconds.length}; warm-up ${res.warmupSeconds[0]?.toFixed(2)} s), CPU ${res.cpuSecondsPerEpoch.toFixed(2)} s/epoch, peak RSS ${Math.round(res.maxRssMB)} MB${res.numTensorsDriftPerEpoch === null ? '' : `, numTensors drift ${res.numTensorsDriftPerEpoch}/epoch`}`,
+  );
 }
 info.loadAverageAtEnd = os.loadavg().map((x) => Math.round(x * 100) / 100);
-const run = { profileName: opts.profile, epochs, rounds, kerasThreads, hasNative, caseIds: cases.map((c) => c.id), machine: info, results: mergeRounds(results) };
+const run = {
+  profileName: opts.profile,
+  epochs,
+  rounds,
+  kerasThreads,
+  hasNative,
+  caseIds: cases.map((c) => c.id),
+  machine: info,
+  results: mergeRounds(results),
+};
 const { md, versions, notes } = renderReport(run);
-
 
 const outName = opts.out ?? (opts.profile === 'quick' ? 'quick' : 'latest');
 const outDir = join(here, 'results');
 mkdirSync(outDir, { recursive: true });
-const json = { ...run, profile: opts.profile, epochsTimed: epochs, warmupEpochs: 1, batchSize: casesFile.batchSize, versions, backends, notes };
+const json = {
+  ...run,
+  profile: opts.profile,
+  epochsTimed: epochs,
+  warmupEpochs: 1,
+  batchSize: casesFile.batchSize,
+  versions,
+  backends,
+  notes,
+};
 writeFileSync(join(outDir, `${outName}.json`), `${JSON.stringify(json, null, 2)}\n`);
 writeFileSync(join(outDir, `${outName}.md`), md);
 console.log('');

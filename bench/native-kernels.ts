@@ -19,7 +19,13 @@ import { fusedBackward, fusedForward } from '../main/training/fused/fused-rnn.js
 import type { FusedCellConfig } from '../main/training/fused/fused-rnn.js';
 import { heapOf, loadKernels, threadsOf } from '../main/training/fused/kernels-wasm.js';
 import type { RnnKernels } from '../main/training/fused/kernels-wasm.js';
-import { loadNativeKernels, nativeInfo, nativeUnavailableReason, setNativeSplit, setNativeThreads } from '../main/training/fused/kernels-native.js';
+import {
+  loadNativeKernels,
+  nativeInfo,
+  nativeUnavailableReason,
+  setNativeSplit,
+  setNativeThreads,
+} from '../main/training/fused/kernels-native.js';
 
 const arg = (name: string, fallback: string) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -49,19 +55,39 @@ const wasm = loadKernels('relaxed-simd');
 const native = loadNativeKernels();
 const GEMM_THREADS = process.argv.includes('--gemm-threads');
 // [name, kernels, split]: the split setting is process-wide, so it is set before each call.
-const providers: [string, RnnKernels, boolean][] = [['native', native, true], ...(GEMM_THREADS ? [['native-gemm-threads', native, false] as [string, RnnKernels, boolean]] : []), ['wasm', wasm, true]];
+const providers: [string, RnnKernels, boolean][] = [
+  ['native', native, true],
+  ...(GEMM_THREADS ? [['native-gemm-threads', native, false] as [string, RnnKernels, boolean]] : []),
+  ['wasm', wasm, true],
+];
 
 // The WebAssembly kernel threads start asynchronously: wait until they take work.
 const pool = threadsOf(wasm);
 for (let i = 0; i < 200 && pool.readyHelpers() < pool.threads - 1; i++) await new Promise((r) => setTimeout(r, 10));
 
-const inputs = new Map(UNITS.map((u) => [u, {
-  x: rand(B * T * D, 1), w: rand(D * 4 * u, 1 / Math.sqrt(D)), r: rand(u * 4 * u, 1 / Math.sqrt(u)), b: rand(4 * u, 0.1), dy: rand(B * T * u, 1),
-}]));
+const inputs = new Map(
+  UNITS.map((u) => [
+    u,
+    {
+      x: rand(B * T * D, 1),
+      w: rand(D * 4 * u, 1 / Math.sqrt(D)),
+      r: rand(u * 4 * u, 1 / Math.sqrt(u)),
+      b: rand(4 * u, 0.1),
+      dy: rand(B * T * u, 1),
+    },
+  ]),
+);
 
 /** Wall seconds and CPU seconds (all threads of the process: a shared machine stretches the first, hardly the second). */
 function step(k: RnnKernels, u: number): [number, number] {
-  const cfg: FusedCellConfig = { kind: 'LSTM', units: u, activation: 'tanh', recurrentActivation: 'sigmoid', returnSequences: true, goBackwards: false };
+  const cfg: FusedCellConfig = {
+    kind: 'LSTM',
+    units: u,
+    activation: 'tanh',
+    recurrentActivation: 'sigmoid',
+    returnSequences: true,
+    goBackwards: false,
+  };
   const { x, w, r, b, dy } = inputs.get(u)!;
   const c0 = process.cpuUsage();
   const t0 = performance.now();
@@ -73,11 +99,17 @@ function step(k: RnnKernels, u: number): [number, number] {
 }
 
 const info = nativeInfo();
-console.log(`native: ${native.label}, ${info.threads} threads; wasm: relaxed SIMD, ${pool.threads} kernel threads; ${os.cpus()[0]?.model ?? ''}, ${os.availableParallelism()} cores`);
+console.log(
+  `native: ${native.label}, ${info.threads} threads; wasm: relaxed SIMD, ${pool.threads} kernel threads; ${os.cpus()[0]?.model ?? ''}, ${os.availableParallelism()} cores`,
+);
 console.log(`LSTM forward + backward, batch ${B} × ${T} steps × ${D} features; ${ROUNDS} rounds (+1 warm-up), median`);
 
 // Warm-up: page the memories in, start the threads, let oneDNN pick its kernels.
-for (const u of UNITS) for (const [, k, split] of providers) { setNativeSplit(split); step(k, u); }
+for (const u of UNITS)
+  for (const [, k, split] of providers) {
+    setNativeSplit(split);
+    step(k, u);
+  }
 
 const times = new Map<string, number[]>();
 const cpu = new Map<string, number[]>();
@@ -105,19 +137,26 @@ console.log(`|---:|---:|${names.map(() => '---:|---:|').join('')}---:|`);
 for (const u of UNITS) {
   const g = flops(u) / 1e9;
   const s = names.map((n) => median(times.get(`${n}:${u}`)!));
-  console.log(`| ${u} | ${g.toFixed(2)} | ${s.map((t) => `${t.toFixed(3)} | ${(g / t).toFixed(0)}`).join(' | ')} | ${(s[s.length - 1]! / s[0]!).toFixed(2)}× |`);
+  console.log(
+    `| ${u} | ${g.toFixed(2)} | ${s.map((t) => `${t.toFixed(3)} | ${(g / t).toFixed(0)}`).join(' | ')} | ${(s[s.length - 1]! / s[0]!).toFixed(2)}× |`,
+  );
 }
 console.log(`load average (1 min) at each round's start and at the end: ${loads.join(', ')}`);
-console.log('GFLOP per CPU-second (all the process\'s threads; spinning counts, waiting does not):');
+console.log("GFLOP per CPU-second (all the process's threads; spinning counts, waiting does not):");
 console.log(`| units | ${names.join(' | ')} |`);
 console.log(`|---:|${names.map(() => '---:|').join('')}`);
-for (const u of UNITS) console.log(`| ${u} | ${names.map((n) => (flops(u) / 1e9 / median(cpu.get(`${n}:${u}`)!)).toFixed(0)).join(' | ')} |`);
+for (const u of UNITS)
+  console.log(
+    `| ${u} | ${names.map((n) => (flops(u) / 1e9 / median(cpu.get(`${n}:${u}`)!)).toFixed(0)).join(' | ')} |`,
+  );
 
 // dnnl_sgemm alone, and the WebAssembly gemm (one thread), on the per-step shape (128×128)·(128×512).
 function gemmRate(k: RnnKernels): number {
   const heap = heapOf(k);
   const [m, n, kk] = [128, 512, 128];
-  const pa = heap.alloc(m * kk), pb = heap.alloc(kk * n), pc = heap.alloc(m * n);
+  const pa = heap.alloc(m * kk),
+    pb = heap.alloc(kk * n),
+    pc = heap.alloc(m * n);
   const view = heap.view();
   view.set(rand(m * kk, 1), pa / 4);
   view.set(rand(kk * n, 1), pb / 4);
@@ -146,5 +185,7 @@ setNativeThreads(1);
 const dnnl1 = gemmRate(native);
 setNativeThreads(info.threads);
 const wasmGemm = gemmRate(wasm);
-console.log(`gemm (128×128)·(128×512): dnnl_sgemm ${dnnl.toFixed(0)} GFLOP/s with ${info.threads} OpenMP threads, ${dnnl1.toFixed(0)} with 1; WebAssembly gemm ${wasmGemm.toFixed(0)} GFLOP/s (1 thread); load ${before} → ${load()}`);
+console.log(
+  `gemm (128×128)·(128×512): dnnl_sgemm ${dnnl.toFixed(0)} GFLOP/s with ${info.threads} OpenMP threads, ${dnnl1.toFixed(0)} with 1; WebAssembly gemm ${wasmGemm.toFixed(0)} GFLOP/s (1 thread); load ${before} → ${load()}`,
+);
 process.exit(0);

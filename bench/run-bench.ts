@@ -90,11 +90,20 @@ async function main(): Promise<void> {
   const spec: ModelSpec = {
     format: 1,
     name: `bench-${c.id}`,
-    input: c.input === 'tokens' ? { kind: 'tokens', vocabSize: c.vocabSize!, length } : { kind: 'floats', timesteps: length, features: c.features! },
+    input:
+      c.input === 'tokens'
+        ? { kind: 'tokens', vocabSize: c.vocabSize!, length }
+        : { kind: 'floats', timesteps: length, features: c.features! },
     layers: c.layers,
     training: {
-      optimizer: 'rmsprop', learningRate: file.learningRate, loss: c.loss, batchSize: file.batchSize,
-      epochs: warmup + epochs, earlyStopping: null, seed: file.seed, shuffle: true,
+      optimizer: 'rmsprop',
+      learningRate: file.learningRate,
+      loss: c.loss,
+      batchSize: file.batchSize,
+      epochs: warmup + epochs,
+      earlyStopping: null,
+      seed: file.seed,
+      shuffle: true,
     },
   };
   const training = resolveTraining(spec);
@@ -122,7 +131,9 @@ async function main(): Promise<void> {
           seconds.push(r.seconds);
           numTensors.push(r.numTensors);
           losses.push(r.logs.loss ?? NaN);
-          process.stderr.write(`  ${backend.name} ${c.id} epoch ${r.epoch + 1}/${training.epochs}: ${r.seconds.toFixed(2)} s, loss ${(r.logs.loss ?? NaN).toFixed(4)}, numTensors ${r.numTensors}\n`);
+          process.stderr.write(
+            `  ${backend.name} ${c.id} epoch ${r.epoch + 1}/${training.epochs}: ${r.seconds.toFixed(2)} s, loss ${(r.logs.loss ?? NaN).toFixed(4)}, numTensors ${r.numTensors}\n`,
+          );
         },
       });
     } finally {
@@ -132,13 +143,19 @@ async function main(): Promise<void> {
   if (result.status !== 'completed') throw new Error(`training ended ${result.status}: ${result.reason}`);
   const timed = seconds.slice(warmup);
   // Change of tf.memory().numTensors from one epoch end to the next, from the warm-up epoch on (0 = no leak).
-  const drift = numTensors.length > 1 ? (numTensors[numTensors.length - 1]! - numTensors[0]!) / (numTensors.length - 1) : 0;
+  const drift =
+    numTensors.length > 1 ? (numTensors[numTensors.length - 1]! - numTensors[0]!) / (numTensors.length - 1) : 0;
   const out = {
     side: 'ours',
     backend: backend.name,
     backendDetail: backend.detail,
     versions: { tfjs: backend.tfjsVersion, tfjsNode: backend.nativeVersion ?? null, node: process.version },
-    threads: backend.name === 'wasm' ? '1 (wasm: single-threaded in Node)' : backend.name === 'cpu' ? '1 (JavaScript)' : 'TensorFlow default (all cores)',
+    threads:
+      backend.name === 'wasm'
+        ? '1 (wasm: single-threaded in Node)'
+        : backend.name === 'cpu'
+          ? '1 (JavaScript)'
+          : 'TensorFlow default (all cores)',
     // Which recurrent layers ran on the fused kernels, on how many threads, with which build.
     fused: recurrence.length > 0 && recurrence.every((p) => p.fused),
     recurrence,
@@ -166,6 +183,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((e: unknown) => {
-  process.stderr.write(`${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+  process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
   process.exit(1);
 });

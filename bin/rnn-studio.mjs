@@ -20,7 +20,9 @@ async function ensureBundle() {
     await buildCli({ quiet: true });
     return true;
   } catch (e) {
-    console.error(`rnn-studio: could not bundle the CLI (${e instanceof Error ? e.message : String(e)}); running it from source.`);
+    console.error(
+      `rnn-studio: could not bundle the CLI (${e instanceof Error ? e.message : String(e)}); running it from source.`,
+    );
     return false;
   }
 }
@@ -30,14 +32,18 @@ if (process.env.RNN_STUDIO_CHILD === '1') {
   const source = '../main/cli/cli.ts'; // a computed name: type checking of this file does not compile the CLI again
   const { main } = await import(source);
   process.exitCode = await main(process.argv.slice(2));
-} else if (process.env.RNN_STUDIO_FROM_SOURCE !== '1' && await ensureBundle()) {
+} else if (process.env.RNN_STUDIO_FROM_SOURCE !== '1' && (await ensureBundle())) {
   const { main } = await import(bundle.href);
   process.exitCode = await main(process.argv.slice(2));
 } else {
-  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
-    stdio: 'inherit',
-    env: { ...process.env, RNN_STUDIO_CHILD: '1' },
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', import.meta.resolve('tsx'), fileURLToPath(import.meta.url), ...process.argv.slice(2)],
+    {
+      stdio: 'inherit',
+      env: { ...process.env, RNN_STUDIO_CHILD: '1' },
+    },
+  );
   // Ctrl-C reaches the child too (same process group); it stops training gracefully, so the launcher waits for it.
   process.on('SIGINT', () => {});
   child.on('exit', (code, signal) => process.exit(code ?? (signal === 'SIGINT' ? 130 : 1)));

@@ -10,17 +10,25 @@ async function fill(studio: StudioPage, id: string, value: string) {
 }
 
 /** The forecast sample on a small split with plain SGD at a huge learning rate: the loss explodes within an epoch. */
-async function trainDiverging(studio: StudioPage, loss: 'meanSquaredError' | 'meanAbsoluteError', learningRate: string) {
+async function trainDiverging(
+  studio: StudioPage,
+  loss: 'meanSquaredError' | 'meanAbsoluteError',
+  learningRate: string,
+) {
   await studio.openTab('training');
   await studio.byTestId('training-optimizer').selectOption('sgd');
   await studio.byTestId('training-loss').selectOption(loss);
   await fill(studio, 'training-learningRate', learningRate);
   await fill(studio, 'training-epochs', '3');
   await studio.byTestId('train-start').click();
-  await expect(studio.byTestId('train-progress')).toHaveAttribute('data-status', /completed|failed/, { timeout: 120_000 });
+  await expect(studio.byTestId('train-progress')).toHaveAttribute('data-status', /completed|failed/, {
+    timeout: 120_000,
+  });
 }
 
-test('charts of a diverging run: log axis, readable ticks, baseline label, zoom, PNG and CSV export', async ({ studioApp }, testInfo) => {
+test('charts of a diverging run: log axis, readable ticks, baseline label, zoom, PNG and CSV export', async ({
+  studioApp,
+}, testInfo) => {
   const { studio, page } = studioApp;
   const charts = new ChartsPage(page);
   await studio.useSample('forecast-gru');
@@ -54,7 +62,9 @@ test('charts of a diverging run: log axis, readable ticks, baseline label, zoom,
   expect(lines[0]).toBe('epoch,loss_batch,loss_batch_ema,loss_epoch,val_loss');
   expect(lines.length - 1).toBe(Number(await loss.getAttribute('data-points')));
   const grad = await charts.download('gradnorms', 'csv');
-  expect(grad.bytes.toString('utf8').split(/\r?\n/)[0]).toBe(await charts.box('gradnorms').getAttribute('data-csv-header'));
+  expect(grad.bytes.toString('utf8').split(/\r?\n/)[0]).toBe(
+    await charts.box('gradnorms').getAttribute('data-csv-header'),
+  );
 
   // PNG: a real PNG file.
   const png = await charts.download('loss', 'png');

@@ -33,7 +33,9 @@ test.afterAll(async () => {
   await new Promise<void>((r) => server.close(() => r()));
 });
 
-test('Jena climate: downloaded on first use, then the project forecasts T (degC) from it; a second use needs no download', async ({ studioApp }, testInfo) => {
+test('Jena climate: downloaded on first use, then the project forecasts T (degC) from it; a second use needs no download', async ({
+  studioApp,
+}, testInfo) => {
   test.skip(testInfo.project.name !== 'web', 'the mirror is set on the browser host');
   const { studio, page } = studioApp;
   await page.setViewportSize({ width: 1024, height: 700 });

@@ -3,7 +3,9 @@
 // the ROC and precision–recall curves with their AUCs, and the misclassified list.
 import { test, expect } from './fixtures';
 
-test('train the text sample, diagnose it: confusion matrix, ROC/PR curves with AUC, misclassified examples', async ({ studioApp }, testInfo) => {
+test('train the text sample, diagnose it: confusion matrix, ROC/PR curves with AUC, misclassified examples', async ({
+  studioApp,
+}, testInfo) => {
   const { studio, page } = studioApp;
   await page.setViewportSize({ width: 1440, height: 900 });
   await studio.trainSample('sentiment-lstm', 2);
@@ -20,7 +22,9 @@ test('train the text sample, diagnose it: confusion matrix, ROC/PR curves with A
   const count = Number(await summary.getAttribute('data-count'));
   expect(count).toBe(825);
   await expect(matrix).toHaveAttribute('data-total', String(count));
-  const cells = await Promise.all([0, 1].flatMap((i) => [0, 1].map((j) => studio.byTestId(`confusion-${i}-${j}`).getAttribute('data-count'))));
+  const cells = await Promise.all(
+    [0, 1].flatMap((i) => [0, 1].map((j) => studio.byTestId(`confusion-${i}-${j}`).getAttribute('data-count'))),
+  );
   expect(cells.map(Number).reduce((a, b) => a + b, 0)).toBe(count);
   await expect(matrix).toContainText('ham');
   await expect(matrix).toContainText('spam');

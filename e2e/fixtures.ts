@@ -15,18 +15,29 @@ export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 /** Where the Electron binary would be; null (with the reason) when `npm install electron` could not download it. */
 export function electronBinary(): { path: string } | { missing: string } {
   const pkg = join(repoRoot, 'node_modules', 'electron');
-  if (process.env.ELECTRON_OVERRIDE_DIST_PATH) return { path: join(process.env.ELECTRON_OVERRIDE_DIST_PATH, 'electron') };
+  if (process.env.ELECTRON_OVERRIDE_DIST_PATH)
+    return { path: join(process.env.ELECTRON_OVERRIDE_DIST_PATH, 'electron') };
   const pathFile = join(pkg, 'path.txt');
-  if (!existsSync(pathFile)) return { missing: 'no Electron binary is installed (node_modules/electron/path.txt is absent: the binary download needs the internet)' };
+  if (!existsSync(pathFile))
+    return {
+      missing:
+        'no Electron binary is installed (node_modules/electron/path.txt is absent: the binary download needs the internet)',
+    };
   const bin = join(pkg, 'dist', readFileSync(pathFile, 'utf8').trim());
   return existsSync(bin) ? { path: bin } : { missing: `the Electron binary ${bin} is missing` };
 }
 
 /** Starts `main/web/server.ts` on a free port; resolves with its URL (token included) once it listens. */
 async function startWebHost(userDataDir: string): Promise<{ url: string; proc: ChildProcess }> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'main/web/server.ts'), '--port', '0', '--user-data', userDataDir], {
-    cwd: repoRoot, env: { ...process.env, NODE_OPTIONS: '' }, stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const proc = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(repoRoot, 'main/web/server.ts'), '--port', '0', '--user-data', userDataDir],
+    {
+      cwd: repoRoot,
+      env: { ...process.env, NODE_OPTIONS: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
     const onData = (d: Buffer) => {
@@ -62,12 +73,18 @@ export const test = base.extend<{ studioApp: StudioFixture }>({
         test.skip(true, reason);
       }
       const launch = async () => {
-        const app = await electron.launch({ executablePath: (bin as { path: string }).path, args: [repoRoot], env: { ...process.env, RNN_STUDIO_USER_DATA: userDataDir } });
+        const app = await electron.launch({
+          executablePath: (bin as { path: string }).path,
+          args: [repoRoot],
+          env: { ...process.env, RNN_STUDIO_USER_DATA: userDataDir },
+        });
         return { app, page: await app.firstWindow() };
       };
       let current = await launch();
       const fixture: StudioFixture = {
-        page: current.page, studio: new StudioPage(current.page), userDataDir,
+        page: current.page,
+        studio: new StudioPage(current.page),
+        userDataDir,
         reopen: async () => {
           await current.app.close();
           current = await launch();
@@ -86,7 +103,9 @@ export const test = base.extend<{ studioApp: StudioFixture }>({
     let page = await context.newPage();
     await page.goto(host.url);
     const fixture: StudioFixture = {
-      page, studio: new StudioPage(page), userDataDir,
+      page,
+      studio: new StudioPage(page),
+      userDataDir,
       reopen: async () => {
         await page.close();
         page = await context.newPage();

@@ -3,7 +3,9 @@
 // epoch's 30-bin histogram, the gradients on request, and the same view in the run's details.
 import { test, expect } from './fixtures';
 
-test('forecast sample, 3 epochs: a distribution band per epoch and the last histogram, live and in the run details', async ({ studioApp }, testInfo) => {
+test('forecast sample, 3 epochs: a distribution band per epoch and the last histogram, live and in the run details', async ({
+  studioApp,
+}, testInfo) => {
   const { studio, page } = studioApp;
   await page.setViewportSize({ width: 1440, height: 900 });
   await studio.useSample('forecast-gru');

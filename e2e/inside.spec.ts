@@ -2,7 +2,9 @@
 // for two epochs, predict a sentence, open Look inside and find the states/gates heatmaps and the coloured tokens.
 import { test, expect } from './fixtures';
 
-test('train the text sample, predict a sentence, look inside its LSTM: heatmaps per gate and tokens by contribution', async ({ studioApp }, testInfo) => {
+test('train the text sample, predict a sentence, look inside its LSTM: heatmaps per gate and tokens by contribution', async ({
+  studioApp,
+}, testInfo) => {
   const { studio, page } = studioApp;
   await page.setViewportSize({ width: 1440, height: 900 });
   await studio.trainSample('sentiment-lstm', 2);
@@ -37,7 +39,9 @@ test('train the text sample, predict a sentence, look inside its LSTM: heatmaps 
   const n = await tokens.count();
   expect(n).toBe(Number(await studio.byTestId('inside-heatmap-h').getAttribute('data-steps')));
   await expect(tokens.filter({ hasText: /^budget$/ })).toHaveCount(1);
-  const contributions = (await Promise.all(Array.from({ length: n }, (_, i) => tokens.nth(i).getAttribute('data-contribution')))).map(Number);
+  const contributions = (
+    await Promise.all(Array.from({ length: n }, (_, i) => tokens.nth(i).getAttribute('data-contribution')))
+  ).map(Number);
   expect(contributions.every(Number.isFinite)).toBe(true);
   expect(contributions.some((c) => c !== 0)).toBe(true);
   const colours = await tokens.evaluateAll((els) => els.map((e) => getComputedStyle(e).backgroundColor));

@@ -3,7 +3,9 @@
 // comparison of a template family.
 import { test, expect } from './fixtures';
 
-test('template → autofix → estimate → train with gradient flow → replay exactly → compare the family', async ({ studioApp }, testInfo) => {
+test('template → autofix → estimate → train with gradient flow → replay exactly → compare the family', async ({
+  studioApp,
+}, testInfo) => {
   const { studio, page } = studioApp;
   await studio.byTestId('project-template').click();
   await expect(studio.byTestId('template-dialog')).toContainText('Temperature forecasting with GRUs');
@@ -24,15 +26,22 @@ test('template → autofix → estimate → train with gradient flow → replay 
 
   await studio.setEpochs(2);
   await studio.byTestId('estimate-button').click();
-  await expect(studio.byTestId('estimate-line')).toContainText(/per epoch → .* for 2 epochs on (wasm|cpu|tensorflow)/, { timeout: 60_000 });
+  await expect(studio.byTestId('estimate-line')).toContainText(/per epoch → .* for 2 epochs on (wasm|cpu|tensorflow)/, {
+    timeout: 60_000,
+  });
   await studio.byTestId('train-start').click();
   await expect(studio.byTestId('train-progress')).toHaveAttribute('data-status', 'completed', { timeout: 120_000 });
   await expect(studio.byTestId('estimate-vs-actual')).toContainText('Estimate vs actual');
 
   // Gradient flow through time: a heatmap of 36 timesteps for the GRU, and a verdict with its numbers.
-  await expect.poll(async () => Number(await studio.byTestId('gradient-flow').getAttribute('data-samples'))).toBeGreaterThan(0);
+  await expect
+    .poll(async () => Number(await studio.byTestId('gradient-flow').getAttribute('data-samples')))
+    .toBeGreaterThan(0);
   await expect(studio.byTestId('gradient-flow-heatmap-0')).toHaveAttribute('data-timesteps', '36');
-  await expect(studio.byTestId('gradient-flow-verdict-0')).toHaveAttribute('data-verdict', /^(vanishing|healthy|exploding)$/);
+  await expect(studio.byTestId('gradient-flow-verdict-0')).toHaveAttribute(
+    'data-verdict',
+    /^(vanishing|healthy|exploding)$/,
+  );
   await expect(studio.byTestId('gradient-flow-verdict-0')).toContainText('at the earliest timesteps');
   await page.screenshot({ path: testInfo.outputPath('gradient-flow.png'), fullPage: true });
 

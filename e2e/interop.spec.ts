@@ -10,7 +10,19 @@ import type { StudioPage } from './pages/studio-page';
 
 /** A run trained for real by our engine, stored as the studio stores runs, opened in the Runs tab with Export… pressed. */
 async function openExportOfTrainedRun(studio: StudioPage, userDataDir: string): Promise<void> {
-  execFileSync(process.execPath, ['--import', 'tsx', 'scripts/interop-fixtures.ts', 'studio-run', join(userDataDir, 'runs'), 'e2e-run', 'stacked_bidirectional'], { cwd: repoRoot, stdio: 'ignore' });
+  execFileSync(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      'scripts/interop-fixtures.ts',
+      'studio-run',
+      join(userDataDir, 'runs'),
+      'e2e-run',
+      'stacked_bidirectional',
+    ],
+    { cwd: repoRoot, stdio: 'ignore' },
+  );
   await studio.openTab('runs');
   await studio.byTestId('runs-refresh').click();
   await studio.byTestId('run-open-e2e-run').click();

@@ -9,9 +9,15 @@ const SIZES = [
   { width: 1440, height: 900 },
 ] as const;
 
-const LONG_NAME = `A forecaster of hourly Seattle weather normals with a very long descriptive project name ${'x'.repeat(200)}`.slice(0, 120);
+const LONG_NAME =
+  `A forecaster of hourly Seattle weather normals with a very long descriptive project name ${'x'.repeat(200)}`.slice(
+    0,
+    120,
+  );
 
-test('header and run controls stay inside the viewport while training with a long name; Stop beside the progress bar stops', async ({ studioApp }, testInfo) => {
+test('header and run controls stay inside the viewport while training with a long name; Stop beside the progress bar stops', async ({
+  studioApp,
+}, testInfo) => {
   const { studio, page } = studioApp;
   const layout = new LayoutPage(page);
   await studio.useSample('forecast-gru');
@@ -37,7 +43,9 @@ test('header and run controls stay inside the viewport while training with a lon
     await expect(title, 'the whole name on hover').toHaveAttribute('title', LONG_NAME);
     const box = (await title.boundingBox())!;
     expect(box.x + box.width, `project title at ${at}`).toBeLessThanOrEqual(size.width);
-    expect(await title.evaluate((el) => el.scrollWidth > el.clientWidth), `project title ellipsized at ${at}`).toBe(true);
+    expect(await title.evaluate((el) => el.scrollWidth > el.clientWidth), `project title ellipsized at ${at}`).toBe(
+      true,
+    );
   }
 
   // The run controls beside the progress bar act on the run: pause, resume, stop.
@@ -52,7 +60,9 @@ test('header and run controls stay inside the viewport while training with a lon
   await expect(studio.byTestId('train-stop')).toBeDisabled();
 });
 
-test('builder rows keep their shape on one line and every delete button is visible at 1024 px', async ({ studioApp }, testInfo) => {
+test('builder rows keep their shape on one line and every delete button is visible at 1024 px', async ({
+  studioApp,
+}, testInfo) => {
   const { studio, page } = studioApp;
   const layout = new LayoutPage(page);
   await studio.openTab('builder');
@@ -109,7 +119,20 @@ test("'?' opens an overlay listing the keyboard shortcuts", async ({ studioApp }
   await page.keyboard.press('Shift+Slash');
   const overlay = studio.byTestId('shortcuts-overlay');
   await expect(overlay).toBeVisible();
-  for (const keys of ['Ctrl+Z', 'Ctrl+Shift+Z', 'Ctrl+Y', 'Ctrl+S', 'Ctrl+Shift+S', 'Alt+1', 'Alt+5', 'Delete', 'Alt+↑', 'Ctrl+Enter', 'Escape', '?']) {
+  for (const keys of [
+    'Ctrl+Z',
+    'Ctrl+Shift+Z',
+    'Ctrl+Y',
+    'Ctrl+S',
+    'Ctrl+Shift+S',
+    'Alt+1',
+    'Alt+5',
+    'Delete',
+    'Alt+↑',
+    'Ctrl+Enter',
+    'Escape',
+    '?',
+  ]) {
     await expect(overlay, keys).toContainText(keys);
   }
   await page.screenshot({ path: testInfo.outputPath('shortcuts-1024x640.png') });

@@ -19,7 +19,12 @@ test.beforeAll(() => {
     process.stdout.write(String(checkTrainingMemory(spec, analyzeModel(spec).layers, resolveTraining(spec), 'wasm').estimate.totalBytes));`;
   const env: NodeJS.ProcessEnv = { ...process.env, NODE_OPTIONS: '' };
   delete env[VAR];
-  const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: repoRoot, env, encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+    cwd: repoRoot,
+    env,
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   const needs = Number(r.stdout.trim());
   expect(needs, `${r.stdout}\n${r.stderr}`).toBeGreaterThan(0);
   process.env[VAR] = String((needs * 1.5) / 2 ** 20);
@@ -30,7 +35,9 @@ test.afterAll(() => {
   else process.env[VAR] = saved;
 });
 
-test('more than half of the machine\'s memory: the run trains, and the Training tab and the layer node show the warning', async ({ studioApp }) => {
+test("more than half of the machine's memory: the run trains, and the Training tab and the layer node show the warning", async ({
+  studioApp,
+}) => {
   const { studio } = studioApp;
   await studio.trainSample('forecast-gru', 1);
   const warnings = studio.byTestId('run-warnings');
@@ -38,8 +45,12 @@ test('more than half of the machine\'s memory: the run trains, and the Training 
   const line = studio.byTestId('run-warning');
   await expect(line).toHaveCount(1);
   await expect(line).toHaveAttribute('data-layer-index', '0');
-  await expect(line).toContainText(/Warning \(layer 1\): The model needs about .* that is more than half of this machine's .*, so it may swap or be stopped by the system\./);
+  await expect(line).toContainText(
+    /Warning \(layer 1\): The model needs about .* that is more than half of this machine's .*, so it may swap or be stopped by the system\./,
+  );
   // The same warning on the layer's node in the builder, marked as the last run's.
   await studio.openTab('builder');
-  await expect(studio.byTestId('layer-warning-0')).toContainText(/Last run: The model needs about .* more than half of this machine's/);
+  await expect(studio.byTestId('layer-warning-0')).toContainText(
+    /Last run: The model needs about .* more than half of this machine's/,
+  );
 });

@@ -2,7 +2,9 @@
 // epochs, open the run, project its Embedding by PCA and t-SNE, find a frequent word and read its nearest neighbours.
 import { test, expect } from './fixtures';
 
-test('train the text sample, project its Embedding (PCA, t-SNE) and list a word\'s nearest neighbours', async ({ studioApp }, testInfo) => {
+test("train the text sample, project its Embedding (PCA, t-SNE) and list a word's nearest neighbours", async ({
+  studioApp,
+}, testInfo) => {
   const { studio, page } = studioApp;
   await studio.trainSample('sentiment-lstm', 2);
 

@@ -6,18 +6,53 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot, test } from './fixtures';
 
-function writeRun(userDataDir: string, id: string, name: string, status: string, scale: number, minutesAgo: number, family: string | null): void {
-  const spec = JSON.parse(readFileSync(join(repoRoot, 'examples', 'forecast-gru.json'), 'utf8')) as Record<string, unknown>;
+function writeRun(
+  userDataDir: string,
+  id: string,
+  name: string,
+  status: string,
+  scale: number,
+  minutesAgo: number,
+  family: string | null,
+): void {
+  const spec = JSON.parse(readFileSync(join(repoRoot, 'examples', 'forecast-gru.json'), 'utf8')) as Record<
+    string,
+    unknown
+  >;
   if (family) spec.template = { family, id: `${family}-gru` };
   const epochRecords = [0, 1].map((epoch) => ({
-    kind: 'epoch', epoch, epochs: 2, gradNorms: {}, globalGradNorm: 1, seconds: 1,
-    logs: { loss: scale * (1 - 0.3 * epoch), val_loss: scale * (1.1 - 0.25 * epoch), mae: scale * (0.8 - 0.2 * epoch), val_mae: scale * (0.9 - 0.2 * epoch) },
+    kind: 'epoch',
+    epoch,
+    epochs: 2,
+    gradNorms: {},
+    globalGradNorm: 1,
+    seconds: 1,
+    logs: {
+      loss: scale * (1 - 0.3 * epoch),
+      val_loss: scale * (1.1 - 0.25 * epoch),
+      mae: scale * (0.8 - 0.2 * epoch),
+      val_mae: scale * (0.9 - 0.2 * epoch),
+    },
   }));
   mkdirSync(join(userDataDir, 'runs', id), { recursive: true });
-  writeFileSync(join(userDataDir, 'runs', id, 'run.json'), JSON.stringify({
-    id, name, createdAt: new Date(Date.now() - minutesAgo * 60_000).toISOString(), status, spec, dataPath: '/nowhere', epochs: 2,
-    backend: null, dataSummary: null, layers: [], result: null, error: null, epochRecords,
-  }));
+  writeFileSync(
+    join(userDataDir, 'runs', id, 'run.json'),
+    JSON.stringify({
+      id,
+      name,
+      createdAt: new Date(Date.now() - minutesAgo * 60_000).toISOString(),
+      status,
+      spec,
+      dataPath: '/nowhere',
+      epochs: 2,
+      backend: null,
+      dataSummary: null,
+      layers: [],
+      result: null,
+      error: null,
+      epochRecords,
+    }),
+  );
 }
 
 test('tag a run, filter by the tag and status, overlay three runs and hide one', async ({ studioApp }, testInfo) => {
@@ -80,7 +115,8 @@ test('tag a run, filter by the tag and status, overlay three runs and hide one',
   await studio.byTestId('overlay-toggle-lstm-c').click();
   await expect(studio.byTestId('overlay-toggle-lstm-c')).toHaveAttribute('aria-pressed', 'false');
   await expect(overlay).toHaveAttribute('data-visible', '2');
-  for (const log of ['loss', 'val_loss', 'val_mae']) await expect(studio.byTestId(`overlay-chart-${log}`).locator('.recharts-line-curve')).toHaveCount(2);
+  for (const log of ['loss', 'val_loss', 'val_mae'])
+    await expect(studio.byTestId(`overlay-chart-${log}`).locator('.recharts-line-curve')).toHaveCount(2);
   await page.setViewportSize({ width: 1024, height: 700 });
   await page.mouse.move(1, 1); // no hover tooltip in the picture
   await overlay.scrollIntoViewIfNeeded();

@@ -19,7 +19,13 @@ const MAX_BYTES = 250_000;
  * Saves a PNG of `target` (the window, or one panel cropped to at most `maxHeight` px from its top) as `name` under the
  * test's output folder, and under docs/images/ when UPDATE_SCREENSHOTS=1.
  */
-async function shot(page: Page, target: Locator | null, name: string, testInfo: TestInfo, maxHeight = 900): Promise<void> {
+async function shot(
+  page: Page,
+  target: Locator | null,
+  name: string,
+  testInfo: TestInfo,
+  maxHeight = 900,
+): Promise<void> {
   const path = testInfo.outputPath(name);
   await page.mouse.move(1, 1); // no hover tooltip in the picture
   if (target) {
@@ -28,7 +34,12 @@ async function shot(page: Page, target: Locator | null, name: string, testInfo: 
     await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
     const box = (await target.boundingBox())!;
     const viewport = page.viewportSize()!;
-    const clip = { x: Math.max(0, box.x), y: Math.max(0, box.y), width: Math.min(box.width, viewport.width), height: Math.min(box.height, maxHeight, viewport.height - Math.max(0, box.y)) };
+    const clip = {
+      x: Math.max(0, box.x),
+      y: Math.max(0, box.y),
+      width: Math.min(box.width, viewport.width),
+      height: Math.min(box.height, maxHeight, viewport.height - Math.max(0, box.y)),
+    };
     expect(clip.height, `${name}: the panel is on screen`).toBeGreaterThan(50);
     await page.screenshot({ path, clip, animations: 'disabled', caret: 'hide' });
   } else {
@@ -43,7 +54,9 @@ async function shot(page: Page, target: Locator | null, name: string, testInfo: 
   }
 }
 
-test('forecast sample: the 1024×700 layout while training, log axis with brush, histograms over time, forecast with dates', async ({ studioApp }, testInfo) => {
+test('forecast sample: the 1024×700 layout while training, log axis with brush, histograms over time, forecast with dates', async ({
+  studioApp,
+}, testInfo) => {
   const { studio, page } = studioApp;
   const layout = new LayoutPage(page);
   const charts = new ChartsPage(page);
@@ -62,7 +75,9 @@ test('forecast sample: the 1024×700 layout while training, log axis with brush,
   const progress = (await studio.byTestId('train-progress').boundingBox())!;
   const stop = (await stopButton.boundingBox())!;
   expect(stop.x).toBeGreaterThanOrEqual(progress.x + progress.width - 1);
-  expect(Math.abs(stop.y + stop.height / 2 - (progress.y + progress.height / 2))).toBeLessThan(progress.height / 2 + stop.height / 2);
+  expect(Math.abs(stop.y + stop.height / 2 - (progress.y + progress.height / 2))).toBeLessThan(
+    progress.height / 2 + stop.height / 2,
+  );
   // The header wrapped onto a second row instead of spilling out of the window.
   const header = (await layout.header().boundingBox())!;
   expect(header.width).toBeLessThanOrEqual(1024);
@@ -110,7 +125,9 @@ test('forecast sample: the 1024×700 layout while training, log axis with brush,
   const forecast = studio.byTestId('predict-series-chart');
   await expect(forecast).toBeVisible({ timeout: 60_000 });
   expect(Number(await forecast.getAttribute('data-points'))).toBeGreaterThan(50);
-  const xTicks = await forecast.locator('.recharts-xAxis-tick-labels .recharts-cartesian-axis-tick-value').allTextContents();
+  const xTicks = await forecast
+    .locator('.recharts-xAxis-tick-labels .recharts-cartesian-axis-tick-value')
+    .allTextContents();
   expect(xTicks.length).toBeGreaterThanOrEqual(3);
   for (const t of xTicks) expect(t).toMatch(/^\d{4}-\d\d-\d\d/);
   await expect(forecast.locator('.recharts-line-curve')).toHaveCount(3);
@@ -121,7 +138,9 @@ test('forecast sample: the 1024×700 layout while training, log axis with brush,
   await shot(page, page.locator('.predict-series'), 'predict-forecast.png', testInfo, 372);
 });
 
-test('text sample: classifier diagnostics, look inside the LSTM, the Embedding projector', async ({ studioApp }, testInfo) => {
+test('text sample: classifier diagnostics, look inside the LSTM, the Embedding projector', async ({
+  studioApp,
+}, testInfo) => {
   const { studio, page } = studioApp;
   await page.setViewportSize({ width: 1440, height: 900 });
   await studio.trainSample('sentiment-lstm', 3);
@@ -133,7 +152,9 @@ test('text sample: classifier diagnostics, look inside the LSTM, the Embedding p
   await expect(matrix).toBeVisible({ timeout: 60_000 });
   const count = Number(await studio.byTestId('diagnostics-summary').getAttribute('data-count'));
   expect(count).toBeGreaterThan(100);
-  const cells = await Promise.all([0, 1].flatMap((i) => [0, 1].map((j) => studio.byTestId(`confusion-${i}-${j}`).getAttribute('data-count'))));
+  const cells = await Promise.all(
+    [0, 1].flatMap((i) => [0, 1].map((j) => studio.byTestId(`confusion-${i}-${j}`).getAttribute('data-count'))),
+  );
   const n = cells.map(Number);
   expect(n.reduce((a, b) => a + b, 0)).toBe(count);
   // The accuracy in the summary is the matrix's diagonal.
@@ -191,15 +212,50 @@ test('text sample: classifier diagnostics, look inside the LSTM, the Embedding p
 test('many runs: tagged, filtered and overlaid', async ({ studioApp }, testInfo) => {
   const { studio, page, userDataDir } = studioApp;
   await page.setViewportSize({ width: 1440, height: 900 });
-  writeStoredRun(userDataDir, { id: 'gru-a', name: 'GRU 32 baseline', status: 'completed', scale: 1, minutesAgo: 4, family: 'forecast', epochs: 8 });
-  writeStoredRun(userDataDir, { id: 'gru-b', name: 'GRU 64 wide', status: 'completed', scale: 0.8, minutesAgo: 3, family: 'forecast', epochs: 8 });
-  writeStoredRun(userDataDir, { id: 'gru-drop', name: 'GRU 32 dropout 0.2', status: 'completed', scale: 0.9, minutesAgo: 2, family: 'forecast', epochs: 8 });
-  writeStoredRun(userDataDir, { id: 'lstm-c', name: 'LSTM 32', status: 'stopped', scale: 1.2, minutesAgo: 1, family: null, epochs: 5 });
+  writeStoredRun(userDataDir, {
+    id: 'gru-a',
+    name: 'GRU 32 baseline',
+    status: 'completed',
+    scale: 1,
+    minutesAgo: 4,
+    family: 'forecast',
+    epochs: 8,
+  });
+  writeStoredRun(userDataDir, {
+    id: 'gru-b',
+    name: 'GRU 64 wide',
+    status: 'completed',
+    scale: 0.8,
+    minutesAgo: 3,
+    family: 'forecast',
+    epochs: 8,
+  });
+  writeStoredRun(userDataDir, {
+    id: 'gru-drop',
+    name: 'GRU 32 dropout 0.2',
+    status: 'completed',
+    scale: 0.9,
+    minutesAgo: 2,
+    family: 'forecast',
+    epochs: 8,
+  });
+  writeStoredRun(userDataDir, {
+    id: 'lstm-c',
+    name: 'LSTM 32',
+    status: 'stopped',
+    scale: 1.2,
+    minutesAgo: 1,
+    family: null,
+    epochs: 5,
+  });
 
   await studio.openTab('runs');
   await studio.byTestId('runs-refresh').click();
   await expect(studio.runRow()).toHaveCount(4);
-  for (const [id, tags] of [['gru-b', 'wide, lr-sweep'], ['gru-drop', 'dropout, lr-sweep']] as const) {
+  for (const [id, tags] of [
+    ['gru-b', 'wide, lr-sweep'],
+    ['gru-drop', 'dropout, lr-sweep'],
+  ] as const) {
     await studio.byTestId(`run-open-${id}`).click();
     await studio.byTestId('run-tags-input').fill(tags);
     await studio.byTestId('run-tags-save').click();
@@ -226,7 +282,13 @@ test('many runs: tagged, filtered and overlaid', async ({ studioApp }, testInfo)
   // The runs list and the overlay under it, down to the overlay's last chart.
   const panelTop = (await studio.byTestId('runs-panel').boundingBox())!.y;
   const overlayBox = (await overlay.boundingBox())!;
-  await shot(page, studio.byTestId('runs-panel'), 'runs-overlay.png', testInfo, Math.ceil(overlayBox.y + overlayBox.height - panelTop) + 8);
+  await shot(
+    page,
+    studio.byTestId('runs-panel'),
+    'runs-overlay.png',
+    testInfo,
+    Math.ceil(overlayBox.y + overlayBox.height - panelTop) + 8,
+  );
 });
 
 test("the keyboard shortcuts overlay ('?')", async ({ studioApp }, testInfo) => {
@@ -237,6 +299,7 @@ test("the keyboard shortcuts overlay ('?')", async ({ studioApp }, testInfo) => 
   await page.keyboard.press('Shift+Slash');
   const overlay = studio.byTestId('shortcuts-overlay');
   await expect(overlay).toBeVisible();
-  for (const keys of ['Ctrl+Z', 'Ctrl+Shift+Z', 'Ctrl+S', 'Alt+1', 'Alt+5', 'Delete', 'Ctrl+Enter', 'Escape', '?']) await expect(overlay, keys).toContainText(keys);
+  for (const keys of ['Ctrl+Z', 'Ctrl+Shift+Z', 'Ctrl+S', 'Alt+1', 'Alt+5', 'Delete', 'Ctrl+Enter', 'Escape', '?'])
+    await expect(overlay, keys).toContainText(keys);
   await shot(page, overlay, 'shortcuts.png', testInfo);
 });

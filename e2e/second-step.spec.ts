@@ -9,8 +9,13 @@ import { dirname } from 'node:path';
 
 const weatherCsv = join(repoRoot, 'assets', 'samples', 'seattle-weather-hourly-normals.csv');
 
-for (const size of [{ width: 1440, height: 900 }, { width: 1024, height: 700 }]) {
-  test(`a numeric CSV imported into a new project makes it a forecaster, and the kind can switch back and forth (${size.width}×${size.height})`, async ({ studioApp }, testInfo) => {
+for (const size of [
+  { width: 1440, height: 900 },
+  { width: 1024, height: 700 },
+]) {
+  test(`a numeric CSV imported into a new project makes it a forecaster, and the kind can switch back and forth (${size.width}×${size.height})`, async ({
+    studioApp,
+  }, testInfo) => {
     const { studio, page } = studioApp;
     await page.setViewportSize(size);
     await studio.byTestId('project-new').click();
@@ -44,13 +49,20 @@ for (const size of [{ width: 1440, height: 900 }, { width: 1024, height: 700 }])
   });
 }
 
-test('a CSV of reviews imported into a forecasting project makes it a text classifier with a classifier loss', async ({ studioApp }, testInfo) => {
+test('a CSV of reviews imported into a forecasting project makes it a text classifier with a classifier loss', async ({
+  studioApp,
+}, testInfo) => {
   const { studio, page } = studioApp;
   await studio.useSample('forecast-gru');
   const reviews = testInfo.outputPath('reviews.csv');
   mkdirSync(dirname(reviews), { recursive: true });
   const rows = ['review,label'];
-  for (let i = 0; i < 60; i++) rows.push(i % 2 ? `"a slow, dull film with no heart, number ${i}",neg` : `"the best thing I saw this year, number ${i}",pos`);
+  for (let i = 0; i < 60; i++)
+    rows.push(
+      i % 2
+        ? `"a slow, dull film with no heart, number ${i}",neg`
+        : `"the best thing I saw this year, number ${i}",pos`,
+    );
   writeFileSync(reviews, `${rows.join('\n')}\n`);
   await studio.byTestId('data-import-file').setInputFiles(reviews);
   await expect(studio.byTestId('data-kind')).toHaveValue('text');
@@ -80,7 +92,9 @@ test('the page opened without its token says so and stops knocking', async ({ st
   await page.screenshot({ path: testInfo.outputPath('no-token.png') });
 });
 
-test('a one-file-per-class text file picked with Import CSV: Train says the data cannot be read, with the reason', async ({ studioApp }, testInfo) => {
+test('a one-file-per-class text file picked with Import CSV: Train says the data cannot be read, with the reason', async ({
+  studioApp,
+}, testInfo) => {
   const neg = sharedData('rt-polarity', 'rt-polarity.neg');
   const missing = missingSharedData('rt-polarity', 'rt-polarity.neg');
   test.skip(missing !== false, missing || '');

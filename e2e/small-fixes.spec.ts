@@ -14,7 +14,9 @@ async function add(studio: StudioPage, className: string): Promise<void> {
   await expect(studio.nodes()).toHaveCount(n + 1);
 }
 
-test('a Bidirectional dropped below the Dense: the fixes on it act on it, not on the Dense above', async ({ studioApp }, testInfo) => {
+test('a Bidirectional dropped below the Dense: the fixes on it act on it, not on the Dense above', async ({
+  studioApp,
+}, testInfo) => {
   const { studio, page } = studioApp;
   await newBlankProject(studio);
   await add(studio, 'Embedding');
@@ -61,14 +63,18 @@ test('change layer type: SimpleRNN → LSTM → GRU keeps units and dropouts', a
   await expect(studio.node(1)).toHaveAttribute('data-layer-class', 'LSTM');
 });
 
-test('runs can be renamed from the list and the detail; New drops the finished run from the status bar and Training tab', async ({ studioApp }, testInfo) => {
+test('runs can be renamed from the list and the detail; New drops the finished run from the status bar and Training tab', async ({
+  studioApp,
+}, testInfo) => {
   test.setTimeout(240_000);
   const { studio, page } = studioApp;
   // The window opens on the text sample, never saved: the run takes the spec's name.
   await expect(studio.nodes()).not.toHaveCount(0);
   await studio.byTestId('train-start').click();
   await studio.byTestId('train-stop').click();
-  await expect(studio.byTestId('train-progress')).toHaveAttribute('data-status', /stopped|completed|early-stopped/, { timeout: 120_000 });
+  await expect(studio.byTestId('train-progress')).toHaveAttribute('data-status', /stopped|completed|early-stopped/, {
+    timeout: 120_000,
+  });
   await expect(studio.byTestId('current-run-id')).toBeVisible();
 
   await studio.openTab('runs');

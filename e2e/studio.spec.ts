@@ -7,7 +7,9 @@ import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 
 const weatherCsv = sharedData('seattle-weather', 'seattle-weather.csv');
 
-test('build Embedding → LSTM → Dense by dragging; shapes, parameter counts and a Keras-style error', async ({ studioApp }, testInfo) => {
+test('build Embedding → LSTM → Dense by dragging; shapes, parameter counts and a Keras-style error', async ({
+  studioApp,
+}, testInfo) => {
   const { studio, page } = studioApp;
   await studio.byTestId('project-new').click();
   await studio.confirmGuardIfShown();
@@ -42,7 +44,9 @@ test('build Embedding → LSTM → Dense by dragging; shapes, parameter counts a
   await expect(studio.byTestId('layer-shape-1')).toContainText('(None, ');
 });
 
-test('import a real CSV, train two epochs, watch the charts, stop, reopen and find the run', async ({ studioApp }, testInfo) => {
+test('import a real CSV, train two epochs, watch the charts, stop, reopen and find the run', async ({
+  studioApp,
+}, testInfo) => {
   const missing = missingSharedData('seattle-weather', 'seattle-weather.csv');
   test.skip(missing !== false, missing || '');
   let { studio, page } = studioApp;
@@ -96,7 +100,9 @@ test('import a real CSV, train two epochs, watch the charts, stop, reopen and fi
   await page.screenshot({ path: testInfo.outputPath('reopened-runs.png') });
 });
 
-test('a CSV larger than one message uploads in pieces with a progress bar, and every row arrives', async ({ studioApp }, testInfo) => {
+test('a CSV larger than one message uploads in pieces with a progress bar, and every row arrives', async ({
+  studioApp,
+}, testInfo) => {
   const { studio } = studioApp;
   await studio.useSample('forecast-gru');
   // ~14 MB: four uploadData calls of at most 4 MiB; each row says its own number, so a piece out of order shows.

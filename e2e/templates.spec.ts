@@ -3,7 +3,12 @@
 // dropout, the dropout GRU and the stacked GRUs did not (docs/training-parity.md).
 import { test, expect } from './fixtures';
 
-const FORECAST_TEMPLATES = ['forecast-gru', 'forecast-gru-dropout', 'forecast-stacked-gru', 'forecast-bidirectional-gru'];
+const FORECAST_TEMPLATES = [
+  'forecast-gru',
+  'forecast-gru-dropout',
+  'forecast-stacked-gru',
+  'forecast-bidirectional-gru',
+];
 
 test('every forecasting template beats the common-sense baseline', async ({ studioApp }, testInfo) => {
   test.setTimeout(300_000);

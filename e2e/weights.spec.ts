@@ -8,7 +8,9 @@ async function finishedRun(studio: StudioPage): Promise<string> {
   return (await studio.byTestId('current-run-id').textContent())!.replace(/^run (\S+).*$/, '$1');
 }
 
-test('continue a finished run and evaluate an imported model\'s weights, then predict with them', async ({ studioApp }, testInfo) => {
+test("continue a finished run and evaluate an imported model's weights, then predict with them", async ({
+  studioApp,
+}, testInfo) => {
   const { studio, page, userDataDir } = studioApp;
   await page.setViewportSize({ width: 1024, height: 700 });
   await studio.useSample('forecast-gru');

@@ -11,10 +11,24 @@ import type { WorkerEvent } from '../shared/worker-protocol.js';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 const spec: ModelSpec = {
-  format: 1, name: 'host-test', input: { kind: 'floats', timesteps: 12, features: 3 },
-  layers: [{ className: 'SimpleRNN', config: { units: 4 } }, { className: 'Dense', config: { units: 1 } }],
+  format: 1,
+  name: 'host-test',
+  input: { kind: 'floats', timesteps: 12, features: 3 },
+  layers: [
+    { className: 'SimpleRNN', config: { units: 4 } },
+    { className: 'Dense', config: { units: 1 } },
+  ],
   training: { loss: 'meanAbsoluteError', batchSize: 16, epochs: 3 },
-  data: { kind: 'timeseries', path: join(root, 'assets/samples/seattle-weather-hourly-normals.csv'), target: 'temperature', lookback: 12, step: 1, delay: 6, trainFraction: 0.2, valFraction: 0.05 },
+  data: {
+    kind: 'timeseries',
+    path: join(root, 'assets/samples/seattle-weather-hourly-normals.csv'),
+    target: 'temperature',
+    lookback: 12,
+    step: 1,
+    delay: 6,
+    trainFraction: 0.2,
+    valFraction: 0.05,
+  },
 };
 
 test('a run in the worker thread: at most ~10 batch messages a second, no batch lost, every epoch sent', async () => {
@@ -30,7 +44,10 @@ test('a run in the worker thread: at most ~10 batch messages a second, no batch 
   assert.equal(events.filter((x) => x.e.type === 'epoch').length, 3);
   const seconds = (batchMsgs.at(-1)!.t - batchMsgs[0]!.t) / 1000;
   // One message per 100 ms, plus the flush that precedes each epoch record.
-  assert.ok(batchMsgs.length <= Math.ceil(seconds * 10) + 3 + 1, `${batchMsgs.length} batch messages in ${seconds.toFixed(2)} s for ${records.length} batches`);
+  assert.ok(
+    batchMsgs.length <= Math.ceil(seconds * 10) + 3 + 1,
+    `${batchMsgs.length} batch messages in ${seconds.toFixed(2)} s for ${records.length} batches`,
+  );
   assert.ok(batchMsgs.length < records.length, 'batches are grouped');
 });
 
@@ -38,17 +55,22 @@ test('pause, resume and stop are messages to the worker', async () => {
   const states: string[] = [];
   let handle: ReturnType<typeof startTraining> | null = null;
   let sent = false;
-  handle = startTraining({ ...spec, training: { ...spec.training, epochs: 50 } }, root, { backend: 'wasm', batchThrottleMs: 0 }, (e) => {
-    if (e.type === 'batches' && !sent) {
-      sent = true;
-      handle!.pause();
-    }
-    if (e.type === 'state') {
-      states.push(e.state);
-      if (e.state === 'paused') handle!.resume();
-      else handle!.stop();
-    }
-  });
+  handle = startTraining(
+    { ...spec, training: { ...spec.training, epochs: 50 } },
+    root,
+    { backend: 'wasm', batchThrottleMs: 0 },
+    (e) => {
+      if (e.type === 'batches' && !sent) {
+        sent = true;
+        handle!.pause();
+      }
+      if (e.type === 'state') {
+        states.push(e.state);
+        if (e.state === 'paused') handle!.resume();
+        else handle!.stop();
+      }
+    },
+  );
   const last = await handle.finished;
   assert.deepEqual(states, ['paused', 'running']);
   assert.equal(last.type, 'done');

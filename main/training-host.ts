@@ -8,7 +8,10 @@ import type { ModelSpec } from '../shared/model-spec.js';
 import type { RunOptions, WorkerEvent, WorkerRequest } from '../shared/worker-protocol.js';
 import type { ClassifierDiagnostics } from '../shared/classifier-metrics.js';
 
-type FinalEvent = Extract<WorkerEvent, { type: 'done' } | { type: 'error' } | { type: 'prediction' } | { type: 'estimate' } | { type: 'inside' }>;
+type FinalEvent = Extract<
+  WorkerEvent,
+  { type: 'done' } | { type: 'error' } | { type: 'prediction' } | { type: 'estimate' } | { type: 'inside' }
+>;
 
 export interface TrainingHandle {
   pause(): void;
@@ -35,7 +38,10 @@ function createWorker() {
 }
 
 /** Runs one request in a fresh worker thread until its final event (done, error or prediction), then ends it. */
-function runTask(first: WorkerRequest, onEvent: (e: WorkerEvent) => void): { send: (m: WorkerRequest) => void; finished: Promise<FinalEvent> } {
+function runTask(
+  first: WorkerRequest,
+  onEvent: (e: WorkerEvent) => void,
+): { send: (m: WorkerRequest) => void; finished: Promise<FinalEvent> } {
   const worker = createWorker();
   const send = (m: WorkerRequest) => worker.postMessage(m);
   let settled = false;
@@ -48,7 +54,14 @@ function runTask(first: WorkerRequest, onEvent: (e: WorkerEvent) => void): { sen
     };
     worker.on('message', (e: WorkerEvent) => {
       onEvent(e);
-      if (e.type === 'done' || e.type === 'error' || e.type === 'prediction' || e.type === 'estimate' || e.type === 'inside') finish(e);
+      if (
+        e.type === 'done' ||
+        e.type === 'error' ||
+        e.type === 'prediction' ||
+        e.type === 'estimate' ||
+        e.type === 'inside'
+      )
+        finish(e);
     });
     worker.on('error', (err) => {
       const e: WorkerEvent = { type: 'error', stage: 'engine', message: `The training worker crashed: ${err.message}` };
@@ -57,7 +70,11 @@ function runTask(first: WorkerRequest, onEvent: (e: WorkerEvent) => void): { sen
     });
     worker.on('exit', (code) => {
       if (settled) return;
-      const e: WorkerEvent = { type: 'error', stage: 'engine', message: `The training worker exited unexpectedly (exit code ${code}).` };
+      const e: WorkerEvent = {
+        type: 'error',
+        stage: 'engine',
+        message: `The training worker exited unexpectedly (exit code ${code}).`,
+      };
       onEvent(e);
       finish(e);
     });
@@ -67,7 +84,12 @@ function runTask(first: WorkerRequest, onEvent: (e: WorkerEvent) => void): { sen
 }
 
 /** Starts one run in a fresh worker thread; the worker exits when the run ends. */
-export function startTraining(spec: ModelSpec, specDir: string, options: RunOptions, onEvent: (e: WorkerEvent) => void): TrainingHandle {
+export function startTraining(
+  spec: ModelSpec,
+  specDir: string,
+  options: RunOptions,
+  onEvent: (e: WorkerEvent) => void,
+): TrainingHandle {
   const { send, finished } = runTask({ type: 'start', spec, specDir, options }, onEvent);
   return {
     pause: () => send({ type: 'pause' }),
@@ -79,30 +101,43 @@ export function startTraining(spec: ModelSpec, specDir: string, options: RunOpti
 }
 
 /** Runs a prediction request in a worker thread (TensorFlow never loads on the host's thread). */
-export async function runPrediction(request: Extract<WorkerRequest, { type: 'predict-text' | 'predict-series' }>): Promise<Extract<WorkerEvent, { type: 'prediction' } | { type: 'error' }>> {
+export async function runPrediction(
+  request: Extract<WorkerRequest, { type: 'predict-text' | 'predict-series' }>,
+): Promise<Extract<WorkerEvent, { type: 'prediction' } | { type: 'error' }>> {
   const last = await runTask(request, () => {}).finished;
-  if (last.type !== 'prediction' && last.type !== 'error') throw new Error('a prediction request ended with another result');
+  if (last.type !== 'prediction' && last.type !== 'error')
+    throw new Error('a prediction request ended with another result');
   return last;
 }
 
 /** A text classifier's diagnostics on its validation split, computed in a worker thread. */
-export async function runDiagnosis(request: Extract<WorkerRequest, { type: 'diagnose' }>): Promise<{ type: 'diagnostics'; result: ClassifierDiagnostics } | Extract<WorkerEvent, { type: 'error' }>> {
+export async function runDiagnosis(
+  request: Extract<WorkerRequest, { type: 'diagnose' }>,
+): Promise<{ type: 'diagnostics'; result: ClassifierDiagnostics } | Extract<WorkerEvent, { type: 'error' }>> {
   const last = await runTask(request, () => {}).finished;
   if (last.type === 'error') return last;
-  if (last.type !== 'prediction' || !('confusion' in last.result)) throw new Error('a diagnose request ended with another result');
+  if (last.type !== 'prediction' || !('confusion' in last.result))
+    throw new Error('a diagnose request ended with another result');
   return { type: 'diagnostics', result: last.result };
 }
 
 /** Looks inside a saved run's recurrent layers in a worker thread (states, gates, occlusion: inside-recurrence.ts). */
-export async function runInside(request: Extract<WorkerRequest, { type: 'inside' }>): Promise<Extract<WorkerEvent, { type: 'inside' } | { type: 'error' }>> {
+export async function runInside(
+  request: Extract<WorkerRequest, { type: 'inside' }>,
+): Promise<Extract<WorkerEvent, { type: 'inside' } | { type: 'error' }>> {
   const last = await runTask(request, () => {}).finished;
   if (last.type !== 'inside' && last.type !== 'error') throw new Error('an inside request ended with another result');
   return last;
 }
 
 /** Probes a run in a fresh worker thread (the backend the run would use) and estimates its time. */
-export async function runEstimate(spec: ModelSpec, specDir: string, options: RunOptions): Promise<Extract<WorkerEvent, { type: 'estimate' } | { type: 'error' }>> {
+export async function runEstimate(
+  spec: ModelSpec,
+  specDir: string,
+  options: RunOptions,
+): Promise<Extract<WorkerEvent, { type: 'estimate' } | { type: 'error' }>> {
   const last = await runTask({ type: 'estimate', spec, specDir, options }, () => {}).finished;
-  if (last.type !== 'estimate' && last.type !== 'error') throw new Error('an estimate request ended with another result');
+  if (last.type !== 'estimate' && last.type !== 'error')
+    throw new Error('an estimate request ended with another result');
   return last;
 }

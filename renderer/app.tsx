@@ -1,7 +1,14 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { ReactNode } from 'react';
 import type { StudioApi } from '../shared/api.js';
-import { StudioClientProvider, useApi, useConnection, useRun, useRunStore, useStudioEvent } from './api/studio-client.js';
+import {
+  StudioClientProvider,
+  useApi,
+  useConnection,
+  useRun,
+  useRunStore,
+  useStudioEvent,
+} from './api/studio-client.js';
 import { ErrorBoundary } from './components/error-boundary.js';
 import { ShortcutsOverlay } from './components/shortcuts-overlay.js';
 import { ToastProvider } from './components/toasts.js';
@@ -75,14 +82,29 @@ function Shell() {
       {/* Wraps onto a second row when narrow (file actions first, then the run controls), so nothing leaves the window. */}
       <header className="app-header" data-testid="app-header">
         <span className="brand">RNN Studio</span>
-        <ErrorBoundary name="Project bar"><ProjectBar /></ErrorBoundary>
+        <ErrorBoundary name="Project bar">
+          <ProjectBar />
+        </ErrorBoundary>
         <span className="header-spacer" />
         <div className="header-end">
-          <ErrorBoundary name="Run controls"><RunControls /></ErrorBoundary>
+          <ErrorBoundary name="Run controls">
+            <RunControls />
+          </ErrorBoundary>
           <span className="muted small engine-info" data-testid="engine-info">
-            {studio.engine ? `${studio.engine.host === 'electron' ? 'desktop' : 'browser'} · v${studio.engine.appVersion}` : ''}
+            {studio.engine
+              ? `${studio.engine.host === 'electron' ? 'desktop' : 'browser'} · v${studio.engine.appVersion}`
+              : ''}
           </span>
-          <button type="button" className="icon-button shortcuts-button" data-testid="shortcuts-open" aria-label="Keyboard shortcuts" title="Keyboard shortcuts (?)" onClick={() => setShortcutsOpen(true)}>?</button>
+          <button
+            type="button"
+            className="icon-button shortcuts-button"
+            data-testid="shortcuts-open"
+            aria-label="Keyboard shortcuts"
+            title="Keyboard shortcuts (?)"
+            onClick={() => setShortcutsOpen(true)}
+          >
+            ?
+          </button>
         </div>
       </header>
       {shortcutsOpen ? <ShortcutsOverlay onClose={() => setShortcutsOpen(false)} /> : null}
@@ -100,20 +122,44 @@ function Shell() {
             onClick={() => studio.setTab(t.id)}
           >
             {t.label}
-            {t.id === 'builder' && errorCount > 0 ? <span className="badge error" title={`${errorCount} problems`}>{errorCount}</span> : null}
-            {t.id === 'training' && training ? <span className="badge live" title="Training">●</span> : null}
+            {t.id === 'builder' && errorCount > 0 ? (
+              <span className="badge error" title={`${errorCount} problems`}>
+                {errorCount}
+              </span>
+            ) : null}
+            {t.id === 'training' && training ? (
+              <span className="badge live" title="Training">
+                ●
+              </span>
+            ) : null}
           </button>
         ))}
       </nav>
       <main className="panel-host" role="tabpanel" aria-label={active.label}>
-        <ErrorBoundary key={active.id} name={active.label}>{panel}</ErrorBoundary>
+        <ErrorBoundary key={active.id} name={active.label}>
+          {panel}
+        </ErrorBoundary>
       </main>
       <footer className="status-bar" data-testid="status-bar">
-        <span>{project.spec.layers.length} layers · {formatCount(project.analysis.totalParams)} params</span>
-        <span className={errorCount > 0 ? 'status-error' : 'status-ok'}>{errorCount > 0 ? `${errorCount} problem${errorCount === 1 ? '' : 's'}` : 'valid'}</span>
-        {run ? <span>run {run.runId}: {run.status}</span> : null}
+        <span>
+          {project.spec.layers.length} layers · {formatCount(project.analysis.totalParams)} params
+        </span>
+        <span className={errorCount > 0 ? 'status-error' : 'status-ok'}>
+          {errorCount > 0 ? `${errorCount} problem${errorCount === 1 ? '' : 's'}` : 'valid'}
+        </span>
+        {run ? (
+          <span>
+            run {run.runId}: {run.status}
+          </span>
+        ) : null}
         <span className="header-spacer" />
-        <span className="muted">{run?.backend ? formatBackend(run.backend) : studio.engine?.backend ? formatBackend(studio.engine.backend) : ''}</span>
+        <span className="muted">
+          {run?.backend
+            ? formatBackend(run.backend)
+            : studio.engine?.backend
+              ? formatBackend(studio.engine.backend)
+              : ''}
+        </span>
       </footer>
     </div>
   );
@@ -128,15 +174,20 @@ function ConnectionBanner() {
     return () => clearTimeout(timer);
   }, []);
   if (c.state === 'open' || (c.state === 'connecting' && patient)) return null;
-  const restartHint = c.attempt >= 3 && !c.detail ? ' If `npm run web` was restarted, open the URL it printed: the access token changes on every start.' : '';
-  const text = c.state === 'refused'
-    ? 'Not connected to the studio server.'
-    : c.state === 'connecting'
-    ? 'Connecting to the studio server…'
-    : `Disconnected from the studio server. Reconnecting${c.retryInMs !== null ? ` in ${Math.max(1, Math.round(c.retryInMs / 1000))} s` : ''} (attempt ${c.attempt}).`;
+  const restartHint =
+    c.attempt >= 3 && !c.detail
+      ? ' If `npm run web` was restarted, open the URL it printed: the access token changes on every start.'
+      : '';
+  const text =
+    c.state === 'refused'
+      ? 'Not connected to the studio server.'
+      : c.state === 'connecting'
+        ? 'Connecting to the studio server…'
+        : `Disconnected from the studio server. Reconnecting${c.retryInMs !== null ? ` in ${Math.max(1, Math.round(c.retryInMs / 1000))} s` : ''} (attempt ${c.attempt}).`;
   return (
     <div className={`connection-banner ${c.state}`} role="status" data-testid="connection-banner" data-state={c.state}>
-      {text}{c.detail ? ` ${c.detail}` : restartHint}
+      {text}
+      {c.detail ? ` ${c.detail}` : restartHint}
     </div>
   );
 }
@@ -167,14 +218,17 @@ function useFollowActiveRuns() {
 
   useEffect(() => {
     let live = true;
-    api.listRuns({}).then(async (list) => {
-      const active = list.find((r) => r.status === 'running' || r.status === 'paused');
-      if (!live || !active || currentRef.current) return;
-      setCurrentRunId(active.id);
-      runs.seed(await api.getRun({ runId: active.id }));
-    }).catch(() => {
-      // The runs panel shows list errors; here a failure only means nothing to follow.
-    });
+    api
+      .listRuns({})
+      .then(async (list) => {
+        const active = list.find((r) => r.status === 'running' || r.status === 'paused');
+        if (!live || !active || currentRef.current) return;
+        setCurrentRunId(active.id);
+        runs.seed(await api.getRun({ runId: active.id }));
+      })
+      .catch(() => {
+        // The runs panel shows list errors; here a failure only means nothing to follow.
+      });
     return () => {
       live = false;
     };
@@ -183,7 +237,13 @@ function useFollowActiveRuns() {
   useStudioEvent((e) => {
     if (e.type !== 'run') return;
     const current = runs.get(currentRef.current);
-    if (currentRef.current === null || (current && isFinished(current) && e.runId !== current.runId && !isFinished(runs.get(e.runId) ?? { status: 'running' }))) {
+    if (
+      currentRef.current === null ||
+      (current &&
+        isFinished(current) &&
+        e.runId !== current.runId &&
+        !isFinished(runs.get(e.runId) ?? { status: 'running' }))
+    ) {
       setCurrentRunId(e.runId);
     }
   });
@@ -191,7 +251,10 @@ function useFollowActiveRuns() {
   useEffect(() => {
     const id = currentRef.current;
     if (connection.reconnects === 0 || !id) return;
-    api.getRun({ runId: id }).then((d) => runs.seed(d), () => {});
+    api.getRun({ runId: id }).then(
+      (d) => runs.seed(d),
+      () => {},
+    );
   }, [connection.reconnects, api, runs]);
 }
 
@@ -218,7 +281,12 @@ function useEditorShortcuts() {
     const onKey = (e: KeyboardEvent) => {
       const { project: p, studio: s } = ref.current;
       const target = e.target as HTMLElement | null;
-      const typing = target !== null && (target.tagName === 'INPUT' || target.tagName === 'TEXTAREA' || target.tagName === 'SELECT' || target.isContentEditable);
+      const typing =
+        target !== null &&
+        (target.tagName === 'INPUT' ||
+          target.tagName === 'TEXTAREA' ||
+          target.tagName === 'SELECT' ||
+          target.isContentEditable);
       if ((e.ctrlKey || e.metaKey) && !typing && e.key.toLowerCase() === 'z') {
         e.preventDefault();
         if (e.shiftKey) p.redo();
@@ -243,7 +311,12 @@ function useShortcutsKey(): [boolean, (open: boolean) => void] {
     const onKey = (e: KeyboardEvent) => {
       if (e.key !== '?' || e.ctrlKey || e.metaKey || e.altKey) return;
       const target = e.target as HTMLElement | null;
-      const typing = target !== null && (target.tagName === 'INPUT' || target.tagName === 'TEXTAREA' || target.tagName === 'SELECT' || target.isContentEditable);
+      const typing =
+        target !== null &&
+        (target.tagName === 'INPUT' ||
+          target.tagName === 'TEXTAREA' ||
+          target.tagName === 'SELECT' ||
+          target.isContentEditable);
       if (typing || target?.closest('[role="dialog"]')) return;
       e.preventDefault();
       setOpen(true);

@@ -11,7 +11,9 @@ function pickHost() {
   const { url, token } = apiUrlFromLocation(window.location);
   const host = createWebHost({
     url,
-    missingTokenHint: token ? null : 'This page was opened without its access token: open the URL `npm run web` printed (it ends in ?token=…).',
+    missingTokenHint: token
+      ? null
+      : 'This page was opened without its access token: open the URL `npm run web` printed (it ends in ?token=…).',
   });
   return { api: host.api, connection: host.connection };
 }

@@ -65,7 +65,11 @@ function writeAtomic(path, data) {
 const lazyH5wasm = {
   name: 'lazy-h5wasm',
   setup(b) {
-    b.onResolve({ filter: /^h5wasm\/node$/ }, (args) => (args.namespace === 'lazy-h5wasm' ? { path: args.path, external: true } : { path: 'h5wasm/node', namespace: 'lazy-h5wasm' }));
+    b.onResolve({ filter: /^h5wasm\/node$/ }, (args) =>
+      args.namespace === 'lazy-h5wasm'
+        ? { path: args.path, external: true }
+        : { path: 'h5wasm/node', namespace: 'lazy-h5wasm' },
+    );
     b.onLoad({ filter: /.*/, namespace: 'lazy-h5wasm' }, () => ({
       resolveDir: root,
       contents: `let real = null, loading = null;
@@ -86,16 +90,38 @@ export async function buildCli({ quiet = false } = {}) {
   const started = performance.now();
   const startedAt = new Date();
   // The worker bundle carries copies of the fused kernels: build them first when they are missing or stale.
-  const kernels = spawnSync(process.execPath, [join(root, 'scripts/build-kernels.mjs')], { cwd: root, stdio: quiet ? 'pipe' : 'inherit', encoding: 'utf8' });
+  const kernels = spawnSync(process.execPath, [join(root, 'scripts/build-kernels.mjs')], {
+    cwd: root,
+    stdio: quiet ? 'pipe' : 'inherit',
+    encoding: 'utf8',
+  });
   if (kernels.status !== 0) throw new Error(`build-kernels failed${quiet ? `:\n${kernels.stderr}` : ''}`);
   const { build } = await import('esbuild');
   /** @type {import('esbuild').BuildOptions & { write: false; metafile: true }} */
   const common = {
-    bundle: true, platform: 'node', target: 'node20', format: 'esm', packages: 'external', sourcemap: true,
-    logLevel: 'warning', write: false, metafile: true, absWorkingDir: root, outdir: outDir, plugins: [lazyH5wasm],
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'esm',
+    packages: 'external',
+    sourcemap: true,
+    logLevel: 'warning',
+    write: false,
+    metafile: true,
+    absWorkingDir: root,
+    outdir: outDir,
+    plugins: [lazyH5wasm],
   };
   const results = await Promise.all([
-    build({ ...common, entryPoints: { cli: 'main/cli/cli.ts', server: 'main/web/server.ts', 'training/worker': 'main/training/worker.ts' }, outExtension: { '.js': '.mjs' } }),
+    build({
+      ...common,
+      entryPoints: {
+        cli: 'main/cli/cli.ts',
+        server: 'main/web/server.ts',
+        'training/worker': 'main/training/worker.ts',
+      },
+      outExtension: { '.js': '.mjs' },
+    }),
     build({ ...common, entryPoints: { 'file-worker': 'main/studio/file-worker.ts' } }),
   ]);
   const inputs = new Set(kernelFiles.map((f) => relative(root, join(kernelsDir, f))));
@@ -108,13 +134,19 @@ export async function buildCli({ quiet = false } = {}) {
   // The worker loads the fused recurrent kernels and starts their threads relative to itself
   // (main/training/fused/kernels-wasm.ts, kernel-threads.ts).
   for (const f of kernelFiles) writeAtomic(join(outDir, 'training/build', f), readFileSync(join(kernelsDir, f)));
-  writeAtomic(join(outDir, 'training/kernel-thread.mjs'), readFileSync(join(root, 'main/training/fused/kernel-thread.mjs')));
+  writeAtomic(
+    join(outDir, 'training/kernel-thread.mjs'),
+    readFileSync(join(root, 'main/training/fused/kernel-thread.mjs')),
+  );
   // Last: its time stamp is the bundles' age.
   writeAtomic(manifest, JSON.stringify([...inputs].sort(), null, 1));
   // Dated when the build began: a source saved while it ran is newer, so the next run rebuilds.
   utimesSync(manifest, startedAt, startedAt);
   const ms = Math.round(performance.now() - started);
-  if (!quiet) console.log(`cli, web server and workers bundled into ${relative(root, outDir)}/ (${inputs.size} inputs, ${ms} ms)`);
+  if (!quiet)
+    console.log(
+      `cli, web server and workers bundled into ${relative(root, outDir)}/ (${inputs.size} inputs, ${ms} ms)`,
+    );
   return ms;
 }
 

@@ -12,16 +12,44 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(root, 'dist', 'electron');
 /** @type {import('esbuild').BuildOptions} */
-const common = { bundle: true, platform: 'node', target: 'node20', packages: 'external', sourcemap: true, logLevel: 'warning' };
+const common = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  packages: 'external',
+  sourcemap: true,
+  logLevel: 'warning',
+};
 await Promise.all([
-  build({ ...common, entryPoints: [join(root, 'main/electron/main.ts')], outfile: join(out, 'main.mjs'), format: 'esm' }),
-  build({ ...common, entryPoints: [join(root, 'main/training/worker.ts')], outfile: join(out, 'worker.mjs'), format: 'esm' }),
-  build({ ...common, entryPoints: [join(root, 'main/studio/file-worker.ts')], outfile: join(out, 'file-worker.mjs'), format: 'esm' }),
-  build({ ...common, entryPoints: [join(root, 'main/electron/preload.ts')], outfile: join(out, 'preload.cjs'), format: 'cjs' }),
+  build({
+    ...common,
+    entryPoints: [join(root, 'main/electron/main.ts')],
+    outfile: join(out, 'main.mjs'),
+    format: 'esm',
+  }),
+  build({
+    ...common,
+    entryPoints: [join(root, 'main/training/worker.ts')],
+    outfile: join(out, 'worker.mjs'),
+    format: 'esm',
+  }),
+  build({
+    ...common,
+    entryPoints: [join(root, 'main/studio/file-worker.ts')],
+    outfile: join(out, 'file-worker.mjs'),
+    format: 'esm',
+  }),
+  build({
+    ...common,
+    entryPoints: [join(root, 'main/electron/preload.ts')],
+    outfile: join(out, 'preload.cjs'),
+    format: 'cjs',
+  }),
 ]);
 // The worker loads the fused recurrent kernels and starts their threads relative to itself
 // (main/training/fused/kernels-wasm.ts, kernel-threads.ts).
 mkdirSync(join(out, 'build'), { recursive: true });
-for (const f of ['rnn.wasm', 'rnn-relaxed.wasm', 'rows.wasm']) copyFileSync(join(root, 'main/training/fused/build', f), join(out, 'build', f));
+for (const f of ['rnn.wasm', 'rnn-relaxed.wasm', 'rows.wasm'])
+  copyFileSync(join(root, 'main/training/fused/build', f), join(out, 'build', f));
 copyFileSync(join(root, 'main/training/fused/kernel-thread.mjs'), join(out, 'kernel-thread.mjs'));
 console.log(`electron main, preload, workers and fused kernels built into ${out}`);

@@ -23,7 +23,13 @@ const recurrent = ['--sharedMemory', '--initialMemory', '1', '--maximumMemory', 
 const builds = [
   { source: 'rnn.ts', file: 'rnn.wasm', features: ['simd', 'threads'], args: recurrent },
   { source: 'rnn.ts', file: 'rnn-relaxed.wasm', features: ['simd', 'threads', 'relaxed-simd'], args: recurrent },
-  { source: 'rows.ts', file: 'rows.wasm', features: ['simd', 'bulk-memory'], args: ['--initialMemory', '0'], foreignMemory: true },
+  {
+    source: 'rows.ts',
+    file: 'rows.wasm',
+    features: ['simd', 'bulk-memory'],
+    args: ['--initialMemory', '0'],
+    foreignMemory: true,
+  },
 ];
 
 /** The ids of a module's sections (WebAssembly binary format: magic, version, then id + LEB128 size + body). */
@@ -32,7 +38,9 @@ function sectionIds(bytes) {
   const ids = [];
   for (let i = 8; i < bytes.length;) {
     ids.push(bytes[i++]);
-    let size = 0, shift = 0, b;
+    let size = 0,
+      shift = 0,
+      b;
     do {
       b = bytes[i++] ?? 0; // past the end: ends the number (and the loop)
       size |= (b & 127) << shift;
@@ -43,10 +51,15 @@ function sectionIds(bytes) {
   return ids;
 }
 /** A module that runs in another module's memory must not write to it when instantiated: no data (11), no start (8). */
-const ownsNoMemory = (/** @type {string} */ file) => !sectionIds(readFileSync(file)).some((id) => id === 11 || id === 8);
+const ownsNoMemory = (/** @type {string} */ file) =>
+  !sectionIds(readFileSync(file)).some((id) => id === 11 || id === 8);
 
 // rnn.ts re-exports rows.ts's kernels: a module is stale when any source is newer than it.
-const newestSource = Math.max(...readdirSync(assembly).filter((f) => f.endsWith('.ts')).map((f) => statSync(join(assembly, f)).mtimeMs));
+const newestSource = Math.max(
+  ...readdirSync(assembly)
+    .filter((f) => f.endsWith('.ts'))
+    .map((f) => statSync(join(assembly, f)).mtimeMs),
+);
 const fresh = (/** @type {typeof builds[number]} */ b) => {
   const out = join(outDir, b.file);
   return existsSync(out) && statSync(out).mtimeMs >= newestSource;
@@ -63,7 +76,12 @@ for (const b of builds) {
   const out = join(outDir, b.file);
   const started = performance.now();
   const { error, stderr } = await main([
-    relative(process.cwd(), join(assembly, b.source)), ...common, ...b.features.flatMap((f) => ['--enable', f]), ...b.args, '--outFile', out,
+    relative(process.cwd(), join(assembly, b.source)),
+    ...common,
+    ...b.features.flatMap((f) => ['--enable', f]),
+    ...b.args,
+    '--outFile',
+    out,
   ]);
   if (error) {
     console.error(stderr.toString());
@@ -71,8 +89,12 @@ for (const b of builds) {
     process.exit(1);
   }
   if (b.foreignMemory && !ownsNoMemory(out)) {
-    console.error(`build-kernels: ${relative(root, out)} has a data or start section; it would write into tfjs-backend-wasm's heap when instantiated`);
+    console.error(
+      `build-kernels: ${relative(root, out)} has a data or start section; it would write into tfjs-backend-wasm's heap when instantiated`,
+    );
     process.exit(1);
   }
-  console.log(`kernels built: ${relative(root, out)} (${b.features.join(' + ')}, ${statSync(out).size} bytes, ${Math.round(performance.now() - started)} ms)`);
+  console.log(
+    `kernels built: ${relative(root, out)} (${b.features.join(' + ')}, ${statSync(out).size} bytes, ${Math.round(performance.now() - started)} ms)`,
+  );
 }

@@ -28,29 +28,55 @@ if (process.platform !== 'linux') skip(`only Linux builds are scripted so far (t
 const cxx = process.env.CXX || 'g++';
 if (spawnSync(cxx, ['--version'], { stdio: 'ignore' }).status !== 0) skip(`no C++ compiler (${cxx})`);
 
-const nodeInclude = [process.env.NODE_INCLUDE, join(dirname(process.execPath), '../include/node'), '/usr/include/node', '/usr/local/include/node']
-  .find((d) => d && existsSync(join(d, 'node_api.h')));
-if (!nodeInclude) skip('node_api.h not found (set NODE_INCLUDE to the directory of Node\'s headers)');
+const nodeInclude = [
+  process.env.NODE_INCLUDE,
+  join(dirname(process.execPath), '../include/node'),
+  '/usr/include/node',
+  '/usr/local/include/node',
+].find((d) => d && existsSync(join(d, 'node_api.h')));
+if (!nodeInclude) skip("node_api.h not found (set NODE_INCLUDE to the directory of Node's headers)");
 
 const dnnlRoots = [process.env.DNNL_ROOT, '/usr', '/usr/local', '/opt/intel/oneapi/dnnl/latest'].filter(Boolean);
 const dnnlRoot = dnnlRoots.find((d) => existsSync(join(d, 'include/oneapi/dnnl/dnnl.h')));
 if (!dnnlRoot) skip('oneDNN headers not found (apt-get install libdnnl-dev, or set DNNL_ROOT)');
-const dnnlLib = ['lib', 'lib64', `lib/${os.arch() === 'x64' ? 'x86_64' : 'aarch64'}-linux-gnu`].map((d) => join(dnnlRoot, d))
+const dnnlLib = ['lib', 'lib64', `lib/${os.arch() === 'x64' ? 'x86_64' : 'aarch64'}-linux-gnu`]
+  .map((d) => join(dnnlRoot, d))
   .find((d) => existsSync(join(d, 'libdnnl.so')));
 if (!dnnlLib) skip(`libdnnl.so not found under ${dnnlRoot}`);
 
 const sources = readdirSync(srcDir).filter((f) => f.endsWith('.cc'));
 const mtime = (p) => (existsSync(p) ? statSync(p).mtimeMs : 0);
 // Every object depends on its source, the shared header and this script (the flags).
-const sharedInputs = Math.max(...readdirSync(srcDir).filter((f) => f.endsWith('.h')).map((f) => mtime(join(srcDir, f))), mtime(fileURLToPath(import.meta.url)));
-const stale = (f) => force || mtime(join(outDir, f.replace(/\.cc$/, '.o'))) < Math.max(sharedInputs, mtime(join(srcDir, f)));
-if (!sources.some(stale) && mtime(out) >= Math.max(...sources.map((f) => mtime(join(outDir, f.replace(/\.cc$/, '.o')))))) process.exit(0);
+const sharedInputs = Math.max(
+  ...readdirSync(srcDir)
+    .filter((f) => f.endsWith('.h'))
+    .map((f) => mtime(join(srcDir, f))),
+  mtime(fileURLToPath(import.meta.url)),
+);
+const stale = (f) =>
+  force || mtime(join(outDir, f.replace(/\.cc$/, '.o'))) < Math.max(sharedInputs, mtime(join(srcDir, f)));
+if (
+  !sources.some(stale) &&
+  mtime(out) >= Math.max(...sources.map((f) => mtime(join(outDir, f.replace(/\.cc$/, '.o')))))
+)
+  process.exit(0);
 mkdirSync(outDir, { recursive: true });
 
 // -O3, no -ffast-math (the kernels keep IEEE float32: NaN and ∞ must come through, divisions round correctly).
 // optim.cc: no fused multiply-add, so the optimizer updates stay Keras 3's float32 arithmetic to the bit.
-const common = ['-std=c++17', '-O3', '-fPIC', '-fvisibility=hidden', '-fopenmp', '-fno-math-errno', '-Wall', '-Wno-unused-function',
-  `-I${nodeInclude}`, `-I${join(dnnlRoot, 'include')}`, '-DNAPI_VERSION=8'];
+const common = [
+  '-std=c++17',
+  '-O3',
+  '-fPIC',
+  '-fvisibility=hidden',
+  '-fopenmp',
+  '-fno-math-errno',
+  '-Wall',
+  '-Wno-unused-function',
+  `-I${nodeInclude}`,
+  `-I${join(dnnlRoot, 'include')}`,
+  '-DNAPI_VERSION=8',
+];
 if (os.arch() === 'x64') common.push('-mprefer-vector-width=512');
 const perFile = { 'optim.cc': ['-ffp-contract=off'] };
 const started = performance.now();
@@ -65,9 +91,26 @@ try {
   // -z nodelete: Node unloads an addon when the worker thread that loaded it exits, which would take libgomp with it
   // while its pool threads still run (a SIGSEGV in code no longer mapped, seen in training-host.test.ts). Kept loaded,
   // the addon keeps oneDNN and libgomp loaded too.
-  execFileSync(cxx, ['-shared', '-fopenmp', '-Wl,-z,nodelete', '-o', out, ...objects, `-L${dnnlLib}`, '-ldnnl', `-Wl,-rpath,${dnnlLib}`, '-Wl,--as-needed'], { stdio: 'inherit' });
+  execFileSync(
+    cxx,
+    [
+      '-shared',
+      '-fopenmp',
+      '-Wl,-z,nodelete',
+      '-o',
+      out,
+      ...objects,
+      `-L${dnnlLib}`,
+      '-ldnnl',
+      `-Wl,-rpath,${dnnlLib}`,
+      '-Wl,--as-needed',
+    ],
+    { stdio: 'inherit' },
+  );
 } catch (e) {
   console.error(`build-native: the compile failed (${e.message.split('\n')[0]})`);
   process.exit(1);
 }
-console.log(`native kernels built: ${relative(root, out)} (oneDNN from ${dnnlRoot}, ${statSync(out).size} bytes, ${Math.round(performance.now() - started)} ms)`);
+console.log(
+  `native kernels built: ${relative(root, out)} (oneDNN from ${dnnlRoot}, ${statSync(out).size} bytes, ${Math.round(performance.now() - started)} ms)`,
+);

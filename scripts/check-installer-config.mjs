@@ -25,7 +25,11 @@ if (!wanted.every((f) => existsSync(join(cache, f)))) {
   let tgz = `app-builder-lib-${VERSION}.tgz`;
   if (!existsSync(join(cache, tgz))) {
     const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-    tgz = execFileSync(npm, ['pack', `app-builder-lib@${VERSION}`, '--silent'], { cwd: cache, encoding: 'utf8' }).trim().split('\n').pop() ?? tgz;
+    tgz =
+      execFileSync(npm, ['pack', `app-builder-lib@${VERSION}`, '--silent'], { cwd: cache, encoding: 'utf8' })
+        .trim()
+        .split('\n')
+        .pop() ?? tgz;
   }
   execFileSync('tar', ['-xzf', tgz, ...wanted], { cwd: cache });
 }
@@ -37,24 +41,33 @@ const ajv = new Ajv({ allErrors: true, unknownFormats: 'ignore' });
 if (ajv.validate(JSON.parse(readFileSync(schemaPath, 'utf8')), config)) {
   console.log(`electron-builder.yml is valid for electron-builder ${VERSION} (app-builder-lib scheme.json).`);
 } else {
-  for (const e of (ajv.errors ?? []).filter((x) => x.keyword !== 'anyOf')) console.error(`${e.dataPath || '(root)'} ${e.message} ${JSON.stringify(e.params)}`);
+  for (const e of (ajv.errors ?? []).filter((x) => x.keyword !== 'anyOf'))
+    console.error(`${e.dataPath || '(root)'} ${e.message} ${JSON.stringify(e.params)}`);
   process.exit(1);
 }
 
 const fuses = config.electronFuses;
 if (fuses === null || typeof fuses !== 'object' || Object.keys(fuses).length === 0) {
-  console.error(`expected an electronFuses block in electron-builder.yml, received ${JSON.stringify(fuses)}: the packaged app would keep Electron's default fuses.`);
+  console.error(
+    `expected an electronFuses block in electron-builder.yml, received ${JSON.stringify(fuses)}: the packaged app would keep Electron's default fuses.`,
+  );
   process.exit(1);
 }
 const builderPkg = JSON.parse(readFileSync(join(cache, 'package', 'package.json'), 'utf8'));
 if (!builderPkg.dependencies?.['@electron/fuses']) {
-  console.error(`expected app-builder-lib ${VERSION} to depend on @electron/fuses, received dependencies ${Object.keys(builderPkg.dependencies ?? {}).join(', ')}.`);
+  console.error(
+    `expected app-builder-lib ${VERSION} to depend on @electron/fuses, received dependencies ${Object.keys(builderPkg.dependencies ?? {}).join(', ')}.`,
+  );
   process.exit(1);
 }
 const packager = readFileSync(join(cache, 'package', 'out', 'platformPackager.js'), 'utf8');
 const ignored = Object.keys(fuses).filter((key) => !packager.includes(`fuses.${key}`));
 if (ignored.length > 0) {
-  console.error(`expected electron-builder ${VERSION} to pass every electronFuses key to @electron/fuses, received keys its packager never reads: ${ignored.join(', ')}.`);
+  console.error(
+    `expected electron-builder ${VERSION} to pass every electronFuses key to @electron/fuses, received keys its packager never reads: ${ignored.join(', ')}.`,
+  );
   process.exit(1);
 }
-console.log(`electron-builder ${VERSION} flips all ${Object.keys(fuses).length} fuses set in electronFuses (@electron/fuses ${builderPkg.dependencies['@electron/fuses']}).`);
+console.log(
+  `electron-builder ${VERSION} flips all ${Object.keys(fuses).length} fuses set in electronFuses (@electron/fuses ${builderPkg.dependencies['@electron/fuses']}).`,
+);

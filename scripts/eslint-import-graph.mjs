@@ -101,7 +101,14 @@ const noCycle = {
   meta: {
     type: 'problem',
     docs: { description: 'No import that closes a cycle, between files or between the top folders under a root' },
-    schema: [{ type: 'object', properties: { root: { type: 'string' }, level: { enum: ['file', 'folder'] } }, required: ['root', 'level'], additionalProperties: false }],
+    schema: [
+      {
+        type: 'object',
+        properties: { root: { type: 'string' }, level: { enum: ['file', 'folder'] } },
+        required: ['root', 'level'],
+        additionalProperties: false,
+      },
+    ],
   },
   create(context) {
     const { root: rootOption, level } = context.options[0];
@@ -128,7 +135,12 @@ const noCycle = {
       });
     };
     /** @type {import('eslint').Rule.RuleListener} */
-    const listener = { ImportDeclaration: check, ExportNamedDeclaration: check, ExportAllDeclaration: check, ImportExpression: check };
+    const listener = {
+      ImportDeclaration: check,
+      ExportNamedDeclaration: check,
+      ExportAllDeclaration: check,
+      ImportExpression: check,
+    };
     return listener;
   },
 };

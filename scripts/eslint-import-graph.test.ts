@@ -25,12 +25,14 @@ async function lint(root: string, level: 'file' | 'folder'): Promise<string[]> {
   const eslint = new ESLint({
     cwd: root,
     overrideConfigFile: true,
-    overrideConfig: [{
-      files: ['**/*.ts'],
-      languageOptions: { parser: tseslint.parser as never },
-      plugins: { graph: plugin },
-      rules: { 'graph/no-cycle': ['error', { root: 'src', level }] },
-    }],
+    overrideConfig: [
+      {
+        files: ['**/*.ts'],
+        languageOptions: { parser: tseslint.parser as never },
+        plugins: { graph: plugin },
+        rules: { 'graph/no-cycle': ['error', { root: 'src', level }] },
+      },
+    ],
   });
   const results = await eslint.lintFiles(['src/**/*.ts']);
   return results.flatMap((r) => r.messages.map((m) => `${r.filePath.slice(root.length + 1)}: ${m.message}`)).sort();
@@ -41,13 +43,17 @@ test('folders that import each other are reported on both sides; a one-way impor
     'src/data/view.ts': "import { color } from '../training/style.js';\nexport const view = color;\n",
     'src/training/panel.ts': "import { view } from '../data/view.js';\nexport const panel = view;\n",
     'src/training/style.ts': "export const color = 'red';\n",
-    'src/lib/format.ts': "export const f = 1;\n",
-    'src/runs/list.ts': "import { f } from '../lib/format.js';\nimport { panel } from '../training/panel.js';\nexport const l = f + panel.length;\n",
+    'src/lib/format.ts': 'export const f = 1;\n',
+    'src/runs/list.ts':
+      "import { f } from '../lib/format.js';\nimport { panel } from '../training/panel.js';\nexport const l = f + panel.length;\n",
     'src/lib/format.test.ts': "import { l } from '../runs/list.js';\nexport const t = l;\n",
   });
   const found = await lint(root, 'folder');
   assert.equal(found.length, 2, found.join('\n'));
-  assert.match(found[0]!, /^src\/data\/view\.ts: Folder data imports training, which imports data back \(a cycle through data, training\)/);
+  assert.match(
+    found[0]!,
+    /^src\/data\/view\.ts: Folder data imports training, which imports data back \(a cycle through data, training\)/,
+  );
   assert.match(found[1]!, /^src\/training\/panel\.ts: Folder training imports data, which imports training back/);
 });
 
@@ -60,6 +66,9 @@ test('modules in a cycle are reported at file level, type-only imports included'
   });
   const found = await lint(root, 'file');
   assert.equal(found.length, 3, found.join('\n'));
-  assert.ok(found.every((f) => /a cycle through a\.ts, b\.ts, c\.ts/.test(f)), found.join('\n'));
+  assert.ok(
+    found.every((f) => /a cycle through a\.ts, b\.ts, c\.ts/.test(f)),
+    found.join('\n'),
+  );
   assert.ok(!found.some((f) => f.startsWith('src/d.ts')));
 });

@@ -26,14 +26,17 @@ const png = (size) => {
 };
 for (const size of [16, 24, 32, 48, 64, 128, 256, 512, 1024]) {
   await page.setViewportSize({ width: size, height: size });
-  await page.setContent(`<html><body style="margin:0;background:transparent">${svg.replace('<svg ', `<svg style="display:block;width:${size}px;height:${size}px" `)}</body></html>`);
+  await page.setContent(
+    `<html><body style="margin:0;background:transparent">${svg.replace('<svg ', `<svg style="display:block;width:${size}px;height:${size}px" `)}</body></html>`,
+  );
   rendered.set(size, await page.screenshot({ omitBackground: true, clip: { x: 0, y: 0, width: size, height: size } }));
 }
 await browser.close();
 
 writeFileSync(join(assets, 'icon.png'), png(1024));
 mkdirSync(join(assets, 'icons'), { recursive: true });
-for (const size of [16, 32, 48, 64, 128, 256, 512]) writeFileSync(join(assets, 'icons', `${size}x${size}.png`), png(size));
+for (const size of [16, 32, 48, 64, 128, 256, 512])
+  writeFileSync(join(assets, 'icons', `${size}x${size}.png`), png(size));
 
 // ICO: ICONDIR, one ICONDIRENTRY per image (width/height 0 means 256), then the PNG data (Windows Vista and later).
 const icoSizes = [16, 24, 32, 48, 64, 128, 256];
@@ -56,7 +59,15 @@ writeFileSync(join(assets, 'icon.ico'), Buffer.concat([header, ...icoSizes.map((
 
 // ICNS: "icns" + total length, then typed PNG entries (icp4 16, icp5 32, icp6 64, ic07 128, ic08 256, ic09 512, ic10 1024).
 /** @type {[string, number][]} */
-const icnsTypes = [['icp4', 16], ['icp5', 32], ['icp6', 64], ['ic07', 128], ['ic08', 256], ['ic09', 512], ['ic10', 1024]];
+const icnsTypes = [
+  ['icp4', 16],
+  ['icp5', 32],
+  ['icp6', 64],
+  ['ic07', 128],
+  ['ic08', 256],
+  ['ic09', 512],
+  ['ic10', 1024],
+];
 const entries = icnsTypes.map(([type, size]) => {
   const head = Buffer.alloc(8);
   head.write(type, 0, 'ascii');

@@ -17,8 +17,13 @@ const filters = process.argv.slice(2).filter((a) => a !== kernelsArg);
 const extraEnv = {};
 if (kernelsArg) {
   const kernels = kernelsArg.slice('--kernels='.length);
-  if (kernels === 'native' && !existsSync(join(dirname(fileURLToPath(import.meta.url)), '..', 'native', 'build', 'rnn_native.node'))) {
-    console.log('run-tests: skipped the native-kernel pass: native/build/rnn_native.node is not built (node scripts/build-native.mjs says why)');
+  if (
+    kernels === 'native' &&
+    !existsSync(join(dirname(fileURLToPath(import.meta.url)), '..', 'native', 'build', 'rnn_native.node'))
+  ) {
+    console.log(
+      'run-tests: skipped the native-kernel pass: native/build/rnn_native.node is not built (node scripts/build-native.mjs says why)',
+    );
     process.exit(0);
   }
   extraEnv.RNN_STUDIO_KERNELS = kernels;
@@ -30,7 +35,8 @@ function walk(dir) {
   for (const name of readdirSync(dir)) {
     const path = join(dir, name);
     if (statSync(path).isDirectory()) walk(path);
-    else if (name.endsWith('.test.ts') && (filters.length === 0 || filters.some((f) => path.includes(f)))) files.push(path);
+    else if (name.endsWith('.test.ts') && (filters.length === 0 || filters.some((f) => path.includes(f))))
+      files.push(path);
   }
 }
 for (const root of roots) walk(root);

@@ -12,7 +12,19 @@
 //
 // Every step is skipped when its result is already in place, so running it twice is cheap. Node built-ins only.
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync, lstatSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+  lstatSync,
+} from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, delimiter, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -110,7 +122,10 @@ const shellQuote = (/** @type {string} */ s) => (/^[\w@%+=:,./-]+$/.test(s) ? s 
  * @returns {Promise<void>}
  */
 function run(cmd, cmdArgs, { cwd = ROOT, env = process.env, shownEnv = {} } = {}) {
-  const line = [...Object.entries(shownEnv).map(([k, v]) => `${k}=${shellQuote(v)}`), ...[cmd, ...cmdArgs].map(shellQuote)].join(' ');
+  const line = [
+    ...Object.entries(shownEnv).map(([k, v]) => `${k}=${shellQuote(v)}`),
+    ...[cmd, ...cmdArgs].map(shellQuote),
+  ].join(' ');
   say(`$ ${line}${cwd === ROOT ? '' : `   (in ${relative(ROOT, cwd) || '.'})`}`);
   return new Promise((/** @type {(value?: void) => void} */ resolvePromise, reject) => {
     const child = spawn(cmd, cmdArgs, { cwd, env: { ...env, ...shownEnv }, stdio: ['ignore', 'inherit', 'pipe'] });
@@ -119,10 +134,20 @@ function run(cmd, cmdArgs, { cwd = ROOT, env = process.env, shownEnv = {} } = {}
       process.stderr.write(chunk);
       tail = (tail + chunk.toString()).slice(-6000);
     });
-    child.on('error', (e) => reject(new StepError(`could not start ${cmd}: ${e.message}`, { command: line, cwd, stderrTail: tail })));
+    child.on('error', (e) =>
+      reject(new StepError(`could not start ${cmd}: ${e.message}`, { command: line, cwd, stderrTail: tail })),
+    );
     child.on('close', (code, signal) => {
       if (code === 0) resolvePromise();
-      else reject(new StepError(`the command failed (${signal ?? `exit code ${code}`})`, { command: line, cwd, code, stderrTail: tail }));
+      else
+        reject(
+          new StepError(`the command failed (${signal ?? `exit code ${code}`})`, {
+            command: line,
+            cwd,
+            code,
+            stderrTail: tail,
+          }),
+        );
     });
   });
 }
@@ -185,19 +210,30 @@ function probeNative() {
     } catch (e) {
       console.log(JSON.stringify({ ok: false, code: e.code, message: String(e && e.message || e) }));
     }`;
-  const r = spawnSync(process.execPath, ['-e', script], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: process.env.TF_CPP_MIN_LOG_LEVEL ?? '2' } });
+  const r = spawnSync(process.execPath, ['-e', script], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: process.env.TF_CPP_MIN_LOG_LEVEL ?? '2' },
+  });
   const last = (r.stdout ?? '').trim().split('\n').pop() ?? '';
   try {
     return { ...JSON.parse(last), stderr: r.stderr ?? '' };
   } catch {
-    return { ok: false, message: `the probe process ended with ${r.signal ?? `exit code ${r.status}`} (a crash while loading libtensorflow?)`, stderr: r.stderr ?? '' };
+    return {
+      ok: false,
+      message: `the probe process ended with ${r.signal ?? `exit code ${r.status}`} (a crash while loading libtensorflow?)`,
+      stderr: r.stderr ?? '',
+    };
   }
 }
 
 function nodeHeadersDir() {
   const candidates = args.nodedir ? [resolve(args.nodedir)] : ['/usr', resolve(dirname(process.execPath), '..')];
-  for (const dir of candidates) if (existsSync(join(dir, 'include', 'node', 'node.h')) && existsSync(join(dir, 'include', 'node', 'node_api.h'))) return dir;
-  if (args.nodedir) throw new StepError(`--nodedir ${args.nodedir} has no include/node/node.h and include/node/node_api.h.`);
+  for (const dir of candidates)
+    if (existsSync(join(dir, 'include', 'node', 'node.h')) && existsSync(join(dir, 'include', 'node', 'node_api.h')))
+      return dir;
+  if (args.nodedir)
+    throw new StepError(`--nodedir ${args.nodedir} has no include/node/node.h and include/node/node_api.h.`);
   throw new StepError(
     `Node.js headers not found (looked for /usr/include/node/node.h and ${join(candidates[1] ?? '', 'include', 'node', 'node.h')}). ` +
       'Without them node-gyp would download them from nodejs.org. Install them — Debian/Ubuntu: `apt-get install nodejs` ' +
@@ -210,8 +246,12 @@ function checkBuildTools() {
   const missing = [];
   if (!which('c++') && !which('g++') && !which('clang++')) missing.push('a C++ compiler (c++/g++)');
   if (!which('make')) missing.push('make');
-  if (!which('python3') && !which('python') && !process.env.npm_config_python) missing.push('Python 3 (node-gyp runs gyp with it)');
-  if (missing.length) throw new StepError(`building the addon needs ${missing.join(', ')}. Debian/Ubuntu: apt-get install build-essential python3.`);
+  if (!which('python3') && !which('python') && !process.env.npm_config_python)
+    missing.push('Python 3 (node-gyp runs gyp with it)');
+  if (missing.length)
+    throw new StepError(
+      `building the addon needs ${missing.join(', ')}. Debian/Ubuntu: apt-get install build-essential python3.`,
+    );
 }
 
 /**
@@ -225,12 +265,26 @@ function npmCommand() {
 
 /** node-gyp as npm ships it, so node-pre-gyp finds it even when it is not on PATH. */
 function npmNodeGyp() {
-  if (process.env.npm_config_node_gyp && existsSync(process.env.npm_config_node_gyp)) return process.env.npm_config_node_gyp;
-  const guesses = [join(dirname(process.execPath), '..', 'lib', 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js')];
+  if (process.env.npm_config_node_gyp && existsSync(process.env.npm_config_node_gyp))
+    return process.env.npm_config_node_gyp;
+  const guesses = [
+    join(
+      dirname(process.execPath),
+      '..',
+      'lib',
+      'node_modules',
+      'npm',
+      'node_modules',
+      'node-gyp',
+      'bin',
+      'node-gyp.js',
+    ),
+  ];
   const cli = process.env.npm_execpath;
   if (cli) guesses.push(join(dirname(cli), '..', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'));
   const root = spawnSync('npm', ['root', '-g'], { encoding: 'utf8' });
-  if (root.status === 0) guesses.push(join(root.stdout.trim(), 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'));
+  if (root.status === 0)
+    guesses.push(join(root.stdout.trim(), 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'));
   return guesses.find((p) => existsSync(p)) ?? null;
 }
 
@@ -242,10 +296,23 @@ async function stepInstallPackage() {
     say(`1/4 @tensorflow/tfjs-node ${have} is already installed — skipped`);
     return false;
   }
-  say(`1/4 installing @tensorflow/tfjs-node@${TFJS_NODE_VERSION} (--no-save: package.json and the lockfile stay as they are; --ignore-scripts: no download)`);
+  say(
+    `1/4 installing @tensorflow/tfjs-node@${TFJS_NODE_VERSION} (--no-save: package.json and the lockfile stay as they are; --ignore-scripts: no download)`,
+  );
   const [cmd, pre] = npmCommand();
-  await run(cmd, [...pre, 'install', '--no-save', '--ignore-scripts', '--no-audit', '--no-fund', `@tensorflow/tfjs-node@${TFJS_NODE_VERSION}`]);
-  if (installedTfjsNodeVersion() !== TFJS_NODE_VERSION) throw new StepError(`npm finished but ${relative(ROOT, PKG_DIR)}/package.json is not version ${TFJS_NODE_VERSION}.`);
+  await run(cmd, [
+    ...pre,
+    'install',
+    '--no-save',
+    '--ignore-scripts',
+    '--no-audit',
+    '--no-fund',
+    `@tensorflow/tfjs-node@${TFJS_NODE_VERSION}`,
+  ]);
+  if (installedTfjsNodeVersion() !== TFJS_NODE_VERSION)
+    throw new StepError(
+      `npm finished but ${relative(ROOT, PKG_DIR)}/package.json is not version ${TFJS_NODE_VERSION}.`,
+    );
   return true;
 }
 
@@ -267,11 +334,19 @@ function wantedSource() {
 function sameSource(marker, want) {
   if (!marker?.source || marker.source.kind !== want.kind) return false;
   if (want.kind === 'libtensorflow') return marker.source.dir === want.dir;
-  return want.file ? marker.from === basename(want.file) : !!marker.from?.startsWith(`tensorflow_cpu-${want.tfVersion}-`);
+  return want.file
+    ? marker.from === basename(want.file)
+    : !!marker.from?.startsWith(`tensorflow_cpu-${want.tfVersion}-`);
 }
 
 function depsComplete() {
-  return ['lib/libtensorflow.so', 'lib/libtensorflow_framework.so', `lib/${INSTALL_JS_SENTINEL}`, 'include/tensorflow/c/c_api.h', 'include/tensorflow/c/eager/c_api.h'].every((p) => existsSync(join(DEPS, p)));
+  return [
+    'lib/libtensorflow.so',
+    'lib/libtensorflow_framework.so',
+    `lib/${INSTALL_JS_SENTINEL}`,
+    'include/tensorflow/c/c_api.h',
+    'include/tensorflow/c/eager/c_api.h',
+  ].every((p) => existsSync(join(DEPS, p)));
 }
 
 /** @param {string | null} python */
@@ -283,17 +358,35 @@ async function findOrDownloadWheel(python) {
   }
   const version = args['tf-version'];
   const prefix = `tensorflow_cpu-${version}-`;
-  const cached = existsSync(CACHE_DIR) ? readdirSync(CACHE_DIR).filter((f) => f.startsWith(prefix) && f.endsWith('.whl')) : [];
+  const cached = existsSync(CACHE_DIR)
+    ? readdirSync(CACHE_DIR).filter((f) => f.startsWith(prefix) && f.endsWith('.whl'))
+    : [];
   if (cached.length && !args.force) {
     const wheel = join(CACHE_DIR, cached[0] ?? '');
     say(`    using the cached wheel ${wheel}`);
     return wheel;
   }
-  if (!python) throw new StepError(`downloading the wheel needs Python with pip: ${args.python ?? 'python3'} was not found. Pass --python, or --wheel PATH / --libtensorflow DIR.`);
+  if (!python)
+    throw new StepError(
+      `downloading the wheel needs Python with pip: ${args.python ?? 'python3'} was not found. Pass --python, or --wheel PATH / --libtensorflow DIR.`,
+    );
   mkdirSync(CACHE_DIR, { recursive: true });
   say(`    downloading tensorflow-cpu==${version} from PyPI (about 210 MB) into ${CACHE_DIR}`);
   // The wheel is only unpacked, never installed: pin a platform and a Python ABI so any local Python can fetch it.
-  await run(python, ['-m', 'pip', 'download', '--no-deps', '--only-binary=:all:', `tensorflow-cpu==${version}`, '--python-version', '3.11', '--platform', 'manylinux2014_x86_64', '-d', CACHE_DIR]);
+  await run(python, [
+    '-m',
+    'pip',
+    'download',
+    '--no-deps',
+    '--only-binary=:all:',
+    `tensorflow-cpu==${version}`,
+    '--python-version',
+    '3.11',
+    '--platform',
+    'manylinux2014_x86_64',
+    '-d',
+    CACHE_DIR,
+  ]);
   const got = readdirSync(CACHE_DIR).filter((f) => f.startsWith(prefix) && f.endsWith('.whl'));
   if (!got.length) throw new StepError(`pip finished but no ${prefix}*.whl is in ${CACHE_DIR}.`);
   return join(CACHE_DIR, got[0] ?? '');
@@ -302,7 +395,13 @@ async function findOrDownloadWheel(python) {
 // Members of the wheel that tfjs-node needs: the two libraries and the C API headers (plus the tsl/xla headers the
 // C API includes since TF 2.13; a prefix absent in a given version is simply not there).
 const WHEEL_LIBS = ['tensorflow/libtensorflow_cc.so.2', 'tensorflow/libtensorflow_framework.so.2'];
-const WHEEL_HEADER_PREFIXES = ['tensorflow/include/tensorflow/c/', 'tensorflow/include/tensorflow/core/platform/ctstring', 'tensorflow/include/tsl/c/', 'tensorflow/include/tsl/platform/ctstring', 'tensorflow/include/xla/tsl/c/'];
+const WHEEL_HEADER_PREFIXES = [
+  'tensorflow/include/tensorflow/c/',
+  'tensorflow/include/tensorflow/core/platform/ctstring',
+  'tensorflow/include/tsl/c/',
+  'tensorflow/include/tsl/platform/ctstring',
+  'tensorflow/include/xla/tsl/c/',
+];
 const PY_EXTRACT = `
 import os, shutil, sys, zipfile
 whl, out, libs, prefixes = sys.argv[1], sys.argv[2], sys.argv[3].split(','), tuple(sys.argv[4].split(','))
@@ -348,15 +447,21 @@ async function extractWheel(wheel, stage, python) {
     } catch (e) {
       if (!(e instanceof StepError) || e.code !== 11) throw e; // 11: a pattern matched nothing (a header folder absent in this TF version)
     }
-    for (const lib of WHEEL_LIBS) if (existsSync(join(tmp, lib))) renameSync(join(tmp, lib), join(stage, 'lib', basename(lib)));
-    if (existsSync(join(tmp, 'tensorflow', 'include'))) cpSync(join(tmp, 'tensorflow', 'include'), join(stage, 'include'), { recursive: true });
+    for (const lib of WHEEL_LIBS)
+      if (existsSync(join(tmp, lib))) renameSync(join(tmp, lib), join(stage, 'lib', basename(lib)));
+    if (existsSync(join(tmp, 'tensorflow', 'include')))
+      cpSync(join(tmp, 'tensorflow', 'include'), join(stage, 'include'), { recursive: true });
     rmSync(tmp, { recursive: true, force: true });
   } else {
-    throw new StepError('unpacking the wheel needs Python (its zipfile module) or unzip; neither was found. Pass --python.');
+    throw new StepError(
+      'unpacking the wheel needs Python (its zipfile module) or unzip; neither was found. Pass --python.',
+    );
   }
   for (const lib of WHEEL_LIBS) {
     if (!existsSync(join(stage, 'lib', basename(lib)))) {
-      throw new StepError(`${basename(wheel)} has no ${lib}: this wheel keeps TensorFlow's C API only inside its Python extension (as 2.9.1 does), which tfjs-node cannot load (undefined symbol: PyTuple_Type). Use --tf-version ${DEFAULT_TF_VERSION}.`);
+      throw new StepError(
+        `${basename(wheel)} has no ${lib}: this wheel keeps TensorFlow's C API only inside its Python extension (as 2.9.1 does), which tfjs-node cannot load (undefined symbol: PyTuple_Type). Use --tf-version ${DEFAULT_TF_VERSION}.`,
+      );
     }
   }
 }
@@ -369,17 +474,25 @@ function copyLibtensorflowDir(dir, stage) {
   if (!existsSync(dir)) throw new StepError(`--libtensorflow ${dir}: no such folder.`);
   const tarball = existsSync(join(dir, 'lib')) && existsSync(join(dir, 'include'));
   const wheelFolder = existsSync(join(dir, 'libtensorflow_cc.so.2')) && existsSync(join(dir, 'include'));
-  if (!tarball && !wheelFolder) throw new StepError(`--libtensorflow ${dir}: expected lib/ and include/ (Google's libtensorflow tarball) or libtensorflow_cc.so.2 and include/ (a wheel's tensorflow/ folder).`);
+  if (!tarball && !wheelFolder)
+    throw new StepError(
+      `--libtensorflow ${dir}: expected lib/ and include/ (Google's libtensorflow tarball) or libtensorflow_cc.so.2 and include/ (a wheel's tensorflow/ folder).`,
+    );
   mkdirSync(stage, { recursive: true });
   if (tarball) {
     cpSync(join(dir, 'lib'), join(stage, 'lib'), { recursive: true, verbatimSymlinks: true });
     cpSync(join(dir, 'include'), join(stage, 'include'), { recursive: true, verbatimSymlinks: true });
   } else {
     mkdirSync(join(stage, 'lib'));
-    for (const lib of WHEEL_LIBS) if (existsSync(join(dir, basename(lib)))) cpSync(join(dir, basename(lib)), join(stage, 'lib', basename(lib)));
+    for (const lib of WHEEL_LIBS)
+      if (existsSync(join(dir, basename(lib)))) cpSync(join(dir, basename(lib)), join(stage, 'lib', basename(lib)));
     cpSync(join(dir, 'include'), join(stage, 'include'), { recursive: true });
   }
-  for (const h of ['c_api.h', 'eager/c_api.h']) if (!existsSync(join(stage, 'include', 'tensorflow', 'c', h))) throw new StepError(`--libtensorflow ${dir}: include/tensorflow/c/${h} is missing (tfjs-node's binding.gyp needs it).`);
+  for (const h of ['c_api.h', 'eager/c_api.h'])
+    if (!existsSync(join(stage, 'include', 'tensorflow', 'c', h)))
+      throw new StepError(
+        `--libtensorflow ${dir}: include/tensorflow/c/${h} is missing (tfjs-node's binding.gyp needs it).`,
+      );
 }
 
 const linkExists = (/** @type {string} */ p) => {
@@ -402,8 +515,10 @@ function linkLibraryNames(lib) {
   const pick = (/** @type {RegExp} */ re) => files.filter((f) => re.test(f)).sort((a, b) => b.length - a.length)[0];
   const main = files.includes('libtensorflow_cc.so.2') ? 'libtensorflow_cc.so.2' : pick(/^libtensorflow\.so\.\d/);
   const framework = pick(/^libtensorflow_framework\.so\.\d/);
-  if (!main && !files.includes('libtensorflow.so')) throw new StepError(`no libtensorflow library in ${lib} (expected libtensorflow_cc.so.2 or libtensorflow.so.2*).`);
-  if (!framework && !files.includes('libtensorflow_framework.so')) throw new StepError(`no libtensorflow_framework library in ${lib}.`);
+  if (!main && !files.includes('libtensorflow.so'))
+    throw new StepError(`no libtensorflow library in ${lib} (expected libtensorflow_cc.so.2 or libtensorflow.so.2*).`);
+  if (!framework && !files.includes('libtensorflow_framework.so'))
+    throw new StepError(`no libtensorflow_framework library in ${lib}.`);
   const link = (/** @type {string | undefined} */ target, /** @type {string} */ name) => {
     if (target && target !== name && !linkExists(join(lib, name))) symlinkSync(target, join(lib, name));
   };
@@ -443,7 +558,8 @@ async function layOut(want, stage, python) {
   } else {
     say(`2/4 unpacking libtensorflow from the tensorflow-cpu wheel into ${relative(ROOT, DEPS)}`);
     const wheel = await findOrDownloadWheel(python);
-    if (args.wheel && args['tf-version'] !== DEFAULT_TF_VERSION && !basename(wheel).includes(`-${args['tf-version']}-`)) say(`    note: --tf-version is ignored with --wheel (${basename(wheel)})`);
+    if (args.wheel && args['tf-version'] !== DEFAULT_TF_VERSION && !basename(wheel).includes(`-${args['tf-version']}-`))
+      say(`    note: --tf-version is ignored with --wheel (${basename(wheel)})`);
     say(`    unpacking ${basename(wheel)} with ${python ? `${python} (zipfile)` : 'unzip'}`);
     await extractWheel(wheel, stage, python);
     from = basename(wheel);
@@ -470,7 +586,10 @@ async function stepBuild(python, depsChanged) {
   const preGyp = join(ROOT, 'node_modules', '@mapbox', 'node-pre-gyp', 'bin', 'node-pre-gyp');
   const nested = join(PKG_DIR, 'node_modules', '@mapbox', 'node-pre-gyp', 'bin', 'node-pre-gyp');
   const bin = existsSync(nested) ? nested : preGyp;
-  if (!existsSync(bin)) throw new StepError(`@mapbox/node-pre-gyp (a dependency of tfjs-node) is missing; rerun with --force to reinstall tfjs-node.`);
+  if (!existsSync(bin))
+    throw new StepError(
+      `@mapbox/node-pre-gyp (a dependency of tfjs-node) is missing; rerun with --force to reinstall tfjs-node.`,
+    );
   say(`3/4 building the native addon against the Node headers in ${nodedir} (one compile job; output below)`);
   /** @type {Record<string, string>} */
   const shownEnv = { JOBS: '1', npm_config_nodedir: nodedir };
@@ -480,7 +599,8 @@ async function stepBuild(python, depsChanged) {
   // node-pre-gyp directly, not `npm rebuild`: tfjs-node's install.js runs it through cp.exec and hides its output.
   // --build-from-source: never try the prebuilt binary host; `install` builds only the best Node-API version (8).
   await run(process.execPath, [bin, 'install', '--build-from-source'], { cwd: PKG_DIR, shownEnv });
-  if (!bindingFiles().length) throw new StepError('the build finished but no lib/napi-v*/tfjs_binding.node was written.');
+  if (!bindingFiles().length)
+    throw new StepError('the build finished but no lib/napi-v*/tfjs_binding.node was written.');
   writeFileSync(MARKER, `${JSON.stringify({ ...marker, addonBuilt: true }, null, 2)}\n`);
 }
 
@@ -494,7 +614,10 @@ function stepVerify() {
       stderrTail: `${r.message}\n${r.stderr}`,
     });
   }
-  if (!r.sameCore) say('    warning: tfjs-node resolved its own copy of @tensorflow/tfjs-core; the app registers backends with the root copy, so run `npm dedupe` (versions must both be 4.22.0).');
+  if (!r.sameCore)
+    say(
+      '    warning: tfjs-node resolved its own copy of @tensorflow/tfjs-core; the app registers backends with the root copy, so run `npm dedupe` (versions must both be 4.22.0).',
+    );
   say(`    OK: backend "${r.backend}", TensorFlow ${r.tf}, tfjs-node ${r.tfjsNode}, tfjs ${r.tfjs}`);
 }
 
@@ -504,8 +627,12 @@ function check() {
   lines.push(`@tensorflow/tfjs-node: ${version ? `${version} in ${relative(ROOT, PKG_DIR)}` : 'not installed'}`);
   if (version) {
     const marker = readJson(MARKER);
-    const libs = existsSync(join(DEPS, 'lib')) ? readdirSync(join(DEPS, 'lib')).filter((f) => f.startsWith('libtensorflow')) : [];
-    lines.push(`libtensorflow (deps/lib): ${libs.length ? libs.join(', ') : 'missing'}${marker?.from ? ` — from ${marker.from}` : ''}`);
+    const libs = existsSync(join(DEPS, 'lib'))
+      ? readdirSync(join(DEPS, 'lib')).filter((f) => f.startsWith('libtensorflow'))
+      : [];
+    lines.push(
+      `libtensorflow (deps/lib): ${libs.length ? libs.join(', ') : 'missing'}${marker?.from ? ` — from ${marker.from}` : ''}`,
+    );
     const bins = bindingFiles();
     lines.push(`native addon: ${bins.length ? bins.map((b) => relative(ROOT, b)).join(', ') : 'not built'}`);
   }
@@ -524,17 +651,25 @@ function check() {
 async function main() {
   if (args.check) return check();
   if (process.platform !== 'linux') {
-    throw new StepError(`this script supports Linux only (this is ${process.platform}). On macOS and Windows, \`npm install --no-save @tensorflow/tfjs-node@${TFJS_NODE_VERSION}\` on a connected machine downloads Google's prebuilt libtensorflow and addon.`);
+    throw new StepError(
+      `this script supports Linux only (this is ${process.platform}). On macOS and Windows, \`npm install --no-save @tensorflow/tfjs-node@${TFJS_NODE_VERSION}\` on a connected machine downloads Google's prebuilt libtensorflow and addon.`,
+    );
   }
-  if (process.arch !== 'x64' && !args.libtensorflow) throw new StepError(`the tensorflow-cpu wheel path is for x86_64 (this is ${process.arch}); pass --libtensorflow DIR with a libtensorflow built for ${process.arch}.`);
-  if (!existsSync(join(ROOT, 'node_modules', '@tensorflow', 'tfjs'))) throw new StepError('run `npm install` (or `npm ci`) first: node_modules/@tensorflow/tfjs is missing.');
+  if (process.arch !== 'x64' && !args.libtensorflow)
+    throw new StepError(
+      `the tensorflow-cpu wheel path is for x86_64 (this is ${process.arch}); pass --libtensorflow DIR with a libtensorflow built for ${process.arch}.`,
+    );
+  if (!existsSync(join(ROOT, 'node_modules', '@tensorflow', 'tfjs')))
+    throw new StepError('run `npm install` (or `npm ci`) first: node_modules/@tensorflow/tfjs is missing.');
   const python = which(args.python ?? 'python3') ?? (args.python ? null : which('python'));
   say(`native TensorFlow setup in ${ROOT} (Node ${process.version}, ${process.platform}-${process.arch})`);
   const reinstalled = await stepInstallPackage();
   const depsChanged = await stepLibtensorflow(python);
   await stepBuild(python, depsChanged || reinstalled);
   stepVerify();
-  say('done: `rnn-studio train … --backend auto` now uses native TensorFlow (check any time: npm run setup:native-tf -- --check)');
+  say(
+    'done: `rnn-studio train … --backend auto` now uses native TensorFlow (check any time: npm run setup:native-tf -- --check)',
+  );
   return 0;
 }
 

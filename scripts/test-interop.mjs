@@ -16,7 +16,9 @@ const venv = join(root, '.venv-interop');
 const python = join(venv, 'bin', 'python');
 const requirements = /** @type {const} */ (['interop/requirements.txt', 'interop/requirements-nodeps.txt']);
 const stampFile = join(venv, '.requirements.sha256');
-const stamp = createHash('sha256').update(requirements.map((f) => readFileSync(join(root, f), 'utf8')).join('\0')).digest('hex');
+const stamp = createHash('sha256')
+  .update(requirements.map((f) => readFileSync(join(root, f), 'utf8')).join('\0'))
+  .digest('hex');
 
 /**
  * @param {string} cmd

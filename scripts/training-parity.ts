@@ -26,7 +26,10 @@ import { mulberry32, withSeededRandom } from '../main/training/seeded-random.js'
 import { train } from '../main/training/trainer.js';
 import { exportRun } from '../main/interop/export.js';
 
-interface MaskSet { input: number[][] | null; recurrent: number[][] | null }
+interface MaskSet {
+  input: number[][] | null;
+  recurrent: number[][] | null;
+}
 interface ParityCase {
   spec: ModelSpec;
   x: { data: number[]; shape: number[]; dtype: 'int32' | 'float32' };
@@ -52,13 +55,23 @@ function recordingMaskSource(seed: number): { source: DropoutMaskSource; masks: 
   const random = mulberry32(seed);
   const masks: Record<string, MaskSet>[] = [];
   const calls = new Map<string, number>();
-  const draw = (count: number, size: number, rate: number) => (count === 0 ? null
-    : Array.from({ length: count }, () => Float32Array.from({ length: size }, () => (random() < rate ? 0 : 1 / (1 - rate)))));
+  const draw = (count: number, size: number, rate: number) =>
+    count === 0
+      ? null
+      : Array.from({ length: count }, () =>
+          Float32Array.from({ length: size }, () => (random() < rate ? 0 : 1 / (1 - rate))),
+        );
   const source: DropoutMaskSource = (r) => {
     const step = calls.get(r.layer) ?? 0;
     calls.set(r.layer, step + 1);
-    const drawn = { input: draw(r.inputGates, r.batch * r.features, r.inputRate), recurrent: draw(r.recurrentGates, r.batch * r.units, r.recurrentRate) };
-    (masks[step] ??= {})[r.layer] = { input: drawn.input?.map((m) => Array.from(m)) ?? null, recurrent: drawn.recurrent?.map((m) => Array.from(m)) ?? null };
+    const drawn = {
+      input: draw(r.inputGates, r.batch * r.features, r.inputRate),
+      recurrent: draw(r.recurrentGates, r.batch * r.units, r.recurrentRate),
+    };
+    (masks[step] ??= {})[r.layer] = {
+      input: drawn.input?.map((m) => Array.from(m)) ?? null,
+      recurrent: drawn.recurrent?.map((m) => Array.from(m)) ?? null,
+    };
     return drawn;
   };
   return { source, masks };
@@ -66,7 +79,10 @@ function recordingMaskSource(seed: number): { source: DropoutMaskSource; masks: 
 
 async function runCase(dir: string): Promise<void> {
   const c = JSON.parse(readFileSync(join(dir, 'case.json'), 'utf8')) as ParityCase;
-  const spec: ModelSpec = { ...c.spec, training: { ...c.spec.training, batchSize: c.batchSize, epochs: 1, shuffle: false, validationSplit: 0 } };
+  const spec: ModelSpec = {
+    ...c.spec,
+    training: { ...c.spec.training, batchSize: c.batchSize, epochs: 1, shuffle: false, validationSplit: 0 },
+  };
   const { model, recurrence } = await withSeededRandom(spec.training?.seed ?? 7, async () => buildModel(spec));
   await exportKeras(model, spec, dir, 'initial');
   const xs = tf.tensor(c.x.data, c.x.shape, c.x.dtype);
@@ -79,7 +95,12 @@ async function runCase(dir: string): Promise<void> {
   const recorded = recordingMaskSource(11);
   setDropoutMaskSource(recorded.source);
   try {
-    await train(model, { train: source, val: null }, { ...resolveTraining(spec), metrics: [] }, { onBatch: (b) => losses.push(b.logs.loss!) });
+    await train(
+      model,
+      { train: source, val: null },
+      { ...resolveTraining(spec), metrics: [] },
+      { onBatch: (b) => losses.push(b.logs.loss!) },
+    );
   } finally {
     setDropoutMaskSource(null);
   }

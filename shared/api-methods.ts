@@ -3,9 +3,33 @@
  * function per call without bundling the schemas. `shared/api.ts` checks its schemas cover exactly these.
  */
 export const API_METHODS = [
-  'getEngineInfo', 'listSamples', 'previewData', 'uploadData', 'pickDataPath', 'startRun', 'controlRun', 'listRuns',
-  'getRun', 'deleteRun', 'renameRun', 'setRunTags', 'predictText', 'predictSeries', 'diagnoseRun', 'insideRun', 'listProjects', 'loadProject', 'saveProject', 'exportRun', 'importModel',
-  'estimateRun', 'replayRun', 'listDatasets', 'fetchDataset', 'projectEmbedding', 'nearestWords',
+  'getEngineInfo',
+  'listSamples',
+  'previewData',
+  'uploadData',
+  'pickDataPath',
+  'startRun',
+  'controlRun',
+  'listRuns',
+  'getRun',
+  'deleteRun',
+  'renameRun',
+  'setRunTags',
+  'predictText',
+  'predictSeries',
+  'diagnoseRun',
+  'insideRun',
+  'listProjects',
+  'loadProject',
+  'saveProject',
+  'exportRun',
+  'importModel',
+  'estimateRun',
+  'replayRun',
+  'listDatasets',
+  'fetchDataset',
+  'projectEmbedding',
+  'nearestWords',
 ] as const;
 
 export type ApiMethod = (typeof API_METHODS)[number];

@@ -231,7 +231,9 @@ export type StudioEvent =
 
 // Parameter schemas. Specs are checked structurally here (sizes bounded) and semantically by analyzeModel.
 const id = z.string().regex(/^[A-Za-z0-9_-]{1,80}$/, 'an id of letters, digits, _ and -');
-const uploadIdSchema = z.string().regex(/^[A-Za-z0-9_-][A-Za-z0-9._-]{0,99}$/, 'an upload id as uploadData returned it');
+const uploadIdSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9_-][A-Za-z0-9._-]{0,99}$/, 'an upload id as uploadData returned it');
 /**
  * Standard base64 (RFC 4648 §4, padded): Buffer.from(…, 'base64') skips any other character without a word, so an
  * upload of invalid text would be stored as an empty or shortened file.
@@ -241,13 +243,18 @@ const base64 = z.string().refine((s) => s.length % 4 === 0 && /^[A-Za-z0-9+/]*={
 });
 /** A spec nested deeper than any real one (MAX_SPEC_DEPTH) is refused before anything walks it recursively. */
 const shallow = (v: unknown) => nestingDepth(v, MAX_SPEC_DEPTH + 1) <= MAX_SPEC_DEPTH;
-const specSchema = z.looseObject({
-  format: z.number(),
-  name: z.string().max(200),
-  input: z.looseObject({ kind: z.string() }),
-  layers: z.array(z.looseObject({ className: z.string().max(100) })).max(200),
-}).refine(shallow, { message: `must nest at most ${MAX_SPEC_DEPTH} levels deep` }) as unknown as z.ZodType<ModelSpec>;
-const dataSchema = z.looseObject({ kind: z.enum(['text', 'timeseries']), path: z.string().min(1).max(4096) }) as unknown as z.ZodType<DataSpec>;
+const specSchema = z
+  .looseObject({
+    format: z.number(),
+    name: z.string().max(200),
+    input: z.looseObject({ kind: z.string() }),
+    layers: z.array(z.looseObject({ className: z.string().max(100) })).max(200),
+  })
+  .refine(shallow, { message: `must nest at most ${MAX_SPEC_DEPTH} levels deep` }) as unknown as z.ZodType<ModelSpec>;
+const dataSchema = z.looseObject({
+  kind: z.enum(['text', 'timeseries']),
+  path: z.string().min(1).max(4096),
+}) as unknown as z.ZodType<DataSpec>;
 
 export const API_SCHEMAS = {
   getEngineInfo: z.object({}),
@@ -255,12 +262,21 @@ export const API_SCHEMAS = {
   previewData: z.object({ data: dataSchema }),
   uploadData: z.object({
     name: z.string().min(1).max(200),
-    files: z.array(z.object({
-      relativePath: z.string().min(1).max(1000).refine((n) => !n.includes('\0'), { message: 'must not contain a NUL character' }),
-      /** Where this piece goes in the file: the bytes of that file already sent (0 for a new file). */
-      offset: z.number().int().min(0).max(MAX_UPLOAD_BYTES).optional(),
-      contentBase64: base64,
-    })).min(1).max(10_000),
+    files: z
+      .array(
+        z.object({
+          relativePath: z
+            .string()
+            .min(1)
+            .max(1000)
+            .refine((n) => !n.includes('\0'), { message: 'must not contain a NUL character' }),
+          /** Where this piece goes in the file: the bytes of that file already sent (0 for a new file). */
+          offset: z.number().int().min(0).max(MAX_UPLOAD_BYTES).optional(),
+          contentBase64: base64,
+        }),
+      )
+      .min(1)
+      .max(10_000),
     /** Continues the upload this id names (returned by the call that started it). */
     uploadId: uploadIdSchema.optional(),
     /** More calls follow for this upload: the answer's path is final only on the call without `more`. */
@@ -282,16 +298,29 @@ export const API_SCHEMAS = {
   /** Renames a run (its name starts as the spec's): trimmed, 1 to 200 characters. */
   renameRun: z.object({
     runId: id,
-    name: z.string().trim().min(1, { message: 'A run needs a name' }).max(200, { message: 'Run names are limited to 200 characters' })
+    name: z
+      .string()
+      .trim()
+      .min(1, { message: 'A run needs a name' })
+      .max(200, { message: 'Run names are limited to 200 characters' })
       .refine((n) => [...n].every((c) => c >= ' ' && c !== '\x7f'), { message: 'must not contain control characters' }),
   }),
   /** Replaces a run's tags: each trimmed, 1 to 40 characters; at most 10 once duplicates are dropped. */
   setRunTags: z.object({
     runId: id,
-    tags: z.array(z.string().max(1000).superRefine((t, ctx) => {
-      const problem = runTagProblem(t);
-      if (problem) ctx.addIssue({ code: 'custom', message: problem });
-    })).max(100).transform(normalizeRunTags).refine((t) => t.length <= MAX_RUN_TAGS, { message: `A run has at most ${MAX_RUN_TAGS} tags` }),
+    tags: z
+      .array(
+        z
+          .string()
+          .max(1000)
+          .superRefine((t, ctx) => {
+            const problem = runTagProblem(t);
+            if (problem) ctx.addIssue({ code: 'custom', message: problem });
+          }),
+      )
+      .max(100)
+      .transform(normalizeRunTags)
+      .refine((t) => t.length <= MAX_RUN_TAGS, { message: `A run has at most ${MAX_RUN_TAGS} tags` }),
   }),
   predictText: z.object({ runId: id, text: z.string().max(100_000) }),
   predictSeries: z.object({ runId: id }),
@@ -310,7 +339,11 @@ export const API_SCHEMAS = {
   listDatasets: z.object({}),
   fetchDataset: z.object({ id: z.enum(['imdb', 'jena']) }),
   /** The Embedding projector (finished text runs): the most frequent `words` (default 2,000 PCA / 1,000 t-SNE) in 2-D. */
-  projectEmbedding: z.object({ runId: id, method: z.enum(['pca', 'tsne']), words: z.number().int().min(2).max(2000).optional() }),
+  projectEmbedding: z.object({
+    runId: id,
+    method: z.enum(['pca', 'tsne']),
+    words: z.number().int().min(2).max(2000).optional(),
+  }),
   /** The `k` words nearest to `word` by cosine similarity over the whole Embedding. */
   nearestWords: z.object({ runId: id, word: z.string().min(1).max(200), k: z.number().int().min(1).max(100) }),
 } as const satisfies { [M in ApiMethod]: z.ZodType };
@@ -345,7 +378,13 @@ export interface ApiResults {
   replayRun: { runId: string };
   listDatasets: DatasetInfo[];
   /** `path`: what to train on; `checksum`: verified against a published SHA-256, or recorded (none published). */
-  fetchDataset: { path: string; kind: DatasetInfo['kind']; sha256: string; checksum: 'verified' | 'recorded'; downloaded: boolean };
+  fetchDataset: {
+    path: string;
+    kind: DatasetInfo['kind'];
+    sha256: string;
+    checksum: 'verified' | 'recorded';
+    downloaded: boolean;
+  };
   projectEmbedding: EmbeddingProjection;
   nearestWords: WordNeighbours;
 }
@@ -359,10 +398,12 @@ export interface StudioApi extends StudioCalls {
   onEvent(listener: (event: StudioEvent) => void): () => void;
 }
 
-
 /** Raised by the service for a user-facing problem (bad input, missing run); transports carry the message. */
 export class ApiError extends Error {
-  constructor(message: string, readonly code: 'invalid-argument' | 'not-found' | 'unavailable' | 'failed' = 'failed') {
+  constructor(
+    message: string,
+    readonly code: 'invalid-argument' | 'not-found' | 'unavailable' | 'failed' = 'failed',
+  ) {
     super(message);
     this.name = 'ApiError';
   }
@@ -384,6 +425,4 @@ export function validateParams<M extends ApiMethod>(method: M, params: unknown):
 /** The WebSocket wire format. */
 export type WireRequest = { id: number; method: string; params: unknown };
 export type WireMessage =
-  | { id: number; result: unknown }
-  | { id: number; error: { message: string; code: string } }
-  | { event: StudioEvent };
+  { id: number; result: unknown } | { id: number; error: { message: string; code: string } } | { event: StudioEvent };

@@ -4,7 +4,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  averagePrecision, classifierDiagnostics, confusionMatrix, precisionRecallCurve, predictedClass, rocAuc, rocCurve, thinCurve, trapezoid,
+  averagePrecision,
+  classifierDiagnostics,
+  confusionMatrix,
+  precisionRecallCurve,
+  predictedClass,
+  rocAuc,
+  rocCurve,
+  thinCurve,
+  trapezoid,
 } from './classifier-metrics.js';
 
 const close = (actual: number | null, expected: number | null, what: string) => {
@@ -25,7 +33,13 @@ const cases: { name: string; y: number[]; s: number[]; auc: number | null; ap: n
   // All scores tied: one point (1, 1); the diagonal; precision = prevalence.
   { name: 'all tied', y: [0, 1, 0, 1], s: [0.5, 0.5, 0.5, 0.5], auc: 0.5, ap: 0.5 },
   // Ties across classes, by hand: points (0,0), (½,⅓), (1,⅔), (1,1) → ⅓; AP = ⅓·½ + ⅓·½ + ⅓·⅗.
-  { name: 'ties across classes', y: [1, 0, 1, 0, 1], s: [0.9, 0.9, 0.5, 0.5, 0.1], auc: 1 / 3, ap: (0.5 + 0.5 + 0.6) / 3 },
+  {
+    name: 'ties across classes',
+    y: [1, 0, 1, 0, 1],
+    s: [0.9, 0.9, 0.5, 0.5, 0.1],
+    auc: 1 / 3,
+    ap: (0.5 + 0.5 + 0.6) / 3,
+  },
   { name: 'only positives: AUC undefined', y: [1, 1], s: [0.2, 0.8], auc: null, ap: 1 },
   { name: 'only negatives: both undefined', y: [0, 0], s: [0.2, 0.8], auc: null, ap: null },
 ];
@@ -63,7 +77,11 @@ test('roc_curve drops the points that do not change its shape (drop_intermediate
 });
 
 test('confusion matrix: rows are the true class, columns the predicted (sklearn docs example)', () => {
-  assert.deepEqual(confusionMatrix([2, 0, 2, 2, 0, 1], [0, 0, 2, 2, 0, 2], 3), [[2, 0, 0], [0, 0, 1], [1, 0, 2]]);
+  assert.deepEqual(confusionMatrix([2, 0, 2, 2, 0, 1], [0, 0, 2, 2, 0, 2], 3), [
+    [2, 0, 0],
+    [0, 0, 1],
+    [1, 0, 2],
+  ]);
 });
 
 test('predicted class: sigmoid p > 0.5 is class 1 (as Keras binary accuracy), softmax the first largest', () => {
@@ -75,7 +93,7 @@ test('predicted class: sigmoid p > 0.5 is class 1 (as Keras binary accuracy), so
 
 test('random scores with many ties: AUC is the Mann–Whitney statistic, AP the mean precision at each positive', () => {
   let seed = 12345;
-  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   for (let trial = 0; trial < 20; trial++) {
     const n = 5 + Math.floor(rand() * 60);
     const y = Array.from({ length: n }, () => rand() < 0.4);
@@ -83,11 +101,12 @@ test('random scores with many ties: AUC is the Mann–Whitney statistic, AP the 
     const s = Array.from({ length: n }, () => Math.round(rand() * 8) / 8); // 9 levels: many ties
     let wins = 0;
     let pairs = 0;
-    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) {
-      if (!y[i] || y[j]) continue;
-      pairs++;
-      wins += s[i]! > s[j]! ? 1 : s[i] === s[j] ? 0.5 : 0;
-    }
+    for (let i = 0; i < n; i++)
+      for (let j = 0; j < n; j++) {
+        if (!y[i] || y[j]) continue;
+        pairs++;
+        wins += s[i]! > s[j]! ? 1 : s[i] === s[j] ? 0.5 : 0;
+      }
     const auc = rocAuc(s, y)!;
     assert.ok(Math.abs(auc - wins / pairs) < 1e-12, `trial ${trial}: ${auc} vs ${wins / pairs}`);
     let precisionSum = 0;
@@ -105,36 +124,76 @@ test('random scores with many ties: AUC is the Mann–Whitney statistic, AP the 
 
 test('multi-class diagnostics: one-vs-rest curves, macro means, mistakes by confidence (worked by hand)', () => {
   const d = classifierDiagnostics({
-    classes: ['a', 'b', 'c'], binary: false,
-    probabilities: [[0.7, 0.2, 0.1], [0.3, 0.25, 0.45], [0.2, 0.2, 0.6], [0.5, 0.1, 0.4]],
-    trueClasses: [0, 1, 2, 2], texts: ['t0', 't1', 't2', 't3'],
+    classes: ['a', 'b', 'c'],
+    binary: false,
+    probabilities: [
+      [0.7, 0.2, 0.1],
+      [0.3, 0.25, 0.45],
+      [0.2, 0.2, 0.6],
+      [0.5, 0.1, 0.4],
+    ],
+    trueClasses: [0, 1, 2, 2],
+    texts: ['t0', 't1', 't2', 't3'],
   });
-  assert.deepEqual(d.confusion, [[1, 0, 0], [0, 0, 1], [1, 0, 1]]);
+  assert.deepEqual(d.confusion, [
+    [1, 0, 0],
+    [0, 0, 1],
+    [1, 0, 1],
+  ]);
   assert.equal(d.count, 4);
   assert.equal(d.accuracy, 0.5);
-  assert.deepEqual(d.curves.map((c) => [c.className, c.positives, c.negatives]), [['a', 1, 3], ['b', 1, 3], ['c', 2, 2]]);
+  assert.deepEqual(
+    d.curves.map((c) => [c.className, c.positives, c.negatives]),
+    [
+      ['a', 1, 3],
+      ['b', 1, 3],
+      ['c', 2, 2],
+    ],
+  );
   // Class c: 0.6 (c), 0.45, 0.4 (c), 0.1 → AUC ¾, AP = ½·1 + ½·⅔.
   close(d.curves[2]!.rocAuc, 0.75, 'auc c');
   close(d.curves[2]!.averagePrecision, 0.5 + 1 / 3, 'ap c');
   close(d.macroRocAuc, (1 + 1 + 0.75) / 3, 'macro auc');
   close(d.macroAveragePrecision, (1 + 1 + 0.5 + 1 / 3) / 3, 'macro ap');
   assert.equal(d.misclassifiedCount, 2);
-  assert.deepEqual(d.misclassified.map((m) => [m.text, m.trueClass, m.predictedClass, m.confidence]), [['t3', 2, 0, 0.5], ['t1', 1, 2, 0.45]]);
+  assert.deepEqual(
+    d.misclassified.map((m) => [m.text, m.trueClass, m.predictedClass, m.confidence]),
+    [
+      ['t3', 2, 0, 0.5],
+      ['t1', 1, 2, 0.45],
+    ],
+  );
 });
 
 test('binary diagnostics: one curve for the positive class; the list is capped and long texts cut', () => {
   const n = 200;
-  const p = Array.from({ length: n }, (_, i) => (i * 7919 % n) / n);
+  const p = Array.from({ length: n }, (_, i) => ((i * 7919) % n) / n);
   const d = classifierDiagnostics({
-    classes: ['ham', 'spam'], binary: true, probabilities: p.map((x) => [1 - x, x]),
-    trueClasses: p.map((_, i) => i % 2), texts: p.map((_, i) => `text ${i} `.repeat(100)), maxMisclassified: 10, maxCurvePoints: 50, maxTextChars: 20,
+    classes: ['ham', 'spam'],
+    binary: true,
+    probabilities: p.map((x) => [1 - x, x]),
+    trueClasses: p.map((_, i) => i % 2),
+    texts: p.map((_, i) => `text ${i} `.repeat(100)),
+    maxMisclassified: 10,
+    maxCurvePoints: 50,
+    maxTextChars: 20,
   });
   assert.equal(d.curves.length, 1);
   assert.equal(d.curves[0]!.className, 'spam');
   assert.ok(d.curves[0]!.roc.length <= 50 && d.curves[0]!.pr.length <= 50);
   assert.deepEqual(d.curves[0]!.roc.at(-1), { fpr: 1, tpr: 1 });
-  close(d.curves[0]!.rocAuc, rocAuc(p, p.map((_, i) => i % 2 === 1)), 'auc from the whole curve');
-  assert.equal(d.confusion.flat().reduce((a, b) => a + b, 0), n);
+  close(
+    d.curves[0]!.rocAuc,
+    rocAuc(
+      p,
+      p.map((_, i) => i % 2 === 1),
+    ),
+    'auc from the whole curve',
+  );
+  assert.equal(
+    d.confusion.flat().reduce((a, b) => a + b, 0),
+    n,
+  );
   assert.equal(d.misclassified.length, 10);
   assert.ok(d.misclassifiedCount > 10);
   assert.ok(d.misclassified.every((m, i) => i === 0 || m.confidence <= d.misclassified[i - 1]!.confidence));

@@ -6,14 +6,27 @@
  */
 
 /** One distinct threshold: the examples scored ≥ it that are positive (tps) and negative (fps). */
-interface Counts { tps: number[]; fps: number[]; thresholds: number[] }
+interface Counts {
+  tps: number[];
+  fps: number[];
+  thresholds: number[];
+}
 
-export interface RocCurve { fpr: number[]; tpr: number[]; thresholds: number[] }
-export interface PrCurve { precision: number[]; recall: number[]; thresholds: number[] }
+export interface RocCurve {
+  fpr: number[];
+  tpr: number[];
+  thresholds: number[];
+}
+export interface PrCurve {
+  precision: number[];
+  recall: number[];
+  thresholds: number[];
+}
 
 /** Cumulative true/false positives at each distinct score, from the highest (sklearn's `_binary_clf_curve`). */
 function binaryCounts(scores: ArrayLike<number>, positive: ArrayLike<boolean>): Counts {
-  if (scores.length !== positive.length) throw new Error(`scores (${scores.length}) and labels (${positive.length}) differ in length`);
+  if (scores.length !== positive.length)
+    throw new Error(`scores (${scores.length}) and labels (${positive.length}) differ in length`);
   const order = Array.from({ length: scores.length }, (_, i) => i).sort((a, b) => scores[b]! - scores[a]! || a - b);
   const tps: number[] = [];
   const fps: number[] = [];
@@ -41,8 +54,13 @@ function binaryCounts(scores: ArrayLike<number>, positive: ArrayLike<boolean>): 
 export function rocCurve(scores: ArrayLike<number>, positive: ArrayLike<boolean>, dropIntermediate = true): RocCurve {
   let { tps, fps, thresholds } = binaryCounts(scores, positive);
   if (dropIntermediate && tps.length > 2) {
-    const keep = tps.map((_, i) => i === 0 || i === tps.length - 1
-      || fps[i - 1]! - 2 * fps[i]! + fps[i + 1]! !== 0 || tps[i - 1]! - 2 * tps[i]! + tps[i + 1]! !== 0);
+    const keep = tps.map(
+      (_, i) =>
+        i === 0 ||
+        i === tps.length - 1 ||
+        fps[i - 1]! - 2 * fps[i]! + fps[i + 1]! !== 0 ||
+        tps[i - 1]! - 2 * tps[i]! + tps[i + 1]! !== 0,
+    );
     tps = tps.filter((_, i) => keep[i]);
     fps = fps.filter((_, i) => keep[i]);
     thresholds = thresholds.filter((_, i) => keep[i]);
@@ -59,7 +77,7 @@ export function rocCurve(scores: ArrayLike<number>, positive: ArrayLike<boolean>
 /** Area under a curve by the trapezoid rule (x need not be increasing step by step, as sklearn's `auc`). */
 export function trapezoid(x: number[], y: number[]): number {
   let area = 0;
-  for (let i = 1; i < x.length; i++) area += (x[i]! - x[i - 1]!) * (y[i]! + y[i - 1]!) / 2;
+  for (let i = 1; i < x.length; i++) area += ((x[i]! - x[i - 1]!) * (y[i]! + y[i - 1]!)) / 2;
   return area;
 }
 
@@ -80,7 +98,11 @@ export function precisionRecallCurve(scores: ArrayLike<number>, positive: ArrayL
   const P = tps.at(-1) ?? 0;
   const precision = tps.map((t, i) => (t + fps[i]! === 0 ? 0 : t / (t + fps[i]!)));
   const recall = tps.map((t) => (P === 0 ? 1 : t / P));
-  return { precision: [...precision.reverse(), 1], recall: [...recall.reverse(), 0], thresholds: [...thresholds].reverse() };
+  return {
+    precision: [...precision.reverse(), 1],
+    recall: [...recall.reverse(), 0],
+    thresholds: [...thresholds].reverse(),
+  };
 }
 
 /** Average precision (sklearn's `average_precision_score`, binary); null where undefined: no positives. */
@@ -93,7 +115,11 @@ export function averagePrecision(scores: ArrayLike<number>, positive: ArrayLike<
 }
 
 /** Counts with rows = true class, columns = predicted class (sklearn's `confusion_matrix`). */
-export function confusionMatrix(trueClasses: ArrayLike<number>, predicted: ArrayLike<number>, numClasses: number): number[][] {
+export function confusionMatrix(
+  trueClasses: ArrayLike<number>,
+  predicted: ArrayLike<number>,
+  numClasses: number,
+): number[][] {
   const m = Array.from({ length: numClasses }, () => new Array<number>(numClasses).fill(0));
   for (let i = 0; i < trueClasses.length; i++) m[trueClasses[i]!]![predicted[i]!]!++;
   return m;
@@ -171,15 +197,22 @@ const mean = (xs: (number | null)[]): number | null => {
  * class. `texts[i]` is example i's text (cut to `maxTextChars` in the misclassified list).
  */
 export function classifierDiagnostics(input: {
-  classes: string[]; binary: boolean; probabilities: number[][]; trueClasses: number[]; texts: string[];
-  maxMisclassified?: number; maxCurvePoints?: number; maxTextChars?: number;
+  classes: string[];
+  binary: boolean;
+  probabilities: number[][];
+  trueClasses: number[];
+  texts: string[];
+  maxMisclassified?: number;
+  maxCurvePoints?: number;
+  maxTextChars?: number;
 }): ClassifierDiagnostics {
   const { classes, binary, probabilities, trueClasses, texts } = input;
   const maxMisclassified = input.maxMisclassified ?? 50;
   const maxCurvePoints = input.maxCurvePoints ?? 400;
   const maxTextChars = input.maxTextChars ?? 600;
   const n = trueClasses.length;
-  if (probabilities.length !== n || texts.length !== n) throw new Error('probabilities, true classes and texts differ in length');
+  if (probabilities.length !== n || texts.length !== n)
+    throw new Error('probabilities, true classes and texts differ in length');
   const predicted = probabilities.map((p) => predictedClass(p, binary));
   const confusion = confusionMatrix(trueClasses, predicted, classes.length);
   const correct = predicted.filter((p, i) => p === trueClasses[i]).length;
@@ -191,10 +224,19 @@ export function classifierDiagnostics(input: {
     const pr = precisionRecallCurve(scores, positive);
     const positives = positive.filter(Boolean).length;
     return {
-      className: classes[k]!, classIndex: k, positives, negatives: n - positives,
-      roc: thinCurve(roc.fpr.map((fpr, i) => ({ fpr, tpr: roc.tpr[i]! })), maxCurvePoints),
+      className: classes[k]!,
+      classIndex: k,
+      positives,
+      negatives: n - positives,
+      roc: thinCurve(
+        roc.fpr.map((fpr, i) => ({ fpr, tpr: roc.tpr[i]! })),
+        maxCurvePoints,
+      ),
       rocAuc: rocAuc(scores, positive),
-      pr: thinCurve(pr.recall.map((recall, i) => ({ recall, precision: pr.precision[i]! })), maxCurvePoints),
+      pr: thinCurve(
+        pr.recall.map((recall, i) => ({ recall, precision: pr.precision[i]! })),
+        maxCurvePoints,
+      ),
       averagePrecision: averagePrecision(scores, positive),
     };
   });
@@ -203,14 +245,25 @@ export function classifierDiagnostics(input: {
     if (predicted[i] === trueClasses[i]) continue;
     const text = texts[i]!;
     wrong.push({
-      index: i, text: text.length > maxTextChars ? `${text.slice(0, maxTextChars)}…` : text,
-      trueClass: trueClasses[i]!, predictedClass: predicted[i]!, confidence: probabilities[i]![predicted[i]!]!, probabilities: probabilities[i]!,
+      index: i,
+      text: text.length > maxTextChars ? `${text.slice(0, maxTextChars)}…` : text,
+      trueClass: trueClasses[i]!,
+      predictedClass: predicted[i]!,
+      confidence: probabilities[i]![predicted[i]!]!,
+      probabilities: probabilities[i]!,
     });
   }
   wrong.sort((a, b) => b.confidence - a.confidence || a.index - b.index);
   return {
-    classes, binary, count: n, accuracy: n === 0 ? 0 : correct / n, confusion, curves,
-    macroRocAuc: mean(curves.map((c) => c.rocAuc)), macroAveragePrecision: mean(curves.map((c) => c.averagePrecision)),
-    misclassified: wrong.slice(0, maxMisclassified), misclassifiedCount: wrong.length,
+    classes,
+    binary,
+    count: n,
+    accuracy: n === 0 ? 0 : correct / n,
+    confusion,
+    curves,
+    macroRocAuc: mean(curves.map((c) => c.rocAuc)),
+    macroAveragePrecision: mean(curves.map((c) => c.averagePrecision)),
+    misclassified: wrong.slice(0, maxMisclassified),
+    misclassifiedCount: wrong.length,
   };
 }

@@ -34,14 +34,24 @@ export interface RunEstimate {
  * the epochs after the first (the estimate is the steady state; the first epoch also pays the warm-up), or the first
  * when there is only one; and for the whole run's training time (the sum of the epochs) against totalSeconds.
  */
-export function estimateError(estimate: Pick<RunEstimate, 'secondsPerEpoch' | 'totalSeconds' | 'epochs'>, epochSeconds: readonly number[]): { actual: number; error: number; totalActual: number; totalError: number } | null {
+export function estimateError(
+  estimate: Pick<RunEstimate, 'secondsPerEpoch' | 'totalSeconds' | 'epochs'>,
+  epochSeconds: readonly number[],
+): { actual: number; error: number; totalActual: number; totalError: number } | null {
   if (epochSeconds.length === 0) return null;
   const steady = epochSeconds.length > 1 ? epochSeconds.slice(1) : epochSeconds;
   const actual = steady.reduce((a, b) => a + b, 0) / steady.length;
   const totalActual = epochSeconds.reduce((a, b) => a + b, 0);
   // The epochs run so far plus the one-off ramp-up (totalSeconds = per epoch × epochs + ramp-up).
-  const totalPlanned = estimate.secondsPerEpoch * epochSeconds.length + Math.max(0, estimate.totalSeconds - estimate.secondsPerEpoch * estimate.epochs);
-  return { actual, error: (estimate.secondsPerEpoch - actual) / actual, totalActual, totalError: (totalPlanned - totalActual) / totalActual };
+  const totalPlanned =
+    estimate.secondsPerEpoch * epochSeconds.length +
+    Math.max(0, estimate.totalSeconds - estimate.secondsPerEpoch * estimate.epochs);
+  return {
+    actual,
+    error: (estimate.secondsPerEpoch - actual) / actual,
+    totalActual,
+    totalError: (totalPlanned - totalActual) / totalActual,
+  };
 }
 
 export function formatSeconds(s: number): string {
@@ -53,9 +63,11 @@ export function formatSeconds(s: number): string {
 
 /** One line: "≈ 85 ms per batch × 34 batches + 0.4 s validation = 3.3 s per epoch → 33 s for 10 epochs on wasm, about 12.5 MiB of memory". */
 export function describeEstimate(e: RunEstimate): string {
-  return `≈ ${formatSeconds(e.secondsPerBatch)} per batch × ${e.batchesPerEpoch} batches`
-    + `${e.validationSecondsPerEpoch > 0 ? ` + ${formatSeconds(e.validationSecondsPerEpoch)} validation` : ''}`
-    + ` = ${formatSeconds(e.secondsPerEpoch)} per epoch → ${formatSeconds(e.totalSeconds)} for ${e.epochs} epoch${e.epochs === 1 ? '' : 's'}`
-    + ` on ${e.backend.name}${e.kernels ? ` (fused kernels: ${e.kernels})` : ''}`
-    + `${e.memoryBytes !== undefined ? `, about ${formatBytes(e.memoryBytes)} of memory` : ''}`;
+  return (
+    `≈ ${formatSeconds(e.secondsPerBatch)} per batch × ${e.batchesPerEpoch} batches` +
+    `${e.validationSecondsPerEpoch > 0 ? ` + ${formatSeconds(e.validationSecondsPerEpoch)} validation` : ''}` +
+    ` = ${formatSeconds(e.secondsPerEpoch)} per epoch → ${formatSeconds(e.totalSeconds)} for ${e.epochs} epoch${e.epochs === 1 ? '' : 's'}` +
+    ` on ${e.backend.name}${e.kernels ? ` (fused kernels: ${e.kernels})` : ''}` +
+    `${e.memoryBytes !== undefined ? `, about ${formatBytes(e.memoryBytes)} of memory` : ''}`
+  );
 }

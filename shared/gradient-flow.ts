@@ -74,7 +74,11 @@ export function fmt(x: number): string {
 }
 
 /** Where a kernel key points in the spec: the layer, whether it is the wrapped one, and its recurrent class. */
-export function locateLayer(key: string, layers: readonly LayerInfo[], spec: ModelSpec | null): { index: number; inner: boolean; cell: string | null } | null {
+export function locateLayer(
+  key: string,
+  layers: readonly LayerInfo[],
+  spec: ModelSpec | null,
+): { index: number; inner: boolean; cell: string | null } | null {
   const m = /^(.*) \((forward|backward)\)$/.exec(key);
   const name = m ? m[1]! : key;
   const info = layers.find((l) => l.name === name);
@@ -90,11 +94,17 @@ export function locateLayer(key: string, layers: readonly LayerInfo[], spec: Mod
  * The verdict for every layer in the samples, from the latest RECENT samples. `learningRate` and `clipnorm` are the
  * run's, for the remedies.
  */
-export function diagnoseGradientFlow(samples: readonly HiddenGradientSample[], ctx: {
-  layers?: readonly LayerInfo[]; spec?: ModelSpec | null; learningRate?: number; clipnorm?: number | null;
-  /** The run's epoch logs so far: a loss that blows up in training only changes the exploding verdict's advice. */
-  epochs?: readonly { logs: Record<string, number> }[];
-} = {}): LayerFlowDiagnosis[] {
+export function diagnoseGradientFlow(
+  samples: readonly HiddenGradientSample[],
+  ctx: {
+    layers?: readonly LayerInfo[];
+    spec?: ModelSpec | null;
+    learningRate?: number;
+    clipnorm?: number | null;
+    /** The run's epoch logs so far: a loss that blows up in training only changes the exploding verdict's advice. */
+    epochs?: readonly { logs: Record<string, number> }[];
+  } = {},
+): LayerFlowDiagnosis[] {
   const divergence = ctx.epochs ? trainingOnlyDivergence(ctx.epochs) : null;
   const keys: string[] = [];
   for (const s of samples) for (const k of Object.keys(s.norms)) if (!keys.includes(k)) keys.push(k);
@@ -142,21 +152,37 @@ export function diagnoseGradientFlow(samples: readonly HiddenGradientSample[], c
     } else if (exploding) {
       verdict = 'exploding';
       message = `Exploding: ${nonFinite ? 'the gradient reached Inf/NaN' : growing ? `the largest norm grew from ${fmt(firstMax)} to ${fmt(max)} during training` : ratio > EXPLODING_RATIO ? 'the gradient grows going back in time' : `norms up to ${fmt(max)}`}; ${numbers}. A NaN loss is near: clip the gradient or lower the learning rate.`;
-      if (ctx.clipnorm === null || ctx.clipnorm === undefined) remedies.push({ kind: 'clipnorm', value: 1, label: 'Add clipnorm = 1' });
-      if (lr !== undefined) remedies.push({ kind: 'learning-rate', value: lr / 10, label: `Lower the learning rate to ${fmt(lr / 10)}` });
+      if (ctx.clipnorm === null || ctx.clipnorm === undefined)
+        remedies.push({ kind: 'clipnorm', value: 1, label: 'Add clipnorm = 1' });
+      if (lr !== undefined)
+        remedies.push({ kind: 'learning-rate', value: lr / 10, label: `Lower the learning rate to ${fmt(lr / 10)}` });
     } else if (ratio < VANISHING_RATIO) {
       verdict = 'vanishing';
       const orders = Math.floor(-Math.log10(Math.max(ratio, 1e-30)));
       message = `Vanishing: ${numbers} — ${orders} order${orders === 1 ? '' : 's'} of magnitude less error signal reaches the early timesteps, so the layer learns little from them: harmless when the answer lies in the recent timesteps (as in short-range forecasting), a problem when it lies early (the start of a text).`;
       if (cell === 'SimpleRNN' && where) {
         message += ' LSTM and GRU carry the signal through their gates (Chollet 6.2.2).';
-        remedies.push({ kind: 'switch-cell', layerIndex: where.index, inner: where.inner, to: 'LSTM', label: 'Switch to LSTM' });
-        remedies.push({ kind: 'switch-cell', layerIndex: where.index, inner: where.inner, to: 'GRU', label: 'Switch to GRU' });
+        remedies.push({
+          kind: 'switch-cell',
+          layerIndex: where.index,
+          inner: where.inner,
+          to: 'LSTM',
+          label: 'Switch to LSTM',
+        });
+        remedies.push({
+          kind: 'switch-cell',
+          layerIndex: where.index,
+          inner: where.inner,
+          to: 'GRU',
+          label: 'Switch to GRU',
+        });
       } else if (where?.inner === true || / \((forward|backward)\)$/.test(key)) {
         // Already Bidirectional: recommending "a bidirectional layer" here sent users looking for one they had.
-        message += ' This layer is already bidirectional: its other direction reads these timesteps last. Shorter sequences (a smaller lookback or length, a larger step) shorten the path.';
+        message +=
+          ' This layer is already bidirectional: its other direction reads these timesteps last. Shorter sequences (a smaller lookback or length, a larger step) shorten the path.';
       } else {
-        message += ' Shorter sequences (a smaller lookback or length, a larger step) or a bidirectional layer shorten the path.';
+        message +=
+          ' Shorter sequences (a smaller lookback or length, a larger step) or a bidirectional layer shorten the path.';
       }
     } else {
       verdict = 'healthy';
@@ -177,7 +203,9 @@ export const FLAT_VALIDATION = 3;
  * mode, so what differs between the two — dropout, above all recurrent dropout on a carried state — scales the
  * activations up step after step. Null when the epochs show no such thing (or have no validation loss).
  */
-export function trainingOnlyDivergence(epochs: readonly { logs: Record<string, number> }[]): { message: string } | null {
+export function trainingOnlyDivergence(
+  epochs: readonly { logs: Record<string, number> }[],
+): { message: string } | null {
   const losses = epochs.map((e) => e.logs.loss).filter((v): v is number => v !== undefined);
   const vals = epochs.map((e) => e.logs.val_loss).filter((v): v is number => v !== undefined && Number.isFinite(v));
   if (losses.length < 2 || vals.length < 2) return null;
@@ -187,26 +215,44 @@ export function trainingOnlyDivergence(epochs: readonly { logs: Record<string, n
   const valGrowth = vals[vals.length - 1]! / Math.min(...vals);
   if (!(best > 0) || growth < DIVERGENCE_GROWTH || valGrowth > FLAT_VALIDATION) return null;
   return {
-    message: `the training loss grew from ${fmt(best)} to ${fmt(last)} while the validation loss stayed near ${fmt(Math.min(...vals))}: `
-      + 'the model blows up only in training mode, so dropout (what differs between training and validation) scales the activations up step after step.',
+    message:
+      `the training loss grew from ${fmt(best)} to ${fmt(last)} while the validation loss stayed near ${fmt(Math.min(...vals))}: ` +
+      'the model blows up only in training mode, so dropout (what differs between training and validation) scales the activations up step after step.',
   };
 }
 
-const CELL_PARAMS = ['name', 'units', 'activation', 'useBias', 'returnSequences', 'dropout', 'recurrentDropout', 'kernelInitializer', 'recurrentInitializer', 'biasInitializer'];
+const CELL_PARAMS = [
+  'name',
+  'units',
+  'activation',
+  'useBias',
+  'returnSequences',
+  'dropout',
+  'recurrentDropout',
+  'kernelInitializer',
+  'recurrentInitializer',
+  'biasInitializer',
+];
 
 /** The spec with the remedy applied (a new object; the input is not changed). */
 export function applyFlowRemedy(spec: ModelSpec, remedy: FlowRemedy): ModelSpec {
   switch (remedy.kind) {
-    case 'clipnorm': return { ...spec, training: { ...(spec.training ?? {}), clipnorm: remedy.value } };
-    case 'learning-rate': return { ...spec, training: { ...(spec.training ?? {}), learningRate: remedy.value } };
+    case 'clipnorm':
+      return { ...spec, training: { ...(spec.training ?? {}), clipnorm: remedy.value } };
+    case 'learning-rate':
+      return { ...spec, training: { ...(spec.training ?? {}), learningRate: remedy.value } };
     case 'switch-cell': {
       const layer = spec.layers[remedy.layerIndex];
       if (!layer) return spec;
-      const keep = (config: Record<string, ParamValue> | undefined) => Object.fromEntries(Object.entries(config ?? {}).filter(([k]) => CELL_PARAMS.includes(k)));
+      const keep = (config: Record<string, ParamValue> | undefined) =>
+        Object.fromEntries(Object.entries(config ?? {}).filter(([k]) => CELL_PARAMS.includes(k)));
       const layers = spec.layers.slice();
       if (isBidirectional(layer)) {
         if (!remedy.inner) return spec;
-        layers[remedy.layerIndex] = { ...layer, layer: { ...layer.layer, className: remedy.to, config: keep(layer.layer.config) } };
+        layers[remedy.layerIndex] = {
+          ...layer,
+          layer: { ...layer.layer, className: remedy.to, config: keep(layer.layer.config) },
+        };
       } else {
         // A generated name ("simple_rnn") would now be misleading: only a name the user gave is kept.
         layers[remedy.layerIndex] = { ...layer, className: remedy.to, config: keep(layer.config) };

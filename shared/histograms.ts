@@ -114,7 +114,11 @@ export interface DistributionPoint {
 }
 
 /** The distribution of tensor `name` over the records' epochs (epochs without it, or without gradients, skipped). */
-export function distributionSeries(records: readonly HistogramRecord[], name: string, which: 'values' | 'gradients'): DistributionPoint[] {
+export function distributionSeries(
+  records: readonly HistogramRecord[],
+  name: string,
+  which: 'values' | 'gradients',
+): DistributionPoint[] {
   const out: DistributionPoint[] = [];
   for (const r of records) {
     const t = r.tensors.find((x) => x.name === name);

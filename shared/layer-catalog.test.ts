@@ -15,20 +15,22 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 /** Where class names belong: the definitions themselves. */
 const CATALOG = ['shared/layers/'];
 
-const CELL_KINDS = 'the recurrent cell kinds of the fused kernels and of the inside-recurrence view (the cell math itself), left to the issue that redoes the fused kernels';
+const CELL_KINDS =
+  'the recurrent cell kinds of the fused kernels and of the inside-recurrence view (the cell math itself), left to the issue that redoes the fused kernels';
 
 /** Files that still name a class, each with why. An entry that no longer names one fails, so the list only shrinks. */
 const ALLOWED: Record<string, string> = {
-  'shared/templates.ts': 'the book\'s template specs are data, written as a user\'s spec file is',
+  'shared/templates.ts': "the book's template specs are data, written as a user's spec file is",
   'renderer/builder/palette.tsx': 'the "Embedding" category heading, not a class name',
   'shared/prediction-types.ts': CELL_KINDS,
   'shared/gradient-flow.ts': CELL_KINDS,
   'main/training/fused/fused-rnn.ts': CELL_KINDS,
   'main/training/fused/keras-recurrence.ts': CELL_KINDS,
   'main/training/inside-recurrence.ts': CELL_KINDS,
-  'main/training/keras-gru.ts': 'registers Keras\'s GRU under TF.js\'s own class name (the GRU factory uses it)',
+  'main/training/keras-gru.ts': "registers Keras's GRU under TF.js's own class name (the GRU factory uses it)",
   'renderer/predict/inside-view.tsx': CELL_KINDS,
-  'shared/memory-estimate.ts': 'the per-layer memory model; not in this change\'s files (a `memory` hook on the definitions would take it)',
+  'shared/memory-estimate.ts':
+    "the per-layer memory model; not in this change's files (a `memory` hook on the definitions would take it)",
 };
 
 function sourceFiles(dir: string, out: string[] = []): string[] {
@@ -56,14 +58,24 @@ test('a layer class name appears as a string literal outside the catalog only in
     const hits = new Set([...code(readFileSync(join(root, file), 'utf8')).matchAll(literal)].map((m) => m[2]!));
     if (hits.size > 0) found.set(file, hits);
   }
-  const stray = [...found].filter(([file]) => !CATALOG.some((c) => file.startsWith(c)) && !(file in ALLOWED))
+  const stray = [...found]
+    .filter(([file]) => !CATALOG.some((c) => file.startsWith(c)) && !(file in ALLOWED))
     .map(([file, hits]) => `${file}: ${[...hits].join(', ')}`);
-  assert.deepEqual(stray, [], 'class names outside the catalog: dispatch on the definition (layerDef, categoryOf) instead');
+  assert.deepEqual(
+    stray,
+    [],
+    'class names outside the catalog: dispatch on the definition (layerDef, categoryOf) instead',
+  );
   const stale = Object.keys(ALLOWED).filter((file) => !found.has(file));
   assert.deepEqual(stale, [], 'these files no longer name a layer class: remove them from ALLOWED');
   // Every kind is defined in the catalog folder.
-  const inCatalog = new Set([...found].filter(([file]) => CATALOG.some((c) => file.startsWith(c))).flatMap(([, hits]) => [...hits]));
-  assert.deepEqual(names.filter((n) => !inCatalog.has(n)), []);
+  const inCatalog = new Set(
+    [...found].filter(([file]) => CATALOG.some((c) => file.startsWith(c))).flatMap(([, hits]) => [...hits]),
+  );
+  assert.deepEqual(
+    names.filter((n) => !inCatalog.has(n)),
+    [],
+  );
 });
 
 test('the catalog: unique names and prefixes, defaults valid, lookups own-only, registration reversible', () => {

@@ -14,12 +14,37 @@ import { flatten, globalAveragePooling1D } from './layers/reshape.js';
 import type { LayerCategory, LayerConfig, LayerDef } from './layers/types.js';
 import type { ParamValue } from './model-spec.js';
 
-export type { Inferred, InferContext, Json, JsonObject, KerasReader, KerasWriter, LayerCategory, LayerConfig, LayerDef, ParamDef, ParamKind, PythonWriter, Shape, WeightVar } from './layers/types.js';
+export type {
+  Inferred,
+  InferContext,
+  Json,
+  JsonObject,
+  KerasReader,
+  KerasWriter,
+  LayerCategory,
+  LayerConfig,
+  LayerDef,
+  ParamDef,
+  ParamKind,
+  PythonWriter,
+  Shape,
+  WeightVar,
+} from './layers/types.js';
 export { MAX_UNITS, MAX_VOCAB } from './layers/params.js';
 export { MERGE_MODES } from './layers/bidirectional.js';
 
 /** Every layer the studio offers, in palette order. */
-export const LAYER_CATALOG = [embedding, simpleRNN, lstm, gru, bidirectional, dense, dropout, globalAveragePooling1D, flatten] as const;
+export const LAYER_CATALOG = [
+  embedding,
+  simpleRNN,
+  lstm,
+  gru,
+  bidirectional,
+  dense,
+  dropout,
+  globalAveragePooling1D,
+  flatten,
+] as const;
 
 /** The class name of a catalog layer: `Record<LayerKind, …>` makes a table cover every kind. */
 export type LayerKind = (typeof LAYER_CATALOG)[number]['className'];
@@ -45,7 +70,9 @@ export function registerLayer(def: LayerDef): () => void {
 }
 
 /** Class names that Bidirectional may wrap. */
-export const RECURRENT_CLASSES: readonly string[] = LAYER_CATALOG.filter((d) => d.category === 'recurrent').map((d) => d.className);
+export const RECURRENT_CLASSES: readonly string[] = LAYER_CATALOG.filter((d) => d.category === 'recurrent').map(
+  (d) => d.className,
+);
 
 /** The class name of the layer that takes token ids (and must come first for token input). */
 export const TOKEN_LAYER_CLASS: string = LAYER_CATALOG.find((d) => d.category === 'embedding')!.className;

@@ -29,7 +29,11 @@ export const GATES: Record<RecurrentKind, number> = { SimpleRNN: 1, LSTM: 4, GRU
  * recurrent_dropout > 0 it runs implementation 1, a mask per gate for the inputs and for the state; otherwise one input
  * mask for all gates. 0: that dropout is off.
  */
-export function dropoutMaskCounts(kind: RecurrentKind, inputRate: number, recurrentRate: number): { input: number; recurrent: number } {
+export function dropoutMaskCounts(
+  kind: RecurrentKind,
+  inputRate: number,
+  recurrentRate: number,
+): { input: number; recurrent: number } {
   const G = GATES[kind];
   return { input: inputRate ? (recurrentRate ? G : 1) : 0, recurrent: recurrentRate ? G : 0 };
 }
@@ -87,13 +91,24 @@ export interface KernelLayer {
  */
 export function kernelForwardBuffers(l: KernelLayer) {
   const { batch: B, steps: T, features: D, units: U } = l;
-  const G = GATES[l.kind], GU = G * U;
-  const lstm = l.kind === 'LSTM', gru = l.kind === 'GRU';
+  const G = GATES[l.kind],
+    GU = G * U;
+  const lstm = l.kind === 'LSTM',
+    gru = l.kind === 'GRU';
   return {
     saved: {
-      x: B * T * D, w: D * GU, r: U * GU, b: GU, z: B * T * GU, h: B * (T + 1) * U,
-      c: lstm ? B * (T + 1) * U : 0, tc: lstm ? B * T * U : 0, rh: gru ? B * T * U : 0,
-      inMask: l.inputMasks ? B * l.inputMasks * D : 0, recMask: l.recurrentMasks ? B * G * U : 0, mask: l.stepMask ? B * T : 0,
+      x: B * T * D,
+      w: D * GU,
+      r: U * GU,
+      b: GU,
+      z: B * T * GU,
+      h: B * (T + 1) * U,
+      c: lstm ? B * (T + 1) * U : 0,
+      tc: lstm ? B * T * U : 0,
+      rh: gru ? B * T * U : 0,
+      inMask: l.inputMasks ? B * l.inputMasks * D : 0,
+      recMask: l.recurrentMasks ? B * G * U : 0,
+      mask: l.stepMask ? B * T : 0,
       recBias: l.recurrentBias ? U : 0,
     },
     // The input masked per gate, and the masked h₋₁.
@@ -108,13 +123,26 @@ export function kernelForwardBuffers(l: KernelLayer) {
  */
 export function kernelBackwardBuffers(l: KernelLayer, slices: number, hiddenNorms: boolean) {
   const { batch: B, steps: T, features: D, units: U } = l;
-  const P = slices, GU = GATES[l.kind] * U;
+  const P = slices,
+    GU = GATES[l.kind] * U;
   const needXS = l.inputMasks > 1 || l.recurrentMasks > 0;
   return {
-    wt: GU * D, rt: GU * U, dW: P * D * GU, dR: P * U * GU, dB: P * GU, dX: B * T * D,
-    dh0: B * U, dh1: B * U, dc: B * U, drh: B * U, dy: l.returnSequences ? B * T * U : B * U,
-    hiddenNorms: hiddenNorms ? P * T : 0, setAside: l.stepMask ? 2 * B * U : 0, xs: needXS ? B * T * Math.max(D, U) : 0,
-    hs: l.recurrentMasks ? B * U : 0, dRecBias: l.recurrentBias ? P * U : 0,
+    wt: GU * D,
+    rt: GU * U,
+    dW: P * D * GU,
+    dR: P * U * GU,
+    dB: P * GU,
+    dX: B * T * D,
+    dh0: B * U,
+    dh1: B * U,
+    dc: B * U,
+    drh: B * U,
+    dy: l.returnSequences ? B * T * U : B * U,
+    hiddenNorms: hiddenNorms ? P * T : 0,
+    setAside: l.stepMask ? 2 * B * U : 0,
+    xs: needXS ? B * T * Math.max(D, U) : 0,
+    hs: l.recurrentMasks ? B * U : 0,
+    dRecBias: l.recurrentBias ? P * U : 0,
   };
 }
 
@@ -144,7 +172,11 @@ function kernelBreakdown(calls: KernelLayer[], threads: number, hiddenNorms: boo
 
 /** The optimizer's slots per weight: RMSprop its mean square, Adam its two moments. */
 export const OPTIMIZER_SLOTS: Record<OptimizerName, number> = { sgd: 0, rmsprop: 1, adam: 2 };
-const SLOT_WORDS: Record<OptimizerName, string> = { sgd: '', rmsprop: 'RMSprop\'s mean squares, ', adam: 'Adam\'s two moments, ' };
+const SLOT_WORDS: Record<OptimizerName, string> = {
+  sgd: '',
+  rmsprop: "RMSprop's mean squares, ",
+  adam: "Adam's two moments, ",
+};
 
 /**
  * TF.js's orthogonal initializer takes the QR decomposition of a [max, min] matrix op by op: the full square Q and
@@ -152,7 +184,8 @@ const SLOT_WORDS: Record<OptimizerName, string> = { sgd: '', rmsprop: 'RMSprop\'
  * peak ≈ 5.3 · 4 bytes · (max² + max·min).
  */
 export function orthogonalInitBytes(rows: number, cols: number): number {
-  const M = Math.max(rows, cols), N = Math.min(rows, cols);
+  const M = Math.max(rows, cols),
+    N = Math.min(rows, cols);
   return 5.3 * 4 * (M * M + M * N);
 }
 
@@ -161,7 +194,13 @@ export function orthogonalInitBytes(rows: number, cols: number): number {
  * timestep: the ops of one cell step keep about 22 floats per sample and gate unit for the backward pass, plus about 3
  * weight-sized temporaries. Measured with tf.profile on LSTM, GRU and SimpleRNN of 64–128 units, batch 32 and 128.
  */
-function opByOpActivationBytes(kind: RecurrentKind, batch: number, steps: number, features: number, units: number): number {
+function opByOpActivationBytes(
+  kind: RecurrentKind,
+  batch: number,
+  steps: number,
+  features: number,
+  units: number,
+): number {
   const GU = GATES[kind] * units;
   return 4 * steps * (22 * batch * GU + 3 * (features + units) * GU);
 }
@@ -236,13 +275,18 @@ function num(v: ParamValue | undefined, fallback = 0): number {
   return typeof v === 'number' && Number.isFinite(v) ? v : fallback;
 }
 
-const isFusedActivation = (v: ParamValue | undefined) => typeof v === 'string' && (FUSED_ACTIVATIONS as readonly string[]).includes(v);
+const isFusedActivation = (v: ParamValue | undefined) =>
+  typeof v === 'string' && (FUSED_ACTIVATIONS as readonly string[]).includes(v);
 
 /**
  * Bytes each layer needs to train and the peaks of the three memories, at the spec's batch size (or `batchSize`) —
  * from the layer infos of analyzeModel, or null when a shape is unknown.
  */
-export function estimateTrainingMemory(spec: ModelSpec, layers: readonly LayerInfo[], options: MemoryEstimateOptions = {}): MemoryEstimate | null {
+export function estimateTrainingMemory(
+  spec: ModelSpec,
+  layers: readonly LayerInfo[],
+  options: MemoryEstimateOptions = {},
+): MemoryEstimate | null {
   let training: { batchSize: number; optimizer: OptimizerName };
   try {
     training = resolveTraining(spec);
@@ -251,7 +295,14 @@ export function estimateTrainingMemory(spec: ModelSpec, layers: readonly LayerIn
   }
   const B = options.batchSize ?? training.batchSize;
   const optimizer = options.optimizer ?? training.optimizer;
-  if (!Number.isInteger(B) || B < 1 || !(optimizer in OPTIMIZER_SLOTS) || layers.length === 0 || !Array.isArray(spec.layers)) return null;
+  if (
+    !Number.isInteger(B) ||
+    B < 1 ||
+    !(optimizer in OPTIMIZER_SLOTS) ||
+    layers.length === 0 ||
+    !Array.isArray(spec.layers)
+  )
+    return null;
   if (layers.some((l) => !l.inputShape || !l.outputShape)) return null;
   const threads = Math.max(1, options.threads ?? 1);
   const fused = options.fused ?? true;
@@ -271,25 +322,45 @@ export function estimateTrainingMemory(spec: ModelSpec, layers: readonly LayerIn
     const def = layerDef(info.className)!;
     const config = withDefaults(def, spec_.config as Record<string, ParamValue> | undefined);
     const params = info.params;
-    const inShape = info.inputShape!, outShape = info.outputShape!;
+    const inShape = info.inputShape!,
+      outShape = info.outputShape!;
     const m: LayerMemory = {
-      index: info.index, name: info.name, label: info.label, size: '', steps: null,
-      weights: 4 * params, optimizer: 4 * params * slots, gradients: 4 * params, activations: 4 * B * size(outShape), total: 0,
-      tensorBytes: 0, tensorWeights: 4 * params,
-      kernelCalls: [], kernelSlices: 0, kernelSaved: 0, kernelBackward: 0, initBytes: 0, initWeight: null, largestWeight: 0,
+      index: info.index,
+      name: info.name,
+      label: info.label,
+      size: '',
+      steps: null,
+      weights: 4 * params,
+      optimizer: 4 * params * slots,
+      gradients: 4 * params,
+      activations: 4 * B * size(outShape),
+      total: 0,
+      tensorBytes: 0,
+      tensorWeights: 4 * params,
+      kernelCalls: [],
+      kernelSlices: 0,
+      kernelSaved: 0,
+      kernelBackward: 0,
+      initBytes: 0,
+      initWeight: null,
+      largestWeight: 0,
     };
     // TF.js's tensors beyond each layer's output, by what its backward pass makes (tf.profile of one training step on
     // the wasm backend, within 20 % for LSTM/GRU with and without returnSequences, Bidirectional, Embedding with
     // maskZero and Dropout): the input batch; Dropout's mask and gradients; pooling's gradient, spread back over
     // every timestep.
-    const output = 4 * B * size(outShape), input = 4 * B * size(inShape);
+    const output = 4 * B * size(outShape),
+      input = 4 * B * size(inShape);
     if (i === 0) m.activations += input;
     if (info.className === 'Dropout') m.activations += 3 * output;
     if (info.className === 'GlobalAveragePooling1D' || info.className === 'Flatten') m.activations += 3 * input;
     const orthogonal = (cfg: Record<string, ParamValue>, key: string, weight: string, rows: number, cols: number) => {
       if (cfg[key] !== 'orthogonal') return;
       const bytes = orthogonalInitBytes(rows, cols);
-      if (bytes > m.initBytes) { m.initBytes = bytes; m.initWeight = weight; }
+      if (bytes > m.initBytes) {
+        m.initBytes = bytes;
+        m.initWeight = weight;
+      }
     };
 
     const inner = isBidirectional(spec_) ? spec_.layer : spec_;
@@ -297,7 +368,10 @@ export function estimateTrainingMemory(spec: ModelSpec, layers: readonly LayerIn
     if (innerDef && GATES[innerDef.className as RecurrentKind] !== undefined) {
       const kind = innerDef.className as RecurrentKind;
       const cfg = withDefaults(innerDef, inner.config as Record<string, ParamValue> | undefined);
-      const U = num(cfg.units), T = inShape[0]!, D = inShape[1]!, GU = GATES[kind] * U;
+      const U = num(cfg.units),
+        T = inShape[0]!,
+        D = inShape[1]!,
+        GU = GATES[kind] * U;
       const directions = isBidirectional(spec_) ? 2 : 1;
       const useBias = cfg.useBias !== false;
       m.size = `units=${U}`;
@@ -305,13 +379,23 @@ export function estimateTrainingMemory(spec: ModelSpec, layers: readonly LayerIn
       m.largestWeight = Math.max(D, U) * GU;
       orthogonal(cfg, 'kernelInitializer', 'kernel', D, GU);
       orthogonal(cfg, 'recurrentInitializer', 'recurrentKernel', U, GU);
-      const canFuse = fused && isFusedActivation(cfg.activation) && (kind === 'SimpleRNN' || isFusedActivation(cfg.recurrentActivation));
+      const canFuse =
+        fused &&
+        isFusedActivation(cfg.activation) &&
+        (kind === 'SimpleRNN' || isFusedActivation(cfg.recurrentActivation));
       if (canFuse) {
         const masks = dropoutMaskCounts(kind, num(cfg.dropout), num(cfg.recurrentDropout));
         const call: KernelLayer = {
-          kind, units: U, batch: B, steps: T, features: D, returnSequences: cfg.returnSequences === true,
+          kind,
+          units: U,
+          batch: B,
+          steps: T,
+          features: D,
+          returnSequences: cfg.returnSequences === true,
           recurrentBias: kind === 'GRU' && cfg.resetAfter === true && useBias,
-          inputMasks: masks.input, recurrentMasks: masks.recurrent, stepMask: masked,
+          inputMasks: masks.input,
+          recurrentMasks: masks.recurrent,
+          stepMask: masked,
         };
         m.kernelCalls = Array.from({ length: directions }, () => call);
         const k = kernelBreakdown(m.kernelCalls, threads, hiddenNorms);
@@ -332,7 +416,8 @@ export function estimateTrainingMemory(spec: ModelSpec, layers: readonly LayerIn
       }
       if (cfg.returnSequences !== true) masked = false;
     } else if (info.className === 'Embedding') {
-      const inputDim = num(config.inputDim), outputDim = num(config.outputDim);
+      const inputDim = num(config.inputDim),
+        outputDim = num(config.outputDim);
       m.size = `inputDim=${inputDim}, outputDim=${outputDim}`;
       m.largestWeight = inputDim * outputDim;
       orthogonal(config, 'embeddingsInitializer', 'embeddings', inputDim, outputDim);
@@ -340,7 +425,8 @@ export function estimateTrainingMemory(spec: ModelSpec, layers: readonly LayerIn
       // TF.js's gradient of the gather: the output's gradient transposed, summed into a table-sized tensor, transposed back.
       m.activations += 2 * output + 2 * m.tensorWeights;
     } else if (info.className === 'Dense') {
-      const units = num(config.units), fanIn = inShape[inShape.length - 1]!;
+      const units = num(config.units),
+        fanIn = inShape[inShape.length - 1]!;
       m.size = `units=${units}`;
       m.largestWeight = fanIn * units;
       // A non-linear activation keeps its input too.
@@ -355,24 +441,41 @@ export function estimateTrainingMemory(spec: ModelSpec, layers: readonly LayerIn
   });
 
   // Kernel memory is a stack: each fused layer's saved state stays until its backward pass, which runs last layer first.
-  let held = 0, kernelBytes = 0, kernelPeakLayer: number | null = null;
+  let held = 0,
+    kernelBytes = 0,
+    kernelPeakLayer: number | null = null;
   for (const m of out) {
     if (m.kernelCalls.length === 0) continue;
     held += m.kernelSaved;
-    if (held + m.kernelBackward > kernelBytes) { kernelBytes = held + m.kernelBackward; kernelPeakLayer = m.index; }
+    if (held + m.kernelBackward > kernelBytes) {
+      kernelBytes = held + m.kernelBackward;
+      kernelPeakLayer = m.index;
+    }
   }
   // The optimizer updates one weight at a time in kernel memory (the weight, its gradient and its slots) when they fit.
   const staging = 4 * (2 + slots) * Math.max(0, ...out.map((m) => m.largestWeight));
   if (staging <= KERNEL_MEMORY_BYTES && staging > kernelBytes) kernelBytes = staging;
 
   const weights = out.reduce((a, m) => a + m.tensorWeights, 0);
-  let backendBytes = out.reduce((a, m) => a + m.tensorBytes, 0), backendPeakInitLayer: number | null = null;
+  let backendBytes = out.reduce((a, m) => a + m.tensorBytes, 0),
+    backendPeakInitLayer: number | null = null;
   for (const m of out) {
-    if (m.initBytes > 0 && weights + m.initBytes > backendBytes) { backendBytes = weights + m.initBytes; backendPeakInitLayer = m.index; }
+    if (m.initBytes > 0 && weights + m.initBytes > backendBytes) {
+      backendBytes = weights + m.initBytes;
+      backendPeakInitLayer = m.index;
+    }
   }
   const hostBytes = out.reduce((a, m) => a + m.optimizer, 0);
   return {
-    batchSize: B, timesteps: layers[0]!.inputShape![0]!, optimizer, layers: out, kernelBytes, kernelPeakLayer, backendBytes, backendPeakInitLayer, hostBytes,
+    batchSize: B,
+    timesteps: layers[0]!.inputShape![0]!,
+    optimizer,
+    layers: out,
+    kernelBytes,
+    kernelPeakLayer,
+    backendBytes,
+    backendPeakInitLayer,
+    hostBytes,
     totalBytes: kernelBytes + backendBytes + hostBytes,
   };
 }
@@ -380,8 +483,12 @@ export function estimateTrainingMemory(spec: ModelSpec, layers: readonly LayerIn
 /** "5.61 GiB", "812 MiB", "64 MiB", "4 GiB": three significant figures at most, binary units. */
 export function formatBytes(bytes: number): string {
   const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let v = bytes, u = 0;
-  while (v >= 1024 && u < units.length - 1) { v /= 1024; u++; }
+  let v = bytes,
+    u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
   if (u === 0) return `${Math.round(v)} bytes`;
   const digits = v >= 100 ? 0 : v >= 10 ? 1 : 2;
   return `${Number(v.toFixed(digits))} ${units[u]}`;
@@ -431,15 +538,27 @@ export function memoryIssues(e: MemoryEstimate, limits: MemoryLimits = {}): Spec
       const own = m.kernelSaved + m.kernelBackward;
       if (m.kernelCalls.length === 0 || own <= kernelLimit) continue;
       flagged = true;
-      issues.push(issueOn(m, 'error', `${who(m)} needs about ${formatBytes(own)} of the fused kernels' memory to train ${at(e, m)} `
-        + `(a copy of its weights, the activations kept for backpropagation, and a partial weight gradient for each of the ${m.kernelSlices} slice${m.kernelSlices === 1 ? '' : 's'} of the batch); `
-        + `${kernelLimitText(kernelLimit)}. ${REDUCE}`));
+      issues.push(
+        issueOn(
+          m,
+          'error',
+          `${who(m)} needs about ${formatBytes(own)} of the fused kernels' memory to train ${at(e, m)} ` +
+            `(a copy of its weights, the activations kept for backpropagation, and a partial weight gradient for each of the ${m.kernelSlices} slice${m.kernelSlices === 1 ? '' : 's'} of the batch); ` +
+            `${kernelLimitText(kernelLimit)}. ${REDUCE}`,
+        ),
+      );
     }
     const peak = e.kernelPeakLayer === null ? null : e.layers.find((m) => m.index === e.kernelPeakLayer)!;
     if (!flagged && peak && e.kernelBytes > kernelLimit) {
       const before = e.layers.some((m) => m.index < peak.index && m.kernelCalls.length > 0);
-      issues.push(issueOn(peak, 'error', `${who(peak)} needs about ${formatBytes(e.kernelBytes)} of the fused kernels' memory to train ${at(e, peak)}`
-        + `${before ? ', with what the recurrent layers before it keep for their own backward passes' : ''}; ${kernelLimitText(kernelLimit)}. ${REDUCE}`));
+      issues.push(
+        issueOn(
+          peak,
+          'error',
+          `${who(peak)} needs about ${formatBytes(e.kernelBytes)} of the fused kernels' memory to train ${at(e, peak)}` +
+            `${before ? ', with what the recurrent layers before it keep for their own backward passes' : ''}; ${kernelLimitText(kernelLimit)}. ${REDUCE}`,
+        ),
+      );
     }
   }
   const biggest = e.layers.reduce((a, m) => (m.total > a.total ? m : a));
@@ -447,24 +566,42 @@ export function memoryIssues(e: MemoryEstimate, limits: MemoryLimits = {}): Spec
   if (backend && e.backendBytes > backend.bytes) {
     const init = e.backendPeakInitLayer === null ? null : e.layers.find((m) => m.index === e.backendPeakInitLayer)!;
     if (init) {
-      issues.push(issueOn(init, 'error', `${who(init)} needs about ${formatBytes(e.backendBytes)} of TF.js's memory while its ${init.initWeight} is drawn `
-        + `(the model's weights, and ${formatBytes(init.initBytes)} for TF.js's orthogonal initializer, which takes a QR decomposition op by op); `
-        + `TF.js's ${backend.name} backend can address at most ${backend.limit}. `
-        + `Set ${init.initWeight === 'embeddings' ? 'embeddingsInitializer' : init.initWeight === 'kernel' ? 'kernelInitializer' : 'recurrentInitializer'} to "glorotUniform", reduce units, or ${backend.instead}.`));
+      issues.push(
+        issueOn(
+          init,
+          'error',
+          `${who(init)} needs about ${formatBytes(e.backendBytes)} of TF.js's memory while its ${init.initWeight} is drawn ` +
+            `(the model's weights, and ${formatBytes(init.initBytes)} for TF.js's orthogonal initializer, which takes a QR decomposition op by op); ` +
+            `TF.js's ${backend.name} backend can address at most ${backend.limit}. ` +
+            `Set ${init.initWeight === 'embeddings' ? 'embeddingsInitializer' : init.initWeight === 'kernel' ? 'kernelInitializer' : 'recurrentInitializer'} to "glorotUniform", reduce units, or ${backend.instead}.`,
+        ),
+      );
     } else {
       const tensors = e.layers.reduce((a, m) => (m.tensorBytes > a.tensorBytes ? m : a));
-      issues.push(issueOn(tensors, 'error', `The model's TF.js tensors need about ${formatBytes(e.backendBytes)} to train ${at(e, null)} (weights, gradients and every layer's output`
-        + `${tensors.kernelCalls.length === 0 && tensors.steps ? ', and every timestep\'s intermediate values on TF.js\'s recurrent path' : ''}); `
-        + `TF.js's ${backend.name} backend can address at most ${backend.limit}, and ${who(tensors)} takes ${formatBytes(tensors.tensorBytes)} of it. ${REDUCE} Or ${backend.instead}.`));
+      issues.push(
+        issueOn(
+          tensors,
+          'error',
+          `The model's TF.js tensors need about ${formatBytes(e.backendBytes)} to train ${at(e, null)} (weights, gradients and every layer's output` +
+            `${tensors.kernelCalls.length === 0 && tensors.steps ? ", and every timestep's intermediate values on TF.js's recurrent path" : ''}); ` +
+            `TF.js's ${backend.name} backend can address at most ${backend.limit}, and ${who(tensors)} takes ${formatBytes(tensors.tensorBytes)} of it. ${REDUCE} Or ${backend.instead}.`,
+        ),
+      );
     }
   }
   const machine = limits.machineBytes;
   if (machine && e.totalBytes > machine / 2) {
     const over = e.totalBytes > machine;
-    issues.push(issueOn(biggest, over ? 'error' : 'warning', `The model needs about ${formatBytes(e.totalBytes)} to train ${at(e, null)} `
-      + `(weights, ${SLOT_WORDS[e.optimizer]}gradients and the activations kept for backpropagation); `
-      + `${over ? `this machine has ${formatBytes(machine)}` : `that is more than half of this machine's ${formatBytes(machine)}, so it may swap or be stopped by the system`}. `
-      + `${who(biggest)} takes ${formatBytes(biggest.total)} of it. ${REDUCE}`));
+    issues.push(
+      issueOn(
+        biggest,
+        over ? 'error' : 'warning',
+        `The model needs about ${formatBytes(e.totalBytes)} to train ${at(e, null)} ` +
+          `(weights, ${SLOT_WORDS[e.optimizer]}gradients and the activations kept for backpropagation); ` +
+          `${over ? `this machine has ${formatBytes(machine)}` : `that is more than half of this machine's ${formatBytes(machine)}, so it may swap or be stopped by the system`}. ` +
+          `${who(biggest)} takes ${formatBytes(biggest.total)} of it. ${REDUCE}`,
+      ),
+    );
   }
   return issues;
 }

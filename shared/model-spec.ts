@@ -133,7 +133,12 @@ export function resolveTraining(spec: ModelSpec): ResolvedTraining {
     epochs: t.epochs ?? 10,
     validationSplit: t.validationSplit ?? 0.2,
     earlyStopping: es
-      ? { monitor: es.monitor ?? 'val_loss', patience: es.patience, restoreBestWeights: es.restoreBestWeights ?? true, minDelta: es.minDelta ?? 0 }
+      ? {
+          monitor: es.monitor ?? 'val_loss',
+          patience: es.patience,
+          restoreBestWeights: es.restoreBestWeights ?? true,
+          minDelta: es.minDelta ?? 0,
+        }
       : null,
     seed: t.seed ?? 1337,
     shuffle: t.shuffle ?? true,

@@ -78,12 +78,17 @@ test('t-SNE keeps two well-separated clusters separated, and repeats exactly for
   const centre = [0, 1].map((c) => {
     let x = 0;
     let z = 0;
-    for (let i = 0; i < n; i++) if (label(i) === c) { x += y[i * 2]!; z += y[i * 2 + 1]!; }
+    for (let i = 0; i < n; i++)
+      if (label(i) === c) {
+        x += y[i * 2]!;
+        z += y[i * 2 + 1]!;
+      }
     return [x / 30, z / 30] as const;
   });
   const between = Math.hypot(centre[0]![0] - centre[1]![0], centre[0]![1] - centre[1]![1]);
   let spread = 0;
-  for (let i = 0; i < n; i++) spread = Math.max(spread, Math.hypot(y[i * 2]! - centre[label(i)]![0], y[i * 2 + 1]! - centre[label(i)]![1]));
+  for (let i = 0; i < n; i++)
+    spread = Math.max(spread, Math.hypot(y[i * 2]! - centre[label(i)]![0], y[i * 2 + 1]! - centre[label(i)]![1]));
   assert.ok(between > 2 * spread, `centres ${between.toFixed(2)} apart, clusters up to ${spread.toFixed(2)} wide`);
   // Every point's nearest 2-D neighbour is in its own cluster.
   for (let i = 0; i < n; i++) {
@@ -92,12 +97,19 @@ test('t-SNE keeps two well-separated clusters separated, and repeats exactly for
     for (let k = 0; k < n; k++) {
       if (k === i) continue;
       const dd = Math.hypot(y[i * 2]! - y[k * 2]!, y[i * 2 + 1]! - y[k * 2 + 1]!);
-      if (dd < bestD) { bestD = dd; best = k; }
+      if (dd < bestD) {
+        bestD = dd;
+        best = k;
+      }
     }
     assert.equal(label(best), label(i), `point ${i}'s nearest neighbour ${best} is in the other cluster`);
   }
   assert.deepEqual(tsne(data, n, d, { perplexity: 10, iterations: 300, seed: 5 }), y, 'same seed → same output');
-  assert.notDeepEqual(tsne(data, n, d, { perplexity: 10, iterations: 300, seed: 6 }), y, 'another seed → another layout');
+  assert.notDeepEqual(
+    tsne(data, n, d, { perplexity: 10, iterations: 300, seed: 6 }),
+    y,
+    'another seed → another layout',
+  );
 });
 
 test('t-SNE of tiny inputs: perplexity capped, one point at the origin', () => {
@@ -113,15 +125,24 @@ test('cosine nearest neighbours, ordered as worked out by hand', () => {
   // 5 = (0, 0) (never returned), 6 = (3, 0) → 1 (same direction, larger norm).
   const data = [1, 0, 1, 1, 0, 1, -1, 0, 2, 0.1, 0, 0, 3, 0];
   const r = nearestByCosine(data, 7, 2, 0, 10);
-  assert.deepEqual(r.map((x) => x.index), [6, 4, 1, 2, 3]);
+  assert.deepEqual(
+    r.map((x) => x.index),
+    [6, 4, 1, 2, 3],
+  );
   assert.ok(Math.abs(r[0]!.similarity - 1) < 1e-12);
   assert.ok(Math.abs(r[1]!.similarity - 2 / Math.hypot(2, 0.1)) < 1e-12);
   assert.ok(Math.abs(r[2]!.similarity - Math.SQRT1_2) < 1e-12);
   assert.ok(Math.abs(r[3]!.similarity) < 1e-12);
   assert.ok(Math.abs(r[4]!.similarity + 1) < 1e-12);
   // k and candidates limit the search.
-  assert.deepEqual(nearestByCosine(data, 7, 2, 0, 2).map((x) => x.index), [6, 4]);
-  assert.deepEqual(nearestByCosine(data, 7, 2, 0, 5, [1, 2, 3]).map((x) => x.index), [1, 2, 3]);
+  assert.deepEqual(
+    nearestByCosine(data, 7, 2, 0, 2).map((x) => x.index),
+    [6, 4],
+  );
+  assert.deepEqual(
+    nearestByCosine(data, 7, 2, 0, 5, [1, 2, 3]).map((x) => x.index),
+    [1, 2, 3],
+  );
   // A zero query has no direction: no neighbours.
   assert.deepEqual(nearestByCosine(data, 7, 2, 5, 3), []);
 });

@@ -64,7 +64,8 @@ export interface PcaResult {
 type Matrix = ArrayLike<number>;
 
 function check(data: Matrix, n: number, d: number): void {
-  if (!Number.isInteger(n) || !Number.isInteger(d) || n < 1 || d < 1) throw new RangeError(`expected n >= 1 and d >= 1, received n=${n}, d=${d}.`);
+  if (!Number.isInteger(n) || !Number.isInteger(d) || n < 1 || d < 1)
+    throw new RangeError(`expected n >= 1 and d >= 1, received n=${n}, d=${d}.`);
   if (data.length !== n * d) throw new RangeError(`expected ${n} × ${d} = ${n * d} values, received ${data.length}.`);
 }
 
@@ -80,7 +81,12 @@ function gaussian(next: () => number): () => number {
  * with deflation, and each point projected on them. Each component's sign is fixed (its largest entry positive) so a
  * run repeats exactly.
  */
-export function pca(data: Matrix, n: number, d: number, opts: { maxIterations?: number; seed?: number } = {}): PcaResult {
+export function pca(
+  data: Matrix,
+  n: number,
+  d: number,
+  opts: { maxIterations?: number; seed?: number } = {},
+): PcaResult {
   check(data, n, d);
   const mean = new Float64Array(d);
   for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) mean[j]! += data[i * d + j]! / n;
@@ -95,10 +101,11 @@ export function pca(data: Matrix, n: number, d: number, opts: { maxIterations?: 
     }
   }
   const denom = Math.max(1, n - 1);
-  for (let a = 0; a < d; a++) for (let b = a; b < d; b++) {
-    cov[a * d + b]! /= denom;
-    cov[b * d + a] = cov[a * d + b]!;
-  }
+  for (let a = 0; a < d; a++)
+    for (let b = a; b < d; b++) {
+      cov[a * d + b]! /= denom;
+      cov[b * d + a] = cov[a * d + b]!;
+    }
   let total = 0;
   for (let a = 0; a < d; a++) total += cov[a * d + a]!;
   const random = gaussian(mulberry32(opts.seed ?? 7));
@@ -339,9 +346,17 @@ export function tsne(data: Matrix, n: number, d: number, opts: TsneOptions = {})
  * The `k` rows most similar to row `query` by cosine similarity, most similar first (ties: lower row first). Only
  * rows in `candidates` (default: all) are compared; the query row itself and zero rows are never returned.
  */
-export function nearestByCosine(data: Matrix, n: number, d: number, query: number, k: number, candidates?: Iterable<number>): { index: number; similarity: number }[] {
+export function nearestByCosine(
+  data: Matrix,
+  n: number,
+  d: number,
+  query: number,
+  k: number,
+  candidates?: Iterable<number>,
+): { index: number; similarity: number }[] {
   check(data, n, d);
-  if (!Number.isInteger(query) || query < 0 || query >= n) throw new RangeError(`expected a row 0…${n - 1}, received ${query}.`);
+  if (!Number.isInteger(query) || query < 0 || query >= n)
+    throw new RangeError(`expected a row 0…${n - 1}, received ${query}.`);
   const norm = (i: number) => {
     let s = 0;
     for (let j = 0; j < d; j++) s += data[i * d + j]! * data[i * d + j]!;

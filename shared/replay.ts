@@ -47,12 +47,27 @@ export interface ReplayReport {
   message: string;
 }
 
-interface Logged { epoch: number; logs: Record<string, number> }
-interface BatchLogged { epoch: number; batch: number; logs: Record<string, number> }
+interface Logged {
+  epoch: number;
+  logs: Record<string, number>;
+}
+interface BatchLogged {
+  epoch: number;
+  batch: number;
+  logs: Record<string, number>;
+}
 
 /** Compares a replay's records with the original's (the epochs and batches both have). */
-export function compareReplay(original: { id: string; provenance: RunProvenance | null; epochs: readonly Logged[]; batches: readonly BatchLogged[]; epochsPlanned: number },
-  replay: { provenance: RunProvenance | null; epochs: readonly Logged[]; batches: readonly BatchLogged[] }): ReplayReport {
+export function compareReplay(
+  original: {
+    id: string;
+    provenance: RunProvenance | null;
+    epochs: readonly Logged[];
+    batches: readonly BatchLogged[];
+    epochsPlanned: number;
+  },
+  replay: { provenance: RunProvenance | null; epochs: readonly Logged[]; batches: readonly BatchLogged[] },
+): ReplayReport {
   const a = original.provenance;
   const b = replay.provenance;
   const changes: string[] = [];
@@ -104,12 +119,25 @@ export function compareReplay(original: { id: string; provenance: RunProvenance 
   const where = worst ? ` (largest at ${worst})` : '';
   const env = changes.length ? ` Changed: ${changes.join('; ')}.` : '';
   const data = dataMatches ? '' : ' The data file changed since the original run (different hash).';
-  const message = verdict === 'exact'
-    ? `Exact replay of ${original.id}: ${epochsCompared} epoch(s) and ${batchesCompared} batch losses are bit-for-bit equal.${env}`
-    : verdict === 'within-tolerance'
-      ? `Replay of ${original.id} on another backend matches within ${REPLAY_TOLERANCE}: max |Δ| ${max.toExponential(2)}${where}.${env}`
-      : verdict === 'incomplete'
-        ? `Replay of ${original.id} compared ${epochsCompared} of ${original.epochs.length} epoch(s): it did not run to the same end.${env}${data}`
-        : `Replay of ${original.id} differs: max |Δ| ${max.toExponential(2)}${where}${sameBackend ? ', on the same backend' : ''}.${env}${data}`;
-  return { of: original.id, verdict, sameBackend, dataMatches, environmentChanges: changes, epochsCompared, batchesCompared, maxAbsDiff: max, worst, tolerance, message };
+  const message =
+    verdict === 'exact'
+      ? `Exact replay of ${original.id}: ${epochsCompared} epoch(s) and ${batchesCompared} batch losses are bit-for-bit equal.${env}`
+      : verdict === 'within-tolerance'
+        ? `Replay of ${original.id} on another backend matches within ${REPLAY_TOLERANCE}: max |Δ| ${max.toExponential(2)}${where}.${env}`
+        : verdict === 'incomplete'
+          ? `Replay of ${original.id} compared ${epochsCompared} of ${original.epochs.length} epoch(s): it did not run to the same end.${env}${data}`
+          : `Replay of ${original.id} differs: max |Δ| ${max.toExponential(2)}${where}${sameBackend ? ', on the same backend' : ''}.${env}${data}`;
+  return {
+    of: original.id,
+    verdict,
+    sameBackend,
+    dataMatches,
+    environmentChanges: changes,
+    epochsCompared,
+    batchesCompared,
+    maxAbsDiff: max,
+    worst,
+    tolerance,
+    message,
+  };
 }

@@ -75,15 +75,31 @@ export const KEEP_ALL: RunKeep = { gradientFlow: Infinity, histograms: Infinity 
 
 export function initialRunEventState(init: Partial<RunEventState> = {}): RunEventState {
   return {
-    status: 'starting', backend: null, dataSummary: null, layers: [], recurrence: [], kernels: null, totalParams: null,
-    epochs: [], epochsPlanned: null, progress: null, gradientFlow: [], histograms: [], warnings: [], result: null, error: null, savedDir: null,
+    status: 'starting',
+    backend: null,
+    dataSummary: null,
+    layers: [],
+    recurrence: [],
+    kernels: null,
+    totalParams: null,
+    epochs: [],
+    epochsPlanned: null,
+    progress: null,
+    gradientFlow: [],
+    histograms: [],
+    warnings: [],
+    result: null,
+    error: null,
+    savedDir: null,
     ...init,
   };
 }
 
 /** True once the run can no longer change. */
 export function isFinished(run: Pick<RunEventState, 'status'>): boolean {
-  return run.status === 'completed' || run.status === 'stopped' || run.status === 'early-stopped' || run.status === 'failed';
+  return (
+    run.status === 'completed' || run.status === 'stopped' || run.status === 'early-stopped' || run.status === 'failed'
+  );
 }
 
 function keepLast<T>(items: T[], n: number): T[] {
@@ -100,7 +116,13 @@ export function reduceRunEvent<S extends RunEventState>(run: S, event: WorkerEve
     case 'data':
       return { ...run, dataSummary: event.summary };
     case 'model':
-      return { ...run, layers: event.layers, recurrence: event.recurrence, kernels: event.kernels, totalParams: event.totalParams };
+      return {
+        ...run,
+        layers: event.layers,
+        recurrence: event.recurrence,
+        kernels: event.kernels,
+        totalParams: event.totalParams,
+      };
     case 'warnings':
       return event.issues.length === 0 ? run : { ...run, warnings: [...run.warnings, ...event.issues] };
     case 'batches': {
@@ -108,7 +130,13 @@ export function reduceRunEvent<S extends RunEventState>(run: S, event: WorkerEve
       if (!last) return run;
       return {
         ...run,
-        progress: { epoch: last.epoch, batch: last.batch, batches: last.batches, etaSeconds: last.etaSeconds, epochDone: false },
+        progress: {
+          epoch: last.epoch,
+          batch: last.batch,
+          batches: last.batches,
+          etaSeconds: last.etaSeconds,
+          epochDone: false,
+        },
         status: run.status === 'starting' ? 'running' : run.status,
       };
     }
@@ -119,14 +147,29 @@ export function reduceRunEvent<S extends RunEventState>(run: S, event: WorkerEve
         ...run,
         epochs: [...run.epochs.filter((e) => e.epoch !== r.epoch), r].sort((a, b) => a.epoch - b.epoch),
         epochsPlanned: r.epochs,
-        progress: { epoch: r.epoch, batch: Math.max(0, batches - 1), batches, etaSeconds: r.etaSeconds, epochDone: true },
+        progress: {
+          epoch: r.epoch,
+          batch: Math.max(0, batches - 1),
+          batches,
+          etaSeconds: r.etaSeconds,
+          epochDone: true,
+        },
       };
     }
     case 'gradient-flow':
-      return keep.gradientFlow <= 0 ? run : { ...run, gradientFlow: keepLast([...run.gradientFlow, ...event.samples], keep.gradientFlow) };
+      return keep.gradientFlow <= 0
+        ? run
+        : { ...run, gradientFlow: keepLast([...run.gradientFlow, ...event.samples], keep.gradientFlow) };
     case 'histograms':
-      return keep.histograms <= 0 ? run
-        : { ...run, histograms: keepLast([...run.histograms.filter((h) => h.epoch !== event.record.epoch), event.record], keep.histograms) };
+      return keep.histograms <= 0
+        ? run
+        : {
+            ...run,
+            histograms: keepLast(
+              [...run.histograms.filter((h) => h.epoch !== event.record.epoch), event.record],
+              keep.histograms,
+            ),
+          };
     case 'state':
       // A late state message cannot revive a finished run.
       return isFinished(run) ? run : { ...run, status: event.state };
@@ -137,7 +180,9 @@ export function reduceRunEvent<S extends RunEventState>(run: S, event: WorkerEve
         ...run,
         result: event.result,
         status: event.result.status,
-        ...(event.result.status === 'failed' ? { error: { stage: 'engine', message: event.result.reason ?? 'The run failed.' } } : {}),
+        ...(event.result.status === 'failed'
+          ? { error: { stage: 'engine', message: event.result.reason ?? 'The run failed.' } }
+          : {}),
         ...(run.progress ? { progress: { ...run.progress, etaSeconds: 0 } } : {}),
       };
     case 'error':
@@ -145,9 +190,12 @@ export function reduceRunEvent<S extends RunEventState>(run: S, event: WorkerEve
         ...run,
         status: 'failed',
         error: {
-          stage: event.stage, message: event.message,
-          ...(event.issues ? { issues: event.issues } : {}), ...(event.file !== undefined ? { file: event.file } : {}),
-          ...(event.row !== undefined ? { row: event.row } : {}), ...(event.column !== undefined ? { column: event.column } : {}),
+          stage: event.stage,
+          message: event.message,
+          ...(event.issues ? { issues: event.issues } : {}),
+          ...(event.file !== undefined ? { file: event.file } : {}),
+          ...(event.row !== undefined ? { row: event.row } : {}),
+          ...(event.column !== undefined ? { column: event.column } : {}),
         },
       };
     default: {

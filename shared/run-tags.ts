@@ -9,7 +9,8 @@ export const MAX_RUN_TAG_LENGTH = 40;
 export function runTagProblem(tag: string): string | null {
   const t = tag.trim();
   if (t === '') return 'A tag needs at least one character';
-  if ([...t].length > MAX_RUN_TAG_LENGTH) return `Tags are limited to ${MAX_RUN_TAG_LENGTH} characters ("${t.slice(0, 12)}…")`;
+  if ([...t].length > MAX_RUN_TAG_LENGTH)
+    return `Tags are limited to ${MAX_RUN_TAG_LENGTH} characters ("${t.slice(0, 12)}…")`;
   if (![...t].every((c) => c >= ' ' && c !== '\x7f')) return 'Tags must not contain control characters';
   return null;
 }

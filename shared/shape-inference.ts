@@ -55,7 +55,8 @@ export function checkParam(def: ParamDef, value: ParamValue | undefined): string
       const hi = def.max;
       const rangeText = `${lo ?? '-inf'}, ${hi ?? 'inf'}${def.maxExclusive ? ')' : ']'}`;
       if ((lo !== undefined && value < lo) || (hi !== undefined && (def.maxExclusive ? value >= hi : value > hi))) {
-        if (isInt && lo === 1 && hi !== undefined && value < 1) return `\`${def.name}\` must be a positive integer. ${got}`;
+        if (isInt && lo === 1 && hi !== undefined && value < 1)
+          return `\`${def.name}\` must be a positive integer. ${got}`;
         return `\`${def.name}\` must be ${isInt ? 'an integer' : 'a number'} in [${rangeText}. ${got}`;
       }
       return null;
@@ -86,10 +87,19 @@ interface Ctx {
 }
 
 /** Validates a layer's config against the catalog; returns the config with defaults, or null when unusable. */
-function checkConfig(def: LayerDef, spec: LayerSpec | { className: string; config?: Record<string, ParamValue> }, ctx: Ctx): Record<string, ParamValue> | null {
+function checkConfig(
+  def: LayerDef,
+  spec: LayerSpec | { className: string; config?: Record<string, ParamValue> },
+  ctx: Ctx,
+): Record<string, ParamValue> | null {
   const raw = (spec.config ?? {}) as Record<string, ParamValue>;
   if (typeof raw !== 'object' || Array.isArray(raw)) {
-    ctx.issues.push({ layerIndex: ctx.index, path: `${ctx.path}.config`, severity: 'error', message: `Layer "${ctx.name}" (${def.className}): config must be an object. Received: ${JSON.stringify(raw)}.` });
+    ctx.issues.push({
+      layerIndex: ctx.index,
+      path: `${ctx.path}.config`,
+      severity: 'error',
+      message: `Layer "${ctx.name}" (${def.className}): config must be an object. Received: ${JSON.stringify(raw)}.`,
+    });
     return null;
   }
   let ok = true;
@@ -100,7 +110,9 @@ function checkConfig(def: LayerDef, spec: LayerSpec | { className: string; confi
     if (!known.has(key)) {
       ok = false;
       ctx.issues.push({
-        layerIndex: ctx.index, path: `${ctx.path}.config.${key}`, severity: 'error',
+        layerIndex: ctx.index,
+        path: `${ctx.path}.config.${key}`,
+        severity: 'error',
         message: `Layer "${ctx.name}" (${def.className}): unknown parameter \`${key}\`. Expected one of: ${[...known].join(', ') || '(none)'}.`,
       });
     }
@@ -109,14 +121,21 @@ function checkConfig(def: LayerDef, spec: LayerSpec | { className: string; confi
     const problem = checkParam(p, raw[p.name]);
     if (problem) {
       ok = false;
-      ctx.issues.push({ layerIndex: ctx.index, path: `${ctx.path}.config.${p.name}`, severity: 'error', message: `Layer "${ctx.name}" (${def.className}): ${problem}` });
+      ctx.issues.push({
+        layerIndex: ctx.index,
+        path: `${ctx.path}.config.${p.name}`,
+        severity: 'error',
+        message: `Layer "${ctx.name}" (${def.className}): ${problem}`,
+      });
     }
   }
   for (const key of ['activation', 'recurrentActivation']) {
     if (raw[key] !== 'hardSigmoid') continue;
     // Said where the user chooses it, not first at export (keras-format.ts refuses it for a Keras 3 file).
     ctx.issues.push({
-      layerIndex: ctx.index, path: `${ctx.path}.config.${key}`, severity: 'warning',
+      layerIndex: ctx.index,
+      path: `${ctx.path}.config.${key}`,
+      severity: 'warning',
       message: `Layer "${ctx.name}" (${def.className}): ${key}="hardSigmoid" trains as TF.js's and Keras 2's clip(0.2·x + 0.5, 0, 1); Keras 3's hard_sigmoid is clip(x/6 + 0.5, 0, 1), so this model cannot be exported as a Keras 3 .keras file that predicts the same. Use sigmoid to keep Keras 3 parity.`,
     });
   }
@@ -131,7 +150,10 @@ function checkInput(spec: ModelSpec, issues: SpecIssue[]): Shape | null {
   const input = spec.input as InputSpec | undefined;
   const bad = (path: string, message: string) => issues.push({ layerIndex: null, path, severity: 'error', message });
   if (!input || typeof input !== 'object') {
-    bad('input', 'The spec needs an `input`: {"kind": "tokens", "vocabSize", "length"} or {"kind": "floats", "timesteps", "features"}. Received: none.');
+    bad(
+      'input',
+      'The spec needs an `input`: {"kind": "tokens", "vocabSize", "length"} or {"kind": "floats", "timesteps", "features"}. Received: none.',
+    );
     return null;
   }
   const posInt = (key: string, v: unknown, max: number) => {
@@ -142,12 +164,19 @@ function checkInput(spec: ModelSpec, issues: SpecIssue[]): Shape | null {
     return true;
   };
   if (input.kind === 'tokens') {
-    return posInt('vocabSize', input.vocabSize, MAX_VOCAB) && posInt('length', input.length, 100_000) ? inputShapeOf(input) : null;
+    return posInt('vocabSize', input.vocabSize, MAX_VOCAB) && posInt('length', input.length, 100_000)
+      ? inputShapeOf(input)
+      : null;
   }
   if (input.kind === 'floats') {
-    return posInt('timesteps', input.timesteps, 100_000) && posInt('features', input.features, MAX_UNITS) ? inputShapeOf(input) : null;
+    return posInt('timesteps', input.timesteps, 100_000) && posInt('features', input.features, MAX_UNITS)
+      ? inputShapeOf(input)
+      : null;
   }
-  bad('input.kind', `\`input.kind\` must be "tokens" or "floats". Received: kind=${fmt((input as { kind?: unknown }).kind)}.`);
+  bad(
+    'input.kind',
+    `\`input.kind\` must be "tokens" or "floats". Received: kind=${fmt((input as { kind?: unknown }).kind)}.`,
+  );
   return null;
 }
 
@@ -186,25 +215,50 @@ export function analyzeModel(spec: ModelSpec): ModelAnalysis {
   const issues: SpecIssue[] = [];
   const layers: LayerInfo[] = [];
   if (spec === null || typeof spec !== 'object') {
-    issues.push({ layerIndex: null, path: '', severity: 'error', message: `A model spec must be a JSON object. Received: ${fmt(spec)}.` });
+    issues.push({
+      layerIndex: null,
+      path: '',
+      severity: 'error',
+      message: `A model spec must be a JSON object. Received: ${fmt(spec)}.`,
+    });
     return { layers, inputShape: null, outputShape: null, totalParams: 0, issues, valid: false };
   }
   // Measured without recursion: a spec nested millions of levels deep passed validation, then overflowed the stack of
   // whatever walked it next (copying it to the training worker).
   const depth = nestingDepth(spec, MAX_SPEC_DEPTH);
   if (depth > MAX_SPEC_DEPTH) {
-    issues.push({ layerIndex: null, path: '', severity: 'error', message: `A model spec nests at most ${MAX_SPEC_DEPTH} levels of objects and lists. Received: more than ${MAX_SPEC_DEPTH}.` });
+    issues.push({
+      layerIndex: null,
+      path: '',
+      severity: 'error',
+      message: `A model spec nests at most ${MAX_SPEC_DEPTH} levels of objects and lists. Received: more than ${MAX_SPEC_DEPTH}.`,
+    });
     return { layers, inputShape: null, outputShape: null, totalParams: 0, issues, valid: false };
   }
   if (spec.format !== SPEC_FORMAT) {
-    issues.push({ layerIndex: null, path: 'format', severity: 'error', message: `Unsupported spec format. Expected: "format": ${SPEC_FORMAT}. Received: format=${fmt(spec.format)}.` });
+    issues.push({
+      layerIndex: null,
+      path: 'format',
+      severity: 'error',
+      message: `Unsupported spec format. Expected: "format": ${SPEC_FORMAT}. Received: format=${fmt(spec.format)}.`,
+    });
   }
   const inputShape = checkInput(spec, issues);
   const specLayers = Array.isArray(spec.layers) ? spec.layers : [];
   if (!Array.isArray(spec.layers)) {
-    issues.push({ layerIndex: null, path: 'layers', severity: 'error', message: `\`layers\` must be a list of layers. Received: ${fmt(spec.layers)}.` });
+    issues.push({
+      layerIndex: null,
+      path: 'layers',
+      severity: 'error',
+      message: `\`layers\` must be a list of layers. Received: ${fmt(spec.layers)}.`,
+    });
   } else if (specLayers.length === 0) {
-    issues.push({ layerIndex: null, path: 'layers', severity: 'error', message: 'The model has no layers. Add at least one layer (e.g. an LSTM and a Dense output).' });
+    issues.push({
+      layerIndex: null,
+      path: 'layers',
+      severity: 'error',
+      message: 'The model has no layers. Add at least one layer (e.g. an LSTM and a Dense output).',
+    });
   }
 
   const nextName = makeNamer();
@@ -220,22 +274,45 @@ export function analyzeModel(spec: ModelSpec): ModelAnalysis {
     const def = typeof className === 'string' ? layerDef(className) : undefined;
     if (!def) {
       issues.push({
-        layerIndex: index, path: `${path}.className`, severity: 'error',
+        layerIndex: index,
+        path: `${path}.className`,
+        severity: 'error',
         message: `Unknown layer class ${fmt(className)} at position ${index + 1}. Expected one of: ${LAYER_CATALOG.map((d) => d.className).join(', ')}.`,
       });
-      layers.push({ index, name: `layer_${index}`, className: String(className), label: String(className), inputShape: shape, outputShape: null, params: 0 });
+      layers.push({
+        index,
+        name: `layer_${index}`,
+        className: String(className),
+        label: String(className),
+        inputShape: shape,
+        outputShape: null,
+        params: 0,
+      });
       shape = null;
       return;
     }
     const given = layer.config?.name;
     const name = typeof given === 'string' && given.length > 0 ? given : nextName(def.namePrefix);
     if (names.has(name)) {
-      issues.push({ layerIndex: index, path: `${path}.config.name`, severity: 'error', message: `Layer names must be unique. Received a second layer named "${name}".` });
+      issues.push({
+        layerIndex: index,
+        path: `${path}.config.name`,
+        severity: 'error',
+        message: `Layer names must be unique. Received a second layer named "${name}".`,
+      });
     }
     names.add(name);
     const ctx: Ctx = { issues, index, path, name };
     const config = checkConfig(def, layer, ctx);
-    const info: LayerInfo = { index, name, className: def.className, label: def.className, inputShape: shape, outputShape: null, params: 0 };
+    const info: LayerInfo = {
+      index,
+      name,
+      className: def.className,
+      label: def.className,
+      inputShape: shape,
+      outputShape: null,
+      params: 0,
+    };
     layers.push(info);
     const err = (message: string, field = '') =>
       issues.push({ layerIndex: index, path: field ? `${path}.${field}` : path, severity: 'error', message });
@@ -243,14 +320,20 @@ export function analyzeModel(spec: ModelSpec): ModelAnalysis {
     // Token ids only make sense to the token layer (the Embedding), and only it takes token ids.
     const takesTokens = def.category === 'embedding';
     if (index === 0 && spec.input?.kind === 'tokens' && !takesTokens) {
-      err(`Token input needs an ${TOKEN_LAYER_CLASS} as the first layer to turn ids into vectors. Received: ${def.className} first.`, 'className');
+      err(
+        `Token input needs an ${TOKEN_LAYER_CLASS} as the first layer to turn ids into vectors. Received: ${def.className} first.`,
+        'className',
+      );
       shape = null;
       return;
     }
     if (takesTokens && (index !== 0 || spec.input?.kind !== 'tokens')) {
-      err(index !== 0
-        ? `${def.className} must be the first layer: it takes token ids. Received: ${def.className} at position ${index + 1}.`
-        : `${def.className} takes token ids, but the input is float sequences ${formatShape(shape)}. Use "kind": "tokens" input or remove the ${def.className}.`, 'className');
+      err(
+        index !== 0
+          ? `${def.className} must be the first layer: it takes token ids. Received: ${def.className} at position ${index + 1}.`
+          : `${def.className} takes token ids, but the input is float sequences ${formatShape(shape)}. Use "kind": "tokens" input or remove the ${def.className}.`,
+        'className',
+      );
       shape = null;
       return;
     }
@@ -261,19 +344,28 @@ export function analyzeModel(spec: ModelSpec): ModelAnalysis {
     const input: Shape = shape;
 
     const result: Inferred | null = def.infer({
-      input, config, name, modelInput: spec.input,
+      input,
+      config,
+      name,
+      modelInput: spec.input,
       error: err,
       rankError: (expected) =>
         `Input 0 of layer "${name}" is incompatible with the layer: expected ndim=${expected}, found ndim=${input.length + 1}. Full shape received: ${formatShape(input)}.`,
-      sequenceHint: () => (lastCollapsedBy
-        ? ` Set returnSequences: true on "${lastCollapsedBy}" so it passes the whole sequence on.`
-        : lastWasPooling ? ' Remove the pooling/Flatten layer before it: a recurrent layer needs (timesteps, features).' : ''),
+      sequenceHint: () =>
+        lastCollapsedBy
+          ? ` Set returnSequences: true on "${lastCollapsedBy}" so it passes the whole sequence on.`
+          : lastWasPooling
+            ? ' Remove the pooling/Flatten layer before it: a recurrent layer needs (timesteps, features).'
+            : '',
       wrapped: () => {
         const inner = isBidirectional(layer) ? layer.layer : undefined;
         const innerDef = inner && typeof inner === 'object' ? layerDef(inner.className) : undefined;
         if (!inner || !innerDef || innerDef.category !== def.wraps) {
           const allowed = LAYER_CATALOG.filter((d) => d.category === def.wraps).map((d) => d.className);
-          err(`Layer "${name}" (${def.className}) must wrap one of ${allowed.join(', ')}. Received: ${fmt(inner?.className ?? 'nothing')}.`, 'layer');
+          err(
+            `Layer "${name}" (${def.className}) must wrap one of ${allowed.join(', ')}. Received: ${fmt(inner?.className ?? 'nothing')}.`,
+            'layer',
+          );
           return null;
         }
         const innerName = typeof inner.config?.name === 'string' ? inner.config.name : nextName(innerDef.namePrefix);
@@ -293,18 +385,24 @@ export function analyzeModel(spec: ModelSpec): ModelAnalysis {
     shape = out;
   });
 
-  const outputShape = layers.length > 0 && layers.every((l) => l.outputShape) ? layers[layers.length - 1]!.outputShape : null;
+  const outputShape =
+    layers.length > 0 && layers.every((l) => l.outputShape) ? layers[layers.length - 1]!.outputShape : null;
   if (outputShape && outputShape.length !== 1) {
     const last = layers[layers.length - 1]!;
     issues.push({
-      layerIndex: last.index, path: `layers.${last.index}`, severity: 'error',
-      message: `The model must output one vector per sample, 2-D (None, units), but "${last.name}" outputs ${formatShape(outputShape)}. ` +
-        (lastCollapsedBy === null && layers.some((l) => SEQUENCE_CATEGORIES.includes(layerDef(l.className)?.category as LayerCategory))
+      layerIndex: last.index,
+      path: `layers.${last.index}`,
+      severity: 'error',
+      message:
+        `The model must output one vector per sample, 2-D (None, units), but "${last.name}" outputs ${formatShape(outputShape)}. ` +
+        (lastCollapsedBy === null &&
+        layers.some((l) => SEQUENCE_CATEGORIES.includes(layerDef(l.className)?.category as LayerCategory))
           ? 'Set returnSequences: false on the last recurrent layer, or add GlobalAveragePooling1D or Flatten before the Dense output.'
           : 'Add GlobalAveragePooling1D or Flatten before the Dense output.'),
     });
   }
-  if (outputShape && outputShape.length === 1) checkOutputAgainstLoss(spec, layers[layers.length - 1]!, specLayers, issues);
+  if (outputShape && outputShape.length === 1)
+    checkOutputAgainstLoss(spec, layers[layers.length - 1]!, specLayers, issues);
   checkTraining(spec, issues);
   checkData(spec, issues);
   // A recurrent layer whose fused-kernel memory exceeds WebAssembly's 4 GiB even at the fewest slices can never train
@@ -328,15 +426,32 @@ function checkOutputAgainstLoss(spec: ModelSpec, last: LayerInfo, specLayers: La
     return;
   }
   const lastSpec = specLayers[last.index];
-  const activation = lastSpec && layerDef(lastSpec.className)?.activationIsOutput ? String((lastSpec.config as Record<string, ParamValue> | undefined)?.['activation'] ?? 'linear') : null;
+  const activation =
+    lastSpec && layerDef(lastSpec.className)?.activationIsOutput
+      ? String((lastSpec.config as Record<string, ParamValue> | undefined)?.['activation'] ?? 'linear')
+      : null;
   const units = last.outputShape?.[0];
-  const push = (message: string) => issues.push({ layerIndex: last.index, path: `layers.${last.index}`, severity: 'error', message });
+  const push = (message: string) =>
+    issues.push({ layerIndex: last.index, path: `layers.${last.index}`, severity: 'error', message });
   if (loss === 'binaryCrossentropy' && (units !== 1 || activation !== 'sigmoid')) {
-    push(`binaryCrossentropy expects the last layer to output one probability: Dense(units=1, activation="sigmoid"). Received: "${last.name}" with ${units} unit(s)${activation ? `, activation="${activation}"` : ''}.`);
+    push(
+      `binaryCrossentropy expects the last layer to output one probability: Dense(units=1, activation="sigmoid"). Received: "${last.name}" with ${units} unit(s)${activation ? `, activation="${activation}"` : ''}.`,
+    );
   } else if (loss === 'sparseCategoricalCrossentropy' && (activation !== 'softmax' || (units ?? 0) < 2)) {
-    push(`sparseCategoricalCrossentropy expects the last layer to output class probabilities: Dense(units=<number of classes>, activation="softmax"). Received: "${last.name}" with ${units} unit(s)${activation ? `, activation="${activation}"` : ''}.`);
-  } else if ((loss === 'meanAbsoluteError' || loss === 'meanSquaredError') && activation !== null && activation !== 'linear') {
-    issues.push({ layerIndex: last.index, path: `layers.${last.index}.config.activation`, severity: 'warning', message: `A regression output is usually linear; "${last.name}" uses activation="${activation}", which bounds the predictions.` });
+    push(
+      `sparseCategoricalCrossentropy expects the last layer to output class probabilities: Dense(units=<number of classes>, activation="softmax"). Received: "${last.name}" with ${units} unit(s)${activation ? `, activation="${activation}"` : ''}.`,
+    );
+  } else if (
+    (loss === 'meanAbsoluteError' || loss === 'meanSquaredError') &&
+    activation !== null &&
+    activation !== 'linear'
+  ) {
+    issues.push({
+      layerIndex: last.index,
+      path: `layers.${last.index}.config.activation`,
+      severity: 'warning',
+      message: `A regression output is usually linear; "${last.name}" uses activation="${activation}", which bounds the predictions.`,
+    });
   }
 }
 
@@ -352,19 +467,41 @@ function checkTraining(spec: ModelSpec, issues: SpecIssue[]): void {
     if (v === undefined || (key === 'clipnorm' && v === null)) continue;
     const lo = r.minExclusive ? v === r.min : false;
     const hi = r.maxExclusive ? v === r.max : false;
-    if (typeof v !== 'number' || !Number.isFinite(v) || (r.int && !Number.isInteger(v)) || v < r.min || v > r.max || lo || hi) {
-      bad(key, `\`${key}\` must be ${r.int ? 'an integer' : 'a number'} in ${r.minExclusive ? '(' : '['}${r.min}, ${r.max}${r.maxExclusive ? ')' : ']'}. Received: ${key}=${fmt(v)}.`);
+    if (
+      typeof v !== 'number' ||
+      !Number.isFinite(v) ||
+      (r.int && !Number.isInteger(v)) ||
+      v < r.min ||
+      v > r.max ||
+      lo ||
+      hi
+    ) {
+      bad(
+        key,
+        `\`${key}\` must be ${r.int ? 'an integer' : 'a number'} in ${r.minExclusive ? '(' : '['}${r.min}, ${r.max}${r.maxExclusive ? ')' : ']'}. Received: ${key}=${fmt(v)}.`,
+      );
     }
   }
-  if (t.optimizer !== undefined && !(OPTIMIZERS as readonly string[]).includes(t.optimizer as string)) bad('optimizer', `\`optimizer\` must be one of ${OPTIMIZERS.map((o) => `"${o}"`).join(', ')}. Received: optimizer=${fmt(t.optimizer)}.`);
-  if (t.loss !== undefined && !(LOSSES as readonly string[]).includes(t.loss as string)) bad('loss', `\`loss\` must be one of ${LOSSES.map((o) => `"${o}"`).join(', ')}. Received: loss=${fmt(t.loss)}.`);
+  if (t.optimizer !== undefined && !(OPTIMIZERS as readonly string[]).includes(t.optimizer as string))
+    bad(
+      'optimizer',
+      `\`optimizer\` must be one of ${OPTIMIZERS.map((o) => `"${o}"`).join(', ')}. Received: optimizer=${fmt(t.optimizer)}.`,
+    );
+  if (t.loss !== undefined && !(LOSSES as readonly string[]).includes(t.loss as string))
+    bad('loss', `\`loss\` must be one of ${LOSSES.map((o) => `"${o}"`).join(', ')}. Received: loss=${fmt(t.loss)}.`);
   const es = t.earlyStopping as Record<string, unknown> | null | undefined;
   if (es) {
     if (typeof es.patience !== 'number' || !Number.isInteger(es.patience) || es.patience < 0) {
-      bad('earlyStopping.patience', `\`earlyStopping.patience\` must be a non-negative integer. Received: patience=${fmt(es.patience)}.`);
+      bad(
+        'earlyStopping.patience',
+        `\`earlyStopping.patience\` must be a non-negative integer. Received: patience=${fmt(es.patience)}.`,
+      );
     }
     if (es.monitor !== undefined && !MONITORS.includes(es.monitor as string)) {
-      bad('earlyStopping.monitor', `\`earlyStopping.monitor\` must name a logged metric such as "val_loss". Received: monitor=${fmt(es.monitor)}.`);
+      bad(
+        'earlyStopping.monitor',
+        `\`earlyStopping.monitor\` must name a logged metric such as "val_loss". Received: monitor=${fmt(es.monitor)}.`,
+      );
     }
   }
 }
@@ -376,19 +513,35 @@ function checkData(spec: ModelSpec, issues: SpecIssue[]): void {
   const bad = (path: string, message: string): void => {
     issues.push({ layerIndex: null, path, severity: 'error', message });
   };
-  if (d.kind === 'text' && spec.input.kind !== 'tokens') bad('data.kind', `Text data produces token ids, but the input is "${spec.input.kind}". Expected: "input": {"kind": "tokens", …}.`);
+  if (d.kind === 'text' && spec.input.kind !== 'tokens')
+    bad(
+      'data.kind',
+      `Text data produces token ids, but the input is "${spec.input.kind}". Expected: "input": {"kind": "tokens", …}.`,
+    );
   if (d.kind === 'timeseries') {
-    if (spec.input.kind !== 'floats') return bad('data.kind', `Time-series data produces float sequences, but the input is "${spec.input.kind}". Expected: "input": {"kind": "floats", …}.`);
+    if (spec.input.kind !== 'floats')
+      return bad(
+        'data.kind',
+        `Time-series data produces float sequences, but the input is "${spec.input.kind}". Expected: "input": {"kind": "floats", …}.`,
+      );
     for (const key of ['lookback', 'step'] as const) {
-      if (typeof d[key] !== 'number' || !Number.isInteger(d[key]) || d[key] < 1) return bad(`data.${key}`, `\`data.${key}\` must be a positive integer. Received: ${key}=${fmt(d[key])}.`);
+      if (typeof d[key] !== 'number' || !Number.isInteger(d[key]) || d[key] < 1)
+        return bad(`data.${key}`, `\`data.${key}\` must be a positive integer. Received: ${key}=${fmt(d[key])}.`);
     }
-    if (typeof d.delay !== 'number' || !Number.isInteger(d.delay) || d.delay < 0) return bad('data.delay', `\`data.delay\` must be a non-negative integer. Received: delay=${fmt(d.delay)}.`);
+    if (typeof d.delay !== 'number' || !Number.isInteger(d.delay) || d.delay < 0)
+      return bad('data.delay', `\`data.delay\` must be a non-negative integer. Received: delay=${fmt(d.delay)}.`);
     const timesteps = Math.ceil(d.lookback / d.step);
     if (spec.input.timesteps !== timesteps) {
-      bad('input.timesteps', `\`input.timesteps\` must equal ceil(lookback / step) = ceil(${d.lookback} / ${d.step}) = ${timesteps}. Received: timesteps=${spec.input.timesteps}.`);
+      bad(
+        'input.timesteps',
+        `\`input.timesteps\` must equal ceil(lookback / step) = ceil(${d.lookback} / ${d.step}) = ${timesteps}. Received: timesteps=${spec.input.timesteps}.`,
+      );
     }
     if (d.features && spec.input.features !== new Set([...d.features, d.target]).size) {
-      bad('input.features', `\`input.features\` must equal the number of feature columns (${new Set([...d.features, d.target]).size}: ${[...new Set([...d.features, d.target])].join(', ')}). Received: features=${spec.input.features}.`);
+      bad(
+        'input.features',
+        `\`input.features\` must equal the number of feature columns (${new Set([...d.features, d.target]).size}: ${[...new Set([...d.features, d.target])].join(', ')}). Received: features=${spec.input.features}.`,
+      );
     }
   }
 }
@@ -404,6 +557,12 @@ export function formatSummary(analysis: ModelAnalysis, modelName: string): strin
     out.push(row(`${l.name} (${l.label})`, formatShape(l.outputShape), n(l.params)));
     if (i < analysis.layers.length - 1) out.push('');
   });
-  out.push(line('='), `Total params: ${n(analysis.totalParams)}`, `Trainable params: ${n(analysis.totalParams)}`, 'Non-trainable params: 0', line('_'));
+  out.push(
+    line('='),
+    `Total params: ${n(analysis.totalParams)}`,
+    `Trainable params: ${n(analysis.totalParams)}`,
+    'Non-trainable params: 0',
+    line('_'),
+  );
   return out.join('\n');
 }

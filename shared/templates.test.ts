@@ -9,9 +9,18 @@ import { analyzeModel } from './shape-inference.js';
 const samples = join(dirname(fileURLToPath(import.meta.url)), '..', 'assets', 'samples');
 
 test('every template is a valid spec on a bundled sample, in a known family, with an explanation', () => {
-  assert.deepEqual(TEMPLATES.map((t) => t.id), [
-    'sentiment-simplernn', 'sentiment-lstm', 'sentiment-bidirectional', 'forecast-gru', 'forecast-gru-dropout', 'forecast-stacked-gru', 'forecast-bidirectional-gru',
-  ]);
+  assert.deepEqual(
+    TEMPLATES.map((t) => t.id),
+    [
+      'sentiment-simplernn',
+      'sentiment-lstm',
+      'sentiment-bidirectional',
+      'forecast-gru',
+      'forecast-gru-dropout',
+      'forecast-stacked-gru',
+      'forecast-bidirectional-gru',
+    ],
+  );
   for (const t of TEMPLATES) {
     const a = analyzeModel(t.spec);
     assert.equal(a.valid, true, `${t.id}: ${a.issues.map((i) => i.message).join('; ')}`);

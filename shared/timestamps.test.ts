@@ -22,14 +22,17 @@ test('timestamps as data sets write them', () => {
 });
 
 test('the sampling interval is the median step, so gaps do not move it', () => {
-  const jena = Array.from({ length: 50 }, (_, i) => { const d = new Date(Date.UTC(2009, 0, 1) + i * 600_000); return `${String(d.getUTCDate()).padStart(2, '0')}.01.2009 ${String(d.getUTCHours()).padStart(2, '0')}:${String(d.getUTCMinutes()).padStart(2, '0')}:00`; });
+  const jena = Array.from({ length: 50 }, (_, i) => {
+    const d = new Date(Date.UTC(2009, 0, 1) + i * 600_000);
+    return `${String(d.getUTCDate()).padStart(2, '0')}.01.2009 ${String(d.getUTCHours()).padStart(2, '0')}:${String(d.getUTCMinutes()).padStart(2, '0')}:00`;
+  });
   assert.equal(samplingInterval(jena), 600);
   const withGap = ['2020-01-01 00:00', '2020-01-01 01:00', '2020-01-01 02:00', '2020-01-03 00:00', '2020-01-03 01:00'];
   assert.equal(samplingInterval(withGap), 3600);
   assert.equal(samplingInterval(['x', 'y']), null);
 });
 
-test('windows in time: Chollet\'s 5 days / hourly / 24 h ahead, in rows of the file', () => {
+test("windows in time: Chollet's 5 days / hourly / 24 h ahead, in rows of the file", () => {
   assert.deepEqual(windowDefaults(600), { lookback: 720, step: 6, delay: 144 });
   assert.deepEqual(windowDefaults(3600), { lookback: 120, step: 1, delay: 24 });
   assert.deepEqual(windowDefaults(86_400), { lookback: 30, step: 1, delay: 1 });

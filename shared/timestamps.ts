@@ -12,7 +12,8 @@
 export function parseTimestamp(text: string): number | null {
   const s = text.trim();
   if (/^\d{9,10}(\.\d+)?$/.test(s)) return Number(s) * 1000;
-  let m = /^(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$/.exec(s);
+  let m =
+    /^(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$/.exec(s);
   if (m) return utc(+m[1]!, +m[2]!, +m[3]!, +(m[4] ?? 0), +(m[5] ?? 0), +(m[6] ?? 0));
   m = /^(\d{1,2})\.(\d{1,2})\.(\d{4})(?: (\d{1,2}):(\d{2})(?::(\d{2}))?)?$/.exec(s);
   if (m) return utc(+m[3]!, +m[2]!, +m[1]!, +(m[4] ?? 0), +(m[5] ?? 0), +(m[6] ?? 0));
@@ -44,7 +45,12 @@ export function samplingInterval(dates: readonly string[], sample = 2000): numbe
 
 /** "10 min", "1 h", "3 days": a duration as a forecaster would say it. */
 export function describeDuration(seconds: number): string {
-  const units: [number, string, string][] = [[86_400, 'day', 'days'], [3_600, 'h', 'h'], [60, 'min', 'min'], [1, 's', 's']];
+  const units: [number, string, string][] = [
+    [86_400, 'day', 'days'],
+    [3_600, 'h', 'h'],
+    [60, 'min', 'min'],
+    [1, 's', 's'],
+  ];
   for (const [size, one, many] of units) {
     if (seconds >= size) {
       const n = seconds / size;

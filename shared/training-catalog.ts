@@ -19,7 +19,11 @@ export const METRICS: readonly MetricName[] = ['accuracy', 'mae'];
 /** Losses, with Keras's name (and the other spellings a Keras file may use) and the metrics logged by default. */
 export const LOSS_DEFS = {
   binaryCrossentropy: { keras: 'binary_crossentropy', kerasAliases: ['BinaryCrossentropy'], metrics: ['accuracy'] },
-  sparseCategoricalCrossentropy: { keras: 'sparse_categorical_crossentropy', kerasAliases: ['SparseCategoricalCrossentropy'], metrics: ['accuracy'] },
+  sparseCategoricalCrossentropy: {
+    keras: 'sparse_categorical_crossentropy',
+    kerasAliases: ['SparseCategoricalCrossentropy'],
+    metrics: ['accuracy'],
+  },
   meanSquaredError: { keras: 'mean_squared_error', kerasAliases: ['mse', 'MeanSquaredError'], metrics: ['mae'] },
   meanAbsoluteError: { keras: 'mean_absolute_error', kerasAliases: ['mae', 'MeanAbsoluteError'], metrics: [] },
 } as const satisfies Record<string, { keras: string; kerasAliases: readonly string[]; metrics: readonly MetricName[] }>;
@@ -35,7 +39,9 @@ export function defaultMetrics(loss: LossName): MetricName[] {
 export const MONITORS: readonly string[] = ['loss', 'val_loss', 'accuracy', 'val_accuracy', 'mae', 'val_mae'];
 
 /** Numeric training settings, each with the range Keras would accept. */
-export const TRAINING_RANGES: Readonly<Record<string, { min: number; max: number; int?: boolean; maxExclusive?: boolean; minExclusive?: boolean }>> = {
+export const TRAINING_RANGES: Readonly<
+  Record<string, { min: number; max: number; int?: boolean; maxExclusive?: boolean; minExclusive?: boolean }>
+> = {
   learningRate: { min: 0, max: 10, minExclusive: true },
   batchSize: { min: 1, max: 65_536, int: true },
   epochs: { min: 1, max: 100_000, int: true },

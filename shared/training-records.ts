@@ -62,7 +62,10 @@ export function metricMode(key: string): 'min' | 'max' {
  * The best value of a logged key over epochs and the epoch it came from (min for losses, max for accuracy),
  * or null when no epoch logged it.
  */
-export function bestOf(epochs: readonly { epoch: number; logs: Record<string, number> }[], key: string): { value: number; epoch: number } | null {
+export function bestOf(
+  epochs: readonly { epoch: number; logs: Record<string, number> }[],
+  key: string,
+): { value: number; epoch: number } | null {
   const max = metricMode(key) === 'max';
   let best: { value: number; epoch: number } | null = null;
   for (const e of epochs) {

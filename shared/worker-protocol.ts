@@ -28,7 +28,8 @@ export function formatRecurrence(paths: readonly RecurrencePath[], kernels?: str
   const fused = paths.filter((p) => p.fused && !p.reason).map((p) => p.layer);
   const parts: string[] = [];
   if (fused.length) parts.push(`fused kernels${kernels ? ` (${kernels})` : ''} for ${fused.join(', ')}`);
-  for (const p of paths.filter((q) => q.reason)) parts.push(`${p.layer}: ${p.fused ? 'fused' : 'TF.js op-by-op'} — ${p.reason}`);
+  for (const p of paths.filter((q) => q.reason))
+    parts.push(`${p.layer}: ${p.fused ? 'fused' : 'TF.js op-by-op'} — ${p.reason}`);
   return `Recurrence: ${parts.join('; ')}`;
 }
 
@@ -101,7 +102,12 @@ export interface TimeSeriesDataSummary {
 }
 
 export type WorkerRequest =
-  | { type: 'start'; spec: ModelSpec; /** folder the spec's relative paths are relative to */ specDir: string; options: RunOptions }
+  | {
+      type: 'start';
+      spec: ModelSpec;
+      /** folder the spec's relative paths are relative to */ specDir: string;
+      options: RunOptions;
+    }
   | { type: 'pause' }
   | { type: 'resume' }
   | { type: 'stop' }
@@ -138,10 +144,13 @@ export type RunEvent =
   | { type: 'backend'; backend: BackendInfo }
   | { type: 'data'; summary: DataSummary }
   | {
-    type: 'model'; layers: LayerInfo[]; totalParams: number; recurrence: RecurrencePath[];
-    /** How the fused kernels run, e.g. "WebAssembly relaxed SIMD (fused multiply-add), 2 threads"; null when unused. */
-    kernels: string | null;
-  }
+      type: 'model';
+      layers: LayerInfo[];
+      totalParams: number;
+      recurrence: RecurrencePath[];
+      /** How the fused kernels run, e.g. "WebAssembly relaxed SIMD (fused multiply-add), 2 threads"; null when unused. */
+      kernels: string | null;
+    }
   /** Problems that do not stop the run (e.g. a model that needs more than half of the machine's memory), on their layers. */
   | { type: 'warnings'; issues: SpecIssue[] }
   | { type: 'batches'; records: BatchRecord[] }

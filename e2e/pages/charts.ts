@@ -5,10 +5,19 @@ import type { Download, Locator, Page } from '@playwright/test';
 import { readFileSync } from 'node:fs';
 
 export type ChartName = 'loss' | 'metric' | 'gradnorms';
-export interface Box { x: number; y: number; width: number; height: number; text: string }
+export interface Box {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+  text: string;
+}
 
 export class ChartsPage {
-  constructor(readonly page: Page, readonly prefix = '') {}
+  constructor(
+    readonly page: Page,
+    readonly prefix = '',
+  ) {}
 
   id(name: ChartName): string {
     return `${this.prefix}chart-${name}`;
@@ -18,7 +27,10 @@ export class ChartsPage {
     return this.page.getByTestId(this.id(name));
   }
 
-  tool(name: ChartName, tool: 'scale-linear' | 'scale-log' | 'zoom-reset' | 'export-png' | 'export-csv' | 'clipped'): Locator {
+  tool(
+    name: ChartName,
+    tool: 'scale-linear' | 'scale-log' | 'zoom-reset' | 'export-png' | 'export-csv' | 'clipped',
+  ): Locator {
     return this.page.getByTestId(`${this.id(name)}-${tool}`);
   }
 
@@ -33,7 +45,10 @@ export class ChartsPage {
       // The plot's own SVG (legend icons are small recharts-surface SVGs too).
       const svg = el.querySelector('.recharts-wrapper > svg');
       if (!svg) throw new Error('the chart has no SVG');
-      const labels = (axis: string) => Array.from(svg.querySelectorAll(`.recharts-${axis}Axis-tick-labels .recharts-cartesian-axis-tick-value`)).map(rect);
+      const labels = (axis: string) =>
+        Array.from(svg.querySelectorAll(`.recharts-${axis}Axis-tick-labels .recharts-cartesian-axis-tick-value`)).map(
+          rect,
+        );
       const baseline = svg.querySelector('[data-testid="chart-baseline-label"]');
       return { svg: rect(svg), y: labels('y'), x: labels('x'), baseline: baseline ? rect(baseline) : null };
     });
@@ -51,13 +66,17 @@ export class ChartsPage {
     }
     for (const labels of [g.y, g.x]) {
       for (let i = 0; i < labels.length; i++) {
-        for (let j = i + 1; j < labels.length; j++) expect(overlap(labels[i]!, labels[j]!), `"${labels[i]!.text}" and "${labels[j]!.text}" overlap`).toBe(false);
+        for (let j = i + 1; j < labels.length; j++)
+          expect(overlap(labels[i]!, labels[j]!), `"${labels[i]!.text}" and "${labels[j]!.text}" overlap`).toBe(false);
       }
     }
   }
 
   async download(name: ChartName, what: 'png' | 'csv'): Promise<{ download: Download; bytes: Buffer }> {
-    const [download] = await Promise.all([this.page.waitForEvent('download'), this.tool(name, `export-${what}`).click()]);
+    const [download] = await Promise.all([
+      this.page.waitForEvent('download'),
+      this.tool(name, `export-${what}`).click(),
+    ]);
     const path = await download.path();
     return { download, bytes: readFileSync(path) };
   }

@@ -38,7 +38,10 @@ export class LayoutPage {
             continue;
           }
           if (r.left < 0 || r.top < 0 || r.right > vw + 0.5 || r.bottom > vh + 0.5) {
-            problems.push({ control: name, why: `box ${Math.round(r.left)},${Math.round(r.top)}–${Math.round(r.right)},${Math.round(r.bottom)} leaves the ${vw}×${vh} viewport` });
+            problems.push({
+              control: name,
+              why: `box ${Math.round(r.left)},${Math.round(r.top)}–${Math.round(r.right)},${Math.round(r.bottom)} leaves the ${vw}×${vh} viewport`,
+            });
             continue;
           }
           // Clipped by a scrolling or overflow-hidden ancestor?
@@ -46,14 +49,22 @@ export class LayoutPage {
             const o = getComputedStyle(a);
             if (o.overflowX === 'visible' && o.overflowY === 'visible') continue;
             const ar = a.getBoundingClientRect();
-            if (r.left < ar.left - 0.5 || r.right > ar.right + 0.5 || r.top < ar.top - 0.5 || r.bottom > ar.bottom + 0.5) {
+            if (
+              r.left < ar.left - 0.5 ||
+              r.right > ar.right + 0.5 ||
+              r.top < ar.top - 0.5 ||
+              r.bottom > ar.bottom + 0.5
+            ) {
               problems.push({ control: name, why: `clipped by <${a.tagName.toLowerCase()} class="${a.className}">` });
               break;
             }
           }
           const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
           if (!hit || !(hit === el || el.contains(hit))) {
-            problems.push({ control: name, why: `covered by ${hit ? `<${hit.tagName.toLowerCase()} class="${(hit as HTMLElement).className}">` : 'nothing'}` });
+            problems.push({
+              control: name,
+              why: `covered by ${hit ? `<${hit.tagName.toLowerCase()} class="${(hit as HTMLElement).className}">` : 'nothing'}`,
+            });
           }
         }
       }

@@ -20,19 +20,46 @@ export interface StoredRun {
 
 /** Writes a forecast run (the bundled GRU spec) whose losses and MAEs fall smoothly over `epochs` epochs. */
 export function writeStoredRun(userDataDir: string, run: StoredRun): void {
-  const spec = JSON.parse(readFileSync(join(repoRoot, 'examples', 'forecast-gru.json'), 'utf8')) as Record<string, unknown>;
+  const spec = JSON.parse(readFileSync(join(repoRoot, 'examples', 'forecast-gru.json'), 'utf8')) as Record<
+    string,
+    unknown
+  >;
   if (run.family) spec.template = { family: run.family, id: `${run.family}-gru` };
   const s = run.scale;
   const epochRecords = Array.from({ length: run.epochs }, (_, epoch) => {
     const decay = Math.exp(-epoch / 3);
     return {
-      kind: 'epoch', epoch, epochs: run.epochs, gradNorms: {}, globalGradNorm: 1, seconds: 1,
-      logs: { loss: s * (0.3 + 0.7 * decay), val_loss: s * (0.35 + 0.75 * decay + 0.01 * epoch), mae: s * (0.4 + 0.4 * decay), val_mae: s * (0.45 + 0.45 * decay) },
+      kind: 'epoch',
+      epoch,
+      epochs: run.epochs,
+      gradNorms: {},
+      globalGradNorm: 1,
+      seconds: 1,
+      logs: {
+        loss: s * (0.3 + 0.7 * decay),
+        val_loss: s * (0.35 + 0.75 * decay + 0.01 * epoch),
+        mae: s * (0.4 + 0.4 * decay),
+        val_mae: s * (0.45 + 0.45 * decay),
+      },
     };
   });
   mkdirSync(join(userDataDir, 'runs', run.id), { recursive: true });
-  writeFileSync(join(userDataDir, 'runs', run.id, 'run.json'), JSON.stringify({
-    id: run.id, name: run.name, createdAt: new Date(Date.now() - run.minutesAgo * 60_000).toISOString(), status: run.status, spec,
-    dataPath: '/nowhere', epochs: run.epochs, backend: null, dataSummary: null, layers: [], result: null, error: null, epochRecords,
-  }));
+  writeFileSync(
+    join(userDataDir, 'runs', run.id, 'run.json'),
+    JSON.stringify({
+      id: run.id,
+      name: run.name,
+      createdAt: new Date(Date.now() - run.minutesAgo * 60_000).toISOString(),
+      status: run.status,
+      spec,
+      dataPath: '/nowhere',
+      epochs: run.epochs,
+      backend: null,
+      dataSummary: null,
+      layers: [],
+      result: null,
+      error: null,
+      epochRecords,
+    }),
+  );
 }

@@ -103,7 +103,9 @@ export class StudioPage {
     await this.useSample(sample);
     await this.setEpochs(epochs);
     await this.byTestId('train-start').click();
-    await expect(this.byTestId('train-progress')).toHaveAttribute('data-status', /^(completed|early-stopped)$/, { timeout: 180_000 });
+    await expect(this.byTestId('train-progress')).toHaveAttribute('data-status', /^(completed|early-stopped)$/, {
+      timeout: 180_000,
+    });
   }
 
   runRow(runId?: string): Locator {

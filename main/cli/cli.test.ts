@@ -13,13 +13,24 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const cli = join(root, 'bin', 'rnn-studio.mjs');
 
 function runCli(args: string[], cwd = root) {
-  const r = spawnSync(process.execPath, [cli, ...args], { cwd, encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' }, timeout: 120_000 });
+  const r = spawnSync(process.execPath, [cli, ...args], {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, NODE_OPTIONS: '' },
+    timeout: 120_000,
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
 test('parseArgs: commands, options and the messages for bad ones', () => {
-  assert.deepEqual(parseArgs(['train', 's.json', '--epochs', '3', '--data', 'd', '--out', 'o', '--backend', 'cpu']),
-    { command: 'train', specPath: 's.json', epochs: 3, data: 'd', out: 'o', backend: 'cpu' });
+  assert.deepEqual(parseArgs(['train', 's.json', '--epochs', '3', '--data', 'd', '--out', 'o', '--backend', 'cpu']), {
+    command: 'train',
+    specPath: 's.json',
+    epochs: 3,
+    data: 'd',
+    out: 'o',
+    backend: 'cpu',
+  });
   assert.equal(parseArgs([]).command, 'help');
   const bad: [string[], RegExp][] = [
     [['fit', 'x'], /Unknown command "fit"\. Expected "train" or "summary"\./],
@@ -30,7 +41,12 @@ test('parseArgs: commands, options and the messages for bad ones', () => {
     [['train', 'a.json', 'b.json'], /Expected one spec file\. Received a second: b\.json\./],
     [['summary', 's.json', '--epochs', '2'], /summary takes only a spec file/],
   ];
-  for (const [argv, pattern] of bad) assert.throws(() => parseArgs(argv), (e: unknown) => e instanceof UsageError && pattern.test(e.message), argv.join(' '));
+  for (const [argv, pattern] of bad)
+    assert.throws(
+      () => parseArgs(argv),
+      (e: unknown) => e instanceof UsageError && pattern.test(e.message),
+      argv.join(' '),
+    );
 });
 
 test('formatters', () => {
@@ -48,10 +64,25 @@ test('summary prints a Keras-style table; an invalid spec exits 1 with the messa
   assert.match(ok.stdout, /Total params: 328,353/);
   const dir = mkdtempSync(join(tmpdir(), 'rnn-cli-'));
   const bad = join(dir, 'bad.json');
-  writeFileSync(bad, JSON.stringify({ format: 1, name: 'bad', input: { kind: 'floats', timesteps: 5, features: 2 }, layers: [{ className: 'LSTM', config: { units: 4 } }, { className: 'GRU', config: { units: 4 } }, { className: 'Dense', config: { units: 1 } }] }));
+  writeFileSync(
+    bad,
+    JSON.stringify({
+      format: 1,
+      name: 'bad',
+      input: { kind: 'floats', timesteps: 5, features: 2 },
+      layers: [
+        { className: 'LSTM', config: { units: 4 } },
+        { className: 'GRU', config: { units: 4 } },
+        { className: 'Dense', config: { units: 1 } },
+      ],
+    }),
+  );
   const r = runCli(['summary', bad]);
   assert.equal(r.code, 1);
-  assert.match(r.stderr, /Error \(layer 2\): Input 0 of layer "gru" is incompatible with the layer: expected ndim=3, found ndim=2/);
+  assert.match(
+    r.stderr,
+    /Error \(layer 2\): Input 0 of layer "gru" is incompatible with the layer: expected ndim=3, found ndim=2/,
+  );
   writeFileSync(bad, '{"format": 1,');
   const j = runCli(['train', bad]);
   assert.equal(j.code, 1);
@@ -77,10 +108,20 @@ test('train: a forecaster on a real CSV writes spec, metrics.jsonl, summary.txt 
     assert.match(r.stdout, /common-sense baseline \(last value\) on validation: MAE \d\.\d{4}/);
     assert.match(r.stdout, /Epoch 2\/2 {2}loss \d\.\d{4} {2}val_loss \d\.\d{4} {2}[\d.]+s {2}ETA 0s/);
     assert.match(r.stdout, /Validation MAE: best .* (beats|does not beat) the baseline\./);
-    for (const f of ['spec.json', 'metrics.jsonl', 'summary.txt', 'model/model.json', 'model/weights.bin', 'preprocessing.json']) {
+    for (const f of [
+      'spec.json',
+      'metrics.jsonl',
+      'summary.txt',
+      'model/model.json',
+      'model/weights.bin',
+      'preprocessing.json',
+    ]) {
       assert.ok(existsSync(join(out, f)), `${f} missing`);
     }
-    const lines = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const lines = readFileSync(join(out, 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     const batches = lines.filter((l) => l.kind === 'batch');
     const epochs = lines.filter((l) => l.kind === 'epoch');
     assert.equal(epochs.length, 2);
@@ -88,7 +129,10 @@ test('train: a forecaster on a real CSV writes spec, metrics.jsonl, summary.txt 
     assert.deepEqual(Object.keys(batches[0].gradNorms), ['gru', 'dense']);
     assert.ok(batches.every((b) => b.globalGradNorm > 0));
     const modelJson = JSON.parse(readFileSync(join(out, 'model', 'model.json'), 'utf8'));
-    const bytes = modelJson.weightsManifest[0].weights.reduce((s: number, w: { shape: number[] }) => s + 4 * w.shape.reduce((a, b) => a * b, 1), 0);
+    const bytes = modelJson.weightsManifest[0].weights.reduce(
+      (s: number, w: { shape: number[] }) => s + 4 * w.shape.reduce((a, b) => a * b, 1),
+      0,
+    );
     assert.equal(statSync(join(out, 'model', 'weights.bin')).size, bytes);
     assert.match(readFileSync(join(out, 'summary.txt'), 'utf8'), /Total params: 113/);
   }
@@ -97,8 +141,20 @@ test('train: a forecaster on a real CSV writes spec, metrics.jsonl, summary.txt 
 test('train: a data error names the file, row and column and exits 1', () => {
   const dir = mkdtempSync(join(tmpdir(), 'rnn-cli-'));
   const csv = join(dir, 'bad.csv');
-  writeFileSync(csv, 'date,a,b\n2020-01-01,1,2\n2020-01-02,3,oops\n' + Array.from({ length: 50 }, (_, i) => `d${i},1,2`).join('\n'));
-  const spec = { format: 1, name: 'bad-data', input: { kind: 'floats', timesteps: 4, features: 2 }, layers: [{ className: 'GRU', config: { units: 2 } }, { className: 'Dense', config: { units: 1 } }], data: { kind: 'timeseries', path: 'bad.csv', target: 'a', lookback: 4, step: 1, delay: 1 } };
+  writeFileSync(
+    csv,
+    'date,a,b\n2020-01-01,1,2\n2020-01-02,3,oops\n' + Array.from({ length: 50 }, (_, i) => `d${i},1,2`).join('\n'),
+  );
+  const spec = {
+    format: 1,
+    name: 'bad-data',
+    input: { kind: 'floats', timesteps: 4, features: 2 },
+    layers: [
+      { className: 'GRU', config: { units: 2 } },
+      { className: 'Dense', config: { units: 1 } },
+    ],
+    data: { kind: 'timeseries', path: 'bad.csv', target: 'a', lookback: 4, step: 1, delay: 1 },
+  };
   writeFileSync(join(dir, 'spec.json'), JSON.stringify(spec));
   const r = runCli(['train', join(dir, 'spec.json'), '--out', join(dir, 'run')]);
   assert.equal(r.code, 1);
@@ -107,23 +163,40 @@ test('train: a data error names the file, row and column and exits 1', () => {
 
 test('a spec saved with a UTF-8 byte-order mark (Notepad, PowerShell) reads like one without (summary; train reads it the same way)', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'rnn-cli-'));
-  const spec = { format: 1, name: 'bom', input: { kind: 'floats', timesteps: 4, features: 2 }, layers: [{ className: 'GRU', config: { units: 3 } }, { className: 'Dense', config: { units: 1 } }] };
+  const spec = {
+    format: 1,
+    name: 'bom',
+    input: { kind: 'floats', timesteps: 4, features: 2 },
+    layers: [
+      { className: 'GRU', config: { units: 3 } },
+      { className: 'Dense', config: { units: 1 } },
+    ],
+  };
   const path = join(dir, 'spec.json');
   writeFileSync(path, Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(JSON.stringify(spec, null, 2))]));
   assert.deepEqual(readSpec(path), spec);
   const out: string[] = [];
   const err: string[] = [];
-  assert.equal(await main(['summary', path], { out: (s) => out.push(s), err: (s) => err.push(s), status: () => {} }), 0, err.join('\n'));
+  assert.equal(
+    await main(['summary', path], { out: (s) => out.push(s), err: (s) => err.push(s), status: () => {} }),
+    0,
+    err.join('\n'),
+  );
   assert.match(out.join('\n'), /Model: "bom"[\s\S]*gru \(GRU\)/);
   // Only one mark is a byte-order mark: a second is text, and JSON still refuses it with the file's name.
-  writeFileSync(path, Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf, 0xef, 0xbb, 0xbf]), Buffer.from(JSON.stringify(spec))]));
+  writeFileSync(
+    path,
+    Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf, 0xef, 0xbb, 0xbf]), Buffer.from(JSON.stringify(spec))]),
+  );
   assert.throws(() => readSpec(path), /spec\.json is not valid JSON/);
 });
 
 test('datasets: list, fetch from a mirror with a progress line, cache hit, offline message, usage errors', async () => {
   const { createServer } = await import('node:http');
   const { writeZip } = await import('../interop/zip.js');
-  const csv = Buffer.from('"Date Time","p (mbar)","T (degC)"\n01.01.2009 00:10:00,996.52,-8.02\n01.01.2009 00:20:00,996.57,-8.41\n');
+  const csv = Buffer.from(
+    '"Date Time","p (mbar)","T (degC)"\n01.01.2009 00:10:00,996.52,-8.02\n01.01.2009 00:20:00,996.57,-8.41\n',
+  );
   const zip = writeZip([{ name: 'jena_climate_2009_2016.csv', data: csv }]);
   let hits = 0;
   const server = createServer((req, res) => {
@@ -135,34 +208,78 @@ test('datasets: list, fetch from a mirror with a progress line, cache hit, offli
   const port = (server.address() as { port: number }).port;
   const capture = () => {
     const io = { lines: [] as string[], errs: [] as string[], statuses: [] as string[] };
-    return { io, sink: { out: (s: string) => io.lines.push(s), err: (s: string) => io.errs.push(s), status: (s: string) => io.statuses.push(s) } };
+    return {
+      io,
+      sink: {
+        out: (s: string) => io.lines.push(s),
+        err: (s: string) => io.errs.push(s),
+        status: (s: string) => io.statuses.push(s),
+      },
+    };
   };
   try {
     const cache = mkdtempSync(join(tmpdir(), 'cli-datasets-'));
     const a = capture();
-    assert.equal(await main(['datasets', 'fetch', 'jena', '--cache', cache, '--mirror', `http://127.0.0.1:${port}/`], a.sink), 0);
+    assert.equal(
+      await main(['datasets', 'fetch', 'jena', '--cache', cache, '--mirror', `http://127.0.0.1:${port}/`], a.sink),
+      0,
+    );
     const dataPath = join(cache, 'jena', 'data', 'jena_climate_2009_2016.csv');
     assert.ok(a.io.lines.includes(`Data: ${dataPath}`), a.io.lines.join('\n'));
     assert.ok(a.io.lines.some((l) => /SHA-256 [0-9a-f]{64} recorded/.test(l)));
-    assert.ok(a.io.statuses.some((s) => /^Downloading \[=+\] /.test(s)), a.io.statuses.join('\n'));
+    assert.ok(
+      a.io.statuses.some((s) => /^Downloading \[=+\] /.test(s)),
+      a.io.statuses.join('\n'),
+    );
     assert.equal(readFileSync(dataPath, 'utf8'), csv.toString());
     const b = capture();
-    assert.equal(await main(['datasets', 'fetch', 'jena', '--cache', cache, '--mirror', `http://127.0.0.1:${port}/`], b.sink), 0);
+    assert.equal(
+      await main(['datasets', 'fetch', 'jena', '--cache', cache, '--mirror', `http://127.0.0.1:${port}/`], b.sink),
+      0,
+    );
     assert.ok(b.io.lines.includes('Already downloaded (cache).'));
     assert.equal(hits, 1);
     const l = capture();
     assert.equal(await main(['datasets', 'list', '--cache', cache], l.sink), 0);
     assert.match(l.io.lines.join('\n'), /^imdb .*not downloaded/m);
     assert.ok(l.io.lines.some((x) => x.startsWith('jena ') && x.includes(`cached: ${dataPath}`)));
-    assert.match(l.io.lines.join('\n'), /https:\/\/ai\.stanford\.edu\/~amaas\/data\/sentiment\/aclImdb_v1\.tar\.gz {2}sha256 [0-9a-f]{64}/);
+    assert.match(
+      l.io.lines.join('\n'),
+      /https:\/\/ai\.stanford\.edu\/~amaas\/data\/sentiment\/aclImdb_v1\.tar\.gz {2}sha256 [0-9a-f]{64}/,
+    );
   } finally {
     server.close();
   }
   // Offline: nothing listens on the port any more.
   const off = capture();
-  assert.equal(await main(['datasets', 'fetch', 'jena', '--cache', mkdtempSync(join(tmpdir(), 'cli-datasets-')), '--mirror', `http://127.0.0.1:${port}/`], off.sink), 1);
-  assert.match(off.io.errs.join('\n'), new RegExp(`^Error: could not reach 127\\.0\\.0\\.1:${port}: ECONNREFUSED .*; download http://127\\.0\\.0\\.1:${port}/jena_climate_2009_2016\\.csv\\.zip yourself and pass --data <path>`));
-  for (const argv of [['datasets'], ['datasets', 'fetch'], ['datasets', 'fetch', 'mnist'], ['datasets', 'list', 'imdb'], ['datasets', 'fetch', 'jena', '--cache']]) {
+  assert.equal(
+    await main(
+      [
+        'datasets',
+        'fetch',
+        'jena',
+        '--cache',
+        mkdtempSync(join(tmpdir(), 'cli-datasets-')),
+        '--mirror',
+        `http://127.0.0.1:${port}/`,
+      ],
+      off.sink,
+    ),
+    1,
+  );
+  assert.match(
+    off.io.errs.join('\n'),
+    new RegExp(
+      `^Error: could not reach 127\\.0\\.0\\.1:${port}: ECONNREFUSED .*; download http://127\\.0\\.0\\.1:${port}/jena_climate_2009_2016\\.csv\\.zip yourself and pass --data <path>`,
+    ),
+  );
+  for (const argv of [
+    ['datasets'],
+    ['datasets', 'fetch'],
+    ['datasets', 'fetch', 'mnist'],
+    ['datasets', 'list', 'imdb'],
+    ['datasets', 'fetch', 'jena', '--cache'],
+  ]) {
     const u = capture();
     assert.equal(await main(argv, u.sink), 2, argv.join(' '));
     assert.match(u.io.errs[0]!, /datasets|Unknown data set|needs a value/);

@@ -58,8 +58,10 @@ interface Args {
 /** Parses argv (without node and the script). Throws UsageError with a message for the user. */
 export function parseArgs(argv: string[]): Args {
   const [command, ...rest] = argv;
-  if (!command || command === '--help' || command === '-h' || command === 'help') return { command: 'help', specPath: '' };
-  if (command !== 'train' && command !== 'summary') throw new UsageError(`Unknown command "${command}". Expected "train" or "summary".`);
+  if (!command || command === '--help' || command === '-h' || command === 'help')
+    return { command: 'help', specPath: '' };
+  if (command !== 'train' && command !== 'summary')
+    throw new UsageError(`Unknown command "${command}". Expected "train" or "summary".`);
   const args: Args = { command, specPath: '' };
   for (let i = 0; i < rest.length; i++) {
     const a = rest[i]!;
@@ -69,8 +71,12 @@ export function parseArgs(argv: string[]): Args {
       return v;
     };
     switch (a) {
-      case '--data': args.data = value(); break;
-      case '--out': args.out = value(); break;
+      case '--data':
+        args.data = value();
+        break;
+      case '--out':
+        args.out = value();
+        break;
       case '--epochs': {
         const v = value();
         const n = Number(v);
@@ -80,7 +86,8 @@ export function parseArgs(argv: string[]): Args {
       }
       case '--backend': {
         const v = value();
-        if (!(BACKEND_PREFERENCES as readonly string[]).includes(v)) throw new UsageError(`--backend must be auto, tensorflow, wasm or cpu. Received: ${v}.`);
+        if (!(BACKEND_PREFERENCES as readonly string[]).includes(v))
+          throw new UsageError(`--backend must be auto, tensorflow, wasm or cpu. Received: ${v}.`);
         args.backend = v as BackendPreference;
         break;
       }
@@ -91,7 +98,8 @@ export function parseArgs(argv: string[]): Args {
     }
   }
   if (!args.specPath) throw new UsageError(`${command} needs a spec file: rnn-studio ${command} <spec.json>.`);
-  if (command === 'summary' && (args.data || args.epochs || args.out || args.backend)) throw new UsageError('summary takes only a spec file.');
+  if (command === 'summary' && (args.data || args.epochs || args.out || args.backend))
+    throw new UsageError('summary takes only a spec file.');
   return args;
 }
 
@@ -107,11 +115,16 @@ export function readSpec(path: string): ModelSpec {
     const stats = statSync(path);
     const special = specialFileKind(stats);
     if (special) throw new UsageError(`Cannot read the spec: ${specialFileMessage(path, special)}`);
-    if (stats.size > MAX_SPEC_BYTES) throw new UsageError(`Cannot read the spec ${path}: expected at most ${MAX_SPEC_BYTES} bytes, received ${stats.size}.`);
+    if (stats.size > MAX_SPEC_BYTES)
+      throw new UsageError(
+        `Cannot read the spec ${path}: expected at most ${MAX_SPEC_BYTES} bytes, received ${stats.size}.`,
+      );
     text = readFileSync(path, 'utf8');
   } catch (e) {
     if (e instanceof UsageError) throw e;
-    throw new UsageError(`Cannot read the spec ${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}.`);
+    throw new UsageError(
+      `Cannot read the spec ${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}.`,
+    );
   }
   try {
     return JSON.parse(withoutBom(text)) as ModelSpec;
@@ -190,7 +203,10 @@ async function train(spec: ModelSpec, specName: string, analysis: ModelAnalysis,
     return 1;
   }
   const training = { ...resolveTraining(spec), ...(args.epochs ? { epochs: args.epochs } : {}) };
-  writeFileSync(join(outDir, 'spec.json'), `${JSON.stringify({ ...spec, training: { ...spec.training, epochs: training.epochs } }, null, 2)}\n`);
+  writeFileSync(
+    join(outDir, 'spec.json'),
+    `${JSON.stringify({ ...spec, training: { ...spec.training, epochs: training.epochs } }, null, 2)}\n`,
+  );
   const summaryLines: string[] = [];
   const say = (s: string) => {
     io.out(s);
@@ -215,7 +231,9 @@ async function train(spec: ModelSpec, specName: string, analysis: ModelAnalysis,
           const line = formatRecurrence(e.recurrence, e.kernels);
           if (line) say(line);
         }
-        say(`Training: ${training.optimizer} lr=${training.learningRate}, batch ${training.batchSize}, ${training.epochs} epochs, loss ${training.loss}${training.clipnorm ? `, clipnorm ${training.clipnorm}` : ''}, seed ${training.seed}`);
+        say(
+          `Training: ${training.optimizer} lr=${training.learningRate}, batch ${training.batchSize}, ${training.epochs} epochs, loss ${training.loss}${training.clipnorm ? `, clipnorm ${training.clipnorm}` : ''}, seed ${training.seed}`,
+        );
         break;
       case 'warnings':
         for (const i of e.issues) {
@@ -226,12 +244,16 @@ async function train(spec: ModelSpec, specName: string, analysis: ModelAnalysis,
       case 'batches':
         if (e.records.length > 0) {
           const r = e.records[e.records.length - 1]!;
-          io.status(`Epoch ${r.epoch + 1}/${training.epochs} ${progressBar((r.batch + 1) / r.batches, 24)} ${r.batch + 1}/${r.batches}  ${formatLogs(r.logs)}  ETA ${formatDuration(r.etaSeconds)}`);
+          io.status(
+            `Epoch ${r.epoch + 1}/${training.epochs} ${progressBar((r.batch + 1) / r.batches, 24)} ${r.batch + 1}/${r.batches}  ${formatLogs(r.logs)}  ETA ${formatDuration(r.etaSeconds)}`,
+          );
         }
         break;
       case 'epoch':
         io.status('');
-        say(`Epoch ${e.record.epoch + 1}/${e.record.epochs}  ${formatLogs(e.record.logs)}  ${e.record.seconds.toFixed(1)}s  ETA ${formatDuration(e.record.etaSeconds)}`);
+        say(
+          `Epoch ${e.record.epoch + 1}/${e.record.epochs}  ${formatLogs(e.record.logs)}  ${e.record.seconds.toFixed(1)}s  ETA ${formatDuration(e.record.etaSeconds)}`,
+        );
         break;
       case 'state':
         say(e.state === 'paused' ? 'Paused.' : 'Resumed.');
@@ -265,25 +287,38 @@ async function train(spec: ModelSpec, specName: string, analysis: ModelAnalysis,
   // An error event ends the run without a result (a result that failed is reported as a result).
   const err = r ? null : run.error;
   if (err) {
-    const lines = err.issues ? err.issues.filter((i) => i.severity === 'error').map(formatIssue) : [`Error (${err.stage}): ${err.message}`];
+    const lines = err.issues
+      ? err.issues.filter((i) => i.severity === 'error').map(formatIssue)
+      : [`Error (${err.stage}): ${err.message}`];
     for (const l of lines) io.err(l);
     summaryLines.push(...lines);
     writeFileSync(join(outDir, 'summary.txt'), summaryLines.join('\n') + '\n');
     return 1;
   }
   if (r) {
-    say(`Result: ${r.status} after ${r.epochsRun} epoch(s) in ${formatDuration(r.seconds)}${r.reason ? ` — ${r.reason}` : '.'}`);
-    if (r.restoredBestWeights && r.bestEpoch !== null) say(`Restored the weights of epoch ${r.bestEpoch + 1} (best ${training.earlyStopping?.monitor}).`);
+    say(
+      `Result: ${r.status} after ${r.epochsRun} epoch(s) in ${formatDuration(r.seconds)}${r.reason ? ` — ${r.reason}` : '.'}`,
+    );
+    if (r.restoredBestWeights && r.bestEpoch !== null)
+      say(`Restored the weights of epoch ${r.bestEpoch + 1} (best ${training.earlyStopping?.monitor}).`);
     say(`Final: ${formatLogs(r.finalLogs)}`);
     if (ds?.kind === 'timeseries') {
       const best = bestOf(epochs, 'val_loss')?.value ?? NaN;
       if (training.loss === 'meanAbsoluteError' && Number.isFinite(best)) {
-        say(`Validation MAE: best ${best.toFixed(4)} (${(best * ds.targetStd).toFixed(3)} ${ds.target} units) vs common-sense baseline ${ds.baselineMae.toFixed(4)} (${ds.baselineMaeUnits.toFixed(3)}): ${best < ds.baselineMae ? 'beats' : 'does not beat'} the baseline.`);
+        say(
+          `Validation MAE: best ${best.toFixed(4)} (${(best * ds.targetStd).toFixed(3)} ${ds.target} units) vs common-sense baseline ${ds.baselineMae.toFixed(4)} (${ds.baselineMaeUnits.toFixed(3)}): ${best < ds.baselineMae ? 'beats' : 'does not beat'} the baseline.`,
+        );
       }
     }
     if (r.testLogs) say(`Test: ${formatLogs(r.testLogs)}`);
     // The gradient flow through time (gradient-flow.jsonl in the run folder), one verdict per recurrent layer.
-    for (const d of diagnoseGradientFlow(run.gradientFlow, { layers: analysis.layers, spec, learningRate: training.learningRate, clipnorm: training.clipnorm, epochs })) {
+    for (const d of diagnoseGradientFlow(run.gradientFlow, {
+      layers: analysis.layers,
+      spec,
+      learningRate: training.learningRate,
+      clipnorm: training.clipnorm,
+      epochs,
+    })) {
       say(`Gradient flow, ${d.layer}: ${d.message}`);
     }
   }
@@ -309,7 +344,10 @@ async function datasetsCommand(argv: string[], io: Io): Promise<number> {
   let mirror: string | undefined;
   const ids: string[] = [];
   try {
-    if (sub !== 'list' && sub !== 'fetch') throw new UsageError(`Expected "datasets list" or "datasets fetch <${DATASETS.map((d) => d.id).join('|')}>". Received: ${sub === undefined ? 'nothing' : `"${sub}"`}.`);
+    if (sub !== 'list' && sub !== 'fetch')
+      throw new UsageError(
+        `Expected "datasets list" or "datasets fetch <${DATASETS.map((d) => d.id).join('|')}>". Received: ${sub === undefined ? 'nothing' : `"${sub}"`}.`,
+      );
     for (let i = 0; i < rest.length; i++) {
       const a = rest[i]!;
       const value = () => {
@@ -323,7 +361,8 @@ async function datasetsCommand(argv: string[], io: Io): Promise<number> {
       else ids.push(a);
     }
     if (sub === 'list' && ids.length > 0) throw new UsageError('datasets list takes no data set name.');
-    if (sub === 'fetch' && ids.length !== 1) throw new UsageError(`datasets fetch needs one data set name: ${DATASETS.map((d) => d.id).join(' or ')}.`);
+    if (sub === 'fetch' && ids.length !== 1)
+      throw new UsageError(`datasets fetch needs one data set name: ${DATASETS.map((d) => d.id).join(' or ')}.`);
     if (sub === 'fetch') datasetEntry(ids[0]!);
   } catch (e) {
     if (e instanceof UsageError || e instanceof DatasetError) {
@@ -335,7 +374,9 @@ async function datasetsCommand(argv: string[], io: Io): Promise<number> {
   if (sub === 'list') {
     for (const d of DATASETS) {
       const cached = cachedDataset(d.id, cacheDir);
-      io.out(`${d.id.padEnd(5)} ${d.title} — ${d.bytes !== null ? formatBytes(d.bytes) : 'size unknown'}, ${cached ? `cached: ${cached.path}` : 'not downloaded'}`);
+      io.out(
+        `${d.id.padEnd(5)} ${d.title} — ${d.bytes !== null ? formatBytes(d.bytes) : 'size unknown'}, ${cached ? `cached: ${cached.path}` : 'not downloaded'}`,
+      );
       io.out(`      ${d.description}`);
       io.out(`      ${d.url}  sha256 ${d.sha256 ?? '(none published; recorded on first download)'}`);
     }
@@ -356,14 +397,20 @@ async function datasetsCommand(argv: string[], io: Io): Promise<number> {
       onProgress: (p) => {
         if (p.phase === 'download') {
           const frac = p.total ? p.bytes / p.total : 0;
-          io.status(`Downloading ${progressBar(frac, 24)} ${formatBytes(p.bytes)}${p.total ? ` / ${formatBytes(p.total)}` : ''}  ${formatBytes(p.bytesPerSecond)}/s  ETA ${p.etaSeconds === null ? '?' : formatDuration(p.etaSeconds)}${p.resumedFrom ? `  (resumed at ${formatBytes(p.resumedFrom)})` : ''}`);
-        } else if (p.phase === 'verify') io.status(`Checking SHA-256 ${progressBar(p.total ? p.bytes / p.total : 0, 24)} ${formatBytes(p.bytes)}`);
+          io.status(
+            `Downloading ${progressBar(frac, 24)} ${formatBytes(p.bytes)}${p.total ? ` / ${formatBytes(p.total)}` : ''}  ${formatBytes(p.bytesPerSecond)}/s  ETA ${p.etaSeconds === null ? '?' : formatDuration(p.etaSeconds)}${p.resumedFrom ? `  (resumed at ${formatBytes(p.resumedFrom)})` : ''}`,
+          );
+        } else if (p.phase === 'verify')
+          io.status(`Checking SHA-256 ${progressBar(p.total ? p.bytes / p.total : 0, 24)} ${formatBytes(p.bytes)}`);
         else io.status(`Extracting… ${formatBytes(p.bytes)}`);
       },
     });
     io.status('');
     if (!r.downloaded) io.out('Already downloaded (cache).');
-    else io.out(`Downloaded ${formatBytes(r.bytesReceived)}${r.resumedFrom ? ` (resumed after ${formatBytes(r.resumedFrom)})` : ''}; SHA-256 ${r.sha256} ${r.checksumKnown ? 'verified' : 'recorded (no published checksum to compare)'}.`);
+    else
+      io.out(
+        `Downloaded ${formatBytes(r.bytesReceived)}${r.resumedFrom ? ` (resumed after ${formatBytes(r.resumedFrom)})` : ''}; SHA-256 ${r.sha256} ${r.checksumKnown ? 'verified' : 'recorded (no published checksum to compare)'}.`,
+      );
     io.out(`Data: ${r.path}`);
     io.out(`Train on it with: rnn-studio train <spec.json> --data ${JSON.stringify(r.path)}`);
     return 0;

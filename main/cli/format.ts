@@ -32,7 +32,9 @@ export function describeData(s: DataSummary): string[] {
       `Data: ${s.path} (${s.format}, ${s.encoding}) — ${s.documents} documents, classes ${s.classNames.map((c, i) => `${c}=${s.classCounts[i]}`).join(', ')}`,
       `  split train/val/test ${s.split.train}/${s.split.val}/${s.split.test}; vocabulary ${s.vocabSize} of ${s.vocabularySeen} distinct training words covers ${pct(s.coverage)} of training tokens`,
       `  length ${s.length}: ${pct(s.truncatedShare)} of training sequences truncated (median ${s.lengthPercentiles.p50}, p90 ${s.lengthPercentiles.p90}, p99 ${s.lengthPercentiles.p99} tokens)` +
-        (s.skipped.length ? `; skipped ${s.skipped.length} file(s), first: ${s.skipped[0]!.file} (${s.skipped[0]!.reason})` : ''),
+        (s.skipped.length
+          ? `; skipped ${s.skipped.length} file(s), first: ${s.skipped[0]!.file} (${s.skipped[0]!.reason})`
+          : ''),
     ];
   }
   return [

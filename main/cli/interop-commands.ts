@@ -24,7 +24,13 @@ interface Io {
 
 class Usage extends Error {}
 
-function parse(argv: string[]): { command: 'export' | 'import'; path: string; format: ExportFormat | 'all'; out?: string; data?: string } {
+function parse(argv: string[]): {
+  command: 'export' | 'import';
+  path: string;
+  format: ExportFormat | 'all';
+  out?: string;
+  data?: string;
+} {
   const [command, ...rest] = argv as ['export' | 'import', ...string[]];
   let path = '';
   let format: ExportFormat | 'all' = 'all';
@@ -41,13 +47,20 @@ function parse(argv: string[]): { command: 'export' | 'import'; path: string; fo
     else if (a === '--data' && command === 'export') data = value();
     else if (a === '--format' && command === 'export') {
       const v = value();
-      if (v !== 'all' && !(EXPORT_FORMATS as readonly string[]).includes(v)) throw new Usage(`--format must be keras, tfjs, python or all. Received: ${v}.`);
+      if (v !== 'all' && !(EXPORT_FORMATS as readonly string[]).includes(v))
+        throw new Usage(`--format must be keras, tfjs, python or all. Received: ${v}.`);
       format = v as ExportFormat | 'all';
     } else if (a.startsWith('--')) throw new Usage(`Unknown option ${a}.`);
-    else if (path) throw new Usage(`Expected one ${command === 'export' ? 'run folder' : 'model file'}. Received a second: ${a}.`);
+    else if (path)
+      throw new Usage(`Expected one ${command === 'export' ? 'run folder' : 'model file'}. Received a second: ${a}.`);
     else path = a;
   }
-  if (!path) throw new Usage(command === 'export' ? 'export needs a run folder: rnn-studio export <runDir> --format keras --out DIR.' : 'import needs a model file: rnn-studio import model.keras --out DIR.');
+  if (!path)
+    throw new Usage(
+      command === 'export'
+        ? 'export needs a run folder: rnn-studio export <runDir> --format keras --out DIR.'
+        : 'import needs a model file: rnn-studio import model.keras --out DIR.',
+    );
   return { command, path, format, out, data };
 }
 
@@ -78,10 +91,19 @@ export async function interopCommand(argv: string[], io: Io, usage: string): Pro
     const result = await importModelFile(resolve(args.path));
     const out = resolve(args.out ?? `imported-${result.spec.name}`);
     const files = writeImport(result, out);
-    io.out(`Imported ${result.spec.layers.length} layer(s) from ${args.path} (${result.source}): ${result.spec.layers.map((l) => (isBidirectional(l) ? `${l.className}(${l.layer.className})` : l.className)).join(' → ')}`);
+    io.out(
+      `Imported ${result.spec.layers.length} layer(s) from ${args.path} (${result.source}): ${result.spec.layers.map((l) => (isBidirectional(l) ? `${l.className}(${l.layer.className})` : l.className)).join(' → ')}`,
+    );
     for (const w of result.warnings) io.out(`Warning: ${w}`);
-    for (const i of result.issues) io.out(`${i.severity === 'error' ? 'Error' : 'Warning'}${i.layerIndex !== null ? ` (layer ${i.layerIndex + 1})` : ''}: ${i.message}`);
-    io.out(result.weights ? `Weights: ${result.weights.length} arrays imported.` : `Weights: none (${result.weightsNote ?? 'none in the file'}).`);
+    for (const i of result.issues)
+      io.out(
+        `${i.severity === 'error' ? 'Error' : 'Warning'}${i.layerIndex !== null ? ` (layer ${i.layerIndex + 1})` : ''}: ${i.message}`,
+      );
+    io.out(
+      result.weights
+        ? `Weights: ${result.weights.length} arrays imported.`
+        : `Weights: none (${result.weightsNote ?? 'none in the file'}).`,
+    );
     io.out(`Wrote ${files.join(', ')}`);
     return 0;
   } catch (e) {

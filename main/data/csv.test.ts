@@ -18,9 +18,36 @@ describe('parseCsv', () => {
     sniffed?: string;
     rowLines?: number[];
   }[] = [
-    { name: 'LF', text: 'a,b\n1,2\n3,4\n', header: ['a', 'b'], rows: [['1', '2'], ['3', '4']], sniffed: ',', rowLines: [2, 3] },
-    { name: 'CRLF', text: 'a,b\r\n1,2\r\n3,4\r\n', header: ['a', 'b'], rows: [['1', '2'], ['3', '4']] },
-    { name: 'lone CR', text: 'a,b\r1,2\r3,4', header: ['a', 'b'], rows: [['1', '2'], ['3', '4']], rowLines: [2, 3] },
+    {
+      name: 'LF',
+      text: 'a,b\n1,2\n3,4\n',
+      header: ['a', 'b'],
+      rows: [
+        ['1', '2'],
+        ['3', '4'],
+      ],
+      sniffed: ',',
+      rowLines: [2, 3],
+    },
+    {
+      name: 'CRLF',
+      text: 'a,b\r\n1,2\r\n3,4\r\n',
+      header: ['a', 'b'],
+      rows: [
+        ['1', '2'],
+        ['3', '4'],
+      ],
+    },
+    {
+      name: 'lone CR',
+      text: 'a,b\r1,2\r3,4',
+      header: ['a', 'b'],
+      rows: [
+        ['1', '2'],
+        ['3', '4'],
+      ],
+      rowLines: [2, 3],
+    },
     { name: 'no trailing newline', text: 'a,b\n1,2', header: ['a', 'b'], rows: [['1', '2']] },
     {
       name: 'quoted delimiter and doubled quotes',
@@ -32,26 +59,55 @@ describe('parseCsv', () => {
       name: 'line breaks inside quotes shift editor rows',
       text: 'a,b\n"line1\r\nline2\nline3",2\n3,4\n',
       header: ['a', 'b'],
-      rows: [['line1\r\nline2\nline3', '2'], ['3', '4']],
+      rows: [
+        ['line1\r\nline2\nline3', '2'],
+        ['3', '4'],
+      ],
       rowLines: [2, 5],
     },
     { name: 'BOM and semicolons', text: '\ufeffa;b\n1,5;2\n', header: ['a', 'b'], rows: [['1,5', '2']], sniffed: ';' },
     { name: 'tabs', text: 'a\tb\tc\n1\t2\t3\n', header: ['a', 'b', 'c'], rows: [['1', '2', '3']], sniffed: '\t' },
     { name: 'pipes', text: 'a|b\n1|2\n', header: ['a', 'b'], rows: [['1', '2']], sniffed: '|' },
-    { name: 'sniffing ignores quoted commas', text: '"a,b";c\n1;2\n', header: ['a,b', 'c'], rows: [['1', '2']], sniffed: ';' },
-    { name: 'single column', text: 'text\nhello\nworld\n', header: ['text'], rows: [['hello'], ['world']], sniffed: ',' },
+    {
+      name: 'sniffing ignores quoted commas',
+      text: '"a,b";c\n1;2\n',
+      header: ['a,b', 'c'],
+      rows: [['1', '2']],
+      sniffed: ';',
+    },
+    {
+      name: 'single column',
+      text: 'text\nhello\nworld\n',
+      header: ['text'],
+      rows: [['hello'], ['world']],
+      sniffed: ',',
+    },
     {
       name: 'blank lines are skipped but keep editor rows',
       text: 'a,b\n\n1,2\n  \n\t\n3,4\n\n',
       header: ['a', 'b'],
-      rows: [['1', '2'], ['3', '4']],
+      rows: [
+        ['1', '2'],
+        ['3', '4'],
+      ],
       rowLines: [3, 6],
     },
     { name: 'empty fields', text: 'a,b,c\n,,\n', header: ['a', 'b', 'c'], rows: [['', '', '']] },
     { name: 'a lone "" is a value, not a blank line', text: 'a\n""\nx\n', header: ['a'], rows: [[''], ['x']] },
     { name: 'header names are trimmed', text: ' a , b \n1, 2\n', header: ['a', 'b'], rows: [['1', ' 2']] },
-    { name: 'a quote inside an unquoted field is literal', text: 'a,b\n5" screen,2\n', header: ['a', 'b'], rows: [['5" screen', '2']] },
-    { name: 'explicit delimiter wins over sniffing', text: 'a;b,c\n1;2,3\n', delimiter: ',', header: ['a;b', 'c'], rows: [['1;2', '3']] },
+    {
+      name: 'a quote inside an unquoted field is literal',
+      text: 'a,b\n5" screen,2\n',
+      header: ['a', 'b'],
+      rows: [['5" screen', '2']],
+    },
+    {
+      name: 'explicit delimiter wins over sniffing',
+      text: 'a;b,c\n1;2,3\n',
+      delimiter: ',',
+      header: ['a;b', 'c'],
+      rows: [['1;2', '3']],
+    },
   ];
   for (const c of cases) {
     it(c.name, () => {
@@ -64,8 +120,16 @@ describe('parseCsv', () => {
   }
 
   const errors: { name: string; text: string; message: string; row?: number; column?: string }[] = [
-    { name: 'empty file', text: '', message: 'x.csv: expected a header line and at least one data row, received an empty file.' },
-    { name: 'blank file', text: '\ufeff\n \r\n', message: 'x.csv: expected a header line and at least one data row, received an empty file.' },
+    {
+      name: 'empty file',
+      text: '',
+      message: 'x.csv: expected a header line and at least one data row, received an empty file.',
+    },
+    {
+      name: 'blank file',
+      text: '\ufeff\n \r\n',
+      message: 'x.csv: expected a header line and at least one data row, received an empty file.',
+    },
     {
       name: 'header only',
       text: 'a,b\n\n',
@@ -75,7 +139,8 @@ describe('parseCsv', () => {
     {
       name: 'unterminated quote names the row where it opened',
       text: 'a,b\n1,2\n3,"oops\n4,5\n6,7\n',
-      message: 'x.csv, row 3: expected a closing quote (") for the quoted field that opens on this row, received the end of the file.',
+      message:
+        'x.csv, row 3: expected a closing quote (") for the quoted field that opens on this row, received the end of the file.',
       row: 3,
     },
     {
@@ -95,14 +160,16 @@ describe('parseCsv', () => {
     {
       name: 'duplicate header name',
       text: 'a,b,a\n1,2,3\n',
-      message: 'x.csv, row 1, column "a": expected unique column names in the header, received "a" twice (columns 1 and 3).',
+      message:
+        'x.csv, row 1, column "a": expected unique column names in the header, received "a" twice (columns 1 and 3).',
       row: 1,
       column: 'a',
     },
     {
       name: 'empty header name',
       text: 'a, ,c\n1,2,3\n',
-      message: 'x.csv, row 1: expected a name for every column of the header, received an empty name for column 2 of 3.',
+      message:
+        'x.csv, row 1: expected a name for every column of the header, received an empty name for column 2 of 3.',
       row: 1,
     },
     {
@@ -129,19 +196,26 @@ describe('readCsvFile', () => {
   const { dir, cleanup } = makeTempDir('csv');
   after(cleanup);
 
-  it('reads the Seattle hourly normals', { skip: missingSharedData('seattle-weather', 'seattle-weather-hourly-normals.csv') }, () => {
-    const t = readCsvFile(sharedData('seattle-weather', 'seattle-weather-hourly-normals.csv'));
-    assert.deepEqual(t.header, ['date', 'pressure', 'temperature', 'wind']);
-    assert.equal(t.rows.length, 8759);
-    assert.deepEqual(t.rows[0], ['2010-01-01T01:00:00', '1016.6', '4.0', '3.8']);
-    assert.deepEqual(t.rows[8758], ['2010-12-31T23:00:00', '1016.7', '4.3', '4.0']);
-    assert.equal(t.rowLines[8758], 8760);
-    assert.equal(t.encoding, 'utf-8');
-  });
+  it(
+    'reads the Seattle hourly normals',
+    { skip: missingSharedData('seattle-weather', 'seattle-weather-hourly-normals.csv') },
+    () => {
+      const t = readCsvFile(sharedData('seattle-weather', 'seattle-weather-hourly-normals.csv'));
+      assert.deepEqual(t.header, ['date', 'pressure', 'temperature', 'wind']);
+      assert.equal(t.rows.length, 8759);
+      assert.deepEqual(t.rows[0], ['2010-01-01T01:00:00', '1016.6', '4.0', '3.8']);
+      assert.deepEqual(t.rows[8758], ['2010-12-31T23:00:00', '1016.7', '4.3', '4.0']);
+      assert.equal(t.rowLines[8758], 8760);
+      assert.equal(t.encoding, 'utf-8');
+    },
+  );
 
   it('decodes a cp1252 file', () => {
     const file = path.join(dir, 'reviews.csv');
-    writeFileSync(file, Buffer.from([...Buffer.from('text;label\r\n'), 0x93, 0x6f, 0x6b, 0x94, 0x3b, 0x31, 0x0d, 0x0a]));
+    writeFileSync(
+      file,
+      Buffer.from([...Buffer.from('text;label\r\n'), 0x93, 0x6f, 0x6b, 0x94, 0x3b, 0x31, 0x0d, 0x0a]),
+    );
     const t = readCsvFile(file);
     assert.equal(t.encoding, 'windows-1252');
     assert.equal(t.delimiter, ';');
@@ -154,7 +228,10 @@ describe('readCsvFile', () => {
     const t = readCsvFile(file);
     assert.equal(t.encoding, 'utf-16le');
     assert.deepEqual(t.header, ['date', 'temp']);
-    assert.deepEqual(t.rows, [['2024-01-01', '4.5'], ['2024-01-02', '−1']]);
+    assert.deepEqual(t.rows, [
+      ['2024-01-01', '4.5'],
+      ['2024-01-02', '−1'],
+    ]);
   });
 
   const notText: { name: string; content: Uint8Array; encoding?: 'utf-8' | 'latin1'; message: string }[] = [
@@ -192,7 +269,10 @@ describe('readCsvFile', () => {
     it(`refuses ${c.name}`, () => {
       const file = path.join(dir, 'data.csv');
       writeFileSync(file, c.content);
-      assertDataError(() => readCsvFile(file, c.encoding === undefined ? {} : { encoding: c.encoding }), { message: c.message, file });
+      assertDataError(() => readCsvFile(file, c.encoding === undefined ? {} : { encoding: c.encoding }), {
+        message: c.message,
+        file,
+      });
     });
   }
 
@@ -200,7 +280,8 @@ describe('readCsvFile', () => {
     const file = path.join(dir, 'big.csv');
     writeFileSync(file, 'a,b\n' + '1,2\n'.repeat(24));
     assertDataError(() => readCsvFile(file, { maxBytes: 10 }), {
-      message: 'big.csv: expected a file of at most 10 bytes (the limit), received 100 bytes. Split the file or keep only the rows you need.',
+      message:
+        'big.csv: expected a file of at most 10 bytes (the limit), received 100 bytes. Split the file or keep only the rows you need.',
       file,
     });
   });
@@ -227,6 +308,8 @@ describe('readCsvFile', () => {
     });
     const folder = path.join(dir, 'folder.csv');
     mkdirSync(folder);
-    assertDataError(() => readCsvFile(folder), { message: `folder.csv: expected a file, received a folder (${folder}).` });
+    assertDataError(() => readCsvFile(folder), {
+      message: `folder.csv: expected a file, received a folder (${folder}).`,
+    });
   });
 });

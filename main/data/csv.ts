@@ -34,7 +34,10 @@ export function readCsvFile(path: string, opts: ReadCsvOptions = {}): CsvTable &
   const maxBytes = opts.maxBytes ?? DEFAULT_MAX_CSV_BYTES;
   const bytes = readTextFileBytes(path, maxBytes, opts.encoding ?? 'auto');
   const { text, encoding } = decodeText(bytes, opts.encoding ?? 'auto', path);
-  const table = parseCsv(text, opts.delimiter === undefined ? { file: path } : { file: path, delimiter: opts.delimiter });
+  const table = parseCsv(
+    text,
+    opts.delimiter === undefined ? { file: path } : { file: path, delimiter: opts.delimiter },
+  );
   return { ...table, encoding };
 }
 
@@ -115,5 +118,9 @@ export function fileSystemError(path: string, error: unknown): DataError {
         : error instanceof Error
           ? error.message
           : String(error);
-  return new DataError(`expected a readable file or folder at ${path}, received an error: ${reason}.`, { file: path }, { cause: error });
+  return new DataError(
+    `expected a readable file or folder at ${path}, received an error: ${reason}.`,
+    { file: path },
+    { cause: error },
+  );
 }

@@ -19,7 +19,11 @@ import { loadTimeSeries } from './timeseries.js';
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 function imdbFixture(): Buffer {
-  const entries = [{ name: 'aclImdb' }, { name: 'aclImdb/README', data: Buffer.from('Large Movie Review Dataset v1.0\n') }, { name: 'aclImdb/train' }];
+  const entries = [
+    { name: 'aclImdb' },
+    { name: 'aclImdb/README', data: Buffer.from('Large Movie Review Dataset v1.0\n') },
+    { name: 'aclImdb/train' },
+  ];
   for (const cls of ['pos', 'neg', 'unsup']) {
     entries.push({ name: `aclImdb/train/${cls}` });
     for (let i = 0; i < 6; i++) {
@@ -27,22 +31,44 @@ function imdbFixture(): Buffer {
       entries.push({ name: `aclImdb/train/${cls}/${i}_${cls === 'pos' ? 9 : 2}.txt`, data: Buffer.from(text) });
     }
   }
-  entries.push({ name: 'aclImdb/train/urls_pos.txt', data: Buffer.from('http://www.imdb.com/title/tt0000001/usercomments\n') });
-  entries.push({ name: 'aclImdb/test' }, { name: 'aclImdb/test/pos' }, { name: 'aclImdb/test/pos/0_10.txt', data: Buffer.from('Great.') });
+  entries.push({
+    name: 'aclImdb/train/urls_pos.txt',
+    data: Buffer.from('http://www.imdb.com/title/tt0000001/usercomments\n'),
+  });
+  entries.push(
+    { name: 'aclImdb/test' },
+    { name: 'aclImdb/test/pos' },
+    { name: 'aclImdb/test/pos/0_10.txt', data: Buffer.from('Great.') },
+  );
   return gzipSync(writeTar(entries));
 }
 
 function jenaFixture(): Buffer {
   const header = '"Date Time","p (mbar)","T (degC)","Tpot (K)","Tdew (degC)","rh (%)"';
-  const rows = Array.from({ length: 40 }, (_, i) => `01.01.2009 ${String(Math.floor(i / 6)).padStart(2, '0')}:${String((i % 6) * 10).padStart(2, '0')}:00,996.5${i % 10},${(-8 + i * 0.1).toFixed(2)},265.${i % 10},-8.9,93.${i % 10}`);
+  const rows = Array.from(
+    { length: 40 },
+    (_, i) =>
+      `01.01.2009 ${String(Math.floor(i / 6)).padStart(2, '0')}:${String((i % 6) * 10).padStart(2, '0')}:00,996.5${i % 10},${(-8 + i * 0.1).toFixed(2)},265.${i % 10},-8.9,93.${i % 10}`,
+  );
   const csv = Buffer.from(`${header}\r\n${rows.join('\r\n')}\r\n`);
-  return writeZip([{ name: 'jena_climate_2009_2016.csv', data: csv }, { name: '__MACOSX/._jena_climate_2009_2016.csv', data: Buffer.from('resource fork') }]);
+  return writeZip([
+    { name: 'jena_climate_2009_2016.csv', data: csv },
+    { name: '__MACOSX/._jena_climate_2009_2016.csv', data: Buffer.from('resource fork') },
+  ]);
 }
 
 const files = new Map<string, Buffer>([
   ['/aclImdb_v1.tar.gz', imdbFixture()],
   ['/jena_climate_2009_2016.csv.zip', jenaFixture()],
-  ['/evil/aclImdb_v1.tar.gz', gzipSync(writeTar([{ name: 'aclImdb/train/pos/1_9.txt', data: Buffer.from('ok') }, { name: '../../escaped.txt', data: Buffer.from('slip') }]))],
+  [
+    '/evil/aclImdb_v1.tar.gz',
+    gzipSync(
+      writeTar([
+        { name: 'aclImdb/train/pos/1_9.txt', data: Buffer.from('ok') },
+        { name: '../../escaped.txt', data: Buffer.from('slip') },
+      ]),
+    ),
+  ],
 ]);
 const IMDB = files.get('/aclImdb_v1.tar.gz')!;
 const JENA = files.get('/jena_climate_2009_2016.csv.zip')!;
@@ -66,7 +92,10 @@ const server = createServer((req, res) => {
     const rest = body.subarray(start);
     record.status = 206;
     record.sent = rest.length;
-    res.writeHead(206, { 'content-length': rest.length, 'content-range': `bytes ${start}-${body.length - 1}/${body.length}` });
+    res.writeHead(206, {
+      'content-length': rest.length,
+      'content-range': `bytes ${start}-${body.length - 1}/${body.length}`,
+    });
     res.end(rest);
     return;
   }
@@ -105,7 +134,10 @@ test('the catalog: the book URLs, IMDB with its published SHA-256; a base URL ov
   const imdb = DATASETS.find((d) => d.id === 'imdb')!;
   assert.equal(imdb.url, 'https://ai.stanford.edu/~amaas/data/sentiment/aclImdb_v1.tar.gz');
   assert.match(imdb.sha256 ?? '', /^[0-9a-f]{64}$/);
-  assert.equal(DATASETS.find((d) => d.id === 'jena')!.url, 'https://s3.amazonaws.com/keras-datasets/jena_climate_2009_2016.csv.zip');
+  assert.equal(
+    DATASETS.find((d) => d.id === 'jena')!.url,
+    'https://s3.amazonaws.com/keras-datasets/jena_climate_2009_2016.csv.zip',
+  );
   assert.equal(datasetUrl(imdb, 'http://127.0.0.1:9/mirror'), 'http://127.0.0.1:9/mirror/aclImdb_v1.tar.gz');
 });
 
@@ -113,7 +145,13 @@ test('IMDB: full download with progress, checksum and extraction; the real text 
   reset();
   const dir = cache();
   const progress: FetchProgress[] = [];
-  const r = await fetchDataset('imdb', { cacheDir: dir, baseUrl, sha256: sha(IMDB), onProgress: (p) => progress.push(p), progressIntervalMs: 0 });
+  const r = await fetchDataset('imdb', {
+    cacheDir: dir,
+    baseUrl,
+    sha256: sha(IMDB),
+    onProgress: (p) => progress.push(p),
+    progressIntervalMs: 0,
+  });
   assert.equal(r.path, join(dir, 'imdb', 'data', 'aclImdb', 'train'));
   assert.equal(r.sha256, sha(IMDB));
   assert.equal(r.downloaded, true);
@@ -158,13 +196,22 @@ test('Jena: the zip is extracted (without __MACOSX) and the real time-series loa
 test('resume: a dropped connection keeps the part; the next call sends Range and receives only the rest', async () => {
   reset('drop-half');
   const dir = cache();
-  await assert.rejects(fetchDataset('imdb', { cacheDir: dir, baseUrl, sha256: sha(IMDB) }), (e: unknown) => e instanceof DatasetError && e.code === 'interrupted' && /Fetch again to resume/.test(e.message));
+  await assert.rejects(
+    fetchDataset('imdb', { cacheDir: dir, baseUrl, sha256: sha(IMDB) }),
+    (e: unknown) => e instanceof DatasetError && e.code === 'interrupted' && /Fetch again to resume/.test(e.message),
+  );
   const part = datasetPaths('imdb', dir).part;
   const have = statSync(part).size;
   assert.ok(have > 0 && have < IMDB.length, `part of ${have} bytes`);
   requests.length = 0;
   const progress: FetchProgress[] = [];
-  const r = await fetchDataset('imdb', { cacheDir: dir, baseUrl, sha256: sha(IMDB), onProgress: (p) => progress.push(p), progressIntervalMs: 0 });
+  const r = await fetchDataset('imdb', {
+    cacheDir: dir,
+    baseUrl,
+    sha256: sha(IMDB),
+    onProgress: (p) => progress.push(p),
+    progressIntervalMs: 0,
+  });
   assert.equal(requests.length, 1);
   assert.equal(requests[0]!.range, `bytes=${have}-`);
   assert.equal(requests[0]!.status, 206);
@@ -197,8 +244,18 @@ test('a wrong checksum is refused, naming both hashes, and nothing is left behin
   reset();
   const dir = cache();
   const wrong = 'ab'.repeat(32);
-  await assert.rejects(fetchDataset('imdb', { cacheDir: dir, baseUrl }), (e: unknown) => e instanceof DatasetError && e.code === 'checksum' && e.message.includes(`expected SHA-256 ${DATASETS[0]!.sha256}`) && e.message.includes(`received a file with SHA-256 ${sha(IMDB)}`));
-  await assert.rejects(fetchDataset('imdb', { cacheDir: dir, baseUrl, sha256: wrong }), (e: unknown) => e instanceof DatasetError && e.code === 'checksum' && e.message.includes(wrong));
+  await assert.rejects(
+    fetchDataset('imdb', { cacheDir: dir, baseUrl }),
+    (e: unknown) =>
+      e instanceof DatasetError &&
+      e.code === 'checksum' &&
+      e.message.includes(`expected SHA-256 ${DATASETS[0]!.sha256}`) &&
+      e.message.includes(`received a file with SHA-256 ${sha(IMDB)}`),
+  );
+  await assert.rejects(
+    fetchDataset('imdb', { cacheDir: dir, baseUrl, sha256: wrong }),
+    (e: unknown) => e instanceof DatasetError && e.code === 'checksum' && e.message.includes(wrong),
+  );
   assert.deepEqual(readdirSync(dir), []);
 });
 
@@ -207,8 +264,15 @@ test('tar-slip: an archive with a "../" entry is refused and nothing escapes the
   const root = cache();
   const dir = join(root, 'a', 'b');
   const evil = files.get('/evil/aclImdb_v1.tar.gz')!;
-  await assert.rejects(fetchDataset('imdb', { cacheDir: dir, baseUrl: `${baseUrl}evil/`, sha256: sha(evil) }), (e: unknown) => e instanceof DatasetError && e.code === 'archive' && /refusing tar entry "\.\.\/\.\.\/escaped\.txt"/.test(e.message));
-  for (const d of [root, join(root, 'a'), dir, join(dir, 'imdb')]) assert.equal(existsSync(join(d, 'escaped.txt')), false);
+  await assert.rejects(
+    fetchDataset('imdb', { cacheDir: dir, baseUrl: `${baseUrl}evil/`, sha256: sha(evil) }),
+    (e: unknown) =>
+      e instanceof DatasetError &&
+      e.code === 'archive' &&
+      /refusing tar entry "\.\.\/\.\.\/escaped\.txt"/.test(e.message),
+  );
+  for (const d of [root, join(root, 'a'), dir, join(dir, 'imdb')])
+    assert.equal(existsSync(join(d, 'escaped.txt')), false);
   assert.equal(existsSync(datasetPaths('imdb', dir).marker), false);
   assert.equal(cachedDataset('imdb', dir, sha(evil)), null);
 });
@@ -234,10 +298,17 @@ test('abort: the AbortSignal stops a download in flight; the part is kept for a 
   const dir = cache();
   const ac = new AbortController();
   const progress: FetchProgress[] = [];
-  const pending = fetchDataset('imdb', { cacheDir: dir, baseUrl, sha256: sha(IMDB), signal: ac.signal, progressIntervalMs: 0, onProgress: (p) => {
-    progress.push(p);
-    ac.abort();
-  } });
+  const pending = fetchDataset('imdb', {
+    cacheDir: dir,
+    baseUrl,
+    sha256: sha(IMDB),
+    signal: ac.signal,
+    progressIntervalMs: 0,
+    onProgress: (p) => {
+      progress.push(p);
+      ac.abort();
+    },
+  });
   await assert.rejects(pending, (e: unknown) => e instanceof DatasetError && e.code === 'aborted');
   assert.ok(progress.length >= 1);
   assert.equal(existsSync(datasetPaths('imdb', dir).archive), false);
@@ -251,7 +322,10 @@ test('abort: the AbortSignal stops a download in flight; the part is kept for a 
   assert.equal(resumed.sha256, sha(IMDB));
   const already = new AbortController();
   already.abort();
-  await assert.rejects(fetchDataset('jena', { cacheDir: dir, baseUrl, signal: already.signal }), (e: unknown) => e instanceof DatasetError && e.code === 'aborted');
+  await assert.rejects(
+    fetchDataset('jena', { cacheDir: dir, baseUrl, signal: already.signal }),
+    (e: unknown) => e instanceof DatasetError && e.code === 'aborted',
+  );
 });
 
 test('offline: an unreachable host gives the "could not reach" message with the URL to fetch by hand; a 404 is an http error', async () => {
@@ -260,7 +334,18 @@ test('offline: an unreachable host gives the "could not reach" message with the 
   await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
   const port = (closed.address() as AddressInfo).port;
   await new Promise<void>((r) => closed.close(() => r()));
-  await assert.rejects(fetchDataset('jena', { cacheDir: cache(), baseUrl: `http://127.0.0.1:${port}/` }), (e: unknown) =>
-    e instanceof DatasetError && e.code === 'offline' && e.message.startsWith(`could not reach 127.0.0.1:${port}: ECONNREFUSED`) && e.message.includes(`download http://127.0.0.1:${port}/jena_climate_2009_2016.csv.zip yourself and pass --data <path>`));
-  await assert.rejects(fetchDataset('jena', { cacheDir: cache(), baseUrl: `${baseUrl}missing/` }), (e: unknown) => e instanceof DatasetError && e.code === 'http' && /received 404/.test(e.message));
+  await assert.rejects(
+    fetchDataset('jena', { cacheDir: cache(), baseUrl: `http://127.0.0.1:${port}/` }),
+    (e: unknown) =>
+      e instanceof DatasetError &&
+      e.code === 'offline' &&
+      e.message.startsWith(`could not reach 127.0.0.1:${port}: ECONNREFUSED`) &&
+      e.message.includes(
+        `download http://127.0.0.1:${port}/jena_climate_2009_2016.csv.zip yourself and pass --data <path>`,
+      ),
+  );
+  await assert.rejects(
+    fetchDataset('jena', { cacheDir: cache(), baseUrl: `${baseUrl}missing/` }),
+    (e: unknown) => e instanceof DatasetError && e.code === 'http' && /received 404/.test(e.message),
+  );
 });

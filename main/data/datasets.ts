@@ -9,7 +9,22 @@
  * A second call finds the marker and makes no request at all.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, mkdirSync, openSync, closeSync, writeSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, readdirSync, rmdirSync, ftruncateSync } from 'node:fs';
+import {
+  createReadStream,
+  existsSync,
+  mkdirSync,
+  openSync,
+  closeSync,
+  writeSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  readdirSync,
+  rmdirSync,
+  ftruncateSync,
+} from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { dirname, join } from 'node:path';
@@ -44,13 +59,15 @@ export const DATASETS: readonly DatasetEntry[] = [
   {
     id: 'imdb',
     title: 'IMDB movie reviews (aclImdb v1)',
-    description: '25,000 labelled training reviews in class folders pos/ and neg/ (Chollet 6.1); the unsup/ folder is skipped.',
+    description:
+      '25,000 labelled training reviews in class folders pos/ and neg/ (Chollet 6.1); the unsup/ folder is skipped.',
     url: 'https://ai.stanford.edu/~amaas/data/sentiment/aclImdb_v1.tar.gz',
     fileName: 'aclImdb_v1.tar.gz',
     archive: 'tar.gz',
     bytes: 84_125_825,
     sha256: 'c40f74a18d3b61f90feba1e17730e0d38e8b97c05fde7008942e91923d1658fe',
-    checksumSource: 'tensorflow/datasets, tensorflow_datasets/url_checksums/imdb_reviews.txt (MD5 7c2ac02c03563afcf9b574c7e56c153a in torchtext)',
+    checksumSource:
+      'tensorflow/datasets, tensorflow_datasets/url_checksums/imdb_reviews.txt (MD5 7c2ac02c03563afcf9b574c7e56c153a in torchtext)',
     trainPath: 'aclImdb/train',
     kind: 'text',
   },
@@ -63,7 +80,8 @@ export const DATASETS: readonly DatasetEntry[] = [
     archive: 'zip',
     bytes: 13_568_290,
     sha256: null,
-    checksumSource: 'no published SHA-256 found; size 13,568,290 bytes as keras.utils.get_file reports it for the same file; the SHA-256 is recorded on first download',
+    checksumSource:
+      'no published SHA-256 found; size 13,568,290 bytes as keras.utils.get_file reports it for the same file; the SHA-256 is recorded on first download',
     trainPath: 'jena_climate_2009_2016.csv',
     kind: 'timeseries',
   },
@@ -72,7 +90,11 @@ export const DATASETS: readonly DatasetEntry[] = [
 /** The catalog entry of `id`. @throws DatasetError (code 'unknown') for another id. */
 export function datasetEntry(id: string): DatasetEntry {
   const e = DATASETS.find((d) => d.id === id);
-  if (!e) throw new DatasetError('unknown', `Unknown data set "${id}". Expected one of: ${DATASETS.map((d) => d.id).join(', ')}.`);
+  if (!e)
+    throw new DatasetError(
+      'unknown',
+      `Unknown data set "${id}". Expected one of: ${DATASETS.map((d) => d.id).join(', ')}.`,
+    );
   return e;
 }
 
@@ -151,7 +173,15 @@ interface Marker {
 
 const MARKER = '.complete.json';
 const MAX_REDIRECTS = 5;
-const OFFLINE_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN', 'ECONNREFUSED', 'ENETUNREACH', 'EHOSTUNREACH', 'ETIMEDOUT', 'ECONNRESET']);
+const OFFLINE_CODES = new Set([
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ECONNREFUSED',
+  'ENETUNREACH',
+  'EHOSTUNREACH',
+  'ETIMEDOUT',
+  'ECONNRESET',
+]);
 
 /** Where `fetchDataset` puts things for `id`, whether or not they exist yet. */
 export function datasetPaths(id: DatasetId, cacheDir: string) {
@@ -178,7 +208,11 @@ function readMarker(file: string): Marker | null {
 }
 
 /** The cached, completely extracted data set, or null: no request, no hashing. For the UI's "downloaded" badge. */
-export function cachedDataset(id: DatasetId, cacheDir: string, expectedSha256?: string | null): { path: string; sha256: string } | null {
+export function cachedDataset(
+  id: DatasetId,
+  cacheDir: string,
+  expectedSha256?: string | null,
+): { path: string; sha256: string } | null {
   const entry = datasetEntry(id);
   const p = datasetPaths(id, cacheDir);
   const m = readMarker(p.marker);
@@ -188,13 +222,20 @@ export function cachedDataset(id: DatasetId, cacheDir: string, expectedSha256?: 
 }
 
 function abortError(signal: AbortSignal | undefined): DatasetError {
-  const why = signal?.reason instanceof Error && signal.reason.name !== 'AbortError' ? `: ${signal.reason.message}` : '';
-  return new DatasetError('aborted', `The download was cancelled${why}. The part downloaded so far is kept; fetching again resumes it.`);
+  const why =
+    signal?.reason instanceof Error && signal.reason.name !== 'AbortError' ? `: ${signal.reason.message}` : '';
+  return new DatasetError(
+    'aborted',
+    `The download was cancelled${why}. The part downloaded so far is kept; fetching again resumes it.`,
+  );
 }
 
 function offlineError(url: string, err: NodeJS.ErrnoException): DatasetError {
   const host = new URL(url).host;
-  return new DatasetError('offline', `could not reach ${host}: ${err.code ?? ''}${err.code ? ' ' : ''}${err.message}; download ${url} yourself and pass --data <path> (after extracting it).`);
+  return new DatasetError(
+    'offline',
+    `could not reach ${host}: ${err.code ?? ''}${err.code ? ' ' : ''}${err.message}; download ${url} yourself and pass --data <path> (after extracting it).`,
+  );
 }
 
 interface Response {
@@ -202,24 +243,41 @@ interface Response {
   url: string;
 }
 
-function request(url: string, headers: Record<string, string>, signal: AbortSignal | undefined, redirects = 0): Promise<Response> {
+function request(
+  url: string,
+  headers: Record<string, string>,
+  signal: AbortSignal | undefined,
+  redirects = 0,
+): Promise<Response> {
   return new Promise((resolvePromise, reject) => {
     const u = new URL(url);
     const lib = u.protocol === 'https:' ? https : u.protocol === 'http:' ? http : null;
     if (!lib) return reject(new DatasetError('http', `expected an http or https URL, received ${url}.`));
-    const req = lib.get(u, { agent: false, headers: { 'user-agent': 'rnn-studio', 'accept-encoding': 'identity', ...headers }, ...(signal ? { signal } : {}) }, (res) => {
-      const status = res.statusCode ?? 0;
-      if ([301, 302, 303, 307, 308].includes(status) && res.headers.location) {
-        res.resume();
-        if (redirects >= MAX_REDIRECTS) return reject(new DatasetError('http', `${url}: more than ${MAX_REDIRECTS} redirects.`));
-        request(new URL(res.headers.location, u).toString(), headers, signal, redirects + 1).then(resolvePromise, reject);
-        return;
-      }
-      // Errors while reading the body (a dropped connection, an abort) reach the reader through its iterator;
-      // this listener keeps a late duplicate from becoming an uncaught exception.
-      res.on('error', () => {});
-      resolvePromise({ res, url });
-    });
+    const req = lib.get(
+      u,
+      {
+        agent: false,
+        headers: { 'user-agent': 'rnn-studio', 'accept-encoding': 'identity', ...headers },
+        ...(signal ? { signal } : {}),
+      },
+      (res) => {
+        const status = res.statusCode ?? 0;
+        if ([301, 302, 303, 307, 308].includes(status) && res.headers.location) {
+          res.resume();
+          if (redirects >= MAX_REDIRECTS)
+            return reject(new DatasetError('http', `${url}: more than ${MAX_REDIRECTS} redirects.`));
+          request(new URL(res.headers.location, u).toString(), headers, signal, redirects + 1).then(
+            resolvePromise,
+            reject,
+          );
+          return;
+        }
+        // Errors while reading the body (a dropped connection, an abort) reach the reader through its iterator;
+        // this listener keeps a late duplicate from becoming an uncaught exception.
+        res.on('error', () => {});
+        resolvePromise({ res, url });
+      },
+    );
     req.on('error', (e: NodeJS.ErrnoException) => {
       if (signal?.aborted) reject(abortError(signal));
       else if (e.code && OFFLINE_CODES.has(e.code)) reject(offlineError(url, e));
@@ -241,7 +299,12 @@ async function sha256File(file: string, onBytes?: (n: number) => void, signal?: 
 }
 
 /** Streams the archive into `part` (resuming it when possible); returns what the network delivered. */
-async function download(url: string, part: string, opts: FetchDatasetOptions, sizeHint: number | null): Promise<{ received: number; resumedFrom: number; total: number | null }> {
+async function download(
+  url: string,
+  part: string,
+  opts: FetchDatasetOptions,
+  sizeHint: number | null,
+): Promise<{ received: number; resumedFrom: number; total: number | null }> {
   let have = existsSync(part) ? statSync(part).size : 0;
   let { res } = await request(url, have > 0 ? { range: `bytes=${have}-` } : {}, opts.signal);
   let status = res.statusCode ?? 0;
@@ -259,7 +322,10 @@ async function download(url: string, part: string, opts: FetchDatasetOptions, si
     if (!m || Number(m[1]) !== have) {
       res.resume();
       rmSync(part, { force: true });
-      throw new DatasetError('http', `${url}: asked for the bytes from ${have} on, received a range ${JSON.stringify(res.headers['content-range'] ?? '')}; the partial download was deleted, fetch again to start over.`);
+      throw new DatasetError(
+        'http',
+        `${url}: asked for the bytes from ${have} on, received a range ${JSON.stringify(res.headers['content-range'] ?? '')}; the partial download was deleted, fetch again to start over.`,
+      );
     }
     total = m[3] === '*' ? null : Number(m[3]);
   } else if (status === 200) {
@@ -268,7 +334,11 @@ async function download(url: string, part: string, opts: FetchDatasetOptions, si
     total = Number.isFinite(len) && res.headers['content-length'] !== undefined ? len : null;
   } else {
     res.resume();
-    throw new DatasetError('http', `${url}: expected HTTP 200${have > 0 ? ' or 206' : ''}, received ${status} ${res.statusMessage ?? ''}`.trimEnd() + '.');
+    throw new DatasetError(
+      'http',
+      `${url}: expected HTTP 200${have > 0 ? ' or 206' : ''}, received ${status} ${res.statusMessage ?? ''}`.trimEnd() +
+        '.',
+    );
   }
   const resumedFrom = have;
   const fd = openSync(part, have > 0 ? 'a' : 'w');
@@ -284,7 +354,14 @@ async function download(url: string, part: string, opts: FetchDatasetOptions, si
     const seconds = Math.max((now - started) / 1000, 1e-3);
     const rate = received / seconds;
     const size = total ?? sizeHint;
-    opts.onProgress({ phase: 'download', bytes: have + received, total: size, bytesPerSecond: rate, etaSeconds: size !== null && rate > 0 ? Math.max(0, (size - have - received) / rate) : null, resumedFrom });
+    opts.onProgress({
+      phase: 'download',
+      bytes: have + received,
+      total: size,
+      bytesPerSecond: rate,
+      etaSeconds: size !== null && rate > 0 ? Math.max(0, (size - have - received) / rate) : null,
+      resumedFrom,
+    });
   };
   try {
     for await (const chunk of res) {
@@ -294,13 +371,19 @@ async function download(url: string, part: string, opts: FetchDatasetOptions, si
     }
   } catch (e) {
     if (opts.signal?.aborted) throw abortError(opts.signal);
-    throw new DatasetError('interrupted', `The download of ${url} was interrupted after ${have + received}${total !== null ? ` of ${total}` : ''} bytes (${(e as Error).message}). Fetch again to resume.`);
+    throw new DatasetError(
+      'interrupted',
+      `The download of ${url} was interrupted after ${have + received}${total !== null ? ` of ${total}` : ''} bytes (${(e as Error).message}). Fetch again to resume.`,
+    );
   } finally {
     closeSync(fd);
   }
   if (opts.signal?.aborted) throw abortError(opts.signal);
   if (total !== null && have + received < total) {
-    throw new DatasetError('interrupted', `The download of ${url} stopped after ${have + received} of ${total} bytes. Fetch again to resume.`);
+    throw new DatasetError(
+      'interrupted',
+      `The download of ${url} stopped after ${have + received} of ${total} bytes. Fetch again to resume.`,
+    );
   }
   report(true);
   return { received, resumedFrom, total: total ?? have + received };
@@ -309,7 +392,8 @@ async function download(url: string, part: string, opts: FetchDatasetOptions, si
 async function extract(entry: DatasetEntry, archive: string, dest: string, opts: FetchDatasetOptions): Promise<number> {
   rmSync(dest, { recursive: true, force: true }); // a half-extracted folder (no marker) is redone from scratch
   mkdirSync(dest, { recursive: true });
-  const progress = (bytes: number, total: number | null) => opts.onProgress?.({ phase: 'extract', bytes, total, bytesPerSecond: 0, etaSeconds: null, resumedFrom: 0 });
+  const progress = (bytes: number, total: number | null) =>
+    opts.onProgress?.({ phase: 'extract', bytes, total, bytesPerSecond: 0, etaSeconds: null, resumedFrom: 0 });
   try {
     if (entry.archive === 'tar.gz') {
       let last = 0;
@@ -356,7 +440,14 @@ export async function fetchDataset(id: DatasetId, opts: FetchDatasetOptions): Pr
   const entry = datasetEntry(id);
   const p = datasetPaths(id, opts.cacheDir);
   const expected = (opts.sha256 === undefined ? entry.sha256 : opts.sha256)?.toLowerCase() ?? null;
-  const base = { id, path: p.trainPath, kind: entry.kind, extractedDir: p.extractedDir, archivePath: p.archive, checksumKnown: expected !== null };
+  const base = {
+    id,
+    path: p.trainPath,
+    kind: entry.kind,
+    extractedDir: p.extractedDir,
+    archivePath: p.archive,
+    checksumKnown: expected !== null,
+  };
   const cached = cachedDataset(id, opts.cacheDir, expected);
   if (cached) return { ...base, sha256: cached.sha256, downloaded: false, bytesReceived: 0, resumedFrom: 0 };
   if (opts.signal?.aborted) throw abortError(opts.signal);
@@ -367,7 +458,12 @@ export async function fetchDataset(id: DatasetId, opts: FetchDatasetOptions): Pr
   let resumedFrom = 0;
   let downloaded = false;
   const verify = async (file: string, total: number | null) =>
-    sha256File(file, (n) => opts.onProgress?.({ phase: 'verify', bytes: n, total, bytesPerSecond: 0, etaSeconds: null, resumedFrom: 0 }), opts.signal);
+    sha256File(
+      file,
+      (n) =>
+        opts.onProgress?.({ phase: 'verify', bytes: n, total, bytesPerSecond: 0, etaSeconds: null, resumedFrom: 0 }),
+      opts.signal,
+    );
   const known = existsSync(p.archive) ? readMarker(`${p.archive}.sha256.json`) : null;
   if (existsSync(p.archive) && known && (!expected || known.sha256 === expected)) {
     sha256 = known.sha256; // verified when it was downloaded; only the extraction is missing
@@ -386,7 +482,10 @@ export async function fetchDataset(id: DatasetId, opts: FetchDatasetOptions): Pr
       } catch {
         // left as is
       }
-      throw new DatasetError('checksum', `${entry.fileName} from ${url}: expected SHA-256 ${expected}, received a file with SHA-256 ${sha256} (${d.total} bytes). It was deleted; the download was damaged or the file on the server changed.`);
+      throw new DatasetError(
+        'checksum',
+        `${entry.fileName} from ${url}: expected SHA-256 ${expected}, received a file with SHA-256 ${sha256} (${d.total} bytes). It was deleted; the download was damaged or the file on the server changed.`,
+      );
     }
     renameSync(p.part, p.archive);
     const record: Marker = { id, sha256, archive: entry.fileName, files: 0, completedAt: new Date().toISOString() };
@@ -394,7 +493,10 @@ export async function fetchDataset(id: DatasetId, opts: FetchDatasetOptions): Pr
   }
   const files = await extract(entry, p.archive, p.extractedDir, opts);
   if (!existsSync(p.trainPath)) {
-    throw new DatasetError('archive', `${entry.fileName}: expected ${entry.trainPath} in the archive, but it is not there.`);
+    throw new DatasetError(
+      'archive',
+      `${entry.fileName}: expected ${entry.trainPath} in the archive, but it is not there.`,
+    );
   }
   const marker: Marker = { id, sha256, archive: entry.fileName, files, completedAt: new Date().toISOString() };
   writeFileSync(p.marker, `${JSON.stringify(marker, null, 2)}\n`);

@@ -18,21 +18,94 @@ describe('decodeText', () => {
     { name: 'UTF-8 é', input: bytes(0x63, 0x61, 0x66, 0xc3, 0xa9), text: 'café', resolved: 'utf-8' },
     { name: 'UTF-8 BOM is stripped', input: bytes(0xef, 0xbb, 0xbf, 0xc3, 0xa9), text: 'é', resolved: 'utf-8' },
     { name: 'UTF-16LE BOM', input: bytes(0xff, 0xfe, 0x68, 0x00, 0xe9, 0x00), text: 'hé', resolved: 'utf-16le' },
-    { name: 'invalid UTF-8 falls back to cp1252', input: bytes(0x63, 0x61, 0x66, 0xe9), text: 'café', resolved: 'windows-1252' },
-    { name: 'cp1252 curly quotes and ellipsis', input: bytes(0x93, 0x68, 0x69, 0x94, 0x85), text: '“hi”…', resolved: 'windows-1252' },
-    { name: 'cp1252 keeps its five undefined bytes as C1 codes', input: bytes(0x81, 0x8a, 0x9d, 0x9f), encoding: 'windows-1252', text: '\u0081Š\u009dŸ', resolved: 'windows-1252' },
-    { name: 'explicit latin1 is ISO-8859-1, not cp1252', input: bytes(0x93, 0xe9), encoding: 'latin1', text: '\u0093é', resolved: 'latin1' },
-    { name: 'explicit latin1 strips a UTF-8 BOM', input: bytes(0xef, 0xbb, 0xbf, 0x41), encoding: 'latin1', text: 'A', resolved: 'latin1' },
-    { name: 'explicit cp1252 strips a UTF-8 BOM', input: bytes(0xef, 0xbb, 0xbf, 0x80), encoding: 'windows-1252', text: '€', resolved: 'windows-1252' },
-    { name: 'explicit utf-8 strips its BOM', input: bytes(0xef, 0xbb, 0xbf, 0x41), encoding: 'utf-8', text: 'A', resolved: 'utf-8' },
-    { name: 'explicit utf-16le without BOM', input: bytes(0x41, 0x00, 0xac, 0x20), encoding: 'utf-16le', text: 'A€', resolved: 'utf-16le' },
+    {
+      name: 'invalid UTF-8 falls back to cp1252',
+      input: bytes(0x63, 0x61, 0x66, 0xe9),
+      text: 'café',
+      resolved: 'windows-1252',
+    },
+    {
+      name: 'cp1252 curly quotes and ellipsis',
+      input: bytes(0x93, 0x68, 0x69, 0x94, 0x85),
+      text: '“hi”…',
+      resolved: 'windows-1252',
+    },
+    {
+      name: 'cp1252 keeps its five undefined bytes as C1 codes',
+      input: bytes(0x81, 0x8a, 0x9d, 0x9f),
+      encoding: 'windows-1252',
+      text: '\u0081Š\u009dŸ',
+      resolved: 'windows-1252',
+    },
+    {
+      name: 'explicit latin1 is ISO-8859-1, not cp1252',
+      input: bytes(0x93, 0xe9),
+      encoding: 'latin1',
+      text: '\u0093é',
+      resolved: 'latin1',
+    },
+    {
+      name: 'explicit latin1 strips a UTF-8 BOM',
+      input: bytes(0xef, 0xbb, 0xbf, 0x41),
+      encoding: 'latin1',
+      text: 'A',
+      resolved: 'latin1',
+    },
+    {
+      name: 'explicit cp1252 strips a UTF-8 BOM',
+      input: bytes(0xef, 0xbb, 0xbf, 0x80),
+      encoding: 'windows-1252',
+      text: '€',
+      resolved: 'windows-1252',
+    },
+    {
+      name: 'explicit utf-8 strips its BOM',
+      input: bytes(0xef, 0xbb, 0xbf, 0x41),
+      encoding: 'utf-8',
+      text: 'A',
+      resolved: 'utf-8',
+    },
+    {
+      name: 'explicit utf-16le without BOM',
+      input: bytes(0x41, 0x00, 0xac, 0x20),
+      encoding: 'utf-16le',
+      text: 'A€',
+      resolved: 'utf-16le',
+    },
     { name: 'empty input', input: bytes(), text: '', resolved: 'utf-8' },
-    { name: 'UTF-16LE without BOM, found by its NUL pattern', input: utf16le('date,temp\n1,2\n'), text: 'date,temp\n1,2\n', resolved: 'utf-16le' },
-    { name: 'UTF-16LE without BOM, Cyrillic between ASCII commas', input: utf16le('Имя,возраст\nАня,7\n'), text: 'Имя,возраст\nАня,7\n', resolved: 'utf-16le' },
+    {
+      name: 'UTF-16LE without BOM, found by its NUL pattern',
+      input: utf16le('date,temp\n1,2\n'),
+      text: 'date,temp\n1,2\n',
+      resolved: 'utf-16le',
+    },
+    {
+      name: 'UTF-16LE without BOM, Cyrillic between ASCII commas',
+      input: utf16le('Имя,возраст\nАня,7\n'),
+      text: 'Имя,возраст\nАня,7\n',
+      resolved: 'utf-16le',
+    },
     { name: 'UTF-16LE without BOM, one character', input: utf16le('é'), text: 'é', resolved: 'utf-16le' },
-    { name: 'explicit utf-16le with BOM', input: utf16le('\ufeffhé'), encoding: 'utf-16le', text: 'hé', resolved: 'utf-16le' },
-    { name: 'explicit utf-16le on short ASCII (too short to call it UTF-8)', input: bytes(...ascii('ab')), encoding: 'utf-16le', text: '扡', resolved: 'utf-16le' },
-    { name: 'text past the sniffed start without NUL', input: concat(new Uint8Array(TEXT_SNIFF_BYTES).fill(0x61), Buffer.from('é')), text: `${'a'.repeat(TEXT_SNIFF_BYTES)}é`, resolved: 'utf-8' },
+    {
+      name: 'explicit utf-16le with BOM',
+      input: utf16le('\ufeffhé'),
+      encoding: 'utf-16le',
+      text: 'hé',
+      resolved: 'utf-16le',
+    },
+    {
+      name: 'explicit utf-16le on short ASCII (too short to call it UTF-8)',
+      input: bytes(...ascii('ab')),
+      encoding: 'utf-16le',
+      text: '扡',
+      resolved: 'utf-16le',
+    },
+    {
+      name: 'text past the sniffed start without NUL',
+      input: concat(new Uint8Array(TEXT_SNIFF_BYTES).fill(0x61), Buffer.from('é')),
+      text: `${'a'.repeat(TEXT_SNIFF_BYTES)}é`,
+      resolved: 'utf-8',
+    },
   ];
   for (const c of cases) {
     it(c.name, () => {
@@ -42,16 +115,20 @@ describe('decodeText', () => {
     });
   }
 
-  it('detects rt-polarity as windows-1252 and decodes its accents, dashes and ellipses', { skip: missingSharedData('rt-polarity') }, () => {
-    const pos = decodeText(readFileSync(sharedData('rt-polarity', 'rt-polarity.pos')));
-    assert.equal(pos.encoding, 'windows-1252');
-    const lines = pos.text.split('\n');
-    assert.match(lines[43] ?? '', /el ladrón de orquídeas es uno de esos filmes/);
-    assert.match(lines[57] ?? '', /a slew of songs — a few potential hits/);
-    const neg = decodeText(readFileSync(sharedData('rt-polarity', 'rt-polarity.neg')));
-    assert.equal(neg.encoding, 'windows-1252');
-    assert.match(neg.text.split('\n')[814] ?? '', /bad and absolutely unnecessary \. hmmm…might i suggest/);
-  });
+  it(
+    'detects rt-polarity as windows-1252 and decodes its accents, dashes and ellipses',
+    { skip: missingSharedData('rt-polarity') },
+    () => {
+      const pos = decodeText(readFileSync(sharedData('rt-polarity', 'rt-polarity.pos')));
+      assert.equal(pos.encoding, 'windows-1252');
+      const lines = pos.text.split('\n');
+      assert.match(lines[43] ?? '', /el ladrón de orquídeas es uno de esos filmes/);
+      assert.match(lines[57] ?? '', /a slew of songs — a few potential hits/);
+      const neg = decodeText(readFileSync(sharedData('rt-polarity', 'rt-polarity.neg')));
+      assert.equal(neg.encoding, 'windows-1252');
+      assert.match(neg.text.split('\n')[814] ?? '', /bad and absolutely unnecessary \. hmmm…might i suggest/);
+    },
+  );
 
   /** `start`: the refusal follows from the first bytes alone, so checkTextStart must give the same message. */
   const errors: { name: string; input: Uint8Array; encoding: TextEncodingName; message: string; start?: boolean }[] = [
@@ -111,14 +188,16 @@ describe('decodeText', () => {
       input: bytes(0x00, 0x01, 0x02, 0x03),
       encoding: 'auto',
       start: true,
-      message: 'notes.txt: expected text, received binary data (a NUL byte at offset 0; the file starts 00 01 02 03). Choose a CSV or text file.',
+      message:
+        'notes.txt: expected text, received binary data (a NUL byte at offset 0; the file starts 00 01 02 03). Choose a CSV or text file.',
     },
     {
       name: 'little-endian 16-bit numbers are binary data rather than UTF-16LE',
       input: new Uint8Array(new Uint16Array([3, 7, 1, 300, 2, 5, 4, 9]).buffer),
       encoding: 'auto',
       start: true,
-      message: 'notes.txt: expected text, received binary data (a NUL byte at offset 1; the file starts 03 00 07 00 01 00 2C 01 …). Choose a CSV or text file.',
+      message:
+        'notes.txt: expected text, received binary data (a NUL byte at offset 1; the file starts 03 00 07 00 01 00 2C 01 …). Choose a CSV or text file.',
     },
     {
       name: 'a NUL byte past the sniffed start is still found',
@@ -133,7 +212,8 @@ describe('decodeText', () => {
       input: bytes(0xef, 0xbb, 0xbf, 0x41, 0x00),
       encoding: 'auto',
       start: true,
-      message: 'notes.txt: expected text, received binary data (a NUL byte at offset 4; the file starts EF BB BF 41 00). Choose a CSV or text file.',
+      message:
+        'notes.txt: expected text, received binary data (a NUL byte at offset 4; the file starts EF BB BF 41 00). Choose a CSV or text file.',
     },
     {
       name: 'a NUL character in UTF-16LE text without BOM',
@@ -183,28 +263,32 @@ describe('decodeText', () => {
       input: utf16le('\ufeffa,b\n'),
       encoding: 'latin1',
       start: true,
-      message: 'notes.txt: expected latin1 text, received UTF-16LE text (byte-order mark FF FE). Choose encoding "auto" or "utf-16le".',
+      message:
+        'notes.txt: expected latin1 text, received UTF-16LE text (byte-order mark FF FE). Choose encoding "auto" or "utf-16le".',
     },
     {
       name: 'explicit utf-8 on binary data',
       input: new Uint8Array(4),
       encoding: 'utf-8',
       start: true,
-      message: 'notes.txt: expected text, received binary data (a NUL byte at offset 0; the file starts 00 00 00 00). Choose a CSV or text file.',
+      message:
+        'notes.txt: expected text, received binary data (a NUL byte at offset 0; the file starts 00 00 00 00). Choose a CSV or text file.',
     },
     {
       name: 'explicit utf-16le on a UTF-8 BOM names UTF-8',
       input: bytes(0xef, 0xbb, 0xbf, 0x41),
       encoding: 'utf-16le',
       start: true,
-      message: 'notes.txt: expected utf-16le text, received UTF-8 text (byte-order mark EF BB BF). Choose encoding "auto" or "utf-8".',
+      message:
+        'notes.txt: expected utf-16le text, received UTF-8 text (byte-order mark EF BB BF). Choose encoding "auto" or "utf-8".',
     },
     {
       name: 'explicit utf-16le on a UTF-16BE BOM names UTF-16BE',
       input: bytes(0xfe, 0xff, 0x00, 0x41),
       encoding: 'utf-16le',
       start: true,
-      message: 'notes.txt: expected utf-16le text, received UTF-16BE text (byte-order mark FE FF). Save the file as UTF-8.',
+      message:
+        'notes.txt: expected utf-16le text, received UTF-16BE text (byte-order mark FE FF). Save the file as UTF-8.',
     },
     {
       name: 'explicit utf-16le on UTF-8 text, which would decode as CJK characters',
@@ -228,7 +312,8 @@ describe('decodeText', () => {
       name: 'unknown encoding name',
       input: bytes(0x41),
       encoding: 'ebcdic' as TextEncodingName,
-      message: 'notes.txt: `encoding` must be one of auto, utf-8, latin1, windows-1252, utf-16le. Received: encoding="ebcdic".',
+      message:
+        'notes.txt: `encoding` must be one of auto, utf-8, latin1, windows-1252, utf-16le. Received: encoding="ebcdic".',
     },
   ];
   for (const c of errors) {
@@ -238,9 +323,12 @@ describe('decodeText', () => {
         file: '/some/where/notes.txt',
       });
       if (c.start) {
-        assertDataError(() => checkTextStart(c.input.subarray(0, TEXT_SNIFF_BYTES), c.encoding, '/some/where/notes.txt'), {
-          message: c.message,
-        });
+        assertDataError(
+          () => checkTextStart(c.input.subarray(0, TEXT_SNIFF_BYTES), c.encoding, '/some/where/notes.txt'),
+          {
+            message: c.message,
+          },
+        );
       }
     });
   }

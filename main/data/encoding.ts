@@ -163,7 +163,8 @@ function planDecoding(head: Uint8Array, encoding: TextEncodingName, where: DataE
     return { encoding: 'utf-16le', why: 'byte-order mark FF FE' };
   }
   if (bom === 'utf-8') {
-    if (encoding === 'utf-16le') throw received('UTF-8 text (byte-order mark EF BB BF)', 'Choose encoding "auto" or "utf-8".');
+    if (encoding === 'utf-16le')
+      throw received('UTF-8 text (byte-order mark EF BB BF)', 'Choose encoding "auto" or "utf-8".');
     const nul = asBuffer(head).indexOf(0);
     if (nul >= 0) throw binaryData(head, nul, 'byte', where);
     return { encoding: encoding === 'auto' ? 'utf-8' : encoding, why: 'byte-order mark EF BB BF' };
@@ -173,14 +174,20 @@ function planDecoding(head: Uint8Array, encoding: TextEncodingName, where: DataE
   if (look === 'utf-16be') {
     const detail = `UTF-16BE text without a byte-order mark (the file starts ${hexAt(head, 0)})`;
     if (encoding === 'auto') {
-      throw new NotTextError(`expected UTF-8, UTF-16LE, Latin-1 or Windows-1252 text, received ${detail}. Save the file as UTF-8.`, where);
+      throw new NotTextError(
+        `expected UTF-8, UTF-16LE, Latin-1 or Windows-1252 text, received ${detail}. Save the file as UTF-8.`,
+        where,
+      );
     }
     throw received(detail, 'Save the file as UTF-8.');
   }
   if (encoding === 'utf-16le' || (encoding === 'auto' && look === 'utf-16le')) {
     if (encoding === 'utf-16le' && nuls.first < 0 && head.length >= MIN_BYTES_TO_CALL_UTF8 && isUtf8Prefix(head)) {
       // ASCII read as UTF-16LE is a valid string of CJK characters: without this the mistake shows up rows later.
-      throw received(`bytes that look like UTF-8 text (no NUL bytes; the file starts ${hexAt(head, 0)})`, 'Choose encoding "auto" or "utf-8".');
+      throw received(
+        `bytes that look like UTF-8 text (no NUL bytes; the file starts ${hexAt(head, 0)})`,
+        'Choose encoding "auto" or "utf-8".',
+      );
     }
     checkUtf16Units(head, 0, where);
     return { encoding: 'utf-16le', why: 'no byte-order mark, but NUL bytes at odd offsets' };
@@ -261,7 +268,12 @@ function checkUtf16Units(head: Uint8Array, from: number, where: DataErrorLocatio
   }
 }
 
-function binaryData(bytes: Uint8Array, offset: number, unit: 'byte' | 'character', where: DataErrorLocation): NotTextError {
+function binaryData(
+  bytes: Uint8Array,
+  offset: number,
+  unit: 'byte' | 'character',
+  where: DataErrorLocation,
+): NotTextError {
   const nul = unit === 'byte' ? 'a NUL byte' : 'a NUL character (00 00)';
   const shown = offset < 8 ? `the file starts ${hexAt(bytes, 0)}` : `the bytes from there are ${hexAt(bytes, offset)}`;
   return new NotTextError(
@@ -323,8 +335,38 @@ const C1_RANGE = /[\u0080-\u009f]/g;
  * would turn rt-polarity's "—" and "…" into control characters.
  */
 const CP1252_C1 = String.fromCharCode(
-  0x20ac, 0x81, 0x201a, 0x192, 0x201e, 0x2026, 0x2020, 0x2021, 0x2c6, 0x2030, 0x160, 0x2039, 0x152, 0x8d, 0x17d, 0x8f,
-  0x90, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014, 0x2dc, 0x2122, 0x161, 0x203a, 0x153, 0x9d, 0x17e, 0x178,
+  0x20ac,
+  0x81,
+  0x201a,
+  0x192,
+  0x201e,
+  0x2026,
+  0x2020,
+  0x2021,
+  0x2c6,
+  0x2030,
+  0x160,
+  0x2039,
+  0x152,
+  0x8d,
+  0x17d,
+  0x8f,
+  0x90,
+  0x2018,
+  0x2019,
+  0x201c,
+  0x201d,
+  0x2022,
+  0x2013,
+  0x2014,
+  0x2dc,
+  0x2122,
+  0x161,
+  0x203a,
+  0x153,
+  0x9d,
+  0x17e,
+  0x178,
 );
 
 function dropUtf8Bom(bytes: Uint8Array): Uint8Array {
@@ -346,16 +388,15 @@ function tryDecodeUtf8(bytes: Uint8Array): string | null {
 }
 
 function isDecodeFailure(error: unknown): boolean {
-  return (
-    error instanceof TypeError && (error as NodeJS.ErrnoException).code === 'ERR_ENCODING_INVALID_ENCODED_DATA'
-  );
+  return error instanceof TypeError && (error as NodeJS.ErrnoException).code === 'ERR_ENCODING_INVALID_ENCODED_DATA';
 }
 
 function describeInvalid(bytes: Uint8Array, encoding: ResolvedEncodingName): string {
   if (encoding === 'utf-16le' && bytes.length % 2 === 1) return `odd length ${bytes.length}`;
   if (encoding === 'utf-8') {
     const offset = firstInvalidUtf8Offset(bytes);
-    if (offset >= 0) return `byte 0x${(bytes[offset] ?? 0).toString(16).toUpperCase().padStart(2, '0')} at offset ${offset}`;
+    if (offset >= 0)
+      return `byte 0x${(bytes[offset] ?? 0).toString(16).toUpperCase().padStart(2, '0')} at offset ${offset}`;
   }
   return 'invalid sequence';
 }
@@ -365,7 +406,8 @@ function firstInvalidUtf8Offset(bytes: Uint8Array): number {
   let i = 0;
   while (i < bytes.length) {
     const b = bytes[i] ?? 0;
-    const need = b < 0x80 ? 0 : b >= 0xc2 && b <= 0xdf ? 1 : b >= 0xe0 && b <= 0xef ? 2 : b >= 0xf0 && b <= 0xf4 ? 3 : -1;
+    const need =
+      b < 0x80 ? 0 : b >= 0xc2 && b <= 0xdf ? 1 : b >= 0xe0 && b <= 0xef ? 2 : b >= 0xf0 && b <= 0xf4 ? 3 : -1;
     if (need < 0) return i;
     for (let k = 1; k <= need; k++) {
       const c = bytes[i + k];

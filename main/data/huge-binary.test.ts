@@ -24,7 +24,8 @@ const MAX_MS = 2000;
  */
 const MAX_PEAK_RSS_READ_WHOLE = 1.6 * GiB;
 const MAX_MS_READ_WHOLE = 15_000;
-const BINARY = 'expected text, received binary data (a NUL byte at offset 0; the file starts 00 00 00 00 00 00 00 00 …). Choose a CSV or text file.';
+const BINARY =
+  'expected text, received binary data (a NUL byte at offset 0; the file starts 00 00 00 00 00 00 00 00 …). Choose a CSV or text file.';
 
 /** A sparse file of `size` NUL bytes: nothing is written to disk. */
 function sparse(file: string, size: number, start = ''): string {
@@ -90,7 +91,11 @@ describe('a 1 GiB all-NUL file is refused after reading its first 64 KiB', () =>
 
   const cases: { name: string; call: string; message?: string; result?: unknown; maxRss?: number; maxMs?: number }[] = [
     { name: 'readCsvFile', call: `csv.readCsvFile(${JSON.stringify(csvFile)})`, message: `huge.csv: ${BINARY}` },
-    { name: 'loadTextDataset on a CSV file', call: `text.loadTextDataset(${JSON.stringify(csvFile)})`, message: `huge.csv: ${BINARY}` },
+    {
+      name: 'loadTextDataset on a CSV file',
+      call: `text.loadTextDataset(${JSON.stringify(csvFile)})`,
+      message: `huge.csv: ${BINARY}`,
+    },
     {
       name: 'loadTextDataset, lines format: the binary class file is an error naming it',
       call: `text.loadTextDataset(${JSON.stringify(lines)})`,

@@ -44,7 +44,12 @@ test('long names: GNU L headers and pax path records', async () => {
   if (String(len).length + body.length !== len) len = String(len + 1).length + body.length;
   const record = Buffer.from(`${len}${body}`);
   assert.equal(record.length, len);
-  const tar = Buffer.concat([writeTar([{ name: 'PaxHeader/x', data: record, type: 'x' }, { name: 'short.txt', data: Buffer.from('pax') }])]);
+  const tar = Buffer.concat([
+    writeTar([
+      { name: 'PaxHeader/x', data: record, type: 'x' },
+      { name: 'short.txt', data: Buffer.from('pax') },
+    ]),
+  ]);
   await extractTar(chunksOf(tar, 512), dir);
   assert.equal(readFileSync(join(dir, paxName), 'utf8'), 'pax');
   assert.equal(existsSync(join(dir, 'short.txt')), false);
@@ -53,7 +58,11 @@ test('long names: GNU L headers and pax path records', async () => {
 test('tar-slip: absolute paths, .. segments, backslashes and links are refused before anything lands outside', async () => {
   const outside = tmp();
   const bad: [string, Buffer, RegExp][] = [
-    ['../evil.txt', writeTar([{ name: '../evil.txt', data: Buffer.from('x') }]), /refusing tar entry "\.\.\/evil\.txt"/],
+    [
+      '../evil.txt',
+      writeTar([{ name: '../evil.txt', data: Buffer.from('x') }]),
+      /refusing tar entry "\.\.\/evil\.txt"/,
+    ],
     ['absolute', writeTar([{ name: join(outside, 'evil.txt'), data: Buffer.from('x') }]), /plain relative path/],
     ['inner ..', writeTar([{ name: 'a/../../evil.txt', data: Buffer.from('x') }]), /refusing/],
     ['backslash', writeTar([{ name: 'a\\..\\evil.txt', data: Buffer.from('x') }]), /refusing/],
@@ -62,7 +71,11 @@ test('tar-slip: absolute paths, .. segments, backslashes and links are refused b
   ];
   for (const [label, tar, pattern] of bad) {
     const dir = join(outside, 'dest');
-    await assert.rejects(extractTar(chunksOf(tar, 512), dir), (e: unknown) => e instanceof TarError && pattern.test(e.message), label);
+    await assert.rejects(
+      extractTar(chunksOf(tar, 512), dir),
+      (e: unknown) => e instanceof TarError && pattern.test(e.message),
+      label,
+    );
     assert.equal(existsSync(join(outside, 'evil.txt')), false, label);
     rmSync(dir, { recursive: true, force: true });
   }
@@ -76,12 +89,18 @@ test('a damaged header, a cut-short archive and a limit are errors; a .tar.gz ex
   damaged[10] = 0x41;
   await assert.rejects(extractTar(chunksOf(damaged, 512), tmp()), /valid checksum/);
   await assert.rejects(extractTar(chunksOf(tar.subarray(0, 1000), 512), tmp()), /cut short inside "a\.txt"/);
-  await assert.rejects(extractTar(chunksOf(tar, 512), tmp(), { limits: { maxEntries: 10, maxTotalBytes: 1000 } }), /more than 1000 bytes/);
+  await assert.rejects(
+    extractTar(chunksOf(tar, 512), tmp(), { limits: { maxEntries: 10, maxTotalBytes: 1000 } }),
+    /more than 1000 bytes/,
+  );
   const dir = tmp();
   const gz = join(dir, 'x.tar.gz');
   writeFileSync(gz, gzipSync(tar));
   assert.deepEqual(await extractTarGz(gz, join(dir, 'out')), { files: 1, directories: 0, bytes: 2000 });
   assert.deepEqual(readdirSync(join(dir, 'out')), ['a.txt']);
   writeFileSync(gz, Buffer.from('not gzip at all'));
-  await assert.rejects(extractTarGz(gz, join(dir, 'out2')), (e: unknown) => e instanceof TarError && /gunzip/.test(e.message));
+  await assert.rejects(
+    extractTarGz(gz, join(dir, 'out2')),
+    (e: unknown) => e instanceof TarError && /gunzip/.test(e.message),
+  );
 });

@@ -53,7 +53,9 @@ class ChunkReader {
       const r = await this.it.next();
       if (r.done) this.ended = true;
       else if (r.value.length > 0) {
-        const b = Buffer.isBuffer(r.value) ? r.value : Buffer.from(r.value.buffer, r.value.byteOffset, r.value.byteLength);
+        const b = Buffer.isBuffer(r.value)
+          ? r.value
+          : Buffer.from(r.value.buffer, r.value.byteOffset, r.value.byteLength);
         this.chunks.push(b);
         this.buffered += b.length;
       }
@@ -113,7 +115,10 @@ function numberField(b: Buffer, start: number, len: number, what: string): numbe
   }
   const text = cString(b, start, len).trim();
   if (text === '') return 0;
-  if (!/^[0-7]+$/.test(text)) throw new TarError(`expected an octal number for the ${what} of a tar header, received ${JSON.stringify(text)}; the file is not a tar archive or is damaged.`);
+  if (!/^[0-7]+$/.test(text))
+    throw new TarError(
+      `expected an octal number for the ${what} of a tar header, received ${JSON.stringify(text)}; the file is not a tar archive or is damaged.`,
+    );
   return parseInt(text, 8);
 }
 
@@ -137,7 +142,8 @@ function parsePax(data: Buffer): Map<string, string> {
     const space = data.indexOf(0x20, p);
     if (space < 0) break;
     const len = Number(data.toString('latin1', p, space));
-    if (!Number.isInteger(len) || len <= 0 || p + len > data.length) throw new TarError('expected pax extended header records ("<length> key=value"), received damaged ones.');
+    if (!Number.isInteger(len) || len <= 0 || p + len > data.length)
+      throw new TarError('expected pax extended header records ("<length> key=value"), received damaged ones.');
     const record = data.toString('utf8', space + 1, p + len - 1); // without the trailing newline
     const eq = record.indexOf('=');
     if (eq > 0) out.set(record.slice(0, eq), record.slice(eq + 1));
@@ -146,14 +152,23 @@ function parsePax(data: Buffer): Map<string, string> {
   return out;
 }
 
-const TYPE_NAMES: Record<string, string> = { '1': 'a hard link', '2': 'a symbolic link', '3': 'a character device', '4': 'a block device', '6': 'a FIFO' };
+const TYPE_NAMES: Record<string, string> = {
+  '1': 'a hard link',
+  '2': 'a symbolic link',
+  '3': 'a character device',
+  '4': 'a block device',
+  '6': 'a FIFO',
+};
 
 /** Checks an entry name and returns it without a leading "./", or null for the archive's root ("./"). */
 export function safeTarName(raw: string): string | null {
   let name = raw;
   while (name.startsWith('./')) name = name.slice(2);
   if (name === '' || name === '.') return null;
-  if (!isSafeEntryName(name)) throw new TarError(`refusing tar entry ${JSON.stringify(raw)}: expected a plain relative path (no absolute path, drive, backslash, '.' or '..' segment), as an entry outside the destination folder could overwrite any file.`);
+  if (!isSafeEntryName(name))
+    throw new TarError(
+      `refusing tar entry ${JSON.stringify(raw)}: expected a plain relative path (no absolute path, drive, backslash, '.' or '..' segment), as an entry outside the destination folder could overwrite any file.`,
+    );
   return name;
 }
 
@@ -161,7 +176,11 @@ export function safeTarName(raw: string): string | null {
  * Extracts a tar stream into `destDir` (created if missing).
  * @throws TarError for a damaged header, an unsafe name, a link / device entry, a limit exceeded or a cut-short archive.
  */
-export async function extractTar(source: AsyncIterable<Uint8Array>, destDir: string, opts: TarExtractOptions = {}): Promise<TarExtractResult> {
+export async function extractTar(
+  source: AsyncIterable<Uint8Array>,
+  destDir: string,
+  opts: TarExtractOptions = {},
+): Promise<TarExtractResult> {
   const limits = opts.limits ?? DEFAULT_TAR_LIMITS;
   const root = resolve(destDir);
   mkdirSync(root, { recursive: true });
@@ -187,9 +206,13 @@ export async function extractTar(source: AsyncIterable<Uint8Array>, destDir: str
     if (opts.signal?.aborted) throw opts.signal.reason instanceof Error ? opts.signal.reason : new Error('aborted');
     const header = await reader.take(BLOCK);
     if (header.length === 0) break; // no end blocks: accepted, as GNU tar does
-    if (header.length < BLOCK) throw new TarError(`the tar archive is cut short: expected a 512-byte header, received ${header.length} bytes.`);
+    if (header.length < BLOCK)
+      throw new TarError(`the tar archive is cut short: expected a 512-byte header, received ${header.length} bytes.`);
     if (header.every((b) => b === 0)) break; // end-of-archive
-    if (!headerChecksumOk(header)) throw new TarError('expected a tar header with a valid checksum, received other bytes; the file is not a tar archive or is damaged.');
+    if (!headerChecksumOk(header))
+      throw new TarError(
+        'expected a tar header with a valid checksum, received other bytes; the file is not a tar archive or is damaged.',
+      );
     const type = String.fromCharCode(header[156]!);
     let size = numberField(header, 124, 12, 'size');
     const magic = header.toString('latin1', 257, 263);
@@ -204,7 +227,8 @@ export async function extractTar(source: AsyncIterable<Uint8Array>, destDir: str
         paxPath = records.get('path') ?? paxPath;
         const s = records.get('size');
         if (s !== undefined) {
-          if (!/^\d+$/.test(s)) throw new TarError(`expected a number for the pax size, received ${JSON.stringify(s)}.`);
+          if (!/^\d+$/.test(s))
+            throw new TarError(`expected a number for the pax size, received ${JSON.stringify(s)}.`);
           paxSize = Number(s);
         }
       }
@@ -220,23 +244,38 @@ export async function extractTar(source: AsyncIterable<Uint8Array>, destDir: str
     longName = null;
     paxPath = null;
     paxSize = null;
-    if (TYPE_NAMES[type]) throw new TarError(`refusing tar entry ${JSON.stringify(rawName)}: it is ${TYPE_NAMES[type]}; only regular files and folders are extracted.`);
-    const isDir = type === '5' || (type !== '5' && rawName.endsWith('/') && size === 0 && (type === '0' || type === '\0'));
-    if (!isDir && type !== '0' && type !== '\0' && type !== '7') throw new TarError(`refusing tar entry ${JSON.stringify(rawName)}: unknown entry type ${JSON.stringify(type)}; only regular files and folders are extracted.`);
+    if (TYPE_NAMES[type])
+      throw new TarError(
+        `refusing tar entry ${JSON.stringify(rawName)}: it is ${TYPE_NAMES[type]}; only regular files and folders are extracted.`,
+      );
+    const isDir =
+      type === '5' || (type !== '5' && rawName.endsWith('/') && size === 0 && (type === '0' || type === '\0'));
+    if (!isDir && type !== '0' && type !== '\0' && type !== '7')
+      throw new TarError(
+        `refusing tar entry ${JSON.stringify(rawName)}: unknown entry type ${JSON.stringify(type)}; only regular files and folders are extracted.`,
+      );
     const name = safeTarName(rawName);
-    if (result.files + result.directories + 1 > limits.maxEntries) throw new TarError(`expected at most ${limits.maxEntries} entries in the tar archive, received more.`);
+    if (result.files + result.directories + 1 > limits.maxEntries)
+      throw new TarError(`expected at most ${limits.maxEntries} entries in the tar archive, received more.`);
     if (name === null) {
-      if (!isDir) throw new TarError(`refusing tar entry ${JSON.stringify(rawName)}: a file cannot be the destination folder itself.`);
+      if (!isDir)
+        throw new TarError(
+          `refusing tar entry ${JSON.stringify(rawName)}: a file cannot be the destination folder itself.`,
+        );
       continue;
     }
     const target = join(root, ...name.split('/').filter((s) => s !== ''));
-    if (target !== root && !target.startsWith(root + sep)) throw new TarError(`refusing tar entry ${JSON.stringify(rawName)}: it would land outside ${root}.`);
+    if (target !== root && !target.startsWith(root + sep))
+      throw new TarError(`refusing tar entry ${JSON.stringify(rawName)}: it would land outside ${root}.`);
     if (isDir) {
       ensureDir(target);
       result.directories++;
       continue;
     }
-    if (result.bytes + size > limits.maxTotalBytes) throw new TarError(`the tar archive's files add up to more than ${limits.maxTotalBytes} bytes; expected at most that.`);
+    if (result.bytes + size > limits.maxTotalBytes)
+      throw new TarError(
+        `the tar archive's files add up to more than ${limits.maxTotalBytes} bytes; expected at most that.`,
+      );
     ensureDir(join(target, '..'));
     const fd = openSync(target, 'w', 0o644);
     let got: number;
@@ -247,7 +286,10 @@ export async function extractTar(source: AsyncIterable<Uint8Array>, destDir: str
     } finally {
       closeSync(fd);
     }
-    if (got < size) throw new TarError(`the tar archive is cut short inside ${JSON.stringify(name)}: expected ${size} bytes, received ${got}.`);
+    if (got < size)
+      throw new TarError(
+        `the tar archive is cut short inside ${JSON.stringify(name)}: expected ${size} bytes, received ${got}.`,
+      );
     await reader.take((BLOCK - (size % BLOCK)) % BLOCK);
     result.files++;
     result.bytes += size;
@@ -257,7 +299,11 @@ export async function extractTar(source: AsyncIterable<Uint8Array>, destDir: str
 }
 
 /** Extracts a .tar.gz file (gunzip streamed through {@link extractTar}). */
-export async function extractTarGz(file: string, destDir: string, opts: TarExtractOptions = {}): Promise<TarExtractResult> {
+export async function extractTarGz(
+  file: string,
+  destDir: string,
+  opts: TarExtractOptions = {},
+): Promise<TarExtractResult> {
   const gunzip = createGunzip();
   const input = createReadStream(file);
   input.on('error', (e) => gunzip.destroy(e));
@@ -267,7 +313,10 @@ export async function extractTarGz(file: string, destDir: string, opts: TarExtra
   } catch (e) {
     if (e instanceof TarError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
-    if (code && code.startsWith('Z_')) throw new TarError(`${file}: expected gzip-compressed data, received bytes that do not gunzip (${(e as Error).message}); the download is damaged.`);
+    if (code && code.startsWith('Z_'))
+      throw new TarError(
+        `${file}: expected gzip-compressed data, received bytes that do not gunzip (${(e as Error).message}); the download is damaged.`,
+      );
     throw e;
   } finally {
     input.destroy();
@@ -316,7 +365,10 @@ export function writeTar(entries: readonly TarEntryInput[]): Buffer {
       parts.push(ustarHeader('././@LongLink', long.length, 'L'), ...padded(long));
     }
     const data = e.data ?? new Uint8Array(0);
-    parts.push(ustarHeader(Buffer.byteLength(name) > 99 ? name.slice(0, 99) : name, data.length, type), ...padded(data));
+    parts.push(
+      ustarHeader(Buffer.byteLength(name) > 99 ? name.slice(0, 99) : name, data.length, type),
+      ...padded(data),
+    );
   }
   parts.push(Buffer.alloc(BLOCK * 2));
   return Buffer.concat(parts);

@@ -28,7 +28,9 @@ export function sharedData(...parts: string[]): string {
  */
 export function missingSharedData(...parts: string[]): string | false {
   const file = sharedData(...parts);
-  return existsSync(file) ? false : `../shared/data is absent: ${file} does not exist (the read-only data sets beside the repository)`;
+  return existsSync(file)
+    ? false
+    : `../shared/data is absent: ${file} does not exist (the read-only data sets beside the repository)`;
 }
 
 /** Asserts fn throws a DataError (not any other type) and that its fields / message match. */
@@ -42,7 +44,10 @@ export function assertDataError(
   } catch (error) {
     thrown = error;
   }
-  assert.ok(thrown instanceof DataError, `expected a DataError, got ${thrown instanceof Error ? `${thrown.name}: ${thrown.message}` : String(thrown)}`);
+  assert.ok(
+    thrown instanceof DataError,
+    `expected a DataError, got ${thrown instanceof Error ? `${thrown.name}: ${thrown.message}` : String(thrown)}`,
+  );
   if (typeof expected.message === 'string') assert.equal(thrown.message, expected.message);
   else if (expected.message) assert.match(thrown.message, expected.message);
   if ('row' in expected) assert.equal(thrown.row, expected.row);

@@ -36,7 +36,11 @@ describe('loadTextDataset on rt-polarity (lines, windows-1252)', { skip: missing
 
   const paths: { name: string; target: string; opts?: TextSourceOptions }[] = [
     { name: 'auto on one of the class files uses its folder', target: path.join(RT, 'rt-polarity.pos') },
-    { name: 'format "lines" on a file uses its folder', target: path.join(RT, 'rt-polarity.neg'), opts: { format: 'lines' } },
+    {
+      name: 'format "lines" on a file uses its folder',
+      target: path.join(RT, 'rt-polarity.neg'),
+      opts: { format: 'lines' },
+    },
   ];
   for (const c of paths) {
     it(c.name, () => {
@@ -116,13 +120,22 @@ describe('loadTextDataset on temporary data', () => {
     const ds = loadTextDataset(imdb);
     assert.equal(ds.format, 'folders');
     assert.deepEqual(ds.classNames, ['neg', 'pos']);
-    assert.deepEqual(ds.texts, ['Terrible.<br /><br />Awful film', 'Mauvais café', 'Great ☺ film', 'Loved it', 'Nested one']);
+    assert.deepEqual(ds.texts, [
+      'Terrible.<br /><br />Awful film',
+      'Mauvais café',
+      'Great ☺ film',
+      'Loved it',
+      'Nested one',
+    ]);
     assert.deepEqual([...ds.labels], [0, 0, 1, 1, 1]);
     assert.equal(ds.encoding, 'mixed (utf-8 ×3, windows-1252 ×1, utf-16le ×1)');
     assert.equal(ds.files, 5);
     assert.deepEqual(ds.skipped, [
       { file: path.join(imdb, 'labeledBow.feat'), reason: 'a file beside the class folders, not in a class' },
-      { file: path.join(imdb, 'unsup'), reason: 'unlabelled documents (as in aclImdb), not a class; name it in `classes` to use it' },
+      {
+        file: path.join(imdb, 'unsup'),
+        reason: 'unlabelled documents (as in aclImdb), not a class; name it in `classes` to use it',
+      },
       { file: path.join(imdb, 'urls_neg.txt'), reason: 'a file beside the class folders, not in a class' },
       { file: path.join(imdb, 'neg', 'image.txt'), reason: 'binary file (contains NUL bytes), not text' },
       { file: path.join(imdb, 'pos', 'notes.md'), reason: `not a .txt file (${path.join('pos', 'notes.md')})` },
@@ -136,22 +149,27 @@ describe('loadTextDataset on temporary data', () => {
     assert.deepEqual([...ds.labels], [0, 1, 1, 1]);
   });
 
-  it('folders: every entry that is not read is reported with why; a UTF-16LE document without BOM is read', { skip: noSymlinks }, () => {
-    const root = path.join(dir, 'folders-odd');
-    const ds = loadTextDataset(root, { classes: ['neg', 'pos'] });
-    assert.deepEqual(ds.texts, ['dull', 'loved it']);
-    assert.equal(ds.encoding, 'mixed (utf-8 ×1, utf-16le ×1)');
-    assert.deepEqual(ds.skipped, [
-      { file: path.join(root, '.git'), reason: 'a hidden folder, not a class' },
-      { file: path.join(root, 'README.md'), reason: 'a file beside the class folders, not in a class' },
-      { file: path.join(root, 'extra'), reason: 'a folder not named in `classes`' },
-      {
-        file: path.join(root, 'neg', 'be.txt'),
-        reason: 'expected UTF-8, UTF-16LE, Latin-1 or Windows-1252 text, received UTF-16BE (byte-order mark FE FF). Save the file as UTF-8',
-      },
-      { file: path.join(root, 'neg', 'link.txt'), reason: 'a symbolic link, not followed' },
-    ]);
-  });
+  it(
+    'folders: every entry that is not read is reported with why; a UTF-16LE document without BOM is read',
+    { skip: noSymlinks },
+    () => {
+      const root = path.join(dir, 'folders-odd');
+      const ds = loadTextDataset(root, { classes: ['neg', 'pos'] });
+      assert.deepEqual(ds.texts, ['dull', 'loved it']);
+      assert.equal(ds.encoding, 'mixed (utf-8 ×1, utf-16le ×1)');
+      assert.deepEqual(ds.skipped, [
+        { file: path.join(root, '.git'), reason: 'a hidden folder, not a class' },
+        { file: path.join(root, 'README.md'), reason: 'a file beside the class folders, not in a class' },
+        { file: path.join(root, 'extra'), reason: 'a folder not named in `classes`' },
+        {
+          file: path.join(root, 'neg', 'be.txt'),
+          reason:
+            'expected UTF-8, UTF-16LE, Latin-1 or Windows-1252 text, received UTF-16BE (byte-order mark FE FF). Save the file as UTF-8',
+        },
+        { file: path.join(root, 'neg', 'link.txt'), reason: 'a symbolic link, not followed' },
+      ]);
+    },
+  );
 
   it('lines: every entry that is not a class file read is reported with why', { skip: noSymlinks }, () => {
     const folder = path.join(dir, 'lines-odd');
@@ -160,7 +178,10 @@ describe('loadTextDataset on temporary data', () => {
     assert.deepEqual(ds.skipped, [
       { file: path.join(folder, '.hidden'), reason: 'a hidden file, not a class' },
       { file: path.join(folder, 'link.txt'), reason: 'a symbolic link, not followed' },
-      { file: path.join(folder, 'sub'), reason: 'a folder, not a class file (format "lines" reads one file per class)' },
+      {
+        file: path.join(folder, 'sub'),
+        reason: 'a folder, not a class file (format "lines" reads one file per class)',
+      },
       { file: path.join(folder, 'neu.txt'), reason: 'class "neu", not named in `classes`' },
     ]);
   });
@@ -236,7 +257,14 @@ describe('loadTextDataset on temporary data', () => {
     assert.equal(ds.skipped[0]?.reason, '1 row with a class outside `classes` ("neutral") left out');
   });
 
-  const errors: { name: string; target: string; opts?: TextSourceOptions; message: string; row?: number; column?: string }[] = [
+  const errors: {
+    name: string;
+    target: string;
+    opts?: TextSourceOptions;
+    message: string;
+    row?: number;
+    column?: string;
+  }[] = [
     {
       name: 'missing path',
       target: 'nope',
@@ -270,13 +298,15 @@ describe('loadTextDataset on temporary data', () => {
       name: 'a class in classes that has no folder',
       target: 'aclImdb/train',
       opts: { classes: ['pos', 'neutral'] },
-      message: 'train: expected a folder named "neutral" for a class in `classes`, received none. Folders: "neg", "pos", "unsup".',
+      message:
+        'train: expected a folder named "neutral" for a class in `classes`, received none. Folders: "neg", "pos", "unsup".',
     },
     {
       name: 'a class in classes with no CSV rows',
       target: 'reviews.csv',
       opts: { classes: ['pos', 'mixed'] },
-      message: 'reviews.csv: expected documents for class "mixed", received none. Classes found: "neg", "neutral", "pos".',
+      message:
+        'reviews.csv: expected documents for class "mixed", received none. Classes found: "neg", "neutral", "pos".',
     },
     {
       name: 'lines: a binary class file is an error naming it (a whole class would vanish)',
@@ -298,7 +328,8 @@ describe('loadTextDataset on temporary data', () => {
     {
       name: 'lines: a UTF-16BE class file',
       target: 'lines-utf16be',
-      message: 'neg.txt: expected UTF-8, UTF-16LE, Latin-1 or Windows-1252 text, received UTF-16BE (byte-order mark FE FF). Save the file as UTF-8.',
+      message:
+        'neg.txt: expected UTF-8, UTF-16LE, Latin-1 or Windows-1252 text, received UTF-16BE (byte-order mark FE FF). Save the file as UTF-8.',
     },
     {
       name: 'folders format on a file',
@@ -320,7 +351,12 @@ describe('loadTextDataset on temporary data', () => {
 
 describe('describeCorpus', () => {
   const ds = (skipped: number): TextDataset => ({
-    texts: ['a', 'b'], labels: Int32Array.from([0, 1]), classNames: ['neg', 'pos'], format: 'folders', encoding: 'utf-8', files: 2,
+    texts: ['a', 'b'],
+    labels: Int32Array.from([0, 1]),
+    classNames: ['neg', 'pos'],
+    format: 'folders',
+    encoding: 'utf-8',
+    files: 2,
     skipped: Array.from({ length: skipped }, (_, i) => ({ file: `/d/neg/${i}.png`, reason: 'not a .txt file' })),
   });
   const cases: { skipped: number; listed: number; last: string }[] = [

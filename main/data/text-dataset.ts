@@ -187,8 +187,13 @@ function finish(
       const name = classNames[i] ?? '';
       const available = sortClassNames(new Set(found));
       // Say why when the class's files were all left out (binary, empty, not .txt): "received none" alone misleads.
-      const left = result.skipped.filter((s) => relative(where, s.file).split(/[/\\]/)[0] === name || basename(s.file) === name);
-      const why = left.length === 0 ? '' : ` ${plural(left.length, 'file')} of it left out, e.g. ${quoteReceived(relative(where, left[0]!.file) || basename(left[0]!.file))}: ${left[0]!.reason}.`;
+      const left = result.skipped.filter(
+        (s) => relative(where, s.file).split(/[/\\]/)[0] === name || basename(s.file) === name,
+      );
+      const why =
+        left.length === 0
+          ? ''
+          : ` ${plural(left.length, 'file')} of it left out, e.g. ${quoteReceived(relative(where, left[0]!.file) || basename(left[0]!.file))}: ${left[0]!.reason}.`;
       throw new DataError(
         `expected documents for class ${quoteReceived(name)}, received none.${why} Classes found: ${quoteList(available)}.`,
         { file: where },
@@ -198,7 +203,14 @@ function finish(
   return { ...result, texts, labels: Int32Array.from(labels), classNames };
 }
 
-function pickColumn(header: string[], given: string | undefined, candidates: string[], role: string, option: string, file: string): number {
+function pickColumn(
+  header: string[],
+  given: string | undefined,
+  candidates: string[],
+  role: string,
+  option: string,
+  file: string,
+): number {
   if (given !== undefined) {
     const i = header.indexOf(given);
     if (i < 0) {
@@ -233,10 +245,18 @@ function loadCsv(path: string, opts: TextSourceOptions): TextDataset {
     const className = (row[labelIndex] ?? '').trim();
     const rowNumber = table.rowLines[i] ?? 0;
     if (text.trim() === '') {
-      throw new DataError('expected a text, received an empty cell.', { file: path, row: rowNumber, column: textColumn });
+      throw new DataError('expected a text, received an empty cell.', {
+        file: path,
+        row: rowNumber,
+        column: textColumn,
+      });
     }
     if (className === '') {
-      throw new DataError('expected a class name, received an empty cell.', { file: path, row: rowNumber, column: labelColumn });
+      throw new DataError('expected a class name, received an empty cell.', {
+        file: path,
+        row: rowNumber,
+        column: labelColumn,
+      });
     }
     docs.push({ text, className });
     found.add(className);
@@ -247,7 +267,10 @@ function loadCsv(path: string, opts: TextSourceOptions): TextDataset {
     const left = docs.filter((d) => !wanted.has(d.className));
     if (left.length > 0) {
       const names = sortClassNames(new Set(left.map((d) => d.className)));
-      skipped.push({ file: path, reason: `${plural(left.length, 'row')} with a class outside \`classes\` (${quoteList(names)}) left out` });
+      skipped.push({
+        file: path,
+        reason: `${plural(left.length, 'row')} with a class outside \`classes\` (${quoteList(names)}) left out`,
+      });
     }
   }
   return finish(path, docs, [...found], opts, {
@@ -269,7 +292,9 @@ function readDocument(file: string, encoding: TextEncodingName): { text: string;
 /** Why a directory entry that is neither a regular file nor a folder is not read. */
 function notReadReason(entry: Dirent): string {
   // Followed, a link could lead outside the data set or into a loop; a FIFO would block the read.
-  return entry.isSymbolicLink() ? 'a symbolic link, not followed' : `${specialFileKind(entry) ?? 'not a regular file'}, not read`;
+  return entry.isSymbolicLink()
+    ? 'a symbolic link, not followed'
+    : `${specialFileKind(entry) ?? 'not a regular file'}, not read`;
 }
 
 /** Every non-folder entry under `folder` (recursively, as Keras's `text_dataset_from_directory` walks), sorted. */
@@ -295,9 +320,7 @@ function rootEntryReason(entry: Dirent, classesGiven: boolean): string {
 function loadFolders(root: string, opts: TextSourceOptions): TextDataset {
   const encoding = opts.encoding ?? 'auto';
   const entries = listEntries(root);
-  const folders = entries
-    .filter((e) => e.isDirectory() && !e.name.startsWith('.'))
-    .map((e) => e.name);
+  const folders = entries.filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name);
   let classFolders: string[];
   if (opts.classes !== undefined) {
     for (const c of opts.classes) {
@@ -375,8 +398,10 @@ function loadLines(folder: string, opts: TextSourceOptions): TextDataset {
   const names: string[] = [];
   for (const entry of listEntries(folder)) {
     const file = join(folder, entry.name);
-    if (entry.name.startsWith('.')) skipped.push({ file, reason: `a hidden ${entry.isDirectory() ? 'folder' : 'file'}, not a class` });
-    else if (entry.isDirectory()) skipped.push({ file, reason: 'a folder, not a class file (format "lines" reads one file per class)' });
+    if (entry.name.startsWith('.'))
+      skipped.push({ file, reason: `a hidden ${entry.isDirectory() ? 'folder' : 'file'}, not a class` });
+    else if (entry.isDirectory())
+      skipped.push({ file, reason: 'a folder, not a class file (format "lines" reads one file per class)' });
     else if (!entry.isFile()) skipped.push({ file, reason: notReadReason(entry) });
     else names.push(entry.name);
   }
@@ -451,9 +476,18 @@ export function describeCorpus(ds: TextDataset, path: string, maxSkipped = 50): 
   const skipped =
     ds.skipped.length <= maxSkipped || maxSkipped <= 0
       ? ds.skipped.slice(0, Math.max(0, maxSkipped))
-      : [...ds.skipped.slice(0, listed), { file: path, reason: `${ds.skipped.length - listed} more entries left out, not listed here` }];
+      : [
+          ...ds.skipped.slice(0, listed),
+          { file: path, reason: `${ds.skipped.length - listed} more entries left out, not listed here` },
+        ];
   return {
-    kind: 'text', path, format: ds.format, encoding: ds.encoding, documents: ds.texts.length, classNames: ds.classNames, classCounts,
+    kind: 'text',
+    path,
+    format: ds.format,
+    encoding: ds.encoding,
+    documents: ds.texts.length,
+    classNames: ds.classNames,
+    classCounts,
     skipped,
   };
 }

@@ -94,8 +94,14 @@ describe('WindowSampler (Chollet generator, lazy)', () => {
       const ys = new Float32Array(indices.length);
       s.fillBatch(indices, xs, ys);
       const expected = [...c.windows].reverse();
-      assert.deepEqual([...xs], expected.flatMap((w) => w.x));
-      assert.deepEqual([...ys], expected.map((w) => w.y));
+      assert.deepEqual(
+        [...xs],
+        expected.flatMap((w) => w.x),
+      );
+      assert.deepEqual(
+        [...ys],
+        expected.map((w) => w.y),
+      );
     });
   }
 
@@ -107,9 +113,17 @@ describe('WindowSampler (Chollet generator, lazy)', () => {
         'expected rows for at least one window (minIndex + lookback < maxIndex, and maxIndex <= rows - delay), ' +
         'received lookback=18, delay=1, minIndex=0, maxIndex=18, rows=20.',
     },
-    { name: 'targets past the end', opts: { delay: 2, maxIndex: 19 }, message: '`maxIndex` must be an integer in [0, 18]. Received: maxIndex=19.' },
+    {
+      name: 'targets past the end',
+      opts: { delay: 2, maxIndex: 19 },
+      message: '`maxIndex` must be an integer in [0, 18]. Received: maxIndex=19.',
+    },
     { name: 'step 0', opts: { step: 0 }, message: '`step` must be an integer >= 1. Received: step=0.' },
-    { name: 'target out of range', opts: { targetIndex: 2 }, message: '`targetIndex` must be an integer in [0, 1]. Received: targetIndex=2.' },
+    {
+      name: 'target out of range',
+      opts: { targetIndex: 2 },
+      message: '`targetIndex` must be an integer in [0, 1]. Received: targetIndex=2.',
+    },
   ];
   for (const c of errors) {
     it(`refuses: ${c.name}`, () => {
@@ -155,7 +169,12 @@ describe('WindowSampler (Chollet generator, lazy)', () => {
     assert.equal(s.timesteps, 240);
     assert.equal(new WindowSampler(opts).count, rows - 144 - 1 - 1440);
     // window b*1000 has r = 1440 + b*1000; timestep t reads row r - 1440 + 6t.
-    for (const [b, t, f] of [[0, 0, 0], [0, 239, 13], [5, 17, 3], [127, 120, 7]] as const) {
+    for (const [b, t, f] of [
+      [0, 0, 0],
+      [0, 239, 13],
+      [5, 17, 3],
+      [127, 120, 7],
+    ] as const) {
       const r = 1440 + b * 1000;
       assert.equal(xs[(b * 240 + t) * nf + f], (r - 1440 + 6 * t) * nf + f);
       assert.equal(ys[b], (r + 144) * nf + 1);
@@ -166,7 +185,13 @@ describe('WindowSampler (Chollet generator, lazy)', () => {
 });
 
 describe('commonSenseBaselineMae (Chollet evaluate_naive_method)', () => {
-  const cases: { name: string; data: Float32Array; nf: number; opts: Omit<WindowSamplerOptions, 'data' | 'numFeatures'>; mae: number }[] = [
+  const cases: {
+    name: string;
+    data: Float32Array;
+    nf: number;
+    opts: Omit<WindowSamplerOptions, 'data' | 'numFeatures'>;
+    mae: number;
+  }[] = [
     {
       // windows r = 2, 3, 4: predict data[r-1], truth data[r+1]: |3-5| + |2-4| + |5-0| = 9 over 3 windows
       name: 'hand-computed series [1, 3, 2, 5, 4, 0]',
@@ -233,7 +258,12 @@ describe('normalizationStats / normalize', () => {
 describe('chronologicalSplit', () => {
   const cases: { rows: number; train: number; val: number; expected: ReturnType<typeof chronologicalSplit> }[] = [
     { rows: 10, train: 0.7, val: 0.2, expected: { train: [0, 7], val: [7, 9], test: [9, 10] } },
-    { rows: 420_451, train: 0.5, val: 0.25, expected: { train: [0, 210_225], val: [210_225, 315_338], test: [315_338, 420_451] } },
+    {
+      rows: 420_451,
+      train: 0.5,
+      val: 0.25,
+      expected: { train: [0, 210_225], val: [210_225, 315_338], test: [315_338, 420_451] },
+    },
     { rows: 100, train: 0.29, val: 0.71, expected: { train: [0, 29], val: [29, 100], test: [100, 100] } },
     { rows: 8759, train: 0.6, val: 0.2, expected: { train: [0, 5255], val: [5255, 7007], test: [7007, 8759] } },
   ];
@@ -276,11 +306,15 @@ describe('loadTimeSeries', () => {
     assert.deepEqual([...ts.data.subarray(0, 2)], [3.8, 4.0].map(Math.fround));
   });
 
-  it('skips text columns by default (daily file, "weather")', { skip: missingSharedData('seattle-weather', 'seattle-weather.csv') }, () => {
-    const ts = loadTimeSeries(sharedData('seattle-weather', 'seattle-weather.csv'), { target: 'temp_max' });
-    assert.deepEqual(ts.featureNames, ['precipitation', 'temp_max', 'temp_min', 'wind']);
-    assert.equal(ts.rows, 1461);
-  });
+  it(
+    'skips text columns by default (daily file, "weather")',
+    { skip: missingSharedData('seattle-weather', 'seattle-weather.csv') },
+    () => {
+      const ts = loadTimeSeries(sharedData('seattle-weather', 'seattle-weather.csv'), { target: 'temp_max' });
+      assert.deepEqual(ts.featureNames, ['precipitation', 'temp_max', 'temp_min', 'wind']);
+      assert.equal(ts.rows, 1461);
+    },
+  );
 
   const { dir, cleanup } = makeTempDir('ts');
   after(cleanup);
@@ -296,12 +330,50 @@ describe('loadTimeSeries', () => {
     writeFileSync(file('ok.csv'), rows('3'));
   });
 
-  const errors: { name: string; file: string; opts: TimeSeriesSourceOptions; message: string; row?: number; column?: string }[] = [
-    { name: 'non-numeric cell', file: 'abc.csv', opts: { target: 'temp' }, message: 'abc.csv, row 3, column "temp": expected a number, received "abc".', row: 3, column: 'temp' },
-    { name: 'NaN', file: 'nan.csv', opts: { target: 'wind' }, message: 'nan.csv, row 3, column "temp": expected a finite number, received "NaN".', row: 3, column: 'temp' },
-    { name: 'infinity', file: 'inf.csv', opts: { target: 'temp' }, message: 'inf.csv, row 3, column "temp": expected a finite number, received "-inf".', row: 3 },
-    { name: 'empty cell', file: 'empty.csv', opts: { target: 'temp' }, message: 'empty.csv, row 3, column "temp": expected a number, received an empty cell.', row: 3 },
-    { name: 'hex is not a decimal number', file: 'hex.csv', opts: { target: 'temp' }, message: 'hex.csv, row 3, column "temp": expected a number, received "0x10".' },
+  const errors: {
+    name: string;
+    file: string;
+    opts: TimeSeriesSourceOptions;
+    message: string;
+    row?: number;
+    column?: string;
+  }[] = [
+    {
+      name: 'non-numeric cell',
+      file: 'abc.csv',
+      opts: { target: 'temp' },
+      message: 'abc.csv, row 3, column "temp": expected a number, received "abc".',
+      row: 3,
+      column: 'temp',
+    },
+    {
+      name: 'NaN',
+      file: 'nan.csv',
+      opts: { target: 'wind' },
+      message: 'nan.csv, row 3, column "temp": expected a finite number, received "NaN".',
+      row: 3,
+      column: 'temp',
+    },
+    {
+      name: 'infinity',
+      file: 'inf.csv',
+      opts: { target: 'temp' },
+      message: 'inf.csv, row 3, column "temp": expected a finite number, received "-inf".',
+      row: 3,
+    },
+    {
+      name: 'empty cell',
+      file: 'empty.csv',
+      opts: { target: 'temp' },
+      message: 'empty.csv, row 3, column "temp": expected a number, received an empty cell.',
+      row: 3,
+    },
+    {
+      name: 'hex is not a decimal number',
+      file: 'hex.csv',
+      opts: { target: 'temp' },
+      message: 'hex.csv, row 3, column "temp": expected a number, received "0x10".',
+    },
     {
       name: 'beyond float32',
       file: 'huge.csv',
@@ -312,15 +384,22 @@ describe('loadTimeSeries', () => {
       name: 'unknown target lists the available columns',
       file: 'ok.csv',
       opts: { target: 'temperature' },
-      message: 'ok.csv: expected a column named "temperature" (`target`), received none. Available columns: "date", "temp", "wind".',
+      message:
+        'ok.csv: expected a column named "temperature" (`target`), received none. Available columns: "date", "temp", "wind".',
     },
     {
       name: 'unknown feature',
       file: 'ok.csv',
       opts: { target: 'temp', features: ['pressure'] },
-      message: 'ok.csv: expected a column named "pressure" (`features`), received none. Available columns: "date", "temp", "wind".',
+      message:
+        'ok.csv: expected a column named "pressure" (`features`), received none. Available columns: "date", "temp", "wind".',
     },
-    { name: 'too few rows', file: 'ok.csv', opts: { target: 'temp', minRows: 5 }, message: 'ok.csv: expected at least 5 data rows, received 3.' },
+    {
+      name: 'too few rows',
+      file: 'ok.csv',
+      opts: { target: 'temp', minRows: 5 },
+      message: 'ok.csv: expected at least 5 data rows, received 3.',
+    },
     {
       name: 'date column used as a feature',
       file: 'ok.csv',

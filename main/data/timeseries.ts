@@ -90,7 +90,9 @@ export function loadTimeSeries(path: string, opts: TimeSeriesSourceOptions): Tim
     featureIndices = opts.features.map((f) => columnIndex(f, 'features'));
     const dup = opts.features.find((f, i) => opts.features?.indexOf(f) !== i);
     if (dup !== undefined) {
-      throw new DataError(`\`features\` must not repeat a column. Received: ${quoteReceived(dup)} twice.`, { file: path });
+      throw new DataError(`\`features\` must not repeat a column. Received: ${quoteReceived(dup)} twice.`, {
+        file: path,
+      });
     }
   } else {
     featureIndices = header.map((_, i) => i).filter((i) => i !== dateIndex && looksNumeric(rows, i));
@@ -234,7 +236,10 @@ export function chronologicalSplit(rows: number, fractions: { train: number; val
   if (!Number.isInteger(rows) || rows < 1) {
     throw new DataError(`\`rows\` must be a positive integer. Received: rows=${rows}.`);
   }
-  for (const [name, f] of [['train', train], ['val', val]] as const) {
+  for (const [name, f] of [
+    ['train', train],
+    ['val', val],
+  ] as const) {
     if (!Number.isFinite(f) || f < 0 || f > 1) {
       throw new DataError(`\`${name}\` must be a fraction in [0, 1]. Received: ${name}=${f}.`);
     }

@@ -49,10 +49,24 @@ describe('Tokenizer (Keras Tokenizer)', () => {
       oovToken: true,
       numWords: 5,
       wordIndex: [
-        [OOV_TOKEN, 1], ['the', 2], ['cat', 3], ['ate', 4], ['my', 5], ['sat', 6], ['on', 7], ['mat', 8],
-        ['dog', 9], ['homework', 10], ["dog's", 11], ['food', 12],
+        [OOV_TOKEN, 1],
+        ['the', 2],
+        ['cat', 3],
+        ['ate', 4],
+        ['my', 5],
+        ['sat', 6],
+        ['on', 7],
+        ['mat', 8],
+        ['dog', 9],
+        ['homework', 10],
+        ["dog's", 11],
+        ['food', 12],
       ],
-      sequences: [[2, 3, 1, 1, 2, 1], [2, 1, 4, 1, 1], [1, 3, 4, 2, 1, 1]],
+      sequences: [
+        [2, 3, 1, 1, 2, 1],
+        [2, 1, 4, 1, 1],
+        [1, 3, 4, 2, 1, 1],
+      ],
       unseen: { text: 'The bird ate', sequence: [2, 1, 4] },
     },
     {
@@ -61,10 +75,23 @@ describe('Tokenizer (Keras Tokenizer)', () => {
       oovToken: false,
       numWords: 5,
       wordIndex: [
-        ['the', 1], ['cat', 2], ['ate', 3], ['my', 4], ['sat', 5], ['on', 6], ['mat', 7], ['dog', 8],
-        ['homework', 9], ["dog's", 10], ['food', 11],
+        ['the', 1],
+        ['cat', 2],
+        ['ate', 3],
+        ['my', 4],
+        ['sat', 5],
+        ['on', 6],
+        ['mat', 7],
+        ['dog', 8],
+        ['homework', 9],
+        ["dog's", 10],
+        ['food', 11],
       ],
-      sequences: [[1, 2, 1], [1, 3, 4], [4, 2, 3, 1]],
+      sequences: [
+        [1, 2, 1],
+        [1, 3, 4],
+        [4, 2, 3, 1],
+      ],
       unseen: { text: 'The bird ate', sequence: [1, 3] },
     },
     {
@@ -72,8 +99,16 @@ describe('Tokenizer (Keras Tokenizer)', () => {
       texts: ['b a', 'a b c c'],
       oovToken: true,
       numWords: 100,
-      wordIndex: [[OOV_TOKEN, 1], ['b', 2], ['a', 3], ['c', 4]],
-      sequences: [[2, 3], [3, 2, 4, 4]],
+      wordIndex: [
+        [OOV_TOKEN, 1],
+        ['b', 2],
+        ['a', 3],
+        ['c', 4],
+      ],
+      sequences: [
+        [2, 3],
+        [3, 2, 4, 4],
+      ],
       unseen: { text: 'c z', sequence: [4, 1] },
     },
   ];
@@ -158,7 +193,8 @@ describe('Tokenizer (Keras Tokenizer)', () => {
 
   it('refuses numWords below 2', () => {
     assertDataError(() => Tokenizer.fit(TEXTS, { numWords: 1 }), {
-      message: '`numWords` must be an integer >= 2 (index 0 is padding, so 1 would keep nothing). Received: numWords=1.',
+      message:
+        '`numWords` must be an integer >= 2 (index 0 is padding, so 1 would keep nothing). Received: numWords=1.',
     });
   });
 });
@@ -166,19 +202,79 @@ describe('Tokenizer (Keras Tokenizer)', () => {
 describe('padSequences (Keras pad_sequences)', () => {
   const seqs = [[1], [2, 3], [4, 5, 6]];
   const cases: { name: string; seqs: number[][]; maxLen: number; opts?: PadOptions; rows: number[][] }[] = [
-    { name: 'defaults pad and truncate at the front', seqs, maxLen: 3, rows: [[0, 0, 1], [0, 2, 3], [4, 5, 6]] },
-    { name: 'padding post', seqs, maxLen: 3, opts: { padding: 'post' }, rows: [[1, 0, 0], [2, 3, 0], [4, 5, 6]] },
-    { name: 'truncating pre keeps the last ids', seqs, maxLen: 2, rows: [[0, 1], [2, 3], [5, 6]] },
-    { name: 'truncating post keeps the first ids', seqs, maxLen: 2, opts: { truncating: 'post' }, rows: [[0, 1], [2, 3], [4, 5]] },
+    {
+      name: 'defaults pad and truncate at the front',
+      seqs,
+      maxLen: 3,
+      rows: [
+        [0, 0, 1],
+        [0, 2, 3],
+        [4, 5, 6],
+      ],
+    },
+    {
+      name: 'padding post',
+      seqs,
+      maxLen: 3,
+      opts: { padding: 'post' },
+      rows: [
+        [1, 0, 0],
+        [2, 3, 0],
+        [4, 5, 6],
+      ],
+    },
+    {
+      name: 'truncating pre keeps the last ids',
+      seqs,
+      maxLen: 2,
+      rows: [
+        [0, 1],
+        [2, 3],
+        [5, 6],
+      ],
+    },
+    {
+      name: 'truncating post keeps the first ids',
+      seqs,
+      maxLen: 2,
+      opts: { truncating: 'post' },
+      rows: [
+        [0, 1],
+        [2, 3],
+        [4, 5],
+      ],
+    },
     {
       name: 'both post',
       seqs,
       maxLen: 2,
       opts: { padding: 'post', truncating: 'post' },
-      rows: [[1, 0], [2, 3], [4, 5]],
+      rows: [
+        [1, 0],
+        [2, 3],
+        [4, 5],
+      ],
     },
-    { name: 'custom value', seqs, maxLen: 4, opts: { value: -1 }, rows: [[-1, -1, -1, 1], [-1, -1, 2, 3], [-1, 4, 5, 6]] },
-    { name: 'empty sequence is all padding', seqs: [[], [7]], maxLen: 2, rows: [[0, 0], [0, 7]] },
+    {
+      name: 'custom value',
+      seqs,
+      maxLen: 4,
+      opts: { value: -1 },
+      rows: [
+        [-1, -1, -1, 1],
+        [-1, -1, 2, 3],
+        [-1, 4, 5, 6],
+      ],
+    },
+    {
+      name: 'empty sequence is all padding',
+      seqs: [[], [7]],
+      maxLen: 2,
+      rows: [
+        [0, 0],
+        [0, 7],
+      ],
+    },
     { name: 'no sequences', seqs: [], maxLen: 3, rows: [] },
   ];
   for (const c of cases) {
@@ -189,7 +285,9 @@ describe('padSequences (Keras pad_sequences)', () => {
     });
   }
   it('refuses a bad maxLen or option', () => {
-    assertDataError(() => padSequences(seqs, 0), { message: '`maxLen` must be a positive integer. Received: maxLen=0.' });
+    assertDataError(() => padSequences(seqs, 0), {
+      message: '`maxLen` must be a positive integer. Received: maxLen=0.',
+    });
     assertDataError(() => padSequences(seqs, 2, { padding: 'middle' as 'pre' }), {
       message: '`padding` must be "pre" or "post". Received: padding="middle".',
     });

@@ -56,7 +56,7 @@ export function tokenize(text: string, opts: TokenizeOptions = {}): string[] {
   if (typeof text !== 'string') {
     throw new DataError(`expected a text string, received ${text === null ? 'null' : typeof text}.`);
   }
-  let t = opts.stripHtml ?? true ? text.replace(HTML_TAG, ' ') : text;
+  let t = (opts.stripHtml ?? true) ? text.replace(HTML_TAG, ' ') : text;
   if (opts.lowercase ?? true) t = t.toLowerCase();
   const pattern = filterPattern(opts.filters ?? KERAS_FILTERS);
   if (pattern !== null) t = t.replace(pattern, ' ');
@@ -144,7 +144,7 @@ export class Tokenizer {
     }
     // Array.prototype.sort is stable (ES2019), matching Python's sort(reverse=True) on ties.
     const byCount = [...wordCounts.entries()].sort((a, b) => b[1] - a[1]);
-    const oovWord = opts.oovToken ?? true ? OOV_TOKEN : null;
+    const oovWord = (opts.oovToken ?? true) ? OOV_TOKEN : null;
     const wordIndex = new Map<string, number>();
     if (oovWord !== null) wordIndex.set(oovWord, 1);
     for (const [word] of byCount) wordIndex.set(word, wordIndex.size + 1);
@@ -341,8 +341,10 @@ export function padSequences(seqs: readonly (readonly number[])[], maxLen: numbe
   const out = new Int32Array(seqs.length * maxLen);
   if (value !== 0) out.fill(value);
   seqs.forEach((seq, i) => {
-    if (!Array.isArray(seq)) throw new DataError(`expected sequence ${i} to be an array of ids, received ${typeof seq}.`);
-    const kept = seq.length <= maxLen ? seq : truncating === 'pre' ? seq.slice(seq.length - maxLen) : seq.slice(0, maxLen);
+    if (!Array.isArray(seq))
+      throw new DataError(`expected sequence ${i} to be an array of ids, received ${typeof seq}.`);
+    const kept =
+      seq.length <= maxLen ? seq : truncating === 'pre' ? seq.slice(seq.length - maxLen) : seq.slice(0, maxLen);
     const offset = i * maxLen + (padding === 'pre' ? maxLen - kept.length : 0);
     out.set(kept, offset);
   });

@@ -6,7 +6,16 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { APP_CSP, APP_ORIGIN, APP_SCHEME, APP_SCHEME_PRIVILEGES, isStudioPageUrl, resolveAppUrl, serveAppRequest, STUDIO_PAGE_URL } from './app-protocol.js';
+import {
+  APP_CSP,
+  APP_ORIGIN,
+  APP_SCHEME,
+  APP_SCHEME_PRIVILEGES,
+  isStudioPageUrl,
+  resolveAppUrl,
+  serveAppRequest,
+  STUDIO_PAGE_URL,
+} from './app-protocol.js';
 
 const dir = join(tmpdir(), 'rnn-app-protocol', 'renderer');
 
@@ -77,7 +86,11 @@ test('traversal, absolute paths, other hosts, other schemes and unknown file typ
   for (const [url, status] of cases) {
     const r = resolveAppUrl(url, dir);
     assert.equal(r.status, status, `${url} → ${JSON.stringify(r)}`);
-    assert.match((r as { reason: string }).reason, /^expected .+, received /, `${url}: the reason says what was expected and received`);
+    assert.match(
+      (r as { reason: string }).reason,
+      /^expected .+, received /,
+      `${url}: the reason says what was expected and received`,
+    );
   }
 });
 
@@ -117,7 +130,9 @@ test('served from disk: the file with its type, the CSP and nosniff; outside fil
     // A folder named like a file (EISDIR) and a read that fails otherwise: a response, never a thrown error.
     mkdirSync(join(renderer, 'dir.js'));
     assert.equal((await get('app://studio/dir.js')).status, 404);
-    const failing = await serveAppRequest({ url: 'app://studio/app.js', method: 'GET' }, renderer, () => Promise.reject(Object.assign(new Error('denied'), { code: 'EACCES' })));
+    const failing = await serveAppRequest({ url: 'app://studio/app.js', method: 'GET' }, renderer, () =>
+      Promise.reject(Object.assign(new Error('denied'), { code: 'EACCES' })),
+    );
     assert.equal(failing.status, 500);
     assert.equal(await failing.text(), 'expected to read "/app.js", received EACCES');
   } finally {
@@ -126,7 +141,11 @@ test('served from disk: the file with its type, the CSP and nosniff; outside fil
 });
 
 test('the CSP sent with the page: scripts only from the app, no inline script, connections nowhere else, no framing', () => {
-  const directives = new Map(APP_CSP.split(';').map((d) => d.trim().split(/\s+/)).map(([k, ...v]) => [k!, v]));
+  const directives = new Map(
+    APP_CSP.split(';')
+      .map((d) => d.trim().split(/\s+/))
+      .map(([k, ...v]) => [k!, v]),
+  );
   assert.deepEqual(directives.get('default-src'), ["'self'"]);
   assert.deepEqual(directives.get('script-src'), ["'self'"]);
   assert.deepEqual(directives.get('connect-src'), ["'self'"]);

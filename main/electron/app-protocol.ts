@@ -41,9 +41,7 @@ const CONTENT_TYPES: Readonly<Record<string, string>> = {
   '.woff2': 'font/woff2',
 };
 
-export type AppResolution =
-  | { status: 200; file: string; contentType: string }
-  | { status: 400 | 404; reason: string };
+export type AppResolution = { status: 200; file: string; contentType: string } | { status: 400 | 404; reason: string };
 
 const DOT_SEGMENT = /^(?:\.|%2e){1,2}$/i;
 
@@ -55,16 +53,23 @@ export function resolveAppUrl(rawUrl: string, rendererDir: string): AppResolutio
   const notFound = (reason: string): AppResolution => ({ status: 404, reason });
   const beforeQuery = rawUrl.split(/[?#]/, 1)[0] ?? '';
   // WHATWG parsing would fold "a/../.." (and %2e%2e) away silently; a URL that tries it is refused, not rewritten.
-  if (beforeQuery.split(/[\\/]/).some((s) => DOT_SEGMENT.test(s))) return notFound(`expected a path without "." or ".." segments, received ${JSON.stringify(rawUrl)}`);
+  if (beforeQuery.split(/[\\/]/).some((s) => DOT_SEGMENT.test(s)))
+    return notFound(`expected a path without "." or ".." segments, received ${JSON.stringify(rawUrl)}`);
   let url: URL;
   try {
     url = new URL(rawUrl);
   } catch {
-    return { status: 400, reason: `expected an ${APP_ORIGIN}/ URL, received ${JSON.stringify(rawUrl)}, which is not a URL` };
+    return {
+      status: 400,
+      reason: `expected an ${APP_ORIGIN}/ URL, received ${JSON.stringify(rawUrl)}, which is not a URL`,
+    };
   }
-  if (url.protocol !== `${APP_SCHEME}:`) return notFound(`expected the ${APP_SCHEME}: scheme, received ${JSON.stringify(url.protocol)}`);
+  if (url.protocol !== `${APP_SCHEME}:`)
+    return notFound(`expected the ${APP_SCHEME}: scheme, received ${JSON.stringify(url.protocol)}`);
   if (url.host !== APP_HOST || url.username !== '' || url.password !== '') {
-    return notFound(`expected the host ${JSON.stringify(APP_HOST)} (no port, no user), received ${JSON.stringify(url.host)}${url.username || url.password ? ' with credentials' : ''}`);
+    return notFound(
+      `expected the host ${JSON.stringify(APP_HOST)} (no port, no user), received ${JSON.stringify(url.host)}${url.username || url.password ? ' with credentials' : ''}`,
+    );
   }
   const path = url.pathname === '' || url.pathname === '/' ? '/index.html' : url.pathname;
   if (!path.startsWith('/')) return notFound(`expected a path starting with "/", received ${JSON.stringify(path)}`);
@@ -84,10 +89,12 @@ export function resolveAppUrl(rawUrl: string, rendererDir: string): AppResolutio
     segments.push(segment);
   }
   const contentType = CONTENT_TYPES[extname(segments[segments.length - 1] ?? '').toLowerCase()];
-  if (!contentType) return notFound(`expected one of ${Object.keys(CONTENT_TYPES).join(' ')}, received ${JSON.stringify(path)}`);
+  if (!contentType)
+    return notFound(`expected one of ${Object.keys(CONTENT_TYPES).join(' ')}, received ${JSON.stringify(path)}`);
   const file = join(rendererDir, ...segments);
   const rel = relative(rendererDir, file);
-  if (rel === '' || rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) return notFound(`expected a file inside the renderer folder, received ${JSON.stringify(path)}`);
+  if (rel === '' || rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel))
+    return notFound(`expected a file inside the renderer folder, received ${JSON.stringify(path)}`);
   return { status: 200, file, contentType };
 }
 
@@ -116,8 +123,12 @@ export async function serveAppRequest(
     body = await readFile(r.file);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR') return text(404, `expected a file, received ${code} for ${JSON.stringify(new URL(request.url).pathname)}`);
-    return text(500, `expected to read ${JSON.stringify(new URL(request.url).pathname)}, received ${code ?? String(e)}`);
+    if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR')
+      return text(404, `expected a file, received ${code} for ${JSON.stringify(new URL(request.url).pathname)}`);
+    return text(
+      500,
+      `expected to read ${JSON.stringify(new URL(request.url).pathname)}, received ${code ?? String(e)}`,
+    );
   }
   return new Response(body, { status: 200, headers: securityHeaders(r.contentType) });
 }

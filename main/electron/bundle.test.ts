@@ -30,10 +30,24 @@ test('build-electron bundles main, preload and the workers; the bundled workers 
 
   setWorkerEntry(join(root, 'dist', 'electron', 'worker.mjs'));
   const spec: ModelSpec = {
-    format: 1, name: 'bundle', input: { kind: 'floats', timesteps: 6, features: 3 },
-    layers: [{ className: 'LSTM', config: { units: 3 } }, { className: 'Dense', config: { units: 1 } }],
+    format: 1,
+    name: 'bundle',
+    input: { kind: 'floats', timesteps: 6, features: 3 },
+    layers: [
+      { className: 'LSTM', config: { units: 3 } },
+      { className: 'Dense', config: { units: 1 } },
+    ],
     training: { loss: 'meanAbsoluteError', epochs: 1, batchSize: 64 },
-    data: { kind: 'timeseries', path: join(root, 'assets/samples/seattle-weather-hourly-normals.csv'), target: 'temperature', lookback: 6, step: 1, delay: 1, trainFraction: 0.05, valFraction: 0.02 },
+    data: {
+      kind: 'timeseries',
+      path: join(root, 'assets/samples/seattle-weather-hourly-normals.csv'),
+      target: 'temperature',
+      lookback: 6,
+      step: 1,
+      delay: 1,
+      trainFraction: 0.05,
+      valFraction: 0.02,
+    },
   };
   const last = await startTraining(spec, root, { backend: 'wasm' }, () => {}).finished;
   assert.equal(last.type, 'done', JSON.stringify(last));

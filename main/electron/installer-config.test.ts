@@ -15,7 +15,10 @@ const yml = readFileSync(join(root, 'electron-builder.yml'), 'utf8');
 function block(key: string): string {
   const m = new RegExp(`^${key}:[^\\n]*\\n((?:[ \\t#-][^\\n]*\\n|\\n)*)`, 'm').exec(yml);
   assert.ok(m, `electron-builder.yml has a top-level "${key}"`);
-  return m[0].split('\n').map((l) => l.replace(/\s+#.*$/, '').replace(/^\s*#.*$/, '')).join('\n');
+  return m[0]
+    .split('\n')
+    .map((l) => l.replace(/\s+#.*$/, '').replace(/^\s*#.*$/, ''))
+    .join('\n');
 }
 
 test('targets: Windows nsis, macOS dmg for x64 and arm64, Linux AppImage and deb', () => {
@@ -41,7 +44,10 @@ test('the native binding and the wasm binaries are unpacked from the asar', () =
 test('the app files and the resources main.ts reads when packaged are in the package', () => {
   const files = block('files');
   for (const f of ['dist/electron/**', 'dist/renderer/**', 'package.json']) assert.ok(files.includes(`- ${f}`), f);
-  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { main: string; scripts: Record<string, string> };
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+    main: string;
+    scripts: Record<string, string>;
+  };
   assert.match(pkg.main, /^dist\/electron\//, 'package.json main is inside the packaged files');
   const main = readFileSync(join(root, 'main/electron/main.ts'), 'utf8');
   assert.match(main, /join\(app\.isPackaged \? process\.resourcesPath : appRoot, 'assets'\)/);
@@ -49,7 +55,10 @@ test('the app files and the resources main.ts reads when packaged are in the pac
   const extra = block('extraResources');
   assert.match(extra, /- from: assets\/samples\s+to: assets\/samples/);
   assert.match(extra, /- from: examples\s+to: examples/);
-  assert.match(pkg.scripts.dist ?? '', /build-renderer\.mjs --minify && node scripts\/build-electron\.mjs && .*electron-builder/);
+  assert.match(
+    pkg.scripts.dist ?? '',
+    /build-renderer\.mjs --minify && node scripts\/build-electron\.mjs && .*electron-builder/,
+  );
 });
 
 test('icons exist and are well-formed: PNG 1024 px, ICO with a 256 px entry, ICNS with a 1024 px entry', () => {
@@ -76,7 +85,8 @@ test('icons exist and are well-formed: PNG 1024 px, ICO with a 256 px entry, ICN
   assert.equal(icns.subarray(0, 4).toString('ascii'), 'icns');
   assert.equal(icns.readUInt32BE(4), icns.length);
   const types: string[] = [];
-  for (let off = 8; off < icns.length; off += icns.readUInt32BE(off + 4)) types.push(icns.subarray(off, off + 4).toString('ascii'));
+  for (let off = 8; off < icns.length; off += icns.readUInt32BE(off + 4))
+    types.push(icns.subarray(off, off + 4).toString('ascii'));
   assert.deepEqual(types, ['icp4', 'icp5', 'icp6', 'ic07', 'ic08', 'ic09', 'ic10']);
   assert.match(block('win'), /icon: assets\/icon\.ico/);
   assert.match(block('mac'), /icon: assets\/icon\.icns/);
@@ -86,11 +96,15 @@ test('icons exist and are well-formed: PNG 1024 px, ICO with a 256 px entry, ICN
 
 test('fuses: no run-as-node, NODE_OPTIONS or --inspect; cookies encrypted; app code only from an integrity-checked asar', () => {
   const fuses = Object.fromEntries(
-    block('electronFuses').split('\n').slice(1).filter((l) => l.trim() !== '').map((l) => {
-      const m = /^ {2}(\w+): (true|false)$/.exec(l);
-      assert.ok(m, `expected "  name: true|false" under electronFuses, received ${JSON.stringify(l)}`);
-      return [m[1]!, m[2] === 'true'];
-    }),
+    block('electronFuses')
+      .split('\n')
+      .slice(1)
+      .filter((l) => l.trim() !== '')
+      .map((l) => {
+        const m = /^ {2}(\w+): (true|false)$/.exec(l);
+        assert.ok(m, `expected "  name: true|false" under electronFuses, received ${JSON.stringify(l)}`);
+        return [m[1]!, m[2] === 'true'];
+      }),
   );
   assert.deepEqual(fuses, {
     runAsNode: false,
@@ -104,7 +118,12 @@ test('fuses: no run-as-node, NODE_OPTIONS or --inspect; cookies encrypted; app c
   });
   // The integrity fuse needs the hash electron-builder writes at packaging, and Windows support needs Electron >= 30.
   assert.doesNotMatch(yml, /^\s*disableAsarIntegrity:\s*true/m, 'electron-builder must write the asar header hash');
-  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { devDependencies: Record<string, string> };
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+    devDependencies: Record<string, string>;
+  };
   const major = Number(/^\D*(\d+)/.exec(pkg.devDependencies.electron ?? '')?.[1]);
-  assert.ok(major >= 30, `expected Electron >= 30 (ASAR integrity on Windows, the file-protocol fuse), received ${pkg.devDependencies.electron}`);
+  assert.ok(
+    major >= 30,
+    `expected Electron >= 30 (ASAR integrity on Windows, the file-protocol fuse), received ${pkg.devDependencies.electron}`,
+  );
 });

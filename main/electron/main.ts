@@ -18,7 +18,13 @@ import { setWorkerEntry } from '../training-host.js';
 import { setFileWorkerEntry } from '../studio/off-thread.js';
 import { APP_SCHEME, APP_SCHEME_PRIVILEGES, serveAppRequest, STUDIO_PAGE_URL } from './app-protocol.js';
 import { isTrustedSender } from './sender-check.js';
-import { denyWindowOpen, isNavigationAllowed, refusePermission, refusePermissionCheck, studioWebPreferences } from './security.js';
+import {
+  denyWindowOpen,
+  isNavigationAllowed,
+  refusePermission,
+  refusePermissionCheck,
+  studioWebPreferences,
+} from './security.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 // In the repository: dist/electron/ → repo root. Packaged: resources/app.asar/dist/electron → app root, with
@@ -89,7 +95,9 @@ async function main(): Promise<void> {
     assetsDir: join(app.isPackaged ? process.resourcesPath : appRoot, 'assets'),
     examplesDir: join(app.isPackaged ? process.resourcesPath : appRoot, 'examples'),
     pickDataPath: async (kind) => {
-      const r = await dialog.showOpenDialog(win ?? undefined as never, { properties: [kind === 'file' ? 'openFile' : 'openDirectory'] });
+      const r = await dialog.showOpenDialog(win ?? (undefined as never), {
+        properties: [kind === 'file' ? 'openFile' : 'openDirectory'],
+      });
       return r.canceled ? null : (r.filePaths[0] ?? null);
     },
   });

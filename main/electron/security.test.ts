@@ -5,7 +5,13 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { denyWindowOpen, isNavigationAllowed, refusePermission, refusePermissionCheck, studioWebPreferences } from './security.js';
+import {
+  denyWindowOpen,
+  isNavigationAllowed,
+  refusePermission,
+  refusePermissionCheck,
+  studioWebPreferences,
+} from './security.js';
 import { API_METHODS } from '../../shared/api-methods.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -32,7 +38,16 @@ test('no new windows, no navigation away, every permission refused', () => {
   const page = 'app://studio/index.html';
   assert.equal(isNavigationAllowed(page, page), true, 'a reload of the same page');
   assert.equal(isNavigationAllowed(`${page}#runs`, `${page}#runs`), true, 'a reload keeps its fragment');
-  for (const url of ['https://example.com/', 'http://127.0.0.1:5178/', 'file:///etc/passwd', `${page}.evil.html`, 'app://studio/other.html', 'app://evil/index.html', 'javascript:alert(1)', 'data:text/html,<script>1</script>']) {
+  for (const url of [
+    'https://example.com/',
+    'http://127.0.0.1:5178/',
+    'file:///etc/passwd',
+    `${page}.evil.html`,
+    'app://studio/other.html',
+    'app://evil/index.html',
+    'javascript:alert(1)',
+    'data:text/html,<script>1</script>',
+  ]) {
     assert.equal(isNavigationAllowed(url, page), false, url);
   }
   // A window that shows anything but the studio page on app:// (the old file:// page, a remote page) may not reload it.
@@ -66,13 +81,31 @@ test('main.ts applies exactly these settings and checks every IPC call', () => {
 test('main.ts serves the page from the privileged app:// scheme, never from file://', () => {
   const main = source('main/electron/main.ts');
   // Registered at module load (column 0, outside any function): Chromium only accepts it before 'ready'.
-  assert.match(main, /^protocol\.registerSchemesAsPrivileged\(\[\{ scheme: APP_SCHEME, privileges: APP_SCHEME_PRIVILEGES \}\]\);$/m);
-  assert.ok(main.indexOf('protocol.registerSchemesAsPrivileged(') < main.indexOf('async function main('), 'registered before main() runs');
-  assert.match(main, /await app\.whenReady\(\);\s*protocol\.handle\(APP_SCHEME, \(request\) => serveAppRequest\(request, rendererDir\)\);/, 'handled before any window exists');
+  assert.match(
+    main,
+    /^protocol\.registerSchemesAsPrivileged\(\[\{ scheme: APP_SCHEME, privileges: APP_SCHEME_PRIVILEGES \}\]\);$/m,
+  );
+  assert.ok(
+    main.indexOf('protocol.registerSchemesAsPrivileged(') < main.indexOf('async function main('),
+    'registered before main() runs',
+  );
+  assert.match(
+    main,
+    /await app\.whenReady\(\);\s*protocol\.handle\(APP_SCHEME, \(request\) => serveAppRequest\(request, rendererDir\)\);/,
+    'handled before any window exists',
+  );
   assert.match(main, /const rendererDir = join\(appRoot, 'dist', 'renderer'\);/);
   assert.match(main, /win\.loadURL\(STUDIO_PAGE_URL\)/);
-  assert.doesNotMatch(main, /loadFile\(|pathToFileURL|['"`]file:/, 'nothing is loaded from or compared with a file:// URL');
-  assert.match(main, /if \(!isTrustedSender\(fromWindow, url\)\)/, 'the sender check takes no page URL: it knows only app://studio');
+  assert.doesNotMatch(
+    main,
+    /loadFile\(|pathToFileURL|['"`]file:/,
+    'nothing is loaded from or compared with a file:// URL',
+  );
+  assert.match(
+    main,
+    /if \(!isTrustedSender\(fromWindow, url\)\)/,
+    'the sender check takes no page URL: it knows only app://studio',
+  );
 });
 
 test('the preload exposes one function per API method and onEvent, never ipcRenderer itself', () => {
@@ -88,12 +121,18 @@ test('the page has a CSP without remote or inline scripts (in Electron the app:/
   const html = source('renderer/index.html');
   const csp = /<meta http-equiv="Content-Security-Policy" content="([^"]+)"/.exec(html)?.[1];
   assert.ok(csp, 'renderer/index.html has a CSP meta tag');
-  const directives = new Map(csp.split(';').map((d) => d.trim().split(/\s+/)).map(([k, ...v]) => [k!, v]));
+  const directives = new Map(
+    csp
+      .split(';')
+      .map((d) => d.trim().split(/\s+/))
+      .map(([k, ...v]) => [k!, v]),
+  );
   assert.deepEqual(directives.get('default-src'), ["'self'"]);
   assert.deepEqual(directives.get('script-src'), ["'self'"], 'no inline, eval or remote scripts');
   assert.deepEqual(directives.get('object-src'), ["'none'"]);
   assert.deepEqual(directives.get('base-uri'), ["'none'"]);
-  for (const src of directives.get('connect-src') ?? []) assert.match(src, /^('self'|ws:\/\/(127\.0\.0\.1|localhost):\*)$/, `connect-src ${src}`);
+  for (const src of directives.get('connect-src') ?? [])
+    assert.match(src, /^('self'|ws:\/\/(127\.0\.0\.1|localhost):\*)$/, `connect-src ${src}`);
   assert.doesNotMatch(html, /<script(?![^>]*src="\.\/)/, 'only local script files');
   assert.doesNotMatch(html, /https?:\/\//, 'no remote URL in the page');
 });

@@ -37,7 +37,11 @@ export function isNavigationAllowed(targetUrl: string, currentUrl: string): bool
 }
 
 /** Permission requests and checks (camera, microphone, notifications, geolocation, …): always refused. */
-export function refusePermission(_webContents: unknown, _permission: string, callback: (granted: boolean) => void): void {
+export function refusePermission(
+  _webContents: unknown,
+  _permission: string,
+  callback: (granted: boolean) => void,
+): void {
   callback(false);
 }
 export function refusePermissionCheck(): boolean {

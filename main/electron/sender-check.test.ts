@@ -26,5 +26,6 @@ test('only the studio window showing the studio page on app://studio may call th
     [true, 'file:///tmp/index.html', false],
     [true, 'file:///opt/RNN%20Studio/resources/app.asar/dist/renderer/other.html', false],
   ];
-  for (const [fromWindow, url, expected] of cases) assert.equal(isTrustedSender(fromWindow, url), expected, `${fromWindow} ${url}`);
+  for (const [fromWindow, url, expected] of cases)
+    assert.equal(isTrustedSender(fromWindow, url), expected, `${fromWindow} ${url}`);
 });

@@ -31,7 +31,10 @@ export interface ExportResult {
 
 /** The spec a run folder was trained from: `spec.json` (CLI runs) or `run.json`'s `spec` (studio runs). */
 export function readRunSpec(runDir: string): ModelSpec {
-  for (const [file, pick] of [['spec.json', (j: unknown) => j], ['run.json', (j: unknown) => (j as { spec?: unknown }).spec]] as const) {
+  for (const [file, pick] of [
+    ['spec.json', (j: unknown) => j],
+    ['run.json', (j: unknown) => (j as { spec?: unknown }).spec],
+  ] as const) {
     const p = join(runDir, file);
     if (!existsSync(p)) continue;
     const spec = pick(parseJsonText(readFileSync(p, 'utf8'), file));
@@ -43,7 +46,10 @@ export function readRunSpec(runDir: string): ModelSpec {
 
 /** A file name made from the model's name: letters, digits, `_`, `-`, `.`; never empty or hidden. */
 export function safeBaseName(name: string): string {
-  const s = name.replace(/[^A-Za-z0-9_.-]/g, '_').replace(/^[.]+/, '').slice(0, 80);
+  const s = name
+    .replace(/[^A-Za-z0-9_.-]/g, '_')
+    .replace(/^[.]+/, '')
+    .slice(0, 80);
   return s === '' ? 'model' : s;
 }
 
@@ -51,7 +57,8 @@ export function safeBaseName(name: string): string {
 export function inside(dir: string, name: string): string {
   const target = resolve(dir, name);
   const rel = relative(resolve(dir), target);
-  if (rel === '' || rel.startsWith(`..${sep}`) || rel === '..' || isAbsolute(rel)) throw new ExportError(`refusing to write ${JSON.stringify(name)} outside ${dir}.`);
+  if (rel === '' || rel.startsWith(`..${sep}`) || rel === '..' || isAbsolute(rel))
+    throw new ExportError(`refusing to write ${JSON.stringify(name)} outside ${dir}.`);
   return target;
 }
 
@@ -61,10 +68,18 @@ export interface ExportOptions {
 }
 
 /** Exports the run in `runDir` in `format` into `outDir` (created if needed). */
-export async function exportRun(runDir: string, format: ExportFormat, outDir: string, options: ExportOptions = {}): Promise<ExportResult> {
+export async function exportRun(
+  runDir: string,
+  format: ExportFormat,
+  outDir: string,
+  options: ExportOptions = {},
+): Promise<ExportResult> {
   const runSpec = readRunSpec(runDir);
   const modelJson = join(runDir, 'model', 'model.json');
-  if (!existsSync(modelJson)) throw new ExportError(`${runDir}: the run saved no model (model/model.json is missing); it may have failed before training finished.`);
+  if (!existsSync(modelJson))
+    throw new ExportError(
+      `${runDir}: the run saved no model (model/model.json is missing); it may have failed before training finished.`,
+    );
   const { json, weights } = readTfjsModel(modelJson);
   const spec = withSavedGruVariants(runSpec, json.modelTopology);
   try {
@@ -80,14 +95,21 @@ export async function exportRun(runDir: string, format: ExportFormat, outDir: st
     if (spec.input.kind !== 'tokens' || !existsSync(pre)) return { files, note: '' };
     const out = inside(outDir, `${base}.preprocessing.json`);
     copyFileSync(pre, out);
-    return { files: [...files, out], note: `; the model takes token ids: ${basename(out)} holds the run's vocabulary (word → id), lowercasing and padding, which the text must go through first (the Python script export applies it)` };
+    return {
+      files: [...files, out],
+      note: `; the model takes token ids: ${basename(out)} holds the run's vocabulary (word → id), lowercasing and padding, which the text must go through first (the Python script export applies it)`,
+    };
   };
   switch (format) {
     case 'keras': {
       const file = inside(outDir, `${base}.keras`);
       writeFileSync(file, await kerasFileBytes(spec, weights));
       const { files, note } = withVocabulary([file]);
-      return { format, files, hint: `keras.saving.load_model(${JSON.stringify(file)})${note}${sparseEmbeddingNote(spec)}` };
+      return {
+        format,
+        files,
+        hint: `keras.saving.load_model(${JSON.stringify(file)})${note}${sparseEmbeddingNote(spec)}`,
+      };
     }
     case 'tfjs': {
       const dir = inside(outDir, `${base}-tfjs`);
@@ -95,8 +117,14 @@ export async function exportRun(runDir: string, format: ExportFormat, outDir: st
       const files = [...writeTfjsModel(dir, json.modelTopology, weights), ...vocabulary.files];
       // Stock TF.js has no reset_after=True GRU (tfjs#4621): say so rather than let tf.loadLayersModel fail later.
       const gruAfter = JSON.stringify(json.modelTopology).includes('"reset_after":true');
-      const caveat = gruAfter ? ' (its GRU is reset_after=True, Keras 3\'s default, which stock TF.js cannot load: RNN Studio and Python can)' : '';
-      return { format, files, hint: `tf.loadLayersModel('file://${join(dir, 'model.json')}') in TF.js${caveat}, or tensorflowjs.converters.load_keras_model(${JSON.stringify(join(dir, 'model.json'))}) in Python${vocabulary.note}` };
+      const caveat = gruAfter
+        ? " (its GRU is reset_after=True, Keras 3's default, which stock TF.js cannot load: RNN Studio and Python can)"
+        : '';
+      return {
+        format,
+        files,
+        hint: `tf.loadLayersModel('file://${join(dir, 'model.json')}') in TF.js${caveat}, or tensorflowjs.converters.load_keras_model(${JSON.stringify(join(dir, 'model.json'))}) in Python${vocabulary.note}`,
+      };
     }
     case 'python': {
       const weightsFile = inside(outDir, `${base}.weights.h5`);
@@ -110,11 +138,16 @@ export async function exportRun(runDir: string, format: ExportFormat, outDir: st
         preprocessing = parseJsonText(readFileSync(pre, 'utf8'), 'preprocessing.json');
       }
       const script = inside(outDir, `train_${base}.py`);
-      writeFileSync(script, pythonScript(spec, {
-        scriptName: `train_${base}.py`,
-        weightsFile: `${base}.weights.h5`, preprocessingFile: preprocessing ? `${base}.preprocessing.json` : null,
-        preprocessing, dataPath: options.dataPath ?? runDataPath(runDir, spec),
-      }));
+      writeFileSync(
+        script,
+        pythonScript(spec, {
+          scriptName: `train_${base}.py`,
+          weightsFile: `${base}.weights.h5`,
+          preprocessingFile: preprocessing ? `${base}.preprocessing.json` : null,
+          preprocessing,
+          dataPath: options.dataPath ?? runDataPath(runDir, spec),
+        }),
+      );
       files.push(script);
       return { format, files, hint: `python ${script} --epochs 1${sparseEmbeddingNote(spec)}` };
     }
@@ -131,8 +164,10 @@ export async function exportRun(runDir: string, format: ExportFormat, outDir: st
 export function sparseEmbeddingNote(spec: ModelSpec): string {
   const optimizer = spec.training?.optimizer ?? 'rmsprop';
   if (optimizer === 'sgd' || !spec.layers.some((l) => layerDef(l.className)?.category === 'embedding')) return '';
-  return ` — note: training this model further in Keras on TensorFlow updates the Embedding's ${optimizer} statistics from per-token`
-    + ' gradient slices (Σ g² per occurrence), where RNN Studio, TF.js and Keras on JAX use the summed gradient; the other weights train alike.';
+  return (
+    ` — note: training this model further in Keras on TensorFlow updates the Embedding's ${optimizer} statistics from per-token` +
+    ' gradient slices (Σ g² per occurrence), where RNN Studio, TF.js and Keras on JAX use the summed gradient; the other weights train alike.'
+  );
 }
 
 /**
@@ -141,23 +176,37 @@ export function sparseEmbeddingNote(spec: ModelSpec): string {
  * topology (TF.js writes `reset_after` for every GRU) says which variant the weights are.
  */
 /** The GRU: the catalog kind with a `resetAfter` setting. */
-const hasResetAfter = (className: unknown): boolean => typeof className === 'string' && (layerDef(className)?.params.some((p) => p.name === 'resetAfter') ?? false);
+const hasResetAfter = (className: unknown): boolean =>
+  typeof className === 'string' && (layerDef(className)?.params.some((p) => p.name === 'resetAfter') ?? false);
 
 export function withSavedGruVariants(spec: ModelSpec, topology: unknown): ModelSpec {
   const saved = new Map<string, boolean>();
-  type Node = { class_name?: unknown; config?: { name?: unknown; reset_after?: unknown; layer?: Node; layers?: Node[] } };
+  type Node = {
+    class_name?: unknown;
+    config?: { name?: unknown; reset_after?: unknown; layer?: Node; layers?: Node[] };
+  };
   const visit = (node: Node | undefined) => {
     if (!node?.config) return;
     // (A Bidirectional layer's saved inner layer may carry TF.js's "forward_" prefix.)
-    if (hasResetAfter(node.class_name) && typeof node.config.name === 'string' && typeof node.config.reset_after === 'boolean') saved.set(node.config.name.replace(/^forward_/, ''), node.config.reset_after);
+    if (
+      hasResetAfter(node.class_name) &&
+      typeof node.config.name === 'string' &&
+      typeof node.config.reset_after === 'boolean'
+    )
+      saved.set(node.config.name.replace(/^forward_/, ''), node.config.reset_after);
     visit(node.config.layer);
     node.config.layers?.forEach(visit);
   };
   visit(topology as Node);
   if (saved.size === 0) return spec;
   const analysis = analyzeModel(spec);
-  const fix = <L extends { className: string; config?: Record<string, unknown> }>(layer: L, name: string | undefined): L =>
-    (hasResetAfter(layer.className) && name !== undefined && saved.has(name) ? { ...layer, config: { ...layer.config, resetAfter: saved.get(name)! } } : layer);
+  const fix = <L extends { className: string; config?: Record<string, unknown> }>(
+    layer: L,
+    name: string | undefined,
+  ): L =>
+    hasResetAfter(layer.className) && name !== undefined && saved.has(name)
+      ? { ...layer, config: { ...layer.config, resetAfter: saved.get(name)! } }
+      : layer;
   return {
     ...spec,
     layers: spec.layers.map((layer, i) => {

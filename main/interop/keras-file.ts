@@ -35,7 +35,10 @@ async function withTempDir<T>(fn: (dir: string) => Promise<T> | T): Promise<T> {
 /** Finds each of `names` in `weights`, checking its shape; `where` names the layer for the message. */
 function pick(weights: ReadonlyMap<string, NamedWeight>, name: string, shape: number[]): NamedWeight {
   const w = weights.get(name);
-  if (!w) throw new ExportError(`the saved model has no weight "${name}" (expected shape [${shape.join(', ')}]); it does not match its spec.`);
+  if (!w)
+    throw new ExportError(
+      `the saved model has no weight "${name}" (expected shape [${shape.join(', ')}]); it does not match its spec.`,
+    );
   if (w.shape.length !== shape.length || w.shape.some((d, i) => d !== shape[i])) {
     throw new ExportError(`weight "${name}": expected shape [${shape.join(', ')}], received [${w.shape.join(', ')}].`);
   }
@@ -86,7 +89,12 @@ export async function kerasWeightsH5(spec: ModelSpec, weights: readonly NamedWei
       for (const g of groups) {
         for (const shape of g.shapes) {
           for (let k = 0; k < slots; k++) {
-            opt.create_dataset({ name: String(next++), data: new Float32Array(shape.reduce((a, b) => a * b, 1)), shape, dtype: '<f' });
+            opt.create_dataset({
+              name: String(next++),
+              data: new Float32Array(shape.reduce((a, b) => a * b, 1)),
+              shape,
+              dtype: '<f',
+            });
           }
         }
       }
@@ -99,7 +107,11 @@ export async function kerasWeightsH5(spec: ModelSpec, weights: readonly NamedWei
 }
 
 /** The whole `.keras` file for `spec` with its trained `weights`. */
-export async function kerasFileBytes(spec: ModelSpec, weights: readonly NamedWeight[], now = new Date()): Promise<Buffer> {
+export async function kerasFileBytes(
+  spec: ModelSpec,
+  weights: readonly NamedWeight[],
+  now = new Date(),
+): Promise<Buffer> {
   const config = kerasModelConfig(spec);
   const h5 = await kerasWeightsH5(spec, weights);
   const pad = (n: number) => String(n).padStart(2, '0');
@@ -120,7 +132,11 @@ export interface KerasArchive {
   weightsH5: Buffer | null;
 }
 
-export const KERAS_ZIP_LIMITS: ZipLimits = { maxEntries: 1000, maxEntryBytes: 1024 ** 3, maxTotalBytes: 1536 * 1024 ** 2 };
+export const KERAS_ZIP_LIMITS: ZipLimits = {
+  maxEntries: 1000,
+  maxEntryBytes: 1024 ** 3,
+  maxTotalBytes: 1536 * 1024 ** 2,
+};
 const MAX_JSON_ENTRY = 64 * 1024 ** 2;
 
 /** Reads the JSON entries and the weights of a `.keras` file. */
@@ -129,15 +145,19 @@ export function readKerasArchive(bytes: Uint8Array, label: string): KerasArchive
   const json = (name: string): unknown => {
     const b = entries.get(name);
     if (!b) return null;
-    if (b.length > MAX_JSON_ENTRY) throw new ExportError(`${label}: ${name} is ${b.length} bytes; expected at most ${MAX_JSON_ENTRY}.`);
+    if (b.length > MAX_JSON_ENTRY)
+      throw new ExportError(`${label}: ${name} is ${b.length} bytes; expected at most ${MAX_JSON_ENTRY}.`);
     try {
       return JSON.parse(withoutBom(b.toString('utf8'))) as unknown;
     } catch (e) {
-      throw new ExportError(`${label}: ${name}: expected JSON, received text that does not parse (${(e as Error).message}).`);
+      throw new ExportError(
+        `${label}: ${name}: expected JSON, received text that does not parse (${(e as Error).message}).`,
+      );
     }
   };
   const config = json('config.json');
-  if (config === null) throw new ExportError(`${label}: expected a Keras 3 .keras archive with config.json, received entries without it.`);
+  if (config === null)
+    throw new ExportError(`${label}: expected a Keras 3 .keras archive with config.json, received entries without it.`);
   return { config, metadata: json('metadata.json'), weightsH5: entries.get('model.weights.h5') ?? null };
 }
 
@@ -204,10 +224,20 @@ function withHdf5Stderr<T>(module: unknown, file: string, fn: () => T): T {
  * `maxValues` values in all. `where` names the file in messages (e.g. "model.weights.h5 in my.keras"); every
  * failure of the reader becomes an ExportError that says what was expected and what the file holds instead.
  */
-export async function readH5Vars(h5: Uint8Array, paths: readonly string[], where = 'model.weights.h5', maxValues = 256 * 1024 ** 2): Promise<Map<string, H5Vars[] | null>> {
+export async function readH5Vars(
+  h5: Uint8Array,
+  paths: readonly string[],
+  where = 'model.weights.h5',
+  maxValues = 256 * 1024 ** 2,
+): Promise<Map<string, H5Vars[] | null>> {
   const advice = 'Re-save the model in Keras (model.save("model.keras")).';
-  if (h5.length < HDF5_SIGNATURE.length || !HDF5_SIGNATURE.equals(Buffer.from(h5.buffer, h5.byteOffset, HDF5_SIGNATURE.length))) {
-    throw new ExportError(`${where}: expected Keras weights in HDF5 (a file starting with the HDF5 signature), received ${h5.length} bytes that do not start with it (a damaged file, or not HDF5). ${advice}`);
+  if (
+    h5.length < HDF5_SIGNATURE.length ||
+    !HDF5_SIGNATURE.equals(Buffer.from(h5.buffer, h5.byteOffset, HDF5_SIGNATURE.length))
+  ) {
+    throw new ExportError(
+      `${where}: expected Keras weights in HDF5 (a file starting with the HDF5 signature), received ${h5.length} bytes that do not start with it (a damaged file, or not HDF5). ${advice}`,
+    );
   }
   const module = await h5wasm.ready;
   return withTempDir((dir) => {
@@ -215,23 +245,40 @@ export async function readH5Vars(h5: Uint8Array, paths: readonly string[], where
     writeFileSync(file, h5);
     let at: string | null = null;
     try {
-      return withHdf5Stderr(module, join(dir, 'hdf5-errors.txt'), () => readVars(file, paths, where, maxValues, advice, (p) => {
-        at = p;
-      }));
+      return withHdf5Stderr(module, join(dir, 'hdf5-errors.txt'), () =>
+        readVars(file, paths, where, maxValues, advice, (p) => {
+          at = p;
+        }),
+      );
     } catch (e) {
       if (e instanceof ExportError) throw e;
       const printed = (e as { hdf5Printed?: unknown }).hdf5Printed;
       const reason = hdf5Reason(typeof printed === 'string' ? printed : '');
       const place = at ? ` at ${at}` : '';
       // h5wasm's own words ("error - name not defined!") say nothing about the file; they are never shown.
-      const thrown = e instanceof Error && !/name not defined/.test(e.message) ? e.message.replace(/\s+/g, ' ').trim() : 'the HDF5 reader cannot read it';
-      const detail = reason !== null ? `the HDF5 reader says${place}: ${reason}` : `${place.trim() ? `${place.trim()}: ` : ''}${thrown}`;
-      throw new ExportError(`${where}: expected Keras weights readable as HDF5, received a damaged file (${detail}). ${advice}`);
+      const thrown =
+        e instanceof Error && !/name not defined/.test(e.message)
+          ? e.message.replace(/\s+/g, ' ').trim()
+          : 'the HDF5 reader cannot read it';
+      const detail =
+        reason !== null
+          ? `the HDF5 reader says${place}: ${reason}`
+          : `${place.trim() ? `${place.trim()}: ` : ''}${thrown}`;
+      throw new ExportError(
+        `${where}: expected Keras weights readable as HDF5, received a damaged file (${detail}). ${advice}`,
+      );
     }
   });
 }
 
-function readVars(file: string, paths: readonly string[], where: string, maxValues: number, advice: string, reading: (path: string | null) => void): Map<string, H5Vars[] | null> {
+function readVars(
+  file: string,
+  paths: readonly string[],
+  where: string,
+  maxValues: number,
+  advice: string,
+  reading: (path: string | null) => void,
+): Map<string, H5Vars[] | null> {
   const f = new h5wasm.File(file, 'r');
   // h5wasm does not throw when HDF5 cannot open a file: the id says so, and every later call would fail instead.
   if (Number(f.file_id) < 0) throw new Error('the HDF5 reader cannot open it');
@@ -245,25 +292,44 @@ function readVars(file: string, paths: readonly string[], where: string, maxValu
         out.set(p, null);
         continue;
       }
-      const keys = g.keys().filter((k) => /^\d+$/.test(k)).sort((a, b) => Number(a) - Number(b));
+      const keys = g
+        .keys()
+        .filter((k) => /^\d+$/.test(k))
+        .sort((a, b) => Number(a) - Number(b));
       const vars: H5Vars[] = [];
       keys.forEach((k, i) => {
-        if (Number(k) !== i) throw new ExportError(`${where}: ${p}/vars: expected variables 0…${keys.length - 1}, received ${keys.join(', ')}. ${advice}`);
+        if (Number(k) !== i)
+          throw new ExportError(
+            `${where}: ${p}/vars: expected variables 0…${keys.length - 1}, received ${keys.join(', ')}. ${advice}`,
+          );
         reading(`${p}/vars/${k}`);
         const d = g.get(k);
         // Not an ExportError: an object header HDF5 cannot load comes back as a group, and the caller's message
         // then gives the reason HDF5 printed.
-        if (!(d instanceof h5wasm.Dataset)) throw new Error(`expected a weight array (an HDF5 dataset), received ${d instanceof h5wasm.Group ? 'a group' : 'an object HDF5 cannot open'}`);
+        if (!(d instanceof h5wasm.Dataset))
+          throw new Error(
+            `expected a weight array (an HDF5 dataset), received ${d instanceof h5wasm.Group ? 'a group' : 'an object HDF5 cannot open'}`,
+          );
         const shape = (d.shape ?? []).map(Number);
-        if (!shape.every((n) => Number.isSafeInteger(n) && n >= 0)) throw new ExportError(`${where}: ${p}/vars/${k}: expected a shape of sizes, received [${shape.join(', ')}]. ${advice}`);
+        if (!shape.every((n) => Number.isSafeInteger(n) && n >= 0))
+          throw new ExportError(
+            `${where}: ${p}/vars/${k}: expected a shape of sizes, received [${shape.join(', ')}]. ${advice}`,
+          );
         const count = shape.reduce((a, b) => a * b, 1);
         total += count;
-        if (total > maxValues) throw new ExportError(`${where}: expected at most ${maxValues} weight values, received more (${p}/vars/${k} has shape [${shape.join(', ')}]); refusing to load it.`);
+        if (total > maxValues)
+          throw new ExportError(
+            `${where}: expected at most ${maxValues} weight values, received more (${p}/vars/${k} has shape [${shape.join(', ')}]); refusing to load it.`,
+          );
         const dtype = String(d.dtype);
-        if (dtype !== '<f' && dtype !== '<d' && dtype !== '>f' && dtype !== '>d') throw new ExportError(`${where}: ${p}/vars/${k}: expected float weights, received dtype ${dtype}.`);
+        if (dtype !== '<f' && dtype !== '<d' && dtype !== '>f' && dtype !== '>d')
+          throw new ExportError(`${where}: ${p}/vars/${k}: expected float weights, received dtype ${dtype}.`);
         const value = d.value;
         const data = value instanceof Float32Array ? value : Float32Array.from(value as ArrayLike<number>);
-        if (data.length !== count) throw new ExportError(`${where}: ${p}/vars/${k}: expected ${count} values for shape [${shape.join(', ')}], received ${data.length}. ${advice}`);
+        if (data.length !== count)
+          throw new ExportError(
+            `${where}: ${p}/vars/${k}: expected ${count} values for shape [${shape.join(', ')}], received ${data.length}. ${advice}`,
+          );
         vars.push({ shape, data });
       });
       out.set(p, vars);

@@ -21,22 +21,42 @@ export class ExportError extends Error {
   override name = 'ExportError';
 }
 
-
 export const KERAS_VERSION_WRITTEN = '3.15.1';
 
 /** TF.js activation names (our spec's) → Keras names. hardSigmoid is refused: see `kerasActivation`. */
 const ACTIVATION_TO_KERAS: Record<string, string> = {
-  linear: 'linear', tanh: 'tanh', sigmoid: 'sigmoid', relu: 'relu', elu: 'elu', selu: 'selu', softmax: 'softmax',
-  softplus: 'softplus', softsign: 'softsign', swish: 'swish', hardSigmoid: 'hard_sigmoid',
+  linear: 'linear',
+  tanh: 'tanh',
+  sigmoid: 'sigmoid',
+  relu: 'relu',
+  elu: 'elu',
+  selu: 'selu',
+  softmax: 'softmax',
+  softplus: 'softplus',
+  softsign: 'softsign',
+  swish: 'swish',
+  hardSigmoid: 'hard_sigmoid',
 };
 
 /** Activations a generated Keras 3 script may name: every one that Keras 3 computes as TF.js does (not hardSigmoid). */
-export const ACTIVATION_TO_KERAS_SCRIPT: Record<string, string> = Object.fromEntries(Object.entries(ACTIVATION_TO_KERAS).filter(([k]) => k !== 'hardSigmoid'));
+export const ACTIVATION_TO_KERAS_SCRIPT: Record<string, string> = Object.fromEntries(
+  Object.entries(ACTIVATION_TO_KERAS).filter(([k]) => k !== 'hardSigmoid'),
+);
 
 /** Keras activation names (2 and 3) → ours. `silu` is Keras 3's name for swish. */
 export const ACTIVATION_FROM_KERAS: Record<string, string> = {
-  linear: 'linear', tanh: 'tanh', sigmoid: 'sigmoid', relu: 'relu', elu: 'elu', selu: 'selu', softmax: 'softmax',
-  softplus: 'softplus', softsign: 'softsign', swish: 'swish', silu: 'swish', hard_sigmoid: 'hardSigmoid',
+  linear: 'linear',
+  tanh: 'tanh',
+  sigmoid: 'sigmoid',
+  relu: 'relu',
+  elu: 'elu',
+  selu: 'selu',
+  softmax: 'softmax',
+  softplus: 'softplus',
+  softsign: 'softsign',
+  swish: 'swish',
+  silu: 'swish',
+  hard_sigmoid: 'hardSigmoid',
 };
 
 /** Our initializer names → Keras class names and their default configs (Keras 3). */
@@ -58,13 +78,25 @@ const INITIALIZER_TO_KERAS: Record<string, [string, JsonObject]> = {
 /** Keras initializer class names (and the snake_case strings Keras also accepts) → ours. */
 export const INITIALIZER_FROM_KERAS: Record<string, string> = Object.fromEntries([
   ...Object.entries(INITIALIZER_TO_KERAS).map(([ours, [cls]]) => [cls, ours]),
-  ['glorot_uniform', 'glorotUniform'], ['glorot_normal', 'glorotNormal'], ['he_uniform', 'heUniform'], ['he_normal', 'heNormal'],
-  ['lecun_uniform', 'leCunUniform'], ['lecun_normal', 'leCunNormal'], ['orthogonal', 'orthogonal'], ['random_uniform', 'randomUniform'],
-  ['random_normal', 'randomNormal'], ['truncated_normal', 'truncatedNormal'], ['zeros', 'zeros'], ['ones', 'ones'],
-  ['LeCunUniform', 'leCunUniform'], ['LeCunNormal', 'leCunNormal'],
+  ['glorot_uniform', 'glorotUniform'],
+  ['glorot_normal', 'glorotNormal'],
+  ['he_uniform', 'heUniform'],
+  ['he_normal', 'heNormal'],
+  ['lecun_uniform', 'leCunUniform'],
+  ['lecun_normal', 'leCunNormal'],
+  ['orthogonal', 'orthogonal'],
+  ['random_uniform', 'randomUniform'],
+  ['random_normal', 'randomNormal'],
+  ['truncated_normal', 'truncatedNormal'],
+  ['zeros', 'zeros'],
+  ['ones', 'ones'],
+  ['LeCunUniform', 'leCunUniform'],
+  ['LeCunNormal', 'leCunNormal'],
 ]);
 
-export const LOSS_TO_KERAS: Record<string, string> = Object.fromEntries(Object.entries(LOSS_DEFS).map(([ours, d]) => [ours, d.keras]));
+export const LOSS_TO_KERAS: Record<string, string> = Object.fromEntries(
+  Object.entries(LOSS_DEFS).map(([ours, d]) => [ours, d.keras]),
+);
 
 /** camelCase → snake_case, as Keras names its arguments (`recurrentDropout` → `recurrent_dropout`). */
 export function snakeCase(s: string): string {
@@ -91,23 +123,39 @@ function kerasActivation(value: ParamValue, where: string, target: 'keras3' | 't
   if (!keras) throw new ExportError(`${where}: activation ${JSON.stringify(name)} has no Keras equivalent.`);
   if (name === 'hardSigmoid' && target === 'keras3') {
     // TF.js computes clip(0.2·x + 0.5, 0, 1) (Keras 2's definition); Keras 3's hard_sigmoid is clip(x/6 + 0.5, 0, 1).
-    throw new ExportError(`${where}: expected an activation Keras 3 computes like TF.js, received "hardSigmoid": TF.js uses clip(0.2x + 0.5) and Keras 3's hard_sigmoid clip(x/6 + 0.5), so predictions would differ. Use "sigmoid" (Keras's default), or export to the TF.js format.`);
+    throw new ExportError(
+      `${where}: expected an activation Keras 3 computes like TF.js, received "hardSigmoid": TF.js uses clip(0.2x + 0.5) and Keras 3's hard_sigmoid clip(x/6 + 0.5), so predictions would differ. Use "sigmoid" (Keras's default), or export to the TF.js format.`,
+    );
   }
   return keras;
 }
 
 function kerasInitializer(value: ParamValue, target: 'keras3' | 'tfjs'): JsonObject {
   const [cls, config] = INITIALIZER_TO_KERAS[String(value)] ?? INITIALIZER_TO_KERAS['glorotUniform']!;
-  return target === 'keras3' ? { module: 'keras.initializers', class_name: cls, config, registered_name: null } : { class_name: cls, config };
+  return target === 'keras3'
+    ? { module: 'keras.initializers', class_name: cls, config, registered_name: null }
+    : { class_name: cls, config };
 }
 
-const DTYPE_POLICY: JsonObject = { module: 'keras', class_name: 'DTypePolicy', config: { name: 'float32' }, registered_name: null };
+const DTYPE_POLICY: JsonObject = {
+  module: 'keras',
+  class_name: 'DTypePolicy',
+  config: { name: 'float32' },
+  registered_name: null,
+};
 
 /**
  * The Keras layer object of one spec layer: `{class_name, config}` for TF.js, with `module`, `registered_name` and
  * `build_config` for Keras 3. The catalog definition writes the config; a wrapper's wrapped layer nests the same way.
  */
-function kerasLayer(layer: LayerSpec, name: string, innerName: string | undefined, where: string, target: 'keras3' | 'tfjs', inputShape: (number | null)[]): JsonObject {
+function kerasLayer(
+  layer: LayerSpec,
+  name: string,
+  innerName: string | undefined,
+  where: string,
+  target: 'keras3' | 'tfjs',
+  inputShape: (number | null)[],
+): JsonObject {
   const def = layerDef(layer.className);
   if (!def) throw new ExportError(`${where}: layer ${JSON.stringify(layer.className)} is not in the catalog.`);
   const config = def.toKeras(withDefaults(def, layer.config), {
@@ -116,12 +164,26 @@ function kerasLayer(layer: LayerSpec, name: string, innerName: string | undefine
     activation: (value) => kerasActivation(value, where, target),
     initializer: (value) => kerasInitializer(value, target),
     wrapped: () => {
-      if (!isBidirectional(layer)) throw new ExportError(`${where}: layer ${JSON.stringify(layer.className)} wraps no layer.`);
-      return kerasLayer(layer.layer, innerName ?? kerasSnakeClassName(layer.layer.className), undefined, where, target, inputShape);
+      if (!isBidirectional(layer))
+        throw new ExportError(`${where}: layer ${JSON.stringify(layer.className)} wraps no layer.`);
+      return kerasLayer(
+        layer.layer,
+        innerName ?? kerasSnakeClassName(layer.layer.className),
+        undefined,
+        where,
+        target,
+        inputShape,
+      );
     },
   });
   return target === 'keras3'
-    ? { module: 'keras.layers', class_name: def.className, config, registered_name: null, build_config: { input_shape: inputShape } }
+    ? {
+        module: 'keras.layers',
+        class_name: def.className,
+        config,
+        registered_name: null,
+        build_config: { input_shape: inputShape },
+      }
     : { class_name: def.className, config };
 }
 
@@ -149,15 +211,33 @@ function optimizerConfig(spec: ModelSpec): JsonObject {
   const t = resolveTraining(spec);
   // Only arguments every Keras 3 release takes (newer ones such as gradient_accumulation_steps keep their defaults),
   // so older Keras 3 versions load the file too.
-  const common: JsonObject = { learning_rate: t.learningRate, ...(t.clipnorm !== null ? { clipnorm: t.clipnorm } : {}) };
+  const common: JsonObject = {
+    learning_rate: t.learningRate,
+    ...(t.clipnorm !== null ? { clipnorm: t.clipnorm } : {}),
+  };
   // The same hyper-parameters as our trainer (main/training/trainer.ts): Keras's defaults.
   switch (t.optimizer) {
     case 'rmsprop':
-      return { module: 'keras.optimizers', class_name: 'RMSprop', config: { name: 'rmsprop', ...common, rho: 0.9, momentum: 0.0, epsilon: 1e-7, centered: false }, registered_name: null };
+      return {
+        module: 'keras.optimizers',
+        class_name: 'RMSprop',
+        config: { name: 'rmsprop', ...common, rho: 0.9, momentum: 0.0, epsilon: 1e-7, centered: false },
+        registered_name: null,
+      };
     case 'adam':
-      return { module: 'keras.optimizers', class_name: 'Adam', config: { name: 'adam', ...common, beta_1: 0.9, beta_2: 0.999, epsilon: 1e-7, amsgrad: false }, registered_name: null };
+      return {
+        module: 'keras.optimizers',
+        class_name: 'Adam',
+        config: { name: 'adam', ...common, beta_1: 0.9, beta_2: 0.999, epsilon: 1e-7, amsgrad: false },
+        registered_name: null,
+      };
     case 'sgd':
-      return { module: 'keras.optimizers', class_name: 'SGD', config: { name: 'sgd', ...common, nesterov: false }, registered_name: null };
+      return {
+        module: 'keras.optimizers',
+        class_name: 'SGD',
+        config: { name: 'sgd', ...common, nesterov: false },
+        registered_name: null,
+      };
     default:
       throw new ExportError(`optimizer ${JSON.stringify(t.optimizer)} has no Keras export.`);
   }
@@ -172,23 +252,36 @@ export function kerasMetrics(spec: ModelSpec): string[] {
 export function kerasModelConfig(spec: ModelSpec): JsonObject {
   const analysis = checkedAnalysis(spec);
   const { batchShape, dtype } = inputOf(spec);
-  const layers: Json[] = [{
-    module: 'keras.layers', class_name: 'InputLayer',
-    config: { batch_shape: batchShape, dtype, sparse: false, name: 'input_layer' }, registered_name: null,
-  }];
+  const layers: Json[] = [
+    {
+      module: 'keras.layers',
+      class_name: 'InputLayer',
+      config: { batch_shape: batchShape, dtype, sparse: false, name: 'input_layer' },
+      registered_name: null,
+    },
+  ];
   spec.layers.forEach((layer, i) => {
     const info = analysis.layers[i]!;
-    layers.push(kerasLayer(layer, info.name, info.innerName, where(analysis, i), 'keras3', [null, ...info.inputShape!]));
+    layers.push(
+      kerasLayer(layer, info.name, info.innerName, where(analysis, i), 'keras3', [null, ...info.inputShape!]),
+    );
   });
   const t = resolveTraining(spec);
   return {
-    module: 'keras', class_name: 'Sequential',
+    module: 'keras',
+    class_name: 'Sequential',
     config: { name: kerasModelName(spec), trainable: true, dtype: DTYPE_POLICY, layers },
     registered_name: null,
     build_config: { input_shape: batchShape },
     compile_config: {
-      optimizer: optimizerConfig(spec), loss: LOSS_TO_KERAS[t.loss] ?? t.loss, loss_weights: null, metrics: kerasMetrics(spec),
-      weighted_metrics: null, run_eagerly: false, steps_per_execution: 1, jit_compile: false,
+      optimizer: optimizerConfig(spec),
+      loss: LOSS_TO_KERAS[t.loss] ?? t.loss,
+      loss_weights: null,
+      metrics: kerasMetrics(spec),
+      weighted_metrics: null,
+      run_eagerly: false,
+      steps_per_execution: 1,
+      jit_compile: false,
     },
   };
 }
@@ -205,9 +298,17 @@ export function tfjsModelTopology(spec: ModelSpec): JsonObject {
   const layers = spec.layers.map((layer, i): JsonObject => {
     const info = analysis.layers[i]!;
     const { class_name, config } = kerasLayer(layer, info.name, info.innerName, where(analysis, i), 'tfjs', []);
-    return { class_name: class_name!, config: { ...(config as JsonObject), ...(i === 0 ? { batch_input_shape: batchShape } : {}) } };
+    return {
+      class_name: class_name!,
+      config: { ...(config as JsonObject), ...(i === 0 ? { batch_input_shape: batchShape } : {}) },
+    };
   });
-  return { class_name: 'Sequential', config: { name: kerasModelName(spec), layers }, keras_version: 'tfjs-layers 4.22.0', backend: 'tensor_flow.js' };
+  return {
+    class_name: 'Sequential',
+    config: { name: kerasModelName(spec), layers },
+    keras_version: 'tfjs-layers 4.22.0',
+    backend: 'tensor_flow.js',
+  };
 }
 
 /** One group of weights: a layer's (or a Bidirectional direction's) variables in Keras order. */
@@ -254,8 +355,11 @@ export function weightGroups(spec: ModelSpec, analysis: ModelAnalysis = checkedA
       const vars = variables(layer.layer, inputShape);
       for (const dir of ['forward', 'backward'] as const) {
         groups.push({
-          layerIndex: i, h5Path: `${h5Layer}/${dir}_layer/cell`, h5Name: cellName,
-          tfjsNames: vars.map((v) => `${info.name}/${dir}_${inner}/${v.name}`), shapes: vars.map((v) => v.shape),
+          layerIndex: i,
+          h5Path: `${h5Layer}/${dir}_layer/cell`,
+          h5Name: cellName,
+          tfjsNames: vars.map((v) => `${info.name}/${dir}_${inner}/${v.name}`),
+          shapes: vars.map((v) => v.shape),
         });
       }
       return;
@@ -265,8 +369,11 @@ export function weightGroups(spec: ModelSpec, analysis: ModelAnalysis = checkedA
     // Keras keeps a recurrent layer's variables in its cell.
     const recurrent = layerDef(layer.className)?.category === 'recurrent';
     groups.push({
-      layerIndex: i, h5Path: recurrent ? `${h5Layer}/cell` : h5Layer, h5Name: recurrent ? `${kerasSnakeClassName(layer.className)}_cell` : info.name,
-      tfjsNames: vars.map((v) => `${info.name}/${v.name}`), shapes: vars.map((v) => v.shape),
+      layerIndex: i,
+      h5Path: recurrent ? `${h5Layer}/cell` : h5Layer,
+      h5Name: recurrent ? `${kerasSnakeClassName(layer.className)}_cell` : info.name,
+      tfjsNames: vars.map((v) => `${info.name}/${v.name}`),
+      shapes: vars.map((v) => v.shape),
     });
   });
   return groups;

@@ -46,8 +46,10 @@ export function pyValue(v: unknown): string {
   }
   if (typeof v === 'string') return pyString(v);
   if (Array.isArray(v)) return `[${v.map(pyValue).join(', ')}]`;
-  if (typeof v === 'object') return `{${Object.entries(v as Record<string, unknown>).map(([k, x]) => `${pyString(k)}: ${pyValue(x)}`).join(', ')}}`;
+  if (typeof v === 'object')
+    return `{${Object.entries(v as Record<string, unknown>)
+      .map(([k, x]) => `${pyString(k)}: ${pyValue(x)}`)
+      .join(', ')}}`;
   // Functions, symbols, bigints: never part of a spec; a string of them is still inert text, never code.
   return pyString(String(v));
 }
-

@@ -8,7 +8,13 @@ import { layerDef, withDefaults } from '../../shared/layer-catalog.js';
 import type { LayerSpec, ModelSpec } from '../../shared/model-spec.js';
 import { isBidirectional, resolveTraining } from '../../shared/model-spec.js';
 import { analyzeModel } from '../../shared/shape-inference.js';
-import { ACTIVATION_TO_KERAS_SCRIPT, ExportError, LOSS_TO_KERAS, kerasMetrics, kerasModelName } from './keras-format.js';
+import {
+  ACTIVATION_TO_KERAS_SCRIPT,
+  ExportError,
+  LOSS_TO_KERAS,
+  kerasMetrics,
+  kerasModelName,
+} from './keras-format.js';
 import { pyStringBody, pyValue } from './python-literal.js';
 
 export interface ScriptOptions {
@@ -29,7 +35,8 @@ const doc = (v: unknown): string => pyStringBody(String(v));
 
 /** A positive integer written as a Python literal; anything else is refused rather than pasted into code. */
 function pyInt(v: unknown, what: string): string {
-  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1) throw new ExportError(`${what}: expected a positive integer, received ${JSON.stringify(v)}.`);
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1)
+    throw new ExportError(`${what}: expected a positive integer, received ${JSON.stringify(v)}.`);
   return String(v);
 }
 
@@ -42,10 +49,19 @@ function layerCode(layer: LayerSpec, name: string, innerName: string | undefined
     activation: (value) => {
       const a = String(value ?? 'linear');
       const keras = ACTIVATION_TO_KERAS_SCRIPT[a];
-      if (!keras) throw new ExportError(`layer "${name}": activation ${JSON.stringify(a)} has no Keras 3 equivalent that computes the same.`);
+      if (!keras)
+        throw new ExportError(
+          `layer "${name}": activation ${JSON.stringify(a)} has no Keras 3 equivalent that computes the same.`,
+        );
       return py(keras);
     },
-    initializer: (value) => py(String(value).replace(/([A-Z])/g, '_$1').toLowerCase().replace('le_cun', 'lecun')),
+    initializer: (value) =>
+      py(
+        String(value)
+          .replace(/([A-Z])/g, '_$1')
+          .toLowerCase()
+          .replace('le_cun', 'lecun'),
+      ),
     wrapped: () => {
       if (!isBidirectional(layer)) throw new ExportError(`layer "${name}" wraps no layer.`);
       return layerCode(layer.layer, innerName ?? 'rnn', undefined);
@@ -55,9 +71,10 @@ function layerCode(layer: LayerSpec, name: string, innerName: string | undefined
 }
 
 function modelCode(spec: ModelSpec, names: string[], innerNames: (string | undefined)[]): string {
-  const input = spec.input.kind === 'tokens'
-    ? `keras.Input(shape=(${pyInt(spec.input.length, 'input.length')},), dtype="int32", name="input_layer")`
-    : `keras.Input(shape=(${pyInt(spec.input.timesteps, 'input.timesteps')}, ${pyInt(spec.input.features, 'input.features')}), name="input_layer")`;
+  const input =
+    spec.input.kind === 'tokens'
+      ? `keras.Input(shape=(${pyInt(spec.input.length, 'input.length')},), dtype="int32", name="input_layer")`
+      : `keras.Input(shape=(${pyInt(spec.input.timesteps, 'input.timesteps')}, ${pyInt(spec.input.features, 'input.features')}), name="input_layer")`;
   const lines = spec.layers.map((layer: LayerSpec, i) => `        ${layerCode(layer, names[i]!, innerNames[i])},`);
   return `    return keras.Sequential([\n        ${input},\n${lines.join('\n')}\n    ], name=${py(kerasModelName(spec))})`;
 }
@@ -66,10 +83,14 @@ function optimizerCode(spec: ModelSpec): string {
   const t = resolveTraining(spec);
   const clip = t.clipnorm !== null ? `, clipnorm=${py(t.clipnorm)}` : '';
   switch (t.optimizer) {
-    case 'rmsprop': return `keras.optimizers.RMSprop(learning_rate=${py(t.learningRate)}, rho=0.9, momentum=0.0, epsilon=1e-7${clip})`;
-    case 'adam': return `keras.optimizers.Adam(learning_rate=${py(t.learningRate)}, beta_1=0.9, beta_2=0.999, epsilon=1e-7${clip})`;
-    case 'sgd': return `keras.optimizers.SGD(learning_rate=${py(t.learningRate)}${clip})`;
-    default: throw new ExportError(`optimizer ${JSON.stringify(t.optimizer)} has no Keras code.`);
+    case 'rmsprop':
+      return `keras.optimizers.RMSprop(learning_rate=${py(t.learningRate)}, rho=0.9, momentum=0.0, epsilon=1e-7${clip})`;
+    case 'adam':
+      return `keras.optimizers.Adam(learning_rate=${py(t.learningRate)}, beta_1=0.9, beta_2=0.999, epsilon=1e-7${clip})`;
+    case 'sgd':
+      return `keras.optimizers.SGD(learning_rate=${py(t.learningRate)}${clip})`;
+    default:
+      throw new ExportError(`optimizer ${JSON.stringify(t.optimizer)} has no Keras code.`);
   }
 }
 
@@ -77,7 +98,13 @@ function optimizerCode(spec: ModelSpec): string {
 export function pythonScript(spec: ModelSpec, opts: ScriptOptions): string {
   const t = resolveTraining(spec);
   const analysis = analyzeModel(spec);
-  if (!analysis.valid) throw new ExportError(`the model has errors, so it cannot be exported:\n${analysis.issues.filter((i) => i.severity === 'error').map((i) => i.message).join('\n')}`);
+  if (!analysis.valid)
+    throw new ExportError(
+      `the model has errors, so it cannot be exported:\n${analysis.issues
+        .filter((i) => i.severity === 'error')
+        .map((i) => i.message)
+        .join('\n')}`,
+    );
   const layerNames = analysis.layers.map((l) => l.name);
   const inner = analysis.layers.map((l) => l.innerName);
   const data = spec.data ?? null;

@@ -27,7 +27,8 @@ export function writeZip(entries: readonly ZipEntry[]): Buffer {
   let offset = 0;
   for (const e of entries) {
     const name = Buffer.from(e.name, 'utf8');
-    if (e.data.length >= 0xffffffff || offset >= 0xffffffff) throw new ZipError(`${e.name}: entries of 4 GiB or more need ZIP64, which is not supported.`);
+    if (e.data.length >= 0xffffffff || offset >= 0xffffffff)
+      throw new ZipError(`${e.name}: entries of 4 GiB or more need ZIP64, which is not supported.`);
     const crc = crc32(e.data) >>> 0;
     const local = Buffer.alloc(30);
     local.writeUInt32LE(0x04034b50, 0);
@@ -78,7 +79,11 @@ export interface ZipLimits {
   maxTotalBytes: number;
 }
 
-export const DEFAULT_ZIP_LIMITS: ZipLimits = { maxEntries: 1000, maxEntryBytes: 1024 ** 3, maxTotalBytes: 2 * 1024 ** 3 };
+export const DEFAULT_ZIP_LIMITS: ZipLimits = {
+  maxEntries: 1000,
+  maxEntryBytes: 1024 ** 3,
+  maxTotalBytes: 2 * 1024 ** 3,
+};
 
 interface CentralEntry {
   name: string;
@@ -91,7 +96,8 @@ interface CentralEntry {
 
 /** A plain relative name: no absolute path, no drive, no backslash, no `.` / `..` segment, no NUL. */
 export function isSafeEntryName(name: string): boolean {
-  if (name === '' || name.includes('\0') || name.includes('\\') || name.startsWith('/') || /^[A-Za-z]:/.test(name)) return false;
+  if (name === '' || name.includes('\0') || name.includes('\\') || name.startsWith('/') || /^[A-Za-z]:/.test(name))
+    return false;
   return name.split('/').every((seg, i, all) => (seg !== '' || i === all.length - 1) && seg !== '.' && seg !== '..');
 }
 
@@ -110,19 +116,28 @@ function centralDirectory(zip: Uint8Array, limits: ZipLimits, label: string): Ce
   }
   if (eocd < 0) {
     // A ZIP starts with a local header: a file that has one but no end record is a ZIP cut short.
-    if (buf.length >= 4 && buf.readUInt32LE(0) === 0x04034b50) throw new ZipError(`${label}: expected a complete ZIP archive (a .keras file is one), received one cut short after ${buf.length} bytes (no end record). Copy or download the file again.`);
-    throw new ZipError(`${label}: expected a ZIP archive (a .keras file is one), received a file without a ZIP end record.`);
+    if (buf.length >= 4 && buf.readUInt32LE(0) === 0x04034b50)
+      throw new ZipError(
+        `${label}: expected a complete ZIP archive (a .keras file is one), received one cut short after ${buf.length} bytes (no end record). Copy or download the file again.`,
+      );
+    throw new ZipError(
+      `${label}: expected a ZIP archive (a .keras file is one), received a file without a ZIP end record.`,
+    );
   }
   const count = buf.readUInt16LE(eocd + 10);
   const size = buf.readUInt32LE(eocd + 12);
   const start = buf.readUInt32LE(eocd + 16);
   if (count === 0xffff || start === 0xffffffff) throw new ZipError(`${label}: ZIP64 archives are not supported.`);
-  if (count > limits.maxEntries) throw new ZipError(`${label}: expected at most ${limits.maxEntries} entries, received ${count}.`);
+  if (count > limits.maxEntries)
+    throw new ZipError(`${label}: expected at most ${limits.maxEntries} entries, received ${count}.`);
   if (start + size > eocd) throw new ZipError(`${label}: the ZIP central directory points outside the file.`);
   const out: CentralEntry[] = [];
   let p = start;
   for (let n = 0; n < count; n++) {
-    if (p + 46 > eocd || buf.readUInt32LE(p) !== 0x02014b50) throw new ZipError(`${label}: expected ZIP directory entry ${n + 1} of ${count} at byte ${p}, received ${p + 46 > eocd ? 'the end of the directory' : 'other bytes'}; the file is damaged.`);
+    if (p + 46 > eocd || buf.readUInt32LE(p) !== 0x02014b50)
+      throw new ZipError(
+        `${label}: expected ZIP directory entry ${n + 1} of ${count} at byte ${p}, received ${p + 46 > eocd ? 'the end of the directory' : 'other bytes'}; the file is damaged.`,
+      );
     const flags = buf.readUInt16LE(p + 8);
     const nameLen = buf.readUInt16LE(p + 28);
     const extraLen = buf.readUInt16LE(p + 30);
@@ -135,7 +150,8 @@ function centralDirectory(zip: Uint8Array, limits: ZipLimits, label: string): Ce
       size: buf.readUInt32LE(p + 24),
       localOffset: buf.readUInt32LE(p + 42),
     };
-    if (flags & 0x1) throw new ZipError(`${label}: entry ${JSON.stringify(entry.name)} is encrypted, which is not supported.`);
+    if (flags & 0x1)
+      throw new ZipError(`${label}: entry ${JSON.stringify(entry.name)} is encrypted, which is not supported.`);
     out.push(entry);
     p += 46 + nameLen + extraLen + commentLen;
   }
@@ -145,7 +161,8 @@ function centralDirectory(zip: Uint8Array, limits: ZipLimits, label: string): Ce
 /** Names of the entries in the archive (after checking each is a safe relative name). */
 export function listZip(zip: Uint8Array, label = 'archive', limits: ZipLimits = DEFAULT_ZIP_LIMITS): string[] {
   return centralDirectory(zip, limits, label).map((e) => {
-    if (!isSafeEntryName(e.name)) throw new ZipError(`${label}: expected relative entry names, received ${JSON.stringify(e.name)}.`);
+    if (!isSafeEntryName(e.name))
+      throw new ZipError(`${label}: expected relative entry names, received ${JSON.stringify(e.name)}.`);
     return e.name;
   });
 }
@@ -154,22 +171,38 @@ export function listZip(zip: Uint8Array, label = 'archive', limits: ZipLimits = 
  * Reads the entries named in `wanted` (those present), checking names, sizes, methods and CRCs.
  * @throws ZipError for an unsafe name, a size over the limits, an unsupported method or a CRC mismatch.
  */
-export function readZipEntries(zip: Uint8Array, wanted: readonly string[], label = 'archive', limits: ZipLimits = DEFAULT_ZIP_LIMITS): Map<string, Buffer> {
+export function readZipEntries(
+  zip: Uint8Array,
+  wanted: readonly string[],
+  label = 'archive',
+  limits: ZipLimits = DEFAULT_ZIP_LIMITS,
+): Map<string, Buffer> {
   const buf = Buffer.from(zip.buffer, zip.byteOffset, zip.byteLength);
   const entries = centralDirectory(zip, limits, label);
   const out = new Map<string, Buffer>();
   let total = 0;
   for (const e of entries) {
-    if (!isSafeEntryName(e.name)) throw new ZipError(`${label}: expected relative entry names, received ${JSON.stringify(e.name)}.`);
+    if (!isSafeEntryName(e.name))
+      throw new ZipError(`${label}: expected relative entry names, received ${JSON.stringify(e.name)}.`);
     if (!wanted.includes(e.name)) continue;
     if (out.has(e.name)) throw new ZipError(`${label}: entry ${JSON.stringify(e.name)} appears twice.`);
-    if (e.size > limits.maxEntryBytes) throw new ZipError(`${label}: entry ${JSON.stringify(e.name)} is ${e.size} bytes; expected at most ${limits.maxEntryBytes}.`);
+    if (e.size > limits.maxEntryBytes)
+      throw new ZipError(
+        `${label}: entry ${JSON.stringify(e.name)} is ${e.size} bytes; expected at most ${limits.maxEntryBytes}.`,
+      );
     total += e.size;
-    if (total > limits.maxTotalBytes) throw new ZipError(`${label}: the entries read add up to more than ${limits.maxTotalBytes} bytes.`);
+    if (total > limits.maxTotalBytes)
+      throw new ZipError(`${label}: the entries read add up to more than ${limits.maxTotalBytes} bytes.`);
     const p = e.localOffset;
-    if (p + 30 > buf.length || buf.readUInt32LE(p) !== 0x04034b50) throw new ZipError(`${label}: entry ${JSON.stringify(e.name)}: expected its ZIP header at byte ${p}, received ${p + 30 > buf.length ? 'the end of the file' : 'other bytes'}; the file is damaged.`);
+    if (p + 30 > buf.length || buf.readUInt32LE(p) !== 0x04034b50)
+      throw new ZipError(
+        `${label}: entry ${JSON.stringify(e.name)}: expected its ZIP header at byte ${p}, received ${p + 30 > buf.length ? 'the end of the file' : 'other bytes'}; the file is damaged.`,
+      );
     const dataStart = p + 30 + buf.readUInt16LE(p + 26) + buf.readUInt16LE(p + 28);
-    if (dataStart + e.compressedSize > buf.length) throw new ZipError(`${label}: entry ${JSON.stringify(e.name)}: expected ${e.compressedSize} bytes of data, received a file that ends ${dataStart + e.compressedSize - buf.length} bytes before them (cut short or damaged).`);
+    if (dataStart + e.compressedSize > buf.length)
+      throw new ZipError(
+        `${label}: entry ${JSON.stringify(e.name)}: expected ${e.compressedSize} bytes of data, received a file that ends ${dataStart + e.compressedSize - buf.length} bytes before them (cut short or damaged).`,
+      );
     const raw = buf.subarray(dataStart, dataStart + e.compressedSize);
     let data: Buffer;
     if (e.method === 0) data = Buffer.from(raw);
@@ -177,13 +210,23 @@ export function readZipEntries(zip: Uint8Array, wanted: readonly string[], label
       try {
         data = inflateRawSync(raw, { maxOutputLength: Math.max(1, e.size) });
       } catch (err) {
-        throw new ZipError(`${label}: entry ${JSON.stringify(e.name)} does not inflate to its declared ${e.size} bytes (${(err as Error).message}).`);
+        throw new ZipError(
+          `${label}: entry ${JSON.stringify(e.name)} does not inflate to its declared ${e.size} bytes (${(err as Error).message}).`,
+        );
       }
-    } else throw new ZipError(`${label}: entry ${JSON.stringify(e.name)} uses compression method ${e.method}; expected stored (0) or deflate (8).`);
-    if (data.length !== e.size) throw new ZipError(`${label}: entry ${JSON.stringify(e.name)}: expected ${e.size} bytes (its size in the ZIP directory), received ${data.length}; the file is damaged.`);
+    } else
+      throw new ZipError(
+        `${label}: entry ${JSON.stringify(e.name)} uses compression method ${e.method}; expected stored (0) or deflate (8).`,
+      );
+    if (data.length !== e.size)
+      throw new ZipError(
+        `${label}: entry ${JSON.stringify(e.name)}: expected ${e.size} bytes (its size in the ZIP directory), received ${data.length}; the file is damaged.`,
+      );
     const crc = crc32(data) >>> 0;
     if (crc !== e.crc) {
-      throw new ZipError(`${label}: entry ${JSON.stringify(e.name)}: expected data with CRC-32 ${hex32(e.crc)} (recorded in the ZIP), received data with CRC-32 ${hex32(crc)}; the file is damaged. Copy or download it again, or re-save it.`);
+      throw new ZipError(
+        `${label}: entry ${JSON.stringify(e.name)}: expected data with CRC-32 ${hex32(e.crc)} (recorded in the ZIP), received data with CRC-32 ${hex32(crc)}; the file is damaged. Copy or download it again, or re-save it.`,
+      );
     }
     out.set(e.name, data);
   }

@@ -21,14 +21,27 @@ import { makeTempDir } from '../data/test-support.js';
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
 const service = (userDataDir: string) =>
-  new StudioService({ userDataDir, host: 'web', appVersion: 'test', assetsDir: join(root, 'assets'), examplesDir: join(root, 'examples') });
+  new StudioService({
+    userDataDir,
+    host: 'web',
+    appVersion: 'test',
+    assetsDir: join(root, 'assets'),
+    examplesDir: join(root, 'examples'),
+  });
 
 // ---- killed mid-save ----------------------------------------------------------------------------------------------
 
 /** Starts save-child.ts and SIGKILLs it when its output matches `killWhen` (after `delayMs`); resolves with its output. */
-function runAndKill(userData: string, stopAt: string, killWhen: RegExp, delayMs = 0): Promise<{ output: string; signal: NodeJS.Signals | null }> {
+function runAndKill(
+  userData: string,
+  stopAt: string,
+  killWhen: RegExp,
+  delayMs = 0,
+): Promise<{ output: string; signal: NodeJS.Signals | null }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'save-child.ts'), userData, stopAt], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'save-child.ts'), userData, stopAt], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     let killing = false;
     const timer = setTimeout(() => {
@@ -68,11 +81,19 @@ for (const stopAt of ['write', 'fsync', 'rename'] as const) {
       // The kill landed mid-save: the temporary file is still there (half written for `write`).
       const leftovers = readdirSync(join(userData, 'projects')).filter((f) => f.endsWith('.tmp'));
       assert.equal(leftovers.length, 1, `leftover temp files: ${leftovers.join(', ')}`);
-      assert.equal(readFileSync(join(userData, 'projects', 'p1.json'), 'utf8'), v1, 'p1.json is byte for byte version 1');
+      assert.equal(
+        readFileSync(join(userData, 'projects', 'p1.json'), 'utf8'),
+        v1,
+        'p1.json is byte for byte version 1',
+      );
       const s = service(userData);
       const p = await s.call('loadProject', { id: 'p1' });
       assert.equal(p.name, 'v1');
-      assert.deepEqual((await s.call('listProjects', {})).map((x) => x.id), ['p1'], 'the temp file is not listed as a project');
+      assert.deepEqual(
+        (await s.call('listProjects', {})).map((x) => x.id),
+        ['p1'],
+        'the temp file is not listed as a project',
+      );
       await s.call('saveProject', { id: 'p1', name: 'v3', spec: p.spec });
       assert.equal((await s.call('loadProject', { id: 'p1' })).name, 'v3');
     } finally {
@@ -89,12 +110,18 @@ test('SIGKILL at random moments while saving version after version: the file is 
       const target = 2 + (i % 3);
       const { output } = await runAndKill(userData, 'loop', new RegExp(`^saving ${target}$`, 'm'), (i * 7) % 25);
       const saved = [...output.matchAll(/^saved (\d+)$/gm)].map((m) => Number(m[1]));
-      const p = JSON.parse(readFileSync(join(userData, 'projects', 'p1.json'), 'utf8')) as { name: string; spec: { description: string } };
+      const p = JSON.parse(readFileSync(join(userData, 'projects', 'p1.json'), 'utf8')) as {
+        name: string;
+        spec: { description: string };
+      };
       const version = Number(p.name.slice(1));
       // Whole: the description is 400,000 copies of its own version tag; the version is the last saved or the next.
       assert.equal(p.spec.description, `${p.name} `.repeat(400_000));
       const last = saved.length > 0 ? Math.max(...saved) : null;
-      assert.ok(last === null ? version === 1 || version >= 2 : version === last || version === last + 1, `version ${version} after saves ${saved.join(',')}`);
+      assert.ok(
+        last === null ? version === 1 || version >= 2 : version === last || version === last + 1,
+        `version ${version} after saves ${saved.join(',')}`,
+      );
       seen.add(p.name);
     }
     assert.ok(seen.size >= 1);
@@ -107,11 +134,15 @@ test('SIGKILL at random moments while saving version after version: the file is 
 
 function smallForecastSpec(base: ModelSpec, epochs: number): ModelSpec {
   return {
-    ...base, layers: [{ className: 'GRU', config: { units: 4 } }, { className: 'Dense', config: { units: 1 } }],
-    training: { ...base.training, epochs, batchSize: 256 }, data: { ...base.data!, trainFraction: 0.1, valFraction: 0.05 } as ModelSpec['data'],
+    ...base,
+    layers: [
+      { className: 'GRU', config: { units: 4 } },
+      { className: 'Dense', config: { units: 1 } },
+    ],
+    training: { ...base.training, epochs, batchSize: 256 },
+    data: { ...base.data!, trainFraction: 0.1, valFraction: 0.05 } as ModelSpec['data'],
   };
 }
-
 
 for (const [mode, message] of [
   ['exit', 'The training worker exited unexpectedly (exit code 70).'],
@@ -127,20 +158,36 @@ for (const [mode, message] of [
       const { runId } = await s.call('startRun', { spec: smallForecastSpec(sample.spec, 5) });
       const events = await waitForEnd(s, runId);
       const last = events.at(-1)!;
-      assert.ok(last.type === 'run' && last.event.type === 'error' && last.event.message === message, JSON.stringify(last));
+      assert.ok(
+        last.type === 'run' && last.event.type === 'error' && last.event.message === message,
+        JSON.stringify(last),
+      );
 
       const run = (await s.call('listRuns', {})).find((r) => r.id === runId)!;
       assert.equal(run.status, 'failed');
       assert.equal(run.error, message);
       // What was saved before the crash is kept: the first epoch in metrics.jsonl (written before it was sent).
-      const metrics = readFileSync(join(userData, 'runs', runId, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { kind: string; epoch: number });
-      assert.ok(metrics.some((m) => m.kind === 'batch'), 'batch records kept');
-      assert.deepEqual(metrics.filter((m) => m.kind === 'epoch').map((m) => m.epoch), [0], 'the first epoch is kept, nothing after it');
+      const metrics = readFileSync(join(userData, 'runs', runId, 'metrics.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { kind: string; epoch: number });
+      assert.ok(
+        metrics.some((m) => m.kind === 'batch'),
+        'batch records kept',
+      );
+      assert.deepEqual(
+        metrics.filter((m) => m.kind === 'epoch').map((m) => m.epoch),
+        [0],
+        'the first epoch is kept, nothing after it',
+      );
       const detail = await s.call('getRun', { runId });
       assert.ok(detail.batchRecords.length > 0);
       // The crash can overtake the epoch's message (the worker's error event may arrive first, and a terminated thread
       // flushes nothing): the service takes the epochs from metrics.jsonl, so the run keeps exactly its first epoch.
-      assert.deepEqual(detail.epochRecords.map((r) => r.epoch), [0]);
+      assert.deepEqual(
+        detail.epochRecords.map((r) => r.epoch),
+        [0],
+      );
       assert.equal(run.epochsRun, 1);
       await assert.rejects(s.call('predictSeries', { runId }), /saved no model/);
 
@@ -149,7 +196,10 @@ for (const [mode, message] of [
       const next = await s.call('startRun', { spec: smallForecastSpec(sample.spec, 1) });
       const nextEvents = await waitForEnd(s, next.runId);
       const done = nextEvents.at(-1)!;
-      assert.ok(done.type === 'run' && done.event.type === 'done' && done.event.result.status === 'completed', JSON.stringify(done));
+      assert.ok(
+        done.type === 'run' && done.event.type === 'done' && done.event.result.status === 'completed',
+        JSON.stringify(done),
+      );
       // And after a restart the crashed run is still listed as failed with its message.
       const again = (await service(userData).call('listRuns', {})).find((r) => r.id === runId)!;
       assert.equal(again.status, 'failed');
@@ -167,8 +217,13 @@ for (const [mode, message] of [
 
 test('an infinite loss stops the run with a message and keeps the weights of the last complete epoch', async () => {
   const spec: ModelSpec = {
-    format: 1, name: 'inf', input: { kind: 'floats', timesteps: 4, features: 2 },
-    layers: [{ className: 'GRU', config: { units: 3 } }, { className: 'Dense', config: { units: 1 } }],
+    format: 1,
+    name: 'inf',
+    input: { kind: 'floats', timesteps: 4, features: 2 },
+    layers: [
+      { className: 'GRU', config: { units: 3 } },
+      { className: 'Dense', config: { units: 1 } },
+    ],
     training: { loss: 'meanSquaredError', batchSize: 8, epochs: 3, optimizer: 'sgd', learningRate: 0.01 },
   };
   const cfg = { ...resolveTraining(spec), shuffle: false };
@@ -181,7 +236,10 @@ test('an infinite loss stops the run with a message and keeps the weights of the
   // Epoch 1 on good labels, then the same samples with an infinite label in the first batch of epoch 2.
   let epoch = 0;
   const source = new ArraySource(x, [4, 2], good, true);
-  const flipping = { count: source.count, batch: (idx: Int32Array) => (epoch === 0 ? source : new ArraySource(x, [4, 2], bad, true)).batch(idx) };
+  const flipping = {
+    count: source.count,
+    batch: (idx: Int32Array) => (epoch === 0 ? source : new ArraySource(x, [4, 2], bad, true)).batch(idx),
+  };
   const result = await train(model, { train: flipping, val: null }, cfg, {
     onEpoch: () => {
       epoch++;
@@ -190,8 +248,14 @@ test('an infinite loss stops the run with a message and keeps the weights of the
   });
   assert.equal(result.status, 'failed');
   assert.equal(result.epochsRun, 1);
-  assert.match(result.reason!, /^The loss became Infinity at epoch 2, batch 1; training stopped and the weights from the end of the last good epoch were kept\./);
-  assert.deepEqual(model.getWeights().map((w) => Array.from(w.dataSync())), afterEpoch1);
+  assert.match(
+    result.reason!,
+    /^The loss became Infinity at epoch 2, batch 1; training stopped and the weights from the end of the last good epoch were kept\./,
+  );
+  assert.deepEqual(
+    model.getWeights().map((w) => Array.from(w.dataSync())),
+    afterEpoch1,
+  );
   assert.ok(afterEpoch1.flat().every(Number.isFinite));
   model.dispose();
 });
@@ -202,14 +266,54 @@ test('the app dies mid-run: on restart the run is failed and keeps the epochs me
     const { writeJsonAtomic } = await import('../studio/storage.js');
     const { writeFileSync } = await import('node:fs');
     const runDir = join(userData, 'runs', 'cut-1');
-    const spec = smallForecastSpec((await service(userData).call('listSamples', {})).find((x) => x.id === 'forecast-gru')!.spec, 5);
+    const spec = smallForecastSpec(
+      (await service(userData).call('listSamples', {})).find((x) => x.id === 'forecast-gru')!.spec,
+      5,
+    );
     writeJsonAtomic(join(runDir, 'run.json'), {
-      id: 'cut-1', name: 'cut', createdAt: new Date().toISOString(), status: 'running', spec, dataPath: '/x', epochs: 5,
-      backend: null, dataSummary: null, layers: [], result: null, error: null, epochRecords: [],
+      id: 'cut-1',
+      name: 'cut',
+      createdAt: new Date().toISOString(),
+      status: 'running',
+      spec,
+      dataPath: '/x',
+      epochs: 5,
+      backend: null,
+      dataSummary: null,
+      layers: [],
+      result: null,
+      error: null,
+      epochRecords: [],
     });
-    const epoch = (e: number) => JSON.stringify({ kind: 'epoch', epoch: e, epochs: 5, logs: { loss: 1 / (e + 1), val_loss: 2 / (e + 1) }, gradNorms: {}, globalGradNorm: 1, seconds: 1, etaSeconds: 1, numTensors: 10, bestEpoch: null });
-    const batch = (e: number) => JSON.stringify({ kind: 'batch', epoch: e, batch: 0, batches: 1, logs: { loss: 1 }, gradNorms: {}, globalGradNorm: 1, elapsedMs: 1, etaSeconds: 1 });
-    writeFileSync(join(runDir, 'metrics.jsonl'), `${batch(0)}\n${epoch(0)}\n${batch(1)}\n${epoch(1)}\n${batch(2).slice(0, 50)}\n${epoch(2).slice(0, 40)}`);
+    const epoch = (e: number) =>
+      JSON.stringify({
+        kind: 'epoch',
+        epoch: e,
+        epochs: 5,
+        logs: { loss: 1 / (e + 1), val_loss: 2 / (e + 1) },
+        gradNorms: {},
+        globalGradNorm: 1,
+        seconds: 1,
+        etaSeconds: 1,
+        numTensors: 10,
+        bestEpoch: null,
+      });
+    const batch = (e: number) =>
+      JSON.stringify({
+        kind: 'batch',
+        epoch: e,
+        batch: 0,
+        batches: 1,
+        logs: { loss: 1 },
+        gradNorms: {},
+        globalGradNorm: 1,
+        elapsedMs: 1,
+        etaSeconds: 1,
+      });
+    writeFileSync(
+      join(runDir, 'metrics.jsonl'),
+      `${batch(0)}\n${epoch(0)}\n${batch(1)}\n${epoch(1)}\n${batch(2).slice(0, 50)}\n${epoch(2).slice(0, 40)}`,
+    );
     const s = service(userData);
     const run = (await s.call('listRuns', {})).find((r) => r.id === 'cut-1')!;
     assert.equal(run.status, 'failed');

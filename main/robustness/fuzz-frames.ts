@@ -73,7 +73,15 @@ export class Rng {
 
   /** Random text of `n` characters from a mix of ASCII, controls, accents, CJK, emoji and lone surrogates. */
   text(n: number): string {
-    const pools = ['abcdefghijklmnopqrstuvwxyz0123456789', ' \t\r\n"\\/{}[]:,.-_%', 'éüßñ€', '漢字テスト', '😀🚀', '\u0000\u0001\u001f\u007f', '\ud800\udfff\u200b\ufeff'];
+    const pools = [
+      'abcdefghijklmnopqrstuvwxyz0123456789',
+      ' \t\r\n"\\/{}[]:,.-_%',
+      'éüßñ€',
+      '漢字テスト',
+      '😀🚀',
+      '\u0000\u0001\u001f\u007f',
+      '\ud800\udfff\u200b\ufeff',
+    ];
     let s = '';
     while (s.length < n) {
       const pool = this.pick(pools);
@@ -178,7 +186,15 @@ export class FrameReader {
 }
 
 /** An HTTP/1.1 upgrade request; null leaves a header out. */
-export function upgradeRequest(o: { path: string; host: string | null; origin?: string | null; key?: string | null; version?: string | null; upgrade?: string | null; extra?: string[] }): string {
+export function upgradeRequest(o: {
+  path: string;
+  host: string | null;
+  origin?: string | null;
+  key?: string | null;
+  version?: string | null;
+  upgrade?: string | null;
+  extra?: string[];
+}): string {
   const lines = [`GET ${o.path} HTTP/1.1`];
   if (o.host !== null) lines.push(`Host: ${o.host}`);
   if (o.upgrade !== null) lines.push(`Upgrade: ${o.upgrade ?? 'websocket'}`);
@@ -218,8 +234,21 @@ export interface FrameContext {
 
 /** Byte sequences that are not UTF-8: stray continuation, overlong, surrogate, beyond U+10FFFF, truncated. */
 const INVALID_UTF8 = [
-  [0x80], [0xbf], [0xc0, 0xaf], [0xc1, 0xbf], [0xc3, 0x28], [0xe0, 0x80, 0xaf], [0xed, 0xa0, 0x80], [0xed, 0xbf, 0xbf],
-  [0xf4, 0x90, 0x80, 0x80], [0xf5, 0x80, 0x80, 0x80], [0xf8, 0x88, 0x80, 0x80, 0x80], [0xfe], [0xff], [0xe2, 0x82], [0xf0, 0x9f, 0x98],
+  [0x80],
+  [0xbf],
+  [0xc0, 0xaf],
+  [0xc1, 0xbf],
+  [0xc3, 0x28],
+  [0xe0, 0x80, 0xaf],
+  [0xed, 0xa0, 0x80],
+  [0xed, 0xbf, 0xbf],
+  [0xf4, 0x90, 0x80, 0x80],
+  [0xf5, 0x80, 0x80, 0x80],
+  [0xf8, 0x88, 0x80, 0x80, 0x80],
+  [0xfe],
+  [0xff],
+  [0xe2, 0x82],
+  [0xf0, 0x9f, 0x98],
 ].map((b) => Buffer.from(b));
 
 /** Close codes a peer may not send (RFC 6455 §7.4): unassigned below 1000, reserved, never-on-the-wire, out of range. */
@@ -239,7 +268,9 @@ function maskFor(rng: Rng): Buffer {
 /** Cuts `buf` into 1–4 pieces at random places (TCP may join them again; the server must not care either way). */
 export function splitChunks(rng: Rng, buf: Buffer): Buffer[] {
   if (buf.length < 2 || rng.bool(0.5)) return [buf];
-  const cuts = [...new Set(Array.from({ length: rng.range(1, 3) }, () => rng.range(1, buf.length - 1)))].sort((a, b) => a - b);
+  const cuts = [...new Set(Array.from({ length: rng.range(1, 3) }, () => rng.range(1, buf.length - 1)))].sort(
+    (a, b) => a - b,
+  );
   const out: Buffer[] = [];
   let at = 0;
   for (const c of cuts) {
@@ -253,7 +284,9 @@ export function splitChunks(rng: Rng, buf: Buffer): Buffer[] {
 /** Splits a message into 2–5 data fragments (first text/binary, then continuations), at arbitrary byte positions. */
 function fragments(rng: Rng, opcode: number, payload: Buffer): Frame[] {
   const n = Math.min(payload.length, rng.range(2, 5));
-  const cuts = [...new Set(Array.from({ length: n - 1 }, () => rng.range(1, Math.max(1, payload.length - 1))))].sort((a, b) => a - b);
+  const cuts = [...new Set(Array.from({ length: n - 1 }, () => rng.range(1, Math.max(1, payload.length - 1))))].sort(
+    (a, b) => a - b,
+  );
   const pieces: Buffer[] = [];
   let at = 0;
   for (const c of cuts) {
@@ -261,7 +294,12 @@ function fragments(rng: Rng, opcode: number, payload: Buffer): Frame[] {
     at = c;
   }
   pieces.push(payload.subarray(at));
-  return pieces.map((p, i) => ({ opcode: i === 0 ? opcode : OP.continuation, fin: i === pieces.length - 1, payload: p, mask: maskFor(rng) }));
+  return pieces.map((p, i) => ({
+    opcode: i === 0 ? opcode : OP.continuation,
+    fin: i === pieces.length - 1,
+    payload: p,
+    mask: maskFor(rng),
+  }));
 }
 
 function controlFrame(rng: Rng, opcode: number, size = rng.range(0, 125)): Frame {
@@ -270,9 +308,16 @@ function controlFrame(rng: Rng, opcode: number, size = rng.range(0, 125)): Frame
 
 /** A frame with every field random (some valid by chance). */
 function randomFrame(rng: Rng, maxPayload: number): Frame {
-  const size = rng.weighted([[6, rng.range(0, 30)], [2, rng.range(126, 400)], [1, rng.range(0, 3000)]] as const);
+  const size = rng.weighted([
+    [6, rng.range(0, 30)],
+    [2, rng.range(126, 400)],
+    [1, rng.range(0, 3000)],
+  ] as const);
   const f: Frame = {
-    fin: rng.bool(0.7), rsv: rng.bool(0.8) ? 0 : rng.range(1, 7), opcode: rng.int(16), payload: rng.bytes(size),
+    fin: rng.bool(0.7),
+    rsv: rng.bool(0.8) ? 0 : rng.range(1, 7),
+    opcode: rng.int(16),
+    payload: rng.bytes(size),
     mask: rng.bool(0.9) ? maskFor(rng) : null,
   };
   if (rng.bool(0.15)) f.lengthForm = rng.pick([7, 16, 64] as const);
@@ -287,24 +332,70 @@ export function frameCase(rng: Rng, ctx: FrameContext): RawCase {
   const id = ctx.requestId;
   const violation = (category: string, bytes: Buffer, opts: { prefixValid?: boolean } = {}): RawCase => {
     // Sometimes a valid request goes first: the violation must still close the connection, and the host survive.
-    const prefix = opts.prefixValid !== false && rng.bool(0.25) ? encodeFrame({ opcode: OP.text, payload: request(rng, id), mask: maskFor(rng) }) : Buffer.alloc(0);
-    const ending = rng.weighted([[6, 'linger'], [2, 'reset'], [2, 'end']] as const);
-    return { category, chunks: splitChunks(rng, Buffer.concat([prefix, bytes])), ending, expect: ending === 'reset' ? { kind: 'any' } : { kind: 'close' }, withHandshake: rng.bool(0.15) };
+    const prefix =
+      opts.prefixValid !== false && rng.bool(0.25)
+        ? encodeFrame({ opcode: OP.text, payload: request(rng, id), mask: maskFor(rng) })
+        : Buffer.alloc(0);
+    const ending = rng.weighted([
+      [6, 'linger'],
+      [2, 'reset'],
+      [2, 'end'],
+    ] as const);
+    return {
+      category,
+      chunks: splitChunks(rng, Buffer.concat([prefix, bytes])),
+      ending,
+      expect: ending === 'reset' ? { kind: 'any' } : { kind: 'close' },
+      withHandshake: rng.bool(0.15),
+    };
   };
   const valid = (category: string, list: Frame[], ids: number[], pongs: number): RawCase => ({
-    category, chunks: splitChunks(rng, frames(list)), ending: 'linger', expect: { kind: 'replies', ids, pongs }, withHandshake: rng.bool(0.15),
+    category,
+    chunks: splitChunks(rng, frames(list)),
+    ending: 'linger',
+    expect: { kind: 'replies', ids, pongs },
+    withHandshake: rng.bool(0.15),
   });
-  const anything = (category: string, bytes: Buffer, ending: Ending = rng.pick(['reset', 'end', 'linger'] as const)): RawCase => ({
-    category, chunks: splitChunks(rng, bytes), ending, expect: ending === 'end' ? { kind: 'close' } : { kind: 'any' }, withHandshake: rng.bool(0.15),
+  const anything = (
+    category: string,
+    bytes: Buffer,
+    ending: Ending = rng.pick(['reset', 'end', 'linger'] as const),
+  ): RawCase => ({
+    category,
+    chunks: splitChunks(rng, bytes),
+    ending,
+    expect: ending === 'end' ? { kind: 'close' } : { kind: 'any' },
+    withHandshake: rng.bool(0.15),
   });
 
   const category = rng.weighted([
-    [6, 'valid-request'], [5, 'valid-fragmented'], [2, 'valid-pipelined'], [2, 'valid-non-json'], [2, 'ping-burst'],
-    [5, 'reserved-opcode'], [5, 'rsv-bits'], [4, 'unmasked'], [4, 'continuation-without-start'], [3, 'data-inside-fragments'],
-    [4, 'fragmented-control'], [4, 'control-too-long'], [4, 'over-max-payload'], [3, 'length-64-msb'], [4, 'invalid-utf8'],
-    [2, 'close-short'], [4, 'close-invalid-code'], [3, 'close-invalid-reason'], [2, 'close-valid'],
-    [3, 'length-non-minimal'], [4, 'length-lie-short'], [4, 'length-lie-long'], [5, 'truncated-reset'], [4, 'random-bytes'],
-    [8, 'random-frames'], [1, 'message-at-limit'], [1, 'message-over-limit'],
+    [6, 'valid-request'],
+    [5, 'valid-fragmented'],
+    [2, 'valid-pipelined'],
+    [2, 'valid-non-json'],
+    [2, 'ping-burst'],
+    [5, 'reserved-opcode'],
+    [5, 'rsv-bits'],
+    [4, 'unmasked'],
+    [4, 'continuation-without-start'],
+    [3, 'data-inside-fragments'],
+    [4, 'fragmented-control'],
+    [4, 'control-too-long'],
+    [4, 'over-max-payload'],
+    [3, 'length-64-msb'],
+    [4, 'invalid-utf8'],
+    [2, 'close-short'],
+    [4, 'close-invalid-code'],
+    [3, 'close-invalid-reason'],
+    [2, 'close-valid'],
+    [3, 'length-non-minimal'],
+    [4, 'length-lie-short'],
+    [4, 'length-lie-long'],
+    [5, 'truncated-reset'],
+    [4, 'random-bytes'],
+    [8, 'random-frames'],
+    [1, 'message-at-limit'],
+    [1, 'message-over-limit'],
   ] as const);
 
   switch (category) {
@@ -314,7 +405,11 @@ export function frameCase(rng: Rng, ctx: FrameContext): RawCase {
     }
     case 'valid-fragmented': {
       // Multi-byte characters so that some cuts fall inside one; pings (and unsolicited pongs) between fragments.
-      const list = fragments(rng, rng.bool(0.8) ? OP.text : OP.binary, request(rng, id, 'é€😀漢'.repeat(rng.range(1, 4))));
+      const list = fragments(
+        rng,
+        rng.bool(0.8) ? OP.text : OP.binary,
+        request(rng, id, 'é€😀漢'.repeat(rng.range(1, 4))),
+      );
       let pings = 0;
       const out: Frame[] = [];
       list.forEach((f, i) => {
@@ -330,11 +425,23 @@ export function frameCase(rng: Rng, ctx: FrameContext): RawCase {
     case 'valid-pipelined': {
       const n = rng.range(2, 6);
       const ids = Array.from({ length: n }, (_, i) => id * 10 + i);
-      return valid(category, ids.map((i) => ({ opcode: OP.text, payload: request(rng, i), mask: maskFor(rng) })), ids, 0);
+      return valid(
+        category,
+        ids.map((i) => ({ opcode: OP.text, payload: request(rng, i), mask: maskFor(rng) })),
+        ids,
+        0,
+      );
     }
     case 'valid-non-json': {
       // Every text message is answered, malformed ones with id -1.
-      const payload = rng.pick([Buffer.alloc(0), Buffer.from(rng.text(rng.range(1, 200))), Buffer.from(' '), Buffer.from('null'), Buffer.from('[]'), rng.bytes(rng.range(1, 200))]);
+      const payload = rng.pick([
+        Buffer.alloc(0),
+        Buffer.from(rng.text(rng.range(1, 200))),
+        Buffer.from(' '),
+        Buffer.from('null'),
+        Buffer.from('[]'),
+        rng.bytes(rng.range(1, 200)),
+      ]);
       const opcode = rng.bool(0.7) ? OP.text : OP.binary;
       // Random bytes in a text frame are usually invalid UTF-8 (a close, not a reply): send those as binary.
       const isUtf8 = Buffer.from(payload.toString('utf8'), 'utf8').equals(payload);
@@ -342,47 +449,114 @@ export function frameCase(rng: Rng, ctx: FrameContext): RawCase {
     }
     case 'ping-burst': {
       const n = rng.range(5, 60);
-      return valid(category, Array.from({ length: n }, () => controlFrame(rng, OP.ping, rng.range(0, 125))), [], n);
+      return valid(
+        category,
+        Array.from({ length: n }, () => controlFrame(rng, OP.ping, rng.range(0, 125))),
+        [],
+        n,
+      );
     }
     case 'reserved-opcode':
-      return violation(category, encodeFrame({ opcode: rng.pick(RESERVED_OPCODES), fin: rng.bool(0.8), payload: rng.bytes(rng.range(0, 40)), mask: maskFor(rng) }));
+      return violation(
+        category,
+        encodeFrame({
+          opcode: rng.pick(RESERVED_OPCODES),
+          fin: rng.bool(0.8),
+          payload: rng.bytes(rng.range(0, 40)),
+          mask: maskFor(rng),
+        }),
+      );
     case 'rsv-bits': {
       const opcode = rng.pick([OP.text, OP.binary, OP.ping, OP.pong]);
       const payload = opcode === OP.text || opcode === OP.binary ? request(rng, id + 1) : rng.bytes(rng.range(0, 20));
       return violation(category, encodeFrame({ opcode, rsv: rng.range(1, 7), payload, mask: maskFor(rng) }));
     }
     case 'unmasked':
-      return violation(category, encodeFrame({ opcode: rng.pick([OP.text, OP.binary, OP.ping, OP.close]), payload: rng.bool() ? request(rng, id + 1) : rng.bytes(rng.range(0, 20)), mask: null }));
+      return violation(
+        category,
+        encodeFrame({
+          opcode: rng.pick([OP.text, OP.binary, OP.ping, OP.close]),
+          payload: rng.bool() ? request(rng, id + 1) : rng.bytes(rng.range(0, 20)),
+          mask: null,
+        }),
+      );
     case 'continuation-without-start':
-      return violation(category, encodeFrame({ opcode: OP.continuation, fin: rng.bool(), payload: request(rng, id + 1), mask: maskFor(rng) }), { prefixValid: rng.bool() });
+      return violation(
+        category,
+        encodeFrame({ opcode: OP.continuation, fin: rng.bool(), payload: request(rng, id + 1), mask: maskFor(rng) }),
+        { prefixValid: rng.bool() },
+      );
     case 'data-inside-fragments': {
       const first = { opcode: OP.text, fin: false, payload: Buffer.from('{"id":'), mask: maskFor(rng) };
-      return violation(category, frames([first, { opcode: rng.pick([OP.text, OP.binary]), payload: request(rng, id + 1), mask: maskFor(rng) }]));
+      return violation(
+        category,
+        frames([first, { opcode: rng.pick([OP.text, OP.binary]), payload: request(rng, id + 1), mask: maskFor(rng) }]),
+      );
     }
     case 'fragmented-control':
-      return violation(category, encodeFrame({ opcode: rng.pick([OP.ping, OP.pong, OP.close]), fin: false, payload: rng.bytes(rng.range(0, 20)), mask: maskFor(rng) }));
+      return violation(
+        category,
+        encodeFrame({
+          opcode: rng.pick([OP.ping, OP.pong, OP.close]),
+          fin: false,
+          payload: rng.bytes(rng.range(0, 20)),
+          mask: maskFor(rng),
+        }),
+      );
     case 'control-too-long': {
       const opcode = rng.pick([OP.ping, OP.pong, OP.close]);
       const size = rng.pick([126, 127, rng.range(128, 1000), 65535]);
       let payload = rng.bytes(size);
       if (opcode === OP.close) payload = Buffer.concat([Buffer.from([0x03, 0xe8]), Buffer.from('x'.repeat(size - 2))]);
-      return violation(category, encodeFrame({ opcode, payload, mask: maskFor(rng), ...(rng.bool(0.3) ? { lengthForm: 64 as const } : {}) }));
+      return violation(
+        category,
+        encodeFrame({ opcode, payload, mask: maskFor(rng), ...(rng.bool(0.3) ? { lengthForm: 64 as const } : {}) }),
+      );
     }
     case 'over-max-payload': {
       // The header alone claims more than the host accepts: refused at once, before any of it arrives.
-      const declared = rng.pick([ctx.maxPayload + 1, ctx.maxPayload + rng.range(2, 4096), ctx.maxPayload * 2, 2 ** 32, 2 ** 40, 2 ** 53 - 1]);
-      return violation(category, encodeFrame({ opcode: rng.pick([OP.text, OP.binary, OP.continuation]), payload: rng.bytes(rng.range(0, 64)), declaredLength: declared, mask: maskFor(rng) }), { prefixValid: false });
+      const declared = rng.pick([
+        ctx.maxPayload + 1,
+        ctx.maxPayload + rng.range(2, 4096),
+        ctx.maxPayload * 2,
+        2 ** 32,
+        2 ** 40,
+        2 ** 53 - 1,
+      ]);
+      return violation(
+        category,
+        encodeFrame({
+          opcode: rng.pick([OP.text, OP.binary, OP.continuation]),
+          payload: rng.bytes(rng.range(0, 64)),
+          declaredLength: declared,
+          mask: maskFor(rng),
+        }),
+        { prefixValid: false },
+      );
     }
     case 'length-64-msb': {
       const declared = rng.pick([2n ** 63n, 2n ** 64n - 1n, 2n ** 53n, 2n ** 60n + 5n]);
-      return violation(category, encodeFrame({ opcode: OP.binary, payload: rng.bytes(8), declaredLength: declared, lengthForm: 64, mask: maskFor(rng) }), { prefixValid: false });
+      return violation(
+        category,
+        encodeFrame({
+          opcode: OP.binary,
+          payload: rng.bytes(8),
+          declaredLength: declared,
+          lengthForm: 64,
+          mask: maskFor(rng),
+        }),
+        { prefixValid: false },
+      );
     }
     case 'invalid-utf8': {
       const good = request(rng, id + 1, 'abc');
       const bad = rng.pick(INVALID_UTF8);
       const at = rng.range(0, good.length);
       const payload = Buffer.concat([good.subarray(0, at), bad, good.subarray(at)]);
-      const list = rng.bool(0.4) && payload.length > 2 ? fragments(rng, OP.text, payload) : [{ opcode: OP.text, payload, mask: maskFor(rng) }];
+      const list =
+        rng.bool(0.4) && payload.length > 2
+          ? fragments(rng, OP.text, payload)
+          : [{ opcode: OP.text, payload, mask: maskFor(rng) }];
       return violation(category, frames(list));
     }
     case 'close-short':
@@ -395,50 +569,107 @@ export function frameCase(rng: Rng, ctx: FrameContext): RawCase {
     case 'close-invalid-reason': {
       const code = rng.pick(VALID_CLOSE_CODES);
       const reason = Buffer.concat([Buffer.from('bye '), rng.pick(INVALID_UTF8)]);
-      return violation(category, encodeFrame({ opcode: OP.close, payload: Buffer.concat([Buffer.from([code >> 8, code & 0xff]), reason]), mask: maskFor(rng) }));
+      return violation(
+        category,
+        encodeFrame({
+          opcode: OP.close,
+          payload: Buffer.concat([Buffer.from([code >> 8, code & 0xff]), reason]),
+          mask: maskFor(rng),
+        }),
+      );
     }
     case 'close-valid': {
       // Not a violation, but a close all the same: the host answers it and closes.
       const code = rng.pick(VALID_CLOSE_CODES);
-      const payload = rng.bool(0.2) ? Buffer.alloc(0) : Buffer.concat([Buffer.from([code >> 8, code & 0xff]), Buffer.from(rng.text(rng.range(0, 20)).replace(/[\ud800-\udfff]/g, ''), 'utf8').subarray(0, 100)]);
+      const payload = rng.bool(0.2)
+        ? Buffer.alloc(0)
+        : Buffer.concat([
+            Buffer.from([code >> 8, code & 0xff]),
+            Buffer.from(rng.text(rng.range(0, 20)).replace(/[\ud800-\udfff]/g, ''), 'utf8').subarray(0, 100),
+          ]);
       return violation(category, encodeFrame({ opcode: OP.close, payload, mask: maskFor(rng) }));
     }
     case 'length-non-minimal': {
       // A short message whose length is written in 16 or 64 bits: RFC 6455 says minimal, receivers may be lenient.
-      return anything(category, encodeFrame({ opcode: OP.text, payload: request(rng, id), mask: maskFor(rng), lengthForm: rng.pick([16, 64] as const) }), rng.pick(['linger', 'reset'] as const));
+      return anything(
+        category,
+        encodeFrame({
+          opcode: OP.text,
+          payload: request(rng, id),
+          mask: maskFor(rng),
+          lengthForm: rng.pick([16, 64] as const),
+        }),
+        rng.pick(['linger', 'reset'] as const),
+      );
     }
     case 'length-lie-short': {
       // The header claims fewer bytes than follow: the rest is read as the next frame's header (garbage).
       const payload = request(rng, id);
-      return anything(category, encodeFrame({ opcode: OP.text, payload, declaredLength: rng.range(0, payload.length - 1), mask: maskFor(rng) }));
+      return anything(
+        category,
+        encodeFrame({ opcode: OP.text, payload, declaredLength: rng.range(0, payload.length - 1), mask: maskFor(rng) }),
+      );
     }
     case 'length-lie-long': {
       // The header claims more than ever comes; the host must wait (bounded), and drop it on our FIN or reset.
       const payload = request(rng, id);
-      const declared = rng.pick([payload.length + 1, payload.length + rng.range(2, 10_000), Math.min(ctx.maxPayload, 2 ** 24)]);
-      return anything(category, encodeFrame({ opcode: OP.text, payload, declaredLength: declared, mask: maskFor(rng) }), rng.pick(['reset', 'end'] as const));
+      const declared = rng.pick([
+        payload.length + 1,
+        payload.length + rng.range(2, 10_000),
+        Math.min(ctx.maxPayload, 2 ** 24),
+      ]);
+      return anything(
+        category,
+        encodeFrame({ opcode: OP.text, payload, declaredLength: declared, mask: maskFor(rng) }),
+        rng.pick(['reset', 'end'] as const),
+      );
     }
     case 'truncated-reset': {
-      const whole = frames([randomFrame(rng, ctx.maxPayload), { opcode: OP.text, payload: request(rng, id), mask: maskFor(rng) }]);
+      const whole = frames([
+        randomFrame(rng, ctx.maxPayload),
+        { opcode: OP.text, payload: request(rng, id), mask: maskFor(rng) },
+      ]);
       return anything(category, whole.subarray(0, rng.range(1, whole.length - 1)), 'reset');
     }
     case 'random-bytes':
       return anything(category, rng.bytes(rng.range(1, 2048)));
     case 'random-frames':
-      return anything(category, frames(Array.from({ length: rng.range(1, 8) }, () => randomFrame(rng, ctx.maxPayload))));
+      return anything(
+        category,
+        frames(Array.from({ length: rng.range(1, 8) }, () => randomFrame(rng, ctx.maxPayload))),
+      );
     case 'message-at-limit': {
       // Exactly the largest message the host takes: answered (with id -1: it is not JSON). Only when that is small.
-      if (ctx.maxPayload > 16 * 2 ** 20) return anything(category, encodeFrame({ opcode: OP.binary, payload: rng.bytes(1000), declaredLength: ctx.maxPayload, mask: maskFor(rng) }), 'reset');
-      return valid(category, [{ opcode: OP.binary, payload: Buffer.alloc(ctx.maxPayload, 0x20 + rng.int(90)), mask: maskFor(rng) }], [-1], 0);
+      if (ctx.maxPayload > 16 * 2 ** 20)
+        return anything(
+          category,
+          encodeFrame({
+            opcode: OP.binary,
+            payload: rng.bytes(1000),
+            declaredLength: ctx.maxPayload,
+            mask: maskFor(rng),
+          }),
+          'reset',
+        );
+      return valid(
+        category,
+        [{ opcode: OP.binary, payload: Buffer.alloc(ctx.maxPayload, 0x20 + rng.int(90)), mask: maskFor(rng) }],
+        [-1],
+        0,
+      );
     }
     case 'message-over-limit': {
       // One byte over, split across two fragments so no single header claims too much: closed (1009) all the same.
       if (ctx.maxPayload > 16 * 2 ** 20) return anything(category, rng.bytes(100), 'reset');
       const half = Math.ceil((ctx.maxPayload + 1) / 2);
-      return violation(category, frames([
-        { opcode: OP.binary, fin: false, payload: Buffer.alloc(half, 0x61), mask: maskFor(rng) },
-        { opcode: OP.continuation, payload: Buffer.alloc(ctx.maxPayload + 1 - half, 0x62), mask: maskFor(rng) },
-      ]), { prefixValid: false });
+      return violation(
+        category,
+        frames([
+          { opcode: OP.binary, fin: false, payload: Buffer.alloc(half, 0x61), mask: maskFor(rng) },
+          { opcode: OP.continuation, payload: Buffer.alloc(ctx.maxPayload + 1 - half, 0x62), mask: maskFor(rng) },
+        ]),
+        { prefixValid: false },
+      );
     }
   }
 }
@@ -459,62 +690,178 @@ export interface PreAuthCase {
 
 /** One case for a fresh connection that has not authenticated: garbage, broken HTTP, refused upgrades, resets. */
 export function preAuthCase(rng: Rng, ctx: PreAuthContext): PreAuthCase {
-  const ending = rng.weighted([[5, 'linger'], [3, 'reset'], [2, 'end']] as const);
-  const wrongToken = () => rng.pick([
-    '', 'wrong', 'x'.repeat(ctx.token.length), ctx.token.slice(0, -1), `${ctx.token}0`, ctx.token.toUpperCase() === ctx.token ? 'A'.repeat(ctx.token.length) : ctx.token.toUpperCase(),
-    `${ctx.token.slice(0, -1)}${ctx.token.endsWith('0') ? '1' : '0'}`, encodeURIComponent(rng.text(rng.range(1, 60)).replace(/[\ud800-\udfff]/g, '')), '%00', 'a'.repeat(rng.range(100, 6000)),
-  ]);
-  const category = rng.weighted([
-    [4, 'random-bytes'], [2, 'line-noise'], [3, 'odd-get'], [5, 'upgrade-bad-token'], [2, 'upgrade-no-token'], [2, 'upgrade-token-twice'],
-    [2, 'upgrade-bad-host'], [2, 'upgrade-bad-origin'], [3, 'upgrade-bad-ws-headers'], [3, 'upgrade-good-then-cut'], [2, 'huge-header'], [2, 'partial-request'],
+  const ending = rng.weighted([
+    [5, 'linger'],
+    [3, 'reset'],
+    [2, 'end'],
   ] as const);
-  const text = (s: string, e: Ending = ending, mustNotUpgrade = true): PreAuthCase => ({ category, chunks: splitChunks(rng, Buffer.from(s, 'latin1')), ending: e, mustNotUpgrade });
+  const wrongToken = () =>
+    rng.pick([
+      '',
+      'wrong',
+      'x'.repeat(ctx.token.length),
+      ctx.token.slice(0, -1),
+      `${ctx.token}0`,
+      ctx.token.toUpperCase() === ctx.token ? 'A'.repeat(ctx.token.length) : ctx.token.toUpperCase(),
+      `${ctx.token.slice(0, -1)}${ctx.token.endsWith('0') ? '1' : '0'}`,
+      encodeURIComponent(rng.text(rng.range(1, 60)).replace(/[\ud800-\udfff]/g, '')),
+      '%00',
+      'a'.repeat(rng.range(100, 6000)),
+    ]);
+  const category = rng.weighted([
+    [4, 'random-bytes'],
+    [2, 'line-noise'],
+    [3, 'odd-get'],
+    [5, 'upgrade-bad-token'],
+    [2, 'upgrade-no-token'],
+    [2, 'upgrade-token-twice'],
+    [2, 'upgrade-bad-host'],
+    [2, 'upgrade-bad-origin'],
+    [3, 'upgrade-bad-ws-headers'],
+    [3, 'upgrade-good-then-cut'],
+    [2, 'huge-header'],
+    [2, 'partial-request'],
+  ] as const);
+  const text = (s: string, e: Ending = ending, mustNotUpgrade = true): PreAuthCase => ({
+    category,
+    chunks: splitChunks(rng, Buffer.from(s, 'latin1')),
+    ending: e,
+    mustNotUpgrade,
+  });
   const goodPath = `/api?token=${ctx.token}`;
   switch (category) {
     case 'random-bytes':
       return { category, chunks: splitChunks(rng, rng.bytes(rng.range(1, 4096))), ending, mustNotUpgrade: true };
     case 'line-noise':
-      return text(`${Array.from({ length: rng.range(1, 8) }, () => rng.bytes(rng.range(0, 80)).toString('latin1')).join('\r\n')}\r\n\r\n`);
+      return text(
+        `${Array.from({ length: rng.range(1, 8) }, () => rng.bytes(rng.range(0, 80)).toString('latin1')).join('\r\n')}\r\n\r\n`,
+      );
     case 'odd-get': {
-      const path = rng.pick(['/', '/%E0', '/..%2f..%2fpackage.json', '/%00', `/${'a'.repeat(rng.range(1000, 12000))}`, '/api', '/api?token=', '*', 'http://127.0.0.1/', '/\u00ff\u00fe']);
+      const path = rng.pick([
+        '/',
+        '/%E0',
+        '/..%2f..%2fpackage.json',
+        '/%00',
+        `/${'a'.repeat(rng.range(1000, 12000))}`,
+        '/api',
+        '/api?token=',
+        '*',
+        'http://127.0.0.1/',
+        '/\u00ff\u00fe',
+      ]);
       const method = rng.pick(['GET', 'POST', 'HEAD', 'OPTIONS', 'PUT', 'BREW', 'G\u00c9T']);
-      return text(`${method} ${path} HTTP/1.1\r\nHost: ${ctx.host}\r\nConnection: close\r\n${method === 'POST' ? 'Content-Length: 5\r\n\r\nhello' : '\r\n'}`);
+      return text(
+        `${method} ${path} HTTP/1.1\r\nHost: ${ctx.host}\r\nConnection: close\r\n${method === 'POST' ? 'Content-Length: 5\r\n\r\nhello' : '\r\n'}`,
+      );
     }
     case 'upgrade-bad-token':
-      return text(upgradeRequest({ path: `/api?token=${wrongToken()}`, host: ctx.host, origin: rng.bool() ? `http://${ctx.host}` : null }));
+      return text(
+        upgradeRequest({
+          path: `/api?token=${wrongToken()}`,
+          host: ctx.host,
+          origin: rng.bool() ? `http://${ctx.host}` : null,
+        }),
+      );
     case 'upgrade-no-token':
-      return text(upgradeRequest({ path: rng.pick(['/api', '/api?', '/api?tok=' + ctx.token, `/API?token=${ctx.token}`, `/api/?token=${ctx.token}`, `//api?token=${ctx.token}`, `/?token=${ctx.token}`]), host: ctx.host }));
+      return text(
+        upgradeRequest({
+          path: rng.pick([
+            '/api',
+            '/api?',
+            '/api?tok=' + ctx.token,
+            `/API?token=${ctx.token}`,
+            `/api/?token=${ctx.token}`,
+            `//api?token=${ctx.token}`,
+            `/?token=${ctx.token}`,
+          ]),
+          host: ctx.host,
+        }),
+      );
     case 'upgrade-token-twice':
       // URLSearchParams.get takes the first: a wrong one first must be refused.
       return text(upgradeRequest({ path: `/api?token=${wrongToken() || 'x'}&token=${ctx.token}`, host: ctx.host }));
     case 'upgrade-bad-host':
-      return text(upgradeRequest({ path: goodPath, host: rng.pick([null, 'evil.example', `evil.example:${ctx.host.split(':')[1]}`, '', `${ctx.host}.evil`, '127.0.0.1']) }));
+      return text(
+        upgradeRequest({
+          path: goodPath,
+          host: rng.pick([
+            null,
+            'evil.example',
+            `evil.example:${ctx.host.split(':')[1]}`,
+            '',
+            `${ctx.host}.evil`,
+            '127.0.0.1',
+          ]),
+        }),
+      );
     case 'upgrade-bad-origin':
-      return text(upgradeRequest({ path: goodPath, host: ctx.host, origin: rng.pick(['http://evil.example', 'null', `https://${ctx.host}`, `http://${ctx.host}.evil`, 'file://']) }));
+      return text(
+        upgradeRequest({
+          path: goodPath,
+          host: ctx.host,
+          origin: rng.pick([
+            'http://evil.example',
+            'null',
+            `https://${ctx.host}`,
+            `http://${ctx.host}.evil`,
+            'file://',
+          ]),
+        }),
+      );
     case 'upgrade-bad-ws-headers': {
       // The token is right but the WebSocket headers are not (ws takes versions 8 and 13 only): 400, never 101.
       const which = rng.int(4);
-      return text(upgradeRequest({
-        path: goodPath, host: ctx.host, key: which === 0 ? rng.pick([null, '', 'short', '!!!!']) : undefined,
-        version: which === 1 ? rng.pick([null, '7', '12', '14', 'x', '']) : undefined, upgrade: which === 2 ? rng.pick(['h2c', 'websocketx', '']) : undefined,
-        extra: which === 3 ? [`Sec-WebSocket-Extensions: ${rng.pick(['permessage-deflate; client_max_window_bits=99', 'x-unknown', ';;;'])}`, 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ=='] : [],
-      }));
+      return text(
+        upgradeRequest({
+          path: goodPath,
+          host: ctx.host,
+          key: which === 0 ? rng.pick([null, '', 'short', '!!!!']) : undefined,
+          version: which === 1 ? rng.pick([null, '7', '12', '14', 'x', '']) : undefined,
+          upgrade: which === 2 ? rng.pick(['h2c', 'websocketx', '']) : undefined,
+          extra:
+            which === 3
+              ? [
+                  `Sec-WebSocket-Extensions: ${rng.pick(['permessage-deflate; client_max_window_bits=99', 'x-unknown', ';;;'])}`,
+                  'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==',
+                ]
+              : [],
+        }),
+      );
     }
     case 'upgrade-good-then-cut': {
       // A valid upgrade, then a reset (or FIN) during or right after the handshake, maybe with a frame piece in it.
-      const req = Buffer.concat([Buffer.from(upgradeRequest({ path: goodPath, host: ctx.host, origin: rng.bool() ? `http://${ctx.host}` : null })), rng.bool(0.3) ? rng.bytes(rng.range(1, 20)) : Buffer.alloc(0)]);
+      const req = Buffer.concat([
+        Buffer.from(
+          upgradeRequest({ path: goodPath, host: ctx.host, origin: rng.bool() ? `http://${ctx.host}` : null }),
+        ),
+        rng.bool(0.3) ? rng.bytes(rng.range(1, 20)) : Buffer.alloc(0),
+      ]);
       const cut = rng.bool(0.5) ? req : req.subarray(0, rng.range(1, req.length));
-      return { category, chunks: splitChunks(rng, cut), ending: rng.pick(['reset', 'end'] as const), mustNotUpgrade: false };
+      return {
+        category,
+        chunks: splitChunks(rng, cut),
+        ending: rng.pick(['reset', 'end'] as const),
+        mustNotUpgrade: false,
+      };
     }
     case 'huge-header': {
       // Past Node's header limit (16 KiB) the request is refused whatever it carries; below it, only a good token upgrades.
       const size = rng.pick([9000, 17_000, 70_000]);
       const withToken = rng.bool();
-      return text(upgradeRequest({ path: withToken ? goodPath : '/api', host: ctx.host, extra: [`X-Big: ${'b'.repeat(size)}`] }), ending, !withToken || size > 16_384);
+      return text(
+        upgradeRequest({ path: withToken ? goodPath : '/api', host: ctx.host, extra: [`X-Big: ${'b'.repeat(size)}`] }),
+        ending,
+        !withToken || size > 16_384,
+      );
     }
     case 'partial-request': {
       const req = upgradeRequest({ path: rng.bool() ? goodPath : '/api?token=bad', host: ctx.host });
-      return { category, chunks: [Buffer.from(req.slice(0, rng.range(1, req.length - 4)))], ending: rng.pick(['reset', 'end'] as const), mustNotUpgrade: true };
+      return {
+        category,
+        chunks: [Buffer.from(req.slice(0, rng.range(1, req.length - 4)))],
+        ending: rng.pick(['reset', 'end'] as const),
+        mustNotUpgrade: true,
+      };
     }
   }
 }
@@ -570,10 +917,68 @@ export interface ApiCase {
   data: string | Buffer;
 }
 
-const HOSTILE_KEYS = ['__proto__', 'constructor', 'prototype', 'toString', 'valueOf', 'hasOwnProperty', '__defineGetter__', '', ' ', 'then'];
-const UNKNOWN_METHODS = ['readFile', 'eval', '__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty', 'valueOf', 'call', 'calls', 'shutdown', 'launch', 'resolveDataPath', '', ' ', 'getEngineInfo ', 'GETENGINEINFO', 'getEngineInfo\u0000', 'x'.repeat(5000)];
-const NAN_LIKE = ['NaN', 'Infinity', '-Infinity', '-0', '0x10', '1e999', '', ' 1', 'null', 'undefined', 'true', '[]', '{}', '0', '\u0000'];
-const HUGE_NUMBERS = [1e308, -1e308, Number.MAX_VALUE, Number.MIN_VALUE, 2 ** 53 + 2, -(2 ** 53) - 2, 2 ** 31, -(2 ** 31) - 1, 2 ** 64, 1e21];
+const HOSTILE_KEYS = [
+  '__proto__',
+  'constructor',
+  'prototype',
+  'toString',
+  'valueOf',
+  'hasOwnProperty',
+  '__defineGetter__',
+  '',
+  ' ',
+  'then',
+];
+const UNKNOWN_METHODS = [
+  'readFile',
+  'eval',
+  '__proto__',
+  'constructor',
+  'prototype',
+  'toString',
+  'hasOwnProperty',
+  'valueOf',
+  'call',
+  'calls',
+  'shutdown',
+  'launch',
+  'resolveDataPath',
+  '',
+  ' ',
+  'getEngineInfo ',
+  'GETENGINEINFO',
+  'getEngineInfo\u0000',
+  'x'.repeat(5000),
+];
+const NAN_LIKE = [
+  'NaN',
+  'Infinity',
+  '-Infinity',
+  '-0',
+  '0x10',
+  '1e999',
+  '',
+  ' 1',
+  'null',
+  'undefined',
+  'true',
+  '[]',
+  '{}',
+  '0',
+  '\u0000',
+];
+const HUGE_NUMBERS = [
+  1e308,
+  -1e308,
+  Number.MAX_VALUE,
+  Number.MIN_VALUE,
+  2 ** 53 + 2,
+  -(2 ** 53) - 2,
+  2 ** 31,
+  -(2 ** 31) - 1,
+  2 ** 64,
+  1e21,
+];
 const ODD_NUMBERS = [-1, -0.5, 0.5, 1.5, -1e-9, 0.1, -100000, 3.000001];
 
 const clone = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
@@ -599,15 +1004,22 @@ function regexString(rng: Rng, pattern: string, pool: readonly string[]): string
 export function randomJson(rng: Rng, depth = 0): unknown {
   const kind = rng.int(depth > 2 ? 5 : 7);
   switch (kind) {
-    case 0: return null;
-    case 1: return rng.bool();
-    case 2: return rng.pick([0, 1, -1, 42, 1.5, 1e6, ...HUGE_NUMBERS, ...ODD_NUMBERS]);
-    case 3: return rng.text(rng.range(0, 30));
-    case 4: return rng.pick(NAN_LIKE);
-    case 5: return Array.from({ length: rng.range(0, 4) }, () => randomJson(rng, depth + 1));
+    case 0:
+      return null;
+    case 1:
+      return rng.bool();
+    case 2:
+      return rng.pick([0, 1, -1, 42, 1.5, 1e6, ...HUGE_NUMBERS, ...ODD_NUMBERS]);
+    case 3:
+      return rng.text(rng.range(0, 30));
+    case 4:
+      return rng.pick(NAN_LIKE);
+    case 5:
+      return Array.from({ length: rng.range(0, 4) }, () => randomJson(rng, depth + 1));
     default: {
       const o: Record<string, unknown> = {};
-      for (let i = rng.range(0, 4); i > 0; i--) setOwn(o, rng.bool(0.2) ? rng.pick(HOSTILE_KEYS) : rng.text(rng.range(1, 10)), randomJson(rng, depth + 1));
+      for (let i = rng.range(0, 4); i > 0; i--)
+        setOwn(o, rng.bool(0.2) ? rng.pick(HOSTILE_KEYS) : rng.text(rng.range(1, 10)), randomJson(rng, depth + 1));
       return o;
     }
   }
@@ -630,13 +1042,16 @@ export function valueFor(rng: Rng, schema: JsonSchema, ctx: ApiContext, key = ''
       for (const [k, s] of Object.entries(schema.properties ?? {})) {
         if (required.has(k) || rng.bool(0.5)) setOwn(o, k, valueFor(rng, s, ctx, k, depth + 1));
       }
-      if (schema.additionalProperties && typeof schema.additionalProperties === 'object' && rng.bool(0.2)) setOwn(o, rng.text(rng.range(1, 8)), randomJson(rng, depth + 1));
+      if (schema.additionalProperties && typeof schema.additionalProperties === 'object' && rng.bool(0.2))
+        setOwn(o, rng.text(rng.range(1, 8)), randomJson(rng, depth + 1));
       return o;
     }
     case 'array': {
       const min = schema.minItems ?? 0;
       const max = Math.min(schema.maxItems ?? min + 3, min + 3);
-      return Array.from({ length: rng.range(min, Math.max(min, max)) }, () => valueFor(rng, schema.items ?? {}, ctx, key, depth + 1));
+      return Array.from({ length: rng.range(min, Math.max(min, max)) }, () =>
+        valueFor(rng, schema.items ?? {}, ctx, key, depth + 1),
+      );
     }
     case 'string': {
       if (schema.pattern) return regexString(rng, schema.pattern, ctx.ids);
@@ -653,7 +1068,12 @@ export function valueFor(rng: Rng, schema: JsonSchema, ctx: ApiContext, key = ''
       const min = schema.minimum ?? (schema.exclusiveMinimum !== undefined ? schema.exclusiveMinimum + 1 : -10);
       const max = schema.maximum ?? (schema.exclusiveMaximum !== undefined ? schema.exclusiveMaximum - 1 : 1000);
       // Mostly small: a large offset or count is a mutation's job, not the valid base's.
-      const n = rng.weighted([[3, min], [2, min + 1], [4, min + rng.int(Math.min(100, max - min + 1))], [1, max]] as const);
+      const n = rng.weighted([
+        [3, min],
+        [2, min + 1],
+        [4, min + rng.int(Math.min(100, max - min + 1))],
+        [1, max],
+      ] as const);
       const v = Math.min(max, Math.max(min, n));
       return type === 'number' && rng.bool(0.2) ? v + 0.25 : v;
     }
@@ -669,14 +1089,20 @@ export function valueFor(rng: Rng, schema: JsonSchema, ctx: ApiContext, key = ''
 /** Base64 of small content: random bytes, or the first bytes of a zip, an HDF5 file, a TF.js model.json, a CSV. */
 function base64Content(rng: Rng): string {
   const magic = rng.pick([
-    Buffer.alloc(0), Buffer.from('PK\u0003\u0004', 'latin1'), Buffer.from('\u0089HDF\r\n\u001a\n', 'latin1'),
-    Buffer.from('{"modelTopology":{"class_name":"Sequential","config":{"layers":['), Buffer.from('{"format":"layers-model","weightsManifest":[{"paths":["../../x.bin"]'),
-    Buffer.from('date,value\n1,2\n2,'), Buffer.from('\ufeffa,b\n'),
+    Buffer.alloc(0),
+    Buffer.from('PK\u0003\u0004', 'latin1'),
+    Buffer.from('\u0089HDF\r\n\u001a\n', 'latin1'),
+    Buffer.from('{"modelTopology":{"class_name":"Sequential","config":{"layers":['),
+    Buffer.from('{"format":"layers-model","weightsManifest":[{"paths":["../../x.bin"]'),
+    Buffer.from('date,value\n1,2\n2,'),
+    Buffer.from('\ufeffa,b\n'),
   ]);
   const content = Buffer.concat([magic, rng.bool(0.3) ? Buffer.alloc(0) : rng.bytes(rng.range(0, 1500))]);
   const b64 = content.toString('base64');
   // Mostly valid base64; sometimes not (bad characters, wrong padding), which the schema must refuse.
-  return rng.bool(0.85) ? b64 : rng.pick([`${b64}!`, b64.replace(/=+$/, ''), `${b64}====`, `${b64} `, 'not base64', '\u00e9\u00e9\u00e9\u00e9']);
+  return rng.bool(0.85)
+    ? b64
+    : rng.pick([`${b64}!`, b64.replace(/=+$/, ''), `${b64}====`, `${b64} `, 'not base64', '\u00e9\u00e9\u00e9\u00e9']);
 }
 
 const DEEP_LEAVES = ['0', '"x"', 'null', '{}', '[]'];
@@ -686,7 +1112,11 @@ const DEEP_LEAVES = ['0', '"x"', 'null', '{}', '[]'];
  * JSON.stringify itself can go, and invisible to the walks over the value before that.
  */
 class Deep {
-  constructor(readonly depth: number, readonly arrays: boolean, readonly leaf: number) {}
+  constructor(
+    readonly depth: number,
+    readonly arrays: boolean,
+    readonly leaf: number,
+  ) {}
   toJSON(): string {
     return `\u0001DEEP:${this.depth}:${this.arrays ? 'a' : 'o'}:${this.leaf}\u0001`;
   }
@@ -705,7 +1135,12 @@ function expandDeep(json: string): string {
 type Path = (string | number)[];
 
 /** Every node of a JSON value with its path (the root's path is []). */
-function nodes(value: unknown, path: Path = [], out: { path: Path; value: unknown }[] = [], depth = 0): { path: Path; value: unknown }[] {
+function nodes(
+  value: unknown,
+  path: Path = [],
+  out: { path: Path; value: unknown }[] = [],
+  depth = 0,
+): { path: Path; value: unknown }[] {
   out.push({ path, value });
   if (depth > 8 || value === null || typeof value !== 'object' || value instanceof Deep) return out;
   if (Array.isArray(value)) value.forEach((v, i) => nodes(v, [...path, i], out, depth + 1));
@@ -731,17 +1166,33 @@ function deepValue(rng: Rng, depth: number): unknown {
 /** Depths near the limits that matter: the spec check (64), JSON.stringify's stack (a few thousand), far beyond. */
 const DEEP_DEPTHS = [65, 100, 1000, 3000, 4000, 4100, 4200, 5000, 10_000, 30_000];
 
-export const MUTATIONS = ['wrong-type', 'delete-key', 'extra-key', 'hostile-key', 'huge-number', 'nan-like-string', 'odd-number', 'long-string', 'long-array', 'deep-nesting', 'random-json'] as const;
+export const MUTATIONS = [
+  'wrong-type',
+  'delete-key',
+  'extra-key',
+  'hostile-key',
+  'huge-number',
+  'nan-like-string',
+  'odd-number',
+  'long-string',
+  'long-array',
+  'deep-nesting',
+  'random-json',
+] as const;
 
 /** Applies one named mutation at a random place of `root`; returns the new root. */
 function mutate(rng: Rng, root: unknown, mutation: (typeof MUTATIONS)[number]): unknown {
   const all = nodes(root);
-  const objects = all.filter((n) => n.value !== null && typeof n.value === 'object' && !Array.isArray(n.value) && !(n.value instanceof Deep));
+  const objects = all.filter(
+    (n) => n.value !== null && typeof n.value === 'object' && !Array.isArray(n.value) && !(n.value instanceof Deep),
+  );
   const target = rng.pick(all);
   switch (mutation) {
     case 'wrong-type': {
       const t = typeof target.value;
-      const options: unknown[] = [null, true, 0, -1, 'str', [], {}, [1, 'a'], { x: 1 }].filter((v) => typeof v !== t || (Array.isArray(v) !== Array.isArray(target.value)));
+      const options: unknown[] = [null, true, 0, -1, 'str', [], {}, [1, 'a'], { x: 1 }].filter(
+        (v) => typeof v !== t || Array.isArray(v) !== Array.isArray(target.value),
+      );
       return replaceAt(root, target.path, rng.pick(options));
     }
     case 'delete-key': {
@@ -756,16 +1207,28 @@ function mutate(rng: Rng, root: unknown, mutation: (typeof MUTATIONS)[number]): 
       if (objects.length === 0) return root;
       const o = rng.pick(objects).value as Record<string, unknown>;
       const key = mutation === 'hostile-key' ? rng.pick(HOSTILE_KEYS) : rng.text(rng.range(1, 12));
-      setOwn(o, key, mutation === 'hostile-key' && rng.bool() ? { polluted: true, runId: '../x', toString: 'x' } : randomJson(rng));
+      setOwn(
+        o,
+        key,
+        mutation === 'hostile-key' && rng.bool() ? { polluted: true, runId: '../x', toString: 'x' } : randomJson(rng),
+      );
       return root;
     }
     case 'huge-number': {
       const numbers = all.filter((n) => typeof n.value === 'number');
-      return replaceAt(root, (numbers.length > 0 && rng.bool(0.7) ? rng.pick(numbers) : target).path, rng.pick(HUGE_NUMBERS));
+      return replaceAt(
+        root,
+        (numbers.length > 0 && rng.bool(0.7) ? rng.pick(numbers) : target).path,
+        rng.pick(HUGE_NUMBERS),
+      );
     }
     case 'nan-like-string': {
       const numbers = all.filter((n) => typeof n.value === 'number');
-      return replaceAt(root, (numbers.length > 0 && rng.bool(0.7) ? rng.pick(numbers) : target).path, rng.pick(NAN_LIKE));
+      return replaceAt(
+        root,
+        (numbers.length > 0 && rng.bool(0.7) ? rng.pick(numbers) : target).path,
+        rng.pick(NAN_LIKE),
+      );
     }
     case 'odd-number': {
       const numbers = all.filter((n) => typeof n.value === 'number');
@@ -789,7 +1252,11 @@ function mutate(rng: Rng, root: unknown, mutation: (typeof MUTATIONS)[number]): 
       // Copies of a deep value would multiply its size: copy a plain one instead.
       if (text.includes('\\u0001DEEP')) [element, text] = [0, '0'];
       const n = Math.min(rng.pick([21, 201, 2001]), Math.floor(400_000 / (text.length + 1)));
-      return replaceAt(root, t.path, Array.from({ length: n }, () => clone(element)));
+      return replaceAt(
+        root,
+        t.path,
+        Array.from({ length: n }, () => clone(element)),
+      );
     }
     case 'deep-nesting':
       return replaceAt(root, target.path, deepValue(rng, rng.pick(DEEP_DEPTHS)));
@@ -800,7 +1267,20 @@ function mutate(rng: Rng, root: unknown, mutation: (typeof MUTATIONS)[number]): 
 
 const NON_NUMERIC_IDS: unknown[] = ['1', '', null, true, false, [], [1], {}, { id: 1 }, 'NaN'];
 /** Numeric ids a client might send; all finite (the reply must carry each one back). */
-const ODD_NUMERIC_IDS = [0, -1, -0, 1.5, -2.25, 2 ** 53 - 1, 2 ** 53 + 1, 1e21, 1e300, Number.MAX_VALUE, Number.MIN_VALUE, 4294967296];
+const ODD_NUMERIC_IDS = [
+  0,
+  -1,
+  -0,
+  1.5,
+  -2.25,
+  2 ** 53 - 1,
+  2 ** 53 + 1,
+  1e21,
+  1e300,
+  Number.MAX_VALUE,
+  Number.MIN_VALUE,
+  4294967296,
+];
 
 /** Text that is not a JSON request at all (or not JSON). */
 function nonJson(rng: Rng, valid: string): string | Buffer {
@@ -828,15 +1308,34 @@ function nonJson(rng: Rng, valid: string): string | Buffer {
  */
 export function apiCase(rng: Rng, ctx: ApiContext, requestId: number): ApiCase {
   const category = rng.weighted([
-    [3, 'valid'], [14, 'mutated'], [2, 'unknown-method'], [2, 'odd-method'], [2, 'non-object-params'], [2, 'non-numeric-id'],
-    [2, 'odd-numeric-id'], [2, 'top-level-non-object'], [1, 'duplicate-keys'], [1, 'proto-envelope'], [1, 'number-overflow'], [3, 'non-json'],
+    [3, 'valid'],
+    [14, 'mutated'],
+    [2, 'unknown-method'],
+    [2, 'odd-method'],
+    [2, 'non-object-params'],
+    [2, 'non-numeric-id'],
+    [2, 'odd-numeric-id'],
+    [2, 'top-level-non-object'],
+    [1, 'duplicate-keys'],
+    [1, 'proto-envelope'],
+    [1, 'number-overflow'],
+    [3, 'non-json'],
   ] as const);
   const method = rng.pick(ctx.methods);
   const schema = ctx.schemas[method] ?? {};
   let params: unknown = valueFor(rng, schema, ctx);
   if (category === 'mutated') {
     const valid = clone(params);
-    for (let n = rng.weighted([[5, 1], [3, 2], [1, 3]] as const); n > 0; n--) params = mutate(rng, params, rng.pick(MUTATIONS));
+    for (
+      let n = rng.weighted([
+        [5, 1],
+        [3, 2],
+        [1, 3],
+      ] as const);
+      n > 0;
+      n--
+    )
+      params = mutate(rng, params, rng.pick(MUTATIONS));
     // Mutations stack (three long strings, a long list of them): keep the message well inside the host's limit.
     if (Buffer.byteLength(expandDeep(JSON.stringify(params) ?? 'null')) > ctx.maxBytes / 2) params = valid;
   }
@@ -851,7 +1350,9 @@ export function apiCase(rng: Rng, ctx: ApiContext, requestId: number): ApiCase {
       methodText = JSON.stringify(rng.bool(0.3) ? rng.text(rng.range(1, 40)) : rng.pick(UNKNOWN_METHODS));
       break;
     case 'odd-method':
-      methodText = JSON.stringify(rng.pick<unknown>([null, 0, true, [], {}, ['getEngineInfo'], { toString: 'getEngineInfo' }]));
+      methodText = JSON.stringify(
+        rng.pick<unknown>([null, 0, true, [], {}, ['getEngineInfo'], { toString: 'getEngineInfo' }]),
+      );
       break;
     case 'non-numeric-id':
       idText = JSON.stringify(rng.pick(NON_NUMERIC_IDS));
@@ -861,10 +1362,19 @@ export function apiCase(rng: Rng, ctx: ApiContext, requestId: number): ApiCase {
       idText = JSON.stringify(rng.pick(ODD_NUMERIC_IDS));
       break;
     case 'duplicate-keys':
-      tail = rng.pick([`,"id":${JSON.stringify(rng.pick(NON_NUMERIC_IDS))}`, ',"method":"readFile"', ',"params":null', `,"id":${requestId + 0.5}`]);
+      tail = rng.pick([
+        `,"id":${JSON.stringify(rng.pick(NON_NUMERIC_IDS))}`,
+        ',"method":"readFile"',
+        ',"params":null',
+        `,"id":${requestId + 0.5}`,
+      ]);
       break;
     case 'proto-envelope':
-      tail = rng.pick([',"__proto__":{"id":7,"method":"getEngineInfo"}', ',"constructor":{"prototype":{"polluted":true}}', ',"prototype":1']);
+      tail = rng.pick([
+        ',"__proto__":{"id":7,"method":"getEngineInfo"}',
+        ',"constructor":{"prototype":{"polluted":true}}',
+        ',"prototype":1',
+      ]);
       break;
     default:
       break;
@@ -874,13 +1384,34 @@ export function apiCase(rng: Rng, ctx: ApiContext, requestId: number): ApiCase {
     // Literals JSON.stringify never writes: beyond double range (Infinity once parsed), in params only.
     const numberLiteral = /(?<=[:[,])-?\d+(\.\d+)?([eE][+-]?\d+)?(?=[,\]}])/g;
     const literals = [...paramsText.matchAll(numberLiteral)];
-    const replacement = rng.pick(['1e400', '-1e400', '1E+9999', '123456789012345678901234567890', '-0.0000000000000000000000000001e-400']);
-    const p = literals.length > 0 ? `${paramsText.slice(0, literals[0]!.index)}${replacement}${paramsText.slice(literals[0]!.index! + literals[0]![0].length)}` : `{"n":${replacement}}`;
+    const replacement = rng.pick([
+      '1e400',
+      '-1e400',
+      '1E+9999',
+      '123456789012345678901234567890',
+      '-0.0000000000000000000000000001e-400',
+    ]);
+    const p =
+      literals.length > 0
+        ? `${paramsText.slice(0, literals[0]!.index)}${replacement}${paramsText.slice(literals[0]!.index! + literals[0]![0].length)}`
+        : `{"n":${replacement}}`;
     body = `"id":${idText},"method":${methodText},"params":${p}`;
   }
   const text = `{${body}}`;
   if (category === 'top-level-non-object') {
-    return { category, method, data: rng.pick([`[${text}]`, `[${text},${text}]`, '42', '"getEngineInfo"', 'null', 'true', `{"request":${text}}`]) };
+    return {
+      category,
+      method,
+      data: rng.pick([
+        `[${text}]`,
+        `[${text},${text}]`,
+        '42',
+        '"getEngineInfo"',
+        'null',
+        'true',
+        `{"request":${text}}`,
+      ]),
+    };
   }
   if (category === 'non-json') return { category, method, data: nonJson(rng, text) };
   // A valid request sometimes goes as a binary frame: the host reads both.

@@ -38,7 +38,16 @@ import { z } from 'zod';
 import { API_METHODS, API_SCHEMAS, MAX_WIRE_MESSAGE_BYTES } from '../../shared/api.js';
 import { analyzeModel } from '../../shared/shape-inference.js';
 import type { ModelSpec } from '../../shared/model-spec.js';
-import { FrameReader, OP, Rng, acceptableReplyIds, apiCase, frameCase, preAuthCase, upgradeRequest } from './fuzz-frames.js';
+import {
+  FrameReader,
+  OP,
+  Rng,
+  acceptableReplyIds,
+  apiCase,
+  frameCase,
+  preAuthCase,
+  upgradeRequest,
+} from './fuzz-frames.js';
 import type { ApiCase, ApiContext, JsonSchema, PreAuthCase, RawCase } from './fuzz-frames.js';
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -88,7 +97,8 @@ function envInt(name: string, fallback: number): number {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return fallback;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer. Received: ${JSON.stringify(raw)}.`);
+  if (!Number.isInteger(n) || n < 0)
+    throw new Error(`${name} must be a non-negative integer. Received: ${JSON.stringify(raw)}.`);
   return n;
 }
 
@@ -98,7 +108,10 @@ function parseOnly(spec: string): Map<Layer, [number, number][]> | null {
   const only = new Map<Layer, [number, number][]>();
   for (const part of spec.split(',')) {
     const m = /^(preauth|frames|api):(\d+)(?:-(\d+))?$/.exec(part.trim());
-    if (!m) throw new Error(`FUZZ_ONLY takes layer:index or layer:from-to (layers: preauth, frames, api), comma separated. Received: ${JSON.stringify(part)}.`);
+    if (!m)
+      throw new Error(
+        `FUZZ_ONLY takes layer:index or layer:from-to (layers: preauth, frames, api), comma separated. Received: ${JSON.stringify(part)}.`,
+      );
     const layer = m[1] as Layer;
     only.set(layer, [...(only.get(layer) ?? []), [Number(m[2]), Number(m[3] ?? m[2])]]);
   }
@@ -113,7 +126,8 @@ function indices(layer: Layer): number[] {
   return out;
 }
 
-const replay = (layer: Layer, from: number, to = from) => `replay: FUZZ_SEED=${SEED} FUZZ_ONLY=${layer}:${from}${to !== from ? `-${to}` : ''} node scripts/run-tests.mjs main/robustness/fuzz`;
+const replay = (layer: Layer, from: number, to = from) =>
+  `replay: FUZZ_SEED=${SEED} FUZZ_ONLY=${layer}:${from}${to !== from ? `-${to}` : ''} node scripts/run-tests.mjs main/robustness/fuzz`;
 const caseTag = (layer: Layer, index: number) => `[seed ${SEED}, ${layer} case ${index}]`;
 
 function hex(chunks: Buffer[], max = 160): string {
@@ -122,15 +136,20 @@ function hex(chunks: Buffer[], max = 160): string {
 }
 
 function preview(data: string | Buffer, max = 300): string {
-  const s = typeof data === 'string' ? JSON.stringify(data.length > max ? `${data.slice(0, max)}…` : data) : `binary ${hex([data], max / 2)}`;
+  const s =
+    typeof data === 'string'
+      ? JSON.stringify(data.length > max ? `${data.slice(0, max)}…` : data)
+      : `binary ${hex([data], max / 2)}`;
   return typeof data === 'string' && data.length > max ? `${s} (${data.length} chars)` : s;
 }
 
 async function pool<T>(items: readonly T[], concurrency: number, fn: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, async () => {
-    while (next < items.length) await fn(items[next++]!);
-  }));
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, items.length) }, async () => {
+      while (next < items.length) await fn(items[next++]!);
+    }),
+  );
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -169,16 +188,39 @@ const RSS_SAMPLE_MS = 50;
 let sampler: NodeJS.Timeout | null = null;
 
 async function startHost(): Promise<Host> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'main', 'web', 'server.ts'), '--port', '0', '--user-data', userData, '--data-root', dataRoot], {
-    cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_OPTIONS: '', RNN_STUDIO_HOST: '127.0.0.1' },
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      join(repoRoot, 'main', 'web', 'server.ts'),
+      '--port',
+      '0',
+      '--user-data',
+      userData,
+      '--data-root',
+      dataRoot,
+    ],
+    {
+      cwd: repoRoot,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, NODE_OPTIONS: '', RNN_STUDIO_HOST: '127.0.0.1' },
+    },
+  );
   let out = '';
   let err = '';
   let exit: string | null = null;
-  child.stderr!.on('data', (d: Buffer) => { err = (err + d.toString()).slice(-8000); });
-  child.on('exit', (code, signal) => { exit = `exit code ${code}, signal ${signal}`; });
+  child.stderr!.on('data', (d: Buffer) => {
+    err = (err + d.toString()).slice(-8000);
+  });
+  child.on('exit', (code, signal) => {
+    exit = `exit code ${code}, signal ${signal}`;
+  });
   const url = await new Promise<URL>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the host did not print its URL within 60 s: ${out} ${err}`)), 60_000);
+    const timer = setTimeout(
+      () => reject(new Error(`the host did not print its URL within 60 s: ${out} ${err}`)),
+      60_000,
+    );
     child.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
       const m = /open (http:\/\/\S+)/.exec(out);
@@ -193,7 +235,13 @@ async function startHost(): Promise<Host> {
     });
   });
   // server.ts has no --token option: the token is the one it prints (fixed for the whole run; no case depends on it).
-  return { child, port: Number(url.port), token: url.searchParams.get('token')!, stderr: () => err, exited: () => exit };
+  return {
+    child,
+    port: Number(url.port),
+    token: url.searchParams.get('token')!,
+    stderr: () => err,
+    exited: () => exit,
+  };
 }
 
 function rssMb(pid: number | undefined): number | null {
@@ -210,7 +258,10 @@ const origin = () => `http://127.0.0.1:${host.port}`;
 
 function openClient(): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`ws://127.0.0.1:${host.port}/api?token=${host.token}`, { origin: origin(), maxPayload: 256 * 2 ** 20 });
+    const ws = new WebSocket(`ws://127.0.0.1:${host.port}/api?token=${host.token}`, {
+      origin: origin(),
+      maxPayload: 256 * 2 ** 20,
+    });
     ws.on('error', (e) => reject(e));
     ws.on('open', () => resolve(ws));
   });
@@ -221,7 +272,9 @@ function assertAlive(where: string, hint: string, seen: string[] = []): void {
   const exit = host.exited();
   if (exit === null) return;
   const first = seen.slice(0, 5).join('\n');
-  assert.fail(`the host process died (${exit}) during ${where}; ${hint}\nhost stderr (tail): ${host.stderr().slice(-2000) || '(empty)'}${first ? `\nwhat the cases saw:\n${first}` : ''}`);
+  assert.fail(
+    `the host process died (${exit}) during ${where}; ${hint}\nhost stderr (tail): ${host.stderr().slice(-2000) || '(empty)'}${first ? `\nwhat the cases saw:\n${first}` : ''}`,
+  );
 }
 
 /**
@@ -249,8 +302,10 @@ async function assertHealthy(where: string, hint: string): Promise<void> {
     })(),
     sleep(HEALTH_WAIT_MS).then(() => 'timeout' as const),
   ]).catch((e: unknown) => `connect failed: ${e instanceof Error ? e.message : String(e)}`);
-  assert.ok(answer !== null && typeof answer === 'object' && (answer as { host?: unknown }).host === 'web',
-    `a fresh client's getEngineInfo got ${JSON.stringify(answer)} after ${Date.now() - started} ms (limit ${HEALTH_WAIT_MS}) after ${context()}`);
+  assert.ok(
+    answer !== null && typeof answer === 'object' && (answer as { host?: unknown }).host === 'web',
+    `a fresh client's getEngineInfo got ${JSON.stringify(answer)} after ${Date.now() - started} ms (limit ${HEALTH_WAIT_MS}) after ${context()}`,
+  );
   assertAlive(where, hint);
   sampleRss(where);
   let rss = rssMb(host.child.pid);
@@ -260,10 +315,20 @@ async function assertHealthy(where: string, hint: string): Promise<void> {
     rss = rssMb(host.child.pid);
   }
   if (rss !== null && (settledRssMb === null || rss > settledRssMb)) settledRssMb = rss;
-  if (VERBOSE) console.log(`# fuzz: ${where}: healthy after ${Date.now() - started} ms, RSS ${rss?.toFixed(0) ?? '?'} MiB, peak so far ${peakRssMb?.toFixed(0) ?? '?'} MiB`);
-  if (rss !== null) assert.ok(rss < MAX_RSS_MB, `the host's RSS is ${rss.toFixed(0)} MiB ${SETTLE_MS} ms after ${context()}\n(bound ${MAX_RSS_MB} MiB; ${startRssMb?.toFixed(0)} at start)`);
+  if (VERBOSE)
+    console.log(
+      `# fuzz: ${where}: healthy after ${Date.now() - started} ms, RSS ${rss?.toFixed(0) ?? '?'} MiB, peak so far ${peakRssMb?.toFixed(0) ?? '?'} MiB`,
+    );
+  if (rss !== null)
+    assert.ok(
+      rss < MAX_RSS_MB,
+      `the host's RSS is ${rss.toFixed(0)} MiB ${SETTLE_MS} ms after ${context()}\n(bound ${MAX_RSS_MB} MiB; ${startRssMb?.toFixed(0)} at start)`,
+    );
   if (peakRssMb !== null) {
-    assert.ok(peakRssMb < MAX_PEAK_RSS_MB, `the host's RSS reached ${peakRssMb.toFixed(0)} MiB (peak bound ${MAX_PEAK_RSS_MB} MiB, ${startRssMb?.toFixed(0)} at start) during ${peakAt}; checked after ${context()}`);
+    assert.ok(
+      peakRssMb < MAX_PEAK_RSS_MB,
+      `the host's RSS reached ${peakRssMb.toFixed(0)} MiB (peak bound ${MAX_PEAK_RSS_MB} MiB, ${startRssMb?.toFixed(0)} at start) during ${peakAt}; checked after ${context()}`,
+    );
   }
 }
 
@@ -337,8 +402,16 @@ function openRaw(): Promise<Conn> {
     const conn: Conn = {
       // Resolves on connect, or on close when the connection fails (a host that died refuses it).
       socket: connectTcp(host.port, '127.0.0.1', () => resolve(conn)),
-      head: '', status: 0, closed: false, frames: new FrameReader(), replies: new Map(), pongs: [],
-      changed: () => new Promise<void>((r) => { wake = r; }),
+      head: '',
+      status: 0,
+      closed: false,
+      frames: new FrameReader(),
+      replies: new Map(),
+      pongs: [],
+      changed: () =>
+        new Promise<void>((r) => {
+          wake = r;
+        }),
     };
     const notify = () => {
       const w = wake;
@@ -420,14 +493,21 @@ async function runPreAuth(c: PreAuthCase): Promise<string | null> {
   if (c.ending === 'end') conn.socket.end();
   await waitFor(conn, 1000, () => conn.closed || conn.status !== 0);
   conn.socket.destroy();
-  if (c.mustNotUpgrade && conn.status === 101) return `${c.category}: a connection without valid credentials was upgraded (101): ${conn.head.slice(0, 300)}`;
+  if (c.mustNotUpgrade && conn.status === 101)
+    return `${c.category}: a connection without valid credentials was upgraded (101): ${conn.head.slice(0, 300)}`;
   return null;
 }
 
 /** Runs one frames case after an authenticated handshake; the failure message when its expectation fails, else null. */
 async function runFrames(c: RawCase): Promise<string | null> {
   const conn = await openRaw();
-  const handshake = Buffer.from(upgradeRequest({ path: `/api?token=${host.token}`, host: `127.0.0.1:${host.port}`, origin: c.withHandshake ? null : origin() }));
+  const handshake = Buffer.from(
+    upgradeRequest({
+      path: `/api?token=${host.token}`,
+      host: `127.0.0.1:${host.port}`,
+      origin: c.withHandshake ? null : origin(),
+    }),
+  );
   const chunks = [...c.chunks];
   if (c.withHandshake) conn.socket.write(Buffer.concat([handshake, chunks.shift() ?? Buffer.alloc(0)]));
   else conn.socket.write(handshake);
@@ -445,11 +525,13 @@ async function runFrames(c: RawCase): Promise<string | null> {
     }
     if (c.ending === 'end') conn.socket.end();
     if (expect.kind === 'close') {
-      if (!(await waitFor(conn, CLOSE_WAIT_MS, () => conn.closed))) return `${c.category}: the host kept the connection open ${CLOSE_WAIT_MS} ms after ${c.ending === 'end' ? 'our FIN' : 'a protocol violation'}`;
+      if (!(await waitFor(conn, CLOSE_WAIT_MS, () => conn.closed)))
+        return `${c.category}: the host kept the connection open ${CLOSE_WAIT_MS} ms after ${c.ending === 'end' ? 'our FIN' : 'a protocol violation'}`;
       return null;
     }
     if (expect.kind === 'replies') {
-      const answered = () => expect.ids.every((id) => (conn.replies.get(id) ?? 0) >= 1) && conn.pongs.length >= expect.pongs;
+      const answered = () =>
+        expect.ids.every((id) => (conn.replies.get(id) ?? 0) >= 1) && conn.pongs.length >= expect.pongs;
       if (!(await waitFor(conn, REPLY_WAIT_MS, () => answered() || conn.closed)) || !answered()) {
         const got = JSON.stringify([...conn.replies]);
         return `${c.category}: a valid sequence was not answered within ${REPLY_WAIT_MS} ms${conn.closed ? ' (the host closed the connection)' : ''}: expected replies to ${JSON.stringify(expect.ids)} and ${expect.pongs} pongs, got replies ${got} and ${conn.pongs.length} pongs`;
@@ -483,13 +565,16 @@ async function rawLayer(t: TestContext, layer: 'preauth' | 'frames'): Promise<vo
     const failures: string[] = [];
     await pool(batch, CONCURRENCY, async (index) => {
       const rng = Rng.forCase(SEED, layer, index);
-      const c = layer === 'preauth'
-        ? preAuthCase(rng, { host: `127.0.0.1:${host.port}`, token: host.token })
-        : frameCase(rng, { maxPayload: MAX_WIRE_MESSAGE_BYTES, requestId: 1000 + index });
-      if (VERBOSE && ONLY) console.log(`# fuzz: ${caseTag(layer, index)} ${c.category} ending ${c.ending}: ${hex(c.chunks, 400)}`);
+      const c =
+        layer === 'preauth'
+          ? preAuthCase(rng, { host: `127.0.0.1:${host.port}`, token: host.token })
+          : frameCase(rng, { maxPayload: MAX_WIRE_MESSAGE_BYTES, requestId: 1000 + index });
+      if (VERBOSE && ONLY)
+        console.log(`# fuzz: ${caseTag(layer, index)} ${c.category} ending ${c.ending}: ${hex(c.chunks, 400)}`);
       const problem = layer === 'preauth' ? await runPreAuth(c as PreAuthCase) : await runFrames(c as RawCase);
       cases++;
-      if (problem) failures.push(`${caseTag(layer, index)} ${problem}\n  bytes: ${hex(c.chunks)}\n  ${replay(layer, index)}`);
+      if (problem)
+        failures.push(`${caseTag(layer, index)} ${problem}\n  bytes: ${hex(c.chunks)}\n  ${replay(layer, index)}`);
     });
     const where = `${layer} cases ${batch[0]}–${batch[batch.length - 1]}`;
     assertAlive(where, replay(layer, batch[0]!, batch[batch.length - 1]!), failures);
@@ -513,22 +598,43 @@ test('frames: hand-built WebSocket frames after the handshake close that connect
 
 /** Every method, from the schemas and the method list both: one added to either is fuzzed without a change here. */
 const METHODS = [...new Set<string>([...API_METHODS, ...Object.keys(API_SCHEMAS)])].sort();
-const SCHEMAS: Record<string, JsonSchema> = Object.fromEntries(METHODS.map((m) => {
-  const schema = (API_SCHEMAS as Record<string, z.ZodType | undefined>)[m];
-  try {
-    return [m, schema ? z.toJSONSchema(schema, { unrepresentable: 'any', io: 'input' }) as JsonSchema : {}];
-  } catch {
-    // A schema JSON Schema cannot describe (a transform, a custom check): fuzz it with random values alone.
-    return [m, {}];
-  }
-}));
+const SCHEMAS: Record<string, JsonSchema> = Object.fromEntries(
+  METHODS.map((m) => {
+    const schema = (API_SCHEMAS as Record<string, z.ZodType | undefined>)[m];
+    try {
+      return [m, schema ? (z.toJSONSchema(schema, { unrepresentable: 'any', io: 'input' }) as JsonSchema) : {}];
+    } catch {
+      // A schema JSON Schema cannot describe (a transform, a custom check): fuzz it with random values alone.
+      return [m, {}];
+    }
+  }),
+);
 
 /** Where a fuzzed path may point: nowhere real (missing, relative, refused) or at the canary through a link. */
 const PATHS = [
-  join(dataRoot, 'missing.csv'), join(dataRoot, 'missing-folder'), dataRoot, join(dataRoot, 'link-to-outside.csv'), canaryFile, outside,
-  '/etc/passwd', '/proc/self/environ', '/dev/zero', '/dev/stdin', join(dataRoot, '..', 'outside', 'secret.csv'), 'relative/data.csv', '',
-  'sample:../../package.json', 'sample:.hidden', 'sample:no-such-sample.csv', `${dataRoot}/\u0000x`, 'C:\\Windows\\win.ini', '\\\\server\\share',
-  'file:///etc/passwd', `${'/a'.repeat(2100)}`, '~/x.csv', join(userData, 'uploads'),
+  join(dataRoot, 'missing.csv'),
+  join(dataRoot, 'missing-folder'),
+  dataRoot,
+  join(dataRoot, 'link-to-outside.csv'),
+  canaryFile,
+  outside,
+  '/etc/passwd',
+  '/proc/self/environ',
+  '/dev/zero',
+  '/dev/stdin',
+  join(dataRoot, '..', 'outside', 'secret.csv'),
+  'relative/data.csv',
+  '',
+  'sample:../../package.json',
+  'sample:.hidden',
+  'sample:no-such-sample.csv',
+  `${dataRoot}/\u0000x`,
+  'C:\\Windows\\win.ini',
+  '\\\\server\\share',
+  'file:///etc/passwd',
+  `${'/a'.repeat(2100)}`,
+  '~/x.csv',
+  join(userData, 'uploads'),
 ];
 
 /** Data paths a defused spec gets: each refused before a worker starts (relative, a bad or missing sample). */
@@ -576,7 +682,10 @@ interface ApiClient {
  * Matches replies to messages: each slot takes one reply with one of its ids. Returns the slots left unanswered and
  * the replies left over (a second reply to one request, or one to nothing sent).
  */
-function reconcile(slots: readonly Slot[], received: ReadonlyMap<string, number>): { missing: Slot[]; extra: [string, number][] } {
+function reconcile(
+  slots: readonly Slot[],
+  received: ReadonlyMap<string, number>,
+): { missing: Slot[]; extra: [string, number][] } {
   const left = new Map(received);
   const missing: Slot[] = [];
   const take = (k: string) => {
@@ -593,11 +702,20 @@ function reconcile(slots: readonly Slot[], received: ReadonlyMap<string, number>
 function judgeReply(text: string, msg: { id?: unknown; result?: unknown; error?: unknown }): string[] {
   const out: string[] = [];
   const keys = Object.keys(msg).sort().join(',');
-  if (keys !== 'error,id' && keys !== 'id,result') out.push(`a reply must be {id, result} or {id, error}; it has {${keys}}`);
-  if (typeof msg.id !== 'number') out.push(`a reply's id must be a number (WireMessage); it is ${JSON.stringify(msg.id)}`);
+  if (keys !== 'error,id' && keys !== 'id,result')
+    out.push(`a reply must be {id, result} or {id, error}; it has {${keys}}`);
+  if (typeof msg.id !== 'number')
+    out.push(`a reply's id must be a number (WireMessage); it is ${JSON.stringify(msg.id)}`);
   if ('error' in msg) {
     const e = msg.error as { message?: unknown; code?: unknown } | null;
-    if (!e || typeof e.message !== 'string' || typeof e.code !== 'string' || !ERROR_CODES.has(e.code) || Object.keys(e).length !== 2) out.push('an error that is not ApiError-shaped {message, code}');
+    if (
+      !e ||
+      typeof e.message !== 'string' ||
+      typeof e.code !== 'string' ||
+      !ERROR_CODES.has(e.code) ||
+      Object.keys(e).length !== 2
+    )
+      out.push('an error that is not ApiError-shaped {message, code}');
     else if (/\n\s+at .+[:(]\d+:\d+/.test(e.message)) out.push('an error message with a stack trace');
   }
   if (text.includes(CANARY)) out.push('a reply carries content of a file outside the data roots (the canary)');
@@ -608,13 +726,15 @@ function judgeReply(text: string, msg: { id?: unknown; result?: unknown; error?:
 /** Ids the host hands out (uploads, projects) in a result: later cases use them (importModel of an upload, loadProject). */
 function harvestIds(value: unknown, into: string[], key = '', depth = 0): void {
   if (depth > 4 || value === null || typeof value !== 'object') {
-    if (typeof value === 'string' && /id$/i.test(key) && /^[A-Za-z0-9._-]{1,100}$/.test(value) && !into.includes(value)) into.push(value);
+    if (typeof value === 'string' && /id$/i.test(key) && /^[A-Za-z0-9._-]{1,100}$/.test(value) && !into.includes(value))
+      into.push(value);
     return;
   }
   for (const [k, v] of Object.entries(value)) harvestIds(v, into, k, depth + 1);
 }
 
-const describeSlot = (o: Slot) => `${caseTag('api', o.index)} ${o.c.category} ${o.c.method}: ${preview(o.c.data)}\n    ${replay('api', o.index)}`;
+const describeSlot = (o: Slot) =>
+  `${caseTag('api', o.index)} ${o.c.category} ${o.c.method}: ${preview(o.c.data)}\n    ${replay('api', o.index)}`;
 
 test('api: every message gets exactly one well-formed reply with its id, without leaks, stacks or training', async (t) => {
   await ensureHost(t);
@@ -650,18 +770,29 @@ test('api: every message gets exactly one well-formed reply with its id, without
       }
       const key = JSON.stringify(msg.id ?? null);
       client.received.set(key, (client.received.get(key) ?? 0) + 1);
-      const answered = client.slots.find((o) => o.sentAt != null && o.keys[0] === key) ?? client.slots.find((o) => o.sentAt != null && o.keys.includes(key));
+      const answered =
+        client.slots.find((o) => o.sentAt != null && o.keys[0] === key) ??
+        client.slots.find((o) => o.sentAt != null && o.keys.includes(key));
       if (answered) {
         inFlight.delete(answered);
         answered.sentAt = null;
       }
       const found = judgeReply(text, msg);
       if (found.length > 0) {
-        const owners = client.slots.filter((o) => o.keys.includes(key)).slice(-3).map(describeSlot).join('\n  ');
-        problems.push(`${found.join('; ')}\n  reply: ${preview(text, 400)}\n  sent with id ${key}:\n  ${owners || '(nothing)'}`);
+        const owners = client.slots
+          .filter((o) => o.keys.includes(key))
+          .slice(-3)
+          .map(describeSlot)
+          .join('\n  ');
+        problems.push(
+          `${found.join('; ')}\n  reply: ${preview(text, 400)}\n  sent with id ${key}:\n  ${owners || '(nothing)'}`,
+        );
       }
       if ('result' in msg) harvestIds(msg.result, ids);
-      const kind = 'result' in msg ? 'result' : `${(msg.error as { code?: string } | null)?.code}${/invalid arguments/.test(String((msg.error as { message?: string } | null)?.message)) ? ' (schema)' : ''}`;
+      const kind =
+        'result' in msg
+          ? 'result'
+          : `${(msg.error as { code?: string } | null)?.code}${/invalid arguments/.test(String((msg.error as { message?: string } | null)?.message)) ? ' (schema)' : ''}`;
       outcomes.set(kind, (outcomes.get(kind) ?? 0) + 1);
       if (VERBOSE && kind === 'failed') {
         const owner = client.slots.find((o) => o.keys.includes(key));
@@ -686,7 +817,15 @@ test('api: every message gets exactly one well-formed reply with its id, without
     first.ws.send(JSON.stringify({ id: 0.5, method: 'listSamples', params: {} }));
   });
   const specs = samples.map((x) => (x as { spec: unknown }).spec);
-  const ctx: ApiContext = { methods: METHODS, schemas: SCHEMAS, ids: [], paths: PATHS, specs, defuse, maxBytes: MAX_WIRE_MESSAGE_BYTES };
+  const ctx: ApiContext = {
+    methods: METHODS,
+    schemas: SCHEMAS,
+    ids: [],
+    paths: PATHS,
+    specs,
+    defuse,
+    maxBytes: MAX_WIRE_MESSAGE_BYTES,
+  };
 
   const all = indices('api');
   const perMethod = new Map<string, number>();
@@ -699,14 +838,21 @@ test('api: every message gets exactly one well-formed reply with its id, without
     ctx.ids = [...ids].sort().slice(-40);
     // A hang is one message unanswered for API_REPLY_WAIT_MS; slow batches (several file jobs) are fine.
     const stale = () => [...inFlight].some((o) => Date.now() - (o.sentAt ?? 0) > API_REPLY_WAIT_MS);
-    const waitABit = () => Promise.race([new Promise<void>((r) => { wake = r; }), sleep(10)]);
+    const waitABit = () =>
+      Promise.race([
+        new Promise<void>((r) => {
+          wake = r;
+        }),
+        sleep(10),
+      ]);
     // At most API_WINDOW messages in flight, none while one takes long (a file job's worker): see API_WINDOW.
     const busy = () => inFlight.size >= API_WINDOW || [...inFlight].some((o) => Date.now() - (o.sentAt ?? 0) > SLOW_MS);
     // A host that died (or dropped a client) answers nothing more: stop waiting, and say so below.
     const gone = () => host.exited() !== null || clients.some((cl) => cl.closed);
     for (const index of batch) {
       const c = apiCase(Rng.forCase(SEED, 'api', index), ctx, 1000 + index);
-      if (VERBOSE && ONLY) console.log(`# fuzz: ${caseTag('api', index)} ${c.category} ${c.method}: ${preview(c.data, 2000)}`);
+      if (VERBOSE && ONLY)
+        console.log(`# fuzz: ${caseTag('api', index)} ${c.category} ${c.method}: ${preview(c.data, 2000)}`);
       perMethod.set(c.method, (perMethod.get(c.method) ?? 0) + 1);
       while (busy() && !gone() && !stale()) await waitABit();
       if (gone() || stale()) break;
@@ -724,10 +870,17 @@ test('api: every message gets exactly one well-formed reply with its id, without
     for (const [ci, cl] of clients.entries()) {
       assert.ok(!cl.closed, `the host closed API client ${ci} (it sends valid frames only) during ${where}; ${hint}`);
       const { missing, extra } = reconcile(cl.slots, cl.received);
-      for (const m of missing) wrong.push(`no reply with id ${m.keys.join(' or ')} within ${API_REPLY_WAIT_MS} ms to ${describeSlot(m)}`);
+      for (const m of missing)
+        wrong.push(`no reply with id ${m.keys.join(' or ')} within ${API_REPLY_WAIT_MS} ms to ${describeSlot(m)}`);
       for (const [k, n] of extra) {
-        const owners = cl.slots.filter((o) => o.keys.includes(k)).slice(-3).map(describeSlot).join('\n  ');
-        wrong.push(`${n} more repl${n === 1 ? 'y' : 'ies'} with id ${k} than messages sent with it:\n  ${owners || '(nothing sent with that id)'}`);
+        const owners = cl.slots
+          .filter((o) => o.keys.includes(k))
+          .slice(-3)
+          .map(describeSlot)
+          .join('\n  ');
+        wrong.push(
+          `${n} more repl${n === 1 ? 'y' : 'ies'} with id ${k} than messages sent with it:\n  ${owners || '(nothing sent with that id)'}`,
+        );
       }
     }
     assert.deepEqual(wrong, [], `replies missing or duplicated after ${where} (seed ${SEED}):\n${wrong.join('\n')}`);
@@ -736,8 +889,13 @@ test('api: every message gets exactly one well-formed reply with its id, without
     await assertHealthy(where, hint);
   }
   for (const c of clients) c.ws.terminate();
-  assert.ok(ONLY !== null || METHODS.every((m) => perMethod.has(m)), `methods never fuzzed: ${METHODS.filter((m) => !perMethod.has(m)).join(', ')}`);
-  t.diagnostic(`api: ${all.length} messages in ${((Date.now() - started) / 1000).toFixed(1)} s over ${METHODS.length} methods (seed ${SEED}); replies ${JSON.stringify(Object.fromEntries([...outcomes].sort()))}; ids handed out: ${ids.length}`);
+  assert.ok(
+    ONLY !== null || METHODS.every((m) => perMethod.has(m)),
+    `methods never fuzzed: ${METHODS.filter((m) => !perMethod.has(m)).join(', ')}`,
+  );
+  t.diagnostic(
+    `api: ${all.length} messages in ${((Date.now() - started) / 1000).toFixed(1)} s over ${METHODS.length} methods (seed ${SEED}); replies ${JSON.stringify(Object.fromEntries([...outcomes].sort()))}; ids handed out: ${ids.length}`,
+  );
 });
 
 test('the host is alive and answers a fresh client after all the cases', async (t) => {
@@ -799,14 +957,27 @@ test('8 concurrent previews keep the host within 1536 MiB', async (t) => {
   writeFileSync(csv, `date,x\n${Array.from({ length: 2000 }, (_, i) => `${i},${Math.sin(i)}`).join('\n')}\n`);
   const clients = await Promise.all(Array.from({ length: 8 }, () => openClient()));
   let peak = 0;
-  const timer = setInterval(() => { peak = Math.max(peak, rssMb(host.child.pid) ?? 0); }, RSS_SAMPLE_MS);
+  const timer = setInterval(() => {
+    peak = Math.max(peak, rssMb(host.child.pid) ?? 0);
+  }, RSS_SAMPLE_MS);
   try {
-    await Promise.all(clients.map((ws, i) => new Promise<void>((resolve) => {
-      ws.on('message', (raw: Buffer) => {
-        if ((JSON.parse(raw.toString()) as { id?: unknown }).id === i) resolve();
-      });
-      ws.send(JSON.stringify({ id: i, method: 'previewData', params: { data: { kind: 'timeseries', path: csv, target: 'x', lookback: 4, step: 1, delay: 1 } } }));
-    })));
+    await Promise.all(
+      clients.map(
+        (ws, i) =>
+          new Promise<void>((resolve) => {
+            ws.on('message', (raw: Buffer) => {
+              if ((JSON.parse(raw.toString()) as { id?: unknown }).id === i) resolve();
+            });
+            ws.send(
+              JSON.stringify({
+                id: i,
+                method: 'previewData',
+                params: { data: { kind: 'timeseries', path: csv, target: 'x', lookback: 4, step: 1, delay: 1 } },
+              }),
+            );
+          }),
+      ),
+    );
   } finally {
     clearInterval(timer);
     for (const ws of clients) ws.terminate();

@@ -36,8 +36,16 @@ syncBuiltinESMExports();
 
 const { StudioService } = await import('../studio/studio-service.js');
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const service = new StudioService({ userDataDir: userData, host: 'web', appVersion: 'test', assetsDir: join(root, 'assets'), examplesDir: join(root, 'examples') });
-const project = JSON.parse(fs.readFileSync(join(userData, 'projects', 'p1.json'), 'utf8')) as { spec: { description?: string } };
+const service = new StudioService({
+  userDataDir: userData,
+  host: 'web',
+  appVersion: 'test',
+  assetsDir: join(root, 'assets'),
+  examplesDir: join(root, 'examples'),
+});
+const project = JSON.parse(fs.readFileSync(join(userData, 'projects', 'p1.json'), 'utf8')) as {
+  spec: { description?: string };
+};
 for (let version = 2; ; version++) {
   // A few MiB per save so a random kill often lands inside one.
   const spec = { ...project.spec, description: `v${version} `.repeat(400_000) };

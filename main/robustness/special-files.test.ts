@@ -49,54 +49,94 @@ test('data: /dev/zero, a FIFO and a symlink to /dev/zero are refused by kind', o
   assert.throws(() => hashData(fifo), /received a FIFO/);
 });
 
-test('data: a FIFO among a text folder\'s class files is never read (the loader passes it by, the hash refuses it)', opts, () => {
-  const { dir } = fixtures();
-  const folder = join(dir, 'lines');
-  mkdirSync(folder);
-  writeFileSync(join(folder, 'films.pos'), 'a fine film\nloved it\n');
-  writeFileSync(join(folder, 'films.neg'), 'dull\ntoo long\n');
-  execFileSync('mkfifo', [join(folder, 'other.neu')]);
-  assert.deepEqual(loadTextDataset(folder, { format: 'lines' }).classNames, ['neg', 'pos']);
-  assert.throws(() => hashData(folder), /received a FIFO/);
-});
+test(
+  "data: a FIFO among a text folder's class files is never read (the loader passes it by, the hash refuses it)",
+  opts,
+  () => {
+    const { dir } = fixtures();
+    const folder = join(dir, 'lines');
+    mkdirSync(folder);
+    writeFileSync(join(folder, 'films.pos'), 'a fine film\nloved it\n');
+    writeFileSync(join(folder, 'films.neg'), 'dull\ntoo long\n');
+    execFileSync('mkfifo', [join(folder, 'other.neu')]);
+    assert.deepEqual(loadTextDataset(folder, { format: 'lines' }).classNames, ['neg', 'pos']);
+    assert.throws(() => hashData(folder), /received a FIFO/);
+  },
+);
 
 test('models: a weight file symlinked to /dev/zero and a FIFO as the model file are refused', opts, async () => {
   const { dir, fifo } = fixtures();
   const model = join(dir, 'model');
   mkdirSync(model);
-  writeFileSync(join(model, 'model.json'), JSON.stringify({
-    modelTopology: { class_name: 'Sequential', config: { layers: [{ class_name: 'Dense', config: { units: 1, batch_input_shape: [null, 2] } }] } },
-    weightsManifest: [{ paths: ['weights.bin'], weights: [{ name: 'dense/kernel', shape: [2, 1], dtype: 'float32' }] }],
-  }));
+  writeFileSync(
+    join(model, 'model.json'),
+    JSON.stringify({
+      modelTopology: {
+        class_name: 'Sequential',
+        config: { layers: [{ class_name: 'Dense', config: { units: 1, batch_input_shape: [null, 2] } }] },
+      },
+      weightsManifest: [
+        { paths: ['weights.bin'], weights: [{ name: 'dense/kernel', shape: [2, 1], dtype: 'float32' }] },
+      ],
+    }),
+  );
   symlinkSync('/dev/zero', join(model, 'weights.bin'));
-  assert.throws(() => readTfjsModel(join(model, 'model.json')), /weight file weights\.bin: expected a regular file, received a character device/);
+  assert.throws(
+    () => readTfjsModel(join(model, 'model.json')),
+    /weight file weights\.bin: expected a regular file, received a character device/,
+  );
   await assert.rejects(importModelFile(fifo), /expected a regular file, received a FIFO/);
 });
 
 test('the API: previewData and startRun on /dev/zero or a FIFO answer with the reason at once', opts, async () => {
   const { fifo } = fixtures();
-  const s = new StudioService({ userDataDir: tempDir('rnn-special-user-'), host: 'web', appVersion: 'test', assetsDir: join(root, 'assets'), examplesDir: join(root, 'examples') });
+  const s = new StudioService({
+    userDataDir: tempDir('rnn-special-user-'),
+    host: 'web',
+    appVersion: 'test',
+    assetsDir: join(root, 'assets'),
+    examplesDir: join(root, 'examples'),
+  });
   const sample = (await s.call('listSamples', {})).find((x) => x.id === 'forecast-gru')!;
   for (const path of ['/dev/zero', fifo]) {
     const data = { ...sample.spec.data!, path } as NonNullable<typeof sample.spec.data>;
-    await assert.rejects(s.call('previewData', { data }), /expected a regular file, received (a character device|a FIFO)/);
+    await assert.rejects(
+      s.call('previewData', { data }),
+      /expected a regular file, received (a character device|a FIFO)/,
+    );
     // The run starts and fails at once with the reason (its worker refuses the file; the API thread never reads it).
     const { runId } = await s.call('startRun', { spec: { ...sample.spec, data } });
     const events = await waitForEnd(s, runId);
     const last = events[events.length - 1]!;
-    assert.ok(last.type === 'run' && last.event.type === 'error' && /expected a regular file, received (a character device|a FIFO)/.test(last.event.message), JSON.stringify(last));
+    assert.ok(
+      last.type === 'run' &&
+        last.event.type === 'error' &&
+        /expected a regular file, received (a character device|a FIFO)/.test(last.event.message),
+      JSON.stringify(last),
+    );
   }
   await s.shutdown();
 });
 
 test('the CLI: a spec or --data that is a device or a FIFO ends with a message', opts, () => {
   const { fifo } = fixtures();
-  const cli = (...args: string[]) => spawnSync(process.execPath, ['bin/rnn-studio.mjs', ...args], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+  const cli = (...args: string[]) =>
+    spawnSync(process.execPath, ['bin/rnn-studio.mjs', ...args], { cwd: root, encoding: 'utf8', timeout: 60_000 });
   const spec = cli('summary', '/dev/zero');
   assert.notEqual(spec.status, 0, spec.stderr);
-  assert.match(spec.stderr, /Cannot read the spec: expected a regular file, received a character device \(\/dev\/zero\)/);
+  assert.match(
+    spec.stderr,
+    /Cannot read the spec: expected a regular file, received a character device \(\/dev\/zero\)/,
+  );
   for (const data of ['/dev/zero', fifo]) {
-    const r = cli('train', 'examples/forecast-gru.json', '--data', data, '--out', join(tempDir('rnn-special-out-'), 'run'));
+    const r = cli(
+      'train',
+      'examples/forecast-gru.json',
+      '--data',
+      data,
+      '--out',
+      join(tempDir('rnn-special-out-'), 'run'),
+    );
     assert.equal(r.status, 1, `${data}: ${r.stdout}\n${r.stderr}`);
     assert.match(r.stdout + r.stderr, /expected a regular file, received (a character device|a FIFO)/);
   }
@@ -105,8 +145,14 @@ test('the CLI: a spec or --data that is a device or a FIFO ends with a message',
 // Seen: exportRun with outDir "/proc/self" spun at 100 % CPU forever (recursive mkdir) and every client hung; CLI
 // --out /proc/self/x hung, --out /dev/null/x ended in a stack trace.
 test('output folders under /proc or through a file are refused with a message, at once', opts, async () => {
-  assert.throws(() => prepareOutputFolder('/proc/self'), /\/proc\/self: expected a folder on disk, received a path under \/proc \(a virtual file system\)/);
-  assert.throws(() => prepareOutputFolder('/dev/null/x'), /\/dev\/null\/x: expected a folder on disk, received a path under \/dev/);
+  assert.throws(
+    () => prepareOutputFolder('/proc/self'),
+    /\/proc\/self: expected a folder on disk, received a path under \/proc \(a virtual file system\)/,
+  );
+  assert.throws(
+    () => prepareOutputFolder('/dev/null/x'),
+    /\/dev\/null\/x: expected a folder on disk, received a path under \/dev/,
+  );
   const { dir } = fixtures();
   writeFileSync(join(dir, 'file'), 'x');
   assert.throws(() => prepareOutputFolder(join(dir, 'file', 'sub')), /expected a folder, but .*file is a file/);
@@ -117,8 +163,15 @@ test('output folders under /proc or through a file are refused with a message, a
   mkdirSync(runDir);
   writeFileSync(join(runDir, 'spec.json'), JSON.stringify(spec));
   await saveLayersModel(buildModel(spec).model, join(runDir, 'model'));
-  await assert.rejects(exportRun(runDir, 'keras', '/proc/self'), /expected a folder on disk, received a path under \/proc/);
-  const cli = spawnSync(process.execPath, ['bin/rnn-studio.mjs', 'train', 'examples/forecast-gru.json', '--out', '/proc/self/x'], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+  await assert.rejects(
+    exportRun(runDir, 'keras', '/proc/self'),
+    /expected a folder on disk, received a path under \/proc/,
+  );
+  const cli = spawnSync(
+    process.execPath,
+    ['bin/rnn-studio.mjs', 'train', 'examples/forecast-gru.json', '--out', '/proc/self/x'],
+    { cwd: root, encoding: 'utf8', timeout: 60_000 },
+  );
   assert.equal(cli.status, 1, cli.stderr);
   assert.match(cli.stderr, /--out \/proc\/self\/x: expected a folder on disk/);
 });

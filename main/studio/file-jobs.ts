@@ -44,23 +44,47 @@ export interface FileJobError {
 function mainModelFile(dir: string): string {
   const files = filesUnder(dir);
   if (files.length === 0) throw Object.assign(new Error('The upload holds no files.'), { name: 'ImportError' });
-  const isTfjs = (p: string) => statSync(p).size < 64 * 1024 ** 2 && readFileSync(p, 'utf8').includes('"modelTopology"');
-  return files.find((p) => p.endsWith('.keras')) ?? files.find((p) => p.endsWith('.json') && isTfjs(p)) ?? files.find((p) => p.endsWith('.json')) ?? files[0]!;
+  const isTfjs = (p: string) =>
+    statSync(p).size < 64 * 1024 ** 2 && readFileSync(p, 'utf8').includes('"modelTopology"');
+  return (
+    files.find((p) => p.endsWith('.keras')) ??
+    files.find((p) => p.endsWith('.json') && isTfjs(p)) ??
+    files.find((p) => p.endsWith('.json')) ??
+    files[0]!
+  );
 }
 
 /** `progress`: what a long job (a data set download) reports on the way; the host forwards it to the clients. */
-export async function runFileJob(job: FileJob, progress: (p: FetchProgress) => void = () => {}): Promise<FileJobResults[FileJob['type']]> {
+export async function runFileJob(
+  job: FileJob,
+  progress: (p: FetchProgress) => void = () => {},
+): Promise<FileJobResults[FileJob['type']]> {
   switch (job.type) {
-    case 'preview': return previewData(job.data, job.path);
-    case 'hash': return hashData(job.path);
+    case 'preview':
+      return previewData(job.data, job.path);
+    case 'hash':
+      return hashData(job.path);
     case 'import': {
       const main = mainModelFile(job.dir);
       const result = await importModelFile(main);
       writeImport(result, join(job.dir, 'imported'));
-      return { source: result.source, spec: result.spec, warnings: result.warnings, issues: result.issues, hasWeights: result.weights !== null, weightsNote: result.weightsNote };
+      return {
+        source: result.source,
+        spec: result.spec,
+        warnings: result.warnings,
+        issues: result.issues,
+        hasWeights: result.weights !== null,
+        weightsNote: result.weightsNote,
+      };
     }
-    case 'dataset': return fetchDataset(job.id, { cacheDir: job.cacheDir, onProgress: progress, ...(job.baseUrl ? { baseUrl: job.baseUrl } : {}) });
-    case 'projector': return runProjectorJob(job.runDir, job.request);
+    case 'dataset':
+      return fetchDataset(job.id, {
+        cacheDir: job.cacheDir,
+        onProgress: progress,
+        ...(job.baseUrl ? { baseUrl: job.baseUrl } : {}),
+      });
+    case 'projector':
+      return runProjectorJob(job.runDir, job.request);
     default: {
       const never: never = job;
       throw new Error(`unknown file job ${JSON.stringify(never)}`);

@@ -6,6 +6,10 @@ import type { FileJob } from './file-jobs.js';
 parentPort!.once('message', (job: FileJob) => {
   runFileJob(job, (progress) => parentPort!.postMessage({ progress })).then(
     (result) => parentPort!.postMessage({ ok: true, result }),
-    (e: unknown) => parentPort!.postMessage({ ok: false, error: { name: e instanceof Error ? e.name : 'Error', message: e instanceof Error ? e.message : String(e) } }),
+    (e: unknown) =>
+      parentPort!.postMessage({
+        ok: false,
+        error: { name: e instanceof Error ? e.name : 'Error', message: e instanceof Error ? e.message : String(e) },
+      }),
   );
 });

@@ -7,7 +7,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-export interface SmallDisk { dir: string; unmount(): void }
+export interface SmallDisk {
+  dir: string;
+  unmount(): void;
+}
 
 export function mountSmallDisk(kib: number): SmallDisk | string {
   if (process.platform !== 'linux') return 'a tmpfs mount needs Linux';

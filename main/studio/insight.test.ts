@@ -15,15 +15,25 @@ import { hashData } from './provenance.js';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 function service() {
-  return new StudioService({ userDataDir: mkdtempSync(join(tmpdir(), 'rnn-insight-')), host: 'web', appVersion: 'test', assetsDir: join(root, 'assets'), examplesDir: join(root, 'examples') });
+  return new StudioService({
+    userDataDir: mkdtempSync(join(tmpdir(), 'rnn-insight-')),
+    host: 'web',
+    appVersion: 'test',
+    assetsDir: join(root, 'assets'),
+    examplesDir: join(root, 'examples'),
+  });
 }
-
 
 async function forecastSpec(s: StudioService, epochs: number): Promise<ModelSpec> {
   const sample = (await s.call('listSamples', {})).find((x) => x.id === 'forecast-gru')!;
   return {
-    ...sample.spec, layers: [{ className: 'GRU', config: { units: 8, dropout: 0.2, recurrentDropout: 0.2 } }, { className: 'Dense', config: { units: 1 } }],
-    training: { ...sample.spec.training, epochs, batchSize: 128 }, data: { ...sample.spec.data!, trainFraction: 0.3, valFraction: 0.1 } as ModelSpec['data'],
+    ...sample.spec,
+    layers: [
+      { className: 'GRU', config: { units: 8, dropout: 0.2, recurrentDropout: 0.2 } },
+      { className: 'Dense', config: { units: 1 } },
+    ],
+    training: { ...sample.spec.training, epochs, batchSize: 128 },
+    data: { ...sample.spec.data!, trainFraction: 0.3, valFraction: 0.1 } as ModelSpec['data'],
   };
 }
 
@@ -41,7 +51,9 @@ test('estimate before Start vs the real epochs; the run records it, its provenan
   assert.deepEqual(detail.estimate, estimate, 'the estimate made for this spec is stored with the run');
   const seconds = detail.epochRecords.map((e) => e.seconds);
   const err = estimateError(estimate, seconds)!;
-  console.log(`estimate ${estimate.secondsPerEpoch.toFixed(3)} s/epoch (${(estimate.secondsPerBatch * 1000).toFixed(1)} ms/batch × ${estimate.batchesPerEpoch} + ${estimate.validationSecondsPerEpoch.toFixed(3)} s validation, warm-up batch ${estimate.warmupSeconds.toFixed(3)} s) on ${estimate.backend.name}; actual epochs ${seconds.map((x) => x.toFixed(3)).join(', ')} s; error per epoch ${(err.error * 100).toFixed(1)} % (vs epochs 2+), whole run ${(err.totalError * 100).toFixed(1)} %`);
+  console.log(
+    `estimate ${estimate.secondsPerEpoch.toFixed(3)} s/epoch (${(estimate.secondsPerBatch * 1000).toFixed(1)} ms/batch × ${estimate.batchesPerEpoch} + ${estimate.validationSecondsPerEpoch.toFixed(3)} s validation, warm-up batch ${estimate.warmupSeconds.toFixed(3)} s) on ${estimate.backend.name}; actual epochs ${seconds.map((x) => x.toFixed(3)).join(', ')} s; error per epoch ${(err.error * 100).toFixed(1)} % (vs epochs 2+), whole run ${(err.totalError * 100).toFixed(1)} %`,
+  );
   // A shared 2-core machine: the bound is loose; the measured error is printed above.
   assert.ok(Math.abs(err.error) < 0.6, `estimate ${estimate.secondsPerEpoch} vs actual ${err.actual}`);
 
@@ -59,7 +71,10 @@ test('estimate before Start vs the real epochs; the run records it, its provenan
     assert.ok(events.some((e) => e.type === 'run' && e.event.type === 'gradient-flow'));
   }
   // Weight/gradient histograms: one record per epoch from histograms.jsonl, GRU (3 tensors) and Dense (2).
-  assert.deepEqual(detail.histograms?.map((h) => h.epoch), [0, 1, 2]);
+  assert.deepEqual(
+    detail.histograms?.map((h) => h.epoch),
+    [0, 1, 2],
+  );
   assert.equal(detail.histograms![2]!.tensors.length, 5);
   assert.ok(events.some((e) => e.type === 'run' && e.event.type === 'histograms'));
 });

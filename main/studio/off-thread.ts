@@ -38,7 +38,16 @@ function workerEntry(): Promise<string> {
   builtEntry ??= (async () => {
     const { build } = await import('esbuild');
     const outfile = join(here, '..', '..', 'dist', 'workers', `file-worker-${process.pid}.mjs`);
-    await build({ entryPoints: [join(here, 'file-worker.ts')], outfile, bundle: true, platform: 'node', target: 'node20', format: 'esm', packages: 'external', logLevel: 'error' });
+    await build({
+      entryPoints: [join(here, 'file-worker.ts')],
+      outfile,
+      bundle: true,
+      platform: 'node',
+      target: 'node20',
+      format: 'esm',
+      packages: 'external',
+      logLevel: 'error',
+    });
     process.once('exit', () => rmSync(outfile, { force: true }));
     return outfile;
   })();
@@ -67,7 +76,9 @@ async function takeWorker(): Promise<Worker> {
   const next = start();
   next.unref();
   // A spare that fails or exits is simply not used: the next job starts a fresh worker.
-  const drop = () => { if (spare?.worker === next) spare = null; };
+  const drop = () => {
+    if (spare?.worker === next) spare = null;
+  };
   next.once('error', drop);
   next.once('exit', drop);
   spare = { worker: next, entry };
@@ -81,7 +92,10 @@ export async function stopFileWorkers(): Promise<void> {
   if (s) await s.worker.terminate();
 }
 
-async function runOnWorker<T extends FileJob>(job: T, onProgress: (p: FetchProgress) => void): Promise<FileJobResults[T['type']]> {
+async function runOnWorker<T extends FileJob>(
+  job: T,
+  onProgress: (p: FetchProgress) => void,
+): Promise<FileJobResults[T['type']]> {
   const worker = await takeWorker();
   return new Promise((resolve, reject) => {
     let settled = false;
@@ -91,24 +105,43 @@ async function runOnWorker<T extends FileJob>(job: T, onProgress: (p: FetchProgr
       f();
       void worker.terminate();
     };
-    worker.on('message', (m: { ok: true; result: FileJobResults[T['type']] } | { ok: false; error: FileJobError } | { progress: FetchProgress }) => {
-      if ('progress' in m) {
-        if (!settled) onProgress(m.progress);
-        return;
-      }
-      settle(() => (m.ok ? resolve(m.result) : reject(revive(m.error))));
-    });
+    worker.on(
+      'message',
+      (
+        m:
+          | { ok: true; result: FileJobResults[T['type']] }
+          | { ok: false; error: FileJobError }
+          | { progress: FetchProgress },
+      ) => {
+        if ('progress' in m) {
+          if (!settled) onProgress(m.progress);
+          return;
+        }
+        settle(() => (m.ok ? resolve(m.result) : reject(revive(m.error))));
+      },
+    );
     worker.once('error', (e: Error & { code?: string }) => {
-      settle(() => reject(e.code === 'ERR_WORKER_OUT_OF_MEMORY'
-        ? new Error(`Reading ${'path' in job ? job.path : 'the files'} needed more than ${FILE_JOB_HEAP_MB / 1024} GiB of memory and was stopped; the studio is unaffected. Use a smaller file.`)
-        : e));
+      settle(() =>
+        reject(
+          e.code === 'ERR_WORKER_OUT_OF_MEMORY'
+            ? new Error(
+                `Reading ${'path' in job ? job.path : 'the files'} needed more than ${FILE_JOB_HEAP_MB / 1024} GiB of memory and was stopped; the studio is unaffected. Use a smaller file.`,
+              )
+            : e,
+        ),
+      );
     });
-    worker.once('exit', (code) => settle(() => reject(new Error(`The file worker exited unexpectedly (exit code ${code}).`))));
+    worker.once('exit', (code) =>
+      settle(() => reject(new Error(`The file worker exited unexpectedly (exit code ${code}).`))),
+    );
     worker.postMessage(job);
   });
 }
 
-export async function offThread<T extends FileJob>(job: T, onProgress: (p: FetchProgress) => void = () => {}): Promise<FileJobResults[T['type']]> {
+export async function offThread<T extends FileJob>(
+  job: T,
+  onProgress: (p: FetchProgress) => void = () => {},
+): Promise<FileJobResults[T['type']]> {
   // A finished job hands its slot straight to the next waiter, so the count never exceeds the cap.
   if (running >= MAX_FILE_JOBS) await new Promise<void>((resolve) => waiting.push(resolve));
   else running++;

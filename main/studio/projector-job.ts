@@ -13,8 +13,7 @@ import type { EmbeddingProjection, ProjectorMethod, WordNeighbours } from '../..
 import { TOKEN_LAYER_CLASS } from '../../shared/layer-catalog.js';
 
 export type ProjectorRequest =
-  | { kind: 'project'; method: ProjectorMethod; words: number }
-  | { kind: 'neighbours'; word: string; k: number };
+  { kind: 'project'; method: ProjectorMethod; words: number } | { kind: 'neighbours'; word: string; k: number };
 
 /** Most words a projection takes (t-SNE is O(n²) per step). */
 export const MAX_PROJECTOR_WORDS = 2000;
@@ -37,7 +36,12 @@ function embeddingLayerNames(topology: unknown): string[] {
     }
     const o = v as Record<string, unknown>;
     const config = o['config'];
-    if (o['class_name'] === TOKEN_LAYER_CLASS && typeof config === 'object' && config !== null && typeof (config as Record<string, unknown>)['name'] === 'string') {
+    if (
+      o['class_name'] === TOKEN_LAYER_CLASS &&
+      typeof config === 'object' &&
+      config !== null &&
+      typeof (config as Record<string, unknown>)['name'] === 'string'
+    ) {
       names.push((config as Record<string, unknown>)['name'] as string);
     }
     for (const x of Object.values(o)) walk(x, depth + 1);
@@ -59,19 +63,34 @@ interface LoadedEmbedding {
 
 function loadEmbedding(runDir: string): LoadedEmbedding {
   const modelJson = join(runDir, 'model', 'model.json');
-  if (!existsSync(modelJson)) throw new ProjectorError('This run saved no model (model/model.json is missing): it may have failed before training finished.');
+  if (!existsSync(modelJson))
+    throw new ProjectorError(
+      'This run saved no model (model/model.json is missing): it may have failed before training finished.',
+    );
   const { json, weights } = readTfjsModel(modelJson);
   const layers = embeddingLayerNames(json.modelTopology);
-  const weight = layers.map((l) => weights.find((w) => w.name === `${l}/embeddings`)).find((w) => w !== undefined)
-    ?? (layers.length > 0 ? weights.find((w) => /(^|\/)embeddings(_\d+)?$/.test(w.name) && w.shape.length === 2) : undefined);
+  const weight =
+    layers.map((l) => weights.find((w) => w.name === `${l}/embeddings`)).find((w) => w !== undefined) ??
+    (layers.length > 0
+      ? weights.find((w) => /(^|\/)embeddings(_\d+)?$/.test(w.name) && w.shape.length === 2)
+      : undefined);
   if (!weight || weight.shape.length !== 2) {
-    throw new ProjectorError(`This run has no Embedding layer (its model's weights are ${weights.map((w) => w.name).slice(0, 6).join(', ') || 'none'}); the projector shows the word vectors of a text model that starts with an Embedding.`);
+    throw new ProjectorError(
+      `This run has no Embedding layer (its model's weights are ${
+        weights
+          .map((w) => w.name)
+          .slice(0, 6)
+          .join(', ') || 'none'
+      }); the projector shows the word vectors of a text model that starts with an Embedding.`,
+    );
   }
   const [rows, dim] = weight.shape as [number, number];
   const prePath = join(runDir, 'preprocessing.json');
-  if (!existsSync(prePath)) throw new ProjectorError('This run has no Embedding vocabulary (preprocessing.json is missing).');
+  if (!existsSync(prePath))
+    throw new ProjectorError('This run has no Embedding vocabulary (preprocessing.json is missing).');
   const pre = JSON.parse(readFileSync(prePath, 'utf8')) as { kind?: string; tokenizer?: unknown };
-  if (pre.kind !== 'text' || !pre.tokenizer) throw new ProjectorError('This run has no Embedding layer over words (it is not a text model).');
+  if (pre.kind !== 'text' || !pre.tokenizer)
+    throw new ProjectorError('This run has no Embedding layer over words (it is not a text model).');
   const tokenizer = Tokenizer.fromJSON(pre.tokenizer);
   const limit = Math.min(rows, tokenizer.numWords);
   const words = new Map<number, string>();
@@ -94,16 +113,21 @@ export function runProjectorJob(runDir: string, request: ProjectorRequest): Embe
     const word = e.tokenizer.textOptions.lowercase ? typed.toLowerCase() : typed;
     const index = e.tokenizer.wordIndex.get(word);
     if (index === undefined || !e.words.has(index)) {
-      throw new ProjectorError(`"${typed.slice(0, 80)}" is not in this run's vocabulary (${e.wordRows.length} words${index !== undefined ? '; it was too rare to get its own row' : ''}).`);
+      throw new ProjectorError(
+        `"${typed.slice(0, 80)}" is not in this run's vocabulary (${e.wordRows.length} words${index !== undefined ? '; it was too rare to get its own row' : ''}).`,
+      );
     }
     const found = nearestByCosine(e.weight.data, e.rows, e.dim, index, request.k, e.wordRows);
     return {
-      word, index, searched: e.wordRows.length - 1,
+      word,
+      index,
+      searched: e.wordRows.length - 1,
       neighbours: found.map((f) => ({ word: e.words.get(f.index)!, index: f.index, similarity: f.similarity })),
     };
   }
   const chosen = e.wordRows.slice(0, Math.max(2, Math.min(request.words, MAX_PROJECTOR_WORDS)));
-  if (chosen.length < 2) throw new ProjectorError(`This run's vocabulary has ${chosen.length} word(s); a projection needs at least 2.`);
+  if (chosen.length < 2)
+    throw new ProjectorError(`This run's vocabulary has ${chosen.length} word(s); a projection needs at least 2.`);
   const data = pickRows(e.weight.data, e.dim, chosen);
   let coords: Float64Array;
   let explainedVariance: [number, number] | null = null;
@@ -113,12 +137,28 @@ export function runProjectorJob(runDir: string, request: ProjectorRequest): Embe
     coords = r.coords;
     explainedVariance = r.explainedVariance;
   } else {
-    settings = { perplexity: tsnePerplexity(chosen.length), iterations: TSNE_DEFAULTS.iterations, seed: TSNE_DEFAULTS.seed };
+    settings = {
+      perplexity: tsnePerplexity(chosen.length),
+      iterations: TSNE_DEFAULTS.iterations,
+      seed: TSNE_DEFAULTS.seed,
+    };
     coords = tsne(data, chosen.length, e.dim, settings);
   }
   return {
-    method: request.method, weight: e.weight.name, rows: e.rows, dim: e.dim, vocabulary: e.wordRows.length,
-    points: chosen.map((index, i) => ({ word: e.words.get(index)!, index, count: e.counts.get(index) ?? 0, x: coords[i * 2]!, y: coords[i * 2 + 1]! })),
-    explainedVariance, tsne: settings, seconds: (performance.now() - started) / 1000,
+    method: request.method,
+    weight: e.weight.name,
+    rows: e.rows,
+    dim: e.dim,
+    vocabulary: e.wordRows.length,
+    points: chosen.map((index, i) => ({
+      word: e.words.get(index)!,
+      index,
+      count: e.counts.get(index) ?? 0,
+      x: coords[i * 2]!,
+      y: coords[i * 2 + 1]!,
+    })),
+    explainedVariance,
+    tsne: settings,
+    seconds: (performance.now() - started) / 1000,
   };
 }

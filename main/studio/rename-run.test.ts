@@ -13,16 +13,28 @@ import type { ModelSpec } from '../../shared/model-spec.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-test('a run takes the spec\'s name, is renamed while it trains and after, and keeps the name in run.json', async () => {
+test("a run takes the spec's name, is renamed while it trains and after, and keeps the name in run.json", async () => {
   const userDataDir = mkdtempSync(join(tmpdir(), 'rnn-rename-'));
-  const s = new StudioService({ userDataDir, host: 'web', appVersion: 'test', assetsDir: join(root, 'assets'), examplesDir: join(root, 'examples') });
+  const s = new StudioService({
+    userDataDir,
+    host: 'web',
+    appVersion: 'test',
+    assetsDir: join(root, 'assets'),
+    examplesDir: join(root, 'examples'),
+  });
   const events: StudioEvent[] = [];
   s.onEvent((e) => events.push(e));
   const sample = (await s.call('listSamples', {})).find((x) => x.id === 'forecast-gru')!;
   // What the builder sends for a project that was never saved: the spec carries the name shown in the builder.
   const spec: ModelSpec = {
-    ...sample.spec, name: 'gru forecaster draft', layers: [{ className: 'GRU', config: { units: 2 } }, { className: 'Dense', config: { units: 1 } }],
-    training: { ...sample.spec.training, epochs: 2, batchSize: 256 }, data: { ...sample.spec.data!, trainFraction: 0.05, valFraction: 0.02 } as ModelSpec['data'],
+    ...sample.spec,
+    name: 'gru forecaster draft',
+    layers: [
+      { className: 'GRU', config: { units: 2 } },
+      { className: 'Dense', config: { units: 1 } },
+    ],
+    training: { ...sample.spec.training, epochs: 2, batchSize: 256 },
+    data: { ...sample.spec.data!, trainFraction: 0.05, valFraction: 0.02 } as ModelSpec['data'],
   };
   const { runId } = await s.call('startRun', { spec });
   assert.equal((await s.call('listRuns', {})).find((r) => r.id === runId)?.name, 'gru forecaster draft');
@@ -39,14 +51,26 @@ test('a run takes the spec\'s name, is renamed while it trains and after, and ke
   assert.equal(done.name, 'GRU(2), 2 epochs');
   assert.equal(done.status, 'completed');
   assert.equal((await s.call('getRun', { runId })).name, 'GRU(2), 2 epochs');
-  const reopened = new StudioService({ userDataDir, host: 'web', appVersion: 'test', assetsDir: join(root, 'assets'), examplesDir: join(root, 'examples') });
+  const reopened = new StudioService({
+    userDataDir,
+    host: 'web',
+    appVersion: 'test',
+    assetsDir: join(root, 'assets'),
+    examplesDir: join(root, 'examples'),
+  });
   assert.equal((await reopened.call('listRuns', {}))[0]!.name, 'GRU(2), 2 epochs');
 
-  await assert.rejects(s.call('renameRun', { runId, name: '   ' }), /renameRun: invalid arguments: .*A run needs a name/);
+  await assert.rejects(
+    s.call('renameRun', { runId, name: '   ' }),
+    /renameRun: invalid arguments: .*A run needs a name/,
+  );
   await assert.rejects(s.call('renameRun', { runId, name: 'x'.repeat(201) }), /limited to 200 characters/);
   await assert.rejects(s.call('renameRun', { runId, name: 'a\nb' }), /control characters/);
   await assert.rejects(s.call('renameRun', { runId: '../x', name: 'ok' }), /runId an id of letters/);
-  await assert.rejects(s.call('renameRun', { runId: 'nope', name: 'ok' }), (e: Error & { code?: string }) => e.code === 'not-found');
+  await assert.rejects(
+    s.call('renameRun', { runId: 'nope', name: 'ok' }),
+    (e: Error & { code?: string }) => e.code === 'not-found',
+  );
   assert.equal((await s.call('getRun', { runId })).name, 'GRU(2), 2 epochs', 'refused names change nothing');
   assert.equal((await s.call('renameRun', { runId, name: 'y'.repeat(200) })).name.length, 200);
 });

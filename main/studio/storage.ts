@@ -2,7 +2,18 @@
  * Files that must survive crashes: written to a temporary file in the same folder, fsynced, then renamed over the
  * old one, so a reader sees either the previous version or the new one, never half of either.
  */
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeSync,
+} from 'node:fs';
 import { dirname, join, basename, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { withoutBom } from '../interop/json-text.js';
@@ -15,7 +26,10 @@ function writeAll(fd: number, bytes: Uint8Array): void {
   let at = 0;
   while (at < bytes.length) {
     const n = writeSync(fd, bytes, at, bytes.length - at);
-    if (n <= 0) throw Object.assign(new Error(`ENOSPC: no space left on device, wrote ${at} of ${bytes.length} bytes`), { code: 'ENOSPC' });
+    if (n <= 0)
+      throw Object.assign(new Error(`ENOSPC: no space left on device, wrote ${at} of ${bytes.length} bytes`), {
+        code: 'ENOSPC',
+      });
     at += n;
   }
 }
@@ -30,7 +44,9 @@ export function prepareOutputFolder(path: string): string {
   const abs = resolve(path);
   const virtual = /^[/\\](proc|sys|dev)([/\\]|$)/.exec(abs);
   if (process.platform !== 'win32' && virtual) {
-    throw new Error(`${path}: expected a folder on disk, received a path under /${virtual[1]} (a virtual file system).`);
+    throw new Error(
+      `${path}: expected a folder on disk, received a path under /${virtual[1]} (a virtual file system).`,
+    );
   }
   let existing = abs;
   while (!existsSync(existing) && dirname(existing) !== existing) existing = dirname(existing);
@@ -91,13 +107,16 @@ export function readJsonLines<T>(path: string, marker?: string): T[] | null {
   } catch {
     return null;
   }
-  return text.split('\n').filter((l) => (marker === undefined ? l.length > 0 : l.includes(marker))).flatMap((l) => {
-    try {
-      return [JSON.parse(l) as T];
-    } catch {
-      return [];
-    }
-  });
+  return text
+    .split('\n')
+    .filter((l) => (marker === undefined ? l.length > 0 : l.includes(marker)))
+    .flatMap((l) => {
+      try {
+        return [JSON.parse(l) as T];
+      } catch {
+        return [];
+      }
+    });
 }
 
 /** A new id: time-ordered, unique enough for one user's runs, and safe as a folder name. */

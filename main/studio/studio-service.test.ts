@@ -16,17 +16,25 @@ import type { ModelSpec } from '../../shared/model-spec.js';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 function service(userDataDir = mkdtempSync(join(tmpdir(), 'rnn-studio-'))) {
-  return new StudioService({ userDataDir, host: 'web', appVersion: 'test', assetsDir: join(root, 'assets'), examplesDir: join(root, 'examples') });
+  return new StudioService({
+    userDataDir,
+    host: 'web',
+    appVersion: 'test',
+    assetsDir: join(root, 'assets'),
+    examplesDir: join(root, 'examples'),
+  });
 }
-
 
 test('samples come from examples/ with sample: paths, and preview their data', async () => {
   const s = service();
   const samples = await s.call('listSamples', {});
-  assert.deepEqual(samples.map((x) => [x.id, x.spec.data?.path]), [
-    ['forecast-gru', 'sample:seattle-weather-hourly-normals.csv'],
-    ['sentiment-lstm', 'sample:email-subjects'],
-  ]);
+  assert.deepEqual(
+    samples.map((x) => [x.id, x.spec.data?.path]),
+    [
+      ['forecast-gru', 'sample:seattle-weather-hourly-normals.csv'],
+      ['sentiment-lstm', 'sample:email-subjects'],
+    ],
+  );
   const ts = await s.call('previewData', { data: samples[0]!.spec.data! });
   assert.ok(ts.kind === 'timeseries');
   assert.equal(ts.rows, 8759);
@@ -37,26 +45,51 @@ test('samples come from examples/ with sample: paths, and preview their data', a
   assert.ok(text.kind === 'text');
   assert.deepEqual(text.classNames, ['ham', 'spam']);
   assert.deepEqual(text.classCounts, [2498, 1626]);
-  assert.equal(text.lengthHistogram.reduce((n, b) => n + b.count, 0), 4124);
+  assert.equal(
+    text.lengthHistogram.reduce((n, b) => n + b.count, 0),
+    4124,
+  );
 });
 
 test('bad arguments and bad data become ApiErrors with the place named', async () => {
   const s = service();
-  await assert.rejects(s.call('getRun', { runId: '../etc' }), /getRun: invalid arguments: runId an id of letters, digits, _ and -/);
+  await assert.rejects(
+    s.call('getRun', { runId: '../etc' }),
+    /getRun: invalid arguments: runId an id of letters, digits, _ and -/,
+  );
   await assert.rejects(s.call('nope' as never, {}), /Unknown API method "nope"/);
-  await assert.rejects(s.call('previewData', { data: { kind: 'text', path: 'relative/path' } }), /Data paths must be absolute or name a bundled sample/);
+  await assert.rejects(
+    s.call('previewData', { data: { kind: 'text', path: 'relative/path' } }),
+    /Data paths must be absolute or name a bundled sample/,
+  );
   await assert.rejects(s.call('previewData', { data: { kind: 'text', path: 'sample:../../etc' } }), /Unknown sample/);
   const dir = mkdtempSync(join(tmpdir(), 'rnn-bad-'));
   writeFileSync(join(dir, 'x.csv'), 'date,a\n1,2\n2,zz\n3,4\n');
-  await assert.rejects(s.call('previewData', { data: { kind: 'timeseries', path: join(dir, 'x.csv'), target: 'a', lookback: 1, step: 1, delay: 0 } }), /x\.csv, row 3, column "a"/);
-  await assert.rejects(s.call('uploadData', { name: 'x', files: [{ relativePath: '../../escape.txt', contentBase64: 'aGk=' }] }), /must stay inside the upload/);
+  await assert.rejects(
+    s.call('previewData', {
+      data: { kind: 'timeseries', path: join(dir, 'x.csv'), target: 'a', lookback: 1, step: 1, delay: 0 },
+    }),
+    /x\.csv, row 3, column "a"/,
+  );
+  await assert.rejects(
+    s.call('uploadData', { name: 'x', files: [{ relativePath: '../../escape.txt', contentBase64: 'aGk=' }] }),
+    /must stay inside the upload/,
+  );
 });
 
 test('a run: started, persisted, listed, predicted from; an interrupted run is marked failed on restart', async () => {
   const userData = mkdtempSync(join(tmpdir(), 'rnn-studio-'));
   const s = service(userData);
   const sample = (await s.call('listSamples', {})).find((x) => x.id === 'forecast-gru')!;
-  const spec: ModelSpec = { ...sample.spec, layers: [{ className: 'GRU', config: { units: 4 } }, { className: 'Dense', config: { units: 1 } }], training: { ...sample.spec.training, epochs: 2, batchSize: 256 }, data: { ...sample.spec.data!, trainFraction: 0.1, valFraction: 0.05 } as ModelSpec['data'] };
+  const spec: ModelSpec = {
+    ...sample.spec,
+    layers: [
+      { className: 'GRU', config: { units: 4 } },
+      { className: 'Dense', config: { units: 1 } },
+    ],
+    training: { ...sample.spec.training, epochs: 2, batchSize: 256 },
+    data: { ...sample.spec.data!, trainFraction: 0.1, valFraction: 0.05 } as ModelSpec['data'],
+  };
   const { runId } = await s.call('startRun', { spec });
   const events = await waitForEnd(s, runId);
   assert.ok(events.some((e) => e.type === 'run' && e.event.type === 'epoch'));
@@ -75,13 +108,23 @@ test('a run: started, persisted, listed, predicted from; an interrupted run is m
   // Each point carries its row's date (the sample's date column), so the plot can show dates, not row numbers.
   assert.ok(forecast.points.every((p) => typeof p.time === 'number'));
   assert.equal(new Date(forecast.points[0]!.time!).getUTCFullYear(), 2010);
-  assert.ok(Math.abs(forecast.baselineMae - (detail.dataSummary!.kind === 'timeseries' ? detail.dataSummary!.baselineMaeUnits : 0)) < 1e-3, `${forecast.baselineMae}`);
+  assert.ok(
+    Math.abs(
+      forecast.baselineMae - (detail.dataSummary!.kind === 'timeseries' ? detail.dataSummary!.baselineMaeUnits : 0),
+    ) < 1e-3,
+    `${forecast.baselineMae}`,
+  );
   await assert.rejects(s.call('predictText', { runId, text: 'hello' }), /time-series model/);
 
   // A run left "running" by a crash is marked failed when the service starts again; its metrics stay.
   const meta = JSON.parse(readFileSync(join(userData, 'runs', runId, 'run.json'), 'utf8'));
   mkdirSync(join(userData, 'runs', 'crashed-1'));
-  writeJsonAtomic(join(userData, 'runs', 'crashed-1', 'run.json'), { ...meta, id: 'crashed-1', status: 'running', result: null });
+  writeJsonAtomic(join(userData, 'runs', 'crashed-1', 'run.json'), {
+    ...meta,
+    id: 'crashed-1',
+    status: 'running',
+    result: null,
+  });
   const again = service(userData);
   const crashed = (await again.call('listRuns', {})).find((r) => r.id === 'crashed-1')!;
   assert.equal(crashed.status, 'failed');
@@ -92,7 +135,16 @@ test('a run: started, persisted, listed, predicted from; an interrupted run is m
 test('text prediction from a trained run reports probabilities and the tokens seen', async () => {
   const s = service();
   const sample = (await s.call('listSamples', {})).find((x) => x.id === 'sentiment-lstm')!;
-  const spec: ModelSpec = { ...sample.spec, input: { kind: 'tokens', vocabSize: 2000, length: 12 }, layers: [{ className: 'Embedding', config: { inputDim: 2000, outputDim: 8 } }, { className: 'LSTM', config: { units: 8 } }, { className: 'Dense', config: { units: 1, activation: 'sigmoid' } }], training: { ...sample.spec.training, epochs: 1 } };
+  const spec: ModelSpec = {
+    ...sample.spec,
+    input: { kind: 'tokens', vocabSize: 2000, length: 12 },
+    layers: [
+      { className: 'Embedding', config: { inputDim: 2000, outputDim: 8 } },
+      { className: 'LSTM', config: { units: 8 } },
+      { className: 'Dense', config: { units: 1, activation: 'sigmoid' } },
+    ],
+    training: { ...sample.spec.training, epochs: 1 },
+  };
   const { runId } = await s.call('startRun', { spec });
   await waitForEnd(s, runId);
   const p = await s.call('predictText', { runId, text: 'Re: the money for you zzyzxq' });
@@ -130,7 +182,15 @@ test('a disk that fills during training fails the run, not the host, and keeps r
   try {
     const s = service(disk.dir);
     const sample = (await s.call('listSamples', {})).find((x) => x.id === 'forecast-gru')!;
-    const spec: ModelSpec = { ...sample.spec, layers: [{ className: 'GRU', config: { units: 4 } }, { className: 'Dense', config: { units: 1 } }], training: { ...sample.spec.training, epochs: 200, batchSize: 256 }, data: { ...sample.spec.data!, trainFraction: 0.1, valFraction: 0.05 } as ModelSpec['data'] };
+    const spec: ModelSpec = {
+      ...sample.spec,
+      layers: [
+        { className: 'GRU', config: { units: 4 } },
+        { className: 'Dense', config: { units: 1 } },
+      ],
+      training: { ...sample.spec.training, epochs: 200, batchSize: 256 },
+      data: { ...sample.spec.data!, trainFraction: 0.1, valFraction: 0.05 } as ModelSpec['data'],
+    };
     const { runId } = await s.call('startRun', { spec });
     const ended = waitForEnd(s, runId);
     // Fill the disk once the run has started writing.
@@ -159,12 +219,30 @@ test('with data roots, only files inside them (symlinks resolved), uploads and s
   writeFileSync(join(inside, 'ok.csv'), csv);
   writeFileSync(join(outside, 'secret.csv'), csv);
   symlinkSync(join(outside, 'secret.csv'), join(inside, 'link.csv'));
-  const s = new StudioService({ userDataDir: mkdtempSync(join(tmpdir(), 'rnn-studio-')), host: 'web', appVersion: 'test', assetsDir: join(root, 'assets'), examplesDir: join(root, 'examples'), dataRoots: [inside] });
+  const s = new StudioService({
+    userDataDir: mkdtempSync(join(tmpdir(), 'rnn-studio-')),
+    host: 'web',
+    appVersion: 'test',
+    assetsDir: join(root, 'assets'),
+    examplesDir: join(root, 'examples'),
+    dataRoots: [inside],
+  });
   const data = (path: string) => ({ kind: 'timeseries' as const, path, target: 'a', lookback: 1, step: 1, delay: 0 });
   assert.equal((await s.call('previewData', { data: data(join(inside, 'ok.csv')) })).kind, 'timeseries');
-  await assert.rejects(s.call('previewData', { data: data(join(outside, 'secret.csv')) }), /is outside the folders this studio may read .* --data-root/);
-  await assert.rejects(s.call('previewData', { data: data(join(inside, 'link.csv')) }), /is outside the folders this studio may read/);
+  await assert.rejects(
+    s.call('previewData', { data: data(join(outside, 'secret.csv')) }),
+    /is outside the folders this studio may read .* --data-root/,
+  );
+  await assert.rejects(
+    s.call('previewData', { data: data(join(inside, 'link.csv')) }),
+    /is outside the folders this studio may read/,
+  );
   const sample = (await s.call('listSamples', {})).find((x) => x.id === 'forecast-gru')!;
-  await assert.rejects(s.call('startRun', { spec: { ...sample.spec, data: { ...sample.spec.data!, path: '/etc/passwd' } as ModelSpec['data'] } }), /outside the folders/);
+  await assert.rejects(
+    s.call('startRun', {
+      spec: { ...sample.spec, data: { ...sample.spec.data!, path: '/etc/passwd' } as ModelSpec['data'] },
+    }),
+    /outside the folders/,
+  );
   assert.equal((await s.call('previewData', { data: sample.spec.data! })).kind, 'timeseries');
 });

@@ -6,9 +6,30 @@
 import { existsSync, mkdirSync, readdirSync, realpathSync, renameSync, rmSync, statSync } from 'node:fs';
 import { mkdir, open, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, normalize, relative, resolve, sep } from 'node:path';
-import { ApiError, MAX_EXPORT_DOWNLOAD_BYTES, MAX_PROJECT_BYTES, MAX_UPLOAD_BYTES, UPLOAD_CHUNK_BYTES, validateParams } from '../../shared/api.js';
+import {
+  ApiError,
+  MAX_EXPORT_DOWNLOAD_BYTES,
+  MAX_PROJECT_BYTES,
+  MAX_UPLOAD_BYTES,
+  UPLOAD_CHUNK_BYTES,
+  validateParams,
+} from '../../shared/api.js';
 import type {
-  ApiMethod, ApiParams, ApiResults, EngineInfo, HostKind, ImportedModel, Project, RunExport, ProjectSummary, RunDetail, RunSummary, SampleInfo, StudioCalls, StudioEvent, WeightsSource,
+  ApiMethod,
+  ApiParams,
+  ApiResults,
+  EngineInfo,
+  HostKind,
+  ImportedModel,
+  Project,
+  RunExport,
+  ProjectSummary,
+  RunDetail,
+  RunSummary,
+  SampleInfo,
+  StudioCalls,
+  StudioEvent,
+  WeightsSource,
 } from '../../shared/api.js';
 import type { ModelSpec } from '../../shared/model-spec.js';
 import { resolveTraining } from '../../shared/model-spec.js';
@@ -127,7 +148,10 @@ export class StudioService {
   private readonly uploads = new Map<string, Upload>();
   /** Project summaries by file, valid while the file's size and mtime stay the same: listing never re-parses all. */
   private readonly projectIndex = new Map<string, { mtimeMs: number; size: number; summary: ProjectSummary | null }>();
-  private readonly datasetFetches = new Map<string, ReturnType<typeof offThread<Extract<FileJob, { type: 'dataset' }>>>>();
+  private readonly datasetFetches = new Map<
+    string,
+    ReturnType<typeof offThread<Extract<FileJob, { type: 'dataset' }>>>
+  >();
   private lastBackend: BackendInfo | null = null;
   /** The latest estimate and the spec it was made for: a run started with that spec records it. */
   private lastEstimate: { spec: string; estimate: RunEstimate } | null = null;
@@ -171,7 +195,8 @@ export class StudioService {
    * data problems into ApiErrors whose message names the file, row and column.
    */
   async call<M extends ApiMethod>(method: M, params: unknown): Promise<ApiResults[M]> {
-    if (!Object.prototype.hasOwnProperty.call(this.calls, method)) throw new ApiError(`Unknown API method ${JSON.stringify(method)}.`, 'invalid-argument');
+    if (!Object.prototype.hasOwnProperty.call(this.calls, method))
+      throw new ApiError(`Unknown API method ${JSON.stringify(method)}.`, 'invalid-argument');
     const valid = validateParams(method, params);
     try {
       return await (this.calls[method] as (p: ApiParams<M>) => Promise<ApiResults[M]>)(valid);
@@ -213,7 +238,10 @@ export class StudioService {
 
   /** The per-epoch weight and gradient histograms (histograms.jsonl), thinned to MAX_HISTOGRAM_EPOCHS. */
   private histogramsOnDisk(id: string): HistogramRecord[] {
-    return thinHistograms(readJsonLines<HistogramRecord>(join(this.runsDir, id, 'histograms.jsonl')) ?? [], MAX_HISTOGRAM_EPOCHS);
+    return thinHistograms(
+      readJsonLines<HistogramRecord>(join(this.runsDir, id, 'histograms.jsonl')) ?? [],
+      MAX_HISTOGRAM_EPOCHS,
+    );
   }
 
   /** Every batch record of a run (metrics.jsonl). */
@@ -226,7 +254,13 @@ export class StudioService {
     const original = meta.replayOf ? readJsonOrNull<RunMeta>(join(this.runsDir, meta.replayOf, 'run.json')) : null;
     if (!original) return undefined;
     return compareReplay(
-      { id: original.id, provenance: original.provenance ?? null, epochs: original.epochRecords, batches: this.batchesOnDisk(original.id), epochsPlanned: original.epochs },
+      {
+        id: original.id,
+        provenance: original.provenance ?? null,
+        epochs: original.epochRecords,
+        batches: this.batchesOnDisk(original.id),
+        epochsPlanned: original.epochs,
+      },
       { provenance: meta.provenance ?? null, epochs: meta.epochRecords, batches: this.batchesOnDisk(meta.id) },
     );
   }
@@ -238,23 +272,49 @@ export class StudioService {
    */
   private weightsDir(source: WeightsSource): string {
     if (source.kind === 'run') {
-      if (this.active.has(source.id)) throw new ApiError(`Run ${source.id} is still training; start from its weights once it has finished.`, 'invalid-argument');
+      if (this.active.has(source.id))
+        throw new ApiError(
+          `Run ${source.id} is still training; start from its weights once it has finished.`,
+          'invalid-argument',
+        );
       const dir = join(this.runsDir, source.id, 'model');
-      if (!existsSync(join(dir, 'model.json'))) throw new ApiError(`Run ${source.id} saved no model to start from.`, 'not-found');
+      if (!existsSync(join(dir, 'model.json')))
+        throw new ApiError(`Run ${source.id} saved no model to start from.`, 'not-found');
       return dir;
     }
     const dir = join(this.importsDir, source.id, 'imported', 'model');
-    if (!existsSync(join(dir, 'model.json'))) throw new ApiError(`The imported model ${source.id} has no weights to start from (it held the architecture only, or its weights could not be converted).`, 'not-found');
+    if (!existsSync(join(dir, 'model.json')))
+      throw new ApiError(
+        `The imported model ${source.id} has no weights to start from (it held the architecture only, or its weights could not be converted).`,
+        'not-found',
+      );
     return dir;
   }
 
-  private async launch(spec: ModelSpec, replayOf?: string, gradientFlowEvery?: number, start: { initialWeights?: WeightsSource; evaluateOnly?: boolean } = {}): Promise<{ runId: string }> {
+  private async launch(
+    spec: ModelSpec,
+    replayOf?: string,
+    gradientFlowEvery?: number,
+    start: { initialWeights?: WeightsSource; evaluateOnly?: boolean } = {},
+  ): Promise<{ runId: string }> {
     const analysis = analyzeModel(spec);
-    if (!analysis.valid) throw new ApiError(analysis.issues.filter((i) => i.severity === 'error').map((i) => i.message).join('\n'), 'invalid-argument');
-    if (!spec.data) throw new ApiError('Choose the data to train on first: the spec has no `data` section.', 'invalid-argument');
+    if (!analysis.valid)
+      throw new ApiError(
+        analysis.issues
+          .filter((i) => i.severity === 'error')
+          .map((i) => i.message)
+          .join('\n'),
+        'invalid-argument',
+      );
+    if (!spec.data)
+      throw new ApiError('Choose the data to train on first: the spec has no `data` section.', 'invalid-argument');
     const dataPath = this.resolveDataPath(spec.data.path);
     const initialWeightsDir = start.initialWeights ? this.weightsDir(start.initialWeights) : undefined;
-    if (start.evaluateOnly && !initialWeightsDir) throw new ApiError('Evaluating needs weights to evaluate: choose a finished run or an imported model to start from.', 'invalid-argument');
+    if (start.evaluateOnly && !initialWeightsDir)
+      throw new ApiError(
+        'Evaluating needs weights to evaluate: choose a finished run or an imported model to start from.',
+        'invalid-argument',
+      );
     let data = { hash: 'unavailable', files: 0, bytes: 0 };
     try {
       data = await offThread({ type: 'hash', path: dataPath });
@@ -263,14 +323,37 @@ export class StudioService {
     }
     const id = newId();
     const provenance: RunProvenance = {
-      seed: resolveTraining(spec).seed, dataHash: data.hash, dataFiles: data.files, dataBytes: data.bytes, preprocessing: spec.data, spec,
-      appVersion: this.opts.appVersion, nodeVersion: process.version, platform: `${process.platform}-${process.arch}`,
-      tfjsVersion: null, backend: null, nativeVersion: null, kernels: null, recurrence: null,
+      seed: resolveTraining(spec).seed,
+      dataHash: data.hash,
+      dataFiles: data.files,
+      dataBytes: data.bytes,
+      preprocessing: spec.data,
+      spec,
+      appVersion: this.opts.appVersion,
+      nodeVersion: process.version,
+      platform: `${process.platform}-${process.arch}`,
+      tfjsVersion: null,
+      backend: null,
+      nativeVersion: null,
+      kernels: null,
+      recurrence: null,
     };
     const specJson = JSON.stringify(spec);
     const meta: RunMeta = {
-      id, name: spec.name, createdAt: new Date().toISOString(), status: 'running', spec, dataPath, epochs: resolveTraining(spec).epochs,
-      backend: null, dataSummary: null, layers: analysis.layers, result: null, error: null, epochRecords: [], provenance,
+      id,
+      name: spec.name,
+      createdAt: new Date().toISOString(),
+      status: 'running',
+      spec,
+      dataPath,
+      epochs: resolveTraining(spec).epochs,
+      backend: null,
+      dataSummary: null,
+      layers: analysis.layers,
+      result: null,
+      error: null,
+      epochRecords: [],
+      provenance,
       ...(replayOf ? { replayOf } : {}),
       ...(this.lastEstimate?.spec === specJson ? { estimate: this.lastEstimate.estimate } : {}),
       ...(start.initialWeights ? { initialWeights: start.initialWeights } : {}),
@@ -279,8 +362,11 @@ export class StudioService {
     mkdirSync(join(this.runsDir, id), { recursive: true });
     this.saveMeta(meta);
     const options = {
-      dataPath, outDir: join(this.runsDir, id), ...(gradientFlowEvery !== undefined ? { gradientFlowEvery } : {}),
-      ...(initialWeightsDir ? { initialWeightsDir } : {}), ...(start.evaluateOnly ? { evaluateOnly: true } : {}),
+      dataPath,
+      outDir: join(this.runsDir, id),
+      ...(gradientFlowEvery !== undefined ? { gradientFlowEvery } : {}),
+      ...(initialWeightsDir ? { initialWeightsDir } : {}),
+      ...(start.evaluateOnly ? { evaluateOnly: true } : {}),
     };
     let run = initialRunEventState({ status: 'running', layers: analysis.layers, epochsPlanned: meta.epochs });
     const handle = startTraining(spec, this.opts.userDataDir, options, (e) => {
@@ -293,11 +379,16 @@ export class StudioService {
   }
 
   private runIds(): string[] {
-    return readdirSync(this.runsDir).filter((d) => existsSync(join(this.runsDir, d, 'run.json'))).sort().reverse();
+    return readdirSync(this.runsDir)
+      .filter((d) => existsSync(join(this.runsDir, d, 'run.json')))
+      .sort()
+      .reverse();
   }
 
   private readMeta(id: string): RunMeta | null {
-    return this.active.get(id)?.meta ?? this.unsaved.get(id) ?? readJsonOrNull<RunMeta>(join(this.runsDir, id, 'run.json'));
+    return (
+      this.active.get(id)?.meta ?? this.unsaved.get(id) ?? readJsonOrNull<RunMeta>(join(this.runsDir, id, 'run.json'))
+    );
   }
 
   private saveMeta(meta: RunMeta): void {
@@ -332,19 +423,28 @@ export class StudioService {
   resolveDataPath(path: string): string {
     if (path.startsWith(SAMPLE_PREFIX)) {
       const name = path.slice(SAMPLE_PREFIX.length);
-      if (!/^[A-Za-z0-9._-]+$/.test(name) || name.startsWith('.')) throw new ApiError(`Unknown sample ${JSON.stringify(name)}.`, 'invalid-argument');
+      if (!/^[A-Za-z0-9._-]+$/.test(name) || name.startsWith('.'))
+        throw new ApiError(`Unknown sample ${JSON.stringify(name)}.`, 'invalid-argument');
       const p = join(this.opts.assetsDir, 'samples', name);
-      if (!existsSync(p)) throw new ApiError(`Unknown sample ${JSON.stringify(name)}: no such file in the bundled samples.`, 'not-found');
+      if (!existsSync(p))
+        throw new ApiError(`Unknown sample ${JSON.stringify(name)}: no such file in the bundled samples.`, 'not-found');
       return p;
     }
-    if (!isAbsolute(path)) throw new ApiError(`Data paths must be absolute or name a bundled sample ("sample:…"). Received: ${JSON.stringify(path)}.`, 'invalid-argument');
+    if (!isAbsolute(path))
+      throw new ApiError(
+        `Data paths must be absolute or name a bundled sample ("sample:…"). Received: ${JSON.stringify(path)}.`,
+        'invalid-argument',
+      );
     const p = normalize(path);
     const roots = this.opts.dataRoots;
     if (roots && existsSync(p)) {
       const real = realpathSync(p);
       const allowed = [...roots, this.opts.userDataDir].filter((r) => existsSync(r)).map((r) => realpathSync(r));
       if (!allowed.some((r) => real === r || real.startsWith(r.endsWith(sep) ? r : r + sep))) {
-        throw new ApiError(`${path} is outside the folders this studio may read (${allowed.join(', ')}). Upload the data instead, or start the browser host with --data-root <folder>.`, 'invalid-argument');
+        throw new ApiError(
+          `${path} is outside the folders this studio may read (${allowed.join(', ')}). Upload the data instead, or start the browser host with --data-root <folder>.`,
+          'invalid-argument',
+        );
       }
     }
     return p;
@@ -355,10 +455,20 @@ export class StudioService {
     const keys = new Set(meta.epochRecords.flatMap((e) => Object.keys(e.logs)).filter((k) => k.startsWith('val_')));
     for (const k of keys) best[k] = bestOf(meta.epochRecords, k)!.value;
     return {
-      id: meta.id, name: meta.name, createdAt: meta.createdAt, status: meta.status, epochsRun: meta.epochRecords.length, epochs: meta.epochs, best,
-      backend: meta.backend?.name ?? null, dataKind: meta.spec.data?.kind ?? null, error: meta.error,
+      id: meta.id,
+      name: meta.name,
+      createdAt: meta.createdAt,
+      status: meta.status,
+      epochsRun: meta.epochRecords.length,
+      epochs: meta.epochs,
+      best,
+      backend: meta.backend?.name ?? null,
+      dataKind: meta.spec.data?.kind ?? null,
+      error: meta.error,
       templateFamily: typeof meta.spec.template?.family === 'string' ? meta.spec.template.family : null,
-      initialWeights: meta.initialWeights ?? null, evaluateOnly: meta.evaluateOnly === true, tags: meta.tags ?? [],
+      initialWeights: meta.initialWeights ?? null,
+      evaluateOnly: meta.evaluateOnly === true,
+      tags: meta.tags ?? [],
     };
   }
 
@@ -374,17 +484,38 @@ export class StudioService {
     if (e.type === 'error') run = { ...run, epochs: this.epochsOnDisk(meta.id, run.epochs) };
     if (e.type === 'backend') {
       this.lastBackend = e.backend;
-      if (meta.provenance) Object.assign(meta.provenance, { backend: e.backend.name, tfjsVersion: e.backend.tfjsVersion, nativeVersion: e.backend.nativeVersion ?? null });
+      if (meta.provenance)
+        Object.assign(meta.provenance, {
+          backend: e.backend.name,
+          tfjsVersion: e.backend.tfjsVersion,
+          nativeVersion: e.backend.nativeVersion ?? null,
+        });
     }
-    if (e.type === 'model' && meta.provenance) Object.assign(meta.provenance, { kernels: e.kernels, recurrence: e.recurrence });
+    if (e.type === 'model' && meta.provenance)
+      Object.assign(meta.provenance, { kernels: e.kernels, recurrence: e.recurrence });
     // run.json changes with the status, backend, data, model, epochs, result and error — not with every batch.
-    const persist = run.status !== before.status || run.backend !== before.backend || run.dataSummary !== before.dataSummary || run.layers !== before.layers
-      || run.recurrence !== before.recurrence || run.kernels !== before.kernels || run.epochs !== before.epochs || run.result !== before.result || run.error !== before.error
-      || run.warnings !== before.warnings;
+    const persist =
+      run.status !== before.status ||
+      run.backend !== before.backend ||
+      run.dataSummary !== before.dataSummary ||
+      run.layers !== before.layers ||
+      run.recurrence !== before.recurrence ||
+      run.kernels !== before.kernels ||
+      run.epochs !== before.epochs ||
+      run.result !== before.result ||
+      run.error !== before.error ||
+      run.warnings !== before.warnings;
     if (persist) {
       Object.assign(meta, {
-        status: run.status === 'starting' ? 'running' : run.status, backend: run.backend, dataSummary: run.dataSummary, layers: run.layers,
-        recurrence: run.recurrence, kernels: run.kernels, epochRecords: run.epochs, result: run.result, error: run.error?.message ?? null,
+        status: run.status === 'starting' ? 'running' : run.status,
+        backend: run.backend,
+        dataSummary: run.dataSummary,
+        layers: run.layers,
+        recurrence: run.recurrence,
+        kernels: run.kernels,
+        epochRecords: run.epochs,
+        result: run.result,
+        error: run.error?.message ?? null,
         ...(run.warnings.length > 0 ? { warnings: run.warnings } : {}),
       });
     }
@@ -401,7 +532,9 @@ export class StudioService {
 
   private sampleSpecs(): SampleInfo[] {
     const out: SampleInfo[] = [];
-    for (const f of readdirSync(this.opts.examplesDir).filter((n) => n.endsWith('.json')).sort()) {
+    for (const f of readdirSync(this.opts.examplesDir)
+      .filter((n) => n.endsWith('.json'))
+      .sort()) {
       const spec = readJsonOrNull<ModelSpec>(join(this.opts.examplesDir, f));
       if (!spec?.data) continue;
       const marker = `assets${sep}samples${sep}`;
@@ -409,7 +542,12 @@ export class StudioService {
       const at = resolved.indexOf(marker);
       if (at < 0) continue;
       const sample = resolved.slice(at + marker.length);
-      out.push({ id: basename(f, '.json'), title: spec.name, description: spec.description ?? '', spec: { ...spec, data: { ...spec.data, path: `${SAMPLE_PREFIX}${sample}` } } });
+      out.push({
+        id: basename(f, '.json'),
+        title: spec.name,
+        description: spec.description ?? '',
+        spec: { ...spec, data: { ...spec.data, path: `${SAMPLE_PREFIX}${sample}` } },
+      });
     }
     return out;
   }
@@ -417,7 +555,10 @@ export class StudioService {
   /** Every API call, one function each; `call()` validates before any of them runs. */
   readonly calls: StudioCalls = {
     getEngineInfo: async (): Promise<EngineInfo> => ({
-      host: this.opts.host, appVersion: this.opts.appVersion, backend: this.lastBackend, userDataDir: this.opts.userDataDir,
+      host: this.opts.host,
+      appVersion: this.opts.appVersion,
+      backend: this.lastBackend,
+      userDataDir: this.opts.userDataDir,
       canPickPaths: Boolean(this.opts.pickDataPath),
     }),
 
@@ -426,14 +567,22 @@ export class StudioService {
     previewData: async ({ data }) => {
       const path = this.resolveDataPath(data.path);
       // Answered here, without starting a worker: a burst of previews of a missing path costs nothing.
-      if (!existsSync(path)) throw new DataError(`expected a readable file or folder at ${path}, received an error: nothing exists at this path.`, { file: path });
+      if (!existsSync(path))
+        throw new DataError(
+          `expected a readable file or folder at ${path}, received an error: nothing exists at this path.`,
+          { file: path },
+        );
       return offThread({ type: 'preview', data, path });
     },
 
     uploadData: async ({ name, files, uploadId, more }) => {
       let id = uploadId;
       let upload = id === undefined ? undefined : this.uploads.get(id);
-      if (id !== undefined && !upload) throw new ApiError(`No upload ${JSON.stringify(id)} in progress (it was finished or the studio restarted). Upload the files again.`, 'not-found');
+      if (id !== undefined && !upload)
+        throw new ApiError(
+          `No upload ${JSON.stringify(id)} in progress (it was finished or the studio restarted). Upload the files again.`,
+          'not-found',
+        );
       if (!upload) {
         id = `${newId()}-${name.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 60)}`;
         upload = { dir: join(this.uploadsDir, id), files: new Map(), bytes: 0, done: false, queue: Promise.resolve() };
@@ -447,33 +596,51 @@ export class StudioService {
     },
 
     pickDataPath: async ({ kind }) => {
-      if (!this.opts.pickDataPath) throw new ApiError('Choosing a path needs the desktop app; in the browser, upload the file or folder instead.', 'unavailable');
+      if (!this.opts.pickDataPath)
+        throw new ApiError(
+          'Choosing a path needs the desktop app; in the browser, upload the file or folder instead.',
+          'unavailable',
+        );
       return { path: await this.opts.pickDataPath(kind) };
     },
 
-    startRun: async ({ spec, gradientFlowEvery, initialWeights, evaluateOnly }) => this.launch(spec, undefined, gradientFlowEvery, { initialWeights, evaluateOnly }),
+    startRun: async ({ spec, gradientFlowEvery, initialWeights, evaluateOnly }) =>
+      this.launch(spec, undefined, gradientFlowEvery, { initialWeights, evaluateOnly }),
 
     replayRun: async ({ runId }) => {
       const meta = this.readMeta(runId);
       if (!meta) throw new ApiError(`No run ${runId}.`, 'not-found');
-      if (meta.status === 'running' || meta.status === 'paused') throw new ApiError('This run is still training; replay it once it has finished.', 'invalid-argument');
+      if (meta.status === 'running' || meta.status === 'paused')
+        throw new ApiError('This run is still training; replay it once it has finished.', 'invalid-argument');
       // The spec exactly as run (seed, data settings and all); a replay of a replay repeats the same original. A run
       // from before GRUs had `resetAfter` trained reset_after=False: its saved model says so (the default is now true).
       const spec = meta.provenance?.spec ?? meta.spec;
       const modelJson = join(this.runsDir, runId, 'model', 'model.json');
       let asTrained = spec;
       try {
-        if (existsSync(modelJson)) asTrained = withSavedGruVariants(spec, readTfjsModel(modelJson, false).json.modelTopology);
+        if (existsSync(modelJson))
+          asTrained = withSavedGruVariants(spec, readTfjsModel(modelJson, false).json.modelTopology);
       } catch {
         // A damaged model.json: replay the spec as stored.
       }
-      return this.launch(asTrained, meta.replayOf ?? runId, undefined, { initialWeights: meta.initialWeights, evaluateOnly: meta.evaluateOnly });
+      return this.launch(asTrained, meta.replayOf ?? runId, undefined, {
+        initialWeights: meta.initialWeights,
+        evaluateOnly: meta.evaluateOnly,
+      });
     },
 
     estimateRun: async ({ spec }) => {
       const analysis = analyzeModel(spec);
-      if (!analysis.valid) throw new ApiError(analysis.issues.filter((i) => i.severity === 'error').map((i) => i.message).join('\n'), 'invalid-argument');
-      if (!spec.data) throw new ApiError('Choose the data to train on first: the spec has no `data` section.', 'invalid-argument');
+      if (!analysis.valid)
+        throw new ApiError(
+          analysis.issues
+            .filter((i) => i.severity === 'error')
+            .map((i) => i.message)
+            .join('\n'),
+          'invalid-argument',
+        );
+      if (!spec.data)
+        throw new ApiError('Choose the data to train on first: the spec has no `data` section.', 'invalid-argument');
       const r = await runEstimate(spec, this.opts.userDataDir, { dataPath: this.resolveDataPath(spec.data.path) });
       if (r.type === 'error') throw new ApiError(r.message, r.stage === 'data' ? 'invalid-argument' : 'failed');
       this.lastEstimate = { spec: JSON.stringify(spec), estimate: r.estimate };
@@ -488,7 +655,11 @@ export class StudioService {
       return { ok: true };
     },
 
-    listRuns: async () => this.runIds().map((id) => this.readMeta(id)).filter((m): m is RunMeta => m !== null).map((m) => this.summarize(m)),
+    listRuns: async () =>
+      this.runIds()
+        .map((id) => this.readMeta(id))
+        .filter((m): m is RunMeta => m !== null)
+        .map((m) => this.summarize(m)),
 
     getRun: async ({ runId }): Promise<RunDetail> => {
       const meta = this.readMeta(runId);
@@ -497,15 +668,27 @@ export class StudioService {
       const stride = Math.max(1, Math.ceil(batchRecords.length / MAX_BATCH_POINTS));
       if (stride > 1) batchRecords = batchRecords.filter((_, i) => i % stride === 0 || i === batchRecords.length - 1);
       return {
-        ...this.summarize(meta), spec: meta.spec, layers: meta.layers, dataSummary: meta.dataSummary, result: meta.result, epochRecords: meta.epochRecords, batchRecords,
-        recurrence: meta.recurrence ?? [], gradientFlow: this.gradientFlowOnDisk(runId), histograms: this.histogramsOnDisk(runId),
-        provenance: meta.provenance ?? null, replayOf: meta.replayOf ?? null, replay: meta.replay ?? null, estimate: meta.estimate ?? null,
+        ...this.summarize(meta),
+        spec: meta.spec,
+        layers: meta.layers,
+        dataSummary: meta.dataSummary,
+        result: meta.result,
+        epochRecords: meta.epochRecords,
+        batchRecords,
+        recurrence: meta.recurrence ?? [],
+        gradientFlow: this.gradientFlowOnDisk(runId),
+        histograms: this.histogramsOnDisk(runId),
+        provenance: meta.provenance ?? null,
+        replayOf: meta.replayOf ?? null,
+        replay: meta.replay ?? null,
+        estimate: meta.estimate ?? null,
         warnings: meta.warnings ?? [],
       };
     },
 
     deleteRun: async ({ runId }) => {
-      if (this.active.has(runId)) throw new ApiError(`Run ${runId} is still in progress: stop it before deleting it.`, 'invalid-argument');
+      if (this.active.has(runId))
+        throw new ApiError(`Run ${runId} is still in progress: stop it before deleting it.`, 'invalid-argument');
       const dir = join(this.runsDir, runId);
       if (!existsSync(join(dir, 'run.json'))) throw new ApiError(`No run ${runId}.`, 'not-found');
       rmSync(dir, { recursive: true, force: true });
@@ -513,17 +696,23 @@ export class StudioService {
       return { ok: true };
     },
 
-    renameRun: async ({ runId, name }) => this.updateMeta(runId, 'rename', (meta) => {
-      const before = meta.name;
-      meta.name = name;
-      return () => { meta.name = before; };
-    }),
+    renameRun: async ({ runId, name }) =>
+      this.updateMeta(runId, 'rename', (meta) => {
+        const before = meta.name;
+        meta.name = name;
+        return () => {
+          meta.name = before;
+        };
+      }),
 
-    setRunTags: async ({ runId, tags }) => this.updateMeta(runId, 'tag', (meta) => {
-      const before = meta.tags;
-      meta.tags = tags;
-      return () => { meta.tags = before; };
-    }),
+    setRunTags: async ({ runId, tags }) =>
+      this.updateMeta(runId, 'tag', (meta) => {
+        const before = meta.tags;
+        meta.tags = tags;
+        return () => {
+          meta.tags = before;
+        };
+      }),
 
     predictText: async ({ runId, text }) => {
       const r = await runPrediction({ type: 'predict-text', runDir: this.finishedRunDir(runId), text });
@@ -535,7 +724,13 @@ export class StudioService {
     predictSeries: async ({ runId }) => {
       const runDir = this.finishedRunDir(runId);
       const meta = this.readMeta(runId)!;
-      const r = await runPrediction({ type: 'predict-series', runDir, spec: meta.spec, dataPath: meta.dataPath, maxPoints: 1000 });
+      const r = await runPrediction({
+        type: 'predict-series',
+        runDir,
+        spec: meta.spec,
+        dataPath: meta.dataPath,
+        maxPoints: 1000,
+      });
       if (r.type === 'error') throw new ApiError(r.message, 'failed');
       if (!('points' in r.result)) throw new ApiError('unexpected prediction result', 'failed');
       return r.result;
@@ -544,14 +739,28 @@ export class StudioService {
     diagnoseRun: async ({ runId }) => {
       const runDir = this.finishedRunDir(runId);
       const meta = this.readMeta(runId)!;
-      if (meta.spec.data?.kind !== 'text') throw new ApiError('Classifier diagnostics need a text classifier; this run is a time-series model (see Predict for its forecast).', 'invalid-argument');
-      const r = await runDiagnosis({ type: 'diagnose', runDir, spec: meta.spec, dataPath: meta.dataPath, maxMisclassified: 50 });
+      if (meta.spec.data?.kind !== 'text')
+        throw new ApiError(
+          'Classifier diagnostics need a text classifier; this run is a time-series model (see Predict for its forecast).',
+          'invalid-argument',
+        );
+      const r = await runDiagnosis({
+        type: 'diagnose',
+        runDir,
+        spec: meta.spec,
+        dataPath: meta.dataPath,
+        maxMisclassified: 50,
+      });
       if (r.type === 'error') throw new ApiError(r.message, 'failed');
       return r.result;
     },
 
     projectEmbedding: async ({ runId, method, words }) => {
-      const r = await this.projectorJob(runId, { kind: 'project', method, words: words ?? DEFAULT_PROJECTOR_WORDS[method] });
+      const r = await this.projectorJob(runId, {
+        kind: 'project',
+        method,
+        words: words ?? DEFAULT_PROJECTOR_WORDS[method],
+      });
       if (!('points' in r)) throw new ApiError('unexpected projector result', 'failed');
       return r;
     },
@@ -565,7 +774,11 @@ export class StudioService {
     insideRun: async ({ runId, text }) => {
       const runDir = this.finishedRunDir(runId);
       const meta = this.readMeta(runId)!;
-      const r = await runInside(text !== undefined ? { type: 'inside', runDir, text } : { type: 'inside', runDir, spec: meta.spec, dataPath: meta.dataPath });
+      const r = await runInside(
+        text !== undefined
+          ? { type: 'inside', runDir, text }
+          : { type: 'inside', runDir, spec: meta.spec, dataPath: meta.dataPath },
+      );
       if (r.type === 'error') throw new ApiError(r.message, 'failed');
       return r.result;
     },
@@ -591,7 +804,11 @@ export class StudioService {
             // Damaged: not listed (loadProject says so when asked for it by id).
           }
           const ok = p !== null && typeof p === 'object' && typeof p.id === 'string';
-          entry = { mtimeMs: st.mtimeMs, size: st.size, summary: ok ? { id: p!.id, name: String(p!.name), updatedAt: String(p!.updatedAt) } : null };
+          entry = {
+            mtimeMs: st.mtimeMs,
+            size: st.size,
+            summary: ok ? { id: p!.id, name: String(p!.name), updatedAt: String(p!.updatedAt) } : null,
+          };
           this.projectIndex.set(path, entry);
         }
         if (entry.summary) summaries.push(entry.summary);
@@ -603,13 +820,27 @@ export class StudioService {
     loadProject: async ({ id }) => {
       const p = readJsonOrNull<Project>(join(this.projectsDir, `${id}.json`));
       if (!p) {
-        throw new ApiError(existsSync(join(this.projectsDir, `${id}.json`))
-          ? `The project file ${id}.json is damaged (not valid JSON); it was left untouched.`
-          : `No project ${id}.`, 'not-found');
+        throw new ApiError(
+          existsSync(join(this.projectsDir, `${id}.json`))
+            ? `The project file ${id}.json is damaged (not valid JSON); it was left untouched.`
+            : `No project ${id}.`,
+          'not-found',
+        );
       }
       // Valid JSON is not yet a project: check the shape (data only; nothing in it is ever run) before the UI gets it.
-      if (typeof p !== 'object' || Array.isArray(p) || p.format !== 1 || typeof p.name !== 'string' || typeof p.spec !== 'object' || p.spec === null || Array.isArray(p.spec)) {
-        throw new ApiError(`The project file ${id}.json is not an RNN Studio project (expected "format": 1, a name and a spec); it was left untouched.`, 'invalid-argument');
+      if (
+        typeof p !== 'object' ||
+        Array.isArray(p) ||
+        p.format !== 1 ||
+        typeof p.name !== 'string' ||
+        typeof p.spec !== 'object' ||
+        p.spec === null ||
+        Array.isArray(p.spec)
+      ) {
+        throw new ApiError(
+          `The project file ${id}.json is not an RNN Studio project (expected "format": 1, a name and a spec); it was left untouched.`,
+          'invalid-argument',
+        );
       }
       // The file name is the id: a copied or edited file that claims another id must not overwrite that project on save.
       return { ...p, id, updatedAt: typeof p.updatedAt === 'string' ? p.updatedAt : '' };
@@ -620,7 +851,10 @@ export class StudioService {
       const text = `${JSON.stringify(project, null, 2)}\n`;
       const size = Buffer.byteLength(text);
       if (size > MAX_PROJECT_BYTES) {
-        throw new ApiError(`A project is limited to ${MAX_PROJECT_BYTES / 1024 ** 2} MiB; this one is ${(size / 1024 ** 2).toFixed(1)} MiB. The saved version, if any, is unchanged.`, 'invalid-argument');
+        throw new ApiError(
+          `A project is limited to ${MAX_PROJECT_BYTES / 1024 ** 2} MiB; this one is ${(size / 1024 ** 2).toFixed(1)} MiB. The saved version, if any, is unchanged.`,
+          'invalid-argument',
+        );
       }
       writeFileAtomic(join(this.projectsDir, `${project.id}.json`), text);
       return { id: project.id, name: project.name, updatedAt: project.updatedAt };
@@ -628,14 +862,19 @@ export class StudioService {
 
     exportRun: async ({ runId, format, outDir }): Promise<RunExport> => {
       const runDir = this.finishedRunDir(runId);
-      if (outDir !== undefined && !isAbsolute(outDir)) throw new ApiError(`Export folders must be absolute paths. Received: ${JSON.stringify(outDir)}.`, 'invalid-argument');
+      if (outDir !== undefined && !isAbsolute(outDir))
+        throw new ApiError(
+          `Export folders must be absolute paths. Received: ${JSON.stringify(outDir)}.`,
+          'invalid-argument',
+        );
       const dir = outDir ? normalize(outDir) : join(this.exportsDir, runId);
       const meta = this.readMeta(runId)!;
       let result;
       try {
         result = await exportRun(runDir, format, dir, { dataPath: meta.dataPath });
       } catch (e) {
-        if (e instanceof ExportError) throw new ApiError(`Cannot export run ${runId}: ${e.message}`, 'invalid-argument');
+        if (e instanceof ExportError)
+          throw new ApiError(`Cannot export run ${runId}: ${e.message}`, 'invalid-argument');
         throw e;
       }
       const sizes = result.files.map((f) => statSync(f).size);
@@ -646,33 +885,78 @@ export class StudioService {
       let zip: RunExport['zip'] = null;
       if (result.files.length > 1) {
         const path = join(dir, `${meta.name.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 80) || runId}-${format}.zip`);
-        const data = writeZip(result.files.map((f, i) => ({ name: relative(dir, f).split(sep).join('/'), data: bytes[i]! })));
+        const data = writeZip(
+          result.files.map((f, i) => ({ name: relative(dir, f).split(sep).join('/'), data: bytes[i]! })),
+        );
         writeFileAtomic(path, data);
-        zip = { name: basename(path), path, bytes: data.length, contentBase64: download ? data.toString('base64') : null };
+        zip = {
+          name: basename(path),
+          path,
+          bytes: data.length,
+          contentBase64: download ? data.toString('base64') : null,
+        };
       }
       return {
-        format, dir, hint: result.hint, zip,
-        files: result.files.map((f, i) => ({ name: basename(f), path: f, bytes: sizes[i]!, contentBase64: download ? bytes[i]!.toString('base64') : null })),
+        format,
+        dir,
+        hint: result.hint,
+        zip,
+        files: result.files.map((f, i) => ({
+          name: basename(f),
+          path: f,
+          bytes: sizes[i]!,
+          contentBase64: download ? bytes[i]!.toString('base64') : null,
+        })),
       };
     },
 
-    listDatasets: async () => DATASETS.map((d) => ({
-      id: d.id, title: d.title, description: d.description, kind: d.kind, url: d.url, bytes: d.bytes,
-      cachedPath: cachedDataset(d.id, this.datasetsDir, d.sha256)?.path ?? null,
-    })),
+    listDatasets: async () =>
+      DATASETS.map((d) => ({
+        id: d.id,
+        title: d.title,
+        description: d.description,
+        kind: d.kind,
+        url: d.url,
+        bytes: d.bytes,
+        cachedPath: cachedDataset(d.id, this.datasetsDir, d.sha256)?.path ?? null,
+      })),
 
     fetchDataset: async ({ id }) => {
       // One download per data set at a time: a second client asking for it waits for the same one.
       let pending = this.datasetFetches.get(id);
       if (!pending) {
-        pending = offThread({ type: 'dataset', id, cacheDir: this.datasetsDir, ...(this.opts.datasetsMirror ? { baseUrl: this.opts.datasetsMirror } : {}) }, (p) => {
-          this.emit({ type: 'dataset', id, progress: { phase: p.phase, bytes: p.bytes, total: p.total, bytesPerSecond: p.bytesPerSecond, etaSeconds: p.etaSeconds } });
-        }).finally(() => this.datasetFetches.delete(id));
+        pending = offThread(
+          {
+            type: 'dataset',
+            id,
+            cacheDir: this.datasetsDir,
+            ...(this.opts.datasetsMirror ? { baseUrl: this.opts.datasetsMirror } : {}),
+          },
+          (p) => {
+            this.emit({
+              type: 'dataset',
+              id,
+              progress: {
+                phase: p.phase,
+                bytes: p.bytes,
+                total: p.total,
+                bytesPerSecond: p.bytesPerSecond,
+                etaSeconds: p.etaSeconds,
+              },
+            });
+          },
+        ).finally(() => this.datasetFetches.delete(id));
         this.datasetFetches.set(id, pending);
       }
       try {
         const r = await pending;
-        return { path: r.path, kind: r.kind, sha256: r.sha256, checksum: r.checksumKnown ? 'verified' as const : 'recorded' as const, downloaded: r.downloaded };
+        return {
+          path: r.path,
+          kind: r.kind,
+          sha256: r.sha256,
+          checksum: r.checksumKnown ? ('verified' as const) : ('recorded' as const),
+          downloaded: r.downloaded,
+        };
       } catch (e) {
         if (e instanceof Error && e.name === 'DatasetError') throw new ApiError(e.message, 'unavailable');
         throw e;
@@ -681,7 +965,11 @@ export class StudioService {
 
     importModel: async ({ uploadId }): Promise<ImportedModel> => {
       const upload = this.uploads.get(uploadId);
-      if (!upload?.done) throw new ApiError(`No finished upload ${JSON.stringify(uploadId)} to import: upload the model files with uploadData first.`, 'not-found');
+      if (!upload?.done)
+        throw new ApiError(
+          `No finished upload ${JSON.stringify(uploadId)} to import: upload the model files with uploadData first.`,
+          'not-found',
+        );
       // The import owns its files from here: moved out of the uploads (one file system, so a rename), never shared.
       this.uploads.delete(uploadId);
       const importId = newId();
@@ -692,7 +980,8 @@ export class StudioService {
         return { ...(await offThread({ type: 'import', dir })), id: importId, dir: join(dir, 'imported') };
       } catch (e) {
         rmSync(dir, { recursive: true, force: true });
-        if (e instanceof Error && ['ImportError', 'ModelFileError', 'ExportError', 'ZipError'].includes(e.name)) throw new ApiError(e.message, 'invalid-argument');
+        if (e instanceof Error && ['ImportError', 'ModelFileError', 'ExportError', 'ZipError'].includes(e.name))
+          throw new ApiError(e.message, 'invalid-argument');
         throw e;
       }
     },
@@ -703,8 +992,17 @@ export class StudioService {
    * offsets continue each file, the call and the upload stay within their limits); the writes are asynchronous, so
    * the event loop only decodes at most UPLOAD_CHUNK_BYTES per call.
    */
-  private async receiveUpload(id: string, u: Upload, files: ApiParams<'uploadData'>['files'], more: boolean): Promise<ApiResults['uploadData']> {
-    if (u.done) throw new ApiError(`The upload ${JSON.stringify(id)} is finished; start a new one to send more files.`, 'invalid-argument');
+  private async receiveUpload(
+    id: string,
+    u: Upload,
+    files: ApiParams<'uploadData'>['files'],
+    more: boolean,
+  ): Promise<ApiResults['uploadData']> {
+    if (u.done)
+      throw new ApiError(
+        `The upload ${JSON.stringify(id)} is finished; start a new one to send more files.`,
+        'invalid-argument',
+      );
     const sizes = new Map(u.files);
     let callBytes = 0;
     const pieces = files.map((f) => {
@@ -713,23 +1011,50 @@ export class StudioService {
       const target = resolve(u.dir, rel);
       const inside = relative(u.dir, target);
       if (inside === '' || inside === '..' || inside.startsWith(`..${sep}`) || isAbsolute(inside)) {
-        throw new ApiError(`Upload file names must stay inside the upload. Received: ${JSON.stringify(f.relativePath)}.`, 'invalid-argument');
+        throw new ApiError(
+          `Upload file names must stay inside the upload. Received: ${JSON.stringify(f.relativePath)}.`,
+          'invalid-argument',
+        );
       }
       const offset = f.offset ?? 0;
       const have = sizes.get(inside) ?? 0;
-      if (offset !== have) throw new ApiError(`${f.relativePath}: expected the piece at offset ${have} (the bytes received so far), received offset ${offset}.`, 'invalid-argument');
-      const length = (f.contentBase64.length / 4) * 3 - (f.contentBase64.endsWith('==') ? 2 : f.contentBase64.endsWith('=') ? 1 : 0);
+      if (offset !== have)
+        throw new ApiError(
+          `${f.relativePath}: expected the piece at offset ${have} (the bytes received so far), received offset ${offset}.`,
+          'invalid-argument',
+        );
+      const length =
+        (f.contentBase64.length / 4) * 3 - (f.contentBase64.endsWith('==') ? 2 : f.contentBase64.endsWith('=') ? 1 : 0);
       callBytes += length;
       sizes.set(inside, have + length);
       return { target, inside, offset, base64: f.contentBase64 };
     });
     // A name that is a file and also a folder of another (`a` and `a/b`) cannot both be stored: say so before writing.
     const names = [...sizes.keys()];
-    const asFolders = new Set(names.flatMap((n) => n.split(sep).slice(0, -1).map((_, i, parts) => parts.slice(0, i + 1).join(sep))));
+    const asFolders = new Set(
+      names.flatMap((n) =>
+        n
+          .split(sep)
+          .slice(0, -1)
+          .map((_, i, parts) => parts.slice(0, i + 1).join(sep)),
+      ),
+    );
     const clash = names.find((n) => asFolders.has(n));
-    if (clash) throw new ApiError(`Upload file names must not use a file as a folder: ${JSON.stringify(clash)} is a file and also a folder of another file in this upload.`, 'invalid-argument');
-    if (callBytes > UPLOAD_CHUNK_BYTES) throw new ApiError(`One uploadData call carries at most ${UPLOAD_CHUNK_BYTES / 1024 ** 2} MiB of content; received ${callBytes} bytes. Send the rest in further calls with the upload id.`, 'invalid-argument');
-    if (u.bytes + callBytes > MAX_UPLOAD_BYTES) throw new ApiError(`Uploads are limited to ${MAX_UPLOAD_BYTES / 1024 ** 3} GiB; received more than that in ${sizes.size} file(s). Put larger data on the training machine and give its path.`, 'invalid-argument');
+    if (clash)
+      throw new ApiError(
+        `Upload file names must not use a file as a folder: ${JSON.stringify(clash)} is a file and also a folder of another file in this upload.`,
+        'invalid-argument',
+      );
+    if (callBytes > UPLOAD_CHUNK_BYTES)
+      throw new ApiError(
+        `One uploadData call carries at most ${UPLOAD_CHUNK_BYTES / 1024 ** 2} MiB of content; received ${callBytes} bytes. Send the rest in further calls with the upload id.`,
+        'invalid-argument',
+      );
+    if (u.bytes + callBytes > MAX_UPLOAD_BYTES)
+      throw new ApiError(
+        `Uploads are limited to ${MAX_UPLOAD_BYTES / 1024 ** 3} GiB; received more than that in ${sizes.size} file(s). Put larger data on the training machine and give its path.`,
+        'invalid-argument',
+      );
     try {
       for (const p of pieces) {
         await mkdir(dirname(p.target), { recursive: true });
@@ -738,7 +1063,8 @@ export class StudioService {
           const bytes = Buffer.from(p.base64, 'base64');
           for (let at = 0; at < bytes.length;) {
             const { bytesWritten } = await fh.write(bytes, at, bytes.length - at, p.offset + at);
-            if (bytesWritten <= 0) throw new Error(`ENOSPC: no space left on device, wrote ${at} of ${bytes.length} bytes`);
+            if (bytesWritten <= 0)
+              throw new Error(`ENOSPC: no space left on device, wrote ${at} of ${bytes.length} bytes`);
             at += bytesWritten;
           }
         } finally {
@@ -752,7 +1078,10 @@ export class StudioService {
       rmSync(u.dir, { recursive: true, force: true });
       const code = (e as NodeJS.ErrnoException).code;
       const full = code === 'ENOSPC' || code === 'EDQUOT' || (e instanceof Error && e.message.startsWith('ENOSPC'));
-      throw new ApiError(`The upload could not be stored (${full ? 'the disk is full' : code ?? (e instanceof Error ? e.message : String(e))}). Nothing of it was kept${full ? '; free some disk space and upload again' : ''}.`, 'failed');
+      throw new ApiError(
+        `The upload could not be stored (${full ? 'the disk is full' : (code ?? (e instanceof Error ? e.message : String(e)))}). Nothing of it was kept${full ? '; free some disk space and upload again' : ''}.`,
+        'failed',
+      );
     }
     u.bytes += callBytes;
     const path = this.uploadPath(u);
@@ -777,12 +1106,16 @@ export class StudioService {
     const runDir = this.finishedRunDir(runId);
     const spec = this.readMeta(runId)!.spec;
     if (spec.data?.kind !== 'text' || !spec.layers.some((l) => l.className === TOKEN_LAYER_CLASS)) {
-      throw new ApiError(`This run has no Embedding layer (its layers: ${spec.layers.map((l) => l.className).join(' → ') || 'none'}); the projector shows the word vectors of a text model that starts with an Embedding.`, 'invalid-argument');
+      throw new ApiError(
+        `This run has no Embedding layer (its layers: ${spec.layers.map((l) => l.className).join(' → ') || 'none'}); the projector shows the word vectors of a text model that starts with an Embedding.`,
+        'invalid-argument',
+      );
     }
     try {
       return await offThread({ type: 'projector', runDir, request });
     } catch (e) {
-      if (e instanceof Error && ['ProjectorError', 'ModelFileError', 'DataError'].includes(e.name)) throw new ApiError(e.message, 'invalid-argument');
+      if (e instanceof Error && ['ProjectorError', 'ModelFileError', 'DataError'].includes(e.name))
+        throw new ApiError(e.message, 'invalid-argument');
       throw e;
     }
   }
@@ -800,7 +1133,10 @@ export class StudioService {
         this.saveMeta(meta);
       } catch (err) {
         undo();
-        throw new ApiError(`Could not ${verb} run ${runId}: ${err instanceof Error ? err.message : String(err)}.`, 'failed');
+        throw new ApiError(
+          `Could not ${verb} run ${runId}: ${err instanceof Error ? err.message : String(err)}.`,
+          'failed',
+        );
       }
     }
     this.emit({ type: 'runs-changed' });
@@ -810,7 +1146,8 @@ export class StudioService {
   private finishedRunDir(runId: string): string {
     const meta = this.readMeta(runId);
     if (!meta) throw new ApiError(`No run ${runId}.`, 'not-found');
-    if (this.active.has(runId)) throw new ApiError('This run is still training; predict once it has finished.', 'invalid-argument');
+    if (this.active.has(runId))
+      throw new ApiError('This run is still training; predict once it has finished.', 'invalid-argument');
     const dir = join(this.runsDir, runId);
     if (!existsSync(join(dir, 'model', 'model.json')) || statSync(join(dir, 'model', 'model.json')).size === 0) {
       throw new ApiError(`Run ${runId} saved no model${meta.error ? ` (${meta.error})` : ''}.`, 'not-found');

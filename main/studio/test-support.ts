@@ -19,7 +19,8 @@ export function waitForEnd(s: StudioService, runId: string): Promise<StudioEvent
 /** Uploads files through the API in one call (tests: small files) and imports them as a model. */
 export async function importFiles(s: StudioService, files: { name: string; content: Uint8Array | string }[]) {
   const { uploadId } = await s.call('uploadData', {
-    name: 'model', files: files.map((f) => ({ relativePath: f.name, contentBase64: Buffer.from(f.content).toString('base64') })),
+    name: 'model',
+    files: files.map((f) => ({ relativePath: f.name, contentBase64: Buffer.from(f.content).toString('base64') })),
   });
   return s.call('importModel', { uploadId });
 }

@@ -4,7 +4,14 @@ import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import util from 'node:util';
-import { backendFromEnvironment, describeBackend, explainNativeLoadError, initBackend, NATIVE_SETUP_COMMAND, shimRemovedUtilFunctions } from './backend.js';
+import {
+  backendFromEnvironment,
+  describeBackend,
+  explainNativeLoadError,
+  initBackend,
+  NATIVE_SETUP_COMMAND,
+  shimRemovedUtilFunctions,
+} from './backend.js';
 import type { BackendInfo } from './backend.js';
 
 const require = createRequire(import.meta.url);
@@ -20,7 +27,10 @@ function tfjsNodeInstalled(): boolean {
 }
 
 /** initBackend in a fresh process (the chosen backend is module state), with RNN_STUDIO_BACKEND as given. */
-function initInChild(envValue: string | undefined, preference: string): Promise<{ info?: BackendInfo; error?: string }> {
+function initInChild(
+  envValue: string | undefined,
+  preference: string,
+): Promise<{ info?: BackendInfo; error?: string }> {
   const code = `
     const { initBackend } = await import(${JSON.stringify(backendModule)});
     try { console.log(JSON.stringify({ info: await initBackend(${JSON.stringify(preference)}) })); }
@@ -29,7 +39,10 @@ function initInChild(envValue: string | undefined, preference: string): Promise<
   if (envValue === undefined) delete env.RNN_STUDIO_BACKEND;
   else env.RNN_STUDIO_BACKEND = envValue;
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -52,7 +65,9 @@ const loadErrors: Array<{ name: string; message: string; expect: RegExp[] }> = [
   {
     name: 'not installed',
     message: "Cannot find module '@tensorflow/tfjs-node'\nRequire stack:\n- /work/main/main/training/backend.ts",
-    expect: [/^@tensorflow\/tfjs-node is not installed — run `npm run setup:native-tf` for native TensorFlow \(offline, from the PyPI wheel\)$/],
+    expect: [
+      /^@tensorflow\/tfjs-node is not installed — run `npm run setup:native-tf` for native TensorFlow \(offline, from the PyPI wheel\)$/,
+    ],
   },
   {
     name: 'addon not built (tfjs-node 4.x check)',
@@ -60,17 +75,28 @@ const loadErrors: Array<{ name: string; message: string; expect: RegExp[] }> = [
       'The Node.js native addon module (tfjs_binding.node) can not be found at path: /work/main/node_modules/@tensorflow/tfjs-node/lib/napi-v8/tfjs_binding.node. \n' +
       "Please run command 'npm rebuild @tensorflow/tfjs-node --build-addon-from-source' to rebuild the native addon module. \n" +
       'If you have problem with building the addon module, please check https://github.com/tensorflow/tfjs/blob/master/tfjs-node/WINDOWS_TROUBLESHOOTING.md or file an issue.',
-    expect: [/native addon \/work\/main\/node_modules\/@tensorflow\/tfjs-node\/lib\/napi-v8\/tfjs_binding\.node is missing/, /npm run setup:native-tf/],
+    expect: [
+      /native addon \/work\/main\/node_modules\/@tensorflow\/tfjs-node\/lib\/napi-v8\/tfjs_binding\.node is missing/,
+      /npm run setup:native-tf/,
+    ],
   },
   {
     name: 'addon not built (older require of the binding)',
-    message: "Cannot find module 'D:\\TESA\\tfjs-test\\node_modules\\@tensorflow\\tfjs-node\\lib\\napi-v5\\tfjs_binding.node'\nRequire stack:\n- D:\\TESA\\tfjs-test\\node_modules\\@tensorflow\\tfjs-node\\dist\\index.js",
-    expect: [/native addon D:\\TESA\\tfjs-test\\node_modules\\@tensorflow\\tfjs-node\\lib\\napi-v5\\tfjs_binding\.node is missing/, /npm run setup:native-tf/],
+    message:
+      "Cannot find module 'D:\\TESA\\tfjs-test\\node_modules\\@tensorflow\\tfjs-node\\lib\\napi-v5\\tfjs_binding.node'\nRequire stack:\n- D:\\TESA\\tfjs-test\\node_modules\\@tensorflow\\tfjs-node\\dist\\index.js",
+    expect: [
+      /native addon D:\\TESA\\tfjs-test\\node_modules\\@tensorflow\\tfjs-node\\lib\\napi-v5\\tfjs_binding\.node is missing/,
+      /npm run setup:native-tf/,
+    ],
   },
   {
     name: 'libtensorflow missing (wheel layout)',
     message: 'libtensorflow_cc.so.2: cannot open shared object file: No such file or directory',
-    expect: [/libtensorflow is missing: libtensorflow_cc\.so\.2 cannot be found/, /deps\/lib/, /npm run setup:native-tf/],
+    expect: [
+      /libtensorflow is missing: libtensorflow_cc\.so\.2 cannot be found/,
+      /deps\/lib/,
+      /npm run setup:native-tf/,
+    ],
   },
   {
     name: 'libtensorflow_framework missing',
@@ -79,32 +105,40 @@ const loadErrors: Array<{ name: string; message: string; expect: RegExp[] }> = [
   },
   {
     name: 'libtensorflow missing (Google tarball layout, path in the message)',
-    message: '/srv/app/node_modules/@tensorflow/tfjs-node/lib/napi-v8/tfjs_binding.node: libtensorflow.so.2: cannot open shared object file: No such file or directory',
+    message:
+      '/srv/app/node_modules/@tensorflow/tfjs-node/lib/napi-v8/tfjs_binding.node: libtensorflow.so.2: cannot open shared object file: No such file or directory',
     expect: [/libtensorflow\.so\.2 cannot be found/],
   },
   {
     name: 'a dependency of tfjs-node missing',
-    message: "Cannot find module '@mapbox/node-pre-gyp'\nRequire stack:\n- /work/main/node_modules/@tensorflow/tfjs-node/dist/index.js",
+    message:
+      "Cannot find module '@mapbox/node-pre-gyp'\nRequire stack:\n- /work/main/node_modules/@tensorflow/tfjs-node/dist/index.js",
     expect: [/incomplete: @mapbox\/node-pre-gyp is missing — run `npm run setup:native-tf -- --force` to reinstall it/],
   },
   {
     name: 'wrong libtensorflow (TF 2.9.1 wheel)',
-    message: '/work/main/node_modules/@tensorflow/tfjs-node/lib/napi-v8/tfjs_binding.node: undefined symbol: PyTuple_Type',
+    message:
+      '/work/main/node_modules/@tensorflow/tfjs-node/lib/napi-v8/tfjs_binding.node: undefined symbol: PyTuple_Type',
     expect: [/undefined symbol PyTuple_Type/, /2\.15\.1/, /`npm run setup:native-tf -- --force`/],
   },
   {
     name: 'Windows: tensorflow.dll missing',
-    message: 'The specified module could not be found.\r\n\\\\?\\C:\\workspace\\app\\node_modules\\@tensorflow\\tfjs-node\\lib\\napi-v8\\tfjs_binding.node',
-    expect: [/tensorflow\.dll, needed by \\\\\?\\C:\\workspace\\app\\node_modules\\@tensorflow\\tfjs-node\\lib\\napi-v8\\tfjs_binding\.node, cannot be found/],
+    message:
+      'The specified module could not be found.\r\n\\\\?\\C:\\workspace\\app\\node_modules\\@tensorflow\\tfjs-node\\lib\\napi-v8\\tfjs_binding.node',
+    expect: [
+      /tensorflow\.dll, needed by \\\\\?\\C:\\workspace\\app\\node_modules\\@tensorflow\\tfjs-node\\lib\\napi-v8\\tfjs_binding\.node, cannot be found/,
+    ],
   },
   {
     name: 'macOS: dylib missing',
-    message: 'dlopen(/Users/x/app/node_modules/@tensorflow/tfjs-node/lib/napi-v8/tfjs_binding.node, 0x0001): Library not loaded: @rpath/libtensorflow.2.dylib\n  Referenced from: /Users/x/app/node_modules/@tensorflow/tfjs-node/lib/napi-v8/tfjs_binding.node',
+    message:
+      'dlopen(/Users/x/app/node_modules/@tensorflow/tfjs-node/lib/napi-v8/tfjs_binding.node, 0x0001): Library not loaded: @rpath/libtensorflow.2.dylib\n  Referenced from: /Users/x/app/node_modules/@tensorflow/tfjs-node/lib/napi-v8/tfjs_binding.node',
     expect: [/libtensorflow\.2\.dylib cannot be found/],
   },
   {
     name: 'second worker thread',
-    message: "Module did not self-register: '/work/main/node_modules/@tensorflow/tfjs-node/lib/napi-v8/tfjs_binding.node'.",
+    message:
+      "Module did not self-register: '/work/main/node_modules/@tensorflow/tfjs-node/lib/napi-v8/tfjs_binding.node'.",
     expect: [/loaded twice in one process/, /tfjs#8388/],
   },
   {
@@ -115,7 +149,9 @@ const loadErrors: Array<{ name: string; message: string; expect: RegExp[] }> = [
   {
     name: 'anything else',
     message: 'Something unexpected\nwith a second line',
-    expect: [/^@tensorflow\/tfjs-node failed to load: Something unexpected — run `npm run setup:native-tf -- --check` for details$/],
+    expect: [
+      /^@tensorflow\/tfjs-node failed to load: Something unexpected — run `npm run setup:native-tf -- --check` for details$/,
+    ],
   },
 ];
 
@@ -137,7 +173,10 @@ test('auto picks native TensorFlow when tfjs-node loads, else wasm with the reas
   if (!tfjsNodeInstalled()) {
     assert.equal(info.name, 'wasm');
     assert.match(info.detail, /@tensorflow\/tfjs-node is not installed — run `npm run setup:native-tf`/);
-    assert.match(describeBackend(info), /^wasm \(tfjs 4\.22\.0\) — WebAssembly( SIMD)?, 1 thread \(@tensorflow\/tfjs-node is not installed/);
+    assert.match(
+      describeBackend(info),
+      /^wasm \(tfjs 4\.22\.0\) — WebAssembly( SIMD)?, 1 thread \(@tensorflow\/tfjs-node is not installed/,
+    );
   } else if (info.name === 'tensorflow') {
     assert.equal(info.nativeVersion, '4.22.0');
     assert.notEqual(process.env.TF_ENABLE_ONEDNN_OPTS, undefined, 'set before libtensorflow loads');
@@ -153,7 +192,17 @@ test('the removed util functions exist after initBackend and after the shim', as
   await initBackend('auto');
   const u = util as unknown as Record<string, unknown>;
   // Simulate Node 23+, where these are gone (tfjs#8609), then shim them back.
-  const names = ['isNullOrUndefined', 'isArray', 'isBoolean', 'isNumber', 'isString', 'isFunction', 'isObject', 'isUndefined', 'isNull'];
+  const names = [
+    'isNullOrUndefined',
+    'isArray',
+    'isBoolean',
+    'isNumber',
+    'isString',
+    'isFunction',
+    'isObject',
+    'isUndefined',
+    'isNull',
+  ];
   const saved = Object.fromEntries(names.map((n) => [n, u[n]]));
   try {
     for (const n of names) delete u[n];
@@ -175,21 +224,32 @@ test('backendFromEnvironment reads RNN_STUDIO_BACKEND', () => {
   assert.equal(backendFromEnvironment({ RNN_STUDIO_BACKEND: '' }), null);
   assert.equal(backendFromEnvironment({ RNN_STUDIO_BACKEND: ' WASM ' }), 'wasm');
   assert.equal(backendFromEnvironment({ RNN_STUDIO_BACKEND: 'auto' }), 'auto');
-  assert.throws(() => backendFromEnvironment({ RNN_STUDIO_BACKEND: 'gpu' }), /RNN_STUDIO_BACKEND must be one of auto, tensorflow, wasm, cpu\. Received: RNN_STUDIO_BACKEND=gpu\./);
+  assert.throws(
+    () => backendFromEnvironment({ RNN_STUDIO_BACKEND: 'gpu' }),
+    /RNN_STUDIO_BACKEND must be one of auto, tensorflow, wasm, cpu\. Received: RNN_STUDIO_BACKEND=gpu\./,
+  );
 });
 
-test('RNN_STUDIO_BACKEND overrides auto, not an explicit preference (fresh processes)', { timeout: 120_000 }, async () => {
-  const [cpu, explicitWasm, native, bad] = await Promise.all([
-    initInChild('cpu', 'auto'),
-    initInChild('cpu', 'wasm'),
-    initInChild('tensorflow', 'auto'),
-    initInChild('gpu', 'auto'),
-  ]);
-  assert.equal(cpu.info?.name, 'cpu', JSON.stringify(cpu));
-  assert.match(cpu.info!.detail, /requested by RNN_STUDIO_BACKEND=cpu/);
-  assert.equal(explicitWasm.info?.name, 'wasm', JSON.stringify(explicitWasm));
-  if (native.info) assert.equal(native.info.name, 'tensorflow');
-  else assert.match(native.error ?? '', /Native TensorFlow was requested by RNN_STUDIO_BACKEND=tensorflow but .*npm run setup:native-tf/);
-  if (!tfjsNodeInstalled()) assert.ok(native.error, 'tfjs-node is absent, so asking for it must fail');
-  assert.match(bad.error ?? '', /RNN_STUDIO_BACKEND must be one of/);
-});
+test(
+  'RNN_STUDIO_BACKEND overrides auto, not an explicit preference (fresh processes)',
+  { timeout: 120_000 },
+  async () => {
+    const [cpu, explicitWasm, native, bad] = await Promise.all([
+      initInChild('cpu', 'auto'),
+      initInChild('cpu', 'wasm'),
+      initInChild('tensorflow', 'auto'),
+      initInChild('gpu', 'auto'),
+    ]);
+    assert.equal(cpu.info?.name, 'cpu', JSON.stringify(cpu));
+    assert.match(cpu.info!.detail, /requested by RNN_STUDIO_BACKEND=cpu/);
+    assert.equal(explicitWasm.info?.name, 'wasm', JSON.stringify(explicitWasm));
+    if (native.info) assert.equal(native.info.name, 'tensorflow');
+    else
+      assert.match(
+        native.error ?? '',
+        /Native TensorFlow was requested by RNN_STUDIO_BACKEND=tensorflow but .*npm run setup:native-tf/,
+      );
+    if (!tfjsNodeInstalled()) assert.ok(native.error, 'tfjs-node is absent, so asking for it must fail');
+    assert.match(bad.error ?? '', /RNN_STUDIO_BACKEND must be one of/);
+  },
+);

@@ -59,7 +59,9 @@ export function explainNativeLoadError(error: unknown): string {
     return `@tensorflow/tfjs-node is not installed — ${setupHint()} for native TensorFlow (offline, from the PyPI wheel)`;
   }
   // tfjs-node's own check (dist/index.js) or, in older versions, the plain require of the binding.
-  const addon = /tfjs_binding\.node\) can not be found at path: (\S+?)\.?\s/.exec(`${full} `)?.[1] ?? (missingModule?.endsWith('tfjs_binding.node') ? missingModule : undefined);
+  const addon =
+    /tfjs_binding\.node\) can not be found at path: (\S+?)\.?\s/.exec(`${full} `)?.[1] ??
+    (missingModule?.endsWith('tfjs_binding.node') ? missingModule : undefined);
   if (addon) {
     return `@tensorflow/tfjs-node is installed but its native addon ${addon} is missing (installed without building it) — ${setupHint()} to build it offline`;
   }
@@ -73,7 +75,8 @@ export function explainNativeLoadError(error: unknown): string {
   }
   // macOS: "dlopen(…/tfjs_binding.node, 0x0001): Library not loaded: @rpath/libtensorflow.2.dylib".
   const dylib = /Library not loaded: (\S+)/.exec(full)?.[1];
-  if (dylib) return `@tensorflow/tfjs-node is installed but libtensorflow is missing: ${dylib.replace(/^@rpath\//, '')} cannot be found in its deps/lib folder — reinstall @tensorflow/tfjs-node on a connected machine`;
+  if (dylib)
+    return `@tensorflow/tfjs-node is installed but libtensorflow is missing: ${dylib.replace(/^@rpath\//, '')} cannot be found in its deps/lib folder — reinstall @tensorflow/tfjs-node on a connected machine`;
   // Windows names only the binding, whose dependency tensorflow.dll is what is missing.
   if (/The specified module could not be found/.test(first)) {
     const binding = /(\S*tfjs_binding\.node)/.exec(full)?.[1];
@@ -140,7 +143,6 @@ async function tryWasm(): Promise<{ ok: true } | { ok: false; why: string }> {
   }
 }
 
-
 /**
  * `RNN_STUDIO_BACKEND=auto|tensorflow|wasm|cpu` replaces the preference `auto` (what the CLI, the app and the
  * worker pass unless the user chose a backend), e.g. to keep a machine with native TensorFlow on wasm. Unset or
@@ -150,7 +152,9 @@ export function backendFromEnvironment(env: NodeJS.ProcessEnv = process.env): Ba
   const raw = env.RNN_STUDIO_BACKEND?.trim().toLowerCase();
   if (!raw) return null;
   if (!(BACKEND_PREFERENCES as readonly string[]).includes(raw)) {
-    throw new Error(`RNN_STUDIO_BACKEND must be one of ${BACKEND_PREFERENCES.join(', ')}. Received: RNN_STUDIO_BACKEND=${env.RNN_STUDIO_BACKEND}.`);
+    throw new Error(
+      `RNN_STUDIO_BACKEND must be one of ${BACKEND_PREFERENCES.join(', ')}. Received: RNN_STUDIO_BACKEND=${env.RNN_STUDIO_BACKEND}.`,
+    );
   }
   return raw as BackendPreference;
 }
@@ -172,21 +176,32 @@ export async function initBackend(preference: BackendPreference = 'auto'): Promi
       const detail = `native TensorFlow via @tensorflow/tfjs-node (${r.note}${wanted === 'auto' ? '' : `; ${requested}`})`;
       return (chosen = { name: 'tensorflow', tfjsVersion: tf.version.tfjs, nativeVersion: r.version, detail });
     }
-    if (wanted === 'tensorflow') throw new Error(`Native TensorFlow was ${requested} but ${r.why}. See "Native TensorFlow offline" in docs/engine.md.`);
+    if (wanted === 'tensorflow')
+      throw new Error(
+        `Native TensorFlow was ${requested} but ${r.why}. See "Native TensorFlow offline" in docs/engine.md.`,
+      );
     reasons.push(r.why);
   }
   if (wanted === 'auto' || wanted === 'wasm') {
     const r = await tryWasm();
     if (r.ok) {
       const simd = tf.env().getBool('WASM_HAS_SIMD_SUPPORT');
-      return (chosen = { name: 'wasm', tfjsVersion: tf.version.tfjs, detail: `WebAssembly${simd ? ' SIMD' : ''}, 1 thread (${reasons.join('; ') || requested})` });
+      return (chosen = {
+        name: 'wasm',
+        tfjsVersion: tf.version.tfjs,
+        detail: `WebAssembly${simd ? ' SIMD' : ''}, 1 thread (${reasons.join('; ') || requested})`,
+      });
     }
     if (wanted === 'wasm') throw new Error(r.why);
     reasons.push(r.why);
   }
   await tf.setBackend('cpu');
   registerFastKernels('cpu');
-  return (chosen = { name: 'cpu', tfjsVersion: tf.version.tfjs, detail: `plain JavaScript (${reasons.join('; ') || requested})` });
+  return (chosen = {
+    name: 'cpu',
+    tfjsVersion: tf.version.tfjs,
+    detail: `plain JavaScript (${reasons.join('; ') || requested})`,
+  });
 }
 
 /** One line for logs and the UI: "wasm (tfjs 4.22.0) — WebAssembly SIMD, 1 thread (…)". */

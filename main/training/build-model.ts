@@ -18,7 +18,12 @@ import { withTfWarningsTranslated } from './tf-warnings.js';
 /** Thrown when a spec has errors; `issues` carries every message with the layer it belongs to. */
 export class SpecError extends Error {
   constructor(readonly analysis: ModelAnalysis) {
-    super(analysis.issues.filter((i) => i.severity === 'error').map((i) => i.message).join('\n'));
+    super(
+      analysis.issues
+        .filter((i) => i.severity === 'error')
+        .map((i) => i.message)
+        .join('\n'),
+    );
     this.name = 'SpecError';
   }
 }
@@ -36,7 +41,8 @@ function makeLayer(layer: LayerSpec, args: LayerArgs, innerName: string | undefi
   if (!factory) throw new Error(`layer ${layer.className} is in the catalog but has no TF.js factory`);
   return factory(args, {
     wrapped: () => {
-      if (!isBidirectional(layer) || innerName === undefined) throw new Error(`layer ${layer.className} wraps no layer`);
+      if (!isBidirectional(layer) || innerName === undefined)
+        throw new Error(`layer ${layer.className} wraps no layer`);
       return makeLayer(layer.layer, layerArgs(layer.layer, innerName), undefined);
     },
   });
@@ -48,16 +54,22 @@ function makeLayer(layer: LayerSpec, args: LayerArgs, innerName: string | undefi
  * Weight initialisation draws from Math.random unless the caller seeded it (see seeded-random.ts).
  * @throws SpecError when the spec has any error-level issue.
  */
-export function buildModel(spec: ModelSpec): { model: tf.Sequential; analysis: ModelAnalysis; recurrence: RecurrencePath[] } {
+export function buildModel(spec: ModelSpec): {
+  model: tf.Sequential;
+  analysis: ModelAnalysis;
+  recurrence: RecurrencePath[];
+} {
   const analysis = analyzeModel(spec);
   if (!analysis.valid || !analysis.inputShape) throw new SpecError(analysis);
   const model = tf.sequential({ name: spec.name.replace(/[^A-Za-z0-9_.-]/g, '_') || 'model' });
   // TF.js warns about its orthogonal initializer on nearly every recurrent layer: said once, in our words (tf-warnings.ts).
-  withTfWarningsTranslated(() => spec.layers.forEach((layer, i) => {
-    const name = analysis.layers[i]!.name;
-    const first = i === 0 ? { batchInputShape: [null, ...analysis.inputShape!] } : {};
-    const tfLayer = makeLayer(layer, { ...layerArgs(layer, name), ...first }, analysis.layers[i]!.innerName);
-    model.add(tfLayer);
-  }));
+  withTfWarningsTranslated(() =>
+    spec.layers.forEach((layer, i) => {
+      const name = analysis.layers[i]!.name;
+      const first = i === 0 ? { batchInputShape: [null, ...analysis.inputShape!] } : {};
+      const tfLayer = makeLayer(layer, { ...layerArgs(layer, name), ...first }, analysis.layers[i]!.innerName);
+      model.add(tfLayer);
+    }),
+  );
   return { model, analysis, recurrence: installFusedRecurrence(model) };
 }

@@ -22,21 +22,36 @@ async function readPreprocessing(runDir: string): Promise<Preprocessing> {
   try {
     return JSON.parse(await readFile(join(runDir, 'preprocessing.json'), 'utf8')) as Preprocessing;
   } catch {
-    throw new DataError('This run has no saved model to diagnose (preprocessing.json is missing): it may have failed before training finished.', { file: join(runDir, 'preprocessing.json') });
+    throw new DataError(
+      'This run has no saved model to diagnose (preprocessing.json is missing): it may have failed before training finished.',
+      { file: join(runDir, 'preprocessing.json') },
+    );
   }
 }
 
-export async function diagnoseText(runDir: string, spec: ModelSpec, dataPath: string, maxMisclassified = 50): Promise<ClassifierDiagnostics> {
+export async function diagnoseText(
+  runDir: string,
+  spec: ModelSpec,
+  dataPath: string,
+  maxMisclassified = 50,
+): Promise<ClassifierDiagnostics> {
   const pre = await readPreprocessing(runDir);
-  if (pre.kind !== 'text') throw new DataError('This run is a time-series model; classifier diagnostics need a text classifier.');
+  if (pre.kind !== 'text')
+    throw new DataError('This run is a time-series model; classifier diagnostics need a text classifier.');
   const data = prepareData(spec, dataPath, resolveTraining(spec));
   if (data.preprocessing.kind !== 'text' || !data.val || !data.valTexts) {
     throw new DataError('The run has no validation split to diagnose (data.valFraction is 0).', { file: dataPath });
   }
   // The tokenizer is refitted on the training split: if it differs from the saved one the data changed since training,
   // and the split would no longer be the one the run validated on.
-  if (JSON.stringify(data.preprocessing.tokenizer) !== JSON.stringify(pre.tokenizer) || JSON.stringify(data.preprocessing.classNames) !== JSON.stringify(pre.classNames)) {
-    throw new DataError('The data changed since this run trained (its vocabulary or classes differ), so its validation split cannot be rebuilt.', { file: dataPath });
+  if (
+    JSON.stringify(data.preprocessing.tokenizer) !== JSON.stringify(pre.tokenizer) ||
+    JSON.stringify(data.preprocessing.classNames) !== JSON.stringify(pre.classNames)
+  ) {
+    throw new DataError(
+      'The data changed since this run trained (its vocabulary or classes differ), so its validation split cannot be rebuilt.',
+      { file: dataPath },
+    );
   }
   const val = data.val;
   const model = await loadLayersModel(join(runDir, 'model'));
@@ -61,5 +76,12 @@ export async function diagnoseText(runDir: string, spec: ModelSpec, dataPath: st
   } finally {
     model.dispose();
   }
-  return classifierDiagnostics({ classes: pre.classNames, binary, probabilities, trueClasses, texts: data.valTexts, maxMisclassified });
+  return classifierDiagnostics({
+    classes: pre.classNames,
+    binary,
+    probabilities,
+    trueClasses,
+    texts: data.valTexts,
+    maxMisclassified,
+  });
 }

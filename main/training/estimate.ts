@@ -35,7 +35,13 @@ function median(xs: number[]): number {
 
 export async function estimateRun(spec: ModelSpec, specDir: string, options: RunOptions): Promise<RunEstimate> {
   const analysis = analyzeModel(spec);
-  if (!analysis.valid) throw new Error(analysis.issues.filter((i) => i.severity === 'error').map((i) => i.message).join('\n'));
+  if (!analysis.valid)
+    throw new Error(
+      analysis.issues
+        .filter((i) => i.severity === 'error')
+        .map((i) => i.message)
+        .join('\n'),
+    );
   const t0 = performance.now();
   const backend = await initBackend(options.backend ?? 'auto');
   const training = { ...resolveTraining(spec), ...(options.epochs ? { epochs: options.epochs } : {}) };
@@ -50,9 +56,14 @@ export async function estimateRun(spec: ModelSpec, specDir: string, options: Run
     model = built.model;
     const kernels = built.recurrence.some((p) => p.fused) ? describeKernels() : null;
     const setupSeconds = (performance.now() - t0) / 1000;
-    const times = await withSeededRandom(training.seed, async () => probeSteps(built.model, data.train, data.val, training, {
-      minSteps: MIN_PROBE_STEPS, maxSteps: MAX_PROBE_STEPS, budgetSeconds: PROBE_BUDGET_S, evalSteps: EVAL_STEPS,
-    }));
+    const times = await withSeededRandom(training.seed, async () =>
+      probeSteps(built.model, data.train, data.val, training, {
+        minSteps: MIN_PROBE_STEPS,
+        maxSteps: MAX_PROBE_STEPS,
+        budgetSeconds: PROBE_BUDGET_S,
+        evalSteps: EVAL_STEPS,
+      }),
+    );
     // The engine keeps speeding up over the first few dozen batches (JIT, allocator): the later half of the timed
     // batches is the steady state; the median, so that one batch interrupted by another process does not skew it.
     const timed = times.train.slice(1);
@@ -64,10 +75,22 @@ export async function estimateRun(spec: ModelSpec, specDir: string, options: Run
     const warmupSeconds = times.train[0] ?? 0;
     // The first epoch also pays the ramp-up once: what the probe's batches took beyond the steady state.
     const valBatch = times.val.length > 1 ? median(times.val.slice(1)) : 0;
-    const rampUp = times.train.reduce((a, t) => a + Math.max(0, t - secondsPerBatch), 0) + times.val.reduce((a, t) => a + Math.max(0, t - valBatch), 0);
+    const rampUp =
+      times.train.reduce((a, t) => a + Math.max(0, t - secondsPerBatch), 0) +
+      times.val.reduce((a, t) => a + Math.max(0, t - valBatch), 0);
     return {
-      backend, kernels, probeBatches: times.train.length - 1, warmupSeconds, rampUpSeconds: rampUp, secondsPerBatch, batchesPerEpoch,
-      validationSecondsPerEpoch, secondsPerEpoch, epochs: training.epochs, totalSeconds: secondsPerEpoch * training.epochs + rampUp, setupSeconds,
+      backend,
+      kernels,
+      probeBatches: times.train.length - 1,
+      warmupSeconds,
+      rampUpSeconds: rampUp,
+      secondsPerBatch,
+      batchesPerEpoch,
+      validationSecondsPerEpoch,
+      secondsPerEpoch,
+      epochs: training.epochs,
+      totalSeconds: secondsPerEpoch * training.epochs + rampUp,
+      setupSeconds,
       ...(memory.estimate ? { memoryBytes: memory.estimate.totalBytes } : {}),
     };
   } finally {

@@ -37,8 +37,13 @@ function longDependency(n: number, seed: number): ArraySource {
 
 function spec(cell: string, extra: Record<string, number | boolean | string> = {}): ModelSpec {
   return {
-    format: 1, name: `long-${cell}`, input: { kind: 'floats', timesteps: T, features: F },
-    layers: [{ className: cell, config: { units: 32, ...extra } }, { className: 'Dense', config: { units: 1, activation: 'sigmoid' } }],
+    format: 1,
+    name: `long-${cell}`,
+    input: { kind: 'floats', timesteps: T, features: F },
+    layers: [
+      { className: cell, config: { units: 32, ...extra } },
+      { className: 'Dense', config: { units: 1, activation: 'sigmoid' } },
+    ],
     training: { optimizer: 'adam', learningRate: 1e-2, loss: 'binaryCrossentropy', batchSize: 32, epochs: 10, seed: 3 },
   };
 }
@@ -48,7 +53,10 @@ async function sampleFlow(s: ModelSpec, every = 4): Promise<HiddenGradientSample
   return withSeededRandom(cfg.seed, async () => {
     const { model } = buildModel(s);
     const samples: HiddenGradientSample[] = [];
-    await train(model, { train: longDependency(256, 1), val: null }, cfg, { hiddenGradientEvery: every, onHiddenGradients: (x) => samples.push(x) });
+    await train(model, { train: longDependency(256, 1), val: null }, cfg, {
+      hiddenGradientEvery: every,
+      onHiddenGradients: (x) => samples.push(x),
+    });
     model.dispose();
     return samples;
   });
@@ -61,46 +69,93 @@ test('SimpleRNN on a long dependency: vanishing, with the switch to LSTM/GRU off
   const lstmSamples = await sampleFlow(lstm);
   assert.equal(rnnSamples.length, 20, '80 batches sampled every 4');
   assert.equal(rnnSamples[0]!.norms.simple_rnn!.length, T);
-  const [dr] = diagnoseGradientFlow(rnnSamples, { layers: analyzeModel(rnn).layers, spec: rnn, learningRate: 1e-2, clipnorm: null });
-  const [dl] = diagnoseGradientFlow(lstmSamples, { layers: analyzeModel(lstm).layers, spec: lstm, learningRate: 1e-2, clipnorm: null });
-  console.log(`SimpleRNN: early ${dr!.early.toExponential(2)} last ${dr!.last.toExponential(2)} ratio ${dr!.ratio.toExponential(2)} → ${dr!.verdict}`);
-  console.log(`LSTM:      early ${dl!.early.toExponential(2)} last ${dl!.last.toExponential(2)} ratio ${dl!.ratio.toExponential(2)} → ${dl!.verdict}`);
+  const [dr] = diagnoseGradientFlow(rnnSamples, {
+    layers: analyzeModel(rnn).layers,
+    spec: rnn,
+    learningRate: 1e-2,
+    clipnorm: null,
+  });
+  const [dl] = diagnoseGradientFlow(lstmSamples, {
+    layers: analyzeModel(lstm).layers,
+    spec: lstm,
+    learningRate: 1e-2,
+    clipnorm: null,
+  });
+  console.log(
+    `SimpleRNN: early ${dr!.early.toExponential(2)} last ${dr!.last.toExponential(2)} ratio ${dr!.ratio.toExponential(2)} → ${dr!.verdict}`,
+  );
+  console.log(
+    `LSTM:      early ${dl!.early.toExponential(2)} last ${dl!.last.toExponential(2)} ratio ${dl!.ratio.toExponential(2)} → ${dl!.verdict}`,
+  );
   assert.equal(dr!.verdict, 'vanishing', dr!.message);
   assert.equal(dl!.verdict, 'healthy', dl!.message);
   // The verdict reads the latest batches: by then the LSTM has learned to carry the signal (two orders above the SimpleRNN).
   assert.ok(dl!.ratio > 30 * dr!.ratio);
-  assert.deepEqual(dr!.remedies.map((r) => r.label), ['Switch to LSTM', 'Switch to GRU']);
+  assert.deepEqual(
+    dr!.remedies.map((r) => r.label),
+    ['Switch to LSTM', 'Switch to GRU'],
+  );
   const fixed = applyFlowRemedy(rnn, dr!.remedies[0]!);
   assert.equal(fixed.layers[0]!.className, 'LSTM');
   assert.equal(analyzeModel(fixed).valid, true);
 });
 
-test('layers on TF.js\'s op-by-op path (an activation the kernels lack) report no gradient flow; the recurrence says why; every 0 samples only on request', async () => {
+test("layers on TF.js's op-by-op path (an activation the kernels lack) report no gradient flow; the recurrence says why; every 0 samples only on request", async () => {
   const masked: ModelSpec = {
-    format: 1, name: 'op-by-op', input: { kind: 'tokens', vocabSize: 20, length: 6 },
-    layers: [{ className: 'Embedding', config: { inputDim: 20, outputDim: 4, maskZero: true } }, { className: 'LSTM', config: { units: 4, activation: 'softsign' } }, { className: 'Dense', config: { units: 1, activation: 'sigmoid' } }],
+    format: 1,
+    name: 'op-by-op',
+    input: { kind: 'tokens', vocabSize: 20, length: 6 },
+    layers: [
+      { className: 'Embedding', config: { inputDim: 20, outputDim: 4, maskZero: true } },
+      { className: 'LSTM', config: { units: 4, activation: 'softsign' } },
+      { className: 'Dense', config: { units: 1, activation: 'sigmoid' } },
+    ],
     training: { batchSize: 8, epochs: 1, seed: 1 },
   };
   const x = new Int32Array(32 * 6).map((_, i) => 1 + (i % 19));
-  const data = { train: new ArraySource(x, [6], new Float32Array(32).map((_, i) => i % 2), true), val: null };
+  const data = {
+    train: new ArraySource(
+      x,
+      [6],
+      new Float32Array(32).map((_, i) => i % 2),
+      true,
+    ),
+    val: null,
+  };
   await withSeededRandom(1, async () => {
     const { model, recurrence } = buildModel(masked);
     assert.equal(recurrence[0]!.fused, false);
     assert.ok(recurrence[0]!.reason);
     const samples: HiddenGradientSample[] = [];
-    await train(model, data, resolveTraining(masked), { hiddenGradientEvery: 1, onHiddenGradients: (s) => samples.push(s) });
+    await train(model, data, resolveTraining(masked), {
+      hiddenGradientEvery: 1,
+      onHiddenGradients: (s) => samples.push(s),
+    });
     assert.equal(samples.length, 0);
     model.dispose();
   });
   // The same model on the kernels (masked input included): samples on request only.
-  const plain: ModelSpec = { ...masked, layers: [masked.layers[0]!, { className: 'LSTM', config: { units: 4 } }, masked.layers[2]!] };
+  const plain: ModelSpec = {
+    ...masked,
+    layers: [masked.layers[0]!, { className: 'LSTM', config: { units: 4 } }, masked.layers[2]!],
+  };
   await withSeededRandom(1, async () => {
     const { model } = buildModel(plain);
     const samples: HiddenGradientSample[] = [];
     const control = new TrainingControl();
     control.requestGradientSample();
-    await train(model, data, resolveTraining(plain), { hiddenGradientEvery: 0, onHiddenGradients: (s) => samples.push(s) }, control);
-    assert.deepEqual(samples.map((s) => s.step), [0], 'only the requested batch');
+    await train(
+      model,
+      data,
+      resolveTraining(plain),
+      { hiddenGradientEvery: 0, onHiddenGradients: (s) => samples.push(s) },
+      control,
+    );
+    assert.deepEqual(
+      samples.map((s) => s.step),
+      [0],
+      'only the requested batch',
+    );
     assert.equal(samples[0]!.norms.lstm!.length, 6);
     model.dispose();
   });

@@ -23,7 +23,9 @@ before(async () => {
 });
 
 const spec: ModelSpec = {
-  format: 1, name: 'hist', input: { kind: 'tokens', vocabSize: 30, length: 6 },
+  format: 1,
+  name: 'hist',
+  input: { kind: 'tokens', vocabSize: 30, length: 6 },
   layers: [
     { className: 'Embedding', config: { inputDim: 30, outputDim: 4 } },
     { className: 'LSTM', config: { units: 5 } },
@@ -35,17 +37,28 @@ const spec: ModelSpec = {
 const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 
 function checkRecords(records: HistogramRecord[]) {
-  assert.deepEqual(records.map((r) => r.epoch), [0, 1]);
+  assert.deepEqual(
+    records.map((r) => r.epoch),
+    [0, 1],
+  );
   for (const r of records) {
     // embeddings; LSTM kernel, recurrent kernel, bias; Dense kernel, bias.
     assert.equal(r.tensors.length, 6, r.tensors.map((t) => t.name).join(', '));
     assert.deepEqual([...new Set(r.tensors.map((t) => t.layer))].length, 3);
     for (const t of r.tensors) {
       assert.equal(t.values.counts.length, HISTOGRAM_BINS);
-      assert.equal(t.values.counts.reduce((a, b) => a + b, 0), size(t.shape), `${t.name} values`);
+      assert.equal(
+        t.values.counts.reduce((a, b) => a + b, 0),
+        size(t.shape),
+        `${t.name} values`,
+      );
       assert.ok(t.values.min <= t.values.mean && t.values.mean <= t.values.max, t.name);
       assert.ok(t.gradients, `${t.name} has gradients`);
-      assert.equal(t.gradients.counts.reduce((a, b) => a + b, 0), size(t.shape), `${t.name} gradients`);
+      assert.equal(
+        t.gradients.counts.reduce((a, b) => a + b, 0),
+        size(t.shape),
+        `${t.name} gradients`,
+      );
       assert.ok(t.gradients.std >= 0);
     }
   }
@@ -53,9 +66,15 @@ function checkRecords(records: HistogramRecord[]) {
   assert.notDeepEqual(records[0]!.tensors[1]!.values, records[1]!.tensors[1]!.values);
 }
 
-test('trainer: 2 epochs give 2 histogram records, bins sum to each tensor\'s size, no tensor leaked', async () => {
+test("trainer: 2 epochs give 2 histogram records, bins sum to each tensor's size, no tensor leaked", async () => {
   const rnd = mulberry32(3);
-  const make = (n: number) => new ArraySource(new Int32Array(n * 6).map(() => 1 + Math.floor(rnd() * 29)), [6], new Float32Array(n).map(() => (rnd() < 0.5 ? 1 : 0)), true);
+  const make = (n: number) =>
+    new ArraySource(
+      new Int32Array(n * 6).map(() => 1 + Math.floor(rnd() * 29)),
+      [6],
+      new Float32Array(n).map(() => (rnd() < 0.5 ? 1 : 0)),
+      true,
+    );
   const run = async (withHistograms: boolean) => {
     const records: HistogramRecord[] = [];
     const counts: number[] = [];
@@ -87,7 +106,13 @@ test('worker run: histograms.jsonl holds one line per epoch and each arrives as 
   const runSpec: ModelSpec = { ...spec, data: { kind: 'text', path: 'two.csv', valFraction: 0.2 } };
   const events: WorkerEvent[] = [];
   const outDir = join(dir, 'run');
-  await executeRun(runSpec, dir, { backend: 'wasm', outDir, batchThrottleMs: 0 }, (e) => events.push(e), new TrainingControl());
+  await executeRun(
+    runSpec,
+    dir,
+    { backend: 'wasm', outDir, batchThrottleMs: 0 },
+    (e) => events.push(e),
+    new TrainingControl(),
+  );
   const error = events.find((e) => e.type === 'error');
   assert.equal(error, undefined, JSON.stringify(error));
   const lines = readFileSync(join(outDir, 'histograms.jsonl'), 'utf8').trim().split('\n');

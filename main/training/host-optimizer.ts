@@ -29,9 +29,13 @@ export const OPTIMIZER_DEFAULTS = { rho: 0.9, beta1: 0.9, beta2: 0.999, epsilon:
 
 /** The float32 constants of one step, as TensorFlow turns Python's (and TF.js its JavaScript) numbers into scalars. */
 interface Constants {
-  lr: number; nlr: number; eps: number;
-  rho: number; omr: number;
-  omb1: number; omb2: number;
+  lr: number;
+  nlr: number;
+  eps: number;
+  rho: number;
+  omr: number;
+  omb1: number;
+  omb2: number;
   /** Adam's step size at this step: lr·√(1−β2^t) / (1−β1^t). */
   alpha: number;
 }
@@ -39,7 +43,8 @@ interface Constants {
 /** Adam's α at step t (from 1) in float32, in the order Keras computes it. */
 export function adamAlpha(learningRate: number, t: number): number {
   const { beta1, beta2 } = OPTIMIZER_DEFAULTS;
-  const p1 = f(Math.pow(f(beta1), t)), p2 = f(Math.pow(f(beta2), t));
+  const p1 = f(Math.pow(f(beta1), t)),
+    p2 = f(Math.pow(f(beta2), t));
   return f(f(f(learningRate) * f(Math.sqrt(f(1 - p2)))) / f(1 - p1));
 }
 
@@ -69,7 +74,11 @@ export class HostOptimizer {
   private iterations = 0;
 
   /** `useKernels: false` keeps the JavaScript loops even where the kernels load (the tests compare both). */
-  constructor(readonly name: HostOptimizerName, readonly learningRate: number, private readonly useKernels = true) {
+  constructor(
+    readonly name: HostOptimizerName,
+    readonly learningRate: number,
+    private readonly useKernels = true,
+  ) {
     if (!(learningRate > 0 && Number.isFinite(learningRate))) {
       throw new Error(`\`learningRate\` must be a positive finite number. Received: learningRate=${learningRate}.`);
     }
@@ -84,22 +93,34 @@ export class HostOptimizer {
     const k = this.useKernels ? rnnKernels() : null;
     const { rho, beta1, beta2, epsilon } = OPTIMIZER_DEFAULTS;
     const c: Constants = {
-      lr: f(this.learningRate), nlr: f(-this.learningRate), eps: f(epsilon),
-      rho: f(rho), omr: f(1 - rho),
-      omb1: f(1 - beta1), omb2: f(1 - beta2), alpha: adamAlpha(this.learningRate, this.iterations + 1),
+      lr: f(this.learningRate),
+      nlr: f(-this.learningRate),
+      eps: f(epsilon),
+      rho: f(rho),
+      omr: f(1 - rho),
+      omb1: f(1 - beta1),
+      omb2: f(1 - beta2),
+      alpha: adamAlpha(this.learningRate, this.iterations + 1),
     };
     const squares = vars.map((variable, i) => {
       const gradient = grads[i];
       if (!gradient) return 0;
       if (gradient.size !== variable.size) {
-        throw new Error(`The gradient of ${variable.name} has ${gradient.size} values; expected ${variable.size} (shape [${variable.shape.join(', ')}]).`);
+        throw new Error(
+          `The gradient of ${variable.name} has ${gradient.size} values; expected ${variable.size} (shape [${variable.shape.join(', ')}]).`,
+        );
       }
       const n = variable.size;
-      const slots = (this.slots[i] ??= Array.from({ length: this.name === 'sgd' ? 0 : this.name === 'adam' ? 2 : 1 }, () => new Float32Array(n)));
+      const slots = (this.slots[i] ??= Array.from(
+        { length: this.name === 'sgd' ? 0 : this.name === 'adam' ? 2 : 1 },
+        () => new Float32Array(n),
+      ));
       // On wasm these are views of the backend's memory: both are read before the next tensor is made.
       const staged = k ? stageUpdate(heapOf(k), n, slots.length) : null;
-      const { next, sq } = k && staged ? this.inKernels(k, staged, valuesOf(variable), valuesOf(gradient), slots, c, clipnorm)
-        : this.inJavaScript(valuesOf(variable), valuesOf(gradient), slots, c, clipnorm);
+      const { next, sq } =
+        k && staged
+          ? this.inKernels(k, staged, valuesOf(variable), valuesOf(gradient), slots, c, clipnorm)
+          : this.inJavaScript(valuesOf(variable), valuesOf(gradient), slots, c, clipnorm);
       tf.tidy(() => variable.assign(tf.tensor(next, variable.shape, 'float32')));
       return sq;
     });
@@ -108,7 +129,15 @@ export class HostOptimizer {
   }
 
   /** Copies the values, gradient and slots into kernel memory, updates them there, and copies them back. */
-  private inKernels(k: RnnKernels, staged: number[], w: Float32Array, g: Float32Array, slots: Float32Array[], c: Constants, clipnorm: number | null): { next: Float32Array; sq: number } {
+  private inKernels(
+    k: RnnKernels,
+    staged: number[],
+    w: Float32Array,
+    g: Float32Array,
+    slots: Float32Array[],
+    c: Constants,
+    clipnorm: number | null,
+  ): { next: Float32Array; sq: number } {
     const n = w.length;
     const heap = heapOf(k);
     const [pW, pG, ...pS] = staged as [number, number, ...number[]];
@@ -132,7 +161,13 @@ export class HostOptimizer {
   }
 
   /** The same arithmetic in JavaScript, every intermediate rounded with Math.fround (≈ 10× slower than the kernels). */
-  private inJavaScript(w: Float32Array, gRaw: Float32Array, slots: Float32Array[], c: Constants, clipnorm: number | null): { next: Float32Array; sq: number } {
+  private inJavaScript(
+    w: Float32Array,
+    gRaw: Float32Array,
+    slots: Float32Array[],
+    c: Constants,
+    clipnorm: number | null,
+  ): { next: Float32Array; sq: number } {
     const n = w.length;
     let sq = 0;
     for (let j = 0; j < n; j++) sq += gRaw[j]! * gRaw[j]!;

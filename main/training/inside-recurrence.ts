@@ -29,13 +29,32 @@ import { prepareData, WindowSource } from './prepare-data.js';
 type Kind = InsideLayer['cell'];
 const KINDS: readonly string[] = ['SimpleRNN', 'LSTM', 'GRU'];
 
-interface RnnLayerLike extends tf.layers.Layer { cell: TfjsCellLike; returnSequences: boolean; goBackwards: boolean }
-interface BidirectionalLike extends tf.layers.Layer { forwardLayer: RnnLayerLike; backwardLayer: RnnLayerLike }
+interface RnnLayerLike extends tf.layers.Layer {
+  cell: TfjsCellLike;
+  returnSequences: boolean;
+  goBackwards: boolean;
+}
+interface BidirectionalLike extends tf.layers.Layer {
+  forwardLayer: RnnLayerLike;
+  backwardLayer: RnnLayerLike;
+}
 
 const SERIES_LABELS: Record<Kind, [string, string][]> = {
   SimpleRNN: [['h', 'hidden state h_t']],
-  LSTM: [['h', 'hidden state h_t'], ['c', 'cell state c_t'], ['i', 'input gate i_t'], ['f', 'forget gate f_t'], ['o', 'output gate o_t'], ['g', 'candidate c̃_t']],
-  GRU: [['h', 'hidden state h_t'], ['z', 'update gate z_t'], ['r', 'reset gate r_t'], ['hh', 'candidate h̃_t']],
+  LSTM: [
+    ['h', 'hidden state h_t'],
+    ['c', 'cell state c_t'],
+    ['i', 'input gate i_t'],
+    ['f', 'forget gate f_t'],
+    ['o', 'output gate o_t'],
+    ['g', 'candidate c̃_t'],
+  ],
+  GRU: [
+    ['h', 'hidden state h_t'],
+    ['z', 'update gate z_t'],
+    ['r', 'reset gate r_t'],
+    ['hh', 'candidate h̃_t'],
+  ],
 };
 
 /**
@@ -44,16 +63,23 @@ const SERIES_LABELS: Record<Kind, [string, string][]> = {
  */
 export function traceCell(cell: KerasCell, x: tf.Tensor2D, keep?: readonly boolean[] | null): InsideSeries[] {
   const [T] = x.shape;
-  const U = cell.units, G = GATES[cell.kind];
+  const U = cell.units,
+    G = GATES[cell.kind];
   const labels = SERIES_LABELS[cell.kind];
   const rows: Record<string, number[][]> = Object.fromEntries(labels.map(([k]) => [k, new Array<number[]>(T)]));
   tf.tidy(() => {
     const { activation: act, recurrentActivation: recAct } = cell;
     const resetAfter = cell.kind === 'GRU' && cell.resetAfter === true;
-    const inputBias = cell.bias ? (resetAfter ? cell.bias.slice([0, 0], [1, G * U]).reshape([G * U]) : cell.bias) : null;
+    const inputBias = cell.bias
+      ? resetAfter
+        ? cell.bias.slice([0, 0], [1, G * U]).reshape([G * U])
+        : cell.bias
+      : null;
     const recurrentBias = cell.bias && resetAfter ? cell.bias.slice([1, 0], [1, G * U]).reshape([1, G * U]) : null;
     // x·W + b for every step at once: [steps, G·units]; the recurrent part is per step.
-    const xw = inputBias ? tf.add(tf.matMul(x, cell.kernel as tf.Tensor2D), inputBias) : tf.matMul(x, cell.kernel as tf.Tensor2D);
+    const xw = inputBias
+      ? tf.add(tf.matMul(x, cell.kernel as tf.Tensor2D), inputBias)
+      : tf.matMul(x, cell.kernel as tf.Tensor2D);
     const R = cell.recurrent as tf.Tensor2D;
     const gateOf = (a: tf.Tensor, g: number) => a.slice([0, g * U], [1, U]);
     const R2 = cell.kind === 'GRU' ? R.slice([0, 2 * U], [U, U]) : null;
@@ -62,7 +88,9 @@ export function traceCell(cell: KerasCell, x: tf.Tensor2D, keep?: readonly boole
     const zeros = new Array<number>(U).fill(0);
     for (let s = 0; s < T; s++) {
       const t = cell.goBackwards ? T - 1 - s : s;
-      const put = (k: string, v: tf.Tensor | null) => { rows[k]![t] = v ? Array.from(v.dataSync()) : zeros.slice(); };
+      const put = (k: string, v: tf.Tensor | null) => {
+        rows[k]![t] = v ? Array.from(v.dataSync()) : zeros.slice();
+      };
       if (keep && !keep[t]) {
         for (const [k] of labels) put(k, k === 'h' ? h : k === 'c' ? c : null);
         continue;
@@ -74,17 +102,27 @@ export function traceCell(cell: KerasCell, x: tf.Tensor2D, keep?: readonly boole
       if (cell.kind === 'SimpleRNN') {
         h = act(pre(0));
       } else if (cell.kind === 'LSTM') {
-        const i = recAct(pre(0)), f = recAct(pre(1)), g = act(pre(2)), o = recAct(pre(3));
+        const i = recAct(pre(0)),
+          f = recAct(pre(1)),
+          g = act(pre(2)),
+          o = recAct(pre(3));
         c = tf.add(tf.mul(f, c), tf.mul(i, g));
         h = tf.mul(o, act(c));
-        put('i', i); put('f', f); put('g', g); put('o', o); put('c', c);
+        put('i', i);
+        put('f', f);
+        put('g', g);
+        put('o', o);
+        put('c', c);
       } else {
-        const z = recAct(pre(0)), r = recAct(pre(1));
+        const z = recAct(pre(0)),
+          r = recAct(pre(1));
         // reset_after (Keras 3's default): r ⊙ (U_h·h₋₁ + b_rh); otherwise U_h·(r ⊙ h₋₁).
         const candidate = resetAfter ? tf.mul(r, gateOf(hr, 2)) : tf.matMul(tf.mul(r, h), R2!);
         const hh = act(tf.add(gateOf(xt, 2), candidate));
         h = tf.add(tf.mul(z, h), tf.mul(tf.sub(1, z), hh));
-        put('z', z); put('r', r); put('hh', hh);
+        put('z', z);
+        put('r', r);
+        put('hh', hh);
       }
       put('h', h);
     }
@@ -96,7 +134,10 @@ export function traceCell(cell: KerasCell, x: tf.Tensor2D, keep?: readonly boole
 function directions(layer: tf.layers.Layer): { name: string; rnn: RnnLayerLike }[] {
   const bi = layer as BidirectionalLike;
   if (bi.forwardLayer && bi.backwardLayer) {
-    return [{ name: `${layer.name} (forward)`, rnn: bi.forwardLayer }, { name: `${layer.name} (backward)`, rnn: bi.backwardLayer }];
+    return [
+      { name: `${layer.name} (forward)`, rnn: bi.forwardLayer },
+      { name: `${layer.name} (backward)`, rnn: bi.backwardLayer },
+    ];
   }
   const rnn = layer as RnnLayerLike;
   return rnn.cell && KINDS.includes(layer.getClassName()) ? [{ name: layer.name, rnn }] : [];
@@ -132,7 +173,12 @@ export function traceModel(model: tf.LayersModel, x: tf.Tensor, keep?: readonly 
  * Occlusion: for each timestep t, the output (`measure` of the model's prediction row) with step t of x replaced by
  * `fill`, subtracted from the output on x itself. One batched predict of steps + 1 rows.
  */
-export function occlusion(model: tf.LayersModel, x: tf.Tensor, fill: number, measure: (row: Float32Array | Int32Array | Uint8Array) => number): { base: number; contributions: number[] } {
+export function occlusion(
+  model: tf.LayersModel,
+  x: tf.Tensor,
+  fill: number,
+  measure: (row: Float32Array | Int32Array | Uint8Array) => number,
+): { base: number; contributions: number[] } {
   const shape = x.shape as number[];
   const T = shape[1]!;
   const per = shape.slice(2).reduce((a, b) => a * b, 1);
@@ -155,7 +201,10 @@ async function readPreprocessing(runDir: string): Promise<Preprocessing> {
   try {
     return JSON.parse(await readFile(join(runDir, 'preprocessing.json'), 'utf8')) as Preprocessing;
   } catch {
-    throw new DataError('This run has no saved model to look inside (preprocessing.json is missing): it may have failed before training finished.', { file: join(runDir, 'preprocessing.json') });
+    throw new DataError(
+      'This run has no saved model to look inside (preprocessing.json is missing): it may have failed before training finished.',
+      { file: join(runDir, 'preprocessing.json') },
+    );
   }
 }
 
@@ -167,7 +216,9 @@ async function loadModel(runDir: string): Promise<tf.LayersModel> {
 }
 
 const masksZero = (model: tf.LayersModel) =>
-  model.layers.some((l) => l.getClassName() === 'Embedding' && (l.getConfig() as { maskZero?: boolean }).maskZero === true);
+  model.layers.some(
+    (l) => l.getClassName() === 'Embedding' && (l.getConfig() as { maskZero?: boolean }).maskZero === true,
+  );
 
 /** The top class's probability for a prediction row: sigmoid (1 unit, classes 0/1) or softmax. */
 function topClass(row: ArrayLike<number>): { index: number; p: (r: ArrayLike<number>) => number } {
@@ -181,7 +232,12 @@ function topClass(row: ArrayLike<number>): { index: number; p: (r: ArrayLike<num
 }
 
 /** Looks inside a text model on an id sequence (already padded to the model's length). */
-export function insideTokens(model: tf.LayersModel, ids: Int32Array, words: (id: number) => string, classNames: string[]): InsideResult {
+export function insideTokens(
+  model: tf.LayersModel,
+  ids: Int32Array,
+  words: (id: number) => string,
+  classNames: string[],
+): InsideResult {
   const T = ids.length;
   const x = tf.tensor2d(ids, [1, T], 'int32');
   try {
@@ -192,8 +248,12 @@ export function insideTokens(model: tf.LayersModel, ids: Int32Array, words: (id:
     const top = topClass(first);
     const { base, contributions } = occlusion(model, x, 0, top.p);
     return {
-      kind: 'text', steps: Array.from(ids, (id) => (id === 0 ? '' : words(id))), padding,
-      output: { label: `P(${classNames[top.index] ?? `class ${top.index}`})`, value: base }, contributions, layers,
+      kind: 'text',
+      steps: Array.from(ids, (id) => (id === 0 ? '' : words(id))),
+      padding,
+      output: { label: `P(${classNames[top.index] ?? `class ${top.index}`})`, value: base },
+      contributions,
+      layers,
     };
   } finally {
     x.dispose();
@@ -201,22 +261,36 @@ export function insideTokens(model: tf.LayersModel, ids: Int32Array, words: (id:
 }
 
 /** Looks inside a forecaster on one normalised window [1, steps, features]; outputs in the target's units. */
-export function insideWindow(model: tf.LayersModel, x: tf.Tensor3D, target: string, mean: number, std: number): InsideResult {
+export function insideWindow(
+  model: tf.LayersModel,
+  x: tf.Tensor3D,
+  target: string,
+  mean: number,
+  std: number,
+): InsideResult {
   const T = x.shape[1];
   const layers = traceModel(model, x, null);
   const { base, contributions } = occlusion(model, x, 0, (row) => row[0]! * std + mean);
   return {
-    kind: 'timeseries', steps: Array.from({ length: T }, (_, t) => (t === T - 1 ? 't' : `t−${T - 1 - t}`)), padding: new Array<boolean>(T).fill(false),
-    output: { label: `forecast of ${target}`, value: base }, contributions, layers,
+    kind: 'timeseries',
+    steps: Array.from({ length: T }, (_, t) => (t === T - 1 ? 't' : `t−${T - 1 - t}`)),
+    padding: new Array<boolean>(T).fill(false),
+    output: { label: `forecast of ${target}`, value: base },
+    contributions,
+    layers,
   };
 }
 
 /** insideRun for a text run: the text prepared exactly as predictText prepares it. */
 export async function insideText(runDir: string, text: string): Promise<InsideResult> {
   const pre = await readPreprocessing(runDir);
-  if (pre.kind !== 'text') throw new DataError('This run is a time-series model: look inside it on a validation window, not a text.');
+  if (pre.kind !== 'text')
+    throw new DataError('This run is a time-series model: look inside it on a validation window, not a text.');
   const tokenizer = Tokenizer.fromJSON(pre.tokenizer);
-  const ids = padSequences(tokenizer.textsToSequences([text]), pre.length, { padding: pre.padding, truncating: pre.truncating });
+  const ids = padSequences(tokenizer.textsToSequences([text]), pre.length, {
+    padding: pre.padding,
+    truncating: pre.truncating,
+  });
   const wordOf = new Map<number, string>();
   for (const [w, i] of tokenizer.wordIndex) if (i < tokenizer.numWords && !wordOf.has(i)) wordOf.set(i, w);
   const model = await loadModel(runDir);
@@ -232,7 +306,8 @@ export async function insideSeries(runDir: string, spec: ModelSpec, dataPath: st
   const pre = await readPreprocessing(runDir);
   if (pre.kind !== 'timeseries') throw new DataError('This run is a text model: look inside it on a text.');
   const data = prepareData(spec, dataPath, resolveTraining(spec));
-  if (!(data.val instanceof WindowSource)) throw new DataError('The data has no validation window to look inside on.', { file: dataPath });
+  if (!(data.val instanceof WindowSource))
+    throw new DataError('The data has no validation window to look inside on.', { file: dataPath });
   const t = pre.featureNames.indexOf(pre.target);
   const { xs, ys } = data.val.batch(Int32Array.of(data.val.count - 1));
   ys.dispose();

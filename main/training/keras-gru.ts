@@ -15,25 +15,52 @@ import type { StepMasks } from './fused/keras-recurrence.js';
 
 type Args = Record<string, unknown> & { units: number; resetAfter?: boolean };
 type Shape = (number | null)[];
-interface LayerVariable { read(): tf.Tensor }
-interface ActivationLike { apply(x: tf.Tensor): tf.Tensor }
+interface LayerVariable {
+  read(): tf.Tensor;
+}
+interface ActivationLike {
+  apply(x: tf.Tensor): tf.Tensor;
+}
 interface GRUCellBase extends tf.layers.Layer {
-  units: number; useBias: boolean; dropout: number; recurrentDropout: number;
-  kernel: LayerVariable; recurrentKernel: LayerVariable; bias: LayerVariable | null;
-  activation: ActivationLike; recurrentActivation: ActivationLike;
-  kernelInitializer: unknown; recurrentInitializer: unknown; biasInitializer: unknown;
-  kernelRegularizer: unknown; recurrentRegularizer: unknown; biasRegularizer: unknown;
-  kernelConstraint: unknown; recurrentConstraint: unknown; biasConstraint: unknown;
-  dropoutMask: tf.Tensor[] | null; recurrentDropoutMask: tf.Tensor[] | null;
+  units: number;
+  useBias: boolean;
+  dropout: number;
+  recurrentDropout: number;
+  kernel: LayerVariable;
+  recurrentKernel: LayerVariable;
+  bias: LayerVariable | null;
+  activation: ActivationLike;
+  recurrentActivation: ActivationLike;
+  kernelInitializer: unknown;
+  recurrentInitializer: unknown;
+  biasInitializer: unknown;
+  kernelRegularizer: unknown;
+  recurrentRegularizer: unknown;
+  biasRegularizer: unknown;
+  kernelConstraint: unknown;
+  recurrentConstraint: unknown;
+  biasConstraint: unknown;
+  dropoutMask: tf.Tensor[] | null;
+  recurrentDropoutMask: tf.Tensor[] | null;
   getConfig(): tf.serialization.ConfigDict;
 }
 /** Layer.addWeight, protected in TF.js's typings. */
-type AddWeight = (name: string, shape: Shape, dtype: null, initializer: unknown, regularizer: unknown, trainable: boolean, constraint: unknown) => LayerVariable;
+type AddWeight = (
+  name: string,
+  shape: Shape,
+  dtype: null,
+  initializer: unknown,
+  regularizer: unknown,
+  trainable: boolean,
+  constraint: unknown,
+) => LayerVariable;
 type Ctor<T> = new (args: Args) => T;
 
 // The classes TF.js registers; they are not exported by name, so they are taken from an instance.
 const TfjsGRUCell = Object.getPrototypeOf(tf.layers.gruCell({ units: 1 })).constructor as Ctor<GRUCellBase>;
-const TfjsGRU = Object.getPrototypeOf(tf.layers.gru({ units: 1 })).constructor as Ctor<tf.layers.RNN & { cell: GRUCellBase }>;
+const TfjsGRU = Object.getPrototypeOf(tf.layers.gru({ units: 1 })).constructor as Ctor<
+  tf.layers.RNN & { cell: GRUCellBase }
+>;
 
 export class KerasGRUCell extends TfjsGRUCell {
   static className = 'GRUCell';
@@ -52,10 +79,34 @@ export class KerasGRUCell extends TfjsGRUCell {
     const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as Shape;
     const inputDim = shape[shape.length - 1]!;
     const addWeight = (this as unknown as { addWeight: AddWeight }).addWeight.bind(this);
-    this.kernel = addWeight('kernel', [inputDim, this.units * 3], null, this.kernelInitializer, this.kernelRegularizer, true, this.kernelConstraint);
-    this.recurrentKernel = addWeight('recurrent_kernel', [this.units, this.units * 3], null, this.recurrentInitializer, this.recurrentRegularizer, true, this.recurrentConstraint);
+    this.kernel = addWeight(
+      'kernel',
+      [inputDim, this.units * 3],
+      null,
+      this.kernelInitializer,
+      this.kernelRegularizer,
+      true,
+      this.kernelConstraint,
+    );
+    this.recurrentKernel = addWeight(
+      'recurrent_kernel',
+      [this.units, this.units * 3],
+      null,
+      this.recurrentInitializer,
+      this.recurrentRegularizer,
+      true,
+      this.recurrentConstraint,
+    );
     this.bias = this.useBias
-      ? addWeight('bias', [2, this.units * 3], null, this.biasInitializer, this.biasRegularizer, true, this.biasConstraint)
+      ? addWeight(
+          'bias',
+          [2, this.units * 3],
+          null,
+          this.biasInitializer,
+          this.biasRegularizer,
+          true,
+          this.biasConstraint,
+        )
       : null;
     this.built = true;
   }
@@ -67,11 +118,19 @@ export class KerasGRUCell extends TfjsGRUCell {
       const training = kwargs.training === true;
       const rate = (r: number) => (r > 0 && r < 1 ? r : 0);
       const counts = dropoutMaskCounts('GRU', rate(this.dropout), rate(this.recurrentDropout));
-      const draw = (like: tf.Tensor, r: number, count: number) => Array.from({ length: count }, () => tf.keep(tf.dropout(tf.onesLike(like), r)));
+      const draw = (like: tf.Tensor, r: number, count: number) =>
+        Array.from({ length: count }, () => tf.keep(tf.dropout(tf.onesLike(like), r)));
       if (training && counts.input && this.dropoutMask == null) this.dropoutMask = draw(x!, this.dropout, counts.input);
-      if (training && counts.recurrent && this.recurrentDropoutMask == null) this.recurrentDropoutMask = draw(h!, this.recurrentDropout, counts.recurrent);
-      const masks: StepMasks = training ? { input: this.dropoutMask, recurrent: this.recurrentDropoutMask } : { input: null, recurrent: null };
-      const next = kerasCellStep(kerasCellOf(this, 'GRU', { returnSequences: false, goBackwards: false }))(x!, { h: h!, c: h! }, masks);
+      if (training && counts.recurrent && this.recurrentDropoutMask == null)
+        this.recurrentDropoutMask = draw(h!, this.recurrentDropout, counts.recurrent);
+      const masks: StepMasks = training
+        ? { input: this.dropoutMask, recurrent: this.recurrentDropoutMask }
+        : { input: null, recurrent: null };
+      const next = kerasCellStep(kerasCellOf(this, 'GRU', { returnSequences: false, goBackwards: false }))(
+        x!,
+        { h: h!, c: h! },
+        masks,
+      );
       return [next.h, next.h];
     });
   }
@@ -90,7 +149,10 @@ export class KerasGRU extends TfjsGRU {
     (this as { cell: GRUCellBase }).cell = new KerasGRUCell(args);
   }
 
-  static fromConfig<T extends tf.serialization.Serializable>(cls: tf.serialization.SerializableConstructor<T>, config: tf.serialization.ConfigDict): T {
+  static fromConfig<T extends tf.serialization.Serializable>(
+    cls: tf.serialization.SerializableConstructor<T>,
+    config: tf.serialization.ConfigDict,
+  ): T {
     return new cls(config);
   }
 }

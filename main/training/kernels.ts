@@ -27,7 +27,13 @@ type Values = Float32Array | Int32Array;
  * out[segmentIds[i], :] += x[i, :] for every i; ids outside [0, numSegments) are dropped, as TensorFlow drops
  * negative ids. `x` is [n, inner] row-major with n = segmentIds.length.
  */
-export function segmentSumInto(out: Values, x: Values, segmentIds: ArrayLike<number>, numSegments: number, inner: number): void {
+export function segmentSumInto(
+  out: Values,
+  x: Values,
+  segmentIds: ArrayLike<number>,
+  numSegments: number,
+  inner: number,
+): void {
   out.fill(0);
   for (let i = 0; i < segmentIds.length; i++) {
     const s = segmentIds[i]!;
@@ -47,7 +53,8 @@ export function gatherRowsInto(out: Values, x: Values, indices: ArrayLike<number
     const r = indices[i]!;
     if (!(r >= 0 && r < rows)) throw GATHER_RANGE(r, i, rows);
     // A plain loop: for Embedding-sized rows it beats subarray().set(), which allocates a view per row.
-    const src = r * inner, dst = i * inner;
+    const src = r * inner,
+      dst = i * inner;
     for (let k = 0; k < inner; k++) out[dst + k] = x[src + k]!;
   }
 }
@@ -62,7 +69,11 @@ interface GatherArgs {
   attrs: { axis: number; batchDims: number };
 }
 
-function outShape(x: tf.TensorInfo, segmentIds: tf.TensorInfo, numSegments: number): { shape: number[]; inner: number } {
+function outShape(
+  x: tf.TensorInfo,
+  segmentIds: tf.TensorInfo,
+  numSegments: number,
+): { shape: number[]; inner: number } {
   const rest = x.shape.slice(segmentIds.shape.length);
   return { shape: [numSegments, ...rest], inner: rest.reduce((a, b) => a * b, 1) };
 }
@@ -88,7 +99,9 @@ export function rowKernelsOf(backend: unknown): RowKernels | null {
 }
 
 const GATHER_RANGE = (index: number, position: number, rows: number) =>
-  new RangeError(`GatherV2: index ${index} at position ${position} is outside [0, ${rows - 1}] (an Embedding's inputDim must exceed every token id)`);
+  new RangeError(
+    `GatherV2: index ${index} at position ${position} is outside [0, ${rows - 1}] (an Embedding's inputDim must exceed every token id)`,
+  );
 
 const registered = new Set<string>();
 
@@ -96,10 +109,16 @@ const registered = new Set<string>();
  * Makes a kernel's output on either backend and lets `fill` write it from its inputs' values. On wasm, `inPlace`
  * (when given and our row kernels load) writes it instead, from the tensors' byte offsets in the backend's memory.
  */
-function computeOn(backendName: BackendName, args: { backend: unknown }, shape: number[], dtype: tf.DataType,
+function computeOn(
+  backendName: BackendName,
+  args: { backend: unknown },
+  shape: number[],
+  dtype: tf.DataType,
   fill: (out: Values, values: (t: tf.TensorInfo) => Values) => void,
-  inPlace?: (rows: RowKernels, out: number, at: (t: tf.TensorInfo) => number) => void): tf.TensorInfo {
-  if (backendName === 'tensorflow') return computeInKernelMemory(args.backend as NodeBackendLike, shape, dtype, fill, inPlace);
+  inPlace?: (rows: RowKernels, out: number, at: (t: tf.TensorInfo) => number) => void,
+): tf.TensorInfo {
+  if (backendName === 'tensorflow')
+    return computeInKernelMemory(args.backend as NodeBackendLike, shape, dtype, fill, inPlace);
   if (backendName === 'cpu') {
     const backend = args.backend as CpuBackendLike;
     const n = shape.reduce((a, b) => a * b, 1);
@@ -131,9 +150,13 @@ type BackendName = 'cpu' | 'wasm' | 'tensorflow';
  * 1.2–2.2 ms (upload of the gradient included) for 128 × 200 ids into a 10000 × 32 table, and the fused kernels then
  * copied the gathered rows back out of TensorFlow.
  */
-function computeInKernelMemory(backend: NodeBackendLike, shape: number[], dtype: tf.DataType,
+function computeInKernelMemory(
+  backend: NodeBackendLike,
+  shape: number[],
+  dtype: tf.DataType,
   fill: (out: Values, values: (t: tf.TensorInfo) => Values) => void,
-  inPlace?: (rows: RowKernels, out: number, at: (t: tf.TensorInfo) => number) => void): tf.TensorInfo {
+  inPlace?: (rows: RowKernels, out: number, at: (t: tf.TensorInfo) => number) => void,
+): tf.TensorInfo {
   const n = shape.reduce((a, b) => a * b, 1);
   const out = dtype === 'int32' || dtype === 'bool' ? new Int32Array(n) : new Float32Array(n);
   const k = inPlace ? rnnKernels() : null;
@@ -171,13 +194,25 @@ function registerSegmentSum(backendName: BackendName): void {
   const kernelName = 'UnsortedSegmentSum';
   if (tf.getKernel(kernelName, backendName)) tf.unregisterKernel(kernelName, backendName);
   tf.registerKernel({
-    kernelName, backendName,
+    kernelName,
+    backendName,
     kernelFunc: (args) => {
-      const { inputs: { x, segmentIds }, attrs: { numSegments } } = args as unknown as KernelArgs;
+      const {
+        inputs: { x, segmentIds },
+        attrs: { numSegments },
+      } = args as unknown as KernelArgs;
       const { shape, inner } = outShape(x, segmentIds, numSegments);
       const n = segmentIds.shape.reduce((a, b) => a * b, 1);
-      return computeOn(backendName, args, shape, x.dtype, (out, values) => segmentSumInto(out, values(x), values(segmentIds), numSegments, inner),
-        x.dtype === 'float32' && segmentIds.dtype === 'int32' ? (k, out, at) => k.segmentSum(out, at(x), at(segmentIds), n, numSegments, inner) : undefined);
+      return computeOn(
+        backendName,
+        args,
+        shape,
+        x.dtype,
+        (out, values) => segmentSumInto(out, values(x), values(segmentIds), numSegments, inner),
+        x.dtype === 'float32' && segmentIds.dtype === 'int32'
+          ? (k, out, at) => k.segmentSum(out, at(x), at(segmentIds), n, numSegments, inner)
+          : undefined,
+      );
     },
   });
 }
@@ -189,23 +224,44 @@ function registerFastGather(backendName: BackendName): void {
   tf.registerKernel({
     ...stock,
     kernelFunc: (args) => {
-      const { inputs: { x, indices }, attrs: { axis, batchDims } } = args as unknown as GatherArgs;
+      const {
+        inputs: { x, indices },
+        attrs: { axis, batchDims },
+      } = args as unknown as GatherArgs;
       const parsedAxis = axis < 0 ? axis + x.shape.length : axis;
       // Only the Embedding's case is ours; anything else keeps the stock kernel.
-      if (parsedAxis !== 0 || (batchDims ?? 0) !== 0 || x.shape.length === 0 || x.dtype === 'string' || x.dtype === 'complex64') return stock.kernelFunc(args);
+      if (
+        parsedAxis !== 0 ||
+        (batchDims ?? 0) !== 0 ||
+        x.shape.length === 0 ||
+        x.dtype === 'string' ||
+        x.dtype === 'complex64'
+      )
+        return stock.kernelFunc(args);
       const rows = x.shape[0]!;
       const inner = x.shape.slice(1).reduce((a, b) => a * b, 1);
       const shape = [...indices.shape, ...x.shape.slice(1)];
       const n = indices.shape.reduce((a, b) => a * b, 1);
       const fourBytes = (x.dtype === 'float32' || x.dtype === 'int32') && indices.dtype === 'int32';
-      return computeOn(backendName, args, shape, x.dtype, (out, values) => gatherRowsInto(out, values(x), values(indices), rows, inner),
-        fourBytes ? (k, out, at) => {
-          const bad = k.gatherRows(out, at(x), at(indices), n, rows, inner);
-          if (bad >= 0) {
-            const ids = backendName === 'wasm' ? (args.backend as WasmBackendLike).typedArrayFromHeap(indices) : (args.backend as NodeBackendLike).readSync(indices.dataId);
-            throw GATHER_RANGE(ids[bad]!, bad, rows);
-          }
-        } : undefined);
+      return computeOn(
+        backendName,
+        args,
+        shape,
+        x.dtype,
+        (out, values) => gatherRowsInto(out, values(x), values(indices), rows, inner),
+        fourBytes
+          ? (k, out, at) => {
+              const bad = k.gatherRows(out, at(x), at(indices), n, rows, inner);
+              if (bad >= 0) {
+                const ids =
+                  backendName === 'wasm'
+                    ? (args.backend as WasmBackendLike).typedArrayFromHeap(indices)
+                    : (args.backend as NodeBackendLike).readSync(indices.dataId);
+                throw GATHER_RANGE(ids[bad]!, bad, rows);
+              }
+            }
+          : undefined,
+      );
     },
   });
 }
@@ -230,7 +286,11 @@ export function registerNativeKernels(): void {
   if (registered.has('tensorflow')) return;
   registerFastGather('tensorflow');
   registerSegmentSum('tensorflow');
-  const view = (kernelName: string, shapeOf: (x: tf.TensorInfo, attrs: Record<string, unknown>) => number[] | null, inTensorFlowToo: boolean) => {
+  const view = (
+    kernelName: string,
+    shapeOf: (x: tf.TensorInfo, attrs: Record<string, unknown>) => number[] | null,
+    inTensorFlowToo: boolean,
+  ) => {
     const stock = tf.getKernel(kernelName, 'tensorflow');
     if (!stock) return;
     tf.unregisterKernel(kernelName, 'tensorflow');
@@ -253,7 +313,11 @@ export function registerNativeKernels(): void {
       },
     });
   };
-  view('Reshape', (x, attrs) => tf.util.inferFromImplicitShape([...(attrs.shape as number[])], tf.util.sizeFromShape(x.shape)), false);
+  view(
+    'Reshape',
+    (x, attrs) => tf.util.inferFromImplicitShape([...(attrs.shape as number[])], tf.util.sizeFromShape(x.shape)),
+    false,
+  );
   view('Transpose', (x, attrs) => ((attrs.perm as number[]).every((p, i) => p === i) ? [...x.shape] : null), true);
   registered.add('tensorflow');
 }

@@ -25,7 +25,12 @@ export const LAYER_FACTORIES: Record<LayerKind, LayerFactory> = {
   GRU: (args) => kerasGRU(args as never),
   Bidirectional: (args, ctx) => {
     const { mergeMode, name, batchInputShape } = args;
-    return tf.layers.bidirectional({ layer: ctx.wrapped(), mergeMode, name, ...(batchInputShape ? { batchInputShape } : {}) } as never);
+    return tf.layers.bidirectional({
+      layer: ctx.wrapped(),
+      mergeMode,
+      name,
+      ...(batchInputShape ? { batchInputShape } : {}),
+    } as never);
   },
   Dense: (args) => tf.layers.dense(args as never),
   Dropout: (args) => tf.layers.dropout(args as never),

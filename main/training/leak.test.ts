@@ -18,14 +18,27 @@ before(async () => {
 
 test('300 batches: tf.memory().numTensors is constant from batch to batch (no tensor leak)', async () => {
   const spec: ModelSpec = {
-    format: 1, name: 'leak', input: { kind: 'tokens', vocabSize: 50, length: 12 },
+    format: 1,
+    name: 'leak',
+    input: { kind: 'tokens', vocabSize: 50, length: 12 },
     layers: [
       { className: 'Embedding', config: { inputDim: 50, outputDim: 8 } },
-      { className: 'Bidirectional', config: { mergeMode: 'concat' }, layer: { className: 'LSTM', config: { units: 6, dropout: 0.1, recurrentDropout: 0.1 } } },
+      {
+        className: 'Bidirectional',
+        config: { mergeMode: 'concat' },
+        layer: { className: 'LSTM', config: { units: 6, dropout: 0.1, recurrentDropout: 0.1 } },
+      },
       { className: 'Dropout', config: { rate: 0.2 } },
       { className: 'Dense', config: { units: 1, activation: 'sigmoid' } },
     ],
-    training: { optimizer: 'adam', batchSize: 4, epochs: 3, clipnorm: 1, earlyStopping: { monitor: 'val_loss', patience: 5, restoreBestWeights: true }, seed: 3 },
+    training: {
+      optimizer: 'adam',
+      batchSize: 4,
+      epochs: 3,
+      clipnorm: 1,
+      earlyStopping: { monitor: 'val_loss', patience: 5, restoreBestWeights: true },
+      seed: 3,
+    },
   };
   const rnd = mulberry32(9);
   const make = (n: number) => {
@@ -40,12 +53,17 @@ test('300 batches: tf.memory().numTensors is constant from batch to batch (no te
     const before = tf.memory().numTensors;
     await withSeededRandom(3, async () => {
       const { model } = buildModel(spec);
-      const result = await train(model, { train: make(samples), val: make(40) }, { ...resolveTraining(spec), epochs }, {
-        onBatch: () => {
-          counts.push(tf.memory().numTensors);
-          heap.push(process.memoryUsage().heapUsed);
+      const result = await train(
+        model,
+        { train: make(samples), val: make(40) },
+        { ...resolveTraining(spec), epochs },
+        {
+          onBatch: () => {
+            counts.push(tf.memory().numTensors);
+            heap.push(process.memoryUsage().heapUsed);
+          },
         },
-      });
+      );
       assert.equal(result.epochsRun, epochs);
       model.dispose();
     });
@@ -55,11 +73,19 @@ test('300 batches: tf.memory().numTensors is constant from batch to batch (no te
   // A few tensors outlive model.dispose() (tfjs-layers' own: measured 4 for a plain model, more with Bidirectional
   // and dropout masks; Adam 2), once per run whatever its length; each run lives in its own worker thread, which ends.
   const short = await runOnce(20, 2);
-  assert.equal(leftover, short.leftover, `300 batches leave ${leftover} tensors after the run, 10 batches leave ${short.leftover}`);
+  assert.equal(
+    leftover,
+    short.leftover,
+    `300 batches leave ${leftover} tensors after the run, 10 batches leave ${short.leftover}`,
+  );
   assert.equal(counts.length, 300);
   // Epoch 1 after its first batch (optimizer slots exist), then epochs 2–3 (early stopping now also holds one
   // snapshot of the best weights): each stretch is flat, and 200 batches add nothing.
-  const flat = (a: number[], what: string) => assert.ok(a.every((c) => c === a[0]), `numTensors drifted in ${what}: ${a[0]} → max ${Math.max(...a)}, last ${a.at(-1)}`);
+  const flat = (a: number[], what: string) =>
+    assert.ok(
+      a.every((c) => c === a[0]),
+      `numTensors drifted in ${what}: ${a[0]} → max ${Math.max(...a)}, last ${a.at(-1)}`,
+    );
   flat(counts.slice(1, 100), 'epoch 1');
   flat(counts.slice(100), 'epochs 2–3');
   // Heap: the mean of the last 50 batches within 20 MB of the mean of batches 50–100 (GC noise, not growth).

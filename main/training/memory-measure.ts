@@ -22,15 +22,30 @@ if (!gc) throw new Error('run with --expose-gc');
 function source(spec: ModelSpec, batch: number): ArraySource {
   const shape = analyzeModel(spec).inputShape!;
   const n = batch * shape.reduce((a, b) => a * b, 1);
-  const x = spec.input.kind === 'tokens' ? Int32Array.from({ length: n }, (_, i) => 1 + (i * 7919) % (spec.input.kind === 'tokens' ? spec.input.vocabSize - 1 : 1))
-    : Float32Array.from({ length: n }, (_, i) => Math.sin(i));
-  return new ArraySource(x, [...shape], Float32Array.from({ length: batch }, (_, i) => i % 2), true);
+  const x =
+    spec.input.kind === 'tokens'
+      ? Int32Array.from(
+          { length: n },
+          (_, i) => 1 + ((i * 7919) % (spec.input.kind === 'tokens' ? spec.input.vocabSize - 1 : 1)),
+        )
+      : Float32Array.from({ length: n }, (_, i) => Math.sin(i));
+  return new ArraySource(
+    x,
+    [...shape],
+    Float32Array.from({ length: batch }, (_, i) => i % 2),
+    true,
+  );
 }
 
 function oneStep(spec: ModelSpec): void {
   const cfg = resolveTraining(spec);
   const { model } = buildModel(spec);
-  probeSteps(model, source(spec, cfg.batchSize), null, cfg, { minSteps: 1, maxSteps: 1, budgetSeconds: 0, evalSteps: 0 });
+  probeSteps(model, source(spec, cfg.batchSize), null, cfg, {
+    minSteps: 1,
+    maxSteps: 1,
+    budgetSeconds: 0,
+    evalSteps: 0,
+  });
   model.dispose();
 }
 
@@ -50,7 +65,13 @@ const before = process.memoryUsage().rss;
 oneStep(spec);
 gc();
 const after = process.memoryUsage().rss;
-console.log(JSON.stringify({
-  estimate: check.estimate!.totalBytes, kernelEstimate: check.estimate!.kernelBytes, kernelBefore,
-  kernelAfter: rnnKernels()!.memory.buffer.byteLength, rssGrowth: after - before + (kernelBefore - 65_536), tensorsLeft: tf.memory().numTensors,
-}));
+console.log(
+  JSON.stringify({
+    estimate: check.estimate!.totalBytes,
+    kernelEstimate: check.estimate!.kernelBytes,
+    kernelBefore,
+    kernelAfter: rnnKernels()!.memory.buffer.byteLength,
+    rssGrowth: after - before + (kernelBefore - 65_536),
+    tensorsLeft: tf.memory().numTensors,
+  }),
+);

@@ -23,10 +23,18 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 const dir = mkdtempSync(join(tmpdir(), 'rnn-memory-warning-'));
-const rows = ['text,label', ...Array.from({ length: 40 }, (_, i) => `"the ${i % 2 ? 'goal and the match' : 'bread and the soup'}",${i % 2 ? 'sport' : 'food'}`)];
+const rows = [
+  'text,label',
+  ...Array.from(
+    { length: 40 },
+    (_, i) => `"the ${i % 2 ? 'goal and the match' : 'bread and the soup'}",${i % 2 ? 'sport' : 'food'}`,
+  ),
+];
 writeFileSync(join(dir, 'two.csv'), rows.join('\n'));
 const spec: ModelSpec = {
-  format: 1, name: 'warned', input: { kind: 'tokens', vocabSize: 20, length: 6 },
+  format: 1,
+  name: 'warned',
+  input: { kind: 'tokens', vocabSize: 20, length: 6 },
   layers: [
     { className: 'Embedding', config: { inputDim: 20, outputDim: 8 } },
     { className: 'GRU', config: { units: 8 } },
@@ -46,13 +54,19 @@ after(() => {
 /** A machine with 1.5 times what the model needs: more than half of it, so a warning and no refusal. */
 function smallMachine(): void {
   delete process.env.RNN_STUDIO_MACHINE_MEMORY_MB;
-  const needs = checkTrainingMemory(spec, analyzeModel(spec).layers, resolveTraining(spec), 'wasm').estimate!.totalBytes;
+  const needs = checkTrainingMemory(spec, analyzeModel(spec).layers, resolveTraining(spec), 'wasm').estimate!
+    .totalBytes;
   process.env.RNN_STUDIO_MACHINE_MEMORY_MB = String((needs * 1.5) / 2 ** 20);
 }
 
-test('RNN_STUDIO_MACHINE_MEMORY_MB replaces the machine\'s memory figure; anything but a positive number is ignored', () => {
+test("RNN_STUDIO_MACHINE_MEMORY_MB replaces the machine's memory figure; anything but a positive number is ignored", () => {
   assert.equal(machineMemoryBytes({ RNN_STUDIO_MACHINE_MEMORY_MB: '512' }), 512 * 2 ** 20);
-  for (const bad of ['', '0', '-3', 'lots']) assert.equal(machineMemoryBytes({ RNN_STUDIO_MACHINE_MEMORY_MB: bad }), machineMemoryBytes({}), JSON.stringify(bad));
+  for (const bad of ['', '0', '-3', 'lots'])
+    assert.equal(
+      machineMemoryBytes({ RNN_STUDIO_MACHINE_MEMORY_MB: bad }),
+      machineMemoryBytes({}),
+      JSON.stringify(bad),
+    );
 });
 
 test('more than half of the machine: the run emits a warnings event on the biggest layer, then trains to the end', async () => {
@@ -61,7 +75,10 @@ test('more than half of the machine: the run emits a warnings event on the bigge
   await executeRun(spec, dir, { backend: 'wasm', batchThrottleMs: 0 }, (e) => events.push(e), new TrainingControl());
   const types = events.map((e) => e.type);
   assert.equal(types.filter((t) => t === 'warnings').length, 1, types.join(' '));
-  assert.ok(types.indexOf('warnings') > types.indexOf('backend') && types.indexOf('warnings') < types.indexOf('data'), types.join(' '));
+  assert.ok(
+    types.indexOf('warnings') > types.indexOf('backend') && types.indexOf('warnings') < types.indexOf('data'),
+    types.join(' '),
+  );
   assert.equal(types.at(-1), 'done');
   const warning = events.find((e) => e.type === 'warnings');
   assert.ok(warning?.type === 'warnings');
@@ -69,7 +86,10 @@ test('more than half of the machine: the run emits a warnings event on the bigge
   const [issue] = warning.issues;
   assert.equal(issue!.severity, 'warning');
   assert.ok(issue!.layerIndex !== null);
-  assert.match(issue!.message, /^The model needs about .* that is more than half of this machine's .*, so it may swap or be stopped by the system\./);
+  assert.match(
+    issue!.message,
+    /^The model needs about .* that is more than half of this machine's .*, so it may swap or be stopped by the system\./,
+  );
   // Folded like every other event: the warning stays in the run's state after it ends.
   const state = events.reduce((s, e) => reduceRunEvent(s, e), initialRunEventState());
   assert.equal(state.status, 'completed');
@@ -81,7 +101,11 @@ test('the CLI prints the warning on stderr (and in summary.txt) and the run stil
   const out: string[] = [];
   const err: string[] = [];
   const outDir = join(dir, 'cli-run');
-  const code = await main(['train', join(dir, 'spec.json'), '--backend', 'wasm', '--out', outDir], { out: (s) => out.push(s), err: (s) => err.push(s), status: () => {} });
+  const code = await main(['train', join(dir, 'spec.json'), '--backend', 'wasm', '--out', outDir], {
+    out: (s) => out.push(s),
+    err: (s) => err.push(s),
+    status: () => {},
+  });
   assert.equal(code, 0, err.join('\n'));
   const line = err.find((l) => l.startsWith('Warning'));
   assert.match(line ?? '', /^Warning \(layer \d\): The model needs about .* more than half of this machine's/);
@@ -91,13 +115,25 @@ test('the CLI prints the warning on stderr (and in summary.txt) and the run stil
 test('the studio keeps the warning with the run: run.json and getRun carry it after the run ends, also when reopened', async () => {
   smallMachine();
   const userDataDir = mkdtempSync(join(tmpdir(), 'rnn-memory-warning-studio-'));
-  const options = { userDataDir, host: 'web' as const, appVersion: 'test', assetsDir: join(root, 'assets'), examplesDir: join(root, 'examples') };
+  const options = {
+    userDataDir,
+    host: 'web' as const,
+    appVersion: 'test',
+    assetsDir: join(root, 'assets'),
+    examplesDir: join(root, 'examples'),
+  };
   const s = new StudioService(options);
-  const { runId } = await s.call('startRun', { spec: { ...spec, data: { ...spec.data!, path: join(dir, 'two.csv') } } });
+  const { runId } = await s.call('startRun', {
+    spec: { ...spec, data: { ...spec.data!, path: join(dir, 'two.csv') } },
+  });
   await waitForEnd(s, runId);
   const detail = await s.call('getRun', { runId });
   assert.equal(detail.status, 'completed');
   assert.equal(detail.warnings?.length, 1);
   assert.match(detail.warnings![0]!.message, /more than half of this machine's/);
-  assert.equal((await new StudioService(options).call('getRun', { runId })).warnings?.length, 1, 'read back from run.json');
+  assert.equal(
+    (await new StudioService(options).call('getRun', { runId })).warnings?.length,
+    1,
+    'read back from run.json',
+  );
 });

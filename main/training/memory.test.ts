@@ -27,21 +27,29 @@ import type { WorkerEvent } from '../../shared/worker-protocol.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const examples = join(here, '../../examples');
-const example = (name: string): ModelSpec => JSON.parse(readFileSync(join(examples, `${name}.json`), 'utf8')) as ModelSpec;
-const withFirst = (spec: ModelSpec, config: Record<string, number | string>): ModelSpec =>
-  ({ ...spec, layers: spec.layers.map((l, i) => (i === 0 ? { ...l, config: { ...l.config, ...config } } : l)) });
+const example = (name: string): ModelSpec =>
+  JSON.parse(readFileSync(join(examples, `${name}.json`), 'utf8')) as ModelSpec;
+const withFirst = (spec: ModelSpec, config: Record<string, number | string>): ModelSpec => ({
+  ...spec,
+  layers: spec.layers.map((l, i) => (i === 0 ? { ...l, config: { ...l.config, ...config } } : l)),
+});
 
 before(async () => {
   await initBackend('wasm');
 });
 
 // First in this file: the kernels' memory only grows, and here it has not grown yet.
-test('after one training step the kernels\' WebAssembly memory is exactly kernelStepBytes (masks, dropout, two directions, a GRU)', async () => {
+test("after one training step the kernels' WebAssembly memory is exactly kernelStepBytes (masks, dropout, two directions, a GRU)", async () => {
   const spec: ModelSpec = {
-    format: 1, name: 'exact', input: { kind: 'tokens', vocabSize: 300, length: 60 },
+    format: 1,
+    name: 'exact',
+    input: { kind: 'tokens', vocabSize: 300, length: 60 },
     layers: [
       { className: 'Embedding', config: { inputDim: 300, outputDim: 12, maskZero: true } },
-      { className: 'Bidirectional', layer: { className: 'LSTM', config: { units: 24, returnSequences: true, dropout: 0.2, recurrentDropout: 0.1 } } },
+      {
+        className: 'Bidirectional',
+        layer: { className: 'LSTM', config: { units: 24, returnSequences: true, dropout: 0.2, recurrentDropout: 0.1 } },
+      },
       { className: 'GRU', config: { units: 16 } },
       { className: 'Dense', config: { units: 1, activation: 'sigmoid' } },
     ],
@@ -52,7 +60,15 @@ test('after one training step the kernels\' WebAssembly memory is exactly kernel
   const e = estimateTrainingMemory(spec, analyzeModel(spec).layers, { threads: kernelThreadCount() })!;
   const predicted = kernelStepBytes(e, kernelThreadCount());
   const x = Int32Array.from({ length: 40 * 60 }, (_, i) => (i % 7 === 0 ? 0 : 1 + ((i * 31) % 299)));
-  const data = { train: new ArraySource(x, [60], Float32Array.from({ length: 40 }, (_, i) => i % 2), true), val: null };
+  const data = {
+    train: new ArraySource(
+      x,
+      [60],
+      Float32Array.from({ length: 40 }, (_, i) => i % 2),
+      true,
+    ),
+    val: null,
+  };
   const cfg = resolveTraining(spec);
   await withSeededRandom(3, async () => {
     const { model } = buildModel(spec);
@@ -66,8 +82,17 @@ test('after one training step the kernels\' WebAssembly memory is exactly kernel
 });
 
 /** One training step of `spec` in a fresh process: the estimate and what the step added to the resident set. */
-function measure(spec: ModelSpec): { estimate: number; rssGrowth: number; kernelEstimate: number; kernelAfter: number } {
-  const r = spawnSync(process.execPath, ['--import', import.meta.resolve('tsx'), '--expose-gc', join(here, 'memory-measure.ts'), JSON.stringify(spec)], { encoding: 'utf8', timeout: 120_000 });
+function measure(spec: ModelSpec): {
+  estimate: number;
+  rssGrowth: number;
+  kernelEstimate: number;
+  kernelAfter: number;
+} {
+  const r = spawnSync(
+    process.execPath,
+    ['--import', import.meta.resolve('tsx'), '--expose-gc', join(here, 'memory-measure.ts'), JSON.stringify(spec)],
+    { encoding: 'utf8', timeout: 120_000 },
+  );
   const line = r.stdout.split('\n').find((l) => l.startsWith('{'));
   assert.ok(line, `${r.stdout}\n${r.stderr}`);
   return JSON.parse(line) as { estimate: number; rssGrowth: number; kernelEstimate: number; kernelAfter: number };
@@ -75,13 +100,24 @@ function measure(spec: ModelSpec): { estimate: number; rssGrowth: number; kernel
 
 const sizes: ModelSpec[] = [
   {
-    format: 1, name: 'gru-sequences', input: { kind: 'floats', timesteps: 200, features: 4 },
-    layers: [{ className: 'GRU', config: { units: 64, returnSequences: true } }, { className: 'GlobalAveragePooling1D' }, { className: 'Dense', config: { units: 1 } }],
+    format: 1,
+    name: 'gru-sequences',
+    input: { kind: 'floats', timesteps: 200, features: 4 },
+    layers: [
+      { className: 'GRU', config: { units: 64, returnSequences: true } },
+      { className: 'GlobalAveragePooling1D' },
+      { className: 'Dense', config: { units: 1 } },
+    ],
     training: { optimizer: 'rmsprop', batchSize: 256, loss: 'meanSquaredError' },
   },
   {
-    format: 1, name: 'lstm-long', input: { kind: 'floats', timesteps: 400, features: 8 },
-    layers: [{ className: 'LSTM', config: { units: 32 } }, { className: 'Dense', config: { units: 1 } }],
+    format: 1,
+    name: 'lstm-long',
+    input: { kind: 'floats', timesteps: 400, features: 8 },
+    layers: [
+      { className: 'LSTM', config: { units: 32 } },
+      { className: 'Dense', config: { units: 1 } },
+    ],
     training: { optimizer: 'adam', batchSize: 512, loss: 'meanSquaredError' },
   },
 ];
@@ -90,31 +126,60 @@ for (const spec of sizes) {
     const m = measure(spec);
     const ratio = m.estimate / m.rssGrowth;
     assert.ok(m.rssGrowth > 100 * 2 ** 20, `large enough to measure: ${m.rssGrowth}`);
-    assert.ok(ratio > 0.75 && ratio < 1.25, `estimate ${(m.estimate / 2 ** 20).toFixed(1)} MiB, measured ${(m.rssGrowth / 2 ** 20).toFixed(1)} MiB (×${ratio.toFixed(2)})`);
+    assert.ok(
+      ratio > 0.75 && ratio < 1.25,
+      `estimate ${(m.estimate / 2 ** 20).toFixed(1)} MiB, measured ${(m.rssGrowth / 2 ** 20).toFixed(1)} MiB (×${ratio.toFixed(2)})`,
+    );
     // Without the gradient-flow sample the probe's step does not take, its buffer (one page here) is the difference.
-    assert.ok(m.kernelEstimate >= m.kernelAfter && m.kernelEstimate - m.kernelAfter <= 65_536, `${m.kernelEstimate} vs ${m.kernelAfter}`);
+    assert.ok(
+      m.kernelEstimate >= m.kernelAfter && m.kernelEstimate - m.kernelAfter <= 65_536,
+      `${m.kernelEstimate} vs ${m.kernelAfter}`,
+    );
   });
 }
 
 async function run(spec: ModelSpec, backend: 'wasm' = 'wasm'): Promise<{ events: WorkerEvent[]; seconds: number }> {
   const events: WorkerEvent[] = [];
   const t0 = performance.now();
-  await executeRun(spec, examples, { backend, batchThrottleMs: 0, epochs: 1 }, (e) => events.push(e), new TrainingControl());
+  await executeRun(
+    spec,
+    examples,
+    { backend, batchThrottleMs: 0, epochs: 1 },
+    (e) => events.push(e),
+    new TrainingControl(),
+  );
   return { events, seconds: (performance.now() - t0) / 1000 };
 }
 
-const RAW = /Invalid typed array length|memory access out of bounds|Aborted|Maximum memory size exceeded|Array buffer allocation failed/;
+const RAW =
+  /Invalid typed array length|memory access out of bounds|Aborted|Maximum memory size exceeded|Array buffer allocation failed/;
 
 const refused: [string, ModelSpec, RegExp][] = [
-  ['GRU units=65536 (the probe\'s "Invalid typed array length")', withFirst(example('forecast-gru'), { units: 65536 }),
-    /^GRU "gru" with units=65536 needs about 486 GiB of the fused kernels' memory to train at batch size 128 over 36 timesteps/],
-  ['GRU units=4096 with TF.js\'s orthogonal initializer on the WebAssembly backend (the probe\'s abort at 5.5 GB)', withFirst(example('forecast-gru'), { units: 4096 }),
-    /^GRU "gru" with units=4096 needs about 4\.16 GiB of TF\.js's memory while its recurrentKernel is drawn .* at most 4 GiB\. Set recurrentInitializer to "glorotUniform", reduce units, or use native TensorFlow \(`npm run setup:native-tf`\)\.$/],
-  ['LSTM units=4096 over 120 timesteps (the probe\'s "memory access out of bounds")', {
-    format: 1, name: 'big', input: { kind: 'floats', timesteps: 120, features: 3 },
-    layers: [{ className: 'LSTM', config: { units: 32, returnSequences: true } }, { className: 'LSTM', config: { units: 4096, recurrentInitializer: 'glorotUniform' } }, { className: 'Dense', config: { units: 1 } }],
-    training: { optimizer: 'adam', batchSize: 128, loss: 'meanSquaredError' },
-  }, /^LSTM "lstm_1" with units=4096 needs about 4\.18 GiB of the fused kernels' memory to train at batch size 128 over 120 timesteps/],
+  [
+    'GRU units=65536 (the probe\'s "Invalid typed array length")',
+    withFirst(example('forecast-gru'), { units: 65536 }),
+    /^GRU "gru" with units=65536 needs about 486 GiB of the fused kernels' memory to train at batch size 128 over 36 timesteps/,
+  ],
+  [
+    "GRU units=4096 with TF.js's orthogonal initializer on the WebAssembly backend (the probe's abort at 5.5 GB)",
+    withFirst(example('forecast-gru'), { units: 4096 }),
+    /^GRU "gru" with units=4096 needs about 4\.16 GiB of TF\.js's memory while its recurrentKernel is drawn .* at most 4 GiB\. Set recurrentInitializer to "glorotUniform", reduce units, or use native TensorFlow \(`npm run setup:native-tf`\)\.$/,
+  ],
+  [
+    'LSTM units=4096 over 120 timesteps (the probe\'s "memory access out of bounds")',
+    {
+      format: 1,
+      name: 'big',
+      input: { kind: 'floats', timesteps: 120, features: 3 },
+      layers: [
+        { className: 'LSTM', config: { units: 32, returnSequences: true } },
+        { className: 'LSTM', config: { units: 4096, recurrentInitializer: 'glorotUniform' } },
+        { className: 'Dense', config: { units: 1 } },
+      ],
+      training: { optimizer: 'adam', batchSize: 128, loss: 'meanSquaredError' },
+    },
+    /^LSTM "lstm_1" with units=4096 needs about 4\.18 GiB of the fused kernels' memory to train at batch size 128 over 120 timesteps/,
+  ],
 ];
 for (const [name, spec, message] of refused) {
   test(`refused before training with its figure: ${name}`, async () => {
@@ -142,14 +207,17 @@ test('the examples are not refused and need a few MiB on this machine', () => {
   }
 });
 
-test('the run checks the kernels\' exact figure against their ceiling (lowered here to 1 MiB): forecast-gru needs 3 MiB', async () => {
+test("the run checks the kernels' exact figure against their ceiling (lowered here to 1 MiB): forecast-gru needs 3 MiB", async () => {
   const saved = process.env.RNN_STUDIO_KERNEL_MEMORY_MB;
   process.env.RNN_STUDIO_KERNEL_MEMORY_MB = '1';
   try {
     const { events } = await run(example('forecast-gru'));
     const error = events.at(-1);
     assert.ok(error?.type === 'error' && error.stage === 'spec', JSON.stringify(error));
-    assert.match(error.message, /^GRU "gru" with units=32 needs about 3\.\d+ MiB of the fused kernels' memory to train at batch size 128 over 36 timesteps \(.*\); the kernels may use at most 1 MiB here \(RNN_STUDIO_KERNEL_MEMORY_MB\)\./);
+    assert.match(
+      error.message,
+      /^GRU "gru" with units=32 needs about 3\.\d+ MiB of the fused kernels' memory to train at batch size 128 over 36 timesteps \(.*\); the kernels may use at most 1 MiB here \(RNN_STUDIO_KERNEL_MEMORY_MB\)\./,
+    );
   } finally {
     if (saved === undefined) delete process.env.RNN_STUDIO_KERNEL_MEMORY_MB;
     else process.env.RNN_STUDIO_KERNEL_MEMORY_MB = saved;
@@ -160,8 +228,15 @@ test('the run checks the kernels\' exact figure against their ceiling (lowered h
 function countingHeap(onGrow?: (pages: number) => void) {
   let size = 65_536;
   const memory = {
-    get buffer() { return { byteLength: size }; },
-    grow(pages: number) { onGrow?.(pages); const before = size / 65_536; size += pages * 65_536; return before; },
+    get buffer() {
+      return { byteLength: size };
+    },
+    grow(pages: number) {
+      onGrow?.(pages);
+      const before = size / 65_536;
+      size += pages * 65_536;
+      return before;
+    },
   };
   return { heap: new KernelHeap({ heapBase: () => 1024, memory }), bytes: () => size };
 }
@@ -178,8 +253,13 @@ test('a kernel region of 2 GiB or more is allocated whole (it was 16 bytes: `& ~
 });
 
 test('kernel memory that cannot grow says why, with the figure', () => {
-  const { heap } = countingHeap(() => { throw new RangeError('WebAssembly.Memory.grow(): Maximum memory size exceeded'); });
-  assert.throws(() => heap.alloc(2 ** 30), /^RangeError: The fused kernels' memory cannot grow to 4\.00 GiB: WebAssembly addresses at most 4 GiB/);
+  const { heap } = countingHeap(() => {
+    throw new RangeError('WebAssembly.Memory.grow(): Maximum memory size exceeded');
+  });
+  assert.throws(
+    () => heap.alloc(2 ** 30),
+    /^RangeError: The fused kernels' memory cannot grow to 4\.00 GiB: WebAssembly addresses at most 4 GiB/,
+  );
 });
 
 test('the optimizer stages a weight in kernel memory only when it fits, else it updates it in JavaScript, to the same bits', () => {

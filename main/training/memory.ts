@@ -5,7 +5,13 @@
  * TF.js's initializer with "Invalid typed array length", and units 4096 after growing the process to 5.5 GB.
  */
 import os from 'node:os';
-import { estimateTrainingMemory, kernelSlices, memoryIssues, OPTIMIZER_SLOTS, TFJS_WASM_HEAP_BYTES } from '../../shared/memory-estimate.js';
+import {
+  estimateTrainingMemory,
+  kernelSlices,
+  memoryIssues,
+  OPTIMIZER_SLOTS,
+  TFJS_WASM_HEAP_BYTES,
+} from '../../shared/memory-estimate.js';
 import type { MemoryEstimate, MemoryLimits } from '../../shared/memory-estimate.js';
 import type { ModelSpec, ResolvedTraining } from '../../shared/model-spec.js';
 import type { LayerInfo, SpecIssue } from '../../shared/shape-inference.js';
@@ -34,8 +40,14 @@ function countingHeap(k: RnnKernels): { heap: KernelHeap; bytes(): number } {
   // The kernels' memory starts at one page (kernels-wasm.ts loadKernels).
   let size = 65_536;
   const memory = {
-    get buffer() { return { byteLength: size }; },
-    grow(pages: number) { const before = size / 65_536; size += pages * 65_536; return before; },
+    get buffer() {
+      return { byteLength: size };
+    },
+    grow(pages: number) {
+      const before = size / 65_536;
+      size += pages * 65_536;
+      return before;
+    },
   };
   return { heap: new KernelHeap({ heapBase: () => k.heapBase(), memory }), bytes: () => size };
 }
@@ -61,7 +73,10 @@ export function kernelStepBytes(e: MemoryEstimate, threads: number, hiddenNorms 
     const call = calls[i]!;
     const slices = kernelSlices(threads, call[0]!.batch, call.length);
     const regions = call.map((layer) => layBackward(step.heap, layer, slices, hiddenNorms).region);
-    regions.forEach((region, j) => { step.heap.release(region); step.heap.release(kept[i]![j]!); });
+    regions.forEach((region, j) => {
+      step.heap.release(region);
+      step.heap.release(kept[i]![j]!);
+    });
   }
   const update = countingHeap(k);
   const largest = Math.max(0, ...e.layers.map((m) => m.largestWeight));
@@ -82,17 +97,39 @@ export interface MemoryCheck {
  * WebAssembly memory (exact), TF.js's heap on the WebAssembly backend, and the machine's memory (an error past it,
  * a warning past half of it). `limits` replaces the machine's own figures (tests).
  */
-export function checkTrainingMemory(spec: ModelSpec, layers: readonly LayerInfo[], training: Pick<ResolvedTraining, 'batchSize' | 'optimizer'>,
-  backend: BackendInfo['name'] | null, limits: MemoryLimits = {}): MemoryCheck {
+export function checkTrainingMemory(
+  spec: ModelSpec,
+  layers: readonly LayerInfo[],
+  training: Pick<ResolvedTraining, 'batchSize' | 'optimizer'>,
+  backend: BackendInfo['name'] | null,
+  limits: MemoryLimits = {},
+): MemoryCheck {
   const fused = fusedRecurrenceEnabled() && rnnKernels() !== null;
   const threads = kernelThreadCount();
-  const estimate = estimateTrainingMemory(spec, layers, { batchSize: training.batchSize, optimizer: training.optimizer, threads, fused });
+  const estimate = estimateTrainingMemory(spec, layers, {
+    batchSize: training.batchSize,
+    optimizer: training.optimizer,
+    threads,
+    fused,
+  });
   if (!estimate) return { estimate: null, issues: [] };
   const kernelBytes = kernelStepBytes(estimate, threads);
-  const exact: MemoryEstimate = { ...estimate, kernelBytes, totalBytes: estimate.totalBytes - estimate.kernelBytes + kernelBytes };
+  const exact: MemoryEstimate = {
+    ...estimate,
+    kernelBytes,
+    totalBytes: estimate.totalBytes - estimate.kernelBytes + kernelBytes,
+  };
   const issues = memoryIssues(exact, {
     kernelBytes: fused ? kernelMemoryLimit() : undefined,
-    backend: backend === 'wasm' ? { name: 'WebAssembly', bytes: TFJS_WASM_HEAP_BYTES, limit: '4 GiB', instead: `use native TensorFlow (\`${NATIVE_SETUP_COMMAND}\`)` } : null,
+    backend:
+      backend === 'wasm'
+        ? {
+            name: 'WebAssembly',
+            bytes: TFJS_WASM_HEAP_BYTES,
+            limit: '4 GiB',
+            instead: `use native TensorFlow (\`${NATIVE_SETUP_COMMAND}\`)`,
+          }
+        : null,
     machineBytes: machineMemoryBytes(),
     ...limits,
   });

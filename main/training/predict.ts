@@ -27,14 +27,18 @@ async function readPreprocessing(runDir: string): Promise<Preprocessing> {
   try {
     return JSON.parse(await readFile(join(runDir, 'preprocessing.json'), 'utf8')) as Preprocessing;
   } catch {
-    throw new DataError('This run has no saved model to predict with (preprocessing.json is missing): it may have failed before training finished.', { file: join(runDir, 'preprocessing.json') });
+    throw new DataError(
+      'This run has no saved model to predict with (preprocessing.json is missing): it may have failed before training finished.',
+      { file: join(runDir, 'preprocessing.json') },
+    );
   }
 }
 
 /** Class probabilities for one text. Binary models report [P(class 0), P(class 1)]. */
 export async function predictText(runDir: string, text: string): Promise<TextPrediction> {
   const pre = await readPreprocessing(runDir);
-  if (pre.kind !== 'text') throw new DataError('This run is a time-series model; text prediction needs a text classifier.');
+  if (pre.kind !== 'text')
+    throw new DataError('This run is a time-series model; text prediction needs a text classifier.');
   const tokenizer = Tokenizer.fromJSON(pre.tokenizer);
   const seq = tokenizer.textsToSequences([text]);
   const x = padSequences(seq, pre.length, { padding: pre.padding, truncating: pre.truncating });
@@ -53,11 +57,18 @@ export async function predictText(runDir: string, text: string): Promise<TextPre
 }
 
 /** Predicted vs actual (and the common-sense baseline) over the validation windows, in the target's units. */
-export async function predictSeries(runDir: string, spec: ModelSpec, dataPath: string, maxPoints: number): Promise<SeriesPrediction> {
+export async function predictSeries(
+  runDir: string,
+  spec: ModelSpec,
+  dataPath: string,
+  maxPoints: number,
+): Promise<SeriesPrediction> {
   const pre = await readPreprocessing(runDir);
-  if (pre.kind !== 'timeseries') throw new DataError('This run is a text model; the forecast plot needs a time-series model.');
+  if (pre.kind !== 'timeseries')
+    throw new DataError('This run is a text model; the forecast plot needs a time-series model.');
   const data = prepareData(spec, dataPath, resolveTraining(spec));
-  if (!(data.val instanceof WindowSource)) throw new DataError('The data has no validation windows to plot.', { file: dataPath });
+  if (!(data.val instanceof WindowSource))
+    throw new DataError('The data has no validation windows to plot.', { file: dataPath });
   const val = data.val;
   const t = pre.featureNames.indexOf(pre.target);
   const mean = pre.mean[t]!;

@@ -12,12 +12,22 @@ import type { WorkerEvent } from '../../shared/worker-protocol.js';
 
 async function collect(spec: ModelSpec, specDir: string, outDir: string | null = null): Promise<WorkerEvent[]> {
   const events: WorkerEvent[] = [];
-  await executeRun(spec, specDir, { backend: 'wasm', outDir, batchThrottleMs: 0 }, (e) => events.push(e), new TrainingControl());
+  await executeRun(
+    spec,
+    specDir,
+    { backend: 'wasm', outDir, batchThrottleMs: 0 },
+    (e) => events.push(e),
+    new TrainingControl(),
+  );
   return events;
 }
 
 function threeClassCsv(dir: string): string {
-  const words: Record<string, string[]> = { sport: ['goal', 'match', 'team', 'score'], food: ['bread', 'soup', 'salt', 'cook'], tech: ['chip', 'code', 'disk', 'wifi'] };
+  const words: Record<string, string[]> = {
+    sport: ['goal', 'match', 'team', 'score'],
+    food: ['bread', 'soup', 'salt', 'cook'],
+    tech: ['chip', 'code', 'disk', 'wifi'],
+  };
   const rows = ['text,label'];
   let k = 0;
   for (let i = 0; i < 90; i++) {
@@ -31,7 +41,9 @@ function threeClassCsv(dir: string): string {
 }
 
 const textSpec = (units: number): ModelSpec => ({
-  format: 1, name: 'three-classes', input: { kind: 'tokens', vocabSize: 20, length: 6 },
+  format: 1,
+  name: 'three-classes',
+  input: { kind: 'tokens', vocabSize: 20, length: 6 },
   layers: [
     { className: 'Embedding', config: { inputDim: 20, outputDim: 8 } },
     { className: 'GRU', config: { units: 8 } },
@@ -48,7 +60,10 @@ test('a multi-class text run: backend, data, model, batches, epochs, saved, done
   const types = events.map((e) => e.type);
   // The first batch samples the gradient flow through time (every 5th batch): its event comes before the batch records.
   // Each epoch record is followed by that epoch's weight/gradient histograms.
-  assert.deepEqual([...new Set(types)], ['backend', 'data', 'model', 'gradient-flow', 'batches', 'epoch', 'histograms', 'saved', 'done']);
+  assert.deepEqual(
+    [...new Set(types)],
+    ['backend', 'data', 'model', 'gradient-flow', 'batches', 'epoch', 'histograms', 'saved', 'done'],
+  );
   assert.ok(existsSync(join(dir, 'out', 'gradient-flow.jsonl')));
   assert.ok(existsSync(join(dir, 'out', 'histograms.jsonl')));
   const data = events.find((e) => e.type === 'data');
@@ -67,9 +82,25 @@ test('errors arrive as events with their stage', async () => {
   threeClassCsv(dir);
   const cases: [ModelSpec, string, RegExp][] = [
     [{ ...textSpec(3), layers: [] }, 'spec', /The model has no layers/],
-    [textSpec(4), 'data', /the data has 3 classes \(food, sport, tech\), so the output layer needs units=3\. Received: units=4\./],
+    [
+      textSpec(4),
+      'data',
+      /the data has 3 classes \(food, sport, tech\), so the output layer needs units=3\. Received: units=4\./,
+    ],
     [{ ...textSpec(3), data: { kind: 'text', path: 'missing-folder' } }, 'data', /missing-folder/],
-    [{ ...textSpec(1), layers: [textSpec(1).layers[0]!, textSpec(1).layers[1]!, { className: 'Dense', config: { units: 1, activation: 'sigmoid' } }], training: { loss: 'binaryCrossentropy' } }, 'data', /binaryCrossentropy needs exactly 2 classes, but the data has 3: food, sport, tech/],
+    [
+      {
+        ...textSpec(1),
+        layers: [
+          textSpec(1).layers[0]!,
+          textSpec(1).layers[1]!,
+          { className: 'Dense', config: { units: 1, activation: 'sigmoid' } },
+        ],
+        training: { loss: 'binaryCrossentropy' },
+      },
+      'data',
+      /binaryCrossentropy needs exactly 2 classes, but the data has 3: food, sport, tech/,
+    ],
   ];
   for (const [spec, stage, pattern] of cases) {
     const events = await collect(spec, dir);

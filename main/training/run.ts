@@ -32,7 +32,13 @@ export function errorEvent(e: unknown, stage: 'data' | 'engine' = 'engine'): Wor
     : { type: 'error', stage, message: e instanceof Error ? e.message : String(e) };
 }
 
-export async function executeRun(spec: ModelSpec, specDir: string, options: RunOptions, emit: (e: WorkerEvent) => void, control: TrainingControl): Promise<void> {
+export async function executeRun(
+  spec: ModelSpec,
+  specDir: string,
+  options: RunOptions,
+  emit: (e: WorkerEvent) => void,
+  control: TrainingControl,
+): Promise<void> {
   const analysis = analyzeModel(spec);
   if (!analysis.valid) {
     const errors = analysis.issues.filter((i) => i.severity === 'error');
@@ -49,7 +55,12 @@ export async function executeRun(spec: ModelSpec, specDir: string, options: RunO
     const memory = checkTrainingMemory(spec, analysis.layers, training, backend.name);
     const refusals = memory.issues.filter((i) => i.severity === 'error');
     if (refusals.length > 0) {
-      emit({ type: 'error', stage: 'spec', message: refusals.map((i) => i.message).join('\n'), issues: [...analysis.issues, ...memory.issues] });
+      emit({
+        type: 'error',
+        stage: 'spec',
+        message: refusals.map((i) => i.message).join('\n'),
+        issues: [...analysis.issues, ...memory.issues],
+      });
       return;
     }
     // The rest (a model that needs more than half of the machine's memory) is shown by every host, on its layer.
@@ -94,30 +105,42 @@ export async function executeRun(spec: ModelSpec, specDir: string, options: RunO
       model = built.model;
       if (options.initialWeightsDir) loadInitialWeights(model, options.initialWeightsDir);
       const kernels = built.recurrence.some((p) => p.fused) ? describeKernels() : null;
-      emit({ type: 'model', layers: analysis.layers, totalParams: analysis.totalParams, recurrence: built.recurrence, kernels });
+      emit({
+        type: 'model',
+        layers: analysis.layers,
+        totalParams: analysis.totalParams,
+        recurrence: built.recurrence,
+        kernels,
+      });
       if (options.evaluateOnly) return evaluateOnly(model, data, training, performance.now());
-      return train(model, data, training, {
-        onBatch: (r) => {
-          record(r);
-          pending.push(r);
-          if (performance.now() - lastFlush >= throttle) flush();
+      return train(
+        model,
+        data,
+        training,
+        {
+          onBatch: (r) => {
+            record(r);
+            pending.push(r);
+            if (performance.now() - lastFlush >= throttle) flush();
+          },
+          onEpoch: (r) => {
+            record(r);
+            flush();
+            emit({ type: 'epoch', record: r });
+          },
+          onState: (state) => emit({ type: 'state', state }),
+          onHistograms: (h) => {
+            if (histogramsPath) appendFileSync(histogramsPath, `${JSON.stringify(h)}\n`);
+            emit({ type: 'histograms', record: h });
+          },
+          hiddenGradientEvery: options.gradientFlowEvery ?? DEFAULT_GRADIENT_FLOW_EVERY,
+          onHiddenGradients: (s) => {
+            if (flowPath) appendFileSync(flowPath, `${JSON.stringify(s)}\n`);
+            pendingFlow.push(s);
+          },
         },
-        onEpoch: (r) => {
-          record(r);
-          flush();
-          emit({ type: 'epoch', record: r });
-        },
-        onState: (state) => emit({ type: 'state', state }),
-        onHistograms: (h) => {
-          if (histogramsPath) appendFileSync(histogramsPath, `${JSON.stringify(h)}\n`);
-          emit({ type: 'histograms', record: h });
-        },
-        hiddenGradientEvery: options.gradientFlowEvery ?? DEFAULT_GRADIENT_FLOW_EVERY,
-        onHiddenGradients: (s) => {
-          if (flowPath) appendFileSync(flowPath, `${JSON.stringify(s)}\n`);
-          pendingFlow.push(s);
-        },
-      }, control);
+        control,
+      );
     });
     flush();
     if (options.outDir && model) {

@@ -1,7 +1,9 @@
 /** Reading a float32 tensor's values with the fewest copies each backend allows. */
 import * as tf from '@tensorflow/tfjs';
 
-interface WasmBackendLike { typedArrayFromHeap(t: tf.TensorInfo): Float32Array }
+interface WasmBackendLike {
+  typedArrayFromHeap(t: tf.TensorInfo): Float32Array;
+}
 
 /** tfjs-backend-wasm copies a tensor's values into its heap when the tensor is made (cpu keeps the array itself). */
 export function backendCopiesOnWrite(): boolean {

@@ -10,7 +10,9 @@ import type { ModelSpec } from '../../shared/model-spec.js';
 function captureWarnings<T>(fn: () => T): string[] {
   const original = console.warn;
   const got: string[] = [];
-  console.warn = (...args: unknown[]) => { got.push(args.map(String).join(' ')); };
+  console.warn = (...args: unknown[]) => {
+    got.push(args.map(String).join(' '));
+  };
   try {
     fn();
   } finally {
@@ -20,10 +22,16 @@ function captureWarnings<T>(fn: () => T): string[] {
 }
 
 const spec: ModelSpec = {
-  format: 1, name: 'orth', input: { kind: 'tokens', vocabSize: 200, length: 8 },
+  format: 1,
+  name: 'orth',
+  input: { kind: 'tokens', vocabSize: 200, length: 8 },
   layers: [
     { className: 'Embedding', config: { inputDim: 200, outputDim: 8 } },
-    { className: 'Bidirectional', config: { mergeMode: 'concat' }, layer: { className: 'LSTM', config: { units: 32, returnSequences: true } } },
+    {
+      className: 'Bidirectional',
+      config: { mergeMode: 'concat' },
+      layer: { className: 'LSTM', config: { units: 32, returnSequences: true } },
+    },
     { className: 'GRU', config: { units: 40 } },
     { className: 'Dense', config: { units: 1, activation: 'sigmoid' } },
   ],
@@ -36,11 +44,15 @@ test('building a model with small recurrent kernels twice prints no orthogonal-i
   const warnings = captureWarnings(() => {
     for (let i = 0; i < 2; i++) buildModel(spec).model.dispose();
   });
-  assert.deepEqual(warnings.filter((w) => /orthogonal/i.test(w)), []);
+  assert.deepEqual(
+    warnings.filter((w) => /orthogonal/i.test(w)),
+    [],
+  );
 });
 
 test('a large orthogonal matrix is said once per process in our words; other warnings pass through unchanged', () => {
-  const tfMessage = (n: number) => `Orthogonal initializer is being called on a matrix with more than 2000 (${n}) elements: Slowness may result.`;
+  const tfMessage = (n: number) =>
+    `Orthogonal initializer is being called on a matrix with more than 2000 (${n}) elements: Slowness may result.`;
   const warnings = captureWarnings(() => {
     for (let i = 0; i < 2; i++) {
       withTfWarningsTranslated(() => {
@@ -54,9 +66,18 @@ test('a large orthogonal matrix is said once per process in our words; other war
   const ours = warnings.filter((w) => /orthogonal starting weights/.test(w));
   assert.equal(ours.length, 1, warnings.join('\n'));
   assert.match(ours[0]!, /1,048,576 weights .*recurrentInitializer to glorotUniform/);
-  assert.deepEqual(warnings.filter((w) => w.startsWith('something else')), ['something else 42', 'something else 42']);
+  assert.deepEqual(
+    warnings.filter((w) => w.startsWith('something else')),
+    ['something else 42', 'something else 42'],
+  );
   // The wrapper puts console.warn back, also when the build throws.
   const before = console.warn;
-  assert.throws(() => withTfWarningsTranslated(() => { throw new Error('boom'); }), /boom/);
+  assert.throws(
+    () =>
+      withTfWarningsTranslated(() => {
+        throw new Error('boom');
+      }),
+    /boom/,
+  );
   assert.equal(console.warn, before);
 });

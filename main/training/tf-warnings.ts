@@ -16,8 +16,10 @@ let toldOrthogonal = false;
 
 /** Our words for a slow orthogonal initialisation of `elements` weights. */
 export function orthogonalNotice(elements: number): string {
-  return `Note: drawing the orthogonal starting weights of a recurrent kernel with ${elements.toLocaleString('en-US')} weights takes a while ` +
-    '(a QR decomposition); the run goes on meanwhile. To skip it, set recurrentInitializer to glorotUniform under the layer\'s Advanced settings.';
+  return (
+    `Note: drawing the orthogonal starting weights of a recurrent kernel with ${elements.toLocaleString('en-US')} weights takes a while ` +
+    "(a QR decomposition); the run goes on meanwhile. To skip it, set recurrentInitializer to glorotUniform under the layer's Advanced settings."
+  );
 }
 
 /**

@@ -36,7 +36,9 @@ function tokenTask(n: number, seed: number): ArraySource {
 
 function textSpec(training: TrainingSpec = {}, recurrent: Record<string, number | boolean> = {}): ModelSpec {
   return {
-    format: 1, name: 'tiny', input: { kind: 'tokens', vocabSize: VOCAB, length: LEN },
+    format: 1,
+    name: 'tiny',
+    input: { kind: 'tokens', vocabSize: VOCAB, length: LEN },
     layers: [
       { className: 'Embedding', config: { inputDim: VOCAB, outputDim: 8 } },
       { className: 'LSTM', config: { units: 8, ...recurrent } },
@@ -46,16 +48,28 @@ function textSpec(training: TrainingSpec = {}, recurrent: Record<string, number 
   };
 }
 
-async function run(spec: ModelSpec, data = { train: tokenTask(256, 1), val: tokenTask(64, 2) }, control?: TrainingControl) {
+async function run(
+  spec: ModelSpec,
+  data = { train: tokenTask(256, 1), val: tokenTask(64, 2) },
+  control?: TrainingControl,
+) {
   const cfg = resolveTraining(spec);
   return withSeededRandom(cfg.seed, async () => {
     const { model } = buildModel(spec);
     const batches: BatchRecord[] = [];
     const epochs: EpochRecord[] = [];
     const states: string[] = [];
-    const result = await train(model, data, cfg, {
-      onBatch: (r) => batches.push(r), onEpoch: (r) => epochs.push(r), onState: (s) => states.push(s),
-    }, control);
+    const result = await train(
+      model,
+      data,
+      cfg,
+      {
+        onBatch: (r) => batches.push(r),
+        onEpoch: (r) => epochs.push(r),
+        onState: (s) => states.push(s),
+      },
+      control,
+    );
     return { model, result, batches, epochs, states, cfg };
   });
 }
@@ -64,7 +78,10 @@ test('learns a token task: loss falls, accuracy in range, every layer has a grad
   const { model, result, batches, epochs } = await run(textSpec({ epochs: 6 }));
   assert.equal(result.status, 'completed');
   assert.equal(epochs.length, 6);
-  assert.ok(epochs[5]!.logs.loss! < epochs[0]!.logs.loss! * 0.8, `loss ${epochs[0]!.logs.loss} → ${epochs[5]!.logs.loss}`);
+  assert.ok(
+    epochs[5]!.logs.loss! < epochs[0]!.logs.loss! * 0.8,
+    `loss ${epochs[0]!.logs.loss} → ${epochs[5]!.logs.loss}`,
+  );
   for (const e of epochs) {
     assert.ok(e.logs.accuracy! >= 0 && e.logs.accuracy! <= 1);
     assert.ok(e.logs.val_accuracy! >= 0 && e.logs.val_accuracy! <= 1);
@@ -82,7 +99,10 @@ test('learns a token task: loss falls, accuracy in range, every layer has a grad
 test('tf.memory().numTensors is the same after every epoch', async () => {
   const { model, epochs } = await run(textSpec({ epochs: 4 }, { dropout: 0.2, recurrentDropout: 0.2 }));
   const counts = epochs.map((e) => e.numTensors);
-  assert.ok(counts.every((c) => c === counts[0]), `numTensors per epoch: ${counts.join(', ')}`);
+  assert.ok(
+    counts.every((c) => c === counts[0]),
+    `numTensors per epoch: ${counts.join(', ')}`,
+  );
   model.dispose();
 });
 
@@ -91,8 +111,14 @@ test('the same seed repeats a run exactly, dropout and recurrentDropout included
   const a = await run(spec);
   const b = await run(spec);
   const c = await run({ ...spec, training: { ...spec.training, seed: 8 } });
-  assert.deepEqual(a.epochs.map((e) => e.logs), b.epochs.map((e) => e.logs));
-  assert.notDeepEqual(a.epochs.map((e) => e.logs), c.epochs.map((e) => e.logs));
+  assert.deepEqual(
+    a.epochs.map((e) => e.logs),
+    b.epochs.map((e) => e.logs),
+  );
+  assert.notDeepEqual(
+    a.epochs.map((e) => e.logs),
+    c.epochs.map((e) => e.logs),
+  );
   [a, b, c].forEach((r) => r.model.dispose());
 });
 
@@ -133,9 +159,16 @@ test('early stopping stops after `patience` epochs without improvement and resto
   assert.equal(epochs.length, 3);
   assert.equal(result.bestEpoch, 0);
   assert.equal(result.restoredBestWeights, true);
-  assert.deepEqual(result.finalLogs, epochs[0]!.logs, 'the final logs are the restored epoch\'s, training logs included');
+  assert.deepEqual(
+    result.finalLogs,
+    epochs[0]!.logs,
+    "the final logs are the restored epoch's, training logs included",
+  );
   const val = evaluate(model, tokenTask(64, 2), cfg);
-  assert.ok(Math.abs(val.loss! - epochs[0]!.logs.val_loss!) < 1e-5, `restored val_loss ${val.loss} vs epoch 1 ${epochs[0]!.logs.val_loss}`);
+  assert.ok(
+    Math.abs(val.loss! - epochs[0]!.logs.val_loss!) < 1e-5,
+    `restored val_loss ${val.loss} vs epoch 1 ${epochs[0]!.logs.val_loss}`,
+  );
   model.dispose();
 });
 
@@ -147,33 +180,47 @@ test('pause holds training until resume; stop ends it with status "stopped"', as
   const states: string[] = [];
   let batchesWhilePaused = 0;
   let epochRecords = 0;
-  const result = await train(model, { train: tokenTask(128, 1), val: null }, cfg, {
-    onEpoch: () => epochRecords++,
-    onBatch: (r) => {
-      if (control.paused) batchesWhilePaused++;
-      if (r.epoch === 0 && r.batch === 1) control.pause();
-      if (r.epoch === 1 && r.batch === 0) control.stop();
+  const result = await train(
+    model,
+    { train: tokenTask(128, 1), val: null },
+    cfg,
+    {
+      onEpoch: () => epochRecords++,
+      onBatch: (r) => {
+        if (control.paused) batchesWhilePaused++;
+        if (r.epoch === 0 && r.batch === 1) control.pause();
+        if (r.epoch === 1 && r.batch === 0) control.stop();
+      },
+      onState: (s) => {
+        states.push(s);
+        // Resume from the paused callback itself: the loop must be blocked until then.
+        if (s === 'paused') setImmediate(() => control.resume());
+      },
     },
-    onState: (s) => {
-      states.push(s);
-      // Resume from the paused callback itself: the loop must be blocked until then.
-      if (s === 'paused') setImmediate(() => control.resume());
-    },
-  }, control);
+    control,
+  );
   assert.deepEqual(states, ['paused', 'running']);
   assert.equal(batchesWhilePaused, 0);
   assert.equal(result.status, 'stopped');
   // Stopped after the first batch of epoch 2: only the complete epoch counts; the partial one sends no record.
   assert.equal(result.epochsRun, 1);
   assert.equal(epochRecords, 1);
-  assert.equal(result.reason, 'Stopped by the user during epoch 2 after 1 of 4 batches; that partial epoch is not counted.');
+  assert.equal(
+    result.reason,
+    'Stopped by the user during epoch 2 after 1 of 4 batches; that partial epoch is not counted.',
+  );
   model.dispose();
 });
 
 test('a NaN loss fails the run with a message and keeps the last good weights', async () => {
   const spec: ModelSpec = {
-    format: 1, name: 'nan', input: { kind: 'floats', timesteps: 4, features: 2 },
-    layers: [{ className: 'GRU', config: { units: 3 } }, { className: 'Dense', config: { units: 1 } }],
+    format: 1,
+    name: 'nan',
+    input: { kind: 'floats', timesteps: 4, features: 2 },
+    layers: [
+      { className: 'GRU', config: { units: 3 } },
+      { className: 'Dense', config: { units: 1 } },
+    ],
     training: { loss: 'meanSquaredError', batchSize: 8, epochs: 3 },
   };
   const cfg = resolveTraining(spec);
@@ -182,10 +229,17 @@ test('a NaN loss fails the run with a message and keeps the last good weights', 
   const x = new Float32Array(16 * 8).map((_, i) => Math.sin(i));
   const y = new Float32Array(16).fill(1);
   y[12] = NaN; // a bad label in the second batch
-  const result = await train(model, { train: new ArraySource(x, [4, 2], y, true), val: null }, { ...cfg, shuffle: false });
+  const result = await train(
+    model,
+    { train: new ArraySource(x, [4, 2], y, true), val: null },
+    { ...cfg, shuffle: false },
+  );
   assert.equal(result.status, 'failed');
   assert.match(result.reason!, /The loss became NaN at epoch 1, batch 2; training stopped/);
   // The first batch's update was good but the epoch never ended: the weights go back to the start of the epoch.
-  assert.deepEqual(model.getWeights().map((w) => Array.from(w.dataSync())), initial);
+  assert.deepEqual(
+    model.getWeights().map((w) => Array.from(w.dataSync())),
+    initial,
+  );
   model.dispose();
 });

@@ -91,7 +91,9 @@ export function computeLoss(name: LossName, yTrue: tf.Tensor, yPred: tf.Tensor):
     switch (name) {
       case 'binaryCrossentropy': {
         const p = tf.clipByValue(yPred, EPSILON, 1 - EPSILON);
-        return tf.neg(tf.mean(tf.add(tf.mul(yTrue, tf.log(p)), tf.mul(tf.sub(1, yTrue), tf.log(tf.sub(1, p)))))) as tf.Scalar;
+        return tf.neg(
+          tf.mean(tf.add(tf.mul(yTrue, tf.log(p)), tf.mul(tf.sub(1, yTrue), tf.log(tf.sub(1, p))))),
+        ) as tf.Scalar;
       }
       case 'sparseCategoricalCrossentropy': {
         const p = tf.clipByValue(yPred, EPSILON, 1 - EPSILON);
@@ -116,7 +118,9 @@ export function computeMetric(name: MetricName, loss: LossName, yTrue: tf.Tensor
     switch (name) {
       case 'accuracy':
         if (loss === 'sparseCategoricalCrossentropy') {
-          return tf.mean(tf.cast(tf.equal(tf.argMax(yPred, -1), tf.cast(yTrue.flatten(), 'int32')), 'float32')) as tf.Scalar;
+          return tf.mean(
+            tf.cast(tf.equal(tf.argMax(yPred, -1), tf.cast(yTrue.flatten(), 'int32')), 'float32'),
+          ) as tf.Scalar;
         }
         return tf.mean(tf.cast(tf.equal(tf.cast(tf.greater(yPred, 0.5), 'float32'), yTrue), 'float32')) as tf.Scalar;
       case 'mae':
@@ -135,7 +139,11 @@ export function makeOptimizer(name: ResolvedTraining['optimizer'], learningRate:
 }
 
 /** Evaluates a source in batches with dropout off; returns the mean of each log weighted by batch size. */
-export function evaluate(model: tf.LayersModel, source: SampleSource, cfg: Pick<ResolvedTraining, 'loss' | 'metrics' | 'batchSize'>): Record<string, number> {
+export function evaluate(
+  model: tf.LayersModel,
+  source: SampleSource,
+  cfg: Pick<ResolvedTraining, 'loss' | 'metrics' | 'batchSize'>,
+): Record<string, number> {
   const sums: Record<string, number> = { loss: 0 };
   for (const m of cfg.metrics) sums[m] = 0;
   for (let start = 0; start < source.count; start += cfg.batchSize) {
@@ -144,7 +152,10 @@ export function evaluate(model: tf.LayersModel, source: SampleSource, cfg: Pick<
     const values = tf.tidy(() => {
       const { xs, ys } = source.batch(idx);
       const pred = model.predictOnBatch(xs) as tf.Tensor;
-      return tf.stack([computeLoss(cfg.loss, ys, pred), ...cfg.metrics.map((m) => computeMetric(m, cfg.loss, ys, pred))]);
+      return tf.stack([
+        computeLoss(cfg.loss, ys, pred),
+        ...cfg.metrics.map((m) => computeMetric(m, cfg.loss, ys, pred)),
+      ]);
     });
     const v = values.dataSync();
     values.dispose();
@@ -170,13 +181,25 @@ function variablesByLayer(model: tf.LayersModel): { vars: tf.Variable[]; layers:
 }
 
 /** Every trainable tensor's values now, binned, with its gradient histogram from the epoch's last batch. */
-function weightHistograms(epoch: number, vars: tf.Variable[], layers: string[], groups: number[][], grads: (TensorHistogram | null)[] | null): HistogramRecord {
+function weightHistograms(
+  epoch: number,
+  vars: tf.Variable[],
+  layers: string[],
+  groups: number[][],
+  grads: (TensorHistogram | null)[] | null,
+): HistogramRecord {
   const tensors: HistogramRecord['tensors'] = [];
   groups.forEach((g, li) => {
     for (const i of g) {
       const v = vars[i]!;
       // dataSync reads the variable's buffer without creating a tensor.
-      tensors.push({ name: v.name, layer: layers[li]!, shape: [...v.shape], values: histogram(v.dataSync()), gradients: grads?.[i] ?? null });
+      tensors.push({
+        name: v.name,
+        layer: layers[li]!,
+        shape: [...v.shape],
+        values: histogram(v.dataSync()),
+        gradients: grads?.[i] ?? null,
+      });
     }
   });
   return { kind: 'histograms', epoch, tensors };
@@ -235,10 +258,22 @@ export async function train(
         await control.waitIfPaused(callbacks.onState);
         if (control.stopRequested) break;
         const idx = order.subarray(b * cfg.batchSize, Math.min((b + 1) * cfg.batchSize, order.length));
-        const sample = callbacks.onHiddenGradients !== undefined && ((every > 0 && globalBatch % every === 0) || control.gradientSampleRequested);
+        const sample =
+          callbacks.onHiddenGradients !== undefined &&
+          ((every > 0 && globalBatch % every === 0) || control.gradientSampleRequested);
         if (sample) control.gradientSampleRequested = false;
         // The epoch's last batch bins its gradients (read on the host before the optimizer step; no tensor is kept).
-        const { lossValue, metricValues, sq, hidden, gradHistograms } = step(model, data.train, idx, cfg, optimizer, vars, groups, sample, wantHistograms && b === batches - 1);
+        const { lossValue, metricValues, sq, hidden, gradHistograms } = step(
+          model,
+          data.train,
+          idx,
+          cfg,
+          optimizer,
+          vars,
+          groups,
+          sample,
+          wantHistograms && b === batches - 1,
+        );
         if (gradHistograms) lastGradHistograms = gradHistograms;
         if (hidden && hidden.size > 0) {
           const norms: Record<string, number[]> = {};
@@ -269,7 +304,13 @@ export async function train(
         const elapsedEpoch = (performance.now() - epochStart) / 1000;
         const perEpoch = (elapsedEpoch / (b + 1)) * batches;
         callbacks.onBatch?.({
-          kind: 'batch', epoch, batch: b, batches, logs, gradNorms, globalGradNorm,
+          kind: 'batch',
+          epoch,
+          batch: b,
+          batches,
+          logs,
+          gradNorms,
+          globalGradNorm,
           elapsedMs: performance.now() - started,
           etaSeconds: perEpoch - elapsedEpoch + perEpoch * (cfg.epochs - epoch - 1),
         });
@@ -294,8 +335,12 @@ export async function train(
       let bestEpoch: number | null = null;
       if (es && monitor) {
         const value = logs[monitor];
-        if (value === undefined) throw new Error(`Early stopping monitors "${monitor}", which this run does not log. Logged: ${Object.keys(logs).join(', ')}.`);
-        const improved = !best || (mode === 'min' ? value < best.value - es.minDelta : value > best.value + es.minDelta);
+        if (value === undefined)
+          throw new Error(
+            `Early stopping monitors "${monitor}", which this run does not log. Logged: ${Object.keys(logs).join(', ')}.`,
+          );
+        const improved =
+          !best || (mode === 'min' ? value < best.value - es.minDelta : value > best.value + es.minDelta);
         if (improved) {
           if (best?.weights) tf.dispose(best.weights);
           best = { value, epoch, logs, weights: es.restoreBestWeights ? snapshot(model) : null };
@@ -311,8 +356,16 @@ export async function train(
       const gradNorms: Record<string, number> = {};
       for (const [k, v] of Object.entries(normSums)) gradNorms[k] = v / batchesRun;
       callbacks.onEpoch?.({
-        kind: 'epoch', epoch, epochs: cfg.epochs, logs, gradNorms, globalGradNorm: globalSum / batchesRun,
-        seconds, etaSeconds: mean * (cfg.epochs - epoch - 1), numTensors: tf.memory().numTensors, bestEpoch,
+        kind: 'epoch',
+        epoch,
+        epochs: cfg.epochs,
+        logs,
+        gradNorms,
+        globalGradNorm: globalSum / batchesRun,
+        seconds,
+        etaSeconds: mean * (cfg.epochs - epoch - 1),
+        numTensors: tf.memory().numTensors,
+        bestEpoch,
       });
       if (wantHistograms) callbacks.onHistograms!(weightHistograms(epoch, vars, layers, groups, lastGradHistograms));
       if (control.stopRequested) {
@@ -341,7 +394,13 @@ export async function train(
     }
     const testLogs = data.test && data.test.count > 0 ? evaluate(model, data.test, cfg) : null;
     return {
-      status, reason, epochsRun, finalLogs, bestEpoch: best?.epoch ?? null, restoredBestWeights: restored, testLogs,
+      status,
+      reason,
+      epochsRun,
+      finalLogs,
+      bestEpoch: best?.epoch ?? null,
+      restoredBestWeights: restored,
+      testLogs,
       seconds: (performance.now() - started) / 1000,
     };
   } finally {
@@ -355,8 +414,13 @@ export async function train(
  * `minSteps`, then more while the steps after the first add up to less than `budgetSeconds`, at most `maxSteps`;
  * then `evalSteps` validation batches. Seconds of each, first (warm-up) included, in order.
  */
-export function probeSteps(model: tf.LayersModel, source: SampleSource, val: SampleSource | null, cfg: ResolvedTraining,
-  opts: { minSteps: number; maxSteps: number; budgetSeconds: number; evalSteps: number }): { train: number[]; val: number[] } {
+export function probeSteps(
+  model: tf.LayersModel,
+  source: SampleSource,
+  val: SampleSource | null,
+  cfg: ResolvedTraining,
+  opts: { minSteps: number; maxSteps: number; budgetSeconds: number; evalSteps: number },
+): { train: number[]; val: number[] } {
   const optimizer = makeOptimizer(cfg.optimizer, cfg.learningRate);
   const { vars, groups } = variablesByLayer(model);
   const train: number[] = [];
@@ -388,28 +452,46 @@ export function probeSteps(model: tf.LayersModel, source: SampleSource, val: Sam
 
 /** One optimizer step; returns the loss, the metrics and the squared gradient norm of each layer (pre-clipping). */
 function step(
-  model: tf.LayersModel, source: SampleSource, idx: Int32Array, cfg: ResolvedTraining, optimizer: HostOptimizer,
-  vars: tf.Variable[], groups: number[][], recordHidden = false, binGradients = false,
-): { lossValue: number; metricValues: number[]; sq: number[]; hidden: Map<string, Float32Array> | null; gradHistograms: (TensorHistogram | null)[] | null } {
+  model: tf.LayersModel,
+  source: SampleSource,
+  idx: Int32Array,
+  cfg: ResolvedTraining,
+  optimizer: HostOptimizer,
+  vars: tf.Variable[],
+  groups: number[][],
+  recordHidden = false,
+  binGradients = false,
+): {
+  lossValue: number;
+  metricValues: number[];
+  sq: number[];
+  hidden: Map<string, Float32Array> | null;
+  gradHistograms: (TensorHistogram | null)[] | null;
+} {
   let metrics: tf.Scalar[] = [];
   let gradHistograms: (TensorHistogram | null)[] | null = null;
   let hidden: Map<string, Float32Array> | null = null;
   let perVar: number[] = [];
   const summary = tf.tidy(() => {
     const { xs, ys } = source.batch(idx);
-    const gradients = () => tf.variableGrads(() => {
-      const pred = model.apply(xs, { training: true }) as tf.Tensor;
-      // Metrics come from the same forward pass; kept so they survive the gradient scope's cleanup.
-      metrics = cfg.metrics.map((m) => tf.keep(computeMetric(m, cfg.loss, ys, pred)));
-      return computeLoss(cfg.loss, ys, pred);
-    }, vars);
+    const gradients = () =>
+      tf.variableGrads(() => {
+        const pred = model.apply(xs, { training: true }) as tf.Tensor;
+        // Metrics come from the same forward pass; kept so they survive the gradient scope's cleanup.
+        metrics = cfg.metrics.map((m) => tf.keep(computeMetric(m, cfg.loss, ys, pred)));
+        return computeLoss(cfg.loss, ys, pred);
+      }, vars);
     // The fused kernels report ‖∂L/∂h_t‖ per timestep while they backpropagate anyway: next to no extra cost.
     const computed = recordHidden ? recordHiddenGradients(gradients) : { result: gradients(), norms: null };
     hidden = computed.norms;
     const { value, grads } = computed.result;
     if (binGradients) gradHistograms = vars.map((v) => (grads[v.name] ? histogram(grads[v.name]!.dataSync()) : null));
     // The optimizer reads every gradient once and returns its squared norm (pre-clipping) on the way.
-    perVar = optimizer.step(vars, vars.map((v) => grads[v.name]), cfg.clipnorm);
+    perVar = optimizer.step(
+      vars,
+      vars.map((v) => grads[v.name]),
+      cfg.clipnorm,
+    );
     return tf.concat([tf.reshape(value, [1]), ...metrics.map((m) => tf.reshape(m, [1]))]);
   });
   tf.dispose(metrics);

@@ -26,7 +26,11 @@ port.on('message', (msg: WorkerRequest) => {
   switch (msg.type) {
     case 'start': {
       if (control) {
-        emit({ type: 'error', stage: 'engine', message: 'A run is already in progress in this worker; stop it first.' });
+        emit({
+          type: 'error',
+          stage: 'engine',
+          message: 'A run is already in progress in this worker; stop it first.',
+        });
         return;
       }
       const c = (control = new TrainingControl());
@@ -35,10 +39,18 @@ port.on('message', (msg: WorkerRequest) => {
       });
       return;
     }
-    case 'pause': control?.pause(); return;
-    case 'resume': control?.resume(); return;
-    case 'stop': control?.stop(); return;
-    case 'sample-gradients': control?.requestGradientSample(); return;
+    case 'pause':
+      control?.pause();
+      return;
+    case 'resume':
+      control?.resume();
+      return;
+    case 'stop':
+      control?.stop();
+      return;
+    case 'sample-gradients':
+      control?.requestGradientSample();
+      return;
     case 'estimate':
       estimateRun(msg.spec, msg.specDir, msg.options).then(
         (estimate) => emit({ type: 'estimate', estimate }),
@@ -49,7 +61,9 @@ port.on('message', (msg: WorkerRequest) => {
     case 'predict-series': {
       const work = async () => {
         await initBackend('auto');
-        return msg.type === 'predict-text' ? predictText(msg.runDir, msg.text) : predictSeries(msg.runDir, msg.spec, msg.dataPath, msg.maxPoints);
+        return msg.type === 'predict-text'
+          ? predictText(msg.runDir, msg.text)
+          : predictSeries(msg.runDir, msg.spec, msg.dataPath, msg.maxPoints);
       };
       work().then(
         (result) => emit({ type: 'prediction', result }),
@@ -58,16 +72,19 @@ port.on('message', (msg: WorkerRequest) => {
       return;
     }
     case 'diagnose':
-      initBackend('auto').then(() => diagnoseText(msg.runDir, msg.spec, msg.dataPath, msg.maxMisclassified)).then(
-        (result) => emit({ type: 'prediction', result }),
-        (e: unknown) => emit(errorEvent(e)),
-      );
+      initBackend('auto')
+        .then(() => diagnoseText(msg.runDir, msg.spec, msg.dataPath, msg.maxMisclassified))
+        .then(
+          (result) => emit({ type: 'prediction', result }),
+          (e: unknown) => emit(errorEvent(e)),
+        );
       return;
     case 'inside': {
       const work = async () => {
         await initBackend('auto');
         if (msg.text !== undefined) return insideText(msg.runDir, msg.text);
-        if (!msg.spec || !msg.dataPath) throw new DataError('Looking inside a time-series run needs its spec and data path.');
+        if (!msg.spec || !msg.dataPath)
+          throw new DataError('Looking inside a time-series run needs its spec and data path.');
         return insideSeries(msg.runDir, msg.spec, msg.dataPath);
       };
       work().then(

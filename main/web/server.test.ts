@@ -29,7 +29,12 @@ function connect(query: string, origin?: string): Promise<{ ws: WebSocket } | { 
   });
 }
 
-function call(ws: WebSocket, id: number, method: string, params: unknown): Promise<{ id: number; result?: unknown; error?: { message: string } }> {
+function call(
+  ws: WebSocket,
+  id: number,
+  method: string,
+  params: unknown,
+): Promise<{ id: number; result?: unknown; error?: { message: string } }> {
   return new Promise((resolve) => {
     const onMessage = (raw: Buffer) => {
       const msg = JSON.parse(raw.toString());
@@ -95,15 +100,22 @@ function rawRequest(lines: string[]): Promise<number> {
 }
 
 const upgradeHeaders = (host: string, path = '/api') => [
-  `GET ${path} HTTP/1.1`, `Host: ${host}`, 'Upgrade: websocket', 'Connection: Upgrade',
-  'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==', 'Sec-WebSocket-Version: 13',
+  `GET ${path} HTTP/1.1`,
+  `Host: ${host}`,
+  'Upgrade: websocket',
+  'Connection: Upgrade',
+  'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==',
+  'Sec-WebSocket-Version: 13',
 ];
 
 /** The host still answers a new, well-behaved client. */
 async function stillServes(port = server.port, token = server.token): Promise<void> {
   const ws = new WebSocket(`ws://127.0.0.1:${port}/api?token=${token}`, { origin: `http://127.0.0.1:${port}` });
   ws.on('error', () => {});
-  await new Promise((resolve, reject) => { ws.on('open', resolve); ws.on('close', () => reject(new Error('a new client could not connect'))); });
+  await new Promise((resolve, reject) => {
+    ws.on('open', resolve);
+    ws.on('close', () => reject(new Error('a new client could not connect')));
+  });
   const samples = await call(ws, 1, 'listSamples', {});
   assert.equal((samples.result as unknown[]).length, 2);
   ws.close();
@@ -114,7 +126,19 @@ async function stillServes(port = server.port, token = server.token): Promise<vo
  * test runner would catch it). Resolves once it prints its URL.
  */
 async function childHost(): Promise<{ port: number; token: string; child: ChildProcess; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'main/web/server.ts', '--port', '0', '--user-data', mkdtempSync(join(tmpdir(), 'rnn-web-child-'))], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      'main/web/server.ts',
+      '--port',
+      '0',
+      '--user-data',
+      mkdtempSync(join(tmpdir(), 'rnn-web-child-')),
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let out = '';
   const url = await new Promise<URL>((resolve, reject) => {
     child.stdout!.on('data', (d) => {
@@ -125,7 +149,9 @@ async function childHost(): Promise<{ port: number; token: string; child: ChildP
     child.on('exit', (code) => reject(new Error(`the host exited (${code}) before it listened: ${out}`)));
   });
   return {
-    port: Number(url.port), token: url.searchParams.get('token')!, child,
+    port: Number(url.port),
+    token: url.searchParams.get('token')!,
+    child,
     stop: async () => {
       if (child.exitCode !== null) return;
       const gone = new Promise((resolve) => child.on('exit', resolve));
@@ -141,8 +167,20 @@ test('answers only to its own Host names (DNS rebinding), for pages and for the 
   const port = server.port;
   assert.equal(await rawRequest([`GET / HTTP/1.1`, `Host: evil.example:${port}`, 'Connection: close']), 403);
   assert.equal(await rawRequest([`GET / HTTP/1.1`, `Host: localhost:${port}`, 'Connection: close']), 200);
-  assert.equal(await rawRequest([...upgradeHeaders(`evil.example:${port}`, `/api?token=${server.token}`), `Origin: http://evil.example:${port}`]), 403);
-  assert.equal(await rawRequest([...upgradeHeaders(`127.0.0.1:${port}`, `/api?token=${server.token}`), `Origin: http://127.0.0.1:${port}`]), 101);
+  assert.equal(
+    await rawRequest([
+      ...upgradeHeaders(`evil.example:${port}`, `/api?token=${server.token}`),
+      `Origin: http://evil.example:${port}`,
+    ]),
+    403,
+  );
+  assert.equal(
+    await rawRequest([
+      ...upgradeHeaders(`127.0.0.1:${port}`, `/api?token=${server.token}`),
+      `Origin: http://127.0.0.1:${port}`,
+    ]),
+    101,
+  );
   assert.deepEqual([...allowedHostHeaders('127.0.0.1', 80)!], ['127.0.0.1:80', 'localhost:80', '[::1]:80']);
   assert.equal(allowedHostHeaders('0.0.0.0', 80), null);
   assert.ok(allowedHostHeaders('10.1.2.3', 80, ['box.lan'])!.has('box.lan:80'));
@@ -171,7 +209,10 @@ test('a reset during the refused handshake never takes the host down', async () 
 });
 
 for (const [what, frame] of [
-  ['a frame claiming 2^40 bytes (over the payload limit)', Buffer.from([0x82, 0xff, 0, 0, 1, 0, 0, 0, 0, 0, 1, 2, 3, 4])],
+  [
+    'a frame claiming 2^40 bytes (over the payload limit)',
+    Buffer.from([0x82, 0xff, 0, 0, 1, 0, 0, 0, 0, 0, 1, 2, 3, 4]),
+  ],
   ['an unmasked client frame', Buffer.from([0x81, 0x02, 0x68, 0x69])],
   ['a reserved opcode', Buffer.from([0x83, 0x80, 1, 2, 3, 4])],
   ['invalid UTF-8 in a text frame', Buffer.from([0x81, 0x82, 0, 0, 0, 0, 0xc3, 0x28])],
@@ -180,7 +221,9 @@ for (const [what, frame] of [
   test(`a protocol error from an authenticated client closes that connection only: ${what}`, async () => {
     const host = await childHost();
     try {
-      const ws = new WebSocket(`ws://127.0.0.1:${host.port}/api?token=${host.token}`, { origin: `http://127.0.0.1:${host.port}` });
+      const ws = new WebSocket(`ws://127.0.0.1:${host.port}/api?token=${host.token}`, {
+        origin: `http://127.0.0.1:${host.port}`,
+      });
       ws.on('error', () => {});
       await new Promise((resolve) => ws.on('open', resolve));
       const closed = new Promise<void>((resolve) => ws.on('close', () => resolve()));
@@ -195,9 +238,15 @@ for (const [what, frame] of [
 }
 
 test('a client that stops reading is dropped, not buffered without bound', async () => {
-  const small = await startWebServer({ port: 0, userDataDir: mkdtempSync(join(tmpdir(), 'rnn-web-')), maxBufferedBytes: 64 * 1024 });
+  const small = await startWebServer({
+    port: 0,
+    userDataDir: mkdtempSync(join(tmpdir(), 'rnn-web-')),
+    maxBufferedBytes: 64 * 1024,
+  });
   try {
-    const ws = new WebSocket(`ws://127.0.0.1:${small.port}/api?token=${small.token}`, { origin: `http://127.0.0.1:${small.port}` });
+    const ws = new WebSocket(`ws://127.0.0.1:${small.port}/api?token=${small.token}`, {
+      origin: `http://127.0.0.1:${small.port}`,
+    });
     await new Promise((resolve) => ws.on('open', resolve));
     const closed = new Promise<void>((resolve) => ws.on('close', () => resolve()));
     ws.on('error', () => {});
@@ -212,5 +261,8 @@ test('a client that stops reading is dropped, not buffered without bound', async
 });
 
 test('a busy port is a message, not a stack trace', async () => {
-  await assert.rejects(startWebServer({ port: server.port, userDataDir: mkdtempSync(join(tmpdir(), 'rnn-web-')) }), /Port \d+ on 127\.0\.0\.1 is already in use: stop the other server or choose another with --port\./);
+  await assert.rejects(
+    startWebServer({ port: server.port, userDataDir: mkdtempSync(join(tmpdir(), 'rnn-web-')) }),
+    /Port \d+ on 127\.0\.0\.1 is already in use: stop the other server or choose another with --port\./,
+  );
 });

@@ -49,7 +49,10 @@ const DEFAULT_MAX_BUFFERED = 64 * 2 ** 20;
  */
 export function allowedHostHeaders(host: string, port: number, extra: readonly string[] = []): Set<string> | null {
   if (host === '0.0.0.0' || host === '::') return null;
-  const names = host === '127.0.0.1' || host === 'localhost' || host === '::1' ? ['127.0.0.1', 'localhost', '[::1]'] : [host.includes(':') ? `[${host}]` : host];
+  const names =
+    host === '127.0.0.1' || host === 'localhost' || host === '::1'
+      ? ['127.0.0.1', 'localhost', '[::1]']
+      : [host.includes(':') ? `[${host}]` : host];
   return new Set([...names, ...extra].map((n) => `${n.toLowerCase()}:${port}`));
 }
 
@@ -62,12 +65,18 @@ export interface WebServer {
 }
 
 const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8',
-  '.map': 'application/json', '.svg': 'image/svg+xml', '.png': 'image/png', '.ico': 'image/x-icon',
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.map': 'application/json',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
 };
 
 const SECURITY_HEADERS = {
-  'Content-Security-Policy': "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+  'Content-Security-Policy':
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
   'X-Content-Type-Options': 'nosniff',
   // The token travels in the page URL: never send it on as a referrer.
   'Referrer-Policy': 'no-referrer',
@@ -93,9 +102,15 @@ export async function startWebServer(opts: WebServerOptions = {}): Promise<WebSe
   mkdirSync(userDataDir, { recursive: true });
   const pkg = JSON.parse(await readFile(join(repoRoot, 'package.json'), 'utf8')) as { version: string };
   const service = new StudioService({
-    userDataDir, host: 'web', appVersion: pkg.version, assetsDir: join(repoRoot, 'assets'), examplesDir: join(repoRoot, 'examples'),
+    userDataDir,
+    host: 'web',
+    appVersion: pkg.version,
+    assetsDir: join(repoRoot, 'assets'),
+    examplesDir: join(repoRoot, 'examples'),
     dataRoots: opts.dataRoots ?? [homedir()],
-    ...((opts.datasetsMirror ?? process.env.RNN_STUDIO_DATASETS_MIRROR) ? { datasetsMirror: opts.datasetsMirror ?? process.env.RNN_STUDIO_DATASETS_MIRROR } : {}),
+    ...((opts.datasetsMirror ?? process.env.RNN_STUDIO_DATASETS_MIRROR)
+      ? { datasetsMirror: opts.datasetsMirror ?? process.env.RNN_STUDIO_DATASETS_MIRROR }
+      : {}),
   });
 
   const serveStatic = async (req: IncomingMessage, res: ServerResponse) => {
@@ -115,9 +130,21 @@ export async function startWebServer(opts: WebServerOptions = {}): Promise<WebSe
     }
     try {
       const body = await readFile(file);
-      res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream', 'Cache-Control': 'no-cache' }).end(body);
+      res
+        .writeHead(200, {
+          ...SECURITY_HEADERS,
+          'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream',
+          'Cache-Control': 'no-cache',
+        })
+        .end(body);
     } catch {
-      res.writeHead(404, SECURITY_HEADERS).end(existsSync(staticDir) ? 'Not found' : 'The renderer is not built: run `npm run build:renderer` (npm run web does it for you).');
+      res
+        .writeHead(404, SECURITY_HEADERS)
+        .end(
+          existsSync(staticDir)
+            ? 'Not found'
+            : 'The renderer is not built: run `npm run build:renderer` (npm run web does it for you).',
+        );
     }
   };
 
@@ -193,10 +220,20 @@ export async function startWebServer(opts: WebServerOptions = {}): Promise<WebSe
           // The id first: a request with a usable id gets its error under that id, whatever else is wrong with it.
           const hasId = typeof msg?.id === 'number' && Number.isFinite(msg.id);
           if (hasId) id = msg!.id as number;
-          if (!hasId || typeof msg?.method !== 'string') throw new ApiError('Expected a request {"id": number, "method": string, "params": object}.', 'invalid-argument');
+          if (!hasId || typeof msg?.method !== 'string')
+            throw new ApiError(
+              'Expected a request {"id": number, "method": string, "params": object}.',
+              'invalid-argument',
+            );
           reply = { id, result: await service.call(msg.method as never, msg.params) };
         } catch (e) {
-          const err = e instanceof ApiError ? e : new ApiError(e instanceof SyntaxError ? `Malformed request: ${e.message}` : String(e), 'invalid-argument');
+          const err =
+            e instanceof ApiError
+              ? e
+              : new ApiError(
+                  e instanceof SyntaxError ? `Malformed request: ${e.message}` : String(e),
+                  'invalid-argument',
+                );
           reply = { id, error: { message: err.message, code: err.code } };
         }
         send(ws, JSON.stringify(reply));
@@ -206,17 +243,26 @@ export async function startWebServer(opts: WebServerOptions = {}): Promise<WebSe
 
   await new Promise<void>((resolveListen, reject) => {
     server.once('error', (e: NodeJS.ErrnoException) => {
-      reject(e.code === 'EADDRINUSE' ? new Error(`Port ${opts.port ?? 5178} on ${host} is already in use: stop the other server or choose another with --port.`) : e);
+      reject(
+        e.code === 'EADDRINUSE'
+          ? new Error(
+              `Port ${opts.port ?? 5178} on ${host} is already in use: stop the other server or choose another with --port.`,
+            )
+          : e,
+      );
     });
     server.listen(opts.port ?? 5178, host, resolveListen);
   });
   const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : opts.port ?? 5178;
+  const port = typeof address === 'object' && address ? address.port : (opts.port ?? 5178);
   const allowed = allowedHostHeaders(host, port, opts.allowedHosts);
   hostOk = (value) => allowed === null || (value !== undefined && allowed.has(value.toLowerCase()));
   const shownHost = host.includes(':') ? `[${host}]` : host;
   return {
-    url: `http://${shownHost}:${port}/?token=${token}`, token, port, service,
+    url: `http://${shownHost}:${port}/?token=${token}`,
+    token,
+    port,
+    service,
     close: async () => {
       unsubscribe();
       for (const ws of sockets) ws.terminate();
@@ -232,27 +278,48 @@ function parseCli(argv: string[]): WebServerOptions {
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const v = argv[i + 1];
-    if (a === '--host' && v) { opts.host = v; i++; }
-    else if (a === '--port' && v) { opts.port = Number(v); i++; }
-    else if (a === '--user-data' && v) { opts.userDataDir = resolve(v); i++; }
-    else if (a === '--allow-host' && v) { opts.allowedHosts = [...(opts.allowedHosts ?? []), v]; i++; }
-    else if (a === '--data-root' && v) { opts.dataRoots = [...(opts.dataRoots ?? []), resolve(v)]; i++; }
-    else if (a === '--datasets-mirror' && v) { opts.datasetsMirror = v; i++; }
-    else throw new Error(`Unknown option ${a}. Usage: npm run web -- [--host 127.0.0.1] [--port 5178] [--user-data DIR] [--allow-host NAME] [--data-root DIR] [--datasets-mirror URL]`);
+    if (a === '--host' && v) {
+      opts.host = v;
+      i++;
+    } else if (a === '--port' && v) {
+      opts.port = Number(v);
+      i++;
+    } else if (a === '--user-data' && v) {
+      opts.userDataDir = resolve(v);
+      i++;
+    } else if (a === '--allow-host' && v) {
+      opts.allowedHosts = [...(opts.allowedHosts ?? []), v];
+      i++;
+    } else if (a === '--data-root' && v) {
+      opts.dataRoots = [...(opts.dataRoots ?? []), resolve(v)];
+      i++;
+    } else if (a === '--datasets-mirror' && v) {
+      opts.datasetsMirror = v;
+      i++;
+    } else
+      throw new Error(
+        `Unknown option ${a}. Usage: npm run web -- [--host 127.0.0.1] [--port 5178] [--user-data DIR] [--allow-host NAME] [--data-root DIR] [--datasets-mirror URL]`,
+      );
   }
-  if (opts.port !== undefined && (!Number.isInteger(opts.port) || opts.port < 0 || opts.port > 65535)) throw new Error(`--port must be 0–65535. Received: ${opts.port}.`);
+  if (opts.port !== undefined && (!Number.isInteger(opts.port) || opts.port < 0 || opts.port > 65535))
+    throw new Error(`--port must be 0–65535. Received: ${opts.port}.`);
   return opts;
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const opts = parseCli(process.argv.slice(2));
-  const s = await startWebServer({ host: process.env.RNN_STUDIO_HOST, port: process.env.RNN_STUDIO_PORT ? Number(process.env.RNN_STUDIO_PORT) : undefined, ...opts })
-    .catch((e: unknown) => {
-      console.error(`Error: ${e instanceof Error ? e.message : String(e)}`);
-      process.exit(1);
-    });
+  const s = await startWebServer({
+    host: process.env.RNN_STUDIO_HOST,
+    port: process.env.RNN_STUDIO_PORT ? Number(process.env.RNN_STUDIO_PORT) : undefined,
+    ...opts,
+  }).catch((e: unknown) => {
+    console.error(`Error: ${e instanceof Error ? e.message : String(e)}`);
+    process.exit(1);
+  });
   if ((opts.host ?? process.env.RNN_STUDIO_HOST ?? '127.0.0.1') !== '127.0.0.1') {
-    console.warn('Warning: listening beyond loopback. Anyone who can reach this port and learns the token can train and read runs; prefer an SSH tunnel.');
+    console.warn(
+      'Warning: listening beyond loopback. Anyone who can reach this port and learns the token can train and read runs; prefer an SSH tunnel.',
+    );
   }
   console.log(`RNN Studio (browser host) — open ${s.url}`);
   console.log(`User data: ${s.service.runsDir.replace(/[/\\]runs$/, '')}`);

@@ -20,7 +20,13 @@ export interface ConnectionSource {
 }
 
 // One frozen object: useSyncExternalStore compares snapshots by identity, so a fresh object per call would loop.
-const OPEN_STATUS: ConnectionStatus = Object.freeze({ state: 'open', attempt: 0, retryInMs: null, detail: null, reconnects: 0 });
+const OPEN_STATUS: ConnectionStatus = Object.freeze({
+  state: 'open',
+  attempt: 0,
+  retryInMs: null,
+  detail: null,
+  reconnects: 0,
+});
 
 /** For hosts whose link cannot drop (Electron's IPC). */
 export const ALWAYS_CONNECTED: ConnectionSource = {

@@ -15,7 +15,12 @@ const ELECTRON_PREFIX = /^Error invoking remote method '[^']*':\s*(?:[A-Za-z]*Er
 export function errorMessage(error: unknown): string {
   if (error instanceof Error) return error.message.replace(ELECTRON_PREFIX, '') || error.name;
   if (typeof error === 'string') return error.replace(ELECTRON_PREFIX, '');
-  if (error && typeof error === 'object' && 'message' in error && typeof (error as { message: unknown }).message === 'string') {
+  if (
+    error &&
+    typeof error === 'object' &&
+    'message' in error &&
+    typeof (error as { message: unknown }).message === 'string'
+  ) {
     return (error as { message: string }).message;
   }
   return String(error);
@@ -24,6 +29,9 @@ export function errorMessage(error: unknown): string {
 /** Any rejection as an ApiError with a clean message, whichever transport produced it. */
 export function toApiError(error: unknown): ApiError {
   if (error instanceof ApiError) return error;
-  const code = error && typeof error === 'object' && 'code' in error ? toApiErrorCode((error as { code: unknown }).code) : 'failed';
+  const code =
+    error && typeof error === 'object' && 'code' in error
+      ? toApiErrorCode((error as { code: unknown }).code)
+      : 'failed';
   return new ApiError(errorMessage(error), code);
 }

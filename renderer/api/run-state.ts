@@ -51,11 +51,24 @@ export interface RunLive extends RunEventState {
 
 export function newRunLive(runId: string, spec: ModelSpec | null = null, now = Date.now()): RunLive {
   const epochsPlanned = spec ? resolveTraining(spec).epochs : null;
-  return { ...initialRunEventState({ epochsPlanned }), runId, spec, backendName: null, batches: emptySeries(), lastUpdate: now };
+  return {
+    ...initialRunEventState({ epochsPlanned }),
+    runId,
+    spec,
+    backendName: null,
+    batches: emptySeries(),
+    lastUpdate: now,
+  };
 }
 
 export function batchPoint(r: BatchRecord): BatchPoint {
-  return { x: r.epoch + (r.batch + 1) / Math.max(1, r.batches), epoch: r.epoch, batch: r.batch, logs: r.logs, gradNorms: r.gradNorms };
+  return {
+    x: r.epoch + (r.batch + 1) / Math.max(1, r.batches),
+    epoch: r.epoch,
+    batch: r.batch,
+    logs: r.logs,
+    gradNorms: r.gradNorms,
+  };
 }
 
 /** The shared reduction, plus the UI's own part: the backend's name, the thinned per-batch points and the time. */
@@ -63,7 +76,8 @@ export function applyRunEvent(run: RunLive, event: WorkerEvent, now: number, cap
   if (isTaskResult(event)) return run;
   const next: RunLive = { ...reduceRunEvent(run, event, LIVE_KEEP), lastUpdate: now };
   if (event.type === 'backend') next.backendName = event.backend.name;
-  if (event.type === 'batches' && event.records.length > 0) next.batches = appendThinned(run.batches, event.records.map(batchPoint), cap);
+  if (event.type === 'batches' && event.records.length > 0)
+    next.batches = appendThinned(run.batches, event.records.map(batchPoint), cap);
   return next;
 }
 
@@ -73,7 +87,13 @@ export function runFromDetail(detail: RunDetail, now = Date.now(), cap = LIVE_BA
   const lastBatch = detail.batchRecords[detail.batchRecords.length - 1];
   const lastEpoch = detail.epochRecords[detail.epochRecords.length - 1];
   const progress: RunProgress | null = lastBatch
-    ? { epoch: lastBatch.epoch, batch: lastBatch.batch, batches: lastBatch.batches, etaSeconds: lastBatch.etaSeconds, epochDone: lastEpoch?.epoch === lastBatch.epoch }
+    ? {
+        epoch: lastBatch.epoch,
+        batch: lastBatch.batch,
+        batches: lastBatch.batches,
+        etaSeconds: lastBatch.etaSeconds,
+        epochDone: lastEpoch?.epoch === lastBatch.epoch,
+      }
     : null;
   return {
     ...base,
@@ -98,7 +118,12 @@ export function runFromDetail(detail: RunDetail, now = Date.now(), cap = LIVE_BA
  * Combines a stored run with what the live events already brought: events can arrive while getRun is on its way,
  * and a run opened mid-training keeps receiving them after.
  */
-export function mergeDetail(live: RunLive | undefined, detail: RunDetail, now = Date.now(), cap = LIVE_BATCH_POINTS): RunLive {
+export function mergeDetail(
+  live: RunLive | undefined,
+  detail: RunDetail,
+  now = Date.now(),
+  cap = LIVE_BATCH_POINTS,
+): RunLive {
   const stored = runFromDetail(detail, now, cap);
   if (!live) return stored;
   const lastStoredEpoch = stored.epochs[stored.epochs.length - 1]?.epoch ?? -1;
@@ -113,9 +138,18 @@ export function mergeDetail(live: RunLive | undefined, detail: RunDetail, now = 
     epochs: [...stored.epochs, ...live.epochs.filter((e) => e.epoch > lastStoredEpoch)],
     batches: appendThinned(stored.batches, newerBatches, cap),
     recurrence: live.recurrence.length ? live.recurrence : stored.recurrence,
-    gradientFlow: [...stored.gradientFlow, ...live.gradientFlow.filter((s) => s.step > (stored.gradientFlow[stored.gradientFlow.length - 1]?.step ?? -1))].slice(-LIVE_FLOW_SAMPLES),
-    histograms: [...stored.histograms, ...live.histograms.filter((h) => h.epoch > (stored.histograms[stored.histograms.length - 1]?.epoch ?? -1))].slice(-LIVE_HISTOGRAM_EPOCHS),
-    progress: live.progress && (!stored.progress || live.progress.epoch >= stored.progress.epoch) ? live.progress : stored.progress,
+    gradientFlow: [
+      ...stored.gradientFlow,
+      ...live.gradientFlow.filter((s) => s.step > (stored.gradientFlow[stored.gradientFlow.length - 1]?.step ?? -1)),
+    ].slice(-LIVE_FLOW_SAMPLES),
+    histograms: [
+      ...stored.histograms,
+      ...live.histograms.filter((h) => h.epoch > (stored.histograms[stored.histograms.length - 1]?.epoch ?? -1)),
+    ].slice(-LIVE_HISTOGRAM_EPOCHS),
+    progress:
+      live.progress && (!stored.progress || live.progress.epoch >= stored.progress.epoch)
+        ? live.progress
+        : stored.progress,
     status: liveEnded ? live.status : stored.status,
     result: live.result ?? stored.result,
     error: live.error ?? stored.error,

@@ -26,7 +26,7 @@ export class RunStore {
   constructor(private readonly notifyEveryMs = 0) {}
 
   get(runId: string | null): RunLive | null {
-    return runId ? this.runs.get(runId) ?? null : null;
+    return runId ? (this.runs.get(runId) ?? null) : null;
   }
 
   subscribe = (listener: () => void): (() => void) => {
@@ -58,14 +58,16 @@ export class RunStore {
     const run = this.runs.get(runId) ?? newRunLive(runId, null, now);
     const next = applyRunEvent(run, event, now);
     // Per-batch and per-epoch updates are coalesced; a change of status (started, paused, done, failed) is shown at once.
-    if (next !== run) this.set(next, next.status === run.status && next.error === run.error && next.result === run.result);
+    if (next !== run)
+      this.set(next, next.status === run.status && next.error === run.error && next.result === run.result);
   }
 
   /** Registers a run this window just started, so its panel shows "starting" before the first event. */
   ensure(runId: string, spec: ModelSpec): void {
     const run = this.runs.get(runId);
     if (!run) this.set(newRunLive(runId, spec));
-    else if (!run.spec) this.set({ ...run, spec, epochsPlanned: run.epochsPlanned ?? newRunLive(runId, spec).epochsPlanned });
+    else if (!run.spec)
+      this.set({ ...run, spec, epochsPlanned: run.epochsPlanned ?? newRunLive(runId, spec).epochsPlanned });
   }
 
   /** Folds a stored run (getRun) into what the events brought. */

@@ -21,12 +21,24 @@ const LIVE_NOTIFY_MS = 100;
 
 const ClientContext = createContext<StudioClient | null>(null);
 
-export function StudioClientProvider({ api, connection, children }: { api: StudioApi; connection?: ConnectionSource | null; children: ReactNode }) {
-  const client = useMemo<StudioClient>(() => ({ api, runs: new RunStore(LIVE_NOTIFY_MS), connection: connection ?? ALWAYS_CONNECTED }), [api, connection]);
+export function StudioClientProvider({
+  api,
+  connection,
+  children,
+}: {
+  api: StudioApi;
+  connection?: ConnectionSource | null;
+  children: ReactNode;
+}) {
+  const client = useMemo<StudioClient>(
+    () => ({ api, runs: new RunStore(LIVE_NOTIFY_MS), connection: connection ?? ALWAYS_CONNECTED }),
+    [api, connection],
+  );
   useEffect(
-    () => client.api.onEvent((event) => {
-      if (event.type === 'run') client.runs.apply(event.runId, event.event);
-    }),
+    () =>
+      client.api.onEvent((event) => {
+        if (event.type === 'run') client.runs.apply(event.runId, event.event);
+      }),
     [client],
   );
   return <ClientContext.Provider value={client}>{children}</ClientContext.Provider>;

@@ -1,8 +1,23 @@
 import { memo, useMemo, useState } from 'react';
 import {
-  closestCenter, DndContext, DragOverlay, KeyboardSensor, PointerSensor, pointerWithin, useSensor, useSensors,
+  closestCenter,
+  DndContext,
+  DragOverlay,
+  KeyboardSensor,
+  PointerSensor,
+  pointerWithin,
+  useSensor,
+  useSensors,
 } from '@dnd-kit/core';
-import type { Active, Announcements, CollisionDetection, DragEndEvent, DragMoveEvent, DragStartEvent, Over } from '@dnd-kit/core';
+import type {
+  Active,
+  Announcements,
+  CollisionDetection,
+  DragEndEvent,
+  DragMoveEvent,
+  DragStartEvent,
+  Over,
+} from '@dnd-kit/core';
 import { sortableKeyboardCoordinates } from '@dnd-kit/sortable';
 import { useRunWarnings } from '../api/studio-client.js';
 import { useProject } from '../state/project-context.js';
@@ -12,14 +27,24 @@ import type { CanvasActions } from './canvas.js';
 import { Inspector } from './inspector.js';
 import { SpecIssueList } from './issue-list.js';
 import { Palette, PALETTE_PREFIX } from './palette.js';
-import { createLayer, insertLayer, moveLayer, newLayerId, removeLayer, unwrapBidirectional, wrapBidirectional } from '../state/spec-edits.js';
+import {
+  createLayer,
+  insertLayer,
+  moveLayer,
+  newLayerId,
+  removeLayer,
+  unwrapBidirectional,
+  wrapBidirectional,
+} from '../state/spec-edits.js';
 import { SummaryTable } from './summary-table.js';
 
 type DragItem = { kind: 'palette'; className: string } | { kind: 'node'; id: string };
 
 function dragItemOf(active: Active): DragItem {
   const id = String(active.id);
-  return id.startsWith(PALETTE_PREFIX) ? { kind: 'palette', className: id.slice(PALETTE_PREFIX.length) } : { kind: 'node', id };
+  return id.startsWith(PALETTE_PREFIX)
+    ? { kind: 'palette', className: id.slice(PALETTE_PREFIX.length) }
+    : { kind: 'node', id };
 }
 
 /** Palette | stack canvas + summary | inspector. */
@@ -30,9 +55,15 @@ export const BuilderPanel = memo(function BuilderPanel() {
   // The current run's warnings (memory past half of the machine) on their layers, while that layer is still there.
   const runWarnings = useRunWarnings(currentRunId);
   const issues = useMemo(() => {
-    const onLayers = runWarnings.warnings.filter((w) => w.layerIndex !== null
-      && runWarnings.spec?.layers[w.layerIndex]?.id !== undefined && spec.layers[w.layerIndex]?.id === runWarnings.spec.layers[w.layerIndex]!.id);
-    return onLayers.length === 0 ? analysis.issues : [...analysis.issues, ...onLayers.map((w) => ({ ...w, message: `Last run: ${w.message}` }))];
+    const onLayers = runWarnings.warnings.filter(
+      (w) =>
+        w.layerIndex !== null &&
+        runWarnings.spec?.layers[w.layerIndex]?.id !== undefined &&
+        spec.layers[w.layerIndex]?.id === runWarnings.spec.layers[w.layerIndex]!.id,
+    );
+    return onLayers.length === 0
+      ? analysis.issues
+      : [...analysis.issues, ...onLayers.map((w) => ({ ...w, message: `Last run: ${w.message}` }))];
   }, [analysis.issues, runWarnings.warnings, runWarnings.spec, spec.layers]);
   const [drag, setDrag] = useState<DragItem | null>(null);
   const [dropIndex, setDropIndex] = useState<number | null>(null);
@@ -43,10 +74,14 @@ export const BuilderPanel = memo(function BuilderPanel() {
     // Palette items have nothing to click, so they start at once: a single quick move still lands where it ends.
     useSensor(PointerSensor, {
       activationConstraint: { distance: 5 },
-      bypassActivationConstraint: ({ event }) => event.target instanceof Element && event.target.closest('.palette-item') !== null,
+      bypassActivationConstraint: ({ event }) =>
+        event.target instanceof Element && event.target.closest('.palette-item') !== null,
     }),
     // Enter is taken (select a node, append a palette item); Space picks up and drops, as in dnd-kit's examples.
-    useSensor(KeyboardSensor, { coordinateGetter: sortableKeyboardCoordinates, keyboardCodes: { start: ['Space'], cancel: ['Escape'], end: ['Space', 'Enter'] } }),
+    useSensor(KeyboardSensor, {
+      coordinateGetter: sortableKeyboardCoordinates,
+      keyboardCodes: { start: ['Space'], cancel: ['Escape'], end: ['Space', 'Enter'] },
+    }),
   );
 
   // Palette items land where the pointer is; sorting nodes compares node centres only (never the canvas itself).
@@ -56,7 +91,10 @@ export const BuilderPanel = memo(function BuilderPanel() {
       const rank = (id: string) => (nodeIds.has(id) ? 0 : id === CANVAS_END_ID ? 1 : id === CANVAS_ID ? 2 : 3);
       return hits.filter((h) => rank(String(h.id)) < 3).sort((a, b) => rank(String(a.id)) - rank(String(b.id)));
     }
-    return closestCenter({ ...args, droppableContainers: args.droppableContainers.filter((c) => nodeIds.has(String(c.id))) });
+    return closestCenter({
+      ...args,
+      droppableContainers: args.droppableContainers.filter((c) => nodeIds.has(String(c.id))),
+    });
   };
 
   /** Index a palette item dropped now would take: before the hovered node, or after it past its middle. */
@@ -126,14 +164,27 @@ export const BuilderPanel = memo(function BuilderPanel() {
   };
   const announcements: Announcements = {
     onDragStart: ({ active }) => `Picked up ${nameOf(active.id)}.`,
-    onDragOver: ({ active, over }) => (over ? `${nameOf(active.id)} is over ${nameOf(over.id)}.` : `${nameOf(active.id)} is not over the stack.`),
-    onDragEnd: ({ active, over }) => (over ? `${nameOf(active.id)} was dropped at ${nameOf(over.id)}.` : `${nameOf(active.id)} was dropped outside the stack.`),
+    onDragOver: ({ active, over }) =>
+      over ? `${nameOf(active.id)} is over ${nameOf(over.id)}.` : `${nameOf(active.id)} is not over the stack.`,
+    onDragEnd: ({ active, over }) =>
+      over
+        ? `${nameOf(active.id)} was dropped at ${nameOf(over.id)}.`
+        : `${nameOf(active.id)} was dropped outside the stack.`,
     onDragCancel: ({ active }) => `Moving ${nameOf(active.id)} was cancelled.`,
   };
 
   const draggedNode = drag?.kind === 'node' ? spec.layers.findIndex((l) => l.id === drag.id) : -1;
   return (
-    <DndContext accessibility={{ announcements }} sensors={sensors} collisionDetection={collisionDetection} onDragStart={onDragStart} onDragMove={onDragMove} onDragOver={onDragMove} onDragEnd={onDragEnd} onDragCancel={onDragCancel}>
+    <DndContext
+      accessibility={{ announcements }}
+      sensors={sensors}
+      collisionDetection={collisionDetection}
+      onDragStart={onDragStart}
+      onDragMove={onDragMove}
+      onDragOver={onDragMove}
+      onDragEnd={onDragEnd}
+      onDragCancel={onDragCancel}
+    >
       <div className="builder" data-testid="builder-panel">
         <Palette onAdd={(className) => add(className)} />
         <div className="builder-center">
@@ -154,7 +205,10 @@ export const BuilderPanel = memo(function BuilderPanel() {
       <DragOverlay dropAnimation={null}>
         {drag?.kind === 'palette' ? <div className="drag-chip">{drag.className}</div> : null}
         {drag?.kind === 'node' && draggedNode >= 0 ? (
-          <div className="drag-chip">{analysis.layers[draggedNode]?.name ?? ''} <span className="muted">{analysis.layers[draggedNode]?.label ?? ''}</span></div>
+          <div className="drag-chip">
+            {analysis.layers[draggedNode]?.name ?? ''}{' '}
+            <span className="muted">{analysis.layers[draggedNode]?.label ?? ''}</span>
+          </div>
         ) : null}
       </DragOverlay>
     </DndContext>

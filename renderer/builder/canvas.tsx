@@ -68,8 +68,14 @@ export function Canvas({ layers, infos, issues, selectedId, dropIndex, dragging,
 function DropEnd({ active, empty }: { active: boolean; empty: boolean }) {
   const { setNodeRef, isOver } = useDroppable({ id: CANVAS_END_ID });
   return (
-    <div ref={setNodeRef} className={`drop-end${active ? ' active' : ''}${isOver ? ' over' : ''}`} data-testid="canvas-drop-end">
-      {empty ? 'The stack is empty: drag a layer here from the palette, or press Enter on one.' : 'Drop here to add at the end'}
+    <div
+      ref={setNodeRef}
+      className={`drop-end${active ? ' active' : ''}${isOver ? ' over' : ''}`}
+      data-testid="canvas-drop-end"
+    >
+      {empty
+        ? 'The stack is empty: drag a layer here from the palette, or press Enter on one.'
+        : 'Drop here to add at the end'}
     </div>
   );
 }
@@ -133,34 +139,97 @@ function LayerNode({ layer, index, count, info, issues, selected, actions }: Lay
       onClick={() => actions.select(id)}
     >
       <div className="layer-main">
-        <span className="grip" aria-hidden="true">⠿</span>
+        <span className="grip" aria-hidden="true">
+          ⠿
+        </span>
         <span className="layer-index">{index + 1}</span>
-        <span className="layer-name" title={name}>{name}</span>
-        <span className="layer-class" title={label}>{label}</span>
-        <span className="layer-shape" data-testid={`layer-shape-${index}`}>{formatShape(info?.outputShape ?? null)}</span>
-        <span className="layer-params" data-testid={`layer-params-${index}`} title="Trainable parameters">{formatCount(info?.params ?? 0)}</span>
+        <span className="layer-name" title={name}>
+          {name}
+        </span>
+        <span className="layer-class" title={label}>
+          {label}
+        </span>
+        <span className="layer-shape" data-testid={`layer-shape-${index}`}>
+          {formatShape(info?.outputShape ?? null)}
+        </span>
+        <span className="layer-params" data-testid={`layer-params-${index}`} title="Trainable parameters">
+          {formatCount(info?.params ?? 0)}
+        </span>
         <span className="layer-actions" onPointerDown={(e) => e.stopPropagation()} onClick={(e) => e.stopPropagation()}>
-          <button type="button" className="icon-button" data-testid={`layer-move-up-${index}`} disabled={index === 0} aria-label={`Move ${name} up`} title="Move up (Alt+↑)" onClick={() => actions.move(index, index - 1)}>↑</button>
-          <button type="button" className="icon-button" data-testid={`layer-move-down-${index}`} disabled={index === count - 1} aria-label={`Move ${name} down`} title="Move down (Alt+↓)" onClick={() => actions.move(index, index + 1)}>↓</button>
+          <button
+            type="button"
+            className="icon-button"
+            data-testid={`layer-move-up-${index}`}
+            disabled={index === 0}
+            aria-label={`Move ${name} up`}
+            title="Move up (Alt+↑)"
+            onClick={() => actions.move(index, index - 1)}
+          >
+            ↑
+          </button>
+          <button
+            type="button"
+            className="icon-button"
+            data-testid={`layer-move-down-${index}`}
+            disabled={index === count - 1}
+            aria-label={`Move ${name} down`}
+            title="Move down (Alt+↓)"
+            onClick={() => actions.move(index, index + 1)}
+          >
+            ↓
+          </button>
           {canWrap ? (
-            <button type="button" className="text-button" data-testid={`layer-wrap-${index}`} title="Wrap in Bidirectional" onClick={() => actions.wrap(index)}>⇄ Bi</button>
+            <button
+              type="button"
+              className="text-button"
+              data-testid={`layer-wrap-${index}`}
+              title="Wrap in Bidirectional"
+              onClick={() => actions.wrap(index)}
+            >
+              ⇄ Bi
+            </button>
           ) : null}
           {isWrapper ? (
-            <button type="button" className="text-button" data-testid={`layer-unwrap-${index}`} title="Unwrap: keep only the forward layer" onClick={() => actions.unwrap(index)}>Unwrap</button>
+            <button
+              type="button"
+              className="text-button"
+              data-testid={`layer-unwrap-${index}`}
+              title="Unwrap: keep only the forward layer"
+              onClick={() => actions.unwrap(index)}
+            >
+              Unwrap
+            </button>
           ) : null}
-          <button type="button" className="icon-button danger" data-testid={`layer-delete-${index}`} aria-label={`Delete ${name}`} title="Delete (Del)" onClick={() => actions.remove(index)}>✕</button>
+          <button
+            type="button"
+            className="icon-button danger"
+            data-testid={`layer-delete-${index}`}
+            aria-label={`Delete ${name}`}
+            title="Delete (Del)"
+            onClick={() => actions.remove(index)}
+          >
+            ✕
+          </button>
         </span>
       </div>
-      {mergeModeNote(layer, info) ? <div className="layer-note muted small" data-testid={`layer-merge-note-${index}`}>{mergeModeNote(layer, info)}</div> : null}
+      {mergeModeNote(layer, info) ? (
+        <div className="layer-note muted small" data-testid={`layer-merge-note-${index}`}>
+          {mergeModeNote(layer, info)}
+        </div>
+      ) : null}
       {errors.length > 0 ? (
         <ul className="layer-issues error" data-testid={`layer-error-${index}`} role="alert">
-          {errors.map((issue, i) => <li key={i}>{issue.message}</li>)}
+          {errors.map((issue, i) => (
+            <li key={i}>{issue.message}</li>
+          ))}
         </ul>
       ) : null}
       {issues.length > 0 ? <NodeFixes index={index} /> : null}
       {warnings.length > 0 ? (
         <ul className="layer-issues warning" data-testid={`layer-warning-${index}`}>
-          {warnings.map((issue, i) => <li key={i}>{issue.message}</li>)}
+          {warnings.map((issue, i) => (
+            <li key={i}>{issue.message}</li>
+          ))}
         </ul>
       ) : null}
     </div>

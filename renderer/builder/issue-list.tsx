@@ -9,7 +9,11 @@ export function SpecIssueList({ analysis, spec }: { analysis: ModelAnalysis; spe
   const specLevel = analysis.issues.filter((i) => i.layerIndex === null);
   const onNodes = analysis.issues.filter((i) => i.layerIndex !== null && i.severity === 'error').length;
   if (specLevel.length === 0 && onNodes === 0) {
-    return <div className="spec-ok" data-testid="spec-valid">✓ The model is valid: {analysis.layers.length} layers.</div>;
+    return (
+      <div className="spec-ok" data-testid="spec-valid">
+        ✓ The model is valid: {analysis.layers.length} layers.
+      </div>
+    );
   }
   return (
     <div className="spec-issues-wrap">
@@ -21,7 +25,11 @@ export function SpecIssueList({ analysis, spec }: { analysis: ModelAnalysis; spe
               <li key={n} className={issue.severity} data-testid="spec-issue" data-path={issue.path}>
                 <span className="issue-path">{issue.path || 'spec'}</span>
                 <span>{issue.message}</span>
-                {fix ? <button type="button" className="text-button" data-testid="issue-fix" onClick={() => edit(fix.apply)}>{fix.label}</button> : null}
+                {fix ? (
+                  <button type="button" className="text-button" data-testid="issue-fix" onClick={() => edit(fix.apply)}>
+                    {fix.label}
+                  </button>
+                ) : null}
               </li>
             );
           })}
@@ -29,7 +37,8 @@ export function SpecIssueList({ analysis, spec }: { analysis: ModelAnalysis; spe
       ) : null}
       {onNodes > 0 ? (
         <div className="issue-summary" data-testid="node-issue-count">
-          {onNodes} problem{onNodes === 1 ? '' : 's'} shown on the layers below. Training is disabled until they are fixed.
+          {onNodes} problem{onNodes === 1 ? '' : 's'} shown on the layers below. Training is disabled until they are
+          fixed.
         </div>
       ) : null}
     </div>
@@ -43,7 +52,20 @@ export function NodeFixes({ index }: { index: number }) {
   if (fixes.length === 0) return null;
   return (
     <div className="node-fixes">
-      {fixes.map((f, n) => <button key={n} type="button" className="text-button" data-testid={`layer-fix-${index}`} onClick={(e) => { e.stopPropagation(); edit(f.apply); }}>{f.label}</button>)}
+      {fixes.map((f, n) => (
+        <button
+          key={n}
+          type="button"
+          className="text-button"
+          data-testid={`layer-fix-${index}`}
+          onClick={(e) => {
+            e.stopPropagation();
+            edit(f.apply);
+          }}
+        >
+          {f.label}
+        </button>
+      ))}
     </div>
   );
 }

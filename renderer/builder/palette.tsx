@@ -25,7 +25,9 @@ export function Palette({ onAdd }: { onAdd: (className: string) => void }) {
         return (
           <section key={category} className="palette-group">
             <h3>{CATEGORY_TITLES[category]}</h3>
-            {defs.map((def) => <PaletteItem key={def.className} def={def} onAdd={onAdd} />)}
+            {defs.map((def) => (
+              <PaletteItem key={def.className} def={def} onAdd={onAdd} />
+            ))}
           </section>
         );
       })}
@@ -35,7 +37,10 @@ export function Palette({ onAdd }: { onAdd: (className: string) => void }) {
 }
 
 function PaletteItem({ def, onAdd }: { def: LayerDef; onAdd: (className: string) => void }) {
-  const { setNodeRef, listeners, isDragging } = useDraggable({ id: `${PALETTE_PREFIX}${def.className}`, data: { className: def.className } });
+  const { setNodeRef, listeners, isDragging } = useDraggable({
+    id: `${PALETTE_PREFIX}${def.className}`,
+    data: { className: def.className },
+  });
   // Only the pointer starts a drag here: the keyboard alternative is Enter (append), which is quicker than steering.
   const onPointerDown = listeners?.onPointerDown as ((e: ReactPointerEvent) => void) | undefined;
   return (
@@ -65,7 +70,9 @@ function PaletteItem({ def, onAdd }: { def: LayerDef; onAdd: (className: string)
         tabIndex={-1}
         onPointerDown={(e) => e.stopPropagation()}
         onClick={() => onAdd(def.className)}
-      >+</button>
+      >
+        +
+      </button>
     </div>
   );
 }

@@ -4,18 +4,30 @@ import { analyzeModel } from '../../shared/shape-inference.js';
 import type { ModelSpec } from '../../shared/model-spec.js';
 import { mergeModeNote, quickFixesFor } from './quick-fixes.js';
 
-const base = (layers: ModelSpec['layers']): ModelSpec => ({ format: 1, name: 't', input: { kind: 'tokens', vocabSize: 100, length: 20 }, layers });
+const base = (layers: ModelSpec['layers']): ModelSpec => ({
+  format: 1,
+  name: 't',
+  input: { kind: 'tokens', vocabSize: 100, length: 20 },
+  layers,
+});
 
 test('a sequence reaching Dense: both fixes offered (returnSequences false, pooling before Dense), each makes the model valid', () => {
   const spec = base([
     { className: 'Embedding', config: { inputDim: 100, outputDim: 8 } },
-    { className: 'Bidirectional', config: { mergeMode: 'concat' }, layer: { className: 'LSTM', config: { units: 4, returnSequences: true } } },
+    {
+      className: 'Bidirectional',
+      config: { mergeMode: 'concat' },
+      layer: { className: 'LSTM', config: { units: 4, returnSequences: true } },
+    },
     { className: 'Dense', config: { units: 1, activation: 'sigmoid' } },
   ]);
   const a = analyzeModel(spec);
   const issue = a.issues.find((i) => /must output one vector/.test(i.message))!;
   const fixes = quickFixesFor(issue, spec, a);
-  assert.deepEqual(fixes.map((f) => f.label), ['Set returnSequences: false on "lstm"', 'Add GlobalAveragePooling1D before "dense"']);
+  assert.deepEqual(
+    fixes.map((f) => f.label),
+    ['Set returnSequences: false on "lstm"', 'Add GlobalAveragePooling1D before "dense"'],
+  );
   for (const f of fixes) assert.equal(analyzeModel(f.apply(spec)).valid, true, f.label);
   assert.equal(fixes[1]!.apply(spec).layers[2]!.className, 'GlobalAveragePooling1D');
 });
@@ -40,8 +52,16 @@ test('stacked recurrent layers: returnSequences missing on the lower one; Embedd
 });
 
 test('Bidirectional merge modes explained with the shapes', () => {
-  for (const [mode, out] of [['concat', 64], ['sum', 32], ['ave', 32]] as const) {
-    const spec = base([{ className: 'Embedding', config: { inputDim: 100, outputDim: 8 } }, { className: 'Bidirectional', config: { mergeMode: mode }, layer: { className: 'GRU', config: { units: 32 } } }, { className: 'Dense', config: { units: 1, activation: 'sigmoid' } }]);
+  for (const [mode, out] of [
+    ['concat', 64],
+    ['sum', 32],
+    ['ave', 32],
+  ] as const) {
+    const spec = base([
+      { className: 'Embedding', config: { inputDim: 100, outputDim: 8 } },
+      { className: 'Bidirectional', config: { mergeMode: mode }, layer: { className: 'GRU', config: { units: 32 } } },
+      { className: 'Dense', config: { units: 1, activation: 'sigmoid' } },
+    ]);
     const a = analyzeModel(spec);
     assert.deepEqual(a.layers[1]!.outputShape, [out]);
     const note = mergeModeNote(spec.layers[1], a.layers[1])!;
@@ -52,8 +72,13 @@ test('Bidirectional merge modes explained with the shapes', () => {
 
 test('a classifier loss on a forecaster is fixed by the loss, not by a sigmoid output; on text by Dense(1, sigmoid)', () => {
   const forecaster: ModelSpec = {
-    format: 1, name: 'f', input: { kind: 'floats', timesteps: 36, features: 3 },
-    layers: [{ className: 'GRU', config: { units: 4 } }, { className: 'Dense', config: { units: 1 } }],
+    format: 1,
+    name: 'f',
+    input: { kind: 'floats', timesteps: 36, features: 3 },
+    layers: [
+      { className: 'GRU', config: { units: 4 } },
+      { className: 'Dense', config: { units: 1 } },
+    ],
     training: { loss: 'binaryCrossentropy', metrics: ['accuracy'] },
     data: { kind: 'timeseries', path: '/x.csv', target: 'temperature', lookback: 72, step: 2, delay: 24 },
   };
@@ -66,15 +91,27 @@ test('a classifier loss on a forecaster is fixed by the loss, not by a sigmoid o
   assert.deepEqual(fixed.training?.metrics, []);
   assert.equal(analyzeModel(fixed).valid, true);
 
-  const classifier = base([{ className: 'Embedding', config: { inputDim: 100, outputDim: 8 } }, { className: 'LSTM', config: { units: 4 } }, { className: 'Dense', config: { units: 3 } }]);
+  const classifier = base([
+    { className: 'Embedding', config: { inputDim: 100, outputDim: 8 } },
+    { className: 'LSTM', config: { units: 4 } },
+    { className: 'Dense', config: { units: 3 } },
+  ]);
   const b = analyzeModel(classifier);
-  const [textFix] = quickFixesFor(b.issues.find((i) => /^binaryCrossentropy expects/.test(i.message))!, classifier, b);
+  const [textFix] = quickFixesFor(
+    b.issues.find((i) => /^binaryCrossentropy expects/.test(i.message))!,
+    classifier,
+    b,
+  );
   assert.equal(textFix?.label, 'Make it Dense(1, sigmoid)');
   assert.equal(analyzeModel(textFix!.apply(classifier)).valid, true);
 });
 
 test('a Bidirectional dropped below the Dense: the pooling fix is not offered before that Dense (it would break the Bidirectional)', () => {
-  const bi = { className: 'Bidirectional', config: { mergeMode: 'concat' }, layer: { className: 'LSTM', config: { units: 32, returnSequences: true } } } as const;
+  const bi = {
+    className: 'Bidirectional',
+    config: { mergeMode: 'concat' },
+    layer: { className: 'LSTM', config: { units: 32, returnSequences: true } },
+  } as const;
   const spec = base([
     { className: 'Embedding', config: { inputDim: 100, outputDim: 8 } },
     bi,
@@ -85,12 +122,20 @@ test('a Bidirectional dropped below the Dense: the pooling fix is not offered be
   const issue = a.issues.find((i) => /must output one vector/.test(i.message))!;
   assert.equal(issue.layerIndex, 3);
   const fixes = quickFixesFor(issue, spec, a);
-  assert.deepEqual(fixes.map((f) => f.label), ['Set returnSequences: false on "lstm_1"']);
+  assert.deepEqual(
+    fixes.map((f) => f.label),
+    ['Set returnSequences: false on "lstm_1"'],
+  );
   // Every offered fix acts on the layer at the bottom, never on a layer above it whose change breaks the model.
-  for (const f of fixes) assert.ok(!analyzeModel(f.apply(spec)).issues.some((i) => /incompatible with the layer/.test(i.message)), f.label);
+  for (const f of fixes)
+    assert.ok(!analyzeModel(f.apply(spec)).issues.some((i) => /incompatible with the layer/.test(i.message)), f.label);
   // With a Dense output below the Bidirectional, pooling goes right before that Dense.
   const withOutput = base([...spec.layers, { className: 'Dense', config: { units: 1, activation: 'sigmoid' } }]);
   const b = analyzeModel(withOutput);
-  const labels = quickFixesFor(b.issues.find((i) => /must output one vector/.test(i.message))!, withOutput, b).map((f) => f.label);
+  const labels = quickFixesFor(
+    b.issues.find((i) => /must output one vector/.test(i.message))!,
+    withOutput,
+    b,
+  ).map((f) => f.label);
   assert.ok(labels.includes('Add GlobalAveragePooling1D before "dense_1"'), labels.join('; '));
 });

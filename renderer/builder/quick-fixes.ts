@@ -18,7 +18,8 @@ export interface QuickFix {
 /** Layers whose output is a sequence-consumer's: recurrent ones and their wrappers. */
 const isSequenceLayer = (className: string): boolean => ['recurrent', 'wrapper'].includes(categoryOf(className));
 /** The output layer kind (Dense): the one whose activation the loss checks. */
-const isOutputKind = (className: string | undefined): boolean => className !== undefined && layerDef(className)?.activationIsOutput === true;
+const isOutputKind = (className: string | undefined): boolean =>
+  className !== undefined && layerDef(className)?.activationIsOutput === true;
 
 /**
  * Every one-click fix for an issue: for a model that still outputs a sequence at the end, both Keras remedies —
@@ -36,18 +37,29 @@ export function quickFixesFor(issue: SpecIssue, spec: ModelSpec, analysis: Model
       // Only when nothing after it needs the sequence (no further recurrent layer, no pooling already there).
       if (seq === true && between.every((l) => categoryOf(l.className) === 'core')) {
         const name = lastRecurrent.innerName ?? lastRecurrent.name;
-        fixes.push({ label: `Set returnSequences: false on "${name}"`, apply: (s) => setLayerParam(s, lastRecurrent.index, 'returnSequences', false, inner) });
+        fixes.push({
+          label: `Set returnSequences: false on "${name}"`,
+          apply: (s) => setLayerParam(s, lastRecurrent.index, 'returnSequences', false, inner),
+        });
       }
     }
     // Pool over time right before the first Dense that receives the sequence, but only below the last layer that
     // needs a sequence (recurrent, Bidirectional, pooling): a Dense above a Bidirectional dropped under it is not the
     // output, and pooling there would starve the recurrent layer below of its timesteps.
-    const lastSequenceUser = Math.max(-1, ...analysis.layers
-      .filter((l) => isSequenceLayer(l.className) || categoryOf(l.className) === 'reshape')
-      .map((l) => l.index));
-    const firstDense = analysis.layers.find((l) => l.index > lastSequenceUser && isOutputKind(l.className) && l.inputShape?.length === 2);
+    const lastSequenceUser = Math.max(
+      -1,
+      ...analysis.layers
+        .filter((l) => isSequenceLayer(l.className) || categoryOf(l.className) === 'reshape')
+        .map((l) => l.index),
+    );
+    const firstDense = analysis.layers.find(
+      (l) => l.index > lastSequenceUser && isOutputKind(l.className) && l.inputShape?.length === 2,
+    );
     if (firstDense) {
-      fixes.push({ label: `Add ${POOLING_CLASS} before "${firstDense.name}"`, apply: (s) => insertLayer(s, firstDense.index, createLayer(POOLING_CLASS, s)) });
+      fixes.push({
+        label: `Add ${POOLING_CLASS} before "${firstDense.name}"`,
+        apply: (s) => insertLayer(s, firstDense.index, createLayer(POOLING_CLASS, s)),
+      });
     }
     return fixes;
   }
@@ -64,12 +76,18 @@ export function mergeModeNote(layer: LayerSpec | undefined, info: LayerInfo | un
   const units = Number(layer.layer.config?.units ?? NaN);
   if (!Number.isFinite(units)) return null;
   const mode = layer.config?.mergeMode ?? 'concat';
-  const what = mode === 'concat' ? `forward ${units} + backward ${units} side by side → ${2 * units} features`
-    : mode === 'sum' ? `forward + backward added element-wise → ${units} features`
-      : mode === 'mul' ? `forward × backward element-wise → ${units} features`
-        : `mean of forward and backward → ${units} features`;
+  const what =
+    mode === 'concat'
+      ? `forward ${units} + backward ${units} side by side → ${2 * units} features`
+      : mode === 'sum'
+        ? `forward + backward added element-wise → ${units} features`
+        : mode === 'mul'
+          ? `forward × backward element-wise → ${units} features`
+          : `mean of forward and backward → ${units} features`;
   const seq = layer.layer.config?.returnSequences === true ? ' at every timestep' : '';
-  return `${mode}: ${what}${seq}; other modes: ${MERGE_MODES.filter((m) => m !== mode).map((m) => `${m} → ${m === 'concat' ? 2 * units : units}`).join(', ')}.`;
+  return `${mode}: ${what}${seq}; other modes: ${MERGE_MODES.filter((m) => m !== mode)
+    .map((m) => `${m} → ${m === 'concat' ? 2 * units : units}`)
+    .join(', ')}.`;
 }
 
 export function quickFixFor(issue: SpecIssue, spec: ModelSpec, analysis: ModelAnalysis): QuickFix | null {
@@ -79,7 +97,10 @@ export function quickFixFor(issue: SpecIssue, spec: ModelSpec, analysis: ModelAn
     const target = analysis.layers.find((l) => l.name === name || l.innerName === name);
     if (!target) return null;
     const inner = categoryOf(target.className) === 'wrapper';
-    return { label: `Set returnSequences on "${name}"`, apply: (s) => setLayerParam(s, target.index, 'returnSequences', true, inner) };
+    return {
+      label: `Set returnSequences on "${name}"`,
+      apply: (s) => setLayerParam(s, target.index, 'returnSequences', true, inner),
+    };
   }
   const inputDim = /^layers\.(\d+)\.config\.inputDim$/.exec(issue.path);
   if (inputDim && spec.input.kind === 'tokens' && /at least the input vocabulary size/.test(issue.message)) {
@@ -88,12 +109,22 @@ export function quickFixFor(issue: SpecIssue, spec: ModelSpec, analysis: ModelAn
     return { label: `Set inputDim to ${vocab}`, apply: (s) => setLayerParam(s, index, 'inputDim', vocab) };
   }
   // A classifier's loss on a forecaster: the remedy is the loss, not a sigmoid that would squash every forecast into (0, 1).
-  if (/^(binaryCrossentropy|sparseCategoricalCrossentropy) expects the last layer/.test(issue.message) && spec.data?.kind === 'timeseries') {
+  if (
+    /^(binaryCrossentropy|sparseCategoricalCrossentropy) expects the last layer/.test(issue.message) &&
+    spec.data?.kind === 'timeseries'
+  ) {
     return { label: 'Use meanAbsoluteError (forecasting)', apply: (s) => setLoss(s, 'meanAbsoluteError') };
   }
-  if (/^binaryCrossentropy expects the last layer/.test(issue.message) && issue.layerIndex !== null && isOutputKind(spec.layers[issue.layerIndex]?.className)) {
+  if (
+    /^binaryCrossentropy expects the last layer/.test(issue.message) &&
+    issue.layerIndex !== null &&
+    isOutputKind(spec.layers[issue.layerIndex]?.className)
+  ) {
     const index = issue.layerIndex;
-    return { label: 'Make it Dense(1, sigmoid)', apply: (s) => setLayerParam(setLayerParam(s, index, 'units', 1), index, 'activation', 'sigmoid') };
+    return {
+      label: 'Make it Dense(1, sigmoid)',
+      apply: (s) => setLayerParam(setLayerParam(s, index, 'units', 1), index, 'activation', 'sigmoid'),
+    };
   }
   if ((issue.path === 'input.timesteps' || issue.path === 'input.features') && spec.data?.kind === 'timeseries') {
     return { label: 'Match the input to the data settings', apply: (s) => syncSeriesInputShape(s) };

@@ -16,17 +16,29 @@ export function SummaryTable({ analysis, modelName }: { analysis: ModelAnalysis;
     <section className="summary" data-testid="summary-table">
       <div className="section-head">
         <h3>Model: “{modelName}”</h3>
-        <button type="button" className="text-button" data-testid="summary-copy" onClick={copy}>Copy as text</button>
+        <button type="button" className="text-button" data-testid="summary-copy" onClick={copy}>
+          Copy as text
+        </button>
       </div>
       <table className="data-table">
         <thead>
-          <tr><th>Layer (type)</th><th>Output Shape</th><th className="num">Param #</th></tr>
+          <tr>
+            <th>Layer (type)</th>
+            <th>Output Shape</th>
+            <th className="num">Param #</th>
+          </tr>
         </thead>
         <tbody>
-          <tr className="muted"><td>input (InputLayer)</td><td>{formatShape(analysis.inputShape)}</td><td className="num">0</td></tr>
+          <tr className="muted">
+            <td>input (InputLayer)</td>
+            <td>{formatShape(analysis.inputShape)}</td>
+            <td className="num">0</td>
+          </tr>
           {analysis.layers.map((l) => (
             <tr key={l.index} data-testid={`summary-row-${l.index}`}>
-              <td>{l.name} ({l.label})</td>
+              <td>
+                {l.name} ({l.label})
+              </td>
               <td>{formatShape(l.outputShape)}</td>
               <td className="num">{formatCount(l.params)}</td>
             </tr>
@@ -35,7 +47,9 @@ export function SummaryTable({ analysis, modelName }: { analysis: ModelAnalysis;
         <tfoot>
           <tr>
             <td colSpan={2}>Total params</td>
-            <td className="num" data-testid="total-params" data-value={analysis.totalParams}>{formatCount(analysis.totalParams)}</td>
+            <td className="num" data-testid="total-params" data-value={analysis.totalParams}>
+              {formatCount(analysis.totalParams)}
+            </td>
           </tr>
         </tfoot>
       </table>

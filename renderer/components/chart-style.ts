@@ -18,9 +18,24 @@ export const CHART_COLORS = {
 } as const;
 
 /** One colour per layer line; cycles for deep stacks. */
-export const SERIES_PALETTE = ['#4fa3f7', '#f0a35e', '#5ec58a', '#e06c9f', '#b48cfa', '#d9d05a', '#56c8c8', '#f27474', '#9aa5b1', '#7fbf3f'];
+export const SERIES_PALETTE = [
+  '#4fa3f7',
+  '#f0a35e',
+  '#5ec58a',
+  '#e06c9f',
+  '#b48cfa',
+  '#d9d05a',
+  '#56c8c8',
+  '#f27474',
+  '#9aa5b1',
+  '#7fbf3f',
+];
 
-export const axisProps = { stroke: CHART_COLORS.text, tick: { fill: CHART_COLORS.text, fontSize: 11 }, tickLine: false } as const;
+export const axisProps = {
+  stroke: CHART_COLORS.text,
+  tick: { fill: CHART_COLORS.text, fontSize: 11 },
+  tickLine: false,
+} as const;
 export const gridProps = { stroke: CHART_COLORS.grid, strokeDasharray: '2 4' } as const;
 export const tooltipProps = {
   contentStyle: { background: '#1b1f27', border: '1px solid #3a4150', fontSize: 12, color: '#d8dee9' },

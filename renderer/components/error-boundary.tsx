@@ -27,7 +27,9 @@ export class ErrorBoundary extends Component<Props, { error: unknown }> {
         <h3>The {this.props.name} panel hit a problem</h3>
         <pre>{errorMessage(this.state.error)}</pre>
         <p>Your project is unchanged. You can retry this panel or keep working in the others.</p>
-        <button type="button" onClick={() => this.setState({ error: null })}>Retry panel</button>
+        <button type="button" onClick={() => this.setState({ error: null })}>
+          Retry panel
+        </button>
       </div>
     );
   }

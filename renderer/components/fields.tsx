@@ -53,8 +53,16 @@ export function Field({ label, help, error, warning, testId, children, inline, e
           {children(id)}
         </>
       )}
-      {error ? <div className="field-error" role="alert" data-testid={testId ? `${testId}-error` : undefined}>{error}</div> : null}
-      {!error && warning ? <div className="field-warning" data-testid={testId ? `${testId}-warning` : undefined}>{warning}</div> : null}
+      {error ? (
+        <div className="field-error" role="alert" data-testid={testId ? `${testId}-error` : undefined}>
+          {error}
+        </div>
+      ) : null}
+      {!error && warning ? (
+        <div className="field-warning" data-testid={testId ? `${testId}-warning` : undefined}>
+          {warning}
+        </div>
+      ) : null}
       {help ? <div className="field-help">{help}</div> : null}
     </div>
   );
@@ -74,7 +82,18 @@ interface NumberInputProps {
   placeholder?: string;
 }
 
-export function NumberInput({ id, value, onChange, testId, step, disabled, readOnly, invalid, ariaLabel, placeholder }: NumberInputProps) {
+export function NumberInput({
+  id,
+  value,
+  onChange,
+  testId,
+  step,
+  disabled,
+  readOnly,
+  invalid,
+  ariaLabel,
+  placeholder,
+}: NumberInputProps) {
   const [text, setText] = useState(toText(value));
   // Follow outside changes (undo, a synced field) without clobbering "0." while it is being typed.
   useEffect(() => {
@@ -122,12 +141,34 @@ interface SelectProps<T extends string> {
   placeholder?: string;
 }
 
-export function Select<T extends string>({ id, value, options, onChange, testId, disabled, placeholder }: SelectProps<T>) {
+export function Select<T extends string>({
+  id,
+  value,
+  options,
+  onChange,
+  testId,
+  disabled,
+  placeholder,
+}: SelectProps<T>) {
   const items = options.map((o) => (typeof o === 'string' ? { value: o, label: o } : o));
   return (
-    <select id={id} value={value} data-testid={testId} disabled={disabled} onChange={(e) => onChange(e.target.value as T)}>
-      {placeholder !== undefined || !items.some((o) => o.value === value) ? <option value="" disabled>{placeholder ?? '—'}</option> : null}
-      {items.map((o) => <option key={o.value} value={o.value}>{o.label}</option>)}
+    <select
+      id={id}
+      value={value}
+      data-testid={testId}
+      disabled={disabled}
+      onChange={(e) => onChange(e.target.value as T)}
+    >
+      {placeholder !== undefined || !items.some((o) => o.value === value) ? (
+        <option value="" disabled>
+          {placeholder ?? '—'}
+        </option>
+      ) : null}
+      {items.map((o) => (
+        <option key={o.value} value={o.value}>
+          {o.label}
+        </option>
+      ))}
     </select>
   );
 }

@@ -40,14 +40,30 @@ export const SHORTCUTS: { group: string; items: { keys: string[]; what: string }
 /** The '?' overlay: the shortcuts above, in a dialog that Escape or Close dismisses. */
 export function ShortcutsOverlay({ onClose }: { onClose: () => void }) {
   return (
-    <Modal title="Keyboard shortcuts" onClose={onClose} testId="shortcuts-overlay" footer={<button type="button" data-testid="shortcuts-close" onClick={onClose}>Close</button>}>
+    <Modal
+      title="Keyboard shortcuts"
+      onClose={onClose}
+      testId="shortcuts-overlay"
+      footer={
+        <button type="button" data-testid="shortcuts-close" onClick={onClose}>
+          Close
+        </button>
+      }
+    >
       {SHORTCUTS.map((g) => (
         <section key={g.group} className="shortcut-group">
           <h4>{g.group}</h4>
           <dl className="shortcut-list">
             {g.items.map((s) => (
               <div key={s.keys.join()} className="shortcut-row">
-                <dt>{s.keys.map((k, i) => <span key={k}>{i > 0 ? <span className="muted"> / </span> : null}<kbd>{k}</kbd></span>)}</dt>
+                <dt>
+                  {s.keys.map((k, i) => (
+                    <span key={k}>
+                      {i > 0 ? <span className="muted"> / </span> : null}
+                      <kbd>{k}</kbd>
+                    </span>
+                  ))}
+                </dt>
                 <dd>{s.what}</dd>
               </div>
             ))}

@@ -14,7 +14,11 @@ import { formatBytes } from './upload.js';
 import { windowDefaults } from '../../shared/timestamps.js';
 import { UploadProgressBar } from './upload-progress.js';
 
-const PHASE_VERB: Record<DatasetProgress['phase'], string> = { download: 'Downloading', verify: 'Checking', extract: 'Extracting' };
+const PHASE_VERB: Record<DatasetProgress['phase'], string> = {
+  download: 'Downloading',
+  verify: 'Checking',
+  extract: 'Extracting',
+};
 
 export function BookDatasets() {
   const api = useApi();
@@ -26,8 +30,13 @@ export function BookDatasets() {
 
   useEffect(() => {
     let live = true;
-    api.listDatasets({}).then((d) => live && setDatasets(d), (e: unknown) => live && setError(errorMessage(e)));
-    return () => { live = false; };
+    api.listDatasets({}).then(
+      (d) => live && setDatasets(d),
+      (e: unknown) => live && setError(errorMessage(e)),
+    );
+    return () => {
+      live = false;
+    };
   }, [api]);
 
   // Subscribed per fetch (its id), not per progress update.
@@ -50,10 +59,18 @@ export function BookDatasets() {
         if (next.data?.kind === 'text') return setTextData(next, { format: 'auto' });
         // Chollet 6.3: every column a feature, the temperature the target, 5 days of 10-minute rows sampled hourly,
         // 24 hours ahead; Jena's clock column is "Date Time".
-        return setSeriesData(next, { dateColumn: 'Date Time', features: undefined, target: 'T (degC)', ...windowDefaults(600) });
+        return setSeriesData(next, {
+          dateColumn: 'Date Time',
+          features: undefined,
+          target: 'T (degC)',
+          ...windowDefaults(600),
+        });
       });
       setDatasets((all) => all?.map((x) => (x.id === d.id ? { ...x, cachedPath: r.path } : x)) ?? all);
-      notify('success', `${d.title}: ${r.downloaded ? 'downloaded, ' : ''}checksum ${r.checksum === 'verified' ? 'verified' : 'recorded (none is published)'}; it is the project's data now.`);
+      notify(
+        'success',
+        `${d.title}: ${r.downloaded ? 'downloaded, ' : ''}checksum ${r.checksum === 'verified' ? 'verified' : 'recorded (none is published)'}; it is the project's data now.`,
+      );
     } catch (e) {
       setError(errorMessage(e));
     } finally {
@@ -61,24 +78,49 @@ export function BookDatasets() {
     }
   };
 
-  if (!datasets || datasets.length === 0) return error ? <div className="error-box" role="alert" data-testid="datasets-error">{error}</div> : null;
+  if (!datasets || datasets.length === 0)
+    return error ? (
+      <div className="error-box" role="alert" data-testid="datasets-error">
+        {error}
+      </div>
+    ) : null;
   const p = busy?.progress;
   return (
     <div className="book-datasets" data-testid="book-datasets">
       <div className="field-label">The book's data sets</div>
       <div className="import-row">
         {datasets.map((d) => (
-          <button key={d.id} type="button" data-testid={`dataset-${d.id}`} disabled={busy !== null} title={`${d.description}\n${d.url}`}
-            onClick={() => void use(d)}>
-            {d.id === 'imdb' ? 'IMDB reviews' : 'Jena climate'} {d.cachedPath ? '(downloaded)' : d.bytes ? `(${formatBytes(d.bytes)})` : ''}
+          <button
+            key={d.id}
+            type="button"
+            data-testid={`dataset-${d.id}`}
+            disabled={busy !== null}
+            title={`${d.description}\n${d.url}`}
+            onClick={() => void use(d)}
+          >
+            {d.id === 'imdb' ? 'IMDB reviews' : 'Jena climate'}{' '}
+            {d.cachedPath ? '(downloaded)' : d.bytes ? `(${formatBytes(d.bytes)})` : ''}
           </button>
         ))}
       </div>
-      {busy ? (p && p.total ? (
-        <UploadProgressBar testId="dataset-progress" verb={PHASE_VERB[p.phase]}
-          progress={{ sent: p.bytes, total: p.total, secondsLeft: p.phase === 'download' ? p.etaSeconds : null }} />
-      ) : <div className="muted small" data-testid="dataset-progress">{p ? `${PHASE_VERB[p.phase]} ${formatBytes(p.bytes)}…` : 'Starting…'}</div>) : null}
-      {error ? <div className="error-box" role="alert" data-testid="datasets-error">{error}</div> : null}
+      {busy ? (
+        p && p.total ? (
+          <UploadProgressBar
+            testId="dataset-progress"
+            verb={PHASE_VERB[p.phase]}
+            progress={{ sent: p.bytes, total: p.total, secondsLeft: p.phase === 'download' ? p.etaSeconds : null }}
+          />
+        ) : (
+          <div className="muted small" data-testid="dataset-progress">
+            {p ? `${PHASE_VERB[p.phase]} ${formatBytes(p.bytes)}…` : 'Starting…'}
+          </div>
+        )
+      ) : null}
+      {error ? (
+        <div className="error-box" role="alert" data-testid="datasets-error">
+          {error}
+        </div>
+      ) : null}
     </div>
   );
 }

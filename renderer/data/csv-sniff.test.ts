@@ -10,9 +10,19 @@ test('the sniffer is the server parser: same rows for the same text', () => {
 });
 
 test('the sniffer drops a cut-off last line and stops before the first malformed row', () => {
-  assert.deepEqual(parseCsvHead('a,b\n1,2\n3,4\n5,'), [['a', 'b'], ['1', '2'], ['3', '4']]);
-  assert.deepEqual(parseCsvHead('a,b\n1,2\n3,4,5\n6,7\n'), [['a', 'b'], ['1', '2']]);
-  assert.deepEqual(parseCsvHead('a,b\n1,2\n"3,4\n5,6\n'), [['a', 'b'], ['1', '2']]);
+  assert.deepEqual(parseCsvHead('a,b\n1,2\n3,4\n5,'), [
+    ['a', 'b'],
+    ['1', '2'],
+    ['3', '4'],
+  ]);
+  assert.deepEqual(parseCsvHead('a,b\n1,2\n3,4,5\n6,7\n'), [
+    ['a', 'b'],
+    ['1', '2'],
+  ]);
+  assert.deepEqual(parseCsvHead('a,b\n1,2\n"3,4\n5,6\n'), [
+    ['a', 'b'],
+    ['1', '2'],
+  ]);
   assert.deepEqual(parseCsvHead('a,a\n1,2\n'), [], 'a bad header leaves nothing to show');
   assert.deepEqual(parseCsvHead(''), []);
   assert.equal(parseCsvHead(Array.from({ length: 100 }, (_, i) => `${i}`).join('\n')).length, 50);

@@ -69,7 +69,11 @@ export function classifyColumns(header: readonly string[], rows: readonly (reado
     if (dateColumn === null && DATE_NAME.test(name.trim())) dateColumn = name;
     // Mostly numbers is numeric: a stray bad cell should become the server's "row 3, column b" error, not a lost feature.
     else if (isMostlyNumeric(values)) numeric.push(name);
-    else if (dateColumn === null && (/date|time/i.test(name) || (values.length > 0 && values.every((v) => !Number.isNaN(Date.parse(v)))))) dateColumn = name;
+    else if (
+      dateColumn === null &&
+      (/date|time/i.test(name) || (values.length > 0 && values.every((v) => !Number.isNaN(Date.parse(v)))))
+    )
+      dateColumn = name;
   });
   return { numeric, dateColumn };
 }
@@ -78,7 +82,11 @@ export function classifyColumns(header: readonly string[], rows: readonly (reado
  * Columns that hold prose (a review, a message): not numbers, not dates, and on average at least three words or 20
  * characters. A label column ("pos", "spam") is short and stays out.
  */
-export function textColumns(header: readonly string[], rows: readonly (readonly string[])[], kinds: ColumnKinds): string[] {
+export function textColumns(
+  header: readonly string[],
+  rows: readonly (readonly string[])[],
+  kinds: ColumnKinds,
+): string[] {
   return header.filter((name, c) => {
     if (kinds.numeric.includes(name) || kinds.dateColumn === name) return false;
     const values = rows.map((r) => r[c] ?? '').filter((v) => v.trim() !== '');
@@ -101,12 +109,19 @@ export function inferDataKind(sniffed: { kinds: ColumnKinds; textColumns: string
 }
 
 /** Header, column kinds, prose columns and the seconds between rows (from the date column) of the start of a CSV. */
-export function sniffCsv(text: string): { header: string[]; kinds: ColumnKinds; textColumns: string[]; samplingSeconds: number | null } {
+export function sniffCsv(text: string): {
+  header: string[];
+  kinds: ColumnKinds;
+  textColumns: string[];
+  samplingSeconds: number | null;
+} {
   const [header = [], ...rows] = parseCsvHead(text, 1000);
   const kinds = classifyColumns(header, rows);
   const dateIndex = kinds.dateColumn === null ? -1 : header.indexOf(kinds.dateColumn);
   return {
-    header, kinds, textColumns: textColumns(header, rows, kinds),
+    header,
+    kinds,
+    textColumns: textColumns(header, rows, kinds),
     samplingSeconds: dateIndex < 0 ? null : samplingInterval(rows.map((r) => r[dateIndex] ?? '')),
   };
 }

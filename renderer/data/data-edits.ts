@@ -44,7 +44,11 @@ export function setTokenInput(spec: ModelSpec, patch: Partial<Omit<TokenInputSpe
   const first = layers[0];
   const valid = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v > 0;
   // While the field is being retyped the old value may be text ("" after clearing it): the tie still holds.
-  const tied = first !== undefined && !isBidirectional(first) && first.className === TOKEN_LAYER_CLASS && (first.config?.inputDim === old || !valid(old));
+  const tied =
+    first !== undefined &&
+    !isBidirectional(first) &&
+    first.className === TOKEN_LAYER_CLASS &&
+    (first.config?.inputDim === old || !valid(old));
   if (valid(patch.vocabSize) && tied && first && !isBidirectional(first)) {
     layers = [{ ...first, config: { ...first.config, inputDim: patch.vocabSize } }, ...layers.slice(1)];
   }
@@ -64,11 +68,34 @@ export function setDataKind(spec: ModelSpec, kind: DataSpec['kind']): ModelSpec 
   const path = spec.data?.path ?? '';
   const loss = resolvedLoss(spec);
   if (kind === 'text') {
-    const input = spec.input.kind === 'tokens' ? spec.input : { kind: 'tokens' as const, vocabSize: 10000, length: 100 };
-    const next: ModelSpec = { ...spec, input, data: { kind: 'text', path, format: 'auto', encoding: 'auto', padding: 'pre', truncating: 'pre', valFraction: 0.2, testFraction: 0 } };
+    const input =
+      spec.input.kind === 'tokens' ? spec.input : { kind: 'tokens' as const, vocabSize: 10000, length: 100 };
+    const next: ModelSpec = {
+      ...spec,
+      input,
+      data: {
+        kind: 'text',
+        path,
+        format: 'auto',
+        encoding: 'auto',
+        padding: 'pre',
+        truncating: 'pre',
+        valFraction: 0.2,
+        testFraction: 0,
+      },
+    };
     return CLASSIFICATION_LOSSES.has(loss) ? next : setLoss(next, 'binaryCrossentropy');
   }
-  const data: TimeSeriesDataSpec = { kind: 'timeseries', path, target: '', lookback: 72, step: 2, delay: 24, trainFraction: 0.5, valFraction: 0.25 };
+  const data: TimeSeriesDataSpec = {
+    kind: 'timeseries',
+    path,
+    target: '',
+    lookback: 72,
+    step: 2,
+    delay: 24,
+    trainFraction: 0.5,
+    valFraction: 0.25,
+  };
   const input = spec.input.kind === 'floats' ? spec.input : { kind: 'floats' as const, timesteps: 36, features: 1 };
   const next = syncSeriesInputShape({ ...spec, input, data });
   return CLASSIFICATION_LOSSES.has(loss) ? setLoss(next, 'meanAbsoluteError') : next;
@@ -89,14 +116,17 @@ export function setDataPath(spec: ModelSpec, path: string, kind: DataSpec['kind'
 }
 
 /** Sets up a time-series CSV whose columns are known: every numeric column a feature, the last one the target. */
-export function adoptSeriesColumns(spec: ModelSpec, columns: { numeric: string[]; dateColumn: string | null }): ModelSpec {
+export function adoptSeriesColumns(
+  spec: ModelSpec,
+  columns: { numeric: string[]; dateColumn: string | null },
+): ModelSpec {
   if (spec.data?.kind !== 'timeseries') return spec;
   // No numeric column recognised: fall back to the server's default (every numeric column) and let it report.
   if (columns.numeric.length === 0) return setSeriesData(spec, { dateColumn: columns.dateColumn, features: undefined });
   const keepTarget = columns.numeric.includes(spec.data.target);
   // What forecasts are usually of (Jena's "T (degC)", Seattle's temp_max, a price, a load); else the last column.
   const likely = columns.numeric.find((c) => /temp|degc|target|price|load|sales|demand|^y$|value/i.test(c));
-  const target = keepTarget ? spec.data.target : likely ?? columns.numeric[columns.numeric.length - 1]!;
+  const target = keepTarget ? spec.data.target : (likely ?? columns.numeric[columns.numeric.length - 1]!);
   return setSeriesData(spec, { features: columns.numeric, target, dateColumn: columns.dateColumn });
 }
 
@@ -104,7 +134,10 @@ export function adoptSeriesColumns(spec: ModelSpec, columns: { numeric: string[]
  * The share of documents longer than the cut-off, read off the histogram (bins are [from, to) token counts).
  * A bin that straddles the cut-off counts in proportion, so the estimate moves smoothly with `length`.
  */
-export function truncatedShare(histogram: readonly { from: number; to: number; count: number }[], length: number): number {
+export function truncatedShare(
+  histogram: readonly { from: number; to: number; count: number }[],
+  length: number,
+): number {
   let total = 0;
   let cut = 0;
   for (const bin of histogram) {

@@ -4,16 +4,45 @@ import assert from 'node:assert/strict';
 import { planUpload, selectUpload } from './upload.js';
 import type { UploadSelection } from './upload.js';
 
-const file = (relativePath: string, size: number) => ({ relativePath, file: new Blob([new Uint8Array(size).map((_, i) => i % 251)]) });
-const selection = (...files: { relativePath: string; file: Blob }[]): UploadSelection => ({ name: 'x', files, bytes: files.reduce((n, f) => n + f.file.size, 0) });
+const file = (relativePath: string, size: number) => ({
+  relativePath,
+  file: new Blob([new Uint8Array(size).map((_, i) => i % 251)]),
+});
+const selection = (...files: { relativePath: string; file: Blob }[]): UploadSelection => ({
+  name: 'x',
+  files,
+  bytes: files.reduce((n, f) => n + f.file.size, 0),
+});
 
 test('planUpload: pieces at their offsets, at most chunkBytes per call, small files packed together', async () => {
   const cases: { files: [string, number][]; chunk: number; calls: number }[] = [
     { files: [['a.csv', 10]], chunk: 4, calls: 3 },
     { files: [['a.csv', 8]], chunk: 4, calls: 2 },
-    { files: [['d/a.txt', 1], ['d/b.txt', 1], ['d/c.txt', 1]], chunk: 4, calls: 1 },
-    { files: [['d/a.txt', 3], ['d/b.txt', 3]], chunk: 4, calls: 2 },
-    { files: [['empty.txt', 0], ['d/b.txt', 2]], chunk: 4, calls: 1 },
+    {
+      files: [
+        ['d/a.txt', 1],
+        ['d/b.txt', 1],
+        ['d/c.txt', 1],
+      ],
+      chunk: 4,
+      calls: 1,
+    },
+    {
+      files: [
+        ['d/a.txt', 3],
+        ['d/b.txt', 3],
+      ],
+      chunk: 4,
+      calls: 2,
+    },
+    {
+      files: [
+        ['empty.txt', 0],
+        ['d/b.txt', 2],
+      ],
+      chunk: 4,
+      calls: 1,
+    },
   ];
   for (const c of cases) {
     const sel = selection(...c.files.map(([p, n]) => file(p, n)));
@@ -43,8 +72,14 @@ test('planUpload: thousands of small files go in a few calls, not one call each'
 
 test('selectUpload: hidden files are skipped, an empty folder is refused', () => {
   const f = (name: string, rel: string) => Object.assign(new File(['x'], name), { webkitRelativePath: rel });
-  const sel = selectUpload([f('a.txt', 'data/pos/a.txt'), f('.DS_Store', 'data/.DS_Store'), f('x', 'data/.git/x')], true);
-  assert.deepEqual(sel.files.map((x) => x.relativePath), ['data/pos/a.txt']);
+  const sel = selectUpload(
+    [f('a.txt', 'data/pos/a.txt'), f('.DS_Store', 'data/.DS_Store'), f('x', 'data/.git/x')],
+    true,
+  );
+  assert.deepEqual(
+    sel.files.map((x) => x.relativePath),
+    ['data/pos/a.txt'],
+  );
   assert.equal(sel.name, 'data');
   assert.throws(() => selectUpload([f('.DS_Store', 'data/.DS_Store')], true), /holds no files/);
 });

@@ -41,15 +41,22 @@ function isHidden(path: string): boolean {
 export function selectUpload(fileList: FileList | readonly File[], folder: boolean): UploadSelection {
   const all = Array.from(fileList);
   const files = folder ? all.filter((f) => !isHidden(f.webkitRelativePath || f.name)) : all;
-  if (files.length === 0) throw new Error(folder ? 'The folder holds no files (hidden files are skipped).' : 'No file was chosen.');
+  if (files.length === 0)
+    throw new Error(folder ? 'The folder holds no files (hidden files are skipped).' : 'No file was chosen.');
   const bytes = files.reduce((s, f) => s + f.size, 0);
   // Checked before reading anything: the server refuses the same limit, but only after the bytes travelled.
   if (bytes > MAX_UPLOAD_BYTES) {
-    throw new Error(`Uploads are limited to ${formatBytes(MAX_UPLOAD_BYTES)}; this selection is ${formatBytes(bytes)}. Put larger data on the training machine and give its path.`);
+    throw new Error(
+      `Uploads are limited to ${formatBytes(MAX_UPLOAD_BYTES)}; this selection is ${formatBytes(bytes)}. Put larger data on the training machine and give its path.`,
+    );
   }
   const first = files[0]!;
-  const name = folder ? (first.webkitRelativePath.split('/')[0] || 'folder') : first.name;
-  return { name: name.slice(0, 200), bytes, files: files.map((f) => ({ relativePath: folder ? f.webkitRelativePath || f.name : f.name, file: f })) };
+  const name = folder ? first.webkitRelativePath.split('/')[0] || 'folder' : first.name;
+  return {
+    name: name.slice(0, 200),
+    bytes,
+    files: files.map((f) => ({ relativePath: folder ? f.webkitRelativePath || f.name : f.name, file: f })),
+  };
 }
 
 /** File names count towards a message's size too: a call is closed once its names reach this many characters. */
@@ -60,7 +67,10 @@ const MAX_FILES_PER_CALL = 5_000;
  * The calls an upload is sent in: every file cut into pieces at byte offsets, pieces packed so that each call carries
  * at most `chunkBytes` of content, 5,000 pieces and 1 Mi characters of names. Pure: the pieces are blob slices.
  */
-export function planUpload(selection: UploadSelection, chunkBytes = UPLOAD_CHUNK_BYTES): { relativePath: string; offset: number; blob: Blob }[][] {
+export function planUpload(
+  selection: UploadSelection,
+  chunkBytes = UPLOAD_CHUNK_BYTES,
+): { relativePath: string; offset: number; blob: Blob }[][] {
   const calls: { relativePath: string; offset: number; blob: Blob }[][] = [];
   let current: { relativePath: string; offset: number; blob: Blob }[] = [];
   let bytes = 0;
@@ -74,7 +84,12 @@ export function planUpload(selection: UploadSelection, chunkBytes = UPLOAD_CHUNK
   for (const { relativePath, file } of selection.files) {
     let offset = 0;
     do {
-      if (bytes >= chunkBytes || current.length >= MAX_FILES_PER_CALL || names + relativePath.length > MAX_NAME_CHARS_PER_CALL) close();
+      if (
+        bytes >= chunkBytes ||
+        current.length >= MAX_FILES_PER_CALL ||
+        names + relativePath.length > MAX_NAME_CHARS_PER_CALL
+      )
+        close();
       const take = Math.min(file.size - offset, chunkBytes - bytes);
       current.push({ relativePath, offset, blob: file.slice(offset, offset + take) });
       bytes += take;
@@ -100,14 +115,27 @@ export async function sendUpload(
   onProgress({ sent, total: selection.bytes, secondsLeft: null });
   for (let i = 0; i < calls.length; i++) {
     const pieces = calls[i]!;
-    const files: ApiParams<'uploadData'>['files'] = await Promise.all(pieces.map(async (p) => ({
-      relativePath: p.relativePath, offset: p.offset, contentBase64: await readAsBase64(p.blob, p.relativePath),
-    })));
-    last = await api.uploadData({ name: selection.name, files, ...(uploadId ? { uploadId } : {}), ...(i < calls.length - 1 ? { more: true } : {}) });
+    const files: ApiParams<'uploadData'>['files'] = await Promise.all(
+      pieces.map(async (p) => ({
+        relativePath: p.relativePath,
+        offset: p.offset,
+        contentBase64: await readAsBase64(p.blob, p.relativePath),
+      })),
+    );
+    last = await api.uploadData({
+      name: selection.name,
+      files,
+      ...(uploadId ? { uploadId } : {}),
+      ...(i < calls.length - 1 ? { more: true } : {}),
+    });
     uploadId = last.uploadId;
     sent += pieces.reduce((n, p) => n + p.blob.size, 0);
     const elapsed = (performance.now() - started) / 1000;
-    onProgress({ sent, total: selection.bytes, secondsLeft: sent > 0 && elapsed > 0 ? ((selection.bytes - sent) * elapsed) / sent : null });
+    onProgress({
+      sent,
+      total: selection.bytes,
+      secondsLeft: sent > 0 && elapsed > 0 ? ((selection.bytes - sent) * elapsed) / sent : null,
+    });
   }
   return last!;
 }

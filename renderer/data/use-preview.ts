@@ -88,9 +88,12 @@ export function forgetPreviews(): void {
 /** Why the preview of these data settings failed, while that is the last word on them; null otherwise. */
 export function usePreviewError(data: DataSpec | undefined): string | null {
   const key = data && data.path ? JSON.stringify(data) : null;
-  const current = useSyncExternalStore((l) => {
-    failedListeners.add(l);
-    return () => failedListeners.delete(l);
-  }, () => failed);
+  const current = useSyncExternalStore(
+    (l) => {
+      failedListeners.add(l);
+      return () => failedListeners.delete(l);
+    },
+    () => failed,
+  );
   return current && current.key === key ? current.message : null;
 }

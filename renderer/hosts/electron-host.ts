@@ -21,7 +21,8 @@ declare global {
 export function createElectronHost(bridge: StudioBridge): StudioApi {
   const wrap = (method: ApiMethod) => async (params: unknown) => {
     const fn = bridge[method];
-    if (typeof fn !== 'function') throw toApiError(new Error(`The desktop app does not provide "${method}" (preload out of date?).`));
+    if (typeof fn !== 'function')
+      throw toApiError(new Error(`The desktop app does not provide "${method}" (preload out of date?).`));
     try {
       return await (fn as (p: unknown) => Promise<unknown>)(params);
     } catch (e) {

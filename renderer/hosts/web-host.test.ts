@@ -56,7 +56,10 @@ function setup(queueTimeoutMs = 5000) {
 const tick = (ms = 0) => new Promise((r) => setTimeout(r, ms));
 
 test('the API URL carries the page token and follows the page scheme', () => {
-  assert.deepEqual(apiUrlFromLocation({ protocol: 'http:', host: '127.0.0.1:5178', search: '?token=abc' }), { url: 'ws://127.0.0.1:5178/api?token=abc', token: 'abc' });
+  assert.deepEqual(apiUrlFromLocation({ protocol: 'http:', host: '127.0.0.1:5178', search: '?token=abc' }), {
+    url: 'ws://127.0.0.1:5178/api?token=abc',
+    token: 'abc',
+  });
   assert.equal(apiUrlFromLocation({ protocol: 'https:', host: 'x', search: '' }).url, 'wss://x/api?token=');
 });
 
@@ -72,7 +75,10 @@ test('calls made before the socket opens are queued, then resolved or rejected b
   sockets[0]!.reply({ id: second!.id, error: { message: 'No run nope.', code: 'not-found' } });
   sockets[0]!.reply({ id: first!.id, result: [] });
   assert.deepEqual(await runs, []);
-  await assert.rejects(missing, (e: unknown) => e instanceof ApiError && e.code === 'not-found' && e.message === 'No run nope.');
+  await assert.rejects(
+    missing,
+    (e: unknown) => e instanceof ApiError && e.code === 'not-found' && e.message === 'No run nope.',
+  );
   host.close();
 });
 
@@ -105,7 +111,10 @@ test('a dropped link fails the calls in flight, reconnects with backoff and anno
   host.api.onEvent((e) => events.push(e));
   const pending = host.api.startRun({ spec: {} as never });
   sockets[0]!.drop();
-  await assert.rejects(pending, (e: unknown) => e instanceof ApiError && e.code === 'unavailable' && /dropped while "startRun"/.test(e.message));
+  await assert.rejects(
+    pending,
+    (e: unknown) => e instanceof ApiError && e.code === 'unavailable' && /dropped while "startRun"/.test(e.message),
+  );
   assert.equal(host.connection.get().state, 'reconnecting');
   assert.equal(host.connection.get().attempt, 1);
   const queued = host.api.listProjects({});
@@ -126,10 +135,14 @@ test('a call waiting for a link that never comes fails after the queue timeout',
   host.close();
 });
 
-test('error messages lose Electron\'s IPC prefix', () => {
+test("error messages lose Electron's IPC prefix", () => {
   assert.equal(errorMessage(new Error("Error invoking remote method 'getRun': ApiError: No run x.")), 'No run x.');
   assert.equal(errorMessage('plain'), 'plain');
-  const e = toApiError(Object.assign(new Error("Error invoking remote method 'previewData': Error: bad.csv, row 3"), { code: 'invalid-argument' }));
+  const e = toApiError(
+    Object.assign(new Error("Error invoking remote method 'previewData': Error: bad.csv, row 3"), {
+      code: 'invalid-argument',
+    }),
+  );
   assert.equal(e.message, 'bad.csv, row 3');
   assert.equal(e.code, 'invalid-argument');
 });
@@ -138,8 +151,17 @@ test('a page opened without its token stops after the first refusal and says why
   const sockets: FakeSocket[] = [];
   const hint = 'This page was opened without its access token.';
   const host = createWebHost({
-    url: 'ws://h/api?token=', createSocket: () => { const s = new FakeSocket(); sockets.push(s); return s; },
-    initialBackoffMs: 5, maxBackoffMs: 20, queueTimeoutMs: 5000, random: () => 0.5, missingTokenHint: hint,
+    url: 'ws://h/api?token=',
+    createSocket: () => {
+      const s = new FakeSocket();
+      sockets.push(s);
+      return s;
+    },
+    initialBackoffMs: 5,
+    maxBackoffMs: 20,
+    queueTimeoutMs: 5000,
+    random: () => 0.5,
+    missingTokenHint: hint,
   });
   const waiting = host.api.listSamples({});
   sockets[0]!.drop();

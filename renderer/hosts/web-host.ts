@@ -42,7 +42,10 @@ export interface WebHost {
 }
 
 /** ws(s)://<host>/api?token=<token from the page URL>; the web server put the token into the page's URL. */
-export function apiUrlFromLocation(location: { protocol: string; host: string; search: string }): { url: string; token: string | null } {
+export function apiUrlFromLocation(location: { protocol: string; host: string; search: string }): {
+  url: string;
+  token: string | null;
+} {
   const token = new URLSearchParams(location.search).get('token');
   const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
   return { url: `${scheme}://${location.host}/api?token=${encodeURIComponent(token ?? '')}`, token };
@@ -129,7 +132,13 @@ export function createWebHost(options: WebHostOptions): WebHost {
     s.onopen = () => {
       const wasReconnect = everOpen;
       everOpen = true;
-      setStatus({ state: 'open', attempt: 0, retryInMs: null, detail: null, reconnects: status.reconnects + (wasReconnect ? 1 : 0) });
+      setStatus({
+        state: 'open',
+        attempt: 0,
+        retryInMs: null,
+        detail: null,
+        reconnects: status.reconnects + (wasReconnect ? 1 : 0),
+      });
       for (const w of queued.splice(0)) send(w);
       if (wasReconnect) emit({ type: 'runs-changed' });
     };
@@ -142,7 +151,12 @@ export function createWebHost(options: WebHostOptions): WebHost {
       socket = null;
       for (const [id, w] of inFlight) {
         inFlight.delete(id);
-        w.reject(new ApiError(`The connection to the studio server dropped while "${w.request.method}" was running; it may or may not have completed.`, 'unavailable'));
+        w.reject(
+          new ApiError(
+            `The connection to the studio server dropped while "${w.request.method}" was running; it may or may not have completed.`,
+            'unavailable',
+          ),
+        );
       }
       if (closed) return;
       // Without its token the page is refused every time: retrying forever would only hide that behind a spinner.
@@ -184,12 +198,19 @@ export function createWebHost(options: WebHostOptions): WebHost {
       w.timer = setTimeout(() => {
         const i = queued.indexOf(w);
         if (i >= 0) queued.splice(i, 1);
-        reject(new ApiError(`Not connected to the studio server (waited ${Math.round(queueTimeout / 1000)} s for "${method}"). Is \`npm run web\` still running?`, 'unavailable'));
+        reject(
+          new ApiError(
+            `Not connected to the studio server (waited ${Math.round(queueTimeout / 1000)} s for "${method}"). Is \`npm run web\` still running?`,
+            'unavailable',
+          ),
+        );
       }, queueTimeout);
       queued.push(w);
     });
 
-  const calls = Object.fromEntries(API_METHODS.map((m) => [m, (params: unknown) => call(m, params)])) as unknown as StudioCalls;
+  const calls = Object.fromEntries(
+    API_METHODS.map((m) => [m, (params: unknown) => call(m, params)]),
+  ) as unknown as StudioCalls;
   const api: StudioApi = {
     ...calls,
     onEvent(listener) {

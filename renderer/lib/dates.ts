@@ -13,7 +13,8 @@ export function dateAtRow(points: readonly { row: number; time?: number }[], row
     if (points[mid]!.row < row) lo = mid + 1;
     else hi = mid;
   }
-  const near = lo > 0 && Math.abs(points[lo - 1]!.row - row) < Math.abs(points[lo]!.row - row) ? points[lo - 1]! : points[lo]!;
+  const near =
+    lo > 0 && Math.abs(points[lo - 1]!.row - row) < Math.abs(points[lo]!.row - row) ? points[lo - 1]! : points[lo]!;
   if (near.time === undefined) return null;
   const seconds = secondsPerRow(points);
   const iso = new Date(near.time + (row - near.row) * (seconds ?? 0) * 1000).toISOString();

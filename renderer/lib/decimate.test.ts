@@ -6,7 +6,10 @@ const pts = (values: number[]) => values.map((v, i) => ({ i, v }));
 
 test('decimation leaves short series as they are', () => {
   const p = pts([1, 2, 3, 4, 5]);
-  assert.equal(decimateMinMax(p, 2, (x) => x.v), p);
+  assert.equal(
+    decimateMinMax(p, 2, (x) => x.v),
+    p,
+  );
 });
 
 test('decimation keeps the first and last point and every bucket’s extremes, in order', () => {

@@ -18,16 +18,27 @@ test('EMA smoothing carries gaps over instead of poisoning the curve, and clamps
   const s = emaSmooth([1, Number.NaN, null, undefined, 1], 0.6);
   assert.deepEqual(s.slice(1, 4), [null, null, null]);
   assert.ok(Math.abs(s[4]! - 1) < 1e-12);
-  assert.ok(emaSmooth([1, 5], 1.5).every((v) => Number.isFinite(v!)), 'a factor ≥ 1 is clamped below 1');
+  assert.ok(
+    emaSmooth([1, 5], 1.5).every((v) => Number.isFinite(v!)),
+    'a factor ≥ 1 is clamped below 1',
+  );
 });
 
 test('thinned series stays under the cap with uniform density and always shows the newest point', () => {
   let s = emptySeries<number>();
-  for (let i = 0; i < 10_000; i += 7) s = appendThinned(s, Array.from({ length: 7 }, (_, k) => i + k), 100);
+  for (let i = 0; i < 10_000; i += 7)
+    s = appendThinned(
+      s,
+      Array.from({ length: 7 }, (_, k) => i + k),
+      100,
+    );
   assert.ok(s.points.length <= 100, `kept ${s.points.length}`);
   assert.equal(s.seen, 10_003);
   const strides = s.points.slice(1).map((p, i) => p - s.points[i]!);
-  assert.ok(strides.every((d) => d === s.stride), 'kept points are evenly spaced');
+  assert.ok(
+    strides.every((d) => d === s.stride),
+    'kept points are evenly spaced',
+  );
   assert.equal(s.points[0], 0);
   const shown = visiblePoints(s);
   assert.equal(shown[shown.length - 1], 10_002, 'the newest raw point is drawn');

@@ -24,11 +24,29 @@ const DY = { start: '0.71em', middle: '0.355em', end: '0' } as const;
  * an axis's `tick` together with an explicit `interval` (a number), so the axis does not measure labels either.
  */
 export function plainTick(fontSize = 11): (props: TickProps) => ReactElement {
-  return function PlainTick({ x, y, textAnchor, verticalAnchor = 'end', fill, className, index = 0, payload, tickFormatter }: TickProps) {
+  return function PlainTick({
+    x,
+    y,
+    textAnchor,
+    verticalAnchor = 'end',
+    fill,
+    className,
+    index = 0,
+    payload,
+    tickFormatter,
+  }: TickProps) {
     const value = payload?.value;
     const text = tickFormatter ? tickFormatter(value, index) : String(value ?? '');
     return (
-      <text x={x} y={y} dy={DY[verticalAnchor]} textAnchor={textAnchor} fill={fill} fontSize={fontSize} className={className ?? 'recharts-cartesian-axis-tick-value'}>
+      <text
+        x={x}
+        y={y}
+        dy={DY[verticalAnchor]}
+        textAnchor={textAnchor}
+        fill={fill}
+        fontSize={fontSize}
+        className={className ?? 'recharts-cartesian-axis-tick-value'}
+      >
         {text}
       </text>
     );
@@ -67,6 +85,8 @@ export function gridLines(axis: GridAxis | undefined, from: number, to: number):
  * the middle of the render. Spread onto <CartesianGrid>.
  */
 export const GRID_AT_TICKS: Pick<GridProps, 'horizontalCoordinatesGenerator' | 'verticalCoordinatesGenerator'> = {
-  horizontalCoordinatesGenerator: ({ yAxis, offset }) => gridLines(yAxis as GridAxis | undefined, offset.top, offset.top + offset.height),
-  verticalCoordinatesGenerator: ({ xAxis, offset }) => gridLines(xAxis as GridAxis | undefined, offset.left, offset.left + offset.width),
+  horizontalCoordinatesGenerator: ({ yAxis, offset }) =>
+    gridLines(yAxis as GridAxis | undefined, offset.top, offset.top + offset.height),
+  verticalCoordinatesGenerator: ({ xAxis, offset }) =>
+    gridLines(xAxis as GridAxis | undefined, offset.left, offset.left + offset.width),
 };

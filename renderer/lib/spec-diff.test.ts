@@ -24,7 +24,10 @@ test('identical specs (ids and explicit defaults aside) have no differences', ()
     training: { epochs: 10 },
   };
   assert.deepEqual(diffSpecs(base, same), []);
-  const explicitDefault: ModelSpec = { ...base, layers: [base.layers[0]!, { className: 'LSTM', config: { units: 32, returnSequences: false } }, base.layers[2]!] };
+  const explicitDefault: ModelSpec = {
+    ...base,
+    layers: [base.layers[0]!, { className: 'LSTM', config: { units: 32, returnSequences: false } }, base.layers[2]!],
+  };
   assert.deepEqual(diffSpecs(base, explicitDefault), []);
 });
 
@@ -34,7 +37,11 @@ test('layer by layer, then training and data settings', () => {
     name: 'b',
     layers: [
       base.layers[0]!,
-      { className: 'Bidirectional', config: { mergeMode: 'concat' }, layer: { className: 'LSTM', config: { units: 64 } } },
+      {
+        className: 'Bidirectional',
+        config: { mergeMode: 'concat' },
+        layer: { className: 'LSTM', config: { units: 64 } },
+      },
       base.layers[2]!,
       { className: 'Dropout', config: { rate: 0.3 } },
     ],
@@ -59,10 +66,20 @@ test('layer by layer, then training and data settings', () => {
 test('same class: the differing settings, including inside Bidirectional', () => {
   const wrap = (units: number, mergeMode: 'concat' | 'sum'): ModelSpec => ({
     ...base,
-    layers: [base.layers[0]!, { className: 'Bidirectional', config: { mergeMode }, layer: { className: 'GRU', config: { units } } }, base.layers[2]!],
+    layers: [
+      base.layers[0]!,
+      { className: 'Bidirectional', config: { mergeMode }, layer: { className: 'GRU', config: { units } } },
+      base.layers[2]!,
+    ],
   });
   const rows = diffSpecs(wrap(16, 'concat'), wrap(32, 'sum')).map((r) => `${r.label}|${r.a}|${r.b}`);
-  assert.deepEqual(rows, ['layer 2 (Bidirectional(GRU)) mergeMode|concat|sum', 'layer 2 (Bidirectional(GRU)) GRU.units|16|32']);
+  assert.deepEqual(rows, [
+    'layer 2 (Bidirectional(GRU)) mergeMode|concat|sum',
+    'layer 2 (Bidirectional(GRU)) GRU.units|16|32',
+  ]);
   assert.equal(describeLayer(base.layers[2]!), 'Dense(units=1, activation=sigmoid)');
-  assert.equal(describeLayer({ className: 'Bidirectional', config: { mergeMode: 'sum' }, layer: { className: 'GRU' } }), 'Bidirectional(GRU(units=32), mergeMode=sum)');
+  assert.equal(
+    describeLayer({ className: 'Bidirectional', config: { mergeMode: 'sum' }, layer: { className: 'GRU' } }),
+    'Bidirectional(GRU(units=32), mergeMode=sum)',
+  );
 });

@@ -23,7 +23,10 @@ function show(v: unknown): string {
   return JSON.stringify(v);
 }
 
-function effectiveConfig(className: string, config: Record<string, ParamValue> | undefined): Record<string, ParamValue> {
+function effectiveConfig(
+  className: string,
+  config: Record<string, ParamValue> | undefined,
+): Record<string, ParamValue> {
   const def = layerDef(className);
   return def ? withDefaults(def, config) : { ...(config ?? {}) };
 }
@@ -41,7 +44,9 @@ export function describeLayer(layer: LayerSpec): string {
     const def = layerDef(className);
     const effective = def ? withDefaults(def, config) : { ...(config ?? {}) };
     return Object.entries(effective)
-      .filter(([k, v]) => k !== 'name' && (ALWAYS_SHOWN.includes(k) || def?.params.find((p) => p.name === k)?.default !== v))
+      .filter(
+        ([k, v]) => k !== 'name' && (ALWAYS_SHOWN.includes(k) || def?.params.find((p) => p.name === k)?.default !== v),
+      )
       .map(([k, v]) => `${k}=${show(v)}`);
   };
   if (isBidirectional(layer)) {
@@ -52,7 +57,13 @@ export function describeLayer(layer: LayerSpec): string {
   return `${layer.className}(${nonDefault(layer.className, layer.config).join(', ')})`;
 }
 
-function diffRecords(section: SpecDiffRow['section'], prefix: string, a: Record<string, unknown>, b: Record<string, unknown>, out: SpecDiffRow[]): void {
+function diffRecords(
+  section: SpecDiffRow['section'],
+  prefix: string,
+  a: Record<string, unknown>,
+  b: Record<string, unknown>,
+  out: SpecDiffRow[],
+): void {
   const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
   for (const key of keys) {
     const va = show(a[key]);
@@ -81,13 +92,30 @@ export function diffSpecs(a: ModelSpec, b: ModelSpec): SpecDiffRow[] {
     const lb = b.layers[i];
     const where = `layer ${i + 1}`;
     if (!la || !lb || layerLabel(la) !== layerLabel(lb)) {
-      rows.push({ section: 'layers', label: where, a: la ? describeLayer(la) : ABSENT, b: lb ? describeLayer(lb) : ABSENT });
+      rows.push({
+        section: 'layers',
+        label: where,
+        a: la ? describeLayer(la) : ABSENT,
+        b: lb ? describeLayer(lb) : ABSENT,
+      });
       continue;
     }
     const prefix = `${where} (${layerLabel(la)}) `;
-    diffRecords('layers', prefix, effectiveConfig(la.className, la.config as Record<string, ParamValue> | undefined), effectiveConfig(lb.className, lb.config as Record<string, ParamValue> | undefined), rows);
+    diffRecords(
+      'layers',
+      prefix,
+      effectiveConfig(la.className, la.config as Record<string, ParamValue> | undefined),
+      effectiveConfig(lb.className, lb.config as Record<string, ParamValue> | undefined),
+      rows,
+    );
     if (isBidirectional(la) && isBidirectional(lb)) {
-      diffRecords('layers', `${prefix}${la.layer.className}.`, effectiveConfig(la.layer.className, la.layer.config), effectiveConfig(lb.layer.className, lb.layer.config), rows);
+      diffRecords(
+        'layers',
+        `${prefix}${la.layer.className}.`,
+        effectiveConfig(la.layer.className, la.layer.config),
+        effectiveConfig(lb.layer.className, lb.layer.config),
+        rows,
+      );
     }
   }
 

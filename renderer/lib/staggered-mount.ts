@@ -84,9 +84,12 @@ export function useStaggeredValue<T>(value: T): { value: T; ready: boolean } {
     queued.current = turn;
     turns.enqueue(turn);
   }, [value, shown]);
-  useEffect(() => () => {
-    if (queued.current) turns.cancel(queued.current);
-    queued.current = null;
-  }, []);
+  useEffect(
+    () => () => {
+      if (queued.current) turns.cancel(queued.current);
+      queued.current = null;
+    },
+    [],
+  );
   return shown;
 }

@@ -30,11 +30,28 @@ export const PredictPanel = memo(function PredictPanel() {
     <div className="predict-panel" data-testid="predict-panel">
       <div className="runs-toolbar">
         <h3>Predict</h3>
-        <RunSelect testId="predict-run-select" runs={runs} value={predictRunId ?? ''} onChange={(id) => setPredictRunId(id || null)} placeholder="Choose a finished run…" filter={usable} />
-        {run ? <span className="muted small">{run.dataKind === 'text' ? 'text classifier' : run.dataKind === 'timeseries' ? 'forecaster' : ''} · {run.id}</span> : null}
+        <RunSelect
+          testId="predict-run-select"
+          runs={runs}
+          value={predictRunId ?? ''}
+          onChange={(id) => setPredictRunId(id || null)}
+          placeholder="Choose a finished run…"
+          filter={usable}
+        />
+        {run ? (
+          <span className="muted small">
+            {run.dataKind === 'text' ? 'text classifier' : run.dataKind === 'timeseries' ? 'forecaster' : ''} · {run.id}
+          </span>
+        ) : null}
       </div>
-      {error ? <div className="error-box" role="alert">{error}</div> : null}
-      {candidates?.length === 0 ? <div className="empty-state">No finished run with a saved model yet: train one first.</div> : null}
+      {error ? (
+        <div className="error-box" role="alert">
+          {error}
+        </div>
+      ) : null}
+      {candidates?.length === 0 ? (
+        <div className="empty-state">No finished run with a saved model yet: train one first.</div>
+      ) : null}
       {run?.dataKind === 'text' ? <TextPredict key={run.id} runId={run.id} /> : null}
       {run?.dataKind === 'text' ? <DiagnosticsView key={`diagnostics-${run.id}`} runId={run.id} /> : null}
       {run?.dataKind === 'timeseries' ? <SeriesPredict key={run.id} runId={run.id} /> : null}
@@ -73,21 +90,42 @@ function TextPredict({ runId }: { runId: string }) {
         }}
       />
       <div className="run-toolbar">
-        <button type="button" className="primary" data-testid="predict-text-submit" disabled={busy || text.trim() === ''} onClick={() => void submit()}>
+        <button
+          type="button"
+          className="primary"
+          data-testid="predict-text-submit"
+          disabled={busy || text.trim() === ''}
+          onClick={() => void submit()}
+        >
           {busy ? 'Predicting…' : 'Predict'}
         </button>
         <span className="muted small">Ctrl+Enter</span>
       </div>
-      {error ? <div className="error-box" role="alert" data-testid="predict-error">{error}</div> : null}
+      {error ? (
+        <div className="error-box" role="alert" data-testid="predict-error">
+          {error}
+        </div>
+      ) : null}
       {result ? (
-        <div className="predict-result" data-testid="predict-text-result" data-top-class={result.classNames[best] ?? ''}>
+        <div
+          className="predict-result"
+          data-testid="predict-text-result"
+          data-top-class={result.classNames[best] ?? ''}
+        >
           <div className="prob-bars">
             {result.classNames.map((name, i) => {
               const p = result.probabilities[i] ?? 0;
               return (
-                <div key={name} className={`prob-row${i === best ? ' top' : ''}`} data-testid={`predict-class-${name}`} data-probability={p}>
+                <div
+                  key={name}
+                  className={`prob-row${i === best ? ' top' : ''}`}
+                  data-testid={`predict-class-${name}`}
+                  data-probability={p}
+                >
                   <span className="prob-label">{name}</span>
-                  <span className="prob-track"><span className="prob-fill" style={{ width: `${(p * 100).toFixed(1)}%` }} /></span>
+                  <span className="prob-track">
+                    <span className="prob-fill" style={{ width: `${(p * 100).toFixed(1)}%` }} />
+                  </span>
                   <span className="prob-value">{formatPercent(p)}</span>
                 </div>
               );
@@ -96,8 +134,14 @@ function TextPredict({ runId }: { runId: string }) {
           <div className="tokens" data-testid="predict-tokens">
             <span className="muted small">Tokens the model saw ({result.tokens.length}):</span>
             <div className="token-list">
-              {result.tokens.map((t, i) => <span key={i} className={`token${t === '<OOV>' ? ' oov' : ''}`}>{t}</span>)}
-              {result.tokens.length === 0 ? <span className="muted small">none: every word was filtered out</span> : null}
+              {result.tokens.map((t, i) => (
+                <span key={i} className={`token${t === '<OOV>' ? ' oov' : ''}`}>
+                  {t}
+                </span>
+              ))}
+              {result.tokens.length === 0 ? (
+                <span className="muted small">none: every word was filtered out</span>
+              ) : null}
             </div>
           </div>
         </div>
@@ -109,7 +153,9 @@ function TextPredict({ runId }: { runId: string }) {
 
 function SeriesPredict({ runId }: { runId: string }) {
   const api = useApi();
-  const { result, error, busy, run } = useApiCall<SeriesPrediction>(useCallback(() => api.predictSeries({ runId }), [api, runId]));
+  const { result, error, busy, run } = useApiCall<SeriesPrediction>(
+    useCallback(() => api.predictSeries({ runId }), [api, runId]),
+  );
   // The forecast over the validation range needs no input: compute it as soon as the run is chosen.
   // `run` changes exactly when the call does (a new runId).
   useEffect(() => {
@@ -119,29 +165,80 @@ function SeriesPredict({ runId }: { runId: string }) {
   return (
     <div className="predict-series">
       <div className="run-toolbar">
-        <button type="button" data-testid="predict-series-submit" disabled={busy} onClick={() => void run()}>{busy ? 'Predicting…' : 'Predict the validation range'}</button>
+        <button type="button" data-testid="predict-series-submit" disabled={busy} onClick={() => void run()}>
+          {busy ? 'Predicting…' : 'Predict the validation range'}
+        </button>
         {result ? (
-          <span data-testid="predict-series-mae" data-mae={result.mae} data-baseline-mae={result.baselineMae} className={beats ? 'good' : 'warn'}>
-            model MAE <strong>{formatMetric(result.mae)}</strong> vs common-sense baseline <strong>{formatMetric(result.baselineMae)}</strong> ({result.target} units) —
-            {beats ? ` ${formatPercent((result.baselineMae - result.mae) / result.baselineMae)} better` : ' no better than the baseline'}
+          <span
+            data-testid="predict-series-mae"
+            data-mae={result.mae}
+            data-baseline-mae={result.baselineMae}
+            className={beats ? 'good' : 'warn'}
+          >
+            model MAE <strong>{formatMetric(result.mae)}</strong> vs common-sense baseline{' '}
+            <strong>{formatMetric(result.baselineMae)}</strong> ({result.target} units) —
+            {beats
+              ? ` ${formatPercent((result.baselineMae - result.mae) / result.baselineMae)} better`
+              : ' no better than the baseline'}
           </span>
         ) : null}
       </div>
-      {error ? <div className="error-box" role="alert" data-testid="predict-error">{error}</div> : null}
+      {error ? (
+        <div className="error-box" role="alert" data-testid="predict-error">
+          {error}
+        </div>
+      ) : null}
       {result ? (
         <section className="chart-card">
-          <div className="chart-head"><h4>{result.target}: actual vs predicted vs baseline (validation windows)</h4></div>
+          <div className="chart-head">
+            <h4>{result.target}: actual vs predicted vs baseline (validation windows)</h4>
+          </div>
           <div className="chart-box tall" data-testid="predict-series-chart" data-points={result.points.length}>
             <ResponsiveContainer width="100%" height="100%">
               <LineChart data={result.points} margin={{ top: 8, right: 16, bottom: 4, left: 0 }}>
                 <CartesianGrid {...gridProps} />
-                <XAxis dataKey="row" type="number" domain={['dataMin', 'dataMax']} {...axisProps} tickFormatter={(v: number) => dateAtRow(result.points, v)?.slice(0, 10) ?? formatCount(v)} />
+                <XAxis
+                  dataKey="row"
+                  type="number"
+                  domain={['dataMin', 'dataMax']}
+                  {...axisProps}
+                  tickFormatter={(v: number) => dateAtRow(result.points, v)?.slice(0, 10) ?? formatCount(v)}
+                />
                 <YAxis {...axisProps} width={56} domain={['auto', 'auto']} />
-                <Tooltip {...tooltipProps} formatter={(v) => formatMetric(Number(v))} labelFormatter={(l) => { const d = dateAtRow(result.points, Number(l)); return d ? `${d} · row ${String(l)}` : `row ${String(l)}`; }} />
+                <Tooltip
+                  {...tooltipProps}
+                  formatter={(v) => formatMetric(Number(v))}
+                  labelFormatter={(l) => {
+                    const d = dateAtRow(result.points, Number(l));
+                    return d ? `${d} · row ${String(l)}` : `row ${String(l)}`;
+                  }}
+                />
                 <Legend wrapperStyle={{ fontSize: 11 }} />
-                <Line dataKey="actual" name="actual" stroke={CHART_COLORS.text} dot={false} strokeWidth={1.2} isAnimationActive={false} />
-                <Line dataKey="predicted" name="predicted" stroke={CHART_COLORS.primary} dot={false} strokeWidth={1.4} isAnimationActive={false} />
-                <Line dataKey="baseline" name="baseline (last value)" stroke={CHART_COLORS.danger} dot={false} strokeWidth={1} strokeDasharray="4 3" isAnimationActive={false} />
+                <Line
+                  dataKey="actual"
+                  name="actual"
+                  stroke={CHART_COLORS.text}
+                  dot={false}
+                  strokeWidth={1.2}
+                  isAnimationActive={false}
+                />
+                <Line
+                  dataKey="predicted"
+                  name="predicted"
+                  stroke={CHART_COLORS.primary}
+                  dot={false}
+                  strokeWidth={1.4}
+                  isAnimationActive={false}
+                />
+                <Line
+                  dataKey="baseline"
+                  name="baseline (last value)"
+                  stroke={CHART_COLORS.danger}
+                  dot={false}
+                  strokeWidth={1}
+                  strokeDasharray="4 3"
+                  isAnimationActive={false}
+                />
               </LineChart>
             </ResponsiveContainer>
           </div>

@@ -21,21 +21,24 @@ export function ProjectBar() {
   const [dialog, setDialog] = useState<'open' | 'save-as' | null>(null);
   const [saving, setSaving] = useState(false);
 
-  const save = useCallback(async (name: string, id: string | null) => {
-    const spec: ModelSpec = { ...project.spec, name };
-    setSaving(true);
-    try {
-      const saved = await api.saveProject({ ...(id ? { id } : {}), name, spec });
-      project.markSaved(saved.id, saved.name, spec);
-      notify('success', `Saved “${saved.name}”.`);
-      return true;
-    } catch (e) {
-      notifyError('Could not save the project', e);
-      return false;
-    } finally {
-      setSaving(false);
-    }
-  }, [api, project, notify, notifyError]);
+  const save = useCallback(
+    async (name: string, id: string | null) => {
+      const spec: ModelSpec = { ...project.spec, name };
+      setSaving(true);
+      try {
+        const saved = await api.saveProject({ ...(id ? { id } : {}), name, spec });
+        project.markSaved(saved.id, saved.name, spec);
+        notify('success', `Saved “${saved.name}”.`);
+        return true;
+      } catch (e) {
+        notifyError('Could not save the project', e);
+        return false;
+      } finally {
+        setSaving(false);
+      }
+    },
+    [api, project, notify, notifyError],
+  );
 
   const saveCurrent = useCallback(() => {
     if (project.state.projectId) void save(project.state.name, project.state.projectId);
@@ -64,19 +67,60 @@ export function ProjectBar() {
 
   return (
     <div className="project-bar">
-      <span className="project-title" title={`${project.state.name}${project.state.projectId ? '' : ' (not saved yet)'}`}>
+      <span
+        className="project-title"
+        title={`${project.state.name}${project.state.projectId ? '' : ' (not saved yet)'}`}
+      >
         <span data-testid="project-name">{project.state.name}</span>
-        {project.dirty ? <span className="dirty-dot" data-testid="project-dirty" title="Unsaved changes">●</span> : null}
+        {project.dirty ? (
+          <span className="dirty-dot" data-testid="project-dirty" title="Unsaved changes">
+            ●
+          </span>
+        ) : null}
       </span>
-      <button type="button" data-testid="project-new" onClick={() => void newProject()}>New</button>
-      <button type="button" data-testid="project-open" onClick={() => setDialog('open')}>Open…</button>
-      <button type="button" data-testid="project-save" disabled={saving} onClick={saveCurrent} title="Ctrl+S">Save</button>
-      <button type="button" data-testid="project-save-as" disabled={saving} onClick={() => setDialog('save-as')} title="Ctrl+Shift+S">Save as…</button>
+      <button type="button" data-testid="project-new" onClick={() => void newProject()}>
+        New
+      </button>
+      <button type="button" data-testid="project-open" onClick={() => setDialog('open')}>
+        Open…
+      </button>
+      <button type="button" data-testid="project-save" disabled={saving} onClick={saveCurrent} title="Ctrl+S">
+        Save
+      </button>
+      <button
+        type="button"
+        data-testid="project-save-as"
+        disabled={saving}
+        onClick={() => setDialog('save-as')}
+        title="Ctrl+Shift+S"
+      >
+        Save as…
+      </button>
       <ImportModelButton />
       <TemplateButton />
       <span className="toolbar-sep" />
-      <button type="button" className="icon-button" data-testid="undo" disabled={!project.canUndo} onClick={project.undo} title="Undo (Ctrl+Z)" aria-label="Undo">↶</button>
-      <button type="button" className="icon-button" data-testid="redo" disabled={!project.canRedo} onClick={project.redo} title="Redo (Ctrl+Shift+Z)" aria-label="Redo">↷</button>
+      <button
+        type="button"
+        className="icon-button"
+        data-testid="undo"
+        disabled={!project.canUndo}
+        onClick={project.undo}
+        title="Undo (Ctrl+Z)"
+        aria-label="Undo"
+      >
+        ↶
+      </button>
+      <button
+        type="button"
+        className="icon-button"
+        data-testid="redo"
+        disabled={!project.canRedo}
+        onClick={project.redo}
+        title="Redo (Ctrl+Shift+Z)"
+        aria-label="Redo"
+      >
+        ↷
+      </button>
       {dialog === 'open' ? <OpenDialog onClose={() => setDialog(null)} /> : null}
       {dialog === 'save-as' ? (
         <SaveAsDialog
@@ -101,7 +145,10 @@ function OpenDialog({ onClose }: { onClose: () => void }) {
 
   useEffect(() => {
     let live = true;
-    api.listProjects({}).then((p) => live && setProjects(p), (e: unknown) => live && setError(errorMessage(e)));
+    api.listProjects({}).then(
+      (p) => live && setProjects(p),
+      (e: unknown) => live && setError(errorMessage(e)),
+    );
     return () => {
       live = false;
     };
@@ -123,14 +170,33 @@ function OpenDialog({ onClose }: { onClose: () => void }) {
   };
 
   return (
-    <Modal title="Open project" onClose={onClose} testId="open-dialog" footer={<button type="button" onClick={onClose}>Cancel</button>}>
-      {error ? <div className="error-box" role="alert" data-testid="open-error">{error}</div> : null}
+    <Modal
+      title="Open project"
+      onClose={onClose}
+      testId="open-dialog"
+      footer={
+        <button type="button" onClick={onClose}>
+          Cancel
+        </button>
+      }
+    >
+      {error ? (
+        <div className="error-box" role="alert" data-testid="open-error">
+          {error}
+        </div>
+      ) : null}
       {projects === null && !error ? <p className="muted">Loading…</p> : null}
       {projects?.length === 0 ? <p className="muted">No saved projects yet. Save one with “Save as…”.</p> : null}
       <ul className="project-list" data-testid="project-list">
         {projects?.map((p) => (
           <li key={p.id}>
-            <button type="button" className="list-button" data-testid={`project-item-${p.id}`} disabled={busy} onClick={() => void open(p.id)}>
+            <button
+              type="button"
+              className="list-button"
+              data-testid={`project-item-${p.id}`}
+              disabled={busy}
+              onClick={() => void open(p.id)}
+            >
               <span>{p.name}</span>
               <span className="muted">{formatTimestamp(p.updatedAt)}</span>
             </button>
@@ -141,10 +207,19 @@ function OpenDialog({ onClose }: { onClose: () => void }) {
   );
 }
 
-function SaveAsDialog({ initialName, onClose, onSave }: { initialName: string; onClose: () => void; onSave: (name: string) => Promise<void> }) {
+function SaveAsDialog({
+  initialName,
+  onClose,
+  onSave,
+}: {
+  initialName: string;
+  onClose: () => void;
+  onSave: (name: string) => Promise<void>;
+}) {
   const [name, setName] = useState(initialName);
   const trimmed = name.trim();
-  const problem = trimmed === '' ? 'A project needs a name.' : trimmed.length > 200 ? 'Names are limited to 200 characters.' : null;
+  const problem =
+    trimmed === '' ? 'A project needs a name.' : trimmed.length > 200 ? 'Names are limited to 200 characters.' : null;
   const submit = () => {
     if (!problem) void onSave(trimmed);
   };
@@ -155,8 +230,18 @@ function SaveAsDialog({ initialName, onClose, onSave }: { initialName: string; o
       testId="save-as-dialog"
       footer={
         <>
-          <button type="button" onClick={onClose}>Cancel</button>
-          <button type="button" className="primary" data-testid="project-save-confirm" disabled={problem !== null} onClick={submit}>Save</button>
+          <button type="button" onClick={onClose}>
+            Cancel
+          </button>
+          <button
+            type="button"
+            className="primary"
+            data-testid="project-save-confirm"
+            disabled={problem !== null}
+            onClick={submit}
+          >
+            Save
+          </button>
         </>
       }
     >

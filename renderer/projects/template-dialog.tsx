@@ -13,7 +13,9 @@ export function TemplateButton() {
   const [open, setOpen] = useState(false);
   return (
     <>
-      <button type="button" data-testid="project-template" onClick={() => setOpen(true)}>New from template…</button>
+      <button type="button" data-testid="project-template" onClick={() => setOpen(true)}>
+        New from template…
+      </button>
       {open ? <TemplateDialog onClose={() => setOpen(false)} /> : null}
     </>
   );
@@ -29,10 +31,22 @@ function TemplateDialog({ onClose }: { onClose: () => void }) {
     project.load(structuredClone(t.spec), t.spec.name, null);
     onClose();
     setTab('builder');
-    notify('info', `${t.spec.name}: on the bundled sample; import your own data in the Data tab (the model stays). Runs of this family compare in the Runs tab.`);
+    notify(
+      'info',
+      `${t.spec.name}: on the bundled sample; import your own data in the Data tab (the model stays). Runs of this family compare in the Runs tab.`,
+    );
   };
   return (
-    <Modal title="New from template" onClose={onClose} testId="template-dialog" footer={<button type="button" onClick={onClose}>Cancel</button>}>
+    <Modal
+      title="New from template"
+      onClose={onClose}
+      testId="template-dialog"
+      footer={
+        <button type="button" onClick={onClose}>
+          Cancel
+        </button>
+      }
+    >
       {TEMPLATE_FAMILIES.map((f) => (
         <section key={f.id} className="template-family" data-testid={`template-family-${f.id}`}>
           <h4>{f.title}</h4>
@@ -40,7 +54,14 @@ function TemplateDialog({ onClose }: { onClose: () => void }) {
           <ul className="template-list">
             {TEMPLATES.filter((t) => t.family === f.id).map((t) => (
               <li key={t.id}>
-                <button type="button" className="link-button" data-testid={`template-${t.id}`} onClick={() => void use(t)}>{t.title}</button>
+                <button
+                  type="button"
+                  className="link-button"
+                  data-testid={`template-${t.id}`}
+                  onClick={() => void use(t)}
+                >
+                  {t.title}
+                </button>
                 <span className="muted small"> {t.spec.layers.map((l) => describeLayer(l)).join(' → ')}</span>
                 <div className="small">{t.explanation}</div>
               </li>

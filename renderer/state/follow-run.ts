@@ -6,7 +6,10 @@
 import type { RunLive } from '../api/run-state.js';
 import { isFinished } from '../api/run-state.js';
 
-export function runToFollowAfterLoad(currentRunId: string | null, current: Pick<RunLive, 'status'> | null): string | null {
+export function runToFollowAfterLoad(
+  currentRunId: string | null,
+  current: Pick<RunLive, 'status'> | null,
+): string | null {
   if (currentRunId === null) return null;
   // Not read yet (a run found training at start is listed before its details arrive): keep following it.
   return current !== null && isFinished(current) ? null : currentRunId;

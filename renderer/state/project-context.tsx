@@ -26,21 +26,43 @@ export interface ProjectContextValue {
 const ProjectContext = createContext<ProjectContextValue | null>(null);
 
 export function ProjectProvider({ children }: { children: ReactNode }) {
-  const [state, dispatch] = useReducer(projectReducer, undefined, () => initialProjectState(ensureLayerIds(blankSpec()), 'untitled'));
+  const [state, dispatch] = useReducer(projectReducer, undefined, () =>
+    initialProjectState(ensureLayerIds(blankSpec()), 'untitled'),
+  );
   const analysis = useMemo(() => analyzeModel(state.spec), [state.spec]);
   const edit = useCallback((update: (spec: ModelSpec) => ModelSpec, coalesceKey?: string) => {
-    dispatch({ type: 'edit', update: (s) => ensureLayerIds(update(s)), at: Date.now(), ...(coalesceKey !== undefined ? { coalesceKey } : {}) });
+    dispatch({
+      type: 'edit',
+      update: (s) => ensureLayerIds(update(s)),
+      at: Date.now(),
+      ...(coalesceKey !== undefined ? { coalesceKey } : {}),
+    });
   }, []);
   const load = useCallback((spec: ModelSpec, name: string, projectId: string | null) => {
     dispatch({ type: 'load', spec: ensureLayerIds(spec), name, projectId });
   }, []);
-  const markSaved = useCallback((projectId: string, name: string, spec: ModelSpec) => dispatch({ type: 'saved', projectId, name, spec }), []);
+  const markSaved = useCallback(
+    (projectId: string, name: string, spec: ModelSpec) => dispatch({ type: 'saved', projectId, name, spec }),
+    [],
+  );
   const undo = useCallback(() => dispatch({ type: 'undo' }), []);
   const redo = useCallback(() => dispatch({ type: 'redo' }), []);
-  const value = useMemo<ProjectContextValue>(() => ({
-    state, spec: state.spec, analysis, dirty: isDirty(state), canUndo: state.past.length > 0, canRedo: state.future.length > 0,
-    edit, load, markSaved, undo, redo,
-  }), [state, analysis, edit, load, markSaved, undo, redo]);
+  const value = useMemo<ProjectContextValue>(
+    () => ({
+      state,
+      spec: state.spec,
+      analysis,
+      dirty: isDirty(state),
+      canUndo: state.past.length > 0,
+      canRedo: state.future.length > 0,
+      edit,
+      load,
+      markSaved,
+      undo,
+      redo,
+    }),
+    [state, analysis, edit, load, markSaved, undo, redo],
+  );
   return <ProjectContext.Provider value={value}>{children}</ProjectContext.Provider>;
 }
 

@@ -34,7 +34,16 @@ export function snapshotOf(name: string, spec: ModelSpec): string {
 }
 
 export function initialProjectState(spec: ModelSpec, name: string, projectId: string | null = null): ProjectState {
-  return { spec, name, projectId, savedSnapshot: snapshotOf(name, spec), past: [], future: [], lastEdit: null, loadCount: 0 };
+  return {
+    spec,
+    name,
+    projectId,
+    savedSnapshot: snapshotOf(name, spec),
+    past: [],
+    future: [],
+    lastEdit: null,
+    loadCount: 0,
+  };
 }
 
 export function isDirty(state: ProjectState): boolean {
@@ -48,16 +57,38 @@ export function projectReducer(state: ProjectState, action: ProjectAction): Proj
     case 'edit': {
       const spec = action.update(state.spec);
       if (spec === state.spec) return state;
-      const coalesce = action.coalesceKey !== undefined && state.lastEdit?.key === action.coalesceKey && action.at - state.lastEdit.at < COALESCE_MS;
+      const coalesce =
+        action.coalesceKey !== undefined &&
+        state.lastEdit?.key === action.coalesceKey &&
+        action.at - state.lastEdit.at < COALESCE_MS;
       const past = coalesce ? state.past : [...state.past, state.spec].slice(-HISTORY_LIMIT);
-      return { ...state, spec, past, future: [], lastEdit: action.coalesceKey !== undefined ? { key: action.coalesceKey, at: action.at } : null };
+      return {
+        ...state,
+        spec,
+        past,
+        future: [],
+        lastEdit: action.coalesceKey !== undefined ? { key: action.coalesceKey, at: action.at } : null,
+      };
     }
     case 'saved':
-      return { ...state, projectId: action.projectId, name: action.name, spec: action.spec, savedSnapshot: snapshotOf(action.name, action.spec), lastEdit: null };
+      return {
+        ...state,
+        projectId: action.projectId,
+        name: action.name,
+        spec: action.spec,
+        savedSnapshot: snapshotOf(action.name, action.spec),
+        lastEdit: null,
+      };
     case 'undo': {
       const prev = state.past[state.past.length - 1];
       if (!prev) return state;
-      return { ...state, spec: prev, past: state.past.slice(0, -1), future: [state.spec, ...state.future], lastEdit: null };
+      return {
+        ...state,
+        spec: prev,
+        past: state.past.slice(0, -1),
+        future: [state.spec, ...state.future],
+        lastEdit: null,
+      };
     }
     case 'redo': {
       const [next, ...rest] = state.future;
@@ -78,6 +109,14 @@ export function blankSpec(): ModelSpec {
     name: 'untitled',
     input: { kind: 'tokens', vocabSize: 10000, length: 100 },
     layers: [],
-    training: { optimizer: 'rmsprop', learningRate: 0.001, loss: 'binaryCrossentropy', metrics: ['accuracy'], batchSize: 128, epochs: 10, seed: 1337 },
+    training: {
+      optimizer: 'rmsprop',
+      learningRate: 0.001,
+      loss: 'binaryCrossentropy',
+      metrics: ['accuracy'],
+      batchSize: 128,
+      epochs: 10,
+      seed: 1337,
+    },
   };
 }

@@ -2,9 +2,21 @@
  * Pure edits of a ModelSpec, as the builder performs them. Every function returns a new spec and leaves its input
  * untouched, so the project store can keep an undo history by reference and React sees every change.
  */
-import { categoryOf, DEFAULT_WRAPPED_CLASS, layerDef, RECURRENT_CLASSES, WRAPPER_CLASS } from '../../shared/layer-catalog.js';
+import {
+  categoryOf,
+  DEFAULT_WRAPPED_CLASS,
+  layerDef,
+  RECURRENT_CLASSES,
+  WRAPPER_CLASS,
+} from '../../shared/layer-catalog.js';
 import { isBidirectional } from '../../shared/model-spec.js';
-import type { BidirectionalLayerSpec, LayerSpec, ModelSpec, ParamValue, PlainLayerSpec } from '../../shared/model-spec.js';
+import type {
+  BidirectionalLayerSpec,
+  LayerSpec,
+  ModelSpec,
+  ParamValue,
+  PlainLayerSpec,
+} from '../../shared/model-spec.js';
 
 let idCounter = 0;
 /** A layer id unique within this page: the canvas and dnd-kit need stable keys that survive reordering. */
@@ -34,7 +46,12 @@ export function ensureLayerIds(spec: ModelSpec, makeId: () => string = newLayerI
 /** A new layer of a catalog class, with the settings that make it fit where it goes. */
 export function createLayer(className: string, spec: ModelSpec, id: string = newLayerId()): LayerSpec {
   if (categoryOf(className) === 'wrapper') {
-    return { className: WRAPPER_CLASS, id, config: { mergeMode: 'concat' }, layer: { className: DEFAULT_WRAPPED_CLASS, config: {} } };
+    return {
+      className: WRAPPER_CLASS,
+      id,
+      config: { mergeMode: 'concat' },
+      layer: { className: DEFAULT_WRAPPED_CLASS, config: {} },
+    };
   }
   const config: Record<string, ParamValue> = {};
   // An Embedding smaller than the vocabulary fails at training time; start it at the vocabulary size.
@@ -77,8 +94,16 @@ export function canWrap(layer: LayerSpec | undefined): boolean {
 export function wrapBidirectional(spec: ModelSpec, index: number): ModelSpec {
   const layer = spec.layers[index];
   if (!layer || !canWrap(layer)) return spec;
-  const inner: PlainLayerSpec = { className: layer.className, ...(layer.config ? { config: { ...layer.config } } : {}) };
-  const wrapped: BidirectionalLayerSpec = { className: WRAPPER_CLASS, ...(layer.id ? { id: layer.id } : {}), config: { mergeMode: 'concat' }, layer: inner };
+  const inner: PlainLayerSpec = {
+    className: layer.className,
+    ...(layer.config ? { config: { ...layer.config } } : {}),
+  };
+  const wrapped: BidirectionalLayerSpec = {
+    className: WRAPPER_CLASS,
+    ...(layer.id ? { id: layer.id } : {}),
+    config: { mergeMode: 'concat' },
+    layer: inner,
+  };
   return replaceLayer(spec, index, wrapped);
 }
 
@@ -102,7 +127,13 @@ export function replaceLayer(spec: ModelSpec, index: number, layer: LayerSpec): 
  * layer a Bidirectional wraps when `inner` is true. Values are written as given, even invalid ones, so that
  * validation reports them on the field instead of the edit silently disappearing.
  */
-export function setLayerParam(spec: ModelSpec, index: number, name: string, value: ParamValue | undefined, inner = false): ModelSpec {
+export function setLayerParam(
+  spec: ModelSpec,
+  index: number,
+  name: string,
+  value: ParamValue | undefined,
+  inner = false,
+): ModelSpec {
   const layer = spec.layers[index];
   if (!layer) return spec;
   const apply = (config: Record<string, ParamValue> | undefined): Record<string, ParamValue> => {
@@ -116,13 +147,19 @@ export function setLayerParam(spec: ModelSpec, index: number, name: string, valu
     return replaceLayer(spec, index, { ...layer, layer: { ...layer.layer, config: apply(layer.layer.config) } });
   }
   if (isBidirectional(layer)) {
-    return replaceLayer(spec, index, { ...layer, config: apply(layer.config as Record<string, ParamValue> | undefined) as BidirectionalLayerSpec['config'] });
+    return replaceLayer(spec, index, {
+      ...layer,
+      config: apply(layer.config as Record<string, ParamValue> | undefined) as BidirectionalLayerSpec['config'],
+    });
   }
   return replaceLayer(spec, index, { ...layer, config: apply(layer.config) });
 }
 
 /** The settings of `config` that `className` also has (by the layer catalog), plus the layer's name. */
-function keepKnownParams(config: Record<string, ParamValue> | undefined, className: string): Record<string, ParamValue> {
+function keepKnownParams(
+  config: Record<string, ParamValue> | undefined,
+  className: string,
+): Record<string, ParamValue> {
   const known = new Set((layerDef(className)?.params ?? []).map((p) => p.name));
   return Object.fromEntries(Object.entries(config ?? {}).filter(([k]) => k === 'name' || known.has(k)));
 }
@@ -131,7 +168,10 @@ function keepKnownParams(config: Record<string, ParamValue> | undefined, classNa
 export function setWrappedClass(spec: ModelSpec, index: number, className: string): ModelSpec {
   const layer = spec.layers[index];
   if (!layer || !isBidirectional(layer) || !RECURRENT_CLASSES.includes(className)) return spec;
-  return replaceLayer(spec, index, { ...layer, layer: { className, config: keepKnownParams(layer.layer.config, className) } });
+  return replaceLayer(spec, index, {
+    ...layer,
+    layer: { className, config: keepKnownParams(layer.layer.config, className) },
+  });
 }
 
 /**
@@ -144,7 +184,11 @@ export function setRecurrentClass(spec: ModelSpec, index: number, className: str
   if (!layer || !RECURRENT_CLASSES.includes(className)) return spec;
   if (isBidirectional(layer)) return setWrappedClass(spec, index, className);
   if (!RECURRENT_CLASSES.includes(layer.className) || layer.className === className) return spec;
-  return replaceLayer(spec, index, { ...(layer.id ? { id: layer.id } : {}), className, config: keepKnownParams(layer.config, className) });
+  return replaceLayer(spec, index, {
+    ...(layer.id ? { id: layer.id } : {}),
+    className,
+    config: keepKnownParams(layer.config, className),
+  });
 }
 
 /** The layer's own config, or the wrapped layer's for a Bidirectional when `inner`. */

@@ -11,10 +11,31 @@ import { gradNormChartData, metricKeyOf, scalarChartData, compareEpochRows } fro
 const spec: ModelSpec = { ...blankSpec(), layers: [{ className: 'Embedding', id: 'e' }], training: { epochs: 4 } };
 
 function batch(epoch: number, b: number, batches = 10, loss = 1 / (epoch * batches + b + 1)): BatchRecord {
-  return { kind: 'batch', epoch, batch: b, batches, logs: { loss, accuracy: 0.5 }, gradNorms: { lstm: 0.5, dense: 0 }, globalGradNorm: 0.5, elapsedMs: 0, etaSeconds: 40 - epoch * 10 - b };
+  return {
+    kind: 'batch',
+    epoch,
+    batch: b,
+    batches,
+    logs: { loss, accuracy: 0.5 },
+    gradNorms: { lstm: 0.5, dense: 0 },
+    globalGradNorm: 0.5,
+    elapsedMs: 0,
+    etaSeconds: 40 - epoch * 10 - b,
+  };
 }
 function epochRecord(epoch: number): EpochRecord {
-  return { kind: 'epoch', epoch, epochs: 4, logs: { loss: 0.5, val_loss: 0.6 - epoch * 0.1, accuracy: 0.7, val_accuracy: 0.6 }, gradNorms: {}, globalGradNorm: 1, seconds: 2, etaSeconds: 6 - epoch * 2, numTensors: 10, bestEpoch: epoch };
+  return {
+    kind: 'epoch',
+    epoch,
+    epochs: 4,
+    logs: { loss: 0.5, val_loss: 0.6 - epoch * 0.1, accuracy: 0.7, val_accuracy: 0.6 },
+    gradNorms: {},
+    globalGradNorm: 1,
+    seconds: 2,
+    etaSeconds: 6 - epoch * 2,
+    numTensors: 10,
+    bestEpoch: epoch,
+  };
 }
 
 test('run events: one new object per message, progress and status follow, per-batch points are capped', () => {
@@ -35,35 +56,106 @@ test('run events: one new object per message, progress and status follow, per-ba
   assert.equal(run.progress?.epochDone, true);
   run = applyRunEvent(run, { type: 'state', state: 'paused' }, 4);
   assert.equal(run.status, 'paused');
-  run = applyRunEvent(run, { type: 'done', result: { status: 'early-stopped', reason: 'patience', epochsRun: 1, finalLogs: {}, bestEpoch: 0, restoredBestWeights: true, testLogs: null, seconds: 3 } }, 5);
+  run = applyRunEvent(
+    run,
+    {
+      type: 'done',
+      result: {
+        status: 'early-stopped',
+        reason: 'patience',
+        epochsRun: 1,
+        finalLogs: {},
+        bestEpoch: 0,
+        restoredBestWeights: true,
+        testLogs: null,
+        seconds: 3,
+      },
+    },
+    5,
+  );
   assert.equal(run.status, 'early-stopped');
-  assert.equal(applyRunEvent(run, { type: 'state', state: 'running' }, 6).status, 'early-stopped', 'a late state event cannot revive a finished run');
+  assert.equal(
+    applyRunEvent(run, { type: 'state', state: 'running' }, 6).status,
+    'early-stopped',
+    'a late state event cannot revive a finished run',
+  );
 });
 
 test('run errors keep the stage and the file / row / column', () => {
-  const run = applyRunEvent(newRunLive('r', null, 0), { type: 'error', stage: 'data', message: 'bad.csv, row 3, column "b": expected a number', file: 'bad.csv', row: 3, column: 'b' }, 1);
+  const run = applyRunEvent(
+    newRunLive('r', null, 0),
+    {
+      type: 'error',
+      stage: 'data',
+      message: 'bad.csv, row 3, column "b": expected a number',
+      file: 'bad.csv',
+      row: 3,
+      column: 'b',
+    },
+    1,
+  );
   assert.equal(run.status, 'failed');
-  assert.deepEqual(run.error, { stage: 'data', message: 'bad.csv, row 3, column "b": expected a number', file: 'bad.csv', row: 3, column: 'b' });
+  assert.deepEqual(run.error, {
+    stage: 'data',
+    message: 'bad.csv, row 3, column "b": expected a number',
+    file: 'bad.csv',
+    row: 3,
+    column: 'b',
+  });
 });
 
 function detail(epochs: number, batchesDone: number): RunDetail {
   return {
-    id: 'r1', name: 'n', createdAt: '2025-01-01T00:00:00Z', status: 'running', epochsRun: epochs, epochs: 4, best: {}, backend: 'wasm', dataKind: 'text', error: null,
-    spec, layers: [], dataSummary: null, result: null,
+    id: 'r1',
+    name: 'n',
+    createdAt: '2025-01-01T00:00:00Z',
+    status: 'running',
+    epochsRun: epochs,
+    epochs: 4,
+    best: {},
+    backend: 'wasm',
+    dataKind: 'text',
+    error: null,
+    spec,
+    layers: [],
+    dataSummary: null,
+    result: null,
     epochRecords: Array.from({ length: epochs }, (_, e) => epochRecord(e)),
     batchRecords: Array.from({ length: batchesDone }, (_, i) => batch(Math.floor(i / 10), i % 10)),
-    recurrence: [], gradientFlow: [{ kind: 'hidden', epoch: 0, batch: 0, step: 0, norms: { lstm: [0.1, 1] } }],
-    provenance: null, replayOf: null, replay: null, estimate: null, templateFamily: null, initialWeights: null, evaluateOnly: false, tags: [],
+    recurrence: [],
+    gradientFlow: [{ kind: 'hidden', epoch: 0, batch: 0, step: 0, norms: { lstm: [0.1, 1] } }],
+    provenance: null,
+    replayOf: null,
+    replay: null,
+    estimate: null,
+    templateFamily: null,
+    initialWeights: null,
+    evaluateOnly: false,
+    tags: [],
   };
 }
 
 test('gradient-flow samples: live events append, a stored run merges with later live samples only', () => {
   let live = newRunLive('r1', null, 0);
-  live = applyRunEvent(live, { type: 'gradient-flow', samples: [{ kind: 'hidden', epoch: 0, batch: 0, step: 0, norms: { lstm: [0.1, 1] } }] }, 1);
-  live = applyRunEvent(live, { type: 'gradient-flow', samples: [{ kind: 'hidden', epoch: 0, batch: 5, step: 5, norms: { lstm: [0.2, 1] } }] }, 2);
-  assert.deepEqual(live.gradientFlow.map((s) => s.step), [0, 5]);
+  live = applyRunEvent(
+    live,
+    { type: 'gradient-flow', samples: [{ kind: 'hidden', epoch: 0, batch: 0, step: 0, norms: { lstm: [0.1, 1] } }] },
+    1,
+  );
+  live = applyRunEvent(
+    live,
+    { type: 'gradient-flow', samples: [{ kind: 'hidden', epoch: 0, batch: 5, step: 5, norms: { lstm: [0.2, 1] } }] },
+    2,
+  );
+  assert.deepEqual(
+    live.gradientFlow.map((s) => s.step),
+    [0, 5],
+  );
   const merged = mergeDetail(live, detail(0, 1), 3);
-  assert.deepEqual(merged.gradientFlow.map((s) => s.step), [0, 5]);
+  assert.deepEqual(
+    merged.gradientFlow.map((s) => s.step),
+    [0, 5],
+  );
 });
 
 test('a stored run merges with live events that arrived meanwhile, without duplicates', () => {
@@ -71,7 +163,10 @@ test('a stored run merges with live events that arrived meanwhile, without dupli
   live = applyRunEvent(live, { type: 'batches', records: [batch(1, 5), batch(1, 6)] }, 1);
   live = applyRunEvent(live, { type: 'epoch', record: epochRecord(1) }, 2);
   const merged = mergeDetail(live, detail(1, 16), 3);
-  assert.deepEqual(merged.epochs.map((e) => e.epoch), [0, 1]);
+  assert.deepEqual(
+    merged.epochs.map((e) => e.epoch),
+    [0, 1],
+  );
   assert.equal(merged.batches.seen, 17, '16 stored + 1 newer live point (batch 1/5 is already stored)');
   assert.equal(merged.spec, spec);
   const stored = runFromDetail(detail(2, 20), 0);
@@ -108,13 +203,25 @@ test('chart data: batch rows at fractional epochs with EMA, epoch rows at the ep
   const g = gradNormChartData(run);
   assert.deepEqual(g.layers, ['lstm', 'dense']);
   assert.equal(g.rows[0]!.dense, undefined, 'zero norms cannot sit on a log axis');
-  assert.deepEqual(compareEpochRows([epochRecord(0), epochRecord(1)], [epochRecord(0)], 'val_loss').map((r) => [r.x, r.b]), [[1, 0.6], [2, null]]);
+  assert.deepEqual(
+    compareEpochRows([epochRecord(0), epochRecord(1)], [epochRecord(0)], 'val_loss').map((r) => [r.x, r.b]),
+    [
+      [1, 0.6],
+      [2, null],
+    ],
+  );
 });
 
 test('project reducer: dirty tracking, one undo step per burst of typing in a field, redo, load resets', () => {
   let s = initialProjectState(spec, 'p');
   assert.equal(isDirty(s), false);
-  const setEpochs = (n: number, at: number) => projectReducer(s, { type: 'edit', update: (x) => ({ ...x, training: { epochs: n } }), coalesceKey: 'training.epochs', at });
+  const setEpochs = (n: number, at: number) =>
+    projectReducer(s, {
+      type: 'edit',
+      update: (x) => ({ ...x, training: { epochs: n } }),
+      coalesceKey: 'training.epochs',
+      at,
+    });
   s = setEpochs(1, 1000);
   s = setEpochs(12, 1200);
   s = setEpochs(123, 1400);

@@ -82,10 +82,41 @@ export function StudioStateProvider({ children }: { children: ReactNode }) {
     };
   }, [api, reloadEngine]);
 
-  const value = useMemo<StudioState>(() => ({
-    tab, setTab, currentRunId, setCurrentRunId, startError, setStartError, openRunId, setOpenRunId, selectedLayerId, setSelectedLayerId, predictRunId, setPredictRunId,
-    engine, samples, samplesError, reloadEngine, startWeights, setStartWeights,
-  }), [tab, currentRunId, startError, openRunId, selectedLayerId, predictRunId, engine, samples, samplesError, reloadEngine, startWeights]);
+  const value = useMemo<StudioState>(
+    () => ({
+      tab,
+      setTab,
+      currentRunId,
+      setCurrentRunId,
+      startError,
+      setStartError,
+      openRunId,
+      setOpenRunId,
+      selectedLayerId,
+      setSelectedLayerId,
+      predictRunId,
+      setPredictRunId,
+      engine,
+      samples,
+      samplesError,
+      reloadEngine,
+      startWeights,
+      setStartWeights,
+    }),
+    [
+      tab,
+      currentRunId,
+      startError,
+      openRunId,
+      selectedLayerId,
+      predictRunId,
+      engine,
+      samples,
+      samplesError,
+      reloadEngine,
+      startWeights,
+    ],
+  );
   return <StudioContext.Provider value={value}>{children}</StudioContext.Provider>;
 }
 

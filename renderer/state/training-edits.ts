@@ -22,6 +22,10 @@ export function setLoss(spec: ModelSpec, loss: LossName): ModelSpec {
 
 export function setEarlyStopping(spec: ModelSpec, patch: Partial<EarlyStopping> | null): ModelSpec {
   if (patch === null) return setTraining(spec, { earlyStopping: null });
-  const current: EarlyStopping = spec.training?.earlyStopping ?? { monitor: 'val_loss', patience: 3, restoreBestWeights: true };
+  const current: EarlyStopping = spec.training?.earlyStopping ?? {
+    monitor: 'val_loss',
+    patience: 3,
+    restoreBestWeights: true,
+  };
   return setTraining(spec, { earlyStopping: { ...current, ...patch } });
 }

@@ -46,12 +46,19 @@ export function UnsavedGuardProvider({ children }: { children: ReactNode }) {
           onClose={() => answer(false)}
           footer={
             <>
-              <button type="button" data-testid="unsaved-guard-cancel" data-autofocus onClick={() => answer(false)}>Keep editing</button>
-              <button type="button" className="danger" data-testid="unsaved-guard-confirm" onClick={() => answer(true)}>Discard and {pending.action}</button>
+              <button type="button" data-testid="unsaved-guard-cancel" data-autofocus onClick={() => answer(false)}>
+                Keep editing
+              </button>
+              <button type="button" className="danger" data-testid="unsaved-guard-confirm" onClick={() => answer(true)}>
+                Discard and {pending.action}
+              </button>
             </>
           }
         >
-          <p>“{state.name}” has changes that are not saved. {pending.action[0]!.toUpperCase() + pending.action.slice(1)} anyway and lose them?</p>
+          <p>
+            “{state.name}” has changes that are not saved. {pending.action[0]!.toUpperCase() + pending.action.slice(1)}{' '}
+            anyway and lose them?
+          </p>
         </Modal>
       ) : null}
     </GuardContext.Provider>

@@ -22,7 +22,11 @@ export function scalarChartData(run: RunLive, key: string, smoothing: number): S
   const raw = points.map((p) => finite(p.logs[key]));
   const smooth = emaSmooth(raw, smoothing);
   const batch = points.map((p, i) => ({ x: p.x, raw: raw[i] ?? null, smooth: smooth[i] ?? null }));
-  const epoch = run.epochs.map((e) => ({ x: e.epoch + 1, train: finite(e.logs[key]), val: finite(e.logs[`val_${key}`]) }));
+  const epoch = run.epochs.map((e) => ({
+    x: e.epoch + 1,
+    train: finite(e.logs[key]),
+    val: finite(e.logs[`val_${key}`]),
+  }));
   return { batch, epoch, points: batch.length + epoch.length };
 }
 
@@ -62,7 +66,11 @@ export function gradNormChartData(run: RunLive): GradNormChartData {
 }
 
 /** Two runs' epoch curves on one axis: {x, a, b} rows for one logged key. */
-export function compareEpochRows(a: readonly EpochRecord[], b: readonly EpochRecord[], key: string): { x: number; a: number | null; b: number | null }[] {
+export function compareEpochRows(
+  a: readonly EpochRecord[],
+  b: readonly EpochRecord[],
+  key: string,
+): { x: number; a: number | null; b: number | null }[] {
   const byEpoch = (records: readonly EpochRecord[]) => new Map(records.map((r) => [r.epoch, finite(r.logs[key])]));
   const ma = byEpoch(a);
   const mb = byEpoch(b);
@@ -223,7 +231,8 @@ export function logAxisPlan(values: readonly number[], include: readonly number[
   const finiteValues = values.filter((v) => Number.isFinite(v));
   const positive = [...finiteValues, ...include.filter((v) => Number.isFinite(v))].filter((v) => v > 0);
   const hidden = finiteValues.length - finiteValues.filter((v) => v > 0).length;
-  if (positive.length === 0) return { scale: 'log', domain: [0.1, 10], ticks: [0.1, 1, 10], clippedAbove: 0, clippedBelow: 0, hidden };
+  if (positive.length === 0)
+    return { scale: 'log', domain: [0.1, 10], ticks: [0.1, 1, 10], clippedAbove: 0, clippedBelow: 0, hidden };
   let loE = Math.floor(Math.log10(Math.min(...positive)) + 1e-9);
   let hiE = Math.ceil(Math.log10(Math.max(...positive)) - 1e-9);
   if (hiE <= loE) {
@@ -234,7 +243,14 @@ export function logAxisPlan(values: readonly number[], include: readonly number[
   hiE = loE + Math.ceil((hiE - loE) / stride) * stride;
   const ticks: number[] = [];
   for (let e = loE; e <= hiE; e += stride) ticks.push(Number(`1e${e}`));
-  return { scale: 'log', domain: [ticks[0]!, ticks[ticks.length - 1]!], ticks, clippedAbove: 0, clippedBelow: 0, hidden };
+  return {
+    scale: 'log',
+    domain: [ticks[0]!, ticks[ticks.length - 1]!],
+    ticks,
+    clippedAbove: 0,
+    clippedBelow: 0,
+    hidden,
+  };
 }
 
 export function yAxisPlan(scale: YScale, values: readonly number[], include: readonly number[] = []): YAxisPlan {
@@ -293,7 +309,10 @@ export function scalarRows(data: ScalarChartData): ScalarRow[] {
  * and, for lines with dots, a dot element for every row of the data it is given, nulls included. On a log axis,
  * values it cannot draw become gaps.
  */
-export function drawnSeries(data: ScalarChartData, scale: YScale): { batch: ScalarChartData['batch']; epoch: ScalarChartData['epoch'] } {
+export function drawnSeries(
+  data: ScalarChartData,
+  scale: YScale,
+): { batch: ScalarChartData['batch']; epoch: ScalarChartData['epoch'] } {
   if (scale !== 'log') return { batch: data.batch, epoch: data.epoch };
   return { batch: forLogScale(data.batch, ['raw', 'smooth']), epoch: forLogScale(data.epoch, ['train', 'val']) };
 }
@@ -302,7 +321,10 @@ export function drawnSeries(data: ScalarChartData, scale: YScale): { batch: Scal
  * The x range of a brush selection over the chart's rows, for series drawn from rows of their own (recharts slices
  * only the chart's data by the brush); null when not zoomed or the selection is out of range.
  */
-export function zoomedDomain(rows: readonly { x: number }[], zoom: { startIndex: number; endIndex: number } | null): [number, number] | null {
+export function zoomedDomain(
+  rows: readonly { x: number }[],
+  zoom: { startIndex: number; endIndex: number } | null,
+): [number, number] | null {
   if (!zoom) return null;
   const lo = rows[zoom.startIndex]?.x;
   const hi = rows[zoom.endIndex]?.x;
@@ -328,9 +350,15 @@ export function scalarCsvHeader(key: string, smoothed: boolean): string[] {
 }
 
 export function scalarCsv(rows: readonly ScalarRow[], key: string, smoothed: boolean): string {
-  return toCsv(scalarCsvHeader(key, smoothed), rows.map((r) => [r.x, r.raw, ...(smoothed ? [r.smooth] : []), r.train, r.val]));
+  return toCsv(
+    scalarCsvHeader(key, smoothed),
+    rows.map((r) => [r.x, r.raw, ...(smoothed ? [r.smooth] : []), r.train, r.val]),
+  );
 }
 
 export function gradNormCsv(data: GradNormChartData): string {
-  return toCsv(['epoch', ...data.layers], data.rows.map((r) => [r.x, ...data.layers.map((l) => r[l])]));
+  return toCsv(
+    ['epoch', ...data.layers],
+    data.rows.map((r) => [r.x, ...data.layers.map((l) => r[l])]),
+  );
 }

@@ -32,9 +32,18 @@ export function gradientFlowEvery(): number {
 export function GradientFlowEverySetting() {
   const [value, setValue] = useState(gradientFlowEvery);
   return (
-    <label className="small muted" title="The fused kernels report ‖∂L/∂hₜ‖ while they backpropagate anyway: sampling costs next to nothing. 0: only when you press Sample now.">
+    <label
+      className="small muted"
+      title="The fused kernels report ‖∂L/∂hₜ‖ while they backpropagate anyway: sampling costs next to nothing. 0: only when you press Sample now."
+    >
       sample every{' '}
-      <input type="number" min={0} step={1} style={{ width: 56 }} data-testid="gradient-flow-every" value={value}
+      <input
+        type="number"
+        min={0}
+        step={1}
+        style={{ width: 56 }}
+        data-testid="gradient-flow-every"
+        value={value}
         onChange={(e) => {
           const v = Math.max(0, Math.trunc(Number(e.target.value) || 0));
           setValue(v);
@@ -43,14 +52,21 @@ export function GradientFlowEverySetting() {
           } catch {
             // Private windows may refuse storage; the value holds for this page.
           }
-        }} />{' '}
+        }}
+      />{' '}
       batches (next run)
     </label>
   );
 }
 
 /** Dark blue (little gradient) → teal → yellow (much): a viridis-like ramp. */
-const RAMP: [number, number, number][] = [[30, 20, 70], [45, 90, 140], [35, 150, 130], [120, 200, 80], [250, 230, 40]];
+const RAMP: [number, number, number][] = [
+  [30, 20, 70],
+  [45, 90, 140],
+  [35, 150, 130],
+  [120, 200, 80],
+  [250, 230, 40],
+];
 
 function rampColor(u: number): string {
   const x = Math.min(1, Math.max(0, u)) * (RAMP.length - 1);
@@ -84,7 +100,15 @@ export function logRange(samples: readonly HiddenGradientSample[], layer: string
   return hi - lo < 1e-6 ? [lo - 0.5, hi + 0.5] : [lo, hi];
 }
 
-const Heatmap = memo(function Heatmap({ samples, layer, testId }: { samples: HiddenGradientSample[]; layer: string; testId: string }) {
+const Heatmap = memo(function Heatmap({
+  samples,
+  layer,
+  testId,
+}: {
+  samples: HiddenGradientSample[];
+  layer: string;
+  testId: string;
+}) {
   const ref = useRef<HTMLCanvasElement>(null);
   const rows = useMemo(() => samples.filter((s) => s.norms[layer]), [samples, layer]);
   const steps = rows[0]?.norms[layer]?.length ?? 0;
@@ -106,26 +130,58 @@ const Heatmap = memo(function Heatmap({ samples, layer, testId }: { samples: Hid
   return (
     <div className="flow-heatmap">
       <div className="flow-axis muted small">t = 0 (first input) ↓ · batches →</div>
-      <canvas ref={ref} width={480} height={Math.max(60, Math.min(240, steps * 4))} data-testid={testId} data-columns={rows.length} data-timesteps={steps}
-        aria-label={`‖∂L/∂h_t‖ of ${layer}: ${steps} timesteps × ${rows.length} sampled batches`} />
+      <canvas
+        ref={ref}
+        width={480}
+        height={Math.max(60, Math.min(240, steps * 4))}
+        data-testid={testId}
+        data-columns={rows.length}
+        data-timesteps={steps}
+        aria-label={`‖∂L/∂h_t‖ of ${layer}: ${steps} timesteps × ${rows.length} sampled batches`}
+      />
       <div className="flow-legend small">
         <span>{fmt(10 ** lo)}</span>
-        <span className="flow-ramp" style={{ background: `linear-gradient(90deg, ${[0, 0.25, 0.5, 0.75, 1].map(color).join(',')})` }} />
+        <span
+          className="flow-ramp"
+          style={{ background: `linear-gradient(90deg, ${[0, 0.25, 0.5, 0.75, 1].map(color).join(',')})` }}
+        />
         <span>{fmt(10 ** hi)}</span>
       </div>
     </div>
   );
 });
 
-function Verdict({ d, onRemedy, testId }: { d: LayerFlowDiagnosis; onRemedy: (r: FlowRemedy) => void; testId: string }) {
+function Verdict({
+  d,
+  onRemedy,
+  testId,
+}: {
+  d: LayerFlowDiagnosis;
+  onRemedy: (r: FlowRemedy) => void;
+  testId: string;
+}) {
   return (
-    <div className={`flow-verdict flow-${d.verdict}`} data-testid={testId} data-verdict={d.verdict} data-ratio={d.ratio}>
+    <div
+      className={`flow-verdict flow-${d.verdict}`}
+      data-testid={testId}
+      data-verdict={d.verdict}
+      data-ratio={d.ratio}
+    >
       <strong>{d.verdict === 'vanishing' ? 'Vanishing' : d.verdict === 'exploding' ? 'Exploding' : 'Healthy'}</strong>
       <span className="small"> — {d.message.replace(/^\w+: /, '')}</span>
       {d.remedies.length > 0 ? (
         <div className="flow-remedies">
           {d.remedies.map((r) => (
-            <button key={r.label} type="button" className="text-button" data-testid={`${testId}-remedy`} data-remedy={r.kind} onClick={() => onRemedy(r)}>{r.label}</button>
+            <button
+              key={r.label}
+              type="button"
+              className="text-button"
+              data-testid={`${testId}-remedy`}
+              data-remedy={r.kind}
+              onClick={() => onRemedy(r)}
+            >
+              {r.label}
+            </button>
           ))}
         </div>
       ) : null}
@@ -141,9 +197,16 @@ export function GradientFlowView({ run: latest, testPrefix = '' }: { run: RunLiv
   const project = useProject();
   const toasts = useToasts();
   const training = useMemo(() => (run.spec ? resolveTraining(run.spec) : null), [run.spec]);
-  const diagnoses = useMemo(() => diagnoseGradientFlow(run.gradientFlow, {
-    layers: run.layers, spec: run.spec, epochs: run.epochs, ...(training ? { learningRate: training.learningRate, clipnorm: training.clipnorm } : {}),
-  }), [run.gradientFlow, run.layers, run.spec, run.epochs, training]);
+  const diagnoses = useMemo(
+    () =>
+      diagnoseGradientFlow(run.gradientFlow, {
+        layers: run.layers,
+        spec: run.spec,
+        epochs: run.epochs,
+        ...(training ? { learningRate: training.learningRate, clipnorm: training.clipnorm } : {}),
+      }),
+    [run.gradientFlow, run.layers, run.spec, run.epochs, training],
+  );
   const unmeasured = run.recurrence.filter((p) => !p.fused);
   const active = !isFinished(run) && run.status !== 'starting';
   const apply = (r: FlowRemedy) => {
@@ -151,16 +214,31 @@ export function GradientFlowView({ run: latest, testPrefix = '' }: { run: RunLiv
     toasts.notify('info', `${r.label}: applied to the project's spec; train again to compare.`);
   };
   const sampleNow = () => {
-    api.controlRun({ runId: run.runId, action: 'sample-gradients' }).catch((e: unknown) => toasts.notifyError('Sampling the gradient flow', e));
+    api
+      .controlRun({ runId: run.runId, action: 'sample-gradients' })
+      .catch((e: unknown) => toasts.notifyError('Sampling the gradient flow', e));
   };
   return (
-    <section className="chart-card flow-card" data-testid={`${testPrefix}gradient-flow`} data-samples={run.gradientFlow.length}>
+    <section
+      className="chart-card flow-card"
+      data-testid={`${testPrefix}gradient-flow`}
+      data-samples={run.gradientFlow.length}
+    >
       <div className="chart-head">
         <h4>Gradient flow through time</h4>
         <span className="muted small">‖∂L/∂hₜ‖ per input timestep, sampled batches, log colour scale</span>
         <span className="header-spacer" />
         {testPrefix === '' ? <GradientFlowEverySetting /> : null}
-        {active ? <button type="button" className="text-button" data-testid={`${testPrefix}gradient-flow-sample`} onClick={sampleNow}>Sample now</button> : null}
+        {active ? (
+          <button
+            type="button"
+            className="text-button"
+            data-testid={`${testPrefix}gradient-flow-sample`}
+            onClick={sampleNow}
+          >
+            Sample now
+          </button>
+        ) : null}
       </div>
       {diagnoses.length === 0 ? (
         <div className="chart-empty">
@@ -168,16 +246,31 @@ export function GradientFlowView({ run: latest, testPrefix = '' }: { run: RunLiv
             ? 'No layer of this run reports its gradient flow: they all ran on TF.js’s op-by-op path (see below).'
             : 'The gradient flow through time appears with the first sampled batch (recurrent layers on the fused kernels).'}
         </div>
-      ) : diagnoses.map((d, i) => (
-        <div key={d.layer} className="flow-layer" data-testid={`${testPrefix}gradient-flow-layer`} data-layer={d.layer}>
-          <div className="flow-layer-name">{d.layer}{d.cell ? <span className="muted small"> ({d.cell})</span> : null}</div>
-          <Heatmap samples={run.gradientFlow} layer={d.layer} testId={`${testPrefix}gradient-flow-heatmap-${i}`} />
-          <Verdict d={d} onRemedy={apply} testId={`${testPrefix}gradient-flow-verdict-${i}`} />
-        </div>
-      ))}
+      ) : (
+        diagnoses.map((d, i) => (
+          <div
+            key={d.layer}
+            className="flow-layer"
+            data-testid={`${testPrefix}gradient-flow-layer`}
+            data-layer={d.layer}
+          >
+            <div className="flow-layer-name">
+              {d.layer}
+              {d.cell ? <span className="muted small"> ({d.cell})</span> : null}
+            </div>
+            <Heatmap samples={run.gradientFlow} layer={d.layer} testId={`${testPrefix}gradient-flow-heatmap-${i}`} />
+            <Verdict d={d} onRemedy={apply} testId={`${testPrefix}gradient-flow-verdict-${i}`} />
+          </div>
+        ))
+      )}
       {unmeasured.length > 0 ? (
         <ul className="muted small" data-testid={`${testPrefix}gradient-flow-unmeasured`}>
-          {unmeasured.map((p) => <li key={p.layer}>{p.layer}: not measured — it runs on TF.js’s op-by-op path{p.reason ? ` (${p.reason})` : ''}, which does not report ‖∂L/∂hₜ‖.</li>)}
+          {unmeasured.map((p) => (
+            <li key={p.layer}>
+              {p.layer}: not measured — it runs on TF.js’s op-by-op path{p.reason ? ` (${p.reason})` : ''}, which does
+              not report ‖∂L/∂hₜ‖.
+            </li>
+          ))}
         </ul>
       ) : null}
     </section>

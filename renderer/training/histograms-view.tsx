@@ -5,7 +5,18 @@
  * the last epoch's histogram with its min, max, mean and standard deviation.
  */
 import { memo, useMemo, useState } from 'react';
-import { Area, Bar, BarChart, CartesianGrid, ComposedChart, Line, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import {
+  Area,
+  Bar,
+  BarChart,
+  CartesianGrid,
+  ComposedChart,
+  Line,
+  ResponsiveContainer,
+  Tooltip,
+  XAxis,
+  YAxis,
+} from 'recharts';
 import { binEdges, distributionSeries, tensorNames } from '../../shared/histograms.js';
 import { fmt } from '../../shared/gradient-flow.js';
 import { isFinished } from '../api/run-state.js';
@@ -36,7 +47,12 @@ interface BandRow {
 /** The band chart's rows: epochs 1-based, each band a [low, high] pair of quantiles. */
 export function bandRows(points: readonly { epoch: number; quantiles: number[] }[]): BandRow[] {
   return points.map(({ epoch, quantiles: q }) => ({
-    epoch: epoch + 1, b0: [q[0]!, q[8]!], b1: [q[1]!, q[7]!], b2: [q[2]!, q[6]!], b3: [q[3]!, q[5]!], median: q[4]!,
+    epoch: epoch + 1,
+    b0: [q[0]!, q[8]!],
+    b1: [q[1]!, q[7]!],
+    b2: [q[2]!, q[6]!],
+    b3: [q[3]!, q[5]!],
+    median: q[4]!,
   }));
 }
 
@@ -47,7 +63,15 @@ export function HistogramsView({ run: latest, testPrefix = '' }: { run: RunLive;
   // body is memoised: the panel re-renders with every progress message, the charts only with new epochs.
   const band = useStaggeredValue(throttled.histograms);
   const last = useStaggeredValue(throttled.histograms);
-  return <HistogramsBody records={band.value} lastRecords={last.value} mounted={band.ready} barsMounted={last.ready && band.ready} testPrefix={testPrefix} />;
+  return (
+    <HistogramsBody
+      records={band.value}
+      lastRecords={last.value}
+      mounted={band.ready}
+      barsMounted={last.ready && band.ready}
+      testPrefix={testPrefix}
+    />
+  );
 }
 
 interface BodyProps {
@@ -60,7 +84,13 @@ interface BodyProps {
   testPrefix: string;
 }
 
-const HistogramsBody = memo(function HistogramsBody({ records, lastRecords, mounted, barsMounted, testPrefix }: BodyProps) {
+const HistogramsBody = memo(function HistogramsBody({
+  records,
+  lastRecords,
+  mounted,
+  barsMounted,
+  testPrefix,
+}: BodyProps) {
   const names = useMemo(() => tensorNames(records), [records]);
   const [picked, setPicked] = useState<string | null>(null);
   const [which, setWhich] = useState<Which>('values');
@@ -81,17 +111,34 @@ const HistogramsBody = memo(function HistogramsBody({ records, lastRecords, moun
     <section className="chart-card" data-testid={id('')} data-epochs={records.length} data-tensors={names.length}>
       <div className="chart-head">
         <h4>Weights and gradients over time</h4>
-        <span className="muted small">per trainable tensor, at the end of each epoch (gradients: the epoch’s last batch)</span>
+        <span className="muted small">
+          per trainable tensor, at the end of each epoch (gradients: the epoch’s last batch)
+        </span>
         <span className="header-spacer" />
         {names.length > 0 ? (
           <>
-            <select data-testid={id('-tensor')} value={name ?? ''} onChange={(e) => setPicked(e.target.value)} aria-label="Weight tensor">
-              {names.map((n) => <option key={n} value={n}>{n}</option>)}
+            <select
+              data-testid={id('-tensor')}
+              value={name ?? ''}
+              onChange={(e) => setPicked(e.target.value)}
+              aria-label="Weight tensor"
+            >
+              {names.map((n) => (
+                <option key={n} value={n}>
+                  {n}
+                </option>
+              ))}
             </select>
             <span className="segmented small" role="radiogroup" aria-label="Values or gradients">
               {(['values', 'gradients'] as const).map((w) => (
                 <label key={w}>
-                  <input type="radio" name={id('-which')} data-testid={id(`-which-${w}`)} checked={which === w} onChange={() => setWhich(w)} />{' '}
+                  <input
+                    type="radio"
+                    name={id('-which')}
+                    data-testid={id(`-which-${w}`)}
+                    checked={which === w}
+                    onChange={() => setWhich(w)}
+                  />{' '}
                   {w === 'values' ? 'Weights' : 'Gradients'}
                 </label>
               ))}
@@ -100,24 +147,41 @@ const HistogramsBody = memo(function HistogramsBody({ records, lastRecords, moun
         ) : null}
       </div>
       {names.length === 0 ? (
-        <div className="chart-empty">The distribution of every weight tensor and its gradient appears at the end of the first epoch.</div>
+        <div className="chart-empty">
+          The distribution of every weight tensor and its gradient appears at the end of the first epoch.
+        </div>
       ) : (
         <>
-          <div className="muted small">Distribution over epochs: min…max, bands at ±1.5σ, ±1σ, ±0.5σ of a normal distribution (quantiles from 30 bins), median line.</div>
+          <div className="muted small">
+            Distribution over epochs: min…max, bands at ±1.5σ, ±1σ, ±0.5σ of a normal distribution (quantiles from 30
+            bins), median line.
+          </div>
           <div data-testid={id('-distribution')} data-bands={rows.length} data-which={which} data-tensor={name ?? ''}>
-            {mounted ? <BandChart rows={rows} color={color} bandTestId={id('-band')} /> : <div style={{ height: 220 }} />}
+            {mounted ? (
+              <BandChart rows={rows} color={color} bandTestId={id('-band')} />
+            ) : (
+              <div style={{ height: 220 }} />
+            )}
           </div>
           {lastHist ? (
-            <div data-testid={id('-last')} data-bins={lastHist.counts.length} data-count={lastHist.count} data-epoch={lastEpoch}>
+            <div
+              data-testid={id('-last')}
+              data-bins={lastHist.counts.length}
+              data-count={lastHist.count}
+              data-epoch={lastEpoch}
+            >
               <div className="muted small" data-testid={id('-stats')}>
                 Epoch {lastEpoch} histogram of {which === 'values' ? 'the weights' : 'the gradient'} of {name}
-                {last ? ` [${last.shape.join('×')}]` : ''}: min {fmt(lastHist.min)} · max {fmt(lastHist.max)} · mean {fmt(lastHist.mean)} · std {fmt(lastHist.std)}
+                {last ? ` [${last.shape.join('×')}]` : ''}: min {fmt(lastHist.min)} · max {fmt(lastHist.max)} · mean{' '}
+                {fmt(lastHist.mean)} · std {fmt(lastHist.std)}
                 {lastHist.nonFinite > 0 ? ` · ${lastHist.nonFinite} NaN/Inf` : ''}
               </div>
               {barsMounted ? <LastHistogramChart bars={bars} color={color} /> : <div style={{ height: 160 }} />}
             </div>
           ) : (
-            <div className="chart-empty" data-testid={id('-last-empty')}>No gradient reached {name} on the last batch.</div>
+            <div className="chart-empty" data-testid={id('-last-empty')}>
+              No gradient reached {name} on the last batch.
+            </div>
           )}
         </>
       )}
@@ -125,33 +189,98 @@ const HistogramsBody = memo(function HistogramsBody({ records, lastRecords, moun
   );
 });
 
-const BandChart = memo(function BandChart({ rows, color, bandTestId }: { rows: BandRow[]; color: string; bandTestId: string }) {
+const BandChart = memo(function BandChart({
+  rows,
+  color,
+  bandTestId,
+}: {
+  rows: BandRow[];
+  color: string;
+  bandTestId: string;
+}) {
   return (
     <ResponsiveContainer width="100%" height={220}>
       <ComposedChart data={rows} margin={{ top: 8, right: 16, bottom: 4, left: 8 }}>
         <CartesianGrid {...gridProps} {...GRID_AT_TICKS} />
-        <XAxis dataKey="epoch" type="number" domain={['dataMin', 'dataMax']} allowDecimals={false} {...axisProps} tick={PLAIN_TICK} interval={0} label={{ value: 'epoch', position: 'insideBottomRight', offset: -2, fill: CHART_COLORS.text, fontSize: 11 }} />
-        <YAxis {...axisProps} tick={PLAIN_TICK} interval={0} width={64} tickFormatter={(v: number) => fmt(v)} domain={['auto', 'auto']} />
-        <Tooltip {...tooltipProps} formatter={(v: unknown) => (Array.isArray(v) ? `${fmt(Number(v[0]))} … ${fmt(Number(v[1]))}` : fmt(Number(v)))} labelFormatter={(l) => `epoch ${String(l)}`} />
+        <XAxis
+          dataKey="epoch"
+          type="number"
+          domain={['dataMin', 'dataMax']}
+          allowDecimals={false}
+          {...axisProps}
+          tick={PLAIN_TICK}
+          interval={0}
+          label={{ value: 'epoch', position: 'insideBottomRight', offset: -2, fill: CHART_COLORS.text, fontSize: 11 }}
+        />
+        <YAxis
+          {...axisProps}
+          tick={PLAIN_TICK}
+          interval={0}
+          width={64}
+          tickFormatter={(v: number) => fmt(v)}
+          domain={['auto', 'auto']}
+        />
+        <Tooltip
+          {...tooltipProps}
+          formatter={(v: unknown) =>
+            Array.isArray(v) ? `${fmt(Number(v[0]))} … ${fmt(Number(v[1]))}` : fmt(Number(v))
+          }
+          labelFormatter={(l) => `epoch ${String(l)}`}
+        />
         {(['b0', 'b1', 'b2', 'b3'] as const).map((k, i) => (
-          <Area key={k} dataKey={k} name={['min…max', '6.7%…93.3%', '15.9%…84.1%', '30.9%…69.1%'][i]} type="linear" stroke="none"
-            fill={color} fillOpacity={BAND_OPACITY[i]} isAnimationActive={false} />
+          <Area
+            key={k}
+            dataKey={k}
+            name={['min…max', '6.7%…93.3%', '15.9%…84.1%', '30.9%…69.1%'][i]}
+            type="linear"
+            stroke="none"
+            fill={color}
+            fillOpacity={BAND_OPACITY[i]}
+            isAnimationActive={false}
+          />
         ))}
-        <Line dataKey="median" name="median" type="linear" stroke={color} strokeWidth={1.5} isAnimationActive={false}
+        <Line
+          dataKey="median"
+          name="median"
+          type="linear"
+          stroke={color}
+          strokeWidth={1.5}
+          isAnimationActive={false}
           dot={(p: { cx?: number; cy?: number; index?: number }) => (
-            <circle key={`band-${p.index ?? 0}`} cx={p.cx} cy={p.cy} r={2.5} fill={color} data-testid={bandTestId} data-epoch={rows[p.index ?? 0]?.epoch} />
-          )} />
+            <circle
+              key={`band-${p.index ?? 0}`}
+              cx={p.cx}
+              cy={p.cy}
+              r={2.5}
+              fill={color}
+              data-testid={bandTestId}
+              data-epoch={rows[p.index ?? 0]?.epoch}
+            />
+          )}
+        />
       </ComposedChart>
     </ResponsiveContainer>
   );
 });
 
-const LastHistogramChart = memo(function LastHistogramChart({ bars, color }: { bars: { x: number; count: number }[]; color: string }) {
+const LastHistogramChart = memo(function LastHistogramChart({
+  bars,
+  color,
+}: {
+  bars: { x: number; count: number }[];
+  color: string;
+}) {
   return (
     <ResponsiveContainer width="100%" height={160}>
       <BarChart data={bars} margin={{ top: 8, right: 16, bottom: 4, left: 8 }} barCategoryGap={1}>
         <CartesianGrid {...gridProps} {...GRID_AT_TICKS} />
-        <XAxis dataKey="x" {...axisProps} tick={PLAIN_TICK} tickFormatter={(v: number) => fmt(v)} interval={BIN_TICK_INTERVAL} />
+        <XAxis
+          dataKey="x"
+          {...axisProps}
+          tick={PLAIN_TICK}
+          tickFormatter={(v: number) => fmt(v)}
+          interval={BIN_TICK_INTERVAL}
+        />
         <YAxis {...axisProps} tick={PLAIN_TICK} interval={0} width={48} allowDecimals={false} />
         <Tooltip {...tooltipProps} labelFormatter={(l) => `around ${fmt(Number(l))}`} />
         <Bar dataKey="count" fill={color} isAnimationActive={false} />

@@ -16,14 +16,26 @@ import { useConfirmDiscard } from '../state/unsaved-guard.js';
 import type { RunLive } from '../api/run-state.js';
 
 /** Estimate vs the run's real epochs, or nothing before the first epoch. */
-export function EstimateVsActual({ estimate, epochs, testId = 'estimate-vs-actual' }: { estimate: RunEstimate; epochs: RunLive['epochs']; testId?: string }) {
-  const err = estimateError(estimate, epochs.map((e) => e.seconds));
+export function EstimateVsActual({
+  estimate,
+  epochs,
+  testId = 'estimate-vs-actual',
+}: {
+  estimate: RunEstimate;
+  epochs: RunLive['epochs'];
+  testId?: string;
+}) {
+  const err = estimateError(
+    estimate,
+    epochs.map((e) => e.seconds),
+  );
   if (!err) return null;
   const pct = (x: number) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(0)} %`;
   return (
     <div className="muted small" data-testid={testId} data-error={err.error}>
       Estimate vs actual: {formatSeconds(estimate.secondsPerEpoch)} vs {formatSeconds(err.actual)} per epoch
-      {epochs.length > 1 ? ' (epochs after the first)' : ' (first epoch, with warm-up)'} — error {pct(err.error)}; training so far {formatSeconds(err.totalActual)}, estimated {pct(err.totalError)} off.
+      {epochs.length > 1 ? ' (epochs after the first)' : ' (first epoch, with warm-up)'} — error {pct(err.error)};
+      training so far {formatSeconds(err.totalActual)}, estimated {pct(err.totalError)} off.
     </div>
   );
 }
@@ -31,7 +43,9 @@ export function EstimateVsActual({ estimate, epochs, testId = 'estimate-vs-actua
 /** The Estimate button and its line, for the project's current spec; compares with the followed run when it is that spec. */
 export function EstimatePanel({ spec, disabled, run }: { spec: ModelSpec; disabled: boolean; run: RunLive | null }) {
   const api = useApi();
-  const [state, setState] = useState<{ spec: string; estimate: RunEstimate } | { error: string } | 'probing' | null>(null);
+  const [state, setState] = useState<{ spec: string; estimate: RunEstimate } | { error: string } | 'probing' | null>(
+    null,
+  );
   const specJson = JSON.stringify(spec);
   const probe = async () => {
     setState('probing');
@@ -45,16 +59,27 @@ export function EstimatePanel({ spec, disabled, run }: { spec: ModelSpec; disabl
   const runMatches = current && run?.spec && JSON.stringify(run.spec) === current.spec;
   return (
     <div className="estimate-panel">
-      <button type="button" className="text-button" data-testid="estimate-button" disabled={disabled || state === 'probing'} onClick={() => void probe()}
-        title="Trains a few batches of this model on this data with the backend the run will use, and times them">
+      <button
+        type="button"
+        className="text-button"
+        data-testid="estimate-button"
+        disabled={disabled || state === 'probing'}
+        onClick={() => void probe()}
+        title="Trains a few batches of this model on this data with the backend the run will use, and times them"
+      >
         {state === 'probing' ? 'Probing…' : 'Estimate time'}
       </button>
       {current ? (
         <span className="small" data-testid="estimate-line" data-seconds-per-epoch={current.estimate.secondsPerEpoch}>
-          {describeEstimate(current.estimate)}{current.spec !== specJson ? ' — for the spec before your last edit' : ''}
+          {describeEstimate(current.estimate)}
+          {current.spec !== specJson ? ' — for the spec before your last edit' : ''}
         </span>
       ) : null}
-      {state && typeof state === 'object' && 'error' in state ? <span className="small error-text" data-testid="estimate-error">{state.error}</span> : null}
+      {state && typeof state === 'object' && 'error' in state ? (
+        <span className="small error-text" data-testid="estimate-error">
+          {state.error}
+        </span>
+      ) : null}
       {current && runMatches && run ? <EstimateVsActual estimate={current.estimate} epochs={run.epochs} /> : null}
     </div>
   );
@@ -94,15 +119,30 @@ export function ReproducibilityBox({ detail, run }: { detail: RunDetail; run: Ru
         <strong>Reproducibility</strong>{' '}
         {p ? (
           <span className="muted">
-            seed {p.seed} · data sha256 <code title={p.dataHash}>{p.dataHash.slice(0, 12)}</code> ({p.dataFiles} file{p.dataFiles === 1 ? '' : 's'}, {p.dataBytes.toLocaleString()} bytes)
-            · {p.backend ?? '?'} backend, tfjs {p.tfjsVersion ?? '?'}{p.nativeVersion ? `, TensorFlow ${p.nativeVersion}` : ''}{p.kernels ? ` · fused kernels: ${p.kernels}` : ''}
-            · app {p.appVersion}, Node {p.nodeVersion}, {p.platform}
+            seed {p.seed} · data sha256 <code title={p.dataHash}>{p.dataHash.slice(0, 12)}</code> ({p.dataFiles} file
+            {p.dataFiles === 1 ? '' : 's'}, {p.dataBytes.toLocaleString()} bytes) · {p.backend ?? '?'} backend, tfjs{' '}
+            {p.tfjsVersion ?? '?'}
+            {p.nativeVersion ? `, TensorFlow ${p.nativeVersion}` : ''}
+            {p.kernels ? ` · fused kernels: ${p.kernels}` : ''}· app {p.appVersion}, Node {p.nodeVersion}, {p.platform}
           </span>
-        ) : <span className="muted">recorded before provenance existed: Replay repeats its spec.</span>}
-        {finished ? <button type="button" className="text-button" data-testid="run-replay" onClick={() => void replay()}>Replay</button> : null}
+        ) : (
+          <span className="muted">recorded before provenance existed: Replay repeats its spec.</span>
+        )}
+        {finished ? (
+          <button type="button" className="text-button" data-testid="run-replay" onClick={() => void replay()}>
+            Replay
+          </button>
+        ) : null}
         {finished && detail.result ? (
-          <button type="button" className="text-button" data-testid="run-continue" title="Put this run's spec on the canvas; Train then starts from its trained weights (more epochs, or other data)"
-            onClick={() => void continueTraining()}>Continue training</button>
+          <button
+            type="button"
+            className="text-button"
+            data-testid="run-continue"
+            title="Put this run's spec on the canvas; Train then starts from its trained weights (more epochs, or other data)"
+            onClick={() => void continueTraining()}
+          >
+            Continue training
+          </button>
         ) : null}
       </div>
       {detail.replayOf ? (
@@ -110,7 +150,9 @@ export function ReproducibilityBox({ detail, run }: { detail: RunDetail; run: Ru
           {detail.replay ? detail.replay.message : `Replay of ${detail.replayOf}: the comparison appears when it ends.`}
         </div>
       ) : null}
-      {detail.estimate ? <EstimateVsActual estimate={detail.estimate} epochs={detail.epochRecords} testId="detail-estimate-vs-actual" /> : null}
+      {detail.estimate ? (
+        <EstimateVsActual estimate={detail.estimate} epochs={detail.epochRecords} testId="detail-estimate-vs-actual" />
+      ) : null}
     </div>
   );
 }

@@ -1,16 +1,46 @@
 import { memo, useMemo, useState } from 'react';
-import { Brush, CartesianGrid, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import {
+  Brush,
+  CartesianGrid,
+  Line,
+  LineChart,
+  ReferenceLine,
+  ResponsiveContainer,
+  Tooltip,
+  XAxis,
+  YAxis,
+} from 'recharts';
 import { bestOf } from '../../shared/training-records.js';
 import { formatMetric } from '../lib/format.js';
 import { isFinished } from '../api/run-state.js';
 import type { RunLive } from '../api/run-state.js';
 import { useThrottledValue } from '../lib/use-throttled.js';
 import {
-  chartEpochSpan, drawnSeries, formatTick, gradNormChartData, gradNormCsv, metricKeyOf, scalarChartData, scalarCsv, scalarCsvHeader, scalarRows, seriesValues,
-  suggestLogScale, tickLabelWidth, yAxisPlan, zoomedDomain,
+  chartEpochSpan,
+  drawnSeries,
+  formatTick,
+  gradNormChartData,
+  gradNormCsv,
+  metricKeyOf,
+  scalarChartData,
+  scalarCsv,
+  scalarCsvHeader,
+  scalarRows,
+  seriesValues,
+  suggestLogScale,
+  tickLabelWidth,
+  yAxisPlan,
+  zoomedDomain,
 } from './chart-data.js';
 import type { YAxisPlan, YScale } from './chart-data.js';
-import { CHART_COLORS, SERIES_PALETTE, axisProps, brushProps, gridProps, tooltipProps } from '../components/chart-style.js';
+import {
+  CHART_COLORS,
+  SERIES_PALETTE,
+  axisProps,
+  brushProps,
+  gridProps,
+  tooltipProps,
+} from '../components/chart-style.js';
 import './charts.css';
 import { useStaggeredValue } from '../lib/staggered-mount.js';
 import { GRID_AT_TICKS, PLAIN_TICK } from '../lib/plain-tick.js';
@@ -31,21 +61,35 @@ function initialSmoothing(): number {
 /** The smoothing factor, remembered between sessions like TensorBoard's slider. */
 export function useSmoothing(): [number, (v: number) => void] {
   const [value, setValue] = useState(initialSmoothing);
-  return [value, (v: number) => {
-    setValue(v);
-    try {
-      localStorage.setItem(SMOOTHING_KEY, String(v));
-    } catch {
-      // Private windows may refuse storage; the slider still works for this session.
-    }
-  }];
+  return [
+    value,
+    (v: number) => {
+      setValue(v);
+      try {
+        localStorage.setItem(SMOOTHING_KEY, String(v));
+      } catch {
+        // Private windows may refuse storage; the slider still works for this session.
+      }
+    },
+  ];
 }
 
 export function SmoothingControl({ value, onChange }: { value: number; onChange: (v: number) => void }) {
   return (
-    <label className="smoothing" title="Exponential moving average of the per-batch curves, debiased like TensorBoard's. Epoch points are never smoothed.">
+    <label
+      className="smoothing"
+      title="Exponential moving average of the per-batch curves, debiased like TensorBoard's. Epoch points are never smoothed."
+    >
       EMA smoothing
-      <input type="range" min={0} max={0.99} step={0.01} value={value} data-testid="smoothing-slider" onChange={(e) => onChange(Number(e.target.value))} />
+      <input
+        type="range"
+        min={0}
+        max={0.99}
+        step={0.01}
+        value={value}
+        data-testid="smoothing-slider"
+        onChange={(e) => onChange(Number(e.target.value))}
+      />
       <output data-testid="smoothing-value">{value.toFixed(2)}</output>
     </label>
   );
@@ -69,13 +113,29 @@ export function RunCharts({ run: latest, smoothing, loss, clipnorm, testPrefix =
   // One object per data summary, so the memoised loss chart is not redrawn for a new-but-equal prop.
   const baseline = useMemo(() => {
     if (summary?.kind !== 'timeseries' || loss !== 'meanAbsoluteError') return null;
-    return { value: summary.baselineMae, label: `baseline MAE ${formatMetric(summary.baselineMae)} (${formatMetric(summary.baselineMaeUnits)} in target units)` };
+    return {
+      value: summary.baselineMae,
+      label: `baseline MAE ${formatMetric(summary.baselineMae)} (${formatMetric(summary.baselineMaeUnits)} in target units)`,
+    };
   }, [summary, loss]);
   return (
     <div className="chart-grid">
-      <ScalarChart run={run} logKey="loss" title="Loss" smoothing={smoothing} testId={`${testPrefix}chart-loss`} baseline={baseline} />
-      <ScalarChart run={run} logKey={metricKey} title={metricKey ? metricKey === 'accuracy' ? 'Accuracy' : metricKey.toUpperCase() : 'Metric'} smoothing={smoothing}
-        testId={`${testPrefix}chart-metric`} baseline={null} />
+      <ScalarChart
+        run={run}
+        logKey="loss"
+        title="Loss"
+        smoothing={smoothing}
+        testId={`${testPrefix}chart-loss`}
+        baseline={baseline}
+      />
+      <ScalarChart
+        run={run}
+        logKey={metricKey}
+        title={metricKey ? (metricKey === 'accuracy' ? 'Accuracy' : metricKey.toUpperCase()) : 'Metric'}
+        smoothing={smoothing}
+        testId={`${testPrefix}chart-metric`}
+        baseline={null}
+      />
       <GradNormChart run={run} clipnorm={clipnorm} testId={`${testPrefix}chart-gradnorms`} />
       <EpochTable epochs={run.epochs} metricKey={metricKey} testId={`${testPrefix}epoch-table`} />
     </div>
@@ -105,7 +165,6 @@ const ScalarChart = memo(function ScalarChart(props: ScalarChartProps) {
 
 type Zoom = { startIndex: number; endIndex: number } | null;
 
-
 /**
  * Per-chart y scale (null: follow the suggestion, log when the values span > 3 decades) and brush zoom. Both belong
  * to one run: a new run starts on its own suggestion, unzoomed.
@@ -122,13 +181,24 @@ function useChartView(runId: string, values: readonly number[], defaultScale: YS
     zoom: zoomState?.runId === runId ? zoomState.zoom : null,
     setZoom: (zoom: Zoom) => setZoomState({ runId, zoom }),
     brushKey: `${runId}:${brushKey}`,
-    resetZoom: () => { setZoomState(null); setBrushKey((k) => k + 1); },
+    resetZoom: () => {
+      setZoomState(null);
+      setBrushKey((k) => k + 1);
+    },
   };
 }
 
 const SCALE_KEYS = ['raw', 'smooth', 'train', 'val'];
 
-const ScalarChartView = memo(function ScalarChartView({ run, logKey, title, smoothing, testId, baseline, mounted }: ScalarChartProps & { mounted: boolean }) {
+const ScalarChartView = memo(function ScalarChartView({
+  run,
+  logKey,
+  title,
+  smoothing,
+  testId,
+  baseline,
+  mounted,
+}: ScalarChartProps & { mounted: boolean }) {
   const maxX = maxXOf(run);
   const data = useMemo(() => (logKey ? scalarChartData(run, logKey, smoothing) : null), [run, logKey, smoothing]);
   const rows = useMemo(() => (data ? scalarRows(data) : []), [data]);
@@ -149,42 +219,151 @@ const ScalarChartView = memo(function ScalarChartView({ run, logKey, title, smoo
     <section className="chart-card">
       <div className="chart-head">
         <h4>{title}</h4>
-        <span className="muted small">{logKey ? `per batch${smoothed ? ` (faint: raw; solid: EMA ${smoothing.toFixed(2)})` : ''} · per epoch: ${logKey}, val_${logKey}` : ''}</span>
-        {data ? <ChartTools testId={testId} view={view} zoomed={zoomed !== null} plan={plan} fileBase={`${run.runId}-${logKey}`} csv={csv} /> : null}
+        <span className="muted small">
+          {logKey
+            ? `per batch${smoothed ? ` (faint: raw; solid: EMA ${smoothing.toFixed(2)})` : ''} · per epoch: ${logKey}, val_${logKey}`
+            : ''}
+        </span>
+        {data ? (
+          <ChartTools
+            testId={testId}
+            view={view}
+            zoomed={zoomed !== null}
+            plan={plan}
+            fileBase={`${run.runId}-${logKey}`}
+            csv={csv}
+          />
+        ) : null}
       </div>
-      <div className="chart-box zoomable" data-testid={testId} data-points={data?.points ?? 0} data-batch-points={data?.batch.length ?? 0} data-epoch-points={data?.epoch.length ?? 0}
-        data-last-x={data?.batch.at(-1)?.x ?? 0} data-scale={plan.scale} data-log-suggested={view.suggestedLog} data-y-domain={plan.domain.join(',')}
-        data-csv-header={logKey ? scalarCsvHeader(logKey, smoothed).join(',') : ''} data-csv-rows={rows.length}>
-        {!data || !drawn ? <div className="chart-empty">This run logs no metric besides the loss (add accuracy or mae in the training settings).</div> : !mounted ? null : (
+      <div
+        className="chart-box zoomable"
+        data-testid={testId}
+        data-points={data?.points ?? 0}
+        data-batch-points={data?.batch.length ?? 0}
+        data-epoch-points={data?.epoch.length ?? 0}
+        data-last-x={data?.batch.at(-1)?.x ?? 0}
+        data-scale={plan.scale}
+        data-log-suggested={view.suggestedLog}
+        data-y-domain={plan.domain.join(',')}
+        data-csv-header={logKey ? scalarCsvHeader(logKey, smoothed).join(',') : ''}
+        data-csv-rows={rows.length}
+      >
+        {!data || !drawn ? (
+          <div className="chart-empty">
+            This run logs no metric besides the loss (add accuracy or mae in the training settings).
+          </div>
+        ) : !mounted ? null : (
           <ResponsiveContainer width="100%" height="100%">
             <LineChart data={rows} margin={CHART_MARGIN_WITH_LEGEND}>
               <CartesianGrid {...gridProps} {...GRID_AT_TICKS} />
-              <XAxis dataKey="x" type="number" domain={xDomain} allowDecimals={false} allowDataOverflow interval={0} {...axisProps} tick={PLAIN_TICK}
-                tickFormatter={formatEpochTick} height={32} label={{ value: 'epoch', position: 'insideBottomRight', offset: 0, fill: CHART_COLORS.text, fontSize: 11 }} />
+              <XAxis
+                dataKey="x"
+                type="number"
+                domain={xDomain}
+                allowDecimals={false}
+                allowDataOverflow
+                interval={0}
+                {...axisProps}
+                tick={PLAIN_TICK}
+                tickFormatter={formatEpochTick}
+                height={32}
+                label={{
+                  value: 'epoch',
+                  position: 'insideBottomRight',
+                  offset: 0,
+                  fill: CHART_COLORS.text,
+                  fontSize: 11,
+                }}
+              />
               <PlannedYAxis plan={plan} />
-              <Tooltip {...tooltipProps} formatter={(v) => formatMetric(typeof v === 'number' ? v : Number(v))} labelFormatter={(l) => `epoch ${Number(l).toFixed(2)}`} />
-              <Line data={drawn.batch} dataKey="raw" name={`${logKey} (batch)`} stroke={smoothed ? CHART_COLORS.raw : CHART_COLORS.primary} dot={false} strokeWidth={1} isAnimationActive={false} connectNulls />
-              {smoothed ? <Line data={drawn.batch} dataKey="smooth" name={`${logKey} (batch, EMA ${smoothing.toFixed(2)})`} stroke={CHART_COLORS.primary} dot={false} strokeWidth={1.6} isAnimationActive={false} connectNulls /> : null}
-              <Line data={drawn.epoch} dataKey="train" name={`${logKey} (epoch)`} stroke={CHART_COLORS.good} strokeWidth={1.6} dot={{ r: 2.5 }} isAnimationActive={false} connectNulls />
-              <Line data={drawn.epoch} dataKey="val" name={`val_${logKey}`} stroke={CHART_COLORS.val} strokeWidth={1.8} strokeDasharray="5 3" dot={{ r: 3 }} isAnimationActive={false} connectNulls />
+              <Tooltip
+                {...tooltipProps}
+                formatter={(v) => formatMetric(typeof v === 'number' ? v : Number(v))}
+                labelFormatter={(l) => `epoch ${Number(l).toFixed(2)}`}
+              />
+              <Line
+                data={drawn.batch}
+                dataKey="raw"
+                name={`${logKey} (batch)`}
+                stroke={smoothed ? CHART_COLORS.raw : CHART_COLORS.primary}
+                dot={false}
+                strokeWidth={1}
+                isAnimationActive={false}
+                connectNulls
+              />
+              {smoothed ? (
+                <Line
+                  data={drawn.batch}
+                  dataKey="smooth"
+                  name={`${logKey} (batch, EMA ${smoothing.toFixed(2)})`}
+                  stroke={CHART_COLORS.primary}
+                  dot={false}
+                  strokeWidth={1.6}
+                  isAnimationActive={false}
+                  connectNulls
+                />
+              ) : null}
+              <Line
+                data={drawn.epoch}
+                dataKey="train"
+                name={`${logKey} (epoch)`}
+                stroke={CHART_COLORS.good}
+                strokeWidth={1.6}
+                dot={{ r: 2.5 }}
+                isAnimationActive={false}
+                connectNulls
+              />
+              <Line
+                data={drawn.epoch}
+                dataKey="val"
+                name={`val_${logKey}`}
+                stroke={CHART_COLORS.val}
+                strokeWidth={1.8}
+                strokeDasharray="5 3"
+                dot={{ r: 3 }}
+                isAnimationActive={false}
+                connectNulls
+              />
               {baseline ? (
-                <ReferenceLine y={baseline.value} stroke={CHART_COLORS.danger} strokeDasharray="6 4" ifOverflow="extendDomain"
-                  label={<BaselineLabel text={baseline.label} />} />
+                <ReferenceLine
+                  y={baseline.value}
+                  stroke={CHART_COLORS.danger}
+                  strokeDasharray="6 4"
+                  ifOverflow="extendDomain"
+                  label={<BaselineLabel text={baseline.label} />}
+                />
               ) : null}
               {rows.length > 2 ? (
-                <Brush key={view.brushKey} dataKey="x" height={14} travellerWidth={6} {...brushProps} tickFormatter={formatEpochTick}
-                  onChange={(r) => view.setZoom(r.startIndex === 0 && r.endIndex === rows.length - 1 ? null : { startIndex: r.startIndex, endIndex: r.endIndex })} />
+                <Brush
+                  key={view.brushKey}
+                  dataKey="x"
+                  height={14}
+                  travellerWidth={6}
+                  {...brushProps}
+                  tickFormatter={formatEpochTick}
+                  onChange={(r) =>
+                    view.setZoom(
+                      r.startIndex === 0 && r.endIndex === rows.length - 1
+                        ? null
+                        : { startIndex: r.startIndex, endIndex: r.endIndex },
+                    )
+                  }
+                />
               ) : null}
             </LineChart>
           </ResponsiveContainer>
         )}
         {data && drawn && mounted ? (
-          <ChartLegend items={[
-            { name: `${logKey} (batch)`, color: smoothed ? CHART_COLORS.raw : CHART_COLORS.primary },
-            ...(smoothed ? [{ name: `${logKey} (batch, EMA ${smoothing.toFixed(2)})`, color: CHART_COLORS.primary }] : []),
-            { name: `${logKey} (epoch)`, color: CHART_COLORS.good },
-            { name: `val_${logKey}`, color: CHART_COLORS.val, dashed: true },
-          ]} />
+          <ChartLegend
+            items={[
+              { name: `${logKey} (batch)`, color: smoothed ? CHART_COLORS.raw : CHART_COLORS.primary },
+              ...(smoothed
+                ? [{ name: `${logKey} (batch, EMA ${smoothing.toFixed(2)})`, color: CHART_COLORS.primary }]
+                : []),
+              { name: `${logKey} (epoch)`, color: CHART_COLORS.good },
+              { name: `val_${logKey}`, color: CHART_COLORS.val, dashed: true },
+            ]}
+          />
         ) : null}
       </div>
     </section>
@@ -203,8 +382,22 @@ interface LegendItem {
 }
 
 const LEGEND_STYLE = {
-  position: 'absolute', left: 0, right: 0, bottom: 0, height: LEGEND_HEIGHT, margin: 0, padding: 0, listStyle: 'none',
-  display: 'flex', flexWrap: 'wrap', justifyContent: 'center', alignItems: 'center', gap: '4px 12px', fontSize: 11, color: 'var(--text)', overflow: 'hidden',
+  position: 'absolute',
+  left: 0,
+  right: 0,
+  bottom: 0,
+  height: LEGEND_HEIGHT,
+  margin: 0,
+  padding: 0,
+  listStyle: 'none',
+  display: 'flex',
+  flexWrap: 'wrap',
+  justifyContent: 'center',
+  alignItems: 'center',
+  gap: '4px 12px',
+  fontSize: 11,
+  color: 'var(--text)',
+  overflow: 'hidden',
 } as const;
 const LEGEND_ITEM_STYLE = { display: 'inline-flex', alignItems: 'center', gap: 4, whiteSpace: 'nowrap' } as const;
 
@@ -217,7 +410,17 @@ function ChartLegend({ items }: { items: readonly LegendItem[] }) {
     <ul className="chart-legend" style={LEGEND_STYLE}>
       {items.map((item) => (
         <li key={item.name} className="chart-legend-item" style={LEGEND_ITEM_STYLE}>
-          <svg width={14} height={8} aria-hidden="true"><line x1={0} y1={4} x2={14} y2={4} stroke={item.color} strokeWidth={2} strokeDasharray={item.dashed ? '4 2' : undefined} /></svg>
+          <svg width={14} height={8} aria-hidden="true">
+            <line
+              x1={0}
+              y1={4}
+              x2={14}
+              y2={4}
+              stroke={item.color}
+              strokeWidth={2}
+              strokeDasharray={item.dashed ? '4 2' : undefined}
+            />
+          </svg>
           {item.name}
         </li>
       ))}
@@ -236,8 +439,19 @@ const formatEpochTick = (v: unknown) => String(Number(Number(v).toFixed(2)));
 function PlannedYAxis({ plan, formatter = formatTick }: { plan: YAxisPlan; formatter?: (v: number) => string }) {
   const width = tickLabelWidth(plan.ticks.map(formatter));
   return (
-    <YAxis key={`${plan.scale}:${plan.domain.join(':')}:${plan.ticks.length}`} scale={plan.scale} type="number" domain={plan.domain} ticks={plan.ticks}
-      interval={0} allowDataOverflow {...axisProps} tick={PLAIN_TICK} width={width} tickFormatter={(v: number) => formatter(v)} />
+    <YAxis
+      key={`${plan.scale}:${plan.domain.join(':')}:${plan.ticks.length}`}
+      scale={plan.scale}
+      type="number"
+      domain={plan.domain}
+      ticks={plan.ticks}
+      interval={0}
+      allowDataOverflow
+      {...axisProps}
+      tick={PLAIN_TICK}
+      width={width}
+      tickFormatter={(v: number) => formatter(v)}
+    />
   );
 }
 
@@ -245,7 +459,19 @@ function PlannedYAxis({ plan, formatter = formatTick }: { plan: YAxisPlan; forma
 function BaselineLabel({ text, viewBox }: { text: string; viewBox?: { x?: number; y?: number; width?: number } }) {
   const x = (viewBox?.x ?? 0) + (viewBox?.width ?? 0) - 4;
   const y = Math.max(CHART_MARGIN.top + 11, (viewBox?.y ?? 0) - 5);
-  return <text x={x} y={y} textAnchor="end" fill={CHART_COLORS.danger} fontSize={11} className="chart-baseline-label" data-testid="chart-baseline-label">{text}</text>;
+  return (
+    <text
+      x={x}
+      y={y}
+      textAnchor="end"
+      fill={CHART_COLORS.danger}
+      fontSize={11}
+      className="chart-baseline-label"
+      data-testid="chart-baseline-label"
+    >
+      {text}
+    </text>
+  );
 }
 
 interface ChartToolsProps {
@@ -259,28 +485,82 @@ interface ChartToolsProps {
 
 function ChartTools({ testId, view, zoomed, plan, fileBase, csv }: ChartToolsProps) {
   const clipped = plan.clippedAbove + plan.clippedBelow;
-  const box = (el: HTMLElement) => el.closest('.chart-card')?.querySelector<HTMLElement>(`[data-testid="${testId}"]`) ?? null;
+  const box = (el: HTMLElement) =>
+    el.closest('.chart-card')?.querySelector<HTMLElement>(`[data-testid="${testId}"]`) ?? null;
   return (
     <div className="chart-tools">
       {clipped > 0 ? (
-        <span className="chart-clipped" data-testid={`${testId}-clipped`} data-clipped={clipped}
-          title="The linear axis is fitted to the bulk of the points (robust quantiles), so one spike does not flatten the rest. Switch to log to see every point.">
-          {plan.clippedAbove > 0 ? `▲ ${plan.clippedAbove} above` : ''}{plan.clippedAbove > 0 && plan.clippedBelow > 0 ? ' · ' : ''}{plan.clippedBelow > 0 ? `▼ ${plan.clippedBelow} below` : ''}
+        <span
+          className="chart-clipped"
+          data-testid={`${testId}-clipped`}
+          data-clipped={clipped}
+          title="The linear axis is fitted to the bulk of the points (robust quantiles), so one spike does not flatten the rest. Switch to log to see every point."
+        >
+          {plan.clippedAbove > 0 ? `▲ ${plan.clippedAbove} above` : ''}
+          {plan.clippedAbove > 0 && plan.clippedBelow > 0 ? ' · ' : ''}
+          {plan.clippedBelow > 0 ? `▼ ${plan.clippedBelow} below` : ''}
         </span>
       ) : null}
-      {plan.hidden > 0 ? <span className="chart-clipped" data-testid={`${testId}-hidden`} title="A log axis cannot show zero or negative values.">{plan.hidden} ≤ 0 not shown</span> : null}
+      {plan.hidden > 0 ? (
+        <span
+          className="chart-clipped"
+          data-testid={`${testId}-hidden`}
+          title="A log axis cannot show zero or negative values."
+        >
+          {plan.hidden} ≤ 0 not shown
+        </span>
+      ) : null}
       <span className="chart-scale" role="group" aria-label="y-axis scale">
         {(['linear', 'log'] as const).map((s) => (
-          <button key={s} type="button" className={plan.scale === s ? 'active' : ''} aria-pressed={plan.scale === s} data-testid={`${testId}-scale-${s}`}
-            title={s === 'log' ? `Logarithmic y axis${view.suggestedLog ? ' (suggested: the values span more than 3 decades)' : ''}` : 'Linear y axis, fitted to the bulk of the points'}
-            onClick={() => view.setScale(s)}>{s === 'linear' ? 'lin' : 'log'}{s === 'log' && view.suggestedLog ? '*' : ''}</button>
+          <button
+            key={s}
+            type="button"
+            className={plan.scale === s ? 'active' : ''}
+            aria-pressed={plan.scale === s}
+            data-testid={`${testId}-scale-${s}`}
+            title={
+              s === 'log'
+                ? `Logarithmic y axis${view.suggestedLog ? ' (suggested: the values span more than 3 decades)' : ''}`
+                : 'Linear y axis, fitted to the bulk of the points'
+            }
+            onClick={() => view.setScale(s)}
+          >
+            {s === 'linear' ? 'lin' : 'log'}
+            {s === 'log' && view.suggestedLog ? '*' : ''}
+          </button>
         ))}
       </span>
-      <button type="button" className="chart-tool" data-testid={`${testId}-zoom-reset`} disabled={!zoomed} onClick={view.resetZoom} title="Show all epochs (drag the handles under the chart to zoom)">⤢</button>
-      <button type="button" className="chart-tool" data-testid={`${testId}-export-png`} title="Download this chart as PNG"
-        onClick={(e) => { const b = box(e.currentTarget); if (b) void exportChartPng(b, `${fileBase}.png`); }}>PNG</button>
-      <button type="button" className="chart-tool" data-testid={`${testId}-export-csv`} title="Download the data of this chart as CSV"
-        onClick={() => download(`data:text/csv;charset=utf-8,${encodeURIComponent(csv())}`, `${fileBase}.csv`)}>CSV</button>
+      <button
+        type="button"
+        className="chart-tool"
+        data-testid={`${testId}-zoom-reset`}
+        disabled={!zoomed}
+        onClick={view.resetZoom}
+        title="Show all epochs (drag the handles under the chart to zoom)"
+      >
+        ⤢
+      </button>
+      <button
+        type="button"
+        className="chart-tool"
+        data-testid={`${testId}-export-png`}
+        title="Download this chart as PNG"
+        onClick={(e) => {
+          const b = box(e.currentTarget);
+          if (b) void exportChartPng(b, `${fileBase}.png`);
+        }}
+      >
+        PNG
+      </button>
+      <button
+        type="button"
+        className="chart-tool"
+        data-testid={`${testId}-export-csv`}
+        title="Download the data of this chart as CSV"
+        onClick={() => download(`data:text/csv;charset=utf-8,${encodeURIComponent(csv())}`, `${fileBase}.csv`)}
+      >
+        CSV
+      </button>
     </div>
   );
 }
@@ -309,10 +589,16 @@ async function exportChartPng(box: HTMLElement, filename: string) {
   clone.setAttribute('width', String(width));
   clone.setAttribute('height', String(height));
   clone.setAttribute('font-family', getComputedStyle(box).fontFamily || 'sans-serif');
-  const legend = [...box.querySelectorAll<HTMLElement>('.chart-legend-item')].map((li) => li.textContent ?? '').filter(Boolean).join('   ');
+  const legend = [...box.querySelectorAll<HTMLElement>('.chart-legend-item')]
+    .map((li) => li.textContent ?? '')
+    .filter(Boolean)
+    .join('   ');
   const legendHeight = legend ? 18 : 0;
   const image = new Image();
-  const loaded = new Promise<void>((resolve, reject) => { image.onload = () => resolve(); image.onerror = () => reject(new Error('the chart could not be drawn')); });
+  const loaded = new Promise<void>((resolve, reject) => {
+    image.onload = () => resolve();
+    image.onerror = () => reject(new Error('the chart could not be drawn'));
+  });
   image.src = `data:image/svg+xml;charset=utf-8,${encodeURIComponent(new XMLSerializer().serializeToString(clone))}`;
   await loaded;
   const scale = 2;
@@ -346,7 +632,12 @@ const GradNormChart = memo(function GradNormChart(props: GradNormChartProps) {
   return <GradNormChartView {...props} run={shown.value} mounted={shown.ready} />;
 });
 
-const GradNormChartView = memo(function GradNormChartView({ run, clipnorm, testId, mounted }: GradNormChartProps & { mounted: boolean }) {
+const GradNormChartView = memo(function GradNormChartView({
+  run,
+  clipnorm,
+  testId,
+  mounted,
+}: GradNormChartProps & { mounted: boolean }) {
   const maxX = maxXOf(run);
   const data = useMemo(() => gradNormChartData(run), [run]);
   const allValues = useMemo(() => seriesValues(data.rows, data.layers), [data]);
@@ -361,36 +652,117 @@ const GradNormChartView = memo(function GradNormChartView({ run, clipnorm, testI
       <div className="chart-head">
         <h4>Gradient norm per layer</h4>
         <span className="muted small">L2 norm before clipping, per batch</span>
-        {data.points > 0 ? <ChartTools testId={testId} view={view} zoomed={zoomed !== null} plan={plan} fileBase={`${run.runId}-gradnorms`} csv={() => gradNormCsv(data)} /> : null}
+        {data.points > 0 ? (
+          <ChartTools
+            testId={testId}
+            view={view}
+            zoomed={zoomed !== null}
+            plan={plan}
+            fileBase={`${run.runId}-gradnorms`}
+            csv={() => gradNormCsv(data)}
+          />
+        ) : null}
       </div>
-      <div className="chart-box zoomable" data-testid={testId} data-points={data.points} data-lines={data.layers.length} data-scale={plan.scale}
-        data-y-domain={plan.domain.join(',')} data-csv-header={['epoch', ...data.layers].join(',')} data-csv-rows={data.rows.length}>
-        {data.points === 0 ? <div className="chart-empty">Gradient norms appear with the first batches.</div> : !mounted ? null : (
+      <div
+        className="chart-box zoomable"
+        data-testid={testId}
+        data-points={data.points}
+        data-lines={data.layers.length}
+        data-scale={plan.scale}
+        data-y-domain={plan.domain.join(',')}
+        data-csv-header={['epoch', ...data.layers].join(',')}
+        data-csv-rows={data.rows.length}
+      >
+        {data.points === 0 ? (
+          <div className="chart-empty">Gradient norms appear with the first batches.</div>
+        ) : !mounted ? null : (
           <ResponsiveContainer width="100%" height="100%">
             <LineChart data={data.rows} margin={CHART_MARGIN_WITH_LEGEND}>
               <CartesianGrid {...gridProps} {...GRID_AT_TICKS} />
-              <XAxis dataKey="x" type="number" domain={zoomed ? ['dataMin', 'dataMax'] : [0, maxX ?? 'dataMax']} allowDecimals={false} allowDataOverflow interval={0} {...axisProps} tick={PLAIN_TICK}
-                tickFormatter={formatEpochTick} height={32} label={{ value: 'epoch', position: 'insideBottomRight', offset: 0, fill: CHART_COLORS.text, fontSize: 11 }} />
+              <XAxis
+                dataKey="x"
+                type="number"
+                domain={zoomed ? ['dataMin', 'dataMax'] : [0, maxX ?? 'dataMax']}
+                allowDecimals={false}
+                allowDataOverflow
+                interval={0}
+                {...axisProps}
+                tick={PLAIN_TICK}
+                tickFormatter={formatEpochTick}
+                height={32}
+                label={{
+                  value: 'epoch',
+                  position: 'insideBottomRight',
+                  offset: 0,
+                  fill: CHART_COLORS.text,
+                  fontSize: 11,
+                }}
+              />
               <PlannedYAxis plan={plan} />
-              <Tooltip {...tooltipProps} formatter={(v) => formatMetric(Number(v))} labelFormatter={(l) => `epoch ${Number(l).toFixed(2)}`} />
+              <Tooltip
+                {...tooltipProps}
+                formatter={(v) => formatMetric(Number(v))}
+                labelFormatter={(l) => `epoch ${Number(l).toFixed(2)}`}
+              />
               {data.layers.map((name, i) => (
-                <Line key={name} dataKey={name} name={name} stroke={SERIES_PALETTE[i % SERIES_PALETTE.length]} dot={false} strokeWidth={1.2} isAnimationActive={false} connectNulls />
+                <Line
+                  key={name}
+                  dataKey={name}
+                  name={name}
+                  stroke={SERIES_PALETTE[i % SERIES_PALETTE.length]}
+                  dot={false}
+                  strokeWidth={1.2}
+                  isAnimationActive={false}
+                  connectNulls
+                />
               ))}
-              {clipnorm ? <ReferenceLine y={clipnorm} stroke={CHART_COLORS.danger} strokeDasharray="4 3" label={<BaselineLabel text={`clipnorm ${clipnorm} (per tensor)`} />} /> : null}
+              {clipnorm ? (
+                <ReferenceLine
+                  y={clipnorm}
+                  stroke={CHART_COLORS.danger}
+                  strokeDasharray="4 3"
+                  label={<BaselineLabel text={`clipnorm ${clipnorm} (per tensor)`} />}
+                />
+              ) : null}
               {data.rows.length > 2 ? (
-                <Brush key={view.brushKey} dataKey="x" height={14} travellerWidth={6} {...brushProps} tickFormatter={formatEpochTick}
-                  onChange={(r) => view.setZoom(r.startIndex === 0 && r.endIndex === data.rows.length - 1 ? null : { startIndex: r.startIndex, endIndex: r.endIndex })} />
+                <Brush
+                  key={view.brushKey}
+                  dataKey="x"
+                  height={14}
+                  travellerWidth={6}
+                  {...brushProps}
+                  tickFormatter={formatEpochTick}
+                  onChange={(r) =>
+                    view.setZoom(
+                      r.startIndex === 0 && r.endIndex === data.rows.length - 1
+                        ? null
+                        : { startIndex: r.startIndex, endIndex: r.endIndex },
+                    )
+                  }
+                />
               ) : null}
             </LineChart>
           </ResponsiveContainer>
         )}
-        {data.points > 0 && mounted ? <ChartLegend items={data.layers.map((name, i) => ({ name, color: SERIES_PALETTE[i % SERIES_PALETTE.length]! }))} /> : null}
+        {data.points > 0 && mounted ? (
+          <ChartLegend
+            items={data.layers.map((name, i) => ({ name, color: SERIES_PALETTE[i % SERIES_PALETTE.length]! }))}
+          />
+        ) : null}
       </div>
     </section>
   );
 });
 
-const EpochTable = memo(function EpochTable({ epochs, metricKey, testId }: { epochs: RunLive['epochs']; metricKey: string | null; testId: string }) {
+const EpochTable = memo(function EpochTable({
+  epochs,
+  metricKey,
+  testId,
+}: {
+  epochs: RunLive['epochs'];
+  metricKey: string | null;
+  testId: string;
+}) {
   const best = epochs[epochs.length - 1]?.bestEpoch ?? null;
   const keys = ['loss', 'val_loss', ...(metricKey ? [metricKey, `val_${metricKey}`] : [])];
   // Without early stopping there is no "best epoch" from the worker; mark the best val_loss instead.
@@ -398,15 +770,35 @@ const EpochTable = memo(function EpochTable({ epochs, metricKey, testId }: { epo
   const marked = best ?? bestByLoss;
   return (
     <section className="chart-card">
-      <div className="chart-head"><h4>Epochs</h4><span className="muted small">★ best {best !== null ? '(early stopping monitor)' : 'val_loss'}</span></div>
+      <div className="chart-head">
+        <h4>Epochs</h4>
+        <span className="muted small">★ best {best !== null ? '(early stopping monitor)' : 'val_loss'}</span>
+      </div>
       <div className="table-scroll chart-box" data-testid={testId} data-rows={epochs.length}>
         <table className="data-table compact">
-          <thead><tr><th>#</th>{keys.map((k) => <th key={k} className="num">{k}</th>)}<th className="num">s</th></tr></thead>
+          <thead>
+            <tr>
+              <th>#</th>
+              {keys.map((k) => (
+                <th key={k} className="num">
+                  {k}
+                </th>
+              ))}
+              <th className="num">s</th>
+            </tr>
+          </thead>
           <tbody>
             {epochs.map((e) => (
               <tr key={e.epoch} className={e.epoch === marked ? 'best' : ''}>
-                <td>{e.epoch + 1}{e.epoch === marked ? ' ★' : ''}</td>
-                {keys.map((k) => <td key={k} className="num">{formatMetric(e.logs[k])}</td>)}
+                <td>
+                  {e.epoch + 1}
+                  {e.epoch === marked ? ' ★' : ''}
+                </td>
+                {keys.map((k) => (
+                  <td key={k} className="num">
+                    {formatMetric(e.logs[k])}
+                  </td>
+                ))}
                 <td className="num">{e.seconds.toFixed(1)}</td>
               </tr>
             ))}

@@ -17,7 +17,13 @@ export interface TrainBlocker {
   tab: TabId | null;
 }
 
-const TAB_LABELS: Record<TabId, string> = { builder: 'Model', data: 'Data', training: 'Training', runs: 'Runs', predict: 'Predict' };
+const TAB_LABELS: Record<TabId, string> = {
+  builder: 'Model',
+  data: 'Data',
+  training: 'Training',
+  runs: 'Runs',
+  predict: 'Predict',
+};
 
 export function blockerTabLabel(tab: TabId): string {
   return TAB_LABELS[tab];
@@ -30,13 +36,23 @@ export function useTrainBlockerItems(): TrainBlocker[] {
   const run = useRun(currentRunId);
   const previewError = usePreviewError(spec.data);
   const errors = analysis.issues.filter((i) => i.severity === 'error');
-  const where = (path: string): TabId => (path.startsWith('training.') ? 'training' : path.startsWith('data.') ? 'data' : 'builder');
+  const where = (path: string): TabId =>
+    path.startsWith('training.') ? 'training' : path.startsWith('data.') ? 'data' : 'builder';
   const firstTab = errors.length > 0 ? where(errors[0]!.path) : 'builder';
   return [
-    ...(errors.length > 0 ? [{ message: `Fix the ${errors.length} problem${errors.length === 1 ? '' : 's'} in the model first (${TAB_LABELS[firstTab]} tab).`, tab: firstTab }] : []),
+    ...(errors.length > 0
+      ? [
+          {
+            message: `Fix the ${errors.length} problem${errors.length === 1 ? '' : 's'} in the model first (${TAB_LABELS[firstTab]} tab).`,
+            tab: firstTab,
+          },
+        ]
+      : []),
     ...checkDataSettings(spec).map((i) => ({ message: i.message, tab: 'data' as const })),
     ...(previewError ? [{ message: `The data cannot be read: ${previewError}`, tab: 'data' as const }] : []),
-    ...(run !== null && !isFinished(run) ? [{ message: 'A run is in progress: stop it before starting another.', tab: null }] : []),
+    ...(run !== null && !isFinished(run)
+      ? [{ message: 'A run is in progress: stop it before starting another.', tab: null }]
+      : []),
   ];
 }
 
@@ -75,8 +91,10 @@ export function RunControls({ placement = 'header' }: RunControlsProps) {
     setStarting(true);
     try {
       const { runId } = await api.startRun({
-        spec, gradientFlowEvery: gradientFlowEvery(),
-        ...(startWeights ? { initialWeights: startWeights.source } : {}), ...(evaluateOnly ? { evaluateOnly } : {}),
+        spec,
+        gradientFlowEvery: gradientFlowEvery(),
+        ...(startWeights ? { initialWeights: startWeights.source } : {}),
+        ...(evaluateOnly ? { evaluateOnly } : {}),
       });
       runs.ensure(runId, spec);
       setCurrentRunId(runId);
@@ -99,41 +117,94 @@ export function RunControls({ placement = 'header' }: RunControlsProps) {
   };
 
   const p = run?.progress;
-  const statusText = run ? `${run.status === 'paused' ? 'paused' : 'training'} · epoch ${p ? p.epoch + 1 : 0}/${run.epochsPlanned ?? '?'} · ETA ${formatDuration(p?.etaSeconds ?? null)}` : '';
+  const statusText = run
+    ? `${run.status === 'paused' ? 'paused' : 'training'} · epoch ${p ? p.epoch + 1 : 0}/${run.epochsPlanned ?? '?'} · ETA ${formatDuration(p?.etaSeconds ?? null)}`
+    : '';
   // The reason shown beside Train: the first one that points somewhere (a run in progress explains itself).
-  const shownBlocker = active ? null : blockers[0] ?? null;
+  const shownBlocker = active ? null : (blockers[0] ?? null);
   return (
-    <div className={`run-controls${panel ? ' run-controls-panel' : ''}`} role="toolbar" aria-label={panel ? 'Run controls' : 'Training'} data-testid={panel ? 'panel-run-controls' : 'header-run-controls'}>
-      <button type="button" className="primary" data-testid={id('train-start')} disabled={blockers.length > 0 || starting}
-        title={blockers.map((b) => b.message).join('\n') || 'Train the current spec'} onClick={() => void start()}>
+    <div
+      className={`run-controls${panel ? ' run-controls-panel' : ''}`}
+      role="toolbar"
+      aria-label={panel ? 'Run controls' : 'Training'}
+      data-testid={panel ? 'panel-run-controls' : 'header-run-controls'}
+    >
+      <button
+        type="button"
+        className="primary"
+        data-testid={id('train-start')}
+        disabled={blockers.length > 0 || starting}
+        title={blockers.map((b) => b.message).join('\n') || 'Train the current spec'}
+        onClick={() => void start()}
+      >
         {starting ? 'Starting…' : '▶ Train'}
       </button>
       {panel && startWeights ? (
-        <button type="button" data-testid="panel-train-evaluate" disabled={blockers.length > 0 || starting}
-          title={`Evaluate the weights of ${startWeights.label} on this data, without training: a run Predict and Export can use`} onClick={() => void start(true)}>
+        <button
+          type="button"
+          data-testid="panel-train-evaluate"
+          disabled={blockers.length > 0 || starting}
+          title={`Evaluate the weights of ${startWeights.label} on this data, without training: a run Predict and Export can use`}
+          onClick={() => void start(true)}
+        >
           Evaluate
         </button>
       ) : null}
-      <button type="button" data-testid={id('train-pause')} disabled={run?.status !== 'running'} onClick={() => void control('pause')} title="Pause after the current batch" aria-label="Pause">
+      <button
+        type="button"
+        data-testid={id('train-pause')}
+        disabled={run?.status !== 'running'}
+        onClick={() => void control('pause')}
+        title="Pause after the current batch"
+        aria-label="Pause"
+      >
         ❚❚{panel ? ' Pause' : ''}
       </button>
-      <button type="button" data-testid={id('train-resume')} disabled={run?.status !== 'paused'} onClick={() => void control('resume')} title="Resume" aria-label="Resume">
+      <button
+        type="button"
+        data-testid={id('train-resume')}
+        disabled={run?.status !== 'paused'}
+        onClick={() => void control('resume')}
+        title="Resume"
+        aria-label="Resume"
+      >
         ▶{panel ? ' Resume' : ''}
       </button>
-      <button type="button" className="danger" data-testid={id('train-stop')} disabled={!active} onClick={() => void control('stop')} title="Stop after the current batch; the model is still saved." aria-label="Stop">
+      <button
+        type="button"
+        className="danger"
+        data-testid={id('train-stop')}
+        disabled={!active}
+        onClick={() => void control('stop')}
+        title="Stop after the current batch; the model is still saved."
+        aria-label="Stop"
+      >
         ■{panel ? ' Stop' : ''}
       </button>
       {!panel && run && active ? (
-        <button type="button" className="text-button small run-status-button" data-testid="header-run-status" title={statusText} onClick={() => setTab('training')}>
+        <button
+          type="button"
+          className="text-button small run-status-button"
+          data-testid="header-run-status"
+          title={statusText}
+          onClick={() => setTab('training')}
+        >
           {statusText}
         </button>
       ) : null}
       {!panel && shownBlocker ? (
-        <button type="button" className="text-button small blocked-reason" data-testid="train-blocked-reason"
+        <button
+          type="button"
+          className="text-button small blocked-reason"
+          data-testid="train-blocked-reason"
           title={`${blockers.map((b) => b.message).join('\n')}${shownBlocker.tab ? `\n\nClick to open the ${TAB_LABELS[shownBlocker.tab]} tab.` : ''}`}
-          onClick={() => shownBlocker.tab && setTab(shownBlocker.tab)}>
+          onClick={() => shownBlocker.tab && setTab(shownBlocker.tab)}
+        >
           <span aria-hidden="true">⚠</span>
-          <span className="blocked-text">{shownBlocker.message}{blockers.length > 1 ? ` (+${blockers.length - 1} more)` : ''}</span>
+          <span className="blocked-text">
+            {shownBlocker.message}
+            {blockers.length > 1 ? ` (+${blockers.length - 1} more)` : ''}
+          </span>
         </button>
       ) : null}
     </div>

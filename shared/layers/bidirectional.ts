@@ -5,9 +5,20 @@ import { defineLayer } from './types.js';
 export const MERGE_MODES = ['concat', 'sum', 'mul', 'ave'] as const;
 
 export const bidirectional = defineLayer({
-  className: 'Bidirectional', category: 'wrapper', namePrefix: 'bidirectional', wraps: 'recurrent',
+  className: 'Bidirectional',
+  category: 'wrapper',
+  namePrefix: 'bidirectional',
+  wraps: 'recurrent',
   doc: 'Runs the wrapped recurrent layer forwards and backwards and merges both outputs.',
-  params: [{ name: 'mergeMode', kind: 'enum', default: 'concat', options: MERGE_MODES, doc: 'How forward and backward outputs are combined; concat doubles the size.' }],
+  params: [
+    {
+      name: 'mergeMode',
+      kind: 'enum',
+      default: 'concat',
+      options: MERGE_MODES,
+      doc: 'How forward and backward outputs are combined; concat doubles the size.',
+    },
+  ],
   infer: (ctx) => {
     const inner = ctx.wrapped();
     if (!inner) return null;
@@ -19,11 +30,20 @@ export const bidirectional = defineLayer({
   // TF.js writes no dtype for the wrapper itself.
   toKeras: (c, w) => {
     const { name, trainable, dtype } = w.base;
-    return { name: name!, trainable: trainable!, ...(w.target === 'keras3' ? { dtype: dtype! } : {}), merge_mode: String(c['mergeMode'] ?? 'concat'), layer: w.wrapped() };
+    return {
+      name: name!,
+      trainable: trainable!,
+      ...(w.target === 'keras3' ? { dtype: dtype! } : {}),
+      merge_mode: String(c['mergeMode'] ?? 'concat'),
+      layer: w.wrapped(),
+    };
   },
   fromKeras: (r) => {
     const mode = r.config['merge_mode'] ?? 'concat';
-    if (!(MERGE_MODES as readonly string[]).includes(String(mode))) r.refuse(`expected merge_mode ${MERGE_MODES.slice(0, -1).join(', ')} or ${MERGE_MODES[MERGE_MODES.length - 1]}, received ${JSON.stringify(mode)}.`);
+    if (!(MERGE_MODES as readonly string[]).includes(String(mode)))
+      r.refuse(
+        `expected merge_mode ${MERGE_MODES.slice(0, -1).join(', ')} or ${MERGE_MODES[MERGE_MODES.length - 1]}, received ${JSON.stringify(mode)}.`,
+      );
     return { mergeMode: String(mode) };
   },
   python: (c, w) => [w.wrapped(), `merge_mode=${w.py(c['mergeMode'] ?? 'concat')}`],

@@ -3,18 +3,30 @@ import { defineLayer, num } from './types.js';
 import type { LayerConfig } from './types.js';
 
 export const dense = defineLayer({
-  className: 'Dense', category: 'core', namePrefix: 'dense', activationIsOutput: true,
+  className: 'Dense',
+  category: 'core',
+  namePrefix: 'dense',
+  activationIsOutput: true,
   doc: 'Fully-connected layer applied to the last axis.',
   params: [
     { ...units, default: 1 },
-    { name: 'activation', kind: 'enum', default: 'linear', options: ACTIVATIONS, doc: 'sigmoid for a binary classifier, softmax for several classes, linear for regression.' },
+    {
+      name: 'activation',
+      kind: 'enum',
+      default: 'linear',
+      options: ACTIVATIONS,
+      doc: 'sigmoid for a binary classifier, softmax for several classes, linear for regression.',
+    },
     useBias,
     init('kernelInitializer', 'glorotUniform', 'Initialiser of the weights.'),
     init('biasInitializer', 'zeros', 'Initialiser of the bias.'),
   ],
   infer: ({ input, config }) => {
     const u = num(config, 'units');
-    return { out: [...input.slice(0, -1), u], params: input[input.length - 1]! * u + (config['useBias'] !== false ? u : 0) };
+    return {
+      out: [...input.slice(0, -1), u],
+      params: input[input.length - 1]! * u + (config['useBias'] !== false ? u : 0),
+    };
   },
   weights: (c, input) => {
     const u = num(c, 'units');
@@ -22,8 +34,12 @@ export const dense = defineLayer({
     return c['useBias'] ? [kernel, { name: 'bias', shape: [u] }] : [kernel];
   },
   toKeras: (c, w) => ({
-    ...w.base, units: num(c, 'units'), activation: w.activation(c['activation'] ?? 'linear'), use_bias: Boolean(c['useBias']),
-    kernel_initializer: w.initializer(c['kernelInitializer'] ?? null), bias_initializer: w.initializer(c['biasInitializer'] ?? null),
+    ...w.base,
+    units: num(c, 'units'),
+    activation: w.activation(c['activation'] ?? 'linear'),
+    use_bias: Boolean(c['useBias']),
+    kernel_initializer: w.initializer(c['kernelInitializer'] ?? null),
+    bias_initializer: w.initializer(c['biasInitializer'] ?? null),
     ...nulls('kernel_regularizer', 'bias_regularizer', 'activity_regularizer', 'kernel_constraint', 'bias_constraint'),
   }),
   fromKeras: (r) => {
@@ -37,7 +53,10 @@ export const dense = defineLayer({
     return config;
   },
   python: (c, w) => [
-    `units=${w.py(c['units'])}`, `activation=${w.activation(c['activation'] ?? 'linear')}`, `use_bias=${w.py(c['useBias'])}`,
-    `kernel_initializer=${w.initializer(c['kernelInitializer'] ?? null)}`, `bias_initializer=${w.initializer(c['biasInitializer'] ?? null)}`,
+    `units=${w.py(c['units'])}`,
+    `activation=${w.activation(c['activation'] ?? 'linear')}`,
+    `use_bias=${w.py(c['useBias'])}`,
+    `kernel_initializer=${w.initializer(c['kernelInitializer'] ?? null)}`,
+    `bias_initializer=${w.initializer(c['biasInitializer'] ?? null)}`,
   ],
 });

@@ -9,19 +9,71 @@ import type { ParamDef } from './types.js';
 export const MAX_UNITS = 65_536;
 export const MAX_VOCAB = 5_000_000;
 
-export const ACTIVATIONS = ['linear', 'tanh', 'sigmoid', 'hardSigmoid', 'relu', 'elu', 'selu', 'softmax', 'softplus', 'softsign', 'swish'] as const;
+export const ACTIVATIONS = [
+  'linear',
+  'tanh',
+  'sigmoid',
+  'hardSigmoid',
+  'relu',
+  'elu',
+  'selu',
+  'softmax',
+  'softplus',
+  'softsign',
+  'swish',
+] as const;
 export const INITIALIZERS = [
-  'glorotUniform', 'glorotNormal', 'heUniform', 'heNormal', 'leCunUniform', 'leCunNormal', 'orthogonal',
-  'randomUniform', 'randomNormal', 'truncatedNormal', 'zeros', 'ones',
+  'glorotUniform',
+  'glorotNormal',
+  'heUniform',
+  'heNormal',
+  'leCunUniform',
+  'leCunNormal',
+  'orthogonal',
+  'randomUniform',
+  'randomNormal',
+  'truncatedNormal',
+  'zeros',
+  'ones',
 ] as const;
 
-export const rate = (name: string, doc: string): ParamDef => ({ name, kind: 'float', default: 0, min: 0, max: 1, maxExclusive: true, doc });
-export const init = (name: string, def: string, doc: string): ParamDef => ({ name, kind: 'enum', default: def, options: INITIALIZERS, doc, advanced: true });
+export const rate = (name: string, doc: string): ParamDef => ({
+  name,
+  kind: 'float',
+  default: 0,
+  min: 0,
+  max: 1,
+  maxExclusive: true,
+  doc,
+});
+export const init = (name: string, def: string, doc: string): ParamDef => ({
+  name,
+  kind: 'enum',
+  default: def,
+  options: INITIALIZERS,
+  doc,
+  advanced: true,
+});
 
-export const units: ParamDef = { name: 'units', kind: 'int', default: 32, min: 1, max: MAX_UNITS, doc: 'Dimensionality of the output (and hidden state) space.' };
-export const useBias: ParamDef = { name: 'useBias', kind: 'bool', default: true, doc: 'Whether the layer uses bias vectors.', advanced: true };
+export const units: ParamDef = {
+  name: 'units',
+  kind: 'int',
+  default: 32,
+  min: 1,
+  max: MAX_UNITS,
+  doc: 'Dimensionality of the output (and hidden state) space.',
+};
+export const useBias: ParamDef = {
+  name: 'useBias',
+  kind: 'bool',
+  default: true,
+  doc: 'Whether the layer uses bias vectors.',
+  advanced: true,
+};
 export const returnSequences: ParamDef = {
-  name: 'returnSequences', kind: 'bool', default: false,
+  name: 'returnSequences',
+  kind: 'bool',
+  default: false,
   doc: 'Return the output at every timestep (3-D), needed when another recurrent layer follows; otherwise only the last (2-D).',
 };
 

@@ -33,12 +33,21 @@ function recurrentParams(gated: boolean): ParamDef[] {
   if (gated) {
     // TF.js defaults recurrentActivation to hardSigmoid; Keras 2 and 3 use sigmoid. We follow Keras so exported
     // models predict the same there (FINDINGS.md), and the builder always writes it explicitly.
-    params.push({ name: 'recurrentActivation', kind: 'enum', default: 'sigmoid', options: ACTIVATIONS, doc: 'Activation of the gates.' });
+    params.push({
+      name: 'recurrentActivation',
+      kind: 'enum',
+      default: 'sigmoid',
+      options: ACTIVATIONS,
+      doc: 'Activation of the gates.',
+    });
   }
   params.push(
     returnSequences,
     rate('dropout', 'Fraction of the inputs dropped at each step while training (mask shared across timesteps).'),
-    rate('recurrentDropout', 'Fraction of the recurrent state dropped while training, as Keras does: one mask per gate for all timesteps, applied where the state enters the recurrent products (a GRU\'s carried state is not masked).'),
+    rate(
+      'recurrentDropout',
+      "Fraction of the recurrent state dropped while training, as Keras does: one mask per gate for all timesteps, applied where the state enters the recurrent products (a GRU's carried state is not masked).",
+    ),
     useBias,
     init('kernelInitializer', 'glorotUniform', 'Initialiser of the input weights.'),
     init('recurrentInitializer', 'orthogonal', 'Initialiser of the recurrent weights.'),
@@ -52,7 +61,10 @@ function recurrentLayer<const C extends string>(o: RecurrentOptions<C>): LayerDe
   const extras = o.extras ?? [];
   const biasRows = (c: LayerConfig) => (o.biasRows ? o.biasRows(c) : 1);
   return defineLayer({
-    className: o.className, category: 'recurrent', namePrefix: o.namePrefix, doc: o.doc,
+    className: o.className,
+    category: 'recurrent',
+    namePrefix: o.namePrefix,
+    doc: o.doc,
     params: [...recurrentParams(gated), ...extras.map((e) => e.param)],
     infer: (ctx) => {
       const { input, config } = ctx;
@@ -67,7 +79,10 @@ function recurrentLayer<const C extends string>(o: RecurrentOptions<C>): LayerDe
     weights: (c, input) => {
       const u = num(c, 'units');
       const g = u * o.gates;
-      const vars = [{ name: 'kernel', shape: [input[input.length - 1]!, g] }, { name: 'recurrent_kernel', shape: [u, g] }];
+      const vars = [
+        { name: 'kernel', shape: [input[input.length - 1]!, g] },
+        { name: 'recurrent_kernel', shape: [u, g] },
+      ];
       // reset_after=True keeps the input and the recurrent bias as two rows.
       if (c['useBias']) vars.push({ name: 'bias', shape: biasRows(c) === 2 ? [2, g] : [g] });
       return vars;
@@ -75,13 +90,29 @@ function recurrentLayer<const C extends string>(o: RecurrentOptions<C>): LayerDe
     toKeras: (c, w) => {
       const out = {
         ...w.base,
-        return_sequences: Boolean(c['returnSequences']), return_state: false, go_backwards: false, stateful: false, unroll: false,
-        units: num(c, 'units'), activation: w.activation(c['activation'] ?? 'tanh'),
+        return_sequences: Boolean(c['returnSequences']),
+        return_state: false,
+        go_backwards: false,
+        stateful: false,
+        unroll: false,
+        units: num(c, 'units'),
+        activation: w.activation(c['activation'] ?? 'tanh'),
         ...(gated ? { recurrent_activation: w.activation(c['recurrentActivation'] ?? 'sigmoid') } : {}),
-        use_bias: Boolean(c['useBias']), kernel_initializer: w.initializer(c['kernelInitializer'] ?? null),
-        recurrent_initializer: w.initializer(c['recurrentInitializer'] ?? null), bias_initializer: w.initializer(c['biasInitializer'] ?? null),
-        ...nulls('kernel_regularizer', 'recurrent_regularizer', 'bias_regularizer', 'activity_regularizer', 'kernel_constraint', 'recurrent_constraint', 'bias_constraint'),
-        dropout: Number(c['dropout'] ?? 0), recurrent_dropout: Number(c['recurrentDropout'] ?? 0),
+        use_bias: Boolean(c['useBias']),
+        kernel_initializer: w.initializer(c['kernelInitializer'] ?? null),
+        recurrent_initializer: w.initializer(c['recurrentInitializer'] ?? null),
+        bias_initializer: w.initializer(c['biasInitializer'] ?? null),
+        ...nulls(
+          'kernel_regularizer',
+          'recurrent_regularizer',
+          'bias_regularizer',
+          'activity_regularizer',
+          'kernel_constraint',
+          'recurrent_constraint',
+          'bias_constraint',
+        ),
+        dropout: Number(c['dropout'] ?? 0),
+        recurrent_dropout: Number(c['recurrentDropout'] ?? 0),
         // Written out either way: Keras and TF.js default them differently.
         ...Object.fromEntries(extras.map((e) => [e.kerasKey, c[e.param.name] === true])),
       };
@@ -89,12 +120,18 @@ function recurrentLayer<const C extends string>(o: RecurrentOptions<C>): LayerDe
     },
     fromKeras: (r) => {
       const k = r.config;
-      if (k['return_state'] === true) r.refuse('expected return_state=False (a Sequential stack passes one output on), received True.');
-      if (k['stateful'] === true) r.refuse('expected stateful=False, received True: stateful recurrent layers are not offered.');
+      if (k['return_state'] === true)
+        r.refuse('expected return_state=False (a Sequential stack passes one output on), received True.');
+      if (k['stateful'] === true)
+        r.refuse('expected stateful=False, received True: stateful recurrent layers are not offered.');
       if (k['go_backwards'] === true) r.refuse('expected go_backwards=False outside Bidirectional, received True.');
-      const config: LayerConfig = { units: r.number('units', { int: true }), activation: r.activation('activation', 'tanh') };
+      const config: LayerConfig = {
+        units: r.number('units', { int: true }),
+        activation: r.activation('activation', 'tanh'),
+      };
       // Keras 2 and TF.js default recurrent_activation to hard_sigmoid, Keras 3 to sigmoid.
-      if (gated) config['recurrentActivation'] = r.activation('recurrent_activation', r.keras3 ? 'sigmoid' : 'hard_sigmoid');
+      if (gated)
+        config['recurrentActivation'] = r.activation('recurrent_activation', r.keras3 ? 'sigmoid' : 'hard_sigmoid');
       config['returnSequences'] = k['return_sequences'] === true;
       config['dropout'] = typeof k['dropout'] === 'number' ? k['dropout'] : 0;
       config['recurrentDropout'] = typeof k['recurrent_dropout'] === 'number' ? k['recurrent_dropout'] : 0;
@@ -106,10 +143,15 @@ function recurrentLayer<const C extends string>(o: RecurrentOptions<C>): LayerDe
       return config;
     },
     python: (c, w) => [
-      `units=${w.py(c['units'])}`, `activation=${w.activation(c['activation'] ?? 'tanh')}`,
+      `units=${w.py(c['units'])}`,
+      `activation=${w.activation(c['activation'] ?? 'tanh')}`,
       ...(gated ? [`recurrent_activation=${w.activation(c['recurrentActivation'] ?? 'sigmoid')}`] : []),
-      `return_sequences=${w.py(c['returnSequences'])}`, `dropout=${w.py(c['dropout'])}`, `recurrent_dropout=${w.py(c['recurrentDropout'])}`, `use_bias=${w.py(c['useBias'])}`,
-      `kernel_initializer=${w.initializer(c['kernelInitializer'] ?? null)}`, `recurrent_initializer=${w.initializer(c['recurrentInitializer'] ?? null)}`,
+      `return_sequences=${w.py(c['returnSequences'])}`,
+      `dropout=${w.py(c['dropout'])}`,
+      `recurrent_dropout=${w.py(c['recurrentDropout'])}`,
+      `use_bias=${w.py(c['useBias'])}`,
+      `kernel_initializer=${w.initializer(c['kernelInitializer'] ?? null)}`,
+      `recurrent_initializer=${w.initializer(c['recurrentInitializer'] ?? null)}`,
       `bias_initializer=${w.initializer(c['biasInitializer'] ?? null)}`,
       // Written out either way: the variant RNN Studio trained (Keras's defaults differ between versions).
       ...extras.map((e) => `${e.kerasKey}=${w.py(c[e.param.name] === true)}`),
@@ -118,34 +160,53 @@ function recurrentLayer<const C extends string>(o: RecurrentOptions<C>): LayerDe
 }
 
 export const simpleRNN = recurrentLayer({
-  className: 'SimpleRNN', namePrefix: 'simple_rnn', gates: 1,
+  className: 'SimpleRNN',
+  namePrefix: 'simple_rnn',
+  gates: 1,
   doc: 'Fully-connected RNN: the output is fed back as input.',
 });
 
 export const lstm = recurrentLayer({
-  className: 'LSTM', namePrefix: 'lstm', gates: 4,
+  className: 'LSTM',
+  namePrefix: 'lstm',
+  gates: 4,
   doc: 'Long Short-Term Memory: gated, carries information across many timesteps.',
-  extras: [{
-    // Keras defaults unit_forget_bias to True, TF.js to false: we follow Keras (Jozefowicz et al. 2015).
-    param: { name: 'unitForgetBias', kind: 'bool', default: true, doc: 'Start the forget-gate bias at 1 so the layer remembers by default.', advanced: true },
-    kerasKey: 'unit_forget_bias',
-    fromKeras: (v) => v !== false,
-  }],
+  extras: [
+    {
+      // Keras defaults unit_forget_bias to True, TF.js to false: we follow Keras (Jozefowicz et al. 2015).
+      param: {
+        name: 'unitForgetBias',
+        kind: 'bool',
+        default: true,
+        doc: 'Start the forget-gate bias at 1 so the layer remembers by default.',
+        advanced: true,
+      },
+      kerasKey: 'unit_forget_bias',
+      fromKeras: (v) => v !== false,
+    },
+  ],
 });
 
 export const gru = recurrentLayer({
-  className: 'GRU', namePrefix: 'gru', gates: 3,
+  className: 'GRU',
+  namePrefix: 'gru',
+  gates: 3,
   doc: 'Gated Recurrent Unit: cheaper than LSTM, often as good.',
-  extras: [{
-    // Keras 3 defaults reset_after to True (the cuDNN-compatible variant, two bias rows); TF.js implements only False
-    // (tfjs#4621), so main/training/keras-gru.ts adds it. Keras 2.0's GRU, as in the book's first edition, was False.
-    param: {
-      name: 'resetAfter', kind: 'bool', default: true, advanced: true,
-      doc: 'Apply the reset gate after the recurrent multiply, r ⊙ (U·h + b), as Keras 3 does by default (two bias rows); off: U·(r ⊙ h), Keras 2\'s original GRU (one bias row).',
+  extras: [
+    {
+      // Keras 3 defaults reset_after to True (the cuDNN-compatible variant, two bias rows); TF.js implements only False
+      // (tfjs#4621), so main/training/keras-gru.ts adds it. Keras 2.0's GRU, as in the book's first edition, was False.
+      param: {
+        name: 'resetAfter',
+        kind: 'bool',
+        default: true,
+        advanced: true,
+        doc: "Apply the reset gate after the recurrent multiply, r ⊙ (U·h + b), as Keras 3 does by default (two bias rows); off: U·(r ⊙ h), Keras 2's original GRU (one bias row).",
+      },
+      kerasKey: 'reset_after',
+      // Keras 3 (and TF 2 Keras) default reset_after to True; Keras 2.0 and TF.js to False. Both come in with weights.
+      fromKeras: (v, keras3) => v === true || (v === undefined && keras3),
     },
-    kerasKey: 'reset_after',
-    // Keras 3 (and TF 2 Keras) default reset_after to True; Keras 2.0 and TF.js to False. Both come in with weights.
-    fromKeras: (v, keras3) => v === true || (v === undefined && keras3),
-  }],
+  ],
   biasRows: (c) => (c['resetAfter'] === true ? 2 : 1),
 });

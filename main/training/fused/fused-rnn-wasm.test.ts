@@ -8,19 +8,31 @@ import { initBackend } from '../backend.js';
 import { installFusedRecurrence } from './fused-rnn.js';
 
 function build(): tf.Sequential {
-  return tf.sequential({ layers: [
-    tf.layers.embedding({ inputDim: 40, outputDim: 6, inputLength: 13 }),
-    tf.layers.bidirectional({ layer: tf.layers.gru({ units: 5, returnSequences: true, recurrentActivation: 'sigmoid' }) as tf.layers.RNN, mergeMode: 'concat' }),
-    tf.layers.lstm({ units: 4, recurrentActivation: 'sigmoid', dropout: 0.2, recurrentDropout: 0.3 }),
-    tf.layers.dense({ units: 1, activation: 'sigmoid' }),
-  ] });
+  return tf.sequential({
+    layers: [
+      tf.layers.embedding({ inputDim: 40, outputDim: 6, inputLength: 13 }),
+      tf.layers.bidirectional({
+        layer: tf.layers.gru({ units: 5, returnSequences: true, recurrentActivation: 'sigmoid' }) as tf.layers.RNN,
+        mergeMode: 'concat',
+      }),
+      tf.layers.lstm({ units: 4, recurrentActivation: 'sigmoid', dropout: 0.2, recurrentDropout: 0.3 }),
+      tf.layers.dense({ units: 1, activation: 'sigmoid' }),
+    ],
+  });
 }
 
-test('on wasm: fused training steps give the op-by-op path\'s losses and weights', async () => {
+test("on wasm: fused training steps give the op-by-op path's losses and weights", async () => {
   const info = await initBackend('wasm');
   assert.equal(info.name, 'wasm');
-  const ids = tf.tensor2d(Array.from({ length: 16 * 13 }, (_, i) => (i * 7) % 40), [16, 13], 'int32');
-  const y = tf.tensor2d(Array.from({ length: 16 }, (_, i) => i % 2), [16, 1]);
+  const ids = tf.tensor2d(
+    Array.from({ length: 16 * 13 }, (_, i) => (i * 7) % 40),
+    [16, 13],
+    'int32',
+  );
+  const y = tf.tensor2d(
+    Array.from({ length: 16 }, (_, i) => i % 2),
+    [16, 1],
+  );
   const ref = build();
   const fused = build();
   fused.setWeights(ref.getWeights());
@@ -37,10 +49,13 @@ test('on wasm: fused training steps give the op-by-op path\'s losses and weights
     const saved = Math.random;
     let s = seed;
     // Same dropout masks on both sides: the same Math.random sequence (tfjs seeds its random ops from it).
-    Math.random = () => ((s = (s * 16807) % 2147483647) / 2147483647);
+    Math.random = () => (s = (s * 16807) % 2147483647) / 2147483647;
     try {
       for (let i = 0; i < 4; i++) {
-        const l = opt.minimize(() => tf.losses.sigmoidCrossEntropy(y, model.apply(ids, { training: true }) as tf.Tensor) as tf.Scalar, true)!;
+        const l = opt.minimize(
+          () => tf.losses.sigmoidCrossEntropy(y, model.apply(ids, { training: true }) as tf.Tensor) as tf.Scalar,
+          true,
+        )!;
         losses.push(l.dataSync()[0]!);
         l.dispose();
       }
@@ -49,9 +64,13 @@ test('on wasm: fused training steps give the op-by-op path\'s losses and weights
     }
     return losses;
   };
-  const a = train(fused, 7), b = train(ref, 7);
+  const a = train(fused, 7),
+    b = train(ref, 7);
   a.forEach((v, i) => assert.ok(Math.abs(v - b[i]!) < 1e-4, `step ${i}: fused ${v} vs op by op ${b[i]}`));
-  const wa = fused.getWeights().map((w) => w.dataSync()), wb = ref.getWeights().map((w) => w.dataSync());
-  wa.forEach((w, i) => w.forEach((v, j) => assert.ok(Math.abs(v - wb[i]![j]!) < 1e-4, `weight ${i}[${j}]: ${v} vs ${wb[i]![j]}`)));
+  const wa = fused.getWeights().map((w) => w.dataSync()),
+    wb = ref.getWeights().map((w) => w.dataSync());
+  wa.forEach((w, i) =>
+    w.forEach((v, j) => assert.ok(Math.abs(v - wb[i]![j]!) < 1e-4, `weight ${i}[${j}]: ${v} vs ${wb[i]![j]}`)),
+  );
   tf.dispose([ids, y]);
 });

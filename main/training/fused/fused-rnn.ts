@@ -18,7 +18,12 @@ import { backendCopiesOnWrite, valuesOf } from '../tensor-values.js';
 import { GATES, dropoutMaskCounts, kerasCellOf, kerasRecurrence } from './keras-recurrence.js';
 import type { FusedActivation, KernelHeap, RnnKernels } from './kernels-wasm.js';
 import type { RecurrencePath } from '../../../shared/worker-protocol.js';
-import { KERNEL_MEMORY_BYTES, kernelBackwardBuffers, kernelForwardBuffers, kernelSlices } from '../../../shared/memory-estimate.js';
+import {
+  KERNEL_MEMORY_BYTES,
+  kernelBackwardBuffers,
+  kernelForwardBuffers,
+  kernelSlices,
+} from '../../../shared/memory-estimate.js';
 import type { KernelLayer, RecurrentKind } from '../../../shared/memory-estimate.js';
 
 export type CellKind = RecurrentKind;
@@ -37,10 +42,22 @@ export interface FusedCellConfig {
 
 /** What the forward pass keeps for the backward pass: buffers left in kernel memory, released by the backward pass. */
 export interface Saved {
-  batch: number; steps: number; features: number;
-  region: number; x: number; w: number; r: number; z: number; h: number; c: number; tc: number; rh: number;
+  batch: number;
+  steps: number;
+  features: number;
+  region: number;
+  x: number;
+  w: number;
+  r: number;
+  z: number;
+  h: number;
+  c: number;
+  tc: number;
+  rh: number;
   /** Dropout masks (0 when the step ran without dropout; layouts in assembly/rnn.ts); inGates: input masks per sample. */
-  inMask: number; inGates: number; recMask: number;
+  inMask: number;
+  inGates: number;
+  recMask: number;
   /** The timestep mask, [batch, steps] of 0/1 (0 when the input had none). */
   mask: number;
   /** A GRU reset_after=True with bias: its bias gradient has a second row. */
@@ -57,11 +74,15 @@ export interface Saved {
  * recurrent_dropout > 0); `recurrent` one [batch, units] mask per gate (SimpleRNN: one). Gate order i, f, c, o (LSTM),
  * z, r, h (GRU).
  */
-export interface DropoutMasks { input: Float32Array[] | null; recurrent: Float32Array[] | null }
+export interface DropoutMasks {
+  input: Float32Array[] | null;
+  recurrent: Float32Array[] | null;
+}
 
 /** Per-gate masks [G][batch·n] → [batch, G, n], the kernels' layout. */
 function byGateRows(masks: Float32Array[], batch: number, n: number): Float32Array {
-  const G = masks.length, out = new Float32Array(batch * G * n);
+  const G = masks.length,
+    out = new Float32Array(batch * G * n);
   for (let b = 0; b < batch; b++) masks.forEach((m, g) => out.set(m.subarray(b * n, (b + 1) * n), (b * G + g) * n));
   return out;
 }
@@ -79,7 +100,10 @@ const vectorFloats = (n: number) => Math.ceil(n / 4) * 4;
  * One allocation split into 16-byte-aligned buffers of the given float counts, in their order (0 → no buffer,
  * address 0). The counts come from the layout in shared/memory-estimate.ts, which the memory estimate reads too.
  */
-function carve<K extends string>(heap: KernelHeap, counts: Record<K, number>): { region: number; at: Record<K, number> } {
+function carve<K extends string>(
+  heap: KernelHeap,
+  counts: Record<K, number>,
+): { region: number; at: Record<K, number> } {
   const entries = Object.entries(counts) as [K, number][];
   const region = heap.alloc(entries.reduce((a, [, n]) => a + vectorFloats(n), 0));
   const at = {} as Record<K, number>;
@@ -104,9 +128,14 @@ export function layBackward(heap: KernelHeap, l: KernelLayer, slices: number, hi
 
 // Frees what a forward pass kept when its gradient is never taken (the tape was dropped without a backward pass).
 // The held value names the region and the lease, not the Saved: a held value that reaches its target keeps it alive.
-const orphans = new FinalizationRegistry<{ heap: KernelHeap; region: number; lease: { released: boolean } }>(({ heap, region, lease }) => {
-  if (!lease.released) { lease.released = true; heap.release(region); }
-});
+const orphans = new FinalizationRegistry<{ heap: KernelHeap; region: number; lease: { released: boolean } }>(
+  ({ heap, region, lease }) => {
+    if (!lease.released) {
+      lease.released = true;
+      heap.release(region);
+    }
+  },
+);
 
 const KIND_CODES: Record<CellKind, number> = { SimpleRNN: 0, LSTM: 1, GRU: 2 };
 /** The kernels' cell code (KIND_* in assembly/rnn.ts): GRU reset_after=True is its own. */
@@ -114,17 +143,29 @@ const kindCode = (cfg: FusedCellConfig) => (cfg.kind === 'GRU' && cfg.resetAfter
 
 /** One layer's forward pass. x is [batch, steps, features]; kernel [features, G·units]; recurrent [units, G·units]; bias [G·units] or null. */
 export interface ForwardJob {
-  cfg: FusedCellConfig; x: Float32Array; dims: [number, number, number];
-  kernel: Float32Array; recurrent: Float32Array; bias: Float32Array | null; masks?: DropoutMasks;
+  cfg: FusedCellConfig;
+  x: Float32Array;
+  dims: [number, number, number];
+  kernel: Float32Array;
+  recurrent: Float32Array;
+  bias: Float32Array | null;
+  masks?: DropoutMasks;
   /** Which timesteps count, [batch, steps], 0 or 1 (an Embedding's maskZero): a masked step carries the state over. */
   stepMask?: Float32Array | null;
 }
 
 /** One layer's backward pass: the state its forward pass kept, and dy with the shape of its output. */
-export interface BackwardJob { cfg: FusedCellConfig; saved: Saved; dy: Float32Array }
+export interface BackwardJob {
+  cfg: FusedCellConfig;
+  saved: Saved;
+  dy: Float32Array;
+}
 
 export interface Gradients {
-  dx: Float32Array; dKernel: Float32Array; dRecurrent: Float32Array; dBias: Float32Array;
+  dx: Float32Array;
+  dKernel: Float32Array;
+  dRecurrent: Float32Array;
+  dBias: Float32Array;
   /** With `hiddenNorms`: ‖∂L/∂h_t‖ over the batch for every timestep t of the input sequence. */
   hidden?: Float32Array;
 }
@@ -132,12 +173,25 @@ export interface Gradients {
 const row = (p: number, perSample: number, b: number) => (p ? p + b * perSample * F : 0);
 
 /** A layer's call as the memory layout sees it: its shape, its dropout masks per sample, whether it has a timestep mask. */
-function kernelLayerOf(cfg: FusedCellConfig, dims: readonly number[], masks: { input: number; recurrent: number }, stepMask: boolean, hasBias: boolean): KernelLayer {
+function kernelLayerOf(
+  cfg: FusedCellConfig,
+  dims: readonly number[],
+  masks: { input: number; recurrent: number },
+  stepMask: boolean,
+  hasBias: boolean,
+): KernelLayer {
   const [batch, steps, features] = dims as [number, number, number];
   return {
-    kind: cfg.kind, units: cfg.units, batch, steps, features, returnSequences: cfg.returnSequences,
+    kind: cfg.kind,
+    units: cfg.units,
+    batch,
+    steps,
+    features,
+    returnSequences: cfg.returnSequences,
     recurrentBias: cfg.kind === 'GRU' && cfg.resetAfter === true && hasBias,
-    inputMasks: masks.input, recurrentMasks: masks.recurrent, stepMask,
+    inputMasks: masks.input,
+    recurrentMasks: masks.recurrent,
+    stepMask,
   };
 }
 
@@ -148,68 +202,137 @@ function kernelLayerOf(cfg: FusedCellConfig, dims: readonly number[], masks: { i
  * layer's output ([batch, steps, units] with returnSequences, else [batch, units]) and, when `keep`, what its
  * backward pass needs (left in kernel memory: pass it to fusedBackwardAll, which releases it).
  */
-export function fusedForwardAll(k: RnnKernels, jobs: ForwardJob[], keep: boolean): { y: Float32Array; saved?: Saved }[] {
+export function fusedForwardAll(
+  k: RnnKernels,
+  jobs: ForwardJob[],
+  keep: boolean,
+): { y: Float32Array; saved?: Saved }[] {
   const heap = heapOf(k);
   const threads = threadsOf(k);
   const parts: number[][] = [];
   const scratches: number[] = [];
-  const laid = jobs.map(({ cfg, x, dims, kernel, recurrent, bias, masks = { input: null, recurrent: null }, stepMask = null }) => {
-    const [B, T, D] = dims;
-    const U = cfg.units, GU = GATES[cfg.kind] * U;
-    const gru = cfg.kind === 'GRU';
-    const inGates = masks.input?.length ?? 1, G = GATES[cfg.kind];
-    const ra = gru && cfg.resetAfter === true && bias !== null;
-    const layer = kernelLayerOf(cfg, dims, { input: masks.input?.length ?? 0, recurrent: masks.recurrent?.length ?? 0 }, stepMask !== null, bias !== null);
-    const laidOut = layForward(heap, layer);
-    const region = laidOut.saved.region;
-    const { x: pX, w: pW, r: pR, b: pB, z: pZ, h: pH, c: pC, tc: pTC, rh: pRH, inMask: pIM, recMask: pRM, mask: pMask, recBias: pRB } = laidOut.saved.at;
-    // The scratch is for this pass only.
-    scratches.push(laidOut.scratch.region);
-    const { xs: pXS, hs: pHS } = laidOut.scratch.at;
-    const m = heap.view();
-    if (stepMask) m.set(stepMask, pMask / F);
-    m.set(x, pX / F); m.set(kernel, pW / F); m.set(recurrent, pR / F);
-    if (ra) {
-      // reset_after: the recurrent biases of z and r add to their pre-activations like the input ones (one bias in
-      // the projection); the candidate's stays apart, inside r ⊙ (U_h·h + b_rh).
-      const projection = bias!.slice(0, GU);
-      for (let j = 0; j < 2 * U; j++) projection[j] = Math.fround(projection[j]! + bias![GU + j]!);
-      m.set(projection, pB / F);
-      m.set(bias!.subarray(GU + 2 * U, 2 * GU), pRB / F);
-    } else if (bias) {
-      m.set(bias, pB / F);
-    }
-    if (masks.input) m.set(byGateRows(masks.input, B, D), pIM / F);
-    if (masks.recurrent) m.set(byGateRows(masks.recurrent, B, U), pRM / F);
-    for (const [b0, b1] of threads.slices(B, kernelSlices(threads.threads, B, jobs.length))) {
-      parts.push([
-        kindCode(cfg), b1 - b0, T, D, U, row(pX, T * D, b0), pW, pR, bias ? pB : 0,
-        row(pZ, T * GU, b0), row(pH, (T + 1) * U, b0), row(pC, (T + 1) * U, b0), row(pTC, T * U, b0), row(pRH, T * U, b0),
-        ACTIVATION_CODES[cfg.activation], ACTIVATION_CODES[cfg.recurrentActivation], cfg.goBackwards ? 1 : 0,
-        row(pIM, inGates * D, b0), inGates, row(pRM, G * U, b0), row(pXS, T * D, b0), row(pHS, U, b0), row(pMask, T, b0), ra ? pRB : 0,
-      ]);
-    }
-    const saved: Saved = {
-      batch: B, steps: T, features: D,
-      region, x: pX, w: pW, r: pR, z: pZ, h: pH, c: pC, tc: pTC, rh: pRH, inMask: pIM, inGates, recMask: pRM, mask: pMask, resetAfter: ra,
-      layer, lease: { released: false },
-    };
-    return saved;
-  });
+  const laid = jobs.map(
+    ({ cfg, x, dims, kernel, recurrent, bias, masks = { input: null, recurrent: null }, stepMask = null }) => {
+      const [B, T, D] = dims;
+      const U = cfg.units,
+        GU = GATES[cfg.kind] * U;
+      const gru = cfg.kind === 'GRU';
+      const inGates = masks.input?.length ?? 1,
+        G = GATES[cfg.kind];
+      const ra = gru && cfg.resetAfter === true && bias !== null;
+      const layer = kernelLayerOf(
+        cfg,
+        dims,
+        { input: masks.input?.length ?? 0, recurrent: masks.recurrent?.length ?? 0 },
+        stepMask !== null,
+        bias !== null,
+      );
+      const laidOut = layForward(heap, layer);
+      const region = laidOut.saved.region;
+      const {
+        x: pX,
+        w: pW,
+        r: pR,
+        b: pB,
+        z: pZ,
+        h: pH,
+        c: pC,
+        tc: pTC,
+        rh: pRH,
+        inMask: pIM,
+        recMask: pRM,
+        mask: pMask,
+        recBias: pRB,
+      } = laidOut.saved.at;
+      // The scratch is for this pass only.
+      scratches.push(laidOut.scratch.region);
+      const { xs: pXS, hs: pHS } = laidOut.scratch.at;
+      const m = heap.view();
+      if (stepMask) m.set(stepMask, pMask / F);
+      m.set(x, pX / F);
+      m.set(kernel, pW / F);
+      m.set(recurrent, pR / F);
+      if (ra) {
+        // reset_after: the recurrent biases of z and r add to their pre-activations like the input ones (one bias in
+        // the projection); the candidate's stays apart, inside r ⊙ (U_h·h + b_rh).
+        const projection = bias!.slice(0, GU);
+        for (let j = 0; j < 2 * U; j++) projection[j] = Math.fround(projection[j]! + bias![GU + j]!);
+        m.set(projection, pB / F);
+        m.set(bias!.subarray(GU + 2 * U, 2 * GU), pRB / F);
+      } else if (bias) {
+        m.set(bias, pB / F);
+      }
+      if (masks.input) m.set(byGateRows(masks.input, B, D), pIM / F);
+      if (masks.recurrent) m.set(byGateRows(masks.recurrent, B, U), pRM / F);
+      for (const [b0, b1] of threads.slices(B, kernelSlices(threads.threads, B, jobs.length))) {
+        parts.push([
+          kindCode(cfg),
+          b1 - b0,
+          T,
+          D,
+          U,
+          row(pX, T * D, b0),
+          pW,
+          pR,
+          bias ? pB : 0,
+          row(pZ, T * GU, b0),
+          row(pH, (T + 1) * U, b0),
+          row(pC, (T + 1) * U, b0),
+          row(pTC, T * U, b0),
+          row(pRH, T * U, b0),
+          ACTIVATION_CODES[cfg.activation],
+          ACTIVATION_CODES[cfg.recurrentActivation],
+          cfg.goBackwards ? 1 : 0,
+          row(pIM, inGates * D, b0),
+          inGates,
+          row(pRM, G * U, b0),
+          row(pXS, T * D, b0),
+          row(pHS, U, b0),
+          row(pMask, T, b0),
+          ra ? pRB : 0,
+        ]);
+      }
+      const saved: Saved = {
+        batch: B,
+        steps: T,
+        features: D,
+        region,
+        x: pX,
+        w: pW,
+        r: pR,
+        z: pZ,
+        h: pH,
+        c: pC,
+        tc: pTC,
+        rh: pRH,
+        inMask: pIM,
+        inGates,
+        recMask: pRM,
+        mask: pMask,
+        resetAfter: ra,
+        layer,
+        lease: { released: false },
+      };
+      return saved;
+    },
+  );
   threads.run('seqForward', parts, (a) => (k.seqForward as (...args: number[]) => void)(...a));
   for (const region of scratches) heap.release(region);
 
   const m = heap.view();
   return laid.map((saved, j) => {
     const { batch: B, steps: T, h: pH } = saved;
-    const U = jobs[j]!.cfg.units, ldh = (T + 1) * U;
+    const U = jobs[j]!.cfg.units,
+      ldh = (T + 1) * U;
     let y: Float32Array;
     if (jobs[j]!.cfg.returnSequences) {
       y = new Float32Array(B * T * U);
-      for (let b = 0; b < B; b++) y.set(m.subarray((pH + (b * ldh + U) * F) / F, (pH + (b + 1) * ldh * F) / F), b * T * U);
+      for (let b = 0; b < B; b++)
+        y.set(m.subarray((pH + (b * ldh + U) * F) / F, (pH + (b + 1) * ldh * F) / F), b * T * U);
     } else {
       y = new Float32Array(B * U);
-      for (let b = 0; b < B; b++) y.set(m.subarray((pH + (b * ldh + T * U) * F) / F, (pH + (b + 1) * ldh * F) / F), b * U);
+      for (let b = 0; b < B; b++)
+        y.set(m.subarray((pH + (b * ldh + T * U) * F) / F, (pH + (b + 1) * ldh * F) / F), b * U);
     }
     if (!keep) {
       saved.lease.released = true;
@@ -222,9 +345,18 @@ export function fusedForwardAll(k: RnnKernels, jobs: ForwardJob[], keep: boolean
 }
 
 /** One layer's forward pass, its batch split across the kernel threads (see fusedForwardAll). */
-export function fusedForward(k: RnnKernels, cfg: FusedCellConfig, x: Float32Array, dims: [number, number, number],
-  kernel: Float32Array, recurrent: Float32Array, bias: Float32Array | null, keep: boolean,
-  masks?: DropoutMasks, stepMask?: Float32Array | null): { y: Float32Array; saved?: Saved } {
+export function fusedForward(
+  k: RnnKernels,
+  cfg: FusedCellConfig,
+  x: Float32Array,
+  dims: [number, number, number],
+  kernel: Float32Array,
+  recurrent: Float32Array,
+  bias: Float32Array | null,
+  keep: boolean,
+  masks?: DropoutMasks,
+  stepMask?: Float32Array | null,
+): { y: Float32Array; saved?: Saved } {
   return fusedForwardAll(k, [{ cfg, x, dims, kernel, recurrent, bias, masks, stepMask }], keep)[0]!;
 }
 
@@ -235,34 +367,91 @@ export function fusedForward(k: RnnKernels, cfg: FusedCellConfig, x: Float32Arra
  * read it before the next kernel call. With `sumDx` (the layers read the same input, as the two directions of a
  * Bidirectional layer do), every layer's dx is the same array: the sum of their input gradients.
  */
-export function fusedBackwardAll(k: RnnKernels, jobs: BackwardJob[], hiddenNorms = false, copy = true, sumDx = false): Gradients[] {
-  for (const { saved } of jobs) if (saved.lease.released) throw new Error('fused recurrent layer: the gradient of this forward pass was already taken');
+export function fusedBackwardAll(
+  k: RnnKernels,
+  jobs: BackwardJob[],
+  hiddenNorms = false,
+  copy = true,
+  sumDx = false,
+): Gradients[] {
+  for (const { saved } of jobs)
+    if (saved.lease.released)
+      throw new Error('fused recurrent layer: the gradient of this forward pass was already taken');
   const heap = heapOf(k);
   const threads = threadsOf(k);
   const parts: number[][] = [];
   const laid = jobs.map(({ cfg, saved: sv, dy }) => {
-    const B = sv.batch, T = sv.steps, D = sv.features;
-    const U = cfg.units, GU = GATES[cfg.kind] * U;
+    const B = sv.batch,
+      T = sv.steps,
+      D = sv.features;
+    const U = cfg.units,
+      GU = GATES[cfg.kind] * U;
     const slices = threads.slices(B, kernelSlices(threads.threads, B, jobs.length));
     const P = slices.length;
     const wide = Math.max(D, U);
     const { region, at } = layBackward(heap, sv.layer, P, hiddenNorms);
-    const { wt: pWT, rt: pRT, dW: pdW, dR: pdR, dB: pdB, dX: pdX, dh0: pDH0, dh1: pDH1, dc: pDC, drh: pDRH, dy: pDY, hiddenNorms: pHN, setAside: pSV, xs: pXS, hs: pHS, dRecBias: pdRB } = at;
+    const {
+      wt: pWT,
+      rt: pRT,
+      dW: pdW,
+      dR: pdR,
+      dB: pdB,
+      dX: pdX,
+      dh0: pDH0,
+      dh1: pDH1,
+      dc: pDC,
+      drh: pDRH,
+      dy: pDY,
+      hiddenNorms: pHN,
+      setAside: pSV,
+      xs: pXS,
+      hs: pHS,
+      dRecBias: pdRB,
+    } = at;
     const G = GATES[cfg.kind];
     heap.view().set(dy, pDY / F);
     k.transpose(D, GU, sv.w, pWT);
     k.transpose(U, GU, sv.r, pRT);
     const dyPerSample = cfg.returnSequences ? T * U : U;
-    slices.forEach(([b0, b1], i) => parts.push([
-      kindCode(cfg), b1 - b0, T, D, U, row(sv.x, T * D, b0), pWT, pRT,
-      row(sv.z, T * GU, b0), row(sv.h, (T + 1) * U, b0), row(sv.c, (T + 1) * U, b0), row(sv.tc, T * U, b0), row(sv.rh, T * U, b0),
-      row(pDY, dyPerSample, b0), cfg.returnSequences ? 1 : 0, cfg.goBackwards ? 1 : 0,
-      row(pDH0, U, b0), row(pDH1, U, b0), row(pDC, U, b0), row(pDRH, U, b0),
-      pdW + i * D * GU * F, pdR + i * U * GU * F, pdB + i * GU * F, row(pdX, T * D, b0),
-      ACTIVATION_CODES[cfg.activation], ACTIVATION_CODES[cfg.recurrentActivation],
-      row(sv.inMask, sv.inGates * D, b0), sv.inGates, row(sv.recMask, G * U, b0), row(pXS, T * wide, b0), row(pHS, U, b0),
-      pHN ? pHN + i * T * F : 0, row(sv.mask, T, b0), row(pSV, 2 * U, b0), pdRB ? pdRB + i * U * F : 0,
-    ]));
+    slices.forEach(([b0, b1], i) =>
+      parts.push([
+        kindCode(cfg),
+        b1 - b0,
+        T,
+        D,
+        U,
+        row(sv.x, T * D, b0),
+        pWT,
+        pRT,
+        row(sv.z, T * GU, b0),
+        row(sv.h, (T + 1) * U, b0),
+        row(sv.c, (T + 1) * U, b0),
+        row(sv.tc, T * U, b0),
+        row(sv.rh, T * U, b0),
+        row(pDY, dyPerSample, b0),
+        cfg.returnSequences ? 1 : 0,
+        cfg.goBackwards ? 1 : 0,
+        row(pDH0, U, b0),
+        row(pDH1, U, b0),
+        row(pDC, U, b0),
+        row(pDRH, U, b0),
+        pdW + i * D * GU * F,
+        pdR + i * U * GU * F,
+        pdB + i * GU * F,
+        row(pdX, T * D, b0),
+        ACTIVATION_CODES[cfg.activation],
+        ACTIVATION_CODES[cfg.recurrentActivation],
+        row(sv.inMask, sv.inGates * D, b0),
+        sv.inGates,
+        row(sv.recMask, G * U, b0),
+        row(pXS, T * wide, b0),
+        row(pHS, U, b0),
+        pHN ? pHN + i * T * F : 0,
+        row(sv.mask, T, b0),
+        row(pSV, 2 * U, b0),
+        pdRB ? pdRB + i * U * F : 0,
+      ]),
+    );
     return { region, P, pdW, pdR, pdB, pdX, pHN, pdRB };
   });
   threads.run('seqBackward', parts, (a) => (k.seqBackward as (...args: number[]) => void)(...a));
@@ -274,7 +463,11 @@ export function fusedBackwardAll(k: RnnKernels, jobs: BackwardJob[], hiddenNorms
   let summed: Float32Array | null = null;
   const grads = jobs.map(({ cfg, saved: sv }, j): Gradients => {
     const { P, pdW, pdR, pdB, pdX, pHN, pdRB } = laid[j]!;
-    const B = sv.batch, T = sv.steps, D = sv.features, U = cfg.units, GU = GATES[cfg.kind] * U;
+    const B = sv.batch,
+      T = sv.steps,
+      D = sv.features,
+      U = cfg.units,
+      GU = GATES[cfg.kind] * U;
     // The slices' partial sums, added up in kernel memory (P of them side by side from p).
     const sum = (p: number, n: number) => {
       for (let i = 1; i < P; i++) k.addRows(1, n, p + i * n * F, n, p, n);
@@ -285,7 +478,9 @@ export function fusedBackwardAll(k: RnnKernels, jobs: BackwardJob[], hiddenNorms
     if (sumDx) summed = dx;
     const g: Gradients = {
       dx,
-      dKernel: sum(pdW, D * GU), dRecurrent: sum(pdR, U * GU), dBias: sum(pdB, GU),
+      dKernel: sum(pdW, D * GU),
+      dRecurrent: sum(pdR, U * GU),
+      dBias: sum(pdB, GU),
     };
     if (sv.resetAfter) {
       // [input row; recurrent row]: z's and r's recurrent biases sit beside their input ones, so share their gradient.
@@ -312,11 +507,20 @@ export function fusedBackwardAll(k: RnnKernels, jobs: BackwardJob[], hiddenNorms
 }
 
 /** One layer's backward pass, its batch split across the kernel threads (see fusedBackwardAll). */
-export function fusedBackward(k: RnnKernels, cfg: FusedCellConfig, sv: Saved, dy: Float32Array, hiddenNorms = false, copy = true): Gradients {
+export function fusedBackward(
+  k: RnnKernels,
+  cfg: FusedCellConfig,
+  sv: Saved,
+  dy: Float32Array,
+  hiddenNorms = false,
+  copy = true,
+): Gradients {
   return fusedBackwardAll(k, [{ cfg, saved: sv, dy }], hiddenNorms, copy)[0]!;
 }
 
-interface EngineLike { state: { gradientDepth: number } }
+interface EngineLike {
+  state: { gradientDepth: number };
+}
 
 let recording: Map<string, Float32Array> | null = null;
 
@@ -339,7 +543,12 @@ export function recordHiddenGradients<T>(fn: () => T): { result: T; norms: Map<s
 
 /** A recurrent layer (or one direction of a Bidirectional layer) to run on the kernels: its config, variables, dropout masks for this call. */
 export interface Direction {
-  cfg: FusedCellConfig; kernel: tf.Tensor; recurrent: tf.Tensor; bias: tf.Tensor | null; masks?: DropoutMasks; layerName?: string;
+  cfg: FusedCellConfig;
+  kernel: tf.Tensor;
+  recurrent: tf.Tensor;
+  bias: tf.Tensor | null;
+  masks?: DropoutMasks;
+  layerName?: string;
 }
 
 /** [rows, units] and [rows, units] → [rows, 2·units], row by row (deinterleave: back). Plain loops: a subarray per row costs more. */
@@ -352,7 +561,8 @@ function interleave(a: Float32Array, b: Float32Array, rows: number, units: numbe
   return out;
 }
 function deinterleave(ab: Float32Array, rows: number, units: number): [Float32Array, Float32Array] {
-  const a = new Float32Array(rows * units), b = new Float32Array(rows * units);
+  const a = new Float32Array(rows * units),
+    b = new Float32Array(rows * units);
   for (let i = 0, o = 0; i < rows * units; i += units) {
     for (let j = 0; j < units; j++) a[i + j] = ab[o++]!;
     for (let j = 0; j < units; j++) b[i + j] = ab[o++]!;
@@ -368,7 +578,11 @@ function deinterleave(ab: Float32Array, rows: number, units: number): [Float32Ar
  * one in its processing order; both have the same units, as Bidirectional makes them). Gradients flow to x and to
  * every kernel, recurrent kernel and bias as TF.js's own RNN would send them.
  */
-export function fusedRecurrence(x: tf.Tensor, dirs: [Direction] | [Direction, Direction], stepMask: Float32Array | null = null): tf.Tensor {
+export function fusedRecurrence(
+  x: tf.Tensor,
+  dirs: [Direction] | [Direction, Direction],
+  stepMask: Float32Array | null = null,
+): tf.Tensor {
   const k = rnnKernels();
   if (!k) throw new Error(kernelsUnavailableReason() ?? 'fused kernels unavailable');
   const [B, T, D] = x.shape as [number, number, number];
@@ -384,19 +598,39 @@ export function fusedRecurrence(x: tf.Tensor, dirs: [Direction] | [Direction, Di
     // Only keep the forward state when a gradient will be taken (training), not for predict/evaluate.
     const keep = (tf.engine() as unknown as EngineLike).state.gradientDepth > 0;
     const xv = valuesOf(inputs[0]!);
-    const outs = fusedForwardAll(k, dirs.map((d, i) => ({
-      cfg: d.cfg, x: xv, dims: [B, T, D] as [number, number, number],
-      kernel: valuesOf(own[i]!.w), recurrent: valuesOf(own[i]!.r), bias: own[i]!.b ? valuesOf(own[i]!.b!) : null, masks: d.masks, stepMask,
-    })), keep);
+    const outs = fusedForwardAll(
+      k,
+      dirs.map((d, i) => ({
+        cfg: d.cfg,
+        x: xv,
+        dims: [B, T, D] as [number, number, number],
+        kernel: valuesOf(own[i]!.w),
+        recurrent: valuesOf(own[i]!.r),
+        bias: own[i]!.b ? valuesOf(own[i]!.b!) : null,
+        masks: d.masks,
+        stepMask,
+      })),
+      keep,
+    );
     const y = outs.length === 1 ? outs[0]!.y : interleave(outs[0]!.y, outs[1]!.y, rows, U);
     const value = seq ? tf.tensor3d(y, [B, T, width]) : tf.tensor2d(y, [B, width]);
     const gradFunc = (dy: tf.Tensor) => {
       const kept = outs.map((o) => o.saved);
-      if (kept.some((sv) => !sv)) throw new Error('fused recurrent layer: gradient requested for a forward pass run without a gradient tape');
+      if (kept.some((sv) => !sv))
+        throw new Error('fused recurrent layer: gradient requested for a forward pass run without a gradient tape');
       const dys = dirs.length === 1 ? [valuesOf(dy)] : deinterleave(valuesOf(dy), rows, U);
       const norms = recording !== null && dirs.every((d) => d.layerName !== undefined);
-      const g = fusedBackwardAll(k, dirs.map((d, i) => ({ cfg: d.cfg, saved: kept[i]!, dy: dys[i]! })), norms, !backendCopiesOnWrite(), dirs.length > 1);
-      if (recording && norms) dirs.forEach((d, i) => { if (g[i]!.hidden) recording!.set(d.layerName!, g[i]!.hidden!); });
+      const g = fusedBackwardAll(
+        k,
+        dirs.map((d, i) => ({ cfg: d.cfg, saved: kept[i]!, dy: dys[i]! })),
+        norms,
+        !backendCopiesOnWrite(),
+        dirs.length > 1,
+      );
+      if (recording && norms)
+        dirs.forEach((d, i) => {
+          if (g[i]!.hidden) recording!.set(d.layerName!, g[i]!.hidden!);
+        });
       // With two directions every dx is their sum (sumDx): one input gradient.
       const grads: tf.Tensor[] = [tf.tensor3d(g[0]!.dx, [B, T, D])];
       g.forEach((gi, i) => {
@@ -413,22 +647,36 @@ export function fusedRecurrence(x: tf.Tensor, dirs: [Direction] | [Direction, Di
 // ---------------------------------------------------------------------------------------------------------------
 // Installing the fused path on a built model.
 
-interface LayerVariableLike { read(): tf.Variable }
-interface ActivationLike { apply(x: tf.Tensor): tf.Tensor }
+interface LayerVariableLike {
+  read(): tf.Variable;
+}
+interface ActivationLike {
+  apply(x: tf.Tensor): tf.Tensor;
+}
 interface CellLike {
   units: number;
-  kernel: LayerVariableLike; recurrentKernel: LayerVariableLike; bias?: LayerVariableLike | null;
-  dropout?: number; recurrentDropout?: number;
-  activation: ActivationLike; recurrentActivation?: ActivationLike;
+  kernel: LayerVariableLike;
+  recurrentKernel: LayerVariableLike;
+  bias?: LayerVariableLike | null;
+  dropout?: number;
+  recurrentDropout?: number;
+  activation: ActivationLike;
+  recurrentActivation?: ActivationLike;
   getConfig(): Record<string, unknown>;
   getClassName(): string;
 }
 interface RnnLike extends tf.layers.Layer {
   cell: CellLike;
-  returnSequences: boolean; returnState: boolean; goBackwards: boolean; stateful: boolean;
+  returnSequences: boolean;
+  returnState: boolean;
+  goBackwards: boolean;
+  stateful: boolean;
   call(inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>): tf.Tensor | tf.Tensor[];
 }
-interface BidirectionalLike extends tf.layers.Layer { forwardLayer: RnnLike; backwardLayer: RnnLike }
+interface BidirectionalLike extends tf.layers.Layer {
+  forwardLayer: RnnLike;
+  backwardLayer: RnnLike;
+}
 
 const CELL_KINDS: Record<string, CellKind> = { SimpleRNNCell: 'SimpleRNN', LSTMCell: 'LSTM', GRUCell: 'GRU' };
 
@@ -438,14 +686,24 @@ function planLayer(layer: RnnLike): { cfg?: FusedCellConfig; reason?: string; dr
   const c = layer.cell.getConfig();
   const dropout = (layer.cell.dropout ?? 0) > 0 || (layer.cell.recurrentDropout ?? 0) > 0;
   if (!kind) return { reason: `cell ${layer.cell.getClassName()} has no fused kernel`, dropout };
-  if (layer.stateful) return { reason: 'stateful layers keep TF.js\'s path', dropout };
-  if (layer.returnState) return { reason: 'returnState keeps TF.js\'s path', dropout };
-  if (!isActivation(c.activation)) return { reason: `activation ${String(c.activation)} has no fused kernel (linear, tanh, sigmoid, hardSigmoid, relu do)`, dropout };
+  if (layer.stateful) return { reason: "stateful layers keep TF.js's path", dropout };
+  if (layer.returnState) return { reason: "returnState keeps TF.js's path", dropout };
+  if (!isActivation(c.activation))
+    return {
+      reason: `activation ${String(c.activation)} has no fused kernel (linear, tanh, sigmoid, hardSigmoid, relu do)`,
+      dropout,
+    };
   const recurrentActivation = kind === 'SimpleRNN' ? 'linear' : c.recurrentActivation;
-  if (!isActivation(recurrentActivation)) return { reason: `recurrentActivation ${String(recurrentActivation)} has no fused kernel`, dropout };
+  if (!isActivation(recurrentActivation))
+    return { reason: `recurrentActivation ${String(recurrentActivation)} has no fused kernel`, dropout };
   return {
     cfg: {
-      kind, units: layer.cell.units, activation: c.activation, recurrentActivation, returnSequences: layer.returnSequences, goBackwards: layer.goBackwards,
+      kind,
+      units: layer.cell.units,
+      activation: c.activation,
+      recurrentActivation,
+      returnSequences: layer.returnSequences,
+      goBackwards: layer.goBackwards,
       ...(kind === 'GRU' ? { resetAfter: c.resetAfter === true } : {}),
     },
     dropout,
@@ -457,10 +715,15 @@ export type DropoutMaskSource = (request: DropoutMaskRequest) => DropoutMasks;
 export interface DropoutMaskRequest {
   /** The layer's display name ("gru", "bidirectional (forward)"). */
   layer: string;
-  kind: CellKind; batch: number; features: number; units: number;
+  kind: CellKind;
+  batch: number;
+  features: number;
+  units: number;
   /** How many masks each side needs (0: that dropout is off). */
-  inputGates: number; recurrentGates: number;
-  inputRate: number; recurrentRate: number;
+  inputGates: number;
+  recurrentGates: number;
+  inputRate: number;
+  recurrentRate: number;
 }
 let maskSource: DropoutMaskSource | null = null;
 
@@ -481,16 +744,38 @@ const dropoutRate = (r: number | undefined) => (r !== undefined && r > 0 && r < 
  * for the inputs and for the state, otherwise one input mask for all gates. TF.js draws a mask per gate and uses
  * only the first. Drawn with TF.js's random ops, so a seeded run (seeded-random.ts) repeats.
  */
-function kerasDropoutMasks(cell: CellLike, kind: CellKind, batch: number, features: number, layer: string): DropoutMasks {
-  const inputRate = dropoutRate(cell.dropout), recurrentRate = dropoutRate(cell.recurrentDropout);
+function kerasDropoutMasks(
+  cell: CellLike,
+  kind: CellKind,
+  batch: number,
+  features: number,
+  layer: string,
+): DropoutMasks {
+  const inputRate = dropoutRate(cell.dropout),
+    recurrentRate = dropoutRate(cell.recurrentDropout);
   const counts = dropoutMaskCounts(kind, inputRate, recurrentRate);
   const request: DropoutMaskRequest = {
-    layer, kind, batch, features, units: cell.units, inputRate, recurrentRate, inputGates: counts.input, recurrentGates: counts.recurrent,
+    layer,
+    kind,
+    batch,
+    features,
+    units: cell.units,
+    inputRate,
+    recurrentRate,
+    inputGates: counts.input,
+    recurrentGates: counts.recurrent,
   };
   if (maskSource) return maskSource(request);
-  const draw = (count: number, n: number, r: number): Float32Array[] | null => (count === 0 ? null
-    : tf.tidy(() => Array.from({ length: count }, () => tf.dropout(tf.ones([batch, n]), r).dataSync() as Float32Array)));
-  return { input: draw(request.inputGates, features, inputRate), recurrent: draw(request.recurrentGates, cell.units, recurrentRate) };
+  const draw = (count: number, n: number, r: number): Float32Array[] | null =>
+    count === 0
+      ? null
+      : tf.tidy(() =>
+          Array.from({ length: count }, () => tf.dropout(tf.ones([batch, n]), r).dataSync() as Float32Array),
+        );
+  return {
+    input: draw(request.inputGates, features, inputRate),
+    recurrent: draw(request.recurrentGates, cell.units, recurrentRate),
+  };
 }
 
 /** WebAssembly (32-bit) memory tops out at 4 GiB (KERNEL_MEMORY_BYTES keeps room below it); RNN_STUDIO_KERNEL_MEMORY_MB lowers the ceiling (tests). */
@@ -508,9 +793,17 @@ function regionBytes(counts: Record<string, number>): number {
  * The exact bytes the kernels request for one layer (one direction): what its forward pass keeps until the backward
  * pass, its forward pass's scratch, and its backward pass's working memory with `slices` slices of the batch.
  */
-export function kernelLayerBytes(l: KernelLayer, slices: number, hiddenNorms: boolean): { saved: number; scratch: number; backward: number } {
+export function kernelLayerBytes(
+  l: KernelLayer,
+  slices: number,
+  hiddenNorms: boolean,
+): { saved: number; scratch: number; backward: number } {
   const { saved, scratch } = kernelForwardBuffers(l);
-  return { saved: regionBytes(saved), scratch: regionBytes(scratch), backward: regionBytes(kernelBackwardBuffers(l, slices, hiddenNorms)) };
+  return {
+    saved: regionBytes(saved),
+    scratch: regionBytes(scratch),
+    backward: regionBytes(kernelBackwardBuffers(l, slices, hiddenNorms)),
+  };
 }
 
 /**
@@ -544,19 +837,31 @@ export function fusedRecurrenceEnabled(): boolean {
 }
 
 function warnTooBig(displayName: string, batch: number, steps: number): void {
-  warnOnce(displayName, `${displayName}: a batch of ${batch} × ${steps} steps needs more than the fused kernels' memory `
-    + `(${Math.round(kernelMemoryLimit() / 2 ** 20)} MiB, WebAssembly's 32-bit limit); this call takes TF.js's op-by-op path — lower batchSize or the sequence length to get the kernels back`);
+  warnOnce(
+    displayName,
+    `${displayName}: a batch of ${batch} × ${steps} steps needs more than the fused kernels' memory ` +
+      `(${Math.round(kernelMemoryLimit() / 2 ** 20)} MiB, WebAssembly's 32-bit limit); this call takes TF.js's op-by-op path — lower batchSize or the sequence length to get the kernels back`,
+  );
 }
 
 /** What patch() installed on a layer: its config and whether it has dropout (to draw masks when training), and how many. */
-interface Patched { cfg: FusedCellConfig; dropout: boolean; masks: { input: number; recurrent: number }; bias: boolean }
+interface Patched {
+  cfg: FusedCellConfig;
+  dropout: boolean;
+  masks: { input: number; recurrent: number };
+  bias: boolean;
+}
 
 /**
  * The timestep mask a recurrent layer was called with (an Embedding's maskZero: [batch, steps]), as 0/1 values the
  * way TF.js's rnn() reads it (any nonzero counts); null without one, undefined when it has a shape the kernels do
  * not take (that call keeps TF.js's path).
  */
-function stepMaskOf(kwargs: Record<string, unknown> | undefined, batch: number, steps: number): Float32Array | null | undefined {
+function stepMaskOf(
+  kwargs: Record<string, unknown> | undefined,
+  batch: number,
+  steps: number,
+): Float32Array | null | undefined {
   const given = kwargs?.mask as tf.Tensor | tf.Tensor[] | null | undefined;
   const mask = Array.isArray(given) ? given[0] : given;
   if (mask == null) return null;
@@ -568,8 +873,12 @@ function stepMaskOf(kwargs: Record<string, unknown> | undefined, batch: number, 
  * What a patched call runs the kernels on, or null when this call keeps TF.js's path: an initial state, a mask of
  * another shape, or a batch whose state would not fit kernel memory (`layers`: those the call runs together).
  */
-function fusedCall(inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown> | undefined, layers: Patched[], displayName: string):
-  { x: tf.Tensor; stepMask: Float32Array | null; training: boolean } | null {
+function fusedCall(
+  inputs: tf.Tensor | tf.Tensor[],
+  kwargs: Record<string, unknown> | undefined,
+  layers: Patched[],
+  displayName: string,
+): { x: tf.Tensor; stepMask: Float32Array | null; training: boolean } | null {
   if (kwargs?.initialState != null) return null;
   const x = Array.isArray(inputs) ? inputs[0]! : inputs;
   const [batch, steps] = x.shape as [number, number, number];
@@ -577,7 +886,15 @@ function fusedCall(inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unkno
   if (stepMask === undefined) return null;
   const training = kwargs?.training === true;
   // Masks are drawn only while training (direction()).
-  const planned = layers.map((p) => kernelLayerOf(p.cfg, x.shape, training && p.dropout ? p.masks : { input: 0, recurrent: 0 }, stepMask !== null, p.bias));
+  const planned = layers.map((p) =>
+    kernelLayerOf(
+      p.cfg,
+      x.shape,
+      training && p.dropout ? p.masks : { input: 0, recurrent: 0 },
+      stepMask !== null,
+      p.bias,
+    ),
+  );
   if (!fitsKernelMemory(planned)) {
     warnTooBig(displayName, batch, steps);
     return null;
@@ -590,8 +907,12 @@ function direction(layer: RnnLike, p: Patched, x: tf.Tensor, training: boolean, 
   const cell = layer.cell;
   const [batch, , features] = x.shape as [number, number, number];
   return {
-    cfg: p.cfg, kernel: cell.kernel.read(), recurrent: cell.recurrentKernel.read(), bias: cell.bias ? cell.bias.read() : null,
-    masks: training && p.dropout ? kerasDropoutMasks(cell, p.cfg.kind, batch, features, layerName) : undefined, layerName,
+    cfg: p.cfg,
+    kernel: cell.kernel.read(),
+    recurrent: cell.recurrentKernel.read(),
+    bias: cell.bias ? cell.bias.read() : null,
+    masks: training && p.dropout ? kerasDropoutMasks(cell, p.cfg.kind, batch, features, layerName) : undefined,
+    layerName,
   };
 }
 
@@ -600,12 +921,23 @@ function direction(layer: RnnLike, p: Patched, x: tf.Tensor, training: boolean, 
  * kernel memory, the kernels off): Keras's cell step by step in TF.js ops (keras-recurrence.ts), with Keras's masks,
  * rather than TF.js's cell, which would train a different model.
  */
-function kerasOpByOp(layer: RnnLike, kind: CellKind, inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>, displayName: string): tf.Tensor {
+function kerasOpByOp(
+  layer: RnnLike,
+  kind: CellKind,
+  inputs: tf.Tensor | tf.Tensor[],
+  kwargs: Record<string, unknown>,
+  displayName: string,
+): tf.Tensor {
   const x = Array.isArray(inputs) ? inputs[0]! : inputs;
   const [batch, , features] = x.shape as [number, number, number];
   const given = kwargs.mask as tf.Tensor | tf.Tensor[] | null | undefined;
   const stepMask = (Array.isArray(given) ? given[0] : given) ?? null;
-  return kerasRecurrence(x, kerasCellOf(layer.cell, kind, layer), kerasDropoutMasks(layer.cell, kind, batch, features, displayName), stepMask);
+  return kerasRecurrence(
+    x,
+    kerasCellOf(layer.cell, kind, layer),
+    kerasDropoutMasks(layer.cell, kind, batch, features, displayName),
+    stepMask,
+  );
 }
 
 /**
@@ -616,11 +948,24 @@ function patch(layer: RnnLike, out: RecurrencePath[], displayName: string, allow
   const plan = planLayer(layer);
   const unavailable = kernelsUnavailableReason();
   const kind = CELL_KINDS[layer.cell.getClassName()];
-  const fused: Patched | null = allowFused && plan.cfg && !unavailable ? {
-    cfg: plan.cfg, dropout: plan.dropout, bias: layer.cell.bias != null,
-    masks: dropoutMaskCounts(plan.cfg.kind, dropoutRate(layer.cell.dropout), dropoutRate(layer.cell.recurrentDropout)),
-  } : null;
-  out.push(fused ? { layer: displayName, fused: true } : { layer: displayName, fused: false, reason: unavailable ?? plan.reason });
+  const fused: Patched | null =
+    allowFused && plan.cfg && !unavailable
+      ? {
+          cfg: plan.cfg,
+          dropout: plan.dropout,
+          bias: layer.cell.bias != null,
+          masks: dropoutMaskCounts(
+            plan.cfg.kind,
+            dropoutRate(layer.cell.dropout),
+            dropoutRate(layer.cell.recurrentDropout),
+          ),
+        }
+      : null;
+  out.push(
+    fused
+      ? { layer: displayName, fused: true }
+      : { layer: displayName, fused: false, reason: unavailable ?? plan.reason },
+  );
   // Stateful layers and those returning their state keep TF.js's cell (Keras's has the same arithmetic without dropout).
   const kerasDropout = kind !== undefined && plan.dropout && !layer.stateful && !layer.returnState;
   if (!fused && !kerasDropout) return null;
@@ -628,9 +973,11 @@ function patch(layer: RnnLike, out: RecurrencePath[], displayName: string, allow
   layer.call = (inputs, kwargs) => {
     if (fused) {
       const call = fusedCall(inputs, kwargs, [fused], displayName);
-      if (call) return fusedRecurrence(call.x, [direction(layer, fused, call.x, call.training, displayName)], call.stepMask);
+      if (call)
+        return fusedRecurrence(call.x, [direction(layer, fused, call.x, call.training, displayName)], call.stepMask);
     }
-    if (kerasDropout && kwargs?.training === true && kwargs.initialState == null) return kerasOpByOp(layer, kind, inputs, kwargs, displayName);
+    if (kerasDropout && kwargs?.training === true && kwargs.initialState == null)
+      return kerasOpByOp(layer, kind, inputs, kwargs, displayName);
     return original(inputs, kwargs);
   };
   return fused;
@@ -644,8 +991,10 @@ function patch(layer: RnnLike, out: RecurrencePath[], displayName: string, allow
  * installed by patch().
  */
 function pairDirections(bi: BidirectionalLike, f: Patched, b: Patched, displayName: string): void {
-  const fLayer = bi.forwardLayer, bLayer = bi.backwardLayer;
-  const fSingle = fLayer.call.bind(fLayer), bSingle = bLayer.call.bind(bLayer);
+  const fLayer = bi.forwardLayer,
+    bLayer = bi.backwardLayer;
+  const fSingle = fLayer.call.bind(fLayer),
+    bSingle = bLayer.call.bind(bLayer);
   let pending: { x: tf.Tensor; mask: unknown; y: tf.Tensor } | null = null;
   fLayer.call = (inputs, kwargs) => {
     pending = null;
@@ -678,11 +1027,13 @@ export function installFusedRecurrence(model: tf.LayersModel): RecurrencePath[] 
   const perDirection: RecurrencePath[] = enabled ? paths : [];
   for (const layer of model.layers) {
     const bi = layer as BidirectionalLike;
-    if (!enabled && ((layer as RnnLike).cell || bi.forwardLayer)) paths.push({ layer: layer.name, fused: false, reason: 'turned off (RNN_STUDIO_FUSED=0)' });
+    if (!enabled && ((layer as RnnLike).cell || bi.forwardLayer))
+      paths.push({ layer: layer.name, fused: false, reason: 'turned off (RNN_STUDIO_FUSED=0)' });
     if (bi.forwardLayer && bi.backwardLayer) {
       const f = patch(bi.forwardLayer, perDirection, `${layer.name} (forward)`, enabled);
       const b = patch(bi.backwardLayer, perDirection, `${layer.name} (backward)`, enabled);
-      if (f && b && f.cfg.units === b.cfg.units && f.cfg.returnSequences === b.cfg.returnSequences) pairDirections(bi, f, b, layer.name);
+      if (f && b && f.cfg.units === b.cfg.units && f.cfg.returnSequences === b.cfg.returnSequences)
+        pairDirections(bi, f, b, layer.name);
     } else if ((layer as RnnLike).cell) {
       patch(layer as RnnLike, perDirection, layer.name, enabled);
     }

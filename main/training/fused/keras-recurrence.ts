@@ -20,16 +20,24 @@ export interface KerasCell {
   returnSequences: boolean;
   goBackwards: boolean;
   /** [features, G·units], [units, G·units], [G·units] (GRU resetAfter: [2, 3·units]) or null. */
-  kernel: tf.Tensor; recurrent: tf.Tensor; bias: tf.Tensor | null;
+  kernel: tf.Tensor;
+  recurrent: tf.Tensor;
+  bias: tf.Tensor | null;
   /** GRU: Keras's reset_after=True, the reset gate applied to U_h·h₋₁ + b_rh. */
   resetAfter?: boolean;
 }
 
 /** One timestep's state: h, and an LSTM's c. */
-export interface CellState { h: tf.Tensor; c: tf.Tensor }
+export interface CellState {
+  h: tf.Tensor;
+  c: tf.Tensor;
+}
 
 /** Per-step masks as tensors: input masks (one, or one per gate) and recurrent masks (one per gate), or null. */
-export interface StepMasks { input: tf.Tensor[] | null; recurrent: tf.Tensor[] | null }
+export interface StepMasks {
+  input: tf.Tensor[] | null;
+  recurrent: tf.Tensor[] | null;
+}
 
 // The gate table and Keras's mask-count rule live with the kernels' memory layout, which the shape inference reads too.
 export { GATES, dropoutMaskCounts } from '../../../shared/memory-estimate.js';
@@ -37,19 +45,32 @@ export { GATES, dropoutMaskCounts } from '../../../shared/memory-estimate.js';
 /** What a TF.js recurrent cell holds (its weights, activations and config): read into a KerasCell. */
 export interface TfjsCellLike {
   units: number;
-  kernel: { read(): tf.Tensor }; recurrentKernel: { read(): tf.Tensor }; bias?: { read(): tf.Tensor } | null;
-  activation: { apply(x: tf.Tensor): tf.Tensor }; recurrentActivation?: { apply(x: tf.Tensor): tf.Tensor };
+  kernel: { read(): tf.Tensor };
+  recurrentKernel: { read(): tf.Tensor };
+  bias?: { read(): tf.Tensor } | null;
+  activation: { apply(x: tf.Tensor): tf.Tensor };
+  recurrentActivation?: { apply(x: tf.Tensor): tf.Tensor };
   /** keras-gru.ts's GRU cell (every GRU built or loaded here); absent on TF.js's other cells. */
   resetAfter?: boolean;
 }
 
 /** A TF.js cell's current weights and activations as Keras's cell `kind`, with the layer's direction and output mode. */
-export function kerasCellOf(cell: TfjsCellLike, kind: CellKind, layer: { returnSequences: boolean; goBackwards: boolean }): KerasCell {
+export function kerasCellOf(
+  cell: TfjsCellLike,
+  kind: CellKind,
+  layer: { returnSequences: boolean; goBackwards: boolean },
+): KerasCell {
   const recurrentActivation = cell.recurrentActivation;
   return {
-    kind, units: cell.units, returnSequences: layer.returnSequences, goBackwards: layer.goBackwards,
-    activation: (t) => cell.activation.apply(t), recurrentActivation: recurrentActivation ? (t) => recurrentActivation.apply(t) : (t) => t,
-    kernel: cell.kernel.read(), recurrent: cell.recurrentKernel.read(), bias: cell.bias ? cell.bias.read() : null,
+    kind,
+    units: cell.units,
+    returnSequences: layer.returnSequences,
+    goBackwards: layer.goBackwards,
+    activation: (t) => cell.activation.apply(t),
+    recurrentActivation: recurrentActivation ? (t) => recurrentActivation.apply(t) : (t) => t,
+    kernel: cell.kernel.read(),
+    recurrent: cell.recurrentKernel.read(),
+    bias: cell.bias ? cell.bias.read() : null,
     resetAfter: cell.resetAfter === true,
   };
 }
@@ -59,7 +80,12 @@ export function kerasCellOf(cell: TfjsCellLike, kind: CellKind, layer: { returnS
  * returnSequences (as TF.js and Keras return a layer that goes backwards). `masks`: this call's dropout masks
  * (fused-rnn.ts DropoutMasks); `stepMask` [batch, steps]: where it is 0 the state and the output carry over.
  */
-export function kerasRecurrence(x: tf.Tensor, cell: KerasCell, masks?: DropoutMasks, stepMask?: tf.Tensor | null): tf.Tensor {
+export function kerasRecurrence(
+  x: tf.Tensor,
+  cell: KerasCell,
+  masks?: DropoutMasks,
+  stepMask?: tf.Tensor | null,
+): tf.Tensor {
   const [B, T, D] = x.shape as [number, number, number];
   const U = cell.units;
   const step = kerasCellStep(cell);
@@ -89,7 +115,8 @@ export function kerasRecurrence(x: tf.Tensor, cell: KerasCell, masks?: DropoutMa
  * The weights are sliced once, here.
  */
 export function kerasCellStep(cell: KerasCell): (xt: tf.Tensor, state: CellState, masks: StepMasks) => CellState {
-  const U = cell.units, G = GATES[cell.kind];
+  const U = cell.units,
+    G = GATES[cell.kind];
   const { activation: act, recurrentActivation: recAct } = cell;
   const gate = <R extends tf.Rank>(w: tf.Tensor<R>, g: number): tf.Tensor<R> =>
     (w.rank === 1 ? w.slice([g * U], [U]) : w.slice([0, g * U], [w.shape[0]!, U])) as tf.Tensor<R>;
@@ -102,7 +129,8 @@ export function kerasCellStep(cell: KerasCell): (xt: tf.Tensor, state: CellState
   const b = inputBias ? Array.from({ length: G }, (_, g) => gate(inputBias as tf.Tensor1D, g)) : null;
   const rb = recurrentBias ? Array.from({ length: G }, (_, g) => gate(recurrentBias as tf.Tensor1D, g)) : null;
   return (xt, { h, c }, masks) => {
-    const inM = masks.input, recM = masks.recurrent;
+    const inM = masks.input,
+      recM = masks.recurrent;
     // x ⊙ (its mask for gate g) · W_g + b_g, and h₋₁ ⊙ (its mask for gate g) · R_g (+ the recurrent bias).
     const inputPart = (g: number) => {
       const xg = inM ? tf.mul(xt, inM[inM.length === 1 ? 0 : g]!) : xt;
@@ -117,11 +145,15 @@ export function kerasCellStep(cell: KerasCell): (xt: tf.Tensor, state: CellState
     const pre = (g: number) => tf.add(inputPart(g), recurrentPart(g));
     if (cell.kind === 'SimpleRNN') return { h: act(pre(0)), c };
     if (cell.kind === 'LSTM') {
-      const i = recAct(pre(0)), f = recAct(pre(1)), g = act(pre(2)), o = recAct(pre(3));
+      const i = recAct(pre(0)),
+        f = recAct(pre(1)),
+        g = act(pre(2)),
+        o = recAct(pre(3));
       const cNew = tf.add(tf.mul(f, c), tf.mul(i, g));
       return { h: tf.mul(o, act(cNew)), c: cNew };
     }
-    const z = recAct(pre(0)), r = recAct(pre(1));
+    const z = recAct(pre(0)),
+      r = recAct(pre(1));
     const candidate = resetAfter ? tf.mul(r, recurrentPart(2)) : tf.matMul(tf.mul(r, seen(2)), R[2]!);
     const hh = act(tf.add(inputPart(2), candidate));
     // The carry uses the unmasked state (Keras), not the masked one (TF.js).

@@ -6,7 +6,15 @@
 // pointers above 2 GiB arrive negative and mean the same bits to wasm).
 import { parentPort, workerData } from 'node:worker_threads';
 
-const GENERATION = 0, FUNCTION = 1, PARTS = 2, STRIDE = 3, NEXT = 4, DONE = 5, FAILED = 6, READY = 7, ARGS = 8;
+const GENERATION = 0,
+  FUNCTION = 1,
+  PARTS = 2,
+  STRIDE = 3,
+  NEXT = 4,
+  DONE = 5,
+  FAILED = 6,
+  READY = 7,
+  ARGS = 8;
 const { module, memory, control } = workerData;
 const instance = new WebAssembly.Instance(module, { env: { memory } });
 const functions = [instance.exports.seqForward, instance.exports.seqBackward];

@@ -22,13 +22,24 @@ const FUNCTION_INDEX: Record<KernelFunction, number> = { seqForward: 0, seqBackw
  * any part count once the job is done, so that a helper still reaching for the previous job's parts gets none.
  */
 export const CONTROL = {
-  GENERATION: 0, FUNCTION: 1, PARTS: 2, STRIDE: 3, NEXT: 4, DONE: 5, FAILED: 6, READY: 7, ARGS: 8,
+  GENERATION: 0,
+  FUNCTION: 1,
+  PARTS: 2,
+  STRIDE: 3,
+  NEXT: 4,
+  DONE: 5,
+  FAILED: 6,
+  READY: 7,
+  ARGS: 8,
 } as const;
 const MAX_PARTS = 64;
 const MAX_ARGS = 40;
 const CLOSED = 1 << 30;
 
-interface Helper { worker: Worker; lastError: string | null }
+interface Helper {
+  worker: Worker;
+  lastError: string | null;
+}
 
 /** How many threads share a kernel call: RNN_STUDIO_KERNEL_THREADS, else one per core (at most 8). */
 export function kernelThreadCount(env: NodeJS.ProcessEnv = process.env): number {
@@ -39,7 +50,10 @@ export function kernelThreadCount(env: NodeJS.ProcessEnv = process.env): number 
 
 /** kernel-thread.mjs beside this module; in a packaged app, its unpacked copy (electron-builder.yml asarUnpack). */
 function threadEntry(): string {
-  return fileURLToPath(new URL('./kernel-thread.mjs', import.meta.url)).replace(/([\\/])app\.asar([\\/])/, '$1app.asar.unpacked$2');
+  return fileURLToPath(new URL('./kernel-thread.mjs', import.meta.url)).replace(
+    /([\\/])app\.asar([\\/])/,
+    '$1app.asar.unpacked$2',
+  );
 }
 
 export class KernelThreads {
@@ -49,12 +63,18 @@ export class KernelThreads {
   lastRun = { parts: 0, here: 0 };
 
   /** `module` and `memory` are the kernels' own (the memory must be shared). */
-  constructor(module: object, memory: object, readonly threads: number) {
+  constructor(
+    module: object,
+    memory: object,
+    readonly threads: number,
+  ) {
     Atomics.store(this.ctl, CONTROL.NEXT, CLOSED);
     for (let i = 1; i < threads; i++) {
       const worker = new Worker(threadEntry(), { workerData: { module, memory, control: this.ctl.buffer } });
       const helper: Helper = { worker, lastError: null };
-      worker.on('message', (m: string) => { helper.lastError = m; });
+      worker.on('message', (m: string) => {
+        helper.lastError = m;
+      });
       // Helpers idle in Atomics.wait; they must not keep the process alive. (After `on('message')`, which refs
       // the worker again: unref'd before it, a process with idle helpers never exits.)
       worker.unref();
@@ -70,7 +90,8 @@ export class KernelThreads {
     const ctl = this.ctl;
     const n = parts.length;
     const stride = Math.max(...parts.map((p) => p.length));
-    if (n > MAX_PARTS || stride > MAX_ARGS) throw new Error(`a kernel call of ${n} parts × ${stride} arguments exceeds the control block`);
+    if (n > MAX_PARTS || stride > MAX_ARGS)
+      throw new Error(`a kernel call of ${n} parts × ${stride} arguments exceeds the control block`);
     // Nobody helps with one part, or when no helper is up yet: no job to publish.
     if (n === 1 || Atomics.load(ctl, CONTROL.READY) === 0) {
       for (const args of parts) local(args);
@@ -80,7 +101,11 @@ export class KernelThreads {
     ctl[CONTROL.FUNCTION] = FUNCTION_INDEX[fn];
     ctl[CONTROL.PARTS] = n;
     ctl[CONTROL.STRIDE] = stride;
-    parts.forEach((args, i) => args.forEach((a, j) => { ctl[CONTROL.ARGS + i * stride + j] = a | 0; }));
+    parts.forEach((args, i) =>
+      args.forEach((a, j) => {
+        ctl[CONTROL.ARGS + i * stride + j] = a | 0;
+      }),
+    );
     Atomics.store(ctl, CONTROL.DONE, 0);
     Atomics.store(ctl, CONTROL.FAILED, 0);
     Atomics.store(ctl, CONTROL.NEXT, 0);

@@ -39,7 +39,8 @@ function random(n: number, seed: number, lo = -1, hi = 1): Float32Array {
 }
 
 /** Inverted-dropout mask values: 0 or 1/(1 − rate). */
-const dropout = (n: number, seed: number, rate: number) => random(n, seed, 0, 1).map((u) => (u < rate ? 0 : 1 / (1 - rate)));
+const dropout = (n: number, seed: number, rate: number) =>
+  random(n, seed, 0, 1).map((u) => (u < rate ? 0 : 1 / (1 - rate)));
 
 function maxRelDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   assert.equal(a.length, b.length);
@@ -47,8 +48,12 @@ function maxRelDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   for (let i = 0; i < b.length; i++) if (Number.isFinite(b[i]!)) scale = Math.max(scale, Math.abs(b[i]!));
   let worst = 0;
   for (let i = 0; i < a.length; i++) {
-    const x = a[i]!, y = b[i]!;
-    if (Number.isNaN(x) || Number.isNaN(y)) { if (Number.isNaN(x) !== Number.isNaN(y)) return Infinity; continue; }
+    const x = a[i]!,
+      y = b[i]!;
+    if (Number.isNaN(x) || Number.isNaN(y)) {
+      if (Number.isNaN(x) !== Number.isNaN(y)) return Infinity;
+      continue;
+    }
     if (x === y) continue;
     worst = Math.max(worst, Math.abs(x - y) / scale);
   }
@@ -67,20 +72,36 @@ const assertClose = (a: ArrayLike<number>, b: ArrayLike<number>, what: string, t
 type Kind = 'SimpleRNN' | 'LSTM' | 'GRU' | 'GRU_RA';
 const GATES: Record<Kind, number> = { SimpleRNN: 1, LSTM: 4, GRU: 3, GRU_RA: 3 };
 interface SeqCase {
-  kind: Kind; returnSequences: boolean; goBackwards: boolean; act: FusedActivation; recAct: FusedActivation;
-  bias: boolean; inputMasks: 0 | 1 | 'G'; recurrentMasks: boolean; stepMask: boolean; dims: [number, number, number, number];
+  kind: Kind;
+  returnSequences: boolean;
+  goBackwards: boolean;
+  act: FusedActivation;
+  recAct: FusedActivation;
+  bias: boolean;
+  inputMasks: 0 | 1 | 'G';
+  recurrentMasks: boolean;
+  stepMask: boolean;
+  dims: [number, number, number, number];
 }
 
 function runSequence(k: RnnKernels, c: SeqCase) {
   const [B, T, D, U] = c.dims;
-  const G = GATES[c.kind], GU = G * U;
+  const G = GATES[c.kind],
+    GU = G * U;
   const cfg: FusedCellConfig = {
-    kind: c.kind === 'GRU_RA' ? 'GRU' : c.kind, units: U, activation: c.act, recurrentActivation: c.recAct,
-    returnSequences: c.returnSequences, goBackwards: c.goBackwards, ...(c.kind === 'GRU_RA' ? { resetAfter: true } : {}),
+    kind: c.kind === 'GRU_RA' ? 'GRU' : c.kind,
+    units: U,
+    activation: c.act,
+    recurrentActivation: c.recAct,
+    returnSequences: c.returnSequences,
+    goBackwards: c.goBackwards,
+    ...(c.kind === 'GRU_RA' ? { resetAfter: true } : {}),
   };
   // Weights scaled by fan-in (as Glorot's initializer does): a recurrence with a spectral radius above 1 is chaotic
   // and amplifies any difference in rounding, step after step, beyond what any two correct kernels would agree on.
-  const x = random(B * T * D, 1), w = random(D * GU, 2, -1 / Math.sqrt(D), 1 / Math.sqrt(D)), r = random(U * GU, 3, -1 / Math.sqrt(U), 1 / Math.sqrt(U));
+  const x = random(B * T * D, 1),
+    w = random(D * GU, 2, -1 / Math.sqrt(D), 1 / Math.sqrt(D)),
+    r = random(U * GU, 3, -1 / Math.sqrt(U), 1 / Math.sqrt(U));
   const bias = c.bias ? random((c.kind === 'GRU_RA' ? 2 : 1) * GU, 4) : null;
   const inGates = c.inputMasks === 'G' ? G : c.inputMasks;
   const masks: DropoutMasks = {
@@ -95,7 +116,12 @@ function runSequence(k: RnnKernels, c: SeqCase) {
   return { y: f.y, dx: g.dx, dKernel: g.dKernel, dRecurrent: g.dRecurrent, dBias: g.dBias, hidden: g.hidden! };
 }
 
-const ACT_PAIRS: [FusedActivation, FusedActivation][] = [['tanh', 'sigmoid'], ['relu', 'hardSigmoid'], ['linear', 'tanh'], ['sigmoid', 'relu']];
+const ACT_PAIRS: [FusedActivation, FusedActivation][] = [
+  ['tanh', 'sigmoid'],
+  ['relu', 'hardSigmoid'],
+  ['linear', 'tanh'],
+  ['sigmoid', 'relu'],
+];
 const seqCases: SeqCase[] = [];
 let n = 0;
 for (const kind of ['SimpleRNN', 'LSTM', 'GRU', 'GRU_RA'] as const) {
@@ -103,27 +129,89 @@ for (const kind of ['SimpleRNN', 'LSTM', 'GRU', 'GRU_RA'] as const) {
     for (const goBackwards of [false, true]) {
       const [act, recAct] = ACT_PAIRS[n % ACT_PAIRS.length]!;
       // Odd sizes (the vector loops' tails), and the dropout and mask variants spread over the directions.
-      seqCases.push({ kind, returnSequences, goBackwards, act, recAct, bias: n % 3 !== 2, inputMasks: 0, recurrentMasks: false, stepMask: false, dims: [9, 13, 5, 7] });
-      seqCases.push({ kind, returnSequences, goBackwards, act: 'tanh', recAct: 'sigmoid', bias: true, inputMasks: goBackwards ? 'G' : 1, recurrentMasks: goBackwards || returnSequences, stepMask: false, dims: [6, 9, 5, 8] });
-      seqCases.push({ kind, returnSequences, goBackwards, act: 'tanh', recAct: 'sigmoid', bias: true, inputMasks: 0, recurrentMasks: false, stepMask: true, dims: [7, 10, 4, 6] });
+      seqCases.push({
+        kind,
+        returnSequences,
+        goBackwards,
+        act,
+        recAct,
+        bias: n % 3 !== 2,
+        inputMasks: 0,
+        recurrentMasks: false,
+        stepMask: false,
+        dims: [9, 13, 5, 7],
+      });
+      seqCases.push({
+        kind,
+        returnSequences,
+        goBackwards,
+        act: 'tanh',
+        recAct: 'sigmoid',
+        bias: true,
+        inputMasks: goBackwards ? 'G' : 1,
+        recurrentMasks: goBackwards || returnSequences,
+        stepMask: false,
+        dims: [6, 9, 5, 8],
+      });
+      seqCases.push({
+        kind,
+        returnSequences,
+        goBackwards,
+        act: 'tanh',
+        recAct: 'sigmoid',
+        bias: true,
+        inputMasks: 0,
+        recurrentMasks: false,
+        stepMask: true,
+        dims: [7, 10, 4, 6],
+      });
       n++;
     }
   }
   // Sizes where oneDNN's blocked kernels do the work, with everything on at once.
-  seqCases.push({ kind, returnSequences: true, goBackwards: true, act: 'tanh', recAct: 'sigmoid', bias: true, inputMasks: 'G', recurrentMasks: true, stepMask: true, dims: [32, 20, 24, 64] });
-  seqCases.push({ kind, returnSequences: false, goBackwards: false, act: 'tanh', recAct: 'sigmoid', bias: true, inputMasks: 0, recurrentMasks: false, stepMask: false, dims: [64, 16, 32, 96] });
+  seqCases.push({
+    kind,
+    returnSequences: true,
+    goBackwards: true,
+    act: 'tanh',
+    recAct: 'sigmoid',
+    bias: true,
+    inputMasks: 'G',
+    recurrentMasks: true,
+    stepMask: true,
+    dims: [32, 20, 24, 64],
+  });
+  seqCases.push({
+    kind,
+    returnSequences: false,
+    goBackwards: false,
+    act: 'tanh',
+    recAct: 'sigmoid',
+    bias: true,
+    inputMasks: 0,
+    recurrentMasks: false,
+    stepMask: false,
+    dims: [64, 16, 32, 96],
+  });
 }
 
-const describeCase = (c: SeqCase) => `${c.kind} ${c.act}/${c.recAct} returnSequences=${c.returnSequences} goBackwards=${c.goBackwards}`
-  + ` bias=${c.bias} inputMasks=${c.inputMasks} recurrentMasks=${c.recurrentMasks} stepMask=${c.stepMask} [B,T,D,U]=[${c.dims.join(',')}]`;
+const describeCase = (c: SeqCase) =>
+  `${c.kind} ${c.act}/${c.recAct} returnSequences=${c.returnSequences} goBackwards=${c.goBackwards}` +
+  ` bias=${c.bias} inputMasks=${c.inputMasks} recurrentMasks=${c.recurrentMasks} stepMask=${c.stepMask} [B,T,D,U]=[${c.dims.join(',')}]`;
 
-test('native seqForward + seqBackward = WebAssembly for every cell, direction, output mode, activation and mask', { skip }, () => {
-  const { wasm, native } = kernels();
-  for (const c of seqCases) {
-    const a = runSequence(native, c), b = runSequence(wasm, c);
-    for (const key of ['y', 'dx', 'dKernel', 'dRecurrent', 'dBias', 'hidden'] as const) assertClose(a[key], b[key], `${describeCase(c)}: ${key}`);
-  }
-});
+test(
+  'native seqForward + seqBackward = WebAssembly for every cell, direction, output mode, activation and mask',
+  { skip },
+  () => {
+    const { wasm, native } = kernels();
+    for (const c of seqCases) {
+      const a = runSequence(native, c),
+        b = runSequence(wasm, c);
+      for (const key of ['y', 'dx', 'dKernel', 'dRecurrent', 'dBias', 'hidden'] as const)
+        assertClose(a[key], b[key], `${describeCase(c)}: ${key}`);
+    }
+  },
+);
 
 // The batch split (split.cc) cuts only batches of 16 samples or more on 2 threads: the large cases above ran split
 // (where this machine has several cores); here they run whole, oneDNN threading each multiply.
@@ -133,8 +221,10 @@ test('native = WebAssembly with the batch left whole (threads inside each multip
   try {
     assert.equal(nativeInfo().split, false);
     for (const c of seqCases.filter((s) => s.dims[0] >= 32)) {
-      const a = runSequence(native, c), b = runSequence(wasm, c);
-      for (const key of ['y', 'dx', 'dKernel', 'dRecurrent', 'dBias', 'hidden'] as const) assertClose(a[key], b[key], `${describeCase(c)}: ${key}`);
+      const a = runSequence(native, c),
+        b = runSequence(wasm, c);
+      for (const key of ['y', 'dx', 'dKernel', 'dRecurrent', 'dBias', 'hidden'] as const)
+        assertClose(a[key], b[key], `${describeCase(c)}: ${key}`);
     }
   } finally {
     setNativeSplit(true);
@@ -172,31 +262,51 @@ function callBoth(name: string, args: Arg[], tol = TOLERANCE): void {
     const heap = heapOf(k);
     const bufs = [...new Set(args.filter((a): a is Buf => typeof a !== 'number').map((a) => a.data))];
     const where = new Map(bufs.map((d) => [d, heap.alloc(d.length)]));
-    for (const d of bufs) new (d.constructor as Float32ArrayConstructor)(k.memory.buffer, where.get(d)!, d.length).set(d as Float32Array);
+    for (const d of bufs)
+      new (d.constructor as Float32ArrayConstructor)(k.memory.buffer, where.get(d)!, d.length).set(d as Float32Array);
     const numbers = args.map((a) => (typeof a === 'number' ? a : where.get(a.data)! + (a.at ?? 0) * 4));
     const fns = k as unknown as Record<string, (...a: number[]) => number | undefined>;
     // AssemblyScript exports with optional parameters (gemm's bias) read the argument count from this setter.
     fns.__setArgumentsLength?.(numbers.length);
     const result = fns[name]!(...numbers);
-    const after = bufs.map((d) => new (d.constructor as Float32ArrayConstructor)(k.memory.buffer, where.get(d)!, d.length).slice());
+    const after = bufs.map((d) =>
+      new (d.constructor as Float32ArrayConstructor)(k.memory.buffer, where.get(d)!, d.length).slice(),
+    );
     for (const p of where.values()) heap.release(p);
     return { result, after };
   });
-  const [a, b] = outcomes as [typeof outcomes[0], typeof outcomes[0]];
+  const [a, b] = outcomes as [(typeof outcomes)[0], (typeof outcomes)[0]];
   if (tol === 0) assert.equal(a.result, b.result, `${name}: return value`);
   else if (typeof a.result === 'number') assertClose([a.result], [b.result!], `${name}: return value`, tol);
   a.after.forEach((v, i) => {
     if (tol === 0) assert.deepEqual(v, b.after[i], `${name}: buffer ${i} differs`);
-    else assertClose(v, b.after[i]!, `${name}(${args.map((x) => (typeof x === 'number' ? x : '·')).join(', ')}): buffer ${i}`, tol);
+    else
+      assertClose(
+        v,
+        b.after[i]!,
+        `${name}(${args.map((x) => (typeof x === 'number' ? x : '·')).join(', ')}): buffer ${i}`,
+        tol,
+      );
   });
 }
 
 test('gemm: plain, accumulating, with a bias row, strided, odd sizes', { skip }, () => {
-  for (const [m, nn, k] of [[1, 1, 1], [5, 7, 3], [16, 33, 17], [64, 512, 128], [9, 24, 0]] as const) {
+  for (const [m, nn, k] of [
+    [1, 1, 1],
+    [5, 7, 3],
+    [16, 33, 17],
+    [64, 512, 128],
+    [9, 24, 0],
+  ] as const) {
     for (const accumulate of [0, 1]) {
       for (const withBias of [false, true]) {
-        const lda = k + 3, ldb = nn + 5, ldc = nn + 2;
-        const a = random(Math.max(1, m * lda), 1), b = random(Math.max(1, k * ldb), 2), c = random(m * ldc, 3), bias = random(nn, 4);
+        const lda = k + 3,
+          ldb = nn + 5,
+          ldc = nn + 2;
+        const a = random(Math.max(1, m * lda), 1),
+          b = random(Math.max(1, k * ldb), 2),
+          c = random(m * ldc, 3),
+          bias = random(nn, 4);
         callBoth('gemm', [m, nn, k, buf(a), lda, buf(b), ldb, buf(c), ldc, accumulate, withBias ? buf(bias) : 0]);
       }
     }
@@ -204,9 +314,18 @@ test('gemm: plain, accumulating, with a bias row, strided, odd sizes', { skip },
 });
 
 test('gemmTN: forward and time-reversed (negative) strides on either operand', { skip }, () => {
-  for (const [rows, m, nn] of [[1, 3, 5], [13, 7, 28], [100, 64, 256], [70, 5, 9]] as const) {
-    const lda = m + 2, ldb = nn + 3, ldc = nn + 1;
-    const a = random(rows * lda, 5), b = random(rows * ldb, 6), c = random(m * ldc, 7);
+  for (const [rows, m, nn] of [
+    [1, 3, 5],
+    [13, 7, 28],
+    [100, 64, 256],
+    [70, 5, 9],
+  ] as const) {
+    const lda = m + 2,
+      ldb = nn + 3,
+      ldc = nn + 1;
+    const a = random(rows * lda, 5),
+      b = random(rows * ldb, 6),
+      c = random(m * ldc, 7);
     callBoth('gemmTN', [rows, m, nn, buf(a), lda, buf(b), ldb, buf(c), ldc]);
     callBoth('gemmTN', [rows, m, nn, buf(a), lda, buf(b, (rows - 1) * ldb), -ldb, buf(c), ldc]);
     callBoth('gemmTN', [rows, m, nn, buf(a, (rows - 1) * lda), -lda, buf(b), ldb, buf(c), ldc]);
@@ -215,10 +334,18 @@ test('gemmTN: forward and time-reversed (negative) strides on either operand', {
 });
 
 test('columnSums, transpose, addRows, scaleRows', { skip }, () => {
-  for (const [rows, cols] of [[1, 1], [7, 13], [33, 64]] as const) {
+  for (const [rows, cols] of [
+    [1, 1],
+    [7, 13],
+    [33, 64],
+  ] as const) {
     callBoth('columnSums', [rows, cols, buf(random(rows * (cols + 2), 1)), cols + 2, buf(random(cols, 2))]);
     callBoth('transpose', [rows, cols, buf(random(rows * cols, 3)), buf(random(rows * cols, 4))], 0);
-    callBoth('addRows', [rows, cols, buf(random(rows * (cols + 1), 5)), cols + 1, buf(random(rows * (cols + 3), 6)), cols + 3], 0);
+    callBoth(
+      'addRows',
+      [rows, cols, buf(random(rows * (cols + 1), 5)), cols + 1, buf(random(rows * (cols + 3), 6)), cols + 3],
+      0,
+    );
     callBoth('scaleRows', [rows, cols, buf(random(rows * cols, 7)), cols, buf(random(rows * cols, 8)), cols], 0);
     callBoth('scaleRows', [rows, cols, buf(random(rows * cols, 7)), cols, buf(random(cols, 8)), 0], 0);
   }
@@ -227,10 +354,15 @@ test('columnSums, transpose, addRows, scaleRows', { skip }, () => {
 const CODES = Object.values(ACTIVATION_CODES);
 
 test('the cell passes under every activation (SimpleRNN, LSTM, GRU, GRU reset_after)', { skip }, () => {
-  for (const [batch, units] of [[3, 5], [8, 32]] as const) {
-    const ld = 4 * units + 3, ldh = units + 2;
+  for (const [batch, units] of [
+    [3, 5],
+    [8, 32],
+  ] as const) {
+    const ld = 4 * units + 3,
+      ldh = units + 2;
     // Pre-activations wide enough to reach every activation's flat parts; "activations" in (0, 1) for the backward passes.
-    const pre = () => random(batch * ld, 11, -9, 9), post = () => random(batch * ld, 12, 0.01, 0.99);
+    const pre = () => random(batch * ld, 11, -9, 9),
+      post = () => random(batch * ld, 12, 0.01, 0.99);
     const st = (seed: number) => random(batch * ldh, seed);
     for (const act of CODES) {
       callBoth('simpleForward', [batch, units, buf(pre()), ld, buf(st(1)), ldh, act]);
@@ -239,37 +371,143 @@ test('the cell passes under every activation (SimpleRNN, LSTM, GRU, GRU reset_af
       callBoth('gruGates', [batch, units, buf(pre()), ld, buf(st(5)), ldh, buf(st(6)), ldh, act]);
       callBoth('gruResetAfter', [batch, units, buf(pre()), ld, buf(st(7)), ldh, act]);
       callBoth('gruBackwardResetAfter', [batch, units, buf(post()), ld, buf(st(8)), ldh, act]);
-      callBoth('gruBackwardB', [batch, units, buf(post()), ld, buf(st(9)), ldh, buf(random(batch * units, 10)), buf(random(batch * units, 11)), act, 0, 0]);
-      callBoth('gruBackwardB', [batch, units, buf(post()), ld, buf(st(9)), ldh, buf(random(batch * units, 10)), buf(random(batch * units, 11)), act, buf(st(12)), ldh]);
+      callBoth('gruBackwardB', [
+        batch,
+        units,
+        buf(post()),
+        ld,
+        buf(st(9)),
+        ldh,
+        buf(random(batch * units, 10)),
+        buf(random(batch * units, 11)),
+        act,
+        0,
+        0,
+      ]);
+      callBoth('gruBackwardB', [
+        batch,
+        units,
+        buf(post()),
+        ld,
+        buf(st(9)),
+        ldh,
+        buf(random(batch * units, 10)),
+        buf(random(batch * units, 11)),
+        act,
+        buf(st(12)),
+        ldh,
+      ]);
       for (const recAct of CODES) {
-        callBoth('lstmForward', [batch, units, buf(pre()), ld, buf(st(13)), buf(st(14)), ldh, buf(st(15)), ldh, buf(st(16)), ldh, act, recAct]);
-        callBoth('lstmBackward', [batch, units, buf(post()), ld, buf(st(17)), ldh, buf(random(batch * ldh, 18, 0.01, 0.99)), ldh,
-          buf(random(batch * units, 19)), buf(random(batch * units, 20)), act, recAct]);
-        callBoth('gruBackwardA', [batch, units, buf(post()), ld, buf(st(21)), ldh, buf(random(batch * units, 22)), buf(random(batch * units, 23)), act, recAct]);
+        callBoth('lstmForward', [
+          batch,
+          units,
+          buf(pre()),
+          ld,
+          buf(st(13)),
+          buf(st(14)),
+          ldh,
+          buf(st(15)),
+          ldh,
+          buf(st(16)),
+          ldh,
+          act,
+          recAct,
+        ]);
+        callBoth('lstmBackward', [
+          batch,
+          units,
+          buf(post()),
+          ld,
+          buf(st(17)),
+          ldh,
+          buf(random(batch * ldh, 18, 0.01, 0.99)),
+          ldh,
+          buf(random(batch * units, 19)),
+          buf(random(batch * units, 20)),
+          act,
+          recAct,
+        ]);
+        callBoth('gruBackwardA', [
+          batch,
+          units,
+          buf(post()),
+          ld,
+          buf(st(21)),
+          ldh,
+          buf(random(batch * units, 22)),
+          buf(random(batch * units, 23)),
+          act,
+          recAct,
+        ]);
       }
     }
   }
 });
 
 test('the activations on NaN, ±∞, ±0 and the clamp edges, as the WebAssembly kernels give them', { skip }, () => {
-  const values = Float32Array.from([NaN, Infinity, -Infinity, 0, -0, 7.9, 7.91, -7.9, -7.91, 1e-30, -1e-30, 100, -100, 0.5, 2.5, -2.5]);
-  for (const act of CODES) callBoth('simpleForward', [1, values.length, buf(values.slice()), values.length, buf(new Float32Array(values.length)), values.length, act], 4e-7);
+  const values = Float32Array.from([
+    NaN,
+    Infinity,
+    -Infinity,
+    0,
+    -0,
+    7.9,
+    7.91,
+    -7.9,
+    -7.91,
+    1e-30,
+    -1e-30,
+    100,
+    -100,
+    0.5,
+    2.5,
+    -2.5,
+  ]);
+  for (const act of CODES)
+    callBoth(
+      'simpleForward',
+      [1, values.length, buf(values.slice()), values.length, buf(new Float32Array(values.length)), values.length, act],
+      4e-7,
+    );
 });
 
 test('optimizer updates and Σ g²: the same float32 arithmetic, to the bit', { skip }, () => {
   for (const size of [1, 37, 4096 + 3]) {
-    const w = random(size, 1), g = random(size, 2, -3, 3), s1 = random(size, 3, 0, 1), s2 = random(size, 4, 0, 1);
+    const w = random(size, 1),
+      g = random(size, 2, -3, 3),
+      s1 = random(size, 3, 0, 1),
+      s2 = random(size, 4, 0, 1);
     callBoth('sumOfSquares', [size, buf(g)], 0);
-    for (const [clipC, clipD] of [[0, 0], [1, 2.5]] as const) {
+    for (const [clipC, clipD] of [
+      [0, 0],
+      [1, 2.5],
+    ] as const) {
       callBoth('rmsprop', [size, buf(w), buf(g), buf(s1), 1e-3, 0.9, 0.1, 1e-7, clipC, clipD], 0);
-      callBoth('adam', [size, buf(w), buf(g), buf(s1), buf(s2), 1e-3 * Math.sqrt(1 - 0.999 ** 3) / (1 - 0.9 ** 3), 0.1, 0.001, 1e-7, clipC, clipD], 0);
+      callBoth(
+        'adam',
+        [
+          size,
+          buf(w),
+          buf(g),
+          buf(s1),
+          buf(s2),
+          (1e-3 * Math.sqrt(1 - 0.999 ** 3)) / (1 - 0.9 ** 3),
+          0.1,
+          0.001,
+          1e-7,
+          clipC,
+          clipD,
+        ],
+        0,
+      );
       callBoth('sgd', [size, buf(w), buf(g), -0.01, clipC, clipD], 0);
     }
   }
 });
 
 test('the Embedding row kernels: gatherRows (with an index out of range) and segmentSum', { skip }, () => {
-  const rows = 50, inner = 7;
+  const rows = 50,
+    inner = 7;
   const table = random(rows * inner, 1);
   const ids = Int32Array.from({ length: 40 }, (_, i) => (i * 17) % rows);
   callBoth('gatherRows', [buf(new Float32Array(40 * inner)), buf(table), buf(ids), 40, rows, inner], 0);

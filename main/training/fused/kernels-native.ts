@@ -36,19 +36,61 @@ export interface NativeKernels extends RnnKernels {
   scaleRows(rows: I, n: I, x: Ptr, ldx: I, mask: Ptr, ldm: I): void;
   simpleForward(batch: I, units: I, z: Ptr, ldz: I, h: Ptr, ldh: I, act: I): void;
   simpleBackward(batch: I, units: I, z: Ptr, ldz: I, dh: Ptr, act: I): void;
-  lstmForward(batch: I, units: I, z: Ptr, ldz: I, cPrev: Ptr, c: Ptr, ldc: I, tc: Ptr, ldtc: I, h: Ptr, ldh: I, act: I, recAct: I): void;
-  lstmBackward(batch: I, units: I, z: Ptr, ldz: I, cPrev: Ptr, ldc: I, tc: Ptr, ldtc: I, dh: Ptr, dc: Ptr, act: I, recAct: I): void;
+  lstmForward(
+    batch: I,
+    units: I,
+    z: Ptr,
+    ldz: I,
+    cPrev: Ptr,
+    c: Ptr,
+    ldc: I,
+    tc: Ptr,
+    ldtc: I,
+    h: Ptr,
+    ldh: I,
+    act: I,
+    recAct: I,
+  ): void;
+  lstmBackward(
+    batch: I,
+    units: I,
+    z: Ptr,
+    ldz: I,
+    cPrev: Ptr,
+    ldc: I,
+    tc: Ptr,
+    ldtc: I,
+    dh: Ptr,
+    dc: Ptr,
+    act: I,
+    recAct: I,
+  ): void;
   gruGates(batch: I, units: I, z: Ptr, ldz: I, hPrev: Ptr, ldh: I, rh: Ptr, ldrh: I, recAct: I): void;
   gruOutput(batch: I, units: I, z: Ptr, ldz: I, hPrev: Ptr, ldp: I, h: Ptr, ldh: I, act: I): void;
   gruBackwardA(batch: I, units: I, z: Ptr, ldz: I, hPrev: Ptr, ldh: I, dh: Ptr, dhp: Ptr, act: I, recAct: I): void;
-  gruBackwardB(batch: I, units: I, z: Ptr, ldz: I, hSeen: Ptr, ldh: I, drh: Ptr, dhp: Ptr, recAct: I, rm: Ptr, ldrm: I): void;
+  gruBackwardB(
+    batch: I,
+    units: I,
+    z: Ptr,
+    ldz: I,
+    hSeen: Ptr,
+    ldh: I,
+    drh: Ptr,
+    dhp: Ptr,
+    recAct: I,
+    rm: Ptr,
+    ldrm: I,
+  ): void;
   gruResetAfter(batch: I, units: I, z: Ptr, ldz: I, inner: Ptr, ldi: I, recAct: I): void;
   gruBackwardResetAfter(batch: I, units: I, z: Ptr, ldz: I, inner: Ptr, ldi: I, recAct: I): void;
 }
 
 /** What the addon (native/kernels/addon.cc) exports. */
 interface Addon {
-  create(maxPages?: number): Omit<NativeKernels, 'memory' | 'module' | 'jsThreads' | 'label'> & { buffer(): ArrayBuffer; grow(pages: number): number };
+  create(maxPages?: number): Omit<NativeKernels, 'memory' | 'module' | 'jsThreads' | 'label'> & {
+    buffer(): ArrayBuffer;
+    grow(pages: number): number;
+  };
   info(): { gemm: string; isa: string; threads: number; split: boolean };
   setThreads(n: number): number;
   setSplit(on: boolean): boolean;
@@ -101,7 +143,9 @@ export function loadNativeKernels(threads = kernelThreadCount()): NativeKernels 
   // WebAssembly.Memory's two members that the kernels' users touch; the memory never moves, but as with
   // WebAssembly a view must be taken again after growing to see the new bytes.
   const memory = {
-    get buffer(): ArrayBuffer { return buffer; },
+    get buffer(): ArrayBuffer {
+      return buffer;
+    },
     grow(pages: number): number {
       const before = raw.grow(pages);
       buffer = raw.buffer();
@@ -110,7 +154,10 @@ export function loadNativeKernels(threads = kernelThreadCount()): NativeKernels 
   };
   const info = a.info();
   return {
-    ...raw, memory, module: {}, jsThreads: 1,
+    ...raw,
+    memory,
+    module: {},
+    jsThreads: 1,
     label: `native C++ (${info.isa}) + ${info.gemm} sgemm${info.split ? '' : ', threads per multiply'}`,
   };
 }

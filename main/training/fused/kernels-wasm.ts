@@ -12,14 +12,23 @@ import type { FusedActivation } from '../../../shared/memory-estimate.js';
 
 export type { FusedActivation };
 /** Activation codes understood by the kernels (ACT_* in assembly/rnn.ts), for every name in FUSED_ACTIVATIONS. */
-export const ACTIVATION_CODES: Readonly<Record<FusedActivation, number>> = { linear: 0, tanh: 1, sigmoid: 2, hardSigmoid: 3, relu: 4 };
+export const ACTIVATION_CODES: Readonly<Record<FusedActivation, number>> = {
+  linear: 0,
+  tanh: 1,
+  sigmoid: 2,
+  hardSigmoid: 3,
+  relu: 4,
+};
 
 type Ptr = number;
 type I = number;
 
 // The project compiles against lib ES2022 without DOM, which has no WebAssembly declarations; these are the
 // few members used here.
-interface WasmMemory { readonly buffer: ArrayBufferLike; grow(pages: number): number }
+interface WasmMemory {
+  readonly buffer: ArrayBufferLike;
+  grow(pages: number): number;
+}
 interface WasmApi {
   Module: new (bytes: Uint8Array) => object;
   Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
@@ -39,15 +48,95 @@ export interface RnnKernels extends RowKernels {
   /** Σ g² of n float32 values, in float64. */
   sumOfSquares(n: I, g: Ptr): number;
   /** Optimizer updates, w and the slots in place; Keras 3's float32 arithmetic (see host-optimizer.ts). clipD > 0: g·clipC/clipD first. */
-  rmsprop(n: I, w: Ptr, g: Ptr, ms: Ptr, lr: number, rho: number, omr: number, eps: number, clipC: number, clipD: number): void;
-  adam(n: I, w: Ptr, g: Ptr, m: Ptr, v: Ptr, alpha: number, omb1: number, omb2: number, eps: number, clipC: number, clipD: number): void;
+  rmsprop(
+    n: I,
+    w: Ptr,
+    g: Ptr,
+    ms: Ptr,
+    lr: number,
+    rho: number,
+    omr: number,
+    eps: number,
+    clipC: number,
+    clipD: number,
+  ): void;
+  adam(
+    n: I,
+    w: Ptr,
+    g: Ptr,
+    m: Ptr,
+    v: Ptr,
+    alpha: number,
+    omb1: number,
+    omb2: number,
+    eps: number,
+    clipC: number,
+    clipD: number,
+  ): void;
   sgd(n: I, w: Ptr, g: Ptr, nlr: number, clipC: number, clipD: number): void;
-  seqForward(kind: I, batch: I, steps: I, features: I, units: I, x: Ptr, w: Ptr, r: Ptr, bias: Ptr,
-    z: Ptr, h: Ptr, c: Ptr, tc: Ptr, rh: Ptr, act: I, recAct: I, goBackwards: I, inMask: Ptr, inGates: I, recMask: Ptr, xs: Ptr, hs: Ptr, mask: Ptr, recBias: Ptr): void;
-  seqBackward(kind: I, batch: I, steps: I, features: I, units: I, x: Ptr, wt: Ptr, rt: Ptr,
-    z: Ptr, h: Ptr, c: Ptr, tc: Ptr, rh: Ptr, dy: Ptr, returnSequences: I, goBackwards: I,
-    dh0: Ptr, dh1: Ptr, dc: Ptr, drh: Ptr, dW: Ptr, dR: Ptr, dB: Ptr, dx: Ptr, act: I, recAct: I,
-    inMask: Ptr, inGates: I, recMask: Ptr, xs: Ptr, hs: Ptr, dhNorm2: Ptr, mask: Ptr, saved: Ptr, dRecBias: Ptr): void;
+  seqForward(
+    kind: I,
+    batch: I,
+    steps: I,
+    features: I,
+    units: I,
+    x: Ptr,
+    w: Ptr,
+    r: Ptr,
+    bias: Ptr,
+    z: Ptr,
+    h: Ptr,
+    c: Ptr,
+    tc: Ptr,
+    rh: Ptr,
+    act: I,
+    recAct: I,
+    goBackwards: I,
+    inMask: Ptr,
+    inGates: I,
+    recMask: Ptr,
+    xs: Ptr,
+    hs: Ptr,
+    mask: Ptr,
+    recBias: Ptr,
+  ): void;
+  seqBackward(
+    kind: I,
+    batch: I,
+    steps: I,
+    features: I,
+    units: I,
+    x: Ptr,
+    wt: Ptr,
+    rt: Ptr,
+    z: Ptr,
+    h: Ptr,
+    c: Ptr,
+    tc: Ptr,
+    rh: Ptr,
+    dy: Ptr,
+    returnSequences: I,
+    goBackwards: I,
+    dh0: Ptr,
+    dh1: Ptr,
+    dc: Ptr,
+    drh: Ptr,
+    dW: Ptr,
+    dR: Ptr,
+    dB: Ptr,
+    dx: Ptr,
+    act: I,
+    recAct: I,
+    inMask: Ptr,
+    inGates: I,
+    recMask: Ptr,
+    xs: Ptr,
+    hs: Ptr,
+    dhNorm2: Ptr,
+    mask: Ptr,
+    saved: Ptr,
+    dRecBias: Ptr,
+  ): void;
 }
 
 /** Where scripts/build-kernels.mjs writes the modules; the Electron bundle carries copies beside worker.mjs. */
@@ -62,7 +151,9 @@ export const VARIANT_LABELS: Record<KernelVariant, string> = {
   simd: 'WebAssembly SIMD',
 };
 
-interface WasmValidate { validate(bytes: Uint8Array): boolean }
+interface WasmValidate {
+  validate(bytes: Uint8Array): boolean;
+}
 
 /**
  * Node 20's V8 (11.3) has relaxed SIMD behind a flag; Node 22+ and Electron's Chromium ship it. The flag only
@@ -78,7 +169,8 @@ function relaxedSimdUsable(bytes: Uint8Array): boolean {
 /** Instantiates one variant (tests compare them); throws when it is not built or the engine refuses it. */
 export function loadKernels(variant: KernelVariant): RnnKernels {
   const bytes = readFileSync(fileURLToPath(new URL(FILES[variant], BUILD_DIR)));
-  if (variant === 'relaxed-simd' && !relaxedSimdUsable(bytes)) throw new Error('this JavaScript engine does not accept relaxed SIMD');
+  if (variant === 'relaxed-simd' && !relaxedSimdUsable(bytes))
+    throw new Error('this JavaScript engine does not accept relaxed SIMD');
   const module = new WebAssemblyApi.Module(bytes);
   // 65,536 pages (4 GiB) is the maximum the module declares (scripts/build-kernels.mjs); it is address space
   // reserved, not memory used.
@@ -176,7 +268,10 @@ const align = (bytes: number) => Math.ceil(bytes / 16) * 16;
  * What the allocator needs of the kernels: where their own data ends, and the memory to grow (main/training/memory.ts
  * lays a training step out on a memory that only counts, to know its size before any of it exists).
  */
-export interface HeapHost { heapBase(): Ptr; readonly memory: { readonly buffer: { readonly byteLength: number }; grow(pages: number): number } }
+export interface HeapHost {
+  heapBase(): Ptr;
+  readonly memory: { readonly buffer: { readonly byteLength: number }; grow(pages: number): number };
+}
 
 /**
  * First-fit allocator over the kernels' memory. What the forward pass keeps for the backward pass stays here
@@ -201,7 +296,10 @@ export class KernelHeap {
       const block = this.free[i]!;
       p = block.start;
       if (block.size === size) this.free.splice(i, 1);
-      else { block.start += size; block.size -= size; }
+      else {
+        block.start += size;
+        block.size -= size;
+      }
     } else {
       p = this.top;
       const have = this.k.memory.buffer.byteLength;
@@ -210,7 +308,9 @@ export class KernelHeap {
           this.k.memory.grow(Math.ceil((p + size - have) / 65536));
         } catch {
           // Training refuses specs that cannot fit before it starts (main/training/memory.ts); this is the last guard.
-          throw new RangeError(`The fused kernels' memory cannot grow to ${((p + size) / 2 ** 30).toFixed(2)} GiB: WebAssembly addresses at most ${WASM_MEMORY_MAX_BYTES / 2 ** 30} GiB (${(this.inUse() / 2 ** 30).toFixed(2)} GiB in use). Reduce units, batch size or sequence length.`);
+          throw new RangeError(
+            `The fused kernels' memory cannot grow to ${((p + size) / 2 ** 30).toFixed(2)} GiB: WebAssembly addresses at most ${WASM_MEMORY_MAX_BYTES / 2 ** 30} GiB (${(this.inUse() / 2 ** 30).toFixed(2)} GiB in use). Reduce units, batch size or sequence length.`,
+          );
         }
       }
       this.top = p + size;
@@ -228,11 +328,20 @@ export class KernelHeap {
     this.free.splice(i, 0, { start: p, size });
     // Coalesce with the neighbours, then give a trailing block back to the top.
     const next = this.free[i + 1];
-    if (next && p + size === next.start) { this.free[i]!.size += next.size; this.free.splice(i + 1, 1); }
+    if (next && p + size === next.start) {
+      this.free[i]!.size += next.size;
+      this.free.splice(i + 1, 1);
+    }
     const prev = this.free[i - 1];
-    if (prev && prev.start + prev.size === p) { prev.size += this.free[i]!.size; this.free.splice(i, 1); }
+    if (prev && prev.start + prev.size === p) {
+      prev.size += this.free[i]!.size;
+      this.free.splice(i, 1);
+    }
     const last = this.free[this.free.length - 1];
-    if (last && last.start + last.size === this.top) { this.top = last.start; this.free.pop(); }
+    if (last && last.start + last.size === this.top) {
+      this.top = last.start;
+      this.free.pop();
+    }
   }
 
   /** Bytes handed out and not released (tests check for leaks). */
