@@ -5,6 +5,7 @@
 //
 //   node bench/bench.mjs [--quick | --full] [--cases a,b] [--backends wasm,cpu,tensorflow] [--epochs N]
 //                        [--rounds R] [--keras-threads 0,1] [--no-keras] [--op-by-op] [--out NAME]
+//   node bench/bench.mjs --sizes [sweep options]   (the size sweep against Keras 3: see bench/sweep.mjs)
 // --rounds R runs the whole interleaved sequence R times (default 1) and reports, per row, the median over the
 // rounds, with the range of the per-round ratios: on a shared machine the speed drifts by tens of percent within
 // minutes, and alternating the sides R times keeps one slow spell from deciding a ratio.
@@ -94,6 +95,17 @@ function usage(error) {
   }
   console.log(text);
   process.exit(0);
+}
+// --sizes is the size sweep (issue #16): its own driver, bench/sweep.mjs, with the remaining arguments.
+if (process.argv.includes('--sizes')) {
+  const sweep = spawnSync(
+    process.execPath,
+    [join(here, 'sweep.mjs'), ...process.argv.slice(2).filter((a) => a !== '--sizes')],
+    {
+      stdio: 'inherit',
+    },
+  );
+  process.exit(sweep.status ?? 1);
 }
 const opts = parseArgs(process.argv.slice(2));
 const profile = casesFile.profiles[opts.profile];

@@ -53,25 +53,28 @@ def keras_layer(keras, spec, first_kwargs):
 
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("--case", required=True)
+    p.add_argument("--case")
     p.add_argument("--profile", default="default")
     p.add_argument("--threads", type=int, default=0)
     p.add_argument("--samples", type=int)
     p.add_argument("--length", type=int)
     p.add_argument("--epochs", type=int)
     p.add_argument("--warmup", type=int, default=1)
+    p.add_argument("--batch-size", type=int)
+    # The size sweep (bench/sweep.mjs) generates its cases: one arrives whole, with its sizes for a 'sweep' profile.
+    p.add_argument("--case-json")
     a = p.parse_args()
 
     with open(os.path.join(HERE, "cases.json"), encoding="utf-8") as f:
         cases = json.load(f)
-    case = next((c for c in cases["cases"] if c["id"] == a.case), None)
+    case = json.loads(a.case_json) if a.case_json else next((c for c in cases["cases"] if c["id"] == a.case), None)
     if case is None:
         sys.exit(f"unknown case {a.case}")
     size = case["sizes"][a.profile]
     samples = a.samples or size["samples"]
     length = a.length or size["length"]
     epochs = a.epochs or cases["profiles"][a.profile]["epochs"]
-    batch = cases["batchSize"]
+    batch = a.batch_size or cases["batchSize"]
     seed = cases["seed"]
 
     import numpy as np
@@ -108,7 +111,7 @@ def main():
         # CPU time of the whole process (all TensorFlow threads): less sensitive than wall time to other work.
         cpu_seconds.append(time.process_time() - c0)
         losses.append(float(h.history["loss"][-1]))
-        print(f"  keras {a.case} epoch {e + 1}/{a.warmup + epochs}: {seconds[-1]:.2f} s, loss {losses[-1]:.4f}", file=sys.stderr)
+        print(f"  keras {case['id']} epoch {e + 1}/{a.warmup + epochs}: {seconds[-1]:.2f} s, loss {losses[-1]:.4f}", file=sys.stderr)
 
     import keras as keras_package  # the Keras that tf.keras is (2.15 for TF 2.15)
     try:
@@ -130,7 +133,7 @@ def main():
                      "python": platform.python_version()},
         "threads": f"intra {intra or 'default'} / inter {inter or 'default'}" + (" (TensorFlow defaults: pools sized to the cores)" if a.threads == 0 else ""),
         "threadSetting": a.threads,
-        "case": a.case,
+        "case": case["id"],
         "profile": a.profile,
         "samples": samples,
         "length": length,

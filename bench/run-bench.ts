@@ -77,13 +77,16 @@ async function main(): Promise<void> {
   const here = dirname(fileURLToPath(import.meta.url));
   const file = JSON.parse(readFileSync(join(here, 'cases.json'), 'utf8')) as CasesFile;
   const profile = args.profile ?? 'default';
-  const c = file.cases.find((x) => x.id === args.case);
+  // The size sweep (bench/sweep.mjs) generates its cases: one arrives whole, with its sizes for a 'sweep' profile.
+  const c = args['case-json']
+    ? (JSON.parse(args['case-json']) as BenchCase)
+    : file.cases.find((x) => x.id === args.case);
   if (!c) throw new Error(`unknown case ${args.case}; cases: ${file.cases.map((x) => x.id).join(', ')}`);
   const size = c.sizes[profile];
-  if (!size || !file.profiles[profile]) throw new Error(`unknown profile ${profile}`);
+  if (!size || !(file.profiles[profile] || args.epochs)) throw new Error(`unknown profile ${profile}`);
   const samples = Number(args.samples ?? size.samples);
   const length = Number(args.length ?? size.length);
-  const epochs = Number(args.epochs ?? file.profiles[profile]!.epochs);
+  const epochs = Number(args.epochs ?? file.profiles[profile]?.epochs);
   const warmup = Number(args.warmup ?? 1);
 
   const backend = await initBackend((args.backend ?? 'wasm') as BackendPreference);
@@ -99,7 +102,7 @@ async function main(): Promise<void> {
       optimizer: 'rmsprop',
       learningRate: file.learningRate,
       loss: c.loss,
-      batchSize: file.batchSize,
+      batchSize: Number(args['batch-size'] ?? file.batchSize),
       epochs: warmup + epochs,
       earlyStopping: null,
       seed: file.seed,
