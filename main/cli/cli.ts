@@ -4,7 +4,7 @@
  *   spec.json, metrics.jsonl (one JSON object per batch and per epoch), summary.txt, model/ (TF.js layers format),
  *   preprocessing.json (tokenizer or normalisation, for predictions).
  */
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { specialFileKind, specialFileMessage } from '../data/regular-file.js';
 
 /** A spec is a few KB; a bigger file is not one (and is not read whole). */
@@ -25,6 +25,7 @@ import { startTraining } from '../training-host.js';
 import { formatDuration, formatLogs, progressBar, describeData } from './format.js';
 import { INTEROP_HELP, INTEROP_USAGE, interopCommand } from './interop-commands.js';
 import { prepareOutputFolder } from '../studio/storage.js';
+import { RunFolder } from '../run-folder.js';
 import { withoutBom } from '../interop/json-text.js';
 import { homedir } from 'node:os';
 import { DATASETS, DatasetError, cachedDataset, datasetEntry, datasetUrl, fetchDataset } from '../data/datasets.js';
@@ -203,10 +204,8 @@ async function train(spec: ModelSpec, specName: string, analysis: ModelAnalysis,
     return 1;
   }
   const training = { ...resolveTraining(spec), ...(args.epochs ? { epochs: args.epochs } : {}) };
-  writeFileSync(
-    join(outDir, 'spec.json'),
-    `${JSON.stringify({ ...spec, training: { ...spec.training, epochs: training.epochs } }, null, 2)}\n`,
-  );
+  const folder = new RunFolder(outDir);
+  folder.writeSpec({ ...spec, training: { ...spec.training, epochs: training.epochs } });
   const summaryLines: string[] = [];
   const say = (s: string) => {
     io.out(s);
@@ -292,7 +291,7 @@ async function train(spec: ModelSpec, specName: string, analysis: ModelAnalysis,
       : [`Error (${err.stage}): ${err.message}`];
     for (const l of lines) io.err(l);
     summaryLines.push(...lines);
-    writeFileSync(join(outDir, 'summary.txt'), summaryLines.join('\n') + '\n');
+    folder.writeSummary(summaryLines);
     return 1;
   }
   if (r) {
@@ -323,7 +322,7 @@ async function train(spec: ModelSpec, specName: string, analysis: ModelAnalysis,
     }
   }
   say(`Run folder: ${outDir}`);
-  writeFileSync(join(outDir, 'summary.txt'), summaryLines.join('\n') + '\n');
+  folder.writeSummary(summaryLines);
   return r && r.status !== 'failed' ? 0 : 1;
 }
 

@@ -15,6 +15,7 @@ import { kerasFileBytes, kerasWeightsH5 } from './keras-file.js';
 import { ExportError } from './keras-format.js';
 import { pythonScript } from './python-script.js';
 import { prepareOutputFolder } from '../studio/storage.js';
+import { RunFolder, RunFolderError } from '../run-folder.js';
 import { readTfjsModel, writeTfjsModel } from './tfjs-artifacts.js';
 import { parseJsonText } from './tfjs-artifacts.js';
 
@@ -29,19 +30,14 @@ export interface ExportResult {
   hint: string;
 }
 
-/** The spec a run folder was trained from: `spec.json` (CLI runs) or `run.json`'s `spec` (studio runs). */
+/** The spec a run folder was trained from (run-folder.ts knows where it is kept). */
 export function readRunSpec(runDir: string): ModelSpec {
-  for (const [file, pick] of [
-    ['spec.json', (j: unknown) => j],
-    ['run.json', (j: unknown) => (j as { spec?: unknown }).spec],
-  ] as const) {
-    const p = join(runDir, file);
-    if (!existsSync(p)) continue;
-    const spec = pick(parseJsonText(readFileSync(p, 'utf8'), file));
-    if (spec && typeof spec === 'object' && Array.isArray((spec as ModelSpec).layers)) return spec as ModelSpec;
-    throw new ExportError(`${p}: expected a model spec, received something else.`);
+  try {
+    return new RunFolder(runDir).readSpec();
+  } catch (e) {
+    if (e instanceof RunFolderError) throw new ExportError(e.message);
+    throw e;
   }
-  throw new ExportError(`${runDir}: expected a run folder with spec.json or run.json, received neither.`);
 }
 
 /** A file name made from the model's name: letters, digits, `_`, `-`, `.`; never empty or hidden. */
@@ -75,7 +71,8 @@ export async function exportRun(
   options: ExportOptions = {},
 ): Promise<ExportResult> {
   const runSpec = readRunSpec(runDir);
-  const modelJson = join(runDir, 'model', 'model.json');
+  const folder = new RunFolder(runDir);
+  const modelJson = join(folder.modelDir, 'model.json');
   if (!existsSync(modelJson))
     throw new ExportError(
       `${runDir}: the run saved no model (model/model.json is missing); it may have failed before training finished.`,
@@ -90,7 +87,7 @@ export async function exportRun(
   const base = safeBaseName(spec.name);
   // A text model takes token ids, not text: without the run's vocabulary and padding it cannot predict as the run
   // does, so the .keras and TF.js exports carry the preprocessing file beside the model (the script applies it).
-  const pre = join(runDir, 'preprocessing.json');
+  const pre = folder.path('preprocessing');
   const withVocabulary = (files: string[]): { files: string[]; note: string } => {
     if (spec.input.kind !== 'tokens' || !existsSync(pre)) return { files, note: '' };
     const out = inside(outDir, `${base}.preprocessing.json`);
@@ -222,11 +219,8 @@ export function withSavedGruVariants(spec: ModelSpec, topology: unknown): ModelS
  * absolute or exists relative to the run folder; null when unknown (the script then asks for --data).
  */
 function runDataPath(runDir: string, spec: ModelSpec): string | null {
-  const runJson = join(runDir, 'run.json');
-  if (existsSync(runJson)) {
-    const meta = parseJsonText(readFileSync(runJson, 'utf8'), 'run.json') as { dataPath?: unknown };
-    if (typeof meta.dataPath === 'string') return meta.dataPath;
-  }
+  const meta = new RunFolder(runDir).readMeta<{ dataPath?: unknown }>();
+  if (typeof meta?.dataPath === 'string') return meta.dataPath;
   if (!spec.data || spec.data.path.startsWith('sample:')) return null;
   const p = isAbsolute(spec.data.path) ? spec.data.path : resolve(runDir, spec.data.path);
   return existsSync(p) ? p : null;
