@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 // @ts-check
-// Runs every `*.test.ts` beside the code with Node's own test runner (tsx compiles TypeScript on the fly).
-// Node 20's `--test` cannot glob, so the files are collected here. Extra arguments filter by path substring.
+// Runs every `*.test.ts` beside the code with Node's own test runner (tsx compiles TypeScript on the fly), then every
+// `*.test.tsx` (the renderer's component tests: React Testing Library on jsdom, renderer/test-support/) in a second
+// run that compiles JSX as the renderer does (renderer/tsconfig.test.json) and loads stylesheet imports as empty
+// modules. Node 20's `--test` cannot glob, so the files are collected here. Extra arguments filter by path substring.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const roots = ['shared', 'main', 'renderer', 'scripts'];
 // --kernels=native runs the chosen tests on the native kernel provider (RNN_STUDIO_KERNELS=native), and skips them,
@@ -35,7 +37,10 @@ function walk(dir) {
   for (const name of readdirSync(dir)) {
     const path = join(dir, name);
     if (statSync(path).isDirectory()) walk(path);
-    else if (name.endsWith('.test.ts') && (filters.length === 0 || filters.some((f) => path.includes(f))))
+    else if (
+      (name.endsWith('.test.ts') || name.endsWith('.test.tsx')) &&
+      (filters.length === 0 || filters.some((f) => path.includes(f)))
+    )
       files.push(path);
   }
 }
@@ -45,8 +50,25 @@ if (files.length === 0) {
   console.error(`no test files matched ${filters.join(', ')}`);
   process.exit(1);
 }
-const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...files], {
-  stdio: 'inherit',
-  env: { ...process.env, NODE_OPTIONS: '', ...extraEnv },
-});
-process.exit(result.status ?? 1);
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+/** @param {string[]} group @param {string[]} imports @param {Record<string, string>} env */
+function run(group, imports, env) {
+  if (group.length === 0) return 0;
+  const result = spawnSync(
+    process.execPath,
+    [...imports.flatMap((i) => ['--import', i]), '--test', '--test-reporter=spec', ...group],
+    { stdio: 'inherit', env: { ...process.env, NODE_OPTIONS: '', ...extraEnv, ...env } },
+  );
+  return result.status ?? 1;
+}
+const plain = run(
+  files.filter((f) => f.endsWith('.ts')),
+  ['tsx'],
+  {},
+);
+const components = run(
+  files.filter((f) => f.endsWith('.tsx')),
+  ['tsx', pathToFileURL(join(root, 'renderer', 'test-support', 'register.mjs')).href],
+  { TSX_TSCONFIG_PATH: join(root, 'renderer', 'tsconfig.test.json') },
+);
+process.exit(plain !== 0 ? plain : components);
