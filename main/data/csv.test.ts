@@ -3,6 +3,7 @@ import { closeSync, openSync, ftruncateSync, mkdirSync, writeFileSync } from 'no
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { parseCsv, readCsvFile } from './csv.js';
+import { decodeText } from './encoding.js';
 import type { CsvDelimiter } from './csv.js';
 import { assertDataError, makeTempDir, missingSharedData, sharedData } from './test-support.js';
 
@@ -275,6 +276,41 @@ describe('readCsvFile', () => {
       });
     });
   }
+
+  // The reader checks for NUL chunk by chunk (64 KiB, then 8 MiB at a time), so a large binary file is refused without
+  // being read whole; wherever the NUL falls against those chunks, the message is the one decoding the whole file gives.
+  it('refuses a NUL past the start with the message of the whole file, wherever the chunks fall', () => {
+    const file = path.join(dir, 'chunks.csv');
+    const start = 64 * 1024;
+    const chunk = 8 * 1024 ** 2;
+    const size = start + chunk + 64;
+    const text = Buffer.from(`a,b\n${'1,2\n'.repeat(size / 4)}`).subarray(0, size);
+    const utf16 = Buffer.concat([
+      Buffer.from([0xff, 0xfe]),
+      Buffer.from('a,b\n' + '1,2\n'.repeat(size / 8), 'utf16le'),
+    ]);
+    const at = [start, start + 1, start + chunk - 9, start + chunk - 8, start + chunk - 1, start + chunk, size - 3];
+    const cases = [
+      ...at.map((offset) => ({ bytes: text, offset, unit: 1 })),
+      ...at.map((offset) => ({ bytes: utf16.subarray(0, size), offset: offset & ~1, unit: 2 })),
+    ];
+    for (const { bytes, offset, unit } of cases) {
+      const content = Buffer.from(bytes);
+      content.fill(0, offset, offset + unit);
+      writeFileSync(file, content);
+      let whole: unknown;
+      try {
+        decodeText(content, 'auto', file);
+      } catch (error) {
+        whole = error;
+      }
+      assert.ok(whole instanceof Error, `${offset}`);
+      assertDataError(() => readCsvFile(file), { message: whole.message, file });
+    }
+    // 00 00 across two UTF-16 units ("A" 41 00, then "Ā" 00 01) is text, not a NUL character.
+    writeFileSync(file, Buffer.concat([utf16, Buffer.from('A\u0100,1\n'.repeat(4), 'utf16le')]));
+    assert.equal(readCsvFile(file).rows.length, size / 8 + 4);
+  });
 
   it('refuses a file above maxBytes, stating size and limit', () => {
     const file = path.join(dir, 'big.csv');

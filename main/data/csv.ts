@@ -4,7 +4,7 @@ import { parseCsv } from '../../shared/csv.js';
 import type { CsvDelimiter, CsvTable } from '../../shared/csv.js';
 import { DataError, formatBytes } from './data-error.js';
 import { checkTextStart, decodeText, TEXT_SNIFF_BYTES } from './encoding.js';
-import type { ResolvedEncodingName, TextEncodingName } from './encoding.js';
+import type { ResolvedEncodingName, TextEncodingName, TextRestCheck } from './encoding.js';
 
 // The parser itself is pure and shared with the renderer's sniffer (shared/csv.ts); this module adds the files.
 export { CSV_DELIMITERS, parseCsv } from '../../shared/csv.js';
@@ -43,22 +43,33 @@ export function readCsvFile(path: string, opts: ReadCsvOptions = {}): CsvTable &
 
 /**
  * {@link readFileBytes} for a file that must be text in `encoding`: a file whose start alone shows it is not
- * (binary data, UTF-16BE…) is refused after reading {@link TEXT_SNIFF_BYTES} bytes, not all of it — a 1 GiB
- * binary file would otherwise cost a second and 1 GiB of memory before the same refusal.
+ * (binary data, UTF-16BE…) is refused after reading {@link TEXT_SNIFF_BYTES} bytes, and one with a NUL further on
+ * in the chunk that holds it, not after all of it — a 1 GiB binary file would otherwise cost seconds and 1 GiB of
+ * memory before the same refusal.
  *
- * @throws DataError as {@link readFileBytes} does, and the NotTextError {@link decodeText} would throw for the start.
+ * @throws DataError as {@link readFileBytes} does, and the NotTextError {@link decodeText} would throw for a NUL.
  */
 export function readTextFileBytes(path: string, maxBytes: number, encoding: TextEncodingName): Uint8Array {
   return readFileBytes(path, maxBytes, (head) => checkTextStart(head, encoding, path));
 }
 
+/** How much a checked read takes at a time: memory spent on a refused file, at most, beyond its first 64 KiB. */
+const READ_CHUNK_BYTES = 8 * 1024 ** 2;
+/** Bytes an error quotes after a NUL (hexAt): kept unchecked until the next chunk, so the quote is never cut short. */
+const QUOTED_BYTES = 8;
+
 /**
  * Reads a whole file after checking it exists, is a file and is at most `maxBytes` long.
  * @param checkStart called with the first {@link TEXT_SNIFF_BYTES} bytes before the rest is read (files longer than
- *   that only: a shorter one is read whole at the same cost); what it throws propagates.
+ *   that only: a shorter one is read whole at the same cost); what it throws propagates. The check it returns is
+ *   called on each further chunk as it is read, and what that throws stops the read.
  * @throws DataError naming the path for every failure (missing, folder, too large, unreadable).
  */
-export function readFileBytes(path: string, maxBytes: number, checkStart?: (head: Uint8Array) => void): Uint8Array {
+export function readFileBytes(
+  path: string,
+  maxBytes: number,
+  checkStart?: (head: Uint8Array) => TextRestCheck,
+): Uint8Array {
   let size: number;
   try {
     const stats = statSync(path);
@@ -79,7 +90,7 @@ export function readFileBytes(path: string, maxBytes: number, checkStart?: (head
       { file: path },
     );
   }
-  if (checkStart !== undefined && size > TEXT_SNIFF_BYTES) checkStart(readStart(path, TEXT_SNIFF_BYTES));
+  if (checkStart !== undefined && size > TEXT_SNIFF_BYTES) return readChecked(path, size, checkStart);
   try {
     return readFileSync(path);
   } catch (error) {
@@ -87,23 +98,45 @@ export function readFileBytes(path: string, maxBytes: number, checkStart?: (head
   }
 }
 
-/** Up to `length` bytes from the start of the file (fewer when it is shorter). */
-function readStart(path: string, length: number): Uint8Array {
-  let fd: number | undefined;
+/**
+ * Reads the `size` bytes stat gave (fewer if the file shrank) in chunks, checking the start, then each chunk. The
+ * buffer for the whole file is allocated at once but unwritten pages are not resident, so a refused file costs the
+ * memory of what was read up to the refusal.
+ */
+function readChecked(path: string, size: number, checkStart: (head: Uint8Array) => TextRestCheck): Uint8Array {
+  let fd: number;
   try {
     fd = openSync(path, 'r');
-    const head = Buffer.alloc(length);
-    let filled = 0;
-    while (filled < length) {
-      const n = readSync(fd, head, filled, length - filled, filled);
-      if (n === 0) break;
-      filled += n;
-    }
-    return head.subarray(0, filled);
   } catch (error) {
     throw fileSystemError(path, error);
+  }
+  try {
+    const bytes = Buffer.allocUnsafe(size);
+    let filled = 0;
+    let checked = 0;
+    let checkRest: TextRestCheck | undefined;
+    for (;;) {
+      const want = checkRest === undefined ? TEXT_SNIFF_BYTES - filled : Math.min(READ_CHUNK_BYTES, size - filled);
+      let n: number;
+      try {
+        n = want > 0 ? readSync(fd, bytes, filled, want, filled) : 0;
+      } catch (error) {
+        throw fileSystemError(path, error);
+      }
+      filled += n;
+      const end = n === 0 || filled >= size;
+      if (checkRest === undefined) {
+        if (filled < TEXT_SNIFF_BYTES && !end) continue;
+        checkRest = checkStart(bytes.subarray(0, filled));
+        checked = filled;
+      }
+      const upTo = end ? filled : Math.max(checked, filled - QUOTED_BYTES);
+      checkRest(bytes.subarray(0, filled), checked, upTo);
+      checked = upTo;
+      if (end) return bytes.subarray(0, filled);
+    }
   } finally {
-    if (fd !== undefined) closeSync(fd);
+    closeSync(fd);
   }
 }
 

@@ -119,15 +119,38 @@ export function decodeText(
 }
 
 /**
+ * Checks the bytes of a file past its start as they are read, chunk by chunk: throws the NotTextError
+ * {@link decodeText} would throw for a NUL in `bytes[from, to)` (`bytes` is the file so far, from offset 0).
+ */
+export type TextRestCheck = (bytes: Uint8Array, from: number, to: number) => void;
+
+/**
  * Throws the error {@link decodeText} would throw for a file that starts with `head` because of its start alone:
  * a byte-order mark or NUL pattern that does not fit `encoding`, or binary data. Lets a reader refuse a 1 GiB
- * binary file after reading its first {@link TEXT_SNIFF_BYTES} bytes. Returns normally when the start is fine.
+ * binary file after reading its first {@link TEXT_SNIFF_BYTES} bytes. When the start is fine, returns the check for
+ * the rest, so that a NUL further on is refused in the chunk that holds it rather than after the whole file was read.
  *
  * @param head the file's first bytes (at least {@link TEXT_SNIFF_BYTES} of them, or the whole file when shorter).
  */
-export function checkTextStart(head: Uint8Array, encoding: TextEncodingName = 'auto', file?: string): void {
-  planDecoding(head.subarray(0, TEXT_SNIFF_BYTES), encoding, file === undefined ? {} : { file });
+export function checkTextStart(head: Uint8Array, encoding: TextEncodingName = 'auto', file?: string): TextRestCheck {
+  const where = file === undefined ? {} : { file };
+  const plan = planDecoding(head.subarray(0, TEXT_SNIFF_BYTES), encoding, where);
+  if (plan.encoding === 'utf-16le') {
+    return (bytes, from, to) => {
+      // UTF-16 units start at even offsets (after a 2-byte mark too); a 00 00 across two units is not a NUL.
+      const buffer = asBuffer(bytes.subarray(0, to));
+      for (let i = buffer.indexOf(NUL_UNIT, from & ~1); i >= 0; i = buffer.indexOf(NUL_UNIT, i + 1)) {
+        if (i % 2 === 0) throw binaryData(bytes, i, 'character', where);
+      }
+    };
+  }
+  return (bytes, from, to) => {
+    const nul = asBuffer(bytes.subarray(0, to)).indexOf(0, from);
+    if (nul >= 0) throw binaryData(bytes, nul, 'byte', where);
+  };
 }
+
+const NUL_UNIT = Buffer.from([0, 0]);
 
 function planDecoding(head: Uint8Array, encoding: TextEncodingName, where: DataErrorLocation): Plan {
   if (!TEXT_ENCODINGS.includes(encoding)) {

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import fs, { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { syncBuiltinESMExports } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
@@ -55,4 +56,31 @@ test('a disk that fills up mid-write never replaces a good file', (t) => {
   } finally {
     disk.unmount();
   }
+});
+
+// The same fault without root: write(2) on a filling disk returns a short count (4,096 bytes) without an error, then the
+// next call fails with ENOSPC. fs.writeSync is replaced for the duration (syncBuiltinESMExports carries the change to
+// storage.ts's import), so the test runs everywhere, not only where a tmpfs can be mounted.
+test('a short write (disk full mid-write, no root needed) never replaces a good file', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rnn-store-'));
+  const path = join(dir, 'project.json');
+  writeJsonAtomic(path, { name: 'good', layers: [1, 2, 3] });
+  const original = fs.writeSync;
+  let calls = 0;
+  (fs as { writeSync: unknown }).writeSync = (fd: number, buffer: Uint8Array, offset = 0, length?: number) => {
+    calls++;
+    if (calls > 1) throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+    const end = Math.min(offset + (length ?? buffer.length - offset), offset + 4096);
+    return original(fd, buffer.subarray(offset, end));
+  };
+  syncBuiltinESMExports();
+  try {
+    assert.throws(() => writeJsonAtomic(path, { name: 'big', pad: 'x'.repeat(40_000) }), /ENOSPC/);
+  } finally {
+    (fs as { writeSync: unknown }).writeSync = original;
+    syncBuiltinESMExports();
+  }
+  assert.ok(calls >= 1, 'the save went through the replaced writeSync');
+  assert.deepEqual(readJsonOrNull(path), { name: 'good', layers: [1, 2, 3] });
+  assert.deepEqual(readdirSync(dir), ['project.json'], 'no temporary file is left behind');
 });

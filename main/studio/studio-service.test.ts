@@ -2,7 +2,7 @@
 // worker thread, real predictions from the saved model.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync, readFileSync, mkdirSync, symlinkSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, readFileSync, mkdirSync, symlinkSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +12,7 @@ import { mountSmallDisk } from './full-disk.js';
 import { execFileSync } from 'node:child_process';
 import { writeJsonAtomic } from './storage.js';
 import type { ModelSpec } from '../../shared/model-spec.js';
+import { startWebServer } from '../web/server.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -172,8 +173,9 @@ test('projects: save, save as, list, load; a damaged file is reported, not overw
 
 // Seen: the disk filling during training killed the whole host (uncaught ENOSPC), run.json was truncated and the run
 // vanished from the list after a restart. On a real full disk (a small tmpfs as the user-data folder) the run fails
-// with a message, the host answers the next call, and run.json keeps its last good version.
-test('a disk that fills during training fails the run, not the host, and keeps run.json whole', async (t) => {
+// with a message, the host answers the next call, every file the run wrote before is intact, and after a restart (the
+// disk still full, then freed) the run is listed as failed.
+test('a disk that fills during training fails the run, not the host, keeps its files whole and survives a restart', async (t) => {
   const disk = mountSmallDisk(1024);
   if (typeof disk === 'string') {
     t.skip(disk);
@@ -192,19 +194,66 @@ test('a disk that fills during training fails the run, not the host, and keeps r
       data: { ...sample.spec.data!, trainFraction: 0.1, valFraction: 0.05 } as ModelSpec['data'],
     };
     const { runId } = await s.call('startRun', { spec });
+    const runDir = join(disk.dir, 'runs', runId);
     const ended = waitForEnd(s, runId);
-    // Fill the disk once the run has started writing.
+    // Fill the disk once the run has written an epoch, so there is something earlier to keep.
+    await new Promise<void>((resolve) => {
+      const off = s.onEvent((e) => {
+        // An end comes first only when the run failed on its own; the checks below then say so instead of a hang.
+        if (e.type === 'run' && e.runId === runId && ['epoch', 'done', 'error'].includes(e.event.type)) {
+          off();
+          resolve();
+        }
+      });
+    });
+    const before = new Map(
+      readdirSync(runDir, { withFileTypes: true })
+        .filter((f) => f.isFile())
+        .map((f) => [f.name, readFileSync(join(runDir, f.name))]),
+    );
+    t.diagnostic(`before the disk filled: ${[...before].map(([f, b]) => `${f} (${b.length} bytes)`).join(', ')}`);
     const free = Number(execFileSync('df', ['--output=avail', '-B1', disk.dir]).toString().split('\n')[1]);
-    writeFileSync(join(disk.dir, 'filler'), Buffer.alloc(Math.max(0, free - 2048)));
+    try {
+      writeFileSync(join(disk.dir, 'filler'), Buffer.alloc(Math.max(0, free - 2048)));
+    } catch (e) {
+      // The run wrote more since df looked: the filler took what was left, and the disk is full all the same.
+      if ((e as NodeJS.ErrnoException).code !== 'ENOSPC') throw e;
+    }
     const events = await ended;
     const last = events[events.length - 1]!;
     assert.ok(last.type === 'run' && last.event.type === 'error', JSON.stringify(last));
     assert.match(last.event.type === 'error' ? last.event.message : '', /ENOSPC|no space left/i);
     const runs = await s.call('listRuns', {});
     assert.equal(runs.find((r) => r.id === runId)?.status, 'failed');
-    const onDisk = JSON.parse(readFileSync(join(disk.dir, 'runs', runId, 'run.json'), 'utf8')) as { id: string };
+    const onDisk = JSON.parse(readFileSync(join(runDir, 'run.json'), 'utf8')) as { id: string };
     assert.equal(onDisk.id, runId, 'run.json is whole');
+    // What was on disk before the disk filled is still there: appended files only grew (their earlier lines still
+    // parse, the first epoch among them), the others are byte for byte the same. run.json is rewritten, checked above.
+    const metrics = before.get('metrics.jsonl')?.toString('utf8') ?? '';
+    assert.ok(metrics.includes('"kind":"epoch"'), 'an epoch was on disk before it filled');
+    for (const [name, bytes] of before) {
+      if (name === 'run.json' || !bytes.length) continue;
+      const now = readFileSync(join(runDir, name));
+      if (name.endsWith('.jsonl')) {
+        const lines = bytes.toString('utf8').split('\n');
+        const whole = lines.slice(0, -1); // the part after the last newline may be an append in progress
+        assert.ok(now.toString('utf8').startsWith(whole.map((l) => `${l}\n`).join('')), `${name} kept its lines`);
+        for (const l of whole) assert.doesNotThrow(() => JSON.parse(l), `${name}: ${l.slice(0, 80)}`);
+      } else {
+        assert.ok(now.equals(bytes), `${name} is unchanged`);
+      }
+    }
     await s.shutdown();
+
+    // A restart with the disk still full, then one after space was freed: the run is listed, failed, with its epochs.
+    for (const freed of [false, true]) {
+      if (freed) rmSync(join(disk.dir, 'filler'));
+      const again = service(disk.dir);
+      const run = (await again.call('listRuns', {})).find((r) => r.id === runId);
+      assert.equal(run?.status, 'failed', `after a restart (disk ${freed ? 'freed' : 'full'}): ${JSON.stringify(run)}`);
+      assert.ok(run.epochsRun >= 1, `after a restart (disk ${freed ? 'freed' : 'full'}): ${run.epochsRun} epochs`);
+      await again.shutdown();
+    }
   } finally {
     disk.unmount();
   }
@@ -245,4 +294,34 @@ test('with data roots, only files inside them (symlinks resolved), uploads and s
     /outside the folders/,
   );
   assert.equal((await s.call('previewData', { data: sample.spec.data! })).kind, 'timeseries');
+});
+
+// The README promises the browser host reads data only inside its folders; without --data-root those are the user's
+// home and the user-data folder. HOME is a temporary folder here (os.homedir() reads it), so the system's password
+// file is outside, and the refusal must not quote it (an error once quoted the first line of the shadow file).
+test('the browser host without --data-root reads the home and user-data folders only', async (t) => {
+  const home = mkdtempSync(join(tmpdir(), 'rnn-home-'));
+  const userData = mkdtempSync(join(tmpdir(), 'rnn-studio-'));
+  const outside = mkdtempSync(join(tmpdir(), 'rnn-outside-'));
+  const csv = 'date,a\n1,2\n2,3\n3,4\n4,5\n5,6\n';
+  for (const dir of [home, userData, outside]) writeFileSync(join(dir, 'data.csv'), csv);
+  const savedHome = process.env.HOME;
+  process.env.HOME = home;
+  let server: Awaited<ReturnType<typeof startWebServer>>;
+  try {
+    server = await startWebServer({ port: 0, userDataDir: userData, staticDir: outside });
+  } finally {
+    process.env.HOME = savedHome;
+  }
+  t.after(() => server.close());
+  const data = (path: string) => ({ kind: 'timeseries' as const, path, target: 'a', lookback: 1, step: 1, delay: 0 });
+  for (const dir of [home, userData])
+    assert.equal((await server.service.call('previewData', { data: data(join(dir, 'data.csv')) })).kind, 'timeseries');
+  for (const path of [join(outside, 'data.csv'), '/etc/passwd']) {
+    await assert.rejects(server.service.call('previewData', { data: data(path) }), (e: Error) => {
+      assert.match(e.message, /is outside the folders this studio may read/);
+      assert.doesNotMatch(e.message, /root:|date,a/, 'the refusal quotes no file content');
+      return true;
+    });
+  }
 });

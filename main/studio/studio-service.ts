@@ -140,8 +140,9 @@ export class StudioService {
   private readonly listeners = new Set<(e: StudioEvent) => void>();
   private readonly active = new Map<string, { handle: TrainingHandle; meta: RunMeta }>();
   /**
-   * Runs whose state could not be saved (persistRun): failed and stopped, their later events ignored; listed from
-   * here, since their run.json on disk still shows the last state that could be written.
+   * Runs whose state could not be saved (persistRun, or marking an interrupted run failed at start): failed and
+   * stopped, their later events ignored; listed from here, since their run.json on disk still shows the last state
+   * that could be written.
    */
   private readonly unsaved = new Map<string, RunMeta>();
   /** Uploads in progress (uploadData with `more`): what each file holds so far, in call order. */
@@ -215,7 +216,13 @@ export class StudioService {
         meta.status = 'failed';
         meta.error = 'The app closed while this run was in progress; the metrics up to then are kept.';
         meta.epochRecords = this.epochsOnDisk(id, meta.epochRecords);
-        writeJsonAtomic(join(this.runsDir, id, 'run.json'), meta);
+        try {
+          writeJsonAtomic(join(this.runsDir, id, 'run.json'), meta);
+        } catch {
+          // A full disk must not keep the studio from starting (this runs in the constructor): the run is listed as
+          // failed from memory, its run.json keeps the last good version, and the next start with room saves this.
+          this.unsaved.set(id, meta);
+        }
       }
     }
   }

@@ -3,7 +3,7 @@
  * small ones packed together), so no message is large enough to stall the host or exceed its message limit; the last
  * call's answer is the path to train on (or, for a model, the upload importModel takes).
  */
-import { MAX_UPLOAD_BYTES, UPLOAD_CHUNK_BYTES } from '../../shared/api.js';
+import { MAX_UPLOAD_BYTES, MAX_WIRE_MESSAGE_BYTES, UPLOAD_CHUNK_BYTES } from '../../shared/api.js';
 import type { ApiParams, ApiResults, StudioCalls } from '../../shared/api.js';
 
 export interface UploadSelection {
@@ -59,41 +59,56 @@ export function selectUpload(fileList: FileList | readonly File[], folder: boole
   };
 }
 
-/** File names count towards a message's size too: a call is closed once its names reach this many characters. */
-const MAX_NAME_CHARS_PER_CALL = 1024 ** 2;
 const MAX_FILES_PER_CALL = 5_000;
+
+const utf8 = new TextEncoder();
+/** The bytes a value takes in the JSON text the web host sends (UTF-8, escapes included). */
+function jsonBytes(value: unknown): number {
+  return utf8.encode(JSON.stringify(value)).byteLength;
+}
 
 /**
  * The calls an upload is sent in: every file cut into pieces at byte offsets, pieces packed so that each call carries
- * at most `chunkBytes` of content, 5,000 pieces and 1 Mi characters of names. Pure: the pieces are blob slices.
+ * at most `chunkBytes` of content and 5,000 pieces, and its request, serialised as the web host sends it, is at most
+ * `maxMessageBytes` of UTF-8. Names are counted in bytes after JSON escaping, not in characters: 1,000 CJK characters
+ * are 3,000 bytes and a control character 6, so a character count let a legal folder exceed the host's message limit.
+ * Pure: the pieces are blob slices.
  */
 export function planUpload(
   selection: UploadSelection,
   chunkBytes = UPLOAD_CHUNK_BYTES,
+  maxMessageBytes = MAX_WIRE_MESSAGE_BYTES,
 ): { relativePath: string; offset: number; blob: Blob }[][] {
+  // The request around the files, at its largest: any request id, an upload id of the most characters allowed, `more`.
+  const envelope = jsonBytes({
+    id: Number.MAX_SAFE_INTEGER,
+    method: 'uploadData',
+    params: { name: selection.name, files: [], uploadId: 'x'.repeat(100), more: true },
+  });
   const calls: { relativePath: string; offset: number; blob: Blob }[][] = [];
   let current: { relativePath: string; offset: number; blob: Blob }[] = [];
   let bytes = 0;
-  let names = 0;
+  let wire = envelope;
   const close = () => {
     if (current.length > 0) calls.push(current);
     current = [];
     bytes = 0;
-    names = 0;
+    wire = envelope;
   };
   for (const { relativePath, file } of selection.files) {
     let offset = 0;
     do {
-      if (
-        bytes >= chunkBytes ||
-        current.length >= MAX_FILES_PER_CALL ||
-        names + relativePath.length > MAX_NAME_CHARS_PER_CALL
-      )
-        close();
-      const take = Math.min(file.size - offset, chunkBytes - bytes);
+      // One piece on the wire: its object with empty content, the comma before it, then 4 base64 characters per 3 bytes.
+      const pieceBytes = jsonBytes({ relativePath, offset, contentBase64: '' }) + 1;
+      const contentRoom = () => Math.floor((maxMessageBytes - wire - pieceBytes) / 4) * 3;
+      const wanted = file.size - offset;
+      if (bytes >= chunkBytes || current.length >= MAX_FILES_PER_CALL || contentRoom() < Math.min(wanted, 1)) close();
+      const take = Math.min(wanted, chunkBytes - bytes, contentRoom());
+      if (take < Math.min(wanted, 1))
+        throw new Error(`The file name ${relativePath.slice(0, 80)} is too long to upload.`);
       current.push({ relativePath, offset, blob: file.slice(offset, offset + take) });
       bytes += take;
-      names += relativePath.length;
+      wire += pieceBytes + Math.ceil(take / 3) * 4;
       offset += take;
     } while (offset < file.size);
   }
