@@ -57,7 +57,8 @@ import { DEFAULT_PROJECTOR_WORDS } from './projector-job.js';
 import type { ProjectorRequest } from './projector-job.js';
 import { DATASETS, cachedDataset } from '../data/datasets.js';
 import { withoutBom } from '../interop/json-text.js';
-import { newId, readJsonLines, readJsonOrNull, writeFileAtomic, writeJsonAtomic } from './storage.js';
+import { newId, readJsonOrNull, writeFileAtomic } from './storage.js';
+import { RunFolder } from '../run-folder.js';
 import { exportRun, withSavedGruVariants } from '../interop/export.js';
 import { writeZip } from '../interop/zip.js';
 import { readTfjsModel } from '../interop/tfjs-artifacts.js';
@@ -217,7 +218,7 @@ export class StudioService {
         meta.error = 'The app closed while this run was in progress; the metrics up to then are kept.';
         meta.epochRecords = this.epochsOnDisk(id, meta.epochRecords);
         try {
-          writeJsonAtomic(join(this.runsDir, id, 'run.json'), meta);
+          this.runFolder(id).writeMeta(meta);
         } catch {
           // A full disk must not keep the studio from starting (this runs in the constructor): the run is listed as
           // failed from memory, its run.json keeps the last good version, and the next start with room saves this.
@@ -232,33 +233,30 @@ export class StudioService {
    * more than `known`: what a crash of the worker or of the app cut off from run.json.
    */
   private epochsOnDisk(id: string, known: EpochRecord[]): EpochRecord[] {
-    const onDisk = readJsonLines<EpochRecord>(join(this.runsDir, id, 'metrics.jsonl'), '"kind":"epoch"');
+    const onDisk = this.runFolder(id).readEpochs();
     return onDisk !== null && onDisk.length > known.length ? onDisk : known;
   }
 
   /** The sampled gradient flow through time (gradient-flow.jsonl), thinned to at most MAX_FLOW_SAMPLES. */
   private gradientFlowOnDisk(id: string): HiddenGradientSample[] {
-    const all = readJsonLines<HiddenGradientSample>(join(this.runsDir, id, 'gradient-flow.jsonl')) ?? [];
+    const all = this.runFolder(id).readGradientFlow<HiddenGradientSample>();
     const stride = Math.max(1, Math.ceil(all.length / MAX_FLOW_SAMPLES));
     return stride > 1 ? all.filter((_, i) => i % stride === 0 || i === all.length - 1) : all;
   }
 
   /** The per-epoch weight and gradient histograms (histograms.jsonl), thinned to MAX_HISTOGRAM_EPOCHS. */
   private histogramsOnDisk(id: string): HistogramRecord[] {
-    return thinHistograms(
-      readJsonLines<HistogramRecord>(join(this.runsDir, id, 'histograms.jsonl')) ?? [],
-      MAX_HISTOGRAM_EPOCHS,
-    );
+    return thinHistograms(this.runFolder(id).readHistograms<HistogramRecord>(), MAX_HISTOGRAM_EPOCHS);
   }
 
   /** Every batch record of a run (metrics.jsonl). */
   private batchesOnDisk(id: string): BatchRecord[] {
-    return readJsonLines<BatchRecord>(join(this.runsDir, id, 'metrics.jsonl'), '"kind":"batch"') ?? [];
+    return this.runFolder(id).readBatches();
   }
 
   /** A replay's metrics against its original's (epoch logs and every batch loss). */
   private compareWithOriginal(meta: RunMeta): ReplayReport | undefined {
-    const original = meta.replayOf ? readJsonOrNull<RunMeta>(join(this.runsDir, meta.replayOf, 'run.json')) : null;
+    const original = meta.replayOf ? this.runFolder(meta.replayOf).readMeta<RunMeta>() : null;
     if (!original) return undefined;
     return compareReplay(
       {
@@ -277,6 +275,11 @@ export class StudioService {
    * The folder holding the model.json a run may start from: a finished run's model/, or an import's converted model.
    * @throws ApiError naming the source when it has no weights (yet).
    */
+  /** A run's folder: its layout is run-folder.ts's to know. */
+  private runFolder(id: string): RunFolder {
+    return new RunFolder(join(this.runsDir, id));
+  }
+
   private weightsDir(source: WeightsSource): string {
     if (source.kind === 'run') {
       if (this.active.has(source.id))
@@ -284,10 +287,9 @@ export class StudioService {
           `Run ${source.id} is still training; start from its weights once it has finished.`,
           'invalid-argument',
         );
-      const dir = join(this.runsDir, source.id, 'model');
-      if (!existsSync(join(dir, 'model.json')))
-        throw new ApiError(`Run ${source.id} saved no model to start from.`, 'not-found');
-      return dir;
+      const folder = this.runFolder(source.id);
+      if (!folder.hasModel()) throw new ApiError(`Run ${source.id} saved no model to start from.`, 'not-found');
+      return folder.modelDir;
     }
     const dir = join(this.importsDir, source.id, 'imported', 'model');
     if (!existsSync(join(dir, 'model.json')))
@@ -366,11 +368,13 @@ export class StudioService {
       ...(start.initialWeights ? { initialWeights: start.initialWeights } : {}),
       ...(start.evaluateOnly ? { evaluateOnly: true, epochs: 0 } : {}),
     };
-    mkdirSync(join(this.runsDir, id), { recursive: true });
+    const folder = this.runFolder(id);
+    // spec.json as the CLI writes it: every run folder holds its spec in the same place (run-folder.ts).
+    folder.writeSpec(spec);
     this.saveMeta(meta);
     const options = {
       dataPath,
-      outDir: join(this.runsDir, id),
+      outDir: folder.dir,
       ...(gradientFlowEvery !== undefined ? { gradientFlowEvery } : {}),
       ...(initialWeightsDir ? { initialWeightsDir } : {}),
       ...(start.evaluateOnly ? { evaluateOnly: true } : {}),
@@ -387,19 +391,17 @@ export class StudioService {
 
   private runIds(): string[] {
     return readdirSync(this.runsDir)
-      .filter((d) => existsSync(join(this.runsDir, d, 'run.json')))
+      .filter((d) => this.runFolder(d).hasMeta())
       .sort()
       .reverse();
   }
 
   private readMeta(id: string): RunMeta | null {
-    return (
-      this.active.get(id)?.meta ?? this.unsaved.get(id) ?? readJsonOrNull<RunMeta>(join(this.runsDir, id, 'run.json'))
-    );
+    return this.active.get(id)?.meta ?? this.unsaved.get(id) ?? this.runFolder(id).readMeta<RunMeta>();
   }
 
   private saveMeta(meta: RunMeta): void {
-    writeJsonAtomic(join(this.runsDir, meta.id, 'run.json'), meta);
+    this.runFolder(meta.id).writeMeta(meta);
   }
 
   /**
@@ -622,7 +624,7 @@ export class StudioService {
       // The spec exactly as run (seed, data settings and all); a replay of a replay repeats the same original. A run
       // from before GRUs had `resetAfter` trained reset_after=False: its saved model says so (the default is now true).
       const spec = meta.provenance?.spec ?? meta.spec;
-      const modelJson = join(this.runsDir, runId, 'model', 'model.json');
+      const modelJson = join(this.runFolder(runId).modelDir, 'model.json');
       let asTrained = spec;
       try {
         if (existsSync(modelJson))
@@ -696,9 +698,9 @@ export class StudioService {
     deleteRun: async ({ runId }) => {
       if (this.active.has(runId))
         throw new ApiError(`Run ${runId} is still in progress: stop it before deleting it.`, 'invalid-argument');
-      const dir = join(this.runsDir, runId);
-      if (!existsSync(join(dir, 'run.json'))) throw new ApiError(`No run ${runId}.`, 'not-found');
-      rmSync(dir, { recursive: true, force: true });
+      const folder = this.runFolder(runId);
+      if (!folder.hasMeta()) throw new ApiError(`No run ${runId}.`, 'not-found');
+      rmSync(folder.dir, { recursive: true, force: true });
       this.emit({ type: 'runs-changed' });
       return { ok: true };
     },
@@ -1155,11 +1157,10 @@ export class StudioService {
     if (!meta) throw new ApiError(`No run ${runId}.`, 'not-found');
     if (this.active.has(runId))
       throw new ApiError('This run is still training; predict once it has finished.', 'invalid-argument');
-    const dir = join(this.runsDir, runId);
-    if (!existsSync(join(dir, 'model', 'model.json')) || statSync(join(dir, 'model', 'model.json')).size === 0) {
+    const folder = this.runFolder(runId);
+    if (!folder.hasModel())
       throw new ApiError(`Run ${runId} saved no model${meta.error ? ` (${meta.error})` : ''}.`, 'not-found');
-    }
-    return dir;
+    return folder.dir;
   }
 
   /** Stops every run in progress (app quit); resolves when their workers have ended. */
