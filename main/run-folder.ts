@@ -116,6 +116,17 @@ export class RunFolder {
     return p;
   }
 
+  /** preprocessing.json (the vocabulary or the normalisation), or null when the run saved none. */
+  readPreprocessing<T>(): T | null {
+    const p = this.path('preprocessing');
+    if (!existsSync(p)) return null;
+    try {
+      return JSON.parse(readFileSync(p, 'utf8')) as T;
+    } catch (e) {
+      throw new RunFolderError(`${p}: expected JSON, received text that does not parse (${(e as Error).message}).`);
+    }
+  }
+
   writeSummary(lines: string[]): void {
     writeFileAtomic(this.path('summary'), `${lines.join('\n')}\n`);
   }

@@ -3,7 +3,7 @@
  * weights, without TensorFlow) and its tokenizer (preprocessing.json), finds the Embedding weight, and projects its
  * most frequent words' rows (PCA or t-SNE) or lists a word's nearest neighbours. Runs in the file worker.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { RunFolder } from '../run-folder.js';
 import { join } from 'node:path';
 import { readTfjsModel } from '../interop/tfjs-artifacts.js';
 import type { NamedWeight } from '../interop/tfjs-artifacts.js';
@@ -62,8 +62,9 @@ interface LoadedEmbedding {
 }
 
 function loadEmbedding(runDir: string): LoadedEmbedding {
-  const modelJson = join(runDir, 'model', 'model.json');
-  if (!existsSync(modelJson))
+  const folder = new RunFolder(runDir);
+  const modelJson = join(folder.modelDir, 'model.json');
+  if (!folder.hasModel())
     throw new ProjectorError(
       'This run saved no model (model/model.json is missing): it may have failed before training finished.',
     );
@@ -85,10 +86,8 @@ function loadEmbedding(runDir: string): LoadedEmbedding {
     );
   }
   const [rows, dim] = weight.shape as [number, number];
-  const prePath = join(runDir, 'preprocessing.json');
-  if (!existsSync(prePath))
-    throw new ProjectorError('This run has no Embedding vocabulary (preprocessing.json is missing).');
-  const pre = JSON.parse(readFileSync(prePath, 'utf8')) as { kind?: string; tokenizer?: unknown };
+  const pre = folder.readPreprocessing<{ kind?: string; tokenizer?: unknown }>();
+  if (!pre) throw new ProjectorError('This run has no Embedding vocabulary (preprocessing.json is missing).');
   if (pre.kind !== 'text' || !pre.tokenizer)
     throw new ProjectorError('This run has no Embedding layer over words (it is not a text model).');
   const tokenizer = Tokenizer.fromJSON(pre.tokenizer);
