@@ -24,7 +24,7 @@ import { fileURLToPath } from 'node:url';
  * @typedef {{ id: string; cell: Cell; units: number; embedding: number; length: number; batch: number }} SweepRow
  * @typedef {{ secondsPerEpoch: number; maxRssMB: number; params: number; kernels?: string | null; backendDetail?: string;
  *   versions?: Record<string, string | null> }} Measured
- * @typedef {{ row: string; side: string; round: number; result?: Measured; error?: string }} Sample
+ * @typedef {{ row: string; side: string; round: number; load: number; result?: Measured; error?: string }} Sample
  */
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -205,8 +205,9 @@ async function main() {
     for (const row of rows)
       // Alternating the sides' order per row keeps a slow spell of the shared machine from always hitting one side.
       for (const side of done % 2 ? [...sides].reverse() : sides) {
+        const load = Math.round(os.loadavg()[0] * 10) / 10;
         const r = await runSide(row, side);
-        samplesOut.push({ row: row.id, side, round, ...r });
+        samplesOut.push({ row: row.id, side, round, load, ...r });
         done++;
         const eta = ((performance.now() - t0) / done) * (total - done);
         console.log(
@@ -227,13 +228,11 @@ async function main() {
     );
   const ratio = (/** @type {string} */ row, /** @type {string} */ side) => secs(row, side) / secs(row, 'keras');
   const info = (/** @type {string} */ side) => samplesOut.find((s) => s.side === side && s.result)?.result;
+  const loads = samplesOut.map((x) => x.load);
   const lines = [
     `# Size sweep — ${new Date().toISOString().slice(0, 10)}`,
     '',
-    `${os.cpus()[0]?.model ?? 'CPU'}, ${os.availableParallelism()} cores, load ${os
-      .loadavg()
-      .map((x) => x.toFixed(1))
-      .join(' ')} at the end; ` +
+    `${os.cpus()[0]?.model ?? 'CPU'}, ${os.availableParallelism()} cores, 1-minute load average ${fmt(Math.min(...loads), 1)}–${fmt(Math.max(...loads), 1)} over the runs; ` +
       `${samples} samples an epoch, median of ${rounds} round(s) × ${epochs} timed epoch(s) after a warm-up epoch; rmsprop; tokens of a 10,000-word vocabulary.`,
     '',
     `- Keras: ${info('keras')?.backendDetail ?? '–'} (TensorFlow's default threads).`,
