@@ -205,7 +205,7 @@ async function main() {
     for (const row of rows)
       // Alternating the sides' order per row keeps a slow spell of the shared machine from always hitting one side.
       for (const side of done % 2 ? [...sides].reverse() : sides) {
-        const load = Math.round(os.loadavg()[0] * 10) / 10;
+        const load = Math.round((os.loadavg()[0] ?? 0) * 10) / 10;
         const r = await runSide(row, side);
         samplesOut.push({ row: row.id, side, round, load, ...r });
         done++;
