@@ -202,9 +202,9 @@ async function main() {
   const total = rounds * rows.length * sides.length;
   let done = 0;
   for (let round = 0; round < rounds; round++)
-    for (const row of rows)
+    for (const [i, row] of rows.entries())
       // Alternating the sides' order per row keeps a slow spell of the shared machine from always hitting one side.
-      for (const side of done % 2 ? [...sides].reverse() : sides) {
+      for (const side of (i + round) % 2 ? [...sides].reverse() : sides) {
         const load = Math.round((os.loadavg()[0] ?? 0) * 10) / 10;
         const r = await runSide(row, side);
         samplesOut.push({ row: row.id, side, round, load, ...r });
