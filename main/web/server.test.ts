@@ -10,6 +10,7 @@ import { connect as connectTcp } from 'node:net';
 import type { Socket } from 'node:net';
 import { WebSocket } from 'ws';
 import { allowedHostHeaders, startWebServer } from './server.js';
+import { startChildHost } from '../robustness/child-host.js';
 import type { WebServer } from './server.js';
 
 let server: WebServer;
@@ -57,6 +58,7 @@ test('serves the renderer with a CSP and never outside its folder', async () => 
   assert.equal(ok.status, 200);
   assert.match(ok.headers.get('content-security-policy') ?? '', /script-src 'self'/);
   assert.equal(ok.headers.get('referrer-policy'), 'no-referrer');
+  assert.equal(ok.headers.get('x-content-type-options'), 'nosniff');
   const escape = await fetch(`http://127.0.0.1:${server.port}/..%2f..%2fpackage.json`);
   assert.equal(escape.status, 404);
   // A malformed escape is answered, not fatal: the server still serves afterwards.
@@ -237,7 +239,7 @@ for (const [what, frame] of [
   });
 }
 
-test('a client that stops reading is dropped, not buffered without bound', async () => {
+test('a client that stops reading is dropped, not buffered without bound', { timeout: 30_000 }, async () => {
   const small = await startWebServer({
     port: 0,
     userDataDir: mkdtempSync(join(tmpdir(), 'rnn-web-')),
@@ -258,6 +260,72 @@ test('a client that stops reading is dropped, not buffered without bound', async
   } finally {
     await small.close();
   }
+});
+
+// Seen: a client that sent 4,000 requests and never read a reply grew the host by 545 MB. Here the client never reads
+// again, and the host runs with its default limit (64 MiB waiting for one client) in a process of its own.
+test('a client that never reads again is dropped within 30 s, the host grows by less than 192 MiB and serves the next client', async (t) => {
+  if (process.platform !== 'linux') return t.skip('RSS is read from /proc');
+  const host = await startChildHost(['--user-data', mkdtempSync(join(tmpdir(), 'rnn-web-child-'))]);
+  let sampler: NodeJS.Timeout | undefined;
+  try {
+    const ws = new WebSocket(`ws://127.0.0.1:${host.port}/api?token=${host.token}`, {
+      origin: `http://127.0.0.1:${host.port}`,
+    });
+    ws.on('error', () => {});
+    await new Promise((resolve) => ws.on('open', resolve));
+    const closed = new Promise<void>((resolve) => ws.on('close', () => resolve()));
+    const startRss = host.rssMb()!;
+    let peakRss = startRss;
+    sampler = setInterval(() => {
+      peakRss = Math.max(peakRss, host.rssMb() ?? 0);
+    }, 20);
+    (ws as unknown as { _socket: Socket })._socket.pause();
+    // Each request is answered with an error that names the unknown method: 4,000 replies of 32 KiB, 125 MiB in all,
+    // twice what the host lets wait for one client.
+    const method = `x${'y'.repeat(32 * 1024)}`;
+    for (let i = 0; i < 4000; i++) ws.send(JSON.stringify({ id: i, method, params: {} }));
+    // A paused socket reads nothing, not even the host hanging up: a write is what meets the reset.
+    const started = Date.now();
+    let dropped = false;
+    void closed.then(() => (dropped = true));
+    while (!dropped && Date.now() - started < 30_000) {
+      ws.send(JSON.stringify({ id: -1, method: 'getEngineInfo', params: {} }));
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    clearInterval(sampler);
+    assert.ok(
+      dropped,
+      `the host kept a client that read nothing for 30 s (RSS ${startRss.toFixed(0)} → ${peakRss.toFixed(0)} MiB)`,
+    );
+    assert.ok(
+      peakRss - startRss < 192,
+      `the host grew from ${startRss.toFixed(0)} to ${peakRss.toFixed(0)} MiB for a client that read nothing (bound: 192 MiB of growth)`,
+    );
+    await stillServes(host.port, host.token);
+    assert.equal(host.exited(), null, 'the host process exited');
+    console.log(
+      `# a client that never reads: dropped after ${Date.now() - started} ms, host RSS ${startRss.toFixed(0)} → peak ${peakRss.toFixed(0)} MiB`,
+    );
+  } finally {
+    clearInterval(sampler);
+    await host.stop();
+  }
+});
+
+test('warns when it listens beyond loopback, and only then', async () => {
+  const stderrAfterStart = async (args: string[]) => {
+    const host = await startChildHost(['--user-data', mkdtempSync(join(tmpdir(), 'rnn-web-child-')), ...args]);
+    try {
+      // The warning is written before the URL, but stderr and stdout are separate pipes.
+      for (let i = 0; i < 20 && !host.stderr().includes('Warning'); i++) await new Promise((r) => setTimeout(r, 50));
+      return host.stderr();
+    } finally {
+      await host.stop();
+    }
+  };
+  assert.match(await stderrAfterStart(['--host', '0.0.0.0']), /Warning: listening beyond loopback\./);
+  assert.doesNotMatch(await stderrAfterStart([]), /Warning/);
 });
 
 test('a busy port is a message, not a stack trace', async () => {
