@@ -9,7 +9,7 @@ import type { ChildProcess } from 'node:child_process';
 import { connect as connectTcp } from 'node:net';
 import type { Socket } from 'node:net';
 import { WebSocket } from 'ws';
-import { allowedHostHeaders, startWebServer } from './server.js';
+import { allowedHostHeaders, isLoopbackHost, startWebServer } from './server.js';
 import { startChildHost } from '../robustness/child-host.js';
 import type { WebServer } from './server.js';
 
@@ -326,6 +326,20 @@ test('warns when it listens beyond loopback, and only then', async () => {
   };
   assert.match(await stderrAfterStart(['--host', '0.0.0.0']), /Warning: listening beyond loopback\./);
   assert.doesNotMatch(await stderrAfterStart([]), /Warning/);
+});
+
+test('loopback is 127.0.0.1, localhost and ::1, and nothing else (the warning and the Host allowlist follow it)', () => {
+  for (const [host, loopback] of [
+    ['127.0.0.1', true],
+    ['localhost', true],
+    ['LOCALHOST', true],
+    ['::1', true],
+    ['0.0.0.0', false],
+    ['::', false],
+    ['192.168.1.5', false],
+    ['studio.example', false],
+  ] as const)
+    assert.equal(isLoopbackHost(host), loopback, host);
 });
 
 test('a busy port is a message, not a stack trace', async () => {

@@ -43,16 +43,20 @@ export interface WebServerOptions {
 /** What a client has to leave unread before the host drops it instead of buffering more. */
 const DEFAULT_MAX_BUFFERED = 64 * 2 ** 20;
 
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '::1']);
+
+/** True for the addresses only this machine can reach (no warning when the host listens on one of them). */
+export function isLoopbackHost(host: string): boolean {
+  return LOOPBACK_HOSTS.has(host.toLowerCase());
+}
+
 /**
  * The Host header values this server answers to, or null for any. A DNS-rebinding page reaches a loopback server
  * under its own name: checking Host (as Jupyter Server does) is what stops it, since its Origin then matches Host.
  */
 export function allowedHostHeaders(host: string, port: number, extra: readonly string[] = []): Set<string> | null {
   if (host === '0.0.0.0' || host === '::') return null;
-  const names =
-    host === '127.0.0.1' || host === 'localhost' || host === '::1'
-      ? ['127.0.0.1', 'localhost', '[::1]']
-      : [host.includes(':') ? `[${host}]` : host];
+  const names = isLoopbackHost(host) ? ['127.0.0.1', 'localhost', '[::1]'] : [host.includes(':') ? `[${host}]` : host];
   return new Set([...names, ...extra].map((n) => `${n.toLowerCase()}:${port}`));
 }
 
@@ -316,7 +320,7 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
     console.error(`Error: ${e instanceof Error ? e.message : String(e)}`);
     process.exit(1);
   });
-  if ((opts.host ?? process.env.RNN_STUDIO_HOST ?? '127.0.0.1') !== '127.0.0.1') {
+  if (!isLoopbackHost(opts.host ?? process.env.RNN_STUDIO_HOST ?? '127.0.0.1')) {
     console.warn(
       'Warning: listening beyond loopback. Anyone who can reach this port and learns the token can train and read runs; prefer an SSH tunnel.',
     );
