@@ -114,15 +114,19 @@ test('models: a weight file symlinked to /dev/zero and a FIFO as the model file 
   await assert.rejects(importModelFile(fifo), /expected a regular file, received a FIFO/);
 });
 
-test('the API: previewData and startRun on /dev/zero or a FIFO answer with the reason at once', opts, async () => {
-  const { fifo } = fixtures();
-  const s = new StudioService({
+/** A browser-host service over a fresh user-data folder. */
+const webService = () =>
+  new StudioService({
     userDataDir: tempDir('rnn-special-user-'),
     host: 'web',
     appVersion: 'test',
     assetsDir: join(root, 'assets'),
     examplesDir: join(root, 'examples'),
   });
+
+test('the API: previewData and startRun on /dev/zero or a FIFO answer with the reason at once', opts, async () => {
+  const { fifo } = fixtures();
+  const s = webService();
   const sample = (await s.call('listSamples', {})).find((x) => x.id === 'forecast-gru')!;
   for (const path of ['/dev/zero', fifo]) {
     const data = { ...sample.spec.data!, path } as NonNullable<typeof sample.spec.data>;
@@ -145,13 +149,7 @@ test('the API: previewData and startRun on /dev/zero or a FIFO answer with the r
 });
 
 test('a preview of a path that does not exist is answered without a worker', async () => {
-  const s = new StudioService({
-    userDataDir: tempDir('rnn-special-user-'),
-    host: 'web',
-    appVersion: 'test',
-    assetsDir: join(root, 'assets'),
-    examplesDir: join(root, 'examples'),
-  });
+  const s = webService();
   const sample = (await s.call('listSamples', {})).find((x) => x.id === 'forecast-gru')!;
   const data = (path: string) => ({ ...sample.spec.data!, path }) as NonNullable<typeof sample.spec.data>;
   // A worker entry that cannot start: any preview that reaches a worker fails with that, not with the reason.

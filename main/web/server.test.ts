@@ -111,6 +111,14 @@ const upgradeHeaders = (host: string, path = '/api') => [
 ];
 
 /** The host still answers a new, well-behaved client. */
+/** An authenticated client; `closed` settles when the host closes it. */
+async function openClient(port: number, token: string): Promise<{ ws: WebSocket; closed: Promise<void> }> {
+  const ws = new WebSocket(`ws://127.0.0.1:${port}/api?token=${token}`, { origin: `http://127.0.0.1:${port}` });
+  ws.on('error', () => {});
+  await new Promise((resolve) => ws.on('open', resolve));
+  return { ws, closed: new Promise<void>((resolve) => ws.on('close', () => resolve())) };
+}
+
 async function stillServes(port = server.port, token = server.token): Promise<void> {
   const ws = new WebSocket(`ws://127.0.0.1:${port}/api?token=${token}`, { origin: `http://127.0.0.1:${port}` });
   ws.on('error', () => {});
@@ -223,12 +231,7 @@ for (const [what, frame] of [
   test(`a protocol error from an authenticated client closes that connection only: ${what}`, async () => {
     const host = await childHost();
     try {
-      const ws = new WebSocket(`ws://127.0.0.1:${host.port}/api?token=${host.token}`, {
-        origin: `http://127.0.0.1:${host.port}`,
-      });
-      ws.on('error', () => {});
-      await new Promise((resolve) => ws.on('open', resolve));
-      const closed = new Promise<void>((resolve) => ws.on('close', () => resolve()));
+      const { ws, closed } = await openClient(host.port, host.token);
       (ws as unknown as { _socket: Socket })._socket.write(frame);
       await closed;
       await stillServes(host.port, host.token);
@@ -246,12 +249,7 @@ test('a client that stops reading is dropped, not buffered without bound', { tim
     maxBufferedBytes: 64 * 1024,
   });
   try {
-    const ws = new WebSocket(`ws://127.0.0.1:${small.port}/api?token=${small.token}`, {
-      origin: `http://127.0.0.1:${small.port}`,
-    });
-    await new Promise((resolve) => ws.on('open', resolve));
-    const closed = new Promise<void>((resolve) => ws.on('close', () => resolve()));
-    ws.on('error', () => {});
+    const { ws, closed } = await openClient(small.port, small.token);
     // The client's side stops reading; its requests keep coming.
     (ws as unknown as { _socket: Socket })._socket.pause();
     for (let i = 0; i < 4000; i++) ws.send(JSON.stringify({ id: i, method: 'listSamples', params: {} }));
@@ -269,12 +267,7 @@ test('a client that never reads again is dropped within 30 s, the host grows by 
   const host = await startChildHost(['--user-data', mkdtempSync(join(tmpdir(), 'rnn-web-child-'))]);
   let sampler: NodeJS.Timeout | undefined;
   try {
-    const ws = new WebSocket(`ws://127.0.0.1:${host.port}/api?token=${host.token}`, {
-      origin: `http://127.0.0.1:${host.port}`,
-    });
-    ws.on('error', () => {});
-    await new Promise((resolve) => ws.on('open', resolve));
-    const closed = new Promise<void>((resolve) => ws.on('close', () => resolve()));
+    const { ws, closed } = await openClient(host.port, host.token);
     const startRss = host.rssMb()!;
     let peakRss = startRss;
     sampler = setInterval(() => {
