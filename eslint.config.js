@@ -19,6 +19,13 @@ const nodeBuiltins = [
   'stream',
 ];
 
+// Outside main/training/kernels/, the kernels are reached through their index only: any other module of that
+// folder is an internal that may change with the kernels ('./kernels/x.js', '../training/kernels/x.js', …).
+const kernelsDoor = {
+  regex: '(^|/)kernels/(?!index\\.js$)[^/]+$',
+  message: 'Import the kernels through main/training/kernels/index.js, their one door (issue #14).',
+};
+
 export default tseslint.config(
   {
     ignores: [
@@ -31,7 +38,7 @@ export default tseslint.config(
       '.scratch/**',
       'test-results/**',
       'playwright-report/**',
-      'main/training/fused/assembly/**',
+      'main/training/kernels/assembly/**',
       '**/*.cjs',
     ],
   },
@@ -128,9 +135,17 @@ export default tseslint.config(
               group: ['@tensorflow/*'],
               message: 'Only main/training/ loads TensorFlow (the backend chooser lives there).',
             },
+            kernelsDoor,
           ],
         },
       ],
     },
+  },
+  {
+    // The one door to the kernels (issue #14). bench/native-kernels.ts times the kernels' own forward and backward
+    // passes on each provider, which the door deliberately does not offer.
+    files: ['main/training/**/*.ts', 'bench/**/*.ts', 'scripts/**/*.ts'],
+    ignores: ['main/training/kernels/**', 'bench/native-kernels.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [kernelsDoor] }] },
   },
 );

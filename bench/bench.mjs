@@ -449,7 +449,7 @@ function renderReport({ profileName, epochs, rounds = 1, kerasThreads, hasNative
   lines.push(
     '- Ours: `buildModel(spec)` + `train()` with an `ArraySource`, the path users get: our own loop computes the loss, the metrics and the ' +
       'L2 gradient norm of every layer on every batch and reads them back (one `dataSync` per batch). Recurrent layers run on our fused kernels ' +
-      `(main/training/fused/: ${fusedRow ? `${fusedRow.kernels}, slices of each batch shared by ${fusedRow.kernelThreads} thread${fusedRow.kernelThreads === 1 ? '' : 's'}` : 'not used in this run'}); ` +
+      `(main/training/kernels/: ${fusedRow ? `${fusedRow.kernels}, slices of each batch shared by ${fusedRow.kernelThreads} thread${fusedRow.kernelThreads === 1 ? '' : 's'}` : 'not used in this run'}); ` +
       'the other ops (Embedding, Dense, loss, optimizer) run on the named TF.js backend: wasm is single-threaded in Node, cpu is plain JavaScript ' +
       '(run for the SimpleRNN case only, to keep the run short)' +
       (hasNative

@@ -15,17 +15,17 @@
 //   backward: dx 2·B·T·GU·D + dW 2·B·T·D·GU + ∂h₋₁ 2·B·T·GU·U + dR 2·B·T·U·GU
 //   total = 6·B·T·GU·(D + U)
 import os from 'node:os';
-import { fusedBackward, fusedForward } from '../main/training/fused/fused-rnn.js';
-import type { FusedCellConfig } from '../main/training/fused/fused-rnn.js';
-import { heapOf, loadKernels, threadsOf } from '../main/training/fused/kernels-wasm.js';
-import type { RnnKernels } from '../main/training/fused/kernels-wasm.js';
+import { fusedBackward, fusedForward } from '../main/training/kernels/fused-rnn.js';
+import type { FusedCellConfig } from '../main/training/kernels/fused-rnn.js';
+import { heapOf, loadKernels, threadsOf } from '../main/training/kernels/kernels-wasm.js';
+import type { RnnKernels } from '../main/training/kernels/kernels-wasm.js';
 import {
   loadNativeKernels,
   nativeInfo,
   nativeUnavailableReason,
   setNativeSplit,
   setNativeThreads,
-} from '../main/training/fused/kernels-native.js';
+} from '../main/training/kernels/kernels-native.js';
 
 const arg = (name: string, fallback: string) => {
   const i = process.argv.indexOf(`--${name}`);

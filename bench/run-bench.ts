@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { initBackend } from '../main/training/backend.js';
 import type { BackendPreference } from '../main/training/backend.js';
 import type { RecurrencePath } from '../shared/worker-protocol.js';
-import { kernelsLabel, rnnKernels, threadsOf } from '../main/training/fused/kernels-wasm.js';
+import { kernelInfo } from '../main/training/kernels/index.js';
 import { buildModel } from '../main/training/build-model.js';
 import { train } from '../main/training/trainer.js';
 import { ArraySource } from '../main/training/sources.js';
@@ -162,8 +162,8 @@ async function main(): Promise<void> {
     // Which recurrent layers ran on the fused kernels, on how many threads, with which build.
     fused: recurrence.length > 0 && recurrence.every((p) => p.fused),
     recurrence,
-    kernelThreads: recurrence.some((p) => p.fused) ? threadsOf(rnnKernels()!).threads : null,
-    kernels: recurrence.some((p) => p.fused) ? kernelsLabel() : null,
+    kernelThreads: recurrence.some((p) => p.fused) ? (kernelInfo()?.threads ?? null) : null,
+    kernels: recurrence.some((p) => p.fused) ? (kernelInfo()?.label ?? null) : null,
     case: c.id,
     profile,
     samples,

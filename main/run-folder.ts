@@ -19,6 +19,7 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFil
 import { join } from 'node:path';
 import type { ModelSpec } from '../shared/model-spec.js';
 import type { BatchRecord, EpochRecord } from '../shared/training-records.js';
+import { withoutBom } from './interop/json-text.js';
 import { readJsonLines, readJsonOrNull, writeFileAtomic, writeJsonAtomic } from './studio/storage.js';
 
 export const RUN_FILES = {
@@ -87,7 +88,7 @@ export class RunFolder {
       if (!existsSync(p)) continue;
       let parsed: unknown;
       try {
-        parsed = JSON.parse(readFileSync(p, 'utf8'));
+        parsed = JSON.parse(withoutBom(readFileSync(p, 'utf8')));
       } catch (e) {
         throw new RunFolderError(`${p}: expected JSON, received text that does not parse (${(e as Error).message}).`);
       }
@@ -121,7 +122,7 @@ export class RunFolder {
     const p = this.path('preprocessing');
     if (!existsSync(p)) return null;
     try {
-      return JSON.parse(readFileSync(p, 'utf8')) as T;
+      return JSON.parse(withoutBom(readFileSync(p, 'utf8'))) as T;
     } catch (e) {
       throw new RunFolderError(`${p}: expected JSON, received text that does not parse (${(e as Error).message}).`);
     }

@@ -20,7 +20,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const outDir = join(root, 'dist', 'node');
 const manifest = join(outDir, 'inputs.json');
-const kernelsDir = join(root, 'main/training/fused/build');
+const kernelsDir = join(root, 'main/training/kernels/build');
 const kernelFiles = ['rnn.wasm', 'rnn-relaxed.wasm', 'rows.wasm'];
 
 /** True when a bundle is missing or any file it was built from (or this script) is newer than it. */
@@ -125,18 +125,18 @@ export async function buildCli({ quiet = false } = {}) {
     build({ ...common, entryPoints: { 'file-worker': 'main/studio/file-worker.ts' } }),
   ]);
   const inputs = new Set(kernelFiles.map((f) => relative(root, join(kernelsDir, f))));
-  inputs.add('main/training/fused/kernel-thread.mjs');
+  inputs.add('main/training/kernels/kernel-thread.mjs');
   for (const r of results) {
     for (const f of r.outputFiles) writeAtomic(f.path, f.contents);
     // Files only: a plugin's module is named `namespace:path`.
     for (const input of Object.keys(r.metafile.inputs)) if (!/^[\w-]+:/.test(input)) inputs.add(input);
   }
   // The worker loads the fused recurrent kernels and starts their threads relative to itself
-  // (main/training/fused/kernels-wasm.ts, kernel-threads.ts).
+  // (main/training/kernels/kernels-wasm.ts, kernel-threads.ts).
   for (const f of kernelFiles) writeAtomic(join(outDir, 'training/build', f), readFileSync(join(kernelsDir, f)));
   writeAtomic(
     join(outDir, 'training/kernel-thread.mjs'),
-    readFileSync(join(root, 'main/training/fused/kernel-thread.mjs')),
+    readFileSync(join(root, 'main/training/kernels/kernel-thread.mjs')),
   );
   // Last: its time stamp is the bundles' age.
   writeAtomic(manifest, JSON.stringify([...inputs].sort(), null, 1));

@@ -47,9 +47,9 @@ await Promise.all([
   }),
 ]);
 // The worker loads the fused recurrent kernels and starts their threads relative to itself
-// (main/training/fused/kernels-wasm.ts, kernel-threads.ts).
+// (main/training/kernels/kernels-wasm.ts, kernel-threads.ts).
 mkdirSync(join(out, 'build'), { recursive: true });
 for (const f of ['rnn.wasm', 'rnn-relaxed.wasm', 'rows.wasm'])
-  copyFileSync(join(root, 'main/training/fused/build', f), join(out, 'build', f));
-copyFileSync(join(root, 'main/training/fused/kernel-thread.mjs'), join(out, 'kernel-thread.mjs'));
+  copyFileSync(join(root, 'main/training/kernels/build', f), join(out, 'build', f));
+copyFileSync(join(root, 'main/training/kernels/kernel-thread.mjs'), join(out, 'kernel-thread.mjs'));
 console.log(`electron main, preload, workers and fused kernels built into ${out}`);

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // @ts-check
-// Compiles our WebAssembly kernels (AssemblyScript, main/training/fused/assembly/) into main/training/fused/build/:
+// Compiles our WebAssembly kernels (AssemblyScript, main/training/kernels/assembly/) into main/training/kernels/build/:
 // - the fused recurrent kernels (rnn.ts) twice: rnn.wasm with SIMD, and rnn-relaxed.wasm with SIMD plus relaxed SIMD
 //   (fused multiply-add), which the loader picks where the engine validates it;
 // - the Embedding's row kernels (rows.ts) as rows.wasm, which runs inside tfjs-backend-wasm's memory.
@@ -11,9 +11,9 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const assembly = join(root, 'main/training/fused/assembly');
+const assembly = join(root, 'main/training/kernels/assembly');
 const force = process.argv.includes('--force');
-const outDir = join(root, 'main/training/fused/build');
+const outDir = join(root, 'main/training/kernels/build');
 // -O3; no runtime or GC (the kernels allocate nothing); abort compiled out (--noAssert). The recurrent kernels'
 // memory is imported and shared so that kernel threads (kernel-threads.ts) work on one batch together; 65,536
 // pages = 4 GiB, the most a 32-bit module can address. The row kernels import tfjs-backend-wasm's memory, which is

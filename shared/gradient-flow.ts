@@ -1,7 +1,7 @@
 /**
  * Gradient flow through time: ‖∂L/∂h_t‖, the norm over a batch of the loss gradient with respect to a recurrent
  * layer's hidden state at each input timestep t, sampled every few batches by the trainer (the fused kernels report
- * it, see main/training/fused/fused-rnn.ts `recordHiddenGradients`). Here: the records, a plain-language verdict per
+ * it, see main/training/kernels/fused-rnn.ts `HiddenGradientProbe`). Here: the records, a plain-language verdict per
  * layer (vanishing / exploding / healthy) with the numbers behind it, and one-click remedies as spec edits.
  * Pure and dependency-free: the worker, the service and the renderer all use it.
  */

@@ -24,10 +24,12 @@ const ALLOWED: Record<string, string> = {
   'renderer/builder/palette.tsx': 'the "Embedding" category heading, not a class name',
   'shared/prediction-types.ts': CELL_KINDS,
   'shared/gradient-flow.ts': CELL_KINDS,
-  'main/training/fused/fused-rnn.ts': CELL_KINDS,
-  'main/training/fused/keras-recurrence.ts': CELL_KINDS,
+  'main/training/kernels/fused-rnn.ts': CELL_KINDS,
+  'main/training/kernels/keras-recurrence.ts': CELL_KINDS,
   'main/training/inside-recurrence.ts': CELL_KINDS,
   'main/training/keras-gru.ts': "registers Keras's GRU under TF.js's own class name (the GRU factory uses it)",
+  'main/training/kernels/recurrent-layers.ts':
+    "our SimpleRNN, LSTM and Bidirectional classes, registered under TF.js's own class names as keras-gru.ts does",
   'renderer/predict/inside-view.tsx': CELL_KINDS,
   'shared/memory-estimate.ts':
     "the per-layer memory model; not in this change's files (a `memory` hook on the definitions would take it)",

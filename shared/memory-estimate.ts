@@ -5,14 +5,14 @@
  * "memory access out of bounds" or an abort after the process grew to 5.5 GB at units 4096).
  *
  * Training memory lives in three places with different ceilings:
- * - the fused recurrent kernels' WebAssembly memory (main/training/fused/): 32-bit, so at most 4 GiB. It holds what
+ * - the fused recurrent kernels' WebAssembly memory (main/training/kernels/): 32-bit, so at most 4 GiB. It holds what
  *   each layer's forward pass keeps for its backward pass, and the backward pass's working memory. This module is the
  *   one home of that layout (kernelSavedBuffers, kernelBackwardBuffers): fused-rnn.ts carves its buffers from it, so
  *   the figure here is what the kernels will ask for, less their 16-byte alignment.
  * - TF.js's tensors (weights, gradients, layer outputs): in the backend's WebAssembly heap on the wasm backend (also
  *   4 GiB), in ordinary memory on native TensorFlow and cpu. TF.js's orthogonal initializer — the recurrent kernels'
  *   default — also passes through here: it takes a QR decomposition op by op, with several full square matrices alive.
- * - JavaScript arrays: the optimizer's slots (main/training/host-optimizer.ts).
+ * - JavaScript arrays: the optimizer's slots (main/training/kernels/optimizer.ts).
  */
 import { layerDef, withDefaults } from './layer-catalog.js';
 import { isBidirectional, resolveTraining } from './model-spec.js';
@@ -38,7 +38,7 @@ export function dropoutMaskCounts(
   return { input: inputRate ? (recurrentRate ? G : 1) : 0, recurrent: recurrentRate ? G : 0 };
 }
 
-/** The activations the fused kernels implement (ACTIVATION_CODES in main/training/fused/kernels-wasm.ts). */
+/** The activations the fused kernels implement (ACTIVATION_CODES in main/training/kernels/kernels-wasm.ts). */
 export const FUSED_ACTIVATIONS = ['linear', 'tanh', 'sigmoid', 'hardSigmoid', 'relu'] as const;
 export type FusedActivation = (typeof FUSED_ACTIVATIONS)[number];
 

@@ -4,7 +4,7 @@
  * the trainer and Keras export / import all read it.
  */
 
-/** Optimizers, with Keras's class name. Hyper-parameters are Keras's defaults (main/training/host-optimizer.ts). */
+/** Optimizers, with Keras's class name. Hyper-parameters are Keras's defaults (main/training/kernels/optimizer.ts). */
 export const OPTIMIZER_DEFS = {
   rmsprop: { kerasClass: 'RMSprop' },
   adam: { kerasClass: 'Adam' },

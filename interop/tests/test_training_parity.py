@@ -218,7 +218,7 @@ def test_training_steps_match_keras(ours, name):
     assert rel.max() <= LOSS_RTOL, f"{name}: losses differ, step {int(rel.argmax())}: ours {losses[rel.argmax()]} vs Keras {theirs[rel.argmax()]}"
     assert weight_diff <= WEIGHT_TOL, f"{name}: weights after {STEPS} steps differ by {weight_diff}"
     # Our side trained on the fused kernels, the path a user's run takes (the op-by-op path is held to them in
-    # main/training/fused/fused-rnn.test.ts).
+    # main/training/kernels/fused-rnn.test.ts).
     assert all(r["fused"] for r in result["recurrence"]), result["recurrence"]
 
 

@@ -11,7 +11,7 @@ import { createRequire } from 'node:module';
 import util from 'node:util';
 import { dirname, join } from 'node:path';
 import { isMainThread } from 'node:worker_threads';
-import { registerFastKernels, registerNativeKernels } from './kernels.js';
+import { registerBackendOps } from './kernels/index.js';
 
 import type { BackendInfo, BackendPreference } from '../../shared/worker-protocol.js';
 import { BACKEND_PREFERENCES } from '../../shared/worker-protocol.js';
@@ -121,7 +121,7 @@ async function tryNative(): Promise<{ ok: true; version: string; note: string } 
     const mod = require('@tensorflow/tfjs-node') as { version?: { 'tfjs-node'?: string; 'tfjs-core'?: string } };
     const ok = await tf.setBackend('tensorflow');
     if (!ok) return { ok: false, why: '@tensorflow/tfjs-node loaded but its backend failed to initialise' };
-    registerNativeKernels();
+    registerBackendOps('tensorflow');
     const tfVersion = (tf.backend() as unknown as { binding?: { TF_Version?: string } }).binding?.TF_Version;
     const note = `${tfVersion ? `TensorFlow ${tfVersion}, ` : ''}oneDNN ${oneDnn ? 'on (TF_ENABLE_ONEDNN_OPTS=0 before start-up is faster here)' : 'off'}`;
     return { ok: true, version: mod.version?.['tfjs-node'] ?? 'unknown', note };
@@ -136,7 +136,7 @@ async function tryWasm(): Promise<{ ok: true } | { ok: false; why: string }> {
     // In Node the wasm binaries are read from the package folder, not fetched.
     wasm.setWasmPaths(join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm')), '/'));
     if (!(await tf.setBackend('wasm'))) return { ok: false, why: 'the wasm backend failed to initialise' };
-    registerFastKernels('wasm');
+    registerBackendOps('wasm');
     return { ok: true };
   } catch (e) {
     return { ok: false, why: `wasm backend unavailable: ${e instanceof Error ? e.message : String(e)}` };
@@ -196,7 +196,7 @@ export async function initBackend(preference: BackendPreference = 'auto'): Promi
     reasons.push(r.why);
   }
   await tf.setBackend('cpu');
-  registerFastKernels('cpu');
+  registerBackendOps('cpu');
   return (chosen = {
     name: 'cpu',
     tfjsVersion: tf.version.tfjs,

@@ -10,7 +10,7 @@ import { layerDef, withDefaults } from '../../shared/layer-catalog.js';
 import { isBidirectional } from '../../shared/model-spec.js';
 import type { LayerSpec, ModelSpec, ParamValue, PlainLayerSpec } from '../../shared/model-spec.js';
 import type { RecurrencePath } from '../../shared/worker-protocol.js';
-import { installFusedRecurrence } from './fused/fused-rnn.js';
+import { accelerateModel } from './kernels/index.js';
 import { layerFactory } from './layer-factories.js';
 import type { LayerArgs } from './layer-factories.js';
 import { withTfWarningsTranslated } from './tf-warnings.js';
@@ -50,7 +50,7 @@ function makeLayer(layer: LayerSpec, args: LayerArgs, innerName: string | undefi
 
 /**
  * Builds the model described by `spec` (uncompiled: the training loop owns loss and optimizer), with every
- * eligible recurrent layer on the fused kernels (fused/fused-rnn.ts); `recurrence` says which path each takes.
+ * eligible recurrent layer on the fused kernels (kernels/fused-rnn.ts); `recurrence` says which path each takes.
  * Weight initialisation draws from Math.random unless the caller seeded it (see seeded-random.ts).
  * @throws SpecError when the spec has any error-level issue.
  */
@@ -71,5 +71,5 @@ export function buildModel(spec: ModelSpec): {
       model.add(tfLayer);
     }),
   );
-  return { model, analysis, recurrence: installFusedRecurrence(model) };
+  return { model, analysis, recurrence: accelerateModel(model) };
 }

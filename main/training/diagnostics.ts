@@ -12,7 +12,7 @@ import { classifierDiagnostics } from '../../shared/classifier-metrics.js';
 import type { ClassifierDiagnostics } from '../../shared/classifier-metrics.js';
 import { DataError } from '../data/data-error.js';
 import { loadLayersModel } from './save-model.js';
-import { installFusedRecurrence } from './fused/fused-rnn.js';
+import { accelerateModel } from './kernels/index.js';
 import { prepareData } from './prepare-data.js';
 import type { Preprocessing } from './prepare-data.js';
 
@@ -55,7 +55,7 @@ export async function diagnoseText(
   }
   const val = data.val;
   const model = await loadLayersModel(join(runDir, 'model'));
-  installFusedRecurrence(model);
+  accelerateModel(model);
   const probabilities: number[][] = [];
   const trueClasses: number[] = [];
   let binary = false;

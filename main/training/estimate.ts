@@ -12,7 +12,7 @@ import type { RunEstimate } from '../../shared/estimate.js';
 import type { RunOptions } from '../../shared/worker-protocol.js';
 import { initBackend } from './backend.js';
 import { buildModel } from './build-model.js';
-import { describeKernels } from './fused/kernels-wasm.js';
+import { describeKernels } from './kernels/index.js';
 import { prepareData, resolveDataPath } from './prepare-data.js';
 import { probeSteps } from './trainer.js';
 import { withSeededRandom } from './seeded-random.js';

@@ -4,7 +4,7 @@
  * candidate; SimpleRNN just h_t), and each timestep's contribution to the prediction by occlusion.
  *
  * The gates are not something TF.js exposes, so each layer is stepped here from its own weights with Keras's formulas
- * (the same arithmetic as fused/keras-recurrence.ts's kerasCellStep: kernel columns LSTM i, f, c, o; GRU z, r, h, both
+ * (the same arithmetic as kernels/keras-recurrence.ts's kerasCellStep: kernel columns LSTM i, f, c, o; GRU z, r, h, both
  * reset variants), on the input the model really feeds that layer (the outputs of the layers before it, for the
  * preprocessed text or window). The test checks that the h_t stepped here equals the layer's own output.
  *
@@ -20,9 +20,9 @@ import { resolveTraining } from '../../shared/model-spec.js';
 import { Tokenizer, padSequences, OOV_TOKEN } from '../data/tokenizer.js';
 import { DataError } from '../data/data-error.js';
 import { loadLayersModel } from './save-model.js';
-import { installFusedRecurrence } from './fused/fused-rnn.js';
-import { kerasCellOf, GATES } from './fused/keras-recurrence.js';
-import type { KerasCell, TfjsCellLike } from './fused/keras-recurrence.js';
+import { accelerateModel, kerasCellOf } from './kernels/index.js';
+import type { KerasCell, TfjsCellLike } from './kernels/index.js';
+import { GATES } from '../../shared/memory-estimate.js';
 import type { Preprocessing } from './prepare-data.js';
 import { prepareData, WindowSource } from './prepare-data.js';
 
@@ -211,7 +211,7 @@ async function readPreprocessing(runDir: string): Promise<Preprocessing> {
 /** The saved model with its recurrent layers on the fused kernels, as predictions run it. */
 async function loadModel(runDir: string): Promise<tf.LayersModel> {
   const model = await loadLayersModel(join(runDir, 'model'));
-  installFusedRecurrence(model);
+  accelerateModel(model);
   return model;
 }
 

@@ -2,16 +2,18 @@
  * Keras 3's GRU in TF.js: both reset variants. TF.js's GRUCell refuses reset_after=True (tfjs#4621), Keras 3's
  * default, so a Keras user's GRU could not come in with its weights, and the studio could not train what Keras trains
  * by default. These classes take TF.js's GRU and GRUCell and add the variant: the cell's bias becomes [2, 3·units]
- * (input row, recurrent row, as Keras stores it) and its step is Keras's (main/training/fused/keras-recurrence.ts,
+ * (input row, recurrent row, as Keras stores it) and its step is Keras's (main/training/kernels/keras-recurrence.ts,
  * which also masks recurrent dropout as Keras does). They are registered under TF.js's own class names, "GRU" and
  * "GRUCell", so every GRU built, loaded or wrapped in Bidirectional (which rebuilds its backward layer from the
- * config) in this process is one of them; reset_after=False keeps TF.js's weights and results.
+ * config) in this process is one of them; reset_after=False keeps TF.js's weights and results. The layer takes the
+ * fused kernels once accelerateModel routes it (kernels/recurrent-layers.ts, as the other recurrent layers do).
  *
  * Import this module before building or loading a model (build-model.ts and save-model.ts do).
  */
 import * as tf from '@tensorflow/tfjs';
-import { dropoutMaskCounts, kerasCellOf, kerasCellStep } from './fused/keras-recurrence.js';
-import type { StepMasks } from './fused/keras-recurrence.js';
+import { acceleratable, kerasCellOf, kerasCellStep } from './kernels/index.js';
+import type { StepMasks } from './kernels/index.js';
+import { dropoutMaskCounts } from '../../shared/memory-estimate.js';
 
 type Args = Record<string, unknown> & { units: number; resetAfter?: boolean };
 type Shape = (number | null)[];
@@ -140,7 +142,7 @@ export class KerasGRUCell extends TfjsGRUCell {
   }
 }
 
-export class KerasGRU extends TfjsGRU {
+export class KerasGRU extends acceleratable(TfjsGRU) {
   static className = 'GRU';
 
   constructor(args: Args) {

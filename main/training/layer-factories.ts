@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { registerLayer } from '../../shared/layer-catalog.js';
 import type { LayerDef, LayerKind } from '../../shared/layer-catalog.js';
 import { kerasGRU } from './keras-gru.js';
+import { recurrentLayers } from './kernels/index.js';
 
 /** The layer's config with defaults, its `name`, and `batchInputShape` on the first layer. */
 export type LayerArgs = Record<string, unknown>;
@@ -19,13 +20,14 @@ export type LayerFactory = (args: LayerArgs, ctx: FactoryContext) => tf.layers.L
 
 export const LAYER_FACTORIES: Record<LayerKind, LayerFactory> = {
   Embedding: (args) => tf.layers.embedding(args as never),
-  SimpleRNN: (args) => tf.layers.simpleRNN(args as never),
-  LSTM: (args) => tf.layers.lstm(args as never),
+  // Our classes of TF.js's layers, under TF.js's names: the fused kernels take their calls (kernels/recurrent-layers.ts).
+  SimpleRNN: (args) => recurrentLayers.simpleRNN(args),
+  LSTM: (args) => recurrentLayers.lstm(args),
   // Keras's GRU, both reset variants (TF.js's implements only resetAfter=false, tfjs#4621).
   GRU: (args) => kerasGRU(args as never),
   Bidirectional: (args, ctx) => {
     const { mergeMode, name, batchInputShape } = args;
-    return tf.layers.bidirectional({
+    return recurrentLayers.bidirectional({
       layer: ctx.wrapped(),
       mergeMode,
       name,

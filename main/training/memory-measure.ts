@@ -10,7 +10,7 @@ import { initBackend } from './backend.js';
 import { buildModel } from './build-model.js';
 import { probeSteps } from './trainer.js';
 import { ArraySource } from './sources.js';
-import { rnnKernels, threadsOf } from './fused/kernels-wasm.js';
+import { kernelMemory, kernelThreadsReady } from './kernels/index.js';
 import { checkTrainingMemory } from './memory.js';
 import { resolveTraining } from '../../shared/model-spec.js';
 import type { ModelSpec } from '../../shared/model-spec.js';
@@ -55,11 +55,10 @@ await initBackend('wasm');
 // first, and the helper threads up, keep them out of the figure. That step already grew the kernels' memory by what
 // does not scale with the batch (copies of the weights): added back below, since the real step needs it too.
 oneStep({ ...spec, training: { ...spec.training, batchSize: 2 } });
-const threads = threadsOf(rnnKernels()!);
-while (threads.readyHelpers() < threads.threads - 1) await new Promise((r) => setTimeout(r, 20));
+await kernelThreadsReady();
 const analysis = analyzeModel(spec);
 const check = checkTrainingMemory(spec, analysis.layers, resolveTraining(spec), 'wasm');
-const kernelBefore = rnnKernels()!.memory.buffer.byteLength;
+const kernelBefore = kernelMemory()!.bytes;
 gc();
 const before = process.memoryUsage().rss;
 oneStep(spec);
@@ -70,7 +69,7 @@ console.log(
     estimate: check.estimate!.totalBytes,
     kernelEstimate: check.estimate!.kernelBytes,
     kernelBefore,
-    kernelAfter: rnnKernels()!.memory.buffer.byteLength,
+    kernelAfter: kernelMemory()!.bytes,
     rssGrowth: after - before + (kernelBefore - 65_536),
     tensorsLeft: tf.memory().numTensors,
   }),

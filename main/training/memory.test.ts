@@ -7,17 +7,14 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
-import * as tf from '@tensorflow/tfjs';
 import { initBackend } from './backend.js';
 import { buildModel } from './build-model.js';
 import { train } from './trainer.js';
 import { ArraySource } from './sources.js';
 import { executeRun } from './run.js';
 import { TrainingControl } from './trainer.js';
-import { checkTrainingMemory, kernelStepBytes } from './memory.js';
-import { HostOptimizer, stageUpdate } from './host-optimizer.js';
-import { KernelHeap, heapOf, rnnKernels } from './fused/kernels-wasm.js';
-import { kernelThreadCount } from './fused/kernel-threads.js';
+import { checkTrainingMemory } from './memory.js';
+import { kernelMemory, kernelStepBytes, kernelThreadCount } from './kernels/index.js';
 import { withSeededRandom } from './seeded-random.js';
 import { estimateTrainingMemory } from '../../shared/memory-estimate.js';
 import { resolveTraining } from '../../shared/model-spec.js';
@@ -55,8 +52,7 @@ test("after one training step the kernels' WebAssembly memory is exactly kernelS
     ],
     training: { optimizer: 'adam', batchSize: 40, epochs: 1, seed: 3, loss: 'binaryCrossentropy' },
   };
-  const k = rnnKernels()!;
-  assert.equal(k.memory.buffer.byteLength, 65_536, 'a fresh kernel memory');
+  assert.equal(kernelMemory()!.bytes, 65_536, 'a fresh kernel memory');
   const e = estimateTrainingMemory(spec, analyzeModel(spec).layers, { threads: kernelThreadCount() })!;
   const predicted = kernelStepBytes(e, kernelThreadCount());
   const x = Int32Array.from({ length: 40 * 60 }, (_, i) => (i % 7 === 0 ? 0 : 1 + ((i * 31) % 299)));
@@ -76,9 +72,9 @@ test("after one training step the kernels' WebAssembly memory is exactly kernelS
     await train(model, data, cfg, { hiddenGradientEvery: 1, onHiddenGradients: () => {} });
     model.dispose();
   });
-  assert.equal(heapOf(k).inUse(), 0);
+  assert.equal(kernelMemory()!.inUse, 0);
   assert.ok(predicted > 1_000_000, `${predicted}`);
-  assert.equal(k.memory.buffer.byteLength, predicted);
+  assert.equal(kernelMemory()!.bytes, predicted);
 });
 
 /** One training step of `spec` in a fresh process: the estimate and what the step added to the resident set. */
@@ -218,66 +214,6 @@ test("the run checks the kernels' exact figure against their ceiling (lowered he
       error.message,
       /^GRU "gru" with units=32 needs about 3\.\d+ MiB of the fused kernels' memory to train at batch size 128 over 36 timesteps \(.*\); the kernels may use at most 1 MiB here \(RNN_STUDIO_KERNEL_MEMORY_MB\)\./,
     );
-  } finally {
-    if (saved === undefined) delete process.env.RNN_STUDIO_KERNEL_MEMORY_MB;
-    else process.env.RNN_STUDIO_KERNEL_MEMORY_MB = saved;
-  }
-});
-
-/** A heap over a memory that only counts (as main/training/memory.ts lays a step out). */
-function countingHeap(onGrow?: (pages: number) => void) {
-  let size = 65_536;
-  const memory = {
-    get buffer() {
-      return { byteLength: size };
-    },
-    grow(pages: number) {
-      onGrow?.(pages);
-      const before = size / 65_536;
-      size += pages * 65_536;
-      return before;
-    },
-  };
-  return { heap: new KernelHeap({ heapBase: () => 1024, memory }), bytes: () => size };
-}
-
-test('a kernel region of 2 GiB or more is allocated whole (it was 16 bytes: `& ~15` on 32-bit integers)', () => {
-  const { heap, bytes } = countingHeap();
-  const a = heap.alloc(2 ** 29 + 3);
-  const b = heap.alloc(4);
-  assert.equal(b - a, 2 ** 31 + 16);
-  assert.ok(bytes() >= 2 ** 31 + 32);
-  heap.release(b);
-  heap.release(a);
-  assert.equal(heap.inUse(), 0);
-});
-
-test('kernel memory that cannot grow says why, with the figure', () => {
-  const { heap } = countingHeap(() => {
-    throw new RangeError('WebAssembly.Memory.grow(): Maximum memory size exceeded');
-  });
-  assert.throws(
-    () => heap.alloc(2 ** 30),
-    /^RangeError: The fused kernels' memory cannot grow to 4\.00 GiB: WebAssembly addresses at most 4 GiB/,
-  );
-});
-
-test('the optimizer stages a weight in kernel memory only when it fits, else it updates it in JavaScript, to the same bits', () => {
-  const { heap } = countingHeap();
-  assert.equal(stageUpdate(heap, 1000, 2)?.length, 4);
-  const saved = process.env.RNN_STUDIO_KERNEL_MEMORY_MB;
-  process.env.RNN_STUDIO_KERNEL_MEMORY_MB = '0.01';
-  try {
-    assert.equal(stageUpdate(countingHeap().heap, 1000, 2), null);
-    const w = tf.variable(tf.tensor1d([0.5, -1, 2, 3]));
-    const g = tf.tensor1d([0.1, 0.2, -0.3, 4]);
-    const before = rnnKernels()!.memory.buffer.byteLength;
-    new HostOptimizer('adam', 0.01).step([w], [g]);
-    const reference = tf.variable(tf.tensor1d([0.5, -1, 2, 3]));
-    new HostOptimizer('adam', 0.01, false).step([reference], [g]);
-    assert.deepEqual(w.dataSync(), reference.dataSync());
-    assert.equal(rnnKernels()!.memory.buffer.byteLength, before);
-    tf.dispose([w, g, reference]);
   } finally {
     if (saved === undefined) delete process.env.RNN_STUDIO_KERNEL_MEMORY_MB;
     else process.env.RNN_STUDIO_KERNEL_MEMORY_MB = saved;

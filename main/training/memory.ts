@@ -5,23 +5,19 @@
  * TF.js's initializer with "Invalid typed array length", and units 4096 after growing the process to 5.5 GB.
  */
 import os from 'node:os';
-import {
-  estimateTrainingMemory,
-  kernelSlices,
-  memoryIssues,
-  OPTIMIZER_SLOTS,
-  TFJS_WASM_HEAP_BYTES,
-} from '../../shared/memory-estimate.js';
+import { estimateTrainingMemory, memoryIssues, TFJS_WASM_HEAP_BYTES } from '../../shared/memory-estimate.js';
 import type { MemoryEstimate, MemoryLimits } from '../../shared/memory-estimate.js';
 import type { ModelSpec, ResolvedTraining } from '../../shared/model-spec.js';
 import type { LayerInfo, SpecIssue } from '../../shared/shape-inference.js';
 import type { BackendInfo } from '../../shared/worker-protocol.js';
 import { NATIVE_SETUP_COMMAND } from './backend.js';
-import { fusedRecurrenceEnabled, kernelMemoryLimit, layBackward, layForward } from './fused/fused-rnn.js';
-import { KernelHeap, rnnKernels } from './fused/kernels-wasm.js';
-import type { RnnKernels } from './fused/kernels-wasm.js';
-import { kernelThreadCount } from './fused/kernel-threads.js';
-import { stageUpdate } from './host-optimizer.js';
+import {
+  fusedRecurrenceEnabled,
+  kernelMemoryLimit,
+  kernelStepBytes,
+  kernelThreadCount,
+  kernelsAvailable,
+} from './kernels/index.js';
 
 /**
  * This machine's memory, or the container's limit where one is set lower (cgroups). RNN_STUDIO_MACHINE_MEMORY_MB
@@ -33,56 +29,6 @@ export function machineMemoryBytes(env: NodeJS.ProcessEnv = process.env): number
   const total = os.totalmem();
   const constrained = typeof process.constrainedMemory === 'function' ? process.constrainedMemory() : undefined;
   return constrained !== undefined && constrained > 0 ? Math.min(total, constrained) : total;
-}
-
-/** A heap over a memory that only counts its size: the kernels' allocator laying out buffers that never exist. */
-function countingHeap(k: RnnKernels): { heap: KernelHeap; bytes(): number } {
-  // The kernels' memory starts at one page (kernels-wasm.ts loadKernels).
-  let size = 65_536;
-  const memory = {
-    get buffer() {
-      return { byteLength: size };
-    },
-    grow(pages: number) {
-      const before = size / 65_536;
-      size += pages * 65_536;
-      return before;
-    },
-  };
-  return { heap: new KernelHeap({ heapBase: () => k.heapBase(), memory }), bytes: () => size };
-}
-
-/**
- * The size the kernels' WebAssembly memory reaches in one training step of the estimate's fused layers, as
- * memory.buffer.byteLength will read it: the forward passes keep their state layer by layer, the backward passes
- * run last layer first, each releasing what its forward pass kept; then the optimizer stages its largest weight.
- * Exact, because it makes the kernels' own allocations (layForward, layBackward, stageUpdate) in their order, on
- * a memory that only counts. 0 when the kernels are not available.
- */
-export function kernelStepBytes(e: MemoryEstimate, threads: number, hiddenNorms = true): number {
-  const k = rnnKernels();
-  if (!k) return 0;
-  const calls = e.layers.filter((m) => m.kernelCalls.length > 0).map((m) => m.kernelCalls);
-  const step = countingHeap(k);
-  const kept = calls.map((call) => {
-    const laid = call.map((layer) => layForward(step.heap, layer));
-    for (const l of laid) step.heap.release(l.scratch.region);
-    return laid.map((l) => l.saved.region);
-  });
-  for (let i = calls.length - 1; i >= 0; i--) {
-    const call = calls[i]!;
-    const slices = kernelSlices(threads, call[0]!.batch, call.length);
-    const regions = call.map((layer) => layBackward(step.heap, layer, slices, hiddenNorms).region);
-    regions.forEach((region, j) => {
-      step.heap.release(region);
-      step.heap.release(kept[i]![j]!);
-    });
-  }
-  const update = countingHeap(k);
-  const largest = Math.max(0, ...e.layers.map((m) => m.largestWeight));
-  const staged = largest > 0 ? stageUpdate(update.heap, largest, OPTIMIZER_SLOTS[e.optimizer]) : null;
-  for (const p of staged ?? []) update.heap.release(p);
-  return Math.max(step.bytes(), update.bytes());
 }
 
 export interface MemoryCheck {
@@ -104,7 +50,7 @@ export function checkTrainingMemory(
   backend: BackendInfo['name'] | null,
   limits: MemoryLimits = {},
 ): MemoryCheck {
-  const fused = fusedRecurrenceEnabled() && rnnKernels() !== null;
+  const fused = fusedRecurrenceEnabled() && kernelsAvailable();
   const threads = kernelThreadCount();
   const estimate = estimateTrainingMemory(spec, layers, {
     batchSize: training.batchSize,

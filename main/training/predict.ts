@@ -12,12 +12,12 @@ import type { SeriesPrediction, TextPrediction } from '../../shared/api.js';
 import { Tokenizer, padSequences, OOV_TOKEN } from '../data/tokenizer.js';
 import { DataError } from '../data/data-error.js';
 import { loadLayersModel } from './save-model.js';
-import { installFusedRecurrence } from './fused/fused-rnn.js';
+import { accelerateModel } from './kernels/index.js';
 
 /** A saved run's model, its recurrent layers on the fused kernels like in training. */
 async function loadForPrediction(dir: string): Promise<tf.LayersModel> {
   const model = await loadLayersModel(dir);
-  installFusedRecurrence(model);
+  accelerateModel(model);
   return model;
 }
 import type { Preprocessing } from './prepare-data.js';

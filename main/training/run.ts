@@ -14,7 +14,7 @@ import type { BatchRecord } from '../../shared/training-records.js';
 import { DataError } from '../data/data-error.js';
 import { initBackend } from './backend.js';
 import { buildModel } from './build-model.js';
-import { describeKernels } from './fused/kernels-wasm.js';
+import { describeKernels } from './kernels/index.js';
 import { prepareData, resolveDataPath } from './prepare-data.js';
 import { saveLayersModel } from './save-model.js';
 import type { TrainingControl } from './trainer.js';

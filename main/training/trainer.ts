@@ -2,15 +2,15 @@
  * The training loop. Our own rather than `model.fit`, because fit's callbacks expose only loss and metrics, and
  * the studio shows the gradient norm of every layer on every batch (FINDINGS.md: computeGradients →
  * norms → applyGradients runs at the speed of fit, without leaks). The optimizer step and those norms are one pass
- * per variable in our kernels (host-optimizer.ts), with TF.js's arithmetic to the bit.
+ * per variable in our kernels (kernels/optimizer.ts), with TF.js's arithmetic to the bit.
  */
 import * as tf from '@tensorflow/tfjs';
-import { HostOptimizer } from './host-optimizer.js';
+import { createOptimizer, HiddenGradientProbe, probeKwargs } from './kernels/index.js';
+import type { HostOptimizer } from './kernels/index.js';
 import type { ResolvedTraining, LossName, MetricName } from '../../shared/model-spec.js';
 import { metricMode } from '../../shared/training-records.js';
 import type { BatchRecord, EpochRecord, TrainResult } from '../../shared/training-records.js';
 import { mulberry32, shuffleInPlace } from './seeded-random.js';
-import { recordHiddenGradients } from './fused/fused-rnn.js';
 import type { HiddenGradientSample } from '../../shared/gradient-flow.js';
 import { histogram } from '../../shared/histograms.js';
 import type { HistogramRecord, TensorHistogram } from '../../shared/histograms.js';
@@ -135,7 +135,7 @@ export function computeMetric(name: MetricName, loss: LossName, yTrue: tf.Tensor
 
 /** The optimizer with Keras's defaults for the other hyper-parameters (rho 0.9, betas 0.9/0.999, eps 1e-7). */
 export function makeOptimizer(name: ResolvedTraining['optimizer'], learningRate: number): HostOptimizer {
-  return new HostOptimizer(name, learningRate);
+  return createOptimizer(name, learningRate);
 }
 
 /** Evaluates a source in batches with dropout off; returns the mean of each log weighted by batch size. */
@@ -470,21 +470,17 @@ function step(
 } {
   let metrics: tf.Scalar[] = [];
   let gradHistograms: (TensorHistogram | null)[] | null = null;
-  let hidden: Map<string, Float32Array> | null = null;
+  // The fused kernels report ‖∂L/∂h_t‖ per timestep while they backpropagate anyway: next to no extra cost.
+  const probe = recordHidden ? new HiddenGradientProbe() : null;
   let perVar: number[] = [];
   const summary = tf.tidy(() => {
     const { xs, ys } = source.batch(idx);
-    const gradients = () =>
-      tf.variableGrads(() => {
-        const pred = model.apply(xs, { training: true }) as tf.Tensor;
-        // Metrics come from the same forward pass; kept so they survive the gradient scope's cleanup.
-        metrics = cfg.metrics.map((m) => tf.keep(computeMetric(m, cfg.loss, ys, pred)));
-        return computeLoss(cfg.loss, ys, pred);
-      }, vars);
-    // The fused kernels report ‖∂L/∂h_t‖ per timestep while they backpropagate anyway: next to no extra cost.
-    const computed = recordHidden ? recordHiddenGradients(gradients) : { result: gradients(), norms: null };
-    hidden = computed.norms;
-    const { value, grads } = computed.result;
+    const { value, grads } = tf.variableGrads(() => {
+      const pred = model.apply(xs, probe ? probeKwargs(probe) : { training: true }) as tf.Tensor;
+      // Metrics come from the same forward pass; kept so they survive the gradient scope's cleanup.
+      metrics = cfg.metrics.map((m) => tf.keep(computeMetric(m, cfg.loss, ys, pred)));
+      return computeLoss(cfg.loss, ys, pred);
+    }, vars);
     if (binGradients) gradHistograms = vars.map((v) => (grads[v.name] ? histogram(grads[v.name]!.dataSync()) : null));
     // The optimizer reads every gradient once and returns its squared norm (pre-clipping) on the way.
     perVar = optimizer.step(
@@ -499,5 +495,11 @@ function step(
   summary.dispose();
   const k = cfg.metrics.length;
   const sq = groups.map((g) => g.reduce((a, i) => a + perVar[i]!, 0));
-  return { lossValue: v[0]!, metricValues: Array.from(v.subarray(1, 1 + k)), sq, hidden, gradHistograms };
+  return {
+    lossValue: v[0]!,
+    metricValues: Array.from(v.subarray(1, 1 + k)),
+    sq,
+    hidden: probe?.norms ?? null,
+    gradHistograms,
+  };
 }

@@ -1,4 +1,4 @@
-// Node-API binding of the native kernels (main/training/fused/kernels-native.ts loads it).
+// Node-API binding of the native kernels (main/training/kernels/kernels-native.ts loads it).
 //
 // An instance owns one memory region, as a WebAssembly instance owns its memory: `create()` reserves address space
 // (mmap, MAP_NORESERVE: pages cost nothing until written) and hands JavaScript an ArrayBuffer over its first

@@ -1,4 +1,4 @@
-// The native kernel provider's kernels (issue #16): a C++ port of main/training/fused/assembly/rnn.ts and rows.ts,
+// The native kernel provider's kernels (issue #16): a C++ port of main/training/kernels/assembly/rnn.ts and rows.ts,
 // with the same functions and semantics. Pointers are real addresses here; addon.cc turns the byte offsets that
 // JavaScript passes (into the one memory region an instance owns) into them, 0 becoming nullptr ("none").
 #pragma once

@@ -1,4 +1,4 @@
-// Fused recurrent-layer kernels, native: a port of main/training/fused/assembly/rnn.ts (read its comments for the
+// Fused recurrent-layer kernels, native: a port of main/training/kernels/assembly/rnn.ts (read its comments for the
 // why of each pass; they are not repeated here). Same functions, same layouts, same arithmetic up to float32
 // rounding: the matrix multiplies go to oneDNN's dnnl_sgemm (row-major; threads: see split.cc), the elementwise
 // passes are plain loops that GCC vectorizes, once per instruction set (function multiversioning on the entry

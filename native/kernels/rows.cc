@@ -1,5 +1,5 @@
-// The Embedding's row kernels (main/training/fused/assembly/rows.ts), for native TensorFlow's path through kernel
-// memory (main/training/kernels.ts computeInKernelMemory).
+// The Embedding's row kernels (main/training/kernels/assembly/rows.ts), for native TensorFlow's path through kernel
+// memory (main/training/kernels/row-ops.ts computeInKernelMemory).
 #include "kernels.h"
 
 #include <cstring>

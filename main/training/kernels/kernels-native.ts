@@ -5,7 +5,7 @@
  * the trainer calls (seqForward, seqBackward, transpose, addRows, sumOfSquares, rmsprop, adam, sgd, gatherRows,
  * segmentSum, heapBase) and the lower-level exports of the WebAssembly module besides (gemm, gemmTN, the cell
  * passes; see NativeKernels) — over a memory of its own that behaves as the WebAssembly one does (byte offsets,
- * `memory.buffer`, `memory.grow`), so KernelHeap, fused-rnn.ts and host-optimizer.ts run on it unchanged.
+ * `memory.buffer`, `memory.grow`), so KernelHeap, fused-rnn.ts and optimizer.ts run on it unchanged.
  *
  * Threads: the addon runs each call on threads of its own (kernelThreadCount() of them), so this provider is one kernel
  * thread as kernel-threads.ts sees it (`jsThreads: 1`): splitting a batch across JavaScript threads as well would
@@ -101,7 +101,7 @@ const ADDON = 'native/build/rnn_native.node';
 
 /**
  * Where the addon is: RNN_STUDIO_NATIVE_ADDON, else native/build/ at the repository root, seen from this file in
- * main/training/fused/ or from its compiled copy in dist/main/training/fused/.
+ * main/training/kernels/ or from its compiled copy in dist/main/training/kernels/.
  */
 export function nativeAddonPath(): string {
   const forced = process.env.RNN_STUDIO_NATIVE_ADDON;

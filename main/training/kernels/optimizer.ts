@@ -1,9 +1,9 @@
 /**
  * The optimizer step (RMSprop, Adam, SGD) as one pass over each variable's values in our WebAssembly kernels
- * (fused/assembly/rnn.ts), instead of TF.js's optimizers, which run 2–15 backend ops per variable. The arithmetic is
+ * (assembly/rnn.ts), instead of TF.js's optimizers, which run 2–15 backend ops per variable. The arithmetic is
  * Keras 3's (keras/src/optimizers/), operation by operation, each result rounded to float32 as TensorFlow rounds it
  * (no fused multiply-add). RMSprop and SGD are also TF.js's, and come out bit for bit the same as TF.js's optimizers;
- * Adam is not: TF.js adds ε to the bias-corrected √v̂, Keras to √v (host-optimizer.test.ts compares every weight with
+ * Adam is not: TF.js adds ε to the bias-corrected √v̂, Keras to √v (optimizer.test.ts compares every weight with
  * the reference written in TF.js ops on every backend, through the kernels and through the JavaScript loops used where
  * the kernels cannot load; interop/tests/test_training_parity.py with Keras itself).
  *
@@ -13,11 +13,11 @@
  * The pass also yields each gradient's squared L2 norm (the studio's per-layer gradient norms, and clipnorm's scale).
  */
 import * as tf from '@tensorflow/tfjs';
-import { heapOf, rnnKernels } from './fused/kernels-wasm.js';
-import type { KernelHeap, RnnKernels } from './fused/kernels-wasm.js';
-import { kernelMemoryLimit } from './fused/fused-rnn.js';
-import type { OptimizerName } from '../../shared/training-catalog.js';
-import { valuesOf } from './tensor-values.js';
+import { heapOf, rnnKernels } from './kernels-wasm.js';
+import type { KernelHeap, RnnKernels } from './kernels-wasm.js';
+import { kernelMemoryLimit } from './fused-rnn.js';
+import type { OptimizerName } from '../../../shared/training-catalog.js';
+import { valuesOf } from '../tensor-values.js';
 
 export type HostOptimizerName = OptimizerName;
 

@@ -47,7 +47,7 @@ export interface RnnKernels extends RowKernels {
   addRows(rows: I, n: I, src: Ptr, lds: I, dst: Ptr, ldd: I): void;
   /** Σ g² of n float32 values, in float64. */
   sumOfSquares(n: I, g: Ptr): number;
-  /** Optimizer updates, w and the slots in place; Keras 3's float32 arithmetic (see host-optimizer.ts). clipD > 0: g·clipC/clipD first. */
+  /** Optimizer updates, w and the slots in place; Keras 3's float32 arithmetic (see optimizer.ts). clipD > 0: g·clipC/clipD first. */
   rmsprop(
     n: I,
     w: Ptr,

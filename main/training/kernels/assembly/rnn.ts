@@ -923,7 +923,7 @@ export function seqBackward(kind: i32, batch: i32, steps: i32, features: i32, un
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Optimizer updates (../host-optimizer.ts). Each is Keras 3's update in float32, operation by operation, without
+// Optimizer updates (../optimizer.ts). Each is Keras 3's update in float32, operation by operation, without
 // fused multiply-add (also in the relaxed build); RMSprop and SGD are also TF.js's to the bit.
 // `w` is updated in place; the slots (ms; m, v) too. With clipD > 0 the gradient is first rescaled to g·clipC / clipD.
 
@@ -1019,5 +1019,5 @@ export function sgd(n: i32, w: usize, g: usize, nlr: f32, clipC: f32, clipD: f32
 }
 
 // The Embedding's row kernels, for backends whose tensors do not live in WebAssembly memory (native TensorFlow):
-// there ../kernels.ts copies the operands into this module's memory and runs them here.
+// there ../row-ops.ts copies the operands into this module's memory and runs them here.
 export { gatherRows, segmentSum } from './rows';

@@ -2,9 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { createRequire } from 'node:module';
-import { gatherRowsInto, registerFastKernels, registerNativeKernels, rowKernelsOf, segmentSumInto } from './kernels.js';
-import { initBackend } from './backend.js';
-import { heapOf, rnnKernels } from './fused/kernels-wasm.js';
+import { gatherRowsInto, registerFastKernels, registerNativeKernels, rowKernelsOf, segmentSumInto } from './row-ops.js';
+import { initBackend } from '../backend.js';
+import { heapOf, rnnKernels } from './kernels-wasm.js';
 
 const nativeInstalled = (() => {
   try {

@@ -5,17 +5,20 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../backend.js';
-import { installFusedRecurrence } from './fused-rnn.js';
+import { accelerateModel } from './fused-rnn.js';
+import { Bidirectional, lstm } from './recurrent-layers.js';
+// Every GRU the studio builds or loads is Keras's (keras-gru.ts registers it under "GRU"), the Bidirectional's too.
+import '../keras-gru.js';
 
 function build(): tf.Sequential {
   return tf.sequential({
     layers: [
       tf.layers.embedding({ inputDim: 40, outputDim: 6, inputLength: 13 }),
-      tf.layers.bidirectional({
-        layer: tf.layers.gru({ units: 5, returnSequences: true, recurrentActivation: 'sigmoid' }) as tf.layers.RNN,
+      new Bidirectional({
+        layer: tf.layers.gru({ units: 5, returnSequences: true, recurrentActivation: 'sigmoid' }),
         mergeMode: 'concat',
       }),
-      tf.layers.lstm({ units: 4, recurrentActivation: 'sigmoid', dropout: 0.2, recurrentDropout: 0.3 }),
+      lstm({ units: 4, recurrentActivation: 'sigmoid', dropout: 0.2, recurrentDropout: 0.3 }),
       tf.layers.dense({ units: 1, activation: 'sigmoid' }),
     ],
   });
@@ -36,10 +39,10 @@ test("on wasm: fused training steps give the op-by-op path's losses and weights"
   const ref = build();
   const fused = build();
   fused.setWeights(ref.getWeights());
-  assert.ok(installFusedRecurrence(fused).every((p) => p.fused));
+  assert.ok(accelerateModel(fused).every((p) => p.fused));
   process.env.RNN_STUDIO_FUSED = '0';
   try {
-    assert.ok(installFusedRecurrence(ref).every((p) => !p.fused));
+    assert.ok(accelerateModel(ref).every((p) => !p.fused));
   } finally {
     delete process.env.RNN_STUDIO_FUSED;
   }

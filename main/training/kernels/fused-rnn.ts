@@ -1,15 +1,15 @@
 /**
  * Whole-sequence recurrent layers on the fused kernels (kernels-wasm.ts), as one differentiable TF.js op.
  *
- * TF.js's own RNN runs every timestep as a dozen separate ops forwards and three dozen backwards; on LSTM(32)
- * × 500 steps that made us ~20× slower than Keras (bench/results). `installFusedRecurrence` swaps the `call` of
- * each eligible SimpleRNN/LSTM/GRU layer (also inside Bidirectional) for `fusedRecurrence`, which computes the input
- * projection of all timesteps in one multiply, runs the recurrence in WebAssembly SIMD, and returns exact BPTT
- * gradients through `tf.customGrad`. Weights, names, configs and saved models are untouched: only the arithmetic
- * moves. Dropout follows Keras 3 (kerasDropoutMasks; a GRU's carried state unmasked); masked timesteps (Embedding
- * maskZero) carry the state over as TF.js's rnn() does. Layers the kernels do not cover (stateful, returnState, other
- * activations) keep TF.js's path, or Keras's cell op by op while training with dropout, and the caller is told which
- * path each layer takes and why.
+ * TF.js's own RNN runs every timestep as a dozen separate ops forwards and three dozen backwards; on LSTM(32) × 500
+ * steps that made us ~20× slower than Keras (bench/results). `accelerateModel` routes the call of each
+ * SimpleRNN/LSTM/GRU layer of ours (recurrent-layers.ts; also inside Bidirectional) to `fusedRecurrence`, which
+ * computes the input projection of all timesteps in one multiply, runs the recurrence in WebAssembly SIMD, and returns
+ * exact BPTT gradients through `tf.customGrad`. Weights, names, configs and saved models are untouched: only the
+ * arithmetic moves. Dropout follows Keras 3 (kerasDropoutMasks; a GRU's carried state unmasked); masked timesteps
+ * (Embedding maskZero) carry the state over as TF.js's rnn() does. Layers the kernels do not cover (stateful,
+ * returnState, other activations) keep TF.js's path, or Keras's cell op by op while training with dropout, and the
+ * caller is told which path each layer takes and why.
  */
 import * as tf from '@tensorflow/tfjs';
 import { ACTIVATION_CODES, heapOf, kernelsUnavailableReason, rnnKernels, threadsOf } from './kernels-wasm.js';
@@ -522,23 +522,27 @@ interface EngineLike {
   state: { gradientDepth: number };
 }
 
-let recording: Map<string, Float32Array> | null = null;
-
 /**
- * Runs `fn` (a gradient computation, e.g. the optimizer's computeGradients) and collects, for every fused recurrent
- * layer it backpropagates through, ‖∂L/∂h_t‖ for each timestep t of the input sequence: the norm, over the batch, of
- * the loss gradient with respect to the layer's hidden state — how much of the error signal reaches each timestep.
- * Keys are layer names ("<name> (forward)" / "(backward)" inside Bidirectional). Layers on TF.js's path are absent.
+ * Collects, for every fused recurrent layer a gradient flows through, ‖∂L/∂h_t‖ for each timestep t of the input
+ * sequence: the norm, over the batch, of the loss gradient with respect to the layer's hidden state — how much of the
+ * error signal reaches each timestep. Keys are layer names ("<name> (forward)" / "(backward)" inside Bidirectional);
+ * layers on TF.js's path are absent. It travels with the call (`probeKwargs`; TF.js hands a model's kwargs to every
+ * layer), so two models stepping in one thread, or a gradient taken inside another, never write into each other's.
  */
-export function recordHiddenGradients<T>(fn: () => T): { result: T; norms: Map<string, Float32Array> } {
-  const outer = recording;
-  const norms = new Map<string, Float32Array>();
-  recording = norms;
-  try {
-    return { result: fn(), norms };
-  } finally {
-    recording = outer;
-  }
+export class HiddenGradientProbe {
+  readonly norms = new Map<string, Float32Array>();
+}
+
+const PROBE_KWARG = 'hiddenGradientProbe';
+
+/** The kwargs of a training call whose fused layers report into `probe`: `model.apply(x, probeKwargs(probe))`. */
+export function probeKwargs(probe: HiddenGradientProbe, kwargs: Record<string, unknown> = { training: true }) {
+  return { ...kwargs, [PROBE_KWARG]: probe };
+}
+
+function probeOf(kwargs: Record<string, unknown> | undefined): HiddenGradientProbe | null {
+  const probe = kwargs?.[PROBE_KWARG];
+  return probe instanceof HiddenGradientProbe ? probe : null;
 }
 
 /** A recurrent layer (or one direction of a Bidirectional layer) to run on the kernels: its config, variables, dropout masks for this call. */
@@ -582,6 +586,7 @@ export function fusedRecurrence(
   x: tf.Tensor,
   dirs: [Direction] | [Direction, Direction],
   stepMask: Float32Array | null = null,
+  probe: HiddenGradientProbe | null = null,
 ): tf.Tensor {
   const k = rnnKernels();
   if (!k) throw new Error(kernelsUnavailableReason() ?? 'fused kernels unavailable');
@@ -619,7 +624,7 @@ export function fusedRecurrence(
       if (kept.some((sv) => !sv))
         throw new Error('fused recurrent layer: gradient requested for a forward pass run without a gradient tape');
       const dys = dirs.length === 1 ? [valuesOf(dy)] : deinterleave(valuesOf(dy), rows, U);
-      const norms = recording !== null && dirs.every((d) => d.layerName !== undefined);
+      const norms = probe !== null && dirs.every((d) => d.layerName !== undefined);
       const g = fusedBackwardAll(
         k,
         dirs.map((d, i) => ({ cfg: d.cfg, saved: kept[i]!, dy: dys[i]! })),
@@ -627,9 +632,9 @@ export function fusedRecurrence(
         !backendCopiesOnWrite(),
         dirs.length > 1,
       );
-      if (recording && norms)
+      if (probe && norms)
         dirs.forEach((d, i) => {
-          if (g[i]!.hidden) recording!.set(d.layerName!, g[i]!.hidden!);
+          if (g[i]!.hidden) probe.norms.set(d.layerName!, g[i]!.hidden!);
         });
       // With two directions every dx is their sum (sumDx): one input gradient.
       const grads: tf.Tensor[] = [tf.tensor3d(g[0]!.dx, [B, T, D])];
@@ -665,7 +670,7 @@ interface CellLike {
   getConfig(): Record<string, unknown>;
   getClassName(): string;
 }
-interface RnnLike extends tf.layers.Layer {
+export interface RnnLike extends tf.layers.Layer {
   cell: CellLike;
   returnSequences: boolean;
   returnState: boolean;
@@ -673,7 +678,7 @@ interface RnnLike extends tf.layers.Layer {
   stateful: boolean;
   call(inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>): tf.Tensor | tf.Tensor[];
 }
-interface BidirectionalLike extends tf.layers.Layer {
+export interface BidirectionalLike extends tf.layers.Layer {
   forwardLayer: RnnLike;
   backwardLayer: RnnLike;
 }
@@ -844,8 +849,8 @@ function warnTooBig(displayName: string, batch: number, steps: number): void {
   );
 }
 
-/** What patch() installed on a layer: its config and whether it has dropout (to draw masks when training), and how many. */
-interface Patched {
+/** A layer's fused plan: its config and whether it has dropout (to draw masks when training), and how many. */
+export interface Planned {
   cfg: FusedCellConfig;
   dropout: boolean;
   masks: { input: number; recurrent: number };
@@ -870,13 +875,13 @@ function stepMaskOf(
 }
 
 /**
- * What a patched call runs the kernels on, or null when this call keeps TF.js's path: an initial state, a mask of
+ * What a routed call runs the kernels on, or null when this call keeps TF.js's path: an initial state, a mask of
  * another shape, or a batch whose state would not fit kernel memory (`layers`: those the call runs together).
  */
 function fusedCall(
   inputs: tf.Tensor | tf.Tensor[],
   kwargs: Record<string, unknown> | undefined,
-  layers: Patched[],
+  layers: Planned[],
   displayName: string,
 ): { x: tf.Tensor; stepMask: Float32Array | null; training: boolean } | null {
   if (kwargs?.initialState != null) return null;
@@ -902,8 +907,8 @@ function fusedCall(
   return { x, stepMask, training };
 }
 
-/** A patched layer's variables for this call, and its dropout masks when training (drawn as Keras's cell draws them). */
-function direction(layer: RnnLike, p: Patched, x: tf.Tensor, training: boolean, layerName: string): Direction {
+/** A routed layer's variables for this call, and its dropout masks when training (drawn as Keras's cell draws them). */
+function direction(layer: RnnLike, p: Planned, x: tf.Tensor, training: boolean, layerName: string): Direction {
   const cell = layer.cell;
   const [batch, , features] = x.shape as [number, number, number];
   return {
@@ -941,101 +946,140 @@ function kerasOpByOp(
 }
 
 /**
- * Puts one recurrent layer on the fused kernels where it and the call allow (`allowFused`), and its training calls
- * with dropout on Keras's semantics in any case; returns what pairDirections needs when the layer is fused.
+ * What accelerateModel decided for one recurrent layer (or one direction of a Bidirectional layer): its fused plan
+ * when the kernels take it, and whether its training calls with dropout follow Keras op by op otherwise.
  */
-function patch(layer: RnnLike, out: RecurrencePath[], displayName: string, allowFused = true): Patched | null {
-  const plan = planLayer(layer);
+export interface LayerRoute {
+  fused: Planned | null;
+  kerasDropout: boolean;
+  kind: CellKind | undefined;
+  displayName: string;
+}
+
+/** A Bidirectional layer whose two directions are both fused: one kernel call computes both. */
+export interface DirectionPair {
+  forward: Planned;
+  backward: Planned;
+  displayName: string;
+}
+
+/** Our recurrent layer classes (recurrent-layers.ts): their call follows the route accelerateModel gave them. */
+export interface RoutableLayer extends RnnLike {
+  route: LayerRoute | null;
+}
+export interface PairableBidirectional extends BidirectionalLike {
+  pair: DirectionPair | null;
+}
+
+/**
+ * One call of a routed layer: the kernels where the route and this call allow, Keras's cell op by op for a training
+ * call with dropout the kernels cannot run; null leaves the call to TF.js's own layer.
+ */
+export function routedCall(
+  layer: RnnLike,
+  route: LayerRoute | null,
+  inputs: tf.Tensor | tf.Tensor[],
+  kwargs: Record<string, unknown>,
+): tf.Tensor | null {
+  if (!route) return null;
+  if (route.fused) {
+    const call = fusedCall(inputs, kwargs, [route.fused], route.displayName);
+    if (call)
+      return fusedRecurrence(
+        call.x,
+        [direction(layer, route.fused, call.x, call.training, route.displayName)],
+        call.stepMask,
+        probeOf(kwargs),
+      );
+  }
+  if (route.kerasDropout && route.kind && kwargs?.training === true && kwargs.initialState == null)
+    return kerasOpByOp(layer, route.kind, inputs, kwargs, route.displayName);
+  return null;
+}
+
+/**
+ * Both directions of a paired Bidirectional layer in one kernel call: [forward output, backward output], the
+ * backward one in its processing order as its own layer returns it; null when this call cannot take the kernels (an
+ * initial state, a mask of another shape, a batch too big for kernel memory), and each direction takes its own route.
+ */
+export function pairedCall(
+  bi: BidirectionalLike,
+  pair: DirectionPair | null,
+  inputs: tf.Tensor | tf.Tensor[],
+  kwargs: Record<string, unknown>,
+): [tf.Tensor, tf.Tensor] | null {
+  if (!pair) return null;
+  const call = fusedCall(inputs, kwargs, [pair.forward, pair.backward], pair.displayName);
+  if (!call) return null;
+  // Drawn in TF.js's order: the forward layer's masks, then the backward layer's.
+  const forward = direction(bi.forwardLayer, pair.forward, call.x, call.training, `${pair.displayName} (forward)`);
+  const backward = direction(bi.backwardLayer, pair.backward, call.x, call.training, `${pair.displayName} (backward)`);
+  const [yF, yB] = tf.split(fusedRecurrence(call.x, [forward, backward], call.stepMask, probeOf(kwargs)), 2, -1);
+  return [yF!, yB!];
+}
+
+const isRoutable = (layer: RnnLike): layer is RoutableLayer => 'route' in layer;
+const isPairable = (layer: BidirectionalLike): layer is PairableBidirectional => 'pair' in layer;
+
+/**
+ * Plans one recurrent layer: on the fused kernels where it allows (`allowFused`), and its training calls with dropout
+ * on Keras's semantics in any case; gives our layer classes their route and returns the fused plan, if any.
+ */
+function plan(layer: RnnLike, out: RecurrencePath[], displayName: string, allowFused = true): Planned | null {
+  if (!isRoutable(layer)) {
+    out.push({
+      layer: displayName,
+      fused: false,
+      reason: "built with TF.js's own layer class, not the studio's (layer-factories.ts): it keeps TF.js's path",
+    });
+    return null;
+  }
+  const p = planLayer(layer);
   const unavailable = kernelsUnavailableReason();
   const kind = CELL_KINDS[layer.cell.getClassName()];
-  const fused: Patched | null =
-    allowFused && plan.cfg && !unavailable
+  const fused: Planned | null =
+    allowFused && p.cfg && !unavailable
       ? {
-          cfg: plan.cfg,
-          dropout: plan.dropout,
+          cfg: p.cfg,
+          dropout: p.dropout,
           bias: layer.cell.bias != null,
           masks: dropoutMaskCounts(
-            plan.cfg.kind,
+            p.cfg.kind,
             dropoutRate(layer.cell.dropout),
             dropoutRate(layer.cell.recurrentDropout),
           ),
         }
       : null;
   out.push(
-    fused
-      ? { layer: displayName, fused: true }
-      : { layer: displayName, fused: false, reason: unavailable ?? plan.reason },
+    fused ? { layer: displayName, fused: true } : { layer: displayName, fused: false, reason: unavailable ?? p.reason },
   );
   // Stateful layers and those returning their state keep TF.js's cell (Keras's has the same arithmetic without dropout).
-  const kerasDropout = kind !== undefined && plan.dropout && !layer.stateful && !layer.returnState;
-  if (!fused && !kerasDropout) return null;
-  const original = layer.call.bind(layer);
-  layer.call = (inputs, kwargs) => {
-    if (fused) {
-      const call = fusedCall(inputs, kwargs, [fused], displayName);
-      if (call)
-        return fusedRecurrence(call.x, [direction(layer, fused, call.x, call.training, displayName)], call.stepMask);
-    }
-    if (kerasDropout && kwargs?.training === true && kwargs.initialState == null)
-      return kerasOpByOp(layer, kind, inputs, kwargs, displayName);
-    return original(inputs, kwargs);
-  };
+  const kerasDropout = kind !== undefined && p.dropout && !layer.stateful && !layer.returnState;
+  layer.route = fused || kerasDropout ? { fused, kerasDropout, kind, displayName } : null;
   return fused;
 }
 
 /**
- * A Bidirectional layer whose two directions are both fused: its forward layer's call computes both directions
- * at once (fusedRecurrence) and leaves the backward direction's output for the backward layer's call, which
- * TF.js's Bidirectional makes next, with the same input and mask. Any other call (an initial state, a mask of
- * another shape, a batch too big for kernel memory, a backward call on its own) takes each direction's own path,
- * installed by patch().
+ * Routes every eligible recurrent layer of `model` through the fused kernels and reports each layer's path. The
+ * layers must be the studio's classes (recurrent-layers.ts, keras-gru.ts: every model built by build-model.ts or
+ * loaded here is); call once, right after building or loading the model.
  */
-function pairDirections(bi: BidirectionalLike, f: Patched, b: Patched, displayName: string): void {
-  const fLayer = bi.forwardLayer,
-    bLayer = bi.backwardLayer;
-  const fSingle = fLayer.call.bind(fLayer),
-    bSingle = bLayer.call.bind(bLayer);
-  let pending: { x: tf.Tensor; mask: unknown; y: tf.Tensor } | null = null;
-  fLayer.call = (inputs, kwargs) => {
-    pending = null;
-    const call = fusedCall(inputs, kwargs, [f, b], displayName);
-    if (!call) return fSingle(inputs, kwargs);
-    // Drawn in TF.js's order: the forward layer's masks, then the backward layer's.
-    const forward = direction(fLayer, f, call.x, call.training, `${displayName} (forward)`);
-    const backward = direction(bLayer, b, call.x, call.training, `${displayName} (backward)`);
-    const [yF, yB] = tf.split(fusedRecurrence(call.x, [forward, backward], call.stepMask), 2, -1);
-    pending = { x: call.x, mask: kwargs?.mask ?? null, y: yB! };
-    return yF!;
-  };
-  bLayer.call = (inputs, kwargs) => {
-    const x = Array.isArray(inputs) ? inputs[0]! : inputs;
-    const left = pending;
-    pending = null;
-    if (left && left.x === x && (kwargs?.mask ?? null) === left.mask && kwargs?.initialState == null) return left.y;
-    return bSingle(inputs, kwargs);
-  };
-}
-
-/**
- * Routes every eligible recurrent layer of `model` through the fused kernels and reports each layer's path.
- * Call once, right after building the model; idempotence is not needed (each model is built once per run).
- */
-export function installFusedRecurrence(model: tf.LayersModel): RecurrencePath[] {
+export function accelerateModel(model: tf.LayersModel): RecurrencePath[] {
   const enabled = fusedRecurrenceEnabled();
   const paths: RecurrencePath[] = [];
-  // Turned off, each layer is reported once, but still gets Keras's dropout semantics (patch with allowFused false).
+  // Turned off, each layer is reported once, but still gets Keras's dropout semantics (planned with allowFused false).
   const perDirection: RecurrencePath[] = enabled ? paths : [];
   for (const layer of model.layers) {
     const bi = layer as BidirectionalLike;
     if (!enabled && ((layer as RnnLike).cell || bi.forwardLayer))
       paths.push({ layer: layer.name, fused: false, reason: 'turned off (RNN_STUDIO_FUSED=0)' });
     if (bi.forwardLayer && bi.backwardLayer) {
-      const f = patch(bi.forwardLayer, perDirection, `${layer.name} (forward)`, enabled);
-      const b = patch(bi.backwardLayer, perDirection, `${layer.name} (backward)`, enabled);
-      if (f && b && f.cfg.units === b.cfg.units && f.cfg.returnSequences === b.cfg.returnSequences)
-        pairDirections(bi, f, b, layer.name);
+      const f = plan(bi.forwardLayer, perDirection, `${layer.name} (forward)`, enabled);
+      const b = plan(bi.backwardLayer, perDirection, `${layer.name} (backward)`, enabled);
+      const paired = f && b && f.cfg.units === b.cfg.units && f.cfg.returnSequences === b.cfg.returnSequences;
+      if (isPairable(bi)) bi.pair = paired ? { forward: f, backward: b, displayName: layer.name } : null;
     } else if ((layer as RnnLike).cell) {
-      patch(layer as RnnLike, perDirection, layer.name, enabled);
+      plan(layer as RnnLike, perDirection, layer.name, enabled);
     }
   }
   return paths;

@@ -6,7 +6,7 @@
  * a general strided kernel); copying the rows takes ~2 ms. Once the recurrent layers were fused it was the largest
  * single cost of an IMDB-shape training step, so the common case (axis 0, no batch dims) copies rows directly.
  *
- * On wasm both ops run as WebAssembly (fused/assembly/rows.ts) inside tfjs-backend-wasm's own memory, on the
+ * On wasm both ops run as WebAssembly (assembly/rows.ts) inside tfjs-backend-wasm's own memory, on the
  * tensors where they lie: gather + its gradient for 128 × 200 ids into a 10000 × 32 table went from 13.1 to 7.9 ms
  * (the JavaScript loops below remain for the cpu backend, and wherever that module cannot load). On native
  * TensorFlow the same row kernels run in our fused kernels' memory (computeInKernelMemory).
@@ -18,8 +18,8 @@
  * ("Kernel 'UnsortedSegmentSum' not registered for backend 'wasm'"). One pass over the ids adding rows is all it takes.
  */
 import * as tf from '@tensorflow/tfjs';
-import { heapOf, rnnKernels, rowKernelsIn } from './fused/kernels-wasm.js';
-import type { RowKernels } from './fused/kernels-wasm.js';
+import { heapOf, rnnKernels, rowKernelsIn } from './kernels-wasm.js';
+import type { RowKernels } from './kernels-wasm.js';
 
 type Values = Float32Array | Int32Array;
 

@@ -2,11 +2,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend } from './backend.js';
-import { HostOptimizer, OPTIMIZER_DEFAULTS } from './host-optimizer.js';
-import type { HostOptimizerName } from './host-optimizer.js';
-import { mulberry32 } from './seeded-random.js';
-import { heapOf, rnnKernels } from './fused/kernels-wasm.js';
+import { initBackend } from '../backend.js';
+import { HostOptimizer, OPTIMIZER_DEFAULTS } from './optimizer.js';
+import type { HostOptimizerName } from './optimizer.js';
+import { mulberry32 } from '../seeded-random.js';
+import { heapOf, rnnKernels } from './kernels-wasm.js';
 
 const require = createRequire(import.meta.url);
 const nativeInstalled = (() => {

@@ -11,9 +11,10 @@ import {
   fitsKernelMemory,
   fusedBackward,
   fusedForward,
-  installFusedRecurrence,
+  accelerateModel,
   kernelMemoryLimit,
-  recordHiddenGradients,
+  HiddenGradientProbe,
+  probeKwargs,
   setDropoutMaskSource,
 } from './fused-rnn.js';
 import type { DropoutMaskRequest, DropoutMaskSource } from './fused-rnn.js';
@@ -22,19 +23,25 @@ import type { RnnKernels } from './kernels-wasm.js';
 import { withSeededRandom } from '../seeded-random.js';
 import { kerasGRU } from '../keras-gru.js';
 import { kerasCellStep } from './keras-recurrence.js';
+import { acceleratable, Bidirectional, lstm, simpleRNN } from './recurrent-layers.js';
+
+// TF.js's own GRU (reset_after=False, TF.js's cell) as one of our routable classes: the reference the kernels are
+// held to beside Keras's GRU (keras-gru.ts, which every GRU the studio builds or loads is).
+class TfjsGRU extends acceleratable(
+  Object.getPrototypeOf(tf.layers.gru({ units: 1 })).constructor as new (args: Cfg) => tf.layers.RNN,
+) {}
 
 type Layer = tf.layers.Layer;
 type Cfg = Record<string, unknown>;
 const make = (cls: string, units: number, cfg: Cfg = {}): Layer => {
   const args = { units, recurrentActivation: 'sigmoid', ...cfg } as never;
-  if (cls === 'LSTM') return tf.layers.lstm(args);
-  if (cls === 'GRU') return tf.layers.gru(args);
+  if (cls === 'LSTM') return lstm(args);
+  if (cls === 'GRU') return new TfjsGRU(args);
   // Keras 3's default GRU (reset_after=True), which TF.js lacks: keras-gru.ts's layer is the reference.
   if (cls === 'GRU_RA') return kerasGRU({ ...(args as object), units, resetAfter: true });
-  return tf.layers.simpleRNN(args);
+  return simpleRNN(args);
 };
-const bi = (inner: Layer, mergeMode: string): Layer =>
-  tf.layers.bidirectional({ layer: inner as tf.layers.RNN, mergeMode } as never);
+const bi = (inner: Layer, mergeMode: string): Layer => new Bidirectional({ layer: inner, mergeMode });
 
 interface Case {
   name: string;
@@ -135,7 +142,7 @@ for (const c of cases) {
     const ref = build(c);
     const fused = build(c);
     fused.setWeights(ref.getWeights());
-    const paths = installFusedRecurrence(fused);
+    const paths = accelerateModel(fused);
     assert.ok(paths.length > 0 && paths.every((p) => p.fused), JSON.stringify(paths));
     const batch = 6;
     const x = tf.randomNormal([batch, STEPS, c.features ?? 4], 0, 1, 'float32', 3);
@@ -159,7 +166,7 @@ test('the fused path trains the way the reference does (5 optimizer steps, same 
   const losses = (patchIt: boolean) => {
     const model = build(c);
     model.setWeights(initial.getWeights());
-    if (patchIt) installFusedRecurrence(model);
+    if (patchIt) accelerateModel(model);
     const opt = tf.train.rmsprop(0.01);
     const out: number[] = [];
     for (let i = 0; i < 5; i++) {
@@ -185,18 +192,18 @@ test('masked input and dropout are both reported as fused', () => {
   const masked = tf.sequential({
     layers: [
       tf.layers.embedding({ inputDim: 50, outputDim: 4, maskZero: true, inputLength: 6 }),
-      tf.layers.lstm({ units: 3, name: 'lstm' }),
+      lstm({ units: 3, name: 'lstm' }),
     ],
   });
-  assert.deepEqual(installFusedRecurrence(masked), [{ layer: 'lstm', fused: true }]);
+  assert.deepEqual(accelerateModel(masked), [{ layer: 'lstm', fused: true }]);
   const dropout = tf.sequential({
-    layers: [tf.layers.gru({ units: 3, dropout: 0.2, name: 'gru', inputShape: [6, 4] })],
+    layers: [new TfjsGRU({ units: 3, dropout: 0.2, name: 'gru', inputShape: [6, 4] })],
   });
-  assert.deepEqual(installFusedRecurrence(dropout), [{ layer: 'gru', fused: true }]);
+  assert.deepEqual(accelerateModel(dropout), [{ layer: 'gru', fused: true }]);
   tf.dispose([masked, dropout] as never);
 });
 
-/** Runs fn with the fused kernels turned off (RNN_STUDIO_FUSED=0): installFusedRecurrence then keeps only the op-by-op paths. */
+/** Runs fn with the fused kernels turned off (RNN_STUDIO_FUSED=0): accelerateModel then keeps only the op-by-op paths. */
 async function withFusedOff<T>(fn: () => T): Promise<T> {
   const before = process.env.RNN_STUDIO_FUSED;
   process.env.RNN_STUDIO_FUSED = '0';
@@ -272,11 +279,11 @@ for (const c of maskedCases) {
     const ref = buildMasked(c);
     const fused = buildMasked(c);
     fused.setWeights(ref.getWeights());
-    const paths = installFusedRecurrence(fused);
+    const paths = accelerateModel(fused);
     assert.ok(paths.length > 0 && paths.every((p) => p.fused), JSON.stringify(paths));
     const training = c.name.includes('training');
     // The reference: TF.js's RNN, or while training with dropout Keras's cell op by op (TF.js's trains another model).
-    if (training) await withFusedOff(() => installFusedRecurrence(ref));
+    if (training) await withFusedOff(() => accelerateModel(ref));
     const x = tf.tensor2d(PADDED, [6, STEPS], 'int32');
     const outShape = (ref.outputs[0]!.shape as number[]).map((d) => d ?? 6);
     const proj = tf.randomNormal(outShape, 0, 1, 'float32', 4);
@@ -305,7 +312,7 @@ test('kernel memory is all given back after training steps and predictions', () 
     name: 'heap',
     layers: () => [bi(make('LSTM', 4, { returnSequences: true }), 'concat'), make('GRU', 3)],
   });
-  installFusedRecurrence(model);
+  accelerateModel(model);
   const x = tf.randomNormal([5, STEPS, 4], 0, 1, 'float32', 8);
   const opt = tf.train.sgd(0.01);
   for (let i = 0; i < 3; i++)
@@ -322,7 +329,7 @@ test('kernel memory is all given back after training steps and predictions', () 
 test('kernel memory kept for a backward pass that never runs is given back once the pass is garbage', async () => {
   const k = rnnKernels()!;
   const model = build({ name: 'orphan', layers: () => [make('LSTM', 4)] });
-  installFusedRecurrence(model);
+  accelerateModel(model);
   const x = tf.randomNormal([3, STEPS, 4], 0, 1, 'float32', 9);
   const before = heapOf(k).inUse();
   assert.throws(
@@ -554,8 +561,8 @@ for (const cls of ['SimpleRNN', 'LSTM', 'GRU', 'GRU_RA']) {
       const ref = build(c);
       const fused = build(c);
       fused.setWeights(ref.getWeights());
-      assert.ok(installFusedRecurrence(fused).every((p) => p.fused));
-      assert.ok((await withFusedOff(() => installFusedRecurrence(ref))).every((p) => !p.fused));
+      assert.ok(accelerateModel(fused).every((p) => p.fused));
+      assert.ok((await withFusedOff(() => accelerateModel(ref))).every((p) => !p.fused));
       const x = tf.randomNormal([7, STEPS, 4], 0, 1, 'float32', 11);
       const proj = tf.randomNormal([7, 2], 0, 1, 'float32', 12);
       const step = (model: tf.LayersModel) => {
@@ -613,7 +620,7 @@ test('a GRU with recurrentDropout carries its state unmasked (Keras), on the ker
   for (const off of [false, true]) {
     const model = tf.sequential({
       layers: [
-        tf.layers.gru({
+        new TfjsGRU({
           units: 2,
           recurrentDropout: 0.5,
           returnSequences: true,
@@ -624,7 +631,7 @@ test('a GRU with recurrentDropout carries its state unmasked (Keras), on the ker
     });
     // Gate order z, r, h: only the candidate sees the input; every bias and recurrent weight is 0, so z = r = ½.
     model.setWeights([tf.tensor2d([[0, 0, 0, 0, 1, 1]]), tf.zeros([2, 6]), tf.zeros([6])]);
-    const paths = off ? await withFusedOff(() => installFusedRecurrence(model)) : installFusedRecurrence(model);
+    const paths = off ? await withFusedOff(() => accelerateModel(model)) : accelerateModel(model);
     assert.equal(paths[0]!.fused, !off);
     setDropoutMaskSource((r) => ({
       input: null,
@@ -649,7 +656,7 @@ test('a GRU with recurrentDropout carries its state unmasked (Keras), on the ker
 });
 
 // The same for Keras's GRU with reset_after=True and recurrent dropout (fixed masks), unrolled with its own cell step.
-test('recordHiddenGradients: ‖∂L/∂h_t‖ of a reset_after GRU with recurrent dropout equals an unrolled reference', () => {
+test('HiddenGradientProbe: ‖∂L/∂h_t‖ of a reset_after GRU with recurrent dropout equals an unrolled reference', () => {
   const T = 8,
     B = 4,
     D = 3,
@@ -666,20 +673,20 @@ test('recordHiddenGradients: ‖∂L/∂h_t‖ of a reset_after GRU with recurre
       } as never),
     ],
   });
-  installFusedRecurrence(model);
+  accelerateModel(model);
   const x = tf.randomNormal([B, T, D], 0, 1, 'float32', 23);
   const proj = tf.randomNormal([B, U], 0, 1, 'float32', 24);
   const rec = [0, 1, 2].map((g) => Float32Array.from({ length: B * U }, (_, i) => ((i + g) % 3 === 0 ? 0 : 1 / 0.7)));
   setDropoutMaskSource(() => ({ input: null, recurrent: rec }));
   try {
     const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
-    const { norms } = recordHiddenGradients(() => {
-      const { value, grads } = tf.variableGrads(
-        () => tf.sum(tf.mul(model.apply(x, { training: true }) as tf.Tensor, proj)) as tf.Scalar,
-        vars,
-      );
-      tf.dispose([value, ...Object.values(grads)]);
-    });
+    const probe = new HiddenGradientProbe();
+    const { value, grads } = tf.variableGrads(
+      () => tf.sum(tf.mul(model.apply(x, probeKwargs(probe)) as tf.Tensor, proj)) as tf.Scalar,
+      vars,
+    );
+    tf.dispose([value, ...Object.values(grads)]);
+    const { norms } = probe;
     const [kernel, recurrent, bias] = vars as unknown as [tf.Tensor, tf.Tensor, tf.Tensor];
     const step = kerasCellStep({
       kind: 'GRU',
@@ -722,7 +729,7 @@ test('recordHiddenGradients: ‖∂L/∂h_t‖ of a reset_after GRU with recurre
 // slices of both directions that cover each direction's batch once (the equality with TF.js is the matrix above).
 test('a Bidirectional layer runs its two directions in one kernel call per pass', () => {
   const model = build({ name: 'bi', layers: () => [bi(make('LSTM', 6), 'concat')] });
-  installFusedRecurrence(model);
+  accelerateModel(model);
   const pool = threadsOf(rnnKernels()!);
   const calls: { fn: string; parts: { batch: number; goBackwards: number }[] }[] = [];
   const run = pool.run.bind(pool);
@@ -768,25 +775,25 @@ for (const [returnSequences, goBackwards] of [
   [false, true],
   [true, true],
 ] as const) {
-  test(`recordHiddenGradients: ‖∂L/∂h_t‖ per input timestep equals an unrolled reference (returnSequences=${returnSequences}, goBackwards=${goBackwards})`, () => {
+  test(`HiddenGradientProbe: ‖∂L/∂h_t‖ per input timestep equals an unrolled reference (returnSequences=${returnSequences}, goBackwards=${goBackwards})`, () => {
     const T = 9,
       B = 5,
       D = 3,
       U = 4;
     const model = tf.sequential({
-      layers: [tf.layers.simpleRNN({ units: U, returnSequences, goBackwards, inputShape: [T, D], name: 'rnn' })],
+      layers: [simpleRNN({ units: U, returnSequences, goBackwards, inputShape: [T, D], name: 'rnn' })],
     });
-    installFusedRecurrence(model);
+    accelerateModel(model);
     const x = tf.randomNormal([B, T, D], 0, 1, 'float32', 21);
     const proj = tf.randomNormal(returnSequences ? [B, T, U] : [B, U], 0, 1, 'float32', 22);
     const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
-    const { norms } = recordHiddenGradients(() => {
-      const { value, grads } = tf.variableGrads(
-        () => tf.sum(tf.mul(model.apply(x, { training: true }) as tf.Tensor, proj)) as tf.Scalar,
-        vars,
-      );
-      tf.dispose([value, ...Object.values(grads)]);
-    });
+    const probe = new HiddenGradientProbe();
+    const { value, grads } = tf.variableGrads(
+      () => tf.sum(tf.mul(model.apply(x, probeKwargs(probe)) as tf.Tensor, proj)) as tf.Scalar,
+      vars,
+    );
+    tf.dispose([value, ...Object.values(grads)]);
+    const { norms } = probe;
     const got = norms.get('rnn');
     assert.ok(got, `recorded layers: ${[...norms.keys()].join(', ')}`);
     const [W, R, b] = vars as unknown as [tf.Tensor, tf.Tensor, tf.Tensor];
@@ -823,7 +830,7 @@ test("a batch too big for kernel memory takes TF.js's path, with the same result
   const ref = build(c);
   const fused = build(c);
   fused.setWeights(ref.getWeights());
-  installFusedRecurrence(fused);
+  accelerateModel(fused);
   const x = tf.randomNormal([6, STEPS, 4], 0, 1, 'float32', 31);
   const layer = {
     kind: 'LSTM',
