@@ -17,6 +17,7 @@
  */
 import { appendFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { DataError } from '../shared/data-error.js';
 import type { ModelSpec } from '../shared/model-spec.js';
 import type { BatchRecord, EpochRecord } from '../shared/training-records.js';
 import { withoutBom } from './interop/json-text.js';
@@ -126,6 +127,25 @@ export class RunFolder {
     } catch (e) {
       throw new RunFolderError(`${p}: expected JSON, received text that does not parse (${(e as Error).message}).`);
     }
+  }
+
+  /**
+   * The preprocessing a saved model takes its input through, for a job that needs it (`purpose`: "predict with",
+   * "diagnose", "look inside"): a DataError naming the file when the run saved none or it does not parse.
+   */
+  requirePreprocessing<T>(purpose: string): T {
+    let pre: T | null = null;
+    try {
+      pre = this.readPreprocessing<T>();
+    } catch {
+      // Unreadable is as good as missing for the user: the run has no model to use.
+    }
+    if (pre === null)
+      throw new DataError(
+        `This run has no saved model to ${purpose} (preprocessing.json is missing): it may have failed before training finished.`,
+        { file: this.path('preprocessing') },
+      );
+    return pre;
   }
 
   writeSummary(lines: string[]): void {

@@ -4,8 +4,7 @@
  * on — and shared/classifier-metrics.ts turns the probabilities into the confusion matrix, ROC/PR curves and mistakes.
  */
 import * as tf from '@tensorflow/tfjs';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { RunFolder } from '../run-folder.js';
 import type { ModelSpec } from '../../shared/model-spec.js';
 import { resolveTraining } from '../../shared/model-spec.js';
 import { classifierDiagnostics } from '../../shared/classifier-metrics.js';
@@ -18,24 +17,13 @@ import type { Preprocessing } from './prepare-data.js';
 
 const BATCH = 256;
 
-async function readPreprocessing(runDir: string): Promise<Preprocessing> {
-  try {
-    return JSON.parse(await readFile(join(runDir, 'preprocessing.json'), 'utf8')) as Preprocessing;
-  } catch {
-    throw new DataError(
-      'This run has no saved model to diagnose (preprocessing.json is missing): it may have failed before training finished.',
-      { file: join(runDir, 'preprocessing.json') },
-    );
-  }
-}
-
 export async function diagnoseText(
   runDir: string,
   spec: ModelSpec,
   dataPath: string,
   maxMisclassified = 50,
 ): Promise<ClassifierDiagnostics> {
-  const pre = await readPreprocessing(runDir);
+  const pre = new RunFolder(runDir).requirePreprocessing<Preprocessing>('diagnose');
   if (pre.kind !== 'text')
     throw new DataError('This run is a time-series model; classifier diagnostics need a text classifier.');
   const data = prepareData(spec, dataPath, resolveTraining(spec));
@@ -54,7 +42,7 @@ export async function diagnoseText(
     );
   }
   const val = data.val;
-  const model = await loadLayersModel(join(runDir, 'model'));
+  const model = await loadLayersModel(new RunFolder(runDir).modelDir);
   accelerateModel(model);
   const probabilities: number[][] = [];
   const trueClasses: number[] = [];

@@ -12,8 +12,7 @@
  * step by 0, i.e. the training mean after normalisation) subtracted from the output on the real input.
  */
 import * as tf from '@tensorflow/tfjs';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { RunFolder } from '../run-folder.js';
 import type { InsideLayer, InsideResult, InsideSeries } from '../../shared/api.js';
 import type { ModelSpec } from '../../shared/model-spec.js';
 import { resolveTraining } from '../../shared/model-spec.js';
@@ -197,20 +196,9 @@ export function occlusion(
   return { base: vals[0]!, contributions: vals.slice(1).map((v) => vals[0]! - v) };
 }
 
-async function readPreprocessing(runDir: string): Promise<Preprocessing> {
-  try {
-    return JSON.parse(await readFile(join(runDir, 'preprocessing.json'), 'utf8')) as Preprocessing;
-  } catch {
-    throw new DataError(
-      'This run has no saved model to look inside (preprocessing.json is missing): it may have failed before training finished.',
-      { file: join(runDir, 'preprocessing.json') },
-    );
-  }
-}
-
 /** The saved model with its recurrent layers on the fused kernels, as predictions run it. */
 async function loadModel(runDir: string): Promise<tf.LayersModel> {
-  const model = await loadLayersModel(join(runDir, 'model'));
+  const model = await loadLayersModel(new RunFolder(runDir).modelDir);
   accelerateModel(model);
   return model;
 }
@@ -283,7 +271,7 @@ export function insideWindow(
 
 /** insideRun for a text run: the text prepared exactly as predictText prepares it. */
 export async function insideText(runDir: string, text: string): Promise<InsideResult> {
-  const pre = await readPreprocessing(runDir);
+  const pre = new RunFolder(runDir).requirePreprocessing<Preprocessing>('look inside');
   if (pre.kind !== 'text')
     throw new DataError('This run is a time-series model: look inside it on a validation window, not a text.');
   const tokenizer = Tokenizer.fromJSON(pre.tokenizer);
@@ -303,7 +291,7 @@ export async function insideText(runDir: string, text: string): Promise<InsideRe
 
 /** insideRun for a time-series run: the last validation window. */
 export async function insideSeries(runDir: string, spec: ModelSpec, dataPath: string): Promise<InsideResult> {
-  const pre = await readPreprocessing(runDir);
+  const pre = new RunFolder(runDir).requirePreprocessing<Preprocessing>('look inside');
   if (pre.kind !== 'timeseries') throw new DataError('This run is a text model: look inside it on a text.');
   const data = prepareData(spec, dataPath, resolveTraining(spec));
   if (!(data.val instanceof WindowSource))

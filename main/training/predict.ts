@@ -4,8 +4,7 @@
  */
 import { parseTimestamp } from '../../shared/timestamps.js';
 import * as tf from '@tensorflow/tfjs';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { RunFolder } from '../run-folder.js';
 import type { ModelSpec } from '../../shared/model-spec.js';
 import { resolveTraining } from '../../shared/model-spec.js';
 import type { SeriesPrediction, TextPrediction } from '../../shared/api.js';
@@ -23,26 +22,15 @@ async function loadForPrediction(dir: string): Promise<tf.LayersModel> {
 import type { Preprocessing } from './prepare-data.js';
 import { prepareData, WindowSource } from './prepare-data.js';
 
-async function readPreprocessing(runDir: string): Promise<Preprocessing> {
-  try {
-    return JSON.parse(await readFile(join(runDir, 'preprocessing.json'), 'utf8')) as Preprocessing;
-  } catch {
-    throw new DataError(
-      'This run has no saved model to predict with (preprocessing.json is missing): it may have failed before training finished.',
-      { file: join(runDir, 'preprocessing.json') },
-    );
-  }
-}
-
 /** Class probabilities for one text. Binary models report [P(class 0), P(class 1)]. */
 export async function predictText(runDir: string, text: string): Promise<TextPrediction> {
-  const pre = await readPreprocessing(runDir);
+  const pre = new RunFolder(runDir).requirePreprocessing<Preprocessing>('predict with');
   if (pre.kind !== 'text')
     throw new DataError('This run is a time-series model; text prediction needs a text classifier.');
   const tokenizer = Tokenizer.fromJSON(pre.tokenizer);
   const seq = tokenizer.textsToSequences([text]);
   const x = padSequences(seq, pre.length, { padding: pre.padding, truncating: pre.truncating });
-  const model = await loadForPrediction(join(runDir, 'model'));
+  const model = await loadForPrediction(new RunFolder(runDir).modelDir);
   try {
     const out = tf.tidy(() => (model.predict(tf.tensor2d(x, [1, pre.length], 'int32')) as tf.Tensor).dataSync());
     const probabilities = out.length === 1 ? [1 - out[0]!, out[0]!] : Array.from(out);
@@ -63,7 +51,7 @@ export async function predictSeries(
   dataPath: string,
   maxPoints: number,
 ): Promise<SeriesPrediction> {
-  const pre = await readPreprocessing(runDir);
+  const pre = new RunFolder(runDir).requirePreprocessing<Preprocessing>('predict with');
   if (pre.kind !== 'timeseries')
     throw new DataError('This run is a text model; the forecast plot needs a time-series model.');
   const data = prepareData(spec, dataPath, resolveTraining(spec));
@@ -73,7 +61,7 @@ export async function predictSeries(
   const t = pre.featureNames.indexOf(pre.target);
   const mean = pre.mean[t]!;
   const std = pre.std[t]!;
-  const model = await loadForPrediction(join(runDir, 'model'));
+  const model = await loadForPrediction(new RunFolder(runDir).modelDir);
   const points: SeriesPrediction['points'] = [];
   let absErr = 0;
   let absBase = 0;

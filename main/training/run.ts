@@ -3,9 +3,7 @@
  * The worker thread calls it; tests call it in-process. Every failure becomes an `error` event, never a throw.
  */
 import type * as tf from '@tensorflow/tfjs';
-import { mkdir, writeFile } from 'node:fs/promises';
-import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { RunFolder } from '../run-folder.js';
 import { resolveTraining } from '../../shared/model-spec.js';
 import type { ModelSpec } from '../../shared/model-spec.js';
 import { analyzeModel } from '../../shared/shape-inference.js';
@@ -70,21 +68,11 @@ export async function executeRun(
     emit({ type: 'data', summary: data.summary });
     stage = 'engine';
 
-    // Every batch and epoch record goes to metrics.jsonl here, unthrottled, so each host (CLI, studio) reads the same file.
-    const metricsPath = options.outDir ? join(options.outDir, 'metrics.jsonl') : null;
-    if (metricsPath && options.outDir) {
-      mkdirSync(options.outDir, { recursive: true });
-      writeFileSync(metricsPath, '');
-    }
-    const record = (r: object) => {
-      if (metricsPath) appendFileSync(metricsPath, `${JSON.stringify(r)}\n`);
-    };
-    // The gradient flow through time has its own file: one line per sampled batch, every layer's norms per timestep.
-    const flowPath = options.outDir ? join(options.outDir, 'gradient-flow.jsonl') : null;
-    if (flowPath) writeFileSync(flowPath, '');
-    // Weight and gradient histograms: one line per epoch, every trainable tensor (histograms.jsonl).
-    const histogramsPath = options.outDir ? join(options.outDir, 'histograms.jsonl') : null;
-    if (histogramsPath) writeFileSync(histogramsPath, '');
+    // Every batch and epoch record, the sampled gradient flow and the histograms go to the run folder here,
+    // unthrottled, so each host (CLI, studio) reads the same files (run-folder.ts).
+    const folder = options.outDir ? new RunFolder(options.outDir) : null;
+    const logs = folder?.openLogs() ?? null;
+    const record = (r: object) => logs?.metric(r);
     const throttle = options.batchThrottleMs ?? 100;
     let pending: BatchRecord[] = [];
     let pendingFlow: HiddenGradientSample[] = [];
@@ -130,12 +118,12 @@ export async function executeRun(
           },
           onState: (state) => emit({ type: 'state', state }),
           onHistograms: (h) => {
-            if (histogramsPath) appendFileSync(histogramsPath, `${JSON.stringify(h)}\n`);
+            logs?.histogram(h);
             emit({ type: 'histograms', record: h });
           },
           hiddenGradientEvery: options.gradientFlowEvery ?? DEFAULT_GRADIENT_FLOW_EVERY,
           onHiddenGradients: (s) => {
-            if (flowPath) appendFileSync(flowPath, `${JSON.stringify(s)}\n`);
+            logs?.gradientFlow(s);
             pendingFlow.push(s);
           },
         },
@@ -143,13 +131,10 @@ export async function executeRun(
       );
     });
     flush();
-    if (options.outDir && model) {
-      const dir = join(options.outDir, 'model');
-      const files = await saveLayersModel(model, dir);
-      const pre = join(options.outDir, 'preprocessing.json');
-      await mkdir(options.outDir, { recursive: true });
-      await writeFile(pre, JSON.stringify(data.preprocessing));
-      emit({ type: 'saved', dir: options.outDir, files: [...files, pre] });
+    if (folder && model) {
+      const files = await saveLayersModel(model, folder.modelDir);
+      const pre = folder.writePreprocessing(data.preprocessing);
+      emit({ type: 'saved', dir: folder.dir, files: [...files, pre] });
     }
     emit({ type: 'done', result });
   } catch (e) {
