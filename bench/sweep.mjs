@@ -8,6 +8,7 @@
 //
 //   node bench/sweep.mjs [--samples 256] [--epochs 1] [--rounds 1] [--cells lstm,gru,simplernn,bilstm]
 //                        [--units 32,64,128,256,512] [--batches 32,64,256] [--providers wasm,native] [--out NAME]
+//                        [--keras-python PATH]
 //
 // FLOP per epoch (multiply-adds × 2; the elementwise passes, the Embedding and the Dense head are not counted):
 //   G gates (SimpleRNN 1, GRU 3, LSTM 4), D input features, U units, T steps, N samples, directions d (2 for
@@ -29,7 +30,10 @@ import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = dirname(here);
-const kerasPython = join(root, '.venv-interop', 'bin', 'python');
+// --keras-python runs the Keras side (and the GEMM probe) in another environment, e.g. a newer TensorFlow.
+const kerasPythonArg = process.argv.indexOf('--keras-python');
+const kerasPython =
+  kerasPythonArg >= 0 ? (process.argv[kerasPythonArg + 1] ?? '') : join(root, '.venv-interop', 'bin', 'python');
 const GATES = /** @type {Record<Cell, number>} */ ({ simplernn: 1, lstm: 4, gru: 3, bilstm: 4 });
 const CLASS = /** @type {Record<Cell, string>} */ ({
   simplernn: 'SimpleRNN',
@@ -190,7 +194,8 @@ ${lines.join('\n')}</g>`;
 }
 
 async function main() {
-  if (!existsSync(kerasPython)) throw new Error('.venv-interop/ is missing: npm run test:interop creates it (Keras 3)');
+  if (!existsSync(kerasPython))
+    throw new Error(`${kerasPython} is missing: npm run test:interop creates .venv-interop/ (Keras 3)`);
   const rows = sweepRows();
   const sides = ['keras', ...providers];
   const t0 = performance.now();
