@@ -4,8 +4,6 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import { connect as connectTcp } from 'node:net';
 import type { Socket } from 'node:net';
 import { WebSocket } from 'ws';
@@ -132,44 +130,11 @@ async function stillServes(port = server.port, token = server.token): Promise<vo
 }
 
 /**
- * The host as `npm run web` runs it, in a process of its own: a crash there is the host dying (in this process the
- * test runner would catch it). Resolves once it prints its URL.
+ * The host as `npm run web` runs it, in a process of its own (child-host.ts): a crash there is the host dying (in this
+ * process the test runner would catch it).
  */
-async function childHost(): Promise<{ port: number; token: string; child: ChildProcess; stop(): Promise<void> }> {
-  const child = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      'main/web/server.ts',
-      '--port',
-      '0',
-      '--user-data',
-      mkdtempSync(join(tmpdir(), 'rnn-web-child-')),
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let out = '';
-  const url = await new Promise<URL>((resolve, reject) => {
-    child.stdout!.on('data', (d) => {
-      out += d.toString();
-      const m = /open (http:\/\/\S+)/.exec(out);
-      if (m) resolve(new URL(m[1]!));
-    });
-    child.on('exit', (code) => reject(new Error(`the host exited (${code}) before it listened: ${out}`)));
-  });
-  return {
-    port: Number(url.port),
-    token: url.searchParams.get('token')!,
-    child,
-    stop: async () => {
-      if (child.exitCode !== null) return;
-      const gone = new Promise((resolve) => child.on('exit', resolve));
-      child.kill('SIGTERM');
-      await gone;
-    },
-  };
-}
+const childHost = (...args: string[]) =>
+  startChildHost(['--user-data', mkdtempSync(join(tmpdir(), 'rnn-web-child-')), ...args]);
 
 // DNS rebinding: a page served as evil.example whose name now resolves to 127.0.0.1 reaches us with Host
 // evil.example, and its Origin matches that Host. Only the Host check (as in Jupyter Server) tells.
@@ -264,7 +229,7 @@ test('a client that stops reading is dropped, not buffered without bound', { tim
 // again, and the host runs with its default limit (64 MiB waiting for one client) in a process of its own.
 test('a client that never reads again is dropped within 30 s, the host grows by less than 192 MiB and serves the next client', async (t) => {
   if (process.platform !== 'linux') return t.skip('RSS is read from /proc');
-  const host = await startChildHost(['--user-data', mkdtempSync(join(tmpdir(), 'rnn-web-child-'))]);
+  const host = await childHost();
   let sampler: NodeJS.Timeout | undefined;
   try {
     const { ws, closed } = await openClient(host.port, host.token);
@@ -308,7 +273,7 @@ test('a client that never reads again is dropped within 30 s, the host grows by 
 
 test('warns when it listens beyond loopback, and only then', async () => {
   const stderrAfterStart = async (args: string[]) => {
-    const host = await startChildHost(['--user-data', mkdtempSync(join(tmpdir(), 'rnn-web-child-')), ...args]);
+    const host = await childHost(...args);
     try {
       // The warning is written before the URL, but stderr and stdout are separate pipes.
       for (let i = 0; i < 20 && !host.stderr().includes('Warning'); i++) await new Promise((r) => setTimeout(r, 50));
