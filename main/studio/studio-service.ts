@@ -42,7 +42,7 @@ import type { BatchRecord, EpochRecord, TrainResult } from '../../shared/trainin
 import type { BackendInfo, DataSummary, RecurrencePath, WorkerEvent } from '../../shared/worker-protocol.js';
 import { initialRunEventState, reduceRunEvent } from '../../shared/run-reducer.js';
 import type { RunEventState, RunKeep } from '../../shared/run-reducer.js';
-import type { LayerInfo, SpecIssue } from '../../shared/shape-inference.js';
+import type { LayerInfo, ModelAnalysis, SpecIssue } from '../../shared/shape-inference.js';
 import { DataError } from '../data/data-error.js';
 import { startTraining, runEstimate, runPrediction, runInside } from '../training-host.js';
 import { compareReplay } from '../../shared/replay.js';
@@ -300,12 +300,12 @@ export class StudioService {
     return dir;
   }
 
-  private async launch(
-    spec: ModelSpec,
-    replayOf?: string,
-    gradientFlowEvery?: number,
-    start: { initialWeights?: WeightsSource; evaluateOnly?: boolean } = {},
-  ): Promise<{ runId: string }> {
+  /** A spec a run or an estimate can start from: valid, with data; its analysis, data settings and resolved path. */
+  private trainable(spec: ModelSpec): {
+    analysis: ModelAnalysis;
+    data: NonNullable<ModelSpec['data']>;
+    dataPath: string;
+  } {
     const analysis = analyzeModel(spec);
     if (!analysis.valid)
       throw new ApiError(
@@ -317,7 +317,16 @@ export class StudioService {
       );
     if (!spec.data)
       throw new ApiError('Choose the data to train on first: the spec has no `data` section.', 'invalid-argument');
-    const dataPath = this.resolveDataPath(spec.data.path);
+    return { analysis, data: spec.data, dataPath: this.resolveDataPath(spec.data.path) };
+  }
+
+  private async launch(
+    spec: ModelSpec,
+    replayOf?: string,
+    gradientFlowEvery?: number,
+    start: { initialWeights?: WeightsSource; evaluateOnly?: boolean } = {},
+  ): Promise<{ runId: string }> {
+    const { analysis, data: dataSettings, dataPath } = this.trainable(spec);
     const initialWeightsDir = start.initialWeights ? this.weightsDir(start.initialWeights) : undefined;
     if (start.evaluateOnly && !initialWeightsDir)
       throw new ApiError(
@@ -336,7 +345,7 @@ export class StudioService {
       dataHash: data.hash,
       dataFiles: data.files,
       dataBytes: data.bytes,
-      preprocessing: spec.data,
+      preprocessing: dataSettings,
       spec,
       appVersion: this.opts.appVersion,
       nodeVersion: process.version,
@@ -639,18 +648,7 @@ export class StudioService {
     },
 
     estimateRun: async ({ spec }) => {
-      const analysis = analyzeModel(spec);
-      if (!analysis.valid)
-        throw new ApiError(
-          analysis.issues
-            .filter((i) => i.severity === 'error')
-            .map((i) => i.message)
-            .join('\n'),
-          'invalid-argument',
-        );
-      if (!spec.data)
-        throw new ApiError('Choose the data to train on first: the spec has no `data` section.', 'invalid-argument');
-      const r = await runEstimate(spec, this.opts.userDataDir, { dataPath: this.resolveDataPath(spec.data.path) });
+      const r = await runEstimate(spec, this.opts.userDataDir, { dataPath: this.trainable(spec).dataPath });
       if (r.type === 'error') throw new ApiError(r.message, r.stage === 'data' ? 'invalid-argument' : 'failed');
       this.lastEstimate = { spec: JSON.stringify(spec), estimate: r.estimate };
       return r.estimate;
