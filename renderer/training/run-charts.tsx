@@ -256,25 +256,7 @@ const ScalarChartView = memo(function ScalarChartView({
           <ResponsiveContainer width="100%" height="100%">
             <LineChart data={rows} margin={CHART_MARGIN_WITH_LEGEND}>
               <CartesianGrid {...gridProps} {...GRID_AT_TICKS} />
-              <XAxis
-                dataKey="x"
-                type="number"
-                domain={xDomain}
-                allowDecimals={false}
-                allowDataOverflow
-                interval={0}
-                {...axisProps}
-                tick={PLAIN_TICK}
-                tickFormatter={formatEpochTick}
-                height={32}
-                label={{
-                  value: 'epoch',
-                  position: 'insideBottomRight',
-                  offset: 0,
-                  fill: CHART_COLORS.text,
-                  fontSize: 11,
-                }}
-              />
+              <XAxis {...EPOCH_X_AXIS} domain={xDomain} />
               <PlannedYAxis plan={plan} />
               <Tooltip
                 {...tooltipProps}
@@ -333,23 +315,7 @@ const ScalarChartView = memo(function ScalarChartView({
                   label={<BaselineLabel text={baseline.label} />}
                 />
               ) : null}
-              {rows.length > 2 ? (
-                <Brush
-                  key={view.brushKey}
-                  dataKey="x"
-                  height={14}
-                  travellerWidth={6}
-                  {...brushProps}
-                  tickFormatter={formatEpochTick}
-                  onChange={(r) =>
-                    view.setZoom(
-                      r.startIndex === 0 && r.endIndex === rows.length - 1
-                        ? null
-                        : { startIndex: r.startIndex, endIndex: r.endIndex },
-                    )
-                  }
-                />
-              ) : null}
+              {epochBrush(view, rows.length)}
             </LineChart>
           </ResponsiveContainer>
         )}
@@ -436,6 +402,40 @@ const formatEpochTick = (v: unknown) => String(Number(Number(v).toFixed(2)));
  * React kept stale labels drawn over the new ones. Remounting the axis whenever its domain changes, with ticks that
  * are unique by construction, leaves nothing behind.
  */
+/** The x-axis of both run charts: batch rows at fractional epochs, labelled in epochs. */
+const EPOCH_X_AXIS = {
+  dataKey: 'x',
+  type: 'number',
+  allowDecimals: false,
+  allowDataOverflow: true,
+  interval: 0,
+  ...axisProps,
+  tick: PLAIN_TICK,
+  tickFormatter: formatEpochTick,
+  height: 32,
+  label: { value: 'epoch', position: 'insideBottomRight', offset: 0, fill: CHART_COLORS.text, fontSize: 11 },
+} as const;
+
+/** The zoom brush under a run chart of `rowCount` rows (none for two rows or fewer); the whole range is no zoom. */
+function epochBrush(view: ReturnType<typeof useChartView>, rowCount: number) {
+  if (rowCount <= 2) return null;
+  return (
+    <Brush
+      key={view.brushKey}
+      dataKey="x"
+      height={14}
+      travellerWidth={6}
+      {...brushProps}
+      tickFormatter={formatEpochTick}
+      onChange={(r) =>
+        view.setZoom(
+          r.startIndex === 0 && r.endIndex === rowCount - 1 ? null : { startIndex: r.startIndex, endIndex: r.endIndex },
+        )
+      }
+    />
+  );
+}
+
 function PlannedYAxis({ plan, formatter = formatTick }: { plan: YAxisPlan; formatter?: (v: number) => string }) {
   const width = tickLabelWidth(plan.ticks.map(formatter));
   return (
@@ -679,25 +679,7 @@ const GradNormChartView = memo(function GradNormChartView({
           <ResponsiveContainer width="100%" height="100%">
             <LineChart data={data.rows} margin={CHART_MARGIN_WITH_LEGEND}>
               <CartesianGrid {...gridProps} {...GRID_AT_TICKS} />
-              <XAxis
-                dataKey="x"
-                type="number"
-                domain={zoomed ? ['dataMin', 'dataMax'] : [0, maxX ?? 'dataMax']}
-                allowDecimals={false}
-                allowDataOverflow
-                interval={0}
-                {...axisProps}
-                tick={PLAIN_TICK}
-                tickFormatter={formatEpochTick}
-                height={32}
-                label={{
-                  value: 'epoch',
-                  position: 'insideBottomRight',
-                  offset: 0,
-                  fill: CHART_COLORS.text,
-                  fontSize: 11,
-                }}
-              />
+              <XAxis {...EPOCH_X_AXIS} domain={zoomed ? ['dataMin', 'dataMax'] : [0, maxX ?? 'dataMax']} />
               <PlannedYAxis plan={plan} />
               <Tooltip
                 {...tooltipProps}
@@ -724,23 +706,7 @@ const GradNormChartView = memo(function GradNormChartView({
                   label={<BaselineLabel text={`clipnorm ${clipnorm} (per tensor)`} />}
                 />
               ) : null}
-              {data.rows.length > 2 ? (
-                <Brush
-                  key={view.brushKey}
-                  dataKey="x"
-                  height={14}
-                  travellerWidth={6}
-                  {...brushProps}
-                  tickFormatter={formatEpochTick}
-                  onChange={(r) =>
-                    view.setZoom(
-                      r.startIndex === 0 && r.endIndex === data.rows.length - 1
-                        ? null
-                        : { startIndex: r.startIndex, endIndex: r.endIndex },
-                    )
-                  }
-                />
-              ) : null}
+              {epochBrush(view, data.rows.length)}
             </LineChart>
           </ResponsiveContainer>
         )}
