@@ -17,7 +17,8 @@
 // issue's sizes (2,000 / 2,048 samples), 3 timed epochs; --quick = a CI smoke test (short sequences, < 2 min).
 // Every side trains one warm-up epoch first. Writes bench/results/latest.{json,md} (--quick: quick.{json,md}) and
 // prints the table.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
+import { median, resultLine, runChild as runChildIn } from './children.mjs';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
@@ -31,7 +32,7 @@ import { fileURLToPath } from 'node:url';
  * @typedef {{ id: string; title: string; loss: string; cpu?: boolean; sizes: Record<ProfileName, { samples: number; length: number }> }} BenchCase
  * @typedef {{ batchSize: number; learningRate: number; profiles: Record<ProfileName, { epochs: number; kerasThreads: number[] }>;
  *   cases: BenchCase[] }} CasesFile
- * @typedef {{ code: number | null; stdout: string; stderr: string }} ChildResult
+ * @typedef {import('./children.mjs').ChildResult} ChildResult
  * A `BENCH_RESULT` line of either side (run-bench.ts, keras_bench.py), or `error` when the run failed; then the
  * fields the driver adds, and the ratios the report adds to our rows.
  * @typedef {{ error?: string; secondsPerEpoch: number; cpuSecondsPerEpoch: number; epochSeconds: number[]; warmupSeconds: number[];
@@ -131,46 +132,20 @@ const threadLabel = (/** @type {number} */ n) =>
   n === 0 ? `${os.availableParallelism()} threads (TF default)` : `${n} thread${n === 1 ? '' : 's'}`;
 
 /**
- * Runs a command, returns { code, stdout, stderr }; kills it after `timeoutS`.
+ * A child of this run, from the repository's root, killed after the profile's timeout unless told otherwise.
  * @param {string} cmd
  * @param {string[]} args
  * @param {{ timeoutS?: number; env?: NodeJS.ProcessEnv; echo?: boolean }} [options]
  * @returns {Promise<ChildResult>}
  */
-function runChild(cmd, args, { timeoutS = childTimeoutS, env = process.env, echo = false } = {}) {
-  return new Promise((resolve) => {
-    const child = spawn(cmd, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => {
-      stderr += d;
-      if (echo) process.stderr.write(d);
-    });
-    const timer = setTimeout(() => {
-      stderr += `\n(killed after ${timeoutS} s)`;
-      child.kill('SIGKILL');
-    }, timeoutS * 1000);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const runChild = (cmd, args, { timeoutS = childTimeoutS, ...rest } = {}) =>
+  runChildIn(cmd, args, { cwd: root, timeoutS, ...rest });
 
 /**
  * @param {ChildResult} r
  * @returns {Measured}
  */
-function parseResult(r) {
-  const line = r.stdout.split('\n').find((l) => l.startsWith('BENCH_RESULT '));
-  if (r.code === 0 && line) return JSON.parse(line.slice('BENCH_RESULT '.length));
-  // The error's own line (a stack's last lines say only where): the first line naming an error, then the last lines.
-  const lines = r.stderr.trim().split('\n').filter(Boolean);
-  const named = lines.find((l) => /\b\w*(Error|Exception)\b|^error:/i.test(l) && !/^\s+at /.test(l));
-  const tail = [named, ...lines.slice(-2)].filter(Boolean).join(' | ');
-  return /** @type {Measured} */ ({ error: `exit ${r.code}: ${tail.slice(0, 600)}` });
-}
+const parseResult = (r) => resultLine(r, 'BENCH_RESULT');
 
 // ---------- the Keras environment ----------
 function pinnedRequirements() {
@@ -250,11 +225,6 @@ function machine() {
 }
 
 // ---------- the report ----------
-const median = (/** @type {number[]} */ xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? (s[mid] ?? NaN) : ((s[mid - 1] ?? NaN) + (s[mid] ?? NaN)) / 2;
-};
 
 /**
  * One row per case × engine from the rounds' results: s/epoch and CPU s/epoch are the medians over the rounds (each

@@ -14,7 +14,7 @@
 //   G gates (SimpleRNN 1, GRU 3, LSTM 4), D input features, U units, T steps, N samples, directions d (2 for
 //   Bidirectional): forward 2·N·T·G·U·(D + U)·d, backward twice that, so training = 6·N·T·G·U·(D + U)·d.
 // Writes bench/results/<NAME>.{json,md,svg} (default sizes) and prints the table.
-import { spawn } from 'node:child_process';
+import { median, resultLine, runChild } from './children.mjs';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
@@ -99,27 +99,12 @@ function flopPerEpoch(/** @type {SweepRow} */ r) {
 }
 
 /**
- * @param {string} cmd @param {string[]} args @param {NodeJS.ProcessEnv} env
- * @returns {Promise<{ code: number | null; stdout: string; stderr: string }>}
+ * One side's run, as `{ result }` or `{ error }`: a 512-unit row takes minutes a side, so only an hour's silence kills it.
+ * @param {string} cmd @param {string[]} args @param {NodeJS.ProcessEnv} env @param {string} tag
  */
-function runChild(cmd, args, env) {
-  return new Promise((resolve) => {
-    const child = spawn(cmd, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-/** @param {{ code: number | null; stdout: string; stderr: string }} r @param {string} tag */
-function parseLine(r, tag) {
-  const line = r.stdout.split('\n').find((l) => l.startsWith(`${tag} `));
-  if (r.code === 0 && line) return { result: JSON.parse(line.slice(tag.length + 1)) };
-  const lines = r.stderr.trim().split('\n').filter(Boolean);
-  const named = lines.find((l) => /\b\w*(Error|Exception)\b/.test(l) && !/^\s+at /.test(l));
-  return { error: `exit ${r.code}: ${[named, ...lines.slice(-2)].filter(Boolean).join(' | ').slice(0, 400)}` };
+async function run(cmd, args, env, tag) {
+  const r = resultLine(await runChild(cmd, args, { cwd: root, timeoutS: 3600, env }), tag);
+  return r.error ? { error: /** @type {string} */ (r.error) } : { result: r };
 }
 
 // A Haswell OPENBLAS_CORETYPE (exported in some environments) halves OpenBLAS on AVX-512 cores: the probe and
@@ -129,7 +114,7 @@ const pythonEnv = { ...process.env, TF_CPP_MIN_LOG_LEVEL: '2' };
 delete pythonEnv.OPENBLAS_CORETYPE;
 
 async function gemmProbe() {
-  const r = parseLine(await runChild(kerasPython, [join(here, 'gemm_probe.py')], pythonEnv), 'GEMM_RESULT');
+  const r = await run(kerasPython, [join(here, 'gemm_probe.py')], pythonEnv, 'GEMM_RESULT');
   return r.result ?? { error: r.error };
 }
 
@@ -139,20 +124,12 @@ async function runSide(row, side) {
   const common = ['--case-json', caseJson, '--profile', 'sweep', '--epochs', String(epochs)];
   const batch = ['--batch-size', String(row.batch)];
   if (side === 'keras')
-    return parseLine(
-      await runChild(kerasPython, [join(here, 'keras_bench.py'), ...common, ...batch], pythonEnv),
-      'BENCH_RESULT',
-    );
+    return run(kerasPython, [join(here, 'keras_bench.py'), ...common, ...batch], pythonEnv, 'BENCH_RESULT');
   const env = { ...process.env, NODE_OPTIONS: '', RNN_STUDIO_KERNELS: side === 'native' ? 'native' : '' };
   const script = ['--import', 'tsx', join(here, 'run-bench.ts'), '--backend', 'wasm', ...common, ...batch];
-  return parseLine(await runChild(process.execPath, script, env), 'BENCH_RESULT');
+  return run(process.execPath, script, env, 'BENCH_RESULT');
 }
 
-const median = (/** @type {number[]} */ xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? (s[m] ?? NaN) : ((s[m - 1] ?? NaN) + (s[m] ?? NaN)) / 2;
-};
 const fmt = (/** @type {number} */ x, digits = 2) => (Number.isFinite(x) ? x.toFixed(digits) : '–');
 
 /** One line per provider: ours/Keras against units, per cell (a small multiple per cell), as an SVG. */
