@@ -26,6 +26,7 @@ import { ProjectProvider, useProject } from './state/project-context.js';
 import { isFinished } from './api/run-state.js';
 import { runToFollowAfterLoad } from './state/follow-run.js';
 import { StudioStateProvider, useStudio } from './state/studio-state.js';
+import { ServerInfoProvider, useServerInfo } from './api/server-info.js';
 import type { TabId } from './state/studio-state.js';
 
 export interface AppProps {
@@ -40,9 +41,11 @@ export function App({ api, connection }: AppProps) {
       <ToastProvider>
         <ProjectProvider>
           <UnsavedGuardProvider>
-            <StudioStateProvider>
-              <Shell />
-            </StudioStateProvider>
+            <ServerInfoProvider>
+              <StudioStateProvider>
+                <Shell />
+              </StudioStateProvider>
+            </ServerInfoProvider>
           </UnsavedGuardProvider>
         </ProjectProvider>
       </ToastProvider>
@@ -60,6 +63,7 @@ const TABS: { id: TabId; label: string; render: () => ReactNode }[] = [
 
 function Shell() {
   const studio = useStudio();
+  const server = useServerInfo();
   const project = useProject();
   const run = useRun(studio.currentRunId);
   useFollowActiveRuns();
@@ -91,8 +95,8 @@ function Shell() {
             <RunControls />
           </ErrorBoundary>
           <span className="muted small engine-info" data-testid="engine-info">
-            {studio.engine
-              ? `${studio.engine.host === 'electron' ? 'desktop' : 'browser'} · v${studio.engine.appVersion}`
+            {server.engine
+              ? `${server.engine.host === 'electron' ? 'desktop' : 'browser'} · v${server.engine.appVersion}`
               : ''}
           </span>
           <button
@@ -156,8 +160,8 @@ function Shell() {
         <span className="muted">
           {run?.backend
             ? formatBackend(run.backend)
-            : studio.engine?.backend
-              ? formatBackend(studio.engine.backend)
+            : server.engine?.backend
+              ? formatBackend(server.engine.backend)
               : ''}
         </span>
       </footer>
@@ -260,7 +264,7 @@ function useFollowActiveRuns() {
 
 /** A fresh window opens on the text sample, so there is something to train right away. */
 function useStartWithSample() {
-  const { samples } = useStudio();
+  const { samples } = useServerInfo();
   const project = useProject();
   const done = useRef(false);
   useEffect(() => {

@@ -8,6 +8,7 @@ import { useToasts } from '../components/toasts.js';
 import { useConfirmDiscard } from '../state/unsaved-guard.js';
 import { useProject } from '../state/project-context.js';
 import { useStudio } from '../state/studio-state.js';
+import { useServerInfo } from '../api/server-info.js';
 import { checkDataSettings } from './data-checks.js';
 import type { DataIssue } from './data-checks.js';
 import {
@@ -86,7 +87,7 @@ function RunDataError() {
 function DataSource() {
   const api = useApi();
   const { spec, edit, load } = useProject();
-  const { samples, samplesError, engine } = useStudio();
+  const { samples, samplesError, engine } = useServerInfo();
   const confirmDiscard = useConfirmDiscard();
   const { notify } = useToasts();
   const [busy, setBusy] = useState<string | null>(null);

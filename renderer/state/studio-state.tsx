@@ -1,9 +1,10 @@
-/** Session-wide UI state: the open tab, which run each panel shows, and what the back end told us at start. */
-import { createContext, useCallback, useContext, useEffect, useMemo, useState } from 'react';
+/**
+ * Navigation state: the open tab, which run each panel shows, the builder's selection, the weights the next run
+ * starts from. What the server says (engine, samples) lives in api/server-info.tsx, runs in api/run-store.ts.
+ */
+import { createContext, useContext, useEffect, useMemo, useState } from 'react';
 import type { ReactNode } from 'react';
-import type { EngineInfo, SampleInfo, WeightsSource } from '../../shared/api.js';
-import { useApi } from '../api/studio-client.js';
-import { errorMessage } from '../api/errors.js';
+import type { WeightsSource } from '../../shared/api.js';
 import { useProject } from './project-context.js';
 
 export type TabId = 'builder' | 'data' | 'training' | 'runs' | 'predict';
@@ -25,10 +26,6 @@ export interface StudioState {
   setSelectedLayerId(id: string | null): void;
   predictRunId: string | null;
   setPredictRunId(id: string | null): void;
-  engine: EngineInfo | null;
-  samples: SampleInfo[] | null;
-  samplesError: string | null;
-  reloadEngine(): void;
   /**
    * The weights the next run starts from instead of fresh ones (an imported model's, a finished run's), or null. It
    * belongs to the project it was chosen with: loading another project drops it.
@@ -48,7 +45,6 @@ export interface StartWeights {
 const StudioContext = createContext<StudioState | null>(null);
 
 export function StudioStateProvider({ children }: { children: ReactNode }) {
-  const api = useApi();
   const [tab, setTab] = useState<TabId>('builder');
   const [currentRunId, setCurrentRunId] = useState<string | null>(null);
   const [openRunId, setOpenRunId] = useState<string | null>(null);
@@ -58,29 +54,8 @@ export function StudioStateProvider({ children }: { children: ReactNode }) {
   const { loadCount } = useProject().state;
   // A selection belongs to the project it was made in.
   useEffect(() => setSelectedLayerId(null), [loadCount]);
-  const [engine, setEngine] = useState<EngineInfo | null>(null);
-  const [samples, setSamples] = useState<SampleInfo[] | null>(null);
-  const [samplesError, setSamplesError] = useState<string | null>(null);
   const [chosenWeights, setStartWeights] = useState<StartWeights | null>(null);
   const startWeights = chosenWeights && chosenWeights.forLoad === loadCount ? chosenWeights : null;
-
-  const reloadEngine = useCallback(() => {
-    api.getEngineInfo({}).then(setEngine, () => {
-      // The header shows "unknown"; every other call reports its own error where it is made.
-    });
-  }, [api]);
-
-  useEffect(() => {
-    let live = true;
-    reloadEngine();
-    api.listSamples({}).then(
-      (s) => live && (setSamples(s), setSamplesError(null)),
-      (e: unknown) => live && setSamplesError(errorMessage(e)),
-    );
-    return () => {
-      live = false;
-    };
-  }, [api, reloadEngine]);
 
   const value = useMemo<StudioState>(
     () => ({
@@ -96,26 +71,10 @@ export function StudioStateProvider({ children }: { children: ReactNode }) {
       setSelectedLayerId,
       predictRunId,
       setPredictRunId,
-      engine,
-      samples,
-      samplesError,
-      reloadEngine,
       startWeights,
       setStartWeights,
     }),
-    [
-      tab,
-      currentRunId,
-      startError,
-      openRunId,
-      selectedLayerId,
-      predictRunId,
-      engine,
-      samples,
-      samplesError,
-      reloadEngine,
-      startWeights,
-    ],
+    [tab, currentRunId, startError, openRunId, selectedLayerId, predictRunId, startWeights],
   );
   return <StudioContext.Provider value={value}>{children}</StudioContext.Provider>;
 }

@@ -13,6 +13,7 @@ import { StudioClientProvider } from '../api/studio-client.js';
 import { ToastProvider } from '../components/toasts.js';
 import { ProjectProvider, useProject } from '../state/project-context.js';
 import { StudioStateProvider } from '../state/studio-state.js';
+import { ServerInfoProvider } from '../api/server-info.js';
 
 export interface FakeApi {
   api: StudioApi;
@@ -80,7 +81,9 @@ export function renderInStudio(ui: ReactElement, options: { spec?: ModelSpec } =
       <ToastProvider>
         <ProjectProvider>
           <ProjectProbe spec={options.spec} onSpec={onSpec}>
-            <StudioStateProvider>{ui}</StudioStateProvider>
+            <ServerInfoProvider>
+              <StudioStateProvider>{ui}</StudioStateProvider>
+            </ServerInfoProvider>
           </ProjectProbe>
         </ProjectProvider>
       </ToastProvider>
