@@ -1,6 +1,7 @@
 // The real worker thread: events cross the thread boundary typed, batch messages are throttled without losing
 // batches, and stop/pause/resume travel as messages.
 import { test } from 'node:test';
+import { checkSpec } from '../shared/shape-inference.js';
 import assert from 'node:assert/strict';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -34,7 +35,9 @@ const spec: ModelSpec = {
 test('a run in the worker thread: at most ~10 batch messages a second, no batch lost, every epoch sent', async () => {
   const events: { e: WorkerEvent; t: number }[] = [];
   const t0 = performance.now();
-  const handle = startTraining(spec, root, { backend: 'wasm' }, (e) => events.push({ e, t: performance.now() - t0 }));
+  const handle = startTraining(checkSpec(spec), root, { backend: 'wasm' }, (e) =>
+    events.push({ e, t: performance.now() - t0 }),
+  );
   const last = await handle.finished;
   assert.equal(last.type, 'done', JSON.stringify(last));
   const batchMsgs = events.filter((x) => x.e.type === 'batches');
@@ -56,7 +59,7 @@ test('pause, resume and stop are messages to the worker', async () => {
   let handle: ReturnType<typeof startTraining> | null = null;
   let sent = false;
   handle = startTraining(
-    { ...spec, training: { ...spec.training, epochs: 50 } },
+    checkSpec({ ...spec, training: { ...spec.training, epochs: 50 } }),
     root,
     { backend: 'wasm', batchThrottleMs: 0 },
     (e) => {
@@ -79,7 +82,7 @@ test('pause, resume and stop are messages to the worker', async () => {
 });
 
 test('a spec error comes back as an error event from the worker', async () => {
-  const handle = startTraining({ ...spec, layers: [] }, root, {}, () => {});
+  const handle = startTraining(checkSpec({ ...spec, layers: [] }), root, {}, () => {});
   const last = await handle.finished;
   assert.ok(last.type === 'error' && last.stage === 'spec' && /no layers/.test(last.message));
 });

@@ -4,7 +4,7 @@
  * Lives outside main/training/ so hosts never load TensorFlow on their own thread.
  */
 import { startWorker } from './worker-thread.js';
-import type { ModelSpec } from '../shared/model-spec.js';
+import type { CheckedSpec } from '../shared/shape-inference.js';
 import type { RunOptions, WorkerEvent, WorkerRequest } from '../shared/worker-protocol.js';
 import type { ClassifierDiagnostics } from '../shared/classifier-metrics.js';
 
@@ -85,12 +85,12 @@ function runTask(
 
 /** Starts one run in a fresh worker thread; the worker exits when the run ends. */
 export function startTraining(
-  spec: ModelSpec,
+  { spec, analysis }: CheckedSpec,
   specDir: string,
   options: RunOptions,
   onEvent: (e: WorkerEvent) => void,
 ): TrainingHandle {
-  const { send, finished } = runTask({ type: 'start', spec, specDir, options }, onEvent);
+  const { send, finished } = runTask({ type: 'start', spec, analysis, specDir, options }, onEvent);
   return {
     pause: () => send({ type: 'pause' }),
     resume: () => send({ type: 'resume' }),
@@ -132,11 +132,11 @@ export async function runInside(
 
 /** Probes a run in a fresh worker thread (the backend the run would use) and estimates its time. */
 export async function runEstimate(
-  spec: ModelSpec,
+  { spec, analysis }: CheckedSpec,
   specDir: string,
   options: RunOptions,
 ): Promise<Extract<WorkerEvent, { type: 'estimate' } | { type: 'error' }>> {
-  const last = await runTask({ type: 'estimate', spec, specDir, options }, () => {}).finished;
+  const last = await runTask({ type: 'estimate', spec, analysis, specDir, options }, () => {}).finished;
   if (last.type !== 'estimate' && last.type !== 'error')
     throw new Error('an estimate request ended with another result');
   return last;

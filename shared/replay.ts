@@ -6,10 +6,25 @@
 import type { DataSpec, ModelSpec } from './model-spec.js';
 import type { RecurrencePath } from './engine-types.js';
 
+/** What a run read as its data: a fingerprint of the files (main/data/data-digest.ts), how many, how many bytes. */
+export interface DataFingerprint {
+  hash: string;
+  files: number;
+  bytes: number;
+}
+
+/**
+ * How `dataHash` was made. 'files-read': over the files the run's reader read, each hashed as it was read
+ * (data-digest.ts). Absent in runs recorded before that: one sha256 over every file under the path, read again to
+ * hash it. Hashes of different kinds are not compared.
+ */
+export type DataHashKind = 'files-read';
+
 export interface RunProvenance {
   seed: number;
-  /** sha256 of the data: the file, or every file of a folder (relative path and content, in sorted order). */
-  dataHash: string;
+  /** The data's fingerprint (see `dataHashKind`); null until the run has read its data, and if it never did. */
+  dataHash: string | null;
+  dataHashKind?: DataHashKind;
   dataFiles: number;
   dataBytes: number;
   /** The preprocessing settings (the spec's data section: tokenizer / window settings, splits). */
@@ -83,7 +98,14 @@ export function compareReplay(
     diff('seed', a.seed, b.seed);
   }
   const sameBackend = !a || !b || a.backend === b.backend;
-  const dataMatches = !a || !b || a.dataHash === b.dataHash;
+  // Unknown (a run that never read its data, fingerprints made two ways) is not reported as a change.
+  const dataMatches =
+    !a ||
+    !b ||
+    a.dataHash === null ||
+    b.dataHash === null ||
+    a.dataHashKind !== b.dataHashKind ||
+    a.dataHash === b.dataHash;
   let max = 0;
   let worst: string | null = null;
   const see = (label: string, x: number | undefined, y: number | undefined) => {

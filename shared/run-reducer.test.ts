@@ -83,7 +83,9 @@ const rows: Row[] = [
   },
   {
     name: 'the data summary is kept',
-    events: [{ type: 'data', summary: { kind: 'timeseries' } as never }],
+    events: [
+      { type: 'data', summary: { kind: 'timeseries' } as never, fingerprint: { hash: 'ab', files: 1, bytes: 2 } },
+    ],
     expect: { dataSummary: { kind: 'timeseries' } as never },
   },
   {

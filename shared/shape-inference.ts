@@ -23,6 +23,19 @@ export interface ModelAnalysis {
   valid: boolean;
 }
 
+/**
+ * A spec with its analysis, made once where the spec enters (the API, the CLI) and handed along to the worker, the
+ * estimate and the model builder, so that nothing downstream analyses the same spec again.
+ */
+export interface CheckedSpec {
+  spec: ModelSpec;
+  analysis: ModelAnalysis;
+}
+
+export function checkSpec(spec: ModelSpec): CheckedSpec {
+  return { spec, analysis: analyzeModel(spec) };
+}
+
 /** Formats a per-sample shape the way Keras prints it, with the batch dimension: (None, 100, 32). */
 export function formatShape(shape: Shape | null): string {
   if (!shape) return '?';

@@ -5,13 +5,14 @@
  */
 import type { ModelSpec } from './model-spec.js';
 import type { BackendInfo, RecurrencePath } from './engine-types.js';
-import type { LayerInfo, SpecIssue } from './shape-inference.js';
+import type { LayerInfo, SpecIssue, ModelAnalysis } from './shape-inference.js';
 import type { BatchRecord, EpochRecord, TrainResult } from './training-records.js';
 import type { InsideResult, SeriesPrediction, TextPrediction } from './prediction-types.js';
 import type { HiddenGradientSample } from './gradient-flow.js';
 import type { HistogramRecord } from './histograms.js';
 import type { RunEstimate } from './estimate.js';
 import type { ClassifierDiagnostics } from './classifier-metrics.js';
+import type { DataFingerprint } from './replay.js';
 
 /** The backends a user may ask for; `auto` lets the engine choose (native, else wasm, else cpu). */
 export type { BackendInfo, RecurrencePath } from './engine-types.js';
@@ -105,6 +106,8 @@ export type WorkerRequest =
   | {
       type: 'start';
       spec: ModelSpec;
+      /** `spec`'s analysis, made where it entered (CheckedSpec): the worker builds from it instead of analysing again. */
+      analysis: ModelAnalysis;
       /** folder the spec's relative paths are relative to */ specDir: string;
       options: RunOptions;
     }
@@ -114,7 +117,7 @@ export type WorkerRequest =
   /** Record the gradient flow through time on the next batch. */
   | { type: 'sample-gradients' }
   /** Probe a few batches of the run and estimate its time (answered with an `estimate` event). */
-  | { type: 'estimate'; spec: ModelSpec; specDir: string; options: RunOptions }
+  | { type: 'estimate'; spec: ModelSpec; analysis: ModelAnalysis; specDir: string; options: RunOptions }
   /** Predict with a saved run (its folder holds model/ and preprocessing.json). */
   | { type: 'predict-text'; runDir: string; text: string }
   | { type: 'predict-series'; runDir: string; spec: ModelSpec; dataPath: string; maxPoints: number }
@@ -142,7 +145,8 @@ export interface WorkerError {
  */
 export type RunEvent =
   | { type: 'backend'; backend: BackendInfo }
-  | { type: 'data'; summary: DataSummary }
+  /** The data as read: what was found, and the fingerprint of the files read (the run's provenance). */
+  | { type: 'data'; summary: DataSummary; fingerprint: DataFingerprint }
   | {
       type: 'model';
       layers: LayerInfo[];

@@ -134,7 +134,14 @@ test('train: a forecaster on a real CSV writes spec, metrics.jsonl, summary.txt 
       0,
     );
     assert.equal(statSync(join(out, 'model', 'weights.bin')).size, bytes);
-    assert.match(readFileSync(join(out, 'summary.txt'), 'utf8'), /Total params: 113/);
+    const summary = readFileSync(join(out, 'summary.txt'), 'utf8');
+    assert.match(summary, /Total params: 113/);
+    // The data's fingerprint, made as the worker read it (data-digest.ts), is kept with the run.
+    const size = statSync(csv).size;
+    assert.match(
+      summary,
+      new RegExp(`read 1 file\\(s\\), ${size.toLocaleString('en-US')} bytes; fingerprint sha256 [0-9a-f]{64}`),
+    );
   }
 });
 

@@ -223,6 +223,9 @@ async function train(spec: ModelSpec, specName: string, analysis: ModelAnalysis,
         break;
       case 'data':
         for (const l of describeData(e.summary)) say(l);
+        say(
+          `  read ${e.fingerprint.files} file(s), ${e.fingerprint.bytes.toLocaleString('en-US')} bytes; fingerprint sha256 ${e.fingerprint.hash}`,
+        );
         break;
       case 'model':
         say(formatSummary(analysis, specName));
@@ -266,7 +269,7 @@ async function train(spec: ModelSpec, specName: string, analysis: ModelAnalysis,
     }
   };
 
-  const handle = startTraining(spec, dirname(resolve(args.specPath)), options, onEvent);
+  const handle = startTraining({ spec, analysis }, dirname(resolve(args.specPath)), options, onEvent);
   // First Ctrl-C stops after the current batch (the model is still saved); a second one quits at once.
   let interrupts = 0;
   const onSigint = () => {

@@ -1,4 +1,5 @@
 import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import type { DataDigest } from './data-digest.js';
 import { specialFileKind, specialFileMessage } from './regular-file.js';
 import { parseCsv } from '../../shared/csv.js';
 import type { CsvDelimiter, CsvTable } from '../../shared/csv.js';
@@ -21,6 +22,8 @@ export interface ReadCsvOptions {
   encoding?: TextEncodingName;
   /** Refuse larger files before reading them. Bytes; default {@link DEFAULT_MAX_CSV_BYTES} (1 GiB). */
   maxBytes?: number;
+  /** Records the file's bytes as read (a run's data fingerprint). */
+  digest?: DataDigest;
 }
 
 /**
@@ -33,6 +36,7 @@ export interface ReadCsvOptions {
 export function readCsvFile(path: string, opts: ReadCsvOptions = {}): CsvTable & { encoding: ResolvedEncodingName } {
   const maxBytes = opts.maxBytes ?? DEFAULT_MAX_CSV_BYTES;
   const bytes = readTextFileBytes(path, maxBytes, opts.encoding ?? 'auto');
+  opts.digest?.add(path, bytes);
   const { text, encoding } = decodeText(bytes, opts.encoding ?? 'auto', path);
   const table = parseCsv(
     text,

@@ -3,6 +3,7 @@ import { readdirSync, statSync } from 'node:fs';
 import type { Dirent } from 'node:fs';
 import { basename, dirname, extname, join, relative } from 'node:path';
 import { fileSystemError, readCsvFile, readTextFileBytes, DEFAULT_MAX_CSV_BYTES } from './csv.js';
+import type { DataDigest } from './data-digest.js';
 import { DataError, quoteList, quoteReceived } from './data-error.js';
 import { decodeText, NotTextError } from './encoding.js';
 import { specialFileKind } from './regular-file.js';
@@ -27,6 +28,8 @@ export interface TextSourceOptions {
    * labels do not depend on file-system order.
    */
   classes?: string[];
+  /** Records each file's bytes as read (a run's data fingerprint). */
+  digest?: DataDigest;
 }
 
 /** A loaded text-classification data set. */
@@ -233,7 +236,10 @@ function pickColumn(
 }
 
 function loadCsv(path: string, opts: TextSourceOptions): TextDataset {
-  const table = readCsvFile(path, { encoding: opts.encoding ?? 'auto' });
+  const table = readCsvFile(path, {
+    encoding: opts.encoding ?? 'auto',
+    ...(opts.digest ? { digest: opts.digest } : {}),
+  });
   const textIndex = pickColumn(table.header, opts.textColumn, TEXT_COLUMN_NAMES, 'text', 'textColumn', path);
   const labelIndex = pickColumn(table.header, opts.labelColumn, LABEL_COLUMN_NAMES, 'label', 'labelColumn', path);
   const textColumn = table.header[textIndex] ?? '';
@@ -285,8 +291,14 @@ function loadCsv(path: string, opts: TextSourceOptions): TextDataset {
 const BINARY_REASON = 'binary file (contains NUL bytes), not text';
 
 /** One decoded document file; the start is checked first so a 1 GiB binary file is refused after 64 KiB. */
-function readDocument(file: string, encoding: TextEncodingName): { text: string; encoding: ResolvedEncodingName } {
-  return decodeText(readTextFileBytes(file, DEFAULT_MAX_CSV_BYTES, encoding), encoding, file);
+function readDocument(
+  file: string,
+  encoding: TextEncodingName,
+  digest: DataDigest | undefined,
+): { text: string; encoding: ResolvedEncodingName } {
+  const bytes = readTextFileBytes(file, DEFAULT_MAX_CSV_BYTES, encoding);
+  digest?.add(file, bytes);
+  return decodeText(bytes, encoding, file);
 }
 
 /** Why a directory entry that is neither a regular file nor a folder is not read. */
@@ -358,7 +370,7 @@ function loadFolders(root: string, opts: TextSourceOptions): TextDataset {
       }
       let doc: { text: string; encoding: ResolvedEncodingName };
       try {
-        doc = readDocument(file, encoding);
+        doc = readDocument(file, encoding, opts.digest);
       } catch (error) {
         if (!(error instanceof NotTextError)) throw error;
         skipped.push({ file, reason: error.nulOffset === undefined ? error.detail.replace(/\.$/, '') : BINARY_REASON });
@@ -440,7 +452,7 @@ function loadLines(folder: string, opts: TextSourceOptions): TextDataset {
       continue;
     }
     // A class file is a whole class: binary or undecodable, it is an error (decodeText's, naming the file), not a skip.
-    const doc = readDocument(file, encoding);
+    const doc = readDocument(file, encoding, opts.digest);
     if (doc.text.trim() === '') {
       throw new DataError(
         `expected one document per line for class ${quoteReceived(className)}, received ${doc.text === '' ? 'an empty file' : 'only blank lines'}.`,

@@ -3,6 +3,7 @@ import { readCsvFile } from './csv.js';
 import type { CsvDelimiter } from './csv.js';
 import { DataError, quoteList, quoteReceived } from './data-error.js';
 import type { TextEncodingName } from './encoding.js';
+import type { DataDigest } from './data-digest.js';
 
 /** Options of {@link loadTimeSeries}. */
 export interface TimeSeriesSourceOptions {
@@ -27,6 +28,8 @@ export interface TimeSeriesSourceOptions {
   minRows?: number;
   /** Refuse larger files before reading them; bytes, default 1 GiB. */
   maxBytes?: number;
+  /** Records the file's bytes as read (a run's data fingerprint). */
+  digest?: DataDigest;
 }
 
 /** A numeric multivariate series, one row per timestep in file order. */
@@ -58,6 +61,7 @@ export function loadTimeSeries(path: string, opts: TimeSeriesSourceOptions): Tim
     encoding: opts.encoding ?? 'auto',
     ...(opts.delimiter === undefined ? {} : { delimiter: opts.delimiter }),
     ...(opts.maxBytes === undefined ? {} : { maxBytes: opts.maxBytes }),
+    ...(opts.digest ? { digest: opts.digest } : {}),
   });
   const { header, rows } = table;
   const columnIndex = (name: string, option: string): number => {

@@ -1,14 +1,13 @@
 /**
- * The file work the API does (reading data for a preview, hashing it for a run's provenance, importing a model) as
+ * The file work the API does (reading data for a preview, importing a model, fetching a data set) as
  * plain functions of plain data, so that it runs in a worker thread (file-worker.ts) and never on the host's event
  * loop, which every client shares: a 43 MiB CSV parsed there stalled every other client for seconds.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DataSpec } from '../../shared/model-spec.js';
 import type { DataPreview, ImportedModel } from '../../shared/api.js';
 import { previewData } from './data-preview.js';
-import { filesUnder, hashData } from './provenance.js';
 import { importModelFile, writeImport } from '../interop/import.js';
 import { fetchDataset } from '../data/datasets.js';
 import type { DatasetId, FetchDatasetResult, FetchProgress } from '../data/datasets.js';
@@ -18,7 +17,6 @@ import type { EmbeddingProjection, WordNeighbours } from '../../shared/projector
 
 export type FileJob =
   | { type: 'preview'; data: DataSpec; path: string }
-  | { type: 'hash'; path: string }
   /** Imports the model files in `dir` (a finished upload), writing the result to `dir`/imported. */
   | { type: 'import'; dir: string }
   /** Downloads (or finds in the cache), verifies and extracts one of the book's data sets. */
@@ -28,7 +26,6 @@ export type FileJob =
 
 export interface FileJobResults {
   preview: DataPreview;
-  hash: { hash: string; files: number; bytes: number };
   import: Omit<ImportedModel, 'dir' | 'id'>;
   dataset: FetchDatasetResult;
   projector: EmbeddingProjection | WordNeighbours;
@@ -38,6 +35,20 @@ export interface FileJobResults {
 export interface FileJobError {
   name: string;
   message: string;
+}
+
+/** Every file below `dir` (not folders), in sorted path order. */
+function filesUnder(dir: string): string[] {
+  const all: string[] = [];
+  const walk = (d: string) => {
+    for (const name of readdirSync(d).sort()) {
+      const p = join(d, name);
+      if (statSync(p).isDirectory()) walk(p);
+      else all.push(p);
+    }
+  };
+  walk(dir);
+  return all;
 }
 
 /** The model file among an upload's files: a .keras, else the TF.js model.json (it names its weight files), else JSON. */
@@ -62,8 +73,6 @@ export async function runFileJob(
   switch (job.type) {
     case 'preview':
       return previewData(job.data, job.path);
-    case 'hash':
-      return hashData(job.path);
     case 'import': {
       const main = mainModelFile(job.dir);
       const result = await importModelFile(main);

@@ -2,7 +2,7 @@
 // before Start checked against the real epochs, and Replay reproducing a run exactly on the same backend.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,7 +10,7 @@ import { StudioService } from './studio-service.js';
 import { waitForEnd } from './test-support.js';
 import type { ModelSpec } from '../../shared/model-spec.js';
 import { estimateError } from '../../shared/estimate.js';
-import { hashData } from './provenance.js';
+import { createHash } from 'node:crypto';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -59,7 +59,13 @@ test('estimate before Start vs the real epochs; the run records it, its provenan
 
   const p = detail.provenance!;
   assert.equal(p.seed, 1337);
-  assert.equal(p.dataHash, hashData(join(root, 'assets', 'samples', 'seattle-weather-hourly-normals.csv')).hash);
+  // The fingerprint of the one file the run read (data-digest.ts), recomputed here from the file itself.
+  const csv = readFileSync(join(root, 'assets', 'samples', 'seattle-weather-hourly-normals.csv'));
+  const sha = (x: string | Buffer) => createHash('sha256').update(x).digest('hex');
+  assert.deepEqual(
+    { hash: p.dataHash, kind: p.dataHashKind, files: p.dataFiles, bytes: p.dataBytes },
+    { hash: sha(`\0${csv.length}\0${sha(csv)}\n`), kind: 'files-read', files: 1, bytes: csv.length },
+  );
   assert.equal(p.backend, detail.backend);
   assert.match(p.tfjsVersion ?? '', /^4\./);
   assert.deepEqual(p.preprocessing, spec.data);

@@ -1,5 +1,5 @@
 /**
- * Runs a file job (file-jobs.ts) in a worker thread with a bounded heap, so that reading, parsing and hashing never
+ * Runs a file job (file-jobs.ts) in a worker thread with a bounded heap, so that reading, parsing and importing never
  * block the host's event loop and a file that needs too much memory ends that worker, not the host. Each job gets a
  * worker of its own; at most MAX_FILE_JOBS run at once and the rest wait their turn, which bounds the memory a burst
  * of requests can take.
@@ -14,7 +14,7 @@ import { DataError } from '../data/data-error.js';
 
 /** The heap a file job may use: a 1 GiB CSV (the readers' limit) parses within it. */
 export const FILE_JOB_HEAP_MB = 3072;
-/** File jobs running at once; more wait. Two keep a preview responsive while a large hash or import runs. */
+/** File jobs running at once; more wait. Two keep a preview responsive while a large import or download runs. */
 export const MAX_FILE_JOBS = 2;
 
 /** Where the worker entry lives when bundled (Electron): set by the bundle's entry point; null = built on demand. */

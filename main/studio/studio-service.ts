@@ -333,18 +333,13 @@ export class StudioService {
         'Evaluating needs weights to evaluate: choose a finished run or an imported model to start from.',
         'invalid-argument',
       );
-    let data = { hash: 'unavailable', files: 0, bytes: 0 };
-    try {
-      data = await offThread({ type: 'hash', path: dataPath });
-    } catch {
-      // The worker reports a missing or unreadable data path with its own message.
-    }
     const id = newId();
     const provenance: RunProvenance = {
       seed: resolveTraining(spec).seed,
-      dataHash: data.hash,
-      dataFiles: data.files,
-      dataBytes: data.bytes,
+      // The worker fingerprints the data as it reads it (its `data` event).
+      dataHash: null,
+      dataFiles: 0,
+      dataBytes: 0,
       preprocessing: dataSettings,
       spec,
       appVersion: this.opts.appVersion,
@@ -389,7 +384,7 @@ export class StudioService {
       ...(start.evaluateOnly ? { evaluateOnly: true } : {}),
     };
     let run = initialRunEventState({ status: 'running', layers: analysis.layers, epochsPlanned: meta.epochs });
-    const handle = startTraining(spec, this.opts.userDataDir, options, (e) => {
+    const handle = startTraining({ spec, analysis }, this.opts.userDataDir, options, (e) => {
       run = this.onRunEvent(meta, run, e);
     });
     this.active.set(id, { handle, meta });
@@ -509,6 +504,13 @@ export class StudioService {
           nativeVersion: e.backend.nativeVersion ?? null,
         });
     }
+    if (e.type === 'data' && meta.provenance)
+      Object.assign(meta.provenance, {
+        dataHash: e.fingerprint.hash,
+        dataHashKind: 'files-read',
+        dataFiles: e.fingerprint.files,
+        dataBytes: e.fingerprint.bytes,
+      });
     if (e.type === 'model' && meta.provenance)
       Object.assign(meta.provenance, { kernels: e.kernels, recurrence: e.recurrence });
     // run.json changes with the status, backend, data, model, epochs, result and error — not with every batch.
@@ -648,7 +650,8 @@ export class StudioService {
     },
 
     estimateRun: async ({ spec }) => {
-      const r = await runEstimate(spec, this.opts.userDataDir, { dataPath: this.trainable(spec).dataPath });
+      const { analysis, dataPath } = this.trainable(spec);
+      const r = await runEstimate({ spec, analysis }, this.opts.userDataDir, { dataPath });
       if (r.type === 'error') throw new ApiError(r.message, r.stage === 'data' ? 'invalid-argument' : 'failed');
       this.lastEstimate = { spec: JSON.stringify(spec), estimate: r.estimate };
       return r.estimate;

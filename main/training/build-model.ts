@@ -52,14 +52,17 @@ function makeLayer(layer: LayerSpec, args: LayerArgs, innerName: string | undefi
  * Builds the model described by `spec` (uncompiled: the training loop owns loss and optimizer), with every
  * eligible recurrent layer on the fused kernels (kernels/fused-rnn.ts); `recurrence` says which path each takes.
  * Weight initialisation draws from Math.random unless the caller seeded it (see seeded-random.ts).
+ * @param analysis `spec`'s analysis when the caller has it (a run, an estimate: made where the spec entered).
  * @throws SpecError when the spec has any error-level issue.
  */
-export function buildModel(spec: ModelSpec): {
+export function buildModel(
+  spec: ModelSpec,
+  analysis: ModelAnalysis = analyzeModel(spec),
+): {
   model: tf.Sequential;
   analysis: ModelAnalysis;
   recurrence: RecurrencePath[];
 } {
-  const analysis = analyzeModel(spec);
   if (!analysis.valid || !analysis.inputShape) throw new SpecError(analysis);
   const model = tf.sequential({ name: spec.name.replace(/[^A-Za-z0-9_.-]/g, '_') || 'model' });
   // TF.js warns about its orthogonal initializer on nearly every recurrent layer: said once, in our words (tf-warnings.ts).

@@ -6,8 +6,7 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 import { resolveTraining } from '../../shared/model-spec.js';
-import type { ModelSpec } from '../../shared/model-spec.js';
-import { analyzeModel } from '../../shared/shape-inference.js';
+import type { CheckedSpec } from '../../shared/shape-inference.js';
 import type { RunEstimate } from '../../shared/estimate.js';
 import type { RunOptions } from '../../shared/worker-protocol.js';
 import { initBackend } from './backend.js';
@@ -33,8 +32,11 @@ function median(xs: number[]): number {
   return s.length === 0 ? 0 : s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
-export async function estimateRun(spec: ModelSpec, specDir: string, options: RunOptions): Promise<RunEstimate> {
-  const analysis = analyzeModel(spec);
+export async function estimateRun(
+  { spec, analysis }: CheckedSpec,
+  specDir: string,
+  options: RunOptions,
+): Promise<RunEstimate> {
   if (!analysis.valid)
     throw new Error(
       analysis.issues
@@ -52,7 +54,7 @@ export async function estimateRun(spec: ModelSpec, specDir: string, options: Run
   const data = prepareData(spec, resolveDataPath(spec, specDir, options.dataPath), training);
   let model: tf.LayersModel | null = null;
   try {
-    const built = await withSeededRandom(training.seed, async () => buildModel(spec));
+    const built = await withSeededRandom(training.seed, async () => buildModel(spec, analysis));
     model = built.model;
     const kernels = built.recurrence.some((p) => p.fused) ? describeKernels() : null;
     const setupSeconds = (performance.now() - t0) / 1000;

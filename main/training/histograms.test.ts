@@ -1,6 +1,7 @@
 // Issue #15: weight and gradient histograms at the end of every epoch — written by the worker to histograms.jsonl
 // (one line per epoch), sent as `histograms` events, bins summing to each tensor's size, and no tensor leaked.
 import { test, before } from 'node:test';
+import { checkSpec } from '../../shared/shape-inference.js';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -107,7 +108,7 @@ test('worker run: histograms.jsonl holds one line per epoch and each arrives as 
   const events: WorkerEvent[] = [];
   const outDir = join(dir, 'run');
   await executeRun(
-    runSpec,
+    checkSpec(runSpec),
     dir,
     { backend: 'wasm', outDir, batchThrottleMs: 0 },
     (e) => events.push(e),

@@ -2,6 +2,7 @@
 // worker sends it as a `warnings` event on its layer, the CLI prints it, the studio shows it under the progress bar.
 // RNN_STUDIO_MACHINE_MEMORY_MB stands in for a small machine.
 import { test, after } from 'node:test';
+import { checkSpec } from '../../shared/shape-inference.js';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -72,7 +73,13 @@ test("RNN_STUDIO_MACHINE_MEMORY_MB replaces the machine's memory figure; anythin
 test('more than half of the machine: the run emits a warnings event on the biggest layer, then trains to the end', async () => {
   smallMachine();
   const events: WorkerEvent[] = [];
-  await executeRun(spec, dir, { backend: 'wasm', batchThrottleMs: 0 }, (e) => events.push(e), new TrainingControl());
+  await executeRun(
+    checkSpec(spec),
+    dir,
+    { backend: 'wasm', batchThrottleMs: 0 },
+    (e) => events.push(e),
+    new TrainingControl(),
+  );
   const types = events.map((e) => e.type);
   assert.equal(types.filter((t) => t === 'warnings').length, 1, types.join(' '));
   assert.ok(

@@ -2,6 +2,7 @@
 // training step adds to the process, and a run that cannot fit is refused with its figure before anything is
 // allocated — never "Invalid typed array length", "memory access out of bounds" or an abort.
 import { test, before } from 'node:test';
+import { checkSpec } from '../../shared/shape-inference.js';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -138,7 +139,7 @@ async function run(spec: ModelSpec, backend: 'wasm' = 'wasm'): Promise<{ events:
   const events: WorkerEvent[] = [];
   const t0 = performance.now();
   await executeRun(
-    spec,
+    checkSpec(spec),
     examples,
     { backend, batchThrottleMs: 0, epochs: 1 },
     (e) => events.push(e),

@@ -19,6 +19,8 @@ import {
   commonSenseBaselineMae,
 } from '../data/timeseries.js';
 import { ArraySource } from './sources.js';
+import { DataDigest } from '../data/data-digest.js';
+import type { DataFingerprint } from '../../shared/replay.js';
 import type { SampleSource } from './trainer.js';
 import { mulberry32, shuffleInPlace } from './seeded-random.js';
 import { layerDef } from '../../shared/layer-catalog.js';
@@ -55,6 +57,8 @@ export interface PreparedData {
   valTexts?: string[];
   /** Time-series data: the date column's cells, one per row, when there is one (the forecast plot dates its points). */
   dates?: string[] | null;
+  /** The files read, fingerprinted as they were read (the run's provenance). */
+  fingerprint: DataFingerprint;
 }
 
 /** Resolves the data path: an explicit override (relative to cwd) or the spec's own (relative to the spec file). */
@@ -71,8 +75,10 @@ export function resolveDataPath(spec: ModelSpec, specDir: string, override?: str
 export function prepareData(spec: ModelSpec, path: string, training: ResolvedTraining): PreparedData {
   const data = spec.data;
   if (!data) throw new DataError('The spec has no `data` section: say whether the data is "text" or "timeseries".');
-  if (data.kind === 'text') return prepareText(spec, data, path, training);
-  if (data.kind === 'timeseries') return prepareTimeSeries(spec, data, path, training);
+  const digest = new DataDigest(path);
+  if (data.kind === 'text') return { ...prepareText(spec, data, path, training, digest), fingerprint: digest.result() };
+  if (data.kind === 'timeseries')
+    return { ...prepareTimeSeries(spec, data, path, digest), fingerprint: digest.result() };
   throw new DataError(
     `\`data.kind\` must be "text" or "timeseries". Received: kind=${JSON.stringify((data as { kind: unknown }).kind)}.`,
   );
@@ -88,7 +94,13 @@ function splitCounts(
   return { train: n - val - test, val, test };
 }
 
-function prepareText(spec: ModelSpec, data: TextDataSpec, path: string, training: ResolvedTraining): PreparedData {
+function prepareText(
+  spec: ModelSpec,
+  data: TextDataSpec,
+  path: string,
+  training: ResolvedTraining,
+  digest: DataDigest,
+): Omit<PreparedData, 'fingerprint'> {
   if (spec.input.kind !== 'tokens')
     throw new DataError(`Text data needs "input": {"kind": "tokens"}. Received: kind="${spec.input.kind}".`);
   const { vocabSize, length } = spec.input;
@@ -98,6 +110,7 @@ function prepareText(spec: ModelSpec, data: TextDataSpec, path: string, training
     textColumn: data.textColumn,
     labelColumn: data.labelColumn,
     classes: data.classes,
+    digest,
   });
   const nClasses = ds.classNames.length;
   const binary = training.loss === 'binaryCrossentropy';
@@ -199,8 +212,8 @@ function prepareTimeSeries(
   spec: ModelSpec,
   data: TimeSeriesDataSpec,
   path: string,
-  _training: ResolvedTraining,
-): PreparedData {
+  digest: DataDigest,
+): Omit<PreparedData, 'fingerprint'> {
   if (spec.input.kind !== 'floats')
     throw new DataError(`Time-series data needs "input": {"kind": "floats"}. Received: kind="${spec.input.kind}".`);
   const ts = loadTimeSeries(path, {
@@ -208,6 +221,7 @@ function prepareTimeSeries(
     features: data.features,
     target: data.target,
     encoding: data.encoding,
+    digest,
   });
   const F = ts.featureNames.length;
   if (spec.input.features !== F) {

@@ -1,8 +1,9 @@
 // executeRun in-process: the event sequence of a real run, and every failure arriving as an error event of the
 // right stage instead of an exception.
 import { test } from 'node:test';
+import { checkSpec } from '../../shared/shape-inference.js';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { executeRun } from './run.js';
@@ -13,7 +14,7 @@ import type { WorkerEvent } from '../../shared/worker-protocol.js';
 async function collect(spec: ModelSpec, specDir: string, outDir: string | null = null): Promise<WorkerEvent[]> {
   const events: WorkerEvent[] = [];
   await executeRun(
-    spec,
+    checkSpec(spec),
     specDir,
     { backend: 'wasm', outDir, batchThrottleMs: 0 },
     (e) => events.push(e),
@@ -75,6 +76,29 @@ test('a multi-class text run: backend, data, model, batches, epochs, saved, done
   assert.ok(done.result.finalLogs.val_accuracy! > 0.9, JSON.stringify(done.result.finalLogs));
   assert.ok(existsSync(join(dir, 'out', 'model', 'model.json')));
   assert.ok(existsSync(join(dir, 'out', 'preprocessing.json')));
+});
+
+test('a run builds from the analysis its entry point made instead of analysing the spec again', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rnn-run-'));
+  threeClassCsv(dir);
+  const checked = checkSpec({ ...textSpec(3), training: { ...textSpec(3).training, epochs: 1 } });
+  // A name only the entry's analysis holds: a second analysis would name the layer gru_1 again.
+  checked.analysis = {
+    ...checked.analysis,
+    layers: checked.analysis.layers.map((l, i) => (i === 1 ? { ...l, name: 'gru_named_at_entry' } : l)),
+  };
+  const events: WorkerEvent[] = [];
+  const outDir = join(dir, 'out');
+  await executeRun(
+    checked,
+    dir,
+    { backend: 'wasm', outDir, batchThrottleMs: 0 },
+    (e) => events.push(e),
+    new TrainingControl(),
+  );
+  assert.equal(events.at(-1)?.type, 'done', JSON.stringify(events.at(-1)));
+  const saved = readFileSync(join(outDir, 'model', 'model.json'), 'utf8');
+  assert.match(saved, /"name":"gru_named_at_entry"/);
 });
 
 test('errors arrive as events with their stage', async () => {

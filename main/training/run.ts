@@ -5,8 +5,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import { RunFolder } from '../run-folder.js';
 import { resolveTraining } from '../../shared/model-spec.js';
-import type { ModelSpec } from '../../shared/model-spec.js';
-import { analyzeModel } from '../../shared/shape-inference.js';
+import type { CheckedSpec } from '../../shared/shape-inference.js';
 import type { RunOptions, WorkerError, WorkerEvent } from '../../shared/worker-protocol.js';
 import type { BatchRecord } from '../../shared/training-records.js';
 import { DataError } from '../data/data-error.js';
@@ -30,14 +29,14 @@ export function errorEvent(e: unknown, stage: 'data' | 'engine' = 'engine'): Wor
     : { type: 'error', stage, message: e instanceof Error ? e.message : String(e) };
 }
 
+/** `checked`: the spec and the analysis its entry point made (the API, the CLI); the run does not analyse it again. */
 export async function executeRun(
-  spec: ModelSpec,
+  { spec, analysis }: CheckedSpec,
   specDir: string,
   options: RunOptions,
   emit: (e: WorkerEvent) => void,
   control: TrainingControl,
 ): Promise<void> {
-  const analysis = analyzeModel(spec);
   if (!analysis.valid) {
     const errors = analysis.issues.filter((i) => i.severity === 'error');
     emit({ type: 'error', stage: 'spec', message: errors.map((i) => i.message).join('\n'), issues: analysis.issues });
@@ -65,7 +64,7 @@ export async function executeRun(
     if (memory.issues.length > 0) emit({ type: 'warnings', issues: memory.issues });
     stage = 'data';
     const data = prepareData(spec, resolveDataPath(spec, specDir, options.dataPath), training);
-    emit({ type: 'data', summary: data.summary });
+    emit({ type: 'data', summary: data.summary, fingerprint: data.fingerprint });
     stage = 'engine';
 
     // Every batch and epoch record, the sampled gradient flow and the histograms go to the run folder here,
@@ -89,7 +88,7 @@ export async function executeRun(
       lastFlush = performance.now();
     };
     const result = await withSeededRandom(training.seed, async () => {
-      const built = buildModel(spec);
+      const built = buildModel(spec, analysis);
       model = built.model;
       if (options.initialWeightsDir) loadInitialWeights(model, options.initialWeightsDir);
       const kernels = built.recurrence.some((p) => p.fused) ? describeKernels() : null;

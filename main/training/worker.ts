@@ -34,7 +34,7 @@ port.on('message', (msg: WorkerRequest) => {
         return;
       }
       const c = (control = new TrainingControl());
-      void executeRun(msg.spec, msg.specDir, msg.options, emit, c).finally(() => {
+      void executeRun(msg, msg.specDir, msg.options, emit, c).finally(() => {
         control = null;
       });
       return;
@@ -52,7 +52,7 @@ port.on('message', (msg: WorkerRequest) => {
       control?.requestGradientSample();
       return;
     case 'estimate':
-      estimateRun(msg.spec, msg.specDir, msg.options).then(
+      estimateRun(msg, msg.specDir, msg.options).then(
         (estimate) => emit({ type: 'estimate', estimate }),
         (e: unknown) => emit(errorEvent(e)),
       );

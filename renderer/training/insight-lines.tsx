@@ -119,9 +119,16 @@ export function ReproducibilityBox({ detail, run }: { detail: RunDetail; run: Ru
         <strong>Reproducibility</strong>{' '}
         {p ? (
           <span className="muted">
-            seed {p.seed} · data sha256 <code title={p.dataHash}>{p.dataHash.slice(0, 12)}</code> ({p.dataFiles} file
-            {p.dataFiles === 1 ? '' : 's'}, {p.dataBytes.toLocaleString()} bytes) · {p.backend ?? '?'} backend, tfjs{' '}
-            {p.tfjsVersion ?? '?'}
+            seed {p.seed} ·{' '}
+            {p.dataHash === null ? (
+              'data not read'
+            ) : (
+              <>
+                data sha256 <code title={p.dataHash}>{p.dataHash.slice(0, 12)}</code> ({p.dataFiles} file
+                {p.dataFiles === 1 ? '' : 's'} read, {p.dataBytes.toLocaleString()} bytes)
+              </>
+            )}{' '}
+            · {p.backend ?? '?'} backend, tfjs {p.tfjsVersion ?? '?'}
             {p.nativeVersion ? `, TensorFlow ${p.nativeVersion}` : ''}
             {p.kernels ? ` · fused kernels: ${p.kernels}` : ''}· app {p.appVersion}, Node {p.nodeVersion}, {p.platform}
           </span>
