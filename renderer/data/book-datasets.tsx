@@ -6,6 +6,7 @@ import { useEffect, useState } from 'react';
 import type { DatasetInfo, DatasetProgress } from '../../shared/api.js';
 import { useApi } from '../api/studio-client.js';
 import { errorMessage } from '../api/errors.js';
+import { useAction } from '../api/use-api-call.js';
 import { useToasts } from '../components/toasts.js';
 import { useProject } from '../state/project-context.js';
 import { forgetPreviews } from './use-preview.js';
@@ -26,13 +27,13 @@ export function BookDatasets() {
   const { notify } = useToasts();
   const [datasets, setDatasets] = useState<DatasetInfo[] | null>(null);
   const [busy, setBusy] = useState<{ id: DatasetInfo['id']; progress: DatasetProgress | null } | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const [listError, setListError] = useState<string | null>(null);
 
   useEffect(() => {
     let live = true;
     api.listDatasets({}).then(
       (d) => live && setDatasets(d),
-      (e: unknown) => live && setError(errorMessage(e)),
+      (e: unknown) => live && setListError(errorMessage(e)),
     );
     return () => {
       live = false;
@@ -48,10 +49,9 @@ export function BookDatasets() {
     });
   }, [api, busyId]);
 
-  const use = async (d: DatasetInfo) => {
-    setError(null);
-    setBusy({ id: d.id, progress: null });
-    try {
+  const fetching = useAction(
+    async (d: DatasetInfo) => {
+      setBusy({ id: d.id, progress: null });
       const r = await api.fetchDataset({ id: d.id });
       forgetPreviews();
       edit((s) => {
@@ -71,12 +71,11 @@ export function BookDatasets() {
         'success',
         `${d.title}: ${r.downloaded ? 'downloaded, ' : ''}checksum ${r.checksum === 'verified' ? 'verified' : 'recorded (none is published)'}; it is the project's data now.`,
       );
-    } catch (e) {
-      setError(errorMessage(e));
-    } finally {
-      setBusy(null);
-    }
-  };
+    },
+    { onSettled: () => setBusy(null) },
+  );
+  const use = fetching.run;
+  const error = listError ?? fetching.error;
 
   if (!datasets || datasets.length === 0)
     return error ? (

@@ -2,13 +2,13 @@ import { memo, useState } from 'react';
 import type { DataPreview } from '../../shared/api.js';
 import type { DataSpec, TextDataSpec, TimeSeriesDataSpec } from '../../shared/model-spec.js';
 import { useApi, useRun } from '../api/studio-client.js';
-import { errorMessage } from '../api/errors.js';
 import { Field, NumberInput, Select } from '../components/fields.js';
 import { useToasts } from '../components/toasts.js';
 import { useConfirmDiscard } from '../state/unsaved-guard.js';
 import { useProject } from '../state/project-context.js';
 import { useStudio } from '../state/studio-state.js';
 import { useServerInfo } from '../api/server-info.js';
+import { useAction } from '../api/use-api-call.js';
 import { checkDataSettings } from './data-checks.js';
 import type { DataIssue } from './data-checks.js';
 import {
@@ -92,7 +92,6 @@ function DataSource() {
   const { notify } = useToasts();
   const [busy, setBusy] = useState<string | null>(null);
   const [progress, setProgress] = useState<UploadProgress | null>(null);
-  const [error, setError] = useState<string | null>(null);
   const data = spec.data;
   const current = samples?.find((s) => s.spec.data?.path === data?.path && s.spec.data?.kind === data?.kind);
 
@@ -103,10 +102,18 @@ function DataSource() {
     load(sample.spec, sample.title, null);
   };
 
-  const upload = async (list: readonly File[], folder: boolean) => {
+  // Uploads and picks share one busy flag and one error line: the Source section does one of them at a time.
+  const task = useAction((work: () => Promise<void>) => work(), {
+    onSettled: () => {
+      setBusy(null);
+      setProgress(null);
+    },
+  });
+  const { error, setError } = task;
+
+  const upload = (list: readonly File[], folder: boolean) => {
     if (list.length === 0) return;
-    setError(null);
-    try {
+    void task.run(async () => {
       const selection = selectUpload(folder ? list : list.slice(0, 1), folder);
       // The file says what it is for (prose → text, numbers → a series); when its start says neither, the model's input does.
       const head = folder ? null : sniffCsv(await list[0]!.slice(0, 64 * 1024).text());
@@ -133,17 +140,11 @@ function DataSource() {
         'success',
         `Imported ${payload.name} as ${kind === 'timeseries' ? 'a time series' : 'text'}${!folder && kind !== data?.kind && data ? ` (was ${data.kind === 'timeseries' ? 'time series' : 'text'}: the file's columns say so)` : ''}.`,
       );
-    } catch (e) {
-      setError(errorMessage(e));
-    } finally {
-      setBusy(null);
-      setProgress(null);
-    }
+    });
   };
 
-  const pick = async (kind: 'file' | 'folder') => {
-    setError(null);
-    try {
+  const pick = (kind: 'file' | 'folder') =>
+    void task.run(async () => {
       const { path } = await api.pickDataPath({ kind });
       if (!path) return;
       forgetPreviews();
@@ -154,10 +155,7 @@ function DataSource() {
         // The page cannot read a picked file: let the server choose (every numeric column, a date column by name).
         return setSeriesData(next, { features: undefined, dateColumn: undefined });
       });
-    } catch (e) {
-      setError(errorMessage(e));
-    }
-  };
+    });
 
   return (
     <section className="settings-section">

@@ -8,7 +8,7 @@ import { useRef, useState } from 'react';
 import type { ExportFormat, ImportedModel, RunExport } from '../../shared/api.js';
 import type { ModelSpec } from '../../shared/model-spec.js';
 import { useApi } from '../api/studio-client.js';
-import { errorMessage } from '../api/errors.js';
+import { useAction } from '../api/use-api-call.js';
 import { Modal } from '../components/modal.js';
 import { useToasts } from '../components/toasts.js';
 import { formatBytes, selectUpload, sendUpload } from '../data/upload.js';
@@ -64,25 +64,15 @@ export function ExportRunButton({ runId }: { runId: string }) {
 function ExportDialog({ runId, onClose }: { runId: string; onClose: () => void }) {
   const api = useApi();
   const [format, setFormat] = useState<ExportFormat>('keras');
-  const [busy, setBusy] = useState(false);
   const [result, setResult] = useState<RunExport | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const run = async () => {
-    setBusy(true);
-    setError(null);
+  const { run, busy, error } = useAction(async () => {
     setResult(null);
-    try {
-      const r = await api.exportRun({ runId, format });
-      setResult(r);
-      // One download: the zip when the format writes several files, else the file itself.
-      if (r.zip?.contentBase64) download(r.zip.name, r.zip.contentBase64);
-      else for (const f of r.files) if (f.contentBase64) download(f.name, f.contentBase64);
-    } catch (e) {
-      setError(errorMessage(e));
-    } finally {
-      setBusy(false);
-    }
-  };
+    const r = await api.exportRun({ runId, format });
+    setResult(r);
+    // One download: the zip when the format writes several files, else the file itself.
+    if (r.zip?.contentBase64) download(r.zip.name, r.zip.contentBase64);
+    else for (const f of r.files) if (f.contentBase64) download(f.name, f.contentBase64);
+  });
   return (
     <Modal
       title="Export run"
@@ -185,18 +175,10 @@ export function ImportModelButton() {
   const { setTab, setStartWeights } = useStudio();
   const { notify } = useToasts();
   const input = useRef<HTMLInputElement>(null);
-  const [busy, setBusy] = useState(false);
   const [progress, setProgress] = useState<UploadProgress | null>(null);
   const [report, setReport] = useState<ImportedModel | null>(null);
-  const [error, setError] = useState<string | null>(null);
-
-  const onFiles = async (list: FileList | null) => {
-    const files = Array.from(list ?? []);
-    if (input.current) input.current.value = '';
-    if (files.length === 0) return;
-    setError(null);
-    setBusy(true);
-    try {
+  const importing = useAction(
+    async (files: File[]) => {
       const { uploadId } = await sendUpload(api, selectUpload(files, false), setProgress);
       const result = await api.importModel({ uploadId });
       if (!(await confirmDiscard('import this model'))) return;
@@ -212,12 +194,14 @@ export function ImportModelButton() {
       setTab('builder');
       setReport(result);
       notify('success', `Imported ${result.spec.layers.length} layers from ${files.map((f) => f.name).join(', ')}.`);
-    } catch (e) {
-      setError(errorMessage(e));
-    } finally {
-      setBusy(false);
-      setProgress(null);
-    }
+    },
+    { onSettled: () => setProgress(null) },
+  );
+  const { busy, error, setError } = importing;
+  const onFiles = (list: FileList | null) => {
+    const files = Array.from(list ?? []);
+    if (input.current) input.current.value = '';
+    if (files.length > 0) void importing.run(files);
   };
 
   return (
@@ -238,7 +222,7 @@ export function ImportModelButton() {
         multiple
         accept=".keras,.json,.bin"
         data-testid="model-import-input"
-        onChange={(e) => void onFiles(e.target.files)}
+        onChange={(e) => onFiles(e.target.files)}
       />
       {progress && progress.total >= 4 * 1024 ** 2 ? (
         <UploadProgressBar progress={progress} testId="model-import-progress" />

@@ -3,7 +3,6 @@ import { dateAtRow } from '../lib/dates.js';
 import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { RunSummary, SeriesPrediction, TextPrediction } from '../../shared/api.js';
 import { useApi } from '../api/studio-client.js';
-import { errorMessage } from '../api/errors.js';
 import { useApiCall } from '../api/use-api-call.js';
 import { formatCount, formatMetric, formatPercent } from '../lib/format.js';
 import { RunSelect } from '../runs/runs-panel.js';
@@ -62,20 +61,12 @@ export const PredictPanel = memo(function PredictPanel() {
 function TextPredict({ runId }: { runId: string }) {
   const api = useApi();
   const [text, setText] = useState('');
-  const [result, setResult] = useState<TextPrediction | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const submit = async () => {
-    setBusy(true);
-    setError(null);
-    try {
-      setResult(await api.predictText({ runId, text }));
-    } catch (e) {
-      setError(errorMessage(e));
-    } finally {
-      setBusy(false);
-    }
-  };
+  const {
+    result,
+    error,
+    busy,
+    run: submit,
+  } = useApiCall<TextPrediction>(useCallback(() => api.predictText({ runId, text }), [api, runId, text]));
   const best = result ? result.probabilities.indexOf(Math.max(...result.probabilities)) : -1;
   return (
     <div className="predict-text">

@@ -4,6 +4,7 @@ import type { ProjectSummary } from '../../shared/api.js';
 import type { ModelSpec } from '../../shared/model-spec.js';
 import { useApi } from '../api/studio-client.js';
 import { errorMessage } from '../api/errors.js';
+import { useAction } from '../api/use-api-call.js';
 import { Modal } from '../components/modal.js';
 import { useToasts } from '../components/toasts.js';
 import { formatTimestamp } from '../lib/format.js';
@@ -19,25 +20,14 @@ export function ProjectBar() {
   const confirmDiscard = useConfirmDiscard();
   const { notify, notifyError } = useToasts();
   const [dialog, setDialog] = useState<'open' | 'save-as' | null>(null);
-  const [saving, setSaving] = useState(false);
-
-  const save = useCallback(
+  const { run: save, busy: saving } = useAction(
     async (name: string, id: string | null) => {
       const spec: ModelSpec = { ...project.spec, name };
-      setSaving(true);
-      try {
-        const saved = await api.saveProject({ ...(id ? { id } : {}), name, spec });
-        project.markSaved(saved.id, saved.name, spec);
-        notify('success', `Saved “${saved.name}”.`);
-        return true;
-      } catch (e) {
-        notifyError('Could not save the project', e);
-        return false;
-      } finally {
-        setSaving(false);
-      }
+      const saved = await api.saveProject({ ...(id ? { id } : {}), name, spec });
+      project.markSaved(saved.id, saved.name, spec);
+      notify('success', `Saved “${saved.name}”.`);
     },
-    [api, project, notify, notifyError],
+    { onError: (e) => notifyError('Could not save the project', e) },
   );
 
   const saveCurrent = useCallback(() => {
@@ -140,34 +130,28 @@ function OpenDialog({ onClose }: { onClose: () => void }) {
   const project = useProject();
   const confirmDiscard = useConfirmDiscard();
   const [projects, setProjects] = useState<ProjectSummary[] | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const [listError, setListError] = useState<string | null>(null);
 
   useEffect(() => {
     let live = true;
     api.listProjects({}).then(
       (p) => live && setProjects(p),
-      (e: unknown) => live && setError(errorMessage(e)),
+      (e: unknown) => live && setListError(errorMessage(e)),
     );
     return () => {
       live = false;
     };
   }, [api]);
 
-  const open = async (id: string) => {
-    setBusy(true);
-    setError(null);
-    try {
-      const p = await api.loadProject({ id });
-      if (!(await confirmDiscard('open another project'))) return;
-      project.load(p.spec, p.name, p.id);
-      onClose();
-    } catch (e) {
-      setError(errorMessage(e));
-    } finally {
-      setBusy(false);
-    }
-  };
+  const opening = useAction(async (id: string) => {
+    const p = await api.loadProject({ id });
+    if (!(await confirmDiscard('open another project'))) return;
+    project.load(p.spec, p.name, p.id);
+    onClose();
+  });
+  const { busy } = opening;
+  const error = listError ?? opening.error;
+  const open = opening.run;
 
   return (
     <Modal

@@ -5,6 +5,7 @@ import { CartesianGrid, LabelList, ResponsiveContainer, Scatter, ScatterChart, T
 import type { EmbeddingProjection, ProjectedWord, ProjectorMethod, WordNeighbours } from '../../shared/projector.js';
 import { useApi } from '../api/studio-client.js';
 import { errorMessage } from '../api/errors.js';
+import { useAction } from '../api/use-api-call.js';
 import { CHART_COLORS, axisProps, gridProps, tooltipProps } from '../components/chart-style.js';
 import '../training/charts.css';
 
@@ -39,16 +40,22 @@ export function ProjectorView({ runId }: { runId: string }) {
   const [error, setError] = useState<string | null>(null);
   const [query, setQuery] = useState('');
   const [neighbours, setNeighbours] = useState<WordNeighbours | null>(null);
-  const [searchError, setSearchError] = useState<string | null>(null);
-  const [searching, setSearching] = useState(false);
   const projection = projections[method];
+  const finder = useAction(
+    async (word: string) => setNeighbours(await api.nearestWords({ runId, word, k: NEIGHBOURS })),
+    { onError: () => setNeighbours(null) },
+  );
+  const { busy: searching, error: searchError, setError: setSearchError } = finder;
+  const search = (word: string) => {
+    if (word.trim()) void finder.run(word.trim());
+  };
 
   useEffect(() => {
     setProjections({});
     setNeighbours(null);
     setError(null);
     setSearchError(null);
-  }, [runId]);
+  }, [runId, setSearchError]);
 
   useEffect(() => {
     if (!open || projection) return;
@@ -62,21 +69,6 @@ export function ProjectorView({ runId }: { runId: string }) {
       live = false;
     };
   }, [api, runId, method, open, projection]);
-
-  const search = async () => {
-    const word = query.trim();
-    if (!word) return;
-    setSearching(true);
-    setSearchError(null);
-    try {
-      setNeighbours(await api.nearestWords({ runId, word, k: NEIGHBOURS }));
-    } catch (e) {
-      setNeighbours(null);
-      setSearchError(errorMessage(e));
-    } finally {
-      setSearching(false);
-    }
-  };
 
   const series = useMemo(() => {
     if (!projection) return null;
@@ -151,7 +143,7 @@ export function ProjectorView({ runId }: { runId: string }) {
               ) : null}
             </div>
             <div style={{ flex: '1 1 220px', minWidth: 200 }} data-testid="projector-search-pane">
-              <form onSubmit={(e) => { e.preventDefault(); void search(); }} style={{ display: 'flex', gap: 6 }}>
+              <form onSubmit={(e) => { e.preventDefault(); search(query); }} style={{ display: 'flex', gap: 6 }}>
                 <input type="text" placeholder="Find a word…" aria-label="Word to find" data-testid="projector-search" value={query} onChange={(e) => setQuery(e.target.value)} />
                 <button type="submit" data-testid="projector-search-go" disabled={searching || query.trim() === ''}>Find</button>
               </form>
@@ -169,7 +161,7 @@ export function ProjectorView({ runId }: { runId: string }) {
                         <tr key={n.index} data-testid={`projector-neighbour-${i}`} data-word={n.word}>
                           <td>{i + 1}</td>
                           <td>
-                            <button type="button" className="link-button" onClick={() => { setQuery(n.word); void api.nearestWords({ runId, word: n.word, k: NEIGHBOURS }).then(setNeighbours, (e: unknown) => setSearchError(errorMessage(e))); }}>{n.word}</button>
+                            <button type="button" className="link-button" onClick={() => { setQuery(n.word); search(n.word); }}>{n.word}</button>
                           </td>
                           <td className="num">{n.similarity.toFixed(3)}</td>
                         </tr>

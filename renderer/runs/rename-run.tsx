@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import type { RunSummary } from '../../shared/api.js';
 import { useApi } from '../api/studio-client.js';
+import { useAction } from '../api/use-api-call.js';
 import { Modal } from '../components/modal.js';
 import { useToasts } from '../components/toasts.js';
 
@@ -33,18 +34,14 @@ function RenameRunDialog({ run, onClose, onRenamed }: { run: { id: string; name:
   const api = useApi();
   const { notifyError } = useToasts();
   const [name, setName] = useState(run.name);
-  const [busy, setBusy] = useState(false);
   const problem = runNameProblem(name);
+  const renaming = useAction(async (next: string) => onRenamed(await api.renameRun({ runId: run.id, name: next })), {
+    onError: (e) => notifyError('Could not rename the run', e),
+  });
+  const { busy } = renaming;
   const submit = async () => {
     if (problem || busy) return;
-    setBusy(true);
-    try {
-      onRenamed(await api.renameRun({ runId: run.id, name: name.trim() }));
-    } catch (e) {
-      notifyError('Could not rename the run', e);
-    } finally {
-      setBusy(false);
-    }
+    await renaming.run(name.trim());
   };
   return (
     <Modal title="Rename run" onClose={onClose} testId="run-rename-dialog"

@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import type { RunSummary } from '../../shared/api.js';
 import { MAX_RUN_TAGS, normalizeRunTags, runTagsProblem } from '../../shared/run-tags.js';
 import { useApi } from '../api/studio-client.js';
+import { useAction } from '../api/use-api-call.js';
 import { useToasts } from '../components/toasts.js';
 
 /** A run's tags as chips (the runs list and the detail header). */
@@ -21,22 +22,18 @@ export function RunTagsEditor({ runId, tags, onSaved }: { runId: string; tags: r
   const api = useApi();
   const { notifyError } = useToasts();
   const [text, setText] = useState(tags.join(', '));
-  const [busy, setBusy] = useState(false);
   const saved = tags.join(', ');
   useEffect(() => setText(saved), [saved]);
   const parts = splitTags(text).filter((t) => t.trim() !== '');
   const problem = runTagsProblem(parts);
   const changed = normalizeRunTags(parts).join(', ') !== saved;
+  const saving = useAction(async (tags: string[]) => onSaved?.(await api.setRunTags({ runId, tags })), {
+    onError: (e) => notifyError('Could not save the tags', e),
+  });
+  const { busy } = saving;
   const save = async () => {
     if (problem || busy || !changed) return;
-    setBusy(true);
-    try {
-      onSaved?.(await api.setRunTags({ runId, tags: normalizeRunTags(parts) }));
-    } catch (e) {
-      notifyError('Could not save the tags', e);
-    } finally {
-      setBusy(false);
-    }
+    await saving.run(normalizeRunTags(parts));
   };
   return (
     <div className="run-tags-editor">

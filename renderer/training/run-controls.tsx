@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useAction } from '../api/use-api-call.js';
 import { useApi, useRun, useRunStore } from '../api/studio-client.js';
 import { errorMessage } from '../api/errors.js';
 import { useToasts } from '../components/toasts.js';
@@ -81,15 +81,14 @@ export function RunControls({ placement = 'header' }: RunControlsProps) {
   const run = useRun(currentRunId);
   const { notifyError } = useToasts();
   const blockers = useTrainBlockerItems();
-  const [starting, setStarting] = useState(false);
   const active = run !== null && !isFinished(run);
   const panel = placement === 'panel';
   const id = (name: string) => (panel ? `panel-${name}` : name);
 
-  const start = async (evaluateOnly = false) => {
-    setStartError(null);
-    setStarting(true);
-    try {
+  // The start error is the studio's (the training panel shows it where the run's own errors go), not this button's.
+  const { run: start, busy: starting } = useAction(
+    async (evaluateOnly: boolean) => {
+      setStartError(null);
       const { runId } = await api.startRun({
         spec,
         gradientFlowEvery: gradientFlowEvery(),
@@ -99,14 +98,15 @@ export function RunControls({ placement = 'header' }: RunControlsProps) {
       runs.ensure(runId, spec);
       setCurrentRunId(runId);
       setTab('training');
-    } catch (e) {
-      setStartError(errorMessage(e));
-      setTab('training');
-      notifyError('Could not start training', e);
-    } finally {
-      setStarting(false);
-    }
-  };
+    },
+    {
+      onError: (e) => {
+        setStartError(errorMessage(e));
+        setTab('training');
+        notifyError('Could not start training', e);
+      },
+    },
+  );
   const control = async (action: 'pause' | 'resume' | 'stop') => {
     if (!currentRunId) return;
     try {
@@ -135,7 +135,7 @@ export function RunControls({ placement = 'header' }: RunControlsProps) {
         data-testid={id('train-start')}
         disabled={blockers.length > 0 || starting}
         title={blockers.map((b) => b.message).join('\n') || 'Train the current spec'}
-        onClick={() => void start()}
+        onClick={() => void start(false)}
       >
         {starting ? 'Starting…' : '▶ Train'}
       </button>
