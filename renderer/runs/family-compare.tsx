@@ -13,7 +13,10 @@ import { SERIES_PALETTE } from '../components/chart-style.js';
 import { EpochLinesChart } from './epoch-lines-chart.js';
 
 /** Rows { x: epoch (1-based), r0, r1, … } for one log key across runs. */
-export function familyRows(runs: readonly Pick<RunDetail, 'epochRecords'>[], key: string): Record<string, number | null>[] {
+export function familyRows(
+  runs: readonly Pick<RunDetail, 'epochRecords'>[],
+  key: string,
+): Record<string, number | null>[] {
   const epochs = [...new Set(runs.flatMap((r) => r.epochRecords.map((e) => e.epoch)))].sort((a, b) => a - b);
   return epochs.map((e) => {
     const row: Record<string, number | null> = { x: e + 1 };
@@ -29,7 +32,9 @@ export function FamilyCompareView({ family, runs: summaries }: { family: string;
   const api = useApi();
   const [runs, setRuns] = useState<RunDetail[] | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const ids = summaries.filter((r) => r.templateFamily === family && r.status !== 'running' && r.status !== 'paused').map((r) => r.id);
+  const ids = summaries
+    .filter((r) => r.templateFamily === family && r.status !== 'running' && r.status !== 'paused')
+    .map((r) => r.id);
   const key = ids.join(',');
   useEffect(() => {
     let live = true;
@@ -44,25 +49,55 @@ export function FamilyCompareView({ family, runs: summaries }: { family: string;
     };
   }, [api, key]);
   const info = templateFamily(family);
-  if (error) return <div className="error-box" role="alert" data-testid="family-compare-error">{error}</div>;
-  if (!runs) return <div className="muted" data-testid="family-compare" data-loading="true">Loading the family’s runs…</div>;
-  const metric = ['accuracy', 'mae'].find((k) => runs.some((r) => r.epochRecords.some((e) => e.logs[`val_${k}`] !== undefined))) ?? null;
+  if (error)
+    return (
+      <div className="error-box" role="alert" data-testid="family-compare-error">
+        {error}
+      </div>
+    );
+  if (!runs)
+    return (
+      <div className="muted" data-testid="family-compare" data-loading="true">
+        Loading the family’s runs…
+      </div>
+    );
+  const metric =
+    ['accuracy', 'mae'].find((k) => runs.some((r) => r.epochRecords.some((e) => e.logs[`val_${k}`] !== undefined))) ??
+    null;
   const summary = runs.find((r) => r.dataSummary?.kind === 'timeseries')?.dataSummary;
   const baseline = summary?.kind === 'timeseries' ? summary.baselineMae : null;
   return (
     <div className="compare" data-testid="family-compare" data-family={family} data-runs={runs.length}>
       <h3>{info?.title ?? family}</h3>
       {info ? <p className="muted small">{info.explanation}</p> : null}
-      {runs.length === 0 ? <div className="empty-state">No finished run of this family yet: New from template → train.</div> : (
+      {runs.length === 0 ? (
+        <div className="empty-state">No finished run of this family yet: New from template → train.</div>
+      ) : (
         <>
           <table className="data-table compact" data-testid="family-table">
-            <thead><tr><th /><th>Run</th><th className="num">epochs</th><th className="num">best val_loss</th>{metric ? <th className="num">best val_{metric}</th> : null}<th className="num">time</th><th>backend</th></tr></thead>
+            <thead>
+              <tr>
+                <th />
+                <th>Run</th>
+                <th className="num">epochs</th>
+                <th className="num">best val_loss</th>
+                {metric ? <th className="num">best val_{metric}</th> : null}
+                <th className="num">time</th>
+                <th>backend</th>
+              </tr>
+            </thead>
             <tbody>
               {runs.map((r, i) => (
                 <tr key={r.id} data-testid="family-row">
-                  <td><span className="swatch" style={{ background: SERIES_PALETTE[i % SERIES_PALETTE.length] }} /></td>
-                  <td>{r.name} <span className="muted small">{formatTimestamp(r.createdAt)}</span></td>
-                  <td className="num">{r.epochsRun}/{r.epochs}</td>
+                  <td>
+                    <span className="swatch" style={{ background: SERIES_PALETTE[i % SERIES_PALETTE.length] }} />
+                  </td>
+                  <td>
+                    {r.name} <span className="muted small">{formatTimestamp(r.createdAt)}</span>
+                  </td>
+                  <td className="num">
+                    {r.epochsRun}/{r.epochs}
+                  </td>
                   <td className="num">{formatMetric(r.best.val_loss)}</td>
                   {metric ? <td className="num">{formatMetric(r.best[`val_${metric}`])}</td> : null}
                   <td className="num">{formatDuration(r.result?.seconds ?? null)}</td>
@@ -72,9 +107,24 @@ export function FamilyCompareView({ family, runs: summaries }: { family: string;
             </tbody>
           </table>
           <div className="chart-grid two">
-            <FamilyChart title="val_loss" runs={runs} logKey="val_loss" testId="family-chart-loss"
-              baseline={baseline !== null && runs.some((r) => r.spec.training?.loss === 'meanAbsoluteError') ? baseline : null} />
-            {metric ? <FamilyChart title={`val_${metric}`} runs={runs} logKey={`val_${metric}`} testId="family-chart-metric" baseline={null} /> : null}
+            <FamilyChart
+              title="val_loss"
+              runs={runs}
+              logKey="val_loss"
+              testId="family-chart-loss"
+              baseline={
+                baseline !== null && runs.some((r) => r.spec.training?.loss === 'meanAbsoluteError') ? baseline : null
+              }
+            />
+            {metric ? (
+              <FamilyChart
+                title={`val_${metric}`}
+                runs={runs}
+                logKey={`val_${metric}`}
+                testId="family-chart-metric"
+                baseline={null}
+              />
+            ) : null}
           </div>
         </>
       )}
@@ -82,7 +132,28 @@ export function FamilyCompareView({ family, runs: summaries }: { family: string;
   );
 }
 
-function FamilyChart({ title, runs, logKey, testId, baseline }: { title: string; runs: RunDetail[]; logKey: string; testId: string; baseline: number | null }) {
+function FamilyChart({
+  title,
+  runs,
+  logKey,
+  testId,
+  baseline,
+}: {
+  title: string;
+  runs: RunDetail[];
+  logKey: string;
+  testId: string;
+  baseline: number | null;
+}) {
   const lines = runs.map((r, i) => ({ key: `r${i}`, name: r.name, color: SERIES_PALETTE[i % SERIES_PALETTE.length]! }));
-  return <EpochLinesChart title={title} testId={testId} rows={familyRows(runs, logKey)} lines={lines} dotRadius={2} baseline={baseline} />;
+  return (
+    <EpochLinesChart
+      title={title}
+      testId={testId}
+      rows={familyRows(runs, logKey)}
+      lines={lines}
+      dotRadius={2}
+      baseline={baseline}
+    />
+  );
 }

@@ -44,20 +44,36 @@ export function OverlayView({ runIds }: { runIds: string[] }) {
 
   const available = useMemo(() => {
     const keys = new Set((runs ?? []).flatMap((r) => r.epochRecords.flatMap((e) => Object.keys(e.logs))));
-    return [...keys].sort((a, b) => a.replace(/^val_/, '').localeCompare(b.replace(/^val_/, '')) || a.length - b.length);
+    return [...keys].sort(
+      (a, b) => a.replace(/^val_/, '').localeCompare(b.replace(/^val_/, '')) || a.length - b.length,
+    );
   }, [runs]);
 
-  if (error) return <div className="error-box" role="alert" data-testid="overlay-error">{error}</div>;
-  if (!runs) return <div className="muted" data-testid="overlay-view" data-loading="true">Loading {runIds.length} runs…</div>;
+  if (error)
+    return (
+      <div className="error-box" role="alert" data-testid="overlay-error">
+        {error}
+      </div>
+    );
+  if (!runs)
+    return (
+      <div className="muted" data-testid="overlay-view" data-loading="true">
+        Loading {runIds.length} runs…
+      </div>
+    );
   const logs = chosen ?? defaultOverlayLogs(available);
-  const lines = runs.map((r, i) => ({ key: `r${i}`, name: r.name, color: overlayColor(i), id: r.id })).filter((l) => !hidden.has(l.id));
-  const toggleRun = (id: string) => setHidden((h) => {
-    const next = new Set(h);
-    if (next.has(id)) next.delete(id);
-    else next.add(id);
-    return next;
-  });
-  const toggleLog = (k: string) => setChosen(logs.includes(k) ? logs.filter((x) => x !== k) : available.filter((x) => x === k || logs.includes(x)));
+  const lines = runs
+    .map((r, i) => ({ key: `r${i}`, name: r.name, color: overlayColor(i), id: r.id }))
+    .filter((l) => !hidden.has(l.id));
+  const toggleRun = (id: string) =>
+    setHidden((h) => {
+      const next = new Set(h);
+      if (next.has(id)) next.delete(id);
+      else next.add(id);
+      return next;
+    });
+  const toggleLog = (k: string) =>
+    setChosen(logs.includes(k) ? logs.filter((x) => x !== k) : available.filter((x) => x === k || logs.includes(x)));
 
   return (
     <div className="overlay" data-testid="overlay-view" data-runs={runs.length} data-visible={lines.length}>
@@ -65,11 +81,20 @@ export function OverlayView({ runIds }: { runIds: string[] }) {
         {runs.map((r, i) => {
           const shown = !hidden.has(r.id);
           return (
-            <button key={r.id} type="button" className={`overlay-run ${shown ? '' : 'off'}`} data-testid={`overlay-toggle-${r.id}`} aria-pressed={shown}
-              title={`${shown ? 'Hide' : 'Show'} ${r.name} in the charts`} onClick={() => toggleRun(r.id)}>
+            <button
+              key={r.id}
+              type="button"
+              className={`overlay-run ${shown ? '' : 'off'}`}
+              data-testid={`overlay-toggle-${r.id}`}
+              aria-pressed={shown}
+              title={`${shown ? 'Hide' : 'Show'} ${r.name} in the charts`}
+              onClick={() => toggleRun(r.id)}
+            >
               <span className="swatch" style={{ background: overlayColor(i) }} />
               <span className="overlay-run-name">{r.name}</span>
-              <span className="muted small">{r.id} · {r.epochsRun} ep · best val_loss {formatMetric(r.best.val_loss)}</span>
+              <span className="muted small">
+                {r.id} · {r.epochsRun} ep · best val_loss {formatMetric(r.best.val_loss)}
+              </span>
             </button>
           );
         })}
@@ -78,14 +103,27 @@ export function OverlayView({ runIds }: { runIds: string[] }) {
         <span className="muted small">Logs</span>
         {available.map((k) => (
           <label key={k} className="overlay-log">
-            <input type="checkbox" data-testid={`overlay-log-${k}`} checked={logs.includes(k)} onChange={() => toggleLog(k)} /> {k}
+            <input
+              type="checkbox"
+              data-testid={`overlay-log-${k}`}
+              checked={logs.includes(k)}
+              onChange={() => toggleLog(k)}
+            />{' '}
+            {k}
           </label>
         ))}
       </div>
       {available.length === 0 ? <div className="empty-state">None of these runs has finished an epoch yet.</div> : null}
       <div className="chart-grid two">
         {logs.map((k) => (
-          <EpochLinesChart key={k} title={k} testId={`overlay-chart-${k}`} rows={familyRows(runs, k)} lines={lines} dotRadius={2} />
+          <EpochLinesChart
+            key={k}
+            title={k}
+            testId={`overlay-chart-${k}`}
+            rows={familyRows(runs, k)}
+            lines={lines}
+            dotRadius={2}
+          />
         ))}
       </div>
     </div>

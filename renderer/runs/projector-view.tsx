@@ -14,19 +14,35 @@ const LABELLED = 150;
 const NEIGHBOURS = 10;
 /** Labels never take the pointer, so hovering a labelled dot shows its tooltip. */
 const NO_POINTER = { pointerEvents: 'none' } as const;
-const COLORS = { word: 'rgba(79, 163, 247, 0.45)', labelled: CHART_COLORS.primary, neighbour: CHART_COLORS.secondary, query: CHART_COLORS.danger };
+const COLORS = {
+  word: 'rgba(79, 163, 247, 0.45)',
+  labelled: CHART_COLORS.primary,
+  neighbour: CHART_COLORS.secondary,
+  query: CHART_COLORS.danger,
+};
 
 /** Axis ticks with two significant digits (0.05, 0.1, 25), so close ticks never read the same. */
 const tick = (v: number) => String(Number(v.toPrecision(2)));
 
-const dot = (r: number, fill: string) => (p: { cx?: number; cy?: number }) => <circle cx={p.cx} cy={p.cy} r={r} fill={fill} />;
+const dot = (r: number, fill: string) => (p: { cx?: number; cy?: number }) => (
+  <circle cx={p.cx} cy={p.cy} r={r} fill={fill} />
+);
 
-function WordTooltip({ active, payload }: { active?: boolean; payload?: readonly { payload?: ProjectedWord & { similarity?: number } }[] }) {
+function WordTooltip({
+  active,
+  payload,
+}: {
+  active?: boolean;
+  payload?: readonly { payload?: ProjectedWord & { similarity?: number } }[];
+}) {
   const w = active ? payload?.[0]?.payload : undefined;
   if (!w) return null;
   return (
     <div style={tooltipProps.contentStyle} className="projector-tooltip" data-testid="projector-tooltip">
-      <strong>{w.word}</strong> <span className="muted">#{w.index} · {w.count}×{w.similarity !== undefined ? ` · cos ${w.similarity.toFixed(3)}` : ''}</span>
+      <strong>{w.word}</strong>{' '}
+      <span className="muted">
+        #{w.index} · {w.count}×{w.similarity !== undefined ? ` · cos ${w.similarity.toFixed(3)}` : ''}
+      </span>
     </div>
   );
 }
@@ -74,7 +90,7 @@ export function ProjectorView({ runId }: { runId: string }) {
     if (!projection) return null;
     const byIndex = new Map(projection.points.map((p) => [p.index, p]));
     const near = new Map((neighbours?.neighbours ?? []).map((n) => [n.index, n.similarity]));
-    const queryPoint = neighbours ? byIndex.get(neighbours.index) ?? null : null;
+    const queryPoint = neighbours ? (byIndex.get(neighbours.index) ?? null) : null;
     const rest: ProjectedWord[] = [];
     const labelled: ProjectedWord[] = [];
     const close: (ProjectedWord & { similarity: number })[] = [];
@@ -95,73 +111,194 @@ export function ProjectorView({ runId }: { runId: string }) {
         {open ? (
           <span className="chart-scale" role="group" aria-label="projection method">
             {(['pca', 'tsne'] as const).map((m) => (
-              <button key={m} type="button" className={method === m ? 'active' : ''} aria-pressed={method === m} data-testid={`projector-method-${m}`}
-                title={m === 'pca' ? 'Principal components: a linear view, fast' : 't-SNE: local neighbourhoods kept, seeded (a few seconds)'}
-                onClick={() => setMethod(m)}>{m === 'pca' ? 'PCA' : 't-SNE'}</button>
+              <button
+                key={m}
+                type="button"
+                className={method === m ? 'active' : ''}
+                aria-pressed={method === m}
+                data-testid={`projector-method-${m}`}
+                title={
+                  m === 'pca'
+                    ? 'Principal components: a linear view, fast'
+                    : 't-SNE: local neighbourhoods kept, seeded (a few seconds)'
+                }
+                onClick={() => setMethod(m)}
+              >
+                {m === 'pca' ? 'PCA' : 't-SNE'}
+              </button>
             ))}
           </span>
         ) : (
-          <button type="button" className="text-button" data-testid="projector-open" onClick={() => setOpen(true)}>Show the word vectors in 2-D</button>
+          <button type="button" className="text-button" data-testid="projector-open" onClick={() => setOpen(true)}>
+            Show the word vectors in 2-D
+          </button>
         )}
       </div>
       {open ? (
         <>
-          <div className="muted small" data-testid="projector-summary" data-method={projection?.method ?? ''} data-points={projection?.points.length ?? 0}>
-            {error ? null : !projection ? `Computing ${method === 'pca' ? 'PCA' : 't-SNE'} of the Embedding…` : (
+          <div
+            className="muted small"
+            data-testid="projector-summary"
+            data-method={projection?.method ?? ''}
+            data-points={projection?.points.length ?? 0}
+          >
+            {error ? null : !projection ? (
+              `Computing ${method === 'pca' ? 'PCA' : 't-SNE'} of the Embedding…`
+            ) : (
               <>
-                {projection.points.length} most frequent of {projection.vocabulary} words · {projection.weight} ({projection.rows} × {projection.dim})
+                {projection.points.length} most frequent of {projection.vocabulary} words · {projection.weight} (
+                {projection.rows} × {projection.dim})
                 {projection.explainedVariance
                   ? ` · PC1 ${(projection.explainedVariance[0] * 100).toFixed(1)}%, PC2 ${(projection.explainedVariance[1] * 100).toFixed(1)}% of the variance`
-                  : projection.tsne ? ` · t-SNE perplexity ${projection.tsne.perplexity.toFixed(0)}, ${projection.tsne.iterations} steps, seed ${projection.tsne.seed}` : ''}
+                  : projection.tsne
+                    ? ` · t-SNE perplexity ${projection.tsne.perplexity.toFixed(0)}, ${projection.tsne.iterations} steps, seed ${projection.tsne.seed}`
+                    : ''}
                 {` · ${projection.seconds.toFixed(1)} s · the ${Math.min(LABELLED, projection.points.length)} most frequent labelled, hover for the rest`}
               </>
             )}
           </div>
-          {error ? <div className="error-box" role="alert" data-testid="projector-error">{error}</div> : null}
+          {error ? (
+            <div className="error-box" role="alert" data-testid="projector-error">
+              {error}
+            </div>
+          ) : null}
           <div style={{ display: 'flex', gap: 12, alignItems: 'stretch', flexWrap: 'wrap' }}>
-            <div className="chart-box" style={{ height: 420, flex: '3 1 420px' }} data-testid="projector-chart"
-              data-points={projection?.points.length ?? 0} data-highlight={neighbours?.word ?? ''}>
+            <div
+              className="chart-box"
+              style={{ height: 420, flex: '3 1 420px' }}
+              data-testid="projector-chart"
+              data-points={projection?.points.length ?? 0}
+              data-highlight={neighbours?.word ?? ''}
+            >
               {series ? (
                 <ResponsiveContainer width="100%" height="100%">
                   <ScatterChart margin={{ top: 10, right: 16, bottom: 4, left: 0 }}>
                     <CartesianGrid {...gridProps} />
-                    <XAxis type="number" dataKey="x" name={method === 'pca' ? 'PC1' : 't-SNE 1'} domain={['auto', 'auto']} {...axisProps} tickFormatter={tick} />
-                    <YAxis type="number" dataKey="y" name={method === 'pca' ? 'PC2' : 't-SNE 2'} domain={['auto', 'auto']} width={44} {...axisProps} tickFormatter={tick} />
+                    <XAxis
+                      type="number"
+                      dataKey="x"
+                      name={method === 'pca' ? 'PC1' : 't-SNE 1'}
+                      domain={['auto', 'auto']}
+                      {...axisProps}
+                      tickFormatter={tick}
+                    />
+                    <YAxis
+                      type="number"
+                      dataKey="y"
+                      name={method === 'pca' ? 'PC2' : 't-SNE 2'}
+                      domain={['auto', 'auto']}
+                      width={44}
+                      {...axisProps}
+                      tickFormatter={tick}
+                    />
                     <Tooltip content={WordTooltip} isAnimationActive={false} cursor={false} />
                     <Scatter name="words" data={series.rest} shape={dot(2, COLORS.word)} isAnimationActive={false} />
-                    <Scatter name="frequent words" data={series.labelled} shape={dot(2.5, COLORS.labelled)} isAnimationActive={false}>
-                      <LabelList dataKey="word" position="top" style={NO_POINTER} fontSize={9} fill={CHART_COLORS.text} />
+                    <Scatter
+                      name="frequent words"
+                      data={series.labelled}
+                      shape={dot(2.5, COLORS.labelled)}
+                      isAnimationActive={false}
+                    >
+                      <LabelList
+                        dataKey="word"
+                        position="top"
+                        style={NO_POINTER}
+                        fontSize={9}
+                        fill={CHART_COLORS.text}
+                      />
                     </Scatter>
-                    <Scatter name="neighbours" data={series.close} shape={dot(4, COLORS.neighbour)} isAnimationActive={false}>
-                      <LabelList dataKey="word" position="top" style={NO_POINTER} fontSize={11} fill={COLORS.neighbour} />
+                    <Scatter
+                      name="neighbours"
+                      data={series.close}
+                      shape={dot(4, COLORS.neighbour)}
+                      isAnimationActive={false}
+                    >
+                      <LabelList
+                        dataKey="word"
+                        position="top"
+                        style={NO_POINTER}
+                        fontSize={11}
+                        fill={COLORS.neighbour}
+                      />
                     </Scatter>
-                    <Scatter name="searched word" data={series.query} shape={dot(6, COLORS.query)} isAnimationActive={false}>
-                      <LabelList dataKey="word" position="top" style={NO_POINTER} fontSize={13} fontWeight={700} fill={COLORS.query} />
+                    <Scatter
+                      name="searched word"
+                      data={series.query}
+                      shape={dot(6, COLORS.query)}
+                      isAnimationActive={false}
+                    >
+                      <LabelList
+                        dataKey="word"
+                        position="top"
+                        style={NO_POINTER}
+                        fontSize={13}
+                        fontWeight={700}
+                        fill={COLORS.query}
+                      />
                     </Scatter>
                   </ScatterChart>
                 </ResponsiveContainer>
               ) : null}
             </div>
             <div style={{ flex: '1 1 220px', minWidth: 200 }} data-testid="projector-search-pane">
-              <form onSubmit={(e) => { e.preventDefault(); search(query); }} style={{ display: 'flex', gap: 6 }}>
-                <input type="text" placeholder="Find a word…" aria-label="Word to find" data-testid="projector-search" value={query} onChange={(e) => setQuery(e.target.value)} />
-                <button type="submit" data-testid="projector-search-go" disabled={searching || query.trim() === ''}>Find</button>
+              <form
+                onSubmit={(e) => {
+                  e.preventDefault();
+                  search(query);
+                }}
+                style={{ display: 'flex', gap: 6 }}
+              >
+                <input
+                  type="text"
+                  placeholder="Find a word…"
+                  aria-label="Word to find"
+                  data-testid="projector-search"
+                  value={query}
+                  onChange={(e) => setQuery(e.target.value)}
+                />
+                <button type="submit" data-testid="projector-search-go" disabled={searching || query.trim() === ''}>
+                  Find
+                </button>
               </form>
-              {searchError ? <div className="error-box" role="alert" data-testid="projector-search-error" style={{ marginTop: 6 }}>{searchError}</div> : null}
+              {searchError ? (
+                <div className="error-box" role="alert" data-testid="projector-search-error" style={{ marginTop: 6 }}>
+                  {searchError}
+                </div>
+              ) : null}
               {neighbours ? (
                 <>
                   <div className="small muted" style={{ margin: '6px 0 2px' }}>
-                    Nearest to <strong data-testid="projector-query-word">{neighbours.word}</strong> (cosine similarity over {neighbours.searched} words, all {projection?.dim ?? ''} dimensions)
+                    Nearest to <strong data-testid="projector-query-word">{neighbours.word}</strong> (cosine similarity
+                    over {neighbours.searched} words, all {projection?.dim ?? ''} dimensions)
                     {series && series.query.length === 0 ? ' · not among the projected words' : ''}
                   </div>
-                  <table className="data-table compact" data-testid="projector-neighbours" data-count={neighbours.neighbours.length}>
-                    <thead><tr><th>#</th><th>word</th><th className="num">cosine</th></tr></thead>
+                  <table
+                    className="data-table compact"
+                    data-testid="projector-neighbours"
+                    data-count={neighbours.neighbours.length}
+                  >
+                    <thead>
+                      <tr>
+                        <th>#</th>
+                        <th>word</th>
+                        <th className="num">cosine</th>
+                      </tr>
+                    </thead>
                     <tbody>
                       {neighbours.neighbours.map((n, i) => (
                         <tr key={n.index} data-testid={`projector-neighbour-${i}`} data-word={n.word}>
                           <td>{i + 1}</td>
                           <td>
-                            <button type="button" className="link-button" onClick={() => { setQuery(n.word); search(n.word); }}>{n.word}</button>
+                            <button
+                              type="button"
+                              className="link-button"
+                              onClick={() => {
+                                setQuery(n.word);
+                                search(n.word);
+                              }}
+                            >
+                              {n.word}
+                            </button>
                           </td>
                           <td className="num">{n.similarity.toFixed(3)}</td>
                         </tr>
@@ -170,7 +307,9 @@ export function ProjectorView({ runId }: { runId: string }) {
                   </table>
                 </>
               ) : (
-                <p className="muted small" style={{ marginTop: 6 }}>Type a word to highlight it and list its nearest neighbours in the full embedding space.</p>
+                <p className="muted small" style={{ marginTop: 6 }}>
+                  Type a word to highlight it and list its nearest neighbours in the full embedding space.
+                </p>
               )}
             </div>
           </div>

@@ -17,20 +17,53 @@ export function runNameProblem(name: string): string | null {
 }
 
 /** A "Rename" button for one run and its dialog; `onRenamed` gets the run as the service now lists it. */
-export function RenameRunButton({ run, testIdSuffix, onRenamed, className = 'text-button' }: {
-  run: { id: string; name: string }; testIdSuffix: string; onRenamed?: (run: RunSummary) => void; className?: string;
+export function RenameRunButton({
+  run,
+  testIdSuffix,
+  onRenamed,
+  className = 'text-button',
+}: {
+  run: { id: string; name: string };
+  testIdSuffix: string;
+  onRenamed?: (run: RunSummary) => void;
+  className?: string;
 }) {
   const [open, setOpen] = useState(false);
   return (
     <>
-      <button type="button" className={className} data-testid={`run-rename-${testIdSuffix}`} aria-label={`Rename run ${run.name}`} title="Rename this run"
-        onClick={() => setOpen(true)}>Rename</button>
-      {open ? <RenameRunDialog run={run} onClose={() => setOpen(false)} onRenamed={(r) => { setOpen(false); onRenamed?.(r); }} /> : null}
+      <button
+        type="button"
+        className={className}
+        data-testid={`run-rename-${testIdSuffix}`}
+        aria-label={`Rename run ${run.name}`}
+        title="Rename this run"
+        onClick={() => setOpen(true)}
+      >
+        Rename
+      </button>
+      {open ? (
+        <RenameRunDialog
+          run={run}
+          onClose={() => setOpen(false)}
+          onRenamed={(r) => {
+            setOpen(false);
+            onRenamed?.(r);
+          }}
+        />
+      ) : null}
     </>
   );
 }
 
-function RenameRunDialog({ run, onClose, onRenamed }: { run: { id: string; name: string }; onClose: () => void; onRenamed: (run: RunSummary) => void }) {
+function RenameRunDialog({
+  run,
+  onClose,
+  onRenamed,
+}: {
+  run: { id: string; name: string };
+  onClose: () => void;
+  onRenamed: (run: RunSummary) => void;
+}) {
   const api = useApi();
   const { notifyError } = useToasts();
   const [name, setName] = useState(run.name);
@@ -44,17 +77,44 @@ function RenameRunDialog({ run, onClose, onRenamed }: { run: { id: string; name:
     await renaming.run(name.trim());
   };
   return (
-    <Modal title="Rename run" onClose={onClose} testId="run-rename-dialog"
-      footer={<>
-        <button type="button" onClick={onClose}>Cancel</button>
-        <button type="button" className="primary" data-testid="run-rename-confirm" disabled={problem !== null || busy} onClick={() => void submit()}>Rename</button>
-      </>}>
+    <Modal
+      title="Rename run"
+      onClose={onClose}
+      testId="run-rename-dialog"
+      footer={
+        <>
+          <button type="button" onClick={onClose}>
+            Cancel
+          </button>
+          <button
+            type="button"
+            className="primary"
+            data-testid="run-rename-confirm"
+            disabled={problem !== null || busy}
+            onClick={() => void submit()}
+          >
+            Rename
+          </button>
+        </>
+      }
+    >
       <label className="stacked-label">
         Name of run {run.id}
-        <input type="text" data-testid="run-rename-name" value={name} maxLength={MAX_RUN_NAME + 50}
-          onChange={(e) => setName(e.target.value)} onKeyDown={(e) => e.key === 'Enter' && void submit()} onFocus={(e) => e.currentTarget.select()} />
+        <input
+          type="text"
+          data-testid="run-rename-name"
+          value={name}
+          maxLength={MAX_RUN_NAME + 50}
+          onChange={(e) => setName(e.target.value)}
+          onKeyDown={(e) => e.key === 'Enter' && void submit()}
+          onFocus={(e) => e.currentTarget.select()}
+        />
       </label>
-      {problem ? <div className="field-error" data-testid="run-rename-problem">{problem}</div> : null}
+      {problem ? (
+        <div className="field-error" data-testid="run-rename-problem">
+          {problem}
+        </div>
+      ) : null}
     </Modal>
   );
 }

@@ -5,10 +5,31 @@ import { filterRuns, parseRunFilter } from './run-filter.js';
 import type { FilterableRun, StatusFilter } from './run-filter.js';
 
 const runs: (FilterableRun & { id: string })[] = [
-  { id: 'a1', name: 'GRU forecaster', tags: ['baseline', 'lr 0.01'], templateFamily: 'forecast', dataKind: 'timeseries', status: 'completed' },
-  { id: 'b2', name: 'LSTM sentiment', tags: ['Wide'], templateFamily: 'sentiment', dataKind: 'text', status: 'running' },
+  {
+    id: 'a1',
+    name: 'GRU forecaster',
+    tags: ['baseline', 'lr 0.01'],
+    templateFamily: 'forecast',
+    dataKind: 'timeseries',
+    status: 'completed',
+  },
+  {
+    id: 'b2',
+    name: 'LSTM sentiment',
+    tags: ['Wide'],
+    templateFamily: 'sentiment',
+    dataKind: 'text',
+    status: 'running',
+  },
   { id: 'c3', name: 'tiny gru', tags: [], templateFamily: null, dataKind: 'timeseries', status: 'failed' },
-  { id: 'd4', name: 'stacked baseline-2', tags: ['stacked'], templateFamily: 'forecast', dataKind: null, status: 'paused' },
+  {
+    id: 'd4',
+    name: 'stacked baseline-2',
+    tags: ['stacked'],
+    templateFamily: 'forecast',
+    dataKind: null,
+    status: 'paused',
+  },
 ];
 
 const cases: { query: string; status?: StatusFilter; ids: string[]; why: string }[] = [
@@ -37,13 +58,19 @@ const cases: { query: string; status?: StatusFilter; ids: string[]; why: string 
 
 for (const c of cases) {
   test(`filterRuns(${JSON.stringify(c.query)}${c.status ? `, ${c.status}` : ''}): ${c.why}`, () => {
-    assert.deepEqual(filterRuns(runs, c.query, c.status).map((r) => r.id), c.ids);
+    assert.deepEqual(
+      filterRuns(runs, c.query, c.status).map((r) => r.id),
+      c.ids,
+    );
   });
 }
 
 test('parseRunFilter splits terms and keeps quoted phrases', () => {
   assert.deepEqual(parseRunFilter(' GRU  tag:Base "two words" tag:"x y" '), [
-    { kind: 'text', value: 'gru' }, { kind: 'tag', value: 'base' }, { kind: 'text', value: 'two words' }, { kind: 'tag', value: 'x y' },
+    { kind: 'text', value: 'gru' },
+    { kind: 'tag', value: 'base' },
+    { kind: 'text', value: 'two words' },
+    { kind: 'tag', value: 'x y' },
   ]);
   assert.deepEqual(parseRunFilter('"unclosed phrase'), [{ kind: 'text', value: 'unclosed phrase' }]);
 });

@@ -1,7 +1,9 @@
 import type { RunState, RunSummary } from '../../shared/api.js';
 
 /** The fields of a run the filter box looks at. */
-export type FilterableRun = Pick<RunSummary, 'name' | 'tags' | 'templateFamily' | 'dataKind' | 'status'> & { id?: string };
+export type FilterableRun = Pick<RunSummary, 'name' | 'tags' | 'templateFamily' | 'dataKind' | 'status'> & {
+  id?: string;
+};
 
 /** One term of the filter box: `tag:x` (a tag equal to x) or free text (in the name, a tag, the family, the data kind, the status or id). */
 export type FilterTerm = { kind: 'tag'; value: string } | { kind: 'text'; value: string };

@@ -10,7 +10,11 @@ export function RunTagChips({ tags, testId }: { tags: readonly string[]; testId?
   if (tags.length === 0) return null;
   return (
     <span className="run-tags" data-testid={testId} data-count={tags.length}>
-      {tags.map((t) => <span key={t} className="label-chip run-tag" data-testid="run-tag-chip">{t}</span>)}
+      {tags.map((t) => (
+        <span key={t} className="label-chip run-tag" data-testid="run-tag-chip">
+          {t}
+        </span>
+      ))}
     </span>
   );
 }
@@ -18,7 +22,15 @@ export function RunTagChips({ tags, testId }: { tags: readonly string[]; testId?
 const splitTags = (text: string) => text.split(',');
 
 /** The detail view's tag editor: comma-separated tags, saved with setRunTags. */
-export function RunTagsEditor({ runId, tags, onSaved }: { runId: string; tags: readonly string[]; onSaved?: (run: RunSummary) => void }) {
+export function RunTagsEditor({
+  runId,
+  tags,
+  onSaved,
+}: {
+  runId: string;
+  tags: readonly string[];
+  onSaved?: (run: RunSummary) => void;
+}) {
   const api = useApi();
   const { notifyError } = useToasts();
   const [text, setText] = useState(tags.join(', '));
@@ -37,11 +49,32 @@ export function RunTagsEditor({ runId, tags, onSaved }: { runId: string; tags: r
   };
   return (
     <div className="run-tags-editor">
-      <label className="muted small" htmlFor={`run-tags-${runId}`}>Tags</label>
-      <input id={`run-tags-${runId}`} type="text" data-testid="run-tags-input" value={text} placeholder={`comma-separated, up to ${MAX_RUN_TAGS}`}
-        onChange={(e) => setText(e.target.value)} onKeyDown={(e) => e.key === 'Enter' && void save()} />
-      <button type="button" className="text-button" data-testid="run-tags-save" disabled={problem !== null || busy || !changed} onClick={() => void save()}>Save tags</button>
-      {problem ? <span className="field-error" data-testid="run-tags-problem">{problem}</span> : null}
+      <label className="muted small" htmlFor={`run-tags-${runId}`}>
+        Tags
+      </label>
+      <input
+        id={`run-tags-${runId}`}
+        type="text"
+        data-testid="run-tags-input"
+        value={text}
+        placeholder={`comma-separated, up to ${MAX_RUN_TAGS}`}
+        onChange={(e) => setText(e.target.value)}
+        onKeyDown={(e) => e.key === 'Enter' && void save()}
+      />
+      <button
+        type="button"
+        className="text-button"
+        data-testid="run-tags-save"
+        disabled={problem !== null || busy || !changed}
+        onClick={() => void save()}
+      >
+        Save tags
+      </button>
+      {problem ? (
+        <span className="field-error" data-testid="run-tags-problem">
+          {problem}
+        </span>
+      ) : null}
     </div>
   );
 }

@@ -78,97 +78,260 @@ export const RunsPanel = memo(function RunsPanel() {
     <div className="runs-panel" data-testid="runs-panel">
       <div className="runs-toolbar">
         <h3>Runs</h3>
-        <button type="button" className="text-button" data-testid="runs-refresh" onClick={refresh}>Refresh</button>
+        <button type="button" className="text-button" data-testid="runs-refresh" onClick={refresh}>
+          Refresh
+        </button>
         <span className="header-spacer" />
         <span className="muted">Compare</span>
-        <RunSelect testId="compare-select-a" runs={runs} value={compareA} onChange={(id) => setCompare('a', id)} placeholder="run A" />
+        <RunSelect
+          testId="compare-select-a"
+          runs={runs}
+          value={compareA}
+          onChange={(id) => setCompare('a', id)}
+          placeholder="run A"
+        />
         <span className="muted">with</span>
-        <RunSelect testId="compare-select-b" runs={runs} value={compareB} onChange={(id) => setCompare('b', id)} placeholder="run B" />
+        <RunSelect
+          testId="compare-select-b"
+          runs={runs}
+          value={compareB}
+          onChange={(id) => setCompare('b', id)}
+          placeholder="run B"
+        />
         <span className="muted">or a template family</span>
-        <select data-testid="compare-family" value={family} onChange={(e) => { setFamily(e.target.value); setView(e.target.value ? 'family' : 'detail'); }}>
+        <select
+          data-testid="compare-family"
+          value={family}
+          onChange={(e) => {
+            setFamily(e.target.value);
+            setView(e.target.value ? 'family' : 'detail');
+          }}
+        >
           <option value="">family…</option>
-          {families.map((f) => <option key={f.id} value={f.id}>{f.title}</option>)}
+          {families.map((f) => (
+            <option key={f.id} value={f.id}>
+              {f.title}
+            </option>
+          ))}
         </select>
       </div>
       <div className="runs-toolbar runs-filter-bar">
-        <input type="text" className="runs-filter" data-testid="runs-filter" placeholder="Filter: name, tag, family, status; tag:xyz" aria-label="Filter runs"
-          value={query} onChange={(e) => setQuery(e.target.value)} />
-        <select data-testid="runs-status-filter" aria-label="Status filter" value={statusFilter} onChange={(e) => setStatusFilter(e.target.value as StatusFilter)}>
+        <input
+          type="text"
+          className="runs-filter"
+          data-testid="runs-filter"
+          placeholder="Filter: name, tag, family, status; tag:xyz"
+          aria-label="Filter runs"
+          value={query}
+          onChange={(e) => setQuery(e.target.value)}
+        />
+        <select
+          data-testid="runs-status-filter"
+          aria-label="Status filter"
+          value={statusFilter}
+          onChange={(e) => setStatusFilter(e.target.value as StatusFilter)}
+        >
           <option value="">any status</option>
           <option value="active">running or paused</option>
-          {(['completed', 'early-stopped', 'stopped', 'failed', 'running', 'paused'] as const).map((st) => <option key={st} value={st}>{st}</option>)}
+          {(['completed', 'early-stopped', 'stopped', 'failed', 'running', 'paused'] as const).map((st) => (
+            <option key={st} value={st}>
+              {st}
+            </option>
+          ))}
         </select>
-        <span className="muted small" data-testid="runs-shown">{shown && runs ? `${shown.length} of ${runs.length}` : ''}</span>
+        <span className="muted small" data-testid="runs-shown">
+          {shown && runs ? `${shown.length} of ${runs.length}` : ''}
+        </span>
         <span className="header-spacer" />
-        {overlayIds.length > 0 ? <button type="button" className="text-button" data-testid="runs-clear-checked" onClick={() => setChecked([])}>Clear selection</button> : null}
-        <button type="button" data-testid="runs-overlay" disabled={overlayIds.length === 0} title="Overlay the checked runs' curves"
-          onClick={() => setView('overlay')}>Overlay {overlayIds.length} run{overlayIds.length === 1 ? '' : 's'}</button>
+        {overlayIds.length > 0 ? (
+          <button type="button" className="text-button" data-testid="runs-clear-checked" onClick={() => setChecked([])}>
+            Clear selection
+          </button>
+        ) : null}
+        <button
+          type="button"
+          data-testid="runs-overlay"
+          disabled={overlayIds.length === 0}
+          title="Overlay the checked runs' curves"
+          onClick={() => setView('overlay')}
+        >
+          Overlay {overlayIds.length} run{overlayIds.length === 1 ? '' : 's'}
+        </button>
       </div>
-      {error ? <div className="error-box" role="alert" data-testid="runs-error">{error}</div> : null}
+      {error ? (
+        <div className="error-box" role="alert" data-testid="runs-error">
+          {error}
+        </div>
+      ) : null}
       <div className="table-scroll runs-table-wrap">
-        <table className="data-table runs-table" data-testid="runs-list" data-count={runs?.length ?? 0} data-shown={shown?.length ?? 0}>
+        <table
+          className="data-table runs-table"
+          data-testid="runs-list"
+          data-count={runs?.length ?? 0}
+          data-shown={shown?.length ?? 0}
+        >
           <thead>
             <tr>
-              <th className="check-col" title="Choose runs to overlay" /><th>Name</th><th>Status</th><th className="num">Epochs</th>
-              {BEST_KEYS.map((k) => <th key={k} className="num" title={`Best ${k} over the epochs`}>best {k}</th>)}
-              <th>Backend</th><th>Created</th><th />
+              <th className="check-col" title="Choose runs to overlay" />
+              <th>Name</th>
+              <th>Status</th>
+              <th className="num">Epochs</th>
+              {BEST_KEYS.map((k) => (
+                <th key={k} className="num" title={`Best ${k} over the epochs`}>
+                  best {k}
+                </th>
+              ))}
+              <th>Backend</th>
+              <th>Created</th>
+              <th />
             </tr>
           </thead>
           <tbody>
             {shown?.map((r) => (
-              <tr key={r.id} data-testid={`run-row-${r.id}`} data-status={r.status} className={r.id === openRunId ? 'selected' : ''}>
+              <tr
+                key={r.id}
+                data-testid={`run-row-${r.id}`}
+                data-status={r.status}
+                className={r.id === openRunId ? 'selected' : ''}
+              >
                 <td className="check-col">
-                  <input type="checkbox" data-testid={`run-check-${r.id}`} aria-label={`Overlay run ${r.name}`} checked={checked.includes(r.id)} onChange={() => toggleChecked(r.id)} />
+                  <input
+                    type="checkbox"
+                    data-testid={`run-check-${r.id}`}
+                    aria-label={`Overlay run ${r.name}`}
+                    checked={checked.includes(r.id)}
+                    onChange={() => toggleChecked(r.id)}
+                  />
                 </td>
                 <td>
-                  <button type="button" className="link-button" data-testid={`run-open-${r.id}`} onClick={() => { setOpenRunId(r.id); setView('detail'); }}>{r.name}</button>
-                  <div className="muted small">{r.id}{r.dataKind ? ` · ${r.dataKind}` : ''} <RunTagChips tags={r.tags} testId={`run-tags-${r.id}`} /></div>
+                  <button
+                    type="button"
+                    className="link-button"
+                    data-testid={`run-open-${r.id}`}
+                    onClick={() => {
+                      setOpenRunId(r.id);
+                      setView('detail');
+                    }}
+                  >
+                    {r.name}
+                  </button>
+                  <div className="muted small">
+                    {r.id}
+                    {r.dataKind ? ` · ${r.dataKind}` : ''} <RunTagChips tags={r.tags} testId={`run-tags-${r.id}`} />
+                  </div>
                 </td>
-                <td><span className={`status-chip status-${r.status}`} title={r.error ?? undefined}>{r.status}</span></td>
-                <td className="num">{r.epochsRun}/{r.epochs}</td>
-                {BEST_KEYS.map((k) => <td key={k} className="num">{formatMetric(r.best[k])}</td>)}
+                <td>
+                  <span className={`status-chip status-${r.status}`} title={r.error ?? undefined}>
+                    {r.status}
+                  </span>
+                </td>
+                <td className="num">
+                  {r.epochsRun}/{r.epochs}
+                </td>
+                {BEST_KEYS.map((k) => (
+                  <td key={k} className="num">
+                    {formatMetric(r.best[k])}
+                  </td>
+                ))}
                 <td>{r.backend ?? '—'}</td>
                 <td>{formatTimestamp(r.createdAt)}</td>
                 <td className="row-actions">
                   <RenameRunButton run={r} testIdSuffix={r.id} onRenamed={refresh} />
-                  <button type="button" className="icon-button danger" data-testid={`run-delete-${r.id}`} aria-label={`Delete run ${r.name}`}
-                    disabled={r.status === 'running' || r.status === 'paused'} title={r.status === 'running' || r.status === 'paused' ? 'Stop the run first' : 'Delete this run and its files'}
-                    onClick={() => setDeleting(r)}>✕</button>
+                  <button
+                    type="button"
+                    className="icon-button danger"
+                    data-testid={`run-delete-${r.id}`}
+                    aria-label={`Delete run ${r.name}`}
+                    disabled={r.status === 'running' || r.status === 'paused'}
+                    title={
+                      r.status === 'running' || r.status === 'paused'
+                        ? 'Stop the run first'
+                        : 'Delete this run and its files'
+                    }
+                    onClick={() => setDeleting(r)}
+                  >
+                    ✕
+                  </button>
                 </td>
               </tr>
             ))}
           </tbody>
         </table>
         {runs?.length === 0 ? <div className="empty-state">No runs yet. Train a model and it appears here.</div> : null}
-        {runs && runs.length > 0 && shown?.length === 0 ? <div className="empty-state" data-testid="runs-none-match">No runs match the filter.</div> : null}
+        {runs && runs.length > 0 && shown?.length === 0 ? (
+          <div className="empty-state" data-testid="runs-none-match">
+            No runs match the filter.
+          </div>
+        ) : null}
         {runs === null && !error ? <div className="muted">Loading runs…</div> : null}
       </div>
       <div className="runs-detail-area">
-        {view === 'overlay' && overlayIds.length > 0 ? <OverlayView runIds={overlayIds} /> : view === 'family' && family && runs ? <FamilyCompareView family={family} runs={runs} /> : comparing ? <CompareView runA={compareA} runB={compareB} /> : openRunId ? <RunDetailView runId={openRunId} listedName={runs?.find((r) => r.id === openRunId)?.name} /> : (
+        {view === 'overlay' && overlayIds.length > 0 ? (
+          <OverlayView runIds={overlayIds} />
+        ) : view === 'family' && family && runs ? (
+          <FamilyCompareView family={family} runs={runs} />
+        ) : comparing ? (
+          <CompareView runA={compareA} runB={compareB} />
+        ) : openRunId ? (
+          <RunDetailView runId={openRunId} listedName={runs?.find((r) => r.id === openRunId)?.name} />
+        ) : (
           <div className="empty-state">Open a run to see its charts, or choose two runs to compare.</div>
         )}
       </div>
       {deleting ? (
-        <Modal title="Delete run?" onClose={() => setDeleting(null)} testId="run-delete-dialog"
-          footer={<>
-            <button type="button" data-testid="run-delete-cancel" onClick={() => setDeleting(null)}>Cancel</button>
-            <button type="button" className="danger" data-testid="run-delete-confirm" onClick={() => void doDelete(deleting)}>Delete</button>
-          </>}>
-          <p>Delete run “{deleting.name}” ({deleting.id})? Its metrics and saved model are removed from disk.</p>
+        <Modal
+          title="Delete run?"
+          onClose={() => setDeleting(null)}
+          testId="run-delete-dialog"
+          footer={
+            <>
+              <button type="button" data-testid="run-delete-cancel" onClick={() => setDeleting(null)}>
+                Cancel
+              </button>
+              <button
+                type="button"
+                className="danger"
+                data-testid="run-delete-confirm"
+                onClick={() => void doDelete(deleting)}
+              >
+                Delete
+              </button>
+            </>
+          }
+        >
+          <p>
+            Delete run “{deleting.name}” ({deleting.id})? Its metrics and saved model are removed from disk.
+          </p>
         </Modal>
       ) : null}
     </div>
   );
 });
 
-export function RunSelect({ runs, value, onChange, testId, placeholder, filter }: {
-  runs: RunSummary[] | null; value: string; onChange: (id: string) => void; testId: string; placeholder: string; filter?: (r: RunSummary) => boolean;
+export function RunSelect({
+  runs,
+  value,
+  onChange,
+  testId,
+  placeholder,
+  filter,
+}: {
+  runs: RunSummary[] | null;
+  value: string;
+  onChange: (id: string) => void;
+  testId: string;
+  placeholder: string;
+  filter?: (r: RunSummary) => boolean;
 }) {
   const list = (runs ?? []).filter(filter ?? (() => true));
   return (
     <select data-testid={testId} value={value} onChange={(e) => onChange(e.target.value)}>
       <option value="">{placeholder}</option>
-      {list.map((r) => <option key={r.id} value={r.id}>{r.name} · {formatTimestamp(r.createdAt)} · {r.status}</option>)}
+      {list.map((r) => (
+        <option key={r.id} value={r.id}>
+          {r.name} · {formatTimestamp(r.createdAt)} · {r.status}
+        </option>
+      ))}
     </select>
   );
 }
@@ -203,8 +366,18 @@ function RunDetailView({ runId, listedName }: { runId: string; listedName?: stri
     };
   }, [api, runs, runId, ended]);
 
-  if (error) return <div className="error-box" role="alert" data-testid="run-detail-error">{error}</div>;
-  if (!detail || !run) return <div className="muted" data-testid="run-detail" data-loading="true">Loading run {runId}…</div>;
+  if (error)
+    return (
+      <div className="error-box" role="alert" data-testid="run-detail-error">
+        {error}
+      </div>
+    );
+  if (!detail || !run)
+    return (
+      <div className="muted" data-testid="run-detail" data-loading="true">
+        Loading run {runId}…
+      </div>
+    );
   const training = resolveTraining(detail.spec);
   const loadSpec = async () => {
     if (!(await confirmDiscard('load this run’s spec'))) return;
@@ -215,18 +388,43 @@ function RunDetailView({ runId, listedName }: { runId: string; listedName?: stri
   return (
     <div className="run-detail" data-testid="run-detail" data-run-id={runId}>
       <div className="section-head">
-        <h3 data-testid="run-detail-name">{listedName ?? detail.name} <span className="muted small">{detail.id}</span></h3>
-        <RenameRunButton run={{ id: detail.id, name: listedName ?? detail.name }} testIdSuffix="detail" onRenamed={(r) => setDetail((d) => (d ? { ...d, name: r.name } : d))} />
+        <h3 data-testid="run-detail-name">
+          {listedName ?? detail.name} <span className="muted small">{detail.id}</span>
+        </h3>
+        <RenameRunButton
+          run={{ id: detail.id, name: listedName ?? detail.name }}
+          testIdSuffix="detail"
+          onRenamed={(r) => setDetail((d) => (d ? { ...d, name: r.name } : d))}
+        />
         <RunTagChips tags={detail.tags} testId="run-detail-tags" />
         <span className="header-spacer" />
-        <button type="button" className="text-button" data-testid="run-load-spec" onClick={() => void loadSpec()}>Open spec in builder</button>
-        {finishedOk ? <button type="button" className="text-button" data-testid="run-predict" onClick={() => { setPredictRunId(runId); setTab('predict'); }}>Predict…</button> : null}
+        <button type="button" className="text-button" data-testid="run-load-spec" onClick={() => void loadSpec()}>
+          Open spec in builder
+        </button>
+        {finishedOk ? (
+          <button
+            type="button"
+            className="text-button"
+            data-testid="run-predict"
+            onClick={() => {
+              setPredictRunId(runId);
+              setTab('predict');
+            }}
+          >
+            Predict…
+          </button>
+        ) : null}
         {finishedOk ? <ExportRunButton runId={runId} /> : null}
         <SmoothingControl value={smoothing} onChange={setSmoothing} />
       </div>
-      <RunTagsEditor runId={detail.id} tags={detail.tags} onSaved={(r) => setDetail((d) => (d ? { ...d, tags: r.tags } : d))} />
+      <RunTagsEditor
+        runId={detail.id}
+        tags={detail.tags}
+        onSaved={(r) => setDetail((d) => (d ? { ...d, tags: r.tags } : d))}
+      />
       <div className="run-spec-line muted small" data-testid="run-spec-summary">
-        {detail.spec.layers.map((l) => describeLayer(l)).join(' → ')} · {training.optimizer} lr {training.learningRate} · batch {training.batchSize} · {training.loss}
+        {detail.spec.layers.map((l) => describeLayer(l)).join(' → ')} · {training.optimizer} lr {training.learningRate}{' '}
+        · batch {training.batchSize} · {training.loss}
       </div>
       {run.status === 'running' || run.status === 'paused' ? <RunProgress run={run} /> : null}
       <BackendInfoLine run={run} />
@@ -234,10 +432,20 @@ function RunDetailView({ runId, listedName }: { runId: string; listedName?: stri
       <RunErrorBox error={run.error} testId="run-detail-run-error" />
       <RunResultLine run={run} loss={training.loss} />
       <ReproducibilityBox detail={detail} run={run} />
-      <RunCharts run={run} smoothing={smoothing} loss={training.loss} clipnorm={training.clipnorm} testPrefix="detail-" />
+      <RunCharts
+        run={run}
+        smoothing={smoothing}
+        loss={training.loss}
+        clipnorm={training.clipnorm}
+        testPrefix="detail-"
+      />
       <GradientFlowView run={run} testPrefix="detail-" />
       <HistogramsView run={run} testPrefix="detail-" />
-      {finishedOk && detail.spec.data?.kind === 'text' && detail.spec.layers.some((l) => l.className === TOKEN_LAYER_CLASS) ? <ProjectorView runId={runId} /> : null}
+      {finishedOk &&
+      detail.spec.data?.kind === 'text' &&
+      detail.spec.layers.some((l) => l.className === TOKEN_LAYER_CLASS) ? (
+        <ProjectorView runId={runId} />
+      ) : null}
     </div>
   );
 }
