@@ -27,6 +27,7 @@ import { isFinished } from './api/run-state.js';
 import { runToFollowAfterLoad } from './state/follow-run.js';
 import { StudioStateProvider, useStudio } from './state/studio-state.js';
 import { ServerInfoProvider, useServerInfo } from './api/server-info.js';
+import { DataFilesProvider } from './data/use-preview.js';
 import type { TabId } from './state/studio-state.js';
 
 export interface AppProps {
@@ -42,9 +43,11 @@ export function App({ api, connection }: AppProps) {
         <ProjectProvider>
           <UnsavedGuardProvider>
             <ServerInfoProvider>
-              <StudioStateProvider>
-                <Shell />
-              </StudioStateProvider>
+              <DataFilesProvider>
+                <StudioStateProvider>
+                  <Shell />
+                </StudioStateProvider>
+              </DataFilesProvider>
             </ServerInfoProvider>
           </UnsavedGuardProvider>
         </ProjectProvider>

@@ -9,7 +9,7 @@ import { errorMessage } from '../api/errors.js';
 import { useAction } from '../api/use-api-call.js';
 import { useToasts } from '../components/toasts.js';
 import { useProject } from '../state/project-context.js';
-import { forgetPreviews } from './use-preview.js';
+import { useDataFiles } from './use-preview.js';
 import { setDataPath, setSeriesData, setTextData } from './data-edits.js';
 import { formatBytes } from './upload.js';
 import { windowDefaults } from '../../shared/timestamps.js';
@@ -25,6 +25,7 @@ export function BookDatasets() {
   const api = useApi();
   const { edit } = useProject();
   const { notify } = useToasts();
+  const files = useDataFiles();
   const [datasets, setDatasets] = useState<DatasetInfo[] | null>(null);
   const [busy, setBusy] = useState<{ id: DatasetInfo['id']; progress: DatasetProgress | null } | null>(null);
   const [listError, setListError] = useState<string | null>(null);
@@ -53,7 +54,7 @@ export function BookDatasets() {
     async (d: DatasetInfo) => {
       setBusy({ id: d.id, progress: null });
       const r = await api.fetchDataset({ id: d.id });
-      forgetPreviews();
+      files.forget();
       edit((s) => {
         const next = setDataPath(s, r.path, r.kind);
         if (next.data?.kind === 'text') return setTextData(next, { format: 'auto' });

@@ -23,24 +23,23 @@ import { classifyColumns, inferDataKind, sniffCsv } from './csv-sniff.js';
 import { describeDuration, windowDefaults } from '../../shared/timestamps.js';
 import type { ColumnKinds } from './csv-sniff.js';
 import { DataPreviewView } from './data-preview-view.js';
-import { forgetPreviews, useDataPreview } from './use-preview.js';
+import { useDataFiles, useDataPreview } from './use-preview.js';
+import type { SniffedColumns } from './use-preview.js';
 import { formatBytes, selectUpload, sendUpload } from './upload.js';
 import type { UploadProgress } from './upload.js';
 import { UploadProgressBar } from './upload-progress.js';
 import { BookDatasets } from './book-datasets.js';
-
-// Columns of uploaded CSVs, read in the page before the server has previewed them.
-const sniffed = new Map<string, ColumnKinds & { header: string[] }>();
 
 /** Where the data comes from, how it is preprocessed, and what it looks like. */
 // Memoised: the shell re-renders on run updates, and the preview chart's shaded areas are costly to re-register.
 export const DataPanel = memo(function DataPanel() {
   const { spec } = useProject();
   const preview = useDataPreview(spec.data);
+  const { sniffed } = useDataFiles();
   const data = spec.data;
   const issues = checkDataSettings(spec);
   const ready = preview.status === 'ready' ? preview.preview : null;
-  const columns = columnsOf(data, ready);
+  const columns = columnsOf(data, ready, sniffed);
   return (
     <div className="data-panel" data-testid="data-panel">
       <div className="data-settings">
@@ -66,7 +65,8 @@ export const DataPanel = memo(function DataPanel() {
 function columnsOf(
   data: DataSpec | undefined,
   preview: DataPreview | null,
-): (ColumnKinds & { header: string[] }) | null {
+  sniffed: ReadonlyMap<string, SniffedColumns>,
+): SniffedColumns | null {
   if (!data || data.kind !== 'timeseries') return null;
   if (preview?.kind === 'timeseries' && preview.path)
     return { header: preview.columns, ...classifyColumns(preview.columns, preview.head) };
@@ -90,6 +90,7 @@ function DataSource() {
   const { samples, samplesError, engine } = useServerInfo();
   const confirmDiscard = useConfirmDiscard();
   const { notify } = useToasts();
+  const files = useDataFiles();
   const [busy, setBusy] = useState<string | null>(null);
   const [progress, setProgress] = useState<UploadProgress | null>(null);
   const data = spec.data;
@@ -125,8 +126,8 @@ function DataSource() {
       );
       const { path } = await sendUpload(api, selection, setProgress);
       const payload = selection;
-      forgetPreviews();
-      if (head) sniffed.set(path, { header: head.header, ...head.kinds });
+      files.forget();
+      if (head) files.sniffed.set(path, { header: head.header, ...head.kinds });
       edit((s) => {
         let next = setDataPath(s, path, kind);
         if (next.data?.kind === 'text') next = setTextData(next, { format: folder ? 'auto' : 'csv' });
@@ -147,7 +148,7 @@ function DataSource() {
     void task.run(async () => {
       const { path } = await api.pickDataPath({ kind });
       if (!path) return;
-      forgetPreviews();
+      files.forget();
       const dataKind: DataSpec['kind'] = kind === 'folder' ? 'text' : (data?.kind ?? 'text');
       edit((s) => {
         const next = setDataPath(s, path, dataKind);
@@ -203,7 +204,7 @@ function DataSource() {
               edit((s) => {
                 // The same file, read the other way: a CSV already looked at gets its columns back at once.
                 const next = setDataKind(s, k);
-                const columns = next.data ? sniffed.get(next.data.path) : undefined;
+                const columns = next.data ? files.sniffed.get(next.data.path) : undefined;
                 return next.data?.kind === 'timeseries' && columns ? adoptSeriesColumns(next, columns) : next;
               })
             }

@@ -14,6 +14,7 @@ import { ToastProvider } from '../components/toasts.js';
 import { ProjectProvider, useProject } from '../state/project-context.js';
 import { StudioStateProvider } from '../state/studio-state.js';
 import { ServerInfoProvider } from '../api/server-info.js';
+import { DataFilesProvider } from '../data/use-preview.js';
 
 export interface FakeApi {
   api: StudioApi;
@@ -82,7 +83,9 @@ export function renderInStudio(ui: ReactElement, options: { spec?: ModelSpec } =
         <ProjectProvider>
           <ProjectProbe spec={options.spec} onSpec={onSpec}>
             <ServerInfoProvider>
-              <StudioStateProvider>{ui}</StudioStateProvider>
+              <DataFilesProvider>
+                <StudioStateProvider>{ui}</StudioStateProvider>
+              </DataFilesProvider>
             </ServerInfoProvider>
           </ProjectProbe>
         </ProjectProvider>
