@@ -20,6 +20,7 @@ const ACTIVATION: LayerDef = {
   category: 'core',
   namePrefix: 'activation',
   doc: 'Applies an activation function element-wise.',
+  shape: 'unchanged',
   params: [
     {
       name: 'activation',

@@ -10,6 +10,7 @@ export const bidirectional = defineLayer({
   namePrefix: 'bidirectional',
   wraps: 'recurrent',
   doc: 'Runs the wrapped recurrent layer forwards and backwards and merges both outputs.',
+  shape: "the wrapped layer's, with the last axis doubled for concat",
   params: [
     {
       name: 'mergeMode',

@@ -8,6 +8,7 @@ export const dense = defineLayer({
   namePrefix: 'dense',
   activationIsOutput: true,
   doc: 'Fully-connected layer applied to the last axis.',
+  shape: '(…, F) → (…, units): the last axis',
   params: [
     { ...units, default: 1 },
     {

@@ -6,6 +6,7 @@ export const dropout = defineLayer({
   category: 'core',
   namePrefix: 'dropout',
   doc: 'Randomly zeroes a fraction of the inputs while training.',
+  shape: 'unchanged',
   params: [{ ...rate('rate', 'Fraction of the inputs to drop.'), default: 0.5 }],
   infer: ({ input }) => ({ out: input, params: 0 }),
   toKeras: (c, w) => ({ ...w.base, rate: num(c, 'rate'), noise_shape: null, seed: null }),

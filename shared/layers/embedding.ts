@@ -7,6 +7,7 @@ export const embedding = defineLayer({
   category: 'embedding',
   namePrefix: 'embedding',
   doc: 'Turns token ids into dense vectors; must be the first layer for token input.',
+  shape: '(L) → (L, outputDim)',
   params: [
     {
       name: 'inputDim',

@@ -38,7 +38,7 @@ function recurrentParams(gated: boolean): ParamDef[] {
       kind: 'enum',
       default: 'sigmoid',
       options: ACTIVATIONS,
-      doc: 'Activation of the gates.',
+      doc: 'Activation of the gates: sigmoid, as Keras (TF.js alone would default to hardSigmoid).',
     });
   }
   params.push(
@@ -65,6 +65,7 @@ function recurrentLayer<const C extends string>(o: RecurrentOptions<C>): LayerDe
     category: 'recurrent',
     namePrefix: o.namePrefix,
     doc: o.doc,
+    shape: '(T, F) → (T, units) with returnSequences, else (units)',
     params: [...recurrentParams(gated), ...extras.map((e) => e.param)],
     infer: (ctx) => {
       const { input, config } = ctx;
@@ -178,7 +179,7 @@ export const lstm = recurrentLayer({
         name: 'unitForgetBias',
         kind: 'bool',
         default: true,
-        doc: 'Start the forget-gate bias at 1 so the layer remembers by default.',
+        doc: 'Start the forget-gate bias at 1 so the layer remembers by default (Keras: true; TF.js alone: false).',
         advanced: true,
       },
       kerasKey: 'unit_forget_bias',

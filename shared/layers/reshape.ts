@@ -21,6 +21,7 @@ export const globalAveragePooling1D = defineLayer({
   category: 'reshape',
   namePrefix: 'global_average_pooling1d',
   doc: 'Averages over time: 3-D (timesteps, features) → 2-D (features).',
+  shape: '(T, F) → (F)',
   params: [],
   infer: (ctx) => (needsSequence(ctx, 'GlobalAveragePooling1D') ? { out: [ctx.input[1]!], params: 0 } : null),
   toKeras: (_, w) =>
@@ -40,6 +41,7 @@ export const flatten = defineLayer({
   category: 'reshape',
   namePrefix: 'flatten',
   doc: 'Flattens (timesteps, features) into one vector.',
+  shape: '(T, F) → (T·F)',
   params: [],
   infer: (ctx) => (needsSequence(ctx, 'Flatten') ? { out: [ctx.input[0]! * ctx.input[1]!], params: 0 } : null),
   toKeras: (_, w) => ({ ...w.base, data_format: 'channels_last' }),

@@ -124,6 +124,8 @@ export interface LayerDef<C extends string = string> {
   category: LayerCategory;
   /** One line for the palette tooltip. */
   doc: string;
+  /** The shape rule in words for the spec reference (docs/spec.md is generated from the catalog). */
+  shape: string;
   params: readonly ParamDef[];
   /** Keras's default layer name prefix: "lstm" → lstm, lstm_1, … */
   namePrefix: string;
