@@ -1,4 +1,4 @@
-// Import boundaries from ../shared/CONVENTIONS.md: shared/ stays pure, the renderer never touches tfjs or Node,
+// Import boundaries (docs/architecture.md): shared/ stays pure, the renderer never touches tfjs or Node,
 // and only main/training/ may load a TensorFlow backend.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';

@@ -1,7 +1,7 @@
 /**
  * Chooses the TensorFlow.js backend for this process: native TensorFlow through @tensorflow/tfjs-node where it
  * is installed and loads, otherwise the WebAssembly backend (faster than the plain JS cpu backend for every
- * recurrent model measured here, FINDINGS.md), otherwise cpu. The choice and its reason are reported to the user,
+ * recurrent model measured here, docs/research/tfjs-behaviour.md), otherwise cpu. The choice and its reason are reported to the user,
  * including why native TensorFlow was not used and the command that sets it up (`npm run setup:native-tf`, which
  * builds tfjs-node offline from the PyPI tensorflow-cpu wheel). RNN_STUDIO_BACKEND overrides `auto`.
  * This module and the rest of main/training/ are the only importers of TensorFlow.
@@ -49,7 +49,7 @@ const setupHint = (options = '') => `run \`${NATIVE_SETUP_COMMAND}${options ? ` 
 /**
  * Turns an error thrown while loading @tensorflow/tfjs-node into the reason shown to the user, naming the missing
  * file where there is one and the command that fixes it. Pure; the strings matched are the real ones of Node 20 on
- * Linux, Windows and macOS (tfjs issues #2341, #2678, #8579, #8388) and of our own builds (FINDINGS.md).
+ * Linux, Windows and macOS (tfjs issues #2341, #2678, #8579, #8388) and of our own builds (docs/research/native-tf-offline.md).
  */
 export function explainNativeLoadError(error: unknown): string {
   const full = error instanceof Error ? error.message : String(error);

@@ -1,6 +1,6 @@
 /**
  * The training loop. Our own rather than `model.fit`, because fit's callbacks expose only loss and metrics, and
- * the studio shows the gradient norm of every layer on every batch (FINDINGS.md: computeGradients →
+ * the studio shows the gradient norm of every layer on every batch (docs/research/tfjs-behaviour.md: computeGradients →
  * norms → applyGradients runs at the speed of fit, without leaks). The optimizer step and those norms are one pass
  * per variable in our kernels (kernels/optimizer.ts), with TF.js's arithmetic to the bit.
  */

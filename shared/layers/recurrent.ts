@@ -32,7 +32,7 @@ function recurrentParams(gated: boolean): ParamDef[] {
   ];
   if (gated) {
     // TF.js defaults recurrentActivation to hardSigmoid; Keras 2 and 3 use sigmoid. We follow Keras so exported
-    // models predict the same there (FINDINGS.md), and the builder always writes it explicitly.
+    // models predict the same there (docs/research/tfjs-behaviour.md), and the builder always writes it explicitly.
     params.push({
       name: 'recurrentActivation',
       kind: 'enum',
