@@ -37,6 +37,11 @@ export function formatRecurrence(paths: readonly RecurrencePath[], kernels?: str
 export interface RunOptions {
   /** Overrides `training.epochs`. */
   epochs?: number;
+  /**
+   * Run the worker and its kernel threads at a background priority (main/training/thread-priority.ts): the studio sets
+   * it, so its interface stays responsive while a run takes every core; the CLI does not.
+   */
+  background?: boolean;
   /** Overrides `data.path` (resolved against the current directory, not the spec's). */
   dataPath?: string;
   backend?: BackendPreference;

@@ -379,6 +379,8 @@ export class StudioService {
     const options = {
       dataPath,
       outDir: folder.dir,
+      // The interface shares the machine: training yields a core to it whenever it needs one (thread-priority.ts).
+      background: true,
       ...(gradientFlowEvery !== undefined ? { gradientFlowEvery } : {}),
       ...(initialWeightsDir ? { initialWeightsDir } : {}),
       ...(start.evaluateOnly ? { evaluateOnly: true } : {}),

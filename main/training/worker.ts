@@ -15,6 +15,7 @@ import { initBackend } from './backend.js';
 import { DataError } from '../data/data-error.js';
 import { TrainingControl } from './trainer.js';
 import { estimateRun } from './estimate.js';
+import { runInBackground } from './thread-priority.js';
 
 if (!parentPort) throw new Error('worker.ts must run in a worker thread');
 const port = parentPort;
@@ -34,6 +35,11 @@ port.on('message', (msg: WorkerRequest) => {
         return;
       }
       const c = (control = new TrainingControl());
+      // Before the kernel threads start, so that they inherit it.
+      if (msg.options.background) {
+        const why = runInBackground();
+        if (why && process.platform === 'linux') console.warn(`RNN Studio: ${why}.`);
+      }
       void executeRun(msg, msg.specDir, msg.options, emit, c).finally(() => {
         control = null;
       });
