@@ -125,7 +125,7 @@ async function runSide(row, side) {
   const batch = ['--batch-size', String(row.batch)];
   if (side === 'keras')
     return run(kerasPython, [join(here, 'keras_bench.py'), ...common, ...batch], pythonEnv, 'BENCH_RESULT');
-  const env = { ...process.env, NODE_OPTIONS: '', RNN_STUDIO_KERNELS: side === 'native' ? 'native' : '' };
+  const env = { ...process.env, NODE_OPTIONS: '', RNN_STUDIO_KERNELS: side === 'native' ? 'native' : 'wasm' };
   const script = ['--import', 'tsx', join(here, 'run-bench.ts'), '--backend', 'wasm', ...common, ...batch];
   return run(process.execPath, script, env, 'BENCH_RESULT');
 }

@@ -10,26 +10,26 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const roots = ['shared', 'main', 'renderer', 'scripts'];
-// --kernels=native runs the chosen tests on the native kernel provider (RNN_STUDIO_KERNELS=native), and skips them,
-// saying why, where scripts/build-native.mjs could not build it (no compiler or no oneDNN: the WebAssembly kernels
-// are then the only provider, and the plain run covers them).
+// The kernel provider the tests run on (RNN_STUDIO_KERNELS): WebAssembly unless told otherwise. Left to choose
+// itself, a thread takes the native provider wherever scripts/build-native.mjs built it, and the WebAssembly kernels
+// would go untested on exactly the machines that build both; `npm run test:native` runs the kernels' suites again on
+// the native provider (`--kernels=native`). An RNN_STUDIO_KERNELS already set is kept; `--kernels=auto` tests the
+// automatic choice. --kernels=native skips, saying why, where scripts/build-native.mjs could not build the addon (no
+// compiler or no oneDNN: the WebAssembly kernels are then the only provider, and the plain run covers them).
 const kernelsArg = process.argv.find((a) => a.startsWith('--kernels='));
 const filters = process.argv.slice(2).filter((a) => a !== kernelsArg);
-/** @type {Record<string, string>} */
-const extraEnv = {};
-if (kernelsArg) {
-  const kernels = kernelsArg.slice('--kernels='.length);
-  if (
-    kernels === 'native' &&
-    !existsSync(join(dirname(fileURLToPath(import.meta.url)), '..', 'native', 'build', 'rnn_native.node'))
-  ) {
-    console.log(
-      'run-tests: skipped the native-kernel pass: native/build/rnn_native.node is not built (node scripts/build-native.mjs says why)',
-    );
-    process.exit(0);
-  }
-  extraEnv.RNN_STUDIO_KERNELS = kernels;
+const kernels = kernelsArg ? kernelsArg.slice('--kernels='.length) : process.env.RNN_STUDIO_KERNELS || 'wasm';
+if (
+  kernels === 'native' &&
+  !existsSync(join(dirname(fileURLToPath(import.meta.url)), '..', 'native', 'build', 'rnn_native.node'))
+) {
+  console.log(
+    'run-tests: skipped the native-kernel pass: native/build/rnn_native.node is not built (node scripts/build-native.mjs says why)',
+  );
+  process.exit(0);
 }
+/** @type {Record<string, string>} */
+const extraEnv = { RNN_STUDIO_KERNELS: kernels };
 /** @type {string[]} */
 const files = [];
 /** @param {string} dir */

@@ -7,11 +7,12 @@
  *   fused kernels (fused-rnn.ts), with the path each takes;
  * - the optimizer step on the kernels (optimizer.ts);
  * - register our row ops (the Embedding's gather and its gradient) on a TF.js backend (row-ops.ts);
- * - describe the kernels: label, threads, provider (kernels-wasm.ts, kernels-native.ts);
+ * - describe the kernels: label, threads, provider and why it was chosen (kernels-wasm.ts, kernel-provider.ts,
+ *   kernels-native.ts);
  * - the figures the memory check needs, and the hooks the training-parity tests use.
  */
 import { isNativeKernels } from './kernels-native.js';
-import { describeKernels, heapOf, kernelsLabel, rnnKernels, threadsOf } from './kernels-wasm.js';
+import { describeKernels, heapOf, kernelsChoice, kernelsLabel, rnnKernels, threadsOf } from './kernels-wasm.js';
 import { HostOptimizer } from './optimizer.js';
 import type { HostOptimizerName } from './optimizer.js';
 import { registerFastKernels, registerNativeKernels } from './row-ops.js';
@@ -44,13 +45,20 @@ export interface KernelInfo {
   provider: 'wasm' | 'native';
   /** JavaScript threads that share a kernel call (the native provider is driven by one and threads itself). */
   threads: number;
+  /** Why the native provider is not the one running (or a note on RNN_STUDIO_KERNELS); null when none. */
+  reason: string | null;
 }
 
 /** The kernels of this thread, or null when they cannot load (the reason is on each layer's recurrence path). */
 export function kernelInfo(): KernelInfo | null {
   const k = rnnKernels();
   if (!k) return null;
-  return { label: kernelsLabel()!, provider: isNativeKernels(k) ? 'native' : 'wasm', threads: threadsOf(k).threads };
+  return {
+    label: kernelsLabel()!,
+    provider: isNativeKernels(k) ? 'native' : 'wasm',
+    threads: threadsOf(k).threads,
+    reason: kernelsChoice().reason,
+  };
 }
 
 export function kernelsAvailable(): boolean {

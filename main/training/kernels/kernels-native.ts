@@ -13,7 +13,9 @@
  * WebAssembly kernel threads do (native/kernels/split.cc); setNativeSplit(false) (or RNN_STUDIO_NATIVE_SPLIT=0)
  * leaves the threads to oneDNN, inside each multiply, instead.
  *
- * Opt-in for now: RNN_STUDIO_KERNELS=native makes kernels-wasm.ts's rnnKernels() return this provider.
+ * kernels-wasm.ts's rnnKernels() returns this provider where kernel-provider.ts chooses it: by default where the addon
+ * is built, loads, runs outside Electron and passes its self-check (native-self-check.ts); RNN_STUDIO_KERNELS=native
+ * forces it.
  */
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -101,32 +103,40 @@ const ADDON = 'native/build/rnn_native.node';
 
 /**
  * Where the addon is: RNN_STUDIO_NATIVE_ADDON, else native/build/ at the repository root, seen from this file in
- * main/training/kernels/ or from its compiled copy in dist/main/training/kernels/.
+ * main/training/kernels/, from its compiled copy in dist/main/training/kernels/, or from the bundles that inline it
+ * (scripts/build-cli.mjs: dist/node/training/worker.mjs, dist/node/cli.mjs).
  */
 export function nativeAddonPath(): string {
   const forced = process.env.RNN_STUDIO_NATIVE_ADDON;
   if (forced) return forced;
-  const candidates = ['../../../', '../../../../'].map((up) => fileURLToPath(new URL(up + ADDON, import.meta.url)));
+  const candidates = ['../../../', '../../../../', '../../'].map((up) =>
+    fileURLToPath(new URL(up + ADDON, import.meta.url)),
+  );
   return candidates.find((p) => existsSync(p)) ?? candidates[0]!;
 }
 
 let addon: Addon | null = null;
-let addonError: string | null = null;
+/** Why the addon is unavailable, as a sentence, and the loader's own message (the automatic choice quotes that). */
+let addonError: { message: string; cause: string } | null = null;
 
 function loadAddon(): Addon {
   if (addon) return addon;
-  if (addonError) throw new Error(addonError);
+  if (addonError) throw new Error(addonError.message, { cause: addonError.cause });
   const path = nativeAddonPath();
   if (!existsSync(path)) {
-    addonError = `the native kernels are not built (${path} is missing) — run \`${BUILD_NATIVE_COMMAND}\` (needs g++ and oneDNN: apt-get install libdnnl-dev)`;
-    throw new Error(addonError);
+    addonError = {
+      message: `the native kernels are not built (${path} is missing) — run \`${BUILD_NATIVE_COMMAND}\` (needs g++ and oneDNN: apt-get install libdnnl-dev)`,
+      cause: `${path} is missing`,
+    };
+    throw new Error(addonError.message, { cause: addonError.cause });
   }
   try {
     addon = createRequire(import.meta.url)(path) as Addon;
     if (process.env.RNN_STUDIO_NATIVE_SPLIT === '0') addon.setSplit(false);
   } catch (e) {
-    addonError = `the native kernels failed to load (${(e as Error).message})`;
-    throw new Error(addonError);
+    const cause = (e as Error).message;
+    addonError = { message: `the native kernels failed to load (${cause})`, cause };
+    throw new Error(addonError.message, { cause });
   }
   return addon;
 }
@@ -173,7 +183,7 @@ export function nativeKernelsAvailable(): boolean {
 }
 
 export function nativeUnavailableReason(): string | null {
-  return nativeKernelsAvailable() ? null : addonError;
+  return nativeKernelsAvailable() ? null : addonError!.message;
 }
 
 /** { gemm, isa, threads, split } of the loaded addon (threads: this JavaScript thread's OpenMP threads). */

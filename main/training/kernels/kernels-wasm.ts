@@ -1,11 +1,15 @@
 /**
- * Loads the fused recurrent kernels (assembly/rnn.ts compiled by scripts/build-kernels.mjs) and manages their
- * memory. One instance per thread.
+ * Loads the fused recurrent kernels (assembly/rnn.ts compiled by scripts/build-kernels.mjs), or the native provider
+ * (kernels-native.ts) where kernel-provider.ts chooses it, and manages their memory. One instance per thread.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import v8 from 'node:v8';
 import { KernelThreads, kernelThreadCount } from './kernel-threads.js';
-import { isNativeKernels, loadNativeKernels, nativeInfo } from './kernels-native.js';
+import { isNativeKernels, loadNativeKernels, nativeAddonPath, nativeInfo } from './kernels-native.js';
+import type { NativeKernels } from './kernels-native.js';
+import { chooseKernelProvider } from './kernel-provider.js';
+import type { ProviderChoice } from './kernel-provider.js';
+import { nativeSelfCheck } from './native-self-check.js';
 import { fileURLToPath } from 'node:url';
 import { WASM_MEMORY_MAX_BYTES } from '../../../shared/memory-estimate.js';
 import type { FusedActivation } from '../../../shared/memory-estimate.js';
@@ -213,24 +217,63 @@ export function rowKernelsIn(memory: object): RowKernels | null {
 
 let loaded: { kernels: RnnKernels; variant: KernelVariant | 'native' } | null = null;
 let loadError: string | null = null;
+let chosen: KernelsChoice | null = null;
+
+/** What rnnKernels() chose on this thread, and why; selfCheckMs where the self-check ran. */
+export interface KernelsChoice extends ProviderChoice {
+  selfCheckMs: number | null;
+}
 
 /**
- * The kernels of this thread — relaxed SIMD where the engine takes it, else plain SIMD; RNN_STUDIO_KERNELS=simd
- * forces the plain build, RNN_STUDIO_KERNELS=native the native provider (kernels-native.ts; opt-in, no fallback) —
- * or null with `kernelsUnavailableReason()` saying why (never throws).
+ * The kernels of this thread, chosen once (kernel-provider.ts): the native provider where it is built, loads, runs
+ * outside Electron and passes its self-check (native-self-check.ts), else WebAssembly — relaxed SIMD where the engine
+ * takes it, else plain SIMD. RNN_STUDIO_KERNELS=native|wasm|simd forces one. Null, with `kernelsUnavailableReason()`
+ * saying why, when the chosen kernels cannot load (never throws).
  */
 export function rnnKernels(): RnnKernels | null {
   if (loaded || loadError) return loaded?.kernels ?? null;
-  if (process.env.RNN_STUDIO_KERNELS === 'native') {
+  const setting = process.env.RNN_STUDIO_KERNELS;
+  // Filled in by the facts below, as far as the choice asks for them.
+  const got: { native: NativeKernels | null; selfCheckMs: number | null } = { native: null, selfCheckMs: null };
+  const choice = chooseKernelProvider({
+    setting,
+    electron: process.versions.electron !== undefined,
+    addonPresent: () => existsSync(nativeAddonPath()),
+    load: () => {
+      try {
+        got.native = loadNativeKernels();
+        return null;
+      } catch (error) {
+        const { message, cause } = error as Error;
+        return typeof cause === 'string' ? cause : message;
+      }
+    },
+    selfCheck: () => {
+      const t0 = performance.now();
+      let reference: RnnKernels;
+      try {
+        reference = loadKernels('simd');
+      } catch (error) {
+        return `the WebAssembly kernels it compares with did not load (${(error as Error).message})`;
+      }
+      const { failure } = nativeSelfCheck(got.native!, withoutHelpers(reference));
+      got.selfCheckMs = performance.now() - t0;
+      return failure;
+    },
+  });
+  chosen = { ...choice, selfCheckMs: got.selfCheckMs };
+  if (choice.provider === 'native') {
     try {
-      loaded = { kernels: loadNativeKernels(), variant: 'native' };
+      loaded = { kernels: got.native ?? loadNativeKernels(), variant: 'native' };
     } catch (error) {
       loadError = (error as Error).message;
     }
     return loaded?.kernels ?? null;
   }
-  const order: KernelVariant[] = process.env.RNN_STUDIO_KERNELS === 'simd' ? ['simd'] : ['relaxed-simd', 'simd'];
+  const order: KernelVariant[] = choice.provider === 'simd' ? ['simd'] : ['relaxed-simd', 'simd'];
   const errors: string[] = [];
+  // The native kernels' reason matters most when WebAssembly fails too: say both.
+  const why = choice.reason ? `; ${choice.reason}` : '';
   for (const variant of order) {
     try {
       loaded = { kernels: loadKernels(variant), variant };
@@ -238,14 +281,20 @@ export function rnnKernels(): RnnKernels | null {
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'ENOENT') {
-        loadError = `the fused recurrent kernels are not built (${fileURLToPath(new URL(FILES[variant], BUILD_DIR))} is missing) — run \`${BUILD_KERNELS_COMMAND}\``;
+        loadError = `the fused recurrent kernels are not built (${fileURLToPath(new URL(FILES[variant], BUILD_DIR))} is missing) — run \`${BUILD_KERNELS_COMMAND}\`${why}`;
         return null;
       }
       errors.push(`${variant}: ${(error as Error).message}`);
     }
   }
-  loadError = `the fused recurrent kernels failed to load (${errors.join('; ')})`;
+  loadError = `the fused recurrent kernels failed to load (${errors.join('; ')})${why}`;
   return null;
+}
+
+/** Which provider this thread chose and why (choosing now if it has not yet). */
+export function kernelsChoice(): KernelsChoice {
+  rnnKernels();
+  return chosen!;
 }
 
 export function kernelsUnavailableReason(): string | null {
@@ -253,7 +302,7 @@ export function kernelsUnavailableReason(): string | null {
   return loadError;
 }
 
-/** "WebAssembly relaxed SIMD (fused multiply-add)" or "WebAssembly SIMD", once loaded. */
+/** "WebAssembly relaxed SIMD (fused multiply-add)", "WebAssembly SIMD" or the native provider's label, once loaded. */
 export function kernelsLabel(): string | null {
   rnnKernels();
   if (loaded && isNativeKernels(loaded.kernels)) return loaded.kernels.label;
@@ -363,12 +412,17 @@ export function heapOf(k: RnnKernels): KernelHeap {
   return h;
 }
 
-/** "WebAssembly relaxed SIMD (fused multiply-add), 2 threads", or null when the kernels are unavailable. */
+/**
+ * How the kernels run, for the backend line and the studio: "native C++ (AVX-512) + oneDNN 2.6.3 sgemm, 2 threads",
+ * or "WebAssembly relaxed SIMD (fused multiply-add), 2 threads — native kernels not built (run `npm run
+ * build:native`)" with the reason the native provider is not the one running; null when the kernels are unavailable.
+ */
 export function describeKernels(): string | null {
   const k = rnnKernels();
   if (!k) return null;
   const n = isNativeKernels(k) ? nativeInfo().threads : threadsOf(k).threads;
-  return `${kernelsLabel()}, ${n} thread${n === 1 ? '' : 's'}`;
+  const reason = chosen?.reason;
+  return `${kernelsLabel()}, ${n} thread${n === 1 ? '' : 's'}${reason ? ` — ${reason}` : ''}`;
 }
 
 const pools = new WeakMap<RnnKernels, KernelThreads>();
@@ -378,4 +432,13 @@ export function threadsOf(k: RnnKernels): KernelThreads {
   // The native provider threads each call itself (oneDNN's OpenMP threads): one JavaScript thread drives it.
   if (!p) pools.set(k, (p = new KernelThreads(k.module, k.memory, isNativeKernels(k) ? 1 : kernelThreadCount())));
   return p;
+}
+
+/**
+ * Runs `k`'s calls on this thread alone: for an instance used for a moment (the self-check's reference), helper
+ * threads would cost more to start than the work. Returns `k`.
+ */
+export function withoutHelpers(k: RnnKernels): RnnKernels {
+  pools.set(k, new KernelThreads(k.module, k.memory, 1));
+  return k;
 }
