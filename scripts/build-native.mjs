@@ -8,17 +8,23 @@
 // does fail (exit 1): that is a bug in the sources. Skips the compile when the addon is newer than every source;
 // `--force` rebuilds. Environment: CXX (default g++), DNNL_ROOT (a oneDNN install prefix with include/ and lib/),
 // NODE_INCLUDE (the directory holding node_api.h).
+//
+// For scripts/package-native.mjs (the per-platform npm package): `--out=FILE` links the addon to FILE instead of
+// native/build/rnn_native.node (same objects), and `--origin-rpath` makes it look for its libraries in its own folder
+// ($ORIGIN) instead of oneDNN's install directory, where the package ships them.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import os from 'node:os';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const srcDir = join(root, 'native/kernels');
 const outDir = join(root, 'native/build');
-const out = join(outDir, 'rnn_native.node');
+const outArg = process.argv.find((a) => a.startsWith('--out='));
+const out = outArg ? resolve(outArg.slice('--out='.length)) : join(outDir, 'rnn_native.node');
 const force = process.argv.includes('--force');
+const originRpath = process.argv.includes('--origin-rpath');
 const skip = (why) => {
   console.log(`build-native: skipped — ${why}; the WebAssembly kernels remain the provider`);
   process.exit(0);
@@ -61,6 +67,7 @@ if (
 )
   process.exit(0);
 mkdirSync(outDir, { recursive: true });
+mkdirSync(dirname(out), { recursive: true });
 
 // -O3, no -ffast-math (the kernels keep IEEE float32: NaN and ∞ must come through, divisions round correctly).
 // optim.cc: no fused multiply-add, so the optimizer updates stay Keras 3's float32 arithmetic to the bit.
@@ -91,6 +98,11 @@ try {
   // -z nodelete: Node unloads an addon when the worker thread that loaded it exits, which would take libgomp with it
   // while its pool threads still run (a SIGSEGV in code no longer mapped, seen in training-host.test.ts). Kept loaded,
   // the addon keeps oneDNN and libgomp loaded too.
+  // --origin-rpath: '$ORIGIN' reaches the linker as written (execFileSync runs no shell). --disable-new-dtags writes
+  // it as DT_RPATH, not DT_RUNPATH: the loader also searches a DT_RPATH for the dependencies of the addon's
+  // dependencies (Debian's libdnnl.so.2 needs libOpenCL.so.1 and has no search path of its own), and a user's
+  // LD_LIBRARY_PATH cannot put another oneDNN in front of the shipped one.
+  const rpath = originRpath ? ['-Wl,--disable-new-dtags', '-Wl,-rpath,$ORIGIN'] : [`-Wl,-rpath,${dnnlLib}`];
   execFileSync(
     cxx,
     [
@@ -102,7 +114,7 @@ try {
       ...objects,
       `-L${dnnlLib}`,
       '-ldnnl',
-      `-Wl,-rpath,${dnnlLib}`,
+      ...rpath,
       '-Wl,--as-needed',
     ],
     { stdio: 'inherit' },

@@ -243,6 +243,8 @@ test('auto without the addon: WebAssembly, saying why native is not used', async
   assert.deepEqual(r.choice, { provider: 'wasm', reason: NATIVE_NOT_BUILT, selfCheckMs: null });
   assert.match(
     r.label ?? '',
-    /^WebAssembly (relaxed SIMD \(fused multiply-add\)|SIMD), \d+ threads? — native kernels not built \(run `npm run build:native`\)$/,
+    new RegExp(
+      `^WebAssembly (relaxed SIMD \\(fused multiply-add\\)|SIMD), \\d+ threads? — ${NATIVE_NOT_BUILT.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`,
+    ),
   );
 });

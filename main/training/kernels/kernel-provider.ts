@@ -39,7 +39,11 @@ export interface ProviderChoice {
   reason: string | null;
 }
 
-export const NATIVE_NOT_BUILT = 'native kernels not built (run `npm run build:native`)';
+/**
+ * No addon file: neither the prebuilt package for this platform (`@rnn-studio/kernels-<platform>-<arch>`, an optional
+ * dependency where published; kernels-native.ts) is installed nor the development build made.
+ */
+export const NATIVE_NOT_BUILT = `native kernels not installed for ${process.platform}-${process.arch} (no @rnn-studio/kernels-${process.platform}-${process.arch} package) nor built (run \`npm run build:native\`)`;
 export const NATIVE_IN_ELECTRON = 'native kernels are not used inside Electron (V8 sandbox)';
 
 export function chooseKernelProvider(facts: ProviderFacts): ProviderChoice {

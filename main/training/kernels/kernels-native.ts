@@ -100,19 +100,44 @@ interface Addon {
 
 export const BUILD_NATIVE_COMMAND = 'node scripts/build-native.mjs';
 const ADDON = 'native/build/rnn_native.node';
+/** The prebuilt addon's npm package for this platform (scripts/package-native.mjs; docs/engine.md, Packaging). */
+export const NATIVE_PACKAGE = `@rnn-studio/kernels-${process.platform}-${process.arch}`;
 
 /**
- * Where the addon is: RNN_STUDIO_NATIVE_ADDON, else native/build/ at the repository root, seen from this file in
- * main/training/kernels/, from its compiled copy in dist/main/training/kernels/, or from the bundles that inline it
- * (scripts/build-cli.mjs: dist/node/training/worker.mjs, dist/node/cli.mjs).
+ * The installed prebuilt package's addon (its `main`), resolved as a dependency of the app from this module's location
+ * (the checkout, dist/, or the bundles of scripts/build-cli.mjs and build-electron.mjs); null when it is not installed.
+ * Inside a packaged Electron app the resolved path is in app.asar, but the addon and its libraries must be real files
+ * for dlopen and their $ORIGIN rpath: electron-builder.yml unpacks them to app.asar.unpacked.
  */
-export function nativeAddonPath(): string {
-  const forced = process.env.RNN_STUDIO_NATIVE_ADDON;
-  if (forced) return forced;
+export function nativePackageAddonPath(): string | null {
+  let path: string;
+  try {
+    path = createRequire(import.meta.url).resolve(NATIVE_PACKAGE);
+  } catch {
+    return null;
+  }
+  path = path.replace(/app\.asar([\\/])/, 'app.asar.unpacked$1');
+  return existsSync(path) ? path : null;
+}
+
+/** The development build, native/build/ at the repository root, seen from this file in main/training/kernels/, from
+ * its compiled copy in dist/main/training/kernels/, or from the bundles that inline it (scripts/build-cli.mjs:
+ * dist/node/training/worker.mjs, dist/node/cli.mjs); the first candidate when none exists. */
+function developmentAddonPath(): string {
   const candidates = ['../../../', '../../../../', '../../'].map((up) =>
     fileURLToPath(new URL(up + ADDON, import.meta.url)),
   );
   return candidates.find((p) => existsSync(p)) ?? candidates[0]!;
+}
+
+/**
+ * Where the addon is: RNN_STUDIO_NATIVE_ADDON, else the installed prebuilt package for this platform and architecture
+ * (NATIVE_PACKAGE), else the development build (native/build/rnn_native.node, which may not exist: loading says so).
+ */
+export function nativeAddonPath(): string {
+  const forced = process.env.RNN_STUDIO_NATIVE_ADDON;
+  if (forced) return forced;
+  return nativePackageAddonPath() ?? developmentAddonPath();
 }
 
 let addon: Addon | null = null;
@@ -125,7 +150,9 @@ function loadAddon(): Addon {
   const path = nativeAddonPath();
   if (!existsSync(path)) {
     addonError = {
-      message: `the native kernels are not built (${path} is missing) — run \`${BUILD_NATIVE_COMMAND}\` (needs g++ and oneDNN: apt-get install libdnnl-dev)`,
+      message: process.env.RNN_STUDIO_NATIVE_ADDON
+        ? `the native kernels are not at RNN_STUDIO_NATIVE_ADDON (${path} is missing)`
+        : `no native kernels for ${process.platform}-${process.arch}: no prebuilt package is installed (${NATIVE_PACKAGE}) and the development build is missing (${path}) — run \`${BUILD_NATIVE_COMMAND}\` (needs g++ and oneDNN: apt-get install libdnnl-dev), or \`node scripts/package-native.mjs\` and install its .tgz`,
       cause: `${path} is missing`,
     };
     throw new Error(addonError.message, { cause: addonError.cause });

@@ -414,8 +414,8 @@ export function heapOf(k: RnnKernels): KernelHeap {
 
 /**
  * How the kernels run, for the backend line and the studio: "native C++ (AVX-512) + oneDNN 2.6.3 sgemm, 2 threads",
- * or "WebAssembly relaxed SIMD (fused multiply-add), 2 threads — native kernels not built (run `npm run
- * build:native`)" with the reason the native provider is not the one running; null when the kernels are unavailable.
+ * or "WebAssembly relaxed SIMD (fused multiply-add), 2 threads — ‹why not native›" (kernel-provider.ts's reasons)
+ * when the native provider is not the one running; null when the kernels are unavailable.
  */
 export function describeKernels(): string | null {
   const k = rnnKernels();
