@@ -14,6 +14,7 @@ import { ACTIVATION_CODES, heapOf, loadKernels } from './kernels-wasm.js';
 import type { FusedActivation, RnnKernels } from './kernels-wasm.js';
 import { loadNativeKernels, nativeInfo, nativeUnavailableReason, setNativeSplit } from './kernels-native.js';
 import type { NativeKernels } from './kernels-native.js';
+import { maxRelativeDifference, SELF_CHECK_TOLERANCE, seededUniform } from './native-self-check.js';
 
 const unavailable = nativeUnavailableReason();
 const skip = unavailable ? `native kernels unavailable: ${unavailable}` : false;
@@ -24,43 +25,19 @@ function kernels(): { wasm: RnnKernels; native: NativeKernels } {
   return pair;
 }
 
-/** Deterministic uniform values in [lo, hi) (mulberry32). */
-function random(n: number, seed: number, lo = -1, hi = 1): Float32Array {
-  let s = seed >>> 0;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out[i] = lo + (hi - lo) * (((t ^ (t >>> 14)) >>> 0) / 4294967296);
-  }
-  return out;
-}
+const random = seededUniform;
 
 /** Inverted-dropout mask values: 0 or 1/(1 − rate). */
 const dropout = (n: number, seed: number, rate: number) =>
   random(n, seed, 0, 1).map((u) => (u < rate ? 0 : 1 / (1 - rate)));
 
+// The self-check's measure: the provider choice and these tests hold native to the same tolerance.
 function maxRelDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   assert.equal(a.length, b.length);
-  let scale = 1e-3;
-  for (let i = 0; i < b.length; i++) if (Number.isFinite(b[i]!)) scale = Math.max(scale, Math.abs(b[i]!));
-  let worst = 0;
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i]!,
-      y = b[i]!;
-    if (Number.isNaN(x) || Number.isNaN(y)) {
-      if (Number.isNaN(x) !== Number.isNaN(y)) return Infinity;
-      continue;
-    }
-    if (x === y) continue;
-    worst = Math.max(worst, Math.abs(x - y) / scale);
-  }
-  return worst;
+  return maxRelativeDifference(a, b);
 }
 
-const TOLERANCE = 1e-5;
+const TOLERANCE = SELF_CHECK_TOLERANCE;
 const assertClose = (a: ArrayLike<number>, b: ArrayLike<number>, what: string, tol = TOLERANCE) => {
   const d = maxRelDiff(a, b);
   assert.ok(d <= tol, `${what}: native and WebAssembly differ by ${d}`);

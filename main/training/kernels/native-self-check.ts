@@ -17,6 +17,7 @@ import { fusedBackward, fusedForward } from './fused-rnn.js';
 import type { FusedCellConfig } from './fused-rnn.js';
 import type { RnnKernels } from './kernels-wasm.js';
 import { gru, lstm } from '../../../shared/layers/recurrent.js';
+import { mulberry32 } from '../../../shared/seeded-random.js';
 
 export const SELF_CHECK_TOLERANCE = 1e-5;
 
@@ -53,17 +54,9 @@ const CELLS: { name: string; cfg: FusedCellConfig; gates: number; biasRows: numb
 ];
 
 /** Uniform values in [lo, hi) from a fixed seed (mulberry32), the same on every machine. */
-function random(n: number, seed: number, lo = -1, hi = 1): Float32Array {
-  let s = seed >>> 0;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out[i] = lo + (hi - lo) * (((t ^ (t >>> 14)) >>> 0) / 4294967296);
-  }
-  return out;
+export function seededUniform(n: number, seed: number, lo = -1, hi = 1): Float32Array {
+  const next = mulberry32(seed);
+  return Float32Array.from({ length: n }, () => lo + (hi - lo) * next());
 }
 
 /** max |a − b| over the largest |b| (at least 1e-3); Infinity where only one side is NaN. */
@@ -89,12 +82,12 @@ function run(k: RnnKernels, cell: (typeof CELLS)[number]) {
   const GU = gates * UNITS;
   // Weights scaled by fan-in, as Glorot's initializer does: a chaotic recurrence would amplify rounding differences
   // that two correct kernels are allowed.
-  const x = random(BATCH * STEPS * FEATURES, 1),
-    w = random(FEATURES * GU, 2, -1 / Math.sqrt(FEATURES), 1 / Math.sqrt(FEATURES)),
-    r = random(UNITS * GU, 3, -1 / Math.sqrt(UNITS), 1 / Math.sqrt(UNITS)),
-    bias = random(biasRows * GU, 4);
+  const x = seededUniform(BATCH * STEPS * FEATURES, 1),
+    w = seededUniform(FEATURES * GU, 2, -1 / Math.sqrt(FEATURES), 1 / Math.sqrt(FEATURES)),
+    r = seededUniform(UNITS * GU, 3, -1 / Math.sqrt(UNITS), 1 / Math.sqrt(UNITS)),
+    bias = seededUniform(biasRows * GU, 4);
   const f = fusedForward(k, cfg, x, [BATCH, STEPS, FEATURES], w, r, bias, true);
-  const dy = random(cfg.returnSequences ? BATCH * STEPS * UNITS : BATCH * UNITS, 5);
+  const dy = seededUniform(cfg.returnSequences ? BATCH * STEPS * UNITS : BATCH * UNITS, 5);
   const g = fusedBackward(k, cfg, f.saved!, dy);
   return { y: f.y, dx: g.dx, dKernel: g.dKernel, dRecurrent: g.dRecurrent, dBias: g.dBias };
 }
