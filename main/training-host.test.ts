@@ -3,13 +3,10 @@
 import { test } from 'node:test';
 import { checkSpec } from '../shared/shape-inference.js';
 import assert from 'node:assert/strict';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { startTraining } from './training-host.js';
+import { repoRoot as root, seattleTemperature } from './data/test-support.js';
 import type { ModelSpec } from '../shared/model-spec.js';
 import type { WorkerEvent } from '../shared/worker-protocol.js';
-
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 const spec: ModelSpec = {
   format: 1,
@@ -20,16 +17,7 @@ const spec: ModelSpec = {
     { className: 'Dense', config: { units: 1 } },
   ],
   training: { loss: 'meanAbsoluteError', batchSize: 16, epochs: 3 },
-  data: {
-    kind: 'timeseries',
-    path: join(root, 'assets/samples/seattle-weather-hourly-normals.csv'),
-    target: 'temperature',
-    lookback: 12,
-    step: 1,
-    delay: 6,
-    trainFraction: 0.2,
-    valFraction: 0.05,
-  },
+  data: seattleTemperature({ lookback: 12, delay: 6, trainFraction: 0.2, valFraction: 0.05 }),
 };
 
 test('a run in the worker thread: at most ~10 batch messages a second, no batch lost, every epoch sent', async () => {

@@ -5,9 +5,20 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DataError } from './data-error.js';
+import type { TimeSeriesDataSpec } from '../../shared/model-spec.js';
 
 /** /work/main: two levels above this folder. */
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+/** The bundled sample the worker tests train on: Seattle's hourly weather normals. */
+export const SEATTLE_CSV = path.join(repoRoot, 'assets/samples/seattle-weather-hourly-normals.csv');
+
+/** Forecasting its temperature hour by hour, with the window and the splits a test gives. */
+export function seattleTemperature(
+  window: Pick<TimeSeriesDataSpec, 'lookback' | 'delay' | 'trainFraction' | 'valFraction'>,
+): TimeSeriesDataSpec {
+  return { kind: 'timeseries', path: SEATTLE_CSV, target: 'temperature', step: 1, ...window };
+}
 
 /**
  * The read-only real data sets: ../shared/data/ beside the repository, or the folder RNN_STUDIO_SHARED_DATA names

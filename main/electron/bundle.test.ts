@@ -3,6 +3,7 @@
 // main process serves the page from app://studio.
 import { test } from 'node:test';
 import { checkSpec } from '../../shared/shape-inference.js';
+import { seattleTemperature } from '../data/test-support.js';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -39,16 +40,7 @@ test('build-electron bundles main, preload and the workers; the bundled workers 
       { className: 'Dense', config: { units: 1 } },
     ],
     training: { loss: 'meanAbsoluteError', epochs: 1, batchSize: 64 },
-    data: {
-      kind: 'timeseries',
-      path: join(root, 'assets/samples/seattle-weather-hourly-normals.csv'),
-      target: 'temperature',
-      lookback: 6,
-      step: 1,
-      delay: 1,
-      trainFraction: 0.05,
-      valFraction: 0.02,
-    },
+    data: seattleTemperature({ lookback: 6, delay: 1, trainFraction: 0.05, valFraction: 0.02 }),
   };
   const last = await startTraining(checkSpec(spec), root, { backend: 'wasm' }, () => {}).finished;
   assert.equal(last.type, 'done', JSON.stringify(last));

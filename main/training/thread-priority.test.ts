@@ -3,15 +3,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { checkSpec } from '../../shared/shape-inference.js';
 import type { ModelSpec } from '../../shared/model-spec.js';
 import { startTraining } from '../training-host.js';
+import { repoRoot as root, seattleTemperature } from '../data/test-support.js';
 import { BACKGROUND_NICE, threadNice } from './thread-priority.js';
 import { kernelThreadCount } from './kernels/index.js';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const linux = process.platform === 'linux' ? {} : { skip: 'thread priorities are set on Linux only' };
 
 const spec: ModelSpec = {
@@ -23,16 +21,7 @@ const spec: ModelSpec = {
     { className: 'Dense', config: { units: 1 } },
   ],
   training: { loss: 'meanAbsoluteError', batchSize: 32, epochs: 2 },
-  data: {
-    kind: 'timeseries',
-    path: join(root, 'assets/samples/seattle-weather-hourly-normals.csv'),
-    target: 'temperature',
-    lookback: 12,
-    step: 1,
-    delay: 6,
-    trainFraction: 0.3,
-    valFraction: 0.05,
-  },
+  data: seattleTemperature({ lookback: 12, delay: 6, trainFraction: 0.3, valFraction: 0.05 }),
 };
 
 /** The nice value of every thread of this process, by name (several threads share a name). */
