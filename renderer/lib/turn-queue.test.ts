@@ -1,14 +1,23 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createTurnQueue } from './turn-queue.js';
+import type { Turn } from './turn-queue.js';
+
+/** A turn that finishes at once, recording its name. */
+const instant =
+  (ran: string[], name: string): Turn =>
+  (done) => {
+    ran.push(name);
+    done();
+  };
 
 test('the turn queue runs one turn per scheduled callback, in order, and drops cancelled turns', () => {
   const pending: (() => void)[] = [];
   const q = createTurnQueue((pump) => pending.push(pump));
   const ran: string[] = [];
-  const a = () => ran.push('a');
-  const b = () => ran.push('b');
-  const c = () => ran.push('c');
+  const a = instant(ran, 'a');
+  const b = instant(ran, 'b');
+  const c = instant(ran, 'c');
   q.enqueue(a);
   q.enqueue(b);
   q.enqueue(a); // already queued: keeps its place
@@ -28,6 +37,30 @@ test('the turn queue runs one turn per scheduled callback, in order, and drops c
   assert.deepEqual(ran, ['a', 'c', 'b']);
 });
 
+test('the next turn is scheduled only once the running one is done, and done twice counts once', () => {
+  const pending: (() => void)[] = [];
+  const q = createTurnQueue((pump) => pending.push(pump));
+  const ran: string[] = [];
+  let finishA: () => void = () => assert.fail('a has not started');
+  q.enqueue((done) => {
+    ran.push('a');
+    finishA = done;
+  });
+  q.enqueue(instant(ran, 'b'));
+  pending.shift()!();
+  assert.deepEqual(ran, ['a']);
+  assert.equal(pending.length, 0, 'b waits while a is drawing');
+  q.enqueue(instant(ran, 'c'));
+  assert.equal(pending.length, 0, 'a turn queued meanwhile waits too');
+  finishA();
+  finishA();
+  assert.equal(pending.length, 1, 'one callback for the next turn, however often a says it is done');
+  pending.shift()!();
+  pending.shift()!();
+  assert.deepEqual(ran, ['a', 'b', 'c']);
+  assert.equal(pending.length, 0);
+});
+
 test('a turn that throws does not stall the queue', () => {
   const pending: (() => void)[] = [];
   const q = createTurnQueue((pump) => pending.push(pump));
@@ -35,7 +68,7 @@ test('a turn that throws does not stall the queue', () => {
   q.enqueue(() => {
     throw new Error('boom');
   });
-  q.enqueue(() => ran.push('next'));
+  q.enqueue(instant(ran, 'next'));
   assert.throws(() => pending.shift()!());
   assert.equal(pending.length, 1);
   pending.shift()!();
