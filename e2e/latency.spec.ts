@@ -95,150 +95,163 @@ const TAB_PANELS = {
 } as const;
 type Tab = keyof typeof TAB_PANELS;
 
-test('tab switches and long tasks while a run trains', async ({ studioApp }, testInfo) => {
-  test.skip(testInfo.project.name !== 'web', 'measured in Chromium, where longtask and event entries are reported');
-  const { studio, page } = studioApp;
-  await page.addInitScript(() => {
-    const w = window as unknown as {
-      __longTasks: { start: number; duration: number }[];
-      __events: { name: string; start: number; duration: number; interactionId: number }[];
-      __lastClick: number;
-    };
-    w.__longTasks = [];
-    w.__events = [];
-    w.__lastClick = 0;
-    document.addEventListener('click', (e) => (w.__lastClick = e.timeStamp), { capture: true });
-    new PerformanceObserver((list) => {
-      for (const e of list.getEntries()) w.__longTasks.push({ start: e.startTime, duration: e.duration });
-    }).observe({ type: 'longtask', buffered: true });
-    new PerformanceObserver((list) => {
-      // interactionId is newer than TypeScript's DOM types.
-      for (const e of list.getEntries() as (PerformanceEventTiming & { interactionId?: number })[]) {
-        if (e.interactionId) {
-          w.__events.push({ name: e.name, start: e.startTime, duration: e.duration, interactionId: e.interactionId });
+// Both window sizes of the issue: the narrow one lays the header and the charts out differently.
+for (const size of [
+  { width: 1440, height: 900 },
+  { width: 1024, height: 700 },
+]) {
+  test(`tab switches and long tasks while a run trains at ${size.width}×${size.height}`, async ({
+    studioApp,
+  }, testInfo) => {
+    test.skip(testInfo.project.name !== 'web', 'measured in Chromium, where longtask and event entries are reported');
+    const { studio, page } = studioApp;
+    await page.setViewportSize(size);
+    await page.addInitScript(() => {
+      const w = window as unknown as {
+        __longTasks: { start: number; duration: number }[];
+        __events: { name: string; start: number; duration: number; interactionId: number }[];
+        __lastClick: number;
+      };
+      w.__longTasks = [];
+      w.__events = [];
+      w.__lastClick = 0;
+      document.addEventListener('click', (e) => (w.__lastClick = e.timeStamp), { capture: true });
+      new PerformanceObserver((list) => {
+        for (const e of list.getEntries()) w.__longTasks.push({ start: e.startTime, duration: e.duration });
+      }).observe({ type: 'longtask', buffered: true });
+      new PerformanceObserver((list) => {
+        // interactionId is newer than TypeScript's DOM types.
+        for (const e of list.getEntries() as (PerformanceEventTiming & { interactionId?: number })[]) {
+          if (e.interactionId) {
+            w.__events.push({ name: e.name, start: e.startTime, duration: e.duration, interactionId: e.interactionId });
+          }
         }
+        // 16 ms is the smallest threshold the API allows: every interaction that took a frame or more is reported.
+      }).observe({ type: 'event', durationThreshold: 16, buffered: true } as PerformanceObserverInit);
+    });
+    await page.reload();
+    await studio.useSample('forecast-gru');
+    await studio.openTab('training');
+    if (await studio.byTestId('training-es-enabled').isChecked())
+      await studio.byTestId('training-es-enabled').uncheck();
+    await studio.setEpochs(500);
+    await studio.byTestId('train-start').click();
+    // The window starts once batches flow (the chart has points), so start-up work (data load, compile) is not counted.
+    await expect(studio.byTestId('train-progress')).toHaveAttribute('data-status', 'running', { timeout: 60_000 });
+    await page.waitForFunction(
+      () => Number(document.querySelector('[data-points]')?.getAttribute('data-points') ?? 0) > 0,
+      undefined,
+      { timeout: 60_000, polling: 100 },
+    );
+    const windowStart = await page.evaluate(() => performance.now());
+
+    const switches: Record<Tab, number[]> = { builder: [], data: [], training: [], runs: [], predict: [] };
+    const settled: Record<Tab, number[]> = { builder: [], data: [], training: [], runs: [], predict: [] };
+    const order: Tab[] = ['builder', 'data', 'training', 'runs', 'predict'];
+    for (let round = 0; round < 3; round++) {
+      for (const tab of order) {
+        const before = await page.evaluate(() => performance.now());
+        // Two frames after the panel appears: the tab is painted and the first of its staggered draws has run.
+        const settle = page.evaluate(async (panel) => {
+          const frame = () => new Promise<number>((r) => requestAnimationFrame(() => r(performance.now())));
+          while (!document.querySelector(`[data-testid="${panel}"]`)) await frame();
+          await frame();
+          return (await frame()) - (window as unknown as { __lastClick: number }).__lastClick;
+        }, TAB_PANELS[tab]);
+        await studio.byTestId(`tab-${tab}`).click();
+        settled[tab].push(Math.round(await settle));
+        // The click's entries arrive once the frame after it has been presented. An interaction (pointerdown,
+        // pointerup, click) counts at its slowest event, as INP counts it. Under the API's smallest threshold (16 ms)
+        // nothing is reported: such a switch counts as 16 ms.
+        const interaction = await page
+          .waitForFunction(
+            (since) => {
+              const w = window as unknown as {
+                __events: { name: string; start: number; duration: number; interactionId: number }[];
+              };
+              const click = w.__events.find((e) => e.name === 'click' && e.start >= since);
+              if (!click) return 0;
+              return Math.max(
+                ...w.__events.filter((e) => e.interactionId === click.interactionId).map((e) => e.duration),
+              );
+            },
+            before,
+            { timeout: 3000, polling: 50 },
+          )
+          .then((h) => h.jsonValue())
+          .catch(() => 16);
+        switches[tab].push(interaction);
+        // Time on the tab with training events arriving, as a user would look at it.
+        await page.waitForTimeout(1000);
       }
-      // 16 ms is the smallest threshold the API allows: every interaction that took a frame or more is reported.
-    }).observe({ type: 'event', durationThreshold: 16, buffered: true } as PerformanceObserverInit);
-  });
-  await page.reload();
-  await studio.useSample('forecast-gru');
-  await studio.openTab('training');
-  if (await studio.byTestId('training-es-enabled').isChecked()) await studio.byTestId('training-es-enabled').uncheck();
-  await studio.setEpochs(500);
-  await studio.byTestId('train-start').click();
-  // The window starts once batches flow (the chart has points), so start-up work (data load, compile) is not counted.
-  await expect(studio.byTestId('train-progress')).toHaveAttribute('data-status', 'running', { timeout: 60_000 });
-  await page.waitForFunction(
-    () => Number(document.querySelector('[data-points]')?.getAttribute('data-points') ?? 0) > 0,
-    undefined,
-    { timeout: 60_000, polling: 100 },
-  );
-  const windowStart = await page.evaluate(() => performance.now());
-
-  const switches: Record<Tab, number[]> = { builder: [], data: [], training: [], runs: [], predict: [] };
-  const settled: Record<Tab, number[]> = { builder: [], data: [], training: [], runs: [], predict: [] };
-  const order: Tab[] = ['builder', 'data', 'training', 'runs', 'predict'];
-  for (let round = 0; round < 3; round++) {
-    for (const tab of order) {
-      const before = await page.evaluate(() => performance.now());
-      // Two frames after the panel appears: the tab is painted and the first of its staggered draws has run.
-      const settle = page.evaluate(async (panel) => {
-        const frame = () => new Promise<number>((r) => requestAnimationFrame(() => r(performance.now())));
-        while (!document.querySelector(`[data-testid="${panel}"]`)) await frame();
-        await frame();
-        return (await frame()) - (window as unknown as { __lastClick: number }).__lastClick;
-      }, TAB_PANELS[tab]);
-      await studio.byTestId(`tab-${tab}`).click();
-      settled[tab].push(Math.round(await settle));
-      // The click's entries arrive once the frame after it has been presented. An interaction (pointerdown,
-      // pointerup, click) counts at its slowest event, as INP counts it. Under the API's smallest threshold (16 ms)
-      // nothing is reported: such a switch counts as 16 ms.
-      const interaction = await page
-        .waitForFunction(
-          (since) => {
-            const w = window as unknown as {
-              __events: { name: string; start: number; duration: number; interactionId: number }[];
-            };
-            const click = w.__events.find((e) => e.name === 'click' && e.start >= since);
-            if (!click) return 0;
-            return Math.max(
-              ...w.__events.filter((e) => e.interactionId === click.interactionId).map((e) => e.duration),
-            );
-          },
-          before,
-          { timeout: 3000, polling: 50 },
-        )
-        .then((h) => h.jsonValue())
-        .catch(() => 16);
-      switches[tab].push(interaction);
-      // Time on the tab with training events arriving, as a user would look at it.
-      await page.waitForTimeout(1000);
     }
-  }
-  // The rest of the ~20 s window on the training tab, where the live charts redraw.
-  await studio.openTab('training');
-  const elapsed = await page.evaluate(() => performance.now());
-  await page.waitForTimeout(Math.max(0, 20_000 - (elapsed - windowStart)));
-  const windowEnd = await page.evaluate(() => performance.now());
-  await studio.byTestId('train-stop').click();
-  await expect(studio.byTestId('train-progress')).toHaveAttribute('data-status', /stopped/, { timeout: 60_000 });
+    // The rest of the ~20 s window on the training tab, where the live charts redraw.
+    await studio.openTab('training');
+    const elapsed = await page.evaluate(() => performance.now());
+    await page.waitForTimeout(Math.max(0, 20_000 - (elapsed - windowStart)));
+    const windowEnd = await page.evaluate(() => performance.now());
+    await page.screenshot({ path: testInfo.outputPath(`training-while-measured-${size.width}x${size.height}.png`) });
+    await studio.byTestId('train-stop').click();
+    await expect(studio.byTestId('train-progress')).toHaveAttribute('data-status', /stopped/, { timeout: 60_000 });
 
-  const longTasks = (
-    await page.evaluate(() => (window as unknown as { __longTasks: { start: number; duration: number }[] }).__longTasks)
-  )
-    .filter((t) => t.start >= windowStart && t.start <= windowEnd)
-    .map((t) => Math.round(t.duration))
-    .sort((a, b) => b - a);
-  const worstSwitch = Math.max(...Object.values(switches).flat());
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-  const tabMedians = Object.fromEntries(Object.entries(switches).map(([tab, ms]) => [tab, median(ms)])) as Record<
-    Tab,
-    number
-  >;
-  const worstMedian = Math.max(...Object.values(tabMedians));
-  const report = {
-    windowSeconds: Math.round((windowEnd - windowStart) / 100) / 10,
-    tabSwitchMs: switches,
-    worstTabSwitchMs: worstSwitch,
-    tabMedianMs: tabMedians,
-    settledMs: settled,
-    longTasks: {
-      count: longTasks.length,
-      maxMs: longTasks[0] ?? 0,
-      over100: longTasks.filter((d) => d > 100).length,
-      top: longTasks.slice(0, 10),
-    },
-  };
-  console.log(`responsiveness while training: ${JSON.stringify(report)}`);
-  testInfo.annotations.push({ type: 'tab switch ms', description: JSON.stringify(switches) });
-  testInfo.annotations.push({ type: 'long tasks', description: JSON.stringify(report.longTasks) });
-  await testInfo.attach('responsiveness.json', {
-    body: JSON.stringify(report, null, 2),
-    contentType: 'application/json',
+    const longTasks = (
+      await page.evaluate(
+        () => (window as unknown as { __longTasks: { start: number; duration: number }[] }).__longTasks,
+      )
+    )
+      .filter((t) => t.start >= windowStart && t.start <= windowEnd)
+      .map((t) => Math.round(t.duration))
+      .sort((a, b) => b - a);
+    const worstSwitch = Math.max(...Object.values(switches).flat());
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+    const tabMedians = Object.fromEntries(Object.entries(switches).map(([tab, ms]) => [tab, median(ms)])) as Record<
+      Tab,
+      number
+    >;
+    const worstMedian = Math.max(...Object.values(tabMedians));
+    const report = {
+      windowSeconds: Math.round((windowEnd - windowStart) / 100) / 10,
+      tabSwitchMs: switches,
+      worstTabSwitchMs: worstSwitch,
+      tabMedianMs: tabMedians,
+      settledMs: settled,
+      longTasks: {
+        count: longTasks.length,
+        maxMs: longTasks[0] ?? 0,
+        over100: longTasks.filter((d) => d > 100).length,
+        top: longTasks.slice(0, 10),
+      },
+    };
+    console.log(`responsiveness while training: ${JSON.stringify(report)}`);
+    testInfo.annotations.push({ type: 'tab switch ms', description: JSON.stringify(switches) });
+    testInfo.annotations.push({ type: 'long tasks', description: JSON.stringify(report.longTasks) });
+    await testInfo.attach('responsiveness.json', {
+      body: JSON.stringify(report, null, 2),
+      contentType: 'application/json',
+    });
+    // Issue #15's target, asserted: every tab switch under 100 ms and no long task over 100 ms while a run trains.
+    // What stood in the way (Chromium traces, per-task CPU time): recharts measured every tick label in the DOM (forced
+    // layouts mid-render), drew a dot element per batch row for the epoch lines, re-laid itself out after its <Legend>
+    // measured itself, and the three run charts (and both histogram charts) mounted or redrew in one task, before the
+    // tab's first paint. Then each chart drew in a turn of its own after a paint (lib/staggered-mount.ts), ticks and
+    // grid lines became plain (lib/plain-tick.tsx), the epoch lines draw the epoch rows only, the legend is HTML, and the
+    // open panel no longer re-renders with every training message. Last, each turn's draw became a transition that React
+    // renders in slices: drawn synchronously, a chart's redraw was one task of 40-60 ms, 108-112 ms with a garbage
+    // collection inside, and 5-11 such tasks fell into the window; as transitions, 1-3 tasks over 50 ms, the longest
+    // 51-63 ms (the same machine, the same day).
+    // Both are wall-clock times: on a loaded machine they grow with the load. One switch that lands on a busy moment of
+    // the 2-core machine is noise, a tab slow every time is not: each tab's median of three is held to 100 ms, any single
+    // switch to 150 ms.
+    expect(worstMedian, `every tab's median switch under 100 ms: ${JSON.stringify(tabMedians)}`).toBeLessThan(100);
+    const settledMedians = Object.fromEntries(Object.entries(settled).map(([tab, ms]) => [tab, median(ms)]));
+    expect(
+      Math.max(...Object.values(settledMedians)),
+      `every tab's median settle (two frames, the first chart drawn) under 150 ms: ${JSON.stringify(settledMedians)}`,
+    ).toBeLessThan(150);
+    expect(worstSwitch, `no tab switch over 150 ms: ${JSON.stringify(switches)}`).toBeLessThan(150);
+    expect(
+      longTasks.filter((d) => d > 100),
+      `no long task over 100 ms while training: ${JSON.stringify(report.longTasks.top)}`,
+    ).toEqual([]);
   });
-  // Issue #15's target, asserted: every tab switch under 100 ms and no long task over 100 ms while a run trains.
-  // What stood in the way (Chromium traces, per-task CPU time): recharts measured every tick label in the DOM (forced
-  // layouts mid-render), drew a dot element per batch row for the epoch lines, re-laid itself out after its <Legend>
-  // measured itself, and the three run charts (and both histogram charts) mounted or redrew in one task, before the
-  // tab's first paint. Then each chart drew in a turn of its own after a paint (lib/staggered-mount.ts), ticks and
-  // grid lines became plain (lib/plain-tick.tsx), the epoch lines draw the epoch rows only, the legend is HTML, and the
-  // open panel no longer re-renders with every training message. Last, each turn's draw became a transition that React
-  // renders in slices: drawn synchronously, a chart's redraw was one task of 40-60 ms, 108-112 ms with a garbage
-  // collection inside, and 5-11 such tasks fell into the window; as transitions, 1-3 tasks over 50 ms, the longest
-  // 51-63 ms (the same machine, the same day).
-  // Both are wall-clock times: on a loaded machine they grow with the load. One switch that lands on a busy moment of
-  // the 2-core machine is noise, a tab slow every time is not: each tab's median of three is held to 100 ms, any single
-  // switch to 150 ms.
-  expect(worstMedian, `every tab's median switch under 100 ms: ${JSON.stringify(tabMedians)}`).toBeLessThan(100);
-  const settledMedians = Object.fromEntries(Object.entries(settled).map(([tab, ms]) => [tab, median(ms)]));
-  expect(
-    Math.max(...Object.values(settledMedians)),
-    `every tab's median settle (two frames, the first chart drawn) under 150 ms: ${JSON.stringify(settledMedians)}`,
-  ).toBeLessThan(150);
-  expect(worstSwitch, `no tab switch over 150 ms: ${JSON.stringify(switches)}`).toBeLessThan(150);
-  expect(
-    longTasks.filter((d) => d > 100),
-    `no long task over 100 ms while training: ${JSON.stringify(report.longTasks.top)}`,
-  ).toEqual([]);
-});
+}
