@@ -10,13 +10,16 @@ import {
   formatBytes,
   kernelBackwardBuffers,
   kernelForwardBuffers,
+  kernelParts,
   kernelSlices,
+  nativePartialFloats,
+  nativeSlices,
   KERNEL_MEMORY_BYTES,
   memoryIssues,
   orthogonalInitBytes,
   TFJS_WASM_HEAP_BYTES,
 } from './memory-estimate.js';
-import type { KernelLayer } from './memory-estimate.js';
+import type { KernelLayer, KernelProvider } from './memory-estimate.js';
 import { describeEstimate } from './estimate.js';
 import type { RunEstimate } from './estimate.js';
 import type { LayerSpec, ModelSpec } from './model-spec.js';
@@ -227,6 +230,79 @@ test('kernel layout: buffers in the order the kernels read them; slices follow t
   assert.equal(kernelSlices(16, 128, 1), 16);
   assert.equal(kernelSlices(8, 3, 2), 3);
   assert.equal(kernelSlices(1, 4096, 2), 16);
+});
+
+test('how each provider cuts a batch: WebAssembly in 16-sample slices; native likewise, or whole past 2 MiB of recurrent weights', () => {
+  type Case = [KernelProvider, number, KernelLayer['kind'], number, number, number, number];
+  // provider, threads, cell, units, batch, layers in the call → parts in kernel memory
+  const cases: Case[] = [
+    ['wasm', 2, 'LSTM', 128, 128, 1, 8],
+    ['native', 2, 'LSTM', 128, 128, 1, 8],
+    ['native', 2, 'LSTM', 256, 128, 2, 8], // 1 MiB of recurrent weights
+    ['native', 2, 'LSTM', 512, 128, 2, 1], // 4 MiB
+    ['native', 2, 'GRU', 512, 128, 1, 1], // 3 MiB
+    ['native', 2, 'SimpleRNN', 512, 128, 1, 8], // 1 MiB
+    ['native', 16, 'LSTM', 128, 20, 1, 2], // the native provider is one JavaScript thread: its threads do not count
+    ['wasm', 16, 'LSTM', 512, 64, 1, 16],
+  ];
+  for (const [provider, threads, kind, units, batch, layers, parts] of cases)
+    assert.equal(
+      kernelParts(provider, threads, { kind, units, batch }, layers),
+      parts,
+      `${provider} ${kind}(${units}) ×${batch}`,
+    );
+  // The addon's own slices: one a thread, at least 8 samples each.
+  for (const [threads, batch, slices] of [
+    [2, 128, 2],
+    [2, 15, 1],
+    [16, 64, 8],
+    [1, 4096, 1],
+  ] as const)
+    assert.equal(nativeSlices(threads, batch), slices, `${threads} threads, ${batch} samples`);
+  const lstm: KernelLayer = {
+    kind: 'LSTM',
+    units: 4,
+    batch: 32,
+    steps: 10,
+    features: 3,
+    returnSequences: false,
+    recurrentBias: false,
+    inputMasks: 0,
+    recurrentMasks: 0,
+    stepMask: false,
+  };
+  // dW 3·16 + dR 4·16 + dB 16 (+ a norm per step) for each slice of a part after the first.
+  assert.equal(nativePartialFloats(lstm, 2, 1, false), 128);
+  assert.equal(nativePartialFloats(lstm, 2, 1, true), 138);
+  assert.equal(nativePartialFloats(lstm, 4, 1, false), 3 * 128);
+  assert.equal(nativePartialFloats(lstm, 2, 4, false), 0, 'parts of 8 samples are not cut');
+  assert.equal(nativePartialFloats(lstm, 1, 1, true), 0);
+});
+
+test('the estimate on the native provider: Bidirectional LSTM(512) in one part, its second slice outside kernel memory', () => {
+  const spec: ModelSpec = {
+    format: 1,
+    name: 'bi',
+    input: { kind: 'tokens', vocabSize: 1000, length: 200 },
+    layers: [
+      { className: 'Embedding', config: { inputDim: 1000, outputDim: 128 } },
+      { className: 'Bidirectional', layer: { className: 'LSTM', config: { units: 512 } } },
+      { className: 'Dense', config: { units: 1, activation: 'sigmoid' } },
+    ],
+    training: { batchSize: 128, optimizer: 'rmsprop' },
+  };
+  const layers = analyzeModel(spec).layers;
+  const wasm = estimateTrainingMemory(spec, layers, { threads: 2, provider: 'wasm' })!;
+  const native = estimateTrainingMemory(spec, layers, { threads: 2, provider: 'native' })!;
+  const [w, n] = [wasm.layers[1]!, native.layers[1]!];
+  const partial = 4 * (128 * 2048 + 512 * 2048 + 2048 + 200); // one direction's dW, dR, dB and norms
+  assert.equal(w.kernelSlices, 8);
+  assert.equal(n.kernelSlices, 1);
+  assert.equal(w.kernelBackward - n.kernelBackward, 2 * 7 * partial, 'seven fewer partial gradients per direction');
+  assert.equal(n.kernelAddon, partial, "the addon's second slice, one direction at a time");
+  assert.equal(native.hostBytes - wasm.hostBytes, partial);
+  assert.equal(n.tensorBytes, w.tensorBytes, "TF.js's share does not change");
+  assert.equal(wasm.totalBytes - native.totalBytes, 2 * 7 * partial - partial);
 });
 
 test('formatBytes: three significant figures, binary units', () => {

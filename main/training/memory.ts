@@ -14,6 +14,7 @@ import { NATIVE_SETUP_COMMAND } from './backend.js';
 import {
   fusedRecurrenceEnabled,
   kernelMemoryLimit,
+  kernelInfo,
   kernelStepBytes,
   kernelThreadCount,
   kernelsAvailable,
@@ -56,6 +57,7 @@ export function checkTrainingMemory(
     batchSize: training.batchSize,
     optimizer: training.optimizer,
     threads,
+    provider: kernelInfo()?.provider ?? 'wasm',
     fused,
   });
   if (!estimate) return { estimate: null, issues: [] };

@@ -12,6 +12,7 @@
  * caller is told which path each layer takes and why.
  */
 import * as tf from '@tensorflow/tfjs';
+import { isNativeKernels } from './kernels-native.js';
 import { ACTIVATION_CODES, heapOf, kernelsUnavailableReason, rnnKernels, threadsOf } from './kernels-wasm.js';
 import { kernelThreadCount } from './kernel-threads.js';
 import { backendCopiesOnWrite, valuesOf } from '../tensor-values.js';
@@ -22,6 +23,7 @@ import {
   KERNEL_MEMORY_BYTES,
   kernelBackwardBuffers,
   kernelForwardBuffers,
+  kernelParts,
   kernelSlices,
 } from '../../../shared/memory-estimate.js';
 import type { KernelLayer, RecurrentKind } from '../../../shared/memory-estimate.js';
@@ -88,6 +90,11 @@ function byGateRows(masks: Float32Array[], batch: number, n: number): Float32Arr
 }
 
 const F = 4; // bytes per float32
+
+/** The parts a kernel call cuts each layer's batch into (kernelParts): the native addon slices each part itself. */
+function partsOf(k: RnnKernels, layer: Pick<KernelLayer, 'kind' | 'units' | 'batch'>, layers: number): number {
+  return kernelParts(isNativeKernels(k) ? 'native' : 'wasm', threadsOf(k).threads, layer, layers);
+}
 
 function isActivation(name: unknown): name is FusedActivation {
   return typeof name === 'string' && Object.hasOwn(ACTIVATION_CODES, name);
@@ -264,7 +271,7 @@ export function fusedForwardAll(
       }
       if (masks.input) m.set(byGateRows(masks.input, B, D), pIM / F);
       if (masks.recurrent) m.set(byGateRows(masks.recurrent, B, U), pRM / F);
-      for (const [b0, b1] of threads.slices(B, kernelSlices(threads.threads, B, jobs.length))) {
+      for (const [b0, b1] of threads.slices(B, partsOf(k, { kind: cfg.kind, units: U, batch: B }, jobs.length))) {
         parts.push([
           kindCode(cfg),
           b1 - b0,
@@ -386,7 +393,7 @@ export function fusedBackwardAll(
       D = sv.features;
     const U = cfg.units,
       GU = GATES[cfg.kind] * U;
-    const slices = threads.slices(B, kernelSlices(threads.threads, B, jobs.length));
+    const slices = threads.slices(B, partsOf(k, { kind: cfg.kind, units: U, batch: B }, jobs.length));
     const P = slices.length;
     const wide = Math.max(D, U);
     const { region, at } = layBackward(heap, sv.layer, P, hiddenNorms);
@@ -818,13 +825,15 @@ export function kernelLayerBytes(
  */
 export function fitsKernelMemory(layers: KernelLayer[]): boolean {
   if (layers.length === 0) return true;
-  const slices = kernelSlices(kernelThreadCount(), layers[0]!.batch, layers.length);
+  const k = rnnKernels();
+  const slices = k
+    ? partsOf(k, layers[0]!, layers.length)
+    : kernelSlices(kernelThreadCount(), layers[0]!.batch, layers.length);
   let need = 0;
   for (const l of layers) {
     const bytes = kernelLayerBytes(l, slices, true);
     need += bytes.saved + bytes.backward;
   }
-  const k = rnnKernels();
   const held = k ? heapOf(k).inUse() : 0;
   return held + need <= kernelMemoryLimit();
 }
