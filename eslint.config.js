@@ -39,6 +39,7 @@ export default tseslint.config(
       'test-results/**',
       'playwright-report/**',
       'main/training/kernels/assembly/**',
+      'bench/wasm-peak/**',
       '**/*.cjs',
     ],
   },
