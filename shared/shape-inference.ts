@@ -419,8 +419,10 @@ export function analyzeModel(spec: ModelSpec): ModelAnalysis {
   checkTraining(spec, issues);
   checkData(spec, issues);
   // A recurrent layer whose fused-kernel memory exceeds WebAssembly's 4 GiB even at the fewest slices can never train
-  // at this batch size and length: said on its node while it is edited. The machine's own memory is the engine's check
-  // (main/training/memory.ts), which knows it.
+  // at this batch size and length: said on its node while it is edited. The fewest slices are the WebAssembly
+  // kernels' on one thread, the layout every platform can run (the native provider lays out less for layers past
+  // 2 MiB of recurrent weights, kernelParts: near the ceiling this errs towards refusing). The machine's own memory
+  // and the provider that will run are the engine's check (main/training/memory.ts), which knows them.
   if (!issues.some((i) => i.path.startsWith('training.'))) {
     const memory = estimateTrainingMemory(spec, layers, { hiddenNorms: false });
     if (memory) issues.push(...memoryIssues(memory, { kernelBytes: KERNEL_MEMORY_BYTES }));
