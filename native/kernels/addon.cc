@@ -1,18 +1,20 @@
 // Node-API binding of the native kernels (main/training/kernels/kernels-native.ts loads it).
 //
-// An instance owns one memory region, as a WebAssembly instance owns its memory: `create()` reserves address space
-// (mmap, MAP_NORESERVE: pages cost nothing until written) and hands JavaScript an ArrayBuffer over its first
-// `size` bytes; `grow(pages)` widens it by 64 KiB pages (returning the old page count, throwing RangeError past the
-// maximum, as WebAssembly.Memory.grow does) and `buffer()` then gives a new ArrayBuffer over the same, unmoved
-// memory. Every kernel takes byte offsets into that region, exactly as the WebAssembly kernels take offsets into
-// theirs, so kernels-wasm.ts's KernelHeap and everything laid out over it work unchanged. Offset 0 means "none"
-// (heapBase() is past it); offsets at or past the reservation throw instead of faulting.
+// An instance owns one memory region, as a WebAssembly instance owns its memory. The region is a resizable
+// ArrayBuffer that JavaScript creates and hands to `create(maxPages, buffer)` (V8-owned: its maximum is reserved as
+// address space and pages are committed as it grows, so it never moves); `grow(pages)` — called after JavaScript
+// resized the buffer — widens the instance's view by 64 KiB pages (returning the old page count, throwing RangeError
+// past the maximum, as WebAssembly.Memory.grow does) and checks that the memory stayed where it was. It used to be
+// this addon's own mapping (mmap, MAP_NORESERVE) under an external ArrayBuffer, but V8's sandbox — on in Electron —
+// refuses external ArrayBuffers; memory V8 allocated is allowed everywhere. Every kernel takes byte offsets into that
+// region, exactly as the WebAssembly kernels take offsets into theirs, so kernels-wasm.ts's KernelHeap and everything
+// laid out over it work unchanged. Offset 0 means "none" (heapBase() is past it); offsets at or past the maximum
+// throw instead of faulting.
 //
 // Instances are per JavaScript thread (the module is context-aware); inside a call, split.cc's threads (or oneDNN's
 // OpenMP threads, setSplit(false)) do the work.
 #include <node_api.h>
 #include <omp.h>
-#include <sys/mman.h>
 
 #include <cstdint>
 #include <cstdlib>
@@ -27,8 +29,9 @@ constexpr uint64_t HEAP_BASE = 1024;
 
 struct Instance {
   uint8_t* base = nullptr;
-  uint64_t reserved = 0;  // bytes of address space
-  uint64_t size = 0;      // bytes handed out (a whole number of pages)
+  uint64_t reserved = 0;     // the buffer's maximum, in bytes
+  uint64_t size = 0;         // bytes in use (a whole number of pages)
+  napi_ref buffer = nullptr;  // the resizable ArrayBuffer the memory is, held for the instance's life
 };
 
 /** Arguments of one kernel call: numbers as the WebAssembly kernels would coerce them, offsets checked. */
@@ -49,7 +52,7 @@ struct Call {
       if (d != d) d = 0;  // NaN → 0, as ToInt32 gives
       if (spec[i] == 'p') {
         if (d < 0) d += 4294967296.0;  // the kernel threads' control block hands offsets over 2 GiB as int32
-        if (d < 0 || (d != 0 && !(d < static_cast<double>(in->reserved)))) {
+        if (d < 0 || (d != 0 && !(d < static_cast<double>(in->size)))) {
           napi_throw_range_error(e, nullptr, "native kernels: memory access out of bounds");
           ok = false;
           return;
@@ -142,18 +145,22 @@ Instance* instanceOf(napi_env env, napi_callback_info info, size_t* argc = nullp
 
 napi_value js_buffer(napi_env env, napi_callback_info info) {
   Instance* in = instanceOf(env, info);
-  if (!in->base) {
+  napi_value ab = nullptr;
+  if (!in->buffer || napi_get_reference_value(env, in->buffer, &ab) != napi_ok || !ab) {
     napi_throw_error(env, nullptr, "native kernels: this instance's memory was released");
     return nullptr;
   }
-  napi_value ab;
-  // The memory outlives every ArrayBuffer over it (it is unmapped when the thread's environment ends): no finalizer.
-  napi_status st = napi_create_external_arraybuffer(env, in->base, in->size, nullptr, nullptr, &ab);
-  if (st != napi_ok) {
-    napi_throw_error(env, nullptr, "native kernels: this runtime does not allow external ArrayBuffers (V8 sandbox)");
-    return nullptr;
-  }
   return ab;
+}
+
+/** Where the instance's buffer is now and how long (false when it is gone). */
+bool bufferNow(napi_env env, Instance* in, uint8_t** data, size_t* length) {
+  napi_value ab = nullptr;
+  void* p = nullptr;
+  if (!in->buffer || napi_get_reference_value(env, in->buffer, &ab) != napi_ok || !ab) return false;
+  if (napi_get_arraybuffer_info(env, ab, &p, length) != napi_ok) return false;
+  *data = static_cast<uint8_t*>(p);
+  return true;
 }
 
 napi_value js_grow(napi_env env, napi_callback_info info) {
@@ -170,42 +177,58 @@ napi_value js_grow(napi_env env, napi_callback_info info) {
     napi_throw_range_error(env, nullptr, "native kernels: memory cannot grow past its maximum");
     return nullptr;
   }
-  in->size += static_cast<uint64_t>(pages) * PAGE;
+  const uint64_t next = in->size + static_cast<uint64_t>(pages) * PAGE;
+  uint8_t* data = nullptr;
+  size_t length = 0;
+  // The kernels hold offsets, and split.cc's threads pointers, into this memory: it must not have moved.
+  if (!bufferNow(env, in, &data, &length) || data != in->base || length < next) {
+    napi_throw_error(env, nullptr, "native kernels: the kernels' memory moved or was not resized before grow()");
+    return nullptr;
+  }
+  in->size = next;
   napi_value r;
   napi_create_double(env, static_cast<double>(before), &r);
   return r;
 }
 
-void unmap(void* data) {
+void forget(void* data) {
   Instance* in = static_cast<Instance*>(data);
-  if (in->base) munmap(in->base, in->reserved);
   in->base = nullptr;
+  in->size = in->reserved = 0;
 }
 
-/** The instance object became garbage: give its pages back (the address space goes with the environment). */
-void released(napi_env, void* data, void*) {
+/** The instance object became garbage: let V8 have its buffer back (no offset into it is ever valid again). */
+void released(napi_env env, void* data, void*) {
   Instance* in = static_cast<Instance*>(data);
-  if (in->base) madvise(in->base, in->reserved, MADV_DONTNEED);
+  if (in->buffer) napi_delete_reference(env, in->buffer);
+  in->buffer = nullptr;
+  forget(in);
 }
 
 napi_value js_create(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
+  size_t argc = 2;
+  napi_value argv[2];
   napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  double maxPages = 65536;  // 4 GiB, WebAssembly's limit, which the trainer's memory checks assume
-  if (argc >= 1) napi_get_value_double(env, argv[0], &maxPages);
-  if (!(maxPages >= 1)) maxPages = 1;
-  auto* in = new Instance();  // small; kept until the environment ends (see unmap)
-  in->reserved = static_cast<uint64_t>(maxPages) * PAGE;
-  void* p = mmap(nullptr, in->reserved, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-  if (p == MAP_FAILED) {
-    delete in;
-    napi_throw_error(env, nullptr, "native kernels: cannot reserve the kernels' memory (mmap failed)");
+  double maxPages = 0;
+  bool isBuffer = false;
+  if (argc >= 2) napi_is_arraybuffer(env, argv[1], &isBuffer);
+  if (argc < 2 || napi_get_value_double(env, argv[0], &maxPages) != napi_ok || !(maxPages >= 1) || !isBuffer) {
+    napi_throw_type_error(env, nullptr,
+                          "native kernels: create(maxPages, buffer) takes the page maximum and a resizable ArrayBuffer of that maximum");
     return nullptr;
   }
-  in->base = static_cast<uint8_t*>(p);
-  in->size = PAGE;
-  napi_add_env_cleanup_hook(env, unmap, in);
+  auto* in = new Instance();  // small; kept until the environment ends
+  in->reserved = static_cast<uint64_t>(maxPages) * PAGE;
+  napi_create_reference(env, argv[1], 1, &in->buffer);
+  size_t length = 0;
+  if (!bufferNow(env, in, &in->base, &length) || length < PAGE || length % PAGE != 0) {
+    napi_delete_reference(env, in->buffer);
+    delete in;
+    napi_throw_range_error(env, nullptr, "native kernels: the buffer must hold a whole number of 64 KiB pages, at least one");
+    return nullptr;
+  }
+  in->size = length;
+  napi_add_env_cleanup_hook(env, forget, in);
 
   napi_value obj;
   napi_create_object(env, &obj);

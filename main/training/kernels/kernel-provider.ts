@@ -44,7 +44,13 @@ export interface ProviderChoice {
  * dependency where published; kernels-native.ts) is installed nor the development build made.
  */
 export const NATIVE_NOT_BUILT = `native kernels not installed for ${process.platform}-${process.arch} (no @rnn-studio/kernels-${process.platform}-${process.arch} package) nor built (run \`npm run build:native\`)`;
-export const NATIVE_IN_ELECTRON = 'native kernels are not used inside Electron (V8 sandbox)';
+/**
+ * The kernels' memory is a V8-owned ArrayBuffer (kernels-native.ts), which V8's sandbox accepts where it refused the
+ * addon's own mapping; but no run inside Electron has checked the provider there yet (no Electron binary where it was
+ * built), so the automatic choice stays on WebAssembly inside Electron and RNN_STUDIO_KERNELS=native opts in.
+ */
+export const NATIVE_IN_ELECTRON =
+  'native kernels are not yet checked inside Electron (set RNN_STUDIO_KERNELS=native to use them)';
 
 export function chooseKernelProvider(facts: ProviderFacts): ProviderChoice {
   const setting = facts.setting ?? '';
@@ -55,7 +61,7 @@ export function chooseKernelProvider(facts: ProviderFacts): ProviderChoice {
       ? null
       : `RNN_STUDIO_KERNELS=${JSON.stringify(setting)} is not one of ${KERNEL_SETTINGS.join(', ')}: chosen as auto`;
   const fallback = (why: string): ProviderChoice => ({ provider: 'wasm', reason: note ? `${note}; ${why}` : why });
-  // Electron first: there the addon would load and then fail at its first memory, so it is not even opened.
+  // Electron first: the provider has not been checked there yet, so the addon is not even opened (see NATIVE_IN_ELECTRON).
   if (facts.electron) return fallback(NATIVE_IN_ELECTRON);
   if (!facts.addonPresent()) return fallback(NATIVE_NOT_BUILT);
   const loadError = facts.load();

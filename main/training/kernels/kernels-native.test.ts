@@ -12,7 +12,14 @@ import { fusedBackward, fusedForward } from './fused-rnn.js';
 import type { DropoutMasks, FusedCellConfig } from './fused-rnn.js';
 import { ACTIVATION_CODES, heapOf, loadKernels } from './kernels-wasm.js';
 import type { FusedActivation, RnnKernels } from './kernels-wasm.js';
-import { loadNativeKernels, nativeInfo, nativeUnavailableReason, setNativeSplit } from './kernels-native.js';
+import { createRequire } from 'node:module';
+import {
+  loadNativeKernels,
+  nativeAddonPath,
+  nativeInfo,
+  nativeUnavailableReason,
+  setNativeSplit,
+} from './kernels-native.js';
 import type { NativeKernels } from './kernels-native.js';
 import { maxRelativeDifference, SELF_CHECK_TOLERANCE, seededUniform } from './native-self-check.js';
 
@@ -223,6 +230,31 @@ test('the native provider runs as one JavaScript kernel thread and keeps its hea
   assert.throws(() => native.memory.grow(1 << 20), RangeError);
   assert.throws(() => native.sumOfSquares(4, 2 ** 33), /out of bounds/);
   assert.equal(native.jsThreads, 1);
+});
+
+// V8's sandbox (on in Electron) refuses an external ArrayBuffer over memory an addon maps itself: the kernels' memory
+// is a resizable ArrayBuffer V8 allocated, which the addon only references. It must never move as it grows (the
+// kernels hold offsets into it, the addon's threads pointers), and offsets past the bytes in use must throw, since
+// the pages past them are not committed.
+test("the native kernels' memory is a resizable ArrayBuffer V8 owns, growing in place to the end", { skip }, () => {
+  const k = loadNativeKernels(1);
+  const buffer = k.memory.buffer as ArrayBuffer & { resizable: boolean; maxByteLength: number };
+  assert.equal(buffer.resizable, true);
+  assert.equal(buffer.maxByteLength, 4 * 2 ** 30);
+  const pages = k.memory.buffer.byteLength / 65_536;
+  assert.equal(k.memory.grow(16_383 - pages + 1), pages, 'grow answers the old page count');
+  assert.equal(k.memory.buffer, buffer, 'the same buffer, resized');
+  assert.equal(buffer.byteLength, 16_384 * 65_536);
+  // The last float of the first GiB, written from JavaScript and read by the addon.
+  const last = buffer.byteLength - 4;
+  new Float32Array(buffer, last, 1)[0] = 3;
+  assert.equal(k.sumOfSquares(1, last), 9);
+  assert.throws(() => k.sumOfSquares(1, buffer.byteLength), /out of bounds/, 'past the bytes in use');
+  assert.throws(() => k.memory.grow(65_536), RangeError);
+  assert.equal(buffer.byteLength, 16_384 * 65_536, 'a refused grow changes nothing');
+  const raw = (createRequire(import.meta.url)(nativeAddonPath()) as { create(...a: unknown[]): unknown }).create;
+  assert.throws(() => raw(65_536), /create\(maxPages, buffer\)/);
+  assert.throws(() => raw(65_536, new ArrayBuffer(100)), /whole number of 64 KiB pages/);
 });
 
 // ---------------------------------------------------------------------------------------------------------------

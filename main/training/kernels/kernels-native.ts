@@ -89,7 +89,10 @@ export interface NativeKernels extends RnnKernels {
 
 /** What the addon (native/kernels/addon.cc) exports. */
 interface Addon {
-  create(maxPages?: number): Omit<NativeKernels, 'memory' | 'module' | 'jsThreads' | 'label'> & {
+  create(
+    maxPages: number,
+    buffer: ArrayBuffer,
+  ): Omit<NativeKernels, 'memory' | 'module' | 'jsThreads' | 'label'> & {
     buffer(): ArrayBuffer;
     grow(pages: number): number;
   };
@@ -97,6 +100,16 @@ interface Addon {
   setThreads(n: number): number;
   setSplit(on: boolean): boolean;
 }
+
+/** WebAssembly's page, and its 32-bit maximum: 65,536 pages, 4 GiB. */
+const PAGE = 65_536;
+const MAX_PAGES = 65_536;
+
+/** ES2024's resizable ArrayBuffer (Node 20+, Electron), newer than the TypeScript library this project targets. */
+type ResizableArrayBufferConstructor = new (
+  length: number,
+  options: { maxByteLength: number },
+) => ArrayBuffer & { resize(length: number): void };
 
 export const BUILD_NATIVE_COMMAND = 'node scripts/build-native.mjs';
 const ADDON = 'native/build/rnn_native.node';
@@ -175,17 +188,25 @@ function loadAddon(): Addon {
 export function loadNativeKernels(threads = kernelThreadCount()): NativeKernels {
   const a = loadAddon();
   a.setThreads(threads);
-  const raw = a.create();
-  let buffer = raw.buffer();
-  // WebAssembly.Memory's two members that the kernels' users touch; the memory never moves, but as with
-  // WebAssembly a view must be taken again after growing to see the new bytes.
+  // The kernels' memory is an ArrayBuffer V8 owns, resizable up to WebAssembly's 4 GiB (which the memory checks
+  // assume): V8 reserves the maximum and commits pages as it grows, so it never moves, and V8's sandbox (Electron)
+  // accepts it where it refuses memory an addon maps itself.
+  const buffer = new (ArrayBuffer as unknown as ResizableArrayBufferConstructor)(PAGE, {
+    maxByteLength: MAX_PAGES * PAGE,
+  });
+  const raw = a.create(MAX_PAGES, buffer);
+  // WebAssembly.Memory's two members that the kernels' users touch; as with WebAssembly, a view must be taken again
+  // after growing to see the new bytes.
   const memory = {
     get buffer(): ArrayBuffer {
       return buffer;
     },
     grow(pages: number): number {
-      const before = raw.grow(pages);
-      buffer = raw.buffer();
+      const before = buffer.byteLength / PAGE;
+      if (!(pages >= 0) || before + pages > MAX_PAGES)
+        throw new RangeError('native kernels: memory cannot grow past its maximum');
+      buffer.resize(buffer.byteLength + pages * PAGE);
+      raw.grow(pages);
       return before;
     },
   };
