@@ -9,15 +9,9 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { initBackend } from './backend.js';
-import { buildModel } from './build-model.js';
-import { train } from './trainer.js';
-import { ArraySource } from './sources.js';
 import { executeRun } from './run.js';
 import { TrainingControl } from './trainer.js';
 import { checkTrainingMemory } from './memory.js';
-import { kernelMemory, kernelStepBytes, kernelThreadCount } from './kernels/index.js';
-import { withSeededRandom } from './seeded-random.js';
-import { estimateTrainingMemory } from '../../shared/memory-estimate.js';
 import { resolveTraining } from '../../shared/model-spec.js';
 import type { ModelSpec } from '../../shared/model-spec.js';
 import { analyzeModel } from '../../shared/shape-inference.js';
@@ -36,47 +30,7 @@ before(async () => {
   await initBackend('wasm');
 });
 
-// First in this file: the kernels' memory only grows, and here it has not grown yet.
-test("after one training step the kernels' WebAssembly memory is exactly kernelStepBytes (masks, dropout, two directions, a GRU)", async () => {
-  const spec: ModelSpec = {
-    format: 1,
-    name: 'exact',
-    input: { kind: 'tokens', vocabSize: 300, length: 60 },
-    layers: [
-      { className: 'Embedding', config: { inputDim: 300, outputDim: 12, maskZero: true } },
-      {
-        className: 'Bidirectional',
-        layer: { className: 'LSTM', config: { units: 24, returnSequences: true, dropout: 0.2, recurrentDropout: 0.1 } },
-      },
-      { className: 'GRU', config: { units: 16 } },
-      { className: 'Dense', config: { units: 1, activation: 'sigmoid' } },
-    ],
-    training: { optimizer: 'adam', batchSize: 40, epochs: 1, seed: 3, loss: 'binaryCrossentropy' },
-  };
-  assert.equal(kernelMemory()!.bytes, 65_536, 'a fresh kernel memory');
-  const e = estimateTrainingMemory(spec, analyzeModel(spec).layers, { threads: kernelThreadCount() })!;
-  const predicted = kernelStepBytes(e, kernelThreadCount());
-  const x = Int32Array.from({ length: 40 * 60 }, (_, i) => (i % 7 === 0 ? 0 : 1 + ((i * 31) % 299)));
-  const data = {
-    train: new ArraySource(
-      x,
-      [60],
-      Float32Array.from({ length: 40 }, (_, i) => i % 2),
-      true,
-    ),
-    val: null,
-  };
-  const cfg = resolveTraining(spec);
-  await withSeededRandom(3, async () => {
-    const { model } = buildModel(spec);
-    // Every batch samples ‖∂L/∂h_t‖, the worst case the figure covers.
-    await train(model, data, cfg, { hiddenGradientEvery: 1, onHiddenGradients: () => {} });
-    model.dispose();
-  });
-  assert.equal(kernelMemory()!.inUse, 0);
-  assert.ok(predicted > 1_000_000, `${predicted}`);
-  assert.equal(kernelMemory()!.bytes, predicted);
-});
+// That the kernels' own figure is exact, on either provider: main/training/kernels/step-memory.test.ts.
 
 /** One training step of `spec` in a fresh process: the estimate and what the step added to the resident set. */
 function measure(spec: ModelSpec): {
