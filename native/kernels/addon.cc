@@ -143,16 +143,6 @@ Instance* instanceOf(napi_env env, napi_callback_info info, size_t* argc = nullp
   return in;
 }
 
-napi_value js_buffer(napi_env env, napi_callback_info info) {
-  Instance* in = instanceOf(env, info);
-  napi_value ab = nullptr;
-  if (!in->buffer || napi_get_reference_value(env, in->buffer, &ab) != napi_ok || !ab) {
-    napi_throw_error(env, nullptr, "native kernels: this instance's memory was released");
-    return nullptr;
-  }
-  return ab;
-}
-
 /** Where the instance's buffer is now and how long (false when it is gone). */
 bool bufferNow(napi_env env, Instance* in, uint8_t** data, size_t* length) {
   napi_value ab = nullptr;
@@ -234,7 +224,7 @@ napi_value js_create(napi_env env, napi_callback_info info) {
   napi_create_object(env, &obj);
   struct Fn { const char* name; napi_callback cb; };
   const Fn fns[] = {
-      {"buffer", js_buffer}, {"grow", js_grow}, {"heapBase", js_heapBase}, {"transpose", js_transpose}, {"addRows", js_addRows},
+      {"grow", js_grow}, {"heapBase", js_heapBase}, {"transpose", js_transpose}, {"addRows", js_addRows},
       {"scaleRows", js_scaleRows}, {"columnSums", js_columnSums}, {"gemm", js_gemm}, {"gemmTN", js_gemmTN},
       {"sumOfSquares", js_sumOfSquares}, {"rmsprop", js_rmsprop}, {"adam", js_adam}, {"sgd", js_sgd},
       {"simpleForward", js_simpleForward}, {"simpleBackward", js_simpleBackward}, {"lstmForward", js_lstmForward},

@@ -12,7 +12,7 @@
  * caller is told which path each layer takes and why.
  */
 import * as tf from '@tensorflow/tfjs';
-import { isNativeKernels } from './kernels-native.js';
+import { kernelProviderOf } from './kernels-native.js';
 import { ACTIVATION_CODES, heapOf, kernelsUnavailableReason, rnnKernels, threadsOf } from './kernels-wasm.js';
 import { kernelThreadCount } from './kernel-threads.js';
 import { backendCopiesOnWrite, valuesOf } from '../tensor-values.js';
@@ -93,7 +93,7 @@ const F = 4; // bytes per float32
 
 /** The parts a kernel call cuts each layer's batch into (kernelParts): the native addon slices each part itself. */
 function partsOf(k: RnnKernels, layer: Pick<KernelLayer, 'kind' | 'units' | 'batch'>, layers: number): number {
-  return kernelParts(isNativeKernels(k) ? 'native' : 'wasm', threadsOf(k).threads, layer, layers);
+  return kernelParts(kernelProviderOf(k), threadsOf(k).threads, layer, layers);
 }
 
 function isActivation(name: unknown): name is FusedActivation {

@@ -11,7 +11,7 @@
  *   kernels-native.ts);
  * - the figures the memory check needs, and the hooks the training-parity tests use.
  */
-import { isNativeKernels } from './kernels-native.js';
+import { kernelProviderOf } from './kernels-native.js';
 import { describeKernels, heapOf, kernelsChoice, kernelsLabel, rnnKernels, threadsOf } from './kernels-wasm.js';
 import { HostOptimizer } from './optimizer.js';
 import type { HostOptimizerName } from './optimizer.js';
@@ -55,7 +55,7 @@ export function kernelInfo(): KernelInfo | null {
   if (!k) return null;
   return {
     label: kernelsLabel()!,
-    provider: isNativeKernels(k) ? 'native' : 'wasm',
+    provider: kernelProviderOf(k),
     threads: threadsOf(k).threads,
     reason: kernelsChoice().reason,
   };

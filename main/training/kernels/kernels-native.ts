@@ -22,6 +22,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { kernelThreadCount } from './kernel-threads.js';
 import type { RnnKernels } from './kernels-wasm.js';
+import type { KernelProvider } from '../../../shared/memory-estimate.js';
 
 type Ptr = number;
 type I = number;
@@ -93,7 +94,6 @@ interface Addon {
     maxPages: number,
     buffer: ArrayBuffer,
   ): Omit<NativeKernels, 'memory' | 'module' | 'jsThreads' | 'label'> & {
-    buffer(): ArrayBuffer;
     grow(pages: number): number;
   };
   info(): { gemm: string; isa: string; threads: number; split: boolean };
@@ -251,4 +251,9 @@ export function setNativeSplit(on: boolean): void {
 
 export function isNativeKernels(k: RnnKernels): k is NativeKernels {
   return (k as Partial<NativeKernels>).jsThreads === 1;
+}
+
+/** Which provider `k` is, in the memory estimate's terms (it lays out a batch's slices by provider). */
+export function kernelProviderOf(k: RnnKernels): KernelProvider {
+  return isNativeKernels(k) ? 'native' : 'wasm';
 }

@@ -6,7 +6,7 @@
 import { kernelParts, OPTIMIZER_SLOTS } from '../../../shared/memory-estimate.js';
 import type { MemoryEstimate } from '../../../shared/memory-estimate.js';
 import { layBackward, layForward } from './fused-rnn.js';
-import { isNativeKernels } from './kernels-native.js';
+import { kernelProviderOf } from './kernels-native.js';
 import { KernelHeap, rnnKernels } from './kernels-wasm.js';
 import type { RnnKernels } from './kernels-wasm.js';
 import { stageUpdate } from './optimizer.js';
@@ -47,7 +47,7 @@ export function kernelStepBytes(e: MemoryEstimate, threads: number, hiddenNorms 
   });
   for (let i = calls.length - 1; i >= 0; i--) {
     const call = calls[i]!;
-    const slices = kernelParts(isNativeKernels(k) ? 'native' : 'wasm', threads, call[0]!, call.length);
+    const slices = kernelParts(kernelProviderOf(k), threads, call[0]!, call.length);
     const regions = call.map((layer) => layBackward(step.heap, layer, slices, hiddenNorms).region);
     regions.forEach((region, j) => {
       step.heap.release(region);
