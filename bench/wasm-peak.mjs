@@ -27,6 +27,7 @@ import os from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
+import { median } from './children.mjs';
 
 // Node 20's V8 has relaxed SIMD behind a flag (as main/training/kernels/kernels-wasm.ts sets it); process-wide.
 v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
@@ -221,11 +222,6 @@ function args() {
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const round2 = (x) => Math.round(x * 100) / 100;
-const median = (xs) => {
-  const s = [...xs].sort((p, q) => p - q);
-  const mid = s.length >> 1;
-  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
-};
 
 const HAS_STAT = existsSync('/proc/stat');
 /** All cores' busy and total time from /proc/stat, in seconds (USER_HZ = 100). */
