@@ -147,6 +147,19 @@ test('linear domains never collapse to one value and non-negative data get no ne
       [0.01, 0.02, 5],
       [0, 6],
     ],
+    // A diverging run's gradient norm pinned by clipping: varies in the 6th digit, labels show 4.
+    [
+      [0.959312, 0.959318, 0.959305, 0.959321, 0.959309],
+      [0.95, 0.97],
+    ],
+    [
+      [-2.000001, -2.000003, -2.000002],
+      [-2.1, -1.9],
+    ],
+    [
+      [123456.1, 123456.3, 123456.2],
+      [123000, 124000],
+    ],
   ];
   for (const [values, [lo, hi]] of cases) {
     const plan = linearAxisPlan(values);

@@ -210,7 +210,11 @@ export function linearAxisPlan(values: readonly number[], include: readonly numb
     hi += pad;
   }
   if (nonNegative) lo = Math.max(0, lo);
-  const step = niceStep((hi - lo) / Math.max(1, targetTicks - 1));
+  // A nearly flat series (a gradient norm that barely moves) must not get ticks finer than its labels can tell
+  // apart: formatTick shows 3–4 significant digits, so no step below the third digit of the largest magnitude.
+  const magnitude = Math.max(Math.abs(lo), Math.abs(hi));
+  const resolution = magnitude > 0 ? 10 ** (Math.floor(Math.log10(magnitude)) - 2) : 0;
+  const step = niceStep(Math.max((hi - lo) / Math.max(1, targetTicks - 1), resolution));
   const nLo = clean(Math.floor(lo / step + 1e-9) * step);
   const nHi = clean(Math.ceil(hi / step - 1e-9) * step);
   const ticks: number[] = [];
