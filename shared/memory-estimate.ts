@@ -10,10 +10,12 @@
  *   one home of that layout (kernelSavedBuffers, kernelBackwardBuffers): fused-rnn.ts carves its buffers from it, so
  *   the figure here is what the kernels will ask for, less their 16-byte alignment.
  * - TF.js's tensors (weights, gradients, layer outputs): in the backend's WebAssembly heap on the wasm backend (also
- *   4 GiB), in ordinary memory on native TensorFlow and cpu. TF.js's orthogonal initializer — the recurrent kernels'
- *   default — also passes through here: it takes a QR decomposition op by op, with several full square matrices alive.
+ *   4 GiB), in ordinary memory on native TensorFlow and cpu. The orthogonal initializer — the recurrent kernels'
+ *   default — also passes through here: its draws for the weights we decompose ourselves (main/training/orthogonal.ts),
+ *   and for larger ones TF.js's QR op by op, with several full square matrices alive (orthogonalInitBytes).
  * - JavaScript arrays: the optimizer's slots (main/training/kernels/optimizer.ts).
  */
+import { FAST_ORTHOGONAL_MAX_ELEMENTS } from './orthogonal.js';
 import { layerDef, withDefaults } from './layer-catalog.js';
 import { isBidirectional, resolveTraining } from './model-spec.js';
 import type { LayerSpec, ModelSpec, OptimizerName, ParamValue } from './model-spec.js';
@@ -235,11 +237,18 @@ const SLOT_WORDS: Record<OptimizerName, string> = {
 };
 
 /**
- * TF.js's orthogonal initializer takes the QR decomposition of a [max, min] matrix op by op: the full square Q and
- * copies of R are alive at once. Measured with tf.profile on 32 × 96 … 256 × 768 (and square) matrices:
- * peak ≈ 5.3 · 4 bytes · (max² + max·min).
+ * The orthogonal initializer's peak in TF.js's memory while it draws a [rows, cols] weight. Up to
+ * FAST_ORTHOGONAL_MAX_ELEMENTS (main/training/orthogonal.ts) the QR runs in float64 in JavaScript: TF.js holds the
+ * normal draws, then the result (about 16 bytes a weight of JavaScript arrays meanwhile, for a moment, outside it).
+ * Past it, TF.js's own decomposition runs op by op, the full square Q and copies of R alive at once — measured with
+ * tf.profile on 32 × 96 … 256 × 768 (and square) matrices: peak ≈ 5.3 · 4 bytes · (max² + max·min).
  */
 export function orthogonalInitBytes(rows: number, cols: number): number {
+  return rows * cols <= FAST_ORTHOGONAL_MAX_ELEMENTS ? 4 * rows * cols : tfjsOrthogonalBytes(rows, cols);
+}
+
+/** TF.js's own orthogonal initializer's peak for a [rows, cols] weight (the formula above). */
+export function tfjsOrthogonalBytes(rows: number, cols: number): number {
   const M = Math.max(rows, cols),
     N = Math.min(rows, cols);
   return 5.3 * 4 * (M * M + M * N);
@@ -635,7 +644,7 @@ export function memoryIssues(e: MemoryEstimate, limits: MemoryLimits = {}): Spec
           init,
           'error',
           `${who(init)} needs about ${formatBytes(e.backendBytes)} of TF.js's memory while its ${init.initWeight} is drawn ` +
-            `(the model's weights, and ${formatBytes(init.initBytes)} for TF.js's orthogonal initializer, which takes a QR decomposition op by op); ` +
+            `(the model's weights, and ${formatBytes(init.initBytes)} for TF.js's orthogonal initializer, which takes a QR decomposition op by op at this size); ` +
             `TF.js's ${backend.name} backend can address at most ${backend.limit}. ` +
             `Set ${init.initWeight === 'embeddings' ? 'embeddingsInitializer' : init.initWeight === 'kernel' ? 'kernelInitializer' : 'recurrentInitializer'} to "glorotUniform", reduce units, or ${backend.instead}.`,
         ),

@@ -14,6 +14,8 @@ import { accelerateModel } from './kernels/index.js';
 import { layerFactory } from './layer-factories.js';
 import type { LayerArgs } from './layer-factories.js';
 import { withTfWarningsTranslated } from './tf-warnings.js';
+// Our orthogonal initializer in TF.js's registry (the recurrent kernels' default): its QR in float64, not op by op.
+import './orthogonal.js';
 
 /** Thrown when a spec has errors; `issues` carries every message with the layer it belongs to. */
 export class SpecError extends Error {

@@ -3,7 +3,8 @@
  * default) warns "Orthogonal initializer is being called on a matrix with more than 2000 (…) elements: Slowness may
  * result." on every model build whose recurrent kernel has more than 2,000 weights, i.e. LSTM(32) already: users saw it
  * on every run. Here it is dropped for the matrices that initialise in moments, and for a large one replaced, once per
- * process, by a line that says what is slow and what to do about it.
+ * process, by a line that says what is slow and what to do about it. Since orthogonal.ts draws matrices of up to
+ * 4M weights itself (and does not warn), TF.js's warning comes only from larger ones.
  */
 
 /** TF.js's message (tfjs-layers initializers.js, Orthogonal.apply); the number in parentheses is the matrix size. */
