@@ -15,9 +15,11 @@ TOLERANCE = 1e-5
 DIFFERENCES = []  # (check, combination, max |ours - keras|)
 
 
-def node(*args, timeout=600):
-    """Runs Node from the repository root; returns stdout, raising with stderr on failure."""
-    r = subprocess.run(["node", *args], cwd=REPO, capture_output=True, text=True, timeout=timeout)
+def node(*args, timeout=600, env=None):
+    """Runs Node from the repository root (with `env` added to the environment); returns stdout, raising with stderr
+    on failure."""
+    r = subprocess.run(["node", *args], cwd=REPO, capture_output=True, text=True, timeout=timeout,
+                       env={**os.environ, **(env or {})})
     if r.returncode != 0:
         raise AssertionError(f"node {' '.join(args)} exited {r.returncode}\nstdout:\n{r.stdout}\nstderr:\n{r.stderr}")
     return r.stdout

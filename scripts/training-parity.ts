@@ -10,7 +10,8 @@
  *
  * CASES_DIR/<case>/case.json: { spec, x: {data, shape, dtype}, y: {data, shape}, batchSize, steps }, the rows of x
  * and y already in step order. Writes beside it: initial.keras, final.keras and ours.json: { losses, recurrence,
- * masks: [step][layer] → { input: number[][] | null, recurrent: number[][] | null } } (per gate, [batch·n] each).
+ * kernels (kernelInfo(): the provider that trained, chosen by RNN_STUDIO_KERNELS as in a run), masks: [step][layer] →
+ * { input: number[][] | null, recurrent: number[][] | null } } (per gate, [batch·n] each).
  */
 import * as tf from '@tensorflow/tfjs';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -19,7 +20,7 @@ import type { ModelSpec } from '../shared/model-spec.js';
 import { resolveTraining } from '../shared/model-spec.js';
 import { initBackend } from '../main/training/backend.js';
 import { buildModel } from '../main/training/build-model.js';
-import { setDropoutMaskSource } from '../main/training/kernels/index.js';
+import { kernelInfo, setDropoutMaskSource } from '../main/training/kernels/index.js';
 import type { DropoutMaskSource } from '../main/training/kernels/index.js';
 import { saveLayersModel } from '../main/training/save-model.js';
 import { mulberry32, withSeededRandom } from '../main/training/seeded-random.js';
@@ -106,7 +107,10 @@ async function runCase(dir: string): Promise<void> {
   }
   if (losses.length !== c.steps) throw new Error(`trained ${losses.length} steps; the case has ${c.steps}`);
   await exportKeras(model, spec, dir, 'final');
-  writeFileSync(join(dir, 'ours.json'), JSON.stringify({ losses, recurrence, masks: recorded.masks }));
+  writeFileSync(
+    join(dir, 'ours.json'),
+    JSON.stringify({ losses, recurrence, kernels: kernelInfo(), masks: recorded.masks }),
+  );
   tf.dispose([xs, ys]);
   model.dispose();
 }

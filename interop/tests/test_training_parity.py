@@ -101,10 +101,20 @@ def case_data(name, kind, seed):
     return x, y, inp
 
 
-@pytest.fixture(scope="module")
-def ours(tmp_path_factory):
-    """Every case trained by our engine (one Node process for all)."""
-    root = tmp_path_factory.mktemp("parity")
+# Every case is trained on each kernel provider: the WebAssembly kernels (every platform) and the native addon
+# (native/, where scripts/build-native.mjs could build it: it needs oneDNN, which .ci/run installs).
+PROVIDERS = ["wasm", "native"]
+NATIVE_ADDON = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+                            "native", "build", "rnn_native.node")
+
+
+@pytest.fixture(scope="module", params=PROVIDERS)
+def ours(request, tmp_path_factory):
+    """Every case trained by our engine on one kernel provider (one Node process for all)."""
+    provider = request.param
+    if provider == "native" and not os.path.exists(NATIVE_ADDON):
+        pytest.skip(f"the native kernels are not built ({NATIVE_ADDON} is missing: npm run build:native)")
+    root = tmp_path_factory.mktemp(f"parity-{provider}")
     for i, (name, (kind, layers, train)) in enumerate(sorted(CASES.items())):
         x, y, inp = case_data(name, kind, 100 + i)
         d = root / name
@@ -115,7 +125,10 @@ def ours(tmp_path_factory):
             "x": {"data": x.ravel().tolist(), "shape": list(x.shape), "dtype": str(x.dtype)},
             "y": {"data": y.ravel().tolist(), "shape": list(y.shape)},
         }))
-    node("--import", "tsx", "scripts/training-parity.ts", str(root), timeout=900)
+    node("--import", "tsx", "scripts/training-parity.ts", str(root), timeout=900, env={"RNN_STUDIO_KERNELS": provider})
+    for name in CASES:
+        trained = json.loads((root / name / "ours.json").read_text())["kernels"]
+        assert trained and trained["provider"] == provider, f"{name}: asked for the {provider} kernels, trained on {trained}"
     return root
 
 
@@ -213,8 +226,9 @@ def test_training_steps_match_keras(ours, name):
     final = keras.saving.load_model(str(d / "final.keras"))
     weight_diff = max(float(np.abs(a - b).max() / max(1.0, float(np.abs(b).max())))
                       for a, b in zip([w.numpy() for w in final.weights], [w.numpy() for w in model.weights]))
-    record("training: loss, rel", name, rel.max())
-    record("training: weights after 20", name, weight_diff)
+    on = f"{name} ({result['kernels']['provider']})"
+    record("training: loss, rel", on, rel.max())
+    record("training: weights after 20", on, weight_diff)
     assert rel.max() <= LOSS_RTOL, f"{name}: losses differ, step {int(rel.argmax())}: ours {losses[rel.argmax()]} vs Keras {theirs[rel.argmax()]}"
     assert weight_diff <= WEIGHT_TOL, f"{name}: weights after {STEPS} steps differ by {weight_diff}"
     # Our side trained on the fused kernels, the path a user's run takes (the op-by-op path is held to them in
@@ -230,8 +244,8 @@ def test_keras_on_tensorflow_squares_embedding_gradients_per_token(ours, name):
     """The one difference we keep, measured: Keras-on-TF's sparse second moments of an Embedding (see
     keras_optimizer) move the weights away from the dense update that we, TF.js and Keras on JAX compute."""
     d = ours / name
-    model, _, _ = keras_steps(d, dense_embedding_gradients=False)
+    model, _, result = keras_steps(d, dense_embedding_gradients=False)
     final = keras.saving.load_model(str(d / "final.keras"))
     embedding = float(np.abs(final.layers[0].weights[0].numpy() - model.layers[0].weights[0].numpy()).max())
-    record("Keras-TF sparse embedding", name, embedding)
+    record("Keras-TF sparse embedding", f"{name} ({result['kernels']['provider']})", embedding)
     assert embedding > WEIGHT_TOL, f"{name}: Keras-on-TF's sparse Embedding update no longer differs ({embedding})"
