@@ -107,6 +107,47 @@ test("on wasm the Embedding's rows are moved by our WebAssembly kernels, in the 
   tf.dispose([table, ids, x, sum]);
 });
 
+test('on wasm Identity and an order-keeping Transpose share the data; a real Transpose still moves it; gradients through them are right', async () => {
+  await initBackend('wasm');
+  registerFastKernels('wasm');
+  const buffers = () => tf.backend().numDataIds();
+  const a = tf.tensor([1, 2, 3, 4, 5, 6], [2, 1, 3]);
+  const before = buffers();
+  const clone = tf.clone(a);
+  const squeezed = tf.transpose(a, [1, 0, 2]); // only an axis of size one moves
+  const same = tf.transpose(a, [0, 1, 2]);
+  assert.equal(buffers(), before, 'the views copied the data');
+  assert.deepEqual(
+    [clone.shape, squeezed.shape, same.shape],
+    [
+      [2, 1, 3],
+      [1, 2, 3],
+      [2, 1, 3],
+    ],
+  );
+  a.dispose();
+  for (const t of [clone, squeezed, same]) assert.deepEqual(Array.from(t.dataSync()), [1, 2, 3, 4, 5, 6]);
+  const swapped = tf.transpose(same, [2, 1, 0]);
+  assert.equal(buffers(), before + 1, 'a real transpose makes its own data');
+  assert.deepEqual(Array.from(swapped.dataSync()), [1, 4, 2, 5, 3, 6]);
+  // A variable assigned after a clone was taken: the clone keeps the old values.
+  const v = tf.variable(tf.tensor1d([1, 2, 3]));
+  const kept = tf.clone(v);
+  v.assign(tf.tensor1d([7, 8, 9]));
+  assert.deepEqual(Array.from(kept.dataSync()), [1, 2, 3]);
+  // The Embedding's gradient (GatherV2 saves the table through Identity, its gradient transposes with axes in order).
+  const ids = tf.tensor2d([1, 2, 2, 0], [2, 2], 'int32');
+  const upstream = tf.tensor(
+    Float32Array.from({ length: 4 * 3 }, (_, i) => Math.cos(i)),
+    [2, 2, 3],
+  );
+  const table = tf.randomNormal([4, 3], 0, 1, 'float32', 5);
+  const g = tf.grad((x: tf.Tensor) => tf.sum(tf.mul(tf.gather(x, ids), upstream)))(table);
+  const ref = tf.matMul(tf.oneHot(ids.flatten(), 4).toFloat(), upstream.reshape([4, 3]), true, false);
+  assert.ok(tf.max(tf.abs(tf.sub(g, ref))).dataSync()[0]! < 1e-6);
+  tf.dispose([clone, squeezed, same, swapped, v, kept, ids, upstream, table, g, ref]);
+});
+
 // Native TensorFlow (where @tensorflow/tfjs-node is installed): Reshape and identity Transpose of a tensor still in
 // JavaScript keep it there, share nothing wrong, and the Embedding gradient through them is still right.
 test(

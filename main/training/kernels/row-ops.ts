@@ -182,12 +182,63 @@ function computeInKernelMemory(
   return { dataId: backend.write(out, shape, dtype), shape, dtype };
 }
 
-/** Replaces GatherV2's common case and UnsortedSegmentSum on the cpu and wasm backends (idempotent). Call after the backend is registered. */
+/**
+ * Replaces GatherV2's common case and UnsortedSegmentSum on the cpu and wasm backends, and on wasm makes Identity and
+ * an order-keeping Transpose share their input's data (idempotent). Call after the backend is registered.
+ */
 export function registerFastKernels(backendName: 'cpu' | 'wasm'): void {
   if (registered.has(backendName)) return;
   registerFastGather(backendName);
   registerSegmentSum(backendName);
+  if (backendName === 'wasm') registerSharedViews();
   registered.add(backendName);
+}
+
+interface WasmRefCounts {
+  incRef(dataId: object): void;
+}
+
+/**
+ * tfjs-backend-wasm copies a tensor for Identity, and for a Transpose whose axes stay in order; its Reshape, and the
+ * cpu backend's Identity, share the data instead (a reference count; tensors are never written in place). Every
+ * tensor a kernel saves for its gradient is cloned through Identity (Engine.saveTensorsForBackwardMode), so an
+ * Embedding's step copied its whole table (GatherV2 saves x: 5 MB for 10000 × 128), and its gradient two transposes
+ * with the axes unchanged (the 13 MB upstream gradient of a 128 × 200 × 128 batch, then the table-sized result).
+ * Here both share the input's data, as Reshape does.
+ */
+function registerSharedViews(): void {
+  const share = (args: { inputs: tf.NamedTensorInfoMap; backend: unknown }, shape: number[]): tf.TensorInfo => {
+    const x = args.inputs.x!;
+    (args.backend as WasmRefCounts).incRef(x.dataId);
+    return { dataId: x.dataId, shape, dtype: x.dtype };
+  };
+  const identity = tf.getKernel('Identity', 'wasm');
+  const transpose = tf.getKernel('Transpose', 'wasm');
+  if (!identity || !transpose) return;
+  tf.unregisterKernel('Identity', 'wasm');
+  tf.registerKernel({
+    ...identity,
+    kernelFunc: (args) => {
+      const x = args.inputs.x!;
+      return x.dtype === 'string' ? identity.kernelFunc(args) : share(args, [...x.shape]);
+    },
+  });
+  tf.unregisterKernel('Transpose', 'wasm');
+  tf.registerKernel({
+    ...transpose,
+    kernelFunc: (args) => {
+      const x = args.inputs.x!;
+      const perm = (args.attrs as { perm: number[] }).perm;
+      // Axes of size one may move freely: only the order of the others decides whether the data moves.
+      const moved = perm.filter((p) => x.shape[p] !== 1);
+      const inOrder = moved.every((p, i) => i === 0 || p > moved[i - 1]!);
+      if (x.dtype === 'string' || !inOrder) return transpose.kernelFunc(args);
+      return share(
+        args,
+        perm.map((p) => x.shape[p]!),
+      );
+    },
+  });
 }
 
 function registerSegmentSum(backendName: BackendName): void {
