@@ -17,7 +17,7 @@ import { heapOf, rnnKernels } from './kernels-wasm.js';
 import type { KernelHeap, RnnKernels } from './kernels-wasm.js';
 import { kernelMemoryLimit } from './fused-rnn.js';
 import type { OptimizerName } from '../../../shared/training-catalog.js';
-import { valuesOf } from '../tensor-values.js';
+import { backendCopiesOnWrite, valuesOf } from '../tensor-values.js';
 
 export type HostOptimizerName = OptimizerName;
 
@@ -115,20 +115,21 @@ export class HostOptimizer {
         { length: this.name === 'sgd' ? 0 : this.name === 'adam' ? 2 : 1 },
         () => new Float32Array(n),
       ));
+      const assign = (next: Float32Array) => tf.tidy(() => variable.assign(tf.tensor(next, variable.shape, 'float32')));
       // On wasm these are views of the backend's memory: both are read before the next tensor is made.
       const staged = k ? stageUpdate(heapOf(k), n, slots.length) : null;
-      const { next, sq } =
-        k && staged
-          ? this.inKernels(k, staged, valuesOf(variable), valuesOf(gradient), slots, c, clipnorm)
-          : this.inJavaScript(valuesOf(variable), valuesOf(gradient), slots, c, clipnorm);
-      tf.tidy(() => variable.assign(tf.tensor(next, variable.shape, 'float32')));
-      return sq;
+      return k && staged
+        ? this.inKernels(k, staged, valuesOf(variable), valuesOf(gradient), slots, c, clipnorm, assign)
+        : this.inJavaScript(valuesOf(variable), valuesOf(gradient), slots, c, clipnorm, assign);
     });
     this.iterations++;
     return squares;
   }
 
-  /** Copies the values, gradient and slots into kernel memory, updates them there, and copies them back. */
+  /**
+   * Copies the values, gradient and slots into kernel memory, updates them there, copies the slots back and hands
+   * the new values to `assign`. Returns the gradient's squared norm.
+   */
   private inKernels(
     k: RnnKernels,
     staged: number[],
@@ -137,7 +138,8 @@ export class HostOptimizer {
     slots: Float32Array[],
     c: Constants,
     clipnorm: number | null,
-  ): { next: Float32Array; sq: number } {
+    assign: (next: Float32Array) => void,
+  ): number {
     const n = w.length;
     const heap = heapOf(k);
     const [pW, pG, ...pS] = staged as [number, number, ...number[]];
@@ -153,8 +155,11 @@ export class HostOptimizer {
       else if (this.name === 'adam') k.adam(n, pW, pG, pS[0]!, pS[1]!, c.alpha, c.omb1, c.omb2, c.eps, clipC, clipD);
       else k.sgd(n, pW, pG, c.nlr, clipC, clipD);
       slots.forEach((s, j) => s.set(m.subarray(pS[j]! / F, pS[j]! / F + n)));
-      // A fresh array: a backend may adopt it as the new tensor's storage (cpu; native TensorFlow until first use).
-      return { next: m.slice(pW / F, pW / F + n), sq };
+      // wasm copies a new tensor's values into its own memory at once, so a view will do (an Embedding's table is
+      // megabytes: one copy and one allocation fewer a step). Elsewhere a fresh array: a backend may adopt it as the
+      // tensor's storage (cpu; native TensorFlow until first use).
+      assign(backendCopiesOnWrite() ? m.subarray(pW / F, pW / F + n) : m.slice(pW / F, pW / F + n));
+      return sq;
     } finally {
       for (const p of [pW, pG, ...pS]) heap.release(p);
     }
@@ -167,7 +172,8 @@ export class HostOptimizer {
     slots: Float32Array[],
     c: Constants,
     clipnorm: number | null,
-  ): { next: Float32Array; sq: number } {
+    assign: (next: Float32Array) => void,
+  ): number {
     const n = w.length;
     let sq = 0;
     for (let j = 0; j < n; j++) sq += gRaw[j]! * gRaw[j]!;
@@ -202,6 +208,7 @@ export class HostOptimizer {
         break;
       }
     }
-    return { next: out, sq };
+    assign(out);
+    return sq;
   }
 }
