@@ -45,3 +45,15 @@ export function formatTimestamp(iso: string): string {
 export function formatPercent(share: number, digits = 1): string {
   return `${(share * 100).toFixed(digits)}%`;
 }
+
+/**
+ * How a model's best error stands against the common-sense baseline's: the share of the baseline's error it removes
+ * ("12.3%", or "-40.0%" when worse), and past twice the baseline's error the factor, which reads better for a run
+ * that diverged than "-1192549.2%": "11,926× the baseline's".
+ */
+export function formatBaselineGap(best: number, baseline: number): string {
+  const ratio = best / baseline;
+  if (!(ratio >= 2)) return formatPercent((baseline - best) / baseline);
+  const times = ratio < 10 ? ratio.toFixed(1) : ratio < 1e7 ? COUNT.format(Math.round(ratio)) : ratio.toExponential(1);
+  return `${times}× the baseline's`;
+}

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { emaSmooth } from './ema.js';
 import { appendThinned, emptySeries, visiblePoints } from './thinned-series.js';
-import { formatBackend, formatDuration, formatMetric } from './format.js';
+import { formatBackend, formatBaselineGap, formatDuration, formatMetric } from './format.js';
 
 test('EMA smoothing: weight 0 is the raw curve, the first value is not pulled towards 0 (debiased)', () => {
   assert.deepEqual(emaSmooth([1, 2, 3], 0), [1, 2, 3]);
@@ -59,6 +59,13 @@ test('formatting: durations, metrics and the backend line as the CLI prints it',
   assert.equal(formatMetric(0.123456), '0.1235');
   assert.equal(formatMetric(0.00001234), '1.23e-5');
   assert.equal(formatMetric(undefined), '—');
+  // Against the common-sense baseline: a share of its error, and a factor once worse than twice it.
+  assert.equal(formatBaselineGap(0.6, 0.691), '13.2%');
+  assert.equal(formatBaselineGap(0.8, 0.691), '-15.8%');
+  assert.equal(formatBaselineGap(1.3, 0.691), '-88.1%');
+  assert.equal(formatBaselineGap(2.5, 0.691), "3.6× the baseline's");
+  assert.equal(formatBaselineGap(8241, 0.691), "11,926× the baseline's");
+  assert.equal(formatBaselineGap(7.35e12, 0.691), "1.1e+13× the baseline's");
   assert.equal(
     formatBackend({ name: 'wasm', tfjsVersion: '4.22.0', detail: 'WebAssembly SIMD, 1 thread (x)' }),
     'wasm (tfjs 4.22.0) — WebAssembly SIMD, 1 thread (x)',

@@ -1,7 +1,14 @@
 import { bestOf } from '../../shared/training-records.js';
 import type { DataSummary } from '../../shared/worker-protocol.js';
 import { formatRecurrence } from '../../shared/worker-protocol.js';
-import { formatBackend, formatCount, formatDuration, formatMetric, formatPercent } from '../lib/format.js';
+import {
+  formatBackend,
+  formatCount,
+  formatDuration,
+  formatMetric,
+  formatPercent,
+  formatBaselineGap,
+} from '../lib/format.js';
 import { isFinished, progressFraction } from '../api/run-state.js';
 import type { RunError, RunLive } from '../api/run-state.js';
 
@@ -172,7 +179,7 @@ export function RunResultLine({ run, loss }: { run: RunLive; loss: string | null
         <span className={bestVal < baseline ? 'good' : 'warn'} data-testid="baseline-verdict">
           {' '}
           {bestVal < baseline ? 'Beats' : 'Does not beat'} the common-sense baseline: best {valKey}{' '}
-          {formatMetric(bestVal)} vs {formatMetric(baseline)} ({formatPercent((baseline - bestVal) / baseline)}).
+          {formatMetric(bestVal)} vs {formatMetric(baseline)} ({formatBaselineGap(bestVal, baseline)}).
         </span>
       ) : null}
     </div>
