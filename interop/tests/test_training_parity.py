@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from conftest import node, record  # noqa: E402
+from conftest import REPO, node, record  # noqa: E402
 
 import keras  # noqa: E402
 import tensorflow as tf  # noqa: E402
@@ -104,8 +104,7 @@ def case_data(name, kind, seed):
 # Every case is trained on each kernel provider: the WebAssembly kernels (every platform) and the native addon
 # (native/, where scripts/build-native.mjs could build it: it needs oneDNN, which .ci/run installs).
 PROVIDERS = ["wasm", "native"]
-NATIVE_ADDON = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
-                            "native", "build", "rnn_native.node")
+NATIVE_ADDON = os.path.join(REPO, "native", "build", "rnn_native.node")
 
 
 @pytest.fixture(scope="module", params=PROVIDERS)

@@ -551,11 +551,7 @@ TC void seqForward(int kind, int batch, int steps, int features, int units, floa
     float* hNext = h + (long)(s + 1) * units;
     float* hPrev = h + (long)s * units;
     const int direct = gru ? 2 : G;
-    if (bias)
-      for (int b = 0; b < batch; b++) {
-        float* zb = zt + b * ldz;
-        for (int j = 0; j < GU; j++) zb[j] += bias[j];
-      }
+    if (bias) addRowsI(batch, GU, bias, 0, zt, ldz);
     if (recMask) {
       for (int g = 0; g < direct; g++) {
         maskedCopy(batch, units, hPrev, ldh, recMask + (long)g * units, GU, hs, units);

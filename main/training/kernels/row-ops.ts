@@ -194,8 +194,10 @@ export function registerFastKernels(backendName: 'cpu' | 'wasm'): void {
   registered.add(backendName);
 }
 
-interface WasmRefCounts {
-  incRef(dataId: object): void;
+/** `x`'s data under `shape`, shared under the backend's reference count instead of copied. */
+function sharedView(backend: { incRef(dataId: object): void }, x: tf.TensorInfo, shape: number[]): tf.TensorInfo {
+  backend.incRef(x.dataId);
+  return { dataId: x.dataId, shape, dtype: x.dtype };
 }
 
 /**
@@ -207,11 +209,8 @@ interface WasmRefCounts {
  * Here both share the input's data, as Reshape does.
  */
 function registerSharedViews(): void {
-  const share = (args: { inputs: tf.NamedTensorInfoMap; backend: unknown }, shape: number[]): tf.TensorInfo => {
-    const x = args.inputs.x!;
-    (args.backend as WasmRefCounts).incRef(x.dataId);
-    return { dataId: x.dataId, shape, dtype: x.dtype };
-  };
+  const share = (args: { inputs: tf.NamedTensorInfoMap; backend: unknown }, shape: number[]): tf.TensorInfo =>
+    sharedView(args.backend as { incRef(dataId: object): void }, args.inputs.x!, shape);
   const identity = tf.getKernel('Identity', 'wasm');
   const transpose = tf.getKernel('Transpose', 'wasm');
   if (!identity || !transpose) return;
@@ -356,10 +355,7 @@ export function registerNativeKernels(): void {
         const values = backend.tensorMap.get(x.dataId)?.values;
         if (shape && values) return { dataId: backend.write(values, shape, x.dtype), shape, dtype: x.dtype };
         // Inside TensorFlow a tensor's shape is its handle's: only an unchanged shape may share the handle.
-        if (shape && inTensorFlowToo) {
-          backend.incRef(x.dataId);
-          return { dataId: x.dataId, shape, dtype: x.dtype };
-        }
+        if (shape && inTensorFlowToo) return sharedView(backend, x, shape);
         return stock.kernelFunc(args);
       },
     });
